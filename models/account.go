@@ -1,0 +1,304 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/uptrace/bun"
+)
+
+// Roles of a local account, from least to most powerful.
+const (
+	RoleMember    = "member"
+	RoleModerator = "moderator"
+	RoleAdmin     = "admin"
+)
+
+// Password length limits; the upper one bounds argon2id work per attempt.
+const (
+	MinPasswordLen = 10
+	MaxPasswordLen = 256
+)
+
+// argonParams follow RFC 9106's second recommended option, scaled to a
+// small server: 64 MiB, 1 pass, parallelism 2.
+var argonParams = &argon2id.Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32}
+
+// Account is a local user: credentials, role and preferences. What the
+// account does in public is done by its Actor.
+type Account struct {
+	bun.BaseModel `bun:"table:accounts"`
+	ID            int64      `bun:",pk,autoincrement" json:"-"`
+	Username      string     `bun:",notnull" json:"username"`
+	Email         string     `bun:",notnull" json:"-"`
+	PasswordHash  string     `bun:",notnull" json:"-"`
+	Role          string     `bun:",notnull" json:"role"`
+	Decider       bool       `bun:",notnull" json:"decider"`
+	Disabled      bool       `bun:",notnull" json:"disabled"`
+	Locale        string     `bun:",notnull" json:"-"`
+	CreatedAt     time.Time  `bun:",notnull" json:"created_at"`
+	DeletedAt     *time.Time `bun:",nullzero" json:"-"`
+
+	Actor *Actor `bun:"-" json:"-"`
+}
+
+// IsModerator reports whether the account moderates (admins do too).
+func (a *Account) IsModerator() bool { return a != nil && (a.Role == RoleModerator || a.Role == RoleAdmin) }
+
+// IsAdmin reports whether the account administers the instance.
+func (a *Account) IsAdmin() bool { return a != nil && a.Role == RoleAdmin }
+
+// NewAccount is the input to CreateAccount.
+type NewAccount struct {
+	Username string
+	Email    string
+	Password string
+	Role     string
+	Locale   string
+}
+
+func (n *NewAccount) validate() error {
+	v := &ValidationError{}
+	n.Username = strings.TrimSpace(n.Username)
+	if err := ValidateName("username", n.Username); err != nil {
+		v.Add("username", err.(*ValidationError).Fields["username"])
+	}
+	n.Email = strings.TrimSpace(n.Email)
+	if n.Email != "" {
+		if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || len(n.Email) > 254 {
+			v.Add("email", "is not a valid e-mail address")
+		}
+	}
+	switch l := utf8.RuneCountInString(n.Password); {
+	case l < MinPasswordLen:
+		v.Add("password", fmt.Sprintf("must have at least %d characters", MinPasswordLen))
+	case len(n.Password) > MaxPasswordLen:
+		v.Add("password", fmt.Sprintf("must have at most %d bytes", MaxPasswordLen))
+	}
+	switch n.Role {
+	case "":
+		n.Role = RoleMember
+	case RoleMember, RoleModerator, RoleAdmin:
+	default:
+		v.Add("role", "must be member, moderator or admin")
+	}
+	return v.Err()
+}
+
+// CreateAccount validates input, hashes the password with argon2id and
+// creates the account with its Person actor in one transaction.
+func (s *Store) CreateAccount(ctx context.Context, n NewAccount) (*Account, error) {
+	if err := n.validate(); err != nil {
+		return nil, err
+	}
+	hash, err := argon2id.CreateHash(n.Password, argonParams)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	uri := s.URLs.ActorURI(n.Username)
+	actor, err := s.newLocalActor(ActorPerson, n.Username, n.Username, "", uri, s.URLs.Base+"/@"+n.Username)
+	if err != nil {
+		return nil, err
+	}
+	acc := &Account{Username: n.Username, Email: n.Email, PasswordHash: hash, Role: n.Role, Locale: n.Locale, CreatedAt: s.Now()}
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := claimHandle(ctx, tx, n.Username, "user"); err != nil {
+			return err
+		}
+		if _, err := tx.NewInsert().Model(acc).Exec(ctx); err != nil {
+			return dbErr("insert account", err)
+		}
+		actor.AccountID = &acc.ID
+		if _, err := tx.NewInsert().Model(actor).Exec(ctx); err != nil {
+			return dbErr("insert actor", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	acc.Actor = actor
+	return acc, nil
+}
+
+// ErrBadCredentials is returned for an unknown user or a wrong password
+// alike, so log-in gives no signal about which accounts exist.
+var ErrBadCredentials = errors.New("wrong username or password")
+
+// dummyHash is compared against when the user does not exist, so the
+// timing of a failed log-in does not reveal whether the account exists.
+var dummyHash, _ = argon2id.CreateHash("not a real password", argonParams)
+
+// Authenticate checks a username and password and returns the account.
+func (s *Store) Authenticate(ctx context.Context, username, password string) (*Account, error) {
+	if len(password) > MaxPasswordLen {
+		return nil, ErrBadCredentials
+	}
+	acc, err := s.AccountByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+	if errors.Is(err, ErrNotFound) {
+		argon2id.ComparePasswordAndHash(password, dummyHash) //nolint:errcheck // timing only
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := argon2id.ComparePasswordAndHash(password, acc.PasswordHash)
+	if err != nil || !ok || acc.Disabled {
+		return nil, ErrBadCredentials
+	}
+	return acc, nil
+}
+
+// AccountByUsername loads a live (not deleted) account with its actor.
+func (s *Store) AccountByUsername(ctx context.Context, username string) (*Account, error) {
+	acc := new(Account)
+	err := s.DB.NewSelect().Model(acc).Where("username = ? AND deleted_at IS NULL", username).Scan(ctx)
+	if err != nil {
+		return nil, dbErr("account by username", err)
+	}
+	return acc, s.attachActor(ctx, acc)
+}
+
+// AccountByID loads a live account with its actor.
+func (s *Store) AccountByID(ctx context.Context, id int64) (*Account, error) {
+	acc := new(Account)
+	err := s.DB.NewSelect().Model(acc).Where("id = ? AND deleted_at IS NULL", id).Scan(ctx)
+	if err != nil {
+		return nil, dbErr("account by id", err)
+	}
+	return acc, s.attachActor(ctx, acc)
+}
+
+func (s *Store) attachActor(ctx context.Context, acc *Account) error {
+	a := new(Actor)
+	if err := s.DB.NewSelect().Model(a).Where("account_id = ?", acc.ID).Scan(ctx); err != nil {
+		return dbErr("account actor", err)
+	}
+	acc.Actor = a
+	return nil
+}
+
+// ListAccounts lists live accounts by name.
+func (s *Store) ListAccounts(ctx context.Context) ([]*Account, error) {
+	var out []*Account
+	err := s.DB.NewSelect().Model(&out).Where("deleted_at IS NULL").Order("username").Scan(ctx)
+	return out, dbErr("list accounts", err)
+}
+
+// SetRole changes an account's role; the audit log records who did it.
+func (s *Store) SetRole(ctx context.Context, by *Account, username, role string) error {
+	if role != RoleMember && role != RoleModerator && role != RoleAdmin {
+		return Invalid("role", "must be member, moderator or admin")
+	}
+	return s.updateAccount(ctx, by, username, "set_role:"+role, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("role = ?", role)
+	})
+}
+
+// SetDisabled disables or re-enables an account; a disabled account cannot
+// log in and its sessions and tokens are revoked.
+func (s *Store) SetDisabled(ctx context.Context, by *Account, username string, disabled bool) error {
+	return s.updateAccount(ctx, by, username, fmt.Sprintf("set_disabled:%t", disabled), func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("disabled = ?", disabled)
+	})
+}
+
+// SetDecider marks an account as a verified decision-maker, who may be
+// the addressee of petitions and answer them.
+func (s *Store) SetDecider(ctx context.Context, by *Account, username string, decider bool) error {
+	return s.updateAccount(ctx, by, username, fmt.Sprintf("set_decider:%t", decider), func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("decider = ?", decider)
+	})
+}
+
+func (s *Store) updateAccount(ctx context.Context, by *Account, username, action string, set func(*bun.UpdateQuery) *bun.UpdateQuery) error {
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		acc := new(Account)
+		if err := tx.NewSelect().Model(acc).Where("username = ? AND deleted_at IS NULL", username).Scan(ctx); err != nil {
+			return dbErr("find account", err)
+		}
+		if _, err := set(tx.NewUpdate().Model((*Account)(nil)).Where("id = ?", acc.ID)).Exec(ctx); err != nil {
+			return dbErr("update account", err)
+		}
+		if strings.HasPrefix(action, "set_disabled:true") {
+			if err := revokeCredentials(ctx, tx, acc.ID); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, by, action, "account", username, "")
+	})
+}
+
+func revokeCredentials(ctx context.Context, tx bun.IDB, accountID int64) error {
+	if _, err := tx.NewDelete().Model((*Session)(nil)).Where("account_id = ?", accountID).Exec(ctx); err != nil {
+		return dbErr("revoke sessions", err)
+	}
+	if _, err := tx.NewDelete().Model((*Token)(nil)).Where("account_id = ?", accountID).Exec(ctx); err != nil {
+		return dbErr("revoke tokens", err)
+	}
+	return nil
+}
+
+// ChangePassword replaces the password after checking the current one.
+func (s *Store) ChangePassword(ctx context.Context, acc *Account, current, next string) error {
+	if _, err := s.Authenticate(ctx, acc.Username, current); err != nil {
+		return Invalid("current_password", "is wrong")
+	}
+	n := NewAccount{Username: acc.Username, Password: next}
+	if err := n.validate(); err != nil {
+		return err
+	}
+	hash, err := argon2id.CreateHash(next, argonParams)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	_, err = s.DB.NewUpdate().Model((*Account)(nil)).Set("password_hash = ?", hash).Where("id = ?", acc.ID).Exec(ctx)
+	return dbErr("change password", err)
+}
+
+// DeleteAccount erases an account's personal data (GDPR right to erasure):
+// e-mail, password, sessions, tokens and profile are removed, the actor
+// becomes "deleted account" and keeps no key; contributions stay, shown as
+// by a deleted account. The name stays claimed so nobody can impersonate it.
+// AccountDeleted hooks (civic rules about withdrawing votes) run in the
+// same transaction.
+func (s *Store) DeleteAccount(ctx context.Context, acc *Account) error {
+	now := s.Now()
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewUpdate().Model((*Account)(nil)).Where("id = ?", acc.ID).
+			Set("email = ''").Set("password_hash = ''").Set("disabled = ?", true).
+			Set("decider = ?", false).Set("deleted_at = ?", now).Exec(ctx)
+		if err != nil {
+			return dbErr("erase account", err)
+		}
+		if err := revokeCredentials(ctx, tx, acc.ID); err != nil {
+			return err
+		}
+		_, err = tx.NewUpdate().Model((*Actor)(nil)).Where("account_id = ?", acc.ID).
+			Set("name = ''").Set("summary = ''").Set("icon_url = ''").
+			Set("private_key_pem = ''").Set("deleted_at = ?", now).Set("updated_at = ?", now).Exec(ctx)
+		if err != nil {
+			return dbErr("erase actor", err)
+		}
+		for _, hook := range accountDeletedHooks {
+			if err := hook(ctx, s, tx, acc); err != nil {
+				return err
+			}
+		}
+		actorID := int64(0)
+		if acc.Actor != nil {
+			actorID = acc.Actor.ID
+		}
+		return s.emit(ctx, tx, Event{Kind: EventAccountDeleted, ObjectType: "account", ObjectID: acc.ID, ActorID: actorID})
+	})
+}
+
+// accountDeletedHooks let other parts of models (votes, supports,
+// signatures) apply their own rule when an account is erased.
+var accountDeletedHooks []func(ctx context.Context, s *Store, tx bun.Tx, acc *Account) error

@@ -1,0 +1,72 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Domain errors. Their messages are safe to show to users; each door maps
+// them to its own status codes in one place.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrDuplicate    = errors.New("already exists")
+	ErrForbidden    = errors.New("not allowed")
+	ErrClosed       = errors.New("closed")
+	ErrUnauthorized = errors.New("authentication required")
+	ErrConflict     = errors.New("conflict")
+)
+
+// ValidationError reports which input fields are invalid and why. Messages
+// are user-safe and written as message keys or plain English sentences.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+// Error lists the field problems in a stable order.
+func (e *ValidationError) Error() string {
+	if e == nil || len(e.Fields) == 0 {
+		return "invalid input"
+	}
+	parts := make([]string, 0, len(e.Fields))
+	for _, k := range sortedKeys(e.Fields) {
+		parts = append(parts, fmt.Sprintf("%s: %s", k, e.Fields[k]))
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Add records a problem with field; the first problem per field wins.
+func (e *ValidationError) Add(field, msg string) {
+	if e.Fields == nil {
+		e.Fields = map[string]string{}
+	}
+	if _, ok := e.Fields[field]; !ok {
+		e.Fields[field] = msg
+	}
+}
+
+// Err returns e when it holds at least one problem, nil otherwise, so
+// validators can end with `return v.Err()`.
+func (e *ValidationError) Err() error {
+	if e == nil || len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Invalid builds a ValidationError for a single field.
+func Invalid(field, msg string) error {
+	v := &ValidationError{}
+	v.Add(field, msg)
+	return v
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
