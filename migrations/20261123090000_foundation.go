@@ -129,9 +129,20 @@ type fEvent struct {
 	ProcessedAt   *time.Time `bun:",nullzero"`
 }
 
+// fInvite is a single-use sign-up invitation (registration mode invite).
+type fInvite struct {
+	bun.BaseModel `bun:"table:invites"`
+	CodeHash      string     `bun:",pk"`
+	CreatedBy     *int64     `bun:",nullzero"`
+	CreatedAt     time.Time  `bun:",notnull"`
+	ExpiresAt     time.Time  `bun:",notnull"`
+	UsedBy        *int64     `bun:",nullzero"`
+	UsedAt        *time.Time `bun:",nullzero"`
+}
+
 var foundationTables = []any{
 	(*fAccount)(nil), (*fActor)(nil), (*fHandle)(nil), (*fSpace)(nil), (*fSession)(nil),
-	(*fToken)(nil), (*fSetting)(nil), (*fAudit)(nil), (*fEvent)(nil),
+	(*fToken)(nil), (*fSetting)(nil), (*fAudit)(nil), (*fEvent)(nil), (*fInvite)(nil),
 }
 
 func init() {

@@ -49,7 +49,9 @@ type Account struct {
 }
 
 // IsModerator reports whether the account moderates (admins do too).
-func (a *Account) IsModerator() bool { return a != nil && (a.Role == RoleModerator || a.Role == RoleAdmin) }
+func (a *Account) IsModerator() bool {
+	return a != nil && (a.Role == RoleModerator || a.Role == RoleAdmin)
+}
 
 // IsAdmin reports whether the account administers the instance.
 func (a *Account) IsAdmin() bool { return a != nil && a.Role == RoleAdmin }

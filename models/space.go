@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -258,4 +259,51 @@ func (s *Store) ListSpaces(ctx context.Context) ([]*Space, error) {
 	var out []*Space
 	err := s.DB.NewSelect().Model(&out).Order("name").Scan(ctx)
 	return out, dbErr("list spaces", err)
+}
+
+// Counts returns instance-wide figures for the API and NodeInfo. Other
+// parts of models add their own counters through countQueries.
+func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
+	out := map[string]int{}
+	for name, table := range countTables {
+		n, err := s.DB.NewSelect().TableExpr(table.table).Where(table.where).Count(ctx)
+		if err != nil {
+			return nil, dbErr("count "+name, err)
+		}
+		out[name] = int(n)
+	}
+	return out, nil
+}
+
+// countTables lists what Counts counts; civic files add their tables.
+var countTables = map[string]struct{ table, where string }{
+	"users":  {"accounts", "deleted_at IS NULL"},
+	"spaces": {"spaces", "1 = 1"},
+}
+
+// MayParticipate applies the space's participation policy to an actor who
+// wants to support, vote or sign: open admits everyone, network admits
+// local accounts and accounts of the listed instances, local admits local
+// accounts only. Reading, following and commenting are always allowed.
+func (sp *Space) MayParticipate(a *Actor) error {
+	if a == nil {
+		return ErrUnauthorized
+	}
+	if a.DeletedAt != nil {
+		return ErrForbidden
+	}
+	switch sp.Policy {
+	case PolicyOpen:
+		return nil
+	case PolicyNetwork:
+		if a.Local || slices.Contains(sp.Hosts(), strings.ToLower(a.Host)) {
+			return nil
+		}
+		return fmt.Errorf("%w: this space accepts participation from its partner instances only", ErrForbidden)
+	default:
+		if a.Local {
+			return nil
+		}
+		return fmt.Errorf("%w: this space accepts participation from its local members only", ErrForbidden)
+	}
 }

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is everything serve and the other commands need, parsed once
+// from flags and ODN_* variables.
+type Config struct {
+	Addr            string
+	BaseURL         string
+	DB              string
+	Data            string
+	Demo            bool
+	DevInsecure     bool
+	AuthorizedFetch bool
+	LogLevel        slog.Level
+	LogFormat       string // text, json or auto
+	InstanceName    string
+}
+
+// usageError is a configuration or usage mistake: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// commonFlags registers the flags every database command shares; the
+// returned function finishes the Config after parsing.
+func commonFlags(fs *flag.FlagSet, cfg *Config) func() error {
+	fs.StringVar(&cfg.DB, "db", "", "database URL: sqlite://PATH or postgres://… (default sqlite://DATA/odn.db)")
+	fs.StringVar(&cfg.Data, "data", "./data", "data directory (SQLite database, uploads)")
+	fs.StringVar(&cfg.BaseURL, "base-url", "", "public base URL, e.g. https://city.example (default http://localhost:PORT)")
+	fs.BoolVar(&cfg.DevInsecure, "dev-insecure", false, "allow http ids and private addresses (loopback tests only, never in production)")
+	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&cfg.LogFormat, "log-format", "auto", "log format: text, json or auto (text on a terminal)")
+	return func() error {
+		if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+			return usagef("invalid --log-level %q: use debug, info, warn or error", *level)
+		}
+		switch cfg.LogFormat {
+		case "auto", "text", "json":
+		default:
+			return usagef("invalid --log-format %q: use text, json or auto", cfg.LogFormat)
+		}
+		if cfg.DB == "" {
+			cfg.DB = "sqlite://" + filepath.Join(cfg.Data, "odn.db")
+		}
+		if !strings.HasPrefix(cfg.DB, "sqlite:") && !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
+			return usagef("invalid --db: use sqlite://PATH or postgres://…")
+		}
+		if cfg.BaseURL == "" {
+			_, port, err := net.SplitHostPort(cfg.Addr)
+			if err != nil || port == "" || port == "0" {
+				port = "8080"
+			}
+			cfg.BaseURL = "http://localhost:" + port
+		}
+		return cfg.checkBaseURL()
+	}
+}
+
+func (cfg *Config) checkBaseURL() error {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return usagef("invalid --base-url %q: use scheme://host[:port] without a path", cfg.BaseURL)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		host := u.Hostname()
+		if !cfg.DevInsecure && host != "localhost" && !isLoopback(host) {
+			return usagef("--base-url must be https (http is allowed for localhost, or with --dev-insecure)")
+		}
+	default:
+		return usagef("invalid --base-url scheme %q: use https", u.Scheme)
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	return nil
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// parseFlags parses args into fs, taking each unset flag from its
+// environment twin ODN_NAME (dashes become underscores).
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{err.Error()}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] {
+			return
+		}
+		env := "ODN_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v := getenv(env)
+		if v == "" {
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			errs = append(errs, usagef("invalid %s=%q: %v", env, v, err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// parseBool accepts the usual spellings for boolean environment values.
+func parseBool(s string) (bool, error) { return strconv.ParseBool(s) }

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// runMigrate applies, rolls back or lists migrations. Migrations also run
+// at every start, so `up` is only needed to migrate without serving.
+func runMigrate(ctx context.Context, args []string, env Env) error {
+	cfg := &Config{}
+	fs := &flagSet{FlagSet: newFlagSet("migrate", env)}
+	finish := commonFlags(fs.FlagSet, cfg)
+	flags, positional := interleave(fs.FlagSet, args)
+	fs.positional = positional
+	if err := parseFlags(fs.FlagSet, flags, env.Getenv); err != nil {
+		return err
+	}
+	if err := finish(); err != nil {
+		return err
+	}
+	verb := "status"
+	if a := fs.Args(); len(a) > 0 {
+		verb = a[0]
+	}
+	if verb != "up" && verb != "down" && verb != "status" {
+		return usagef("unknown migrate action %q: use up, down or status", verb)
+	}
+	st, err := models.Open(ctx, cfg.DB, models.WithBaseURL(cfg.BaseURL))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	m := st.Migrator()
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("migrate init: %w", err)
+	}
+	switch verb {
+	case "up":
+		if err := st.Migrate(ctx); err != nil {
+			return err
+		}
+	case "down":
+		if err := m.Lock(ctx); err != nil {
+			return err
+		}
+		defer m.Unlock(ctx) //nolint:errcheck // best effort
+		group, err := m.Rollback(ctx)
+		if err != nil {
+			return fmt.Errorf("rollback: %w", err)
+		}
+		if group.IsZero() {
+			fmt.Fprintln(env.Stdout, "nothing to roll back")
+			return nil
+		}
+		fmt.Fprintf(env.Stdout, "rolled back %s\n", group)
+		return nil
+	}
+	ms, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("migration status: %w", err)
+	}
+	for _, mg := range ms {
+		state := "pending"
+		if mg.IsApplied() {
+			state = "applied " + mg.MigratedAt.UTC().Format("2006-01-02 15:04:05")
+		}
+		fmt.Fprintf(env.Stdout, "%s_%s\t%s\n", mg.Name, mg.Comment, state)
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/web"
+)
+
+// shutdownGrace is how long in-flight requests get to finish on SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+func runServe(ctx context.Context, args []string, env Env) error {
+	cfg := &Config{}
+	fs := newFlagSet("serve", env)
+	fs.StringVar(&cfg.Addr, "addr", ":8080", "listen address")
+	fs.BoolVar(&cfg.Demo, "demo", false, "seed a demo city space with content when the database is empty")
+	fs.BoolVar(&cfg.AuthorizedFetch, "authorized-fetch", false, "require signed GETs for ActivityPub objects")
+	fs.StringVar(&cfg.InstanceName, "instance-name", "", "instance display name (default: the host name)")
+	finish := commonFlags(fs, cfg)
+	if err := parseFlags(fs, args, env.Getenv); err != nil {
+		return err
+	}
+	if env.Listener != nil {
+		cfg.Addr = env.Listener.Addr().String()
+	}
+	if err := finish(); err != nil {
+		return err
+	}
+	return serve(ctx, cfg, env)
+}
+
+// serve runs one instance until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, cfg *Config, env Env) error {
+	start := time.Now()
+	log := newLogger(cfg, env.Stderr)
+	if cfg.DevInsecure {
+		log.Warn("DEV-INSECURE MODE: http ids and private addresses are allowed; never use this in production")
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if cfg.Demo {
+		if err := st.SeedDemo(ctx); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+	}
+	ms := metrics.NewSet()
+	app, err := newApp(ctx, cfg, env, st, log, ms)
+	if err != nil {
+		return err
+	}
+	ln := env.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           app.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	workers, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	done := app.startWorkers(workers)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("odn serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", st.Dialect,
+		"version", env.Version, "startup", time.Since(start).Round(time.Millisecond).String())
+	if env.Ready != nil {
+		env.Ready(ln.Addr().String())
+	}
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		err = srv.Shutdown(sctx)
+	}
+	stopWorkers()
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// app is one wired instance: its HTTP handler and background workers.
+type app struct {
+	handler http.Handler
+	workers []func(ctx context.Context)
+}
+
+func newApp(ctx context.Context, cfg *Config, env Env, st *models.Store, log *slog.Logger, ms *metrics.Set) (*app, error) {
+	a := &app{}
+	opts := web.Options{
+		Store: st, Logger: log, Metrics: ms, BaseURL: cfg.BaseURL, Version: env.Version,
+		InstanceName: cfg.InstanceName, DevInsecure: cfg.DevInsecure,
+	}
+	for _, wire := range wirings {
+		if err := wire(ctx, cfg, st, log, ms, &opts, a); err != nil {
+			return nil, err
+		}
+	}
+	srv, err := web.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	a.handler = srv.Handler()
+	a.workers = append(a.workers, func(ctx context.Context) { purgeSessions(ctx, st, log) })
+	return a, nil
+}
+
+// wirings let other files plug a part (federation) into the instance
+// without growing newApp.
+var wirings []func(ctx context.Context, cfg *Config, st *models.Store, log *slog.Logger, ms *metrics.Set, opts *web.Options, a *app) error
+
+func (a *app) startWorkers(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		finished := make(chan struct{}, len(a.workers))
+		for _, w := range a.workers {
+			go func() { w(ctx); finished <- struct{}{} }()
+		}
+		for range a.workers {
+			<-finished
+		}
+	}()
+	return done
+}
+
+func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := st.PurgeSessions(ctx); err != nil {
+				log.ErrorContext(ctx, "purge sessions", "err", err)
+			} else if n > 0 {
+				log.InfoContext(ctx, "purged sessions", "count", n)
+			}
+		}
+	}
+}

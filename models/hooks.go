@@ -1,0 +1,28 @@
+package models
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+)
+
+// Actions a consultation phase may allow or refuse.
+const (
+	ActionPropose  = "propose"  // create a proposal, debate or petition
+	ActionComment  = "comment"  // comment or argue
+	ActionVote     = "vote"     // vote, support or sign
+	ActionWorkshop = "workshop" // record an offline contribution
+)
+
+// consultationGuard, when set (by consultation.go), refuses an action that
+// the current phase of a consultation does not allow. Civic rules call
+// checkConsultation before writing, for web, API and federation alike.
+var consultationGuard func(ctx context.Context, s *Store, tx bun.IDB, consultationID int64, action string) error
+
+// checkConsultation applies the phase rules of consultationID (0: none).
+func (s *Store) checkConsultation(ctx context.Context, tx bun.IDB, consultationID int64, action string) error {
+	if consultationID == 0 || consultationGuard == nil {
+		return nil
+	}
+	return consultationGuard(ctx, s, tx, consultationID, action)
+}

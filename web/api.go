@@ -1,0 +1,208 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// maxJSONBytes bounds API request bodies.
+const maxJSONBytes = 1 << 20
+
+func (s *Server) apiRoutes(r chi.Router) {
+	r.Use(s.apiCORS, s.bearerAccount)
+	r.Get("/instance", s.apiInstance)
+	r.Get("/spaces", s.apiSpaces)
+	r.Get("/spaces/{name}", s.apiSpace)
+	r.With(s.requireAccount).Post("/spaces", s.apiCreateSpace)
+	for _, add := range extraAPIRoutes {
+		add(s, r)
+	}
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such API route"})
+	})
+}
+
+// apiCORS lets any web page read public API data (open data); writes need
+// a bearer token, which browsers never attach on their own, so allowing
+// every origin grants nothing a token holder lacks.
+func (s *Server) apiCORS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+		h.Set("Access-Control-Expose-Headers", "Retry-After, X-Request-Id")
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// decodeJSON reads a bounded JSON body into v, refusing unknown fields so
+// typos in scripts surface as errors.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return models.Invalid("body", "Content-Type must be application/json")
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return models.Invalid("body", "is larger than 1 MB")
+		}
+		if errors.Is(err, io.EOF) {
+			return models.Invalid("body", "is empty")
+		}
+		return models.Invalid("body", "is not valid JSON: "+err.Error())
+	}
+	if dec.More() {
+		return models.Invalid("body", "has trailing data")
+	}
+	return nil
+}
+
+// apiObject is the common part of every API object (DESIGN.md §8).
+type apiObject struct {
+	ID     string `json:"id"`
+	URI    string `json:"uri"`
+	URL    string `json:"url"`
+	Origin string `json:"origin,omitempty"`
+}
+
+// list is a page of results with an opaque cursor for the next page.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// pageParams reads ?cursor=&limit= (limit 1..100, default 20).
+func pageParams(r *http.Request) (cursor string, limit int) {
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil || limit <= 0 {
+		limit = 20
+	}
+	return r.URL.Query().Get("cursor"), min(limit, 100)
+}
+
+type apiInstanceInfo struct {
+	Name         string         `json:"name"`
+	Host         string         `json:"host"`
+	Software     string         `json:"software"`
+	Version      string         `json:"version"`
+	Registration string         `json:"registration"`
+	Counts       map[string]int `json:"counts"`
+	StartedAt    time.Time      `json:"started_at"`
+}
+
+func (s *Server) apiInstance(w http.ResponseWriter, r *http.Request) {
+	counts, err := s.store.Counts(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	mode, err := s.store.Setting(r.Context(), models.SettingRegistration, models.RegistrationOpen)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p := s.page(r, "", nil)
+	writeJSON(w, http.StatusOK, apiInstanceInfo{Name: p.InstanceName, Host: hostOf(s.opts.BaseURL), Software: "odn",
+		Version: s.opts.Version, Registration: mode, Counts: counts, StartedAt: s.startedAt.UTC()})
+}
+
+type apiSpaceJSON struct {
+	apiObject
+	Name             string    `json:"name"`
+	Kind             string    `json:"kind"`
+	Title            string    `json:"title"`
+	Description      string    `json:"description"`
+	DescriptionHTML  string    `json:"description_html"`
+	Policy           string    `json:"policy"`
+	AllowedHosts     []string  `json:"allowed_hosts"`
+	SupportThreshold int       `json:"support_threshold"`
+	Licence          string    `json:"licence"`
+	CreatedAt        time.Time `json:"created_at"`
+}
+
+func (s *Server) spaceJSON(sp *models.Space) apiSpaceJSON {
+	hosts := sp.Hosts()
+	if hosts == nil {
+		hosts = []string{}
+	}
+	return apiSpaceJSON{
+		apiObject: apiObject{ID: strconv.FormatInt(sp.ID, 10), URI: sp.Actor.URI, URL: s.opts.BaseURL + "/s/" + sp.Name},
+		Name:      sp.Name, Kind: sp.Kind, Title: sp.Title, Description: sp.Description, DescriptionHTML: sp.DescriptionHTML,
+		Policy: sp.Policy, AllowedHosts: hosts, SupportThreshold: sp.SupportThreshold, Licence: sp.Licence, CreatedAt: sp.CreatedAt,
+	}
+}
+
+func (s *Server) apiSpaces(w http.ResponseWriter, r *http.Request) {
+	spaces, err := s.store.ListSpaces(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	cursor, limit := pageParams(r)
+	out := list[apiSpaceJSON]{Items: []apiSpaceJSON{}}
+	for _, sp := range spaces {
+		if cursor != "" && sp.Name <= cursor {
+			continue
+		}
+		if len(out.Items) == limit {
+			out.NextCursor = out.Items[len(out.Items)-1].Name
+			break
+		}
+		if err := s.attachActor(r, sp); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		out.Items = append(out.Items, s.spaceJSON(sp))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) attachActor(r *http.Request, sp *models.Space) error {
+	if sp.Actor != nil {
+		return nil
+	}
+	a, err := s.store.ActorByID(r.Context(), sp.ActorID)
+	sp.Actor = a
+	return err
+}
+
+func (s *Server) apiSpace(w http.ResponseWriter, r *http.Request) {
+	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.spaceJSON(sp))
+}
+
+func (s *Server) apiCreateSpace(w http.ResponseWriter, r *http.Request) {
+	var in models.SpaceInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	sp, err := s.store.CreateSpace(r.Context(), currentAccount(r.Context()), in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", s.opts.BaseURL+"/api/v1/spaces/"+sp.Name)
+	writeJSON(w, http.StatusCreated, s.spaceJSON(sp))
+}

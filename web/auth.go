@@ -1,0 +1,182 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// Log-in and sign-up attempts allowed per client address; past that the
+// client gets 429 with Retry-After, which stops password guessing.
+const (
+	authAttempts = 10
+	authWindow   = time.Minute
+)
+
+func (s *Server) authRoutes(r chi.Router) {
+	limit := httprate.Limit(authAttempts, authWindow, httprate.WithKeyFuncs(httprate.KeyByIP),
+		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
+			s.errorStatus(w, r, http.StatusTooManyRequests, "error.rate_limited")
+		}))
+	r.Get("/login", s.loginForm)
+	r.With(limit).Post("/login", s.login)
+	r.Get("/signup", s.signupForm)
+	r.With(limit).Post("/signup", s.signup)
+	r.Post("/logout", s.logout)
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireAccount)
+		r.Get("/account", s.accountPage)
+		r.Post("/account/password", s.changePassword)
+		r.Post("/account/delete", s.deleteAccount)
+	})
+}
+
+type authForm struct {
+	Username, Email, Next, Invite, Mode string
+	Errors                              map[string]string
+	Message                             string
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, s.localeFor(r).T("login.title"), &authForm{Next: localPath(r.URL.Query().Get("next"))})
+	s.render(w, r, http.StatusOK, "login", p)
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	f := &authForm{Username: r.PostFormValue("username"), Next: localPath(r.PostFormValue("next"))}
+	acc, err := s.store.Authenticate(r.Context(), f.Username, r.PostFormValue("password"))
+	if errors.Is(err, models.ErrBadCredentials) {
+		f.Message = "login.failed"
+		s.render(w, r, http.StatusUnauthorized, "login", s.page(r, s.localeFor(r).T("login.title"), f))
+		return
+	} else if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.startSession(w, r, acc, f.Next)
+}
+
+// startSession always issues a fresh session id at log-in, so a session
+// fixed by an attacker before log-in is worthless.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, acc *models.Account, next string) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.store.DeleteSession(r.Context(), c.Value) //nolint:errcheck // replaced below
+	}
+	secret, err := s.store.CreateSession(r.Context(), acc, r.UserAgent())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.setSessionCookie(w, secret)
+	redirect(w, r, next, "")
+}
+
+func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
+	mode, err := s.store.Setting(r.Context(), models.SettingRegistration, models.RegistrationOpen)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	status := http.StatusOK
+	if mode == models.RegistrationClosed {
+		status = http.StatusForbidden
+	}
+	f := &authForm{Mode: mode, Invite: r.URL.Query().Get("invite"), Next: "/"}
+	s.render(w, r, status, "signup", s.page(r, s.localeFor(r).T("signup.title"), f))
+}
+
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	mode, err := s.store.Setting(r.Context(), models.SettingRegistration, models.RegistrationOpen)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f := &authForm{Username: r.PostFormValue("username"), Email: r.PostFormValue("email"), Invite: r.PostFormValue("invite"), Mode: mode, Next: "/"}
+	if r.PostFormValue("password") != r.PostFormValue("password_confirm") {
+		f.Errors = map[string]string{"password_confirm": "signup.password_mismatch"}
+		s.render(w, r, http.StatusUnprocessableEntity, "signup", s.page(r, s.localeFor(r).T("signup.title"), f))
+		return
+	}
+	acc, err := s.store.SignUp(r.Context(), models.NewAccount{
+		Username: f.Username, Email: f.Email, Password: r.PostFormValue("password"), Locale: s.localeFor(r).Lang,
+	}, f.Invite)
+	var ve *models.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		f.Errors = ve.Fields
+		s.render(w, r, http.StatusUnprocessableEntity, "signup", s.page(r, s.localeFor(r).T("signup.title"), f))
+		return
+	case err != nil:
+		s.error(w, r, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "account created", "user", acc.Username)
+	s.startSession(w, r, acc, "/?flash=signup.welcome")
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.store.DeleteSession(r.Context(), c.Value); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	s.clearSessionCookie(w)
+	redirect(w, r, "/", "logout.done")
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "account", s.page(r, s.localeFor(r).T("account.title"), &authForm{}))
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	acc := currentAccount(r.Context())
+	err := s.store.ChangePassword(r.Context(), acc, r.PostFormValue("current_password"), r.PostFormValue("new_password"))
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		s.render(w, r, http.StatusUnprocessableEntity, "account", s.page(r, s.localeFor(r).T("account.title"), &authForm{Errors: ve.Fields}))
+		return
+	} else if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/account", "account.password_changed")
+}
+
+// deleteAccount erases the signed-in account after the user confirms by
+// typing their user name (GDPR right to erasure).
+func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	acc := currentAccount(r.Context())
+	if r.PostFormValue("confirm") != acc.Username {
+		f := &authForm{Errors: map[string]string{"confirm": "account.delete_confirm_mismatch"}}
+		s.render(w, r, http.StatusUnprocessableEntity, "account", s.page(r, s.localeFor(r).T("account.title"), f))
+		return
+	}
+	if err := s.store.DeleteAccount(r.Context(), acc); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.clearSessionCookie(w)
+	redirect(w, r, "/", "account.deleted")
+}

@@ -1,0 +1,163 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// staticHandler serves the embedded CSS and images with long caching; file
+// names change with content only through the version query.
+func staticHandler() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	fsrv := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		fsrv.ServeHTTP(w, r)
+	})
+}
+
+// parsePages parses each page template together with the layout and the
+// shared partials, so every page can define its own "content" block.
+func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
+	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	entries, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, e := range entries {
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, e)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e, err)
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(e, "templates/pages/"), ".html")
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// Page is what every template receives.
+type Page struct {
+	L            *Locale
+	Account      *models.Account
+	Title        string
+	Path         string
+	InstanceName string
+	Version      string
+	Flash        string
+	Data         any
+	// Alternate, when set, is the ActivityPub id advertised in a <link>.
+	Alternate string
+}
+
+func (s *Server) page(r *http.Request, title string, data any) *Page {
+	name := s.opts.InstanceName
+	if name == "" {
+		name = hostOf(s.opts.BaseURL)
+	}
+	return &Page{
+		L: s.localeFor(r), Account: currentAccount(r.Context()), Title: title, Path: r.URL.RequestURI(),
+		InstanceName: name, Version: s.opts.Version, Data: data, Flash: r.URL.Query().Get("flash"),
+	}
+}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *Page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.log.ErrorContext(r.Context(), "unknown template", "template", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.ErrorContext(r.Context(), "render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Vary", "Accept, Accept-Language, Cookie")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes()) //nolint:errcheck // client gone
+}
+
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		// safeHTML marks HTML that models sanitised when it was stored.
+		"safeHTML": func(s string) template.HTML { return template.HTML(s) }, //nolint:gosec // sanitised at write time
+		"date": func(l *Locale, t time.Time) string {
+			if l != nil && l.Lang == "fr" {
+				return t.Format("02/01/2006")
+			}
+			return t.Format("2006-01-02")
+		},
+		"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"percent": func(n, total int) int {
+			if total <= 0 {
+				return 0
+			}
+			return n * 100 / total
+		},
+		"add":  func(a, b int) int { return a + b },
+		"sub":  func(a, b int) int { return a - b },
+		"dict": dict,
+		"seq": func(n int) []int {
+			out := make([]int, n)
+			for i := range out {
+				out[i] = i
+			}
+			return out
+		},
+	}
+}
+
+// dict builds a map from alternating keys and values, for passing several
+// values to a partial template.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
+
+func hostOf(base string) string {
+	h := strings.TrimPrefix(strings.TrimPrefix(base, "https://"), "http://")
+	return strings.TrimSuffix(h, "/")
+}
+
+// partial renders one shared partial template (templates/partials/*.html)
+// to HTML, for page sections assembled by handlers. data is usually a
+// dict with "L" (the locale), "Account" and the section's own values.
+func (s *Server) partial(name string, data any) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := s.pages["error"].ExecuteTemplate(&buf, name, data); err != nil {
+		return "", fmt.Errorf("render partial %s: %w", name, err)
+	}
+	return template.HTML(buf.String()), nil //nolint:gosec // output of html/template
+}

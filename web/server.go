@@ -1,0 +1,141 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// Federation is what the ActivityPub door offers the web door. cmd/odn
+// fills it with the federation package; it is nil when federation is off.
+type Federation interface {
+	// Mount adds the federation routes (/.well-known/*, /actors/*, inboxes).
+	Mount(r chi.Router)
+	// WantsActivity reports whether r asks for ActivityStreams JSON rather
+	// than HTML (content negotiation on shared permalinks).
+	WantsActivity(r *http.Request) bool
+	// ServeObject answers r with the ActivityStreams form of a local object
+	// of the given kind ("space", "user", "proposal", "debate", "petition",
+	// "comment", …) and local id or name.
+	ServeObject(w http.ResponseWriter, r *http.Request, kind, id string)
+}
+
+// Options configure the web door.
+type Options struct {
+	Store        *models.Store
+	Logger       *slog.Logger
+	Metrics      *metrics.Set
+	BaseURL      string
+	Version      string
+	InstanceName string
+	DevInsecure  bool
+	Federation   Federation
+	// Now replaces time.Now in tests.
+	Now func() time.Time
+}
+
+// Server holds the parsed templates and dependencies of the web door.
+type Server struct {
+	opts      Options
+	store     *models.Store
+	log       *slog.Logger
+	metrics   *metrics.Set
+	pages     map[string]*template.Template
+	locales   map[string]*Locale
+	secureCk  bool
+	startedAt time.Time
+}
+
+// New parses templates and catalogs; it fails fast on a broken template.
+func New(opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = metrics.NewSet()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{opts: opts, store: opts.Store, log: opts.Logger, metrics: opts.Metrics, startedAt: opts.Now()}
+	s.secureCk = len(opts.BaseURL) > 8 && opts.BaseURL[:8] == "https://"
+	var err error
+	if s.locales, err = loadLocales(); err != nil {
+		return nil, fmt.Errorf("load translations: %w", err)
+	}
+	if s.pages, err = parsePages(s.funcs()); err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	return s, nil
+}
+
+// Handler returns the complete HTTP handler: pages, API, federation,
+// operations endpoints and static files.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.requestID, s.recoverer, s.logRequests, s.securityHeaders)
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Get("/metrics", s.serveMetrics)
+	r.Handle("/static/*", staticHandler())
+	if s.opts.Federation != nil {
+		s.opts.Federation.Mount(r)
+	}
+	r.Route("/api/v1", s.apiRoutes)
+	r.Group(s.pageRoutes)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.error(w, r, models.ErrNotFound) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.errorStatus(w, r, http.StatusMethodNotAllowed, "error.method")
+	})
+	return r
+}
+
+// pageRoutes are the HTML pages; state-changing forms are protected
+// against cross-site requests.
+func (s *Server) pageRoutes(r chi.Router) {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorStatus(w, r, http.StatusForbidden, "error.csrf")
+	}))
+	r.Use(cop.Handler, s.sessionAccount)
+	r.Get("/", s.home)
+	r.Get("/lang/{lang}", s.switchLang)
+	s.authRoutes(r)
+	s.spaceRoutes(r)
+	for _, add := range extraPageRoutes {
+		add(s, r)
+	}
+}
+
+// extraPageRoutes and extraAPIRoutes let each feature file register its
+// routes (proposals, debates, petitions…) without editing this file.
+var (
+	extraPageRoutes []func(s *Server, r chi.Router)
+	extraAPIRoutes  []func(s *Server, r chi.Router)
+)
+
+// now is the server's clock.
+func (s *Server) now() time.Time { return s.opts.Now() }
+
+// ctxKey types context values owned by this package.
+type ctxKey int
+
+const (
+	ctxAccount ctxKey = iota
+	ctxRequestID
+	ctxLocale
+)
+
+// currentAccount returns the signed-in account, or nil.
+func currentAccount(ctx context.Context) *models.Account {
+	a, _ := ctx.Value(ctxAccount).(*models.Account)
+	return a
+}

@@ -1,0 +1,200 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func (s *Server) spaceRoutes(r chi.Router) {
+	r.Get("/s", s.spaceList)
+	r.Get("/s/{name}", s.spacePage)
+	r.Get("/@{name}", s.userPage)
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireAccount)
+		r.Get("/new-space", s.spaceForm)
+		r.Post("/new-space", s.spaceCreate)
+		r.Get("/s/{name}/edit", s.spaceEditForm)
+		r.Post("/s/{name}/edit", s.spaceEdit)
+	})
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	spaces, err := s.store.ListSpaces(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	_, demoErr := s.store.SpaceByName(r.Context(), "ville")
+	data := map[string]any{"Spaces": spaces, "Demo": demoErr == nil, "DemoPassword": models.DemoPassword}
+	s.render(w, r, http.StatusOK, "home", s.page(r, s.localeFor(r).T("home.title"), data))
+}
+
+func (s *Server) spaceList(w http.ResponseWriter, r *http.Request) {
+	spaces, err := s.store.ListSpaces(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "spaces", s.page(r, s.localeFor(r).T("spaces.title"), map[string]any{"Spaces": spaces}))
+}
+
+// spacePage shows a space, or its Group actor to fediverse servers.
+func (s *Server) spacePage(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "name")
+	if s.wantsActivity(r) {
+		s.opts.Federation.ServeObject(w, r, "space", name)
+		return
+	}
+	sp, err := s.store.SpaceByName(r.Context(), name)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	view := &spaceView{Space: sp}
+	for _, section := range spaceSections {
+		html, err := section(s, r, sp)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		view.Sections = append(view.Sections, html)
+	}
+	p := s.page(r, sp.Title, view)
+	p.Alternate = sp.Actor.URI
+	s.render(w, r, http.StatusOK, "space", p)
+}
+
+// spaceView is a space page's data; feature files add sections.
+type spaceView struct {
+	Space    *models.Space
+	Sections []template.HTML
+}
+
+// spaceSections render the blocks of a space page (proposals, debates,
+// petitions, consultations…); each feature file appends its own in init,
+// usually through s.partial.
+var spaceSections []func(s *Server, r *http.Request, sp *models.Space) (template.HTML, error)
+
+// userPage shows a local user's public profile, or its Person actor.
+func (s *Server) userPage(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "name")
+	if s.wantsActivity(r) {
+		s.opts.Federation.ServeObject(w, r, "user", name)
+		return
+	}
+	acc, err := s.store.AccountByUsername(r.Context(), name)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p := s.page(r, "@"+acc.Username, acc)
+	p.Alternate = acc.Actor.URI
+	s.render(w, r, http.StatusOK, "user", p)
+}
+
+// wantsActivity reports whether r asks for ActivityStreams and federation
+// is on to answer it.
+func (s *Server) wantsActivity(r *http.Request) bool {
+	return s.opts.Federation != nil && s.opts.Federation.WantsActivity(r)
+}
+
+type spaceForm struct {
+	Input   models.SpaceInput
+	Hosts   string
+	Editing bool
+	Errors  map[string]string
+	Kinds   []string
+	Policy  []string
+	Licence []string
+}
+
+func newSpaceForm(in models.SpaceInput, editing bool) *spaceForm {
+	return &spaceForm{Input: in, Hosts: strings.Join(in.AllowedHosts, ", "), Editing: editing,
+		Kinds:  []string{models.KindCity, models.KindAssociation, models.KindCollective},
+		Policy: []string{models.PolicyOpen, models.PolicyNetwork, models.PolicyLocal}, Licence: models.Licences}
+}
+
+func (s *Server) spaceForm(w http.ResponseWriter, r *http.Request) {
+	if !currentAccount(r.Context()).IsAdmin() {
+		s.error(w, r, models.ErrForbidden)
+		return
+	}
+	f := newSpaceForm(models.SpaceInput{Kind: models.KindCity, Policy: models.PolicyOpen, Licence: models.DefaultLicence}, false)
+	s.render(w, r, http.StatusOK, "space_form", s.page(r, s.localeFor(r).T("space.new"), f))
+}
+
+func spaceInputFromForm(r *http.Request) models.SpaceInput {
+	return models.SpaceInput{
+		Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), Title: r.PostFormValue("title"),
+		Description: r.PostFormValue("description"), Policy: r.PostFormValue("policy"),
+		AllowedHosts: strings.Split(r.PostFormValue("allowed_hosts"), ","), Licence: r.PostFormValue("licence"),
+		SupportThreshold: formInt(r, "support_threshold", -1),
+	}
+}
+
+func (s *Server) spaceCreate(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	in := spaceInputFromForm(r)
+	sp, err := s.store.CreateSpace(r.Context(), currentAccount(r.Context()), in)
+	if s.formError(w, r, err, "space_form", "space.new", newSpaceForm(in, false)) {
+		return
+	}
+	redirect(w, r, "/s/"+sp.Name, "space.created")
+}
+
+func (s *Server) spaceEditForm(w http.ResponseWriter, r *http.Request) {
+	if !currentAccount(r.Context()).IsAdmin() {
+		s.error(w, r, models.ErrForbidden)
+		return
+	}
+	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	in := models.SpaceInput{Name: sp.Name, Kind: sp.Kind, Title: sp.Title, Description: sp.Description, Policy: sp.Policy,
+		AllowedHosts: sp.Hosts(), SupportThreshold: sp.SupportThreshold, Licence: sp.Licence}
+	s.render(w, r, http.StatusOK, "space_form", s.page(r, s.localeFor(r).T("space.edit"), newSpaceForm(in, true)))
+}
+
+func (s *Server) spaceEdit(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	in := spaceInputFromForm(r)
+	in.Name = chi.URLParam(r, "name")
+	sp, err := s.store.UpdateSpace(r.Context(), currentAccount(r.Context()), in.Name, in)
+	if s.formError(w, r, err, "space_form", "space.edit", newSpaceForm(in, true)) {
+		return
+	}
+	redirect(w, r, "/s/"+sp.Name, "space.updated")
+}
+
+// formError re-renders a form with its field errors on a validation
+// error, or answers any other error; it reports whether it answered.
+// form must have an Errors map[string]string field set through setErrors.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, tmpl, titleKey string, form interface{ setErrors(map[string]string) }) bool {
+	if err == nil {
+		return false
+	}
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		form.setErrors(ve.Fields)
+		s.render(w, r, http.StatusUnprocessableEntity, tmpl, s.page(r, s.localeFor(r).T(titleKey), form))
+		return true
+	}
+	s.error(w, r, err)
+	return true
+}
+
+func (f *spaceForm) setErrors(e map[string]string) { f.Errors = e }

@@ -1,0 +1,23 @@
+// Package webtest drives a headless Chromium for browser tests of odn's
+// pages: NewBrowser starts one per test (skipped loudly when no browser is
+// installed, a failure under ODN_TEST_STRICT=1), Screenshot saves full-page
+// PNGs, and RunAxe checks a page with axe-core against WCAG 2.2 AA.
+//
+// Tests drive the page with github.com/chromedp/chromedp directly:
+//
+//	ctx := webtest.NewBrowser(t)
+//	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL)); err != nil {
+//		t.Fatal(err)
+//	}
+//	title, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1")))
+//
+// Environment:
+//
+//	ODN_CHROME           browser executable (default: /usr/bin/chromium, then
+//	                     chromium, chromium-browser, google-chrome… on $PATH)
+//	ODN_SCREENSHOT_DIR   also keep screenshots here (they survive the test),
+//	                     and save one of each failed test's page
+//	ODN_TEST_STRICT      1: a missing browser fails the test (CI)
+//
+// Only tests import webtest; nothing in the odn binary may.
+package webtest
