@@ -99,7 +99,7 @@ func (s *Store) CreateAccount(ctx context.Context, n NewAccount) (*Account, erro
 	if err := n.validate(); err != nil {
 		return nil, err
 	}
-	hash, err := argon2id.CreateHash(n.Password, argonParams)
+	hash, err := argon2id.CreateHash(n.Password, s.argon)
 	if err != nil {
 		return nil, fmt.Errorf("hash password: %w", err)
 	}
@@ -256,7 +256,7 @@ func (s *Store) ChangePassword(ctx context.Context, acc *Account, current, next 
 	if err := n.validate(); err != nil {
 		return err
 	}
-	hash, err := argon2id.CreateHash(next, argonParams)
+	hash, err := argon2id.CreateHash(next, s.argon)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}

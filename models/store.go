@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alexedwards/argon2id"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/uptrace/bun"
@@ -45,6 +46,7 @@ type Store struct {
 
 	now    func() time.Time
 	keyGen func() (*rsa.PrivateKey, error)
+	argon  *argon2id.Params
 	events EventSink
 }
 
@@ -66,6 +68,14 @@ func WithBaseURL(base string) Option {
 	return func(s *Store) { s.URLs = URLs{Base: strings.TrimRight(base, "/")} }
 }
 
+// WithFastPasswordHashing lowers argon2id's cost to a minimum, for tests
+// that create many accounts. Never use it in production.
+func WithFastPasswordHashing() Option {
+	return func(s *Store) {
+		s.argon = &argon2id.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	}
+}
+
 // WithEvents sets the sink that receives domain events (federation
 // delivery, notifications).
 func WithEvents(sink EventSink) Option { return func(s *Store) { s.events = sink } }
@@ -82,7 +92,7 @@ func (s *Store) SetEvents(sink EventSink) { s.events = sink }
 // created if missing), "sqlite://file:NAME?mode=memory&cache=shared", or
 // "postgres://…". It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	s := &Store{URLs: URLs{Base: "http://localhost:8080"}, now: time.Now, keyGen: func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) }}
+	s := &Store{URLs: URLs{Base: "http://localhost:8080"}, now: time.Now, argon: argonParams, keyGen: func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) }}
 	for _, o := range opts {
 		o(s)
 	}

@@ -109,7 +109,7 @@ func Open(t testing.TB, dialect string, opts ...models.Option) *models.Store {
 	dsn := DSN(t, dialect)
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	all := append([]models.Option{models.WithKeyGenerator(KeyGen())}, opts...)
+	all := append([]models.Option{models.WithKeyGenerator(KeyGen()), models.WithFastPasswordHashing()}, opts...)
 	s, err := models.Open(ctx, dsn, all...)
 	if err != nil {
 		t.Fatalf("dbtest: open %s: %v", dialect, err)
