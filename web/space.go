@@ -134,7 +134,7 @@ func spaceInputFromForm(r *http.Request) models.SpaceInput {
 		Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), Title: r.PostFormValue("title"),
 		Description: r.PostFormValue("description"), Policy: r.PostFormValue("policy"),
 		AllowedHosts: strings.Split(r.PostFormValue("allowed_hosts"), ","), Licence: r.PostFormValue("licence"),
-		SupportThreshold: formInt(r, "support_threshold", -1),
+		SupportThreshold: formInt(r, "support_threshold", 0),
 	}
 }
 

@@ -1,0 +1,195 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func TestSignUpLogInLogOut(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	if res := e.get(c, "/signup"); res.StatusCode != http.StatusOK {
+		t.Fatalf("sign-up page: %d", res.StatusCode)
+	}
+	form := url.Values{"username": {"alice"}, "password": {testPassword}, "password_confirm": {testPassword}, "email": {"a@example.org"}}
+	res := e.postForm(c, "/signup", form)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-up: %d %s", res.StatusCode, readBody(res))
+	}
+	ck := res.Header.Get("Set-Cookie")
+	for _, want := range []string{"odn_session=", "HttpOnly", "SameSite=Lax"} {
+		if !strings.Contains(ck, want) {
+			t.Errorf("session cookie %q lacks %s", ck, want)
+		}
+	}
+	if body := readBody(e.get(c, "/account")); !strings.Contains(body, "@alice") {
+		t.Fatal("account page does not show the signed-in user")
+	}
+	if res := e.postForm(c, "/logout", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("log-out: %d", res.StatusCode)
+	}
+	if res := e.get(c, "/account"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Fatalf("after log-out /account should redirect to log-in, got %d", res.StatusCode)
+	}
+	c = e.loggedIn("alice")
+	if body := readBody(e.get(c, "/")); !strings.Contains(body, "alice") {
+		t.Fatal("log-in did not stick")
+	}
+}
+
+func TestSignUpErrors(t *testing.T) {
+	e := newEnv(t)
+	e.user("taken", models.RoleMember)
+	cases := []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"mismatch", url.Values{"username": {"bob"}, "password": {testPassword}, "password_confirm": {"other password"}}, "password_confirm"},
+		{"reserved", url.Values{"username": {"admin"}, "password": {testPassword}, "password_confirm": {testPassword}}, "username"},
+		{"taken", url.Values{"username": {"taken"}, "password": {testPassword}, "password_confirm": {testPassword}}, "name"},
+		{"short", url.Values{"username": {"bob"}, "password": {"short"}, "password_confirm": {"short"}}, "password"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := e.postForm(e.client(), "/signup", tc.form)
+			if res.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			if !strings.Contains(readBody(res), `aria-invalid="true"`) && tc.want != "name" {
+				t.Error("field error not marked for assistive technology")
+			}
+			if res.Header.Get("Set-Cookie") != "" {
+				t.Error("a failed sign-up started a session")
+			}
+		})
+	}
+	if accs, _ := e.Store.ListAccounts(context.Background()); len(accs) != 1 {
+		t.Fatalf("failed sign-ups created accounts: %d", len(accs))
+	}
+}
+
+func TestWrongPasswordAndNoEnumeration(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", models.RoleMember)
+	wrong := e.postForm(e.client(), "/login", url.Values{"username": {"alice"}, "password": {"nope nope nope"}})
+	unknown := e.postForm(e.client(), "/login", url.Values{"username": {"nobody"}, "password": {"nope nope nope"}})
+	if wrong.StatusCode != http.StatusUnauthorized || unknown.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("statuses %d %d, want 401", wrong.StatusCode, unknown.StatusCode)
+	}
+	strip := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "alice", ""), "nobody", "") }
+	if strip(readBody(wrong)) != strip(readBody(unknown)) {
+		t.Fatal("wrong password and unknown user give different pages: account enumeration")
+	}
+}
+
+func TestCSRFRefused(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", models.RoleMember)
+	c := e.loggedIn("alice")
+	for _, h := range []map[string]string{
+		{"Origin": "http://evil.example"},
+		{"Sec-Fetch-Site": "cross-site"},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, e.URL+"/account/delete", strings.NewReader("confirm=alice"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		res := e.do(c, req)
+		if res.StatusCode != http.StatusForbidden {
+			t.Fatalf("cross-site POST with %v: status %d", h, res.StatusCode)
+		}
+	}
+	if _, err := e.Store.AccountByUsername(context.Background(), "alice"); err != nil {
+		t.Fatal("a cross-site request deleted the account")
+	}
+}
+
+func TestSessionExpiry(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", models.RoleMember)
+	c := e.loggedIn("alice")
+	if res := e.get(c, "/account"); res.StatusCode != http.StatusOK {
+		t.Fatalf("account: %d", res.StatusCode)
+	}
+	e.Now = e.Now.Add(models.SessionIdle + time.Hour)
+	res := e.get(c, "/account")
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("expired session still works: %d", res.StatusCode)
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", models.RoleMember)
+	var last *http.Response
+	for range 12 {
+		last = e.postForm(e.client(), "/login", url.Values{"username": {"alice"}, "password": {"guess guess guess"}})
+	}
+	if last.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("12th attempt: status %d, want 429", last.StatusCode)
+	}
+	if last.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	// Even the right password is refused while limited.
+	if res := e.postForm(e.client(), "/login", url.Values{"username": {"alice"}, "password": {testPassword}}); res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("right password during the limit: %d", res.StatusCode)
+	}
+}
+
+func TestAccountDeletion(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", models.RoleMember)
+	c := e.loggedIn("alice")
+	if res := e.postForm(c, "/account/delete", url.Values{"confirm": {"bob"}}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("wrong confirmation: %d", res.StatusCode)
+	}
+	if res := e.postForm(c, "/account/delete", url.Values{"confirm": {"alice"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete: %d", res.StatusCode)
+	}
+	if _, err := e.Store.AccountByUsername(context.Background(), "alice"); err == nil {
+		t.Fatal("account still live")
+	}
+	if res := e.get(c, "/account"); res.StatusCode != http.StatusSeeOther {
+		t.Fatal("session survived account deletion")
+	}
+	if res := e.postForm(e.client(), "/login", url.Values{"username": {"alice"}, "password": {testPassword}}); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("deleted account logs in: %d", res.StatusCode)
+	}
+}
+
+func TestSessionFixation(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", models.RoleMember)
+	c := e.client()
+	u, _ := url.Parse(e.URL)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: "odn_session", Value: "attacker-chosen"}})
+	e.postForm(c, "/login", url.Values{"username": {"alice"}, "password": {testPassword}})
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == "odn_session" && ck.Value == "attacker-chosen" {
+			t.Fatal("log-in kept the attacker's session id")
+		}
+	}
+}
+
+func TestClosedSignUp(t *testing.T) {
+	e := newEnv(t)
+	if err := e.Store.SetSetting(context.Background(), nil, models.SettingRegistration, models.RegistrationClosed); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.get(e.client(), "/signup"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("closed sign-up page: %d", res.StatusCode)
+	}
+	form := url.Values{"username": {"bob"}, "password": {testPassword}, "password_confirm": {testPassword}}
+	if res := e.postForm(e.client(), "/signup", form); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("closed sign-up POST: %d", res.StatusCode)
+	}
+}

@@ -1,0 +1,172 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/models/dbtest"
+	"github.com/opendemocracynow/odn/web"
+)
+
+// testEnv is one odn web door over a fresh SQLite store, served by
+// httptest. Feature tests share it: newEnv, then users, clients, tokens.
+type testEnv struct {
+	t     *testing.T
+	Store *models.Store
+	URL   string
+	Now   time.Time
+}
+
+// newEnv starts a web server on a fresh SQLite store with a controllable
+// clock (env.Now).
+func newEnv(t *testing.T) *testEnv {
+	t.Helper()
+	return newEnvOn(t, "sqlite")
+}
+
+// newEnvOn is newEnv on a chosen dialect ("sqlite" or "postgres").
+func newEnvOn(t *testing.T, dialect string) *testEnv {
+	t.Helper()
+	e := &testEnv{t: t, Now: time.Now().UTC()}
+	clock := func() time.Time { return e.Now }
+	ts := httptest.NewUnstartedServer(nil)
+	base := "http://" + ts.Listener.Addr().String()
+	e.Store = dbtest.Open(t, dialect, models.WithClock(clock), models.WithBaseURL(base))
+	srv, err := web.New(web.Options{Store: e.Store, BaseURL: base, Version: "test", Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv.Handler()
+	ts.Start()
+	t.Cleanup(ts.Close)
+	e.URL = ts.URL
+	return e
+}
+
+// user creates an account with password "correct horse battery".
+func (e *testEnv) user(name, role string) *models.Account {
+	e.t.Helper()
+	acc, err := e.Store.CreateAccount(context.Background(), models.NewAccount{Username: name, Password: testPassword, Role: role})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return acc
+}
+
+const testPassword = "correct horse battery"
+
+// client is a browser-like client with a cookie jar that does not follow
+// redirects, so tests see each 303.
+func (e *testEnv) client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// loggedIn returns a client with a session for an existing account.
+func (e *testEnv) loggedIn(name string) *http.Client {
+	e.t.Helper()
+	c := e.client()
+	res := e.postForm(c, "/login", url.Values{"username": {name}, "password": {testPassword}})
+	if res.StatusCode != http.StatusSeeOther {
+		e.t.Fatalf("log-in as %s: status %d", name, res.StatusCode)
+	}
+	return c
+}
+
+// token returns an API bearer token for an existing account.
+func (e *testEnv) token(name string) string {
+	e.t.Helper()
+	acc, err := e.Store.AccountByUsername(context.Background(), name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tok, err := e.Store.CreateToken(context.Background(), acc, "test")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// postForm sends a same-origin form POST, as a browser would.
+func (e *testEnv) postForm(c *http.Client, path string, form url.Values) *http.Response {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return e.do(c, req)
+}
+
+// get fetches a page.
+func (e *testEnv) get(c *http.Client, path string) *http.Response {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.URL+path, nil)
+	return e.do(c, req)
+}
+
+// api calls the JSON API with an optional bearer token and body, and
+// decodes the JSON answer into out when out is not nil.
+func (e *testEnv) api(method, path, token string, body any, out any) *http.Response {
+	e.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		r = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, e.URL+path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res := e.do(http.DefaultClient, req)
+	if out != nil {
+		if err := json.Unmarshal([]byte(readBody(res)), out); err != nil {
+			e.t.Fatalf("%s %s: decode: %v", method, path, err)
+		}
+	}
+	return res
+}
+
+func (e *testEnv) do(c *http.Client, req *http.Request) *http.Response {
+	e.t.Helper()
+	res, err := c.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	res.Body = replay{strings.NewReader(string(body)), string(body)}
+	return res
+}
+
+// replay is a response body that tests can read more than once.
+type replay struct {
+	*strings.Reader
+	s string
+}
+
+func (replay) Close() error { return nil }
+
+// readBody returns the whole body of a response from do.
+func readBody(res *http.Response) string {
+	if r, ok := res.Body.(replay); ok {
+		return r.s
+	}
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
