@@ -1,0 +1,237 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraPageRoutes = append(extraPageRoutes, func(s *Server, r chi.Router) {
+		r.Get("/c/{id}", s.commentPage)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Post("/comments", s.commentCreate)
+			r.Get("/c/{id}/edit", s.commentEditForm)
+			r.Post("/c/{id}/edit", s.commentEdit)
+			r.Post("/c/{id}/delete", s.commentDelete)
+		})
+	})
+}
+
+// commentViewer is what the comment partials know about who is looking.
+type commentViewer struct {
+	L          *Locale
+	Account    *models.Account
+	ActorID    int64
+	Moderator  bool
+	Now        time.Time
+	ObjectType string
+	ObjectID   int64
+	// Back is the local page to return to after posting.
+	Back string
+}
+
+func (s *Server) commentViewer(r *http.Request, objectType string, objectID int64, back string) *commentViewer {
+	acc := currentAccount(r.Context())
+	v := &commentViewer{L: s.localeFor(r), Account: acc, Moderator: acc.IsModerator(), Now: s.now(),
+		ObjectType: objectType, ObjectID: objectID, Back: back}
+	if acc != nil && acc.Actor != nil {
+		v.ActorID = acc.Actor.ID
+	}
+	return v
+}
+
+// commentThreadData feeds the "comment_thread" partial.
+type commentThreadData struct {
+	V        *commentViewer
+	Comments []*models.Comment
+}
+
+// commentSectionData feeds the "comment_section" partial.
+type commentSectionData struct {
+	commentThreadData
+	Count  int
+	Next   int64
+	Form   *commentForm
+	Anchor string
+}
+
+// commentSection renders the comments of a proposal, debate or petition:
+// the count, a form to comment, a page of threads (?comments_after= is the
+// cursor) and a link to the next page. Feature pages include it:
+//
+//	html, err := s.commentSection(r, models.ObjectTypeProposal, p.ID)
+//
+// then {{.Comments}} in their template. On debates it lists the general
+// comments only (stance ""); arguments for and against have their own
+// columns.
+func (s *Server) commentSection(r *http.Request, objectType string, objectID int64) (template.HTML, error) {
+	after, _ := strconv.ParseInt(r.URL.Query().Get("comments_after"), 10, 64)
+	v := s.commentViewer(r, objectType, objectID, r.URL.Path)
+	q := models.CommentQuery{ObjectType: objectType, ObjectID: objectID, After: after, Moderator: v.Moderator}
+	if objectType == models.ObjectTypeDebate {
+		q.Stances = []string{models.StanceNone}
+	}
+	page, err := s.store.CommentThreads(r.Context(), q)
+	if err != nil {
+		return "", err
+	}
+	n, err := s.store.CountComments(r.Context(), objectType, objectID)
+	if err != nil {
+		return "", err
+	}
+	return s.partial("comment_section", &commentSectionData{
+		commentThreadData: commentThreadData{V: v, Comments: page.Threads},
+		Count:             n, Next: page.Next, Anchor: "comments",
+		Form: &commentForm{Input: models.CommentInput{ObjectType: objectType, ObjectID: objectID}, Back: v.Back},
+	})
+}
+
+// commentForm is the new-comment, reply and edit form.
+type commentForm struct {
+	Input   models.CommentInput
+	Back    string
+	Errors  map[string]string
+	Parent  *models.Comment
+	Editing *models.Comment
+}
+
+func (f *commentForm) setErrors(e map[string]string) { f.Errors = e }
+
+func (s *Server) commentCreate(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	acc := currentAccount(r.Context())
+	in := models.CommentInput{
+		ObjectType: r.PostFormValue("object_type"), Body: r.PostFormValue("body"), Stance: r.PostFormValue("stance"),
+	}
+	in.ObjectID, _ = strconv.ParseInt(r.PostFormValue("object_id"), 10, 64)
+	in.ParentID, _ = strconv.ParseInt(r.PostFormValue("in_reply_to"), 10, 64)
+	back := localPath(r.PostFormValue("back"))
+	c, err := s.store.CreateComment(r.Context(), acc.Actor, in)
+	f := &commentForm{Input: in, Back: back}
+	if err != nil && in.ParentID != 0 {
+		f.Parent, _ = s.store.CommentByID(r.Context(), in.ParentID)
+	}
+	if s.formError(w, r, err, "comment_form", "comments.write", f) {
+		return
+	}
+	redirect(w, r, back+"#c-"+strconv.FormatInt(c.ID, 10), "comments.created")
+}
+
+// commentPage is a comment's permalink: the comment with its replies and a
+// reply form, or its ActivityStreams Note for fediverse servers. Hidden
+// comments answer 410 to everyone but moderators.
+func (s *Server) commentPage(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		s.error(w, r, models.ErrNotFound)
+		return
+	}
+	if s.wantsActivity(r) {
+		s.opts.Federation.ServeObject(w, r, "comment", strconv.FormatInt(id, 10))
+		return
+	}
+	acc := currentAccount(r.Context())
+	c, err := s.store.CommentSubtree(r.Context(), id, acc.IsModerator())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if c.Hidden() && !acc.IsModerator() {
+		s.renderHidden(w, r)
+		return
+	}
+	objURL, err := s.store.ObjectURL(r.Context(), c.ObjectType, c.ObjectID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	v := s.commentViewer(r, c.ObjectType, c.ObjectID, "/c/"+strconv.FormatInt(c.ID, 10))
+	data := map[string]any{
+		"V": v, "Comment": c, "ObjectURL": objURL,
+		"Form": &commentForm{Input: models.CommentInput{ObjectType: c.ObjectType, ObjectID: c.ObjectID, ParentID: c.ID}, Back: v.Back, Parent: c},
+	}
+	p := s.page(r, s.localeFor(r).T("comments.permalink_title", c.Author.DisplayName()), data)
+	p.Alternate = c.URI
+	s.render(w, r, http.StatusOK, "comment", p)
+}
+
+func (s *Server) commentFromURL(w http.ResponseWriter, r *http.Request) *models.Comment {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		s.error(w, r, models.ErrNotFound)
+		return nil
+	}
+	c, err := s.store.CommentByID(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return nil
+	}
+	return c
+}
+
+func (s *Server) commentEditForm(w http.ResponseWriter, r *http.Request) {
+	c := s.commentFromURL(w, r)
+	if c == nil {
+		return
+	}
+	acc := currentAccount(r.Context())
+	if !c.Editable(acc.Actor, s.now()) {
+		s.error(w, r, models.ErrForbidden)
+		return
+	}
+	f := &commentForm{Input: models.CommentInput{Body: c.Body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
+	s.render(w, r, http.StatusOK, "comment_form", s.page(r, s.localeFor(r).T("comments.edit"), f))
+}
+
+func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	c := s.commentFromURL(w, r)
+	if c == nil {
+		return
+	}
+	body := r.PostFormValue("body")
+	_, err := s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, c.ID, body)
+	f := &commentForm{Input: models.CommentInput{Body: body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
+	if s.formError(w, r, err, "comment_form", "comments.edit", f) {
+		return
+	}
+	redirect(w, r, "/c/"+strconv.FormatInt(c.ID, 10), "comments.updated")
+}
+
+func (s *Server) commentDelete(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	c := s.commentFromURL(w, r)
+	if c == nil {
+		return
+	}
+	if err := s.store.DeleteComment(r.Context(), currentAccount(r.Context()), c.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/c/"+strconv.FormatInt(c.ID, 10), "comments.deleted")
+}
+
+// renderHidden answers 410 with the "hidden by moderation" page.
+func (s *Server) renderHidden(w http.ResponseWriter, r *http.Request) {
+	if isAPI(r) {
+		writeJSON(w, http.StatusGone, map[string]string{"error": "hidden by moderation"})
+		return
+	}
+	s.renderError(w, r, http.StatusGone, "moderation.hidden", nil)
+}
