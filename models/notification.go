@@ -162,12 +162,13 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, acc *Account) error {
 	return dbErr("mark notifications read", err)
 }
 
-// accountIDsOfActors returns the local accounts behind the actors selected
-// by actorQuery (a subquery yielding actor ids); remote actors have none.
-func accountIDsOfActors(ctx context.Context, tx bun.IDB, actorQuery *bun.SelectQuery) ([]int64, error) {
+// accountIDsOfActors returns the local accounts behind the actors that
+// match the condition on actors.id (e.g. "id IN (?)" with a subquery of
+// actor ids); remote and erased actors have none.
+func accountIDsOfActors(ctx context.Context, tx bun.IDB, cond string, args ...any) ([]int64, error) {
 	var ids []int64
-	err := tx.NewSelect().Model((*Actor)(nil)).Column("account_id").
-		Where("id IN (?) AND account_id IS NOT NULL AND deleted_at IS NULL", actorQuery).Scan(ctx, &ids)
+	err := tx.NewSelect().Model((*Actor)(nil)).Column("account_id").Where(cond, args...).
+		Where("account_id IS NOT NULL AND deleted_at IS NULL").Scan(ctx, &ids)
 	return ids, dbErr("accounts of actors", err)
 }
 

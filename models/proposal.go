@@ -1,0 +1,423 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Proposal statuses. A proposal is open when created; reaching its
+// space's support threshold moves it to threshold_reached (once: losing
+// supports later does not move it back); moderators set accepted,
+// rejected or answered with an official answer; its author may withdraw
+// it while it is open or past the threshold.
+const (
+	ProposalOpen             = "open"
+	ProposalThresholdReached = "threshold_reached"
+	ProposalAccepted         = "accepted"
+	ProposalRejected         = "rejected"
+	ProposalAnswered         = "answered"
+	ProposalWithdrawn        = "withdrawn"
+)
+
+// ProposalStatuses lists every status, for filters.
+var ProposalStatuses = []string{ProposalOpen, ProposalThresholdReached, ProposalAnswered, ProposalAccepted, ProposalRejected, ProposalWithdrawn}
+
+// supportableStatuses accept new supports and withdrawals of support:
+// "answered" is an answer without a final decision, so supports go on; an
+// accepted, rejected or withdrawn proposal keeps the tally it was decided
+// with.
+var supportableStatuses = []string{ProposalOpen, ProposalThresholdReached, ProposalAnswered}
+
+// Limits of proposal (and petition) input; documented in the API too.
+const (
+	MinTitleLen  = 3      // characters
+	MaxTitleLen  = 140    // characters, like a headline
+	MaxBodyLen   = 20_000 // characters of Markdown
+	MaxTags      = 10
+	MaxTagLen    = 32
+	maxRemoteLen = 200_000 // bytes of HTML accepted from another instance
+)
+
+// Events about proposals and supports. Data is a JSON object:
+//   - proposal.created, proposal.updated, proposal.withdrawn: {"uri"}
+//   - proposal.answered: {"uri", "status", "answer_html"}
+//   - proposal.threshold: {"uri", "supports", "threshold"}
+//   - support.added, support.removed: {"support_id", "proposal_uri",
+//     "remote" (true when the proposal lives on another instance, which
+//     federation must tell), "supports" (the new count)}
+const (
+	EventProposalCreated   = "proposal.created"
+	EventProposalUpdated   = "proposal.updated"
+	EventProposalWithdrawn = "proposal.withdrawn"
+	EventProposalAnswered  = "proposal.answered"
+	EventProposalThreshold = "proposal.threshold"
+	EventSupportAdded      = "support.added"
+	EventSupportRemoved    = "support.removed"
+)
+
+// proposalType is the object_type of proposals in events and
+// notifications.
+const proposalType = "proposal"
+
+// Proposal is an idea put to a space, which members support. Local
+// proposals live here; remote ones (Local false) are cached copies of
+// another instance's, which is authoritative for their status and tally.
+type Proposal struct {
+	bun.BaseModel `bun:"table:proposals"`
+	ID            int64  `bun:",pk,autoincrement"`
+	URI           string `bun:"uri,notnull"`
+	// URL is the HTML permalink: ours for local proposals, the origin's
+	// for remote ones.
+	URL    string `bun:"url,notnull"`
+	Local  bool   `bun:",notnull"`
+	Origin string `bun:",notnull"` // host of a remote proposal, "" when local
+	// SpaceID is the local space the proposal belongs to (for a remote
+	// one, the local space relaying it; 0: none).
+	SpaceID            int64      `bun:",nullzero"`
+	AuthorID           int64      `bun:",notnull"`
+	ConsultationID     int64      `bun:",nullzero"`
+	ThemeID            int64      `bun:",nullzero"`
+	Title              string     `bun:",notnull"`
+	Body               string     `bun:",notnull"` // Markdown source (empty for remote)
+	BodyHTML           string     `bun:"body_html,notnull"`
+	Search             string     `bun:",notnull"` // folded text for search, see foldText
+	Status             string     `bun:",notnull"`
+	SupportsCount      int        `bun:",notnull"`
+	ThresholdReachedAt *time.Time `bun:",nullzero"`
+	Answer             string     `bun:",notnull"` // official answer, Markdown
+	AnswerHTML         string     `bun:"answer_html,notnull"`
+	AnsweredBy         int64      `bun:",nullzero"` // actor of the moderator
+	AnsweredAt         *time.Time `bun:",nullzero"`
+	HiddenAt           *time.Time `bun:",nullzero"`
+	DeletedAt          *time.Time `bun:",nullzero"`
+	CreatedAt          time.Time  `bun:",notnull"`
+	UpdatedAt          time.Time  `bun:",notnull"`
+
+	Tags     []string `bun:"-"`
+	Author   *Actor   `bun:"-"`
+	Answerer *Actor   `bun:"-"`
+	Space    *Space   `bun:"-"`
+}
+
+// Supportable reports whether the proposal takes (and gives back) supports.
+func (p *Proposal) Supportable() bool {
+	return slices.Contains(supportableStatuses, p.Status)
+}
+
+// Editable reports whether its author may still edit it: open and without
+// any support, so nobody supported a text that later changed.
+func (p *Proposal) Editable() bool {
+	return p.Local && p.Status == ProposalOpen && p.SupportsCount == 0
+}
+
+// Withdrawable reports whether its author may still withdraw it.
+func (p *Proposal) Withdrawable() bool {
+	return p.Local && (p.Status == ProposalOpen || p.Status == ProposalThresholdReached)
+}
+
+// ProposalInput is what a member writes. Consultation is an optional
+// consultation id (0: none).
+type ProposalInput struct {
+	Title        string
+	Body         string
+	Tags         []string
+	Consultation int64
+}
+
+var tagRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// validate normalises and checks the input.
+func (in *ProposalInput) validate() error {
+	v := &ValidationError{}
+	in.Title = strings.Join(strings.Fields(in.Title), " ")
+	checkTitle(v, in.Title)
+	in.Body = strings.TrimSpace(in.Body)
+	checkBody(v, "body", in.Body)
+	tags, err := NormalizeTags(in.Tags)
+	if err != "" {
+		v.Add("tags", err)
+	}
+	in.Tags = tags
+	if in.Consultation < 0 {
+		v.Add("consultation", "is not a valid id")
+	}
+	return v.Err()
+}
+
+func checkTitle(v *ValidationError, title string) {
+	if n := utf8.RuneCountInString(title); n < MinTitleLen || n > MaxTitleLen {
+		v.Add("title", fmt.Sprintf("must have %d to %d characters", MinTitleLen, MaxTitleLen))
+	}
+}
+
+// checkBody requires 1..MaxBodyLen characters of Markdown in field.
+func checkBody(v *ValidationError, field, body string) {
+	switch n := utf8.RuneCountInString(body); {
+	case n == 0:
+		v.Add(field, "must not be empty")
+	case n > MaxBodyLen:
+		v.Add(field, fmt.Sprintf("must have at most %d characters", MaxBodyLen))
+	}
+}
+
+// NormalizeTags turns free text tags ("Vélo", "pistes cyclables") into
+// lowercase ASCII slugs ("velo", "pistes-cyclables"), drops empty and
+// duplicate ones, and reports a user-safe problem ("" when none).
+func NormalizeTags(in []string) ([]string, string) {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range in {
+		t = strings.Join(strings.Fields(foldText(t)), "-")
+		t = strings.Trim(t, "-#")
+		if t == "" || seen[t] {
+			continue
+		}
+		if utf8.RuneCountInString(t) > MaxTagLen || !tagRE.MatchString(t) {
+			return nil, fmt.Sprintf("each tag must have 1 to %d characters among a-z, 0-9 and -", MaxTagLen)
+		}
+		seen[t] = true
+		out = append(out, t)
+	}
+	if len(out) > MaxTags {
+		return nil, fmt.Sprintf("at most %d tags", MaxTags)
+	}
+	return out, ""
+}
+
+// accentStripper removes combining marks after canonical decomposition.
+var accentStripper = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+
+// foldText lower-cases s and strips accents, so search and tags match
+// "École", "ecole" and "ÉCOLE" alike on SQLite and PostgreSQL (whose
+// LOWER and ILIKE differ on non-ASCII letters).
+func foldText(s string) string {
+	out, _, err := transform.String(accentStripper, s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
+}
+
+// eventData encodes an event's Data object.
+func eventData(m map[string]any) string {
+	b, _ := json.Marshal(m) //nolint:errchkjson // plain values only
+	return string(b)
+}
+
+// CreateProposal creates a proposal by an actor allowed to take part in
+// the space (its policy and the consultation's phase apply).
+func (s *Store) CreateProposal(ctx context.Context, by *Actor, spaceName string, in ProposalInput) (*Proposal, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	sp, err := s.SpaceByName(ctx, spaceName)
+	if err != nil {
+		return nil, err
+	}
+	if err := sp.MayParticipate(by); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	p := &Proposal{
+		Local: true, SpaceID: sp.ID, AuthorID: by.ID, ConsultationID: in.Consultation,
+		Title: in.Title, Body: in.Body, BodyHTML: RenderMarkdown(in.Body), Status: ProposalOpen,
+		CreatedAt: now, UpdatedAt: now, Tags: in.Tags, Author: by, Space: sp,
+	}
+	p.Search = foldText(p.Title + "\n" + in.Body)
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionPropose); err != nil {
+			return err
+		}
+		if err := s.insertLocal(ctx, tx, p, &p.ID, &p.URI, "/p/"); err != nil {
+			return err
+		}
+		p.URL = p.URI
+		if err := setProposalTags(ctx, tx, p.ID, p.Tags); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, proposalEvent(EventProposalCreated, p, by.ID, map[string]any{"uri": p.URI}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// insertLocal inserts a new local object whose id (and so its URI,
+// base+prefix+id) is known only after the insert: it goes in under a
+// unique placeholder, then takes its real URI and URL.
+func (s *Store) insertLocal(ctx context.Context, tx bun.IDB, model any, id *int64, uri *string, prefix string) error {
+	*uri = "urn:odn:pending:" + randomSecret()
+	if _, err := tx.NewInsert().Model(model).Exec(ctx); err != nil {
+		return dbErr("insert", err)
+	}
+	*uri = s.URLs.Base + prefix + fmt.Sprint(*id)
+	_, err := tx.NewUpdate().Model(model).Set("uri = ?", *uri).Set("url = ?", *uri).WherePK().Exec(ctx)
+	return dbErr("set uri", err)
+}
+
+func proposalEvent(kind string, p *Proposal, actorID int64, data map[string]any) Event {
+	return Event{Kind: kind, ObjectType: proposalType, ObjectID: p.ID, ActorID: actorID, SpaceID: p.SpaceID, Data: eventData(data)}
+}
+
+// UpdateProposal lets the author edit title, body and tags while the
+// proposal is open and has no support (ErrConflict otherwise).
+func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in ProposalInput) (*Proposal, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	p, err := s.ProposalByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if by == nil || by.ID != p.AuthorID || !p.Local {
+		return nil, ErrForbidden
+	}
+	if !p.Editable() {
+		return nil, fmt.Errorf("%w: a proposal can be edited only while it is open and has no support", ErrConflict)
+	}
+	p.Title, p.Body, p.BodyHTML, p.Tags = in.Title, in.Body, RenderMarkdown(in.Body), in.Tags
+	p.Search, p.UpdatedAt = foldText(p.Title+"\n"+p.Body), s.Now()
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// The conditions are checked again under the row lock: a support
+		// may have arrived since the proposal was read.
+		res, err := tx.NewUpdate().Model(p).Column("title", "body", "body_html", "search", "updated_at").
+			WherePK().Where("status = ? AND supports_count = 0", ProposalOpen).Exec(ctx)
+		if err != nil {
+			return dbErr("update proposal", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: a proposal can be edited only while it is open and has no support", ErrConflict)
+		}
+		if err := setProposalTags(ctx, tx, p.ID, p.Tags); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, proposalEvent(EventProposalUpdated, p, by.ID, map[string]any{"uri": p.URI}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// WithdrawProposal lets the author withdraw an open (or past-threshold)
+// proposal: it stays readable with the status withdrawn and takes no more
+// supports.
+func (s *Store) WithdrawProposal(ctx context.Context, by *Actor, id int64) (*Proposal, error) {
+	p, err := s.ProposalByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if by == nil || by.ID != p.AuthorID || !p.Local {
+		return nil, ErrForbidden
+	}
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*Proposal)(nil)).Set("status = ?", ProposalWithdrawn).Set("updated_at = ?", s.Now()).
+			Where("id = ? AND status IN (?)", id, bun.In([]string{ProposalOpen, ProposalThresholdReached})).Exec(ctx)
+		if err != nil {
+			return dbErr("withdraw proposal", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrClosed
+		}
+		return s.emit(ctx, tx, proposalEvent(EventProposalWithdrawn, p, by.ID, map[string]any{"uri": p.URI}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.Status = ProposalWithdrawn
+	return p, nil
+}
+
+// answerStatuses are the statuses a moderator may set.
+var answerStatuses = []string{ProposalAccepted, ProposalRejected, ProposalAnswered}
+
+// SetProposalStatus lets a moderator accept, reject or answer a local
+// proposal with an official answer (Markdown, shown at the top; required
+// for "answered", optional otherwise — an empty answer keeps the previous
+// one). Supporters and the author are notified; the audit log records it.
+func (s *Store) SetProposalStatus(ctx context.Context, by *Account, id int64, status, answer string) (*Proposal, error) {
+	if by == nil {
+		return nil, ErrUnauthorized
+	}
+	if !by.IsModerator() || by.Actor == nil {
+		return nil, ErrForbidden
+	}
+	v := &ValidationError{}
+	answer = strings.TrimSpace(answer)
+	if !slices.Contains(answerStatuses, status) {
+		v.Add("status", "must be accepted, rejected or answered")
+	}
+	if status == ProposalAnswered && answer == "" {
+		v.Add("answer", "must not be empty")
+	}
+	if utf8.RuneCountInString(answer) > MaxBodyLen {
+		v.Add("answer", fmt.Sprintf("must have at most %d characters", MaxBodyLen))
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	p, err := s.ProposalByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Local {
+		return nil, fmt.Errorf("%w: the instance of origin answers this proposal", ErrForbidden)
+	}
+	if p.Status == ProposalWithdrawn {
+		return nil, ErrClosed
+	}
+	now := s.Now()
+	p.Status, p.AnsweredBy, p.AnsweredAt, p.UpdatedAt, p.Answerer = status, by.Actor.ID, &now, now, by.Actor
+	if answer != "" {
+		p.Answer, p.AnswerHTML = answer, RenderMarkdown(answer)
+	}
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model(p).Column("status", "answer", "answer_html", "answered_by", "answered_at", "updated_at").
+			WherePK().Where("status <> ?", ProposalWithdrawn).Exec(ctx)
+		if err != nil {
+			return dbErr("answer proposal", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrClosed
+		}
+		if err := s.audit(ctx, tx, by, "proposal_status:"+status, proposalType, fmt.Sprint(p.ID), ""); err != nil {
+			return err
+		}
+		accounts, err := proposalAudience(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		accounts = slices.DeleteFunc(accounts, func(id int64) bool { return id == by.ID })
+		n := Notification{Kind: NotifyProposalAnswered, ObjectType: proposalType, ObjectID: p.ID, ActorID: by.Actor.ID, Data: status}
+		if err := s.Notify(ctx, tx, accounts, n); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, proposalEvent(EventProposalAnswered, p, by.Actor.ID,
+			map[string]any{"uri": p.URI, "status": status, "answer_html": p.AnswerHTML}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// proposalAudience returns the local accounts of the author and the
+// supporters of p, who hear about its threshold and answer.
+func proposalAudience(ctx context.Context, tx bun.IDB, p *Proposal) ([]int64, error) {
+	supporters := tx.NewSelect().Model((*Support)(nil)).Column("actor_id").Where("proposal_id = ?", p.ID)
+	return accountIDsOfActors(ctx, tx, "id IN (?) OR id = ?", supporters, p.AuthorID)
+}
+

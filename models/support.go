@@ -1,0 +1,220 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Support is one actor's support of one proposal; the database keeps it
+// unique per (proposal, actor), whichever door it came through.
+type Support struct {
+	bun.BaseModel `bun:"table:supports"`
+	ID            int64     `bun:",pk,autoincrement"`
+	ProposalID    int64     `bun:",notnull"`
+	ActorID       int64     `bun:",notnull"`
+	CreatedAt     time.Time `bun:",notnull"`
+}
+
+// Support records by's support of a proposal and returns the new tally.
+// The space's policy and the consultation's phase apply; a proposal that
+// is withdrawn, accepted or rejected refuses with ErrClosed, a second
+// support with ErrDuplicate. Reaching the space's threshold moves an open
+// local proposal to threshold_reached, once, and tells its author and
+// supporters. A remote proposal's tally is a cache: the support.added
+// event tells federation to send the support to the origin.
+func (s *Store) Support(ctx context.Context, by *Actor, proposalID int64) (int, error) {
+	p, sp, err := s.proposalForParticipation(ctx, by, proposalID)
+	if err != nil {
+		return 0, err
+	}
+	if sp != nil {
+		if err := sp.MayParticipate(by); err != nil {
+			return 0, err
+		}
+	}
+	var count int
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionVote); err != nil {
+			return err
+		}
+		sup := &Support{ProposalID: p.ID, ActorID: by.ID, CreatedAt: s.Now()}
+		if _, err := tx.NewInsert().Model(sup).Exec(ctx); err != nil {
+			return dbErr("insert support", err)
+		}
+		var status string
+		if count, status, err = bumpSupports(ctx, tx, p.ID, +1); err != nil {
+			return err
+		}
+		if sp != nil && p.Local && sp.SupportThreshold > 0 && count >= sp.SupportThreshold && status == ProposalOpen {
+			if err := s.reachThreshold(ctx, tx, p, by, count, sp.SupportThreshold); err != nil {
+				return err
+			}
+		}
+		return s.emit(ctx, tx, proposalEvent(EventSupportAdded, p, by.ID, map[string]any{
+			"support_id": sup.ID, "proposal_uri": p.URI, "remote": !p.Local, "supports": count}))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("support: %w", err)
+	}
+	return count, nil
+}
+
+// Unsupport withdraws by's support and returns the new tally; ErrNotFound
+// when by did not support it, ErrClosed once the proposal is decided. A
+// threshold once reached stays reached: the examination it triggered is
+// not undone by later withdrawals.
+func (s *Store) Unsupport(ctx context.Context, by *Actor, proposalID int64) (int, error) {
+	p, _, err := s.proposalForParticipation(ctx, by, proposalID)
+	if err != nil {
+		return 0, err
+	}
+	var count int
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionVote); err != nil {
+			return err
+		}
+		count, err = s.removeSupport(ctx, tx, p, by.ID)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("withdraw support: %w", err)
+	}
+	return count, nil
+}
+
+// removeSupport deletes actorID's support of p inside tx, updates the
+// tally and emits support.removed.
+func (s *Store) removeSupport(ctx context.Context, tx bun.IDB, p *Proposal, actorID int64) (int, error) {
+	var supportID int64
+	err := tx.NewDelete().Model((*Support)(nil)).Where("proposal_id = ? AND actor_id = ?", p.ID, actorID).
+		Returning("id").Scan(ctx, &supportID)
+	if err != nil {
+		return 0, dbErr("delete support", err)
+	}
+	count, _, err := bumpSupports(ctx, tx, p.ID, -1)
+	if err != nil {
+		return 0, err
+	}
+	return count, s.emit(ctx, tx, proposalEvent(EventSupportRemoved, p, actorID, map[string]any{
+		"support_id": supportID, "proposal_uri": p.URI, "remote": !p.Local, "supports": count}))
+}
+
+// proposalForParticipation loads a visible proposal that takes supports,
+// and its space (nil for a remote proposal no local space relays).
+func (s *Store) proposalForParticipation(ctx context.Context, by *Actor, id int64) (*Proposal, *Space, error) {
+	if by == nil {
+		return nil, nil, ErrUnauthorized
+	}
+	p, err := s.ProposalByID(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.HiddenAt != nil {
+		return nil, nil, ErrNotFound
+	}
+	if !p.Supportable() {
+		return nil, nil, ErrClosed
+	}
+	if by.DeletedAt != nil {
+		return nil, nil, ErrForbidden
+	}
+	return p, p.Space, nil
+}
+
+// bumpSupports changes the tally by delta under the row lock, only while
+// the proposal still takes supports (ErrClosed otherwise, which rolls the
+// support back), and returns the new tally and status.
+func bumpSupports(ctx context.Context, tx bun.IDB, id int64, delta int) (int, string, error) {
+	var row struct {
+		SupportsCount int    `bun:"supports_count"`
+		Status        string `bun:"status"`
+	}
+	err := tx.NewUpdate().Model((*Proposal)(nil)).Set("supports_count = supports_count + ?", delta).
+		Where("id = ? AND status IN (?)", id, bun.In(supportableStatuses)).
+		Returning("supports_count, status").Scan(ctx, &row)
+	if err := dbErr("count supports", err); err == ErrNotFound {
+		return 0, "", ErrClosed
+	} else if err != nil {
+		return 0, "", err
+	}
+	return row.SupportsCount, row.Status, nil
+}
+
+// reachThreshold moves p to threshold_reached (only from open, so it
+// happens once), emits proposal.threshold and tells author and supporters.
+func (s *Store) reachThreshold(ctx context.Context, tx bun.IDB, p *Proposal, by *Actor, count, threshold int) error {
+	now := s.Now()
+	res, err := tx.NewUpdate().Model((*Proposal)(nil)).Set("status = ?", ProposalThresholdReached).
+		Set("threshold_reached_at = ?", now).Where("id = ? AND status = ?", p.ID, ProposalOpen).Exec(ctx)
+	if err != nil {
+		return dbErr("reach threshold", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	p.Status, p.ThresholdReachedAt = ProposalThresholdReached, &now
+	accounts, err := proposalAudience(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	n := Notification{Kind: NotifyProposalThreshold, ObjectType: proposalType, ObjectID: p.ID, Data: fmt.Sprint(threshold)}
+	if err := s.Notify(ctx, tx, accounts, n); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, proposalEvent(EventProposalThreshold, p, by.ID,
+		map[string]any{"uri": p.URI, "supports": count, "threshold": threshold}))
+}
+
+// RecountSupports recomputes a local proposal's tally from the supports
+// table (integrity check; remote tallies come from their origin).
+func (s *Store) RecountSupports(ctx context.Context, proposalID int64) (int, error) {
+	var n int
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		count := tx.NewSelect().Model((*Support)(nil)).ColumnExpr("COUNT(*)").Where("proposal_id = ?", proposalID)
+		return dbErr("recount supports", tx.NewUpdate().Model((*Proposal)(nil)).Set("supports_count = (?)", count).
+			Where("id = ? AND local", proposalID).Returning("supports_count").Scan(ctx, &n))
+	})
+	return n, err
+}
+
+// Supporters lists the actors supporting a proposal, newest first, with
+// the id cursor of Notifications.
+func (s *Store) Supporters(ctx context.Context, proposalID, before int64, limit int) ([]*Actor, error) {
+	var out []*Actor
+	q := s.DB.NewSelect().Model(&out).Join("JOIN supports AS sup ON sup.actor_id = actor.id").
+		Where("sup.proposal_id = ?", proposalID).OrderExpr("sup.id DESC").Limit(int64(clampLimit(limit)))
+	if before > 0 {
+		q = q.Where("sup.id < ?", before)
+	}
+	return out, dbErr("supporters", q.Scan(ctx))
+}
+
+func init() {
+	// An erased account's supports of proposals still taking supports are
+	// withdrawn (the tally then counts living supporters only); supports
+	// of decided (accepted, rejected) or withdrawn proposals are kept,
+	// because the decision was taken with them. The supporter then shows
+	// as a deleted account.
+	accountDeletedHooks = append(accountDeletedHooks, func(ctx context.Context, s *Store, tx bun.Tx, acc *Account) error {
+		var actorID int64
+		if err := tx.NewSelect().Model((*Actor)(nil)).Column("id").Where("account_id = ?", acc.ID).Scan(ctx, &actorID); err != nil {
+			return dbErr("erased actor", err)
+		}
+		var ps []*Proposal
+		err := tx.NewSelect().Model(&ps).Where("status IN (?)", bun.In(supportableStatuses)).
+			Where("id IN (?)", tx.NewSelect().Model((*Support)(nil)).Column("proposal_id").Where("actor_id = ?", actorID)).
+			Scan(ctx)
+		if err != nil {
+			return dbErr("supports of erased account", err)
+		}
+		for _, p := range ps {
+			if _, err := s.removeSupport(ctx, tx, p, actorID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
