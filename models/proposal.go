@@ -420,4 +420,3 @@ func proposalAudience(ctx context.Context, tx bun.IDB, p *Proposal) ([]int64, er
 	supporters := tx.NewSelect().Model((*Support)(nil)).Column("actor_id").Where("proposal_id = ?", p.ID)
 	return accountIDsOfActors(ctx, tx, "id IN (?) OR id = ?", supporters, p.AuthorID)
 }
-
