@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/go-fed/activity/streams"
@@ -89,6 +90,9 @@ func IsPublic(iri string) bool {
 // (sensitive, manuallyApprovesFollowers, endpoints.sharedInbox, Hashtag
 // tags, indexable…) are added. HTML is not escaped to \u003c.
 func Serialize(t vocab.Type, extra map[string]any) ([]byte, error) {
+	if t == nil {
+		return nil, errors.New("federation: serialize nil")
+	}
 	m, err := streams.Serialize(t)
 	if err != nil {
 		return nil, fmt.Errorf("federation: serialize %s: %w", t.GetTypeName(), err)

@@ -85,6 +85,12 @@ func TestSerialize(t *testing.T) {
 	}
 }
 
+func TestSerializeNil(t *testing.T) {
+	if _, err := Serialize(nil, nil); err == nil {
+		t.Error("nil accepted")
+	}
+}
+
 func TestMergeInto(t *testing.T) {
 	dst := map[string]any{"a": 1, "o": map[string]any{"x": 1, "y": 2}, "s": "iri"}
 	mergeInto(dst, map[string]any{"b": 2, "o": map[string]any{"y": 3}, "s": map[string]any{"id": "iri"}})

@@ -142,6 +142,22 @@ func replaceSig(r *http.Request, old, new string) {
 	r.Header.Set("Signature", strings.Replace(r.Header.Get("Signature"), old, new, 1))
 }
 
+func TestVerifyHost(t *testing.T) {
+	keys := keysFor(testKeyID, testKey(t, 0))
+	req, body := signed(t, "POST", "https://elsewhere.example/inbox", []byte(`{}`), testNow, nil)
+	if _, err := (CavageVerifier{}).VerifyRequest(req, body, testNow, keys); err != nil {
+		t.Fatalf("without Host: %v", err)
+	}
+	v := CavageVerifier{Host: "B.example"}
+	if _, err := v.VerifyRequest(req, body, testNow, keys); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("replayed from another host: err = %v, want ErrBadSignature", err)
+	}
+	req, body = signed(t, "POST", "https://b.example/inbox", []byte(`{}`), testNow, nil)
+	if _, err := v.VerifyRequest(req, body, testNow, keys); err != nil {
+		t.Fatalf("own host: %v", err)
+	}
+}
+
 func TestVerifyBodyTampered(t *testing.T) {
 	keys := keysFor(testKeyID, testKey(t, 0))
 	req, _ := signed(t, "POST", "https://b.example/inbox", []byte(`{"a":1}`), testNow, nil)

@@ -44,7 +44,10 @@ var (
 // Verified says who signed a request.
 type Verified struct {
 	KeyID string // the signature's keyId
-	Owner string // the actor owning the key, as the KeyFetcher reported it
+	// Owner is the actor owning the key as the KeyFetcher reported it, or
+	// KeyIDToActor(KeyID) when it reported none. The inbox must still
+	// check it against the activity's actor.
+	Owner string
 }
 
 // KeyFetcher finds the public key behind a keyId. With refresh false it may
@@ -64,7 +67,8 @@ type RequestVerifier interface {
 // VerifyRequest authenticates an incoming request whose body has already
 // been read into body. It picks the verifier for the signature scheme used;
 // RFC 9421 signatures are refused with ErrUnsupportedScheme for now (a 401,
-// after which double-knocking peers fall back to draft-cavage).
+// after which double-knocking peers fall back to draft-cavage). It does not
+// know our own host: use CavageVerifier{Host: …} to pin it.
 func VerifyRequest(req *http.Request, body []byte, now time.Time, keys KeyFetcher) (*Verified, error) {
 	if req.Header.Get("Signature-Input") != "" {
 		return nil, ErrUnsupportedScheme
@@ -79,6 +83,11 @@ func VerifyRequest(req *http.Request, body []byte, now time.Time, keys KeyFetche
 // neither); accepts rsa-sha256 and hs2019.
 type CavageVerifier struct {
 	MaxSkew time.Duration // zero means MaxClockSkew
+	// Host, when set, is the only Host accepted (host[:port], compared
+	// case-insensitively): a signature a peer made for another server,
+	// replayed here with that server's Host header, is then refused.
+	// Without it the caller must route only its own Host to the inbox.
+	Host string
 }
 
 // VerifyRequest implements RequestVerifier.
@@ -98,6 +107,9 @@ func (v CavageVerifier) VerifyRequest(req *http.Request, body []byte, now time.T
 }
 
 func (v CavageVerifier) checkRequest(req *http.Request, body []byte, now time.Time, sig *cavageSig) error {
+	if v.Host != "" && !strings.EqualFold(requestHost(req), v.Host) {
+		return fmt.Errorf("%w: signed for host %q", ErrBadSignature, requestHost(req))
+	}
 	if err := checkCoverage(req, body, sig); err != nil {
 		return err
 	}
