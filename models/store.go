@@ -48,6 +48,8 @@ type Store struct {
 	keyGen func() (*rsa.PrivateKey, error)
 	argon  *argon2id.Params
 	events EventSink
+	// dataDir holds uploaded files (WithDataDir, upload.go); empty refuses uploads.
+	dataDir string
 }
 
 // Option configures a Store.

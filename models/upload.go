@@ -1,0 +1,266 @@
+package models
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/uptrace/bun"
+)
+
+// MaxUploadSize bounds an uploaded file (10 MB).
+const MaxUploadSize = 10 << 20
+
+// Accepted upload types. Anything else (SVG, HTML, scripts, archives…) is
+// refused: odn never stores a file a browser could run.
+const (
+	TypePDF  = "application/pdf"
+	TypePNG  = "image/png"
+	TypeJPEG = "image/jpeg"
+	TypeWebP = "image/webp"
+)
+
+// uploadExt is the extension of the display name of each accepted type.
+var uploadExt = map[string]string{TypePDF: ".pdf", TypePNG: ".png", TypeJPEG: ".jpg", TypeWebP: ".webp"}
+
+// Upload is a file stored on disk under DATA/uploads with a random name
+// (Key); its original name is kept only for display, cleaned.
+type Upload struct {
+	bun.BaseModel `bun:"table:uploads"`
+	ID            int64     `bun:",pk,autoincrement" json:"id"`
+	Key           string    `bun:",notnull" json:"key"`
+	SpaceID       int64     `bun:",notnull" json:"-"`
+	AccountID     *int64    `bun:",nullzero" json:"-"`
+	ContentType   string    `bun:",notnull" json:"content_type"`
+	Size          int64     `bun:",notnull" json:"size"`
+	Name          string    `bun:",notnull" json:"name"`
+	SHA256        string    `bun:"sha256,notnull" json:"sha256"`
+	CreatedAt     time.Time `bun:",notnull" json:"created_at"`
+}
+
+// IsImage reports whether the upload may be shown inline as an image.
+func (u *Upload) IsImage() bool { return u != nil && strings.HasPrefix(u.ContentType, "image/") }
+
+// Path is the upload's public path, /media/KEY/NAME (the name is
+// decoration: only the key is looked up).
+func (u *Upload) Path() string { return "/media/" + u.Key + "/" + pathSafeName(u.Name) }
+
+// WithDataDir sets the directory under which uploads are stored
+// (DATA/uploads); without it uploads are refused.
+func WithDataDir(dir string) Option { return func(s *Store) { s.dataDir = dir } }
+
+// SetDataDir sets the data directory after construction.
+func (s *Store) SetDataDir(dir string) { s.dataDir = dir }
+
+var uploadKeyRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// newUploadKey is a random 128-bit hex name, for stored files and
+// provisional ids.
+func newUploadKey() string {
+	b := make([]byte, 16)
+	rand.Read(b) //nolint:errcheck // never fails
+	return hex.EncodeToString(b)
+}
+
+// uploadPath is where a key's file lives: DATA/uploads/ab/abcdef….
+func (s *Store) uploadPath(key string) (string, error) {
+	if s.dataDir == "" {
+		return "", fmt.Errorf("%w: uploads are not configured (no data directory)", ErrForbidden)
+	}
+	if !uploadKeyRE.MatchString(key) {
+		return "", ErrNotFound
+	}
+	return filepath.Join(s.dataDir, "uploads", key[:2], key), nil
+}
+
+// sniffUpload decides the type of a file from its first bytes, with two
+// independent checks that must agree: net/http's sniffer and our own
+// magic numbers. It returns "" for anything not accepted.
+func sniffUpload(head []byte) string {
+	var magic string
+	switch {
+	case bytes.HasPrefix(head, []byte("%PDF-")):
+		magic = TypePDF
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		magic = TypePNG
+	case bytes.HasPrefix(head, []byte("\xff\xd8\xff")):
+		magic = TypeJPEG
+	case len(head) >= 12 && bytes.Equal(head[:4], []byte("RIFF")) && bytes.Equal(head[8:12], []byte("WEBP")):
+		magic = TypeWebP
+	default:
+		return ""
+	}
+	if ct, _, _ := strings.Cut(http.DetectContentType(head), ";"); ct != magic {
+		return ""
+	}
+	return magic
+}
+
+// CleanUploadName turns an untrusted file name into a display name: no
+// directories, no control or path characters, at most 100 characters,
+// and the extension of the sniffed type.
+func CleanUploadName(name, contentType string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = filepath.Base("/" + name)
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsControl(r), strings.ContainsRune(`/\:*?"<>|%`, r):
+			return -1
+		case unicode.IsSpace(r):
+			return ' '
+		}
+		return r
+	}, name)
+	name = strings.TrimSuffix(name, filepath.Ext(name))
+	name = strings.Trim(name, ". ")
+	if r := []rune(name); len(r) > 100 {
+		name = string(r[:100])
+	}
+	if name == "" {
+		name = "file"
+	}
+	return name + uploadExt[contentType]
+}
+
+// pathSafeName is name with only URL-harmless characters.
+func pathSafeName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '-' || r == '_') {
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// SaveUpload stores a file sent by a moderator for a space (banners,
+// documents, workshop sheets). The content is streamed to a temporary
+// file under the data directory, refused when over MaxUploadSize or when
+// its sniffed type is not PDF, PNG, JPEG or WebP, then renamed to a
+// random name. On refusal nothing remains, on disk or in the database.
+func (s *Store) SaveUpload(ctx context.Context, by *Account, spaceID int64, name string, r io.Reader) (*Upload, error) {
+	if !by.IsModerator() {
+		return nil, ErrForbidden
+	}
+	if s.dataDir == "" {
+		return nil, fmt.Errorf("%w: uploads are not configured (no data directory)", ErrForbidden)
+	}
+	tmpDir := filepath.Join(s.dataDir, "uploads", "tmp")
+	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
+		return nil, fmt.Errorf("save upload: %w", err)
+	}
+	tmp, err := os.CreateTemp(tmpDir, "up-*")
+	if err != nil {
+		return nil, fmt.Errorf("save upload: %w", err)
+	}
+	keep := false
+	defer func() {
+		tmp.Close()
+		if !keep {
+			os.Remove(tmp.Name())
+		}
+	}()
+	head := make([]byte, 512)
+	n, err := io.ReadFull(r, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read upload: %w", err)
+	}
+	head = head[:n]
+	if n == 0 {
+		return nil, Invalid("file", "The file is empty.")
+	}
+	ct := sniffUpload(head)
+	if ct == "" {
+		return nil, Invalid("file", "Only PDF, PNG, JPEG and WebP files are accepted.")
+	}
+	h := sha256.New()
+	w := io.MultiWriter(tmp, h)
+	if _, err := w.Write(head); err != nil {
+		return nil, fmt.Errorf("write upload: %w", err)
+	}
+	rest, err := io.Copy(w, io.LimitReader(r, MaxUploadSize-int64(n)+1))
+	if err != nil {
+		return nil, Invalid("file", "The file could not be read completely.")
+	}
+	size := int64(n) + rest
+	if size > MaxUploadSize {
+		return nil, Invalid("file", "The file is larger than 10 MB.")
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, fmt.Errorf("write upload: %w", err)
+	}
+	u := &Upload{Key: newUploadKey(), SpaceID: spaceID, AccountID: &by.ID, ContentType: ct, Size: size,
+		Name: CleanUploadName(name, ct), SHA256: hex.EncodeToString(h.Sum(nil)), CreatedAt: s.Now()}
+	final, err := s.uploadPath(u.Key)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
+		return nil, fmt.Errorf("save upload: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		return nil, fmt.Errorf("save upload: %w", err)
+	}
+	if _, err := s.DB.NewInsert().Model(u).Exec(ctx); err != nil {
+		os.Remove(final)
+		return nil, dbErr("insert upload", err)
+	}
+	keep = true
+	return u, nil
+}
+
+// UploadByID loads an upload's record.
+func (s *Store) UploadByID(ctx context.Context, id int64) (*Upload, error) {
+	u := new(Upload)
+	err := s.DB.NewSelect().Model(u).Where("id = ?", id).Scan(ctx)
+	return u, dbErr("upload by id", err)
+}
+
+// OpenUpload returns an upload's record and its content; the caller
+// closes the file. Keys that are not 32 hex digits are not found, so no
+// path can be smuggled in.
+func (s *Store) OpenUpload(ctx context.Context, key string) (*Upload, *os.File, error) {
+	p, err := s.uploadPath(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	u := new(Upload)
+	if err := s.DB.NewSelect().Model(u).Where("key = ?", key).Scan(ctx); err != nil {
+		return nil, nil, dbErr("upload by key", err)
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("open upload: %w", err)
+	}
+	return u, f, nil
+}
+
+// checkUpload makes sure an upload referenced by a document or workshop
+// contribution belongs to the space.
+func checkUpload(ctx context.Context, tx bun.IDB, spaceID int64, id *int64, field string) error {
+	if id == nil {
+		return nil
+	}
+	n, err := tx.NewSelect().Model((*Upload)(nil)).Where("id = ? AND space_id = ?", *id, spaceID).Count(ctx)
+	if err != nil {
+		return dbErr("check upload", err)
+	}
+	if n == 0 {
+		return Invalid(field, "This file was not uploaded to this space.")
+	}
+	return nil
+}
