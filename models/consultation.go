@@ -491,4 +491,6 @@ func (s *Store) CheckConsultationRef(ctx context.Context, tx bun.IDB, spaceID, c
 }
 
 // ConsultationURI is the id (and permalink) of a local consultation.
-func (u URLs) ConsultationURI(id int64) string { return u.Base + "/consultations/" + strconv.FormatInt(id, 10) }
+func (u URLs) ConsultationURI(id int64) string {
+	return u.Base + "/consultations/" + strconv.FormatInt(id, 10)
+}

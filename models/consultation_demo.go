@@ -49,9 +49,9 @@ func seedConsultations(ctx context.Context, s *Store, d *Demo) error {
 	}
 	lat, lon := 48.8566, 2.3522
 	w, err := s.RecordWorkshopContribution(ctx, mod, market.ID, WorkshopInput{
-		Title:   "Atelier en mairie : plus d'ombre et des bancs",
-		Body:    "Les participants demandent des arbres côté sud, des bancs à l'ombre et une fontaine. Le stationnement du samedi divise.",
-		HeldAt:  now.Add(-10 * day), Place: "Salle des fêtes, mairie", Participants: 23, ThemeID: themes[0].ID, Lat: &lat, Lon: &lon,
+		Title:  "Atelier en mairie : plus d'ombre et des bancs",
+		Body:   "Les participants demandent des arbres côté sud, des bancs à l'ombre et une fontaine. Le stationnement du samedi divise.",
+		HeldAt: now.Add(-10 * day), Place: "Salle des fêtes, mairie", Participants: 23, ThemeID: themes[0].ID, Lat: &lat, Lon: &lon,
 	})
 	if err != nil {
 		return fmt.Errorf("demo workshop: %w", err)

@@ -18,7 +18,7 @@ type consClock struct {
 	t  time.Time
 }
 
-func (c *consClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *consClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *consClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // consT0 is when test consultations open (information phase).
@@ -83,8 +83,8 @@ func TestConsultationPhaseAt(t *testing.T) {
 	c := &models.Consultation{Title: "x", OpensAt: in.OpensAt, ContributionAt: in.ContributionAt, SynthesisAt: in.SynthesisAt, ClosesAt: in.ClosesAt}
 	d := 24 * time.Hour
 	for _, tc := range []struct {
-		at                   time.Duration
-		phase                string
+		at                     time.Duration
+		phase                  string
 		propose, comment, vote bool
 	}{
 		{-d, models.PhaseUpcoming, false, false, false},
