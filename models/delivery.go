@@ -1,0 +1,221 @@
+package models
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Delivery states.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDone      = "done"
+	DeliveryDead      = "dead"      // gave up: final 4xx or retries exhausted
+	DeliveryCancelled = "cancelled" // the domain was blocked
+)
+
+// Delivery is one POST of one activity to one inbox (the peer's shared
+// inbox when it has one): the durable delivery queue. A job is leased to
+// one worker at a time (LockedBy, LockedUntil) and marked done only after
+// the peer answered 2xx, so it survives restarts and kill -9.
+type Delivery struct {
+	bun.BaseModel `bun:"table:deliveries"`
+	ID            int64      `bun:",pk,autoincrement" json:"id"`
+	ActivityID    string     `bun:",notnull" json:"activity_id"`
+	Inbox         string     `bun:",notnull" json:"inbox"`
+	Host          string     `bun:",notnull" json:"host"`
+	SignerID      int64      `bun:",notnull" json:"-"`
+	Body          string     `bun:",notnull" json:"-"`
+	State         string     `bun:",notnull" json:"state"`
+	Attempts      int        `bun:",notnull" json:"attempts"`
+	NextAttemptAt time.Time  `bun:",notnull" json:"next_attempt_at"`
+	LockedUntil   *time.Time `bun:",nullzero" json:"-"`
+	LockedBy      string     `bun:",notnull" json:"-"`
+	LastStatus    int        `bun:",notnull" json:"last_status"`
+	LastError     string     `bun:",notnull" json:"last_error"`
+	CreatedAt     time.Time  `bun:",notnull" json:"created_at"`
+	UpdatedAt     time.Time  `bun:",notnull" json:"updated_at"`
+	DeliveredAt   *time.Time `bun:",nullzero" json:"delivered_at,omitempty"`
+}
+
+// Outgoing is an activity to deliver to some inboxes, signed by a local
+// actor.
+type Outgoing struct {
+	ActivityID string
+	Body       []byte
+	SignerID   int64
+	Inboxes    []string
+}
+
+// EnqueueDeliveries adds one job per inbox, skipping blocked domains and
+// (activity, inbox) pairs already queued, so re-running an event handler
+// never delivers twice.
+func (s *Store) EnqueueDeliveries(ctx context.Context, out ...Outgoing) (int, error) {
+	n := 0
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		n, err = s.EnqueueDeliveriesTx(ctx, tx, out...)
+		return err
+	})
+	return n, err
+}
+
+// EnqueueDeliveriesTx is EnqueueDeliveries inside tx (the outbox worker
+// marks its event processed in the same transaction).
+func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outgoing) (int, error) {
+	blocked, err := s.blockedSet(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.Now()
+	var jobs []Delivery
+	for _, o := range out {
+		seen := map[string]bool{}
+		for _, inbox := range o.Inboxes {
+			u, err := url.Parse(inbox)
+			if err != nil || u.Host == "" || seen[inbox] || blocked.Has(u.Host) {
+				continue
+			}
+			seen[inbox] = true
+			jobs = append(jobs, Delivery{ActivityID: o.ActivityID, Inbox: inbox, Host: normalizeHost(u.Host),
+				SignerID: o.SignerID, Body: string(o.Body), State: DeliveryPending, NextAttemptAt: now,
+				CreatedAt: now, UpdatedAt: now})
+		}
+	}
+	if len(jobs) == 0 {
+		return 0, nil
+	}
+	res, err := tx.NewInsert().Model(&jobs).On("CONFLICT (activity_id, inbox) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return 0, dbErr("enqueue deliveries", err)
+	}
+	n, _ := res.RowsAffected()
+	if _, inTx := tx.(bun.Tx); !inTx {
+		s.notify()
+	}
+	return int(n), nil
+}
+
+// ClaimDeliveries leases up to n due pending jobs to owner until
+// now+lease, skipping hosts whose circuit is open. On PostgreSQL it uses
+// FOR UPDATE SKIP LOCKED, so several nodes never take the same job; on
+// SQLite (one process) the single UPDATE … RETURNING is atomic.
+func (s *Store) ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration) ([]Delivery, error) {
+	now := s.Now()
+	down := s.DB.NewSelect().Model((*RemoteHost)(nil)).Column("host").Where("down_until > ?", now)
+	sub := s.DB.NewSelect().Model((*Delivery)(nil)).Column("id").
+		Where("state = ? AND next_attempt_at <= ?", DeliveryPending, now).
+		Where("(locked_until IS NULL OR locked_until < ?)", now).
+		Where("host NOT IN (?)", down).Order("next_attempt_at", "id").Limit(int64(n))
+	if s.Dialect == Postgres {
+		sub = sub.For("UPDATE SKIP LOCKED")
+	}
+	var out []Delivery
+	err := s.DB.NewUpdate().Model(&out).Set("locked_by = ?", owner).Set("locked_until = ?", now.Add(lease)).
+		Set("attempts = attempts + 1").Set("updated_at = ?", now).
+		Where("id IN (?)", sub).Where("state = ?", DeliveryPending).Returning("*").Scan(ctx)
+	return out, dbErr("claim deliveries", err)
+}
+
+// CompleteDelivery marks a job delivered; it reports false when owner no
+// longer holds the lease (another node took the job after it expired).
+func (s *Store) CompleteDelivery(ctx context.Context, id int64, owner string, status int) (bool, error) {
+	now := s.Now()
+	res, err := s.DB.NewUpdate().Model((*Delivery)(nil)).Set("state = ?", DeliveryDone).
+		Set("delivered_at = ?", now).Set("updated_at = ?", now).Set("last_status = ?", status).
+		Set("last_error = ''").Set("locked_until = NULL").Set("locked_by = ''").
+		Where("id = ? AND locked_by = ?", id, owner).Exec(ctx)
+	if err != nil {
+		return false, dbErr("complete delivery", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// FailDelivery records a failed attempt: retry at next, or, when next is
+// zero (final 4xx, retries exhausted), move the job to the dead letters.
+func (s *Store) FailDelivery(ctx context.Context, id int64, owner string, status int, msg string, next time.Time) error {
+	now := s.Now()
+	q := s.DB.NewUpdate().Model((*Delivery)(nil)).Set("updated_at = ?", now).Set("last_status = ?", status).
+		Set("last_error = ?", truncateBytes(msg, 500)).Set("locked_until = NULL").Set("locked_by = ''").
+		Where("id = ? AND locked_by = ?", id, owner)
+	if next.IsZero() {
+		q = q.Set("state = ?", DeliveryDead)
+	} else {
+		q = q.Set("next_attempt_at = ?", next)
+	}
+	_, err := q.Exec(ctx)
+	return dbErr("fail delivery", err)
+}
+
+// ReleaseDelivery gives a claimed job back without counting an attempt
+// (the worker is shutting down, or the host's circuit opened meanwhile).
+func (s *Store) ReleaseDelivery(ctx context.Context, id int64, owner string, next time.Time) error {
+	_, err := s.DB.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = NULL").Set("locked_by = ''").
+		Set("attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END").Set("next_attempt_at = ?", next).
+		Where("id = ? AND locked_by = ?", id, owner).Exec(ctx)
+	return dbErr("release delivery", err)
+}
+
+// DeadDeliveries lists the dead letters, newest first.
+func (s *Store) DeadDeliveries(ctx context.Context, limit int) ([]Delivery, error) {
+	var out []Delivery
+	err := s.DB.NewSelect().Model(&out).ExcludeColumn("body").Where("state = ?", DeliveryDead).
+		Order("updated_at DESC").Limit(int64(clampLimit(limit))).Scan(ctx)
+	return out, dbErr("dead deliveries", err)
+}
+
+// RetryDeadDelivery puts a dead letter back in the queue (admin action).
+func (s *Store) RetryDeadDelivery(ctx context.Context, by *Account, id int64) error {
+	if by != nil && !by.IsAdmin() {
+		return ErrForbidden
+	}
+	now := s.Now()
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("state = ?", DeliveryPending).Set("attempts = 0").
+			Set("next_attempt_at = ?", now).Set("updated_at = ?", now).Where("id = ? AND state = ?", id, DeliveryDead).Exec(ctx)
+		if err != nil {
+			return dbErr("retry delivery", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return s.audit(ctx, tx, by, "retry_delivery", "delivery", strconv.FormatInt(id, 10), "")
+	})
+}
+
+// DeliveryCounts counts jobs per state, for /metrics and the admin page.
+func (s *Store) DeliveryCounts(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		State string
+		N     int
+	}
+	err := s.DB.NewSelect().Model((*Delivery)(nil)).ColumnExpr("state, COUNT(*) AS n").Group("state").Scan(ctx, &rows)
+	out := map[string]int{DeliveryPending: 0, DeliveryDone: 0, DeliveryDead: 0, DeliveryCancelled: 0}
+	for _, r := range rows {
+		out[r.State] = r.N
+	}
+	return out, dbErr("delivery counts", err)
+}
+
+// DeliveriesFor lists the jobs of one activity (tests, audit of what was
+// delivered where).
+func (s *Store) DeliveriesFor(ctx context.Context, activityID string) ([]Delivery, error) {
+	var out []Delivery
+	err := s.DB.NewSelect().Model(&out).Where("activity_id = ?", activityID).Order("id").Scan(ctx)
+	return out, dbErr("deliveries for", err)
+}
+
+// PurgeDeliveries deletes delivered and cancelled jobs older than keep.
+func (s *Store) PurgeDeliveries(ctx context.Context, keep time.Duration) (int64, error) {
+	res, err := s.DB.NewDelete().Model((*Delivery)(nil)).Where("state IN (?)", bun.In([]string{DeliveryDone, DeliveryCancelled})).
+		Where("updated_at < ?", s.Now().Add(-keep)).Exec(ctx)
+	if err != nil {
+		return 0, dbErr("purge deliveries", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

@@ -1,0 +1,57 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// ClaimEvents leases up to n unprocessed outbox events to owner until
+// now+lease, oldest first. Several nodes may consume the events table: on
+// PostgreSQL rows another node is claiming are skipped (FOR UPDATE SKIP
+// LOCKED), and a lease that expires (the node died) frees the event for
+// another node. The claim columns were added by the federation migration.
+func (s *Store) ClaimEvents(ctx context.Context, owner string, n int, lease time.Duration) ([]Event, error) {
+	now := s.Now()
+	sub := s.DB.NewSelect().Model((*Event)(nil)).Column("id").Where("processed_at IS NULL").
+		Where("(claimed_until IS NULL OR claimed_until < ?)", now).Order("id").Limit(int64(n))
+	if s.Dialect == Postgres {
+		sub = sub.For("UPDATE SKIP LOCKED")
+	}
+	var out []Event
+	err := s.DB.NewUpdate().Model(&out).Set("claimed_by = ?", owner).Set("claimed_until = ?", now.Add(lease)).
+		Where("id IN (?)", sub).Returning("*").Scan(ctx)
+	if err != nil {
+		return nil, dbErr("claim events", err)
+	}
+	sortEvents(out)
+	return out, nil
+}
+
+// FinishEvent enqueues the deliveries an event produced and marks it
+// processed, in one transaction and only while owner holds the claim, so
+// an event's activities are queued exactly once even if two nodes race
+// after a lease expiry.
+func (s *Store) FinishEvent(ctx context.Context, id int64, owner string, out ...Outgoing) error {
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*Event)(nil)).Set("processed_at = ?", s.Now()).
+			Where("id = ? AND claimed_by = ? AND processed_at IS NULL", id, owner).Exec(ctx)
+		if err != nil {
+			return dbErr("finish event", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrConflict
+		}
+		_, err = s.EnqueueDeliveriesTx(ctx, tx, out...)
+		return err
+	})
+}
+
+func sortEvents(evs []Event) {
+	for i := 1; i < len(evs); i++ {
+		for j := i; j > 0 && evs[j].ID < evs[j-1].ID; j-- {
+			evs[j], evs[j-1] = evs[j-1], evs[j]
+		}
+	}
+}
