@@ -1,0 +1,202 @@
+package federation
+
+import (
+	"context"
+	"errors"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// objectFunc applies an incoming object (a Note, a Question…) received
+// in a Create or an Update from actor. obj has passed the ownership
+// checks: it comes from its origin host.
+type objectFunc func(ctx context.Context, s *Service, in *incoming, obj map[string]any) error
+
+// Content hooks. The civic mapping (proposals, debates, petitions) adds
+// its object types here; comments register Note.
+var (
+	createHandlers = map[string]objectFunc{}
+	updateHandlers = map[string]objectFunc{}
+	// deleteHandlers each try to delete the object uri of actor; they
+	// return models.ErrNotFound when the uri is not theirs.
+	deleteHandlers []func(ctx context.Context, s *Service, actor *models.Actor, uri string) error
+	// reactionHandlers apply Like, Dislike and the Announce of a bare
+	// object, by activity type.
+	reactionHandlers = map[string]activityFunc{}
+	// flagHandler files a report (Flag) in the moderation queue.
+	flagHandler activityFunc
+)
+
+// activityTypes are the types whose "object" is itself an activity
+// when relayed by a group (FEP-1b12).
+var activityTypes = map[string]bool{
+	"Create": true, "Update": true, "Delete": true, "Like": true, "Dislike": true,
+	"Undo": true, "Announce": true, "Follow": true, "Accept": true, "Reject": true, "Flag": true, "Block": true,
+}
+
+// objectFromOrigin returns the object of a Create or Update as trusted
+// content: embedded and on the actor's own host, or else fetched from its
+// origin (INTEROP: never trust a foreign-host object inside an activity).
+// A tombstoned id is never re-created.
+func (s *Service) objectFromOrigin(ctx context.Context, in *incoming) (map[string]any, error) {
+	obj := in.m["object"]
+	id := idOf(obj)
+	if id == "" {
+		return nil, drop("object without id")
+	}
+	if dead, err := s.store.IsTombstoned(ctx, id); err != nil {
+		return nil, err
+	} else if dead {
+		return nil, drop("object %s was deleted", id)
+	}
+	m, embedded := obj.(map[string]any)
+	if !embedded || !sameOrigin(id, in.actor.URI) {
+		if s.blocks.blocked(ctx, hostOf(id)) {
+			return nil, ErrBlocked
+		}
+		f, err := s.signedFetcher(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if m, _, err = f.Fetch(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	if author := idOf(m["attributedTo"]); author != "" && !sameOrigin(author, id) {
+		return nil, drop("object %s attributed to another host", id)
+	}
+	return m, nil
+}
+
+// handleCreate applies a Create of a Note (comment, poll vote) or of a
+// civic object through createHandlers.
+func handleCreate(ctx context.Context, s *Service, in *incoming) error {
+	obj, err := s.objectFromOrigin(ctx, in)
+	if err != nil {
+		return err
+	}
+	if author := idOf(obj["attributedTo"]); author != "" && author != in.actor.URI && sameOrigin(idOf(obj["id"]), in.actor.URI) {
+		return drop("%s cannot create an object attributed to %s", in.actor.URI, author)
+	}
+	if h, ok := createHandlers[typeOf(obj)]; ok {
+		return h(ctx, s, in, obj)
+	}
+	return nil
+}
+
+// handleUpdate refreshes a remote actor (Update of itself) or an object
+// the actor owns.
+func handleUpdate(ctx context.Context, s *Service, in *incoming) error {
+	obj := in.m["object"]
+	id := idOf(obj)
+	if id == in.actor.URI {
+		m, ok := obj.(map[string]any)
+		if !ok {
+			_, err := s.fetchActor(ctx, id)
+			return err
+		}
+		a, err := actorFromDoc(m)
+		if err != nil {
+			return dropError{err}
+		}
+		_, err = s.store.UpsertRemoteActor(ctx, a)
+		return err
+	}
+	if !sameOrigin(id, in.actor.URI) {
+		return drop("%s cannot update %s", in.actor.URI, id)
+	}
+	m, err := s.objectFromOrigin(ctx, in)
+	if err != nil {
+		return err
+	}
+	if h, ok := updateHandlers[typeOf(m)]; ok {
+		return h(ctx, s, in, m)
+	}
+	return nil
+}
+
+// handleDelete tombstones an object of the actor's host (or the actor
+// itself) and lets the content hooks remove their copy.
+func handleDelete(ctx context.Context, s *Service, in *incoming) error {
+	id := idOf(in.m["object"])
+	if id == "" {
+		return drop("delete without object")
+	}
+	if id == in.actor.URI {
+		return s.store.MarkActorDeleted(ctx, in.actor)
+	}
+	if !sameOrigin(id, in.actor.URI) {
+		return drop("%s cannot delete %s", in.actor.URI, id)
+	}
+	if err := s.store.AddTombstone(ctx, id, typeOf(in.m["object"]), in.actor.URI); err != nil {
+		return err
+	}
+	for _, h := range deleteHandlers {
+		if err := h(ctx, s, in.actor, id); err == nil {
+			return nil
+		} else if !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// handleReaction applies a Like or Dislike (support, Lemmy vote).
+func handleReaction(ctx context.Context, s *Service, in *incoming) error {
+	if h, ok := reactionHandlers[typeOf(in.m)]; ok {
+		return h(ctx, s, in)
+	}
+	return nil
+}
+
+// handleAnnounce applies an Announce. From a group (FEP-1b12) whose
+// object is an activity, the inner activity is applied as if received
+// from its own actor: embedded and on the group's host, it is trusted
+// like the group's own content; otherwise it is fetched from its origin.
+// The Announce of a bare object is a boost, for reactionHandlers.
+func handleAnnounce(ctx context.Context, s *Service, in *incoming) error {
+	obj := in.m["object"]
+	inner, embedded := obj.(map[string]any)
+	if embedded && !activityTypes[typeOf(inner)] {
+		return handleReaction(ctx, s, in)
+	}
+	if in.depth > 0 {
+		return drop("nested Announce")
+	}
+	id := idOf(obj)
+	if id == "" {
+		return drop("announce without object")
+	}
+	if !embedded || !sameOrigin(id, in.actor.URI) {
+		f, err := s.signedFetcher(ctx)
+		if err != nil {
+			return err
+		}
+		m, _, err := f.Fetch(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !activityTypes[typeOf(m)] {
+			return handleReaction(ctx, s, in)
+		}
+		inner = m
+	}
+	innerActorURI := idOf(inner["actor"])
+	if !sameOrigin(innerActorURI, id) {
+		return drop("announced activity %s by a foreign actor", id)
+	}
+	actor, err := s.actorFor(ctx, innerActorURI)
+	if err != nil {
+		return err
+	}
+	return s.apply(ctx, &incoming{item: in.item, m: inner, actor: actor, depth: in.depth + 1})
+}
+
+// handleFlag files a report; without a moderation hook it is logged.
+func handleFlag(ctx context.Context, s *Service, in *incoming) error {
+	if flagHandler != nil {
+		return flagHandler(ctx, s, in)
+	}
+	s.log.InfoContext(ctx, "report received (no moderation hook yet)", "actor", in.actor.URI, "objects", idsOf(in.m["object"]))
+	return nil
+}

@@ -1,0 +1,184 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-fed/activity/streams/vocab"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// incoming is one received activity being applied.
+type incoming struct {
+	item  *models.InboxItem
+	m     map[string]any // the activity as received
+	t     vocab.Type     // go-fed's view of it
+	actor *models.Actor  // its (verified) actor
+	depth int            // 1 inside an Announce (FEP-1b12 relay)
+}
+
+// activityFunc applies one activity type.
+type activityFunc func(ctx context.Context, s *Service, in *incoming) error
+
+// activityHandlers dispatch incoming activities by type. Unknown types are
+// ignored (the peer already got its 202).
+var activityHandlers map[string]activityFunc
+
+func init() {
+	activityHandlers = map[string]activityFunc{
+		"Follow": handleFollow, "Accept": handleAccept, "Reject": handleReject, "Undo": handleUndo,
+		"Create": handleCreate, "Update": handleUpdate, "Delete": handleDelete,
+		"Like": handleReaction, "Dislike": handleReaction, "Announce": handleAnnounce,
+		"Flag": handleFlag, "Block": handleBlock,
+	}
+}
+
+// knownActivity lists types counted by name in metrics.
+var knownActivity = map[string]bool{
+	"Follow": true, "Accept": true, "Reject": true, "Undo": true, "Create": true, "Update": true,
+	"Delete": true, "Like": true, "Dislike": true, "Announce": true, "Flag": true, "Block": true, "Move": true,
+}
+
+// errDrop marks a permanent failure: the item is not retried.
+type dropError struct{ err error }
+
+func (e dropError) Error() string { return e.err.Error() }
+func (e dropError) Unwrap() error { return e.err }
+
+func drop(format string, a ...any) error { return dropError{fmt.Errorf(format, a...)} }
+
+// permanent reports whether err will not go away by retrying: domain
+// refusals, malformed input, a peer's 4xx.
+func permanent(err error) bool {
+	var de dropError
+	var se *StatusError
+	var ve *models.ValidationError
+	switch {
+	case errors.As(err, &de), errors.As(err, &ve),
+		errors.Is(err, models.ErrForbidden), errors.Is(err, models.ErrNotFound),
+		errors.Is(err, models.ErrClosed), errors.Is(err, models.ErrDuplicate), errors.Is(err, models.ErrUnauthorized),
+		errors.Is(err, ErrIDMismatch), errors.Is(err, ErrMalformedActivity), errors.Is(err, ErrTooDeep),
+		errors.Is(err, ErrNotActor), errors.Is(err, ErrBlocked), errors.Is(err, ErrTooLarge),
+		errors.Is(err, ErrForbiddenAddress), errors.Is(err, ErrInsecureURL):
+		return true
+	case errors.As(err, &se):
+		return se.Code >= 400 && se.Code < 500 && se.Code != 401 && se.Code != 408 && se.Code != 429
+	}
+	return false
+}
+
+// runInbox applies stored inbox items until ctx ends.
+func (s *Service) runInbox(ctx context.Context) {
+	for {
+		n, err := s.inboxBatch(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "inbox worker", "err", err)
+		}
+		if n == 0 && !s.wait(ctx, s.wakeInbox) {
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// inboxBatch claims and applies a batch of items; it returns how many.
+func (s *Service) inboxBatch(ctx context.Context) (int, error) {
+	items, err := s.store.ClaimInboxItems(ctx, s.owner, 16, s.opts.Lease)
+	if err != nil {
+		return 0, err
+	}
+	for i := range items {
+		if ctx.Err() != nil {
+			return len(items), nil // leases expire; another run retries
+		}
+		it := &items[i]
+		perr := s.processItem(ctx, it)
+		retry := time.Duration(0)
+		switch {
+		case perr == nil:
+			s.m.processed(it.Type, "ok")
+		case permanent(perr):
+			s.m.processed(it.Type, "dropped")
+			s.log.InfoContext(ctx, "activity dropped", "activity_id", it.ActivityID, "type", it.Type, "err", perr)
+		default:
+			s.m.processed(it.Type, "retry")
+			retry = time.Duration(it.Attempts*it.Attempts) * 30 * time.Second
+			s.log.WarnContext(ctx, "activity failed", "activity_id", it.ActivityID, "type", it.Type, "attempt", it.Attempts, "err", perr)
+		}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if err := s.store.FinishInboxItem(fctx, it, s.owner, perr, retry); err != nil {
+			s.log.ErrorContext(ctx, "finish inbox item", "activity_id", it.ActivityID, "err", err)
+		}
+		cancel()
+	}
+	return len(items), nil
+}
+
+// processItem parses an item fully (go-fed) and applies it.
+func (s *Service) processItem(ctx context.Context, it *models.InboxItem) error {
+	t, m, err := ParseActivity(ctx, []byte(it.Body))
+	if errors.Is(err, ErrUnknownType) {
+		return nil
+	}
+	if err != nil {
+		return dropError{err}
+	}
+	if s.blocks.blocked(ctx, it.Host) {
+		return drop("domain %s blocked", it.Host)
+	}
+	actor, err := s.actorFor(ctx, it.ActorURI)
+	if err != nil {
+		return err
+	}
+	in := &incoming{item: it, m: m, t: t, actor: actor}
+	return s.apply(ctx, in)
+}
+
+// apply runs the handler of in's type.
+func (s *Service) apply(ctx context.Context, in *incoming) error {
+	typ := typeOf(in.m)
+	if in.actor.DeletedAt != nil && typ != "Delete" {
+		return drop("actor %s is deleted", in.actor.URI)
+	}
+	h, ok := activityHandlers[typ]
+	if !ok {
+		return nil
+	}
+	return h(ctx, s, in)
+}
+
+// localActor loads the local actor an activity is about, or a drop error.
+func (s *Service) localActor(ctx context.Context, uri string) (*models.Actor, error) {
+	if uri == "" || hostOf(uri) != s.host {
+		return nil, drop("%q is not a local actor", uri)
+	}
+	a, err := s.store.ActorByURI(ctx, uri)
+	if err != nil || !a.Local {
+		return nil, drop("no local actor %q", uri)
+	}
+	return a, nil
+}
+
+// enqueue serialises d and queues it for the inboxes, signed by from.
+func (s *Service) enqueue(ctx context.Context, from *models.Actor, d doc, inboxes ...string) error {
+	body, err := encodeDoc(d)
+	if err != nil {
+		return err
+	}
+	_, err = s.store.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: idOf(d["id"]), Body: body, SignerID: from.ID, Inboxes: inboxes})
+	return err
+}
+
+// inboxOf is where to send an activity meant for one actor: its personal
+// inbox (Accept, Reject), which every server has.
+func inboxOf(a *models.Actor) string {
+	if a.Inbox != "" {
+		return a.Inbox
+	}
+	return a.SharedInbox
+}

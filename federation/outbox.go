@@ -1,0 +1,191 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// EventFunc turns one outbox event into the activities to deliver. It
+// must only read: FinishEvent queues what it returns and marks the event
+// processed in one transaction, exactly once.
+type EventFunc func(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error)
+
+// eventHandlers is the dispatch table from models event kinds to
+// activities. Events without an entry are marked processed and ignored.
+//
+// The civic mapping adds its kinds here (in an init of convert_civic.go):
+// "proposal.created" → Create{Note} from the author to the space's
+// followers, plus the space's Announce{Create} and Announce{Note}
+// (Group.announce does both); "support.added" → Like; "vote.cast" →
+// Create{Note{name}} to the poll's origin; "comment.created" → Create{Note
+// inReplyTo} and the space's Announce{Create}; "…deleted" → Delete with
+// a Tombstone. Helpers: s.followersOf, s.announceToFollowers, encodeDoc.
+var eventHandlers = map[string]EventFunc{
+	models.EventSpaceCreated:    spaceChanged,
+	models.EventSpaceUpdated:    spaceChanged,
+	models.EventAccountDeleted:  accountDeleted,
+	models.EventFollowRequested: followRequested,
+	models.EventFollowUndone:    followUndone,
+}
+
+// runOutbox consumes the events table until ctx ends.
+func (s *Service) runOutbox(ctx context.Context) {
+	for {
+		n, err := s.outboxBatch(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "outbox worker", "err", err)
+		}
+		if n == 0 && !s.wait(ctx, s.wakeOutbox) {
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+func (s *Service) outboxBatch(ctx context.Context) (int, error) {
+	evs, err := s.store.ClaimEvents(ctx, s.owner, 32, s.opts.Lease)
+	if err != nil {
+		return 0, err
+	}
+	for _, ev := range evs {
+		if ctx.Err() != nil {
+			return len(evs), nil
+		}
+		var out []models.Outgoing
+		if h, ok := eventHandlers[ev.Kind]; ok {
+			out, err = h(ctx, s, ev)
+			if err != nil && !permanent(err) {
+				// Leave it claimed: the lease expires and it is retried.
+				s.log.WarnContext(ctx, "outbox event failed", "event", ev.ID, "kind", ev.Kind, "err", err)
+				continue
+			}
+			if err != nil {
+				s.log.InfoContext(ctx, "outbox event skipped", "event", ev.ID, "kind", ev.Kind, "err", err)
+				out = nil
+			}
+		}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = s.store.FinishEvent(fctx, ev.ID, s.owner, out...)
+		cancel()
+		if err != nil && !errors.Is(err, models.ErrConflict) {
+			return len(evs), err
+		}
+	}
+	if len(evs) > 0 {
+		s.wakeDeliveries()
+	}
+	return len(evs), nil
+}
+
+func (s *Service) wakeDeliveries() {
+	select {
+	case s.wakeDelivery <- struct{}{}:
+	default:
+	}
+}
+
+// outgoing serialises d for delivery by from to inboxes.
+func outgoing(from *models.Actor, d doc, inboxes []string) ([]models.Outgoing, error) {
+	if len(inboxes) == 0 {
+		return nil, nil
+	}
+	body, err := encodeDoc(d)
+	if err != nil {
+		return nil, err
+	}
+	return []models.Outgoing{{ActivityID: idOf(d["id"]), Body: body, SignerID: from.ID, Inboxes: inboxes}}, nil
+}
+
+// followersOf lists the inboxes of an actor's remote followers.
+func (s *Service) followersOf(ctx context.Context, a *models.Actor) ([]string, error) {
+	return s.store.FollowerInboxes(ctx, a.ID)
+}
+
+// AnnounceToFollowers returns, for a space (group) and an activity about
+// its content, the FEP-1b12 Announce{activity} and, when bareObject is
+// set (new top-level content: Mastodon shows only Announce{object} as a
+// boost), an Announce of the bare object, both for the group's followers.
+func (s *Service) AnnounceToFollowers(ctx context.Context, group *models.Actor, activity doc, bareObject doc) ([]models.Outgoing, error) {
+	inboxes, err := s.followersOf(ctx, group)
+	if err != nil || len(inboxes) == 0 {
+		return nil, err
+	}
+	out, err := outgoing(group, AnnounceDoc(group, bare(activity), idOf(activity["id"])), inboxes)
+	if err != nil || bareObject == nil {
+		return out, err
+	}
+	more, err := outgoing(group, AnnounceDoc(group, idOf(bareObject["id"]), idOf(bareObject["id"])+"#object"), inboxes)
+	return append(out, more...), err
+}
+
+// spaceChanged sends Update{Group} to the space's followers.
+func spaceChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	a, err := s.store.ActorByID(ctx, ev.ActorID)
+	if err != nil {
+		return nil, err
+	}
+	inboxes, err := s.followersOf(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return outgoing(a, updateActorDoc(a, ev.CreatedAt), inboxes)
+}
+
+// accountDeleted sends Delete{Person} to the account's followers and to
+// the actors it followed. The erased account has no key left, so the
+// instance actor signs (peers running odn accept that from the actor's
+// own instance actor; Mastodon refetches the actor and gets 410).
+func accountDeleted(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	a, err := s.store.ActorByID(ctx, ev.ActorID)
+	if err != nil {
+		return nil, err
+	}
+	inst, err := s.store.InstanceActor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inboxes, err := s.followersOf(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return outgoing(inst, deleteActorDoc(a), inboxes)
+}
+
+// followRequested sends a local actor's Follow to the remote followee.
+func followRequested(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	f, err := s.store.FollowByURI(ctx, ev.Data)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil // undone before it was sent
+	} else if err != nil {
+		return nil, err
+	}
+	follower, err := s.store.ActorByID(ctx, f.FollowerID)
+	if err != nil {
+		return nil, err
+	}
+	followee, err := s.store.ActorByID(ctx, f.FolloweeID)
+	if err != nil {
+		return nil, err
+	}
+	return outgoing(follower, followDoc(f, follower, followee), []string{inboxOf(followee)})
+}
+
+// followUndone sends Undo{Follow}; the follow row is already gone, so
+// the event carries the Follow's id (Data) and the followee (ObjectID).
+func followUndone(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	follower, err := s.store.ActorByID(ctx, ev.ActorID)
+	if err != nil {
+		return nil, err
+	}
+	followee, err := s.store.ActorByID(ctx, ev.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	f := &models.Follow{URI: ev.Data}
+	return outgoing(follower, undoDoc(follower.URI, followDoc(f, follower, followee), []string{followee.URI}), []string{inboxOf(followee)})
+}

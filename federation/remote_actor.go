@@ -1,0 +1,180 @@
+package federation
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// ActorMaxAge is how long a stored remote actor is trusted before it is
+// fetched again.
+const ActorMaxAge = 24 * time.Hour
+
+// keyRefreshEvery bounds how often one key id is fetched again after a
+// failed verification, so forged signatures cannot make odn hammer a peer.
+const keyRefreshEvery = 30 * time.Second
+
+// ErrBlocked means the peer's domain is blocked.
+var ErrBlocked = errors.New("federation: domain blocked")
+
+// keyCache implements KeyFetcher over the actors table: keys of known
+// actors come from the database, unknown ones are fetched (signed GET)
+// and stored with their actor.
+type keyCache struct {
+	s         *Service
+	mu        sync.Mutex
+	refreshed map[string]time.Time
+}
+
+func newKeyCache(s *Service) *keyCache { return &keyCache{s: s, refreshed: map[string]time.Time{}} }
+
+// PublicKey implements KeyFetcher.
+func (k *keyCache) PublicKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
+	actorURI := KeyIDToActor(keyID)
+	if hostOf(actorURI) == "" {
+		return nil, "", fmt.Errorf("bad key id %q", keyID)
+	}
+	if k.s.blocks.blocked(ctx, hostOf(actorURI)) {
+		return nil, "", ErrBlocked
+	}
+	a, err := k.s.store.ActorByURI(ctx, actorURI)
+	switch {
+	case err == nil:
+		owns := a.PublicKeyID == keyID || keyID == a.URI
+		if a.Local || (owns && !refresh) {
+			if !owns {
+				return nil, "", fmt.Errorf("key %s is not %s's", keyID, a.URI)
+			}
+			return parseActorKey(a)
+		}
+		if !k.mayRefresh(keyID) {
+			if owns {
+				return parseActorKey(a)
+			}
+			return nil, "", fmt.Errorf("key %s is not %s's", keyID, a.URI)
+		}
+	case !errors.Is(err, models.ErrNotFound):
+		return nil, "", err
+	case hostOf(actorURI) == k.s.host:
+		return nil, "", fmt.Errorf("unknown local key %s", keyID)
+	case !k.mayRefresh(keyID):
+		return nil, "", fmt.Errorf("key %s was not found recently", keyID)
+	}
+	a, err = k.s.fetchActor(ctx, actorURI)
+	if err != nil {
+		return nil, "", err
+	}
+	if a.PublicKeyID != keyID && keyID != a.URI {
+		return nil, "", fmt.Errorf("key %s is not %s's", keyID, a.URI)
+	}
+	return parseActorKey(a)
+}
+
+// mayRefresh records a refresh of keyID and reports whether one is due.
+func (k *keyCache) mayRefresh(keyID string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := k.s.now()
+	if t, ok := k.refreshed[keyID]; ok && now.Sub(t) < keyRefreshEvery {
+		return false
+	}
+	if len(k.refreshed) > 10000 {
+		clear(k.refreshed)
+	}
+	k.refreshed[keyID] = now
+	return true
+}
+
+func parseActorKey(a *models.Actor) (crypto.PublicKey, string, error) {
+	pub, err := ParsePublicKeyPEM(a.PublicKeyPEM)
+	if err != nil {
+		return nil, "", err
+	}
+	return pub, a.URI, nil
+}
+
+// fetchActor GETs a remote actor (signed by the instance actor), checks
+// it and stores it.
+func (s *Service) fetchActor(ctx context.Context, uri string) (*models.Actor, error) {
+	if hostOf(uri) == s.host {
+		return s.store.ActorByURI(ctx, uri)
+	}
+	if s.blocks.blocked(ctx, hostOf(uri)) {
+		return nil, ErrBlocked
+	}
+	f, err := s.signedFetcher(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, _, err := f.Fetch(ctx, uri)
+	if err != nil {
+		return nil, fmt.Errorf("fetch actor: %w", err)
+	}
+	a, err := actorFromDoc(m)
+	if err != nil {
+		return nil, err
+	}
+	if a.URI != uri && hostOf(a.URI) != hostOf(uri) {
+		return nil, fmt.Errorf("%w: actor %s from %s", ErrIDMismatch, a.URI, uri)
+	}
+	return s.store.UpsertRemoteActor(ctx, a)
+}
+
+// actorFor returns the actor with this id: stored, refreshed when older
+// than ActorMaxAge (the stale copy is kept if the peer does not answer),
+// or fetched.
+func (s *Service) actorFor(ctx context.Context, uri string) (*models.Actor, error) {
+	a, err := s.store.ActorByURI(ctx, uri)
+	switch {
+	case err == nil && (a.Local || a.FetchedAt == nil || s.now().Sub(*a.FetchedAt) < ActorMaxAge || a.DeletedAt != nil):
+		return a, nil
+	case err == nil:
+		if fresh, ferr := s.fetchActor(ctx, uri); ferr == nil {
+			return fresh, nil
+		}
+		return a, nil
+	case errors.Is(err, models.ErrNotFound):
+		if hostOf(uri) == s.host {
+			return nil, err
+		}
+		return s.fetchActor(ctx, uri)
+	}
+	return nil, err
+}
+
+// blockCache keeps the blocked domains for a few seconds, so the inbox
+// hot path does not query them on every request.
+type blockCache struct {
+	store *models.Store
+	now   func() time.Time
+	mu    sync.Mutex
+	set   models.BlockedSet
+	at    time.Time
+}
+
+const blockCacheTTL = 5 * time.Second
+
+func (b *blockCache) blocked(ctx context.Context, host string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.set == nil || b.now().Sub(b.at) > blockCacheTTL {
+		set, err := b.store.BlockedDomains(ctx)
+		if err != nil {
+			return b.set.Has(host) // keep the previous answer on a database hiccup
+		}
+		b.set, b.at = set, b.now()
+	}
+	return b.set.Has(host)
+}
+
+// invalidate forgets the cache (after an admin blocks a domain).
+func (b *blockCache) invalidate() {
+	b.mu.Lock()
+	b.set = nil
+	b.mu.Unlock()
+}
