@@ -270,4 +270,6 @@ func (s *Store) IsFollowing(ctx context.Context, followerID, followeeID int64) (
 }
 
 // normalizeHost lower-cases a host and drops a trailing dot.
-func normalizeHost(h string) string { return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".") }
+func normalizeHost(h string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
+}
