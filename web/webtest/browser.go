@@ -117,12 +117,7 @@ func NewBrowser(t testing.TB) context.Context {
 
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(logf.logf), chromedp.WithErrorf(logf.logf))
-	stop := func() {
-		// A graceful close first, then make sure the process is gone.
-		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
-		_ = chromedp.Cancel(cctx)
-		ccancel()
-		cancel()
+	cleanup := func() {
 		allocCancel() // waits for the browser process to exit
 		logf.stop()
 		if err := removeAllRetry(profile); err != nil {
@@ -133,10 +128,20 @@ func NewBrowser(t testing.TB) context.Context {
 	// The first Run starts the browser; it must use the context without a
 	// deadline, which would otherwise bound the browser's whole life.
 	if err := chromedp.Do(ctx); err != nil {
-		stop()
+		cancel()
+		cleanup()
 		t.Fatalf("webtest: start %s: %v\n%s", path, err, output.String())
 	}
-	t.Cleanup(stop)
+	t.Cleanup(func() {
+		// Close the browser gracefully, killing it after a while. Cancel
+		// cancels ctx too; calling cancel as well would wait forever.
+		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+		defer ccancel()
+		if err := chromedp.Cancel(cctx); err != nil {
+			logf.logf("close browser: %v", err)
+		}
+		cleanup()
+	})
 
 	// Runs before stop (cleanups run last-in first-out).
 	t.Cleanup(func() {
@@ -275,4 +280,35 @@ func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return string(bytes.TrimSpace(b.buf))
+}
+
+// NewTab opens another tab in the browser of ctx (a context from
+// NewBrowser), closed when t ends. It shares cookies with the other tabs;
+// see NewSession for a second, separate visitor. Opening a tab is much
+// cheaper than starting a browser.
+func NewTab(t testing.TB, ctx context.Context) context.Context {
+	t.Helper()
+	return newTab(t, ctx)
+}
+
+// NewSession opens a tab in a new browser context of the browser of ctx:
+// its own cookies and storage, as a second visitor (another user signed
+// in at the same time). It is closed when t ends.
+func NewSession(t testing.TB, ctx context.Context) context.Context {
+	t.Helper()
+	return newTab(t, ctx, chromedp.WithNewBrowserContext())
+}
+
+func newTab(t testing.TB, ctx context.Context, opts ...chromedp.ContextOption) context.Context {
+	t.Helper()
+	if c := chromedp.FromContext(ctx); c == nil || c.Browser == nil {
+		t.Fatal("webtest: NewTab and NewSession need a context from NewBrowser")
+	}
+	tab, cancel := chromedp.NewContext(ctx, opts...)
+	if err := chromedp.Do(tab); err != nil {
+		cancel()
+		t.Fatalf("webtest: open tab: %v", err)
+	}
+	t.Cleanup(cancel)
+	return tab
 }
