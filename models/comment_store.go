@@ -439,8 +439,18 @@ func (s *Store) CountComments(ctx context.Context, objectType string, objectID i
 	return int(n), dbErr("count comments", err)
 }
 
-// notifyReply tells the local author of the parent comment that someone
-// answered. It is filled in once notifications exist.
+// notifyReply tells the local author of the answered comment that someone
+// replied (not when they answer themselves).
 func (s *Store) notifyReply(ctx context.Context, tx bun.IDB, c *Comment, by *Actor) error {
-	return nil
+	if c.ParentID == 0 {
+		return nil
+	}
+	var accountIDs []int64
+	err := tx.NewSelect().TableExpr("comments AS p").Join("JOIN actors AS a ON a.id = p.author_id").
+		ColumnExpr("a.account_id").Where("p.id = ? AND a.account_id IS NOT NULL AND a.id <> ?", c.ParentID, by.ID).
+		Scan(ctx, &accountIDs)
+	if err != nil {
+		return dbErr("reply author", err)
+	}
+	return s.Notify(ctx, tx, accountIDs, Notification{Kind: NotifyCommentReply, ObjectType: ObjectTypeComment, ObjectID: c.ID, ActorID: by.ID})
 }

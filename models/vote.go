@@ -1,0 +1,291 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Ballot is one voter's ballot in a debate: one per actor, enforced by a
+// UNIQUE constraint, with one debate_votes row per chosen option. Host is
+// the voter's instance, for the per-instance breakdown.
+type Ballot struct {
+	bun.BaseModel `bun:"table:debate_ballots,alias:b"`
+	ID            int64     `bun:",pk,autoincrement"`
+	DebateID      int64     `bun:",notnull"`
+	ActorID       int64     `bun:",notnull"`
+	Receipt       string    `bun:",notnull"`
+	Host          string    `bun:",notnull"`
+	CreatedAt     time.Time `bun:",notnull"`
+	UpdatedAt     time.Time `bun:",notnull"`
+
+	// Options are the chosen option names, in the debate's order.
+	Options []string `bun:"-"`
+}
+
+// debateVote is one chosen option of one ballot.
+type debateVote struct {
+	bun.BaseModel `bun:"table:debate_votes,alias:v"`
+	ID            int64     `bun:",pk,autoincrement"`
+	DebateID      int64     `bun:",notnull"`
+	ActorID       int64     `bun:",notnull"`
+	OptionIndex   int       `bun:",notnull"`
+	Receipt       string    `bun:",notnull"`
+	CreatedAt     time.Time `bun:",notnull"`
+}
+
+// CastVote records by's ballot in a debate: the options replace any
+// earlier ballot of the same voter at once (a voter may change their mind
+// while the debate is open). It applies the space's participation policy
+// and the consultation phase; a draft or closed debate refuses with
+// ErrClosed, an unknown option or a second option on a single-choice
+// debate with a *ValidationError. Web, API and federation all call it.
+func (s *Store) CastVote(ctx context.Context, by *Actor, debateID int64, options []string) (*Ballot, error) {
+	return s.changeBallot(ctx, by, debateID, func(d *Debate, _ []int) ([]int, error) {
+		if len(options) == 0 {
+			return nil, Invalid("options", "Choose at least one option.")
+		}
+		next := make([]int, 0, len(options))
+		for _, name := range options {
+			i := d.optionIndex(strings.TrimSpace(name))
+			if i < 0 {
+				return nil, Invalid("options", "One of the chosen options is not in this debate.")
+			}
+			next = append(next, i)
+		}
+		slices.Sort(next)
+		next = slices.Compact(next)
+		if !d.Multiple && len(next) != 1 {
+			return nil, Invalid("options", "This debate takes exactly one option.")
+		}
+		return next, nil
+	})
+}
+
+// AddVoteOption adds one option to by's ballot, creating it if needed:
+// Mastodon sends a multiple-choice vote as one Create{Note{name}} per
+// option. A second option on a single-choice debate, or the same option
+// twice, is ErrDuplicate (Mastodon cannot change a vote, so the first one
+// stands).
+func (s *Store) AddVoteOption(ctx context.Context, by *Actor, debateID int64, option string) (*Ballot, error) {
+	return s.changeBallot(ctx, by, debateID, func(d *Debate, current []int) ([]int, error) {
+		i := d.optionIndex(strings.TrimSpace(option))
+		if i < 0 {
+			return nil, Invalid("options", "One of the chosen options is not in this debate.")
+		}
+		switch {
+		case slices.Contains(current, i):
+			return nil, fmt.Errorf("%w: this option is already in your ballot", ErrDuplicate)
+		case !d.Multiple && len(current) > 0:
+			return nil, fmt.Errorf("%w: you already voted in this single-choice debate", ErrDuplicate)
+		}
+		next := append(slices.Clone(current), i)
+		slices.Sort(next)
+		return next, nil
+	})
+}
+
+// WithdrawVote removes by's ballot while the debate is open; without a
+// ballot it is ErrNotFound.
+func (s *Store) WithdrawVote(ctx context.Context, by *Actor, debateID int64) error {
+	_, err := s.changeBallot(ctx, by, debateID, func(_ *Debate, current []int) ([]int, error) {
+		if len(current) == 0 {
+			return nil, ErrNotFound
+		}
+		return nil, nil
+	})
+	return err
+}
+
+// changeBallot is the one path of every ballot change: it locks the
+// debate, applies the rules, lets decide compute the new set of option
+// indexes from the current one, writes the difference, keeps the cached
+// tally in step and emits the events, all in one transaction.
+func (s *Store) changeBallot(ctx context.Context, by *Actor, debateID int64, decide func(d *Debate, current []int) ([]int, error)) (*Ballot, error) {
+	if by == nil {
+		return nil, ErrUnauthorized
+	}
+	var ballot *Ballot
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		d, err := s.lockDebate(ctx, tx, debateID)
+		if err != nil {
+			return err
+		}
+		if d.HiddenAt != nil {
+			return ErrNotFound
+		}
+		if err := s.mayVote(ctx, tx, by, d); err != nil {
+			return err
+		}
+		current, err := ballotIndexes(ctx, tx, d.ID, by.ID)
+		if err != nil {
+			return err
+		}
+		next, err := decide(d, current)
+		if err != nil {
+			return err
+		}
+		ballot, err = s.writeBallot(ctx, tx, d, by, current, next)
+		return err
+	})
+	if err != nil {
+		return nil, err // domain errors stay user-readable; store errors carry their operation
+	}
+	return ballot, nil
+}
+
+// mayVote applies the space policy, the consultation phase and the
+// debate's own phase.
+func (s *Store) mayVote(ctx context.Context, tx bun.IDB, by *Actor, d *Debate) error {
+	if d.SpaceID != 0 {
+		sp := new(Space)
+		if err := tx.NewSelect().Model(sp).Where("id = ?", d.SpaceID).Scan(ctx); err != nil {
+			return dbErr("debate space", err)
+		}
+		if err := sp.MayParticipate(by); err != nil {
+			return err
+		}
+	} else if by.DeletedAt != nil {
+		return ErrForbidden
+	}
+	if err := s.checkConsultation(ctx, tx, d.ConsultationID, ActionVote); err != nil {
+		return err
+	}
+	switch d.Current {
+	case DebateDraft:
+		return fmt.Errorf("%w: this debate is not open for voting yet", ErrClosed)
+	case DebateClosed:
+		return fmt.Errorf("%w: this debate is closed; votes are no longer accepted", ErrClosed)
+	}
+	return nil
+}
+
+// ballotIndexes returns the option indexes of an actor's ballot, sorted.
+func ballotIndexes(ctx context.Context, tx bun.IDB, debateID, actorID int64) ([]int, error) {
+	var idx []int
+	err := tx.NewSelect().Model((*debateVote)(nil)).Column("option_index").
+		Where("debate_id = ? AND actor_id = ?", debateID, actorID).Order("option_index").Scan(ctx, &idx)
+	return idx, dbErr("ballot", err)
+}
+
+// writeBallot turns the ballot current into next (both sorted) for a
+// locked debate: rows, ballot, cached tally and events. An empty next
+// withdraws the ballot.
+func (s *Store) writeBallot(ctx context.Context, tx bun.IDB, d *Debate, by *Actor, current, next []int) (*Ballot, error) {
+	now := s.Now()
+	receipt := Receipt(d.BallotSecret, by.URI)
+	b := &Ballot{DebateID: d.ID, ActorID: by.ID, Receipt: receipt, Host: strings.ToLower(by.Host), CreatedAt: now, UpdatedAt: now}
+	for _, i := range next {
+		b.Options = append(b.Options, d.Options[i])
+	}
+	if slices.Equal(current, next) {
+		return b, nil
+	}
+	var added, removed []int
+	for _, i := range next {
+		if !slices.Contains(current, i) {
+			added = append(added, i)
+		}
+	}
+	for _, i := range current {
+		if !slices.Contains(next, i) {
+			removed = append(removed, i)
+		}
+	}
+	if len(removed) > 0 {
+		_, err := tx.NewDelete().Model((*debateVote)(nil)).
+			Where("debate_id = ? AND actor_id = ? AND option_index IN (?)", d.ID, by.ID, bun.In(removed)).Exec(ctx)
+		if err != nil {
+			return nil, dbErr("remove votes", err)
+		}
+	}
+	if len(added) > 0 {
+		rows := make([]debateVote, len(added))
+		for k, i := range added {
+			rows[k] = debateVote{DebateID: d.ID, ActorID: by.ID, OptionIndex: i, Receipt: receipt, CreatedAt: now}
+		}
+		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return nil, dbErr("insert votes", err)
+		}
+	}
+	switch {
+	case len(next) == 0:
+		if _, err := tx.NewDelete().Model((*Ballot)(nil)).Where("debate_id = ? AND actor_id = ?", d.ID, by.ID).Exec(ctx); err != nil {
+			return nil, dbErr("delete ballot", err)
+		}
+		d.Voters--
+	case len(current) == 0:
+		if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
+			return nil, dbErr("insert ballot", err)
+		}
+		d.Voters++
+	default:
+		_, err := tx.NewUpdate().Model((*Ballot)(nil)).Set("updated_at = ?", now).
+			Where("debate_id = ? AND actor_id = ?", d.ID, by.ID).Exec(ctx)
+		if err != nil {
+			return nil, dbErr("update ballot", err)
+		}
+	}
+	counts := fitCounts(d.Counts, len(d.Options))
+	for _, i := range added {
+		counts[i]++
+	}
+	for _, i := range removed {
+		counts[i]--
+	}
+	if err := s.storeTally(ctx, tx, d, counts, d.Voters, now); err != nil {
+		return nil, err
+	}
+	if len(next) == 0 {
+		if err := s.emitDebate(ctx, tx, EventVoteWithdrawn, d, by.ID, nil); err != nil {
+			return nil, err
+		}
+	} else if err := s.emitDebate(ctx, tx, EventVoteCast, d, by.ID, map[string]any{"options": b.Options}); err != nil {
+		return nil, err
+	}
+	if len(next) == 0 {
+		return nil, nil
+	}
+	return b, nil
+}
+
+// storeTally writes the cached counts and emits debate.results.
+func (s *Store) storeTally(ctx context.Context, tx bun.IDB, d *Debate, counts []int, voters int, now time.Time) error {
+	d.Counts, d.Voters, d.ResultsUpdatedAt = counts, voters, now
+	if _, err := tx.NewUpdate().Model(d).Column("counts", "voters", "results_updated_at").WherePK().Exec(ctx); err != nil {
+		return dbErr("store tally", err)
+	}
+	return s.emitDebate(ctx, tx, EventDebateResults, d, 0, map[string]any{"voters": voters, "counts": counts})
+}
+
+// fitCounts copies counts to exactly n entries.
+func fitCounts(counts []int, n int) []int {
+	out := make([]int, n)
+	copy(out, counts)
+	return out
+}
+
+// MyBallot returns an actor's ballot in a debate, or ErrNotFound.
+func (s *Store) MyBallot(ctx context.Context, by *Actor, d *Debate) (*Ballot, error) {
+	if by == nil {
+		return nil, ErrNotFound
+	}
+	b := new(Ballot)
+	if err := s.DB.NewSelect().Model(b).Where("debate_id = ? AND actor_id = ?", d.ID, by.ID).Scan(ctx); err != nil {
+		return nil, dbErr("my ballot", err)
+	}
+	idx, err := ballotIndexes(ctx, s.DB, d.ID, by.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range idx {
+		if i < len(d.Options) {
+			b.Options = append(b.Options, d.Options[i])
+		}
+	}
+	return b, nil
+}
