@@ -197,7 +197,9 @@ func TestCastVoteRules(t *testing.T) {
 			{"empty ballot refused", func() (*models.Ballot, error) { return f.s.CastVote(ctx, bob, single.ID, nil) }, nil, "options", single, []int{0, 1, 0}, 1},
 			{"mastodon first option", func() (*models.Ballot, error) { return f.s.AddVoteOption(ctx, masto, single.ID, "Blue") }, nil, "", single, []int{0, 1, 1}, 2},
 			{"mastodon second option refused", func() (*models.Ballot, error) { return f.s.AddVoteOption(ctx, masto, single.ID, "Red") }, models.ErrDuplicate, "", single, []int{0, 1, 1}, 2},
-			{"multiple ballot", func() (*models.Ballot, error) { return f.s.CastVote(ctx, ann, multi.ID, []string{"Red", "Blue", "Red"}) }, nil, "", multi, []int{1, 0, 1}, 1},
+			{"multiple ballot", func() (*models.Ballot, error) {
+				return f.s.CastVote(ctx, ann, multi.ID, []string{"Red", "Blue", "Red"})
+			}, nil, "", multi, []int{1, 0, 1}, 1},
 			{"multiple ballot replaced", func() (*models.Ballot, error) { return f.s.CastVote(ctx, ann, multi.ID, []string{"Green", "Blue"}) }, nil, "", multi, []int{0, 1, 1}, 1},
 			{"mastodon multiple, one note per option", func() (*models.Ballot, error) { return f.s.AddVoteOption(ctx, masto, multi.ID, "Red") }, nil, "", multi, []int{1, 1, 1}, 2},
 			{"mastodon multiple, second note", func() (*models.Ballot, error) { return f.s.AddVoteOption(ctx, masto, multi.ID, "Green") }, nil, "", multi, []int{1, 2, 1}, 2},
