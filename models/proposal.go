@@ -400,7 +400,7 @@ func (s *Store) SetProposalStatus(ctx context.Context, by *Account, id int64, st
 		if err != nil {
 			return err
 		}
-		accounts = slices.DeleteFunc(accounts, func(id int64) bool { return id == by.ID })
+		accounts = without(accounts, by.ID)
 		n := Notification{Kind: NotifyProposalAnswered, ObjectType: proposalType, ObjectID: p.ID, ActorID: by.Actor.ID, Data: status}
 		if err := s.Notify(ctx, tx, accounts, n); err != nil {
 			return err

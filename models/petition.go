@@ -1,0 +1,330 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Petition states. A petition is open until its deadline (closes_at) or
+// until its addressee responds (answered); "closed" is not stored, it is
+// an open petition past its deadline (see State).
+const (
+	PetitionOpen     = "open"
+	PetitionClosed   = "closed"
+	PetitionAnswered = "answered"
+)
+
+// PetitionStates lists the states, for filters.
+var PetitionStates = []string{PetitionOpen, PetitionClosed, PetitionAnswered}
+
+// Petition limits; titles and texts share the proposal limits.
+const (
+	MaxPetitionGoal = 10_000_000
+	// MaxPetitionDuration bounds a deadline, so a typo (year 3025) does
+	// not create a petition that never closes.
+	MaxPetitionDuration = 3 * 365 * 24 * time.Hour
+)
+
+// Milestones are the percentages of the goal recorded (once each) and
+// announced when the signatures reach them.
+var Milestones = []int{25, 50, 75, 100}
+
+// Events about petitions and signatures. Data is a JSON object:
+//   - petition.created: {"uri"}
+//   - signature.added, signature.removed: {"signature_id", "petition_uri",
+//     "remote" (the origin must be told), "public", "signatures", "goal"}
+//   - petition.milestone: {"uri", "percent", "signatures", "goal"}
+//   - petition.update: {"uri", "update_id", "update_uri", "body_html"}
+//   - petition.answered: {"uri", "response_html"}
+const (
+	EventPetitionCreated   = "petition.created"
+	EventSignatureAdded    = "signature.added"
+	EventSignatureRemoved  = "signature.removed"
+	EventPetitionMilestone = "petition.milestone"
+	EventPetitionUpdate    = "petition.update"
+	EventPetitionAnswered  = "petition.answered"
+)
+
+// petitionType is the object_type of petitions in events and
+// notifications.
+const petitionType = "petition"
+
+// Petition asks a decision-maker (its addressee) for something; members
+// sign it towards a goal, its author posts updates, the addressee
+// responds. Remote petitions (Local false) are cached copies.
+type Petition struct {
+	bun.BaseModel   `bun:"table:petitions"`
+	ID              int64      `bun:",pk,autoincrement"`
+	URI             string     `bun:"uri,notnull"`
+	URL             string     `bun:"url,notnull"`
+	Local           bool       `bun:",notnull"`
+	Origin          string     `bun:",notnull"`
+	SpaceID         int64      `bun:",nullzero"`
+	AuthorID        int64      `bun:",notnull"`
+	AddresseeID     int64      `bun:",nullzero"` // actor of the decision-maker
+	ConsultationID  int64      `bun:",nullzero"`
+	ThemeID         int64      `bun:",nullzero"`
+	Title           string     `bun:",notnull"`
+	Body            string     `bun:",notnull"`
+	BodyHTML        string     `bun:"body_html,notnull"`
+	Search          string     `bun:",notnull"`
+	Goal            int        `bun:",notnull"`
+	SignaturesCount int        `bun:",notnull"`
+	ClosesAt        *time.Time `bun:",nullzero"`
+	Status          string     `bun:",notnull"` // open or answered; see State
+	Response        string     `bun:",notnull"`
+	ResponseHTML    string     `bun:"response_html,notnull"`
+	RespondedAt     *time.Time `bun:",nullzero"`
+	HiddenAt        *time.Time `bun:",nullzero"`
+	DeletedAt       *time.Time `bun:",nullzero"`
+	CreatedAt       time.Time  `bun:",notnull"`
+	UpdatedAt       time.Time  `bun:",notnull"`
+
+	Author    *Actor `bun:"-"`
+	Addressee *Actor `bun:"-"`
+	Space     *Space `bun:"-"`
+}
+
+// State is the petition's state at now: open, closed (deadline passed)
+// or answered.
+func (p *Petition) State(now time.Time) string {
+	if p.Status == PetitionOpen && p.ClosesAt != nil && !now.Before(*p.ClosesAt) {
+		return PetitionClosed
+	}
+	return p.Status
+}
+
+// Percent is the progress towards the goal, capped at 100.
+func (p *Petition) Percent() int {
+	if p.Goal <= 0 {
+		return 0
+	}
+	return min(100, p.SignaturesCount*100/p.Goal)
+}
+
+// PetitionInput is what a member writes. Addressee is the user name of a
+// local decision-maker account; ClosesAt is optional.
+type PetitionInput struct {
+	Title        string
+	Body         string
+	Addressee    string
+	Goal         int
+	ClosesAt     *time.Time
+	Consultation int64
+}
+
+func (in *PetitionInput) validate(now time.Time) error {
+	v := &ValidationError{}
+	in.Title = strings.Join(strings.Fields(in.Title), " ")
+	checkTitle(v, in.Title)
+	in.Body = strings.TrimSpace(in.Body)
+	checkBody(v, "body", in.Body)
+	in.Addressee = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(in.Addressee), "@"))
+	if in.Addressee == "" {
+		v.Add("addressee", "must be a verified decision-maker")
+	}
+	if in.Goal < 1 || in.Goal > MaxPetitionGoal {
+		v.Add("goal", fmt.Sprintf("must be between 1 and %d", MaxPetitionGoal))
+	}
+	if in.ClosesAt != nil {
+		t := in.ClosesAt.UTC().Truncate(time.Microsecond)
+		in.ClosesAt = &t
+		switch {
+		case !t.After(now):
+			v.Add("closes_at", "must be in the future")
+		case t.Sub(now) > MaxPetitionDuration:
+			v.Add("closes_at", "must be within three years")
+		}
+	}
+	if in.Consultation < 0 {
+		v.Add("consultation", "is not a valid id")
+	}
+	return v.Err()
+}
+
+// CreatePetition creates a petition addressed to a local decision-maker
+// (an account marked Decider) by an actor allowed to take part in the
+// space.
+func (s *Store) CreatePetition(ctx context.Context, by *Actor, spaceName string, in PetitionInput) (*Petition, error) {
+	now := s.Now()
+	if err := in.validate(now); err != nil {
+		return nil, err
+	}
+	addressee, err := s.AccountByUsername(ctx, in.Addressee)
+	if errors.Is(err, ErrNotFound) || (err == nil && (!addressee.Decider || addressee.Disabled)) {
+		return nil, Invalid("addressee", "must be a verified decision-maker")
+	} else if err != nil {
+		return nil, err
+	}
+	sp, err := s.SpaceByName(ctx, spaceName)
+	if err != nil {
+		return nil, err
+	}
+	if err := sp.MayParticipate(by); err != nil {
+		return nil, err
+	}
+	p := &Petition{
+		Local: true, SpaceID: sp.ID, AuthorID: by.ID, AddresseeID: addressee.Actor.ID, ConsultationID: in.Consultation,
+		Title: in.Title, Body: in.Body, BodyHTML: RenderMarkdown(in.Body), Search: foldText(in.Title + "\n" + in.Body),
+		Goal: in.Goal, ClosesAt: in.ClosesAt, Status: PetitionOpen, CreatedAt: now, UpdatedAt: now,
+		Author: by, Addressee: addressee.Actor, Space: sp,
+	}
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionPropose); err != nil {
+			return err
+		}
+		if err := s.insertLocal(ctx, tx, p, &p.ID, &p.URI, "/pe/"); err != nil {
+			return err
+		}
+		p.URL = p.URI
+		return s.emit(ctx, tx, petitionEvent(EventPetitionCreated, p, by.ID, map[string]any{"uri": p.URI}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func petitionEvent(kind string, p *Petition, actorID int64, data map[string]any) Event {
+	return Event{Kind: kind, ObjectType: petitionType, ObjectID: p.ID, ActorID: actorID, SpaceID: p.SpaceID, Data: eventData(data)}
+}
+
+// PetitionUpdate is news the author posts to the signers.
+type PetitionUpdate struct {
+	bun.BaseModel `bun:"table:petition_updates"`
+	ID            int64     `bun:",pk,autoincrement"`
+	URI           string    `bun:"uri,notnull"`
+	PetitionID    int64     `bun:",notnull"`
+	AuthorID      int64     `bun:",notnull"`
+	Body          string    `bun:",notnull"`
+	BodyHTML      string    `bun:"body_html,notnull"`
+	CreatedAt     time.Time `bun:",notnull"`
+}
+
+// PostPetitionUpdate lets the author of a local petition post an update
+// (Markdown), shown on the petition and sent to the signers'
+// notifications, in any state (even after the response: "we met the
+// mayor").
+func (s *Store) PostPetitionUpdate(ctx context.Context, by *Actor, petitionID int64, body string) (*PetitionUpdate, error) {
+	body = strings.TrimSpace(body)
+	v := &ValidationError{}
+	checkBody(v, "body", body)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	p, err := s.visiblePetition(ctx, petitionID)
+	if err != nil {
+		return nil, err
+	}
+	if by == nil || by.ID != p.AuthorID || !p.Local {
+		return nil, ErrForbidden
+	}
+	u := &PetitionUpdate{PetitionID: p.ID, AuthorID: by.ID, Body: body, BodyHTML: RenderMarkdown(body), CreatedAt: s.Now()}
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var uri string
+		if err := s.insertUpdate(ctx, tx, u, &uri); err != nil {
+			return err
+		}
+		signers, err := petitionAudience(ctx, tx, p, false)
+		if err != nil {
+			return err
+		}
+		n := Notification{Kind: NotifyPetitionUpdate, ObjectType: petitionType, ObjectID: p.ID, ActorID: by.ID, Data: fmt.Sprint(u.ID)}
+		if err := s.Notify(ctx, tx, signers, n); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, petitionEvent(EventPetitionUpdate, p, by.ID, map[string]any{
+			"uri": p.URI, "update_id": u.ID, "update_uri": u.URI, "body_html": u.BodyHTML}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// insertUpdate inserts u and gives it the URI base/pe/{petition}/updates/{id}.
+func (s *Store) insertUpdate(ctx context.Context, tx bun.IDB, u *PetitionUpdate, uri *string) error {
+	u.URI = "urn:odn:pending:" + randomSecret()
+	if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
+		return dbErr("insert petition update", err)
+	}
+	u.URI = fmt.Sprintf("%s/pe/%d/updates/%d", s.URLs.Base, u.PetitionID, u.ID)
+	*uri = u.URI
+	_, err := tx.NewUpdate().Model(u).Set("uri = ?", u.URI).WherePK().Exec(ctx)
+	return dbErr("set update uri", err)
+}
+
+// RespondPetition records the official response of the petition's
+// addressee (only them: ErrForbidden for anyone else); the petition
+// becomes answered, takes no more signatures, and signers and author are
+// told. A petition is answered once (ErrConflict after).
+func (s *Store) RespondPetition(ctx context.Context, by *Account, petitionID int64, response string) (*Petition, error) {
+	if by == nil || by.Actor == nil {
+		return nil, ErrUnauthorized
+	}
+	response = strings.TrimSpace(response)
+	p, err := s.visiblePetition(ctx, petitionID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Local || by.Actor.ID != p.AddresseeID {
+		return nil, fmt.Errorf("%w: only the addressee responds to a petition", ErrForbidden)
+	}
+	v := &ValidationError{}
+	checkBody(v, "response", response)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Model((*Petition)(nil)).Set("status = ?", PetitionAnswered).
+			Set("response = ?", response).Set("response_html = ?", RenderMarkdown(response)).
+			Set("responded_at = ?", now).Set("updated_at = ?", now).
+			Where("id = ? AND status <> ?", p.ID, PetitionAnswered).Exec(ctx)
+		if err != nil {
+			return dbErr("respond petition", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: this petition was already answered", ErrConflict)
+		}
+		p.Status, p.Response, p.ResponseHTML, p.RespondedAt, p.UpdatedAt = PetitionAnswered, response, RenderMarkdown(response), &now, now
+		if err := s.audit(ctx, tx, by, "petition_response", petitionType, fmt.Sprint(p.ID), ""); err != nil {
+			return err
+		}
+		audience, err := petitionAudience(ctx, tx, p, true)
+		if err != nil {
+			return err
+		}
+		n := Notification{Kind: NotifyPetitionAnswered, ObjectType: petitionType, ObjectID: p.ID, ActorID: by.Actor.ID}
+		if err := s.Notify(ctx, tx, without(audience, by.ID), n); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, petitionEvent(EventPetitionAnswered, p, by.Actor.ID,
+			map[string]any{"uri": p.URI, "response_html": p.ResponseHTML}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// petitionAudience returns the local accounts of the signers of p, and of
+// its author when withAuthor.
+func petitionAudience(ctx context.Context, tx bun.IDB, p *Petition, withAuthor bool) ([]int64, error) {
+	signers := tx.NewSelect().Model((*Signature)(nil)).Column("actor_id").Where("petition_id = ?", p.ID)
+	if withAuthor {
+		return accountIDsOfActors(ctx, tx, "id IN (?) OR id = ?", signers, p.AuthorID)
+	}
+	return accountIDsOfActors(ctx, tx, "id IN (?) AND id <> ?", signers, p.AuthorID)
+}
+
+// without returns ids without x.
+func without(ids []int64, x int64) []int64 {
+	return slices.DeleteFunc(ids, func(id int64) bool { return id == x })
+}

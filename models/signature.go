@@ -1,0 +1,181 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Signature is one actor's signature of one petition; the database keeps
+// it unique per (petition, actor). Public signatures show the signer's
+// name; the others are counted anonymously.
+type Signature struct {
+	bun.BaseModel `bun:"table:signatures"`
+	ID            int64     `bun:",pk,autoincrement"`
+	PetitionID    int64     `bun:",notnull"`
+	ActorID       int64     `bun:",notnull"`
+	Public        bool      `bun:",notnull"`
+	CreatedAt     time.Time `bun:",notnull"`
+}
+
+// Sign records by's signature and returns the new count and the goal. The
+// space's policy and the consultation's phase apply; a petition past its
+// deadline or answered refuses with ErrClosed, a second signature with
+// ErrDuplicate. Reaching 25, 50, 75 and 100 % of the goal records each
+// milestone once, emits petition.milestone and tells the author (and the
+// signers at 100 %). For a remote petition the signature.added event
+// tells federation to send it to the origin.
+func (s *Store) Sign(ctx context.Context, by *Actor, petitionID int64, public bool) (signatures, goal int, err error) {
+	if by == nil {
+		return 0, 0, ErrUnauthorized
+	}
+	p, err := s.visiblePetition(ctx, petitionID)
+	if err != nil {
+		return 0, 0, err
+	}
+	now := s.Now()
+	if p.State(now) != PetitionOpen {
+		return 0, 0, ErrClosed
+	}
+	if p.Space != nil {
+		if err := p.Space.MayParticipate(by); err != nil {
+			return 0, 0, err
+		}
+	} else if by.DeletedAt != nil {
+		return 0, 0, ErrForbidden
+	}
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionVote); err != nil {
+			return err
+		}
+		sig := &Signature{PetitionID: p.ID, ActorID: by.ID, Public: public, CreatedAt: now}
+		if _, err := tx.NewInsert().Model(sig).Exec(ctx); err != nil {
+			return dbErr("insert signature", err)
+		}
+		if signatures, err = bumpSignatures(ctx, tx, p.ID, +1, now); err != nil {
+			return err
+		}
+		p.SignaturesCount = signatures
+		if p.Local {
+			if err := s.recordMilestones(ctx, tx, p, by); err != nil {
+				return err
+			}
+		}
+		return s.emit(ctx, tx, petitionEvent(EventSignatureAdded, p, by.ID, map[string]any{
+			"signature_id": sig.ID, "petition_uri": p.URI, "remote": !p.Local, "public": public,
+			"signatures": signatures, "goal": p.Goal}))
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("sign: %w", err)
+	}
+	return signatures, p.Goal, nil
+}
+
+// bumpSignatures changes the count by delta under the row lock while the
+// petition is open at now (ErrClosed otherwise, rolling the signature
+// back), and returns the new count.
+func bumpSignatures(ctx context.Context, tx bun.IDB, id int64, delta int, now time.Time) (int, error) {
+	var n int
+	err := tx.NewUpdate().Model((*Petition)(nil)).Set("signatures_count = signatures_count + ?", delta).
+		Where("id = ? AND status = ? AND (closes_at IS NULL OR closes_at > ?)", id, PetitionOpen, now).
+		Returning("signatures_count").Scan(ctx, &n)
+	if err := dbErr("count signatures", err); err == ErrNotFound {
+		return 0, ErrClosed
+	} else if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// recordMilestones records the milestones p.SignaturesCount reaches and
+// has not recorded yet. The primary key (petition_id, percent) keeps each
+// one unique even when signatures are withdrawn and given again.
+func (s *Store) recordMilestones(ctx context.Context, tx bun.IDB, p *Petition, by *Actor) error {
+	for _, pct := range Milestones {
+		need := (p.Goal*pct + 99) / 100 // signatures needed, rounded up
+		if p.SignaturesCount < need {
+			break
+		}
+		m := &PetitionMilestone{PetitionID: p.ID, Percent: pct, Signatures: p.SignaturesCount, ReachedAt: s.Now()}
+		res, err := tx.NewInsert().Model(m).On("CONFLICT (petition_id, percent) DO NOTHING").Exec(ctx)
+		if err != nil {
+			return dbErr("record milestone", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			continue
+		}
+		audience, err := accountIDsOfActors(ctx, tx, "id = ?", p.AuthorID)
+		if err == nil && pct == 100 {
+			audience, err = petitionAudience(ctx, tx, p, true)
+		}
+		if err != nil {
+			return err
+		}
+		n := Notification{Kind: NotifyPetitionMilestone, ObjectType: petitionType, ObjectID: p.ID, Data: fmt.Sprint(pct)}
+		if err := s.Notify(ctx, tx, audience, n); err != nil {
+			return err
+		}
+		err = s.emit(ctx, tx, petitionEvent(EventPetitionMilestone, p, by.ID, map[string]any{
+			"uri": p.URI, "percent": pct, "signatures": p.SignaturesCount, "goal": p.Goal}))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecountSignatures recomputes a local petition's count from the
+// signatures table (integrity check).
+func (s *Store) RecountSignatures(ctx context.Context, petitionID int64) (int, error) {
+	var n int
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		count := tx.NewSelect().Model((*Signature)(nil)).ColumnExpr("COUNT(*)").Where("petition_id = ?", petitionID)
+		return dbErr("recount signatures", tx.NewUpdate().Model((*Petition)(nil)).Set("signatures_count = (?)", count).
+			Where("id = ? AND local", petitionID).Returning("signatures_count").Scan(ctx, &n))
+	})
+	return n, err
+}
+
+func init() {
+	// An erased account's signatures of petitions still open are withdrawn
+	// (counts updated, signature.removed emitted so the origin of a remote
+	// petition hears of it); signatures of closed or answered petitions are
+	// kept, because the petition was handed over and answered with them,
+	// but made anonymous.
+	accountDeletedHooks = append(accountDeletedHooks, func(ctx context.Context, s *Store, tx bun.Tx, acc *Account) error {
+		var actorID int64
+		if err := tx.NewSelect().Model((*Actor)(nil)).Column("id").Where("account_id = ?", acc.ID).Scan(ctx, &actorID); err != nil {
+			return dbErr("erased actor", err)
+		}
+		now := s.Now()
+		var ps []*Petition
+		err := tx.NewSelect().Model(&ps).Where("status = ? AND (closes_at IS NULL OR closes_at > ?)", PetitionOpen, now).
+			Where("id IN (?)", tx.NewSelect().Model((*Signature)(nil)).Column("petition_id").Where("actor_id = ?", actorID)).
+			Scan(ctx)
+		if err != nil {
+			return dbErr("signatures of erased account", err)
+		}
+		for _, p := range ps {
+			var sigID int64
+			err := tx.NewDelete().Model((*Signature)(nil)).Where("petition_id = ? AND actor_id = ?", p.ID, actorID).
+				Returning("id").Scan(ctx, &sigID)
+			if err != nil {
+				return dbErr("delete signature", err)
+			}
+			n, err := bumpSignatures(ctx, tx, p.ID, -1, now)
+			if err != nil {
+				return err
+			}
+			err = s.emit(ctx, tx, petitionEvent(EventSignatureRemoved, p, actorID, map[string]any{
+				"signature_id": sigID, "petition_uri": p.URI, "remote": !p.Local, "public": false,
+				"signatures": n, "goal": p.Goal}))
+			if err != nil {
+				return err
+			}
+		}
+		_, err = tx.NewUpdate().Model((*Signature)(nil)).Set("public = ?", false).Where("actor_id = ?", actorID).Exec(ctx)
+		return dbErr("anonymise signatures", err)
+	})
+}
