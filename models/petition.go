@@ -124,26 +124,26 @@ func (in *PetitionInput) validate(now time.Time) error {
 	in.Title = strings.Join(strings.Fields(in.Title), " ")
 	checkTitle(v, in.Title)
 	in.Body = strings.TrimSpace(in.Body)
-	checkBody(v, "body", in.Body)
+	checkBody(v, "body", "text", in.Body)
 	in.Addressee = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(in.Addressee), "@"))
 	if in.Addressee == "" {
-		v.Add("addressee", "must be a verified decision-maker")
+		v.Add("addressee", "The addressee must be a verified decision-maker.")
 	}
 	if in.Goal < 1 || in.Goal > MaxPetitionGoal {
-		v.Add("goal", fmt.Sprintf("must be between 1 and %d", MaxPetitionGoal))
+		v.Add("goal", fmt.Sprintf("The goal must be between 1 and %d signatures.", MaxPetitionGoal))
 	}
 	if in.ClosesAt != nil {
 		t := in.ClosesAt.UTC().Truncate(time.Microsecond)
 		in.ClosesAt = &t
 		switch {
 		case !t.After(now):
-			v.Add("closes_at", "must be in the future")
+			v.Add("closes_at", "The deadline must be in the future.")
 		case t.Sub(now) > MaxPetitionDuration:
-			v.Add("closes_at", "must be within three years")
+			v.Add("closes_at", "The deadline must be within three years.")
 		}
 	}
 	if in.Consultation < 0 {
-		v.Add("consultation", "is not a valid id")
+		v.Add("consultation", "The consultation id is not valid.")
 	}
 	return v.Err()
 }
@@ -158,7 +158,7 @@ func (s *Store) CreatePetition(ctx context.Context, by *Actor, spaceName string,
 	}
 	addressee, err := s.AccountByUsername(ctx, in.Addressee)
 	if errors.Is(err, ErrNotFound) || (err == nil && (!addressee.Decider || addressee.Disabled)) {
-		return nil, Invalid("addressee", "must be a verified decision-maker")
+		return nil, Invalid("addressee", "The addressee must be a verified decision-maker.")
 	} else if err != nil {
 		return nil, err
 	}
@@ -214,7 +214,7 @@ type PetitionUpdate struct {
 func (s *Store) PostPetitionUpdate(ctx context.Context, by *Actor, petitionID int64, body string) (*PetitionUpdate, error) {
 	body = strings.TrimSpace(body)
 	v := &ValidationError{}
-	checkBody(v, "body", body)
+	checkBody(v, "body", "text", body)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -277,7 +277,7 @@ func (s *Store) RespondPetition(ctx context.Context, by *Account, petitionID int
 		return nil, fmt.Errorf("%w: only the addressee responds to a petition", ErrForbidden)
 	}
 	v := &ValidationError{}
-	checkBody(v, "response", response)
+	checkBody(v, "response", "response", response)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

@@ -171,7 +171,7 @@ type PetitionList struct {
 // ListPetitions lists the visible petitions of a space.
 func (s *Store) ListPetitions(ctx context.Context, q PetitionQuery) (*PetitionList, error) {
 	if q.State != "" && !slices.Contains(PetitionStates, q.State) {
-		return nil, Invalid("state", "is not a known state")
+		return nil, Invalid("state", "Unknown state.")
 	}
 	sp, err := s.SpaceByName(ctx, q.Space)
 	if err != nil {
@@ -234,7 +234,7 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 		return nil, err
 	}
 	if in.AuthorID <= 0 {
-		return nil, Invalid("author", "is missing")
+		return nil, Invalid("author", "The author is missing.")
 	}
 	now := s.Now()
 	p := &Petition{

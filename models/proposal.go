@@ -144,31 +144,32 @@ func (in *ProposalInput) validate() error {
 	in.Title = strings.Join(strings.Fields(in.Title), " ")
 	checkTitle(v, in.Title)
 	in.Body = strings.TrimSpace(in.Body)
-	checkBody(v, "body", in.Body)
+	checkBody(v, "body", "text", in.Body)
 	tags, err := NormalizeTags(in.Tags)
 	if err != "" {
 		v.Add("tags", err)
 	}
 	in.Tags = tags
 	if in.Consultation < 0 {
-		v.Add("consultation", "is not a valid id")
+		v.Add("consultation", "The consultation id is not valid.")
 	}
 	return v.Err()
 }
 
 func checkTitle(v *ValidationError, title string) {
 	if n := utf8.RuneCountInString(title); n < MinTitleLen || n > MaxTitleLen {
-		v.Add("title", fmt.Sprintf("must have %d to %d characters", MinTitleLen, MaxTitleLen))
+		v.Add("title", fmt.Sprintf("The title must have %d to %d characters.", MinTitleLen, MaxTitleLen))
 	}
 }
 
-// checkBody requires 1..MaxBodyLen characters of Markdown in field.
-func checkBody(v *ValidationError, field, body string) {
+// checkBody requires 1..MaxBodyLen characters of Markdown in field; what
+// names it in the messages ("text", "answer", "response").
+func checkBody(v *ValidationError, field, what, body string) {
 	switch n := utf8.RuneCountInString(body); {
 	case n == 0:
-		v.Add(field, "must not be empty")
+		v.Add(field, fmt.Sprintf("Please write the %s.", what))
 	case n > MaxBodyLen:
-		v.Add(field, fmt.Sprintf("must have at most %d characters", MaxBodyLen))
+		v.Add(field, fmt.Sprintf("The %s must have at most %d characters.", what, MaxBodyLen))
 	}
 }
 
@@ -185,13 +186,13 @@ func NormalizeTags(in []string) ([]string, string) {
 			continue
 		}
 		if utf8.RuneCountInString(t) > MaxTagLen || !tagRE.MatchString(t) {
-			return nil, fmt.Sprintf("each tag must have 1 to %d characters among a-z, 0-9 and -", MaxTagLen)
+			return nil, fmt.Sprintf("Each tag must have 1 to %d characters among a-z, 0-9 and -.", MaxTagLen)
 		}
 		seen[t] = true
 		out = append(out, t)
 	}
 	if len(out) > MaxTags {
-		return nil, fmt.Sprintf("at most %d tags", MaxTags)
+		return nil, fmt.Sprintf("At most %d tags.", MaxTags)
 	}
 	return out, ""
 }
@@ -358,13 +359,10 @@ func (s *Store) SetProposalStatus(ctx context.Context, by *Account, id int64, st
 	v := &ValidationError{}
 	answer = strings.TrimSpace(answer)
 	if !slices.Contains(answerStatuses, status) {
-		v.Add("status", "must be accepted, rejected or answered")
+		v.Add("status", "The status must be accepted, rejected or answered.")
 	}
-	if status == ProposalAnswered && answer == "" {
-		v.Add("answer", "must not be empty")
-	}
-	if utf8.RuneCountInString(answer) > MaxBodyLen {
-		v.Add("answer", fmt.Sprintf("must have at most %d characters", MaxBodyLen))
+	if status == ProposalAnswered || answer != "" {
+		checkBody(v, "answer", "answer", answer)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

@@ -84,7 +84,7 @@ func listPage[T any](ctx context.Context, db bun.IDB, spec listSpec, idOf func(*
 	base := spec.filter(db.NewSelect().Model((*T)(nil)))
 	var ids []int64
 	next := ""
-	badCursor := Invalid("cursor", "is not valid")
+	badCursor := Invalid("cursor", "This page link is not valid.")
 	switch spec.sort {
 	case SortRandom:
 		offset, err := strconv.Atoi(spec.cursor)
@@ -147,7 +147,7 @@ func listPage[T any](ctx context.Context, db bun.IDB, spec listSpec, idOf func(*
 			next = strconv.FormatInt(ids[limit-1], 10)
 		}
 	default:
-		return nil, "", Invalid("sort", fmt.Sprintf("must be %s, %s or %s", SortNewest, spec.countSort, SortRandom))
+		return nil, "", Invalid("sort", fmt.Sprintf("The order must be %s, %s or %s.", SortNewest, spec.countSort, SortRandom))
 	}
 	if len(ids) == 0 {
 		return []*T{}, next, nil

@@ -165,13 +165,13 @@ type ProposalList struct {
 // space, filtered and sorted as q says; see docs/RANKING.md.
 func (s *Store) ListProposals(ctx context.Context, q ProposalQuery) (*ProposalList, error) {
 	if q.Status != "" && !slices.Contains(ProposalStatuses, q.Status) {
-		return nil, Invalid("status", "is not a known status")
+		return nil, Invalid("status", "Unknown status.")
 	}
 	tag := ""
 	if q.Tag != "" {
 		tags, _ := NormalizeTags([]string{q.Tag})
 		if len(tags) != 1 {
-			return nil, Invalid("tag", "is not a valid tag")
+			return nil, Invalid("tag", "This tag is not valid.")
 		}
 		tag = tags[0]
 	}
@@ -234,7 +234,7 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 		return nil, err
 	}
 	if in.AuthorID <= 0 {
-		return nil, Invalid("author", "is missing")
+		return nil, Invalid("author", "The author is missing.")
 	}
 	tags := remoteTags(in.Tags)
 	status := in.Status
@@ -281,7 +281,7 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 func (s *Store) remoteOrigin(uri string) (string, error) {
 	u, err := url.Parse(uri)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", Invalid("uri", "must be an http(s) URL")
+		return "", Invalid("uri", "The id must be an http(s) URL.")
 	}
 	if strings.EqualFold(u.Host, s.URLs.Host()) {
 		return "", fmt.Errorf("%w: %s is a local id", ErrForbidden, uri)
@@ -294,7 +294,7 @@ func (s *Store) remoteOrigin(uri string) (string, error) {
 // when missing), the content is sanitised and bounded.
 func remoteText(title, contentHTML string) (string, string, error) {
 	if len(contentHTML) > maxRemoteLen {
-		return "", "", Invalid("content", fmt.Sprintf("must have at most %d bytes", maxRemoteLen))
+		return "", "", Invalid("content", fmt.Sprintf("The content must have at most %d bytes.", maxRemoteLen))
 	}
 	body := SanitizeHTML(contentHTML)
 	title = strings.Join(strings.Fields(plainText(title)), " ")
@@ -305,7 +305,7 @@ func remoteText(title, contentHTML string) (string, string, error) {
 		title = strings.TrimSpace(string(r[:MaxTitleLen-1])) + "…"
 	}
 	if title == "" {
-		return "", "", Invalid("title", "must not be empty")
+		return "", "", Invalid("title", "Please write the title.")
 	}
 	return title, body, nil
 }
