@@ -1,0 +1,108 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraPageRoutes = append(extraPageRoutes, func(s *Server, r chi.Router) {
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount, s.requireAdmin)
+			r.Get("/admin/federation", s.adminFederation)
+			r.Post("/admin/federation/blocks", s.adminBlockAdd)
+			r.Post("/admin/federation/blocks/remove", s.adminBlockRemove)
+			r.Post("/admin/federation/deliveries/{id}/retry", s.adminDeliveryRetry)
+		})
+	})
+}
+
+// requireAdmin answers 403 to signed-in non-admins.
+func (s *Server) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !currentAccount(r.Context()).IsAdmin() {
+			s.error(w, r, models.ErrForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type adminFederationView struct {
+	Blocks []models.DomainBlock
+	Dead   []models.Delivery
+	Hosts  []models.RemoteHost
+	Counts map[string]int
+	Domain string
+	Reason string
+	Errors map[string]string
+}
+
+// adminFederation shows domain blocks, the delivery queue's state, the
+// dead letters and the peers whose circuit is open.
+func (s *Server) adminFederation(w http.ResponseWriter, r *http.Request) {
+	s.renderAdminFederation(w, r, http.StatusOK, &adminFederationView{})
+}
+
+func (s *Server) renderAdminFederation(w http.ResponseWriter, r *http.Request, status int, v *adminFederationView) {
+	ctx := r.Context()
+	var err error
+	if v.Blocks, err = s.store.DomainBlocks(ctx); err == nil {
+		if v.Dead, err = s.store.DeadDeliveries(ctx, 100); err == nil {
+			if v.Hosts, err = s.store.RemoteHosts(ctx); err == nil {
+				v.Counts, err = s.store.DeliveryCounts(ctx)
+			}
+		}
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, status, "admin_federation", s.page(r, s.localeFor(r).T("fedadmin.title"), v))
+}
+
+func (s *Server) adminBlockAdd(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	domain, reason := r.PostForm.Get("domain"), r.PostForm.Get("reason")
+	if _, err := s.store.BlockDomain(r.Context(), currentAccount(r.Context()), domain, reason); err != nil {
+		if ve, ok := err.(*models.ValidationError); ok {
+			s.renderAdminFederation(w, r, http.StatusUnprocessableEntity, &adminFederationView{Domain: domain, Reason: reason, Errors: ve.Fields})
+			return
+		}
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/admin/federation", "fedadmin.blocked")
+}
+
+func (s *Server) adminBlockRemove(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.store.UnblockDomain(r.Context(), currentAccount(r.Context()), r.PostForm.Get("domain")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/admin/federation", "fedadmin.unblocked")
+}
+
+func (s *Server) adminDeliveryRetry(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil {
+		s.error(w, r, models.ErrNotFound)
+		return
+	}
+	if err := s.store.RetryDeadDelivery(r.Context(), currentAccount(r.Context()), id); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/admin/federation", "fedadmin.retried")
+}
