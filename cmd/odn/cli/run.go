@@ -10,6 +10,8 @@ import (
 	"net"
 	"os"
 	"strings"
+
+	"github.com/opendemocracynow/odn/models"
 )
 
 // Env is the outside world a command sees; tests pass their own.
@@ -23,6 +25,9 @@ type Env struct {
 	Listener net.Listener
 	// Ready, when set, is called once serve accepts requests.
 	Ready func(addr string)
+	// StoreOptions are applied when serve opens its store; tests pass
+	// pre-made keys (models.WithKeyGenerator) and fake clocks here.
+	StoreOptions []models.Option
 }
 
 const usage = `odn — Open Democracy Now server

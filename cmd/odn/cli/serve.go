@@ -45,7 +45,7 @@ func serve(ctx context.Context, cfg *Config, env Env) error {
 	if cfg.DevInsecure {
 		log.Warn("DEV-INSECURE MODE: http ids and private addresses are allowed; never use this in production")
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := openStore(ctx, cfg, env.StoreOptions...)
 	if err != nil {
 		return err
 	}
@@ -105,10 +105,11 @@ func serve(ctx context.Context, cfg *Config, env Env) error {
 type app struct {
 	handler http.Handler
 	workers []func(ctx context.Context)
+	env     Env // the caller's environment, for wirings
 }
 
 func newApp(ctx context.Context, cfg *Config, env Env, st *models.Store, log *slog.Logger, ms *metrics.Set) (*app, error) {
-	a := &app{}
+	a := &app{env: env}
 	opts := web.Options{
 		Store: st, Logger: log, Metrics: ms, BaseURL: cfg.BaseURL, Version: env.Version,
 		InstanceName: cfg.InstanceName, DevInsecure: cfg.DevInsecure,
