@@ -1,0 +1,146 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func TestModeration(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		d := f.debate(t, models.DebateInput{}, true)
+		kept := f.debate(t, models.DebateInput{Question: "Another question?"}, true)
+		ann, bob := f.users[0], f.users[1]
+		c, err := f.s.CreateComment(ctx, ann.Actor, models.CommentInput{ObjectType: "debate", ObjectID: kept.ID, Body: "rude words"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reply, err := f.s.CreateComment(ctx, bob.Actor, models.CommentInput{ObjectType: "debate", ObjectID: kept.ID, ParentID: c.ID, Body: "answer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := f.s.CreateComment(ctx, bob.Actor, models.CommentInput{ObjectType: "debate", ObjectID: kept.ID, Body: "fine"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		flagger := f.remote(t, "instance", "other.example")
+
+		t.Run("reports", func(t *testing.T) {
+			cases := []struct {
+				name string
+				by   *models.Actor
+				in   models.ReportInput
+				err  error
+			}{
+				{"comment", bob.Actor, models.ReportInput{ObjectType: "comment", ObjectID: c.ID, Reason: "insults"}, nil},
+				{"debate", ann.Actor, models.ReportInput{ObjectType: "debate", ObjectID: d.ID, Reason: "spam"}, nil},
+				{"twice", bob.Actor, models.ReportInput{ObjectType: "comment", ObjectID: c.ID, Reason: "again"}, models.ErrDuplicate},
+				{"no reason", ann.Actor, models.ReportInput{ObjectType: "comment", ObjectID: c.ID}, &models.ValidationError{}},
+				{"unknown type", ann.Actor, models.ReportInput{ObjectType: "space", ObjectID: 1, Reason: "x"}, &models.ValidationError{}},
+				{"unknown object", ann.Actor, models.ReportInput{ObjectType: "comment", ObjectID: 999, Reason: "x"}, models.ErrNotFound},
+				{"remote flag without reason", flagger, models.ReportInput{ObjectType: "comment", ObjectID: c.ID, URI: "https://other.example/flag/1"}, nil},
+				{"same flag delivered twice", flagger, models.ReportInput{ObjectType: "comment", ObjectID: c.ID, URI: "https://other.example/flag/1"}, nil},
+			}
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					_, err := f.s.CreateReport(ctx, tc.by, tc.in)
+					var ve *models.ValidationError
+					switch want := tc.err.(type) {
+					case nil:
+						if err != nil {
+							t.Fatal(err)
+						}
+					case *models.ValidationError:
+						if !errors.As(err, &ve) {
+							t.Fatalf("got %v", err)
+						}
+					default:
+						if !errors.Is(err, want) {
+							t.Fatalf("got %v, want %v", err, want)
+						}
+					}
+				})
+			}
+			if _, err := f.s.ListReports(ctx, ann, models.ReportFilter{}); !errors.Is(err, models.ErrForbidden) {
+				t.Fatalf("member reads the queue: %v", err)
+			}
+			list, err := f.s.ListReports(ctx, f.mod, models.ReportFilter{Status: models.ReportOpen})
+			if err != nil || len(list) != 3 || list[0].Target == nil || list[0].Target.Label != "rude words" {
+				t.Fatalf("%+v %v", list, err)
+			}
+		})
+
+		t.Run("member cannot hide", func(t *testing.T) {
+			if err := f.s.HideObject(ctx, ann, "debate", d.ID, ""); !errors.Is(err, models.ErrForbidden) {
+				t.Fatalf("got %v", err)
+			}
+		})
+		if err := f.s.HideObject(ctx, f.mod, "debate", d.ID, "spam"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.HideObject(ctx, f.mod, "comment", c.ID, "insults"); err != nil {
+			t.Fatal(err)
+		}
+
+		t.Run("hidden debate leaves lists and refuses votes", func(t *testing.T) {
+			list, err := f.s.ListDebates(ctx, models.DebateFilter{SpaceID: f.space.ID})
+			if err != nil || len(list) != 1 || list[0].ID != kept.ID {
+				t.Fatalf("%v %v", list, err)
+			}
+			list, _ = f.s.ListDebates(ctx, models.DebateFilter{SpaceID: f.space.ID, Moderator: true})
+			if len(list) != 2 {
+				t.Fatalf("moderator sees %d", len(list))
+			}
+			if _, err := f.s.CastVote(ctx, ann.Actor, d.ID, []string{"Red"}); !errors.Is(err, models.ErrNotFound) {
+				t.Fatalf("vote on hidden: %v", err)
+			}
+			if _, err := f.s.CreateComment(ctx, ann.Actor, models.CommentInput{ObjectType: "debate", ObjectID: d.ID, Body: "x"}); !errors.Is(err, models.ErrNotFound) {
+				t.Fatalf("comment on hidden: %v", err)
+			}
+		})
+		t.Run("hidden comment leaves the thread with its replies", func(t *testing.T) {
+			page, err := f.s.CommentThreads(ctx, models.CommentQuery{ObjectType: "debate", ObjectID: kept.ID})
+			if err != nil || len(page.Threads) != 1 || page.Threads[0].ID != other.ID {
+				t.Fatalf("%+v %v", page, err)
+			}
+			if n, _ := f.s.CountComments(ctx, "debate", kept.ID); n != 2 {
+				t.Fatalf("count %d", n)
+			}
+			page, _ = f.s.CommentThreads(ctx, models.CommentQuery{ObjectType: "debate", ObjectID: kept.ID, Moderator: true})
+			if len(page.Threads) != 2 || !page.Threads[0].Hidden() || len(page.Threads[0].Replies) != 1 || page.Threads[0].Replies[0].ID != reply.ID {
+				t.Fatalf("moderator view %+v", page.Threads)
+			}
+		})
+		t.Run("reports on hidden objects are actioned", func(t *testing.T) {
+			list, _ := f.s.ListReports(ctx, f.mod, models.ReportFilter{Status: models.ReportOpen})
+			if len(list) != 0 {
+				t.Fatalf("%d open", len(list))
+			}
+		})
+		t.Run("restore and dismiss", func(t *testing.T) {
+			if err := f.s.RestoreObject(ctx, f.mod, "debate", d.ID, "false alarm"); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.s.RestoreObject(ctx, f.mod, "debate", d.ID, ""); !errors.Is(err, models.ErrConflict) {
+				t.Fatalf("restore twice: %v", err)
+			}
+			r, err := f.s.CreateReport(ctx, ann.Actor, models.ReportInput{ObjectType: "comment", ObjectID: other.ID, Reason: "meh"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.s.DismissReport(ctx, f.mod, r.ID, "fine"); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.s.DismissReport(ctx, f.mod, r.ID, "fine"); !errors.Is(err, models.ErrNotFound) {
+				t.Fatalf("dismiss twice: %v", err)
+			}
+			log, err := f.s.AuditPage(ctx, f.mod, 0, 10)
+			if err != nil || len(log) < 4 || log[0].Action != "dismiss_report" || log[0].Username != "modo" {
+				t.Fatalf("%+v %v", log, err)
+			}
+		})
+	})
+}

@@ -1,0 +1,304 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+)
+
+// Report statuses: open in the queue, dismissed (nothing to do) or
+// actioned (the object was hidden).
+const (
+	ReportOpen      = "open"
+	ReportDismissed = "dismissed"
+	ReportActioned  = "actioned"
+)
+
+// MaxReportReason bounds a report's reason.
+const MaxReportReason = 1000
+
+// Moderation event kinds. report.created Data: {"object_type","object_id"}
+// (ObjectType "report"); object.hidden and object.restored carry the
+// object's own type and id, Data {}.
+const (
+	EventReportCreated  = "report.created"
+	EventObjectHidden   = "object.hidden"
+	EventObjectRestored = "object.restored"
+)
+
+// Report is a request to moderators about a proposal, debate, petition or
+// comment, from a local form or a remote Flag. One per reporter and
+// object.
+type Report struct {
+	bun.BaseModel `bun:"table:reports,alias:r"`
+	ID            int64      `bun:",pk,autoincrement"`
+	URI           string     `bun:"uri,nullzero"`
+	ObjectType    string     `bun:",notnull"`
+	ObjectID      int64      `bun:",notnull"`
+	ReporterID    int64      `bun:",notnull"`
+	SpaceID       int64      `bun:",nullzero"`
+	Reason        string     `bun:",notnull"`
+	Status        string     `bun:",notnull"`
+	Resolution    string     `bun:",notnull"`
+	ResolvedBy    int64      `bun:",nullzero"`
+	ResolvedAt    *time.Time `bun:",nullzero"`
+	CreatedAt     time.Time  `bun:",notnull"`
+
+	Reporter *Actor `bun:"rel:belongs-to,join:reporter_id=id"`
+	// Target describes the reported object (filled by ListReports).
+	Target *ReportTarget `bun:"-"`
+}
+
+// ReportTarget is what the moderation queue shows of a reported object.
+type ReportTarget struct {
+	Label  string
+	URL    string
+	Hidden bool
+	Gone   bool // deleted since the report
+}
+
+// ReportInput is a new report. URI is the Flag activity id for remote
+// reports (receiving it twice returns the first report).
+type ReportInput struct {
+	ObjectType string `json:"object_type"`
+	ObjectID   int64  `json:"object_id"`
+	Reason     string `json:"reason"`
+	URI        string `json:"-"`
+}
+
+// CreateReport files a report by any actor (a local user, or the remote
+// actor of a Flag, often an instance actor). Local reporters must give a
+// reason; remote Flags may come without one.
+func (s *Store) CreateReport(ctx context.Context, by *Actor, in ReportInput) (*Report, error) {
+	if by == nil {
+		return nil, ErrUnauthorized
+	}
+	if by.DeletedAt != nil {
+		return nil, ErrForbidden
+	}
+	in.Reason = strings.TrimSpace(in.Reason)
+	v := &ValidationError{}
+	if _, ok := civicObjects[in.ObjectType]; !ok {
+		v.Add("object_type", "Only proposals, debates, petitions and comments can be reported.")
+	}
+	switch n := utf8.RuneCountInString(in.Reason); {
+	case n == 0 && by.Local:
+		v.Add("reason", "Please say why you report this.")
+	case n > MaxReportReason && by.Local:
+		v.Add("reason", fmt.Sprintf("A reason must have at most %d characters.", MaxReportReason))
+	case n > MaxReportReason:
+		in.Reason = excerpt(in.Reason, MaxReportReason)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if in.URI != "" {
+		r := new(Report)
+		if err := s.DB.NewSelect().Model(r).Where("r.uri = ?", in.URI).Scan(ctx); err == nil {
+			return r, nil
+		} else if err := dbErr("report by uri", err); !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	r := &Report{URI: in.URI, ObjectType: in.ObjectType, ObjectID: in.ObjectID, ReporterID: by.ID, Reason: in.Reason,
+		Status: ReportOpen, CreatedAt: s.Now()}
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		obj, err := lookupObject(ctx, tx, in.ObjectType, in.ObjectID)
+		if err != nil {
+			return err
+		}
+		if obj.DeletedAt != nil {
+			return ErrNotFound
+		}
+		r.SpaceID = obj.SpaceID
+		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
+			if err := dbErr("insert report", err); errors.Is(err, ErrDuplicate) {
+				return fmt.Errorf("%w: you already reported this", ErrDuplicate)
+			} else {
+				return err
+			}
+		}
+		data, _ := json.Marshal(map[string]any{"object_type": r.ObjectType, "object_id": r.ObjectID})
+		return s.emit(ctx, tx, Event{Kind: EventReportCreated, ObjectType: "report", ObjectID: r.ID, ActorID: by.ID,
+			SpaceID: r.SpaceID, Data: string(data)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.Reporter = by
+	return r, nil
+}
+
+// ReportFilter selects reports for the moderation queue.
+type ReportFilter struct {
+	Status string // "" for all
+	Before int64  // cursor: id of the last report of the previous page
+	Limit  int
+}
+
+// ListReports lists reports, newest first, with what they target;
+// moderators only.
+func (s *Store) ListReports(ctx context.Context, by *Account, f ReportFilter) ([]*Report, error) {
+	if !by.IsModerator() {
+		return nil, ErrForbidden
+	}
+	var out []*Report
+	q := s.DB.NewSelect().Model(&out).Relation("Reporter").OrderExpr("r.id DESC").Limit(int64(clampLimit(f.Limit)))
+	if f.Status != "" {
+		q = q.Where("r.status = ?", f.Status)
+	}
+	if f.Before > 0 {
+		q = q.Where("r.id < ?", f.Before)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, dbErr("list reports", err)
+	}
+	return out, s.attachTargets(ctx, out)
+}
+
+// attachTargets describes the reported objects with one query per type.
+func (s *Store) attachTargets(ctx context.Context, reports []*Report) error {
+	ids := map[string][]int64{}
+	for _, r := range reports {
+		ids[r.ObjectType] = append(ids[r.ObjectType], r.ObjectID)
+	}
+	targets := map[string]map[int64]*ReportTarget{}
+	for typ, list := range ids {
+		o := civicObjects[typ]
+		var rows []objectRef
+		err := s.DB.NewSelect().TableExpr("?", bun.Ident(o.table)).
+			ColumnExpr("id, uri, url, local, hidden_at, deleted_at").ColumnExpr("? AS label", bun.Ident(o.label)).
+			Where("id IN (?)", bun.In(list)).Scan(ctx, &rows)
+		if err != nil {
+			return dbErr("report targets", err)
+		}
+		targets[typ] = map[int64]*ReportTarget{}
+		for _, row := range rows {
+			url := row.URI
+			if !row.Local && row.URL != "" {
+				url = row.URL
+			}
+			targets[typ][row.ID] = &ReportTarget{Label: excerpt(PlainText(row.Label), notifyExcerpt), URL: url,
+				Hidden: row.HiddenAt != nil, Gone: row.DeletedAt != nil}
+		}
+	}
+	for _, r := range reports {
+		if t := targets[r.ObjectType][r.ObjectID]; t != nil {
+			r.Target = t
+		} else {
+			r.Target = &ReportTarget{Gone: true}
+		}
+	}
+	return nil
+}
+
+// DismissReport closes a report without action; moderators only, audited.
+func (s *Store) DismissReport(ctx context.Context, by *Account, id int64, note string) error {
+	if !by.IsModerator() {
+		return ErrForbidden
+	}
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.Now()
+		res, err := tx.NewUpdate().Model((*Report)(nil)).
+			Set("status = ?", ReportDismissed).Set("resolution = ?", excerpt(strings.TrimSpace(note), MaxReportReason)).
+			Set("resolved_by = ?", by.ID).Set("resolved_at = ?", now).
+			Where("id = ? AND status = ?", id, ReportOpen).Exec(ctx)
+		if err != nil {
+			return dbErr("dismiss report", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return s.audit(ctx, tx, by, "dismiss_report", "report", strconv.FormatInt(id, 10), note)
+	})
+}
+
+// HideObject hides a proposal, debate, petition or comment: it disappears
+// from every list, the API and feeds, and its permalink answers "hidden
+// by moderation" (410) to everyone but moderators. Open reports on it are
+// closed as actioned. Moderators only, audited.
+func (s *Store) HideObject(ctx context.Context, by *Account, typ string, id int64, reason string) error {
+	return s.setHidden(ctx, by, typ, id, true, reason)
+}
+
+// RestoreObject undoes HideObject; moderators only, audited.
+func (s *Store) RestoreObject(ctx context.Context, by *Account, typ string, id int64, reason string) error {
+	return s.setHidden(ctx, by, typ, id, false, reason)
+}
+
+func (s *Store) setHidden(ctx context.Context, by *Account, typ string, id int64, hide bool, reason string) error {
+	if !by.IsModerator() {
+		return ErrForbidden
+	}
+	o, ok := civicObjects[typ]
+	if !ok {
+		return ErrNotFound
+	}
+	reason = excerpt(strings.TrimSpace(reason), MaxReportReason)
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		obj, err := lookupObject(ctx, tx, typ, id)
+		if err != nil {
+			return err
+		}
+		if (obj.HiddenAt != nil) == hide {
+			return fmt.Errorf("%w: nothing to change", ErrConflict)
+		}
+		now := s.Now()
+		var hiddenAt *time.Time
+		action, kind := "restore", EventObjectRestored
+		if hide {
+			hiddenAt, action, kind = &now, "hide", EventObjectHidden
+		}
+		_, err = tx.NewUpdate().TableExpr("?", bun.Ident(o.table)).Set("hidden_at = ?", hiddenAt).Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return dbErr(action, err)
+		}
+		if hide {
+			_, err := tx.NewUpdate().Model((*Report)(nil)).Set("status = ?", ReportActioned).Set("resolution = ?", reason).
+				Set("resolved_by = ?", by.ID).Set("resolved_at = ?", now).
+				Where("object_type = ? AND object_id = ? AND status = ?", typ, id, ReportOpen).Exec(ctx)
+			if err != nil {
+				return dbErr("resolve reports", err)
+			}
+		}
+		if err := s.audit(ctx, tx, by, action, typ, strconv.FormatInt(id, 10), reason); err != nil {
+			return err
+		}
+		var actorID int64
+		if by.Actor != nil {
+			actorID = by.Actor.ID
+		}
+		return s.emit(ctx, tx, Event{Kind: kind, ObjectType: typ, ObjectID: id, ActorID: actorID, SpaceID: obj.SpaceID, Data: "{}"})
+	})
+}
+
+// AuditView is an audit entry with the moderator's name.
+type AuditView struct {
+	AuditEntry `bun:",extend"`
+	Username   string `bun:"username"`
+}
+
+// AuditPage lists audit entries newest first, before the id cursor;
+// moderators only.
+func (s *Store) AuditPage(ctx context.Context, by *Account, before int64, limit int) ([]AuditView, error) {
+	if !by.IsModerator() {
+		return nil, ErrForbidden
+	}
+	var out []AuditView
+	q := s.DB.NewSelect().TableExpr("audit_log AS e").ColumnExpr("e.*, COALESCE(a.username, '') AS username").
+		Join("LEFT JOIN accounts AS a ON a.id = e.account_id").OrderExpr("e.id DESC").Limit(int64(clampLimit(limit)))
+	if before > 0 {
+		q = q.Where("e.id < ?", before)
+	}
+	if err := q.Scan(ctx, &out); err != nil {
+		return nil, dbErr("audit page", err)
+	}
+	return out, nil
+}
