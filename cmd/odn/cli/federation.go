@@ -75,4 +75,3 @@ func envDuration(getenv func(string) string, name string) (time.Duration, error)
 	}
 	return d, nil
 }
-
