@@ -137,7 +137,7 @@ func spaceChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Ou
 }
 
 // accountDeleted sends Delete{Person} to the account's followers and to
-// the actors it followed. The erased account has no key left, so the
+// the actors it followed or asked to follow. The erased account has no key left, so the
 // instance actor signs (peers running odn accept that from the actor's
 // own instance actor; Mastodon refetches the actor and gets 410).
 func accountDeleted(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
@@ -149,7 +149,7 @@ func accountDeleted(ctx context.Context, s *Service, ev models.Event) ([]models.
 	if err != nil {
 		return nil, err
 	}
-	inboxes, err := s.followersOf(ctx, a)
+	inboxes, err := s.store.RelatedInboxes(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -200,23 +200,44 @@ func (s *Store) FollowBetween(ctx context.Context, followerID, followeeID int64)
 // inbox, or its personal inbox when it has none. Followers of blocked
 // domains are left out.
 func (s *Store) FollowerInboxes(ctx context.Context, actorID int64) ([]string, error) {
+	return s.followInboxes(ctx, "f.follower_id", "f.followee_id", actorID, nil)
+}
+
+// RelatedInboxes lists the inboxes of every remote actor that follows or
+// is followed by the actor, whatever the state: where a Delete of the
+// actor must go.
+func (s *Store) RelatedInboxes(ctx context.Context, actorID int64) ([]string, error) {
+	out, err := s.followInboxes(ctx, "f.follower_id", "f.followee_id", actorID, []string{FollowAccepted, FollowPending})
+	if err != nil {
+		return nil, err
+	}
+	return s.followInboxes(ctx, "f.followee_id", "f.follower_id", actorID, []string{FollowAccepted, FollowPending}, out...)
+}
+
+func (s *Store) followInboxes(ctx context.Context, other, self string, actorID int64, states []string, seenList ...string) ([]string, error) {
+	if states == nil {
+		states = []string{FollowAccepted}
+	}
 	var rows []struct {
 		Inbox string
 		Host  string
 	}
-	err := s.DB.NewSelect().TableExpr("follows AS f").Join("JOIN actors AS a ON a.id = f.follower_id").
+	err := s.DB.NewSelect().TableExpr("follows AS f").Join("JOIN actors AS a ON a.id = "+other).
 		ColumnExpr("DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END AS inbox, a.host AS host").
-		Where("f.followee_id = ? AND f.state = ? AND NOT a.local AND a.deleted_at IS NULL", actorID, FollowAccepted).
+		Where(self+" = ? AND f.state IN (?) AND NOT a.local AND a.deleted_at IS NULL", actorID, bun.In(states)).
 		Scan(ctx, &rows)
 	if err != nil {
-		return nil, dbErr("follower inboxes", err)
+		return nil, dbErr("follow inboxes", err)
 	}
 	blocked, err := s.blockedSet(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(rows))
+	out := append([]string{}, seenList...)
 	seen := map[string]bool{}
+	for _, i := range out {
+		seen[i] = true
+	}
 	for _, r := range rows {
 		if r.Inbox == "" || seen[r.Inbox] || blocked.has(r.Host) {
 			continue

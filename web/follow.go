@@ -25,8 +25,8 @@ func init() {
 	})
 }
 
-// apiActor is an actor in the API.
-type apiActor struct {
+// apiFollowActor is an actor in the API.
+type apiFollowActor struct {
 	URI    string `json:"uri"`
 	URL    string `json:"url"`
 	Handle string `json:"handle"`
@@ -35,14 +35,14 @@ type apiActor struct {
 	Local  bool   `json:"local"`
 }
 
-func actorJSON(a *models.Actor) apiActor {
-	return apiActor{URI: a.URI, URL: a.URL, Handle: a.Handle(), Type: a.Type, Name: a.DisplayName(), Local: a.Local}
+func followActorJSON(a *models.Actor) apiFollowActor {
+	return apiFollowActor{URI: a.URI, URL: a.URL, Handle: a.Handle(), Type: a.Type, Name: a.DisplayName(), Local: a.Local}
 }
 
 type apiFollowJSON struct {
 	URI    string   `json:"uri"`
 	State  string   `json:"state"`
-	Target apiActor `json:"target"`
+	Target apiFollowActor `json:"target"`
 }
 
 type followView struct {
@@ -115,9 +115,9 @@ func (s *Server) apiFollowing(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	out := list[apiActor]{Items: []apiActor{}}
+	out := list[apiFollowActor]{Items: []apiFollowActor{}}
 	for _, a := range page.Actors {
-		out.Items = append(out.Items, actorJSON(a))
+		out.Items = append(out.Items, followActorJSON(a))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -143,7 +143,7 @@ func (s *Server) apiFollow(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, apiFollowJSON{URI: f.URI, State: f.State, Target: actorJSON(target)})
+	writeJSON(w, http.StatusCreated, apiFollowJSON{URI: f.URI, State: f.State, Target: followActorJSON(target)})
 }
 
 // apiUnfollow stops following ?handle= (name@host or URL): 204.
@@ -165,7 +165,7 @@ func (s *Server) apiLookup(w http.ResponseWriter, r *http.Request) {
 	}
 	out := map[string]any{"kind": res.Kind, "uri": res.URI}
 	if res.Actor != nil {
-		out["actor"] = actorJSON(res.Actor)
+		out["actor"] = followActorJSON(res.Actor)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -1,0 +1,196 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func followBody(id, actor, object string) []byte {
+	b, _ := json.Marshal(map[string]any{"@context": ActivityStreamsContext, "id": id, "type": "Follow", "actor": actor, "object": object})
+	return b
+}
+
+// TestInboxRefusesBadRequests: each bad request is refused with the right
+// status before anything is stored.
+func TestInboxRefusesBadRequests(t *testing.T) {
+	a, p := newNode(t, nil), newNode(t, nil)
+	ville := a.space(t, "ville")
+	mallory, eve := p.user(t, "mallory"), p.user(t, "eve")
+	sg := signerOf(t, mallory.Actor)
+	inbox := a.srv.URL + "/inbox"
+	otherKey := testKey(t, 1)
+	forged, _ := NewSigner(mallory.Actor.PublicKeyID, otherKey)
+	stale := signerOf(t, mallory.Actor)
+	stale.now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	n := 0
+	newID := func() string { n++; return fmt.Sprintf("%s/acts/%d", p.srv.URL, n) }
+	huge := bytes.Repeat([]byte(" "), 2<<20)
+
+	cases := []struct {
+		name   string
+		body   func(id string) []byte
+		signer *Signer
+		mutate func(*http.Request)
+		status int
+	}{
+		{"valid", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, sg, nil, 202},
+		{"unsigned", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, nil, nil, 401},
+		{"forged signature", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, forged, nil, 401},
+		{"wrong key owner", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, signerOf(t, eve.Actor), nil, 401},
+		{"stale date", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, stale, nil, 401},
+		{"wrong digest", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, sg, func(r *http.Request) {
+			b := followBody(r.Header.Get("X-Id")+"x", mallory.Actor.URI, ville.Actor.URI)
+			r.Body, r.ContentLength = nopCloser(b), int64(len(b))
+		}, 401},
+		{"rfc9421", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, sg, func(r *http.Request) {
+			r.Header.Set("Signature-Input", `sig1=("@method");keyid="x"`)
+		}, 401},
+		{"2 MB body", func(id string) []byte { return append(followBody(id, mallory.Actor.URI, ville.Actor.URI), huge...) }, sg, nil, 413},
+		{"malformed JSON", func(id string) []byte { return []byte(`{"id":"` + id + `","type":`) }, sg, nil, 400},
+		{"id on another host", func(string) []byte {
+			return followBody(a.srv.URL+"/acts/1", mallory.Actor.URI, ville.Actor.URI)
+		}, sg, nil, 400},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			id := newID()
+			body := c.body(id)
+			got := post(t, inbox, body, c.signer, func(r *http.Request) {
+				r.Header.Set("X-Id", id)
+				if c.mutate != nil {
+					c.mutate(r)
+				}
+			})
+			if got != c.status {
+				t.Fatalf("status %d, want %d", got, c.status)
+			}
+			stored, _ := a.st.HasInboxActivity(context.Background(), id)
+			if stored != (c.status == 202) {
+				t.Errorf("stored = %v with status %d", stored, got)
+			}
+		})
+	}
+	backlog, _ := a.st.InboxBacklog(context.Background())
+	if backlog != 1 {
+		t.Errorf("inbox holds %d items, want only the valid one", backlog)
+	}
+
+	// Duplicate delivery of the valid activity: 202, stored once.
+	if got := post(t, inbox, followBody(fmt.Sprintf("%s/acts/1", p.srv.URL), mallory.Actor.URI, ville.Actor.URI), sg, nil); got != 202 {
+		t.Errorf("duplicate: status %d", got)
+	}
+	if backlog, _ := a.st.InboxBacklog(context.Background()); backlog != 1 {
+		t.Errorf("duplicate stored again: backlog %d", backlog)
+	}
+
+	// A blocked domain is refused before anything else.
+	if _, err := a.st.BlockDomain(context.Background(), nil, hostOf(p.srv.URL), "spam"); err != nil {
+		t.Fatal(err)
+	}
+	a.s.blocks.invalidate()
+	if got := post(t, inbox, followBody(newID(), mallory.Actor.URI, ville.Actor.URI), sg, nil); got != 403 {
+		t.Errorf("blocked domain: status %d, want 403", got)
+	}
+}
+
+func nopCloser(b []byte) *readCloser { return &readCloser{bytes.NewReader(b)} }
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }
+
+// TestInboxRateLimit answers 429 with Retry-After past the burst.
+func TestInboxRateLimit(t *testing.T) {
+	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 2 })
+	p := newNode(t, nil)
+	ville := a.space(t, "ville")
+	mallory := p.user(t, "mallory")
+	sg := signerOf(t, mallory.Actor)
+	var last int
+	for i := range 3 {
+		last = post(t, a.srv.URL+"/inbox", followBody(fmt.Sprintf("%s/r/%d", p.srv.URL, i), mallory.Actor.URI, ville.Actor.URI), sg, nil)
+	}
+	if last != http.StatusTooManyRequests {
+		t.Fatalf("third request: status %d, want 429", last)
+	}
+}
+
+// TestCreateOfForeignObjectIsFetchedFromOrigin: an embedded object from
+// another host is not trusted; its origin's version is applied, and
+// nothing is applied when the origin does not have it.
+func TestCreateOfForeignObjectIsFetchedFromOrigin(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	createHandlers["Note"] = func(_ context.Context, _ *Service, _ *incoming, obj map[string]any) error {
+		mu.Lock()
+		got = append(got, str(obj, "content"))
+		mu.Unlock()
+		return nil
+	}
+	t.Cleanup(func() { delete(createHandlers, "Note") })
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/notes/1" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", ActivityJSONType)
+		fmt.Fprintf(w, `{"id":"http://%s/notes/1","type":"Note","content":"from origin","attributedTo":"http://%s/u/x"}`, r.Host, r.Host)
+	}))
+	defer origin.Close()
+	a, p := newNode(t, nil), newNode(t, nil)
+	a.run(t)
+	mallory := p.user(t, "mallory")
+	sg := signerOf(t, mallory.Actor)
+	for i, path := range []string{"/notes/1", "/notes/404"} {
+		body, _ := json.Marshal(map[string]any{
+			"id": fmt.Sprintf("%s/acts/c%d", p.srv.URL, i), "type": "Create", "actor": mallory.Actor.URI,
+			"object": map[string]any{"id": origin.URL + path, "type": "Note", "content": "forged", "attributedTo": mallory.Actor.URI},
+		})
+		if st := post(t, a.srv.URL+"/inbox", body, sg, nil); st != 202 {
+			t.Fatalf("status %d", st)
+		}
+	}
+	waitFor(t, "both items processed", func() bool { n, _ := a.st.InboxBacklog(context.Background()); return n == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(got, ",") != "from origin" {
+		t.Fatalf("applied %q, want only the origin's version", got)
+	}
+}
+
+// TestResolveRefusesMismatchAndPrivate: a document whose id is not its
+// URL, and loopback outside dev mode, store nothing.
+func TestResolveRefusesMismatchAndPrivate(t *testing.T) {
+	liar := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", ActivityJSONType)
+		fmt.Fprint(w, `{"id":"https://victim.example/users/a","type":"Person","inbox":"https://victim.example/inbox","preferredUsername":"a","publicKey":{"id":"https://victim.example/users/a#main-key","owner":"https://victim.example/users/a","publicKeyPem":"x"}}`)
+	}))
+	defer liar.Close()
+	a := newNode(t, nil)
+	ctx := context.Background()
+	if _, err := a.s.Resolve(ctx, liar.URL+"/users/a"); err == nil {
+		t.Fatal("resolved a document whose id is another host's")
+	}
+	if _, err := a.st.ActorByURI(ctx, "https://victim.example/users/a"); err == nil {
+		t.Fatal("stored the lying actor")
+	}
+	prod := newNode(t, func(o *Options) { o.DevInsecure = false; o.Client = nil })
+	for _, u := range []string{liar.URL + "/users/a", strings.Replace(liar.URL, "http://", "https://", 1) + "/users/a"} {
+		if _, err := prod.s.Resolve(ctx, u); err == nil {
+			t.Errorf("production mode fetched %s", u)
+		}
+	}
+	redirect := httptest.NewServer(http.RedirectHandler(liar.URL+"/users/a", http.StatusFound))
+	defer redirect.Close()
+	if _, err := prod.s.Resolve(ctx, strings.Replace(redirect.URL, "http://", "https://", 1)); err == nil {
+		t.Error("production mode followed a redirect to loopback")
+	}
+}
