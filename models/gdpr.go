@@ -1,0 +1,150 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Right of access (GDPR art. 15 and 20): a user downloads everything the
+// instance stores about them, in JSON. The tables are discovered from the
+// schema, so a table added later with an account_id, actor_id or
+// author_id column is included without touching this file.
+
+// AccountData is everything stored about one account.
+type AccountData struct {
+	GeneratedAt time.Time `json:"generated_at"`
+	Instance    string    `json:"instance"`
+	// Notes explain each part; they are part of the download.
+	Notes map[string]string `json:"notes"`
+	// Tables holds, per table, the rows about the account (secrets
+	// removed), keyed by column name.
+	Tables map[string][]map[string]any `json:"tables"`
+}
+
+// gdprKeys says which columns tie a row to the account ("account") or to
+// its actor ("actor"); any table with such a column is exported.
+var gdprKeys = map[string]string{
+	"account_id": "account", "actor_id": "actor", "author_id": "actor", "follower_id": "actor",
+	"followee_id": "actor", "reporter_id": "actor", "addressee_id": "actor",
+}
+
+// gdprExtraKeys are table-specific links that the generic names miss.
+var gdprExtraKeys = map[string]map[string]string{
+	"accounts": {"id": "account"},
+	"invites":  {"created_by": "account", "used_by": "account"},
+	"spaces":   {"created_by": "account"},
+}
+
+// gdprSecrets are never exported, even to their owner: a stolen download
+// must not be enough to log in or sign as them.
+var gdprSecrets = map[string]bool{
+	"password_hash": true, "token_hash": true, "private_key_pem": true, "ballot_secret": true, "code_hash": true,
+}
+
+// gdprSkip are plumbing tables: the outbox and delivery queues hold
+// copies of the same facts for other servers, for a few days at most.
+var gdprSkip = []string{"events", "deliveries", "inbox_items", "handles"}
+
+// AccountExport gathers everything about acc.
+func (s *Store) AccountExport(ctx context.Context, acc *Account) (*AccountData, error) {
+	if acc == nil || acc.Actor == nil {
+		return nil, ErrUnauthorized
+	}
+	out := &AccountData{GeneratedAt: s.Now(), Instance: s.URLs.Base, Notes: gdprNotes, Tables: map[string][]map[string]any{}}
+	schema, err := schemaOf(ctx, s.DB, s.Dialect)
+	if err != nil {
+		return nil, err
+	}
+	tables := make([]string, 0, len(schema))
+	for t := range schema {
+		tables = append(tables, t)
+	}
+	slices.Sort(tables)
+	err = s.snapshot(ctx, func(ctx context.Context, db bun.IDB) error {
+		for _, t := range tables {
+			if slices.Contains(gdprSkip, t) {
+				continue
+			}
+			rows, err := accountRows(ctx, db, t, schema[t], acc)
+			if err != nil {
+				return err
+			}
+			if len(rows) > 0 {
+				out.Tables[t] = rows
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// accountRows reads the rows of one table that belong to or mention acc,
+// without secret columns ("id" of sessions is the session secret).
+func accountRows(ctx context.Context, db bun.IDB, table string, cols []column, acc *Account) ([]map[string]any, error) {
+	var keep []string
+	var where []string
+	var args []any
+	for _, c := range cols {
+		if gdprSecrets[c.Name] || (table == "sessions" && c.Name == "id") {
+			continue
+		}
+		keep = append(keep, quoteIdent(c.Name))
+		kind, ok := gdprExtraKeys[table][c.Name]
+		if !ok {
+			kind, ok = gdprKeys[c.Name]
+		}
+		if !ok {
+			continue
+		}
+		where = append(where, quoteIdent(c.Name)+" = ?")
+		if kind == "account" {
+			args = append(args, acc.ID)
+		} else {
+			args = append(args, acc.Actor.ID)
+		}
+	}
+	if len(where) == 0 {
+		return nil, nil
+	}
+	q := db.NewSelect().TableExpr("?", bun.Ident(table)).ColumnExpr(strings.Join(keep, ", "))
+	q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+		for i, w := range where {
+			q = q.WhereOr(w, args[i])
+		}
+		return q
+	})
+	var rows []map[string]any
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("account data %s: %w", table, err)
+	}
+	for _, r := range rows {
+		for k, v := range r {
+			if b, ok := v.([]byte); ok {
+				r[k] = string(b)
+			}
+		}
+	}
+	return rows, nil
+}
+
+
+// gdprNotes are shown in the download, in English (the privacy page
+// says the same in French).
+var gdprNotes = map[string]string{
+	"what":      "Every row this instance stores about your account or your public identity (actor), table by table.",
+	"secrets":   "Your password hash, API token hashes, session secrets and private key are left out: they are secrets even from you.",
+	"votes":     "debate_votes and debate_ballots are your ballots; their receipt lets you find your vote in the published receipt list of a closed debate.",
+	"public":    "Proposals, comments, debates and petitions you wrote are public and federated; deleting your account keeps them, shown as by a deleted account.",
+	"erasure":   "You can delete your account on your account page; your e-mail, password, sessions, tokens and profile are then erased.",
+	"remote":    "Copies held by other fediverse servers are theirs; odn asks them to delete your profile when you delete your account.",
+	"format":    "Booleans may appear as 0/1 and times as text, depending on the database.",
+	"generated": "generated_at is the time of this download.",
+}
