@@ -21,7 +21,8 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, n int, lease time
 	}
 	var out []Event
 	err := s.DB.NewUpdate().Model(&out).Set("claimed_by = ?", owner).Set("claimed_until = ?", now.Add(lease)).
-		Where("id IN (?)", sub).Returning("*").Scan(ctx)
+		Where("id IN (?)", sub).
+		Returning("id, kind, object_type, object_id, actor_id, space_id, data, created_at, processed_at").Scan(ctx)
 	if err != nil {
 		return nil, dbErr("claim events", err)
 	}

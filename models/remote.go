@@ -116,7 +116,8 @@ func (s *Store) Lookup(ctx context.Context, query string) (*Resolved, error) {
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	if a, err := s.ActorByURI(ctx, q); err == nil && !a.Local && a.DeletedAt == nil && a.FetchedAt != nil && s.Now().Sub(*a.FetchedAt) < 24*time.Hour {
+	a, err := s.knownRemoteActor(ctx, q)
+	if err == nil && !a.Local && a.DeletedAt == nil && a.FetchedAt != nil && s.Now().Sub(*a.FetchedAt) < 24*time.Hour {
 		return &Resolved{Kind: "actor", URI: a.URI, Actor: a}, nil
 	}
 	r := s.resolver()
