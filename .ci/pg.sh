@@ -27,6 +27,9 @@ die() { echo "$prog: $*" >&2; exit 1; }
 
 repo=$(cd "$(dirname "$0")/.." && pwd -P)
 state=${ODN_PG_STATE:-/tmp/odn-pg-$(id -u)-$(printf '%s' "$repo" | cksum | cut -d' ' -f1).state}
+[[ $state == /* ]] || state=$PWD/$state
+# User postgres may not be allowed into the caller's directory (e.g. /root).
+cd /
 
 # find_bin sets $bin to the directory holding the server binaries.
 find_bin() {

@@ -102,8 +102,8 @@ func DSN(t testing.TB, dialect string) string {
 }
 
 // Open returns a fresh, migrated store of the given dialect ("sqlite" or
-// "postgres"), closed when t ends. It uses the test key generator; opts
-// are applied after it.
+// "postgres"), closed when t ends. It uses the test key generator and
+// fast password hashing; opts are applied after them.
 func Open(t testing.TB, dialect string, opts ...models.Option) *models.Store {
 	t.Helper()
 	dsn := DSN(t, dialect)
