@@ -39,7 +39,7 @@ find_bin() {
 		bin=$ODN_PG_BIN
 		return 0
 	fi
-	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+	d=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 	if [[ -n $d && -x $d/initdb && -x $d/pg_ctl && -x $d/postgres ]]; then
 		bin=$d
 		return 0
@@ -70,7 +70,7 @@ dsn_for() { printf 'postgres://odn@127.0.0.1:%s/odn?sslmode=disable\n' "$1"; }
 # load_state sets dir, port and bin from the state file; fails when absent.
 load_state() {
 	[[ -f $state ]] || return 1
-	dir= port= bin=
+	dir='' port='' bin=''
 	# shellcheck disable=SC1090
 	. "$state"
 	[[ -n $dir && -n $port && -n $bin ]]
@@ -111,6 +111,7 @@ cmd_start() {
 	port=
 	# Until the state file is written, a failure must not leave a server
 	# or files behind.
+	# shellcheck disable=SC2154 # rc is assigned inside the trap
 	trap 'rc=$?; if [[ -f $dir/data/postmaster.pid ]]; then as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true; fi; rm -rf "$dir"; exit $rc' EXIT
 	trap 'exit 130' INT TERM
 	chmod 0755 "$dir"
@@ -133,8 +134,8 @@ log_min_messages = warning
 log_min_error_statement = panic
 CONF
 
-	local try started=
-	for try in $(seq 1 20); do
+	local started=''
+	for _ in {1..20}; do
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		port_free "$port" || continue
 		if as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -o "-p $port" -w -t 60 start >/dev/null 2>&1; then
