@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -99,7 +100,22 @@ func (s *Store) writeSynthesis(ctx context.Context, by *Account, consultationID 
 		}
 	}
 	var out *Synthesis
-	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	for attempt := 0; ; attempt++ {
+		// Two first publications racing on PostgreSQL: the loser hits the
+		// unique consultation_id and retries as an update.
+		err = s.publishTx(ctx, by, c, body, publish, now, &out)
+		if !errors.Is(err, ErrDuplicate) || attempt == 2 {
+			return out, err
+		}
+	}
+}
+
+func (s *Store) publishTx(ctx context.Context, by *Account, c *Consultation, body string, publish bool, now time.Time, res **Synthesis) error {
+	sp, err := s.SpaceByID(ctx, c.SpaceID)
+	if err != nil {
+		return err
+	}
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		syn := new(Synthesis)
 		q := tx.NewSelect().Model(syn).Where("consultation_id = ?", c.ID)
 		if s.Dialect == Postgres {
@@ -124,7 +140,7 @@ func (s *Store) writeSynthesis(ctx context.Context, by *Account, consultationID 
 		} else if _, err := tx.NewUpdate().Model(syn).WherePK().Exec(ctx); err != nil {
 			return dbErr("update synthesis", err)
 		}
-		out = syn
+		*res = syn
 		if syn.PublishedAt == nil {
 			return s.audit(ctx, tx, by, "save_synthesis", "consultation", strconv.FormatInt(c.ID, 10), "")
 		}
@@ -141,14 +157,9 @@ func (s *Store) writeSynthesis(ctx context.Context, by *Account, consultationID 
 		if err := s.audit(ctx, tx, by, "publish_synthesis", "consultation", strconv.FormatInt(c.ID, 10), kind); err != nil {
 			return err
 		}
-		sp, err := s.SpaceByID(ctx, c.SpaceID)
-		if err != nil {
-			return err
-		}
 		return s.emit(ctx, tx, Event{Kind: kind, ObjectType: "synthesis", ObjectID: syn.ID, ActorID: sp.ActorID, SpaceID: c.SpaceID,
 			Data: consultationData(map[string]any{"consultation_id": c.ID, "title": c.Title, "recipients": recipients})})
 	})
-	return out, err
 }
 
 // tellContributors records every contributor of c as a recipient of syn
