@@ -73,6 +73,11 @@ func StartOne(t testing.TB, name, dsn string, env map[string]string) *Instance {
 	}
 	in := &Instance{Name: name, Addr: ln.Addr().String(), DSN: dsn, t: t, log: &syncBuffer{}, Env: map[string]string{}}
 	in.Host, in.BaseURL = in.Addr, "http://"+in.Addr
+	if base := env["FEDTEST_BASE_URL"]; base != "" {
+		// Several nodes of one instance share a database and a base URL.
+		in.BaseURL = base
+		in.Host = strings.TrimPrefix(base, "http://")
+	}
 	for k, v := range DefaultEnv {
 		in.Env[k] = v
 	}
