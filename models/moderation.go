@@ -104,3 +104,16 @@ func (s *Store) ObjectURL(ctx context.Context, typ string, id int64) (string, er
 	}
 	return o.URI, nil
 }
+
+// ObjectHidden reports whether moderation hid a civic object; unknown and
+// deleted objects are ErrNotFound.
+func (s *Store) ObjectHidden(ctx context.Context, typ string, id int64) (bool, error) {
+	o, err := lookupObject(ctx, s.DB, typ, id)
+	if err != nil {
+		return false, err
+	}
+	if o.DeletedAt != nil {
+		return false, ErrNotFound
+	}
+	return o.HiddenAt != nil, nil
+}

@@ -47,15 +47,16 @@ func (s *Server) commentViewer(r *http.Request, objectType string, objectID int6
 	return v
 }
 
-// commentThreadData feeds the "comment_thread" partial.
-type commentThreadData struct {
+// CommentThreadData feeds the "comment_thread" partial (exported because
+// templates reach it as an embedded field).
+type CommentThreadData struct {
 	V        *commentViewer
 	Comments []*models.Comment
 }
 
 // commentSectionData feeds the "comment_section" partial.
 type commentSectionData struct {
-	commentThreadData
+	CommentThreadData
 	Count  int
 	Next   int64
 	Form   *commentForm
@@ -87,7 +88,7 @@ func (s *Server) commentSection(r *http.Request, objectType string, objectID int
 		return "", err
 	}
 	return s.partial("comment_section", &commentSectionData{
-		commentThreadData: commentThreadData{V: v, Comments: page.Threads},
+		CommentThreadData: CommentThreadData{V: v, Comments: page.Threads},
 		Count:             n, Next: page.Next, Anchor: "comments",
 		Form: &commentForm{Input: models.CommentInput{ObjectType: objectType, ObjectID: objectID}, Back: v.Back},
 	})
@@ -146,9 +147,16 @@ func (s *Server) commentPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if c.Hidden() && !acc.IsModerator() {
-		s.renderHidden(w, r)
-		return
+	if !acc.IsModerator() {
+		objHidden, err := s.store.ObjectHidden(r.Context(), c.ObjectType, c.ObjectID)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if c.Hidden() || objHidden {
+			s.renderHidden(w, r)
+			return
+		}
 	}
 	objURL, err := s.store.ObjectURL(r.Context(), c.ObjectType, c.ObjectID)
 	if err != nil {

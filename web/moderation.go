@@ -1,0 +1,151 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraPageRoutes = append(extraPageRoutes, func(s *Server, r chi.Router) {
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Get("/report", s.reportForm)
+			r.Post("/report", s.reportCreate)
+			r.Get("/moderation", s.moderationQueue)
+			r.Get("/moderation/audit", s.moderationAudit)
+			r.Post("/moderation/reports/{id}/dismiss", s.reportDismiss)
+			r.Post("/moderation/hide", s.moderationHide(true))
+			r.Post("/moderation/restore", s.moderationHide(false))
+		})
+	})
+}
+
+// reportFormView is the report form's data.
+type reportFormView struct {
+	Input  models.ReportInput
+	Back   string
+	Errors map[string]string
+}
+
+func (f *reportFormView) setErrors(e map[string]string) { f.Errors = e }
+
+func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
+	typ := r.URL.Query().Get("type")
+	back, err := s.store.ObjectURL(r.Context(), typ, id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f := &reportFormView{Input: models.ReportInput{ObjectType: typ, ObjectID: id}, Back: back}
+	s.render(w, r, http.StatusOK, "moderation_report", s.page(r, s.localeFor(r).T("moderation.report_title"), f))
+}
+
+func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	f := &reportFormView{Input: models.ReportInput{ObjectType: r.PostFormValue("type"), Reason: r.PostFormValue("reason")}}
+	f.Input.ObjectID, _ = strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+	_, err := s.store.CreateReport(r.Context(), currentAccount(r.Context()).Actor, f.Input)
+	if s.formError(w, r, err, "moderation_report", "moderation.report_title", f) {
+		return
+	}
+	back, err := s.store.ObjectURL(r.Context(), f.Input.ObjectType, f.Input.ObjectID)
+	if err != nil || !isLocalURL(s.opts.BaseURL, back) {
+		back = s.opts.BaseURL + "/"
+	}
+	redirect(w, r, back[len(s.opts.BaseURL):], "moderation.reported")
+}
+
+// isLocalURL reports whether u is on this instance.
+func isLocalURL(base, u string) bool {
+	return len(u) > len(base) && u[:len(base)] == base && u[len(base)] == '/'
+}
+
+// reportStatuses are the queue's tabs.
+var reportStatuses = []string{models.ReportOpen, models.ReportActioned, models.ReportDismissed}
+
+func (s *Server) moderationQueue(w http.ResponseWriter, r *http.Request) {
+	status := r.URL.Query().Get("status")
+	if status == "" {
+		status = models.ReportOpen
+	} else if status == "all" {
+		status = ""
+	}
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	list, err := s.store.ListReports(r.Context(), currentAccount(r.Context()), models.ReportFilter{Status: status, Before: before, Limit: 50})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var next int64
+	if len(list) == 50 {
+		next = list[len(list)-1].ID
+	}
+	data := map[string]any{"Reports": list, "Status": status, "Statuses": reportStatuses, "Next": next}
+	s.render(w, r, http.StatusOK, "moderation", s.page(r, s.localeFor(r).T("moderation.title"), data))
+}
+
+func (s *Server) moderationAudit(w http.ResponseWriter, r *http.Request) {
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	list, err := s.store.AuditPage(r.Context(), currentAccount(r.Context()), before, 100)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var next int64
+	if len(list) == 100 {
+		next = list[len(list)-1].ID
+	}
+	data := map[string]any{"Entries": list, "Next": next}
+	s.render(w, r, http.StatusOK, "moderation_audit", s.page(r, s.localeFor(r).T("moderation.audit"), data))
+}
+
+func (s *Server) reportDismiss(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err := s.store.DismissReport(r.Context(), currentAccount(r.Context()), id, r.PostFormValue("note")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/moderation", "moderation.dismissed")
+}
+
+// moderationHide hides or restores an object, then goes back to the
+// page the moderator came from.
+func (s *Server) moderationHide(hide bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := parseForm(w, r); err != nil {
+			s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+			return
+		}
+		typ, reason := r.PostFormValue("type"), r.PostFormValue("reason")
+		id, _ := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+		acc := currentAccount(r.Context())
+		var err error
+		flash := "moderation.restored"
+		if hide {
+			err, flash = s.store.HideObject(r.Context(), acc, typ, id, reason), "moderation.hidden_done"
+		} else {
+			err = s.store.RestoreObject(r.Context(), acc, typ, id, reason)
+		}
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		back := r.PostFormValue("back")
+		if back == "" {
+			back = "/moderation"
+		}
+		redirect(w, r, back, flash)
+	}
+}
