@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/models/dbtest"
 )
 
 // debate creates a debate in the fixture's space, opened unless draft.
@@ -527,4 +528,32 @@ func TestDeletedAccountVotes(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestDemoDebates(t *testing.T) {
+	s := dbtest.SQLite(t)
+	ctx := context.Background()
+	if err := s.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := s.SpaceByName(ctx, "ville")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListDebates(ctx, models.DebateFilter{SpaceID: sp.ID})
+	if err != nil || len(list) != 2 {
+		t.Fatalf("%v %v", list, err)
+	}
+	closed, open := list[0], list[1]
+	if !closed.IsClosed() || !open.IsOpen() || open.Voters != 8 || closed.Voters != 6 {
+		t.Fatalf("open %+v closed %+v", open, closed)
+	}
+	ballots, err := s.Ballots(ctx, closed)
+	if err != nil || len(ballots) != 6 {
+		t.Fatalf("%v %v", ballots, err)
+	}
+	args, err := s.CommentThreads(ctx, models.CommentQuery{ObjectType: models.ObjectTypeDebate, ObjectID: open.ID, Stances: []string{models.StanceFor}})
+	if err != nil || len(args.Threads) != 2 || len(args.Threads[0].Replies) != 1 {
+		t.Fatalf("%+v %v", args, err)
+	}
 }
