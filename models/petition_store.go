@@ -100,15 +100,12 @@ type PetitionView struct {
 // maxShownSigners bounds the public signatures a petition page lists.
 const maxShownSigners = 50
 
-// ViewPetition loads a petition for a viewer (nil: anonymous). A hidden
-// petition is ErrNotFound except for moderators.
+// ViewPetition loads a petition for a viewer (nil: anonymous), hidden ones
+// included: both doors show a hidden petition to moderators only (HiddenAt).
 func (s *Store) ViewPetition(ctx context.Context, id int64, viewer *Account) (*PetitionView, error) {
 	p, err := s.PetitionByID(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	if p.HiddenAt != nil && !viewer.IsModerator() {
-		return nil, ErrNotFound
 	}
 	v := &PetitionView{Petition: p, State: p.State(s.Now())}
 	if viewer != nil && viewer.Actor != nil {
@@ -295,4 +292,12 @@ func init() {
 		}
 		return out, nil
 	}
+}
+
+// Deciders lists the live, enabled accounts marked as verified
+// decision-makers, who may be the addressees of petitions.
+func (s *Store) Deciders(ctx context.Context) ([]*Account, error) {
+	var out []*Account
+	err := s.DB.NewSelect().Model(&out).Where("decider AND NOT disabled AND deleted_at IS NULL").Order("username").Scan(ctx)
+	return out, dbErr("deciders", err)
 }

@@ -49,15 +49,12 @@ type ProposalView struct {
 	Supported bool
 }
 
-// ViewProposal loads a proposal for a viewer (nil: anonymous). A hidden
-// proposal is ErrNotFound except for moderators (viewerAcc).
+// ViewProposal loads a proposal for a viewer (nil: anonymous), hidden ones
+// included: both doors show a hidden proposal to moderators only (HiddenAt).
 func (s *Store) ViewProposal(ctx context.Context, id int64, viewer *Account) (*ProposalView, error) {
 	p, err := s.ProposalByID(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	if p.HiddenAt != nil && !viewer.IsModerator() {
-		return nil, ErrNotFound
 	}
 	v := &ProposalView{Proposal: p}
 	if viewer != nil && viewer.Actor != nil {

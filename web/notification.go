@@ -1,0 +1,122 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraPageRoutes = append(extraPageRoutes, func(s *Server, r chi.Router) {
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Get("/notifications", s.notificationsPage)
+			r.Post("/notifications/read", s.notificationsRead)
+		})
+	})
+	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Get("/notifications", s.apiNotifications)
+			r.Post("/notifications/read", s.notificationsRead)
+		})
+	})
+}
+
+// notificationItem is one line of the notifications page or API.
+type notificationItem struct {
+	ID        string     `json:"id"`
+	Kind      string     `json:"kind"`
+	Text      string     `json:"text"`
+	URL       string     `json:"url,omitempty"`
+	Actor     string     `json:"actor,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	ReadAt    *time.Time `json:"read_at,omitempty"`
+}
+
+// notificationText words a notification in the reader's language. Each
+// kind has the message "notification.KIND", whose %[1]s is the object's
+// title and %[2]s the kind's data (a percentage…); kinds without a
+// message use "notification.generic".
+func notificationText(l *Locale, n *models.NotificationView) string {
+	title := l.T("notification.gone")
+	if n.Object != nil {
+		title = n.Object.Title
+	}
+	key := "notification." + n.Kind
+	if l.T(key) == key {
+		key = "notification.generic"
+	}
+	return l.T(key, title, n.Data)
+}
+
+// notifications loads a page of the signed-in account's notifications
+// (?before= is the cursor) and words them.
+func (s *Server) notifications(r *http.Request) (list[notificationItem], error) {
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	_, limit := pageParams(r)
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		before, _ = strconv.ParseInt(c, 10, 64)
+	}
+	rows, err := s.store.Notifications(r.Context(), currentAccount(r.Context()), before, limit)
+	if err != nil {
+		return list[notificationItem]{}, err
+	}
+	l := s.localeFor(r)
+	out := list[notificationItem]{Items: []notificationItem{}}
+	for i := range rows {
+		n := &rows[i]
+		item := notificationItem{ID: strconv.FormatInt(n.ID, 10), Kind: n.Kind, Text: notificationText(l, n),
+			Actor: n.ActorName, CreatedAt: n.CreatedAt, ReadAt: n.ReadAt}
+		if n.Object != nil {
+			item.URL = n.Object.URL
+		}
+		out.Items = append(out.Items, item)
+	}
+	if len(rows) == limit {
+		out.NextCursor = out.Items[len(out.Items)-1].ID
+	}
+	return out, nil
+}
+
+func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request) {
+	page, err := s.notifications(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	unread := 0
+	for _, n := range page.Items {
+		if n.ReadAt == nil {
+			unread++
+		}
+	}
+	data := map[string]any{"Items": page.Items, "Next": page.NextCursor, "Unread": unread}
+	s.render(w, r, http.StatusOK, "notifications", s.page(r, s.localeFor(r).T("notifications.title"), data))
+}
+
+func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) {
+	page, err := s.notifications(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// notificationsRead marks every notification read ("mark all read").
+func (s *Server) notificationsRead(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.MarkNotificationsRead(r.Context(), currentAccount(r.Context())); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if isAPI(r) {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	redirect(w, r, "/notifications", "notifications.marked")
+}

@@ -1,0 +1,273 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraPageRoutes = append(extraPageRoutes, func(s *Server, r chi.Router) {
+		r.Get("/pe/{id}", s.petitionPage)
+		r.Get("/s/{name}/petitions", s.petitionList)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Get("/s/{name}/petitions/new", s.petitionNewForm)
+			r.Post("/s/{name}/petitions/new", s.petitionCreate)
+			r.Post("/pe/{id}/sign", s.petitionSign)
+			r.Post("/pe/{id}/updates", s.petitionUpdate)
+			r.Post("/pe/{id}/response", s.petitionRespond)
+		})
+	})
+}
+
+// petitionPageData is the petition page: the petition as the viewer sees
+// it, what the viewer may do, and the author's and addressee's forms.
+type petitionPageData struct {
+	V           *models.PetitionView
+	Comments    template.HTML
+	SignedIn    bool
+	CanSign     bool // signed in, open and not yet signed
+	IsAuthor    bool // may post updates
+	IsAddressee bool // may respond
+	Moderator   bool
+	Hidden      bool   // hidden by moderation (shown to moderators only)
+	Update      string // form values, kept on errors
+	Response    string
+	Errors      map[string]string
+}
+
+// petitionData loads what the petition page shows; it reports false after
+// answering r itself.
+func (s *Server) petitionData(w http.ResponseWriter, r *http.Request, id int64) (*petitionPageData, bool) {
+	acc := currentAccount(r.Context())
+	v, err := s.store.ViewPetition(r.Context(), id, acc)
+	if err != nil {
+		s.error(w, r, err)
+		return nil, false
+	}
+	if v.HiddenAt != nil && !acc.IsModerator() {
+		s.renderHidden(w, r)
+		return nil, false
+	}
+	d := &petitionPageData{V: v, SignedIn: acc != nil, Moderator: acc.IsModerator(), Hidden: v.HiddenAt != nil}
+	if acc != nil && acc.Actor != nil {
+		d.CanSign = v.State == models.PetitionOpen && !v.Signed
+		d.IsAuthor = v.Local && acc.Actor.ID == v.AuthorID
+		d.IsAddressee = v.Local && acc.Actor.ID == v.AddresseeID && v.Status != models.PetitionAnswered
+	}
+	if d.Comments, err = s.commentSection(r, models.ObjectTypePetition, id); err != nil {
+		s.error(w, r, err)
+		return nil, false
+	}
+	return d, true
+}
+
+// petitionPage is a petition's permalink, or its ActivityStreams form.
+func (s *Server) petitionPage(w http.ResponseWriter, r *http.Request) {
+	if s.wantsActivity(r) {
+		s.opts.Federation.ServeObject(w, r, "petition", chi.URLParam(r, "id"))
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	d, ok := s.petitionData(w, r, id)
+	if !ok {
+		return
+	}
+	p := s.page(r, d.V.Title, d)
+	p.Alternate = d.V.URI
+	s.render(w, r, http.StatusOK, "petition", p)
+}
+
+// petitionListData is the list page with its filters.
+type petitionListData struct {
+	List   *models.PetitionList
+	Q      models.PetitionQuery
+	States []string
+	Sorts  []string
+	Next   string
+	Random bool
+	Now    time.Time
+}
+
+func (s *Server) petitionList(w http.ResponseWriter, r *http.Request) {
+	q, redirectTo := listQuery(r)
+	if redirectTo != "" {
+		http.Redirect(w, r, redirectTo, http.StatusSeeOther)
+		return
+	}
+	pq := models.PetitionQuery{Space: chi.URLParam(r, "name"), State: q.Get("state"), Search: q.Get("q"),
+		Sort: q.Get("sort"), Cursor: q.Get("cursor"), Limit: 20}
+	pq.Seed, _ = strconv.ParseUint(q.Get("seed"), 10, 64)
+	list, err := s.store.ListPetitions(r.Context(), pq)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	d := &petitionListData{List: list, Q: pq, States: models.PetitionStates, Random: pq.Sort == models.SortRandom,
+		Sorts: []string{models.SortNewest, models.SortSignatures, models.SortRandom}, Next: nextPageURL(r, list.NextCursor), Now: s.store.Now()}
+	s.render(w, r, http.StatusOK, "petitions", s.page(r, s.localeFor(r).T("petitions.title", list.Space.Title), d))
+}
+
+// petitionForm is the new-petition form; numbers and dates stay text so
+// a wrong entry is shown back as typed.
+type petitionForm struct {
+	Space     string
+	Title     string
+	Body      string
+	Addressee string
+	Goal      string
+	ClosesOn  string // YYYY-MM-DD; signatures close at the end of that day (UTC)
+	Consult   string
+	Deciders  []*models.Account
+	Errors    map[string]string
+}
+
+func (f *petitionForm) setErrors(e map[string]string) { f.Errors = e }
+
+// input converts the form, reporting a malformed date as a field error
+// in v (a malformed goal becomes 0, which models refuses).
+func (f *petitionForm) input(v *models.ValidationError) models.PetitionInput {
+	in := models.PetitionInput{Title: f.Title, Body: f.Body, Addressee: f.Addressee}
+	in.Goal, _ = strconv.Atoi(strings.TrimSpace(f.Goal)) // 0 when malformed: models refuses it
+	if d := strings.TrimSpace(f.ClosesOn); d != "" {
+		day, err := time.Parse(time.DateOnly, d)
+		if err != nil {
+			v.Add("closes_at", "The deadline must be a date such as 2027-03-31.")
+		} else {
+			end := day.AddDate(0, 0, 1)
+			in.ClosesAt = &end
+		}
+	}
+	if f.Consult != "" {
+		in.Consultation, _ = strconv.ParseInt(f.Consult, 10, 64)
+	}
+	return in
+}
+
+func (s *Server) petitionNewForm(w http.ResponseWriter, r *http.Request) {
+	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f := &petitionForm{Space: sp.Name, Goal: "1000", Consult: r.URL.Query().Get("consultation")}
+	if f.Deciders, err = s.store.Deciders(r.Context()); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "petition_form", s.page(r, s.localeFor(r).T("petition.new"), f))
+}
+
+func (s *Server) petitionCreate(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	f := &petitionForm{Space: chi.URLParam(r, "name"), Title: r.PostFormValue("title"), Body: r.PostFormValue("body"),
+		Addressee: r.PostFormValue("addressee"), Goal: r.PostFormValue("goal"), ClosesOn: r.PostFormValue("closes_on"),
+		Consult: r.PostFormValue("consultation")}
+	v := &models.ValidationError{}
+	in := f.input(v)
+	var p *models.Petition
+	err := v.Err()
+	if err == nil {
+		p, err = s.store.CreatePetition(r.Context(), currentAccount(r.Context()).Actor, f.Space, in)
+	}
+	if err != nil {
+		f.Deciders, _ = s.store.Deciders(r.Context())
+	}
+	if s.formError(w, r, err, "petition_form", "petition.new", f) {
+		return
+	}
+	redirect(w, r, "/pe/"+strconv.FormatInt(p.ID, 10), "petition.created")
+}
+
+func (s *Server) petitionSign(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	if _, _, err := s.store.Sign(r.Context(), currentAccount(r.Context()).Actor, id, r.PostFormValue("public") == "1"); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/pe/"+strconv.FormatInt(id, 10), "petition.signed")
+}
+
+// petitionPost handles the author's update and the addressee's response:
+// one models call, then back to the page, or the page again with the
+// field error.
+func (s *Server) petitionPost(w http.ResponseWriter, r *http.Request, field, flash string, do func(id int64, text string) error) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	text := r.PostFormValue(field)
+	err = do(id, text)
+	if err == nil {
+		redirect(w, r, "/pe/"+strconv.FormatInt(id, 10), flash)
+		return
+	}
+	var ve *models.ValidationError
+	if !errors.As(err, &ve) {
+		s.error(w, r, err)
+		return
+	}
+	d, ok := s.petitionData(w, r, id)
+	if !ok {
+		return
+	}
+	d.Errors = ve.Fields
+	if field == "response" {
+		d.Response = text
+	} else {
+		d.Update = text
+	}
+	s.render(w, r, http.StatusUnprocessableEntity, "petition", s.page(r, d.V.Title, d))
+}
+
+func (s *Server) petitionUpdate(w http.ResponseWriter, r *http.Request) {
+	s.petitionPost(w, r, "body", "petition.update_posted", func(id int64, text string) error {
+		_, err := s.store.PostPetitionUpdate(r.Context(), currentAccount(r.Context()).Actor, id, text)
+		return err
+	})
+}
+
+func (s *Server) petitionRespond(w http.ResponseWriter, r *http.Request) {
+	s.petitionPost(w, r, "response", "petition.responded", func(id int64, text string) error {
+		_, err := s.store.RespondPetition(r.Context(), currentAccount(r.Context()), id, text)
+		return err
+	})
+}
+
+// petitionSection is the space page's block of open petitions.
+func petitionSection(s *Server, r *http.Request, sp *models.Space) (template.HTML, error) {
+	list, err := s.store.ListPetitions(r.Context(), models.PetitionQuery{Space: sp.Name, State: models.PetitionOpen, Limit: 5})
+	if err != nil {
+		return "", err
+	}
+	return s.partial("petition_section", map[string]any{
+		"L": s.localeFor(r), "Account": currentAccount(r.Context()), "Space": sp, "Items": list.Items, "Now": s.store.Now()})
+}

@@ -1,0 +1,257 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
+		r.Get("/spaces/{name}/petitions", s.apiPetitions)
+		r.Get("/petitions/{id}", s.apiPetition)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Post("/spaces/{name}/petitions", s.apiCreatePetition)
+			r.Post("/petitions/{id}/signatures", s.apiSign)
+			r.Post("/petitions/{id}/updates", s.apiPetitionUpdate)
+			r.Post("/petitions/{id}/response", s.apiPetitionResponse)
+		})
+	})
+}
+
+// apiPetitionJSON is a petition in the API. State is open, closed (past
+// its deadline) or answered.
+type apiPetitionJSON struct {
+	apiObject
+	Space        string     `json:"space,omitempty"`
+	Title        string     `json:"title"`
+	Body         string     `json:"body"`
+	BodyHTML     string     `json:"body_html"`
+	Addressee    *apiActor  `json:"addressee,omitempty"`
+	Author       *apiActor  `json:"author"`
+	Goal         int        `json:"goal"`
+	Signatures   int        `json:"signatures"`
+	Percent      int        `json:"percent"`
+	State        string     `json:"state"`
+	ClosesAt     *time.Time `json:"closes_at,omitempty"`
+	Response     string     `json:"response,omitempty"`
+	ResponseHTML string     `json:"response_html,omitempty"`
+	RespondedAt  *time.Time `json:"responded_at,omitempty"`
+	Consultation string     `json:"consultation,omitempty"`
+	Hidden       bool       `json:"hidden,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	// Present on GET /petitions/{id} only.
+	Milestones       []apiMilestone `json:"milestones,omitempty"`
+	Updates          []apiUpdate    `json:"updates,omitempty"`
+	PublicSignatures *int           `json:"public_signatures,omitempty"`
+	Signed           *bool          `json:"signed,omitempty"` // with a token
+}
+
+type apiMilestone struct {
+	Percent    int       `json:"percent"`
+	Signatures int       `json:"signatures"`
+	ReachedAt  time.Time `json:"reached_at"`
+}
+
+type apiUpdate struct {
+	ID        string    `json:"id"`
+	URI       string    `json:"uri"`
+	Body      string    `json:"body"`
+	BodyHTML  string    `json:"body_html"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func updateJSON(u *models.PetitionUpdate) apiUpdate {
+	return apiUpdate{ID: strconv.FormatInt(u.ID, 10), URI: u.URI, Body: u.Body, BodyHTML: u.BodyHTML, CreatedAt: u.CreatedAt}
+}
+
+func petitionJSON(p *models.Petition, now time.Time) apiPetitionJSON {
+	out := apiPetitionJSON{
+		apiObject: civicObject(p.ID, p.URI, p.URL, p.Local, p.Origin),
+		Title:     p.Title, Body: p.Body, BodyHTML: p.BodyHTML, Addressee: actorJSON(p.Addressee), Author: actorJSON(p.Author),
+		Goal: p.Goal, Signatures: p.SignaturesCount, Percent: p.Percent(), State: p.State(now), ClosesAt: p.ClosesAt,
+		Response: p.Response, ResponseHTML: p.ResponseHTML, RespondedAt: p.RespondedAt, Consultation: idString(p.ConsultationID),
+		Hidden: p.HiddenAt != nil, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+	if p.Space != nil {
+		out.Space = p.Space.Name
+	}
+	return out
+}
+
+// apiPetitionList is a page of petitions (see apiProposalList for Seed).
+type apiPetitionList struct {
+	list[apiPetitionJSON]
+	Seed *uint64 `json:"seed,omitempty"`
+}
+
+// apiPetitions lists a space's petitions: ?state= (open, closed,
+// answered) ?q= ?sort= (newest, signatures, random) ?seed= ?cursor= ?limit=.
+func (s *Server) apiPetitions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	cursor, limit := pageParams(r)
+	seed, err := apiSeed(q.Get("sort"), q.Get("seed"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	pq := models.PetitionQuery{Space: chi.URLParam(r, "name"), State: q.Get("state"), Search: q.Get("q"),
+		Sort: q.Get("sort"), Seed: seed, Cursor: cursor, Limit: limit}
+	page, err := s.store.ListPetitions(r.Context(), pq)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	now := s.store.Now()
+	out := apiPetitionList{list: list[apiPetitionJSON]{Items: []apiPetitionJSON{}, NextCursor: page.NextCursor}}
+	for _, p := range page.Items {
+		p.Space = page.Space
+		out.Items = append(out.Items, petitionJSON(p, now))
+	}
+	if pq.Sort == models.SortRandom {
+		out.Seed = &seed
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiPetition(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	acc := currentAccount(r.Context())
+	v, err := s.store.ViewPetition(r.Context(), id, acc)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if v.HiddenAt != nil && !acc.IsModerator() {
+		s.renderHidden(w, r)
+		return
+	}
+	out := petitionJSON(v.Petition, s.store.Now())
+	out.Milestones, out.Updates, out.PublicSignatures = []apiMilestone{}, []apiUpdate{}, &v.PublicCount
+	for _, m := range v.Milestones {
+		out.Milestones = append(out.Milestones, apiMilestone{Percent: m.Percent, Signatures: m.Signatures, ReachedAt: m.ReachedAt})
+	}
+	for i := range v.Updates {
+		out.Updates = append(out.Updates, updateJSON(&v.Updates[i]))
+	}
+	if acc != nil {
+		out.Signed = &v.Signed
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// apiPetitionInput is the body of POST /spaces/{name}/petitions; the
+// addressee is the user name of a decision-maker.
+type apiPetitionInput struct {
+	Title        string     `json:"title"`
+	Body         string     `json:"body"`
+	Goal         int        `json:"goal"`
+	Addressee    string     `json:"addressee"`
+	ClosesAt     *time.Time `json:"closes_at"`
+	Consultation string     `json:"consultation"`
+}
+
+func (s *Server) apiCreatePetition(w http.ResponseWriter, r *http.Request) {
+	var in apiPetitionInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	cid, err := consultationID(in.Consultation)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.store.CreatePetition(r.Context(), currentAccount(r.Context()).Actor, chi.URLParam(r, "name"), models.PetitionInput{
+		Title: in.Title, Body: in.Body, Goal: in.Goal, Addressee: in.Addressee, ClosesAt: in.ClosesAt, Consultation: cid})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", s.opts.BaseURL+"/api/v1/petitions/"+strconv.FormatInt(p.ID, 10))
+	writeJSON(w, http.StatusCreated, petitionJSON(p, s.store.Now()))
+}
+
+// apiSignatures is the answer of POST /petitions/{id}/signatures.
+type apiSignatures struct {
+	Signatures int `json:"signatures"`
+	Goal       int `json:"goal"`
+}
+
+// apiSign signs a petition; the body {"public": true} is optional (an
+// empty body signs anonymously).
+func (s *Server) apiSign(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in struct {
+		Public bool `json:"public"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	n, goal, err := s.store.Sign(r.Context(), currentAccount(r.Context()).Actor, id, in.Public)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, apiSignatures{Signatures: n, Goal: goal})
+}
+
+// apiText is the body of update and response calls.
+type apiText struct {
+	Body string `json:"body"`
+}
+
+func (s *Server) apiPetitionUpdate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in apiText
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	u, err := s.store.PostPetitionUpdate(r.Context(), currentAccount(r.Context()).Actor, id, in.Body)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, updateJSON(u))
+}
+
+func (s *Server) apiPetitionResponse(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in apiText
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.store.RespondPetition(r.Context(), currentAccount(r.Context()), id, in.Body)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, petitionJSON(p, s.store.Now()))
+}

@@ -1,0 +1,348 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraPageRoutes = append(extraPageRoutes, func(s *Server, r chi.Router) {
+		r.Get("/p/{id}", s.proposalPage)
+		r.Get("/s/{name}/proposals", s.proposalList)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Get("/s/{name}/proposals/new", s.proposalNewForm)
+			r.Post("/s/{name}/proposals/new", s.proposalCreate)
+			r.Get("/p/{id}/edit", s.proposalEditForm)
+			r.Post("/p/{id}/edit", s.proposalEdit)
+			r.Post("/p/{id}/withdraw", s.proposalAction("proposal.withdrawn", s.withdrawProposal))
+			r.Post("/p/{id}/support", s.proposalAction("proposal.supported", s.supportProposal))
+			r.Post("/p/{id}/unsupport", s.proposalAction("proposal.unsupported", s.unsupportProposal))
+			r.Post("/p/{id}/status", s.proposalStatus)
+		})
+	})
+	// Both civic sections are registered here so the space page shows
+	// proposals before petitions whatever the order of file inits.
+	spaceSections = append(spaceSections, proposalSection, petitionSection)
+}
+
+// pathID reads the {id} URL parameter; a malformed id is ErrNotFound.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.ErrNotFound
+	}
+	return id, nil
+}
+
+// splitTags reads the comma-separated tags of a form.
+func splitTags(s string) []string {
+	var out []string
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// proposalPageData is the proposal page: the proposal as the viewer sees
+// it, what the viewer may do, and the moderators' status form.
+type proposalPageData struct {
+	V           *models.ProposalView
+	Comments    template.HTML
+	SignedIn    bool
+	CanSupport  bool // signed in, supportable and not yet supported
+	CanEdit     bool
+	CanWithdraw bool
+	Moderator   bool
+	Hidden      bool // hidden by moderation (shown to moderators only)
+	Threshold   int  // the space's support threshold, 0 for none
+	Statuses    []string
+	Status      string // status form values, kept on errors
+	Answer      string
+	Errors      map[string]string
+}
+
+// proposalData loads what the proposal page shows; it reports false after
+// answering r itself (not found, or hidden from this viewer).
+func (s *Server) proposalData(w http.ResponseWriter, r *http.Request, id int64) (*proposalPageData, bool) {
+	acc := currentAccount(r.Context())
+	v, err := s.store.ViewProposal(r.Context(), id, acc)
+	if err != nil {
+		s.error(w, r, err)
+		return nil, false
+	}
+	if v.HiddenAt != nil && !acc.IsModerator() {
+		s.renderHidden(w, r)
+		return nil, false
+	}
+	d := &proposalPageData{V: v, SignedIn: acc != nil, Moderator: acc.IsModerator() && v.Local, Hidden: v.HiddenAt != nil,
+		Statuses: []string{models.ProposalAnswered, models.ProposalAccepted, models.ProposalRejected}, Status: v.Status}
+	if acc != nil && acc.Actor != nil {
+		mine := acc.Actor.ID == v.AuthorID
+		d.CanSupport = v.Supportable() && !v.Supported
+		d.CanEdit, d.CanWithdraw = mine && v.Editable(), mine && v.Withdrawable()
+	}
+	if v.Space != nil && v.Local {
+		d.Threshold = v.Space.SupportThreshold
+	}
+	if d.Comments, err = s.commentSection(r, models.ObjectTypeProposal, id); err != nil {
+		s.error(w, r, err)
+		return nil, false
+	}
+	return d, true
+}
+
+// proposalPage is a proposal's permalink, or its ActivityStreams form.
+func (s *Server) proposalPage(w http.ResponseWriter, r *http.Request) {
+	if s.wantsActivity(r) {
+		s.opts.Federation.ServeObject(w, r, "proposal", chi.URLParam(r, "id"))
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	d, ok := s.proposalData(w, r, id)
+	if !ok {
+		return
+	}
+	p := s.page(r, d.V.Title, d)
+	p.Alternate = d.V.URI
+	s.render(w, r, http.StatusOK, "proposal", p)
+}
+
+// proposalListData is the list page with its filters.
+type proposalListData struct {
+	List     *models.ProposalList
+	Q        models.ProposalQuery
+	Statuses []string
+	Sorts    []string
+	Next     string // URL of the next page, "" on the last
+	Random   bool
+}
+
+// proposalList lists a space's proposals. ?sort=random without a seed
+// redirects to a URL with a fresh seed, so every random list has a
+// permalink anyone can reproduce.
+func (s *Server) proposalList(w http.ResponseWriter, r *http.Request) {
+	q, redirectTo := listQuery(r)
+	if redirectTo != "" {
+		http.Redirect(w, r, redirectTo, http.StatusSeeOther)
+		return
+	}
+	pq := models.ProposalQuery{Space: chi.URLParam(r, "name"), Tag: q.Get("tag"), Status: q.Get("status"),
+		Search: q.Get("q"), Sort: q.Get("sort"), Cursor: q.Get("cursor"), Limit: 20}
+	pq.Seed, _ = strconv.ParseUint(q.Get("seed"), 10, 64)
+	list, err := s.store.ListProposals(r.Context(), pq)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	d := &proposalListData{List: list, Q: pq, Statuses: models.ProposalStatuses, Random: pq.Sort == models.SortRandom,
+		Sorts: []string{models.SortNewest, models.SortSupports, models.SortRandom}, Next: nextPageURL(r, list.NextCursor)}
+	s.render(w, r, http.StatusOK, "proposals", s.page(r, s.localeFor(r).T("proposals.title", list.Space.Title), d))
+}
+
+// listQuery returns the query of a list URL, or the URL to redirect to
+// when a random order lacks its seed.
+func listQuery(r *http.Request) (url.Values, string) {
+	q := r.URL.Query()
+	if q.Get("sort") != models.SortRandom || q.Get("seed") != "" {
+		return q, ""
+	}
+	q.Set("seed", strconv.FormatUint(newSeed(), 10))
+	q.Del("cursor")
+	return nil, r.URL.Path + "?" + q.Encode()
+}
+
+// newSeed draws a random seed small enough to read aloud (1..999999).
+func newSeed() uint64 {
+	var b [8]byte
+	rand.Read(b[:]) //nolint:errcheck // crypto/rand.Read never fails
+	return binary.BigEndian.Uint64(b[:])%999_999 + 1
+}
+
+// nextPageURL is the current URL with the next cursor, "" for none.
+func nextPageURL(r *http.Request, cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	q := r.URL.Query()
+	q.Set("cursor", cursor)
+	return r.URL.Path + "?" + q.Encode()
+}
+
+// proposalForm is the new and edit form.
+type proposalForm struct {
+	Space   string
+	ID      int64 // 0 when creating
+	Input   models.ProposalInput
+	Tags    string
+	Errors  map[string]string
+	Limits  map[string]int
+	Editing bool
+}
+
+func (f *proposalForm) setErrors(e map[string]string) { f.Errors = e }
+
+func newProposalForm(space string, id int64, in models.ProposalInput) *proposalForm {
+	return &proposalForm{Space: space, ID: id, Input: in, Tags: strings.Join(in.Tags, ", "), Editing: id != 0,
+		Limits: map[string]int{"MinTitle": models.MinTitleLen, "MaxTitle": models.MaxTitleLen, "MaxBody": models.MaxBodyLen, "MaxTags": models.MaxTags}}
+}
+
+func proposalInputFromForm(r *http.Request) models.ProposalInput {
+	in := models.ProposalInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Tags: splitTags(r.PostFormValue("tags"))}
+	in.Consultation, _ = strconv.ParseInt(r.PostFormValue("consultation"), 10, 64)
+	return in
+}
+
+func (s *Server) proposalNewForm(w http.ResponseWriter, r *http.Request) {
+	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	in := models.ProposalInput{}
+	in.Consultation, _ = strconv.ParseInt(r.URL.Query().Get("consultation"), 10, 64)
+	s.render(w, r, http.StatusOK, "proposal_form", s.page(r, s.localeFor(r).T("proposal.new"), newProposalForm(sp.Name, 0, in)))
+}
+
+func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	name, in := chi.URLParam(r, "name"), proposalInputFromForm(r)
+	p, err := s.store.CreateProposal(r.Context(), currentAccount(r.Context()).Actor, name, in)
+	if s.formError(w, r, err, "proposal_form", "proposal.new", newProposalForm(name, 0, in)) {
+		return
+	}
+	redirect(w, r, "/p/"+strconv.FormatInt(p.ID, 10), "proposal.created")
+}
+
+func (s *Server) proposalEditForm(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.store.ProposalByID(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if p.AuthorID != currentAccount(r.Context()).Actor.ID || !p.Local {
+		s.error(w, r, models.ErrForbidden)
+		return
+	}
+	if !p.Editable() {
+		s.error(w, r, models.ErrConflict)
+		return
+	}
+	in := models.ProposalInput{Title: p.Title, Body: p.Body, Tags: p.Tags}
+	s.render(w, r, http.StatusOK, "proposal_form", s.page(r, s.localeFor(r).T("proposal.edit"), newProposalForm("", id, in)))
+}
+
+func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	in := proposalInputFromForm(r)
+	_, err = s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id, in)
+	if s.formError(w, r, err, "proposal_form", "proposal.edit", newProposalForm("", id, in)) {
+		return
+	}
+	redirect(w, r, "/p/"+strconv.FormatInt(id, 10), "proposal.updated")
+}
+
+// proposalAction runs one participation call on the proposal of the URL
+// and goes back to its page with a flash message.
+func (s *Server) proposalAction(flash string, do func(r *http.Request, by *models.Actor, id int64) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		if err := do(r, currentAccount(r.Context()).Actor, id); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		redirect(w, r, "/p/"+strconv.FormatInt(id, 10), flash)
+	}
+}
+
+func (s *Server) withdrawProposal(r *http.Request, by *models.Actor, id int64) error {
+	_, err := s.store.WithdrawProposal(r.Context(), by, id)
+	return err
+}
+
+func (s *Server) supportProposal(r *http.Request, by *models.Actor, id int64) error {
+	_, err := s.store.Support(r.Context(), by, id)
+	return err
+}
+
+func (s *Server) unsupportProposal(r *http.Request, by *models.Actor, id int64) error {
+	_, err := s.store.Unsupport(r.Context(), by, id)
+	return err
+}
+
+// proposalStatus is the moderators' form: a status and an official
+// answer. Invalid input re-renders the proposal page with the errors.
+func (s *Server) proposalStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	status, answer := r.PostFormValue("status"), r.PostFormValue("answer")
+	_, err = s.store.SetProposalStatus(r.Context(), currentAccount(r.Context()), id, status, answer)
+	if err == nil {
+		redirect(w, r, "/p/"+strconv.FormatInt(id, 10), "proposal.status_set")
+		return
+	}
+	var ve *models.ValidationError
+	if !errors.As(err, &ve) {
+		s.error(w, r, err)
+		return
+	}
+	d, ok := s.proposalData(w, r, id)
+	if !ok {
+		return
+	}
+	d.Status, d.Answer, d.Errors = status, answer, ve.Fields
+	s.render(w, r, http.StatusUnprocessableEntity, "proposal", s.page(r, d.V.Title, d))
+}
+
+// proposalSection is the space page's block of latest proposals.
+func proposalSection(s *Server, r *http.Request, sp *models.Space) (template.HTML, error) {
+	list, err := s.store.ListProposals(r.Context(), models.ProposalQuery{Space: sp.Name, Limit: 5})
+	if err != nil {
+		return "", err
+	}
+	return s.partial("proposal_section", map[string]any{
+		"L": s.localeFor(r), "Account": currentAccount(r.Context()), "Space": sp, "Items": list.Items})
+}

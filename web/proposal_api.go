@@ -1,0 +1,282 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
+		r.Get("/spaces/{name}/proposals", s.apiProposals)
+		r.Get("/proposals/{id}", s.apiProposal)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Post("/spaces/{name}/proposals", s.apiCreateProposal)
+			r.Post("/proposals/{id}/support", s.apiSupport)
+			r.Delete("/proposals/{id}/support", s.apiUnsupport)
+			r.Post("/proposals/{id}/withdraw", s.apiWithdrawProposal)
+			r.Post("/proposals/{id}/status", s.apiProposalStatus)
+		})
+	})
+}
+
+// apiActor names an author, addressee or answerer.
+type apiActor struct {
+	URI    string `json:"uri"`
+	Handle string `json:"handle"`
+	Name   string `json:"name"`
+	URL    string `json:"url,omitempty"`
+}
+
+func actorJSON(a *models.Actor) *apiActor {
+	if a == nil {
+		return nil
+	}
+	return &apiActor{URI: a.URI, Handle: a.Handle(), Name: a.DisplayName(), URL: a.URL}
+}
+
+// apiProposalJSON is a proposal in the API.
+type apiProposalJSON struct {
+	apiObject
+	Space              string     `json:"space,omitempty"`
+	Title              string     `json:"title"`
+	Body               string     `json:"body"`
+	BodyHTML           string     `json:"body_html"`
+	Tags               []string   `json:"tags"`
+	Status             string     `json:"status"`
+	Supports           int        `json:"supports"`
+	ThresholdReachedAt *time.Time `json:"threshold_reached_at,omitempty"`
+	Answer             string     `json:"answer,omitempty"`
+	AnswerHTML         string     `json:"answer_html,omitempty"`
+	AnsweredAt         *time.Time `json:"answered_at,omitempty"`
+	AnsweredBy         *apiActor  `json:"answered_by,omitempty"`
+	Author             *apiActor  `json:"author"`
+	Consultation       string     `json:"consultation,omitempty"`
+	Hidden             bool       `json:"hidden,omitempty"`
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
+	// Supported is present when a token is given: whether its account supports it.
+	Supported *bool `json:"supported,omitempty"`
+}
+
+// civicObject builds the common API fields: url is our permalink for
+// local objects and the origin's page for remote ones.
+func civicObject(id int64, uri, htmlURL string, local bool, origin string) apiObject {
+	o := apiObject{ID: strconv.FormatInt(id, 10), URI: uri, URL: htmlURL}
+	if !local {
+		o.Origin = origin
+	}
+	return o
+}
+
+func idString(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func proposalJSON(p *models.Proposal) apiProposalJSON {
+	out := apiProposalJSON{
+		apiObject: civicObject(p.ID, p.URI, p.URL, p.Local, p.Origin),
+		Title:     p.Title, Body: p.Body, BodyHTML: p.BodyHTML, Tags: p.Tags, Status: p.Status, Supports: p.SupportsCount,
+		ThresholdReachedAt: p.ThresholdReachedAt, Answer: p.Answer, AnswerHTML: p.AnswerHTML, AnsweredAt: p.AnsweredAt,
+		AnsweredBy: actorJSON(p.Answerer), Author: actorJSON(p.Author), Consultation: idString(p.ConsultationID),
+		Hidden: p.HiddenAt != nil, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
+	if p.Space != nil {
+		out.Space = p.Space.Name
+	}
+	return out
+}
+
+// apiProposalList is a page of proposals; Seed echoes the seed of a
+// random order so the caller can ask for the next pages in the same order.
+type apiProposalList struct {
+	list[apiProposalJSON]
+	Seed *uint64 `json:"seed,omitempty"`
+}
+
+// apiProposals lists a space's proposals: ?tag= ?status= ?q= ?sort=
+// (newest, supports, random) ?seed= ?cursor= ?limit=. A random order
+// without a seed gets a fresh one, returned in "seed".
+func (s *Server) apiProposals(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	cursor, limit := pageParams(r)
+	pq := models.ProposalQuery{Space: chi.URLParam(r, "name"), Tag: q.Get("tag"), Status: q.Get("status"),
+		Search: q.Get("q"), Sort: q.Get("sort"), Cursor: cursor, Limit: limit}
+	seed, err := apiSeed(q.Get("sort"), q.Get("seed"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	pq.Seed = seed
+	page, err := s.store.ListProposals(r.Context(), pq)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out := apiProposalList{list: list[apiProposalJSON]{Items: []apiProposalJSON{}, NextCursor: page.NextCursor}}
+	for _, p := range page.Items {
+		p.Space = page.Space
+		out.Items = append(out.Items, proposalJSON(p))
+	}
+	if pq.Sort == models.SortRandom {
+		out.Seed = &seed
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// apiSeed reads the seed of a random order, drawing one when absent.
+func apiSeed(sort, seed string) (uint64, error) {
+	if seed == "" {
+		if sort == models.SortRandom {
+			return newSeed(), nil
+		}
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(seed, 10, 64)
+	if err != nil {
+		return 0, models.Invalid("seed", "The seed must be a whole number.")
+	}
+	return n, nil
+}
+
+func (s *Server) apiProposal(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	acc := currentAccount(r.Context())
+	v, err := s.store.ViewProposal(r.Context(), id, acc)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if v.HiddenAt != nil && !acc.IsModerator() {
+		s.renderHidden(w, r)
+		return
+	}
+	out := proposalJSON(v.Proposal)
+	if acc != nil {
+		out.Supported = &v.Supported
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// apiProposalInput is the body of POST /spaces/{name}/proposals.
+type apiProposalInput struct {
+	Title        string   `json:"title"`
+	Body         string   `json:"body"`
+	Tags         []string `json:"tags"`
+	Consultation string   `json:"consultation"`
+}
+
+// consultationID parses an optional consultation id of the API.
+func consultationID(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.Invalid("consultation", "The consultation id is not valid.")
+	}
+	return id, nil
+}
+
+func (s *Server) apiCreateProposal(w http.ResponseWriter, r *http.Request) {
+	var in apiProposalInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	cid, err := consultationID(in.Consultation)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.store.CreateProposal(r.Context(), currentAccount(r.Context()).Actor, chi.URLParam(r, "name"),
+		models.ProposalInput{Title: in.Title, Body: in.Body, Tags: in.Tags, Consultation: cid})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", s.opts.BaseURL+"/api/v1/proposals/"+strconv.FormatInt(p.ID, 10))
+	writeJSON(w, http.StatusCreated, proposalJSON(p))
+}
+
+// apiSupports is the answer of support calls.
+type apiSupports struct {
+	Supports int `json:"supports"`
+}
+
+func (s *Server) apiSupport(w http.ResponseWriter, r *http.Request) {
+	s.apiSupportCall(w, r, s.store.Support)
+}
+
+func (s *Server) apiUnsupport(w http.ResponseWriter, r *http.Request) {
+	s.apiSupportCall(w, r, s.store.Unsupport)
+}
+
+func (s *Server) apiSupportCall(w http.ResponseWriter, r *http.Request, call func(ctx context.Context, by *models.Actor, id int64) (int, error)) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err := call(r.Context(), currentAccount(r.Context()).Actor, id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, apiSupports{Supports: n})
+}
+
+func (s *Server) apiWithdrawProposal(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.store.WithdrawProposal(r.Context(), currentAccount(r.Context()).Actor, id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, proposalJSON(p))
+}
+
+// apiStatusInput is the body of POST /proposals/{id}/status.
+type apiStatusInput struct {
+	Status string `json:"status"`
+	Answer string `json:"answer"`
+}
+
+func (s *Server) apiProposalStatus(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in apiStatusInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.store.SetProposalStatus(r.Context(), currentAccount(r.Context()), id, in.Status, in.Answer)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, proposalJSON(p))
+}
