@@ -314,4 +314,3 @@ func TestCivicContentNegotiation(t *testing.T) {
 		t.Fatalf("served %v", fed.served)
 	}
 }
-
