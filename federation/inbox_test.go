@@ -129,13 +129,14 @@ func TestInboxRateLimit(t *testing.T) {
 func TestCreateOfForeignObjectIsFetchedFromOrigin(t *testing.T) {
 	var mu sync.Mutex
 	var got []string
+	old := createHandlers["Note"]
+	t.Cleanup(func() { createHandlers["Note"] = old })
 	createHandlers["Note"] = func(_ context.Context, _ *Service, _ *incoming, obj map[string]any) error {
 		mu.Lock()
 		got = append(got, str(obj, "content"))
 		mu.Unlock()
 		return nil
 	}
-	t.Cleanup(func() { delete(createHandlers, "Note") })
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/notes/1" {
 			http.NotFound(w, r)

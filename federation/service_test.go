@@ -23,7 +23,7 @@ type node struct {
 	srv *httptest.Server
 }
 
-func newNode(t *testing.T, tweak func(*Options)) *node {
+func newNode(t testing.TB, tweak func(*Options)) *node {
 	t.Helper()
 	var mu sync.RWMutex
 	var h http.Handler = http.NotFoundHandler()
@@ -54,7 +54,7 @@ func newNode(t *testing.T, tweak func(*Options)) *node {
 }
 
 // run starts the node's workers until the test ends.
-func (n *node) run(t *testing.T) {
+func (n *node) run(t testing.TB) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for _, w := range n.s.Workers() {

@@ -40,8 +40,8 @@ func followActorJSON(a *models.Actor) apiFollowActor {
 }
 
 type apiFollowJSON struct {
-	URI    string   `json:"uri"`
-	State  string   `json:"state"`
+	URI    string         `json:"uri"`
+	State  string         `json:"state"`
 	Target apiFollowActor `json:"target"`
 }
 
