@@ -75,7 +75,19 @@ type xHandle struct {
 // Export gathers a space's open data, or one item's (q.Kind, q.ID). An
 // unknown space or item, or one that is hidden, deleted, remote or in
 // another space, is ErrNotFound.
+// With Kind and ID set, Space may be empty: the item's own space is used.
 func (s *Store) Export(ctx context.Context, q ExportQuery) (*Export, error) {
+	if q.Space == "" {
+		o, err := lookupObject(ctx, s.DB, q.Kind, q.ID)
+		if err != nil || !slices.Contains(CommentableTypes, q.Kind) || o.SpaceID == 0 {
+			return nil, ErrNotFound
+		}
+		sp, err := s.SpaceByID(ctx, o.SpaceID)
+		if err != nil {
+			return nil, err
+		}
+		q.Space = sp.Name
+	}
 	sp, err := s.SpaceByName(ctx, q.Space)
 	if err != nil {
 		return nil, err

@@ -89,7 +89,7 @@ func (e *Export) WriteZIP(w io.Writer) error {
 // FileName is a download name for the export in format ("csv" needs the
 // table): space[-kind-id]-YYYYMMDD[-table].ext.
 func (e *Export) FileName(q ExportQuery, format, table string) string {
-	name := q.Space
+	name := e.Space.Name
 	if q.Kind != "" {
 		name += "-" + q.Kind + "-" + strconv.FormatInt(q.ID, 10)
 	}

@@ -135,7 +135,6 @@ func accountRows(ctx context.Context, db bun.IDB, table string, cols []column, a
 	return rows, nil
 }
 
-
 // gdprNotes are shown in the download, in English (the privacy page
 // says the same in French).
 var gdprNotes = map[string]string{

@@ -18,7 +18,7 @@ import (
 const maxJSONBytes = 1 << 20
 
 func (s *Server) apiRoutes(r chi.Router) {
-	r.Use(s.apiCORS, s.bearerAccount)
+	r.Use(s.apiCORS, s.bearerAccount, s.apiWriteLimit())
 	r.Get("/instance", s.apiInstance)
 	r.Get("/spaces", s.apiSpaces)
 	r.Get("/spaces/{name}", s.apiSpace)

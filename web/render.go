@@ -126,6 +126,8 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return out
 		},
+		// atomFeeds lists the Atom feeds a page advertises (feed.go).
+		"atomFeeds": atomFeeds,
 	}
 }
 

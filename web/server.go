@@ -105,7 +105,7 @@ func (s *Server) pageRoutes(r chi.Router) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorStatus(w, r, http.StatusForbidden, "error.csrf")
 	}))
-	r.Use(cop.Handler, s.sessionAccount)
+	r.Use(cop.Handler, s.sessionAccount, s.participationLimit())
 	r.Get("/", s.home)
 	r.Get("/lang/{lang}", s.switchLang)
 	s.authRoutes(r)

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/httprate"
+)
+
+// Rate limits on writes. Reads are free (open data); writes through the
+// API are limited per token (or per address without one), and the acts
+// that count (supports, votes, signatures) per account on both doors, so
+// a script cannot hammer them. Past a limit the answer is 429 with
+// Retry-After. Limits are in memory, per process.
+const (
+	apiWrites          = 60 // API writes per token or address
+	apiWriteWindow     = time.Minute
+	participations     = 30 // supports, votes and signatures per account
+	participationRange = time.Minute
+)
+
+// participationSuffixes end the paths of supports, votes and signatures,
+// on the API (/support, /votes, /signatures) and on pages (/vote, /sign).
+var participationSuffixes = []string{"/support", "/unsupport", "/votes", "/vote", "/signatures", "/sign"}
+
+func isParticipation(r *http.Request) bool {
+	if r.Method != http.MethodPost && r.Method != http.MethodDelete {
+		return false
+	}
+	for _, s := range participationSuffixes {
+		if strings.HasSuffix(r.URL.Path, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenOrIP keys API writes by bearer token (hashed: keys stay in memory
+// and must not be usable) or by client address.
+func tokenOrIP(r *http.Request) (string, error) {
+	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
+		sum := sha256.Sum256([]byte(auth))
+		return "t:" + hex.EncodeToString(sum[:8]), nil
+	}
+	ip, err := httprate.KeyByIP(r)
+	return "ip:" + ip, err
+}
+
+// accountOrIP keys participation by the signed-in account.
+func accountOrIP(r *http.Request) (string, error) {
+	if acc := currentAccount(r.Context()); acc != nil {
+		return "a:" + strconv.FormatInt(acc.ID, 10), nil
+	}
+	ip, err := httprate.KeyByIP(r)
+	return "ip:" + ip, err
+}
+
+func (s *Server) limited(w http.ResponseWriter, r *http.Request) {
+	s.errorStatus(w, r, http.StatusTooManyRequests, "error.rate_limited")
+}
+
+// apiWriteLimit limits every API write per token or address, and
+// participation per account. Use it after bearerAccount.
+func (s *Server) apiWriteLimit() func(http.Handler) http.Handler {
+	writes := httprate.NewRateLimiter(apiWrites, apiWriteWindow, httprate.WithKeyFuncs(tokenOrIP), httprate.WithLimitHandler(s.limited))
+	acts := s.participationLimit()
+	return func(next http.Handler) http.Handler {
+		limitedWrites := writes.Handler(acts(next))
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+				next.ServeHTTP(w, r)
+				return
+			}
+			limitedWrites.ServeHTTP(w, r)
+		})
+	}
+}
+
+// participationLimit limits supports, votes and signatures per account;
+// other requests pass. Use it after the account is known.
+func (s *Server) participationLimit() func(http.Handler) http.Handler {
+	acts := httprate.NewRateLimiter(participations, participationRange, httprate.WithKeyFuncs(accountOrIP), httprate.WithLimitHandler(s.limited))
+	return func(next http.Handler) http.Handler {
+		limited := acts.Handler(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if isParticipation(r) {
+				limited.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
