@@ -128,7 +128,7 @@ type petitionForm struct {
 	Body      string
 	Addressee string
 	Goal      string
-	ClosesOn  string // YYYY-MM-DD; signatures close at the end of that day (UTC)
+	ClosesOn  string // YYYY-MM-DD; signatures close at 23:59:59 UTC that day
 	Consult   string
 	Deciders  []*models.Account
 	Errors    map[string]string
@@ -146,7 +146,7 @@ func (f *petitionForm) input(v *models.ValidationError) models.PetitionInput {
 		if err != nil {
 			v.Add("closes_at", "The deadline must be a date such as 2027-03-31.")
 		} else {
-			end := day.AddDate(0, 0, 1)
+			end := day.Add(24*time.Hour - time.Second) // 23:59:59 UTC that day
 			in.ClosesAt = &end
 		}
 	}
