@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/models/dbtest"
 )
 
 // debateEnv is a web env with a space, a moderator and two members with
@@ -22,7 +23,13 @@ type debateEnv struct {
 
 func newDebateEnv(t *testing.T) *debateEnv {
 	t.Helper()
-	e := &debateEnv{testEnv: newEnv(t)}
+	return newDebateEnvOn(t, "sqlite")
+}
+
+// newDebateEnvOn is newDebateEnv on a chosen dialect.
+func newDebateEnvOn(t *testing.T, dialect string) *debateEnv {
+	t.Helper()
+	e := &debateEnv{testEnv: newEnvOn(t, dialect)}
 	admin := e.user("boss", models.RoleAdmin)
 	e.mod = e.user("modo", models.RoleModerator)
 	e.ann = e.user("ann", models.RoleMember)
@@ -52,7 +59,12 @@ func (e *debateEnv) openDebate(t *testing.T, in map[string]any) string {
 }
 
 func TestDebateAPI(t *testing.T) {
-	e := newDebateEnv(t)
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) { testDebateAPI(t, newDebateEnvOn(t, dialect)) })
+	}
+}
+
+func testDebateAPI(t *testing.T, e *debateEnv) {
 	create := map[string]any{"question": "Which colour for the bikes?", "options": []string{"Red", "Green", "Blue"}, "multiple": false}
 	var created struct {
 		ID, URI, URL, Phase string
@@ -233,7 +245,12 @@ func TestDebatePages(t *testing.T) {
 }
 
 func TestHiddenContent(t *testing.T) {
-	e := newDebateEnv(t)
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) { testHiddenContent(t, newDebateEnvOn(t, dialect)) })
+	}
+}
+
+func testHiddenContent(t *testing.T, e *debateEnv) {
 	id := e.openDebate(t, map[string]any{"question": "Hidden soon?", "options": []string{"Yes", "No"}})
 	other := e.openDebate(t, map[string]any{"question": "Still here?", "options": []string{"Yes", "No"}})
 	var c struct{ ID string }
