@@ -96,7 +96,7 @@ type apiPetitionList struct {
 func (s *Server) apiPetitions(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	cursor, limit := pageParams(r)
-	seed, err := apiSeed(q.Get("sort"), q.Get("seed"))
+	seed, err := parseSeed(q.Get("sort"), q.Get("seed"))
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -143,9 +143,13 @@ func (s *Server) proposalList(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, redirectTo, http.StatusSeeOther)
 		return
 	}
+	seed, err := parseSeed(q.Get("sort"), q.Get("seed"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	pq := models.ProposalQuery{Space: chi.URLParam(r, "name"), Tag: q.Get("tag"), Status: q.Get("status"),
-		Search: q.Get("q"), Sort: q.Get("sort"), Cursor: q.Get("cursor"), Limit: 20}
-	pq.Seed, _ = strconv.ParseUint(q.Get("seed"), 10, 64)
+		Search: q.Get("q"), Sort: q.Get("sort"), Seed: seed, Cursor: q.Get("cursor"), Limit: 20}
 	list, err := s.store.ListProposals(r.Context(), pq)
 	if err != nil {
 		s.error(w, r, err)

@@ -114,7 +114,7 @@ func (s *Server) apiProposals(w http.ResponseWriter, r *http.Request) {
 	cursor, limit := pageParams(r)
 	pq := models.ProposalQuery{Space: chi.URLParam(r, "name"), Tag: q.Get("tag"), Status: q.Get("status"),
 		Search: q.Get("q"), Sort: q.Get("sort"), Cursor: cursor, Limit: limit}
-	seed, err := apiSeed(q.Get("sort"), q.Get("seed"))
+	seed, err := parseSeed(q.Get("sort"), q.Get("seed"))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -136,8 +136,8 @@ func (s *Server) apiProposals(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// apiSeed reads the seed of a random order, drawing one when absent.
-func apiSeed(sort, seed string) (uint64, error) {
+// parseSeed reads the seed of a random order, drawing one when absent.
+func parseSeed(sort, seed string) (uint64, error) {
 	if seed == "" {
 		if sort == models.SortRandom {
 			return newSeed(), nil
