@@ -182,6 +182,9 @@ func (s *Store) setPhase(ctx context.Context, by *Account, id int64, phase strin
 		if d, err = s.lockDebate(ctx, tx, id); err != nil {
 			return err
 		}
+		if !d.Local {
+			return fmt.Errorf("%w: the server of this debate decides when it opens and closes", ErrForbidden)
+		}
 		// Record a change of phase that time already made (e.g. a passed
 		// closes_at), with its event, before acting.
 		if err := s.settle(ctx, tx, d); err != nil {

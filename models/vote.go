@@ -129,6 +129,11 @@ func (s *Store) changeBallot(ctx context.Context, by *Actor, debateID int64, dec
 		if err != nil {
 			return err
 		}
+		if !d.Local && len(current) > 0 && !slices.Equal(current, next) {
+			// The ballot went to the origin, which (Mastodon or odn's
+			// AddVoteOption) keeps the first vote: so does the local copy.
+			return fmt.Errorf("%w: a vote on a debate of another server cannot be changed", ErrDuplicate)
+		}
 		ballot, err = s.writeBallot(ctx, tx, d, by, current, next)
 		return err
 	})

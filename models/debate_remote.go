@@ -1,0 +1,121 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// RemoteDebate is a poll (ActivityStreams Question) of another server,
+// as federation read it: its origin is authoritative for the options,
+// the tally and the closing.
+type RemoteDebate struct {
+	URI             string
+	URL             string
+	Question        string // plain text; cut to MaxDebateQuestion
+	DescriptionHTML string // sanitised here
+	Options         []string
+	Counts          []int // per option (replies.totalItems); may be nil
+	Voters          int   // votersCount
+	Multiple        bool  // anyOf rather than oneOf
+	ClosesAt        *time.Time
+	Closed          bool
+	// Updated is the Question's "updated" (or "published"): an update
+	// not newer than the stored one is ignored (FEP-9967). It is kept in
+	// the debate's updated_at, which local votes do not touch.
+	Updated time.Time
+	// SpaceID is a local space that relays the debate (0: none).
+	SpaceID int64
+}
+
+// UpsertRemoteDebate stores or refreshes the local copy of a remote
+// debate, keyed by its URI. by must be its author (the actor the origin
+// attributes it to), on the URI's host. Local members then vote on it
+// with CastVote; federation sends their ballot to the origin (vote.cast)
+// and the origin's Update{Question} brings the tally back here. A stale
+// update (Updated not newer) changes nothing.
+func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDebate) (*Debate, error) {
+	if by == nil || by.Local {
+		return nil, ErrForbidden
+	}
+	if u, err := url.Parse(in.URI); err != nil || u.Host == "" || !strings.EqualFold(u.Host, by.Host) {
+		return nil, fmt.Errorf("%w: debate %s is not from %s", ErrForbidden, in.URI, by.Host)
+	}
+	question := excerpt(strings.Join(strings.Fields(PlainText(in.Question)), " "), MaxDebateQuestion)
+	opts := make([]string, 0, len(in.Options))
+	for _, o := range in.Options {
+		if o = excerpt(strings.Join(strings.Fields(o), " "), MaxDebateOption); o != "" {
+			opts = append(opts, o)
+		}
+	}
+	if question == "" || len(opts) < MinDebateOptions || len(opts) > MaxDebateOptions || len(opts) != len(in.Options) {
+		return nil, Invalid("options", fmt.Sprintf("A debate needs %d to %d options.", MinDebateOptions, MaxDebateOptions))
+	}
+	now := s.Now()
+	updated := in.Updated.UTC().Truncate(time.Microsecond)
+	if updated.IsZero() || updated.After(now) {
+		updated = now
+	}
+	phase := DebateOpen
+	if in.Closed {
+		phase = DebateClosed
+	}
+	d := &Debate{
+		URI: in.URI, URL: in.URL, SpaceID: in.SpaceID, AuthorID: by.ID, Question: question,
+		DescriptionHTML: SanitizeHTML(in.DescriptionHTML), Options: opts, Multiple: in.Multiple, Phase: phase,
+		ClosesAt: in.ClosesAt, ResultsVisibility: ResultsLive, BallotSecret: newBallotSecret(),
+		Counts: fitCounts(in.Counts, len(opts)), Voters: max(in.Voters, 0), ResultsUpdatedAt: updated,
+		Local: false, Origin: strings.ToLower(by.Host), CreatedAt: now, UpdatedAt: updated,
+	}
+	if d.URL == "" {
+		d.URL = d.URI
+	}
+	if phase == DebateClosed {
+		d.ClosedAt = &updated
+	}
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		old := new(Debate)
+		err := tx.NewSelect().Model(old).Where("d.uri = ?", in.URI).Scan(ctx)
+		if err := dbErr("remote debate", err); errors.Is(err, ErrNotFound) {
+			_, err := tx.NewInsert().Model(d).Exec(ctx)
+			return dbErr("insert remote debate", err)
+		} else if err != nil {
+			return err
+		}
+		if old.Local || old.AuthorID != by.ID {
+			return ErrForbidden
+		}
+		if old.DeletedAt != nil || !updated.After(old.UpdatedAt) {
+			*d = *old // tombstoned, or a stale or replayed update
+			return nil
+		}
+		d.ID, d.BallotSecret, d.CreatedAt, d.HiddenAt = old.ID, old.BallotSecret, old.CreatedAt, old.HiddenAt
+		if d.SpaceID == 0 {
+			d.SpaceID = old.SpaceID
+		}
+		if !slices.Equal(old.Options, d.Options) {
+			// New options void the ballots cast on the old ones, as in
+			// Mastodon; the origin's counts say what stands.
+			for _, m := range []any{(*debateVote)(nil), (*Ballot)(nil)} {
+				if _, err := tx.NewDelete().Model(m).Where("debate_id = ?", old.ID).Exec(ctx); err != nil {
+					return dbErr("reset remote ballots", err)
+				}
+			}
+		}
+		_, err = tx.NewUpdate().Model(d).WherePK().
+			Column("url", "space_id", "question", "description_html", "options", "multiple", "phase", "closes_at", "closed_at",
+				"counts", "voters", "results_updated_at", "updated_at").Exec(ctx)
+		return dbErr("update remote debate", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.Author, d.Current = by, d.PhaseAt(now)
+	return d, nil
+}
