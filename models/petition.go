@@ -51,10 +51,6 @@ const (
 	EventPetitionAnswered  = "petition.answered"
 )
 
-// petitionType is the object_type of petitions in events and
-// notifications.
-const petitionType = "petition"
-
 // Petition asks a decision-maker (its addressee) for something; members
 // sign it towards a goal, its author posts updates, the addressee
 // responds. Remote petitions (Local false) are cached copies.
@@ -192,7 +188,7 @@ func (s *Store) CreatePetition(ctx context.Context, by *Actor, spaceName string,
 }
 
 func petitionEvent(kind string, p *Petition, actorID int64, data map[string]any) Event {
-	return Event{Kind: kind, ObjectType: petitionType, ObjectID: p.ID, ActorID: actorID, SpaceID: p.SpaceID, Data: eventData(data)}
+	return Event{Kind: kind, ObjectType: ObjectTypePetition, ObjectID: p.ID, ActorID: actorID, SpaceID: p.SpaceID, Data: eventData(data)}
 }
 
 // PetitionUpdate is news the author posts to the signers.
@@ -235,7 +231,7 @@ func (s *Store) PostPetitionUpdate(ctx context.Context, by *Actor, petitionID in
 		if err != nil {
 			return err
 		}
-		n := Notification{Kind: NotifyPetitionUpdate, ObjectType: petitionType, ObjectID: p.ID, ActorID: by.ID, Data: fmt.Sprint(u.ID)}
+		n := Notification{Kind: NotifyPetitionUpdate, ObjectType: ObjectTypePetition, ObjectID: p.ID, ActorID: by.ID, Data: fmt.Sprint(u.ID)}
 		if err := s.Notify(ctx, tx, signers, n); err != nil {
 			return err
 		}
@@ -294,14 +290,14 @@ func (s *Store) RespondPetition(ctx context.Context, by *Account, petitionID int
 			return fmt.Errorf("%w: this petition was already answered", ErrConflict)
 		}
 		p.Status, p.Response, p.ResponseHTML, p.RespondedAt, p.UpdatedAt = PetitionAnswered, response, RenderMarkdown(response), &now, now
-		if err := s.audit(ctx, tx, by, "petition_response", petitionType, fmt.Sprint(p.ID), ""); err != nil {
+		if err := s.audit(ctx, tx, by, "petition_response", ObjectTypePetition, fmt.Sprint(p.ID), ""); err != nil {
 			return err
 		}
 		audience, err := petitionAudience(ctx, tx, p, true)
 		if err != nil {
 			return err
 		}
-		n := Notification{Kind: NotifyPetitionAnswered, ObjectType: petitionType, ObjectID: p.ID, ActorID: by.Actor.ID}
+		n := Notification{Kind: NotifyPetitionAnswered, ObjectType: ObjectTypePetition, ObjectID: p.ID, ActorID: by.Actor.ID}
 		if err := s.Notify(ctx, tx, without(audience, by.ID), n); err != nil {
 			return err
 		}

@@ -279,7 +279,7 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 func init() {
 	countTables["petitions"] = struct{ table, where string }{"petitions", "local AND hidden_at IS NULL AND deleted_at IS NULL"}
 	countTables["signatures"] = struct{ table, where string }{"signatures", "1 = 1"}
-	notificationObjects[petitionType] = func(ctx context.Context, s *Store, ids []int64) (map[int64]NotificationObject, error) {
+	notificationObjects[ObjectTypePetition] = func(ctx context.Context, s *Store, ids []int64) (map[int64]NotificationObject, error) {
 		var ps []Petition
 		err := s.DB.NewSelect().Model(&ps).Column("id", "title").
 			Where("id IN (?) AND hidden_at IS NULL AND deleted_at IS NULL", bun.In(ids)).Scan(ctx)

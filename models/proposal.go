@@ -67,10 +67,6 @@ const (
 	EventSupportRemoved    = "support.removed"
 )
 
-// proposalType is the object_type of proposals in events and
-// notifications.
-const proposalType = "proposal"
-
 // Proposal is an idea put to a space, which members support. Local
 // proposals live here; remote ones (Local false) are cached copies of
 // another instance's, which is authoritative for their status and tally.
@@ -270,7 +266,7 @@ func (s *Store) insertLocal(ctx context.Context, tx bun.IDB, model any, id *int6
 }
 
 func proposalEvent(kind string, p *Proposal, actorID int64, data map[string]any) Event {
-	return Event{Kind: kind, ObjectType: proposalType, ObjectID: p.ID, ActorID: actorID, SpaceID: p.SpaceID, Data: eventData(data)}
+	return Event{Kind: kind, ObjectType: ObjectTypeProposal, ObjectID: p.ID, ActorID: actorID, SpaceID: p.SpaceID, Data: eventData(data)}
 }
 
 // UpdateProposal lets the author edit title, body and tags while the
@@ -391,7 +387,7 @@ func (s *Store) SetProposalStatus(ctx context.Context, by *Account, id int64, st
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrClosed
 		}
-		if err := s.audit(ctx, tx, by, "proposal_status:"+status, proposalType, fmt.Sprint(p.ID), ""); err != nil {
+		if err := s.audit(ctx, tx, by, "proposal_status:"+status, ObjectTypeProposal, fmt.Sprint(p.ID), ""); err != nil {
 			return err
 		}
 		accounts, err := proposalAudience(ctx, tx, p)
@@ -399,7 +395,7 @@ func (s *Store) SetProposalStatus(ctx context.Context, by *Account, id int64, st
 			return err
 		}
 		accounts = without(accounts, by.ID)
-		n := Notification{Kind: NotifyProposalAnswered, ObjectType: proposalType, ObjectID: p.ID, ActorID: by.Actor.ID, Data: status}
+		n := Notification{Kind: NotifyProposalAnswered, ObjectType: ObjectTypeProposal, ObjectID: p.ID, ActorID: by.Actor.ID, Data: status}
 		if err := s.Notify(ctx, tx, accounts, n); err != nil {
 			return err
 		}

@@ -334,7 +334,7 @@ func orNow(t, now time.Time) time.Time {
 func init() {
 	countTables["proposals"] = struct{ table, where string }{"proposals", "local AND hidden_at IS NULL AND deleted_at IS NULL"}
 	countTables["supports"] = struct{ table, where string }{"supports", "1 = 1"}
-	notificationObjects[proposalType] = func(ctx context.Context, s *Store, ids []int64) (map[int64]NotificationObject, error) {
+	notificationObjects[ObjectTypeProposal] = func(ctx context.Context, s *Store, ids []int64) (map[int64]NotificationObject, error) {
 		var ps []Proposal
 		err := s.DB.NewSelect().Model(&ps).Column("id", "title").
 			Where("id IN (?) AND hidden_at IS NULL AND deleted_at IS NULL", bun.In(ids)).Scan(ctx)

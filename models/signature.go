@@ -113,7 +113,7 @@ func (s *Store) recordMilestones(ctx context.Context, tx bun.IDB, p *Petition, b
 		if err != nil {
 			return err
 		}
-		n := Notification{Kind: NotifyPetitionMilestone, ObjectType: petitionType, ObjectID: p.ID, Data: fmt.Sprint(pct)}
+		n := Notification{Kind: NotifyPetitionMilestone, ObjectType: ObjectTypePetition, ObjectID: p.ID, Data: fmt.Sprint(pct)}
 		if err := s.Notify(ctx, tx, audience, n); err != nil {
 			return err
 		}

@@ -160,7 +160,7 @@ func (s *Store) reachThreshold(ctx context.Context, tx bun.IDB, p *Proposal, by 
 	if err != nil {
 		return err
 	}
-	n := Notification{Kind: NotifyProposalThreshold, ObjectType: proposalType, ObjectID: p.ID, Data: fmt.Sprint(threshold)}
+	n := Notification{Kind: NotifyProposalThreshold, ObjectType: ObjectTypeProposal, ObjectID: p.ID, Data: fmt.Sprint(threshold)}
 	if err := s.Notify(ctx, tx, accounts, n); err != nil {
 		return err
 	}
