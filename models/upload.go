@@ -264,3 +264,6 @@ func checkUpload(ctx context.Context, tx bun.IDB, spaceID int64, id *int64, fiel
 	}
 	return nil
 }
+
+// SizeKB is the size in kilobytes, rounded up, for display.
+func (u *Upload) SizeKB() int64 { return (u.Size + 1023) / 1024 }

@@ -38,6 +38,9 @@ type Options struct {
 	InstanceName string
 	DevInsecure  bool
 	Federation   Federation
+	// MapTiles is a tile URL template ("https://tiles.example/{z}/{x}/{y}.png")
+	// for consultation maps; empty shows located contributions as a list only.
+	MapTiles string
 	// Now replaces time.Now in tests.
 	Now func() time.Time
 }

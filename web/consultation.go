@@ -1,0 +1,418 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraPageRoutes = append(extraPageRoutes, func(s *Server, r chi.Router) {
+		r.Get("/s/{name}/consultations", s.consultationList)
+		r.Get("/consultations/{id}", s.consultationPage)
+		r.Get("/consultations/{id}/sheets/{doc}", s.consultationSheet)
+		r.Get("/consultations/{id}/print", s.consultationPrint)
+		r.Get("/consultations/{id}/stats", s.statsPage)
+		r.Get("/consultations/{id}/stats.csv", s.statsCSV)
+		r.Get("/consultations/{id}/stats.json", s.statsJSON)
+		r.Get("/consultations/{id}/map", s.consultationMap)
+		r.Get("/w/{id}", s.workshopPage)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Get("/s/{name}/consultations/new", s.consultationNewForm)
+			r.Post("/s/{name}/consultations/new", s.consultationCreate)
+			r.Get("/consultations/{id}/edit", s.consultationEditForm)
+			r.Post("/consultations/{id}/edit", s.consultationEdit)
+			r.Post("/consultations/{id}/delete", s.consultationDelete)
+			r.Get("/consultations/{id}/manage", s.consultationManage)
+			r.Post("/consultations/{id}/themes", s.themeAdd)
+			r.Post("/consultations/{id}/themes/{theme}/delete", s.themeDelete)
+			r.Post("/consultations/{id}/documents", s.documentAdd)
+			r.Post("/consultations/{id}/documents/{doc}/delete", s.documentDelete)
+			r.Post("/consultations/{id}/banner", s.bannerUpload)
+			r.Get("/consultations/{id}/workshop", s.workshopForm)
+			r.Post("/consultations/{id}/workshop", s.workshopCreate)
+			r.Post("/w/{id}/delete", s.workshopDelete)
+			r.Get("/consultations/{id}/synthesis", s.synthesisForm)
+			r.Post("/consultations/{id}/synthesis", s.synthesisSave)
+			r.Post("/consultations/{id}/map", s.consultationLocate)
+		})
+	})
+	spaceSections = append(spaceSections, consultationSection)
+}
+
+// consultationFromURL loads the consultation of the {id} parameter; it
+// reports false after answering r itself.
+func (s *Server) consultationFromURL(w http.ResponseWriter, r *http.Request) (*models.Consultation, bool) {
+	id, err := pathID(r)
+	if err == nil {
+		var c *models.Consultation
+		if c, err = s.store.ConsultationByID(r.Context(), id); err == nil {
+			return c, true
+		}
+	}
+	s.error(w, r, err)
+	return nil, false
+}
+
+// consultationView is what every consultation page shows at its top.
+type consultationView struct {
+	C         *models.Consultation
+	Space     *models.Space
+	Phase     string
+	Phases    []phaseView
+	Allowed   []string
+	Moderator bool
+	Now       time.Time
+}
+
+type phaseView struct {
+	models.Phase
+	Current bool
+	Past    bool
+	Skipped bool
+}
+
+func (s *Server) consultationHeader(r *http.Request, c *models.Consultation) (*consultationView, error) {
+	sp, err := s.store.SpaceByID(r.Context(), c.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	v := &consultationView{C: c, Space: sp, Phase: c.PhaseAt(now), Allowed: c.Allowed(now), Now: now,
+		Moderator: currentAccount(r.Context()).IsModerator()}
+	for _, p := range c.Phases() {
+		pv := phaseView{Phase: p, Current: p.Name == v.Phase, Past: p.EndsAt != nil && !p.EndsAt.After(now)}
+		pv.Skipped = p.EndsAt != nil && p.EndsAt.Equal(p.StartsAt)
+		v.Phases = append(v.Phases, pv)
+	}
+	return v, nil
+}
+
+// consultationPageData is the consultation page.
+type consultationPageData struct {
+	*consultationView
+	Themes    []themeView
+	Theme     int64 // the theme filter, 0: all
+	Sheets    []*models.Document
+	Files     []*models.Document
+	FAQ       []*models.Document
+	Items     []models.ConsultationItem
+	Workshops []*models.WorkshopContribution
+	Synthesis *models.Synthesis
+	News      []*models.News
+	ThemeName map[int64]string
+}
+
+type themeView struct {
+	*models.Theme
+	Count models.ThemeCount
+}
+
+func (s *Server) consultationPage(w http.ResponseWriter, r *http.Request) {
+	if s.wantsActivity(r) {
+		s.opts.Federation.ServeObject(w, r, "consultation", chi.URLParam(r, "id"))
+		return
+	}
+	c, ok := s.consultationFromURL(w, r)
+	if !ok {
+		return
+	}
+	d, err := s.consultationData(r, c)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p := s.page(r, c.Title, d)
+	p.Alternate = c.URI
+	s.render(w, r, http.StatusOK, "consultation", p)
+}
+
+func (s *Server) consultationData(r *http.Request, c *models.Consultation) (*consultationPageData, error) {
+	ctx := r.Context()
+	head, err := s.consultationHeader(r, c)
+	if err != nil {
+		return nil, err
+	}
+	d := &consultationPageData{consultationView: head, ThemeName: map[int64]string{}}
+	d.Theme, _ = strconv.ParseInt(r.URL.Query().Get("theme"), 10, 64)
+	themes, err := s.store.Themes(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.store.ConsultationStatistics(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[int64]models.ThemeCount{}
+	for _, tc := range st.ByTheme {
+		counts[tc.ThemeID] = tc
+	}
+	known := false
+	for _, t := range themes {
+		d.Themes = append(d.Themes, themeView{Theme: t, Count: counts[t.ID]})
+		d.ThemeName[t.ID] = t.Name
+		known = known || t.ID == d.Theme
+	}
+	if !known {
+		d.Theme = 0
+	}
+	docs, err := s.store.Documents(ctx, c.ID, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, doc := range docs {
+		switch doc.Kind {
+		case models.DocSheet:
+			d.Sheets = append(d.Sheets, doc)
+		case models.DocFile:
+			d.Files = append(d.Files, doc)
+		case models.DocFAQ:
+			d.FAQ = append(d.FAQ, doc)
+		}
+	}
+	if d.Items, err = s.store.ConsultationItems(ctx, c.ID, d.Theme, 100); err != nil {
+		return nil, err
+	}
+	if d.Workshops, err = s.store.WorkshopContributions(ctx, c.ID, d.Theme); err != nil {
+		return nil, err
+	}
+	if syn, err := s.store.SynthesisOf(ctx, c.ID, false); err == nil {
+		d.Synthesis = syn
+	} else if err != models.ErrNotFound {
+		return nil, err
+	}
+	d.News, err = s.store.ListNews(ctx, c.SpaceID, models.NewsFilter{Consultation: c.ID, Limit: 5})
+	return d, err
+}
+
+func (s *Server) consultationList(w http.ResponseWriter, r *http.Request) {
+	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	list, err := s.store.ListConsultations(r.Context(), sp.ID, models.ConsultationFilter{Limit: 100})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	data := map[string]any{"Space": sp, "Consultations": list, "Now": s.now(), "Moderator": currentAccount(r.Context()).IsModerator()}
+	s.render(w, r, http.StatusOK, "consultations", s.page(r, s.localeFor(r).T("consultations.title", sp.Title), data))
+}
+
+// consultationSection shows a space's current consultations and its
+// latest news on the space page.
+func consultationSection(s *Server, r *http.Request, sp *models.Space) (template.HTML, error) {
+	list, err := s.store.ListConsultations(r.Context(), sp.ID, models.ConsultationFilter{Current: true, Limit: 6})
+	if err != nil {
+		return "", err
+	}
+	news, err := s.store.ListNews(r.Context(), sp.ID, models.NewsFilter{Limit: 3})
+	if err != nil {
+		return "", err
+	}
+	acc := currentAccount(r.Context())
+	return s.partial("consultation_space_section", map[string]any{"L": s.localeFor(r), "Account": acc, "Moderator": acc.IsModerator(),
+		"Space": sp, "Consultations": list, "News": news, "Now": s.now()})
+}
+
+// consultationForm is the create/edit form of a consultation.
+type consultationForm struct {
+	Space   *models.Space
+	ID      int64
+	Input   models.ConsultationInput
+	Dates   map[string]string // datetime-local values by field
+	Errors  map[string]string
+	Editing bool
+}
+
+func (f *consultationForm) setErrors(e map[string]string) { f.Errors = e }
+
+func newConsultationForm(sp *models.Space, in models.ConsultationInput) *consultationForm {
+	f := &consultationForm{Space: sp, Input: in, Dates: map[string]string{}}
+	for k, t := range map[string]time.Time{"opens_at": in.OpensAt, "contribution_at": in.ContributionAt, "synthesis_at": in.SynthesisAt, "closes_at": in.ClosesAt} {
+		if !t.IsZero() {
+			f.Dates[k] = t.UTC().Format(formTimeLayout)
+		}
+	}
+	return f
+}
+
+// consultationInputFromForm reads the form; date errors go to ve.
+func consultationInputFromForm(r *http.Request, ve *models.ValidationError) (models.ConsultationInput, map[string]string) {
+	in := models.ConsultationInput{Title: r.PostFormValue("title"), Summary: r.PostFormValue("summary"), Body: r.PostFormValue("body"),
+		BannerAlt: r.PostFormValue("banner_alt"), MapEnabled: r.PostFormValue("map") == "true"}
+	dates := map[string]string{}
+	for field, dst := range map[string]*time.Time{"opens_at": &in.OpensAt, "contribution_at": &in.ContributionAt, "synthesis_at": &in.SynthesisAt, "closes_at": &in.ClosesAt} {
+		dates[field] = r.PostFormValue(field)
+		if t := formTime(ve, field, dates[field]); t != nil {
+			*dst = *t
+		}
+	}
+	if b, err := strconv.ParseInt(r.PostFormValue("banner_id"), 10, 64); err == nil && b > 0 {
+		in.BannerID = &b
+	}
+	return in, dates
+}
+
+func (s *Server) consultationNewForm(w http.ResponseWriter, r *http.Request) {
+	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !currentAccount(r.Context()).IsModerator() {
+		s.error(w, r, models.ErrForbidden)
+		return
+	}
+	day := 24 * time.Hour
+	t0 := s.now().UTC().Truncate(day).Add(day + 9*time.Hour)
+	in := models.ConsultationInput{OpensAt: t0, ContributionAt: t0.Add(14 * day), SynthesisAt: t0.Add(45 * day), ClosesAt: t0.Add(60 * day)}
+	s.render(w, r, http.StatusOK, "consultation_form", s.page(r, s.localeFor(r).T("consultation.new"), newConsultationForm(sp, in)))
+}
+
+func (s *Server) consultationCreate(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	ve := &models.ValidationError{}
+	in, dates := consultationInputFromForm(r, ve)
+	f := newConsultationForm(sp, in)
+	f.Dates = dates
+	var c *models.Consultation
+	if err = ve.Err(); err == nil {
+		c, err = s.store.CreateConsultation(r.Context(), currentAccount(r.Context()), sp.Name, in)
+	}
+	if s.formError(w, r, err, "consultation_form", "consultation.new", f) {
+		return
+	}
+	redirect(w, r, "/consultations/"+strconv.FormatInt(c.ID, 10)+"/manage", "consultation.created")
+}
+
+func (s *Server) consultationEditForm(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.consultationFromURL(w, r)
+	if !ok {
+		return
+	}
+	if !currentAccount(r.Context()).IsModerator() {
+		s.error(w, r, models.ErrForbidden)
+		return
+	}
+	sp, err := s.store.SpaceByID(r.Context(), c.SpaceID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f := newConsultationForm(sp, models.ConsultationInput{Title: c.Title, Summary: c.Summary, Body: c.Body, OpensAt: c.OpensAt,
+		ContributionAt: c.ContributionAt, SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt, BannerID: c.BannerID, BannerAlt: c.BannerAlt, MapEnabled: c.MapEnabled})
+	f.ID, f.Editing = c.ID, true
+	s.render(w, r, http.StatusOK, "consultation_form", s.page(r, s.localeFor(r).T("consultation.edit"), f))
+}
+
+func (s *Server) consultationEdit(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	c, ok := s.consultationFromURL(w, r)
+	if !ok {
+		return
+	}
+	sp, err := s.store.SpaceByID(r.Context(), c.SpaceID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	ve := &models.ValidationError{}
+	in, dates := consultationInputFromForm(r, ve)
+	f := newConsultationForm(sp, in)
+	f.Dates, f.ID, f.Editing = dates, c.ID, true
+	if err = ve.Err(); err == nil {
+		_, err = s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
+	}
+	if s.formError(w, r, err, "consultation_form", "consultation.edit", f) {
+		return
+	}
+	redirect(w, r, "/consultations/"+strconv.FormatInt(c.ID, 10), "consultation.updated")
+}
+
+func (s *Server) consultationDelete(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.consultationFromURL(w, r)
+	if !ok {
+		return
+	}
+	sp, err := s.store.SpaceByID(r.Context(), c.SpaceID)
+	if err == nil {
+		err = s.store.DeleteConsultation(r.Context(), currentAccount(r.Context()), c.ID)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/s/"+sp.Name+"/consultations", "consultation.deleted")
+}
+
+func (s *Server) consultationSheet(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.consultationFromURL(w, r)
+	if !ok {
+		return
+	}
+	docID, err := strconv.ParseInt(chi.URLParam(r, "doc"), 10, 64)
+	if err != nil {
+		s.error(w, r, models.ErrNotFound)
+		return
+	}
+	doc, err := s.store.DocumentByID(r.Context(), docID)
+	if err == nil && (doc.ConsultationID != c.ID || doc.Kind != models.DocSheet) {
+		err = models.ErrNotFound
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	head, err := s.consultationHeader(r, c)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "consultation_sheet", s.page(r, doc.Title, map[string]any{"Head": head, "Doc": doc}))
+}
+
+// consultationPrint is the printable workshop kit: the question, the
+// information sheets, the FAQ and a form to fill by hand.
+func (s *Server) consultationPrint(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.consultationFromURL(w, r)
+	if !ok {
+		return
+	}
+	d, err := s.consultationData(r, c)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "consultation_print", s.page(r, s.localeFor(r).T("print.title", c.Title), d))
+}
+
+// ThemeOf names the theme of a workshop contribution ("" for none).
+func (d *consultationPageData) ThemeOf(id *int64) string {
+	if id == nil {
+		return ""
+	}
+	return d.ThemeName[*id]
+}
+
+// Head returns v, so that templates reach the header of any page that
+// embeds it ($d.Head).
+func (v *consultationView) Head() *consultationView { return v }

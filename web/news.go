@@ -1,0 +1,186 @@
+package web
+
+import (
+	"encoding/xml"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraPageRoutes = append(extraPageRoutes, func(s *Server, r chi.Router) {
+		r.Get("/s/{name}/news", s.newsList)
+		r.Get("/s/{name}/news.atom", s.newsAtom)
+		r.Get("/news/{id}", s.newsPage)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Get("/s/{name}/news/new", s.newsForm)
+			r.Post("/s/{name}/news/new", s.newsCreate)
+			r.Post("/news/{id}/delete", s.newsDelete)
+		})
+	})
+}
+
+func (s *Server) newsList(w http.ResponseWriter, r *http.Request) {
+	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	news, err := s.store.ListNews(r.Context(), sp.ID, models.NewsFilter{Before: before, Limit: 20})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	next := ""
+	if len(news) == 20 {
+		next = "/s/" + sp.Name + "/news?before=" + strconv.FormatInt(news[len(news)-1].ID, 10)
+	}
+	data := map[string]any{"Space": sp, "News": news, "Next": next, "Moderator": currentAccount(r.Context()).IsModerator()}
+	s.render(w, r, http.StatusOK, "news", s.page(r, s.localeFor(r).T("news.title", sp.Title), data))
+}
+
+func (s *Server) newsPage(w http.ResponseWriter, r *http.Request) {
+	if s.wantsActivity(r) {
+		s.opts.Federation.ServeObject(w, r, "news", chi.URLParam(r, "id"))
+		return
+	}
+	id, err := pathID(r)
+	var n *models.News
+	if err == nil {
+		n, err = s.store.NewsByID(r.Context(), id)
+	}
+	var sp *models.Space
+	if err == nil {
+		sp, err = s.store.SpaceByID(r.Context(), n.SpaceID)
+	}
+	var c *models.Consultation
+	if err == nil && n.ConsultationID != nil {
+		if c, err = s.store.ConsultationByID(r.Context(), *n.ConsultationID); err == models.ErrNotFound {
+			c, err = nil, nil
+		}
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p := s.page(r, n.Title, map[string]any{"N": n, "Space": sp, "Consultation": c, "Moderator": currentAccount(r.Context()).IsModerator()})
+	p.Alternate = n.URI
+	s.render(w, r, http.StatusOK, "news_item", p)
+}
+
+// newsFormView is the form of a news post.
+type newsFormView struct {
+	Space         *models.Space
+	Input         models.NewsInput
+	Consultations []*models.Consultation
+	Errors        map[string]string
+}
+
+func (f *newsFormView) setErrors(e map[string]string) { f.Errors = e }
+
+func (s *Server) newsFormData(r *http.Request) (*newsFormView, error) {
+	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		return nil, err
+	}
+	if !currentAccount(r.Context()).IsModerator() {
+		return nil, models.ErrForbidden
+	}
+	f := &newsFormView{Space: sp}
+	f.Consultations, err = s.store.ListConsultations(r.Context(), sp.ID, models.ConsultationFilter{Limit: 100})
+	return f, err
+}
+
+func (s *Server) newsForm(w http.ResponseWriter, r *http.Request) {
+	f, err := s.newsFormData(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f.Input.Consultation, _ = strconv.ParseInt(r.URL.Query().Get("consultation"), 10, 64)
+	s.render(w, r, http.StatusOK, "news_form", s.page(r, s.localeFor(r).T("news.new"), f))
+}
+
+func (s *Server) newsCreate(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	f, err := s.newsFormData(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f.Input = models.NewsInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body")}
+	f.Input.Consultation, _ = strconv.ParseInt(r.PostFormValue("consultation"), 10, 64)
+	n, err := s.store.PublishNews(r.Context(), currentAccount(r.Context()), f.Space.Name, f.Input)
+	if s.formError(w, r, err, "news_form", "news.new", f) {
+		return
+	}
+	redirect(w, r, "/news/"+strconv.FormatInt(n.ID, 10), "news.published")
+}
+
+func (s *Server) newsDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	var n *models.News
+	if err == nil {
+		n, err = s.store.NewsByID(r.Context(), id)
+	}
+	var sp *models.Space
+	if err == nil {
+		sp, err = s.store.SpaceByID(r.Context(), n.SpaceID)
+	}
+	if err == nil {
+		err = s.store.DeleteNews(r.Context(), currentAccount(r.Context()), id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/s/"+sp.Name+"/news", "news.deleted")
+}
+
+// newsAtom is the Atom feed of a space's news (the feed types are those
+// of feed.go).
+func (s *Server) newsAtom(w http.ResponseWriter, r *http.Request) {
+	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	news, err := s.store.ListNews(r.Context(), sp.ID, models.NewsFilter{Limit: 50})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	base := s.opts.BaseURL
+	updated := sp.UpdatedAt
+	feed := atomFeed{NS: atomNS, Lang: s.localeFor(r).Lang, ID: base + "/s/" + sp.Name + "/news.atom",
+		Title: s.localeFor(r).T("news.title", sp.Title), Rights: sp.Licence, Gen: atomGen{Name: "odn", Version: s.opts.Version},
+		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: base + "/s/" + sp.Name + "/news.atom"},
+			{Rel: "alternate", Type: "text/html", Href: base + "/s/" + sp.Name + "/news"}},
+		Author: &atomPerson{Name: sp.Title, URI: base + "/s/" + sp.Name}}
+	for _, n := range news {
+		if n.UpdatedAt.After(updated) {
+			updated = n.UpdatedAt
+		}
+		author := atomPerson{Name: sp.Title}
+		if n.Author != nil {
+			author = atomPerson{Name: n.Author.DisplayName(), URI: n.Author.URL}
+		}
+		feed.Entries = append(feed.Entries, atomEntry{ID: n.URI, Title: n.Title, Updated: atomTime(n.UpdatedAt), Published: atomTime(n.PublishedAt),
+			Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: base + "/news/" + strconv.FormatInt(n.ID, 10)}},
+			Author: author, Content: atomText{Type: "html", Body: n.BodyHTML}})
+	}
+	feed.Updated = atomTime(updated)
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	w.Write([]byte(xml.Header)) //nolint:errcheck // client gone
+	enc := xml.NewEncoder(w)
+	enc.Indent("", " ")
+	enc.Encode(feed) //nolint:errcheck // client gone
+}

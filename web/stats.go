@@ -1,0 +1,278 @@
+package web
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
+		r.Get("/consultations/{id}/stats", s.statsJSON)
+	})
+}
+
+// statsRow is one labelled figure of a dashboard table or chart.
+type statsRow struct {
+	Label string
+	N     int
+}
+
+// statsChart lays out an accessible bar chart (the debates' chart_bars
+// partial) of rows; Desc states every figure.
+func statsChart(id, title string, rows []statsRow) *chart {
+	c := &chart{ID: id, Title: title, Width: chartWidth, Height: len(rows)*chartRow + 8, BarHeight: chartBarH}
+	most := 0
+	for _, r := range rows {
+		most = max(most, r.N)
+	}
+	desc := title + "."
+	for i, r := range rows {
+		label := r.Label
+		if utf8.RuneCountInString(label) > chartLabelMax {
+			label = string([]rune(label)[:chartLabelMax-1]) + "…"
+		}
+		w := 0
+		if most > 0 {
+			w = r.N * chartBarMax / most
+		}
+		y := i * chartRow
+		c.Bars = append(c.Bars, chartBar{Label: label, Value: strconv.Itoa(r.N), LabelY: y + 16, BarY: y + 22, Width: max(w, 2),
+			ValueX: max(w, 2) + 8, ValueY: y + 38, Leading: most > 0 && r.N == most})
+		desc += fmt.Sprintf(" %s: %d.", r.Label, r.N)
+	}
+	c.Desc = desc
+	return c
+}
+
+// statsSection is one chart with its data table.
+type statsSection struct {
+	ID    string
+	Title string
+	Head  []string // column headings of the table
+	Rows  [][]string
+	Chart *chart
+}
+
+// statsView is the dashboard.
+type statsView struct {
+	*consultationView
+	St       *models.ConsultationStats
+	Sections []statsSection
+}
+
+func themeLabel(l *Locale, tc models.ThemeCount) string {
+	if tc.ThemeID == 0 {
+		return l.T("stats.no_theme")
+	}
+	return tc.Name
+}
+
+func (s *Server) statsView(r *http.Request, c *models.Consultation) (*statsView, error) {
+	head, err := s.consultationHeader(r, c)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.store.ConsultationStatistics(r.Context(), c.ID)
+	if err != nil {
+		return nil, err
+	}
+	l := s.localeFor(r)
+	v := &statsView{consultationView: head, St: st}
+	// Online versus workshop.
+	ow := []statsRow{{l.T("stats.online"), st.Online}, {l.T("stats.workshop"), st.Workshop}}
+	v.Sections = append(v.Sections, s.statsSectionOf("chart-origin", l.T("stats.by_origin"), []string{l.T("stats.origin"), l.T("stats.contributions")}, ow))
+	// By type.
+	var types []statsRow
+	for _, k := range models.StatsKinds() {
+		types = append(types, statsRow{l.T("stats.kind." + k), st.ByType[k]})
+	}
+	v.Sections = append(v.Sections, s.statsSectionOf("chart-type", l.T("stats.by_type"), []string{l.T("stats.type"), l.T("stats.count")}, types))
+	// By theme: contributions online and in workshops, participants.
+	var themes []statsRow
+	sec := statsSection{ID: "chart-theme", Title: l.T("stats.by_theme"),
+		Head: []string{l.T("stats.theme"), l.T("stats.online"), l.T("stats.workshop"), l.T("stats.participants")}}
+	for _, tc := range st.ByTheme {
+		themes = append(themes, statsRow{themeLabel(l, tc), tc.Online + tc.Workshop})
+		sec.Rows = append(sec.Rows, []string{themeLabel(l, tc), strconv.Itoa(tc.Online), strconv.Itoa(tc.Workshop), strconv.Itoa(tc.Participants)})
+	}
+	sec.Chart = statsChart(sec.ID, sec.Title, themes)
+	v.Sections = append(v.Sections, sec)
+	// By instance.
+	var hosts []statsRow
+	for _, h := range st.ByInstance {
+		label := h.Host
+		if h.Local {
+			label = l.T("stats.local_host", h.Host)
+		}
+		hosts = append(hosts, statsRow{label, h.Participants})
+	}
+	v.Sections = append(v.Sections, s.statsSectionOf("chart-instance", l.T("stats.by_instance"), []string{l.T("stats.instance"), l.T("stats.participants")}, hosts))
+	// Over time.
+	var days []statsRow
+	sec = statsSection{ID: "chart-day", Title: l.T("stats.by_day"),
+		Head: []string{l.T("stats.day"), l.T("stats.online"), l.T("stats.workshop"), l.T("stats.participation")}}
+	for _, d := range st.ByDay {
+		days = append(days, statsRow{d.Day, d.Online + d.Workshop + d.Participation})
+		sec.Rows = append(sec.Rows, []string{d.Day, strconv.Itoa(d.Online), strconv.Itoa(d.Workshop), strconv.Itoa(d.Participation)})
+	}
+	sec.Chart = statsChart(sec.ID, sec.Title, days)
+	v.Sections = append(v.Sections, sec)
+	return v, nil
+}
+
+func (s *Server) statsSectionOf(id, title string, head []string, rows []statsRow) statsSection {
+	sec := statsSection{ID: id, Title: title, Head: head, Chart: statsChart(id, title, rows)}
+	for _, r := range rows {
+		sec.Rows = append(sec.Rows, []string{r.Label, strconv.Itoa(r.N)})
+	}
+	return sec
+}
+
+func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.consultationFromURL(w, r)
+	if !ok {
+		return
+	}
+	v, err := s.statsView(r, c)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "consultation_stats", s.page(r, s.localeFor(r).T("stats.title", c.Title), v))
+}
+
+// apiStats is GET /api/v1/consultations/{id}/stats (DESIGN.md §8):
+// by_instance maps hosts to distinct participants, by_theme theme names
+// to contributions (online and workshop); the detailed lists follow.
+type apiStats struct {
+	ConsultationID       string                `json:"consultation_id"`
+	Participants         int                   `json:"participants"`
+	ParticipantsOnline   int                   `json:"participants_online"`
+	ParticipantsWorkshop int                   `json:"participants_workshop"`
+	Contributions        apiContributionCounts `json:"contributions"`
+	Workshops            int                   `json:"workshops"`
+	ByInstance           map[string]int        `json:"by_instance"`
+	ByTheme              map[string]int        `json:"by_theme"`
+	ByType               map[string]int        `json:"by_type"`
+	Themes               []models.ThemeCount   `json:"themes"`
+	ByDay                []models.DayCount     `json:"by_day"`
+	GeneratedAt          string                `json:"generated_at"`
+	Licence              string                `json:"licence,omitempty"`
+}
+
+type apiContributionCounts struct {
+	Online   int `json:"online"`
+	Workshop int `json:"workshop"`
+}
+
+// noThemeKey names unthemed contributions in by_theme.
+const noThemeKey = "(no theme)"
+
+func toAPIStats(st *models.ConsultationStats, licence string) apiStats {
+	out := apiStats{ConsultationID: strconv.FormatInt(st.ConsultationID, 10), Participants: st.Participants,
+		ParticipantsOnline: st.ParticipantsOnline, ParticipantsWorkshop: st.ParticipantsWorkshop,
+		Contributions: apiContributionCounts{Online: st.Online, Workshop: st.Workshop}, Workshops: st.Workshops,
+		ByInstance: map[string]int{}, ByTheme: map[string]int{}, ByType: st.ByType, Themes: st.ByTheme, ByDay: st.ByDay,
+		GeneratedAt: st.GeneratedAt.UTC().Format("2006-01-02T15:04:05Z"), Licence: licence}
+	for _, h := range st.ByInstance {
+		out.ByInstance[h.Host] = h.Participants
+	}
+	for _, tc := range st.ByTheme {
+		name := tc.Name
+		if tc.ThemeID == 0 {
+			name = noThemeKey
+		}
+		out.ByTheme[name] += tc.Online + tc.Workshop
+	}
+	if out.Themes == nil {
+		out.Themes = []models.ThemeCount{}
+	}
+	if out.ByDay == nil {
+		out.ByDay = []models.DayCount{}
+	}
+	return out
+}
+
+// statsJSON serves the statistics as JSON, for the API and as a download.
+func (s *Server) statsJSON(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.consultationFromURL(w, r)
+	if !ok {
+		return
+	}
+	st, err := s.store.ConsultationStatistics(r.Context(), c.ID)
+	var sp *models.Space
+	if err == nil {
+		sp, err = s.store.SpaceByID(r.Context(), c.SpaceID)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !isAPI(r) {
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="consultation-%d-stats.json"`, c.ID))
+	}
+	writeJSON(w, http.StatusOK, toAPIStats(st, sp.Licence))
+}
+
+// statsCSV serves the statistics as CSV in long format: section, key,
+// value (sections: summary, type, theme_online, theme_workshop,
+// theme_participants, instance, day_online, day_workshop,
+// day_participation).
+func (s *Server) statsCSV(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.consultationFromURL(w, r)
+	if !ok {
+		return
+	}
+	st, err := s.store.ConsultationStatistics(r.Context(), c.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="consultation-%d-stats.csv"`, c.ID))
+	cw := csv.NewWriter(w)
+	row := func(section, key string, n int) { cw.Write([]string{section, csvSafe(key), strconv.Itoa(n)}) } //nolint:errcheck // client gone
+	cw.Write([]string{"section", "key", "value"})                                                          //nolint:errcheck
+	row("summary", "participants", st.Participants)
+	row("summary", "participants_online", st.ParticipantsOnline)
+	row("summary", "participants_workshop", st.ParticipantsWorkshop)
+	row("summary", "contributions_online", st.Online)
+	row("summary", "contributions_workshop", st.Workshop)
+	row("summary", "workshops", st.Workshops)
+	for _, k := range models.StatsKinds() {
+		row("type", k, st.ByType[k])
+	}
+	for _, tc := range st.ByTheme {
+		name := tc.Name
+		if tc.ThemeID == 0 {
+			name = noThemeKey
+		}
+		row("theme_online", name, tc.Online)
+		row("theme_workshop", name, tc.Workshop)
+		row("theme_participants", name, tc.Participants)
+	}
+	for _, h := range st.ByInstance {
+		row("instance", h.Host, h.Participants)
+	}
+	for _, d := range st.ByDay {
+		row("day_online", d.Day, d.Online)
+		row("day_workshop", d.Day, d.Workshop)
+		row("day_participation", d.Day, d.Participation)
+	}
+	cw.Flush()
+}
+
+// csvSafe defuses spreadsheet formulas in user-chosen names (themes).
+func csvSafe(s string) string {
+	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
+		return "'" + s
+	}
+	return s
+}
