@@ -174,7 +174,7 @@ func (s *Server) newsAtom(w http.ResponseWriter, r *http.Request) {
 			author = atomPerson{Name: n.Author.DisplayName(), URI: n.Author.URL}
 		}
 		feed.Entries = append(feed.Entries, atomEntry{ID: n.URI, Title: n.Title, Updated: atomTime(n.UpdatedAt), Published: atomTime(n.PublishedAt),
-			Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: base + "/news/" + strconv.FormatInt(n.ID, 10)}},
+			Links:  []atomLink{{Rel: "alternate", Type: "text/html", Href: base + "/news/" + strconv.FormatInt(n.ID, 10)}},
 			Author: author, Content: atomText{Type: "html", Body: n.BodyHTML}})
 	}
 	feed.Updated = atomTime(updated)
