@@ -25,6 +25,9 @@ type Config struct {
 	LogLevel        slog.Level
 	LogFormat       string // text, json or auto
 	InstanceName    string
+	MapTiles        string // tile URL template for consultation maps; "" = lists only
+	SMTP            string // smtp://user:pass@host:port for e-mail notifications; "" = none
+	SMTPFrom        string // From address of those e-mails
 }
 
 // usageError is a configuration or usage mistake: exit code 2.

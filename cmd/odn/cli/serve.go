@@ -25,6 +25,9 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.BoolVar(&cfg.Demo, "demo", false, "seed a demo city space with content when the database is empty")
 	fs.BoolVar(&cfg.AuthorizedFetch, "authorized-fetch", false, "require signed GETs for ActivityPub objects")
 	fs.StringVar(&cfg.InstanceName, "instance-name", "", "instance display name (default: the host name)")
+	fs.StringVar(&cfg.MapTiles, "map-tiles", "", "tile URL template for consultation maps, e.g. https://tiles.example/{z}/{x}/{y}.png (default: none, lists only)")
+	fs.StringVar(&cfg.SMTP, "smtp", "", "SMTP server for e-mail notifications, smtp://user:password@host:587 (default: no e-mail)")
+	fs.StringVar(&cfg.SMTPFrom, "smtp-from", "", "From address of notification e-mails (default: odn@HOST)")
 	finish := commonFlags(fs, cfg)
 	if err := parseFlags(fs, args, env.Getenv); err != nil {
 		return err

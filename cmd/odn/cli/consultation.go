@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net"
+	"net/smtp"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/web"
+)
+
+func init() { wirings = append(wirings, wireConsultations) }
+
+// wireConsultations gives the store its data directory (uploads under
+// DATA/uploads), the web door its map tiles, and starts the e-mail worker
+// for published syntheses when SMTP is configured.
+func wireConsultations(ctx context.Context, cfg *Config, st *models.Store, log *slog.Logger, ms *metrics.Set, opts *web.Options, a *app) error {
+	st.SetDataDir(cfg.Data)
+	if cfg.MapTiles != "" {
+		u, err := url.Parse(strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0").Replace(cfg.MapTiles))
+		if err != nil || (u.Scheme != "https" && !(u.Scheme == "http" && cfg.DevInsecure)) || u.Host == "" ||
+			!strings.Contains(cfg.MapTiles, "{z}") || !strings.Contains(cfg.MapTiles, "{x}") || !strings.Contains(cfg.MapTiles, "{y}") {
+			return usagef("invalid --map-tiles %q: use an https URL with {z}, {x} and {y}", cfg.MapTiles)
+		}
+		opts.MapTiles = cfg.MapTiles
+	}
+	if cfg.SMTP == "" {
+		return nil
+	}
+	m, err := newMailer(cfg)
+	if err != nil {
+		return err
+	}
+	a.workers = append(a.workers, func(ctx context.Context) { m.run(ctx, st, log) })
+	return nil
+}
+
+// mailer sends the e-mails of published syntheses through SMTP
+// (STARTTLS when the server offers it; net/smtp refuses plain-text auth
+// without TLS except on localhost).
+type mailer struct {
+	addr, from, host, base string
+	auth                   smtp.Auth
+}
+
+func newMailer(cfg *Config) (*mailer, error) {
+	u, err := url.Parse(cfg.SMTP)
+	if err != nil || u.Scheme != "smtp" || u.Host == "" {
+		return nil, usagef("invalid --smtp: use smtp://user:password@host:587")
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		host, port = u.Host, "587"
+	}
+	m := &mailer{addr: net.JoinHostPort(host, port), from: cfg.SMTPFrom, host: host, base: cfg.BaseURL}
+	if m.from == "" {
+		bu, _ := url.Parse(cfg.BaseURL)
+		m.from = "odn@" + bu.Hostname()
+	}
+	if u.User != nil {
+		pw, _ := u.User.Password()
+		m.auth = smtp.PlainAuth("", u.User.Username(), pw, host)
+	}
+	return m, nil
+}
+
+func (m *mailer) run(ctx context.Context, st *models.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		m.sendPending(ctx, st, log)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sendPending sends what is due; a failed send is retried on the next
+// round, a sent one is marked so nobody gets it twice.
+func (m *mailer) sendPending(ctx context.Context, st *models.Store, log *slog.Logger) {
+	pending, err := st.PendingSynthesisEmails(ctx, 100)
+	if err != nil {
+		log.ErrorContext(ctx, "pending synthesis e-mails", "err", err)
+		return
+	}
+	for _, p := range pending {
+		if err := smtp.SendMail(m.addr, m.auth, m.from, []string{p.Email}, m.message(p)); err != nil {
+			log.WarnContext(ctx, "send synthesis e-mail", "host", m.host, "err", err)
+			return
+		}
+		if err := st.MarkSynthesisEmailed(ctx, p.SynthesisID, p.ActorID); err != nil {
+			log.ErrorContext(ctx, "mark synthesis e-mail", "err", err)
+			return
+		}
+	}
+}
+
+// message is a plain-text e-mail in the account's language; header
+// values are single-line and encoded.
+func (m *mailer) message(p models.SynthesisEmail) []byte {
+	oneLine := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	link := m.base + "/consultations/" + strconv.FormatInt(p.ConsultationID, 10) + "#synthesis"
+	subject := "Synthesis published: " + oneLine(p.Title)
+	body := fmt.Sprintf("Hello %s,\r\n\r\nThe synthesis of the consultation \"%s\", to which you contributed, is published:\r\n%s\r\n\r\nThank you for taking part.\r\n",
+		p.Username, oneLine(p.Title), link)
+	if p.Locale == "fr" {
+		subject = "Synthèse publiée : " + oneLine(p.Title)
+		body = fmt.Sprintf("Bonjour %s,\r\n\r\nLa synthèse de la consultation « %s », à laquelle vous avez contribué, est publiée :\r\n%s\r\n\r\nMerci de votre participation.\r\n",
+			p.Username, oneLine(p.Title), link)
+	}
+	var b strings.Builder
+	b.WriteString("From: " + m.from + "\r\n")
+	b.WriteString("To: " + oneLine(p.Email) + "\r\n")
+	b.WriteString("Subject: " + mime.QEncoding.Encode("utf-8", subject) + "\r\n")
+	b.WriteString("Date: " + time.Now().UTC().Format(time.RFC1123Z) + "\r\n")
+	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n")
+	b.WriteString("Auto-Submitted: auto-generated\r\n\r\n")
+	b.WriteString(body)
+	return []byte(b.String())
+}
