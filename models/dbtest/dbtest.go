@@ -4,15 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -106,7 +102,12 @@ func DSN(t testing.TB, dialect string) string {
 // fast password hashing; opts are applied after them.
 func Open(t testing.TB, dialect string, opts ...models.Option) *models.Store {
 	t.Helper()
-	dsn := DSN(t, dialect)
+	var dsn string
+	if dialect == postgresName || dialect == "postgresql" {
+		dsn = postgresMigratedDSN(t) // a copy of a migrated template: fast
+	} else {
+		dsn = DSN(t, dialect)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	all := append([]models.Option{models.WithKeyGenerator(KeyGen()), models.WithFastPasswordHashing()}, opts...)
@@ -156,79 +157,20 @@ func SQLiteMemoryDSN(t testing.TB) string {
 	return "sqlite://file:odn_" + randomName(t) + "?mode=memory&cache=shared"
 }
 
-const (
-	noPGMessage = "dbtest: ODN_TEST_PG is unset: PostgreSQL store tests are SKIPPED " +
-		"(run `make test`, which starts a throwaway server, or set ODN_TEST_PG=postgres://…)"
-	strictPGMessage = "dbtest: ODN_TEST_PG is unset and ODN_TEST_STRICT forbids skipping the PostgreSQL store tests " +
-		"(run `make test`, which starts a throwaway server, or set ODN_TEST_PG=postgres://…)"
-)
-
-// PostgresDSN creates a database of its own on the ODN_TEST_PG server and
-// returns its DSN; the database is dropped (WITH (FORCE), closing
-// leftover connections) when t ends. Without ODN_TEST_PG it skips t, or
-// fails it under ODN_TEST_STRICT=1.
-func PostgresDSN(t testing.TB) string {
-	t.Helper()
-	admin := os.Getenv("ODN_TEST_PG")
-	if admin == "" {
-		if Strict() {
-			t.Fatal(strictPGMessage)
-		}
-		t.Skip(noPGMessage)
-	}
-	name := "odn_t_" + randomName(t)
-	dsn, err := withDatabase(admin, name)
-	if err != nil {
-		t.Fatalf("dbtest: ODN_TEST_PG: %v", err)
-	}
-
-	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
-	defer cancel()
-	if err := pgExec(ctx, admin, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("dbtest: create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		// t.Context() is already done here: use a context of our own.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		q := "DROP DATABASE IF EXISTS " + pgx.Identifier{name}.Sanitize() + " WITH (FORCE)"
-		if err := pgExec(ctx, admin, q); err != nil {
-			t.Errorf("dbtest: drop database %s: %v", name, err)
-		}
-	})
-	return dsn
-}
-
-// withDatabase returns the URL DSN admin pointed at database name.
-func withDatabase(admin, name string) (string, error) {
-	u, err := url.Parse(admin)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		// Never echo the value: it may hold a password.
-		return "", fmt.Errorf("want a URL such as postgres://odn@127.0.0.1:5432/odn?sslmode=disable")
-	}
-	u.Scheme = "postgres" // what models.Open recognises first
-	u.Path = "/" + name
-	u.RawPath = ""
-	return u.String(), nil
-}
-
-// pgExec runs one statement on a short-lived connection to dsn.
-func pgExec(ctx context.Context, dsn, sql string) error {
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return fmt.Errorf("connect to ODN_TEST_PG: %w", err)
-	}
-	defer conn.Close(context.Background())
-	_, err = conn.Exec(ctx, sql)
-	return err
-}
-
 // randomName returns 12 random lower-case hex digits, safe in identifiers
 // and file names.
 func randomName(t testing.TB) string {
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	s, err := randomHex()
+	if err != nil {
 		t.Fatalf("dbtest: random: %v", err)
 	}
-	return hex.EncodeToString(b[:])
+	return s
+}
+
+func randomHex() (string, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
 }

@@ -121,3 +121,28 @@ func TestKeyGenRoundRobin(t *testing.T) {
 		t.Errorf("handed out %d distinct keys, want %d", len(seen), len(pool))
 	}
 }
+
+func TestPostgresStoresAreSeparateCopies(t *testing.T) {
+	a, b := dbtest.PostgreSQL(t), dbtest.PostgreSQL(t)
+	var da, db string
+	if err := a.DB.QueryRowContext(t.Context(), "SELECT current_database()").Scan(&da); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.DB.QueryRowContext(t.Context(), "SELECT current_database()").Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	if da == db || !strings.HasPrefix(da, "odn_t_") {
+		t.Errorf("databases %q and %q", da, db)
+	}
+	// Both are migrated: the migrations table lists the same rows.
+	var na, nb int
+	if err := a.DB.QueryRowContext(t.Context(), "SELECT count(*) FROM bun_migrations").Scan(&na); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.DB.QueryRowContext(t.Context(), "SELECT count(*) FROM bun_migrations").Scan(&nb); err != nil {
+		t.Fatal(err)
+	}
+	if na == 0 || na != nb {
+		t.Errorf("migrations applied: %d and %d", na, nb)
+	}
+}
