@@ -44,7 +44,7 @@ lint: ## gofmt must have nothing to say, then go vet
 		-not -path '*/testdata/*' -print0 | xargs -0 -r gofmt -l); if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-docker: ## build the container image $(IMAGE)
+docker: ## build the container image (IMAGE=odn:VERSION)
 	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
 clean: ## remove build outputs (never ./data)
