@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/httprate"
@@ -80,10 +81,17 @@ func (s *Server) apiWriteLimit() func(http.Handler) http.Handler {
 	}
 }
 
+// participationLimiters holds one participation limiter per Server, so
+// the API and the pages share an account's budget (and several servers in
+// one test process do not share theirs).
+var participationLimiters sync.Map // *Server → *httprate.RateLimiter
+
 // participationLimit limits supports, votes and signatures per account;
 // other requests pass. Use it after the account is known.
 func (s *Server) participationLimit() func(http.Handler) http.Handler {
-	acts := httprate.NewRateLimiter(participations, participationRange, httprate.WithKeyFuncs(accountOrIP), httprate.WithLimitHandler(s.limited))
+	l, _ := participationLimiters.LoadOrStore(s, httprate.NewRateLimiter(participations, participationRange,
+		httprate.WithKeyFuncs(accountOrIP), httprate.WithLimitHandler(s.limited)))
+	acts := l.(*httprate.RateLimiter)
 	return func(next http.Handler) http.Handler {
 		limited := acts.Handler(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
