@@ -431,11 +431,15 @@ func (s *Store) CommentSubtree(ctx context.Context, id int64, moderator bool) (*
 }
 
 // CountComments counts the visible comments of an object, tombstones
-// excluded.
-func (s *Store) CountComments(ctx context.Context, objectType string, objectID int64) (int, error) {
-	n, err := s.DB.NewSelect().Model((*Comment)(nil)).
-		Where("c.object_type = ? AND c.object_id = ? AND c.hidden_at IS NULL AND c.deleted_at IS NULL", objectType, objectID).
-		Count(ctx)
+// excluded; with stances, only the threads of those stances (their
+// replies included).
+func (s *Store) CountComments(ctx context.Context, objectType string, objectID int64, stances ...string) (int, error) {
+	q := s.DB.NewSelect().Model((*Comment)(nil)).
+		Where("c.object_type = ? AND c.object_id = ? AND c.hidden_at IS NULL AND c.deleted_at IS NULL", objectType, objectID)
+	if len(stances) > 0 {
+		q = q.Where("COALESCE((SELECT r.stance FROM comments AS r WHERE r.id = c.root_id), c.stance) IN (?)", bun.In(stances))
+	}
+	n, err := q.Count(ctx)
 	return int(n), dbErr("count comments", err)
 }
 

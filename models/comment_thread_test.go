@@ -206,3 +206,29 @@ func TestCommentThreading(t *testing.T) {
 		})
 	})
 }
+
+func TestCountCommentsByStance(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		d := f.debate(t, models.DebateInput{}, true)
+		say := func(parent int64, stance string) int64 {
+			c, err := f.s.CreateComment(ctx, f.users[0].Actor, models.CommentInput{ObjectType: "debate", ObjectID: d.ID, ParentID: parent, Stance: stance, Body: "x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.ID
+		}
+		arg := say(0, models.StanceFor)
+		say(arg, "")
+		general := say(0, "")
+		say(say(general, ""), "")
+		for _, tc := range []struct {
+			stances []string
+			want    int
+		}{{nil, 5}, {[]string{""}, 3}, {[]string{"for"}, 2}, {[]string{"against"}, 0}} {
+			if n, err := f.s.CountComments(ctx, "debate", d.ID, tc.stances...); err != nil || n != tc.want {
+				t.Errorf("%v: %d, want %d (%v)", tc.stances, n, tc.want, err)
+			}
+		}
+	})
+}

@@ -83,7 +83,7 @@ func (s *Server) commentSection(r *http.Request, objectType string, objectID int
 	if err != nil {
 		return "", err
 	}
-	n, err := s.store.CountComments(r.Context(), objectType, objectID)
+	n, err := s.store.CountComments(r.Context(), objectType, objectID, q.Stances...)
 	if err != nil {
 		return "", err
 	}
