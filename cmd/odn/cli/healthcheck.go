@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 )
@@ -11,9 +12,20 @@ import (
 // image has no shell or curl.
 func runHealthcheck(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("healthcheck", env)
-	u := fs.String("url", "http://127.0.0.1:8080/healthz", "health URL")
+	addr := fs.String("addr", ":8080", "the address serve listens on (ODN_ADDR, as for serve)")
+	u := fs.String("url", "", "health URL (default: /healthz on --addr, via loopback)")
 	if err := parseFlags(fs, args, env.Getenv); err != nil {
 		return err
+	}
+	if *u == "" {
+		host, port, err := net.SplitHostPort(*addr)
+		if err != nil {
+			return usagef("invalid --addr %q: %v", *addr, err)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		*u = "http://" + net.JoinHostPort(host, port) + "/healthz"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
