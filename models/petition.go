@@ -105,7 +105,8 @@ func (p *Petition) Percent() int {
 }
 
 // PetitionInput is what a member writes. Addressee is the user name of a
-// local decision-maker account; ClosesAt is optional.
+// local decision-maker account; ClosesAt, Consultation and Theme are
+// optional (see ProposalInput).
 type PetitionInput struct {
 	Title        string
 	Body         string
@@ -113,6 +114,7 @@ type PetitionInput struct {
 	Goal         int
 	ClosesAt     *time.Time
 	Consultation int64
+	Theme        int64
 }
 
 func (in *PetitionInput) validate(now time.Time) error {
@@ -138,9 +140,7 @@ func (in *PetitionInput) validate(now time.Time) error {
 			v.Add("closes_at", "The deadline must be within three years.")
 		}
 	}
-	if in.Consultation < 0 {
-		v.Add("consultation", "The consultation id is not valid.")
-	}
+	checkRefs(v, in.Consultation, in.Theme)
 	return v.Err()
 }
 
@@ -166,13 +166,13 @@ func (s *Store) CreatePetition(ctx context.Context, by *Actor, spaceName string,
 		return nil, err
 	}
 	p := &Petition{
-		Local: true, SpaceID: sp.ID, AuthorID: by.ID, AddresseeID: addressee.Actor.ID, ConsultationID: in.Consultation,
+		Local: true, SpaceID: sp.ID, AuthorID: by.ID, AddresseeID: addressee.Actor.ID, ConsultationID: in.Consultation, ThemeID: in.Theme,
 		Title: in.Title, Body: in.Body, BodyHTML: RenderMarkdown(in.Body), Search: foldText(in.Title + "\n" + in.Body),
 		Goal: in.Goal, ClosesAt: in.ClosesAt, Status: PetitionOpen, CreatedAt: now, UpdatedAt: now,
 		Author: by, Addressee: addressee.Actor, Space: sp,
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionPropose); err != nil {
+		if err := s.CheckConsultationRef(ctx, tx, sp.ID, p.ConsultationID, p.ThemeID); err != nil {
 			return err
 		}
 		if err := s.insertLocal(ctx, tx, p, &p.ID, &p.URI, "/pe/"); err != nil {

@@ -123,13 +123,15 @@ func (p *Proposal) Withdrawable() bool {
 	return p.Local && (p.Status == ProposalOpen || p.Status == ProposalThresholdReached)
 }
 
-// ProposalInput is what a member writes. Consultation is an optional
-// consultation id (0: none).
+// ProposalInput is what a member writes. Consultation and Theme are
+// optional ids (0: none) of a consultation of the same space and of one of
+// its themes.
 type ProposalInput struct {
 	Title        string
 	Body         string
 	Tags         []string
 	Consultation int64
+	Theme        int64
 }
 
 var tagRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
@@ -146,10 +148,19 @@ func (in *ProposalInput) validate() error {
 		v.Add("tags", err)
 	}
 	in.Tags = tags
-	if in.Consultation < 0 {
+	checkRefs(v, in.Consultation, in.Theme)
+	return v.Err()
+}
+
+// checkRefs refuses negative consultation and theme ids; whether they
+// exist is checked in the creating transaction (CheckConsultationRef).
+func checkRefs(v *ValidationError, consultation, theme int64) {
+	if consultation < 0 {
 		v.Add("consultation", "The consultation id is not valid.")
 	}
-	return v.Err()
+	if theme < 0 {
+		v.Add("theme", "The theme id is not valid.")
+	}
 }
 
 func checkTitle(v *ValidationError, title string) {
@@ -228,13 +239,13 @@ func (s *Store) CreateProposal(ctx context.Context, by *Actor, spaceName string,
 	}
 	now := s.Now()
 	p := &Proposal{
-		Local: true, SpaceID: sp.ID, AuthorID: by.ID, ConsultationID: in.Consultation,
+		Local: true, SpaceID: sp.ID, AuthorID: by.ID, ConsultationID: in.Consultation, ThemeID: in.Theme,
 		Title: in.Title, Body: in.Body, BodyHTML: RenderMarkdown(in.Body), Status: ProposalOpen,
 		CreatedAt: now, UpdatedAt: now, Tags: in.Tags, Author: by, Space: sp,
 	}
 	p.Search = foldText(p.Title + "\n" + in.Body)
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionPropose); err != nil {
+		if err := s.CheckConsultationRef(ctx, tx, sp.ID, p.ConsultationID, p.ThemeID); err != nil {
 			return err
 		}
 		if err := s.insertLocal(ctx, tx, p, &p.ID, &p.URI, "/p/"); err != nil {

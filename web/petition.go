@@ -133,7 +133,8 @@ type petitionForm struct {
 	Addressee string
 	Goal      string
 	ClosesOn  string // YYYY-MM-DD; signatures close at 23:59:59 UTC that day
-	Consult   string
+	Consult   string // consultation id, from ?consultation=
+	Theme     string // theme id, from ?theme=
 	Deciders  []*models.Account
 	Errors    map[string]string
 }
@@ -154,9 +155,8 @@ func (f *petitionForm) input(v *models.ValidationError) models.PetitionInput {
 			in.ClosesAt = &end
 		}
 	}
-	if f.Consult != "" {
-		in.Consultation, _ = strconv.ParseInt(f.Consult, 10, 64)
-	}
+	in.Consultation, _ = strconv.ParseInt(f.Consult, 10, 64)
+	in.Theme, _ = strconv.ParseInt(f.Theme, 10, 64)
 	return in
 }
 
@@ -166,7 +166,7 @@ func (s *Server) petitionNewForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	f := &petitionForm{Space: sp.Name, Goal: "1000", Consult: r.URL.Query().Get("consultation")}
+	f := &petitionForm{Space: sp.Name, Goal: "1000", Consult: r.URL.Query().Get("consultation"), Theme: r.URL.Query().Get("theme")}
 	if f.Deciders, err = s.store.Deciders(r.Context()); err != nil {
 		s.error(w, r, err)
 		return
@@ -181,7 +181,7 @@ func (s *Server) petitionCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &petitionForm{Space: chi.URLParam(r, "name"), Title: r.PostFormValue("title"), Body: r.PostFormValue("body"),
 		Addressee: r.PostFormValue("addressee"), Goal: r.PostFormValue("goal"), ClosesOn: r.PostFormValue("closes_on"),
-		Consult: r.PostFormValue("consultation")}
+		Consult: r.PostFormValue("consultation"), Theme: r.PostFormValue("theme")}
 	v := &models.ValidationError{}
 	in := f.input(v)
 	var p *models.Petition

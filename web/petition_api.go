@@ -43,6 +43,7 @@ type apiPetitionJSON struct {
 	ResponseHTML string     `json:"response_html,omitempty"`
 	RespondedAt  *time.Time `json:"responded_at,omitempty"`
 	Consultation string     `json:"consultation,omitempty"`
+	Theme        string     `json:"theme,omitempty"`
 	Hidden       bool       `json:"hidden,omitempty"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
@@ -77,7 +78,7 @@ func petitionJSON(p *models.Petition, now time.Time) apiPetitionJSON {
 		Title:     p.Title, Body: p.Body, BodyHTML: p.BodyHTML, Addressee: actorJSON(p.Addressee), Author: actorJSON(p.Author),
 		Goal: p.Goal, Signatures: p.SignaturesCount, Percent: p.Percent(), State: p.State(now), ClosesAt: p.ClosesAt,
 		Response: p.Response, ResponseHTML: p.ResponseHTML, RespondedAt: p.RespondedAt, Consultation: idString(p.ConsultationID),
-		Hidden: p.HiddenAt != nil, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Theme: idString(p.ThemeID), Hidden: p.HiddenAt != nil, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 	if p.Space != nil {
 		out.Space = p.Space.Name
@@ -159,6 +160,7 @@ type apiPetitionInput struct {
 	Addressee    string     `json:"addressee"`
 	ClosesAt     *time.Time `json:"closes_at"`
 	Consultation string     `json:"consultation"`
+	Theme        string     `json:"theme"`
 }
 
 func (s *Server) apiCreatePetition(w http.ResponseWriter, r *http.Request) {
@@ -167,13 +169,13 @@ func (s *Server) apiCreatePetition(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	cid, err := consultationID(in.Consultation)
+	cid, tid, err := consultationRefs(in.Consultation, in.Theme)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	p, err := s.store.CreatePetition(r.Context(), currentAccount(r.Context()).Actor, chi.URLParam(r, "name"), models.PetitionInput{
-		Title: in.Title, Body: in.Body, Goal: in.Goal, Addressee: in.Addressee, ClosesAt: in.ClosesAt, Consultation: cid})
+		Title: in.Title, Body: in.Body, Goal: in.Goal, Addressee: in.Addressee, ClosesAt: in.ClosesAt, Consultation: cid, Theme: tid})
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -210,6 +210,7 @@ func newProposalForm(space string, id int64, in models.ProposalInput) *proposalF
 func proposalInputFromForm(r *http.Request) models.ProposalInput {
 	in := models.ProposalInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Tags: splitTags(r.PostFormValue("tags"))}
 	in.Consultation, _ = strconv.ParseInt(r.PostFormValue("consultation"), 10, 64)
+	in.Theme, _ = strconv.ParseInt(r.PostFormValue("theme"), 10, 64)
 	return in
 }
 
@@ -221,6 +222,7 @@ func (s *Server) proposalNewForm(w http.ResponseWriter, r *http.Request) {
 	}
 	in := models.ProposalInput{}
 	in.Consultation, _ = strconv.ParseInt(r.URL.Query().Get("consultation"), 10, 64)
+	in.Theme, _ = strconv.ParseInt(r.URL.Query().Get("theme"), 10, 64)
 	s.render(w, r, http.StatusOK, "proposal_form", s.page(r, s.localeFor(r).T("proposal.new"), newProposalForm(sp.Name, 0, in)))
 }
 

@@ -58,6 +58,7 @@ type apiProposalJSON struct {
 	AnsweredBy         *apiActor  `json:"answered_by,omitempty"`
 	Author             *apiActor  `json:"author"`
 	Consultation       string     `json:"consultation,omitempty"`
+	Theme              string     `json:"theme,omitempty"`
 	Hidden             bool       `json:"hidden,omitempty"`
 	CreatedAt          time.Time  `json:"created_at"`
 	UpdatedAt          time.Time  `json:"updated_at"`
@@ -88,7 +89,7 @@ func proposalJSON(p *models.Proposal) apiProposalJSON {
 		Title:     p.Title, Body: p.Body, BodyHTML: p.BodyHTML, Tags: p.Tags, Status: p.Status, Supports: p.SupportsCount,
 		ThresholdReachedAt: p.ThresholdReachedAt, Answer: p.Answer, AnswerHTML: p.AnswerHTML, AnsweredAt: p.AnsweredAt,
 		AnsweredBy: actorJSON(p.Answerer), Author: actorJSON(p.Author), Consultation: idString(p.ConsultationID),
-		Hidden: p.HiddenAt != nil, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Theme: idString(p.ThemeID), Hidden: p.HiddenAt != nil, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 	if out.Tags == nil {
 		out.Tags = []string{}
@@ -180,18 +181,26 @@ type apiProposalInput struct {
 	Body         string   `json:"body"`
 	Tags         []string `json:"tags"`
 	Consultation string   `json:"consultation"`
+	Theme        string   `json:"theme"`
 }
 
-// consultationID parses an optional consultation id of the API.
-func consultationID(s string) (int64, error) {
-	if s == "" {
-		return 0, nil
+// consultationRefs parses the optional consultation and theme ids of the
+// API (strings, like every id).
+func consultationRefs(consultation, theme string) (int64, int64, error) {
+	v := &models.ValidationError{}
+	parse := func(field, msg, s string) int64 {
+		if s == "" {
+			return 0
+		}
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			v.Add(field, msg)
+		}
+		return id
 	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, models.Invalid("consultation", "The consultation id is not valid.")
-	}
-	return id, nil
+	c := parse("consultation", "The consultation id is not valid.", consultation)
+	t := parse("theme", "The theme id is not valid.", theme)
+	return c, t, v.Err()
 }
 
 func (s *Server) apiCreateProposal(w http.ResponseWriter, r *http.Request) {
@@ -200,13 +209,13 @@ func (s *Server) apiCreateProposal(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	cid, err := consultationID(in.Consultation)
+	cid, tid, err := consultationRefs(in.Consultation, in.Theme)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	p, err := s.store.CreateProposal(r.Context(), currentAccount(r.Context()).Actor, chi.URLParam(r, "name"),
-		models.ProposalInput{Title: in.Title, Body: in.Body, Tags: in.Tags, Consultation: cid})
+		models.ProposalInput{Title: in.Title, Body: in.Body, Tags: in.Tags, Consultation: cid, Theme: tid})
 	if err != nil {
 		s.error(w, r, err)
 		return
