@@ -28,6 +28,21 @@ type DomainBlock struct {
 // bun.Safe. Unblocking does not un-hide: moderators decide.
 var domainBlockedHooks []func(ctx context.Context, s *Store, tx bun.Tx, domain string, actorIDs *bun.SelectQuery) error
 
+func init() {
+	// Remote copies of civic content carry author_id and hidden_at: hide
+	// what the blocked domain's actors wrote (moderators may un-hide).
+	domainBlockedHooks = append(domainBlockedHooks, func(ctx context.Context, s *Store, tx bun.Tx, _ string, actorIDs *bun.SelectQuery) error {
+		for _, table := range []string{"comments", "proposals", "debates", "petitions"} {
+			_, err := tx.NewUpdate().Table(table).Set("hidden_at = ?", s.Now()).
+				Where("author_id IN (?) AND hidden_at IS NULL", actorIDs).Exec(ctx)
+			if err != nil {
+				return dbErr("hide blocked "+table, err)
+			}
+		}
+		return nil
+	})
+}
+
 // ValidateDomain normalises a domain name (lower case, no scheme, path or
 // trailing dot) and checks it looks like one.
 func ValidateDomain(d string) (string, error) {

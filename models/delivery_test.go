@@ -1,0 +1,129 @@
+package models_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/models/dbtest"
+)
+
+// TestClaimDeliveriesIsExclusive: 50 concurrent claimers never lease the
+// same job twice, and a lease that expires frees the job.
+func TestClaimDeliveriesIsExclusive(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "sender", Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []models.Outgoing
+		for i := range 200 {
+			out = append(out, models.Outgoing{ActivityID: fmt.Sprintf("https://x.example/a/%d", i), Body: []byte("{}"),
+				SignerID: acc.Actor.ID, Inboxes: []string{"https://peer.example/inbox"}})
+		}
+		if n, err := s.EnqueueDeliveries(ctx, out...); err != nil || n != 200 {
+			t.Fatalf("enqueue: %d, %v", n, err)
+		}
+		if n, _ := s.EnqueueDeliveries(ctx, out[:10]...); n != 0 {
+			t.Errorf("re-enqueue queued %d duplicates", n)
+		}
+		var mu sync.Mutex
+		seen := map[int64]string{}
+		var wg sync.WaitGroup
+		for w := range 50 {
+			wg.Go(func() {
+				owner := fmt.Sprintf("w%d", w)
+				for {
+					jobs, err := s.ClaimDeliveries(ctx, owner, 3, time.Minute)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(jobs) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, j := range jobs {
+						if prev, dup := seen[j.ID]; dup {
+							t.Errorf("job %d claimed by %s and %s", j.ID, prev, owner)
+						}
+						seen[j.ID] = owner
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(seen) != 200 {
+			t.Fatalf("claimed %d jobs, want 200", len(seen))
+		}
+		// A final 4xx kills the job; only its owner may record it.
+		for id, owner := range seen {
+			if err := s.FailDelivery(ctx, id, "someone-else", 410, "gone", time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := s.CompleteDelivery(ctx, id, owner, 202); err != nil || !ok {
+				t.Fatalf("complete: %v %v", ok, err)
+			}
+			break
+		}
+		c, _ := s.DeliveryCounts(ctx)
+		if c[models.DeliveryDone] != 1 || c[models.DeliveryDead] != 0 {
+			t.Errorf("counts %v", c)
+		}
+	})
+}
+
+// TestBlockDomainPurges: blocking removes follows with the domain's actors
+// and cancels pending deliveries there; subdomains are blocked too.
+func TestBlockDomainPurges(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		sp, err := s.CreateSpace(ctx, nil, models.SpaceInput{Name: "ville", Kind: models.KindCity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		remote, err := s.UpsertRemoteActor(ctx, &models.Actor{URI: "https://social.bad.example/u/x", Type: "Person", Username: "x",
+			Host: "social.bad.example", Inbox: "https://social.bad.example/u/x/inbox", PublicKeyID: "https://social.bad.example/u/x#k"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ReceiveFollow(ctx, remote, sp.Actor, "https://social.bad.example/f/1", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: "https://l.example/a", Body: []byte("{}"), SignerID: sp.ActorID,
+			Inboxes: []string{"https://social.bad.example/inbox"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.BlockDomain(ctx, nil, "bad.example", "spam"); err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := s.IsDomainBlocked(ctx, "social.bad.example"); !ok {
+			t.Error("subdomain not blocked")
+		}
+		if ok, _ := s.IsDomainBlocked(ctx, "notbad.example"); ok {
+			t.Error("suffix without a dot blocked")
+		}
+		if page, _ := s.Followers(ctx, sp.ActorID, 0, 10); page.Total != 0 {
+			t.Errorf("%d followers left", page.Total)
+		}
+		c, _ := s.DeliveryCounts(ctx)
+		if c[models.DeliveryPending] != 0 || c[models.DeliveryCancelled] != 1 {
+			t.Errorf("deliveries %v", c)
+		}
+		if n, _ := s.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: "https://l.example/b", Body: []byte("{}"), SignerID: sp.ActorID,
+			Inboxes: []string{"https://social.bad.example/inbox"}}); n != 0 {
+			t.Error("queued a delivery to a blocked domain")
+		}
+		if _, err := s.BlockDomain(ctx, nil, "bad.example", ""); err == nil {
+			t.Error("blocked twice")
+		}
+		if err := s.UnblockDomain(ctx, nil, "bad.example"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
