@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"io/fs"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/dbtest"
+	"github.com/opendemocracynow/odn/web"
 )
 
 // consWeb is a web test environment with a space "town", a moderator
@@ -341,5 +344,53 @@ func TestConsultationPagesRender(t *testing.T) {
 	req.Header.Set("Accept-Language", "fr")
 	if body := readBody(cw.do(cw.client(), req)); !strings.Contains(body, "Synthèse") {
 		t.Error("French consultation page lacks « Synthèse »")
+	}
+}
+
+func TestConsultationMapTilesAndListFallback(t *testing.T) {
+	for _, tiles := range []string{"", "https://tiles.example.org/{z}/{x}/{y}.png"} {
+		t.Run(fmt.Sprintf("tiles=%q", tiles), func(t *testing.T) {
+			now := time.Now().UTC()
+			ts := httptest.NewUnstartedServer(nil)
+			base := "http://" + ts.Listener.Addr().String()
+			st := dbtest.Open(t, "sqlite", models.WithClock(func() time.Time { return now }), models.WithBaseURL(base))
+			srv, err := web.New(web.Options{Store: st, BaseURL: base, Version: "test", MapTiles: tiles, Now: func() time.Time { return now }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts.Config.Handler = srv.Handler()
+			ts.Start()
+			t.Cleanup(ts.Close)
+			if err := st.SeedDemo(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			sp, _ := st.SpaceByName(context.Background(), "ville")
+			cs, _ := st.ListConsultations(context.Background(), sp.ID, models.ConsultationFilter{})
+			var id int64
+			for _, c := range cs {
+				if c.MapEnabled {
+					id = c.ID
+				}
+			}
+			res, err := http.Get(fmt.Sprintf("%s/consultations/%d/map", base, id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			page, csp := string(b), res.Header.Get("Content-Security-Policy")
+			if res.StatusCode != 200 || !strings.Contains(page, "Atelier en mairie") || !strings.Contains(page, `class="cons-map-list"`) {
+				t.Fatalf("map page %d without the list", res.StatusCode)
+			}
+			if tiles == "" {
+				if strings.Contains(page, "<svg") && strings.Contains(page, "<image") || strings.Contains(csp, "tiles.example.org") {
+					t.Error("a map was drawn without tiles")
+				}
+				return
+			}
+			if !strings.Contains(page, `<image href="https://tiles.example.org/`) || !strings.Contains(csp, "img-src 'self' data: https://tiles.example.org") {
+				t.Errorf("tiles not drawn or not allowed by the CSP: %s", csp)
+			}
+		})
 	}
 }
