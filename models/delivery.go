@@ -66,7 +66,10 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, out ...Outgoing) (int, er
 // EnqueueDeliveriesTx is EnqueueDeliveries inside tx (the outbox worker
 // marks its event processed in the same transaction).
 func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outgoing) (int, error) {
-	blocked, err := s.blockedSet(ctx)
+	if len(out) == 0 {
+		return 0, nil
+	}
+	blocked, err := blockedSetOn(ctx, tx)
 	if err != nil {
 		return 0, err
 	}

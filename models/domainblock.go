@@ -154,9 +154,14 @@ func (s *Store) BlockedDomains(ctx context.Context) (BlockedSet, error) { return
 // BlockedSet is a set of blocked domains; Has matches subdomains too.
 type BlockedSet map[string]bool
 
-func (s *Store) blockedSet(ctx context.Context) (BlockedSet, error) {
+func (s *Store) blockedSet(ctx context.Context) (BlockedSet, error) { return blockedSetOn(ctx, s.DB) }
+
+// blockedSetOn reads the blocked domains through db: inside a write
+// transaction pass the tx, never s.DB (a second pool connection waits for
+// the write lock the tx holds: a deadlock once the pool is busy).
+func blockedSetOn(ctx context.Context, db bun.IDB) (BlockedSet, error) {
 	var domains []string
-	if err := s.DB.NewSelect().Model((*DomainBlock)(nil)).Column("domain").Scan(ctx, &domains); err != nil {
+	if err := db.NewSelect().Model((*DomainBlock)(nil)).Column("domain").Scan(ctx, &domains); err != nil {
 		return nil, dbErr("blocked domains", err)
 	}
 	set := make(BlockedSet, len(domains))
