@@ -119,32 +119,19 @@ func (s *Store) Notifications(ctx context.Context, acc *Account, before int64, l
 		}
 		objects[typ] = m
 	}
-	names, err := s.actorNames(ctx, actorIDs)
+	actors, err := s.actorsByID(ctx, actorIDs)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]NotificationView, len(rows))
 	for i, n := range rows {
-		out[i] = NotificationView{Notification: n, ActorName: names[n.ActorID]}
+		out[i] = NotificationView{Notification: n}
+		if a := actors[n.ActorID]; a != nil {
+			out[i].ActorName = a.DisplayName()
+		}
 		if o, ok := objects[n.ObjectType][n.ObjectID]; ok {
 			out[i].Object = &o
 		}
-	}
-	return out, nil
-}
-
-// actorNames maps actor ids to display names.
-func (s *Store) actorNames(ctx context.Context, ids []int64) (map[int64]string, error) {
-	out := map[int64]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var actors []Actor
-	if err := s.DB.NewSelect().Model(&actors).Column("id", "name", "username").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
-		return nil, dbErr("actor names", err)
-	}
-	for _, a := range actors {
-		out[a.ID] = a.DisplayName()
 	}
 	return out, nil
 }

@@ -145,13 +145,13 @@ func init() {
 	// kept, because the petition was handed over and answered with them,
 	// but made anonymous.
 	accountDeletedHooks = append(accountDeletedHooks, func(ctx context.Context, s *Store, tx bun.Tx, acc *Account) error {
-		var actorID int64
-		if err := tx.NewSelect().Model((*Actor)(nil)).Column("id").Where("account_id = ?", acc.ID).Scan(ctx, &actorID); err != nil {
-			return dbErr("erased actor", err)
+		actorID, err := accountActorID(ctx, tx, acc)
+		if err != nil {
+			return err
 		}
 		now := s.Now()
 		var ps []*Petition
-		err := tx.NewSelect().Model(&ps).Where("status = ? AND (closes_at IS NULL OR closes_at > ?)", PetitionOpen, now).
+		err = tx.NewSelect().Model(&ps).Where("status = ? AND (closes_at IS NULL OR closes_at > ?)", PetitionOpen, now).
 			Where("id IN (?)", tx.NewSelect().Model((*Signature)(nil)).Column("petition_id").Where("actor_id = ?", actorID)).
 			Scan(ctx)
 		if err != nil {

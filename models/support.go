@@ -199,12 +199,12 @@ func init() {
 	// because the decision was taken with them. The supporter then shows
 	// as a deleted account.
 	accountDeletedHooks = append(accountDeletedHooks, func(ctx context.Context, s *Store, tx bun.Tx, acc *Account) error {
-		var actorID int64
-		if err := tx.NewSelect().Model((*Actor)(nil)).Column("id").Where("account_id = ?", acc.ID).Scan(ctx, &actorID); err != nil {
-			return dbErr("erased actor", err)
+		actorID, err := accountActorID(ctx, tx, acc)
+		if err != nil {
+			return err
 		}
 		var ps []*Proposal
-		err := tx.NewSelect().Model(&ps).Where("status IN (?)", bun.In(supportableStatuses)).
+		err = tx.NewSelect().Model(&ps).Where("status IN (?)", bun.In(supportableStatuses)).
 			Where("id IN (?)", tx.NewSelect().Model((*Support)(nil)).Column("proposal_id").Where("actor_id = ?", actorID)).
 			Scan(ctx)
 		if err != nil {
@@ -217,4 +217,12 @@ func init() {
 		}
 		return nil
 	})
+}
+
+// accountActorID returns the id of the actor of a local account, for the
+// erasure hooks.
+func accountActorID(ctx context.Context, tx bun.IDB, acc *Account) (int64, error) {
+	var id int64
+	err := tx.NewSelect().Model((*Actor)(nil)).Column("id").Where("account_id = ?", acc.ID).Scan(ctx, &id)
+	return id, dbErr("actor of account", err)
 }

@@ -53,7 +53,7 @@ func (s *Server) petitionData(w http.ResponseWriter, r *http.Request, id int64) 
 		s.error(w, r, err)
 		return nil, false
 	}
-	if v.HiddenAt != nil && !acc.IsModerator() {
+	if hiddenFrom(acc, v.HiddenAt) {
 		s.renderHidden(w, r)
 		return nil, false
 	}

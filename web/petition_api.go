@@ -133,7 +133,7 @@ func (s *Server) apiPetition(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if v.HiddenAt != nil && !acc.IsModerator() {
+	if hiddenFrom(acc, v.HiddenAt) {
 		s.renderHidden(w, r)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -43,6 +44,12 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, models.ErrNotFound
 	}
 	return id, nil
+}
+
+// hiddenFrom reports whether moderation hides an object from acc:
+// moderators still see hidden proposals and petitions, others get 410.
+func hiddenFrom(acc *models.Account, hiddenAt *time.Time) bool {
+	return hiddenAt != nil && !acc.IsModerator()
 }
 
 // splitTags reads the comma-separated tags of a form.
@@ -83,7 +90,7 @@ func (s *Server) proposalData(w http.ResponseWriter, r *http.Request, id int64) 
 		s.error(w, r, err)
 		return nil, false
 	}
-	if v.HiddenAt != nil && !acc.IsModerator() {
+	if hiddenFrom(acc, v.HiddenAt) {
 		s.renderHidden(w, r)
 		return nil, false
 	}

@@ -164,7 +164,7 @@ func (s *Server) apiProposal(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if v.HiddenAt != nil && !acc.IsModerator() {
+	if hiddenFrom(acc, v.HiddenAt) {
 		s.renderHidden(w, r)
 		return
 	}

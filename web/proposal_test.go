@@ -314,3 +314,50 @@ func TestCivicContentNegotiation(t *testing.T) {
 		t.Fatalf("served %v", fed.served)
 	}
 }
+
+func TestHiddenProposalsAndPetitions(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *testEnv) {
+		civicEnv(t, e)
+		ctx := context.Background()
+		alice, _ := e.Store.AccountByUsername(ctx, "alice")
+		p, err := e.Store.CreateProposal(ctx, alice.Actor, "ville", models.ProposalInput{Title: "Cachée bientôt", Body: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pe, err := e.Store.CreatePetition(ctx, alice.Actor, "ville", models.PetitionInput{Title: "Cachée aussi", Body: "x", Addressee: "maire", Goal: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What moderation does (models/moderation*.go): set hidden_at.
+		for _, table := range []string{"proposals", "petitions"} {
+			if _, err := e.Store.DB.NewUpdate().Table(table).Set("hidden_at = ?", e.Now).Where("1 = 1").Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pp, pep := fmt.Sprintf("/p/%d", p.ID), fmt.Sprintf("/pe/%d", pe.ID)
+		for _, path := range []string{pp, pep, "/api/v1/proposals/" + fmt.Sprint(p.ID), "/api/v1/petitions/" + fmt.Sprint(pe.ID)} {
+			if res := e.get(e.client(), path); res.StatusCode != http.StatusGone {
+				t.Fatalf("%s for a visitor: %d", path, res.StatusCode)
+			}
+		}
+		sacha := e.loggedIn("sacha")
+		for _, path := range []string{pp, pep} {
+			if body := readBody(e.get(sacha, path)); !strings.Contains(body, "hidden by moderation") {
+				t.Fatalf("%s for a moderator lacks the hidden badge", path)
+			}
+		}
+		if body := readBody(e.get(e.client(), "/s/ville/proposals")); strings.Contains(body, "Cachée bientôt") {
+			t.Fatal("hidden proposal listed")
+		}
+		if body := readBody(e.get(e.client(), "/s/ville/petitions")); strings.Contains(body, "Cachée aussi") {
+			t.Fatal("hidden petition listed")
+		}
+		bob := e.token("bob")
+		if res := e.api("POST", fmt.Sprintf("/api/v1/proposals/%d/support", p.ID), bob, nil, nil); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("support hidden: %d", res.StatusCode)
+		}
+		if res := e.api("POST", fmt.Sprintf("/api/v1/petitions/%d/signatures", pe.ID), bob, nil, nil); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("sign hidden: %d", res.StatusCode)
+		}
+	})
+}
