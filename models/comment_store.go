@@ -132,10 +132,9 @@ func (s *Store) CreateRemoteComment(ctx context.Context, by *Actor, in RemoteCom
 	if u, err := url.Parse(in.URI); err != nil || !strings.EqualFold(u.Host, by.Host) {
 		return nil, fmt.Errorf("%w: comment %s is not from %s", ErrForbidden, in.URI, by.Host)
 	}
-	html := SanitizeHTML(in.ContentHTML)
-	text := PlainText(html)
-	if n := utf8.RuneCountInString(text); n == 0 || n > MaxCommentBody {
-		return nil, Invalid("content", fmt.Sprintf("A comment must have 1 to %d characters.", MaxCommentBody))
+	text, html, err := remoteCommentBody(in.ContentHTML)
+	if err != nil {
+		return nil, err
 	}
 	now := s.Now()
 	created := in.Published.UTC().Truncate(time.Microsecond)
@@ -147,7 +146,7 @@ func (s *Store) CreateRemoteComment(ctx context.Context, by *Actor, in RemoteCom
 	if c.URL == "" {
 		c.URL = c.URI
 	}
-	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		parent := new(Comment)
 		err := tx.NewSelect().Model(parent).Where("c.uri = ?", in.InReplyToURI).Scan(ctx)
 		switch err := dbErr("remote parent", err); {
@@ -189,6 +188,17 @@ func (s *Store) CreateRemoteComment(ctx context.Context, by *Actor, in RemoteCom
 	}
 	c.Author = by
 	return c, nil
+}
+
+// remoteCommentBody sanitises the HTML of a remote comment and checks
+// the length of its text, which is stored as the body.
+func remoteCommentBody(contentHTML string) (text, html string, err error) {
+	html = SanitizeHTML(contentHTML)
+	text = PlainText(html)
+	if n := utf8.RuneCountInString(text); n == 0 || n > MaxCommentBody {
+		return "", "", Invalid("content", fmt.Sprintf("A comment must have 1 to %d characters.", MaxCommentBody))
+	}
+	return text, html, nil
 }
 
 // CommentByID loads a comment with its author, hidden or not; callers
@@ -238,10 +248,9 @@ func (s *Store) EditComment(ctx context.Context, by *Actor, id int64, body strin
 // UpdateRemoteComment applies an Update from the author of a remote
 // comment; the origin is authoritative, so no edit window applies.
 func (s *Store) UpdateRemoteComment(ctx context.Context, by *Actor, uri, contentHTML string) (*Comment, error) {
-	html := SanitizeHTML(contentHTML)
-	text := PlainText(html)
-	if n := utf8.RuneCountInString(text); n == 0 || n > MaxCommentBody {
-		return nil, Invalid("content", fmt.Sprintf("A comment must have 1 to %d characters.", MaxCommentBody))
+	text, html, err := remoteCommentBody(contentHTML)
+	if err != nil {
+		return nil, err
 	}
 	c, err := s.CommentByURI(ctx, uri)
 	if err != nil {

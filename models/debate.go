@@ -172,7 +172,7 @@ func (in *DebateInput) validate(now time.Time) error {
 	}
 	opts := make([]string, 0, len(in.Options))
 	for _, o := range in.Options {
-		o = strings.Join(strings.Fields(o), " ")
+		o = oneLine(o)
 		if o == "" {
 			continue
 		}
@@ -216,3 +216,7 @@ func (in *DebateInput) validate(now time.Time) error {
 	}
 	return v.Err()
 }
+
+// oneLine collapses runs of white space (newlines included) to one space
+// and trims, for questions and option names.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -132,9 +132,9 @@ func (s *Server) commentCreate(w http.ResponseWriter, r *http.Request) {
 // reply form, or its ActivityStreams Note for fediverse servers. Hidden
 // comments answer 410 to everyone but moderators.
 func (s *Server) commentPage(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, models.ErrNotFound)
+		s.error(w, r, err)
 		return
 	}
 	if s.wantsActivity(r) {
@@ -174,9 +174,9 @@ func (s *Server) commentPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) commentFromURL(w http.ResponseWriter, r *http.Request) *models.Comment {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, models.ErrNotFound)
+		s.error(w, r, err)
 		return nil
 	}
 	c, err := s.store.CommentByID(r.Context(), id)

@@ -74,9 +74,9 @@ func (s *Server) commentJSON(c *models.Comment) *apiCommentJSON {
 // with its replies nested.
 func (s *Server) apiComments(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+		id, err := pathID(r)
 		if err != nil {
-			s.error(w, r, models.ErrNotFound)
+			s.error(w, r, err)
 			return
 		}
 		mod := currentAccount(r.Context()).IsModerator()
@@ -118,9 +118,9 @@ type apiCommentInput struct {
 
 func (s *Server) apiCreateComment(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+		id, err := pathID(r)
 		if err != nil {
-			s.error(w, r, models.ErrNotFound)
+			s.error(w, r, err)
 			return
 		}
 		var in apiCommentInput
@@ -148,9 +148,9 @@ func (s *Server) apiCreateComment(typ string) http.HandlerFunc {
 // apiComment is one comment with its replies; 410 when hidden (but for
 // moderators).
 func (s *Server) apiComment(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, models.ErrNotFound)
+		s.error(w, r, err)
 		return
 	}
 	mod := currentAccount(r.Context()).IsModerator()

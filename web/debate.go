@@ -54,9 +54,9 @@ func (s *Server) voteLimit() func(http.Handler) http.Handler {
 // debateFromURL loads the debate of the {id} route parameter and answers
 // 404, or 410 for a debate hidden by moderation (moderators still see it).
 func (s *Server) debateFromURL(w http.ResponseWriter, r *http.Request) *models.Debate {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, models.ErrNotFound)
+		s.error(w, r, err)
 		return nil
 	}
 	d, err := s.store.DebateByID(r.Context(), id)
@@ -223,9 +223,9 @@ func (s *Server) debateWithdraw(w http.ResponseWriter, r *http.Request) {
 // debatePhase opens or closes a debate (moderators).
 func (s *Server) debatePhase(phase string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+		id, err := pathID(r)
 		if err != nil {
-			s.error(w, r, models.ErrNotFound)
+			s.error(w, r, err)
 			return
 		}
 		acc := currentAccount(r.Context())

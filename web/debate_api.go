@@ -172,9 +172,9 @@ func (s *Server) apiDebate(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiDebatePhase(phase string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+		id, err := pathID(r)
 		if err != nil {
-			s.error(w, r, models.ErrNotFound)
+			s.error(w, r, err)
 			return
 		}
 		acc := currentAccount(r.Context())
@@ -197,9 +197,9 @@ type apiVoteInput struct {
 }
 
 func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, models.ErrNotFound)
+		s.error(w, r, err)
 		return
 	}
 	var in apiVoteInput
@@ -216,9 +216,9 @@ func (s *Server) apiVote(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiWithdrawVote(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	id, err := pathID(r)
 	if err != nil {
-		s.error(w, r, models.ErrNotFound)
+		s.error(w, r, err)
 		return
 	}
 	if err := s.store.WithdrawVote(r.Context(), currentAccount(r.Context()).Actor, id); err != nil {

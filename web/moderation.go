@@ -112,7 +112,11 @@ func (s *Server) reportDismiss(w http.ResponseWriter, r *http.Request) {
 		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
 		return
 	}
-	id, _ := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	if err := s.store.DismissReport(r.Context(), currentAccount(r.Context()), id, r.PostFormValue("note")); err != nil {
 		s.error(w, r, err)
 		return
