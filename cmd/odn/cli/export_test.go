@@ -185,3 +185,19 @@ func TestMigrateStoreCommand(t *testing.T) {
 		t.Errorf("missing --to: %d", code)
 	}
 }
+
+func TestAdminSetting(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := runCLI(t, dir, "1. Be kind.\n2. Stay on topic.\n", "admin", "setting", "set", "rules", "--stdin"); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, out, _ := runCLI(t, dir, "", "admin", "setting", "get", "rules"); code != 0 || !strings.Contains(out, "Stay on topic") {
+		t.Errorf("get: %d %q", code, out)
+	}
+	if code, _, _ := runCLI(t, dir, "", "admin", "setting", "set", "registration", "sometimes"); code != 1 {
+		t.Errorf("bad registration: %d", code)
+	}
+	if code, _, _ := runCLI(t, dir, "", "admin", "setting", "set", "rules"); code != 2 {
+		t.Errorf("missing value: %d", code)
+	}
+}
