@@ -39,3 +39,32 @@ func TestParticipationRateLimit(t *testing.T) {
 		t.Errorf("form support after the API limit: %d", res.StatusCode)
 	}
 }
+
+// Public read-only routes are readable from any origin; a preflight for an
+// API write is answered, and credentials (cookies) are never allowed, so
+// only a bearer token can write.
+func TestCORSOnPublicRoutes(t *testing.T) {
+	o := newOpenDataSite(t)
+	req, _ := http.NewRequest(http.MethodOptions, o.URL+"/api/v1/spaces/town/proposals", nil)
+	req.Header.Set("Origin", "https://blog.example")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+	res := o.do(http.DefaultClient, req)
+	if res.StatusCode != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		res.Header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Errorf("preflight: %d %v", res.StatusCode, res.Header)
+	}
+	for _, path := range []string{"/api/v1/instance", "/api/v1/spaces/town/proposals", "/s/town/feed.atom", "/s/town/export.json",
+		fmt.Sprintf("/export/petition/%d.json", o.petition.ID)} {
+		req, _ := http.NewRequest(http.MethodGet, o.URL+path, nil)
+		req.Header.Set("Origin", "https://blog.example")
+		res := o.do(http.DefaultClient, req)
+		if res.StatusCode != http.StatusOK || res.Header.Get("Access-Control-Allow-Origin") != "*" || res.Header.Get("Access-Control-Allow-Credentials") != "" {
+			t.Errorf("%s: %d ACAO %q", path, res.StatusCode, res.Header.Get("Access-Control-Allow-Origin"))
+		}
+	}
+	// HTML pages are not opened to other origins.
+	if res := o.get(o.client(), "/account/export"); res.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Error("account export readable cross-origin")
+	}
+}
