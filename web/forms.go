@@ -35,11 +35,15 @@ func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 // (post/redirect/get), with an optional flash message key.
 func redirect(w http.ResponseWriter, r *http.Request, path, flash string) {
 	if flash != "" {
+		base, frag, hasFrag := strings.Cut(path, "#") // the query goes before the #fragment
 		sep := "?"
-		if strings.Contains(path, "?") {
+		if strings.Contains(base, "?") {
 			sep = "&"
 		}
-		path += sep + "flash=" + url.QueryEscape(flash)
+		path = base + sep + "flash=" + url.QueryEscape(flash)
+		if hasFrag {
+			path += "#" + frag
+		}
 	}
 	http.Redirect(w, r, localPath(path), http.StatusSeeOther)
 }
