@@ -42,9 +42,9 @@ func (s *Store) ConsultationItems(ctx context.Context, consultationID, themeID i
 		if src.url {
 			link = "COALESCE(NULLIF(t.url, ''), t.uri)"
 		}
+		where, args := src.visible(consultationID, s.Now())
 		q := fmt.Sprintf("SELECT t.id, t.%s AS title, %s AS uri, %s AS theme_id, t.author_id, t.created_at FROM %s AS t WHERE %s",
-			src.Title, link, theme, src.Table, src.visible())
-		args := []any{consultationID}
+			src.Title, link, theme, src.Table, where)
 		if themeID != 0 {
 			q += " AND t.theme_id = ?"
 			args = append(args, themeID)

@@ -17,6 +17,8 @@ type contributionSource struct {
 	Kind  string // "proposal"
 	Table string // "proposals"
 	Title string // column holding the title or question
+	// Where keeps only published rows (alias t); each ? is the current time.
+	Where string
 }
 
 // participationSource is a table of actions by actors on the items of a
@@ -38,7 +40,9 @@ type participationSource struct {
 var (
 	contributionSources = []contributionSource{
 		{Kind: "proposal", Table: "proposals", Title: "title"},
-		{Kind: "debate", Table: "debates", Title: "question"},
+		// Draft debates are unpublished (ListDebates' rule for non-moderators).
+		{Kind: "debate", Table: "debates", Title: "question",
+			Where: "t.phase <> 'draft' OR (t.opens_at IS NOT NULL AND t.opens_at <= ?) OR (t.closes_at IS NOT NULL AND t.closes_at <= ?)"},
 		{Kind: "petition", Table: "petitions", Title: "title"},
 	}
 	participationSources = []participationSource{
@@ -112,17 +116,23 @@ func (s *Store) liveSources(ctx context.Context, db bun.IDB) ([]liveSource, erro
 	return out, nil
 }
 
-// visible is the WHERE clause keeping live, unmoderated rows of src
-// (alias t).
-func (src liveSource) visible() string {
-	w := "t.consultation_id = ?"
+// visible is the WHERE clause keeping live, unmoderated, published rows
+// of src (alias t) in the consultation, with its arguments.
+func (src liveSource) visible(consultationID int64, now time.Time) (string, []any) {
+	w, args := "t.consultation_id = ?", []any{consultationID}
 	if src.hidden {
 		w += " AND t.hidden_at IS NULL"
 	}
 	if src.deleted {
 		w += " AND t.deleted_at IS NULL"
 	}
-	return w
+	if src.Where != "" {
+		w += " AND (" + src.Where + ")"
+		for range strings.Count(src.Where, "?") {
+			args = append(args, now)
+		}
+	}
+	return w, args
 }
 
 // liveParticipation returns the participation sources present in the
@@ -186,8 +196,9 @@ func (s *Store) consultationRows(ctx context.Context, db bun.IDB, consultationID
 			theme = "t.theme_id"
 		}
 		var rows []raw
-		q := fmt.Sprintf("SELECT t.id AS object_id, t.author_id AS actor_id, %s AS theme_id, t.created_at FROM %s AS t WHERE %s", theme, src.Table, src.visible())
-		if err := db.NewRaw(q, consultationID).Scan(ctx, &rows); err != nil {
+		where, args := src.visible(consultationID, s.Now())
+		q := fmt.Sprintf("SELECT t.id AS object_id, t.author_id AS actor_id, %s AS theme_id, t.created_at FROM %s AS t WHERE %s", theme, src.Table, where)
+		if err := db.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
 			return nil, fmt.Errorf("load %s of consultation: %w", src.Table, err)
 		}
 		for _, r := range rows {
@@ -200,14 +211,14 @@ func (s *Store) consultationRows(ctx context.Context, db bun.IDB, consultationID
 		if parent.theme {
 			theme = "t.theme_id"
 		}
-		where := parent.visible()
+		where, args := parent.visible(consultationID, s.Now())
 		if p.Where != "" {
 			where += " AND (" + p.Where + ")"
 		}
 		var rows []raw
 		q := fmt.Sprintf("SELECT t.id AS object_id, x.%s AS actor_id, %s AS theme_id, x.created_at FROM %s AS x JOIN %s AS t ON t.id = x.%s WHERE %s",
 			p.ActorCol, theme, p.Table, p.Parent, p.ParentCol, where)
-		if err := db.NewRaw(q, consultationID).Scan(ctx, &rows); err != nil {
+		if err := db.NewRaw(q, args...).Scan(ctx, &rows); err != nil {
 			return nil, fmt.Errorf("load %s of consultation: %w", p.Table, err)
 		}
 		for _, r := range rows {

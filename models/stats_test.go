@@ -276,3 +276,29 @@ func TestDemoHasConsultation(t *testing.T) {
 		}
 	})
 }
+
+func TestConsultationDraftDebatesStayOut(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		ctx := context.Background()
+		f.at(12)
+		d, err := f.s.CreateDebate(ctx, f.mod, f.space, models.DebateInput{Question: "Which trees shall we plant?", Options: []string{"Oaks", "Limes"}, ConsultationID: f.c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, err := f.s.ConsultationItems(ctx, f.c.ID, 0, 50)
+		if err != nil || len(items) != 0 {
+			t.Fatalf("a draft debate is listed: %v %+v", err, items)
+		}
+		if _, err := f.s.OpenDebate(ctx, f.mod, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.CastVote(ctx, f.citizens[2].Actor, d.ID, []string{"Oaks"}); err != nil {
+			t.Fatal(err)
+		}
+		items, _ = f.s.ConsultationItems(ctx, f.c.ID, 0, 50)
+		st, err := f.s.ConsultationStatistics(ctx, f.c.ID)
+		if err != nil || len(items) != 1 || items[0].Kind != "debate" || st.ByType["debate"] != 1 || st.ByType["vote"] != 1 || st.ParticipantsOnline != 2 {
+			t.Errorf("open debate: %v items %+v stats %+v", err, items, st)
+		}
+	})
+}
