@@ -416,3 +416,6 @@ func (d *consultationPageData) ThemeOf(id *int64) string {
 // Head returns v, so that templates reach the header of any page that
 // embeds it ($d.Head).
 func (v *consultationView) Head() *consultationView { return v }
+
+// CanPropose reports whether the current phase takes new proposals.
+func (v *consultationView) CanPropose() bool { return models.PhaseAllows(v.Phase, models.ActionPropose) }
