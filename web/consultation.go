@@ -418,4 +418,6 @@ func (d *consultationPageData) ThemeOf(id *int64) string {
 func (v *consultationView) Head() *consultationView { return v }
 
 // CanPropose reports whether the current phase takes new proposals.
-func (v *consultationView) CanPropose() bool { return models.PhaseAllows(v.Phase, models.ActionPropose) }
+func (v *consultationView) CanPropose() bool {
+	return models.PhaseAllows(v.Phase, models.ActionPropose)
+}
