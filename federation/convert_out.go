@@ -51,7 +51,7 @@ func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func actorToDoc(a *models.Actor) doc {
 	d := doc{
 		"id": a.URI, "type": a.Type, "preferredUsername": a.Username,
-		"name": a.DisplayName(), "summary": a.Summary, "url": a.URL,
+		"name": a.DisplayName(), "summary": OutgoingHTML(a.Summary), "url": a.URL,
 		"inbox": a.Inbox, "outbox": a.Outbox,
 		"followers": a.FollowersURI, "following": a.FollowingURI,
 		"endpoints":                 doc{"sharedInbox": a.SharedInbox},
@@ -73,6 +73,11 @@ func actorToDoc(a *models.Actor) doc {
 	}
 	return d
 }
+
+// OutgoingHTML reduces HTML we send to the subset Mastodon keeps (the
+// same policy as incoming HTML). Every converter passes content, summary
+// and name HTML through it.
+func OutgoingHTML(s string) string { return SanitizeIncomingHTML(s) }
 
 // tombstoneDoc answers a deleted object (410 Gone).
 func tombstoneDoc(uri, formerType string, deleted time.Time) doc {
