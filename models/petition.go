@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -175,10 +176,10 @@ func (s *Store) CreatePetition(ctx context.Context, by *Actor, spaceName string,
 		if err := s.CheckConsultationRef(ctx, tx, sp.ID, p.ConsultationID, p.ThemeID); err != nil {
 			return err
 		}
-		if err := s.insertLocal(ctx, tx, p, &p.ID, &p.URI, "/pe/"); err != nil {
+		mint := func() { p.URI = s.URLs.Base + "/pe/" + strconv.FormatInt(p.ID, 10); p.URL = p.URI }
+		if err := insertLocal(ctx, tx, p, &p.URI, mint, "uri", "url"); err != nil {
 			return err
 		}
-		p.URL = p.URI
 		return s.emit(ctx, tx, petitionEvent(EventPetitionCreated, p, by.ID, map[string]any{"uri": p.URI}))
 	})
 	if err != nil {
@@ -223,8 +224,8 @@ func (s *Store) PostPetitionUpdate(ctx context.Context, by *Actor, petitionID in
 	}
 	u := &PetitionUpdate{PetitionID: p.ID, AuthorID: by.ID, Body: body, BodyHTML: RenderMarkdown(body), CreatedAt: s.Now()}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var uri string
-		if err := s.insertUpdate(ctx, tx, u, &uri); err != nil {
+		mint := func() { u.URI = fmt.Sprintf("%s/pe/%d/updates/%d", s.URLs.Base, u.PetitionID, u.ID) }
+		if err := insertLocal(ctx, tx, u, &u.URI, mint, "uri"); err != nil {
 			return err
 		}
 		signers, err := petitionAudience(ctx, tx, p, false)
@@ -242,18 +243,6 @@ func (s *Store) PostPetitionUpdate(ctx context.Context, by *Actor, petitionID in
 		return nil, err
 	}
 	return u, nil
-}
-
-// insertUpdate inserts u and gives it the URI base/pe/{petition}/updates/{id}.
-func (s *Store) insertUpdate(ctx context.Context, tx bun.IDB, u *PetitionUpdate, uri *string) error {
-	u.URI = "urn:odn:pending:" + randomSecret()
-	if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {
-		return dbErr("insert petition update", err)
-	}
-	u.URI = fmt.Sprintf("%s/pe/%d/updates/%d", s.URLs.Base, u.PetitionID, u.ID)
-	*uri = u.URI
-	_, err := tx.NewUpdate().Model(u).Set("uri = ?", u.URI).WherePK().Exec(ctx)
-	return dbErr("set update uri", err)
 }
 
 // RespondPetition records the official response of the petition's

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -248,10 +249,10 @@ func (s *Store) CreateProposal(ctx context.Context, by *Actor, spaceName string,
 		if err := s.CheckConsultationRef(ctx, tx, sp.ID, p.ConsultationID, p.ThemeID); err != nil {
 			return err
 		}
-		if err := s.insertLocal(ctx, tx, p, &p.ID, &p.URI, "/p/"); err != nil {
+		mint := func() { p.URI = s.URLs.Base + "/p/" + strconv.FormatInt(p.ID, 10); p.URL = p.URI }
+		if err := insertLocal(ctx, tx, p, &p.URI, mint, "uri", "url"); err != nil {
 			return err
 		}
-		p.URL = p.URI
 		if err := setProposalTags(ctx, tx, p.ID, p.Tags); err != nil {
 			return err
 		}
@@ -263,16 +264,17 @@ func (s *Store) CreateProposal(ctx context.Context, by *Actor, spaceName string,
 	return p, nil
 }
 
-// insertLocal inserts a new local object whose id (and so its URI,
-// base+prefix+id) is known only after the insert: it goes in under a
-// unique placeholder, then takes its real URI and URL.
-func (s *Store) insertLocal(ctx context.Context, tx bun.IDB, model any, id *int64, uri *string, prefix string) error {
+// insertLocal inserts a new local object whose URI depends on its id,
+// known only after the insert: the row goes in under a unique placeholder
+// URI, then mint (with the id now set in model) sets the real URI fields,
+// and cols ("uri", and "url" where the table has one) are written.
+func insertLocal(ctx context.Context, tx bun.IDB, model any, uri *string, mint func(), cols ...string) error {
 	*uri = "urn:odn:pending:" + randomSecret()
 	if _, err := tx.NewInsert().Model(model).Exec(ctx); err != nil {
 		return dbErr("insert", err)
 	}
-	*uri = s.URLs.Base + prefix + fmt.Sprint(*id)
-	_, err := tx.NewUpdate().Model(model).Set("uri = ?", *uri).Set("url = ?", *uri).WherePK().Exec(ctx)
+	mint()
+	_, err := tx.NewUpdate().Model(model).Column(cols...).WherePK().Exec(ctx)
 	return dbErr("set uri", err)
 }
 
