@@ -91,29 +91,28 @@ func lookupObjectByURI(ctx context.Context, db bun.IDB, uri string) (*objectRef,
 // everyone (not hidden by moderation, not deleted).
 func (o *objectRef) visible() bool { return o.HiddenAt == nil && o.DeletedAt == nil }
 
-// ObjectURL returns the web address of a civic object: its permalink on
-// this instance for local objects (the URI, which content-negotiates), the
-// origin's page for remote ones.
-func (s *Store) ObjectURL(ctx context.Context, typ string, id int64) (string, error) {
-	o, err := lookupObject(ctx, s.DB, typ, id)
-	if err != nil {
-		return "", err
-	}
-	if !o.Local && o.URL != "" {
-		return o.URL, nil
-	}
-	return o.URI, nil
+// ObjectInfo is what pages need to know about a civic object of any
+// type: where it lives on the web and whether moderation hid it.
+type ObjectInfo struct {
+	// URL is its permalink on this instance for local objects (the URI,
+	// which content-negotiates), the origin's page for remote ones.
+	URL    string
+	Hidden bool
 }
 
-// ObjectHidden reports whether moderation hid a civic object; unknown and
+// Object describes a proposal, debate, petition or comment; unknown and
 // deleted objects are ErrNotFound.
-func (s *Store) ObjectHidden(ctx context.Context, typ string, id int64) (bool, error) {
+func (s *Store) Object(ctx context.Context, typ string, id int64) (*ObjectInfo, error) {
 	o, err := lookupObject(ctx, s.DB, typ, id)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if o.DeletedAt != nil {
-		return false, ErrNotFound
+		return nil, ErrNotFound
 	}
-	return o.HiddenAt != nil, nil
+	info := &ObjectInfo{URL: o.URI, Hidden: o.HiddenAt != nil}
+	if !o.Local && o.URL != "" {
+		info.URL = o.URL
+	}
+	return info, nil
 }

@@ -147,25 +147,18 @@ func (s *Server) commentPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if !acc.IsModerator() {
-		objHidden, err := s.store.ObjectHidden(r.Context(), c.ObjectType, c.ObjectID)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		if c.Hidden() || objHidden {
-			s.renderHidden(w, r)
-			return
-		}
-	}
-	objURL, err := s.store.ObjectURL(r.Context(), c.ObjectType, c.ObjectID)
+	obj, err := s.store.Object(r.Context(), c.ObjectType, c.ObjectID)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
+	if (c.Hidden() || obj.Hidden) && !acc.IsModerator() {
+		s.renderHidden(w, r)
+		return
+	}
 	v := s.commentViewer(r, c.ObjectType, c.ObjectID, "/c/"+strconv.FormatInt(c.ID, 10))
 	data := map[string]any{
-		"V": v, "Comment": c, "ObjectURL": objURL,
+		"V": v, "Comment": c, "ObjectURL": obj.URL,
 		"Form": &commentForm{Input: models.CommentInput{ObjectType: c.ObjectType, ObjectID: c.ObjectID, ParentID: c.ID}, Back: v.Back, Parent: c},
 	}
 	p := s.page(r, s.localeFor(r).T("comments.permalink_title", c.Author.DisplayName()), data)

@@ -80,10 +80,10 @@ func (s *Server) apiComments(typ string) http.HandlerFunc {
 			return
 		}
 		mod := currentAccount(r.Context()).IsModerator()
-		if hidden, err := s.store.ObjectHidden(r.Context(), typ, id); err != nil {
+		if obj, err := s.store.Object(r.Context(), typ, id); err != nil {
 			s.error(w, r, err)
 			return
-		} else if hidden && !mod {
+		} else if obj.Hidden && !mod {
 			s.renderHidden(w, r)
 			return
 		}
@@ -160,12 +160,12 @@ func (s *Server) apiComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !mod {
-		objHidden, err := s.store.ObjectHidden(r.Context(), c.ObjectType, c.ObjectID)
+		obj, err := s.store.Object(r.Context(), c.ObjectType, c.ObjectID)
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		if c.Hidden() || objHidden {
+		if c.Hidden() || obj.Hidden {
 			s.renderHidden(w, r)
 			return
 		}

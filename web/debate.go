@@ -65,7 +65,7 @@ func (s *Server) debateFromURL(w http.ResponseWriter, r *http.Request) *models.D
 		return nil
 	}
 	acc := currentAccount(r.Context())
-	if d.Hidden() && !acc.IsModerator() {
+	if hiddenFrom(acc, d.HiddenAt) {
 		s.renderHidden(w, r)
 		return nil
 	}

@@ -36,12 +36,12 @@ func (f *reportFormView) setErrors(e map[string]string) { f.Errors = e }
 func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
 	typ := r.URL.Query().Get("type")
-	back, err := s.store.ObjectURL(r.Context(), typ, id)
+	obj, err := s.store.Object(r.Context(), typ, id)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	f := &reportFormView{Input: models.ReportInput{ObjectType: typ, ObjectID: id}, Back: back}
+	f := &reportFormView{Input: models.ReportInput{ObjectType: typ, ObjectID: id}, Back: obj.URL}
 	s.render(w, r, http.StatusOK, "moderation_report", s.page(r, s.localeFor(r).T("moderation.report_title"), f))
 }
 
@@ -56,9 +56,9 @@ func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
 	if s.formError(w, r, err, "moderation_report", "moderation.report_title", f) {
 		return
 	}
-	back, err := s.store.ObjectURL(r.Context(), f.Input.ObjectType, f.Input.ObjectID)
-	if err != nil || !isLocalURL(s.opts.BaseURL, back) {
-		back = s.opts.BaseURL + "/"
+	back := s.opts.BaseURL + "/"
+	if obj, err := s.store.Object(r.Context(), f.Input.ObjectType, f.Input.ObjectID); err == nil && isLocalURL(s.opts.BaseURL, obj.URL) {
+		back = obj.URL
 	}
 	redirect(w, r, back[len(s.opts.BaseURL):], "moderation.reported")
 }
