@@ -118,12 +118,10 @@ func seedMarketContributions(ctx context.Context, s *Store, d *Demo, consultatio
 	}
 	var out []*Proposal
 	for i, idea := range ideas {
-		p, err := s.CreateProposal(ctx, d.Citizens[i].Actor, d.Space.Name, ProposalInput{Title: idea.title, Body: idea.body, Consultation: consultationID})
+		p, err := s.CreateProposal(ctx, d.Citizens[i].Actor, d.Space.Name,
+			ProposalInput{Title: idea.title, Body: idea.body, Consultation: consultationID, Theme: themes[idea.theme].ID})
 		if err != nil {
 			return nil, err
-		}
-		if _, err := s.DB.NewUpdate().Table("proposals").Set("theme_id = ?", themes[idea.theme].ID).Where("id = ?", p.ID).Exec(ctx); err != nil {
-			return nil, dbErr("theme demo proposal", err)
 		}
 		for _, c := range d.Citizens[3 : 5+i] {
 			if _, err := s.Support(ctx, c.Actor, p.ID); err != nil {
