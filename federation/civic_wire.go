@@ -1,0 +1,56 @@
+package federation
+
+import "time"
+
+// Wire names of odn's civic objects (docs/FEDERATION.md, notes WIRE.md).
+// Both directions use these: the publish side writes them, the
+// participation side reads them back from peers' documents.
+
+// SignOption is the single poll option of a petition Question: a vote
+// Create{Note{name: SignOption, inReplyTo: petition}} is a signature.
+const SignOption = "Signer / Sign"
+
+// Values of the odn:type property, the civic kind of a Note or Question.
+const (
+	ODNTypeProposal       = "Proposal"
+	ODNTypeDebate         = "Debate"
+	ODNTypePetition       = "Petition"
+	ODNTypeComment        = "Comment"
+	ODNTypeArgument       = "Argument"
+	ODNTypeAnswer         = "Answer"
+	ODNTypePetitionUpdate = "PetitionUpdate"
+	ODNTypeNews           = "News"
+	ODNTypeSynthesis      = "Synthesis"
+)
+
+// Keys of odn's extension properties as they appear in documents (bare
+// "odn:" prefixed terms; peers read plain keys without JSON-LD expansion).
+const (
+	PropODNType       = "odn:type"
+	PropODNStatus     = "odn:status"
+	PropODNSupports   = "odn:supports"
+	PropODNThreshold  = "odn:threshold"
+	PropODNSignatures = "odn:signatures"
+	PropODNGoal       = "odn:goal"
+	PropODNByInstance = "odn:byInstance"
+	PropODNStance     = "odn:stance"
+	PropODNAsOf       = "odn:asOf"
+)
+
+// Values of odn:stance on comments that are arguments.
+const (
+	StanceFor     = "for"
+	StanceAgainst = "against"
+)
+
+// Path suffixes of the ids of civic objects that have no page of their own.
+const (
+	RepliesSuffix  = "/replies"  // BASE/p/{id}/replies, BASE/d/{id}/replies, BASE/pe/{id}/replies
+	AnswerSuffix   = "/answer"   // BASE/p/{id}/answer: a proposal's official answer
+	ResponseSuffix = "/response" // BASE/pe/{id}/response: a petition's response
+)
+
+// CountUpdateDelay is the batching window of count Updates (supports,
+// signatures, poll results): at most one Update{object} per object per
+// CountUpdateDelay, and always a final one when a debate or petition closes.
+const CountUpdateDelay = 30 * time.Second
