@@ -44,6 +44,7 @@ func ExtensionContext() map[string]any {
 		"odn":                       ODNNamespace,
 		"toot":                      TootNamespace,
 		"schema":                    "http://schema.org#",
+		"xsd":                       "http://www.w3.org/2001/XMLSchema#",
 		"sensitive":                 "as:sensitive",
 		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
 		"Hashtag":                   "as:Hashtag",
@@ -63,6 +64,10 @@ func ExtensionContext() map[string]any {
 		"odn:goal":       map[string]any{"@id": "odn:goal", "@type": "xsd:nonNegativeInteger"},
 		// odn:byInstance maps a host to a count: opaque JSON.
 		"odn:byInstance": map[string]any{"@id": "odn:byInstance", "@type": "@json"},
+		// odn:stance is "for" or "against" on an argument; odn:asOf is
+		// when a copy's counts were last known (xsd:dateTime).
+		"odn:stance": map[string]any{"@id": "odn:stance"},
+		"odn:asOf":   map[string]any{"@id": "odn:asOf", "@type": "xsd:dateTime"},
 	}
 }
 
