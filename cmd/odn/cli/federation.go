@@ -23,7 +23,8 @@ func init() { wirings = append(wirings, wireFederation) }
 // ODN_FEDERATION_POLL (worker poll interval, default 2s),
 // ODN_FEDERATION_LEASE (job lease, default 2m),
 // ODN_FEDERATION_RETRY (a fixed retry delay instead of Mastodon's backoff),
-// ODN_FEDERATION_MAX_ATTEMPTS (default 16).
+// ODN_FEDERATION_MAX_ATTEMPTS (default 16),
+// ODN_FEDERATION_INBOX_RATE (inbox POSTs/s per remote host, default 10; burst 10×).
 func wireFederation(_ context.Context, cfg *Config, st *models.Store, log *slog.Logger, ms *metrics.Set, opts *web.Options, a *app) error {
 	fo := federation.Options{
 		Store: st, Logger: log.With("part", "federation"), Metrics: ms, BaseURL: cfg.BaseURL, Version: a.env.Version,
@@ -47,6 +48,13 @@ func wireFederation(_ context.Context, cfg *Config, st *models.Store, log *slog.
 	if retry > 0 {
 		fo.Backoff = func(int) time.Duration { return retry }
 		fo.BreakerOpen = retry
+	}
+	// Inbox rate limit per remote host: benchmarks and load tests raise it.
+	if v := getenv("ODN_FEDERATION_INBOX_RATE"); v != "" {
+		if fo.InboxRate, err = strconv.ParseFloat(v, 64); err != nil || fo.InboxRate <= 0 {
+			return usagef("invalid ODN_FEDERATION_INBOX_RATE=%q", v)
+		}
+		fo.InboxBurst = int(fo.InboxRate) * 10
 	}
 	if v := getenv("ODN_FEDERATION_MAX_ATTEMPTS"); v != "" {
 		if fo.MaxAttempts, err = strconv.Atoi(v); err != nil || fo.MaxAttempts < 1 {

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// sink is a loopback "fediverse": it answers every POST with 202 after
+// delay and counts them per host. It listens on all loopback addresses,
+// so 127.1.x.y are 500 distinct hosts.
+type sink struct {
+	srv   *http.Server
+	port  int
+	delay time.Duration
+	posts atomic.Int64
+	mu    sync.Mutex
+	hosts map[string]int
+	last  atomic.Int64 // unix nanos of the last POST
+}
+
+func newSink(delay time.Duration) (*sink, error) {
+	ln, err := net.Listen("tcp", ":0")
+	if err != nil {
+		return nil, err
+	}
+	s := &sink{delay: delay, hosts: map[string]int{}, port: ln.Addr().(*net.TCPAddr).Port}
+	s.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.NotFound(w, r)
+			return
+		}
+		if s.delay > 0 {
+			time.Sleep(s.delay)
+		}
+		s.mu.Lock()
+		s.hosts[r.Host]++
+		s.mu.Unlock()
+		s.posts.Add(1)
+		s.last.Store(time.Now().UnixNano())
+		w.WriteHeader(http.StatusAccepted)
+	})}
+	go s.srv.Serve(ln) //nolint:errcheck // closed by close
+	return s, nil
+}
+
+func (s *sink) close() { s.srv.Close() }
+
+// inbox is the shared inbox of loopback host number i.
+func (s *sink) inbox(i int) string {
+	return fmt.Sprintf("http://127.1.%d.%d:%d/inbox", i/250, 1+i%250, s.port)
+}
+
+// waitPosts waits until the sink got n POSTs and returns when the last
+// one arrived.
+func (s *sink) waitPosts(ctx context.Context, n int64, timeout time.Duration) (time.Time, error) {
+	deadline := time.Now().Add(timeout)
+	for s.posts.Load() < n {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return time.Time{}, fmt.Errorf("sink got %d of %d POSTs", s.posts.Load(), n)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return time.Unix(0, s.last.Load()), nil
+}
+
+// benchFanout: a space with 10,000 remote followers on 500 instances
+// (20 per shared inbox) gets a new proposal. When proposals are not
+// federated yet (no Create within 3 s), the same 500 deliveries are
+// enqueued directly, which measures the delivery pipeline alone.
+func benchFanout(ctx context.Context, b *bench) error {
+	sk, err := newSink(0)
+	if err != nil {
+		return err
+	}
+	defer sk.close()
+	in, err := newInstance(ctx, b, "", nil)
+	if err != nil {
+		return err
+	}
+	defer in.close()
+	const hosts, perHost = 500, 20
+	sp, err := in.Store.CreateSpace(ctx, nil, models.SpaceInput{Name: "ville", Kind: models.KindCity, Title: "Ville"})
+	if err != nil {
+		return err
+	}
+	author, err := in.Store.CreateAccount(ctx, models.NewAccount{Username: "autrice", Password: "correct horse battery"})
+	if err != nil {
+		return err
+	}
+	spaceActor, err := in.Store.ActorByID(ctx, sp.ActorID)
+	if err != nil {
+		return err
+	}
+	if err := seedFollowers(ctx, in.Store, spaceActor, sk, hosts, perHost); err != nil {
+		return err
+	}
+	phase("seeded %d followers on %d hosts", hosts*perHost, hosts)
+	if err := in.start(ctx); err != nil {
+		return err
+	}
+	time.Sleep(200 * time.Millisecond) // let the creation events of the seed drain
+	sk.posts.Store(0)
+	start := time.Now()
+	mode := "new proposal → Create/Announce"
+	if _, err := in.Store.CreateProposal(ctx, author.Actor, "ville", models.ProposalInput{Title: "Piétonniser la rue du marché",
+		Body: "Le samedi matin, **sans voitures**."}); err != nil {
+		return err
+	}
+	if _, err := sk.waitPosts(ctx, 1, 3*time.Second); err != nil {
+		mode = "delivery only: proposal.created is not federated yet"
+		inboxes := make([]string, hosts)
+		for i := range inboxes {
+			inboxes[i] = sk.inbox(i)
+		}
+		start = time.Now()
+		body := createNote(spaceActor.URI, in.Base+"/p/bench")
+		if _, err := in.Store.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: in.Base + "/p/bench#create", Body: body,
+			SignerID: spaceActor.ID, Inboxes: inboxes}); err != nil {
+			return err
+		}
+	}
+	last, err := sk.waitPosts(ctx, hosts, 5*time.Minute)
+	if err != nil {
+		return err
+	}
+	time.Sleep(300 * time.Millisecond) // any extra POST?
+	d := last.Sub(start)
+	floor := b.floors.RSASign * hosts / time.Duration(b.floors.Cores)
+	got := sk.posts.Load()
+	f := figure{Name: "fanout_10k", Value: ms(d), Unit: "ms", Limit: ms(floor), Max: 1.5,
+		Note: fmt.Sprintf("%d POSTs (want exactly %d) to %d hosts; %s", got, hosts, len(sk.hosts), mode)}
+	if got != hosts {
+		f.Note = "WRONG POST COUNT: " + f.Note
+	}
+	b.add(f)
+	return nil
+}
+
+// seedFollowers adds hosts×perHost accepted remote followers of target,
+// perHost of them on each loopback host, sharing its inbox.
+func seedFollowers(ctx context.Context, st *models.Store, target *models.Actor, sk *sink, hosts, perHost int) error {
+	now := time.Now().UTC()
+	const batch = 500
+	var actors []*models.Actor
+	flush := func() error {
+		if len(actors) == 0 {
+			return nil
+		}
+		if _, err := st.DB.NewInsert().Model(&actors).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		follows := make([]models.Follow, len(actors))
+		for i, a := range actors {
+			follows[i] = models.Follow{URI: a.URI + "#follow", FollowerID: a.ID, FolloweeID: target.ID, State: models.FollowAccepted, CreatedAt: now, UpdatedAt: now}
+		}
+		if _, err := st.DB.NewInsert().Model(&follows).Exec(ctx); err != nil {
+			return err
+		}
+		actors = actors[:0]
+		return nil
+	}
+	for h := range hosts {
+		shared := sk.inbox(h)
+		host := shared[len("http://") : len(shared)-len("/inbox")]
+		for u := range perHost {
+			uri := fmt.Sprintf("http://%s/users/u%d", host, u)
+			actors = append(actors, &models.Actor{URI: uri, Type: models.ActorPerson, Username: fmt.Sprintf("u%d", u), Host: host,
+				URL: uri, Inbox: uri + "/inbox", SharedInbox: shared, PublicKeyID: uri + "#main-key", FetchedAt: &now, CreatedAt: now, UpdatedAt: now})
+			if len(actors) == batch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+// benchSlowPeer queues activities for one peer that answers after 300 ms
+// and measures the delivery rate.
+func benchSlowPeer(ctx context.Context, b *bench) error {
+	sk, err := newSink(300 * time.Millisecond)
+	if err != nil {
+		return err
+	}
+	defer sk.close()
+	in, err := newInstance(ctx, b, "", nil)
+	if err != nil {
+		return err
+	}
+	defer in.close()
+	sp, err := in.Store.CreateSpace(ctx, nil, models.SpaceInput{Name: "ville", Kind: models.KindCity, Title: "Ville"})
+	if err != nil {
+		return err
+	}
+	if err := in.start(ctx); err != nil {
+		return err
+	}
+	n := b.scale(120, 48)
+	var outs []models.Outgoing
+	for i := range n {
+		outs = append(outs, models.Outgoing{ActivityID: fmt.Sprintf("%s/acts/slow-%d", in.Base, i), Body: createNote("x", "y"),
+			SignerID: sp.ActorID, Inboxes: []string{sk.inbox(0)}})
+	}
+	start := time.Now()
+	if _, err := in.Store.EnqueueDeliveries(ctx, outs...); err != nil {
+		return err
+	}
+	last, err := sk.waitPosts(ctx, int64(n), 5*time.Minute)
+	if err != nil {
+		return err
+	}
+	b.add(figure{Name: "slow_peer", Value: float64(n) / last.Sub(start).Seconds(), Unit: "activities/s", Min: 20,
+		Note: fmt.Sprintf("%d activities to one peer answering after 300 ms", n)})
+	return nil
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// benchDebatePage: the first page of a debate with 5,000 comments (for,
+// against and general, some threaded) and 10,000 votes, rendered for an
+// anonymous visitor; median of sequential GETs against one primary-key
+// select.
+func benchDebatePage(ctx context.Context, b *bench) error {
+	in, err := newInstance(ctx, b, "", nil)
+	if err != nil {
+		return err
+	}
+	defer in.close()
+	c, err := seedDebate(ctx, in.Store, 20)
+	if err != nil {
+		return err
+	}
+	comments, votes := b.scale(5000, 1000), b.scale(10000, 2000)
+	if err := bulkVotes(ctx, in.Store, c.debate, votes); err != nil {
+		return err
+	}
+	stances := []string{models.StanceFor, models.StanceAgainst, ""}
+	var parents []int64
+	for i := range comments {
+		ci := models.CommentInput{ObjectType: models.ObjectTypeDebate, ObjectID: c.debate.ID, Stance: stances[i%3],
+			Body: fmt.Sprintf("Argument n°%d : *la rue* serait plus calme, <script>alert(%d)</script> voir https://example.org/%d", i, i, i)}
+		if i%4 == 3 && len(parents) > 0 {
+			ci.ParentID, ci.Stance = parents[len(parents)-1], ""
+		}
+		cm, err := in.Store.CreateComment(ctx, c.voters[i%len(c.voters)].Actor, ci)
+		if err != nil {
+			return err
+		}
+		if ci.ParentID == 0 {
+			parents = append(parents, cm.ID)
+		}
+	}
+	phase("seeded %d comments and %d votes", comments, votes)
+	if err := in.start(ctx); err != nil {
+		return err
+	}
+	url := in.Base + "/d/" + strconv.FormatInt(c.debate.ID, 10)
+	hc := httpClient(1)
+	var times []time.Duration
+	for i := range b.scale(60, 20) {
+		start := time.Now()
+		res, err := hc.Get(url)
+		if err != nil {
+			return err
+		}
+		drainClose(res)
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %d", url, res.StatusCode)
+		}
+		if i > 0 { // the first one warms caches
+			times = append(times, time.Since(start))
+		}
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	b.add(figure{Name: "debate_page", Value: ms(percentile(times, 50)), Unit: "ms", Limit: ms(b.floors.PKSelect), Max: 20,
+		Note: fmt.Sprintf("median; %d comments, %d votes; p90 %.1f ms", comments, votes, ms(percentile(times, 90)))})
+	return nil
+}
+
