@@ -57,7 +57,7 @@ func measureFloors(ctx context.Context, b *bench) (*floors, error) {
 	key := keyPool()[0]
 	digest := sha256.Sum256([]byte("odn"))
 	sig, _ := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
-	f.RSASign = timeEach(b.scale(200, 60), func() { rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:]) }) //nolint:errcheck // timing
+	f.RSASign = timeEach(b.scale(200, 60), func() { rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:]) })           //nolint:errcheck // timing
 	f.RSAVerify = timeEach(b.scale(5000, 1000), func() { rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, digest[:], sig) }) //nolint:errcheck // timing
 	body := createNote("http://peer.example/users/u", "http://peer.example/acts/1")
 	f.Parse = timeEach(b.scale(2000, 500), func() {

@@ -71,4 +71,3 @@ func benchDebatePage(ctx context.Context, b *bench) error {
 		Note: fmt.Sprintf("median; %d comments, %d votes; p90 %.1f ms", comments, votes, ms(percentile(times, 90)))})
 	return nil
 }
-
