@@ -170,7 +170,18 @@ func (s *Service) Mount(r chi.Router) {
 		r.Get("/following", s.serveFollowing)
 	})
 	r.Get("/follows/{token}", s.serveFollow)
+	for _, add := range extraRoutes {
+		add(s, r)
+	}
 }
+
+// extraRoutes and extraWorkers let feature files (civic publishing,
+// participation) add routes under Mount and background loops to Workers
+// from their own init, without editing this file.
+var (
+	extraRoutes  []func(s *Service, r chi.Router)
+	extraWorkers []func(s *Service) func(ctx context.Context)
+)
 
 // Notify implements models.EventSink: new outbox events, inbox items or
 // deliveries are waiting.
@@ -186,7 +197,11 @@ func (s *Service) Notify() {
 // Workers returns the background loops (inbox, outbox, delivery and
 // housekeeping); cmd/odn runs each in its own goroutine until ctx ends.
 func (s *Service) Workers() []func(ctx context.Context) {
-	return []func(ctx context.Context){s.runInbox, s.runOutbox, s.runDelivery, s.runHousekeeping}
+	ws := []func(ctx context.Context){s.runInbox, s.runOutbox, s.runDelivery, s.runHousekeeping}
+	for _, w := range extraWorkers {
+		ws = append(ws, w(s))
+	}
+	return ws
 }
 
 // now is the service clock, UTC.
