@@ -1,0 +1,532 @@
+package federation
+
+import (
+	"fmt"
+	"html"
+	"maps"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// Local civic objects as ActivityStreams (notes WIRE.md, docs/FEDERATION.md).
+// This file is the only place where proposals, debates, petitions,
+// comments, answers, petition updates, news and syntheses become Notes
+// and Questions. Like the rest of convert_out.go they are built as plain
+// maps: go-fed's typed builders lack votersCount, Hashtag, audience and
+// odn's terms, and the golden tests check that every document still
+// round-trips through ParseActivity (go-fed).
+//
+// Mastodon shows Note and Question fully, so every object is one of them:
+// the title comes first in bold, then the text, a status line, hashtags
+// and a link to the HTML permalink, all reduced by OutgoingHTML to the
+// HTML Mastodon keeps.
+
+// civicAddressing sets to/cc/audience of a public civic object: to the
+// public, cc the space's and the author's followers (and extra ids, such
+// as mentioned actors), audience the space (FEP-1b12).
+func civicAddressing(d doc, space *models.Space, author *models.Actor, extraCC ...string) {
+	var cc []string
+	if space != nil && space.Actor != nil {
+		cc = append(cc, space.Actor.FollowersURI)
+		d["audience"] = space.Actor.URI
+	}
+	if author != nil && author.FollowersURI != "" && (space == nil || space.Actor == nil || author.ID != space.Actor.ID) {
+		cc = append(cc, author.FollowersURI)
+	}
+	for _, id := range extraCC {
+		if id != "" && !contains(cc, id) {
+			cc = append(cc, id)
+		}
+	}
+	d["to"] = []string{PublicCollection}
+	if len(cc) > 0 {
+		d["cc"] = cc
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// stamp sets published, and updated when the object changed after it was
+// published (Mastodon shows an "edited" mark when updated is present).
+func stamp(d doc, published, updated time.Time) {
+	d["published"] = rfc3339(published)
+	if updated.After(published.Add(time.Second)) {
+		d["updated"] = rfc3339(updated)
+	}
+}
+
+// titleHTML is the first paragraph: the title in bold.
+func titleHTML(title string) string {
+	return "<p><strong>" + html.EscapeString(title) + "</strong></p>"
+}
+
+// linkHTML is the last paragraph: the HTML permalink.
+func linkHTML(u string) string {
+	e := html.EscapeString(u)
+	return `<p><a href="` + e + `">` + e + `</a></p>`
+}
+
+// lineHTML is a paragraph of plain text.
+func lineHTML(parts ...string) string {
+	return "<p>" + html.EscapeString(strings.Join(parts, " · ")) + "</p>"
+}
+
+// mentionHTML is a Mastodon-style mention link of a (local) actor.
+func mentionHTML(a *models.Actor) string {
+	href := a.URL
+	if href == "" {
+		href = a.URI
+	}
+	return `<span class="h-card"><a href="` + html.EscapeString(href) + `" class="u-url mention">@<span>` +
+		html.EscapeString(a.Username) + `</span></a></span>`
+}
+
+// mentionTag is the Mention tag of an actor.
+func mentionTag(a *models.Actor) doc {
+	return doc{"type": "Mention", "href": a.URI, "name": "@" + a.Handle()}
+}
+
+// repliesRef is the replies collection reference of an object.
+func repliesRef(uri string) doc {
+	return doc{"id": uri + RepliesSuffix, "type": "Collection"}
+}
+
+// spaceOf returns a space's name, or "".
+func spaceName(sp *models.Space) string {
+	if sp == nil {
+		return ""
+	}
+	return sp.Name
+}
+
+// tagHref is where a proposal hashtag leads: the space's proposals with
+// that tag.
+func tagHref(base string, sp *models.Space, tag string) string {
+	if sp == nil {
+		return base + "/"
+	}
+	return base + "/s/" + url.PathEscape(sp.Name) + "/proposals?tag=" + url.QueryEscape(tag)
+}
+
+// proposalStatusLabel is the bilingual label of a status.
+var proposalStatusLabel = map[string]string{
+	models.ProposalOpen:             "ouverte / open",
+	models.ProposalThresholdReached: "seuil atteint / threshold reached",
+	models.ProposalAccepted:         "acceptée / accepted",
+	models.ProposalRejected:         "rejetée / rejected",
+	models.ProposalAnswered:         "répondue / answered",
+	models.ProposalWithdrawn:        "retirée / withdrawn",
+}
+
+// ProposalToNote is a local proposal as a Note. threshold is the space's
+// support threshold (0: none). p.Author and p.Space (with its Actor) must
+// be loaded; base is the instance's base URL.
+func ProposalToNote(base string, p *models.Proposal, threshold int) doc {
+	supports := fmt.Sprintf("%d soutiens / supports", p.SupportsCount)
+	if threshold > 0 {
+		supports = fmt.Sprintf("%d/%d soutiens / supports", p.SupportsCount, threshold)
+	}
+	var b strings.Builder
+	b.WriteString(titleHTML(p.Title))
+	b.WriteString(p.BodyHTML)
+	b.WriteString(lineHTML("Proposition / Proposal", statusLabel(proposalStatusLabel, p.Status), supports))
+	var tags []any
+	if len(p.Tags) > 0 {
+		b.WriteString("<p>")
+		for i, t := range p.Tags {
+			href := tagHref(base, p.Space, t)
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			b.WriteString(`<a href="` + html.EscapeString(href) + `" class="mention hashtag" rel="tag">#<span>` + html.EscapeString(t) + `</span></a>`)
+			tags = append(tags, Hashtag(t, href))
+		}
+		b.WriteString("</p>")
+	}
+	b.WriteString(linkHTML(p.URL))
+	d := doc{
+		"id": p.URI, "type": "Note", "attributedTo": actorURI(p.Author), "name": p.Title,
+		"content": OutgoingHTML(b.String()), "url": p.URL, "mediaType": "text/html",
+		PropODNType: ODNTypeProposal, PropODNStatus: p.Status,
+		PropODNSupports: p.SupportsCount, PropODNThreshold: threshold,
+		"likes":   doc{"id": p.URI + "/likes", "type": "Collection", "totalItems": p.SupportsCount},
+		"replies": repliesRef(p.URI),
+	}
+	if len(tags) > 0 {
+		d["tag"] = tags
+	}
+	stamp(d, p.CreatedAt, p.UpdatedAt)
+	civicAddressing(d, p.Space, p.Author)
+	return d
+}
+
+func statusLabel(labels map[string]string, status string) string {
+	if l, ok := labels[status]; ok {
+		return l
+	}
+	return status
+}
+
+func actorURI(a *models.Actor) string {
+	if a == nil {
+		return ""
+	}
+	return a.URI
+}
+
+// ProposalAnswerToNote is the official answer to a local proposal, a
+// reply Note by the moderator who answered (p.Answerer), with id
+// BASE/p/{id}/answer.
+func ProposalAnswerToNote(p *models.Proposal) doc {
+	var b strings.Builder
+	b.WriteString(titleHTML("Réponse officielle / Official answer: " + p.Title))
+	b.WriteString(p.AnswerHTML)
+	b.WriteString(lineHTML("Statut / Status: " + statusLabel(proposalStatusLabel, p.Status)))
+	b.WriteString(linkHTML(p.URL))
+	d := doc{
+		"id": p.URI + AnswerSuffix, "type": "Note", "attributedTo": actorURI(p.Answerer),
+		"inReplyTo": p.URI, "context": p.URI, "url": p.URL,
+		"content": OutgoingHTML(b.String()), "mediaType": "text/html",
+		PropODNType: ODNTypeAnswer, PropODNStatus: p.Status,
+	}
+	answered := p.UpdatedAt
+	if p.AnsweredAt != nil {
+		answered = *p.AnsweredAt
+	}
+	stamp(d, answered, answered)
+	var extra []string
+	if p.Author != nil {
+		d["tag"] = []any{mentionTag(p.Author)}
+		extra = append(extra, p.Author.URI)
+	}
+	civicAddressing(d, p.Space, p.Answerer, extra...)
+	return d
+}
+
+// debatePhaseLabel is the bilingual label of a debate phase.
+var debatePhaseLabel = map[string]string{
+	models.DebateDraft:  "brouillon / draft",
+	models.DebateOpen:   "ouvert / open",
+	models.DebateClosed: "clos / closed",
+}
+
+// DebateToQuestion is a local debate as a poll: oneOf (single choice) or
+// anyOf (multiple), each option a Note whose replies.totalItems is its
+// count. r is the tally (nil or hidden: counts are left out, when results
+// are shown only after the close and the debate is still open); d.Author
+// must be loaded.
+func DebateToQuestion(d *models.Debate, sp *models.Space, r *models.Results) doc {
+	showCounts := r != nil && d.ResultsVisible(nil)
+	var b strings.Builder
+	b.WriteString(titleHTML(d.Question))
+	b.WriteString(d.DescriptionHTML)
+	status := []string{"Débat / Debate", statusLabel(debatePhaseLabel, d.Current)}
+	if showCounts {
+		status = append(status, fmt.Sprintf("%d votants / voters", r.Voters))
+	} else {
+		status = append(status, "résultats à la clôture / results at the close")
+	}
+	b.WriteString(lineHTML(status...))
+	b.WriteString(linkHTML(d.URL))
+	options := make([]any, 0, len(d.Options))
+	for i, name := range d.Options {
+		o := doc{"type": "Note", "name": name}
+		if showCounts {
+			n := 0
+			if i < len(r.Options) {
+				n = r.Options[i].Count
+			}
+			o["replies"] = doc{"type": "Collection", "totalItems": n}
+		}
+		options = append(options, o)
+	}
+	q := doc{
+		"id": d.URI, "type": "Question", "attributedTo": actorURI(d.Author), "name": d.Question,
+		"content": OutgoingHTML(b.String()), "url": d.URL, "mediaType": "text/html",
+		PropODNType: ODNTypeDebate, PropODNStatus: d.Current,
+		"replies": repliesRef(d.URI),
+	}
+	if d.Multiple {
+		q["anyOf"] = options
+	} else {
+		q["oneOf"] = options
+	}
+	if d.ClosesAt != nil {
+		q["endTime"] = rfc3339(*d.ClosesAt)
+	}
+	if d.Current == models.DebateClosed {
+		closed := d.UpdatedAt
+		switch {
+		case d.ClosedAt != nil:
+			closed = *d.ClosedAt
+		case d.ClosesAt != nil:
+			closed = *d.ClosesAt
+		}
+		q["closed"] = rfc3339(closed)
+		if _, ok := q["endTime"]; !ok {
+			q["endTime"] = rfc3339(closed)
+		}
+	}
+	if showCounts {
+		q[PropVotersCount] = r.Voters
+		q[PropODNByInstance] = maps.Clone(r.ByInstance)
+	}
+	published := d.CreatedAt
+	if d.OpensAt != nil && d.OpensAt.After(published) {
+		published = *d.OpensAt
+	}
+	updated := d.UpdatedAt
+	if showCounts && r.UpdatedAt.After(updated) {
+		updated = r.UpdatedAt
+	}
+	stamp(q, published, updated)
+	civicAddressing(q, sp, d.Author)
+	return q
+}
+
+// petitionStateLabel is the bilingual label of a petition state.
+var petitionStateLabel = map[string]string{
+	models.PetitionOpen:     "ouverte / open",
+	models.PetitionClosed:   "close / closed",
+	models.PetitionAnswered: "répondue / answered",
+}
+
+// PetitionToQuestion is a local petition as a poll with the single option
+// SignOption (a vote for it is a signature). p.Author, p.Addressee and
+// p.Space must be loaded; now decides whether the deadline passed.
+func PetitionToQuestion(p *models.Petition, now time.Time) doc {
+	state := p.State(now)
+	var b strings.Builder
+	b.WriteString(titleHTML(p.Title))
+	if p.Addressee != nil {
+		b.WriteString("<p>À / To: " + mentionHTML(p.Addressee) + "</p>")
+	}
+	b.WriteString(p.BodyHTML)
+	b.WriteString(lineHTML("Pétition / Petition", statusLabel(petitionStateLabel, state),
+		fmt.Sprintf("%d/%d signatures (%d %%)", p.SignaturesCount, p.Goal, p.Percent())))
+	b.WriteString(linkHTML(p.URL))
+	q := doc{
+		"id": p.URI, "type": "Question", "attributedTo": actorURI(p.Author), "name": p.Title,
+		"content": OutgoingHTML(b.String()), "url": p.URL, "mediaType": "text/html",
+		"anyOf":         []any{doc{"type": "Note", "name": SignOption, "replies": doc{"type": "Collection", "totalItems": p.SignaturesCount}}},
+		PropVotersCount: p.SignaturesCount,
+		PropODNType:     ODNTypePetition, PropODNStatus: state,
+		PropODNGoal: p.Goal, PropODNSignatures: p.SignaturesCount,
+		"replies": repliesRef(p.URI),
+	}
+	if p.ClosesAt != nil {
+		q["endTime"] = rfc3339(*p.ClosesAt)
+	}
+	switch state {
+	case models.PetitionClosed:
+		q["closed"] = rfc3339(*p.ClosesAt)
+	case models.PetitionAnswered:
+		closed := p.UpdatedAt
+		if p.RespondedAt != nil {
+			closed = *p.RespondedAt
+		}
+		q["closed"] = rfc3339(closed)
+		if p.ClosesAt == nil || p.ClosesAt.After(closed) {
+			q["endTime"] = rfc3339(closed)
+		}
+	}
+	var extra []string
+	if p.Addressee != nil {
+		q["tag"] = []any{mentionTag(p.Addressee)}
+		extra = append(extra, p.Addressee.URI)
+	}
+	stamp(q, p.CreatedAt, p.UpdatedAt)
+	civicAddressing(q, p.Space, p.Author, extra...)
+	return q
+}
+
+// PetitionResponseToNote is the addressee's response to a petition, a
+// reply Note with id BASE/pe/{id}/response.
+func PetitionResponseToNote(p *models.Petition) doc {
+	var b strings.Builder
+	b.WriteString(titleHTML("Réponse / Response: " + p.Title))
+	b.WriteString(p.ResponseHTML)
+	b.WriteString(lineHTML(fmt.Sprintf("%d signatures", p.SignaturesCount)))
+	b.WriteString(linkHTML(p.URL))
+	d := doc{
+		"id": p.URI + ResponseSuffix, "type": "Note", "attributedTo": actorURI(p.Addressee),
+		"inReplyTo": p.URI, "context": p.URI, "url": p.URL,
+		"content": OutgoingHTML(b.String()), "mediaType": "text/html",
+		PropODNType: ODNTypeAnswer, PropODNStatus: models.PetitionAnswered,
+	}
+	responded := p.UpdatedAt
+	if p.RespondedAt != nil {
+		responded = *p.RespondedAt
+	}
+	stamp(d, responded, responded)
+	var extra []string
+	if p.Author != nil {
+		d["tag"] = []any{mentionTag(p.Author)}
+		extra = append(extra, p.Author.URI)
+	}
+	civicAddressing(d, p.Space, p.Addressee, extra...)
+	return d
+}
+
+// PetitionUpdateToNote is news the petition's author posted, a reply Note
+// with id BASE/pe/{id}/updates/{uid}.
+func PetitionUpdateToNote(p *models.Petition, u *models.PetitionUpdate) doc {
+	var b strings.Builder
+	b.WriteString(titleHTML("Nouvelles / Update: " + p.Title))
+	b.WriteString(u.BodyHTML)
+	b.WriteString(linkHTML(p.URL))
+	d := doc{
+		"id": u.URI, "type": "Note", "attributedTo": actorURI(p.Author),
+		"inReplyTo": p.URI, "context": p.URI, "url": p.URL,
+		"content": OutgoingHTML(b.String()), "mediaType": "text/html",
+		PropODNType: ODNTypePetitionUpdate,
+	}
+	stamp(d, u.CreatedAt, u.CreatedAt)
+	civicAddressing(d, p.Space, p.Author)
+	return d
+}
+
+// CivicTarget is what a comment needs to know of the object it belongs to.
+type CivicTarget struct {
+	URI    string
+	Author *models.Actor
+	Space  *models.Space
+}
+
+// CommentToNote is a local comment (or a debate argument, with a stance)
+// as a reply Note: inReplyTo the parent comment or the object, context
+// the object. parentAuthor (nil for a top-level comment) is mentioned, as
+// Mastodon expects of a reply.
+func CommentToNote(c *models.Comment, t CivicTarget, parentAuthor *models.Actor) doc {
+	d := doc{
+		"id": c.URI, "type": "Note", "attributedTo": actorURI(c.Author),
+		"inReplyTo": c.InReplyToURI, "context": t.URI, "url": c.URL,
+		"content": OutgoingHTML(c.BodyHTML), "mediaType": "text/html",
+		PropODNType: ODNTypeComment,
+		"replies":   repliesRef(c.URI),
+	}
+	if c.InReplyToURI == "" {
+		d["inReplyTo"] = t.URI
+	}
+	if c.Stance != "" {
+		d[PropODNType] = ODNTypeArgument
+		d[PropODNStance] = c.Stance
+	}
+	updated := c.CreatedAt
+	if c.EditedAt != nil {
+		updated = *c.EditedAt
+	}
+	stamp(d, c.CreatedAt, updated)
+	var extra []string
+	mentioned := parentAuthor
+	if mentioned == nil {
+		mentioned = t.Author
+	}
+	if mentioned != nil && c.Author != nil && mentioned.ID != c.Author.ID && mentioned.Type == models.ActorPerson {
+		d["tag"] = []any{mentionTag(mentioned)}
+		extra = append(extra, mentioned.URI)
+	}
+	civicAddressing(d, t.Space, c.Author, extra...)
+	return d
+}
+
+// NewsToNote is a space's news post, a Note by the space's Group.
+func NewsToNote(n *models.News, sp *models.Space) doc {
+	var b strings.Builder
+	b.WriteString(titleHTML(n.Title))
+	b.WriteString(n.BodyHTML)
+	b.WriteString(linkHTML(n.URI))
+	d := doc{
+		"id": n.URI, "type": "Note", "attributedTo": actorURI(sp.Actor), "name": n.Title,
+		"content": OutgoingHTML(b.String()), "url": n.URI, "mediaType": "text/html",
+		PropODNType: ODNTypeNews,
+	}
+	stamp(d, n.PublishedAt, n.UpdatedAt)
+	civicAddressing(d, sp, sp.Actor)
+	return d
+}
+
+// SynthesisToNote is the published synthesis of a consultation, a Note
+// by the space's Group; its url is the consultation's page.
+func SynthesisToNote(syn *models.Synthesis, c *models.Consultation, sp *models.Space) doc {
+	title := "Synthèse / Synthesis: " + c.Title
+	var b strings.Builder
+	b.WriteString(titleHTML(title))
+	b.WriteString(syn.BodyHTML)
+	b.WriteString(linkHTML(c.URI))
+	d := doc{
+		"id": syn.URI, "type": "Note", "attributedTo": actorURI(sp.Actor), "name": title,
+		"content": OutgoingHTML(b.String()), "url": c.URI, "mediaType": "text/html",
+		PropODNType: ODNTypeSynthesis, "context": c.URI,
+	}
+	published := syn.CreatedAt
+	if syn.PublishedAt != nil {
+		published = *syn.PublishedAt
+	}
+	stamp(d, published, syn.UpdatedAt)
+	civicAddressing(d, sp, sp.Actor)
+	return d
+}
+
+// Activities about civic objects. Their ids are the object's id with a
+// fragment (#create, #updates/{time}, #delete): unique, and stable, so a
+// re-run of an event handler queues nothing twice.
+
+// addressingOf copies to/cc/audience of an object onto its activity.
+func addressingOf(obj doc) (to, cc []string) {
+	to, _ = obj["to"].([]string)
+	cc, _ = obj["cc"].([]string)
+	return to, cc
+}
+
+// CreateCivic is the Create of a civic object by its author.
+func CreateCivic(actor *models.Actor, obj doc) doc {
+	to, cc := addressingOf(obj)
+	d := activityDoc(idOf(obj["id"])+"#create", "Create", actor.URI, obj, to, cc)
+	d["published"] = obj["published"]
+	if a, ok := obj["audience"]; ok {
+		d["audience"] = a
+	}
+	return d
+}
+
+// UpdateCivic is an Update of a civic object at at: the object's updated
+// is set to at, so peers (FEP-9967) take it as newer.
+func UpdateCivic(actor *models.Actor, obj doc, at time.Time) doc {
+	obj = maps.Clone(obj)
+	obj["updated"] = rfc3339(at)
+	to, cc := addressingOf(obj)
+	d := activityDoc(idOf(obj["id"])+"#updates/"+at.UTC().Format("20060102T150405.000000"), "Update", actor.URI, obj, to, cc)
+	d["published"] = rfc3339(at)
+	if a, ok := obj["audience"]; ok {
+		d["audience"] = a
+	}
+	return d
+}
+
+// DeleteCivic is the Delete of a civic object (withdrawn by moderation or
+// deleted), with its Tombstone.
+func DeleteCivic(actor *models.Actor, uri, formerType string, at time.Time, sp *models.Space) doc {
+	cc := []string{}
+	if actor.FollowersURI != "" {
+		cc = append(cc, actor.FollowersURI)
+	}
+	if sp != nil && sp.Actor != nil && !contains(cc, sp.Actor.FollowersURI) {
+		cc = append(cc, sp.Actor.FollowersURI)
+	}
+	d := activityDoc(uri+"#delete", "Delete", actor.URI, tombstoneDoc(uri, formerType, at), []string{PublicCollection}, cc)
+	if sp != nil && sp.Actor != nil {
+		d["audience"] = sp.Actor.URI
+	}
+	return d
+}
