@@ -63,6 +63,9 @@ func TestBrowserDebate(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.ID(`opt-2`)),
 		chromedp.Submit(chromedp.ID(`opt-2`)),
+		// alex voted in the demo already, so the receipt is on the page
+		// before the submit: wait for the flash of the new page instead.
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 		chromedp.WaitVisible(chromedp.CSS(`.my-vote .receipt`)),
 	)
 	if err != nil {
