@@ -1,0 +1,218 @@
+package federation
+
+import (
+	"html"
+	"strings"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// AS → models conversion of civic objects received from peers: remote
+// copies of other odn instances' proposals (Note), debates and petitions
+// (Question), poll votes and argument stances. The publish side
+// (convert_civic_out.go) writes the same shapes (notes WIRE.md).
+
+// civicKind is the odn:type of a Note or Question ("" for plain fediverse
+// content).
+func civicKind(m map[string]any) string { return str(m, PropODNType) }
+
+// timeProp reads an RFC 3339 time property; zero when absent or bad.
+func timeProp(m map[string]any, k string) time.Time {
+	t, err := time.Parse(time.RFC3339, str(m, k))
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// updatedOf is an object's "updated", else its "published".
+func updatedOf(m map[string]any) time.Time {
+	if t := timeProp(m, "updated"); !t.IsZero() {
+		return t
+	}
+	return timeProp(m, "published")
+}
+
+// intProp reads a non-negative integer property, 0 when absent.
+func intProp(m map[string]any, k string) int {
+	n, _ := IntProperty(m, k)
+	return int(n)
+}
+
+// totalItems reads the totalItems of a collection property (likes, replies).
+func totalItems(m map[string]any, k string) (int, bool) {
+	c, ok := m[k].(map[string]any)
+	if !ok {
+		return 0, false
+	}
+	n, ok := IntProperty(c, "totalItems")
+	return int(n), ok
+}
+
+// hashtags reads the names of the Hashtag tags, without "#".
+func hashtags(m map[string]any) []string {
+	var out []string
+	tags, _ := m["tag"].([]any)
+	if t, ok := m["tag"].(map[string]any); ok {
+		tags = []any{t}
+	}
+	for _, t := range tags {
+		tm, ok := t.(map[string]any)
+		if ok && typeOf(tm) == "Hashtag" {
+			if name := strings.TrimPrefix(str(tm, "name"), "#"); name != "" {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
+}
+
+// mentions reads the hrefs of the Mention tags.
+func mentions(m map[string]any) []string {
+	var out []string
+	tags, _ := m["tag"].([]any)
+	if t, ok := m["tag"].(map[string]any); ok {
+		tags = []any{t}
+	}
+	for _, t := range tags {
+		if tm, ok := t.(map[string]any); ok && typeOf(tm) == "Mention" {
+			if h := idOf(tm["href"]); h != "" {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+// noteToRemoteProposal reads an odn proposal Note. The author's local id
+// is set by the caller. The supports come from odn:supports, else from
+// likes.totalItems.
+func noteToRemoteProposal(m map[string]any) models.RemoteProposal {
+	supports, ok := IntProperty(m, PropODNSupports)
+	if !ok {
+		n, _ := totalItems(m, "likes")
+		supports = int64(n)
+	}
+	return models.RemoteProposal{
+		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: plainText(str(m, "name"), 500),
+		ContentHTML: proposalBody(str(m, "name"), str(m, "content")), Tags: hashtags(m), Status: str(m, PropODNStatus),
+		Supports: int(supports), Published: timeProp(m, "published"), Updated: updatedOf(m),
+	}
+}
+
+// proposalBody drops the "<p><strong>Title</strong></p>" line odn puts
+// first in a proposal's content for Mastodon (the copy shows the title
+// itself); other content is kept as sent (sanitised by models).
+func proposalBody(title, content string) string {
+	head := "<p><strong>" + title + "</strong></p>"
+	if title != "" && strings.HasPrefix(content, head) {
+		return strings.TrimSpace(strings.TrimPrefix(content, head))
+	}
+	return content
+}
+
+// pollOptions reads a Question's options: oneOf (single choice) or anyOf
+// (multiple), with their counts when published (replies.totalItems).
+func pollOptions(m map[string]any) (names []string, counts []int, multiple bool) {
+	opts, _ := m["oneOf"].([]any)
+	if anyOf, ok := m["anyOf"].([]any); ok && len(opts) == 0 {
+		opts, multiple = anyOf, true
+	}
+	for _, o := range opts {
+		om, ok := o.(map[string]any)
+		if !ok {
+			continue
+		}
+		names = append(names, str(om, "name"))
+		n, _ := totalItems(om, "replies")
+		counts = append(counts, n)
+	}
+	return names, counts, multiple
+}
+
+// closedOf reads "closed" (a time, or true) and odn:status.
+func closedOf(m map[string]any) bool {
+	switch v := m["closed"].(type) {
+	case string:
+		return v != ""
+	case bool:
+		return v
+	}
+	st := str(m, PropODNStatus)
+	return st == "closed" || st == "answered"
+}
+
+// questionToRemoteDebate reads an odn debate Question (Mastodon polls
+// read the same way: the question is the name, else the content).
+func questionToRemoteDebate(m map[string]any) models.RemoteDebate {
+	names, counts, multiple := pollOptions(m)
+	question := str(m, "name")
+	if question == "" {
+		question = str(m, "content")
+	}
+	d := models.RemoteDebate{
+		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Question: plainText(question, 1000),
+		DescriptionHTML: SanitizeIncomingHTML(str(m, "content")), Options: names, Counts: counts,
+		Voters: intProp(m, PropVotersCount), Multiple: multiple, Closed: closedOf(m), Updated: updatedOf(m),
+	}
+	if t := timeProp(m, "endTime"); !t.IsZero() {
+		d.ClosesAt = &t
+	}
+	return d
+}
+
+// questionToRemotePetition reads an odn petition Question: its one option
+// is SignOption, the count is odn:signatures (else votersCount).
+func questionToRemotePetition(m map[string]any) models.RemotePetition {
+	sigs, ok := IntProperty(m, PropODNSignatures)
+	if !ok {
+		sigs, _ = IntProperty(m, PropVotersCount)
+	}
+	p := models.RemotePetition{
+		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: plainText(str(m, "name"), 500),
+		ContentHTML: str(m, "content"), Goal: intProp(m, PropODNGoal), Signatures: int(sigs),
+		Answered: str(m, PropODNStatus) == "answered", Published: timeProp(m, "published"), Updated: updatedOf(m),
+	}
+	if t := timeProp(m, "endTime"); !t.IsZero() {
+		p.ClosesAt = &t
+	}
+	return p
+}
+
+// voteOf recognises a poll vote: a Note with a name (the option), a
+// question it replies to and no content (Mastodon's shape, odn's too).
+func voteOf(obj map[string]any) (question, option string, ok bool) {
+	question, option = idOf(obj["inReplyTo"]), str(obj, "name")
+	if question == "" || option == "" || strings.TrimSpace(stripTags(str(obj, "content"))) != "" {
+		return "", "", false
+	}
+	return question, option, true
+}
+
+// stancePrefixes are the openings by which a Mastodon reply to a debate
+// is an argument (notes WIRE.md); matched case-insensitively after the
+// leading mentions, the prefix is kept in the text.
+var stancePrefixes = []struct{ prefix, stance string }{
+	{"for:", StanceFor}, {"pour :", StanceFor}, {"pour:", StanceFor}, {"+1 ", StanceFor},
+	{"against:", StanceAgainst}, {"contre :", StanceAgainst}, {"contre:", StanceAgainst}, {"-1 ", StanceAgainst},
+}
+
+// stanceOf reads a reply's stance: odn:stance from odn peers, else the
+// prefix of its plain text once the leading @mentions are skipped.
+func stanceOf(obj map[string]any) string {
+	if st := str(obj, PropODNStance); st == StanceFor || st == StanceAgainst {
+		return st
+	}
+	text := stripTags(strings.NewReplacer("<br>", " ", "<br/>", " ", "<br />", " ", "</p>", " ").Replace(str(obj, "content")))
+	text = strings.ToLower(strings.Join(strings.Fields(html.UnescapeString(text)), " ")) + " "
+	for strings.HasPrefix(text, "@") {
+		_, text, _ = strings.Cut(text, " ")
+	}
+	for _, p := range stancePrefixes {
+		if strings.HasPrefix(text, p.prefix) {
+			return p.stance
+		}
+	}
+	return ""
+}

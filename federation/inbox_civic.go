@@ -1,0 +1,255 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// Incoming civic content: remote copies of other odn instances'
+// proposals, debates and petitions (Create, Update, the Announce of a
+// followed or relaying space, and lookups), their deletion, replies with
+// a stance, and Flags. Votes and supports are in participate_in.go.
+//
+// This file's init runs after handle_comment.go's (files initialise in
+// name order): "Note" is dispatched here first, to votes, proposal copies
+// or, for every other Note, the comment path with a stance.
+func init() {
+	createHandlers["Note"] = createCivicNote
+	updateHandlers["Note"] = updateCivicNote
+	createHandlers["Question"] = receiveCopy
+	updateHandlers["Question"] = receiveCopy
+	// Before deleteComment, which answers nil for any id it does not know.
+	deleteHandlers = append([]func(ctx context.Context, s *Service, actor *models.Actor, uri string) error{deleteCivic}, deleteHandlers...)
+	reactionHandlers["Announce"] = announceCivic
+	objectResolvers["Note"] = resolveCivic
+	objectResolvers["Question"] = resolveCivic
+	flagHandler = receiveFlag
+}
+
+// createCivicNote applies a Create{Note}: a poll vote, an odn proposal, or
+// a reply (comment, argument when it opens with a stance).
+func createCivicNote(ctx context.Context, s *Service, in *incoming, obj map[string]any) error {
+	if question, option, ok := voteOf(obj); ok {
+		return s.receiveVote(ctx, in, obj, question, option)
+	}
+	if civicKind(obj) != "" {
+		return receiveCopy(ctx, s, in, obj)
+	}
+	if err := createNote(ctx, s, in, obj); err != nil {
+		return err
+	}
+	if st := stanceOf(obj); st != "" && hostOf(idOf(obj["inReplyTo"])) == s.host {
+		return s.store.SetRemoteStance(ctx, in.actor, idOf(obj["id"]), st)
+	}
+	return nil
+}
+
+// updateCivicNote refreshes a proposal copy or a remote comment.
+func updateCivicNote(ctx context.Context, s *Service, in *incoming, obj map[string]any) error {
+	if civicKind(obj) != "" {
+		return receiveCopy(ctx, s, in, obj)
+	}
+	return updateNote(ctx, s, in, obj)
+}
+
+// receiveCopy stores a proposal, debate or petition sent by its origin,
+// when this instance wants it: it already holds a copy, or a local member
+// follows its space (audience) or its author. Other objects are ignored.
+func receiveCopy(ctx context.Context, s *Service, in *incoming, obj map[string]any) error {
+	if civicKind(obj) == "" {
+		return nil // a Mastodon poll or post of someone followed: not civic content
+	}
+	want, err := s.wantsCopy(ctx, obj, in.actor)
+	if err != nil || !want {
+		return err
+	}
+	_, err = s.storeCopy(ctx, obj)
+	return err
+}
+
+// wantsCopy says whether obj concerns this instance: known already, or
+// its space, its author or the actor relaying it is followed here.
+func (s *Service) wantsCopy(ctx context.Context, obj map[string]any, via *models.Actor) (bool, error) {
+	if _, _, err := s.store.CivicObjectByURI(ctx, idOf(obj["id"])); err == nil {
+		return true, nil
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return false, err
+	}
+	for _, uri := range []string{idOf(obj["audience"]), idOf(obj["attributedTo"]), via.URI} {
+		if uri == "" {
+			continue
+		}
+		a, err := s.store.ActorByURI(ctx, uri)
+		if errors.Is(err, models.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return false, err
+		}
+		if ok, err := s.store.FollowedLocally(ctx, a.ID); err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// storeCopy upserts the local copy of a civic object read from its
+// origin (its id checked by the fetch or by objectFromOrigin) and says
+// what it became. A Note or Question without odn:type is not stored.
+func (s *Service) storeCopy(ctx context.Context, m map[string]any) (*models.Resolved, error) {
+	id := idOf(m["id"])
+	if hostOf(id) == s.host {
+		return nil, drop("%s is local", id)
+	}
+	authorURI := idOf(m["attributedTo"])
+	if !sameOrigin(authorURI, id) {
+		return nil, drop("object %s attributed to %q", id, authorURI)
+	}
+	kind := civicKind(m)
+	if kind != ODNTypeProposal && kind != ODNTypeDebate && kind != ODNTypePetition {
+		return nil, models.ErrNotFound
+	}
+	if kind == ODNTypeDebate && str(m, PropODNStatus) == "draft" {
+		return nil, models.ErrNotFound
+	}
+	author, err := s.actorFor(ctx, authorURI)
+	if err != nil {
+		return nil, err
+	}
+	res := &models.Resolved{URI: id}
+	switch kind {
+	case ODNTypeProposal:
+		in := noteToRemoteProposal(m)
+		in.AuthorID = author.ID
+		p, err := s.store.UpsertRemoteProposal(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		res.Kind, res.ObjectID = models.ObjectTypeProposal, p.ID
+	case ODNTypeDebate:
+		d, err := s.store.UpsertRemoteDebate(ctx, author, questionToRemoteDebate(m))
+		if err != nil {
+			return nil, err
+		}
+		res.Kind, res.ObjectID = models.ObjectTypeDebate, d.ID
+	case ODNTypePetition:
+		in := questionToRemotePetition(m)
+		in.AuthorID = author.ID
+		for _, href := range mentions(m) {
+			if a, err := s.store.ActorByURI(ctx, href); err == nil && sameOrigin(href, id) {
+				in.AddresseeID = a.ID
+				break
+			}
+		}
+		p, err := s.store.UpsertRemotePetition(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		res.Kind, res.ObjectID = models.ObjectTypePetition, p.ID
+	}
+	return res, nil
+}
+
+// resolveCivic stores a civic object fetched by a lookup (GET
+// /api/v1/lookup?uri=, a relay by URL); the object is wanted, so no
+// follow is needed.
+func resolveCivic(ctx context.Context, s *Service, m map[string]any) (*models.Resolved, error) {
+	if dead, err := s.store.IsTombstoned(ctx, idOf(m["id"])); err != nil {
+		return nil, err
+	} else if dead {
+		return nil, models.ErrNotFound
+	}
+	res, err := s.storeCopy(ctx, m)
+	if err != nil {
+		var de dropError
+		if errors.As(err, &de) {
+			return nil, models.ErrNotFound
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// announceCivic applies the Announce of a bare object by a space: a
+// relayed debate (shared consultation) or a space's boost of new content.
+// Boosts by actors nobody here follows are not fetched.
+func announceCivic(ctx context.Context, s *Service, in *incoming) error {
+	id := idOf(in.m["object"])
+	if id == "" || hostOf(id) == s.host {
+		return nil
+	}
+	if ok, err := s.store.FollowedLocally(ctx, in.actor.ID); err != nil || !ok {
+		return err
+	}
+	if dead, err := s.store.IsTombstoned(ctx, id); err != nil || dead {
+		return err
+	}
+	if s.blocks.blocked(ctx, hostOf(id)) {
+		return ErrBlocked
+	}
+	f, err := s.signedFetcher(ctx)
+	if err != nil {
+		return err
+	}
+	m, _, err := f.Fetch(ctx, id)
+	if err != nil {
+		return err
+	}
+	if civicKind(m) == "" {
+		return nil
+	}
+	_, err = s.storeCopy(ctx, m)
+	return err
+}
+
+// deleteCivic applies a Delete of a vote Note (the vote is withdrawn) or
+// of a remote copy (the copy is marked deleted); other ids are
+// models.ErrNotFound, for the next delete hook.
+func deleteCivic(ctx context.Context, s *Service, actor *models.Actor, uri string) error {
+	if p, err := s.store.ParticipationByURI(ctx, uri); err == nil && !p.Outgoing {
+		if p.ActorID != actor.ID {
+			return drop("%s cannot delete another actor's vote", actor.URI)
+		}
+		return s.withdrawReceived(ctx, actor, p)
+	}
+	return s.store.DeleteRemoteCopy(ctx, actor, uri)
+}
+
+// receiveFlag files each local proposal, debate, petition or comment a
+// Flag names in the moderation queue (models.CreateReport); accounts
+// named in it are not reported (no such queue yet) and are logged.
+func receiveFlag(ctx context.Context, s *Service, in *incoming) error {
+	flagID := idOf(in.m["id"])
+	if flagID == "" {
+		flagID = in.item.ActivityID
+	}
+	var targets [][2]any
+	for _, uri := range idsOf(in.m["object"]) {
+		if hostOf(uri) != s.host {
+			continue
+		}
+		typ, id, err := s.store.CivicObjectByURI(ctx, uri)
+		if errors.Is(err, models.ErrNotFound) {
+			s.log.InfoContext(ctx, "report of a non-civic object", "actor", in.actor.URI, "object", uri)
+			continue
+		} else if err != nil {
+			return err
+		}
+		targets = append(targets, [2]any{typ, id})
+	}
+	reason := plainText(str(in.m, "content"), models.MaxReportReason)
+	for _, t := range targets {
+		uri := flagID
+		if len(targets) > 1 {
+			uri = fmt.Sprintf("%s#%s-%d", flagID, t[0], t[1])
+		}
+		_, err := s.store.CreateReport(ctx, in.actor, models.ReportInput{ObjectType: t[0].(string), ObjectID: t[1].(int64),
+			Reason: reason, URI: uri})
+		if err != nil && !errors.Is(err, models.ErrDuplicate) && !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}

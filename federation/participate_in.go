@@ -1,0 +1,208 @@
+package federation
+
+import (
+	"context"
+	"errors"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// Participation received by the origin: a Mastodon favourite or an odn
+// member's Like supports a proposal; a poll vote Create{Note{name}} is a
+// vote (one per option) or, on a petition, a signature. They go through
+// the same models calls as the web (Support, AddVoteOption, Sign), so the
+// space policy, the phases and the one-per-actor rules apply alike. A
+// refusal is answered (refuse) and never counted.
+//
+// This file's init wraps the Reject and Delete activity handlers of
+// inbox_worker.go (whose init runs first: files initialise in name
+// order): a Reject of a vote or Like we sent, and the Delete of an actor.
+func init() {
+	reactionHandlers["Like"] = receiveLike
+	undoHandlers["Like"] = undoLike
+	undoHandlers["Create"] = undoVote
+	undoHandlers[""] = undoByID
+
+	reject := activityHandlers["Reject"]
+	activityHandlers["Reject"] = func(ctx context.Context, s *Service, in *incoming) error {
+		err := s.store.RefuseSentParticipation(ctx, in.actor, idOf(in.m["object"]))
+		if errors.Is(err, models.ErrNotFound) {
+			return reject(ctx, s, in) // a Follow, most likely
+		}
+		return err
+	}
+	del := activityHandlers["Delete"]
+	activityHandlers["Delete"] = func(ctx context.Context, s *Service, in *incoming) error {
+		if err := del(ctx, s, in); err != nil || idOf(in.m["object"]) != in.actor.URI || in.actor.Local {
+			return err
+		}
+		// Delete{Person}: withdraw from open items, keep closed results.
+		return s.store.EraseRemoteActor(ctx, in.actor)
+	}
+}
+
+// receiveVote counts a poll vote on a local debate, or a "Signer / Sign"
+// vote on a local petition. A vote already counted (same Note id) is
+// ignored; a vote on another server's poll is not ours.
+func (s *Service) receiveVote(ctx context.Context, in *incoming, note map[string]any, question, option string) error {
+	noteID := idOf(note["id"])
+	if hostOf(question) != s.host {
+		return nil
+	}
+	if _, err := s.store.ParticipationByURI(ctx, noteID); err == nil {
+		return nil
+	}
+	rec := &models.Participation{URI: noteID, ActivityURI: idOf(in.m["id"]), ActorID: in.actor.ID, Option: option}
+	var author int64
+	var err error
+	if d, derr := s.store.DebateByURI(ctx, question); derr == nil && d.Local {
+		rec.Kind, rec.ObjectType, rec.ObjectID, author = models.ParticipationVote, models.ObjectTypeDebate, d.ID, d.AuthorID
+		_, err = s.store.AddVoteOption(ctx, in.actor, d.ID, option)
+	} else if p, perr := s.store.PetitionByURI(ctx, question); perr == nil && p.Local {
+		rec.Kind, rec.ObjectType, rec.ObjectID, author = models.ParticipationSignature, models.ObjectTypePetition, p.ID, p.AuthorID
+		if option != SignOption {
+			err = models.Invalid("options", "One of the chosen options is not in this debate.")
+		} else {
+			_, _, err = s.store.Sign(ctx, in.actor, p.ID, false)
+		}
+	} else {
+		return nil // not a local poll (or a hidden or deleted one)
+	}
+	if err != nil {
+		return s.refuse(ctx, in, rec.Kind, author, noteID, err)
+	}
+	return s.store.RecordParticipation(ctx, rec)
+}
+
+// receiveLike supports a local proposal. Likes of other objects (a
+// favourite of a debate or a comment) count for nothing.
+func receiveLike(ctx context.Context, s *Service, in *incoming) error {
+	target := idOf(in.m["object"])
+	if hostOf(target) != s.host {
+		return nil
+	}
+	p, err := s.store.ProposalByURI(ctx, target)
+	if err != nil || !p.Local {
+		return nil
+	}
+	likeID := idOf(in.m["id"])
+	if _, err := s.store.ParticipationByURI(ctx, likeID); err == nil {
+		return nil
+	}
+	_, err = s.store.Support(ctx, in.actor, p.ID)
+	if err != nil && !errors.Is(err, models.ErrDuplicate) {
+		return s.refuse(ctx, in, models.ParticipationSupport, p.AuthorID, target, err)
+	}
+	return s.store.RecordParticipation(ctx, &models.Participation{URI: likeID, Kind: models.ParticipationSupport,
+		ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, ActorID: in.actor.ID})
+}
+
+// undoLike withdraws the support a Like gave (Mastodon un-favourite).
+func undoLike(ctx context.Context, s *Service, in *incoming) error {
+	like, _ := in.m["object"].(map[string]any)
+	target := idOf(like["object"])
+	if hostOf(target) != s.host {
+		return nil
+	}
+	p, err := s.store.ProposalByURI(ctx, target)
+	if err != nil || !p.Local {
+		return nil
+	}
+	return s.withdrawReceived(ctx, in.actor, &models.Participation{URI: idOf(like["id"]), Kind: models.ParticipationSupport,
+		ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, ActorID: in.actor.ID})
+}
+
+// undoVote withdraws one vote (or signature) an Undo{Create{Note}}
+// names: an odn member changing a vote, or withdrawing it.
+func undoVote(ctx context.Context, s *Service, in *incoming) error {
+	create, _ := in.m["object"].(map[string]any)
+	if note, ok := create["object"].(map[string]any); ok {
+		if question, option, ok := voteOf(note); ok && hostOf(question) == s.host {
+			return s.withdrawVoteOn(ctx, in.actor, question, option, idOf(note["id"]))
+		}
+	}
+	return undoByID(ctx, s, in)
+}
+
+// undoByID undoes a Like or vote given only by its id.
+func undoByID(ctx context.Context, s *Service, in *incoming) error {
+	p, err := s.store.ParticipationByURI(ctx, idOf(in.m["object"]))
+	if errors.Is(err, models.ErrNotFound) || (err == nil && p.Outgoing) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if p.ActorID != in.actor.ID {
+		return drop("%s cannot undo another actor's participation", in.actor.URI)
+	}
+	return s.withdrawReceived(ctx, in.actor, p)
+}
+
+// withdrawVoteOn withdraws a vote named by its question and option.
+func (s *Service) withdrawVoteOn(ctx context.Context, actor *models.Actor, question, option, noteID string) error {
+	if d, err := s.store.DebateByURI(ctx, question); err == nil && d.Local {
+		return s.withdrawReceived(ctx, actor, &models.Participation{URI: noteID, Kind: models.ParticipationVote,
+			ObjectType: models.ObjectTypeDebate, ObjectID: d.ID, ActorID: actor.ID, Option: option})
+	}
+	if p, err := s.store.PetitionByURI(ctx, question); err == nil && p.Local && option == SignOption {
+		return s.withdrawReceived(ctx, actor, &models.Participation{URI: noteID, Kind: models.ParticipationSignature,
+			ObjectType: models.ObjectTypePetition, ObjectID: p.ID, ActorID: actor.ID, Option: option})
+	}
+	return nil
+}
+
+// withdrawReceived withdraws a support, vote option or signature the
+// actor gave, and forgets its record. Nothing to withdraw, or an object
+// that no longer takes withdrawals (a closed debate keeps its result), is
+// fine.
+func (s *Service) withdrawReceived(ctx context.Context, actor *models.Actor, p *models.Participation) error {
+	var err error
+	switch p.Kind {
+	case models.ParticipationSupport:
+		_, err = s.store.Unsupport(ctx, actor, p.ObjectID)
+	case models.ParticipationVote:
+		err = s.store.RemoveVoteOption(ctx, actor, p.ObjectID, p.Option)
+	case models.ParticipationSignature:
+		_, err = s.store.Unsign(ctx, actor, p.ObjectID)
+	}
+	if err != nil && !errors.Is(err, models.ErrNotFound) && !errors.Is(err, models.ErrClosed) &&
+		!errors.Is(err, models.ErrForbidden) && !errors.Is(err, models.ErrDuplicate) {
+		return err
+	}
+	if rec, rerr := s.store.ParticipationByURI(ctx, p.URI); rerr == nil && !rec.Outgoing {
+		return s.store.ForgetParticipations(ctx, rec.ID)
+	}
+	return nil
+}
+
+// refusable reports whether err is a refusal to answer (policy, phase,
+// option, one per actor), rather than a failure to retry.
+func refusable(err error) bool {
+	var ve *models.ValidationError
+	return errors.Is(err, models.ErrForbidden) || errors.Is(err, models.ErrClosed) ||
+		errors.Is(err, models.ErrDuplicate) || errors.As(err, &ve)
+}
+
+// refuse answers a refused participation (notes WIRE.md): Reject{the
+// activity} to the actor, which odn peers apply to their copy, and a
+// direct Note saying why in French and English, which Mastodon shows.
+// Both come from the object's author (the poll's attributedTo). Nothing
+// is counted. Other errors are returned for the worker to retry or drop.
+func (s *Service) refuse(ctx context.Context, in *incoming, kind string, authorID int64, replyTo string, cause error) error {
+	if !refusable(cause) {
+		return cause
+	}
+	s.log.InfoContext(ctx, "participation refused", "actor", in.actor.URI, "activity_id", idOf(in.m["id"]), "kind", kind, "err", cause)
+	from, err := s.store.ActorByID(ctx, authorID)
+	if err != nil || !from.Local || from.DeletedAt != nil {
+		if from, err = s.store.InstanceActor(ctx); err != nil {
+			return err
+		}
+	}
+	activityID := idOf(in.m["id"])
+	reject := activityDoc(from.URI+"#rejects/"+shortHash(activityID), "Reject", from.URI, bare(in.m), []string{in.actor.URI}, nil)
+	if err := s.enqueue(ctx, from, reject, inboxOf(in.actor)); err != nil {
+		return err
+	}
+	return s.enqueue(ctx, from, refusalNote(from, in.actor, activityID, replyTo, kind, cause, s.now()), inboxOf(in.actor))
+}
