@@ -1,0 +1,280 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/web"
+)
+
+// Route access policies of the authorisation matrix.
+const (
+	public    = "public"    // anyone; never 401/403
+	account   = "account"   // anonymous: log-in redirect (pages) or 401 (API); signed in: per object rules
+	moderator = "moderator" // members get 403
+	admin     = "admin"     // members and moderators get 403
+)
+
+// publicRoutes may be used without an account. Every other route found
+// by chi.Walk is expected to require one, so a new route cannot become
+// public by mistake: add it here (with a reason) if it must be.
+var publicRoutes = []string{
+	// operations and assets
+	"GET /healthz", "GET /readyz", "GET /metrics", "GET /static/*", "GET /media/{key}", "GET /media/{key}/{name}",
+	// reading civic content, feeds, open data and embeds
+	"GET /", "GET /about", "GET /about/counting", "GET /privacy", "GET /lang/{lang}", "GET /s", "GET /s/{name}", "GET /@{name}",
+	"GET /p/{id}", "GET /d/{id}", "GET /d/{id}/ballots", "GET /pe/{id}", "GET /pe/{id}/updates.atom", "GET /c/{id}",
+	"GET /news/{id}", "GET /w/{id}", "GET /consultations/{id}", "GET /consultations/{id}/map", "GET /consultations/{id}/print",
+	"GET /consultations/{id}/sheets/{doc}", "GET /consultations/{id}/stats", "GET /consultations/{id}/stats.csv",
+	"GET /consultations/{id}/stats.json", "GET /consultations/{id}/synthesis", "GET /consultations/{id}/workshop",
+	"GET /embed/debates/{id}", "GET /embed/petitions/{id}", "GET /export/{kind}/{id}.{format}", "GET /export/{kind}/{id}/{table}.csv",
+	"GET /s/{name}/*", "GET /s/{name}/proposals", "GET /s/{name}/debates", "GET /s/{name}/petitions", "GET /s/{name}/news",
+	"GET /s/{name}/consultations", "GET /s/{name}/data", "GET /s/{name}/feed.atom", "GET /s/{name}/proposals.atom",
+	"GET /s/{name}/debates.atom", "GET /s/{name}/petitions.atom", "GET /s/{name}/news.atom", "GET /s/{name}/export.{format}",
+	"GET /s/{name}/export/{table}.csv",
+	// authentication itself
+	"GET /login", "POST /login", "GET /signup", "POST /signup", "POST /logout",
+	// the read API (but see accountAPIGets)
+	"GET /api/v1/*",
+}
+
+// accountAPIGets are the read API routes that are a user's own data.
+var accountAPIGets = []string{"GET /api/v1/follows", "GET /api/v1/lookup", "GET /api/v1/notifications"}
+
+// mayForbid are public routes that answer 403 (or 404) to everyone for
+// some objects: a secret ballot's list, an unpublished synthesis.
+var mayForbid = []string{"GET /d/{id}/ballots", "GET /consultations/{id}/synthesis", "GET /consultations/{id}/workshop",
+	"GET /media/{key}", "GET /media/{key}/{name}"}
+
+// privileged maps route patterns (regexp on "METHOD pattern") to the role
+// they need beyond an account.
+var privileged = []struct {
+	re   *regexp.Regexp
+	role string
+}{
+	{regexp.MustCompile(`^\w+ /admin/`), admin},
+	{regexp.MustCompile(`^\w+ /moderation`), moderator},
+	{regexp.MustCompile(`^\w+ /s/\{name\}/edit$`), admin},
+	{regexp.MustCompile(`^\w+ /s/\{name\}/(debates|consultations|news)/new$`), moderator},
+}
+
+// routeKey is "METHOD /pattern" without the trailing slash chi adds to
+// sub-router roots.
+func routeKey(method, pattern string) string {
+	if len(pattern) > 1 {
+		pattern = strings.TrimSuffix(pattern, "/")
+	}
+	return method + " " + pattern
+}
+
+func policyOf(key string) string {
+	if strings.Contains(key, " /static/") {
+		return public // a file server, any method
+	}
+	for _, p := range privileged {
+		if p.re.MatchString(key) {
+			return p.role
+		}
+	}
+	for _, p := range accountAPIGets {
+		if p == key {
+			return account
+		}
+	}
+	for _, p := range publicRoutes {
+		if p == key || (strings.HasSuffix(p, "*") && strings.HasPrefix(key, strings.TrimSuffix(p, "*")) && strings.HasPrefix(key, "GET ")) {
+			return public
+		}
+	}
+	return account
+}
+
+// walkRoutes lists every route of the web door.
+func walkRoutes(t *testing.T, e *testEnv) []string {
+	t.Helper()
+	srv, err := web.New(web.Options{Store: e.Store, BaseURL: e.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes, ok := srv.Handler().(chi.Routes)
+	if !ok {
+		t.Fatal("the handler is not a chi router")
+	}
+	seen := map[string]bool{}
+	err = chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		seen[routeKey(method, route)] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fillPattern replaces route parameters with ids of seeded content.
+func fillPattern(pattern string, c *civicContent) string {
+	id := strconv.FormatInt(c.proposal, 10)
+	switch {
+	case strings.HasPrefix(pattern, "/d/"), strings.HasPrefix(pattern, "/debates/"), strings.Contains(pattern, "/debates/{id}"):
+		id = strconv.FormatInt(c.openDebate, 10)
+	case strings.HasPrefix(pattern, "/pe/"), strings.Contains(pattern, "/petitions/{id}"):
+		id = strconv.FormatInt(c.petition, 10)
+	case strings.HasPrefix(pattern, "/c/"), strings.Contains(pattern, "/comments/{id}"):
+		id = strconv.FormatInt(c.comment, 10)
+	}
+	r := strings.NewReplacer("{id}", id, "{name}", "ville", "{lang}", "fr", "{kind}", "proposal", "{format}", "json",
+		"{table}", "proposals", "{key}", "nokey", "{doc}", "1", "{token}", "notoken", "*", "x")
+	return r.Replace(pattern)
+}
+
+// TestAuthorisationMatrix: every route of the router × anonymous,
+// remote actor (an HTTP signature but no session), member, moderator and
+// admin gets the status its policy allows. Routes come from chi.Walk.
+func TestAuthorisationMatrix(t *testing.T) {
+	if testing.Short() {
+		t.Skip("matrix of every route skipped in -short mode")
+	}
+	e := newEnv(t)
+	c := seedCivic(t, e)
+	e.user("moderatrice", models.RoleModerator)
+	roles := []string{"anonymous", "remote", "member", "moderator", "admin"}
+	users := map[string]string{"member": "citoyenne", "moderator": "moderatrice", "admin": "root_admin"}
+	ctx := context.Background()
+	hc := e.client()
+	routes := walkRoutes(t, e)
+	if len(routes) < 50 {
+		t.Fatalf("chi.Walk found only %d routes", len(routes))
+	}
+	for _, key := range routes {
+		method, pattern, _ := strings.Cut(key, " ")
+		if method == http.MethodPost && pattern == "/account/delete" || pattern == "/logout" {
+			continue // would end the sessions the matrix relies on; covered in auth_test.go
+		}
+		policy := policyOf(key)
+		for _, role := range roles {
+			t.Run(role+"/"+key, func(t *testing.T) {
+				path := fillPattern(pattern, c)
+				req, _ := http.NewRequest(method, e.URL+path, strings.NewReader(url.Values{"body": {"x"}}.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				api := strings.HasPrefix(pattern, "/api/")
+				if name, ok := users[role]; ok {
+					acc, err := e.Store.AccountByUsername(ctx, name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if api {
+						tok, err := e.Store.CreateToken(ctx, acc, "matrix")
+						if err != nil {
+							t.Fatal(err)
+						}
+						req.Header.Set("Authorization", "Bearer "+tok)
+						req.Header.Set("Content-Type", "application/json")
+						req.Body = http.NoBody
+					} else {
+						secret, err := e.Store.CreateSession(ctx, acc, "matrix")
+						if err != nil {
+							t.Fatal(err)
+						}
+						req.AddCookie(&http.Cookie{Name: "odn_session", Value: secret})
+					}
+				}
+				if role == "remote" {
+					req.Header.Set("Signature", `keyId="https://mastodon.example/users/mallory#main-key",algorithm="rsa-sha256",headers="(request-target) host date",signature="AAAA"`)
+					req.Header.Set("Date", http.TimeFormat)
+				}
+				res := e.do(hc, req)
+				checkStatus(t, policy, role, api, key, res)
+			})
+		}
+	}
+}
+
+func checkStatus(t *testing.T, policy, role string, api bool, key string, res *http.Response) {
+	t.Helper()
+	st := res.StatusCode
+	if st >= 500 {
+		t.Fatalf("status %d (policy %s)", st, policy)
+	}
+	anonymous := role == "anonymous" || role == "remote"
+	if policy == public {
+		if key == "POST /login" && st == 401 || slices.Contains(mayForbid, key) && st == 403 {
+			return // wrong password; an object closed to everyone
+		}
+		if st == 401 || st == 403 {
+			t.Fatalf("public route answered %d", st)
+		}
+		return
+	}
+	if anonymous {
+		loginRedirect := st == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/login")
+		if api && st != http.StatusUnauthorized || !api && !loginRedirect {
+			t.Fatalf("%s got %d (Location %q), want %s", role, st, res.Header.Get("Location"), map[bool]string{true: "401", false: "a log-in redirect"}[api])
+		}
+		return
+	}
+	denied := st == http.StatusForbidden || st == http.StatusNotFound
+	switch {
+	case policy == admin && role != "admin", policy == moderator && role == "member":
+		if !denied {
+			t.Fatalf("%s reached a %s route: %d", role, policy, st)
+		}
+	case st == http.StatusUnauthorized:
+		t.Fatalf("%s with a valid session or token got 401", role)
+	}
+}
+
+// TestCSRFOnEveryStateChangingPageRoute: every non-GET page route (from
+// chi.Walk) refuses a cross-site request carrying a valid session.
+func TestCSRFOnEveryStateChangingPageRoute(t *testing.T) {
+	e := newEnv(t)
+	c := seedCivic(t, e)
+	acc, err := e.Store.AccountByUsername(context.Background(), "root_admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := e.client()
+	n := 0
+	for _, key := range walkRoutes(t, e) {
+		method, pattern, _ := strings.Cut(key, " ")
+		if method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions || strings.HasPrefix(pattern, "/api/") || pattern == "/static/*" {
+			continue
+		}
+		n++
+		secret, err := e.Store.CreateSession(context.Background(), acc, "csrf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, site := range []string{"cross-site", "same-site"} {
+			req, _ := http.NewRequest(method, e.URL+fillPattern(pattern, c), strings.NewReader("body=x&confirm=root_admin"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", site)
+			req.Header.Set("Origin", "http://evil.example")
+			req.AddCookie(&http.Cookie{Name: "odn_session", Value: secret})
+			if res := e.do(hc, req); res.StatusCode != http.StatusForbidden {
+				t.Errorf("%s from a %s origin: status %d, want 403", key, site, res.StatusCode)
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d state-changing page routes found", n)
+	}
+	if _, err := e.Store.AccountByUsername(context.Background(), "root_admin"); err != nil {
+		t.Fatalf("a cross-site request deleted the account: %v", err)
+	}
+}
