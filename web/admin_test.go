@@ -1,0 +1,74 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func TestAdminPage(t *testing.T) {
+	e := newEnv(t)
+	e.user("boss", models.RoleAdmin)
+	e.user("joe", models.RoleMember)
+	if res := e.get(e.client(), "/admin"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("anonymous: %d", res.StatusCode)
+	}
+	if res := e.get(e.loggedIn("joe"), "/admin"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("member: %d", res.StatusCode)
+	}
+	c := e.loggedIn("boss")
+	if body := readBody(e.get(c, "/admin")); !strings.Contains(body, "joe") {
+		t.Fatal("account list lacks joe")
+	}
+	ctx := context.Background()
+	steps := []struct {
+		path   string
+		form   url.Values
+		status int
+	}{
+		{"/admin/users/joe", url.Values{"action": {"role"}, "role": {"moderator"}}, 303},
+		{"/admin/users/joe", url.Values{"action": {"decider"}}, 303},
+		{"/admin/users/joe", url.Values{"action": {"role"}, "role": {"tsar"}}, 422},
+		{"/admin/users/boss", url.Values{"action": {"role"}, "role": {"member"}}, 422},
+		{"/admin/users/boss", url.Values{"action": {"disable"}}, 422},
+		{"/admin/users/nobody", url.Values{"action": {"disable"}}, 404},
+		{"/admin/users/joe", url.Values{"action": {"explode"}}, 422},
+		{"/admin/registration", url.Values{"registration": {"invite"}}, 303},
+		{"/admin/registration", url.Values{"registration": {"sometimes"}}, 422},
+	}
+	for _, st := range steps {
+		if res := e.postForm(c, st.path, st.form); res.StatusCode != st.status {
+			t.Errorf("%s %v: %d, want %d", st.path, st.form, res.StatusCode, st.status)
+		}
+	}
+	joe, _ := e.Store.AccountByUsername(ctx, "joe")
+	if joe.Role != models.RoleModerator || !joe.Decider {
+		t.Fatalf("joe: role %s decider %t", joe.Role, joe.Decider)
+	}
+	if boss, _ := e.Store.AccountByUsername(ctx, "boss"); boss.Role != models.RoleAdmin || boss.Disabled {
+		t.Fatal("an admin demoted or disabled themself")
+	}
+	if mode, _ := e.Store.Setting(ctx, models.SettingRegistration, ""); mode != models.RegistrationInvite {
+		t.Fatalf("registration %q", mode)
+	}
+	res := e.postForm(c, "/admin/invites", nil)
+	code := regexp.MustCompile(`invite=([A-Za-z0-9_-]+)`).FindStringSubmatch(readBody(res))
+	if res.StatusCode != 200 || code == nil {
+		t.Fatalf("invite: %d", res.StatusCode)
+	}
+	form := url.Values{"username": {"newbie"}, "password": {testPassword}, "password_confirm": {testPassword}, "invite": {code[1]}}
+	if res := e.postForm(e.client(), "/signup", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-up with the invitation: %d", res.StatusCode)
+	}
+	if res := e.postForm(c, "/admin/users/joe", url.Values{"action": {"disable"}}); res.StatusCode != 303 {
+		t.Fatalf("disable: %d", res.StatusCode)
+	}
+	if _, err := e.Store.Authenticate(ctx, "joe", testPassword); err == nil {
+		t.Fatal("disabled account can log in")
+	}
+}
