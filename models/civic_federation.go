@@ -245,3 +245,11 @@ func (s *Store) PetitionUpdateByID(ctx context.Context, petitionID, updateID int
 	err := s.DB.NewSelect().Model(u).Where("id = ? AND petition_id = ?", updateID, petitionID).Scan(ctx)
 	return u, dbErr("petition update", err)
 }
+
+// EarlierEvents counts the events of the same kind about the same object
+// written before ev (for example: was this proposal answered before?).
+func (s *Store) EarlierEvents(ctx context.Context, ev Event) (int, error) {
+	n, err := s.DB.NewSelect().Model((*Event)(nil)).
+		Where("kind = ? AND object_type = ? AND object_id = ? AND id < ?", ev.Kind, ev.ObjectType, ev.ObjectID, ev.ID).Count(ctx)
+	return int(n), dbErr("earlier events", err)
+}

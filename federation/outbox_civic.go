@@ -1,0 +1,526 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// The publish side of civic federation: models events about LOCAL civic
+// objects become activities (docs/FEDERATION.md "Activities").
+//
+//   - new object: the author's Create{object} to the space's and the
+//     author's followers, and the space's Announce{Create} plus, for
+//     top-level objects, Announce{object} (a boost in Mastodon; none for
+//     comments, lemmy#2224);
+//   - edits and state changes: the author's Update{object}, announced;
+//   - counts (supports, signatures, votes): batched count Updates, see
+//     outbox_civic_counts.go;
+//   - deletion and hiding: Delete{Tombstone}, announced.
+//
+// Events about remote objects (Data "remote": true, a remote debate) are
+// the participation side's (participate_*.go): these handlers return
+// nothing for them. Handlers registered here run first; participate_*.go
+// chains its own onto the same kinds.
+
+// Event kinds the civic publish side reads that models declares as
+// literals elsewhere.
+const (
+	eventObjectHidden = "object.hidden"
+)
+
+func init() {
+	for kind, h := range map[string]EventFunc{
+		models.EventProposalCreated:    proposalCreated,
+		models.EventProposalUpdated:    proposalChanged,
+		models.EventProposalWithdrawn:  proposalChanged,
+		models.EventProposalThreshold:  proposalChanged,
+		models.EventProposalAnswered:   proposalAnswered,
+		models.EventSupportAdded:       countChanged,
+		models.EventSupportRemoved:     countChanged,
+		models.EventPetitionCreated:    petitionCreated,
+		models.EventSignatureAdded:     countChanged,
+		models.EventSignatureRemoved:   countChanged,
+		models.EventPetitionMilestone:  countChanged,
+		models.EventPetitionUpdate:     petitionUpdatePosted,
+		models.EventPetitionAnswered:   petitionAnswered,
+		models.EventDebateCreated:      debatePublished,
+		models.EventDebateOpened:       debatePublished,
+		models.EventDebateClosed:       debateClosed,
+		models.EventDebateResults:      countChanged,
+		models.EventVoteCast:           countChanged,
+		models.EventVoteWithdrawn:      countChanged,
+		models.EventCommentCreated:     commentCreated,
+		models.EventCommentUpdated:     commentUpdated,
+		models.EventCommentDeleted:     commentDeleted,
+		eventObjectHidden:              objectHidden,
+		models.EventNewsPublished:      newsPublished,
+		models.EventNewsUpdated:        newsUpdated,
+		models.EventNewsDeleted:        newsDeleted,
+		models.EventSynthesisPublished: synthesisPublished,
+		models.EventSynthesisUpdated:   synthesisUpdated,
+	} {
+		eventHandlers[kind] = h
+	}
+}
+
+// eventData is the part of events' Data the handlers read.
+type eventData struct {
+	Remote   bool   `json:"remote"`
+	UpdateID int64  `json:"update_id"`
+	URI      string `json:"uri"`
+}
+
+func dataOf(ev models.Event) eventData {
+	var d eventData
+	_ = json.Unmarshal([]byte(ev.Data), &d) // absent or malformed: zero
+	return d
+}
+
+// publication gathers the activities of one event.
+type publication struct {
+	s   *Service
+	out []models.Outgoing
+}
+
+// send queues activity d signed by from to the followers of from and of
+// the space (and to extra inboxes).
+func (p *publication) send(ctx context.Context, from *models.Actor, sp *models.Space, d doc, extra ...string) error {
+	inboxes, err := p.s.audienceInboxes(ctx, from, sp, extra...)
+	if err != nil {
+		return err
+	}
+	o, err := outgoing(from, d, inboxes)
+	p.out = append(p.out, o...)
+	return err
+}
+
+// announce queues the space's FEP-1b12 Announce of activity (and of the
+// bare object, when given) to the space's followers. A space announcing
+// its own activity (news, synthesis) skips it: its followers got it.
+func (p *publication) announce(ctx context.Context, sp *models.Space, from *models.Actor, activity, bareObject doc) error {
+	if sp == nil || sp.Actor == nil || (from != nil && from.ID == sp.Actor.ID) {
+		return nil
+	}
+	o, err := p.s.AnnounceToFollowers(ctx, sp.Actor, activity, bareObject)
+	p.out = append(p.out, o...)
+	return err
+}
+
+// audienceInboxes lists the inboxes of the remote followers of from and
+// of the space's Group, plus extra, each once.
+func (s *Service) audienceInboxes(ctx context.Context, from *models.Actor, sp *models.Space, extra ...string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	add := func(list []string) {
+		for _, i := range list {
+			if i != "" && !seen[i] {
+				seen[i] = true
+				out = append(out, i)
+			}
+		}
+	}
+	list, err := s.followersOf(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	add(list)
+	if sp != nil && sp.Actor != nil && sp.Actor.ID != from.ID {
+		if list, err = s.followersOf(ctx, sp.Actor); err != nil {
+			return nil, err
+		}
+		add(list)
+	}
+	add(extra)
+	return out, nil
+}
+
+// remoteInboxes returns the inboxes of the remote actors among as.
+func remoteInboxes(as ...*models.Actor) []string {
+	var out []string
+	for _, a := range as {
+		if a != nil && !a.Local && a.DeletedAt == nil {
+			if i := inboxOf(a); i != "" {
+				out = append(out, i)
+			}
+		}
+	}
+	return out
+}
+
+// publishNew sends the Create of a new object by its author and the
+// space's announces (with the bare object when boost).
+func (s *Service) publishNew(ctx context.Context, author *models.Actor, sp *models.Space, obj doc, boost bool, extra ...string) ([]models.Outgoing, error) {
+	p := &publication{s: s}
+	create := CreateCivic(author, obj)
+	if err := p.send(ctx, author, sp, create, extra...); err != nil {
+		return nil, err
+	}
+	var bareObj doc
+	if boost {
+		bareObj = obj
+	}
+	if err := p.announce(ctx, sp, author, create, bareObj); err != nil {
+		return nil, err
+	}
+	return p.out, nil
+}
+
+// publishUpdate sends the Update of an object by its author, announced.
+func (s *Service) publishUpdate(ctx context.Context, author *models.Actor, sp *models.Space, obj doc, extra ...string) ([]models.Outgoing, error) {
+	p := &publication{s: s}
+	update := UpdateCivic(author, obj, s.now())
+	if err := p.send(ctx, author, sp, update, extra...); err != nil {
+		return nil, err
+	}
+	if err := p.announce(ctx, sp, author, update, nil); err != nil {
+		return nil, err
+	}
+	return p.out, nil
+}
+
+// publishDelete sends Delete{Tombstone} by the author, announced.
+func (s *Service) publishDelete(ctx context.Context, author *models.Actor, sp *models.Space, uri, formerType string, extra ...string) ([]models.Outgoing, error) {
+	p := &publication{s: s}
+	del := DeleteCivic(author, uri, formerType, s.now(), sp)
+	if err := p.send(ctx, author, sp, del, extra...); err != nil {
+		return nil, err
+	}
+	if err := p.announce(ctx, sp, author, del, nil); err != nil {
+		return nil, err
+	}
+	return p.out, nil
+}
+
+// objectSigner is who sends activities about an object: its author while
+// the author can sign (an erased account has no key), else the space.
+func objectSigner(author *models.Actor, sp *models.Space) *models.Actor {
+	if author != nil && author.Local && author.PrivateKeyPEM != "" && author.DeletedAt == nil {
+		return author
+	}
+	if sp != nil && sp.Actor != nil {
+		return sp.Actor
+	}
+	return author
+}
+
+// skipGone treats a since hidden, deleted or unpublished object as
+// nothing to send.
+func skipGone(err error) error {
+	var gone *Gone
+	if errors.As(err, &gone) {
+		return nil
+	}
+	return err
+}
+
+// evID is the event's object id as a path segment.
+func evID(ev models.Event) string { return strconv.FormatInt(ev.ObjectID, 10) }
+
+func proposalCreated(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	p, err := s.localProposal(ctx, evID(ev), "Note")
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	return s.publishNew(ctx, objectSigner(p.Author, p.Space), p.Space, s.proposalDoc(p), true)
+}
+
+// proposalChanged: edit, withdrawal (status withdrawn) or threshold.
+func proposalChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	p, err := s.localProposal(ctx, evID(ev), "Note")
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	inboxes, err := s.store.ParticipantInboxes(ctx, models.ObjectTypeProposal, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.publishUpdate(ctx, objectSigner(p.Author, p.Space), p.Space, s.proposalDoc(p), inboxes...)
+}
+
+// proposalAnswered: the Update of the proposal's status and the official
+// answer, a reply Note by the moderator (Create the first time, Update
+// after), boosted by the space.
+func proposalAnswered(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	out, err := proposalChanged(ctx, s, ev)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.localProposal(ctx, evID(ev), "Note")
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	if p.AnswerHTML == "" || p.Answerer == nil {
+		return out, nil
+	}
+	earlier, err := s.store.EarlierEvents(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	answer := ProposalAnswerToNote(p)
+	inboxes, err := s.store.ParticipantInboxes(ctx, models.ObjectTypeProposal, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	inboxes = append(inboxes, remoteInboxes(p.Author)...)
+	var more []models.Outgoing
+	if earlier > 0 {
+		more, err = s.publishUpdate(ctx, objectSigner(p.Answerer, p.Space), p.Space, answer, inboxes...)
+	} else {
+		more, err = s.publishNew(ctx, objectSigner(p.Answerer, p.Space), p.Space, answer, true, inboxes...)
+	}
+	return append(out, more...), err
+}
+
+func petitionCreated(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	p, err := s.localPetition(ctx, evID(ev))
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	if p.ClosesAt != nil {
+		// The final Update when the deadline passes: nothing else marks it.
+		if err := s.store.ScheduleCountUpdate(ctx, models.ObjectTypePetition, p.ID, *p.ClosesAt, CountUpdateDelay, true); err != nil {
+			return nil, err
+		}
+	}
+	return s.publishNew(ctx, objectSigner(p.Author, p.Space), p.Space, PetitionToQuestion(p, s.store.Now()), true,
+		remoteInboxes(p.Addressee)...)
+}
+
+func petitionUpdatePosted(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	p, err := s.localPetition(ctx, evID(ev))
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	u, err := s.store.PetitionUpdateByID(ctx, p.ID, dataOf(ev).UpdateID)
+	if err != nil {
+		return nil, err
+	}
+	inboxes, err := s.store.ParticipantInboxes(ctx, models.ObjectTypePetition, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.publishNew(ctx, objectSigner(p.Author, p.Space), p.Space, PetitionUpdateToNote(p, u), true, inboxes...)
+}
+
+// petitionAnswered: the addressee's response Note, and the final Update
+// of the petition (closed, answered) right away.
+func petitionAnswered(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	p, err := s.localPetition(ctx, evID(ev))
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	if err := s.store.ScheduleCountUpdate(ctx, models.ObjectTypePetition, p.ID, s.store.Now(), CountUpdateDelay, true); err != nil {
+		return nil, err
+	}
+	if p.ResponseHTML == "" || p.Addressee == nil {
+		return nil, nil
+	}
+	inboxes, err := s.store.ParticipantInboxes(ctx, models.ObjectTypePetition, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	inboxes = append(inboxes, remoteInboxes(p.Author)...)
+	return s.publishNew(ctx, objectSigner(p.Addressee, p.Space), p.Space, PetitionResponseToNote(p), true, inboxes...)
+}
+
+// debatePublished sends the Create of a debate once it is out of draft
+// (created open, or opened later); the Create's id is stable, so when both
+// events see it open the deliveries are queued once.
+func debatePublished(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	d, sp, err := s.localDebate(ctx, evID(ev))
+	if err != nil {
+		return nil, skipGone(err) // a draft is not found: nothing yet
+	}
+	q, err := s.debateDoc(ctx, d, sp)
+	if err != nil {
+		return nil, err
+	}
+	return s.publishNew(ctx, objectSigner(d.Author, sp), sp, q, true)
+}
+
+// debateClosed asks for the final Update{Question} (closed, final counts)
+// at once, whatever the batching window.
+func debateClosed(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	return nil, s.store.ScheduleCountUpdate(ctx, models.ObjectTypeDebate, ev.ObjectID, s.store.Now(), CountUpdateDelay, true)
+}
+
+// countChanged batches an Update of a local object's counts. Events about
+// remote objects are left to the participation side.
+func countChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	if dataOf(ev).Remote {
+		return nil, nil
+	}
+	if ev.ObjectType == models.ObjectTypeDebate {
+		d, err := s.store.DebateByID(ctx, ev.ObjectID)
+		if err != nil {
+			return nil, err
+		}
+		if !d.Local || !d.ResultsVisible(nil) {
+			return nil, nil // results shown at the close: the final Update carries them
+		}
+	}
+	switch ev.ObjectType {
+	case models.ObjectTypeProposal, models.ObjectTypePetition, models.ObjectTypeDebate:
+		return nil, s.store.ScheduleCountUpdate(ctx, ev.ObjectType, ev.ObjectID, s.store.Now(), CountUpdateDelay, false)
+	}
+	return nil, nil
+}
+
+// commentCreated: Create{Note} by the author, delivered to the author's
+// and the space's followers and to the remote authors it answers, and the
+// space's Announce{Create} (no bare boost for replies).
+func commentCreated(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	return s.commentActivity(ctx, ev, false)
+}
+
+func commentUpdated(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	return s.commentActivity(ctx, ev, true)
+}
+
+func (s *Service) commentActivity(ctx context.Context, ev models.Event, update bool) ([]models.Outgoing, error) {
+	c, err := s.localComment(ctx, evID(ev))
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	t, err := s.civicTarget(ctx, c.ObjectType, c.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	var parent *models.Actor
+	if c.ParentID != 0 {
+		if pc, err := s.store.CommentByID(ctx, c.ParentID); err == nil {
+			parent = pc.Author
+		}
+	}
+	note := CommentToNote(c, t, parent)
+	extra := remoteInboxes(t.Author, parent)
+	if update {
+		return s.publishUpdate(ctx, objectSigner(c.Author, t.Space), t.Space, note, extra...)
+	}
+	return s.publishNew(ctx, objectSigner(c.Author, t.Space), t.Space, note, false, extra...)
+}
+
+// commentDeleted: Delete{Tombstone} of a local comment.
+func commentDeleted(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	c, err := s.store.CommentByID(ctx, ev.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Local {
+		return nil, nil
+	}
+	t, err := s.civicTarget(ctx, c.ObjectType, c.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	return s.publishDelete(ctx, objectSigner(c.Author, t.Space), t.Space, c.URI, "Note", remoteInboxes(t.Author)...)
+}
+
+// objectHidden: moderation hid a local object; peers get a Delete with
+// its Tombstone (restoring it does not re-create it on peers: Mastodon
+// never re-creates a deleted id).
+func objectHidden(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	var uri, formerType string
+	var author *models.Actor
+	var sp *models.Space
+	switch ev.ObjectType {
+	case models.ObjectTypeProposal:
+		p, err := s.store.ProposalByID(ctx, ev.ObjectID)
+		if err != nil || !p.Local {
+			return nil, err
+		}
+		uri, formerType, author, sp = p.URI, "Note", p.Author, p.Space
+	case models.ObjectTypePetition:
+		p, err := s.store.PetitionByID(ctx, ev.ObjectID)
+		if err != nil || !p.Local {
+			return nil, err
+		}
+		uri, formerType, author, sp = p.URI, "Question", p.Author, p.Space
+	case models.ObjectTypeDebate:
+		d, err := s.store.DebateByID(ctx, ev.ObjectID)
+		if err != nil || !d.Local || d.Current == models.DebateDraft {
+			return nil, err
+		}
+		t, err := s.civicTarget(ctx, models.ObjectTypeDebate, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		uri, formerType, author, sp = d.URI, "Question", t.Author, t.Space
+	case models.ObjectTypeComment:
+		c, err := s.store.CommentByID(ctx, ev.ObjectID)
+		if err != nil || !c.Local {
+			return nil, err
+		}
+		t, err := s.civicTarget(ctx, c.ObjectType, c.ObjectID)
+		if err != nil {
+			return nil, err
+		}
+		uri, formerType, author, sp = c.URI, "Note", c.Author, t.Space
+	default:
+		return nil, nil
+	}
+	return s.publishDelete(ctx, objectSigner(author, sp), sp, uri, formerType)
+}
+
+func newsPublished(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	n, sp, err := s.localNews(ctx, evID(ev))
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	return s.publishNew(ctx, sp.Actor, sp, NewsToNote(n, sp), false)
+}
+
+func newsUpdated(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	n, sp, err := s.localNews(ctx, evID(ev))
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	return s.publishUpdate(ctx, sp.Actor, sp, NewsToNote(n, sp))
+}
+
+func newsDeleted(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	sp, err := s.store.SpaceByID(ctx, ev.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	return s.publishDelete(ctx, sp.Actor, sp, s.store.URLs.NewsURI(ev.ObjectID), "Note")
+}
+
+func synthesisPublished(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	return s.synthesisActivity(ctx, ev, false)
+}
+
+func synthesisUpdated(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	return s.synthesisActivity(ctx, ev, true)
+}
+
+// synthesisActivity: the space's Create (or Update) of the synthesis,
+// also delivered to the remote contributors it tells.
+func (s *Service) synthesisActivity(ctx context.Context, ev models.Event, update bool) ([]models.Outgoing, error) {
+	syn, err := s.store.SynthesisByID(ctx, ev.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.store.ConsultationByID(ctx, syn.ConsultationID)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := s.store.SpaceByID(ctx, c.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	recipients, err := s.store.SynthesisRecipients(ctx, syn.ID)
+	if err != nil {
+		return nil, err
+	}
+	note := SynthesisToNote(syn, c, sp)
+	extra := remoteInboxes(recipients...)
+	if update {
+		return s.publishUpdate(ctx, sp.Actor, sp, note, extra...)
+	}
+	return s.publishNew(ctx, sp.Actor, sp, note, false, extra...)
+}
