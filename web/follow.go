@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
@@ -164,6 +165,9 @@ func (s *Server) apiLookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := map[string]any{"kind": res.Kind, "uri": res.URI}
+	if res.ObjectID != 0 {
+		out["id"] = strconv.FormatInt(res.ObjectID, 10) // the local copy of a proposal, debate or petition
+	}
 	if res.Actor != nil {
 		out["actor"] = followActorJSON(res.Actor)
 	}
