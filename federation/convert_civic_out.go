@@ -5,6 +5,7 @@ import (
 	"html"
 	"maps"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -63,6 +64,15 @@ func stamp(d doc, published, updated time.Time) {
 	if updated.After(published.Add(time.Second)) {
 		d["updated"] = rfc3339(updated)
 	}
+}
+
+// headingRE matches HTML headings, which Mastodon drops (keeping the
+// text glued to the next paragraph): they become bold paragraphs.
+var headingRE = regexp.MustCompile(`(?is)<h[1-6][^>]*>(.*?)</h[1-6]>`)
+
+// bodyHTML prepares rendered Markdown for Mastodon's HTML subset.
+func bodyHTML(s string) string {
+	return headingRE.ReplaceAllString(s, "<p><strong>$1</strong></p>")
 }
 
 // titleHTML is the first paragraph: the title in bold.
@@ -138,7 +148,7 @@ func ProposalToNote(base string, p *models.Proposal, threshold int) doc {
 	}
 	var b strings.Builder
 	b.WriteString(titleHTML(p.Title))
-	b.WriteString(p.BodyHTML)
+	b.WriteString(bodyHTML(p.BodyHTML))
 	b.WriteString(lineHTML("Proposition / Proposal", statusLabel(proposalStatusLabel, p.Status), supports))
 	var tags []any
 	if len(p.Tags) > 0 {
@@ -156,7 +166,7 @@ func ProposalToNote(base string, p *models.Proposal, threshold int) doc {
 	b.WriteString(linkHTML(p.URL))
 	d := doc{
 		"id": p.URI, "type": "Note", "attributedTo": actorURI(p.Author), "name": p.Title,
-		"content": OutgoingHTML(b.String()), "url": p.URL, "mediaType": "text/html",
+		"content": OutgoingHTML(b.String()), "url": p.URL,
 		PropODNType: ODNTypeProposal, PropODNStatus: p.Status,
 		PropODNSupports: p.SupportsCount, PropODNThreshold: threshold,
 		"likes":   doc{"id": p.URI + "/likes", "type": "Collection", "totalItems": p.SupportsCount},
@@ -190,13 +200,13 @@ func actorURI(a *models.Actor) string {
 func ProposalAnswerToNote(p *models.Proposal) doc {
 	var b strings.Builder
 	b.WriteString(titleHTML("Réponse officielle / Official answer: " + p.Title))
-	b.WriteString(p.AnswerHTML)
+	b.WriteString(bodyHTML(p.AnswerHTML))
 	b.WriteString(lineHTML("Statut / Status: " + statusLabel(proposalStatusLabel, p.Status)))
 	b.WriteString(linkHTML(p.URL))
 	d := doc{
 		"id": p.URI + AnswerSuffix, "type": "Note", "attributedTo": actorURI(p.Answerer),
 		"inReplyTo": p.URI, "context": p.URI, "url": p.URL,
-		"content": OutgoingHTML(b.String()), "mediaType": "text/html",
+		"content":   OutgoingHTML(b.String()),
 		PropODNType: ODNTypeAnswer, PropODNStatus: p.Status,
 	}
 	answered := p.UpdatedAt
@@ -229,7 +239,7 @@ func DebateToQuestion(d *models.Debate, sp *models.Space, r *models.Results) doc
 	showCounts := r != nil && d.ResultsVisible(nil)
 	var b strings.Builder
 	b.WriteString(titleHTML(d.Question))
-	b.WriteString(d.DescriptionHTML)
+	b.WriteString(bodyHTML(d.DescriptionHTML))
 	status := []string{"Débat / Debate", statusLabel(debatePhaseLabel, d.Current)}
 	if showCounts {
 		status = append(status, fmt.Sprintf("%d votants / voters", r.Voters))
@@ -252,7 +262,7 @@ func DebateToQuestion(d *models.Debate, sp *models.Space, r *models.Results) doc
 	}
 	q := doc{
 		"id": d.URI, "type": "Question", "attributedTo": actorURI(d.Author), "name": d.Question,
-		"content": OutgoingHTML(b.String()), "url": d.URL, "mediaType": "text/html",
+		"content": OutgoingHTML(b.String()), "url": d.URL,
 		PropODNType: ODNTypeDebate, PropODNStatus: d.Current,
 		"replies": repliesRef(d.URI),
 	}
@@ -311,13 +321,13 @@ func PetitionToQuestion(p *models.Petition, now time.Time) doc {
 	if p.Addressee != nil {
 		b.WriteString("<p>À / To: " + mentionHTML(p.Addressee) + "</p>")
 	}
-	b.WriteString(p.BodyHTML)
+	b.WriteString(bodyHTML(p.BodyHTML))
 	b.WriteString(lineHTML("Pétition / Petition", statusLabel(petitionStateLabel, state),
 		fmt.Sprintf("%d/%d signatures (%d %%)", p.SignaturesCount, p.Goal, p.Percent())))
 	b.WriteString(linkHTML(p.URL))
 	q := doc{
 		"id": p.URI, "type": "Question", "attributedTo": actorURI(p.Author), "name": p.Title,
-		"content": OutgoingHTML(b.String()), "url": p.URL, "mediaType": "text/html",
+		"content": OutgoingHTML(b.String()), "url": p.URL,
 		"anyOf":         []any{doc{"type": "Note", "name": SignOption, "replies": doc{"type": "Collection", "totalItems": p.SignaturesCount}}},
 		PropVotersCount: p.SignaturesCount,
 		PropODNType:     ODNTypePetition, PropODNStatus: state,
@@ -355,13 +365,13 @@ func PetitionToQuestion(p *models.Petition, now time.Time) doc {
 func PetitionResponseToNote(p *models.Petition) doc {
 	var b strings.Builder
 	b.WriteString(titleHTML("Réponse / Response: " + p.Title))
-	b.WriteString(p.ResponseHTML)
+	b.WriteString(bodyHTML(p.ResponseHTML))
 	b.WriteString(lineHTML(fmt.Sprintf("%d signatures", p.SignaturesCount)))
 	b.WriteString(linkHTML(p.URL))
 	d := doc{
 		"id": p.URI + ResponseSuffix, "type": "Note", "attributedTo": actorURI(p.Addressee),
 		"inReplyTo": p.URI, "context": p.URI, "url": p.URL,
-		"content": OutgoingHTML(b.String()), "mediaType": "text/html",
+		"content":   OutgoingHTML(b.String()),
 		PropODNType: ODNTypeAnswer, PropODNStatus: models.PetitionAnswered,
 	}
 	responded := p.UpdatedAt
@@ -383,12 +393,12 @@ func PetitionResponseToNote(p *models.Petition) doc {
 func PetitionUpdateToNote(p *models.Petition, u *models.PetitionUpdate) doc {
 	var b strings.Builder
 	b.WriteString(titleHTML("Nouvelles / Update: " + p.Title))
-	b.WriteString(u.BodyHTML)
+	b.WriteString(bodyHTML(u.BodyHTML))
 	b.WriteString(linkHTML(p.URL))
 	d := doc{
 		"id": u.URI, "type": "Note", "attributedTo": actorURI(p.Author),
 		"inReplyTo": p.URI, "context": p.URI, "url": p.URL,
-		"content": OutgoingHTML(b.String()), "mediaType": "text/html",
+		"content":   OutgoingHTML(b.String()),
 		PropODNType: ODNTypePetitionUpdate,
 	}
 	stamp(d, u.CreatedAt, u.CreatedAt)
@@ -411,7 +421,7 @@ func CommentToNote(c *models.Comment, t CivicTarget, parentAuthor *models.Actor)
 	d := doc{
 		"id": c.URI, "type": "Note", "attributedTo": actorURI(c.Author),
 		"inReplyTo": c.InReplyToURI, "context": t.URI, "url": c.URL,
-		"content": OutgoingHTML(c.BodyHTML), "mediaType": "text/html",
+		"content":   OutgoingHTML(stanceHTML(c.Stance) + bodyHTML(c.BodyHTML)),
 		PropODNType: ODNTypeComment,
 		"replies":   repliesRef(c.URI),
 	}
@@ -440,15 +450,26 @@ func CommentToNote(c *models.Comment, t CivicTarget, parentAuthor *models.Actor)
 	return d
 }
 
+// stanceHTML labels an argument for peers that do not read odn:stance.
+func stanceHTML(stance string) string {
+	switch stance {
+	case models.StanceFor:
+		return "<p><strong>Pour / For</strong></p>"
+	case models.StanceAgainst:
+		return "<p><strong>Contre / Against</strong></p>"
+	}
+	return ""
+}
+
 // NewsToNote is a space's news post, a Note by the space's Group.
 func NewsToNote(n *models.News, sp *models.Space) doc {
 	var b strings.Builder
 	b.WriteString(titleHTML(n.Title))
-	b.WriteString(n.BodyHTML)
+	b.WriteString(bodyHTML(n.BodyHTML))
 	b.WriteString(linkHTML(n.URI))
 	d := doc{
 		"id": n.URI, "type": "Note", "attributedTo": actorURI(sp.Actor), "name": n.Title,
-		"content": OutgoingHTML(b.String()), "url": n.URI, "mediaType": "text/html",
+		"content": OutgoingHTML(b.String()), "url": n.URI,
 		PropODNType: ODNTypeNews,
 	}
 	stamp(d, n.PublishedAt, n.UpdatedAt)
@@ -462,11 +483,11 @@ func SynthesisToNote(syn *models.Synthesis, c *models.Consultation, sp *models.S
 	title := "Synthèse / Synthesis: " + c.Title
 	var b strings.Builder
 	b.WriteString(titleHTML(title))
-	b.WriteString(syn.BodyHTML)
+	b.WriteString(bodyHTML(syn.BodyHTML))
 	b.WriteString(linkHTML(c.URI))
 	d := doc{
 		"id": syn.URI, "type": "Note", "attributedTo": actorURI(sp.Actor), "name": title,
-		"content": OutgoingHTML(b.String()), "url": c.URI, "mediaType": "text/html",
+		"content": OutgoingHTML(b.String()), "url": c.URI,
 		PropODNType: ODNTypeSynthesis, "context": c.URI,
 	}
 	published := syn.CreatedAt
