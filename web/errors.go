@@ -31,6 +31,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, "error.closed"
 	case errors.Is(err, models.ErrConflict):
 		return http.StatusConflict, "error.conflict"
+	case models.IsUnavailable(err):
+		return http.StatusServiceUnavailable, "error.unavailable"
 	}
 	return http.StatusInternalServerError, "error.internal"
 }
@@ -43,6 +45,10 @@ func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/")
 // logged with the request id and never shown.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	status, key := statusOf(err)
+	if status == http.StatusServiceUnavailable {
+		s.log.WarnContext(r.Context(), "storage unavailable", "request_id", requestIDOf(r.Context()), "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "30")
+	}
 	if status == http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "internal error", "request_id", requestIDOf(r.Context()), "path", r.URL.Path, "err", err)
 	}
@@ -82,7 +88,10 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 // publicMessage is the user-safe text of err: the domain message for 4xx,
 // a generic one for 5xx.
 func publicMessage(err error, status int) string {
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		return models.ErrUnavailable.Error() + ": please retry later"
+	case status >= 500:
 		return "internal error"
 	}
 	return err.Error()
