@@ -57,11 +57,13 @@ func remoteEvent(ev models.Event) bool {
 	return d.Remote
 }
 
-// participant loads the event's actor when it is local (only local
-// members' participation is sent on).
+// participant loads the event's actor when it is a live local member
+// (only their participation is sent on). An erased account's
+// withdrawals are not sent: it has no key left, and the Delete of the
+// actor tells the origin to withdraw everything still open.
 func (s *Service) participant(ctx context.Context, ev models.Event) (*models.Actor, error) {
 	a, err := s.store.ActorByID(ctx, ev.ActorID)
-	if err != nil || !a.Local {
+	if err != nil || !a.Local || a.DeletedAt != nil {
 		return nil, err
 	}
 	return a, nil
