@@ -6,6 +6,9 @@
 #   .ci/pg.sh stop     stop it and delete its files (no-op when none runs)
 #   .ci/pg.sh status   print the DSN and exit 0 when running, exit 1 otherwise
 #   .ci/pg.sh check    exit 0 when the PostgreSQL server binaries are installed
+#   .ci/pg.sh restart  restart the running server (fast shutdown: sessions are
+#                      cut, committed data kept) on the same port and data, for
+#                      fault tests where clients must recover
 #
 # The cluster lives in a temp dir (fsync off: tests only, never real data),
 # listens on 127.0.0.1 on a free port and on a unix socket in that dir, and
@@ -164,16 +167,28 @@ CONF
 	dsn_for "$port"
 }
 
+# cmd_restart stops the server the way an administrator's restart does
+# (fast: every session is terminated) and starts it again with the same
+# data and port. Not "immediate": with fsync off, a crash would lose
+# acknowledged commits, which says nothing about odn.
+cmd_restart() {
+	running || { echo "$prog: not running" >&2; exit 1; }
+	as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null 2>&1
+	as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -o "-p $port" -w -t 60 start >/dev/null 2>&1
+	dsn_for "$port"
+}
+
 case ${1:-} in
 start) cmd_start ;;
 stop) cmd_stop ;;
+restart) cmd_restart ;;
 status)
 	running || { echo "$prog: not running" >&2; exit 1; }
 	dsn_for "$port"
 	;;
 check) find_bin ;;
 *)
-	echo "usage: $prog start|stop|status|check" >&2
+	echo "usage: $prog start|stop|restart|status|check" >&2
 	exit 2
 	;;
 esac
