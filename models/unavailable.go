@@ -42,9 +42,9 @@ func IsUnavailable(err error) bool {
 	if errors.As(err, &pe) {
 		switch {
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
-			strings.HasPrefix(pe.Code, "53"), // insufficient resources: disk full, out of memory, too many connections
+			strings.HasPrefix(pe.Code, "53"),  // insufficient resources: disk full, out of memory, too many connections
 			strings.HasPrefix(pe.Code, "57P"), // operator intervention: shutdown, crash, cannot connect now
-			pe.Code == "25006":               // read-only transaction (a hot standby)
+			pe.Code == "25006":                // read-only transaction (a hot standby)
 			return true
 		}
 		return false
