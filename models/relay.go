@@ -17,6 +17,10 @@ import (
 // ActorID is the space's actor (federation sends its Announce).
 const EventRelayCreated = "relay.created"
 
+// EventRelayWithdrawn is emitted when the origin deleted an object a
+// space relays (same Data): the space undoes its Announce.
+const EventRelayWithdrawn = "relay.withdrawn"
+
 // Relay is a local space relaying a debate, proposal or petition of
 // another instance to its followers (a shared consultation between
 // towns): the space Announces it, its members see it in the space and

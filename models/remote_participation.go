@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -281,23 +282,56 @@ func (s *Store) RefuseSentParticipation(ctx context.Context, by *Actor, activity
 
 // DeleteRemoteCopy applies the origin's Delete of a remote proposal,
 // debate or petition: the copy is marked deleted (its pages answer 404,
-// lists skip it). by must be on the object's host; a uri that is no
-// remote copy here is ErrNotFound.
+// lists skip it), and each local space relaying it emits
+// relay.withdrawn, so its followers hear of it too. by must be on the
+// object's host; a uri that is no remote copy here is ErrNotFound.
 func (s *Store) DeleteRemoteCopy(ctx context.Context, by *Actor, uri string) error {
 	if by == nil || by.Local || !sameHost(uri, by.Host) {
 		return ErrForbidden
 	}
-	for _, typ := range CommentableTypes {
-		res, err := s.DB.NewUpdate().TableExpr("?", bun.Ident(civicObjects[typ].table)).
-			Set("deleted_at = ?", s.Now()).Where("uri = ? AND NOT local AND deleted_at IS NULL", uri).Exec(ctx)
-		if err != nil {
-			return dbErr("delete remote copy", err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
+	return s.deleteRemoteCopy(ctx, uri)
+}
+
+// MarkRemoteCopyGone is DeleteRemoteCopy when the origin itself answered
+// 404 or 410 for uri (federation fetched it): no actor vouches for it.
+func (s *Store) MarkRemoteCopyGone(ctx context.Context, uri string) error {
+	if _, err := s.remoteOrigin(uri); err != nil {
+		return err
+	}
+	return s.deleteRemoteCopy(ctx, uri)
+}
+
+func (s *Store) deleteRemoteCopy(ctx context.Context, uri string) error {
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		for _, typ := range CommentableTypes {
+			var id int64
+			err := tx.NewUpdate().TableExpr("?", bun.Ident(civicObjects[typ].table)).Set("deleted_at = ?", s.Now()).
+				Where("uri = ? AND NOT local AND deleted_at IS NULL", uri).Returning("id").Scan(ctx, &id)
+			if err := dbErr("delete remote copy", err); errors.Is(err, ErrNotFound) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			var relays []Relay
+			if err := tx.NewSelect().Model(&relays).Where("rl.object_type = ? AND rl.object_id = ?", typ, id).Scan(ctx); err != nil {
+				return dbErr("relays of deleted copy", err)
+			}
+			for _, r := range relays {
+				sp := new(Space)
+				if err := tx.NewSelect().Model(sp).Where("id = ?", r.SpaceID).Scan(ctx); err != nil {
+					return dbErr("relaying space", err)
+				}
+				data, _ := json.Marshal(map[string]any{"relay_id": r.ID, "object_uri": r.ObjectURI})
+				err := s.emit(ctx, tx, Event{Kind: EventRelayWithdrawn, ObjectType: typ, ObjectID: id, ActorID: sp.ActorID,
+					SpaceID: sp.ID, Data: string(data)})
+				if err != nil {
+					return err
+				}
+			}
 			return nil
 		}
-	}
-	return ErrNotFound
+		return ErrNotFound
+	})
 }
 
 // CivicObjectByURI says which proposal, debate, petition or comment has

@@ -219,6 +219,13 @@ func TestRelayObject(t *testing.T) {
 		if rs, err := f.s.Relays(ctx, f.space.ID); err != nil || len(rs) != 1 {
 			t.Errorf("relays = %v, %v", rs, err)
 		}
+		// The origin deletes it: the space undoes its relay.
+		if err := f.s.DeleteRemoteCopy(ctx, origin, d.URI); err != nil {
+			t.Fatal(err)
+		}
+		if countEvents(t, f.s, models.EventRelayWithdrawn) != 1 {
+			t.Error("no relay.withdrawn event")
+		}
 	})
 }
 

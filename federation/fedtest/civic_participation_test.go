@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/opendemocracynow/odn/federation/fedtest"
@@ -169,11 +171,44 @@ func TestSharedConsultationAcrossInstances(t *testing.T) {
 		results.Options[0].Count != 1 || results.Options[1].Count != 1 {
 		t.Errorf("A's results = %+v", results)
 	}
-	// B lists the relayed debate in its space.
+	// B lists the relayed debate in its space; its page says whose
+	// count it shows, and as of when.
 	ds, err := n.b.Store.ListDebates(n.ctx, models.DebateFilter{SpaceID: n.net.ID})
 	if err != nil || len(ds) != 1 || ds[0].URI != d.URI {
 		t.Errorf("B's space net lists %v (%v), want the relayed debate", ds, err)
 	}
+	page := getPage(t, fmt.Sprintf("%s/d/%d", n.b.BaseURL, atB))
+	if !strings.Contains(page, "Counted by "+n.a.Host+", as of") {
+		t.Errorf("B's page of the remote debate has no as-of badge:\n%s", page)
+	}
+
+	// A's moderation hides the debate: the copies go.
+	if err := n.a.Store.HideObject(n.ctx, n.alice, models.ObjectTypeDebate, d.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []*fedtest.Instance{n.b, n.c} {
+		fedtest.Eventually(t, wait, in.Name+" to drop its copy", func() bool {
+			_, err := in.Store.DebateByURI(n.ctx, d.URI)
+			return errors.Is(err, models.ErrNotFound)
+		})
+	}
+}
+
+// getPage GETs an HTML page in English.
+func getPage(t *testing.T, url string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Accept-Language", "en")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d", url, resp.StatusCode)
+	}
+	return string(b)
 }
 
 // TestRemoteParticipationRulesAndErasure: a local-only space refuses
