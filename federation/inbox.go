@@ -87,6 +87,12 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 	stored, err := s.store.StoreInboxItem(ctx, item)
 	if err != nil {
 		s.log.ErrorContext(ctx, "store inbox item", "activity_id", id, "err", err)
+		if models.IsUnavailable(err) {
+			// Peers retry 5xx; tell them when (full disk, database restart).
+			w.Header().Set("Retry-After", "60")
+			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+			return
+		}
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
