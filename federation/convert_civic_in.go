@@ -105,9 +105,11 @@ func noteToRemoteProposal(m map[string]any) models.RemoteProposal {
 // first in a proposal's content for Mastodon (the copy shows the title
 // itself); other content is kept as sent (sanitised by models).
 func proposalBody(title, content string) string {
-	head := "<p><strong>" + title + "</strong></p>"
-	if title != "" && strings.HasPrefix(content, head) {
-		return strings.TrimSpace(strings.TrimPrefix(content, head))
+	for _, t := range []string{html.EscapeString(title), title} {
+		head := "<p><strong>" + t + "</strong></p>"
+		if title != "" && strings.HasPrefix(content, head) {
+			return strings.TrimSpace(strings.TrimPrefix(content, head))
+		}
 	}
 	return content
 }

@@ -1,0 +1,113 @@
+package federation
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+func TestStanceOf(t *testing.T) {
+	mention := `<span class="h-card"><a href="https://town.example/@ville" class="u-url mention">@<span>ville</span></a></span> `
+	for _, c := range []struct{ content, want string }{
+		{"<p>For: more trees</p>", StanceFor},
+		{"<p>" + mention + "pour : plus d'arbres</p>", StanceFor},
+		{"<p>" + mention + "Pour\u00a0: plus d'arbres</p>", StanceFor},
+		{"<p>+1 good idea</p>", StanceFor},
+		{"<p>CONTRE: trop cher</p>", StanceAgainst},
+		{"<p>" + mention + mention + "against: too costly</p>", StanceAgainst},
+		{"<p>-1 no</p>", StanceAgainst},
+		{"<p>I am for it</p>", ""},
+		{"<p>+10 points</p>", ""},
+		{"<p>pourquoi pas ?</p>", ""},
+		{"", ""},
+	} {
+		if got := stanceOf(map[string]any{"content": c.content}); got != c.want {
+			t.Errorf("stanceOf(%q) = %q, want %q", c.content, got, c.want)
+		}
+	}
+	if got := stanceOf(map[string]any{"content": "<p>hello</p>", PropODNStance: "against"}); got != StanceAgainst {
+		t.Errorf("odn:stance ignored: %q", got)
+	}
+}
+
+func TestVoteOf(t *testing.T) {
+	for _, c := range []struct {
+		obj map[string]any
+		ok  bool
+	}{
+		{map[string]any{"name": "Yes", "inReplyTo": "https://a.example/d/1"}, true},
+		{map[string]any{"name": "Yes", "inReplyTo": "https://a.example/d/1", "content": ""}, true},
+		{map[string]any{"name": "Yes", "inReplyTo": "https://a.example/d/1", "content": "<p>a reply with a title</p>"}, false},
+		{map[string]any{"name": "Yes"}, false},
+		{map[string]any{"inReplyTo": "https://a.example/d/1", "content": "<p>hi</p>"}, false},
+	} {
+		if _, _, ok := voteOf(c.obj); ok != c.ok {
+			t.Errorf("voteOf(%v) = %v, want %v", c.obj, ok, c.ok)
+		}
+	}
+}
+
+// TestQuestionToRemoteDebate reads Mastodon's own poll shape.
+func TestQuestionToRemoteDebate(t *testing.T) {
+	raw, err := os.ReadFile("testdata/mastodon/question.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	d := questionToRemoteDebate(m)
+	if d.Question != "Should the Saturday market move to the riverside?" || d.Multiple || len(d.Options) != 2 ||
+		d.Counts[0] != 5 || d.Counts[1] != 2 || d.Voters != 7 || d.ClosesAt == nil || d.Closed || d.Updated.IsZero() {
+		t.Errorf("debate = %+v", d)
+	}
+	if civicKind(m) != "" {
+		t.Error("a Mastodon poll has no odn:type: it is not copied")
+	}
+	m["anyOf"], m["oneOf"] = m["oneOf"], nil
+	m["closed"] = "2026-03-14T08:00:00Z"
+	if d := questionToRemoteDebate(m); !d.Multiple || !d.Closed {
+		t.Errorf("anyOf, closed: %+v", d)
+	}
+}
+
+func TestRemotePetitionAndProposal(t *testing.T) {
+	p := questionToRemotePetition(map[string]any{
+		"id": "https://a.example/pe/1", "type": "Question", "name": "Save the hall", "content": "<p>Save it</p>",
+		PropODNGoal: 100.0, PropODNSignatures: 42.0, PropVotersCount: 40.0, PropODNStatus: "answered",
+		"anyOf": []any{map[string]any{"type": "Note", "name": SignOption}},
+	})
+	if p.Goal != 100 || p.Signatures != 42 || !p.Answered || p.Title != "Save the hall" {
+		t.Errorf("petition = %+v", p)
+	}
+	pr := noteToRemoteProposal(map[string]any{
+		"id": "https://a.example/p/1", "type": "Note", "name": "Trees & benches",
+		"content": "<p><strong>Trees &amp; benches</strong></p><p>Body</p>", "likes": map[string]any{"totalItems": 3.0},
+		"tag": []any{map[string]any{"type": "Hashtag", "name": "#vert"}, map[string]any{"type": "Mention", "name": "@x"}},
+	})
+	if pr.Supports != 3 || pr.ContentHTML != "<p>Body</p>" || len(pr.Tags) != 1 || pr.Tags[0] != "vert" {
+		t.Errorf("proposal = %+v", pr)
+	}
+}
+
+// FuzzCivicIn runs the incoming civic conversions on arbitrary JSON.
+func FuzzCivicIn(f *testing.F) {
+	for _, b := range fixtures(f) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m, err := decodeObject(raw)
+		if err != nil {
+			return
+		}
+		obj, _ := m["object"].(map[string]any)
+		for _, x := range []map[string]any{m, obj} {
+			stanceOf(x)
+			voteOf(x)
+			questionToRemoteDebate(x)
+			questionToRemotePetition(x)
+			noteToRemoteProposal(x)
+		}
+	})
+}
