@@ -244,3 +244,60 @@ func TestPublishDebateResults(t *testing.T) {
 		t.Errorf("%d Updates, want only the final one", n)
 	}
 }
+
+// TestServePetitionParts: a petition, its update and its response are
+// served under their ids, go out as Create{Question} and Create{Note}, and
+// the answer id 404s before there is one; with authorized fetch the
+// replies collection needs a signature.
+func TestServePetitionParts(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, func(o *Options) { o.AuthorizedFetch = true })
+	peer := newPeerInbox(t)
+	ville := a.space(t, "ville")
+	alice, maire := a.user(t, "alice"), a.user(t, "maire")
+	if _, err := a.st.DB.NewUpdate().Model((*models.Account)(nil)).Set("decider = ?", true).Where("id = ?", maire.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	peer.follower(t, a, "fan", ville.Actor)
+	a.run(t)
+	closes := time.Now().Add(48 * time.Hour)
+	p, err := a.st.CreatePetition(ctx, alice.Actor, "ville", models.PetitionInput{Title: "Sauvons le marché", Body: "Le samedi.",
+		Addressee: "maire", Goal: 100, ClosesAt: &closes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.st.PostPetitionUpdate(ctx, alice.Actor, p.ID, "Rendez-vous jeudi.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(p.ID, 10)
+	if code, m := serveAS(a, "petition", id); code != 401 {
+		t.Errorf("unsigned fetch with authorized fetch: %d %v", code, m)
+	}
+	if code, _ := getAS(t, a, "/pe/"+id+"/replies"); code != 401 {
+		t.Errorf("unsigned replies with authorized fetch: %d", code)
+	}
+	a.s.opts.AuthorizedFetch = false // the rest reads without signatures
+	if code, m := serveAS(a, "petition", id); code != 200 || m["type"] != "Question" || m["anyOf"].([]any)[0].(map[string]any)["name"] != SignOption {
+		t.Errorf("petition: %d %v", code, m)
+	}
+	if code, m := getAS(t, a, "/pe/"+id+"/updates/"+strconv.FormatInt(u.ID, 10)); code != 200 || m["id"] != u.URI || m["inReplyTo"] != p.URI {
+		t.Errorf("petition update: %d %v", code, m)
+	}
+	if code, _ := getAS(t, a, "/pe/"+id+"/response"); code != 404 {
+		t.Errorf("response before the answer: %d, want 404", code)
+	}
+	if _, err := a.st.RespondPetition(ctx, maire, p.ID, "Le marché reste le samedi."); err != nil {
+		t.Fatal(err)
+	}
+	if code, m := getAS(t, a, "/pe/"+id+"/response"); code != 200 || m["attributedTo"] != maire.Actor.URI || m[PropODNType] != ODNTypeAnswer {
+		t.Errorf("response: %d %v", code, m)
+	}
+	waitFor(t, "Create{Question}, two Create{Note} and the final Update", func() bool {
+		return len(peer.find("Create", "Question")) == 1 && len(peer.find("Create", "Note")) == 2 && len(peer.find("Update", "Question")) == 1
+	})
+	final := peer.find("Update", "Question")[0]["object"].(map[string]any)
+	if final[PropODNStatus] != models.PetitionAnswered || final["closed"] == nil {
+		t.Errorf("final update: %v", final)
+	}
+}
