@@ -235,10 +235,14 @@ func TestRemoteCopiesDeleteStanceFollow(t *testing.T) {
 	eachCivic(t, func(t *testing.T, f *civicFixture) {
 		ctx := context.Background()
 		origin := f.remote(t, "town", "other.example")
-		d, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/7", Question: "Shared?",
+		// Federation passes names escaped (plain text in ActivityStreams).
+		d, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/7", Question: "Pour l&#39;école &lt;Jaurès&gt; ?",
 			Options: []string{"Yes", "No"}, Updated: f.now.Add(-time.Hour)})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if d.Question != "Pour l'école <Jaurès> ?" {
+			t.Errorf("question = %q", d.Question)
 		}
 		if err := f.s.DeleteRemoteCopy(ctx, f.remote(t, "eve", "evil.example"), d.URI); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("deleted by a third party: %v", err)
