@@ -85,6 +85,11 @@ func mentions(m map[string]any) []string {
 	return out
 }
 
+// nameOf reads "name", which ActivityStreams defines as plain text: it
+// is escaped so that models, which take titles as HTML to strip, keep
+// "<" and "&" as text.
+func nameOf(m map[string]any) string { return html.EscapeString(strings.TrimSpace(str(m, "name"))) }
+
 // noteToRemoteProposal reads an odn proposal Note. The author's local id
 // is set by the caller. The supports come from odn:supports, else from
 // likes.totalItems.
@@ -95,7 +100,7 @@ func noteToRemoteProposal(m map[string]any) models.RemoteProposal {
 		supports = int64(n)
 	}
 	return models.RemoteProposal{
-		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: plainText(str(m, "name"), 500),
+		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: nameOf(m),
 		ContentHTML: proposalBody(str(m, "name"), str(m, "content")), Tags: hashtags(m), Status: str(m, PropODNStatus),
 		Supports: int(supports), Published: timeProp(m, "published"), Updated: updatedOf(m),
 	}
@@ -149,12 +154,12 @@ func closedOf(m map[string]any) bool {
 // read the same way: the question is the name, else the content).
 func questionToRemoteDebate(m map[string]any) models.RemoteDebate {
 	names, counts, multiple := pollOptions(m)
-	question := str(m, "name")
+	question := nameOf(m)
 	if question == "" {
-		question = str(m, "content")
+		question = str(m, "content") // Mastodon: the poll's text
 	}
 	d := models.RemoteDebate{
-		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Question: plainText(question, 1000),
+		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Question: question,
 		DescriptionHTML: SanitizeIncomingHTML(str(m, "content")), Options: names, Counts: counts,
 		Voters: intProp(m, PropVotersCount), Multiple: multiple, Closed: closedOf(m), Updated: updatedOf(m),
 	}
@@ -172,7 +177,7 @@ func questionToRemotePetition(m map[string]any) models.RemotePetition {
 		sigs, _ = IntProperty(m, PropVotersCount)
 	}
 	p := models.RemotePetition{
-		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: plainText(str(m, "name"), 500),
+		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: nameOf(m),
 		ContentHTML: str(m, "content"), Goal: intProp(m, PropODNGoal), Signatures: int(sigs),
 		Answered: str(m, PropODNStatus) == "answered", Published: timeProp(m, "published"), Updated: updatedOf(m),
 	}

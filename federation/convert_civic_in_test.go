@@ -3,6 +3,7 @@ package federation
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -58,7 +59,7 @@ func TestQuestionToRemoteDebate(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := questionToRemoteDebate(m)
-	if d.Question != "Should the Saturday market move to the riverside?" || d.Multiple || len(d.Options) != 2 ||
+	if d.Question != "<p>Should the Saturday market move to the riverside?</p>" || d.Multiple || len(d.Options) != 2 ||
 		d.Counts[0] != 5 || d.Counts[1] != 2 || d.Voters != 7 || d.ClosesAt == nil || d.Closed || d.Updated.IsZero() {
 		t.Errorf("debate = %+v", d)
 	}
@@ -110,4 +111,54 @@ func FuzzCivicIn(f *testing.F) {
 			noteToRemoteProposal(x)
 		}
 	})
+}
+
+// TestGoldenCivicIn reads back what the publish side writes
+// (testdata/golden): the wire contract round-trips.
+func TestGoldenCivicIn(t *testing.T) {
+	read := func(name string) map[string]any {
+		raw, err := os.ReadFile("testdata/golden/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if m := read("proposal_note.json"); civicKind(m) != ODNTypeProposal {
+		t.Errorf("proposal odn:type = %q", civicKind(m))
+	} else if p := noteToRemoteProposal(m); p.Title != "Des bancs &lt;place&gt; Carnot" || p.Supports != 51 || p.Status != "threshold_reached" ||
+		strings.Contains(p.ContentHTML, "<strong>Des bancs") || p.Updated.IsZero() {
+		t.Errorf("proposal = %+v", p)
+	}
+	if m := read("debate_question_open.json"); civicKind(m) != ODNTypeDebate {
+		t.Errorf("debate odn:type = %q", civicKind(m))
+	} else if d := questionToRemoteDebate(m); d.Question != "Quel aménagement pour la place ?" || len(d.Options) != 3 ||
+		d.Counts[0] != 4 || d.Voters != 7 || d.Multiple || d.Closed || d.ClosesAt == nil {
+		t.Errorf("debate = %+v", d)
+	}
+	if d := questionToRemoteDebate(read("debate_question_closed.json")); !d.Closed {
+		t.Errorf("closed debate read as open: %+v", d)
+	}
+	if d := questionToRemoteDebate(read("debate_question_hidden.json")); d.Counts[0] != 0 || d.Voters != 0 {
+		t.Errorf("hidden results read as counts: %+v", d)
+	}
+	if m := read("petition_question.json"); civicKind(m) != ODNTypePetition {
+		t.Errorf("petition odn:type = %q", civicKind(m))
+	} else if p := questionToRemotePetition(m); p.Goal != 1000 || p.Signatures != 250 || p.Answered || p.ClosesAt == nil {
+		t.Errorf("petition = %+v", p)
+	}
+	if p := questionToRemotePetition(read("petition_question_answered.json")); !p.Answered {
+		t.Errorf("answered petition = %+v", p)
+	}
+	vote, _ := read("update_debate_results.json")["object"].(map[string]any)
+	if _, _, ok := voteOf(vote); ok {
+		t.Error("a results Update read as a vote")
+	}
+	arg, _ := read("create_argument.json")["object"].(map[string]any)
+	if st := stanceOf(arg); st == "" {
+		t.Errorf("argument stance not read: %v", arg)
+	}
 }
