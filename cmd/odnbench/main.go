@@ -150,6 +150,8 @@ func main() {
 	baseline := flag.String("baseline", "", "file of `name ratio` lines from a full run: with -check, fail on a clear regression")
 	check := flag.Bool("check", false, "exit 1 when a ratio regressed clearly (2×) against -baseline")
 	soak := flag.Duration("soak", 0, "run the soak test for this long instead of the benchmarks")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the benchmarks (server and clients share the process) to this file")
+	blockProfile := flag.String("blockprofile", "", "write block and mutex profiles to this file (+ .mutex)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("odnbench: ")
@@ -176,6 +178,7 @@ func main() {
 	if b.floors, err = measureFloors(ctx, b); err != nil {
 		log.Fatalf("floors: %v", err)
 	}
+	stopProfiles := startProfiles(*cpuProfile, *blockProfile)
 	for _, bm := range benchmarks {
 		if !re.MatchString(bm.name) || ctx.Err() != nil {
 			continue
@@ -187,6 +190,7 @@ func main() {
 		}
 		fmt.Fprintf(os.Stderr, "odnbench: %s took %s\n", bm.name, time.Since(start).Round(time.Millisecond))
 	}
+	stopProfiles()
 	code := 0
 	if *check && *baseline != "" {
 		code = checkBaseline(b.out, *baseline)
