@@ -151,10 +151,11 @@ func openSQLite(path string) (*sql.DB, error) {
 		q.Add("_pragma", "journal_mode(WAL)")
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", base+"?"+q.Encode())
+	conn, err := newWriteSerialConnector(base+"?"+q.Encode(), base)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
+	db := sql.OpenDB(conn)
 	// One writer at a time is SQLite's rule; a few connections let WAL
 	// readers proceed while a write is in flight.
 	db.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
