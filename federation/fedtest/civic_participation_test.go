@@ -182,6 +182,13 @@ func TestSharedConsultationAcrossInstances(t *testing.T) {
 		t.Errorf("B's page of the remote debate has no as-of badge:\n%s", page)
 	}
 
+	// A's page and open-data export break the results down by instance.
+	for _, u := range []string{fmt.Sprintf("%s/d/%d", n.a.BaseURL, d.ID), n.a.BaseURL + "/s/ville/export.json"} {
+		if body := getPage(t, u); !strings.Contains(body, n.b.Host) || !strings.Contains(body, n.c.Host) {
+			t.Errorf("%s does not name both voting instances", u)
+		}
+	}
+
 	// A's moderation hides the debate: the copies go.
 	if err := n.a.Store.HideObject(n.ctx, n.alice, models.ObjectTypeDebate, d.ID, "test"); err != nil {
 		t.Fatal(err)
