@@ -20,7 +20,7 @@ import (
 // Golden -update rewrites them; review the diff before committing), checked
 // for what Mastodon needs, and parsed back through ParseActivity (go-fed).
 
-var update = flag.Bool("update", false, "rewrite testdata/golden files")
+var updateGolden = flag.Bool("update", false, "rewrite testdata/golden files")
 
 const gBase = "https://odn.example"
 
@@ -158,7 +158,7 @@ func TestGoldenCivicDocuments(t *testing.T) {
 			}
 			pretty.WriteByte('\n')
 			path := filepath.Join(dir, name+".json")
-			if *update {
+			if *updateGolden {
 				if err := os.MkdirAll(dir, 0o755); err != nil {
 					t.Fatal(err)
 				}
