@@ -5,9 +5,12 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
+	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opendemocracynow/odn/models"
@@ -30,9 +33,13 @@ func staticHandler() http.Handler {
 	})
 }
 
-// parsePages parses each page template together with the layout and the
-// shared partials, so every page can define its own "content" block.
-func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
+// parsePages parses the layout with the shared partials, and each page
+// template on its own, so a broken template still fails the start. A page
+// is joined to its own clone of the layout and partials (every page
+// defines its own "content" block) on first use: cloning the ~30
+// layout and partial trees for 49 pages up front was most of the start
+// time and kept every clone in memory whether the page was served or not.
+func parsePages(funcs template.FuncMap) (map[string]*pageTemplate, error) {
 	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, err
@@ -41,16 +48,59 @@ func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	pages := map[string]*template.Template{}
+	pages := map[string]*pageTemplate{}
 	for _, e := range entries {
-		t, err := template.Must(base.Clone()).ParseFS(templateFS, e)
+		own, err := template.New(path.Base(e)).Funcs(funcs).ParseFS(templateFS, e)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", e, err)
 		}
 		name := strings.TrimSuffix(strings.TrimPrefix(e, "templates/pages/"), ".html")
-		pages[name] = t
+		pages[name] = &pageTemplate{name: e, base: base, own: own}
 	}
 	return pages, nil
+}
+
+// pageTemplate is one page: its file parsed at start, added to a clone of
+// the layout and partials the first time it is executed.
+type pageTemplate struct {
+	name string
+	base *template.Template // layout and partials; never executed, only cloned
+	own  *template.Template // the page's file alone; never executed, its trees move to t
+	once sync.Once
+	t    *template.Template
+	err  error
+}
+
+// ExecuteTemplate applies the named template of the page (layout,
+// partials and the page's own definitions) to data.
+func (p *pageTemplate) ExecuteTemplate(w io.Writer, name string, data any) error {
+	if p == nil {
+		return fmt.Errorf("no such page template")
+	}
+	p.once.Do(func() { p.t, p.err = p.join() })
+	if p.err != nil {
+		return p.err
+	}
+	return p.t.ExecuteTemplate(w, name, data)
+}
+
+// join is what ParseFS of the page's file on a clone of base did: the
+// file's templates are added in the same way (a later definition replaces
+// an earlier one, an empty one does not).
+func (p *pageTemplate) join() (*template.Template, error) {
+	t, err := p.base.Clone()
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range p.own.Templates() {
+		if o.Tree == nil {
+			continue
+		}
+		if _, err := t.AddParseTree(o.Name(), o.Tree); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+	}
+	return t, nil
 }
 
 // Page is what every template receives.

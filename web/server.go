@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
@@ -51,7 +50,7 @@ type Server struct {
 	store     *models.Store
 	log       *slog.Logger
 	metrics   *metrics.Set
-	pages     map[string]*template.Template
+	pages     map[string]*pageTemplate
 	locales   map[string]*Locale
 	secureCk  bool
 	startedAt time.Time
