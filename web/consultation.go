@@ -22,6 +22,7 @@ func init() {
 		r.Get("/consultations/{id}/stats.json", s.statsJSON)
 		r.Get("/consultations/{id}/map", s.consultationMap)
 		r.Get("/w/{id}", s.workshopPage)
+		r.Get("/consultations/{id}/synthesis", s.synthesisPage)
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireAccount)
 			r.Get("/s/{name}/consultations/new", s.consultationNewForm)
@@ -38,7 +39,6 @@ func init() {
 			r.Get("/consultations/{id}/workshop", s.workshopForm)
 			r.Post("/consultations/{id}/workshop", s.workshopCreate)
 			r.Post("/w/{id}/delete", s.workshopDelete)
-			r.Get("/consultations/{id}/synthesis", s.synthesisForm)
 			r.Post("/consultations/{id}/synthesis", s.synthesisSave)
 			r.Post("/consultations/{id}/map", s.consultationLocate)
 		})

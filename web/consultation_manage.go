@@ -366,6 +366,20 @@ func (s *Server) synthesisData(r *http.Request, c *models.Consultation) (*synthe
 	return v, nil
 }
 
+// synthesisPage is the synthesis' ActivityPub id: fediverse servers get
+// the Note, moderators the editing form, everyone else the consultation
+// page where the published synthesis is shown.
+func (s *Server) synthesisPage(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case s.wantsActivity(r):
+		s.opts.Federation.ServeObject(w, r, "synthesis", chi.URLParam(r, "id"))
+	case currentAccount(r.Context()).IsModerator():
+		s.synthesisForm(w, r)
+	default:
+		http.Redirect(w, r, "/consultations/"+chi.URLParam(r, "id")+"#synthesis", http.StatusSeeOther)
+	}
+}
+
 func (s *Server) synthesisForm(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.moderatorConsultation(w, r)
 	if !ok {
