@@ -29,39 +29,200 @@ func retryable(status int) bool {
 	return status == 401 || status == 408 || status == 429 || status >= 500
 }
 
-// runDelivery sends queued deliveries until ctx ends: it claims a batch,
-// delivers with at most Concurrency requests in flight and
-// HostConcurrency per host, then claims again.
+// runDelivery sends queued deliveries until ctx ends. It is a continuous
+// pool, not batch by batch: one loop claims jobs as slots free up and
+// starts each one as soon as a slot and its host allow, so one slow peer
+// never holds the others back:
+//
+//   - at most Concurrency requests in flight, HostConcurrency per host;
+//   - this node holds at most 2×Concurrency claimed jobs (in flight or
+//     waiting for their host), and claims no more jobs of a host that
+//     already has HostConcurrency of them;
+//   - each claim loads the signing actors once for the whole batch;
+//   - 2xx answers are acknowledged in batches (deliveryAcker): one write
+//     transaction every few milliseconds instead of two per job. A job is
+//     acked only after the peer's 2xx and keeps its lease until then, so
+//     no other node can take it meanwhile; a crash before the ack only
+//     means the peer gets it again after the lease (at least once).
 func (s *Service) runDelivery(ctx context.Context) {
-	hostSlots := &hostSemaphores{limit: s.opts.HostConcurrency, m: map[string]chan struct{}{}}
+	p := &deliveryPool{s: s, hostBusy: map[string]int{}, done: make(chan *deliveryJob, s.opts.Concurrency)}
+	p.ack = newDeliveryAcker(s)
+	stop, ackDone := make(chan struct{}), make(chan struct{})
+	go func() { p.ack.run(stop); close(ackDone) }()
+	p.loop(ctx)
+	close(stop) // after the last job ended: its ack is in the buffer
+	<-ackDone
+}
+
+// deliveryJob is a claimed job and what it needs to be sent.
+type deliveryJob struct {
+	models.Delivery
+	signer    *Signer
+	signerErr error
+	acker     *deliveryAcker // nil: ack at once
+}
+
+// deliveryPool is runDelivery's state; only its loop goroutine touches
+// the fields below (workers report through done).
+type deliveryPool struct {
+	s        *Service
+	ack      *deliveryAcker
+	queue    []*deliveryJob // claimed, waiting for a slot or their host
+	inFlight int
+	hostBusy map[string]int // claimed jobs per host (queued + in flight)
+	dry      bool           // the last claim got less than asked: wait for news
+	done     chan *deliveryJob
+}
+
+func (p *deliveryPool) loop(ctx context.Context) {
+	s := p.s
+	maxHeld := 2 * s.opts.Concurrency
+	timer := time.NewTimer(s.opts.PollInterval)
+	defer timer.Stop()
 	for {
-		jobs, err := s.store.ClaimDeliveries(ctx, s.owner, s.opts.Concurrency, s.opts.Lease)
-		if err != nil && ctx.Err() == nil {
-			s.log.ErrorContext(ctx, "claim deliveries", "err", err)
-		}
-		if len(jobs) > 0 {
-			var wg sync.WaitGroup
-			for i := range jobs {
-				wg.Go(func() {
-					release := hostSlots.acquire(jobs[i].Host)
-					defer release()
-					s.deliver(ctx, &jobs[i])
-				})
-			}
-			wg.Wait()
-		}
 		if ctx.Err() != nil {
+			p.shutdown()
 			return
 		}
-		if len(jobs) == 0 && !s.wait(ctx, s.wakeDelivery) {
-			return
+		p.dispatch(ctx)
+		held := len(p.queue) + p.inFlight
+		// Claim when at least half the claim window is free (fewer,
+		// larger claims: each is a write), unless the last claim found
+		// nothing and nothing changed since.
+		if !p.dry && (maxHeld-held >= max(1, s.opts.Concurrency/2) || held == 0) {
+			want := maxHeld - held
+			jobs, err := s.store.ClaimDeliveries(ctx, s.owner, want, s.opts.Lease, p.saturated()...)
+			if err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "claim deliveries", "err", err)
+			}
+			p.dry = err == nil && len(jobs) < want
+			p.add(ctx, jobs)
+			p.dispatch(ctx)
+			if len(jobs) > 0 && !p.dry {
+				continue // there may be more: claim again at once
+			}
 		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(s.opts.PollInterval)
+		select {
+		case <-ctx.Done():
+		case j := <-p.done:
+			p.finished(j)
+			// Take every other finished job before claiming again.
+			for more := true; more; {
+				select {
+				case j := <-p.done:
+					p.finished(j)
+				default:
+					more = false
+				}
+			}
+		case <-s.wakeDelivery:
+			p.dry = false
+		case <-timer.C:
+			p.dry = false
+		}
+	}
+}
+
+// saturated lists the hosts that already have HostConcurrency claimed
+// jobs on this node.
+func (p *deliveryPool) saturated() []string {
+	var out []string
+	for h, n := range p.hostBusy {
+		if n >= p.s.opts.HostConcurrency {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// add queues claimed jobs with their signers, loaded once per actor.
+func (p *deliveryPool) add(ctx context.Context, jobs []models.Delivery) {
+	type signed struct {
+		sg  *Signer
+		err error
+	}
+	signers := map[int64]signed{}
+	for i := range jobs {
+		j := &deliveryJob{Delivery: jobs[i], acker: p.ack}
+		sg, ok := signers[j.SignerID]
+		if !ok {
+			sg.sg, sg.err = p.s.jobSigner(ctx, j.SignerID)
+			signers[j.SignerID] = sg
+		}
+		j.signer, j.signerErr = sg.sg, sg.err
+		p.queue = append(p.queue, j)
+		p.hostBusy[j.Host]++
+	}
+}
+
+// dispatch starts queued jobs while slots are free, in queue order,
+// skipping jobs whose host has HostConcurrency requests in flight.
+func (p *deliveryPool) dispatch(ctx context.Context) {
+	if len(p.queue) == 0 || p.inFlight >= p.s.opts.Concurrency {
+		return
+	}
+	running := map[string]int{}
+	for _, j := range p.queue {
+		running[j.Host]-- // counted below as hostBusy - queued
+	}
+	for h, n := range p.hostBusy {
+		running[h] += n
+	}
+	rest := p.queue[:0]
+	for _, j := range p.queue {
+		if p.inFlight >= p.s.opts.Concurrency || running[j.Host] >= p.s.opts.HostConcurrency {
+			rest = append(rest, j)
+			continue
+		}
+		running[j.Host]++
+		p.inFlight++
+		go func() {
+			p.s.deliver(ctx, j)
+			p.done <- j
+		}()
+	}
+	clear(p.queue[len(rest):])
+	p.queue = rest
+}
+
+func (p *deliveryPool) finished(j *deliveryJob) {
+	p.inFlight--
+	if p.hostBusy[j.Host] == p.s.opts.HostConcurrency {
+		p.dry = false // the host's other jobs may be claimed again
+	}
+	if p.hostBusy[j.Host]--; p.hostBusy[j.Host] <= 0 {
+		delete(p.hostBusy, j.Host)
+	}
+}
+
+// shutdown gives back the jobs not started and waits for those in flight
+// (they release their job themselves when ctx is done).
+func (p *deliveryPool) shutdown() {
+	bg, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ids := make([]int64, len(p.queue))
+	for i, j := range p.queue {
+		ids[i] = j.ID
+	}
+	if err := p.s.store.ReleaseDeliveries(bg, ids, p.s.owner, p.s.now()); err != nil {
+		p.s.log.WarnContext(bg, "release deliveries", "err", err) // the leases expire anyway
+	}
+	p.queue = nil
+	for p.inFlight > 0 {
+		p.finished(<-p.done)
 	}
 }
 
 // deliver makes one attempt and records its outcome. A job is marked
 // done only after a 2xx; on shutdown it is released untouched.
-func (s *Service) deliver(ctx context.Context, job *models.Delivery) {
+func (s *Service) deliver(ctx context.Context, job *deliveryJob) {
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if ctx.Err() != nil {
@@ -78,14 +239,104 @@ func (s *Service) deliver(ctx context.Context, job *models.Delivery) {
 		s.store.ReleaseDelivery(bg, job.ID, s.owner, s.now()) //nolint:errcheck // the lease expires anyway
 	case err == nil && status >= 200 && status < 300:
 		s.m.delivery("ok")
-		if ok, err := s.store.CompleteDelivery(bg, job.ID, s.owner, status); err != nil || !ok {
-			s.log.WarnContext(ctx, "delivery done but not recorded", "job", job.ID, "err", err)
-		}
-		if err := s.store.HostSucceeded(bg, job.Host); err != nil {
-			s.log.WarnContext(ctx, "host succeeded", "host", job.Host, "err", err)
-		}
+		s.ackDelivery(job, status)
 	default:
-		s.failed(bg, job, status, err)
+		s.failed(bg, &job.Delivery, status, err)
+	}
+}
+
+// ackDelivery hands a delivered job to the acker of this service's pool.
+// Outside the pool (no acker) it is recorded at once.
+func (s *Service) ackDelivery(job *deliveryJob, status int) {
+	if job.acker != nil {
+		job.acker.add(models.Delivered{ID: job.ID, Host: job.Host, Status: status})
+		return
+	}
+	bg, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if n, err := s.store.CompleteDeliveries(bg, s.owner, []models.Delivered{{ID: job.ID, Host: job.Host, Status: status}}); err != nil || n == 0 {
+		s.log.Warn("delivery done but not recorded", "job", job.ID, "err", err)
+	}
+}
+
+// deliveryAcker records delivered jobs in batches: it flushes when
+// ackBatch jobs are waiting or ackDelay after the first one.
+type deliveryAcker struct {
+	s    *Service
+	mu   sync.Mutex
+	buf  []models.Delivered
+	kick chan struct{}
+}
+
+const (
+	ackBatch = 64
+	ackDelay = 5 * time.Millisecond
+)
+
+func newDeliveryAcker(s *Service) *deliveryAcker {
+	return &deliveryAcker{s: s, kick: make(chan struct{}, 1)}
+}
+
+func (a *deliveryAcker) add(d models.Delivered) {
+	a.mu.Lock()
+	a.buf = append(a.buf, d)
+	a.mu.Unlock()
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run flushes until stop is closed (the pool has stopped adding), then
+// flushes what is left.
+func (a *deliveryAcker) run(stop <-chan struct{}) {
+	t := time.NewTimer(ackDelay)
+	t.Stop()
+	for {
+		select {
+		case <-a.kick:
+			// Let a few more answers arrive: one transaction for all,
+			// unless a batch is already full.
+			a.mu.Lock()
+			full := len(a.buf) >= ackBatch
+			a.mu.Unlock()
+			if !full {
+				t.Reset(ackDelay)
+				select {
+				case <-t.C:
+				case <-stop:
+					t.Stop()
+				}
+			}
+			a.flush()
+		case <-stop:
+			a.flush()
+			return
+		}
+	}
+}
+
+func (a *deliveryAcker) flush() {
+	for {
+		a.mu.Lock()
+		batch := a.buf
+		if len(batch) > ackBatch*4 {
+			batch = batch[:ackBatch*4]
+		}
+		a.buf = a.buf[len(batch):]
+		if len(a.buf) == 0 {
+			a.buf = nil
+		}
+		a.mu.Unlock()
+		if len(batch) == 0 {
+			return
+		}
+		bg, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		n, err := a.s.store.CompleteDeliveries(bg, a.s.owner, batch)
+		cancel()
+		if err != nil || n < len(batch) {
+			a.s.log.Warn("deliveries done but not all recorded", "jobs", len(batch), "recorded", n, "err", err)
+		}
 	}
 }
 
@@ -118,8 +369,8 @@ func (s *Service) failed(ctx context.Context, job *models.Delivery, status int, 
 }
 
 // post signs and sends the job's activity; it returns the peer's status.
-func (s *Service) post(ctx context.Context, job *models.Delivery) (int, error) {
-	signer, err := s.jobSigner(ctx, job.SignerID)
+func (s *Service) post(ctx context.Context, job *deliveryJob) (int, error) {
+	signer, err := job.signer, job.signerErr
 	if err != nil {
 		return 0, err
 	}
@@ -152,23 +403,4 @@ func (s *Service) jobSigner(ctx context.Context, actorID int64) (*Signer, error)
 		return s.instanceSigner(ctx)
 	}
 	return s.signerFor(a)
-}
-
-// hostSemaphores bounds concurrent requests per host on this node.
-type hostSemaphores struct {
-	limit int
-	mu    sync.Mutex
-	m     map[string]chan struct{}
-}
-
-func (h *hostSemaphores) acquire(host string) func() {
-	h.mu.Lock()
-	c, ok := h.m[host]
-	if !ok {
-		c = make(chan struct{}, h.limit)
-		h.m[host] = c
-	}
-	h.mu.Unlock()
-	c <- struct{}{}
-	return func() { <-c }
 }

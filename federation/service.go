@@ -46,7 +46,7 @@ type Options struct {
 	// MaxAttempts is how many delivery attempts before a dead letter (16).
 	MaxAttempts int
 	// Concurrency bounds parallel deliveries per node (16), HostConcurrency
-	// per peer host (4).
+	// per peer host (8: a peer answering in 300 ms still gets ~25/s).
 	Concurrency, HostConcurrency int
 	// BreakerThreshold consecutive failures open a host's circuit for
 	// BreakerOpen (10 failures, 1 min, doubling up to 24 h).
@@ -140,7 +140,7 @@ func applyDefaults(o *Options) {
 	}
 	setInt(&o.MaxAttempts, 16)
 	setInt(&o.Concurrency, 16)
-	setInt(&o.HostConcurrency, 4)
+	setInt(&o.HostConcurrency, 8)
 	setInt(&o.BreakerThreshold, 10)
 	setInt(&o.InboxBurst, 100)
 	if o.InboxRate <= 0 {

@@ -3,7 +3,9 @@ package models
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -106,13 +108,20 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 // now+lease, skipping hosts whose circuit is open. On PostgreSQL it uses
 // FOR UPDATE SKIP LOCKED, so several nodes never take the same job; on
 // SQLite (one process) the single UPDATE … RETURNING is atomic.
-func (s *Store) ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration) ([]Delivery, error) {
+//
+// Jobs of the hosts in skip are left alone: the worker passes the hosts
+// that already have their share of requests in flight, so a slow peer's
+// backlog does not fill the worker's slots.
+func (s *Store) ClaimDeliveries(ctx context.Context, owner string, n int, lease time.Duration, skip ...string) ([]Delivery, error) {
 	now := s.Now()
 	down := s.DB.NewSelect().Model((*RemoteHost)(nil)).Column("host").Where("down_until > ?", now)
 	sub := s.DB.NewSelect().Model((*Delivery)(nil)).Column("id").
 		Where("state = ? AND next_attempt_at <= ?", DeliveryPending, now).
 		Where("(locked_until IS NULL OR locked_until < ?)", now).
 		Where("host NOT IN (?)", down).Order("next_attempt_at", "id").Limit(int64(n))
+	if len(skip) > 0 {
+		sub = sub.Where("host NOT IN (?)", bun.In(skip))
+	}
 	if s.Dialect == Postgres {
 		sub = sub.For("UPDATE SKIP LOCKED")
 	}
@@ -136,6 +145,67 @@ func (s *Store) CompleteDelivery(ctx context.Context, id int64, owner string, st
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
+}
+
+// Delivered is a job the peer answered 2xx, for CompleteDeliveries.
+type Delivered struct {
+	ID     int64
+	Host   string
+	Status int
+}
+
+// CompleteDeliveries marks jobs delivered and closes their hosts'
+// circuits (HostSucceeded) in one transaction, so the delivery worker
+// acknowledges a burst of 2xx answers with one write instead of two per
+// job. Only jobs owner still holds are marked; it returns how many.
+func (s *Store) CompleteDeliveries(ctx context.Context, owner string, done []Delivered) (int, error) {
+	if len(done) == 0 {
+		return 0, nil
+	}
+	now := s.Now()
+	byStatus := map[int][]int64{}
+	hostSet := map[string]bool{}
+	for _, d := range done {
+		byStatus[d.Status] = append(byStatus[d.Status], d.ID)
+		hostSet[normalizeHost(d.Host)] = true
+	}
+	hosts := make([]RemoteHost, 0, len(hostSet))
+	for h := range hostSet {
+		hosts = append(hosts, RemoteHost{Host: h, LastSuccessAt: &now})
+	}
+	// A fixed order: two nodes upserting the same hosts never deadlock.
+	slices.SortFunc(hosts, func(a, b RemoteHost) int { return strings.Compare(a.Host, b.Host) })
+	n := 0
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		n = 0
+		for status, ids := range byStatus {
+			res, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("state = ?", DeliveryDone).
+				Set("delivered_at = ?", now).Set("updated_at = ?", now).Set("last_status = ?", status).
+				Set("last_error = ''").Set("locked_until = NULL").Set("locked_by = ''").
+				Where("id IN (?) AND locked_by = ?", bun.In(ids), owner).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		_, err := tx.NewInsert().Model(&hosts).On("CONFLICT (host) DO UPDATE").
+			Set("failures = 0, down_until = NULL, last_success_at = EXCLUDED.last_success_at").Exec(ctx)
+		return err
+	})
+	return n, dbErr("complete deliveries", err)
+}
+
+// ReleaseDeliveries is ReleaseDelivery for several jobs at once (claimed
+// jobs not yet started when the worker stops).
+func (s *Store) ReleaseDeliveries(ctx context.Context, ids []int64, owner string, next time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.DB.NewUpdate().Model((*Delivery)(nil)).Set("locked_until = NULL").Set("locked_by = ''").
+		Set("attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END").Set("next_attempt_at = ?", next).
+		Where("id IN (?) AND locked_by = ?", bun.In(ids), owner).Exec(ctx)
+	return dbErr("release deliveries", err)
 }
 
 // FailDelivery records a failed attempt: retry at next, or, when next is
