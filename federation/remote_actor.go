@@ -24,14 +24,35 @@ var ErrBlocked = errors.New("federation: domain blocked")
 
 // keyCache implements KeyFetcher over the actors table: keys of known
 // actors come from the database, unknown ones are fetched (signed GET)
-// and stored with their actor.
+// and stored with their actor. Parsed keys are kept in a bounded LRU by
+// key id (keyCacheSize, keyCacheTTL), so the inbox hot path neither
+// selects the actor nor parses its PEM on every POST. A verification that
+// fails with a cached key asks again with refresh: the entry is dropped,
+// and a key changed in the database (Update of the actor, seen by any
+// node) is used before anything is fetched.
 type keyCache struct {
 	s         *Service
 	mu        sync.Mutex
 	refreshed map[string]time.Time
+	parsed    *lru[string, cachedKey]
 }
 
-func newKeyCache(s *Service) *keyCache { return &keyCache{s: s, refreshed: map[string]time.Time{}} }
+// cachedKey is a parsed public key and what it was parsed from.
+type cachedKey struct {
+	pub   crypto.PublicKey
+	owner string
+	pem   string
+	at    time.Time
+}
+
+const (
+	keyCacheSize = 10_000
+	keyCacheTTL  = 10 * time.Minute
+)
+
+func newKeyCache(s *Service) *keyCache {
+	return &keyCache{s: s, refreshed: map[string]time.Time{}, parsed: newLRU[string, cachedKey](keyCacheSize)}
+}
 
 // PublicKey implements KeyFetcher.
 func (k *keyCache) PublicKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
@@ -42,19 +63,28 @@ func (k *keyCache) PublicKey(ctx context.Context, keyID string, refresh bool) (c
 	if k.s.blocks.blocked(ctx, hostOf(actorURI)) {
 		return nil, "", ErrBlocked
 	}
+	k.mu.Lock()
+	c, hit := k.parsed.get(keyID)
+	if hit && (refresh || k.s.now().Sub(c.at) > keyCacheTTL) {
+		k.parsed.remove(keyID)
+	}
+	k.mu.Unlock()
+	if hit && !refresh && k.s.now().Sub(c.at) <= keyCacheTTL {
+		return c.pub, c.owner, nil
+	}
 	a, err := k.s.store.ActorByURI(ctx, actorURI)
 	switch {
 	case err == nil:
 		owns := a.PublicKeyID == keyID || keyID == a.URI
-		if a.Local || (owns && !refresh) {
+		if a.Local || (owns && !refresh) || (owns && hit && a.PublicKeyPEM != c.pem) {
 			if !owns {
 				return nil, "", fmt.Errorf("key %s is not %s's", keyID, a.URI)
 			}
-			return parseActorKey(a)
+			return k.parse(keyID, a)
 		}
 		if !k.mayRefresh(keyID) {
 			if owns {
-				return parseActorKey(a)
+				return k.parse(keyID, a)
 			}
 			return nil, "", fmt.Errorf("key %s is not %s's", keyID, a.URI)
 		}
@@ -72,7 +102,19 @@ func (k *keyCache) PublicKey(ctx context.Context, keyID string, refresh bool) (c
 	if a.PublicKeyID != keyID && keyID != a.URI {
 		return nil, "", fmt.Errorf("key %s is not %s's", keyID, a.URI)
 	}
-	return parseActorKey(a)
+	return k.parse(keyID, a)
+}
+
+// parse parses a's key and caches it under keyID.
+func (k *keyCache) parse(keyID string, a *models.Actor) (crypto.PublicKey, string, error) {
+	pub, owner, err := parseActorKey(a)
+	if err != nil {
+		return nil, "", err
+	}
+	k.mu.Lock()
+	k.parsed.add(keyID, cachedKey{pub: pub, owner: owner, pem: a.PublicKeyPEM, at: k.s.now()})
+	k.mu.Unlock()
+	return pub, owner, nil
 }
 
 // mayRefresh records a refresh of keyID and reports whether one is due.
