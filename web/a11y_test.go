@@ -132,7 +132,9 @@ func TestAccessibilityOfEveryPageKind(t *testing.T) {
 				webtest.CheckAccessible(t, ctx)
 			})
 		}
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
+		// Wait for the log-in link, which only the logged-out page has: the
+		// old page's <main> would let the next navigation abort this one.
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/login"]`))); err != nil {
 			t.Fatalf("log out: %v", err)
 		}
 	}
