@@ -89,7 +89,7 @@ func TestKeyboardOnlyVoteAndSign(t *testing.T) {
 	if !focusVisible(t, ctx) {
 		t.Error("the vote button has no visible focus indicator")
 	}
-	if err := chromedp.Do(ctx, chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(`#my-vote`))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(`.flash`)), chromedp.WaitVisible(chromedp.CSS(`#my-vote .receipt`))); err != nil {
 		t.Fatalf("submit the vote with Enter: %v", err)
 	}
 	mine, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#my-vote`)))
