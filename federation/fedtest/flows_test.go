@@ -72,7 +72,12 @@ func TestFollowSpaceAcrossInstances(t *testing.T) {
 		t.Fatalf("A's followers of ville = %v, want bob", fs)
 	}
 	// One job per shared inbox: the Accept went to bob's inbox, once.
-	deliveries, _ := a.Store.DeliveryCounts(ctx)
+	// A records it done a few ms after B's 2xx (acks are batched).
+	var deliveries map[string]int
+	fedtest.Eventually(t, wait, "A to record the Accept delivered", func() bool {
+		deliveries, _ = a.Store.DeliveryCounts(ctx)
+		return deliveries[models.DeliveryDone] >= 1
+	})
 	if deliveries[models.DeliveryDone] != 1 {
 		t.Errorf("A deliveries = %v, want 1 done (the Accept)", deliveries)
 	}
