@@ -50,6 +50,8 @@ type Store struct {
 	events EventSink
 	// dataDir holds uploaded files (WithDataDir, upload.go); empty refuses uploads.
 	dataDir string
+	// votes batches ballot changes and throttles debate.results (vote_batch.go).
+	votes voteRuntime
 }
 
 // Option configures a Store.

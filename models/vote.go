@@ -110,7 +110,7 @@ func (s *Store) changeBallot(ctx context.Context, by *Actor, debateID int64, dec
 		return nil, ErrUnauthorized
 	}
 	var ballot *Ballot
-	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.ballotTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		d, err := s.lockDebate(ctx, tx, debateID)
 		if err != nil {
 			return err

@@ -1,0 +1,140 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/uptrace/bun"
+)
+
+// Group commit of ballot changes on SQLite. SQLite has one writer and a
+// vote's cost is mostly its commit (the WAL frames of the ballot, vote,
+// debate and event pages): 32 voters at once waited for 32 commits of
+// nearly the same pages. ballotBatcher runs the ballot changes that
+// queued up while the previous transaction was committing in ONE
+// transaction, each inside its own savepoint, so that:
+//
+//   - each change is still atomic and sees the ones before it (the same
+//     rules, UNIQUE constraints and tally as one transaction each: the
+//     changes run one after the other, in arrival order);
+//   - a change that fails (closed debate, validation, constraint) rolls
+//     back to its savepoint and returns its error alone; the others
+//     commit;
+//   - nobody is told "done" before the commit: if the commit fails, every
+//     change of the batch gets the error.
+//
+// A lone vote is a batch of one: the same statements plus a savepoint.
+// PostgreSQL runs writers concurrently and keeps one transaction per
+// change (Store.Tx).
+type ballotBatcher struct {
+	mu      sync.Mutex
+	queue   []*ballotChange
+	running bool
+}
+
+// voteRuntime is the in-process state of the vote path in a Store.
+type voteRuntime struct {
+	batch ballotBatcher
+	// resultsAt remembers, per debate id, when this process last emitted
+	// debate.results (see throttleResults in vote.go).
+	resultsAt sync.Map // int64 -> time.Time
+}
+
+// ballotChange is one queued change.
+type ballotChange struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, tx bun.Tx) error
+	done chan error
+}
+
+// maxBallotBatch bounds a batch, so that a burst does not make the first
+// voters wait for hundreds of others.
+const maxBallotBatch = 64
+
+// ballotTx runs fn like s.Tx; on SQLite it may share its transaction with
+// other ballot changes (see ballotBatcher).
+func (s *Store) ballotTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if s.Dialect != SQLite {
+		return s.Tx(ctx, fn)
+	}
+	b := &s.votes.batch
+	c := &ballotChange{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	b.mu.Lock()
+	b.queue = append(b.queue, c)
+	if !b.running {
+		b.running = true
+		go s.runBallotBatches()
+	}
+	b.mu.Unlock()
+	// No select on ctx.Done: once queued the change may commit, and the
+	// caller must learn whether it did. A cancelled change that has not
+	// run yet is skipped by the batch (ctx.Err()).
+	return <-c.done
+}
+
+// runBallotBatches commits batches until the queue is empty.
+func (s *Store) runBallotBatches() {
+	b := &s.votes.batch
+	for {
+		b.mu.Lock()
+		n := min(len(b.queue), maxBallotBatch)
+		if n == 0 {
+			b.running = false
+			b.mu.Unlock()
+			return
+		}
+		batch := b.queue[:n:n]
+		b.queue = b.queue[n:]
+		b.mu.Unlock()
+		s.commitBallotBatch(batch)
+	}
+}
+
+// commitBallotBatch runs a batch in one transaction and tells each change
+// its outcome after the commit.
+func (s *Store) commitBallotBatch(batch []*ballotChange) {
+	results := make([]error, len(batch))
+	committed := 0
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("ballot batch: panic: %v", p)
+			}
+		}()
+		// The transaction outlives any one voter's request: a cancelled
+		// request only skips or fails its own change.
+		return s.DB.RunInTx(context.Background(), nil, func(_ context.Context, tx bun.Tx) error {
+			for i, c := range batch {
+				if err := c.ctx.Err(); err != nil {
+					results[i] = err
+					continue
+				}
+				if _, err := tx.ExecContext(c.ctx, "SAVEPOINT ballot"); err != nil {
+					return err
+				}
+				results[i] = c.fn(c.ctx, tx)
+				if results[i] != nil {
+					if _, err := tx.ExecContext(context.Background(), "ROLLBACK TO ballot"); err != nil {
+						return err
+					}
+				} else {
+					committed++
+				}
+				if _, err := tx.ExecContext(context.Background(), "RELEASE ballot"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}()
+	if err == nil && committed > 0 {
+		s.notify()
+	}
+	for i, c := range batch {
+		if err != nil {
+			results[i] = err
+		}
+		c.done <- results[i]
+	}
+}
