@@ -242,7 +242,7 @@ func (s *Store) writeBallot(ctx context.Context, tx bun.IDB, d *Debate, by *Acto
 	for _, i := range removed {
 		counts[i]--
 	}
-	if err := s.storeTally(ctx, tx, d, counts, d.Voters, now); err != nil {
+	if err := s.storeBallotTally(ctx, tx, d, counts, d.Voters, now); err != nil {
 		return nil, err
 	}
 	if len(next) == 0 {
@@ -265,6 +265,35 @@ func (s *Store) storeTally(ctx context.Context, tx bun.IDB, d *Debate, counts []
 		return dbErr("store tally", err)
 	}
 	return s.emitDebate(ctx, tx, EventDebateResults, d, 0, map[string]any{"voters": voters, "counts": counts})
+}
+
+// resultsEvery is how often, at most, a ballot change emits
+// debate.results for its debate (per process). Every ballot change
+// already emits vote.cast or vote.withdrawn, which is what consumers act
+// on (federation schedules its batched count Update from either, and
+// reads the counts when it sends); debate.results is the periodic
+// snapshot of the tally. Recount always emits it.
+const resultsEvery = 10 * time.Second
+
+// storeBallotTally writes the cached counts after a ballot change and
+// emits debate.results unless this process emitted one for the debate
+// within resultsEvery: under a burst of votes it was one event (an
+// insert, then a claim, a schedule and a finish transaction in the
+// outbox worker) per vote that said nothing vote.cast had not.
+func (s *Store) storeBallotTally(ctx context.Context, tx bun.IDB, d *Debate, counts []int, voters int, now time.Time) error {
+	if last, ok := s.votes.resultsAt.Load(d.ID); ok && now.Sub(last.(time.Time)) < resultsEvery && !now.Before(last.(time.Time)) {
+		d.Counts, d.Voters, d.ResultsUpdatedAt = counts, voters, now
+		_, err := tx.NewUpdate().Model(d).Column("counts", "voters", "results_updated_at").WherePK().Exec(ctx)
+		return dbErr("store tally", err)
+	}
+	if err := s.storeTally(ctx, tx, d, counts, voters, now); err != nil {
+		return err
+	}
+	// Remembered before the commit: if the transaction rolls back, the
+	// tally did not change either, and the next change within
+	// resultsEvery still emits vote.cast.
+	s.votes.resultsAt.Store(d.ID, now)
+	return nil
 }
 
 // fitCounts copies counts to exactly n entries.
