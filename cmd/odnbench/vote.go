@@ -129,7 +129,7 @@ func votes(ctx context.Context, b *bench, dsn, suffix string, insert time.Durati
 	// Throughput: 32 concurrent voters.
 	var next, bad atomic.Int64
 	var firstErr atomic.Value
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	var wg sync.WaitGroup
 	for range 32 {
 		wg.Go(func() {
@@ -146,7 +146,7 @@ func votes(ctx context.Context, b *bench, dsn, suffix string, insert time.Durati
 		})
 	}
 	wg.Wait()
-	d := time.Since(start)
+	d, cpu := time.Since(start), cpuTime()-cpu0
 	if bad.Load() > 0 {
 		return fmt.Errorf("%d votes failed (first: %v); log: %s", bad.Load(), firstErr.Load(), in.log)
 	}
@@ -158,7 +158,7 @@ func votes(ctx context.Context, b *bench, dsn, suffix string, insert time.Durati
 		return fmt.Errorf("debate counts %d voters, want %d", got.Voters, loaded+unloaded)
 	}
 	b.add(figure{Name: "vote_api" + suffix, Value: float64(loaded) / d.Seconds(), Unit: "votes/s", Limit: 1 / insert.Seconds(), Min: 0.3,
-		Note: fmt.Sprintf("%d voters, 32 concurrent, POST /api/v1/debates/{id}/votes", loaded)})
+		Note: fmt.Sprintf("%d voters, 32 concurrent, POST /api/v1/debates/{id}/votes; CPU %.0f µs/vote (server and clients)", loaded, us(cpu)/float64(loaded))})
 	if suffix == "" {
 		b.add(figure{Name: "vote_latency_p50", Value: ms(percentile(lat, 50)), Unit: "ms", Limit: ms(insert), Max: 4})
 		b.add(figure{Name: "vote_latency_p99", Value: ms(percentile(lat, 99)), Unit: "ms", Limit: ms(insert), Max: 12})
