@@ -158,6 +158,7 @@ func openSQLite(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	db := sql.OpenDB(conn)
+	registerDataVersion(db, conn)
 	// One writer at a time is SQLite's rule; a few connections let WAL
 	// readers proceed while a write is in flight.
 	db.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
@@ -176,7 +177,7 @@ func redactDSN(dsn string) string {
 }
 
 // Close releases the database.
-func (s *Store) Close() error { return s.DB.Close() }
+func (s *Store) Close() error { closeDataVersion(s.DB.DB); return s.DB.Close() }
 
 // Ping checks that the database answers; /readyz uses it.
 func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
