@@ -107,18 +107,14 @@ func (s *Server) debatePage(w http.ResponseWriter, r *http.Request) {
 		s.opts.Federation.ServeObject(w, r, "debate", chi.URLParam(r, "id"))
 		return
 	}
+	if s.anonymousDebatePage(w, r) { // debate_cache.go
+		return
+	}
 	d := s.debateFromURL(w, r)
 	if d == nil {
 		return
 	}
-	v, err := s.debateView(r, d)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	p := s.page(r, d.Question, v)
-	p.Alternate = d.URI
-	s.render(w, r, http.StatusOK, "debate", p)
+	s.renderDebatePage(w, r, d)
 }
 
 // debateView gathers what the debate page shows: the viewer's ballot,

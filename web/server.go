@@ -54,6 +54,8 @@ type Server struct {
 	locales   map[string]*Locale
 	secureCk  bool
 	startedAt time.Time
+	// debatePages keeps rendered anonymous debate pages (debate_cache.go).
+	debatePages debatePageCache
 }
 
 // New parses templates and catalogs; it fails fast on a broken template.

@@ -1,0 +1,170 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"sync"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// The anonymous debate page is the same for every visitor who is not
+// signed in (no ballot, no moderator tools, no edit links), yet with
+// thousands of comments and votes it cost ~16–40 ms of queries and
+// template work per view (docs/BENCHMARKS.md debate_page). The rendered
+// page is kept and served again only while the database has not changed
+// at all since it was rendered:
+//
+//   - key: debate id, path, locale and the phase now (the only input
+//     that time changes without a write: opens_at/closes_at passing);
+//   - validity: models.Store.ChangeVersion, read BEFORE the debate and
+//     everything the page shows is read, and compared on every hit: any
+//     commit to the database, by this process or another (an admin
+//     command), from any feature (a vote, a comment, a hidden comment, an
+//     author renamed or erased, a space edited), makes every copy stale;
+//   - only GET without a query string (no cursors, no flash), no
+//     signed-in account, no ActivityStreams negotiation, and not for
+//     debates attached to a consultation (whose phases follow the clock);
+//   - SQLite only: PostgreSQL has no cheap global version, ChangeVersion
+//     says so and nothing is cached.
+//
+// Nothing is invalidated by hand, so no code path can forget to.
+type debatePageCache struct {
+	mu      sync.Mutex
+	entries map[debatePageKey]*debatePageEntry
+	tick    uint64
+}
+
+type debatePageKey struct {
+	id     int64
+	path   string
+	locale *Locale
+	phase  string
+}
+
+type debatePageEntry struct {
+	version int64
+	body    []byte
+	used    uint64
+}
+
+const (
+	debatePageCacheSize = 32      // pages kept
+	debatePageCacheMax  = 2 << 20 // bytes: larger pages are not kept
+)
+
+// anonymousDebatePage serves the debate page from the cache or renders
+// and keeps it; false when the request is not one the cache may answer
+// (the caller renders as usual). It answers errors (unknown, hidden,
+// draft debate) itself, as debatePage does.
+func (s *Server) anonymousDebatePage(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodGet || r.URL.RawQuery != "" || currentAccount(r.Context()) != nil {
+		return false
+	}
+	version, ok := s.store.ChangeVersion(r.Context())
+	if !ok {
+		return false
+	}
+	// Everything below is read after version.
+	d := s.debateFromURL(w, r)
+	if d == nil {
+		return true
+	}
+	if d.ConsultationID != 0 {
+		s.renderDebatePage(w, r, d)
+		return true
+	}
+	key := debatePageKey{id: d.ID, path: r.URL.Path, locale: s.localeFor(r), phase: d.Current}
+	c := &s.debatePages
+	if body := c.get(key, version); body != nil {
+		writeHTML(w, http.StatusOK, body)
+		return true
+	}
+	v, err := s.debateView(r, d)
+	if err != nil {
+		s.error(w, r, err)
+		return true
+	}
+	p := s.page(r, d.Question, v)
+	p.Alternate = d.URI
+	body, ok := s.renderBytes(w, r, "debate", p)
+	if !ok {
+		return true
+	}
+	if len(body) <= debatePageCacheMax {
+		c.put(key, version, body)
+	}
+	writeHTML(w, http.StatusOK, body)
+	return true
+}
+
+func (c *debatePageCache) get(key debatePageKey, version int64) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[key]
+	if e == nil || e.version != version {
+		return nil
+	}
+	c.tick++
+	e.used = c.tick
+	return e.body
+}
+
+func (c *debatePageCache) put(key debatePageKey, version int64, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.entries[key]; old == nil && len(c.entries) >= debatePageCacheSize {
+		var lru debatePageKey
+		var min uint64
+		first := true
+		for k, e := range c.entries {
+			if first || e.used < min {
+				lru, min, first = k, e.used, false
+			}
+		}
+		delete(c.entries, lru)
+	}
+	if c.entries == nil {
+		c.entries = map[debatePageKey]*debatePageEntry{}
+	}
+	c.tick++
+	c.entries[key] = &debatePageEntry{version: version, body: body, used: c.tick}
+}
+
+// renderDebatePage renders the debate page the ordinary way.
+func (s *Server) renderDebatePage(w http.ResponseWriter, r *http.Request, d *models.Debate) {
+	v, err := s.debateView(r, d)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p := s.page(r, d.Question, v)
+	p.Alternate = d.URI
+	s.render(w, r, http.StatusOK, "debate", p)
+}
+
+// renderBytes executes a page like render, into bytes; on a template
+// error it answers 500 itself and returns false.
+func (s *Server) renderBytes(w http.ResponseWriter, r *http.Request, name string, p *Page) ([]byte, bool) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.log.ErrorContext(r.Context(), "unknown template", "template", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return nil, false
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.ErrorContext(r.Context(), "render", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return nil, false
+	}
+	return buf.Bytes(), true
+}
+
+// writeHTML writes a rendered page with render's headers.
+func writeHTML(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Vary", "Accept, Accept-Language, Cookie")
+	w.WriteHeader(status)
+	w.Write(body) //nolint:errcheck // client gone
+}

@@ -1,0 +1,84 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// TestDebatePageCacheExact: the anonymous debate page may be served from
+// a copy, but never a stale one: every kind of change (a comment, a vote,
+// an author renamed by a raw write nobody told the cache about, a hidden
+// comment, the closing time passing) shows on the next view, and signed-in
+// visitors never get the anonymous copy.
+func TestDebatePageCacheExact(t *testing.T) {
+	e := newDebateEnv(t)
+	ctx := context.Background()
+	closes := e.Now.Add(time.Hour)
+	d, err := e.Store.CreateDebate(ctx, e.mod, e.space, models.DebateInput{Question: "Une fontaine sur la place ?",
+		Options: []string{"Oui", "Non"}, ClosesAt: &closes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err = e.Store.OpenDebate(ctx, e.mod, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	path := "/d/" + strconv.FormatInt(d.ID, 10)
+	anon := e.client()
+	page := func(c *http.Client) string {
+		t.Helper()
+		res := e.get(c, path)
+		body := readBody(res)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, res.StatusCode)
+		}
+		return body
+	}
+	first := page(anon)
+	if again := page(anon); again != first {
+		t.Fatal("two anonymous views of an unchanged debate differ")
+	}
+
+	c, err := e.Store.CreateComment(ctx, e.ann.Actor, models.CommentInput{ObjectType: models.ObjectTypeDebate, ObjectID: d.ID,
+		Stance: models.StanceFor, Body: "Une fontaine rafraîchirait la place"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page(anon), "Une fontaine rafraîchirait la place") {
+		t.Fatal("new comment missing from the anonymous page")
+	}
+
+	if _, err := e.Store.DB.ExecContext(ctx, "UPDATE actors SET name = 'Annabelle Fontaine' WHERE id = ?", e.ann.Actor.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page(anon), "Annabelle Fontaine") {
+		t.Fatal("renamed author not shown: stale copy")
+	}
+
+	if err := e.Store.HideObject(ctx, e.mod, models.ObjectTypeComment, c.ID, "hors sujet"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(page(anon), "Une fontaine rafraîchirait la place") {
+		t.Fatal("hidden comment still on the anonymous page")
+	}
+
+	if _, err := e.Store.CastVote(ctx, e.bob.Actor, d.ID, []string{"Oui"}); err != nil {
+		t.Fatal(err)
+	}
+	bob := e.loggedIn("bob")
+	mine := page(bob)
+	if !strings.Contains(mine, "my-vote") || strings.Contains(page(anon), "my-vote") {
+		t.Fatal("the signed-in voter's ballot and the anonymous page got mixed")
+	}
+
+	before := page(anon)
+	e.Now = closes.Add(time.Minute) // no write: only time passes
+	if after := page(anon); after == before || !strings.Contains(after, "This debate is closed") {
+		t.Fatal("closing time passed but the anonymous page still shows the open debate")
+	}
+}
