@@ -176,7 +176,18 @@ func (p *deliveryPool) dispatch(ctx context.Context) {
 		running[h] += n
 	}
 	rest := p.queue[:0]
+	// A job starts only with at least half its lease left: one that waited
+	// longer (a stalled node, a slow host) is left to expire and be claimed
+	// again, never posted while another node may already hold it.
+	cutoff := p.s.store.Now().Add(p.s.opts.Lease / 2) // the clock the lease was set with
 	for _, j := range p.queue {
+		if j.LockedUntil == nil || j.LockedUntil.Before(cutoff) {
+			p.hostBusy[j.Host]--
+			if p.hostBusy[j.Host] <= 0 {
+				delete(p.hostBusy, j.Host)
+			}
+			continue
+		}
 		if p.inFlight >= p.s.opts.Concurrency || running[j.Host] >= p.s.opts.HostConcurrency {
 			rest = append(rest, j)
 			continue
@@ -331,9 +342,17 @@ func (a *deliveryAcker) flush() {
 		if len(batch) == 0 {
 			return
 		}
-		bg, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		n, err := a.s.store.CompleteDeliveries(bg, a.s.owner, batch)
-		cancel()
+		var n int
+		var err error
+		for try := range 3 { // a lost ack means a second delivery after the lease
+			bg, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			n, err = a.s.store.CompleteDeliveries(bg, a.s.owner, batch)
+			cancel()
+			if err == nil {
+				break
+			}
+			time.Sleep(time.Duration(try+1) * 20 * time.Millisecond)
+		}
 		if err != nil || n < len(batch) {
 			a.s.log.Warn("deliveries done but not all recorded", "jobs", len(batch), "recorded", n, "err", err)
 		}

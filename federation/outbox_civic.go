@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/opendemocracynow/odn/models"
@@ -12,10 +13,11 @@ import (
 // The publish side of civic federation: models events about LOCAL civic
 // objects become activities (docs/FEDERATION.md "Activities").
 //
-//   - new object: the author's Create{object} to the space's and the
-//     author's followers, and the space's Announce{Create} plus, for
-//     top-level objects, Announce{object} (a boost in Mastodon; none for
-//     comments, lemmy#2224);
+//   - new object: the author's Create{object} to the author's followers
+//     and the space's Announce{Create} to the space's followers, plus,
+//     for top-level objects, Announce{object} (a boost in Mastodon; none
+//     for comments, lemmy#2224); a comment's Create also goes to the
+//     space's followers (Mastodon ignores Announce{Create});
 //   - edits and state changes: the author's Update{object}, announced;
 //   - counts (supports, signatures, votes): batched count Updates, see
 //     outbox_civic_counts.go;
@@ -98,6 +100,28 @@ func (p *publication) send(ctx context.Context, from *models.Actor, sp *models.S
 	return err
 }
 
+// sendBesides queues activity d signed by from to the followers of from
+// and to extra inboxes, leaving out the inboxes of group's followers
+// (they get the group's Announce of d).
+func (p *publication) sendBesides(ctx context.Context, from, group *models.Actor, d doc, extra ...string) error {
+	inboxes, err := p.s.audienceInboxes(ctx, from, nil, extra...)
+	if err != nil {
+		return err
+	}
+	skip, err := p.s.followersOf(ctx, group)
+	if err != nil {
+		return err
+	}
+	announced := make(map[string]bool, len(skip))
+	for _, i := range skip {
+		announced[i] = true
+	}
+	inboxes = slices.DeleteFunc(inboxes, func(i string) bool { return announced[i] })
+	o, err := outgoing(from, d, inboxes)
+	p.out = append(p.out, o...)
+	return err
+}
+
 // announce queues the space's FEP-1b12 Announce of activity (and of the
 // bare object, when given) to the space's followers. A space announcing
 // its own activity (news, synthesis) skips it: its followers got it.
@@ -153,10 +177,21 @@ func remoteInboxes(as ...*models.Actor) []string {
 
 // publishNew sends the Create of a new object by its author and the
 // space's announces (with the bare object when boost).
+//
+// With boost, the space's followers get two POSTs, not three: the
+// Announce{Create} carries the author's Create unchanged (FEP-1b12) and
+// the Announce{Note} is what Mastodon shows, so the author's own Create
+// goes only to the author's followers and extra inboxes that do not
+// follow the space. Comments (no boost) keep the direct Create: it is
+// how a reply reaches Mastodon, which ignores Announce{Create}.
 func (s *Service) publishNew(ctx context.Context, author *models.Actor, sp *models.Space, obj doc, boost bool, extra ...string) ([]models.Outgoing, error) {
 	p := &publication{s: s}
 	create := CreateCivic(author, obj)
-	if err := p.send(ctx, author, sp, create, extra...); err != nil {
+	if boost && sp != nil && sp.Actor != nil && sp.Actor.ID != author.ID {
+		if err := p.sendBesides(ctx, author, sp.Actor, create, extra...); err != nil {
+			return nil, err
+		}
+	} else if err := p.send(ctx, author, sp, create, extra...); err != nil {
 		return nil, err
 	}
 	var bareObj doc
