@@ -185,10 +185,16 @@ var (
 
 // Notify implements models.EventSink: new outbox events, inbox items or
 // deliveries are waiting.
-func (s *Service) Notify() {
-	for _, c := range []chan struct{}{s.wakeOutbox, s.wakeInbox, s.wakeDelivery} {
+func (s *Service) Notify(q models.Queue) {
+	for _, w := range []struct {
+		q models.Queue
+		c chan struct{}
+	}{{models.QueueEvents, s.wakeOutbox}, {models.QueueInbox, s.wakeInbox}, {models.QueueDeliveries, s.wakeDelivery}} {
+		if q&w.q == 0 {
+			continue
+		}
 		select {
-		case c <- struct{}{}:
+		case w.c <- struct{}{}:
 		default:
 		}
 	}

@@ -98,9 +98,7 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 		return 0, dbErr("enqueue deliveries", err)
 	}
 	n, _ := res.RowsAffected()
-	if _, inTx := tx.(bun.Tx); !inTx {
-		s.notify()
-	}
+	s.fed(ctx, tx, QueueDeliveries)
 	return int(n), nil
 }
 

@@ -30,10 +30,24 @@ type Event struct {
 	ProcessedAt   *time.Time `bun:",nullzero"`
 }
 
-// EventSink is told after commit that new events are waiting, so a worker
+// Queue names the durable work queues a commit can feed. EventSink.Notify
+// gets the union of those a commit fed, so that only the workers with new
+// work wake up: waking every worker after every transaction made each of
+// them run an empty claim (a write, serialised with the votes on SQLite)
+// and their own commits woke the others again.
+type Queue uint8
+
+// The queues.
+const (
+	QueueEvents     Queue = 1 << iota // outbox events (emit)
+	QueueInbox                        // received activities (StoreInboxItem)
+	QueueDeliveries                   // outgoing deliveries (EnqueueDeliveries)
+)
+
+// EventSink is told after commit which queues got new work, so a worker
 // can wake up instead of polling.
 type EventSink interface {
-	Notify()
+	Notify(Queue)
 }
 
 // emit writes ev inside tx. Store.Tx wakes the sink after commit; a
@@ -44,15 +58,36 @@ func (s *Store) emit(ctx context.Context, tx bun.IDB, ev Event) error {
 	if _, err := tx.NewInsert().Model(&ev).Exec(ctx); err != nil {
 		return dbErr("emit event", err)
 	}
-	if _, inTx := tx.(bun.Tx); !inTx {
-		s.notify()
-	}
+	s.fed(ctx, tx, QueueEvents)
 	return nil
 }
 
-func (s *Store) notify() {
-	if s.events != nil {
-		s.events.Notify()
+// fedKey carries, in the context of a Store.Tx, the queues it fed.
+type fedKey struct{}
+
+// withFed returns ctx carrying a collector of fed queues.
+func withFed(ctx context.Context, q *Queue) context.Context {
+	return context.WithValue(ctx, fedKey{}, q)
+}
+
+// fed records that a write through db fed queue q: outside a transaction
+// the sink is told at once; inside one, after its commit (Store.Tx and
+// the ballot batches collect through ctx). A transaction opened some
+// other way tells the sink at once: a worker woken before the commit
+// finds nothing and polls again later, which only delays.
+func (s *Store) fed(ctx context.Context, db bun.IDB, q Queue) {
+	if _, inTx := db.(bun.Tx); inTx {
+		if c, ok := ctx.Value(fedKey{}).(*Queue); ok {
+			*c |= q
+			return
+		}
+	}
+	s.notify(q)
+}
+
+func (s *Store) notify(q Queue) {
+	if q != 0 && s.events != nil {
+		s.events.Notify(q)
 	}
 }
 

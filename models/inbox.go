@@ -44,7 +44,7 @@ func (s *Store) StoreInboxItem(ctx context.Context, it *InboxItem) (bool, error)
 	}
 	n, _ := res.RowsAffected()
 	if n > 0 {
-		s.notify()
+		s.notify(QueueInbox)
 	}
 	return n > 0, nil
 }

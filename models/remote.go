@@ -40,6 +40,14 @@ func (s *Store) HostFailed(ctx context.Context, host, msg string, threshold int,
 	host = normalizeHost(host)
 	var h RemoteHost
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// While the circuit is open, a failure is that of a request
+		// started before it opened (up to HostConcurrency in flight):
+		// counting those would double the open time once per request,
+		// closing a briefly failing host for hours.
+		err := tx.NewSelect().Model(&h).Where("host = ?", host).Scan(ctx)
+		if err == nil && h.DownUntil != nil && h.DownUntil.After(now) {
+			return nil
+		}
 		ins := &RemoteHost{Host: host, Failures: 1, LastError: truncateBytes(msg, 300), LastFailureAt: &now}
 		if _, err := tx.NewInsert().Model(ins).On("CONFLICT (host) DO UPDATE").
 			Set("failures = remote_host.failures + 1, last_error = EXCLUDED.last_error, last_failure_at = EXCLUDED.last_failure_at").
@@ -58,7 +66,7 @@ func (s *Store) HostFailed(ctx context.Context, host, msg string, threshold int,
 		}
 		until := now.Add(min(d, 24*time.Hour))
 		h.DownUntil = &until
-		_, err := tx.NewUpdate().Model(&h).Set("down_until = ?", until).WherePK().Exec(ctx)
+		_, err = tx.NewUpdate().Model(&h).Set("down_until = ?", until).WherePK().Exec(ctx)
 		return err
 	})
 	return &h, dbErr("host failed", err)

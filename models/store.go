@@ -235,9 +235,10 @@ func dbErr(op string, err error) error {
 // Tx runs fn in a transaction, committing when it returns nil, then wakes
 // the event sink so outbox events written inside are processed promptly.
 func (s *Store) Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	if err := s.DB.RunInTx(ctx, nil, fn); err != nil {
+	var fed Queue
+	if err := s.DB.RunInTx(withFed(ctx, &fed), nil, fn); err != nil {
 		return err
 	}
-	s.notify()
+	s.notify(fed)
 	return nil
 }

@@ -96,6 +96,7 @@ func (s *Store) runBallotBatches() {
 func (s *Store) commitBallotBatch(batch []*ballotChange) {
 	results := make([]error, len(batch))
 	committed := 0
+	var fed Queue // what the changes fed (their events), told after the commit
 	err := func() (err error) {
 		defer func() {
 			if p := recover(); p != nil {
@@ -113,7 +114,7 @@ func (s *Store) commitBallotBatch(batch []*ballotChange) {
 				if _, err := tx.ExecContext(c.ctx, "SAVEPOINT ballot"); err != nil {
 					return err
 				}
-				results[i] = c.fn(c.ctx, tx)
+				results[i] = c.fn(withFed(c.ctx, &fed), tx)
 				if results[i] != nil {
 					if _, err := tx.ExecContext(context.Background(), "ROLLBACK TO ballot"); err != nil {
 						return err
@@ -129,7 +130,7 @@ func (s *Store) commitBallotBatch(batch []*ballotChange) {
 		})
 	}()
 	if err == nil && committed > 0 {
-		s.notify()
+		s.notify(fed)
 	}
 	for i, c := range batch {
 		if err != nil {

@@ -21,6 +21,12 @@ type remotePeers struct {
 }
 
 func seedPeers(ctx context.Context, st *models.Store, n int) (*remotePeers, error) {
+	return seedPeersOn(ctx, st, n, n)
+}
+
+// seedPeersOn seeds n remote actors spread over the given number of
+// hosts (actor i on host i mod hosts).
+func seedPeersOn(ctx context.Context, st *models.Store, n, hosts int) (*remotePeers, error) {
 	p := &remotePeers{}
 	for i := range n {
 		key := keyPool()[i%len(keyPool())]
@@ -28,9 +34,13 @@ func seedPeers(ctx context.Context, st *models.Store, n int) (*remotePeers, erro
 		if err != nil {
 			return nil, err
 		}
-		host := fmt.Sprintf("peer%d.example", i)
-		uri := "http://" + host + "/users/u"
-		a, err := st.UpsertRemoteActor(ctx, &models.Actor{URI: uri, Type: models.ActorPerson, Username: "u", Host: host,
+		host := fmt.Sprintf("peer%d.example", i%hosts)
+		user := "u"
+		if n > hosts {
+			user = fmt.Sprintf("u%d", i)
+		}
+		uri := "http://" + host + "/users/" + user
+		a, err := st.UpsertRemoteActor(ctx, &models.Actor{URI: uri, Type: models.ActorPerson, Username: user, Host: host,
 			URL: uri, Inbox: uri + "/inbox", SharedInbox: "http://" + host + "/inbox", PublicKeyID: uri + "#main-key", PublicKeyPEM: pem})
 		if err != nil {
 			return nil, err
@@ -52,14 +62,22 @@ type signedPost struct {
 }
 
 func (p *remotePeers) sign(inbox string, n int, run string) ([]signedPost, error) {
+	return p.signEach(inbox, n, func(i int) (int, []byte) {
+		k := i % len(p.actors)
+		return k, createNote(p.actors[k].URI, fmt.Sprintf("http://%s/acts/%s-%d", p.actors[k].Host, run, i))
+	})
+}
+
+// signEach signs n POSTs to inbox on two cores; post(i) returns the
+// index of the signing actor and the body of POST i.
+func (p *remotePeers) signEach(inbox string, n int, post func(i int) (int, []byte)) ([]signedPost, error) {
 	out := make([]signedPost, n)
 	errs := make(chan error, 2)
 	var wg sync.WaitGroup
 	for w := range 2 {
 		wg.Go(func() {
 			for i := w; i < n; i += 2 {
-				k := i % len(p.actors)
-				body := createNote(p.actors[k].URI, fmt.Sprintf("http://%s/acts/%s-%d", p.actors[k].Host, run, i))
+				k, body := post(i)
 				req, _ := http.NewRequest(http.MethodPost, inbox, bytes.NewReader(body))
 				req.Header.Set("Content-Type", federation.ActivityJSONType)
 				if err := p.signers[k].SignRequest(req, body); err != nil {

@@ -189,7 +189,30 @@ func (in *Instance) Space(name string) *models.Space {
 	if err != nil {
 		in.t.Fatalf("fedtest: create space %s on %s: %v", name, in.Name, err)
 	}
+	in.Settle()
 	return sp
+}
+
+// Settle waits until the instance has processed every outbox event. The
+// test's Store is a second handle on the database (like `odn admin` in
+// another process): the server sees its writes at its next poll, not at
+// once, so a test that goes on at once could race the server's handling
+// of what it just wrote (a space's Update{Group} reaching a follower who
+// followed after the space was created).
+func (in *Instance) Settle() {
+	in.t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		evs, err := in.Store.PendingEvents(context.Background(), 1)
+		if err != nil {
+			in.t.Fatalf("fedtest: pending events of %s: %v", in.Name, err)
+		}
+		if len(evs) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			in.t.Fatalf("fedtest: %s did not process event %d (%s) in 10 s", in.Name, evs[0].ID, evs[0].Kind)
+		}
+	}
 }
 
 // API calls the JSON API with a bearer token and decodes the answer into
