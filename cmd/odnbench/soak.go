@@ -58,13 +58,16 @@ func runSoak(ctx context.Context, b *bench, d time.Duration) error {
 	defer p.stop()
 	fmt.Printf("# soak %s against %s (pid %d)\n", d, p.base, p.cmd.Process.Pid)
 
+	// Requests cut by the end of the run (sctx) are not errors.
+	sctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
 	var ok, limited, failed atomic.Int64
 	var errMu sync.Mutex
 	errs := map[string]int{}
 	record := func(what string, res *http.Response, err error) {
 		switch {
 		case err != nil:
-			if ctx.Err() != nil {
+			if sctx.Err() != nil {
 				return
 			}
 			failed.Add(1)
@@ -85,8 +88,6 @@ func runSoak(ctx context.Context, b *bench, d time.Duration) error {
 			drainClose(res)
 		}
 	}
-	sctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
 	var wg sync.WaitGroup
 	debate := strconv.FormatInt(c.debate.ID, 10)
 	pages := []string{"/", "/s", "/s/ville", "/d/" + debate, "/login", "/api/v1/instance", "/api/v1/debates/" + debate, "/s/ville/debates"}
