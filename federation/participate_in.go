@@ -57,7 +57,11 @@ func (s *Service) receiveVote(ctx context.Context, in *incoming, note map[string
 	var err error
 	if d, derr := s.store.DebateByURI(ctx, question); derr == nil && d.Local {
 		rec.Kind, rec.ObjectType, rec.ObjectID, author = models.ParticipationVote, models.ObjectTypeDebate, d.ID, d.AuthorID
-		_, err = s.store.AddVoteOption(ctx, in.actor, d.ID, option)
+		// The vote and its record in one transaction.
+		if _, err = s.store.AddRemoteVoteOption(ctx, in.actor, d.ID, option, rec); err != nil {
+			return s.refuse(ctx, in, rec.Kind, author, noteID, err)
+		}
+		return nil
 	} else if p, perr := s.store.PetitionByURI(ctx, question); perr == nil && p.Local {
 		rec.Kind, rec.ObjectType, rec.ObjectID, author = models.ParticipationSignature, models.ObjectTypePetition, p.ID, p.AuthorID
 		if option != SignOption {

@@ -557,3 +557,32 @@ func TestDemoDebates(t *testing.T) {
 		t.Fatalf("%+v %v", args, err)
 	}
 }
+
+// TestAddRemoteVoteOption: a vote from another server and the record of
+// its Note commit together: counted with its record, or refused with none.
+func TestAddRemoteVoteOption(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		single := f.debate(t, models.DebateInput{}, true)
+		masto := f.remote(t, "zoe", "mastodon.example")
+		rec := func(n string) *models.Participation {
+			return &models.Participation{URI: masto.URI + "#votes/" + n, ActorID: masto.ID, Kind: models.ParticipationVote,
+				ObjectType: models.ObjectTypeDebate, ObjectID: single.ID, Option: "Red"}
+		}
+		if _, err := f.s.AddRemoteVoteOption(ctx, masto, single.ID, "Red", rec("1")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.ParticipationByURI(ctx, masto.URI+"#votes/1"); err != nil {
+			t.Errorf("record of the counted vote: %v", err)
+		}
+		if _, err := f.s.AddRemoteVoteOption(ctx, masto, single.ID, "Blue", rec("2")); !errors.Is(err, models.ErrDuplicate) {
+			t.Fatalf("second vote on a single-choice debate: %v, want ErrDuplicate", err)
+		}
+		if _, err := f.s.ParticipationByURI(ctx, masto.URI+"#votes/2"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("record of the refused vote: %v, want ErrNotFound", err)
+		}
+		if r, err := f.s.Results(ctx, single.ID); err != nil || r.Voters != 1 {
+			t.Errorf("voters %v %v, want 1", r, err)
+		}
+	})
+}

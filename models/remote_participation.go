@@ -50,6 +50,10 @@ type Participation struct {
 // RecordParticipation stores p; recording the same URI twice is not an
 // error (deliveries and event handlers are retried).
 func (s *Store) RecordParticipation(ctx context.Context, p *Participation) error {
+	return s.recordParticipation(ctx, s.DB, p)
+}
+
+func (s *Store) recordParticipation(ctx context.Context, db bun.IDB, p *Participation) error {
 	if p.URI == "" || p.ActorID == 0 || p.ObjectID == 0 {
 		return Invalid("uri", "A participation needs an id, an actor and an object.")
 	}
@@ -57,7 +61,7 @@ func (s *Store) RecordParticipation(ctx context.Context, p *Participation) error
 		p.ActivityURI = p.URI
 	}
 	p.CreatedAt = s.Now()
-	_, err := s.DB.NewInsert().Model(p).On("CONFLICT (uri) DO NOTHING").Exec(ctx)
+	_, err := db.NewInsert().Model(p).On("CONFLICT (uri) DO NOTHING").Exec(ctx)
 	return dbErr("record participation", err)
 }
 

@@ -72,7 +72,12 @@ func (s *Store) CastVote(ctx context.Context, by *Actor, debateID int64, options
 // twice, is ErrDuplicate (Mastodon cannot change a vote, so the first one
 // stands).
 func (s *Store) AddVoteOption(ctx context.Context, by *Actor, debateID int64, option string) (*Ballot, error) {
-	return s.changeBallot(ctx, by, debateID, func(d *Debate, current []int) ([]int, error) {
+	return s.changeBallot(ctx, by, debateID, addOption(option))
+}
+
+// addOption decides a ballot with option added (one Mastodon vote Note).
+func addOption(option string) func(d *Debate, current []int) ([]int, error) {
+	return func(d *Debate, current []int) ([]int, error) {
 		i := d.optionIndex(strings.TrimSpace(option))
 		if i < 0 {
 			return nil, Invalid("options", "One of the chosen options is not in this debate.")
@@ -86,6 +91,16 @@ func (s *Store) AddVoteOption(ctx context.Context, by *Actor, debateID int64, op
 		next := append(slices.Clone(current), i)
 		slices.Sort(next)
 		return next, nil
+	}
+}
+
+// AddRemoteVoteOption is AddVoteOption for a vote received from another
+// server: rec, the record of the vote Note (what its Undo or Delete will
+// name), is written in the same transaction, so a counted vote always
+// has its record and a refused one never does.
+func (s *Store) AddRemoteVoteOption(ctx context.Context, by *Actor, debateID int64, option string, rec *Participation) (*Ballot, error) {
+	return s.changeBallotThen(ctx, by, debateID, addOption(option), func(ctx context.Context, tx bun.IDB) error {
+		return s.recordParticipation(ctx, tx, rec)
 	})
 }
 
@@ -106,6 +121,13 @@ func (s *Store) WithdrawVote(ctx context.Context, by *Actor, debateID int64) err
 // indexes from the current one, writes the difference, keeps the cached
 // tally in step and emits the events, all in one transaction.
 func (s *Store) changeBallot(ctx context.Context, by *Actor, debateID int64, decide func(d *Debate, current []int) ([]int, error)) (*Ballot, error) {
+	return s.changeBallotThen(ctx, by, debateID, decide, nil)
+}
+
+// changeBallotThen is changeBallot with then (when not nil) run in the
+// same transaction after the ballot is written.
+func (s *Store) changeBallotThen(ctx context.Context, by *Actor, debateID int64, decide func(d *Debate, current []int) ([]int, error),
+	then func(ctx context.Context, tx bun.IDB) error) (*Ballot, error) {
 	if by == nil {
 		return nil, ErrUnauthorized
 	}
@@ -134,8 +156,10 @@ func (s *Store) changeBallot(ctx context.Context, by *Actor, debateID int64, dec
 			// AddVoteOption) keeps the first vote: so does the local copy.
 			return fmt.Errorf("%w: a vote on a debate of another server cannot be changed", ErrDuplicate)
 		}
-		ballot, err = s.writeBallot(ctx, tx, d, by, current, next)
-		return err
+		if ballot, err = s.writeBallot(ctx, tx, d, by, current, next); err != nil || then == nil {
+			return err
+		}
+		return then(ctx, tx)
 	})
 	if err != nil {
 		return nil, err // domain errors stay user-readable; store errors carry their operation
