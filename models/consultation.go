@@ -354,7 +354,7 @@ func (s *Store) CreateConsultation(ctx context.Context, by *Account, spaceName s
 	if err != nil {
 		return nil, err
 	}
-	return c, s.attachBanner(ctx, c)
+	return c, s.attachBanners(ctx, c)
 }
 
 // UpdateConsultation edits a consultation, dates included (to extend or
@@ -390,7 +390,7 @@ func (s *Store) UpdateConsultation(ctx context.Context, by *Account, id int64, i
 	if err != nil {
 		return nil, err
 	}
-	return c, s.attachBanner(ctx, c)
+	return c, s.attachBanners(ctx, c)
 }
 
 // DeleteConsultation withdraws a consultation (soft delete); what was
@@ -421,19 +421,11 @@ func (s *Store) ConsultationByID(ctx context.Context, id int64) (*Consultation, 
 	if err := s.DB.NewSelect().Model(c).Where("id = ? AND deleted_at IS NULL", id).Scan(ctx); err != nil {
 		return nil, dbErr("consultation by id", err)
 	}
-	return c, s.attachBanner(ctx, c)
+	return c, s.attachBanners(ctx, c)
 }
 
-func (s *Store) attachBanner(ctx context.Context, c *Consultation) error {
-	if c.BannerID == nil {
-		return nil
-	}
-	u, err := s.UploadByID(ctx, *c.BannerID)
-	if err == ErrNotFound {
-		return nil
-	}
-	c.Banner = u
-	return err
+func (s *Store) attachBanners(ctx context.Context, cs ...*Consultation) error {
+	return attachUploads(ctx, s, cs, func(c *Consultation) *int64 { return c.BannerID }, func(c *Consultation, u *Upload) { c.Banner = u })
 }
 
 // ConsultationFilter selects consultations of a space: Current keeps
@@ -455,12 +447,7 @@ func (s *Store) ListConsultations(ctx context.Context, spaceID int64, f Consulta
 	if err := q.Scan(ctx); err != nil {
 		return nil, dbErr("list consultations", err)
 	}
-	for _, c := range out {
-		if err := s.attachBanner(ctx, c); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return out, s.attachBanners(ctx, out...)
 }
 
 // CheckConsultationRef validates the consultation and theme a new

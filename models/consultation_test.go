@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -296,6 +297,40 @@ func TestNews(t *testing.T) {
 		}
 		if list, _ := f.s.ListNews(ctx, f.space.ID, models.NewsFilter{}); len(list) != 0 {
 			t.Error("deleted news listed")
+		}
+	})
+}
+
+// TestDocumentsWithFiles: a list of documents gets each one's own file
+// (loaded for the whole list at once); a document without a file has none.
+func TestDocumentsWithFiles(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		ctx := context.Background()
+		want := map[string]string{}
+		for _, title := range []string{"Plan", "Budget"} {
+			u, err := f.s.SaveUpload(ctx, f.mod, f.space.ID, strings.ToLower(title)+".pdf", bytes.NewReader(uploadPDF))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.s.AddDocument(ctx, f.mod, f.c.ID, models.DocumentInput{Kind: models.DocFile, Title: title, UploadID: &u.ID}); err != nil {
+				t.Fatal(err)
+			}
+			want[title] = u.Key
+		}
+		if _, err := f.s.AddDocument(ctx, f.mod, f.c.ID, models.DocumentInput{Kind: models.DocFAQ, Title: "Who?", Body: "Anyone."}); err != nil {
+			t.Fatal(err)
+		}
+		docs, err := f.s.Documents(ctx, f.c.ID, "")
+		if err != nil || len(docs) != 3 {
+			t.Fatalf("documents: %v %d", err, len(docs))
+		}
+		for _, d := range docs {
+			switch {
+			case d.Kind == models.DocFAQ && d.Upload != nil:
+				t.Errorf("%s: a file it does not have", d.Title)
+			case d.Kind == models.DocFile && (d.Upload == nil || d.Upload.Key != want[d.Title]):
+				t.Errorf("%s: file %+v, want key %s", d.Title, d.Upload, want[d.Title])
+			}
 		}
 	})
 }

@@ -201,17 +201,5 @@ func (s *Store) Documents(ctx context.Context, consultationID int64, kind string
 }
 
 func (s *Store) attachDocUploads(ctx context.Context, docs []*Document) error {
-	for _, d := range docs {
-		if d.UploadID == nil {
-			continue
-		}
-		u, err := s.UploadByID(ctx, *d.UploadID)
-		if err != nil && err != ErrNotFound {
-			return err
-		}
-		if err == nil {
-			d.Upload = u
-		}
-	}
-	return nil
+	return attachUploads(ctx, s, docs, func(d *Document) *int64 { return d.UploadID }, func(d *Document, u *Upload) { d.Upload = u })
 }

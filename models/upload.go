@@ -227,6 +227,35 @@ func (s *Store) UploadByID(ctx context.Context, id int64) (*Upload, error) {
 	return u, dbErr("upload by id", err)
 }
 
+// attachUploads loads in one query the uploads that items point to (id
+// returns nil for none) and hands each item its upload with set. An
+// upload that no longer exists leaves the item without one.
+func attachUploads[T any](ctx context.Context, s *Store, items []T, id func(T) *int64, set func(T, *Upload)) error {
+	var ids []int64
+	for _, it := range items {
+		if p := id(it); p != nil {
+			ids = append(ids, *p)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var ups []*Upload
+	if err := s.DB.NewSelect().Model(&ups).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return dbErr("uploads", err)
+	}
+	byID := make(map[int64]*Upload, len(ups))
+	for _, u := range ups {
+		byID[u.ID] = u
+	}
+	for _, it := range items {
+		if p := id(it); p != nil && byID[*p] != nil {
+			set(it, byID[*p])
+		}
+	}
+	return nil
+}
+
 // OpenUpload returns an upload's record and its content; the caller
 // closes the file. Keys that are not 32 hex digits are not found, so no
 // path can be smuggled in.

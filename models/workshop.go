@@ -212,17 +212,6 @@ func (s *Store) WorkshopContributions(ctx context.Context, consultationID, theme
 }
 
 func (s *Store) attachSheets(ctx context.Context, ws []*WorkshopContribution) error {
-	for _, w := range ws {
-		if w.SheetID == nil {
-			continue
-		}
-		u, err := s.UploadByID(ctx, *w.SheetID)
-		if err != nil && err != ErrNotFound {
-			return err
-		}
-		if err == nil {
-			w.Sheet = u
-		}
-	}
-	return nil
+	return attachUploads(ctx, s, ws, func(w *WorkshopContribution) *int64 { return w.SheetID },
+		func(w *WorkshopContribution, u *Upload) { w.Sheet = u })
 }
