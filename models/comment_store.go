@@ -36,17 +36,10 @@ func (s *Store) CreateComment(ctx context.Context, by *Actor, in CommentInput) (
 		Body: in.Body, BodyHTML: RenderMarkdown(in.Body), Local: true, CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		obj, err := lookupObject(ctx, tx, in.ObjectType, in.ObjectID)
+		obj, err := s.commentTarget(ctx, tx, c)
 		if err != nil {
 			return err
 		}
-		if !obj.visible() {
-			return ErrNotFound
-		}
-		if err := s.checkConsultation(ctx, tx, obj.ConsultationID, ActionComment); err != nil {
-			return err
-		}
-		c.SpaceID, c.ConsultationID = obj.SpaceID, obj.ConsultationID
 		c.InReplyToURI = obj.URI
 		if in.ParentID != 0 {
 			if err := s.attachParent(ctx, tx, c, in.ParentID); err != nil {
@@ -60,6 +53,24 @@ func (s *Store) CreateComment(ctx context.Context, by *Actor, in CommentInput) (
 	}
 	c.Author = by
 	return c, nil
+}
+
+// commentTarget loads the object c comments on (c.ObjectType and
+// ObjectID), which must be visible and open to comments in its
+// consultation's phase, and places c in its space and consultation.
+func (s *Store) commentTarget(ctx context.Context, tx bun.IDB, c *Comment) (*objectRef, error) {
+	obj, err := lookupObject(ctx, tx, c.ObjectType, c.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	if !obj.visible() {
+		return nil, ErrNotFound
+	}
+	if err := s.checkConsultation(ctx, tx, obj.ConsultationID, ActionComment); err != nil {
+		return nil, err
+	}
+	c.SpaceID, c.ConsultationID = obj.SpaceID, obj.ConsultationID
+	return obj, nil
 }
 
 // attachParent links c under the comment parentID, which must belong to
@@ -161,17 +172,9 @@ func (s *Store) CreateRemoteComment(ctx context.Context, by *Actor, in RemoteCom
 			}
 			c.ObjectType, c.ObjectID = obj.Type, obj.ID
 		}
-		obj, err := lookupObject(ctx, tx, c.ObjectType, c.ObjectID)
-		if err != nil {
+		if _, err := s.commentTarget(ctx, tx, c); err != nil {
 			return err
 		}
-		if !obj.visible() {
-			return ErrNotFound
-		}
-		if err := s.checkConsultation(ctx, tx, obj.ConsultationID, ActionComment); err != nil {
-			return err
-		}
-		c.SpaceID, c.ConsultationID = obj.SpaceID, obj.ConsultationID
 		if parent.ID != 0 {
 			if err := s.attachParent(ctx, tx, c, parent.ID); err != nil {
 				return err
