@@ -421,15 +421,9 @@ func (s *Service) commentActivity(ctx context.Context, ev models.Event, update b
 	if err != nil {
 		return nil, skipGone(err)
 	}
-	t, err := s.civicTarget(ctx, c.ObjectType, c.ObjectID)
+	t, parent, err := s.commentContext(ctx, c)
 	if err != nil {
 		return nil, err
-	}
-	var parent *models.Actor
-	if c.ParentID != 0 {
-		if pc, err := s.store.CommentByID(ctx, c.ParentID); err == nil {
-			parent = pc.Author
-		}
 	}
 	note := CommentToNote(c, t, parent)
 	extra := remoteInboxes(t.Author, parent)

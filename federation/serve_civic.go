@@ -270,19 +270,32 @@ func (s *Service) localComment(ctx context.Context, id string) (*models.Comment,
 
 // commentDoc is the Note of a local comment.
 func (s *Service) commentDoc(ctx context.Context, c *models.Comment) (doc, error) {
-	t, err := s.civicTarget(ctx, c.ObjectType, c.ObjectID)
+	t, parent, err := s.commentContext(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	var parent *models.Actor
-	if c.ParentID != 0 {
-		if pc, err := s.store.CommentByID(ctx, c.ParentID); err == nil {
-			parent = pc.Author
-		} else if !errors.Is(err, models.ErrNotFound) {
-			return nil, err
-		}
-	}
 	return CommentToNote(c, t, parent), nil
+}
+
+// commentContext loads what a comment's Note is made of besides the
+// comment: its target and the author of the comment it answers (nil for
+// a top-level comment, or when that comment is gone).
+func (s *Service) commentContext(ctx context.Context, c *models.Comment) (CivicTarget, *models.Actor, error) {
+	t, err := s.civicTarget(ctx, c.ObjectType, c.ObjectID)
+	if err != nil {
+		return t, nil, err
+	}
+	if c.ParentID == 0 {
+		return t, nil, nil
+	}
+	pc, err := s.store.CommentByID(ctx, c.ParentID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return t, nil, nil
+	case err != nil:
+		return t, nil, err
+	}
+	return t, pc.Author, nil
 }
 
 // civicTarget loads what a comment needs of its proposal, debate or
