@@ -25,12 +25,16 @@ const (
 // the peer answered 2xx, so it survives restarts and kill -9.
 type Delivery struct {
 	bun.BaseModel `bun:"table:deliveries"`
-	ID            int64      `bun:",pk,autoincrement" json:"id"`
-	ActivityID    string     `bun:",notnull" json:"activity_id"`
-	Inbox         string     `bun:",notnull" json:"inbox"`
-	Host          string     `bun:",notnull" json:"host"`
-	SignerID      int64      `bun:",notnull" json:"-"`
+	ID            int64  `bun:",pk,autoincrement" json:"id"`
+	ActivityID    string `bun:",notnull" json:"activity_id"`
+	Inbox         string `bun:",notnull" json:"inbox"`
+	Host          string `bun:",notnull" json:"host"`
+	SignerID      int64  `bun:",notnull" json:"-"`
+	// Body is the signed activity; jobs keep it in delivery_bodies, one
+	// copy per activity (BodyID), and the store fills Body when it reads
+	// jobs to send. Jobs queued before that table keep Body inline.
 	Body          string     `bun:",notnull" json:"-"`
+	BodyID        *int64     `bun:",nullzero" json:"-"`
 	State         string     `bun:",notnull" json:"state"`
 	Attempts      int        `bun:",notnull" json:"attempts"`
 	NextAttemptAt time.Time  `bun:",notnull" json:"next_attempt_at"`
@@ -79,6 +83,7 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 	var jobs []Delivery
 	for _, o := range out {
 		seen := map[string]bool{}
+		first := len(jobs)
 		for _, inbox := range o.Inboxes {
 			u, err := url.Parse(inbox)
 			if err != nil || u.Host == "" || seen[inbox] || blocked.Has(u.Host) {
@@ -86,8 +91,17 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 			}
 			seen[inbox] = true
 			jobs = append(jobs, Delivery{ActivityID: o.ActivityID, Inbox: inbox, Host: normalizeHost(u.Host),
-				SignerID: o.SignerID, Body: string(o.Body), State: DeliveryPending, NextAttemptAt: now,
-				CreatedAt: now, UpdatedAt: now})
+				SignerID: o.SignerID, State: DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now})
+		}
+		if len(jobs) == first {
+			continue
+		}
+		b := &deliveryBody{Body: string(o.Body), CreatedAt: now}
+		if _, err := tx.NewInsert().Model(b).Returning("id").Exec(ctx); err != nil {
+			return 0, dbErr("enqueue deliveries", err)
+		}
+		for i := first; i < len(jobs); i++ {
+			jobs[i].BodyID = &b.ID
 		}
 	}
 	if len(jobs) == 0 {
@@ -100,6 +114,42 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 	n, _ := res.RowsAffected()
 	s.fed(ctx, tx, QueueDeliveries)
 	return int(n), nil
+}
+
+// deliveryBody is one activity's body, shared by its jobs.
+type deliveryBody struct {
+	bun.BaseModel `bun:"table:delivery_bodies"`
+	ID            int64     `bun:",pk,autoincrement"`
+	Body          string    `bun:",notnull"`
+	CreatedAt     time.Time `bun:",notnull"`
+}
+
+// withBodies fills the Body of jobs that keep it in delivery_bodies, with
+// one query for all of them.
+func withBodies(ctx context.Context, db bun.IDB, jobs []Delivery) ([]Delivery, error) {
+	var ids []int64
+	for _, j := range jobs {
+		if j.BodyID != nil && !slices.Contains(ids, *j.BodyID) {
+			ids = append(ids, *j.BodyID)
+		}
+	}
+	if len(ids) == 0 {
+		return jobs, nil
+	}
+	var bodies []deliveryBody
+	if err := db.NewSelect().Model(&bodies).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, dbErr("delivery bodies", err)
+	}
+	byID := make(map[int64]string, len(bodies))
+	for _, b := range bodies {
+		byID[b.ID] = b.Body
+	}
+	for i, j := range jobs {
+		if j.BodyID != nil {
+			jobs[i].Body = byID[*j.BodyID]
+		}
+	}
+	return jobs, nil
 }
 
 // ClaimDeliveries leases up to n due pending jobs to owner until
@@ -127,7 +177,10 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, n int, lease 
 	err := s.DB.NewUpdate().Model(&out).Set("locked_by = ?", owner).Set("locked_until = ?", now.Add(lease)).
 		Set("attempts = attempts + 1").Set("updated_at = ?", now).
 		Where("id IN (?)", sub).Where("state = ?", DeliveryPending).Returning("*").Scan(ctx)
-	return out, dbErr("claim deliveries", err)
+	if err != nil {
+		return nil, dbErr("claim deliveries", err)
+	}
+	return withBodies(ctx, s.DB, out)
 }
 
 // CompleteDelivery marks a job delivered; it reports false when owner no
@@ -276,17 +329,27 @@ func (s *Store) DeliveryCounts(ctx context.Context) (map[string]int, error) {
 // delivered where).
 func (s *Store) DeliveriesFor(ctx context.Context, activityID string) ([]Delivery, error) {
 	var out []Delivery
-	err := s.DB.NewSelect().Model(&out).Where("activity_id = ?", activityID).Order("id").Scan(ctx)
-	return out, dbErr("deliveries for", err)
+	if err := s.DB.NewSelect().Model(&out).Where("activity_id = ?", activityID).Order("id").Scan(ctx); err != nil {
+		return nil, dbErr("deliveries for", err)
+	}
+	return withBodies(ctx, s.DB, out)
 }
 
-// PurgeDeliveries deletes delivered and cancelled jobs older than keep.
+// PurgeDeliveries deletes delivered and cancelled jobs older than keep,
+// then the bodies no job points at any more.
 func (s *Store) PurgeDeliveries(ctx context.Context, keep time.Duration) (int64, error) {
+	before := s.Now().Add(-keep)
 	res, err := s.DB.NewDelete().Model((*Delivery)(nil)).Where("state IN (?)", bun.In([]string{DeliveryDone, DeliveryCancelled})).
-		Where("updated_at < ?", s.Now().Add(-keep)).Exec(ctx)
+		Where("updated_at < ?", before).Exec(ctx)
 	if err != nil {
 		return 0, dbErr("purge deliveries", err)
 	}
 	n, _ := res.RowsAffected()
-	return n, nil
+	// Bodies are written with their jobs in one transaction, so one
+	// without jobs is either purged or was never needed (every job of a
+	// re-run event already queued); created_at spares the ones of
+	// transactions still open.
+	_, err = s.DB.NewDelete().Model((*deliveryBody)(nil)).Where("created_at < ?", before).
+		Where("NOT EXISTS (SELECT 1 FROM deliveries AS d WHERE d.body_id = delivery_body.id)").Exec(ctx)
+	return n, dbErr("purge delivery bodies", err)
 }

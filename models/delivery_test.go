@@ -127,3 +127,65 @@ func TestBlockDomainPurges(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveryBodyShared: the jobs of one activity share one stored body,
+// claims and DeliveriesFor give each job its body, and the purge removes
+// a body once no job points at it (including one left by a re-run whose
+// jobs were all queued already).
+func TestDeliveryBodyShared(t *testing.T) {
+	var clock time.Time
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		clock = time.Now()
+		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "sender", Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inboxes := []string{"https://a.example/inbox", "https://b.example/inbox", "https://c.example/inbox"}
+		out := []models.Outgoing{
+			{ActivityID: "https://x.example/create", Body: []byte(`{"type":"Create"}`), SignerID: acc.Actor.ID, Inboxes: inboxes},
+			{ActivityID: "https://x.example/announce", Body: []byte(`{"type":"Announce"}`), SignerID: acc.Actor.ID, Inboxes: inboxes[:2]},
+		}
+		if n, err := s.EnqueueDeliveries(ctx, out...); err != nil || n != 5 {
+			t.Fatalf("enqueue: %d %v", n, err)
+		}
+		if n, err := s.EnqueueDeliveries(ctx, out[0]); err != nil || n != 0 { // a re-run of the event
+			t.Fatalf("re-enqueue: %d %v", n, err)
+		}
+		var stored int64
+		if stored, err = s.DB.NewSelect().Table("delivery_bodies").Count(ctx); err != nil || stored != 3 {
+			t.Fatalf("%d bodies stored (%v), want 3: one per activity and the re-run's", stored, err)
+		}
+		jobs, err := s.ClaimDeliveries(ctx, "node", 10, time.Minute)
+		if err != nil || len(jobs) != 5 {
+			t.Fatalf("claim: %d %v", len(jobs), err)
+		}
+		for _, j := range jobs {
+			want := map[string]string{"https://x.example/create": `{"type":"Create"}`, "https://x.example/announce": `{"type":"Announce"}`}[j.ActivityID]
+			if j.Body != want {
+				t.Errorf("job %d (%s) body %q, want %q", j.ID, j.ActivityID, j.Body, want)
+			}
+		}
+		if ds, err := s.DeliveriesFor(ctx, "https://x.example/announce"); err != nil || len(ds) != 2 || ds[1].Body != `{"type":"Announce"}` {
+			t.Fatalf("DeliveriesFor: %+v %v", ds, err)
+		}
+		// Deliver all but one Create; a week later the purge keeps the
+		// body of the pending job only.
+		for _, j := range jobs {
+			if j.ActivityID == "https://x.example/create" && j.Inbox == inboxes[2] {
+				continue
+			}
+			if ok, err := s.CompleteDelivery(ctx, j.ID, "node", 202); err != nil || !ok {
+				t.Fatalf("complete: %v %v", ok, err)
+			}
+		}
+		clock = clock.Add(8 * 24 * time.Hour)
+		if n, err := s.PurgeDeliveries(ctx, 7*24*time.Hour); err != nil || n != 4 {
+			t.Fatalf("purge: %d %v", n, err)
+		}
+		var left []struct{ Body string }
+		if err := s.DB.NewSelect().Table("delivery_bodies").Column("body").Scan(ctx, &left); err != nil || len(left) != 1 || left[0].Body != `{"type":"Create"}` {
+			t.Fatalf("bodies after purge: %+v %v", left, err)
+		}
+	}, models.WithClock(func() time.Time { return clock }))
+}

@@ -48,7 +48,7 @@ var gdprSecrets = map[string]bool{
 
 // gdprSkip are plumbing tables: the outbox and delivery queues hold
 // copies of the same facts for other servers, for a few days at most.
-var gdprSkip = []string{"events", "deliveries", "inbox_items", "handles"}
+var gdprSkip = []string{"events", "deliveries", "delivery_bodies", "inbox_items", "handles"}
 
 // AccountExport gathers everything about acc.
 func (s *Store) AccountExport(ctx context.Context, acc *Account) (*AccountData, error) {
