@@ -10,7 +10,8 @@ import (
 // handleFollow records a remote Follow of a local user or space. Spaces
 // (public groups) and users who do not approve followers manually are
 // followed at once and an Accept embedding the Follow goes back; others
-// keep a pending request. A Follow of a deleted actor is rejected.
+// keep a pending request. A Follow of a deleted actor is rejected. For a
+// space, the follower's server software is learnt (learnSoftware).
 func handleFollow(ctx context.Context, s *Service, in *incoming) error {
 	followee, err := s.localActor(ctx, idOf(in.m["object"]))
 	if err != nil {
@@ -30,7 +31,15 @@ func handleFollow(ctx context.Context, s *Service, in *incoming) error {
 	if f.State != models.FollowAccepted {
 		return nil
 	}
-	return s.enqueue(ctx, followee, acceptDoc("Accept", followee, in.m, in.actor.URI), inboxOf(in.actor))
+	if err := s.enqueue(ctx, followee, acceptDoc("Accept", followee, in.m, in.actor.URI), inboxOf(in.actor)); err != nil {
+		return err
+	}
+	if followee.Type == models.ActorGroup {
+		// The space's announces take the form the follower's server
+		// shows (announceForms): ask it which software it runs.
+		s.learnSoftware(ctx, in.actor)
+	}
+	return nil
 }
 
 // followOf finds the local follow an Accept, Reject or Undo refers to:

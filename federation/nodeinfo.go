@@ -1,9 +1,14 @@
 package federation
 
 import (
+	"context"
+	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -134,4 +139,82 @@ func HostMeta(baseURL string) string {
 		panic(err)
 	}
 	return xml.Header + string(out) + "\n"
+}
+
+// Software asks the server at origin (scheme://host of one of its actors)
+// which software it runs: /.well-known/nodeinfo, then the newest 2.x
+// document it links on the same host. The name is lower-case and fits the
+// schema's pattern, else an error. Requests are not signed.
+func (f *Fetcher) Software(ctx context.Context, origin string) (string, error) {
+	u, err := f.checkURL(origin)
+	if err != nil {
+		return "", err
+	}
+	wk := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: NodeInfoWellKnownPath}
+	body, _, err := f.get(ctx, wk, "application/json", false)
+	if err != nil {
+		return "", fmt.Errorf("nodeinfo %s: %w", u.Host, err)
+	}
+	href, err := ParseNodeInfoLinks(body)
+	if err != nil {
+		return "", fmt.Errorf("nodeinfo %s: %w", u.Host, err)
+	}
+	doc, err := f.checkURL(href)
+	if err != nil || !sameHost(doc, u) {
+		return "", fmt.Errorf("nodeinfo %s: document at %q is not on the same host", u.Host, href)
+	}
+	if body, _, err = f.get(ctx, doc, "application/json", false); err != nil {
+		return "", fmt.Errorf("nodeinfo %s: %w", u.Host, err)
+	}
+	name, err := ParseNodeInfoSoftware(body)
+	if err != nil {
+		return "", fmt.Errorf("nodeinfo %s: %w", u.Host, err)
+	}
+	return name, nil
+}
+
+// nodeInfoSchemaPrefix starts the rel of every NodeInfo 2.x link.
+const nodeInfoSchemaPrefix = "http://nodeinfo.diaspora.software/ns/schema/2."
+
+// ParseNodeInfoLinks returns the href of the newest NodeInfo 2.x document
+// a /.well-known/nodeinfo answer links (peer input: nothing is trusted).
+func ParseNodeInfoLinks(body []byte) (string, error) {
+	var links NodeInfoLinks
+	if err := json.Unmarshal(body, &links); err != nil {
+		return "", fmt.Errorf("discovery document: %w", err)
+	}
+	best, bestMinor := "", -1
+	for _, l := range links.Links {
+		minor, ok := strings.CutPrefix(l.Rel, nodeInfoSchemaPrefix)
+		n, err := strconv.Atoi(minor)
+		if !ok || err != nil || n < 0 || l.Href == "" {
+			continue
+		}
+		if n > bestMinor {
+			best, bestMinor = l.Href, n
+		}
+	}
+	if best == "" {
+		return "", errors.New("no NodeInfo 2.x link")
+	}
+	return best, nil
+}
+
+// ParseNodeInfoSoftware returns software.name of a NodeInfo document,
+// lower-cased (some servers capitalise it) and checked against the
+// schema's pattern.
+func ParseNodeInfoSoftware(body []byte) (string, error) {
+	var doc struct {
+		Software struct {
+			Name string `json:"name"`
+		} `json:"software"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return "", fmt.Errorf("NodeInfo document: %w", err)
+	}
+	name := strings.ToLower(strings.TrimSpace(doc.Software.Name))
+	if len(name) > 64 || !softwareName.MatchString(name) {
+		return "", fmt.Errorf("NodeInfo software name %.80q does not fit the schema", name)
+	}
+	return name, nil
 }

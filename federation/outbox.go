@@ -107,19 +107,36 @@ func (s *Service) followersOf(ctx context.Context, a *models.Actor) ([]string, e
 }
 
 // AnnounceToFollowers returns, for a space (group) and an activity about
-// its content, the FEP-1b12 Announce{activity} and, when bareObject is
-// set (new top-level content: Mastodon shows only Announce{object} as a
-// boost), an Announce of the bare object, both for the group's followers.
+// its content, the FEP-1b12 Announce{activity} for the group's followers.
+// With bareObject (new top-level content) each follower's server gets the
+// form it shows (announceForms): Mastodon and other microblogs only show
+// Announce{object} as a boost and ignore Announce{activity}, group-aware
+// servers need only Announce{activity}, and unknown servers get both.
 func (s *Service) AnnounceToFollowers(ctx context.Context, group *models.Actor, activity doc, bareObject doc) ([]models.Outgoing, error) {
-	inboxes, err := s.followersOf(ctx, group)
-	if err != nil || len(inboxes) == 0 {
+	rs, err := s.store.FollowerRecipients(ctx, group.ID)
+	if err != nil {
 		return nil, err
 	}
-	out, err := outgoing(group, AnnounceDoc(group, bare(activity), idOf(activity["id"])), inboxes)
-	if err != nil || bareObject == nil {
+	return announceTo(group, rs, activity, bareObject)
+}
+
+// announceTo is AnnounceToFollowers for the followers rs of group.
+func announceTo(group *models.Actor, rs []models.Recipient, activity doc, bareObject doc) ([]models.Outgoing, error) {
+	var forActivity, forObject []string
+	for _, r := range rs {
+		a, o := announceForms(r.Software)
+		if a || bareObject == nil {
+			forActivity = append(forActivity, r.Inbox)
+		}
+		if o && bareObject != nil {
+			forObject = append(forObject, r.Inbox)
+		}
+	}
+	out, err := outgoing(group, AnnounceDoc(group, bare(activity), idOf(activity["id"])), forActivity)
+	if err != nil || len(forObject) == 0 {
 		return out, err
 	}
-	more, err := outgoing(group, AnnounceDoc(group, idOf(bareObject["id"]), idOf(bareObject["id"])+"#object"), inboxes)
+	more, err := outgoing(group, AnnounceDoc(group, idOf(bareObject["id"]), idOf(bareObject["id"])+"#object"), forObject)
 	return append(out, more...), err
 }
 

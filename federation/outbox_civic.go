@@ -86,6 +86,25 @@ func dataOf(ev models.Event) eventData {
 type publication struct {
 	s   *Service
 	out []models.Outgoing
+	// followers keeps the follower lists read (sendBesides reads the space's
+	// then announce does: 10,000 followers are a 10 ms query).
+	followers map[int64][]models.Recipient
+}
+
+// followersOf lists a's follower inboxes, once per publication.
+func (p *publication) followersOf(ctx context.Context, a *models.Actor) ([]models.Recipient, error) {
+	if rs, ok := p.followers[a.ID]; ok {
+		return rs, nil
+	}
+	rs, err := p.s.store.FollowerRecipients(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	if p.followers == nil {
+		p.followers = map[int64][]models.Recipient{}
+	}
+	p.followers[a.ID] = rs
+	return rs, nil
 }
 
 // send queues activity d signed by from to the followers of from and of
@@ -108,13 +127,13 @@ func (p *publication) sendBesides(ctx context.Context, from, group *models.Actor
 	if err != nil {
 		return err
 	}
-	skip, err := p.s.followersOf(ctx, group)
+	skip, err := p.followersOf(ctx, group)
 	if err != nil {
 		return err
 	}
 	announced := make(map[string]bool, len(skip))
-	for _, i := range skip {
-		announced[i] = true
+	for _, r := range skip {
+		announced[r.Inbox] = true
 	}
 	inboxes = slices.DeleteFunc(inboxes, func(i string) bool { return announced[i] })
 	o, err := outgoing(from, d, inboxes)
@@ -129,7 +148,11 @@ func (p *publication) announce(ctx context.Context, sp *models.Space, from *mode
 	if sp == nil || sp.Actor == nil || (from != nil && from.ID == sp.Actor.ID) {
 		return nil
 	}
-	o, err := p.s.AnnounceToFollowers(ctx, sp.Actor, activity, bareObject)
+	rs, err := p.followersOf(ctx, sp.Actor)
+	if err != nil {
+		return err
+	}
+	o, err := announceTo(sp.Actor, rs, activity, bareObject)
 	p.out = append(p.out, o...)
 	return err
 }

@@ -200,30 +200,63 @@ func (s *Store) FollowBetween(ctx context.Context, followerID, followeeID int64)
 // inbox, or its personal inbox when it has none. Followers of blocked
 // domains are left out.
 func (s *Store) FollowerInboxes(ctx context.Context, actorID int64) ([]string, error) {
-	return s.followInboxes(ctx, "f.follower_id", "f.followee_id", actorID, nil)
+	rs, err := s.FollowerRecipients(ctx, actorID)
+	return inboxURLs(rs), err
+}
+
+// Recipient is an inbox to deliver to and the software of its server
+// (NodeInfo's name, empty while unknown).
+type Recipient struct {
+	Inbox    string
+	Software string
+}
+
+// FollowerRecipients is FollowerInboxes with each inbox's server software,
+// for activities whose form depends on the receiver.
+func (s *Store) FollowerRecipients(ctx context.Context, actorID int64) ([]Recipient, error) {
+	return s.followRecipients(ctx, "f.follower_id", "f.followee_id", actorID, nil)
 }
 
 // RelatedInboxes lists the inboxes of every remote actor that follows or
 // is followed by the actor, whatever the state: where a Delete of the
 // actor must go.
 func (s *Store) RelatedInboxes(ctx context.Context, actorID int64) ([]string, error) {
-	out, err := s.followInboxes(ctx, "f.follower_id", "f.followee_id", actorID, []string{FollowAccepted, FollowPending})
+	states := []string{FollowAccepted, FollowPending}
+	out, err := s.followRecipients(ctx, "f.follower_id", "f.followee_id", actorID, states)
 	if err != nil {
 		return nil, err
 	}
-	return s.followInboxes(ctx, "f.followee_id", "f.follower_id", actorID, []string{FollowAccepted, FollowPending}, out...)
+	out, err = s.followRecipients(ctx, "f.followee_id", "f.follower_id", actorID, states, out...)
+	return inboxURLs(out), err
 }
 
-func (s *Store) followInboxes(ctx context.Context, other, self string, actorID int64, states []string, seenList ...string) ([]string, error) {
+func inboxURLs(rs []Recipient) []string {
+	if rs == nil {
+		return nil
+	}
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Inbox
+	}
+	return out
+}
+
+// followRecipients lists the inboxes of the remote actors on the other
+// side of self's follows in states (accepted when nil), after seenList
+// and each once, leaving out blocked domains.
+func (s *Store) followRecipients(ctx context.Context, other, self string, actorID int64, states []string, seenList ...Recipient) ([]Recipient, error) {
 	if states == nil {
 		states = []string{FollowAccepted}
 	}
 	var rows []struct {
-		Inbox string
-		Host  string
+		Inbox    string
+		Host     string
+		Software string
 	}
 	err := s.DB.NewSelect().TableExpr("follows AS f").Join("JOIN actors AS a ON a.id = "+other).
+		Join("LEFT JOIN remote_hosts AS h ON h.host = a.host").
 		ColumnExpr("DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END AS inbox, a.host AS host").
+		ColumnExpr("COALESCE(h.software, '') AS software").
 		Where(self+" = ? AND f.state IN (?) AND NOT a.local AND a.deleted_at IS NULL", actorID, bun.In(states)).
 		Scan(ctx, &rows)
 	if err != nil {
@@ -233,17 +266,17 @@ func (s *Store) followInboxes(ctx context.Context, other, self string, actorID i
 	if err != nil {
 		return nil, err
 	}
-	out := append([]string{}, seenList...)
+	out := append([]Recipient{}, seenList...)
 	seen := map[string]bool{}
-	for _, i := range out {
-		seen[i] = true
+	for _, r := range out {
+		seen[r.Inbox] = true
 	}
 	for _, r := range rows {
 		if r.Inbox == "" || seen[r.Inbox] || blocked.has(r.Host) {
 			continue
 		}
 		seen[r.Inbox] = true
-		out = append(out, r.Inbox)
+		out = append(out, Recipient{Inbox: r.Inbox, Software: r.Software})
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"sync"
@@ -11,8 +12,8 @@ import (
 )
 
 // RemoteHost is a peer's delivery health: consecutive failures and, when
-// the circuit is open, until when nothing is sent there. It lives in the
-// database so every node honours the same breaker.
+// the circuit is open, until when nothing is sent there; and the software
+// it runs. It lives in the database so every node honours the same breaker.
 type RemoteHost struct {
 	bun.BaseModel `bun:"table:remote_hosts"`
 	Host          string     `bun:",pk" json:"host"`
@@ -21,6 +22,31 @@ type RemoteHost struct {
 	LastError     string     `bun:",notnull" json:"last_error"`
 	LastFailureAt *time.Time `bun:",nullzero" json:"last_failure_at,omitempty"`
 	LastSuccessAt *time.Time `bun:",nullzero" json:"last_success_at,omitempty"`
+	// Software is the peer's NodeInfo software name ("mastodon", "odn"…),
+	// empty while unknown; SoftwareCheckedAt is when it was last asked.
+	Software          string     `bun:",notnull" json:"software,omitempty"`
+	SoftwareCheckedAt *time.Time `bun:",nullzero" json:"software_checked_at,omitempty"`
+}
+
+// HostSoftware returns what host's NodeInfo said it runs and when it was
+// asked (nil: never).
+func (s *Store) HostSoftware(ctx context.Context, host string) (string, *time.Time, error) {
+	var h RemoteHost
+	err := s.DB.NewSelect().Model(&h).Column("software", "software_checked_at").Where("host = ?", normalizeHost(host)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, nil
+	}
+	return h.Software, h.SoftwareCheckedAt, dbErr("host software", err)
+}
+
+// SetHostSoftware records the software host runs (empty: the peer did not
+// say), asked now.
+func (s *Store) SetHostSoftware(ctx context.Context, host, software string) error {
+	now := s.Now()
+	h := &RemoteHost{Host: normalizeHost(host), Software: truncateBytes(software, 64), SoftwareCheckedAt: &now}
+	_, err := s.DB.NewInsert().Model(h).On("CONFLICT (host) DO UPDATE").
+		Set("software = EXCLUDED.software, software_checked_at = EXCLUDED.software_checked_at").Exec(ctx)
+	return dbErr("set host software", err)
 }
 
 // HostSucceeded closes the host's circuit.

@@ -71,6 +71,11 @@ func TestFollowSpaceAcrossInstances(t *testing.T) {
 	if fs := followers(t, a, ville.Actor); len(fs) != 1 || fs[0].URI != bob.Actor.URI {
 		t.Fatalf("A's followers of ville = %v, want bob", fs)
 	}
+	// A asked B's NodeInfo: ville's announces to B take the FEP-1b12 form.
+	fedtest.Eventually(t, wait, "A to learn B runs odn", func() bool {
+		sw, checked, err := a.Store.HostSoftware(ctx, remoteActor(t, a, bob.Actor.URI).Host)
+		return err == nil && sw == "odn" && checked != nil
+	})
 	// One job per shared inbox: the Accept went to bob's inbox, once.
 	// A records it done a few ms after B's 2xx (acks are batched).
 	var deliveries map[string]int
