@@ -109,20 +109,37 @@ func (s *Service) inboxBatch(ctx context.Context) (int, error) {
 		lanes[l] = append(lanes[l], &items[i])
 	}
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var outcomes []models.InboxOutcome
 	for _, lane := range lanes {
 		if len(lane) > 0 {
-			wg.Go(func() { s.applyLane(ctx, lane) })
+			wg.Go(func() {
+				out := s.applyLane(ctx, lane)
+				mu.Lock()
+				outcomes = append(outcomes, out...)
+				mu.Unlock()
+			})
 		}
 	}
 	wg.Wait()
+	// One transaction records the whole batch's outcomes: a write less
+	// per item. A crash before it re-applies the batch once the leases
+	// expire; handlers are idempotent (activity ids, vote Notes), as they
+	// must be for peers' own retries.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.store.FinishInboxItems(fctx, s.owner, outcomes...); err != nil {
+		s.log.ErrorContext(ctx, "finish inbox items", "items", len(outcomes), "err", err)
+	}
 	return len(items), nil
 }
 
-// applyLane applies items in order and records each outcome.
-func (s *Service) applyLane(ctx context.Context, items []*models.InboxItem) {
+// applyLane applies items in order and returns their outcomes.
+func (s *Service) applyLane(ctx context.Context, items []*models.InboxItem) []models.InboxOutcome {
+	out := make([]models.InboxOutcome, 0, len(items))
 	for _, it := range items {
 		if ctx.Err() != nil {
-			return // leases expire; another run retries
+			return out // leases expire; another run retries
 		}
 		perr := s.processItem(ctx, it)
 		retry := time.Duration(0)
@@ -137,12 +154,9 @@ func (s *Service) applyLane(ctx context.Context, items []*models.InboxItem) {
 			retry = time.Duration(it.Attempts*it.Attempts) * 30 * time.Second
 			s.log.WarnContext(ctx, "activity failed", "activity_id", it.ActivityID, "type", it.Type, "attempt", it.Attempts, "err", perr)
 		}
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		if err := s.store.FinishInboxItem(fctx, it, s.owner, perr, retry); err != nil {
-			s.log.ErrorContext(ctx, "finish inbox item", "activity_id", it.ActivityID, "err", err)
-		}
-		cancel()
+		out = append(out, models.InboxOutcome{Item: it, Err: perr, RetryIn: retry})
 	}
+	return out
 }
 
 // processItem parses an item fully (go-fed) and applies it.

@@ -1,7 +1,9 @@
 package models
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -49,7 +51,8 @@ func (s *Store) StoreInboxItem(ctx context.Context, it *InboxItem) (bool, error)
 	return n > 0, nil
 }
 
-// ClaimInboxItems leases up to n due inbox items to owner until now+lease.
+// ClaimInboxItems leases up to n due inbox items to owner until now+lease,
+// in the order received.
 // On PostgreSQL rows locked by another node are skipped, so nodes never
 // take the same item.
 func (s *Store) ClaimInboxItems(ctx context.Context, owner string, n int, lease time.Duration) ([]InboxItem, error) {
@@ -63,26 +66,66 @@ func (s *Store) ClaimInboxItems(ctx context.Context, owner string, n int, lease 
 	}
 	err := s.DB.NewUpdate().Model(&out).Set("locked_by = ?", owner).Set("locked_until = ?", now.Add(lease)).
 		Set("attempts = attempts + 1").Where("id IN (?)", sub).Returning("*").Scan(ctx)
+	// RETURNING has no order on PostgreSQL; the worker applies each
+	// actor's items in the order received (a Create before its Update).
+	slices.SortFunc(out, func(a, b InboxItem) int { return cmp.Compare(a.ID, b.ID) })
 	return out, dbErr("claim inbox items", err)
+}
+
+// InboxOutcome is the result of processing one claimed inbox item: Err
+// nil when applied; otherwise it is retried after RetryIn (0: never).
+type InboxOutcome struct {
+	Item    *InboxItem
+	Err     error
+	RetryIn time.Duration
 }
 
 // FinishInboxItem records the outcome of processing: success (procErr
 // nil) marks it processed; a failure is retried later with backoff until
 // MaxInboxAttempts, then marked processed with the error kept.
 func (s *Store) FinishInboxItem(ctx context.Context, it *InboxItem, owner string, procErr error, retryIn time.Duration) error {
-	now := s.Now()
-	q := s.DB.NewUpdate().Model((*InboxItem)(nil)).Where("id = ? AND locked_by = ?", it.ID, owner).
-		Set("locked_until = NULL").Set("locked_by = ''")
-	switch {
-	case procErr == nil:
-		q = q.Set("processed_at = ?", now).Set("error = ''")
-	case it.Attempts >= MaxInboxAttempts || retryIn <= 0:
-		q = q.Set("processed_at = ?", now).Set("error = ?", truncateBytes(procErr.Error(), 500))
-	default:
-		q = q.Set("next_attempt_at = ?", now.Add(retryIn)).Set("error = ?", truncateBytes(procErr.Error(), 500))
+	return s.FinishInboxItems(ctx, owner, InboxOutcome{Item: it, Err: procErr, RetryIn: retryIn})
+}
+
+// FinishInboxItems is FinishInboxItem for a batch, in one transaction:
+// the successes (most items) in one statement. Items whose lease owner
+// no longer holds are left alone.
+func (s *Store) FinishInboxItems(ctx context.Context, owner string, outcomes ...InboxOutcome) error {
+	if len(outcomes) == 0 {
+		return nil
 	}
-	_, err := q.Exec(ctx)
-	return dbErr("finish inbox item", err)
+	now := s.Now()
+	var done []int64
+	for _, o := range outcomes {
+		if o.Err == nil {
+			done = append(done, o.Item.ID)
+		}
+	}
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if len(done) > 0 {
+			if _, err := tx.NewUpdate().Model((*InboxItem)(nil)).Where("id IN (?) AND locked_by = ?", bun.In(done), owner).
+				Set("locked_until = NULL").Set("locked_by = ''").Set("processed_at = ?", now).Set("error = ''").Exec(ctx); err != nil {
+				return err
+			}
+		}
+		for _, o := range outcomes {
+			if o.Err == nil {
+				continue
+			}
+			q := tx.NewUpdate().Model((*InboxItem)(nil)).Where("id = ? AND locked_by = ?", o.Item.ID, owner).
+				Set("locked_until = NULL").Set("locked_by = ''").Set("error = ?", truncateBytes(o.Err.Error(), 500))
+			if o.Item.Attempts >= MaxInboxAttempts || o.RetryIn <= 0 {
+				q = q.Set("processed_at = ?", now)
+			} else {
+				q = q.Set("next_attempt_at = ?", now.Add(o.RetryIn))
+			}
+			if _, err := q.Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return dbErr("finish inbox items", err)
 }
 
 // PurgeInboxItems deletes processed items older than keep; the ids of
