@@ -412,8 +412,12 @@ func countChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Ou
 	if dataOf(ev).Remote {
 		return nil, nil
 	}
+	key := countKey{ev.ObjectType, ev.ObjectID}
+	if memoOf(ctx).scheduled[key] {
+		return nil, nil // an earlier event of this batch scheduled it
+	}
 	if ev.ObjectType == models.ObjectTypeDebate {
-		d, err := s.store.DebateByID(ctx, ev.ObjectID)
+		d, err := s.debateOnce(ctx, ev.ObjectID)
 		if err != nil {
 			return nil, err
 		}
@@ -423,7 +427,10 @@ func countChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Ou
 	}
 	switch ev.ObjectType {
 	case models.ObjectTypeProposal, models.ObjectTypePetition, models.ObjectTypeDebate:
-		return nil, s.store.ScheduleCountUpdate(ctx, ev.ObjectType, ev.ObjectID, s.store.Now(), CountUpdateDelay, false)
+		if err := s.store.ScheduleCountUpdate(ctx, ev.ObjectType, ev.ObjectID, s.store.Now(), CountUpdateDelay, false); err != nil {
+			return nil, err
+		}
+		memoOf(ctx).scheduled[key] = true
 	}
 	return nil, nil
 }

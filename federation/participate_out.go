@@ -112,7 +112,7 @@ func supportRemoved(ctx context.Context, s *Service, ev models.Event) ([]models.
 }
 
 func voteCast(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
-	d, err := s.store.DebateByID(ctx, ev.ObjectID)
+	d, err := s.debateOnce(ctx, ev.ObjectID)
 	if err != nil || d.Local {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func voteCast(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoi
 }
 
 func voteWithdrawn(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
-	d, err := s.store.DebateByID(ctx, ev.ObjectID)
+	d, err := s.debateOnce(ctx, ev.ObjectID)
 	if err != nil || d.Local {
 		return nil, err
 	}
