@@ -53,9 +53,10 @@ func (s *Service) outboxBatch(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	ctx = withBatchMemo(ctx)
+	var finished []models.FinishedEvent
 	for _, ev := range evs {
 		if ctx.Err() != nil {
-			return len(evs), nil
+			break
 		}
 		var out []models.Outgoing
 		if h, ok := eventHandlers[ev.Kind]; ok {
@@ -70,12 +71,15 @@ func (s *Service) outboxBatch(ctx context.Context) (int, error) {
 				out = nil
 			}
 		}
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		err = s.store.FinishEvent(fctx, ev.ID, s.owner, out...)
-		cancel()
-		if err != nil && !errors.Is(err, models.ErrConflict) {
-			return len(evs), err
-		}
+		finished = append(finished, models.FinishedEvent{ID: ev.ID, Out: out})
+	}
+	// One transaction marks the batch processed and queues its
+	// deliveries (a burst of votes: 32 events, no delivery). Events
+	// another node took meanwhile are left to it.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := s.store.FinishEvents(fctx, s.owner, finished...); err != nil {
+		return len(evs), err
 	}
 	if len(evs) > 0 {
 		s.wakeDeliveries()

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -35,18 +36,51 @@ func (s *Store) ClaimEvents(ctx context.Context, owner string, n int, lease time
 // an event's activities are queued exactly once even if two nodes race
 // after a lease expiry.
 func (s *Store) FinishEvent(ctx context.Context, id int64, owner string, out ...Outgoing) error {
-	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*Event)(nil)).Set("processed_at = ?", s.Now()).
-			Where("id = ? AND claimed_by = ? AND processed_at IS NULL", id, owner).Exec(ctx)
-		if err != nil {
-			return dbErr("finish event", err)
+	n, err := s.FinishEvents(ctx, owner, FinishedEvent{ID: id, Out: out})
+	if err == nil && n == 0 {
+		return ErrConflict
+	}
+	return err
+}
+
+// FinishedEvent is one handled event and the deliveries it produced.
+type FinishedEvent struct {
+	ID  int64
+	Out []Outgoing
+}
+
+// FinishEvents is FinishEvent for a batch, in one transaction: events
+// whose claim owner no longer holds are left (and their deliveries not
+// queued); it returns how many were finished. A burst of votes is a
+// batch of events with no deliveries, so this is one write for the
+// batch instead of one per event.
+func (s *Store) FinishEvents(ctx context.Context, owner string, evs ...FinishedEvent) (int, error) {
+	if len(evs) == 0 {
+		return 0, nil
+	}
+	ids := make([]int64, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.ID
+	}
+	var n int
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var done []int64
+		if err := tx.NewUpdate().Model((*Event)(nil)).Set("processed_at = ?", s.Now()).
+			Where("id IN (?) AND claimed_by = ? AND processed_at IS NULL", bun.In(ids), owner).
+			Returning("id").Scan(ctx, &done); err != nil {
+			return dbErr("finish events", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrConflict
+		n = len(done)
+		var out []Outgoing
+		for _, ev := range evs {
+			if slices.Contains(done, ev.ID) {
+				out = append(out, ev.Out...)
+			}
 		}
-		_, err = s.EnqueueDeliveriesTx(ctx, tx, out...)
+		_, err := s.EnqueueDeliveriesTx(ctx, tx, out...)
 		return err
 	})
+	return n, err
 }
 
 func sortEvents(evs []Event) {
