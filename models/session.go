@@ -129,21 +129,35 @@ func (s *Store) CreateToken(ctx context.Context, acc *Account, name string) (str
 	return secret, nil
 }
 
-// TokenAccount returns the account owning a bearer token.
+// tokenOwner is a bearer token with its live account and the account's
+// actor, loaded in one query.
+type tokenOwner struct {
+	bun.BaseModel `bun:"table:api_tokens,alias:t"`
+	AccountID     int64    `bun:",notnull"`
+	Account       *Account `bun:"rel:belongs-to,join:account_id=id"`
+	Actor         *Actor   `bun:"rel:belongs-to,join:account_id=account_id"`
+}
+
+// TokenAccount returns the account owning a bearer token. It runs on
+// every API request with a token: one query (token, account and actor
+// joined) instead of three.
 func (s *Store) TokenAccount(ctx context.Context, secret string) (*Account, error) {
 	if secret == "" {
 		return nil, ErrUnauthorized
 	}
-	t := new(Token)
-	err := s.DB.NewSelect().Model(t).Where("token_hash = ?", hashSecret(secret)).Scan(ctx)
+	row := new(tokenOwner)
+	err := s.DB.NewSelect().Model(row).Column("t.account_id").Relation("Account").Relation("Actor").
+		Where("t.token_hash = ?", hashSecret(secret)).Where("account.deleted_at IS NULL").Scan(ctx)
 	if errors.Is(dbErr("", err), ErrNotFound) {
 		return nil, ErrUnauthorized
 	} else if err != nil {
 		return nil, dbErr("load token", err)
 	}
-	acc, err := s.AccountByID(ctx, t.AccountID)
-	if errors.Is(err, ErrNotFound) || (err == nil && acc.Disabled) {
+	// Without its actor the account is unusable (AccountByID fails
+	// alike); a disabled account's tokens are refused.
+	if row.Account == nil || row.Actor == nil || row.Account.Disabled {
 		return nil, ErrUnauthorized
 	}
-	return acc, err
+	row.Account.Actor = row.Actor
+	return row.Account, nil
 }
