@@ -26,7 +26,8 @@ import (
 //   - nobody is told "done" before the commit: if the commit fails, every
 //     change of the batch gets the error.
 //
-// A lone vote is a batch of one: the same statements plus a savepoint.
+// A lone vote is a batch of one: one transaction with its statements, no
+// savepoint.
 // PostgreSQL runs writers concurrently and keeps one transaction per
 // change.
 type ballotBatcher struct {
@@ -147,6 +148,15 @@ func (s *Store) commitBallotBatch(batch []*ballotChange) {
 		// The transaction outlives any one voter's request: a cancelled
 		// request only skips or fails its own change.
 		return s.DB.RunInTx(context.Background(), nil, func(_ context.Context, tx bun.Tx) error {
+			if c := batch[0]; len(batch) == 1 && c.ctx.Err() == nil {
+				// A lone change needs no savepoint: if it fails, the
+				// transaction rolls back and its error is the outcome.
+				if err := c.fn(withFed(c.ctx, &fed), tx); err != nil {
+					return err
+				}
+				committed++
+				return nil
+			}
 			for i, c := range batch {
 				if err := c.ctx.Err(); err != nil {
 					results[i] = err
