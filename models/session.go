@@ -129,35 +129,32 @@ func (s *Store) CreateToken(ctx context.Context, acc *Account, name string) (str
 	return secret, nil
 }
 
-// tokenOwner is a bearer token with its live account and the account's
-// actor, loaded in one query.
-type tokenOwner struct {
-	bun.BaseModel `bun:"table:api_tokens,alias:t"`
-	AccountID     int64    `bun:",notnull"`
-	Account       *Account `bun:"rel:belongs-to,join:account_id=id"`
-	Actor         *Actor   `bun:"rel:belongs-to,join:account_id=account_id"`
-}
-
 // TokenAccount returns the account owning a bearer token. It runs on
-// every API request with a token: one query (token, account and actor
-// joined) instead of three.
+// every API request with a token: two queries kept prepared (hot_store.go)
+// instead of three parsed anew (token, account, actor), ~180 µs of the
+// ~1 ms of CPU per vote of the vote_api figure.
 func (s *Store) TokenAccount(ctx context.Context, secret string) (*Account, error) {
 	if secret == "" {
 		return nil, ErrUnauthorized
 	}
-	row := new(tokenOwner)
-	err := s.DB.NewSelect().Model(row).Column("t.account_id").Relation("Account").Relation("Actor").
-		Where("t.token_hash = ?", hashSecret(secret)).Where("account.deleted_at IS NULL").Scan(ctx)
+	h := s.hot()
+	acc := new(Account)
+	err := s.scanOne(ctx, acc, h.tokenAccount, hashSecret(secret))
 	if errors.Is(dbErr("", err), ErrNotFound) {
-		return nil, ErrUnauthorized
+		return nil, ErrUnauthorized // unknown token, or its account was deleted
 	} else if err != nil {
 		return nil, dbErr("load token", err)
 	}
-	// Without its actor the account is unusable (AccountByID fails
-	// alike); a disabled account's tokens are refused.
-	if row.Account == nil || row.Actor == nil || row.Account.Disabled {
+	if acc.Disabled {
 		return nil, ErrUnauthorized
 	}
-	row.Account.Actor = row.Actor
-	return row.Account, nil
+	a := new(Actor)
+	err = s.scanOne(ctx, a, h.actorOf, acc.ID)
+	if errors.Is(dbErr("", err), ErrNotFound) {
+		return nil, ErrUnauthorized // an account without its actor is unusable (AccountByID fails alike)
+	} else if err != nil {
+		return nil, dbErr("token actor", err)
+	}
+	acc.Actor = a
+	return acc, nil
 }

@@ -52,6 +52,8 @@ type Store struct {
 	dataDir string
 	// votes batches ballot changes and throttles debate.results (vote_batch.go).
 	votes voteRuntime
+	// hotSQL are the hot-path queries with placeholders (hot_store.go).
+	hotSQL hotQueries
 }
 
 // Option configures a Store.

@@ -1,0 +1,70 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+)
+
+// Hot-path queries written with placeholders: their arguments go to the
+// driver instead of into the SQL text, so on SQLite each is parsed once
+// per connection and kept prepared (sqlite_stmtcache.go); bun formats
+// arguments into the text, which makes every query new to SQLite. Column
+// lists come from the models' bun tables, so they follow the structs.
+type hotQueries struct {
+	once sync.Once
+	// tokenAccount selects the live account of a token hash; actorOf
+	// the actor of an account id.
+	tokenAccount, actorOf string
+}
+
+// hot returns the store's hot queries, built on first use.
+func (s *Store) hot() *hotQueries {
+	h := &s.hotSQL
+	h.once.Do(func() {
+		h.tokenAccount = fmt.Sprintf("SELECT %s FROM api_tokens AS t JOIN accounts AS a ON a.id = t.account_id WHERE t.token_hash = %s AND a.deleted_at IS NULL",
+			s.columns(reflect.TypeFor[Account](), "a."), s.placeholder(1))
+		h.actorOf = fmt.Sprintf("SELECT %s FROM actors WHERE account_id = %s", s.columns(reflect.TypeFor[Actor](), ""), s.placeholder(1))
+	})
+	return h
+}
+
+// columns lists the columns of a model's table, each prefixed.
+func (s *Store) columns(typ reflect.Type, prefix string) string {
+	var cols []string
+	for _, f := range s.DB.Table(typ).Fields {
+		cols = append(cols, prefix+string(f.SQLName))
+	}
+	return strings.Join(cols, ", ")
+}
+
+// placeholder is the n-th (from 1) query parameter of the dialect.
+func (s *Store) placeholder(n int) string {
+	if s.Dialect == Postgres {
+		return fmt.Sprintf("$%d", n)
+	}
+	return "?"
+}
+
+// scanOne runs a query with placeholders and scans its first row into
+// the bun model dest; no row is sql.ErrNoRows.
+func (s *Store) scanOne(ctx context.Context, dest any, query string, args ...any) error {
+	rows, err := s.DB.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := s.DB.ScanRow(ctx, rows, dest); err != nil {
+		return err
+	}
+	return rows.Close()
+}
