@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+
+	"github.com/uptrace/bun"
 )
 
 // Hot-path queries written with placeholders: their arguments go to the
@@ -19,6 +21,12 @@ type hotQueries struct {
 	// tokenAccount selects the live account of a token hash; actorOf
 	// the actor of an account id.
 	tokenAccount, actorOf string
+	// debate is a live debate by id, debateLocked the same locked for
+	// the transaction (FOR UPDATE on PostgreSQL; SQLite's write
+	// transaction already excludes other writers).
+	debate, debateLocked string
+	// space is a space by id, actor an actor by id.
+	space, actor string
 }
 
 // hot returns the store's hot queries, built on first use.
@@ -28,6 +36,13 @@ func (s *Store) hot() *hotQueries {
 		h.tokenAccount = fmt.Sprintf("SELECT %s FROM api_tokens AS t JOIN accounts AS a ON a.id = t.account_id WHERE t.token_hash = %s AND a.deleted_at IS NULL",
 			s.columns(reflect.TypeFor[Account](), "a."), s.placeholder(1))
 		h.actorOf = fmt.Sprintf("SELECT %s FROM actors WHERE account_id = %s", s.columns(reflect.TypeFor[Actor](), ""), s.placeholder(1))
+		h.debate = fmt.Sprintf("SELECT %s FROM debates AS d WHERE d.id = %s AND d.deleted_at IS NULL", s.columns(reflect.TypeFor[Debate](), "d."), s.placeholder(1))
+		h.debateLocked = h.debate
+		if s.Dialect == Postgres {
+			h.debateLocked += " FOR UPDATE"
+		}
+		h.space = fmt.Sprintf("SELECT %s FROM spaces WHERE id = %s", s.columns(reflect.TypeFor[Space](), ""), s.placeholder(1))
+		h.actor = fmt.Sprintf("SELECT %s FROM actors WHERE id = %s", s.columns(reflect.TypeFor[Actor](), ""), s.placeholder(1))
 	})
 	return h
 }
@@ -52,7 +67,27 @@ func (s *Store) placeholder(n int) string {
 // scanOne runs a query with placeholders and scans its first row into
 // the bun model dest; no row is sql.ErrNoRows.
 func (s *Store) scanOne(ctx context.Context, dest any, query string, args ...any) error {
-	rows, err := s.DB.DB.QueryContext(ctx, query, args...)
+	return s.scanOneIn(ctx, s.DB, dest, query, args...)
+}
+
+// rawQuery runs a query with placeholders on db (the store, a
+// transaction or a connection) past bun's formatting, so that its
+// arguments reach the driver.
+func rawQuery(ctx context.Context, db bun.IDB, query string, args ...any) (*sql.Rows, error) {
+	switch d := db.(type) {
+	case *bun.DB:
+		return d.DB.QueryContext(ctx, query, args...)
+	case bun.Tx:
+		return d.Tx.QueryContext(ctx, query, args...)
+	case bun.Conn:
+		return d.Conn.QueryContext(ctx, query, args...)
+	}
+	return nil, fmt.Errorf("query on %T", db)
+}
+
+// scanOneIn is scanOne on db.
+func (s *Store) scanOneIn(ctx context.Context, db bun.IDB, dest any, query string, args ...any) error {
+	rows, err := rawQuery(ctx, db, query, args...)
 	if err != nil {
 		return err
 	}
