@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -27,6 +28,10 @@ type hotQueries struct {
 	debate, debateLocked string
 	// space is a space by id, actor an actor by id.
 	space, actor string
+	// insertVote, insertBallot and insertEvent insert one row of
+	// debate_votes, debate_ballots and events, with the columns bun
+	// inserts for those models (none returned).
+	insertVote, insertBallot, insertEvent string
 }
 
 // hot returns the store's hot queries, built on first use.
@@ -43,6 +48,9 @@ func (s *Store) hot() *hotQueries {
 		}
 		h.space = fmt.Sprintf("SELECT %s FROM spaces WHERE id = %s", s.columns(reflect.TypeFor[Space](), ""), s.placeholder(1))
 		h.actor = fmt.Sprintf("SELECT %s FROM actors WHERE id = %s", s.columns(reflect.TypeFor[Actor](), ""), s.placeholder(1))
+		h.insertVote = s.insertSQL("debate_votes", "debate_id", "actor_id", "option_index", "receipt", "created_at")
+		h.insertBallot = s.insertSQL("debate_ballots", "debate_id", "actor_id", "receipt", "host", "created_at", "updated_at")
+		h.insertEvent = s.insertSQL("events", "kind", "object_type", "object_id", "actor_id", "space_id", "data", "created_at")
 	})
 	return h
 }
@@ -54,6 +62,46 @@ func (s *Store) columns(typ reflect.Type, prefix string) string {
 		cols = append(cols, prefix+string(f.SQLName))
 	}
 	return strings.Join(cols, ", ")
+}
+
+// insertSQL is an INSERT of one row into table with placeholders.
+func (s *Store) insertSQL(table string, cols ...string) string {
+	ph := make([]string, len(cols))
+	for i := range cols {
+		ph[i] = s.placeholder(i + 1)
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(cols, ", "), strings.Join(ph, ", "))
+}
+
+// timeArg is t as a query argument stored exactly as bun stores it: on
+// SQLite the text bun writes (its format, UTC, microseconds), which
+// queries compare as text; PostgreSQL takes the time.
+func (s *Store) timeArg(t time.Time) any {
+	if s.Dialect == Postgres {
+		return t
+	}
+	return t.UTC().Format(sqliteTimeFormat)
+}
+
+// sqliteTimeFormat is how bun writes a time.Time into SQLite
+// (schema.BaseDialect.AppendTime).
+const sqliteTimeFormat = "2006-01-02 15:04:05.999999-07:00"
+
+// rawExec runs a statement with placeholders on db past bun's
+// formatting (see rawQuery).
+func rawExec(ctx context.Context, db bun.IDB, query string, args ...any) error {
+	var err error
+	switch d := db.(type) {
+	case *bun.DB:
+		_, err = d.DB.ExecContext(ctx, query, args...)
+	case bun.Tx:
+		_, err = d.Tx.ExecContext(ctx, query, args...)
+	case bun.Conn:
+		_, err = d.Conn.ExecContext(ctx, query, args...)
+	default:
+		err = fmt.Errorf("exec on %T", db)
+	}
+	return err
 }
 
 // placeholder is the n-th (from 1) query parameter of the dialect.

@@ -254,12 +254,9 @@ func (s *Store) writeBallot(ctx context.Context, tx bun.IDB, d *Debate, by *Acto
 			return nil, dbErr("remove votes", err)
 		}
 	}
-	if len(added) > 0 {
-		rows := make([]debateVote, len(added))
-		for k, i := range added {
-			rows[k] = debateVote{DebateID: d.ID, ActorID: by.ID, OptionIndex: i, Receipt: receipt, CreatedAt: now}
-		}
-		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+	h := s.hot()
+	for _, i := range added {
+		if err := rawExec(ctx, tx, h.insertVote, d.ID, by.ID, i, receipt, s.timeArg(now)); err != nil {
 			return nil, dbErr("insert votes", err)
 		}
 	}
@@ -270,7 +267,7 @@ func (s *Store) writeBallot(ctx context.Context, tx bun.IDB, d *Debate, by *Acto
 		}
 		d.Voters--
 	case len(current) == 0:
-		if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
+		if err := rawExec(ctx, tx, h.insertBallot, b.DebateID, b.ActorID, b.Receipt, b.Host, s.timeArg(b.CreatedAt), s.timeArg(b.UpdatedAt)); err != nil {
 			return nil, dbErr("insert ballot", err)
 		}
 		d.Voters++

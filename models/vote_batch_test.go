@@ -175,3 +175,41 @@ func TestBallotWake(t *testing.T) {
 		}
 	})
 }
+
+// TestVoteRowsTimes: the rows a vote writes through prepared statements
+// (ballot, vote, event) hold their times exactly as bun writes them, so
+// that queries comparing times (bun arguments) find them.
+func TestVoteRowsTimes(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		d := f.debate(t, models.DebateInput{}, true)
+		for _, at := range []time.Time{
+			time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC),
+			time.Date(2026, 11, 23, 12, 0, 1, 123400000, time.UTC), // trailing zero
+			time.Date(2026, 11, 23, 12, 0, 2, 999999000, time.UTC),
+		} {
+			f.now = at
+			acc := f.users[at.Second()]
+			if _, err := f.s.CastVote(ctx, acc.Actor, d.ID, []string{"Blue"}); err != nil {
+				t.Fatal(err)
+			}
+			tests := []struct {
+				table, where string
+				arg          any
+			}{
+				{"debate_ballots", "actor_id = ? AND created_at = ? AND updated_at = created_at", acc.Actor.ID},
+				{"debate_votes", "actor_id = ? AND created_at = ?", acc.Actor.ID},
+				{"events", "actor_id = ? AND created_at = ? AND processed_at IS NULL", acc.Actor.ID},
+			}
+			for _, tc := range tests {
+				t.Run(fmt.Sprint(tc.table, " ", at.Format(time.StampMicro)), func(t *testing.T) {
+					var n int
+					err := f.s.DB.NewRaw("SELECT count(*) FROM "+tc.table+" WHERE "+tc.where, tc.arg, at).Scan(ctx, &n)
+					if err != nil || n != 1 {
+						t.Fatalf("%d rows at %s (%v), want 1", n, at, err)
+					}
+				})
+			}
+		}
+	})
+}
