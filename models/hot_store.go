@@ -32,6 +32,9 @@ type hotQueries struct {
 	// debate_votes, debate_ballots and events, with the columns bun
 	// inserts for those models (none returned).
 	insertVote, insertBallot, insertEvent string
+	// countUpdate is a count-update row by key; touchCountUpdate moves
+	// its requested_at while its due_at is unchanged.
+	countUpdate, touchCountUpdate string
 }
 
 // hot returns the store's hot queries, built on first use.
@@ -51,6 +54,10 @@ func (s *Store) hot() *hotQueries {
 		h.insertVote = s.insertSQL("debate_votes", "debate_id", "actor_id", "option_index", "receipt", "created_at")
 		h.insertBallot = s.insertSQL("debate_ballots", "debate_id", "actor_id", "receipt", "host", "created_at", "updated_at")
 		h.insertEvent = s.insertSQL("events", "kind", "object_type", "object_id", "actor_id", "space_id", "data", "created_at")
+		h.countUpdate = fmt.Sprintf("SELECT %s FROM civic_count_updates WHERE object_type = %s AND object_id = %s",
+			s.columns(reflect.TypeFor[CountUpdate](), ""), s.placeholder(1), s.placeholder(2))
+		h.touchCountUpdate = fmt.Sprintf("UPDATE civic_count_updates SET requested_at = %s WHERE object_type = %s AND object_id = %s AND due_at = %s",
+			s.placeholder(1), s.placeholder(2), s.placeholder(3), s.placeholder(4))
 	})
 	return h
 }
@@ -90,18 +97,21 @@ const sqliteTimeFormat = "2006-01-02 15:04:05.999999-07:00"
 // rawExec runs a statement with placeholders on db past bun's
 // formatting (see rawQuery).
 func rawExec(ctx context.Context, db bun.IDB, query string, args ...any) error {
-	var err error
+	_, err := rawExecResult(ctx, db, query, args...)
+	return err
+}
+
+// rawExecResult is rawExec with the statement's result.
+func rawExecResult(ctx context.Context, db bun.IDB, query string, args ...any) (sql.Result, error) {
 	switch d := db.(type) {
 	case *bun.DB:
-		_, err = d.DB.ExecContext(ctx, query, args...)
+		return d.DB.ExecContext(ctx, query, args...)
 	case bun.Tx:
-		_, err = d.Tx.ExecContext(ctx, query, args...)
+		return d.Tx.ExecContext(ctx, query, args...)
 	case bun.Conn:
-		_, err = d.Conn.ExecContext(ctx, query, args...)
-	default:
-		err = fmt.Errorf("exec on %T", db)
+		return d.Conn.ExecContext(ctx, query, args...)
 	}
-	return err
+	return nil, fmt.Errorf("exec on %T", db)
 }
 
 // placeholder is the n-th (from 1) query parameter of the dialect.
