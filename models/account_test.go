@@ -167,8 +167,8 @@ func TestTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, err := s.TokenAccount(ctx, tok); err != nil || got.Username != "bot" {
-			t.Fatalf("token: %v", err)
+		if got, err := s.TokenAccount(ctx, tok); err != nil || got.Username != "bot" || got.Actor == nil || got.Actor.ID != acc.Actor.ID || got.Actor.URI != acc.Actor.URI {
+			t.Fatalf("token: %+v %v", got, err)
 		}
 		var n int
 		if err := s.DB.NewRaw("SELECT count(*) FROM api_tokens WHERE token_hash = ?", tok).Scan(ctx, &n); err != nil || n != 0 {

@@ -55,7 +55,10 @@ type EventSink interface {
 // itself is durable.
 func (s *Store) emit(ctx context.Context, tx bun.IDB, ev Event) error {
 	ev.CreatedAt = s.Now()
-	if _, err := tx.NewInsert().Model(&ev).Exec(ctx); err != nil {
+	// A prepared insert (hot_store.go): every vote, support and comment
+	// emits. processed_at stays NULL, as bun wrote for a nil ProcessedAt.
+	err := rawExec(ctx, tx, s.hot().insertEvent, ev.Kind, ev.ObjectType, ev.ObjectID, ev.ActorID, ev.SpaceID, ev.Data, s.timeArg(ev.CreatedAt))
+	if err != nil {
 		return dbErr("emit event", err)
 	}
 	s.fed(ctx, tx, QueueEvents)

@@ -73,6 +73,9 @@ type serialConn struct {
 	lock  chan struct{}
 	inTx  bool // a transaction is open
 	held  bool // this connection holds the write lock
+	// stmts are the statements with arguments kept prepared
+	// (sqlite_stmtcache.go).
+	stmts map[string]*cachedStmt
 }
 
 // acquire takes the write lock unless already held. When it gives up
@@ -129,6 +132,7 @@ func (c *serialConn) PrepareContext(ctx context.Context, query string) (driver.S
 }
 
 func (c *serialConn) Close() error {
+	c.closeStmts()
 	err := c.inner.Close()
 	c.inTx = false
 	c.release()
@@ -171,11 +175,17 @@ func (c *serialConn) stmtStart(ctx context.Context, write bool) (done func()) {
 func (c *serialConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	done := c.stmtStart(ctx, writes(query))
 	defer done()
+	if len(args) > 0 {
+		return c.execCached(ctx, query, args)
+	}
 	return c.inner.(driver.ExecerContext).ExecContext(ctx, query, args)
 }
 
 func (c *serialConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	done := c.stmtStart(ctx, writes(query))
+	if len(args) > 0 {
+		return c.queryCached(ctx, query, args, done)
+	}
 	rows, err := c.inner.(driver.QueryerContext).QueryContext(ctx, query, args)
 	if err != nil {
 		done()

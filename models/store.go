@@ -52,6 +52,8 @@ type Store struct {
 	dataDir string
 	// votes batches ballot changes and throttles debate.results (vote_batch.go).
 	votes voteRuntime
+	// hotSQL are the hot-path queries with placeholders (hot_store.go).
+	hotSQL hotQueries
 }
 
 // Option configures a Store.
@@ -120,7 +122,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("unsupported database URL %q: use sqlite://PATH or postgres://…", redactDSN(dsn))
 	}
 	if err := s.DB.PingContext(ctx); err != nil {
-		s.DB.Close()
+		s.Close()
 		return nil, fmt.Errorf("connect to %s: %w", s.Dialect, err)
 	}
 	return s, nil
@@ -150,7 +152,9 @@ func openSQLite(path string) (*sql.DB, error) {
 		q.Add("_pragma", p)
 	}
 	if !memory {
+		// Checkpoints run in the background (sqlite_checkpoint.go).
 		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
 	q.Set("_txlock", "immediate")
 	conn, err := newWriteSerialConnector(base+"?"+q.Encode(), base)
@@ -159,6 +163,9 @@ func openSQLite(path string) (*sql.DB, error) {
 	}
 	db := sql.OpenDB(conn)
 	registerDataVersion(db, conn)
+	if !memory {
+		startCheckpointer(db, conn)
+	}
 	// One writer at a time is SQLite's rule; a few connections let WAL
 	// readers proceed while a write is in flight.
 	db.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
@@ -177,7 +184,11 @@ func redactDSN(dsn string) string {
 }
 
 // Close releases the database.
-func (s *Store) Close() error { closeDataVersion(s.DB.DB); return s.DB.Close() }
+func (s *Store) Close() error {
+	closeDataVersion(s.DB.DB)
+	stopCheckpointer(s.DB.DB)
+	return s.DB.Close()
+}
 
 // Ping checks that the database answers; /readyz uses it.
 func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 )
 
 // Ballot is one voter's ballot in a debate: one per actor, enforced by a
@@ -172,7 +173,7 @@ func (s *Store) changeBallotThen(ctx context.Context, by *Actor, debateID int64,
 func (s *Store) mayVote(ctx context.Context, tx bun.IDB, by *Actor, d *Debate) error {
 	if d.SpaceID != 0 {
 		sp := new(Space)
-		if err := tx.NewSelect().Model(sp).Where("id = ?", d.SpaceID).Scan(ctx); err != nil {
+		if err := s.scanOneIn(ctx, tx, sp, s.hot().space, d.SpaceID); err != nil {
 			return dbErr("debate space", err)
 		}
 		if err := sp.MayParticipate(by); err != nil {
@@ -193,12 +194,33 @@ func (s *Store) mayVote(ctx context.Context, tx bun.IDB, by *Actor, d *Debate) e
 	return nil
 }
 
+// ballotIndexesSQL selects the option indexes of a ballot; with
+// placeholders, it stays prepared (hot_store.go).
+const (
+	ballotIndexesSQL   = "SELECT option_index FROM debate_votes WHERE debate_id = ? AND actor_id = ? ORDER BY option_index"
+	ballotIndexesSQLPG = "SELECT option_index FROM debate_votes WHERE debate_id = $1 AND actor_id = $2 ORDER BY option_index"
+)
+
 // ballotIndexes returns the option indexes of an actor's ballot, sorted.
 func ballotIndexes(ctx context.Context, tx bun.IDB, debateID, actorID int64) ([]int, error) {
+	q := ballotIndexesSQL
+	if tx.Dialect().Name() == dialect.PG {
+		q = ballotIndexesSQLPG
+	}
+	rows, err := rawQuery(ctx, tx, q, debateID, actorID)
+	if err != nil {
+		return nil, dbErr("ballot", err)
+	}
+	defer rows.Close()
 	var idx []int
-	err := tx.NewSelect().Model((*debateVote)(nil)).Column("option_index").
-		Where("debate_id = ? AND actor_id = ?", debateID, actorID).Order("option_index").Scan(ctx, &idx)
-	return idx, dbErr("ballot", err)
+	for rows.Next() {
+		var i int
+		if err := rows.Scan(&i); err != nil {
+			return nil, dbErr("ballot", err)
+		}
+		idx = append(idx, i)
+	}
+	return idx, dbErr("ballot", rows.Err())
 }
 
 // writeBallot turns the ballot current into next (both sorted) for a
@@ -232,12 +254,9 @@ func (s *Store) writeBallot(ctx context.Context, tx bun.IDB, d *Debate, by *Acto
 			return nil, dbErr("remove votes", err)
 		}
 	}
-	if len(added) > 0 {
-		rows := make([]debateVote, len(added))
-		for k, i := range added {
-			rows[k] = debateVote{DebateID: d.ID, ActorID: by.ID, OptionIndex: i, Receipt: receipt, CreatedAt: now}
-		}
-		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+	h := s.hot()
+	for _, i := range added {
+		if err := rawExec(ctx, tx, h.insertVote, d.ID, by.ID, i, receipt, s.timeArg(now)); err != nil {
 			return nil, dbErr("insert votes", err)
 		}
 	}
@@ -248,7 +267,7 @@ func (s *Store) writeBallot(ctx context.Context, tx bun.IDB, d *Debate, by *Acto
 		}
 		d.Voters--
 	case len(current) == 0:
-		if _, err := tx.NewInsert().Model(b).Exec(ctx); err != nil {
+		if err := rawExec(ctx, tx, h.insertBallot, b.DebateID, b.ActorID, b.Receipt, b.Host, s.timeArg(b.CreatedAt), s.timeArg(b.UpdatedAt)); err != nil {
 			return nil, dbErr("insert ballot", err)
 		}
 		d.Voters++

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -89,6 +90,125 @@ func TestVoteBatchIsolation(t *testing.T) {
 				models.EventVoteCast, c.d.ID, models.ObjectTypeDebate).Count(ctx)
 			if err != nil || int(cast) != want {
 				t.Fatalf("debate %d: %d vote.cast events, want %d (%v)", c.d.ID, cast, want, err)
+			}
+		}
+	})
+}
+
+// wakeSink records the queues the store tells it about.
+type wakeSink struct {
+	mu    sync.Mutex
+	calls []models.Queue
+}
+
+func (w *wakeSink) Notify(q models.Queue) { w.mu.Lock(); w.calls = append(w.calls, q); w.mu.Unlock() }
+
+func (w *wakeSink) told() (calls int, q models.Queue) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, c := range w.calls {
+		q |= c
+	}
+	return len(w.calls), q
+}
+
+// TestBallotWake: a ballot change wakes the outbox (QueueEvents) shortly
+// after its commit, not at once, and changes committed meanwhile share
+// one wake-up; a refused change wakes nobody.
+func TestBallotWake(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		d := f.debate(t, models.DebateInput{}, true)
+		sink := &wakeSink{}
+		f.s.SetEvents(sink)
+		defer f.s.SetEvents(nil)
+		waitTold := func(t *testing.T) (int, models.Queue) {
+			t.Helper()
+			for range 200 {
+				if n, q := sink.told(); n > 0 {
+					return n, q
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			t.Fatal("the event sink was never told")
+			return 0, 0
+		}
+		tests := []struct {
+			name   string
+			voters []*models.Account
+			option string
+			wantQ  models.Queue // 0: no wake-up
+		}{
+			{"one vote", f.users[:1], "Red", models.QueueEvents},
+			{"a burst", f.users[1:], "Green", models.QueueEvents},
+			{"refused", f.users[:1], "Purple", 0},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				time.Sleep(30 * time.Millisecond) // late wake-ups of the case before
+				sink.mu.Lock()
+				sink.calls = nil
+				sink.mu.Unlock()
+				var wg sync.WaitGroup
+				errs := make([]error, len(tc.voters))
+				for i, acc := range tc.voters {
+					wg.Go(func() { _, errs[i] = f.s.CastVote(ctx, acc.Actor, d.ID, []string{tc.option}) })
+				}
+				wg.Wait()
+				if tc.wantQ == 0 {
+					time.Sleep(50 * time.Millisecond)
+					if n, _ := sink.told(); errs[0] == nil || n != 0 {
+						t.Fatalf("refused vote: err %v, %d wake-ups", errs[0], n)
+					}
+					return
+				}
+				for i, err := range errs {
+					if err != nil {
+						t.Fatalf("vote %d: %v", i, err)
+					}
+				}
+				n, q := waitTold(t)
+				if q != tc.wantQ || n > len(tc.voters) {
+					t.Fatalf("told %d times, queues %b; want %b, at most once per vote", n, q, tc.wantQ)
+				}
+			})
+		}
+	})
+}
+
+// TestVoteRowsTimes: the rows a vote writes through prepared statements
+// (ballot, vote, event) hold their times exactly as bun writes them, so
+// that queries comparing times (bun arguments) find them.
+func TestVoteRowsTimes(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		d := f.debate(t, models.DebateInput{}, true)
+		for _, at := range []time.Time{
+			time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC),
+			time.Date(2026, 11, 23, 12, 0, 1, 123400000, time.UTC), // trailing zero
+			time.Date(2026, 11, 23, 12, 0, 2, 999999000, time.UTC),
+		} {
+			f.now = at
+			acc := f.users[at.Second()]
+			if _, err := f.s.CastVote(ctx, acc.Actor, d.ID, []string{"Blue"}); err != nil {
+				t.Fatal(err)
+			}
+			tests := []struct {
+				table, where string
+				arg          any
+			}{
+				{"debate_ballots", "actor_id = ? AND created_at = ? AND updated_at = created_at", acc.Actor.ID},
+				{"debate_votes", "actor_id = ? AND created_at = ?", acc.Actor.ID},
+				{"events", "actor_id = ? AND created_at = ? AND processed_at IS NULL", acc.Actor.ID},
+			}
+			for _, tc := range tests {
+				t.Run(fmt.Sprint(tc.table, " ", at.Format(time.StampMicro)), func(t *testing.T) {
+					var n int
+					err := f.s.DB.NewRaw("SELECT count(*) FROM "+tc.table+" WHERE "+tc.where, tc.arg, at).Scan(ctx, &n)
+					if err != nil || n != 1 {
+						t.Fatalf("%d rows at %s (%v), want 1", n, at, err)
+					}
+				})
 			}
 		}
 	})

@@ -131,18 +131,23 @@ func votes(ctx context.Context, b *bench, dsn, suffix string, insert time.Durati
 		lat = append(lat, time.Since(start))
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	// Throughput: 32 concurrent voters.
-	var next, bad atomic.Int64
+	// Throughput: 32 concurrent voters. Each worker votes its own run of
+	// consecutive voters, so that a client address (40 voters) is used
+	// by one worker, two at the ends of a run, and its keep-alive
+	// connections serve its 40 votes. Voters handed out one by one made
+	// the 32 workers hit the same address at once: each address opened
+	// ~30 connections for its 40 votes and closed most of them again
+	// (2,340 dials for 3,000 votes), measuring TCP set-up and tear-down
+	// on both sides rather than votes.
+	var bad atomic.Int64
 	var firstErr atomic.Value
+	const workers = 32
+	run := (loaded + workers - 1) / workers
 	start, cpu0 := time.Now(), cpuTime()
 	var wg sync.WaitGroup
-	for range 32 {
+	for w := range workers {
 		wg.Go(func() {
-			for {
-				v := int(next.Add(1) - 1)
-				if v >= loaded {
-					return
-				}
+			for v := w * run; v < min((w+1)*run, loaded); v++ {
 				if err := vc.vote(ctx, in.Base, c, v); err != nil {
 					bad.Add(1)
 					firstErr.CompareAndSwap(nil, err.Error())

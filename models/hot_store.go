@@ -1,0 +1,163 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Hot-path queries written with placeholders: their arguments go to the
+// driver instead of into the SQL text, so on SQLite each is parsed once
+// per connection and kept prepared (sqlite_stmtcache.go); bun formats
+// arguments into the text, which makes every query new to SQLite. Column
+// lists come from the models' bun tables, so they follow the structs.
+type hotQueries struct {
+	once sync.Once
+	// tokenAccount selects the live account of a token hash; actorOf
+	// the actor of an account id.
+	tokenAccount, actorOf string
+	// debate is a live debate by id, debateLocked the same locked for
+	// the transaction (FOR UPDATE on PostgreSQL; SQLite's write
+	// transaction already excludes other writers).
+	debate, debateLocked string
+	// space is a space by id, actor an actor by id.
+	space, actor string
+	// insertVote, insertBallot and insertEvent insert one row of
+	// debate_votes, debate_ballots and events, with the columns bun
+	// inserts for those models (none returned).
+	insertVote, insertBallot, insertEvent string
+	// countUpdate is a count-update row by key; touchCountUpdate moves
+	// its requested_at while its due_at is unchanged.
+	countUpdate, touchCountUpdate string
+}
+
+// hot returns the store's hot queries, built on first use.
+func (s *Store) hot() *hotQueries {
+	h := &s.hotSQL
+	h.once.Do(func() {
+		h.tokenAccount = fmt.Sprintf("SELECT %s FROM api_tokens AS t JOIN accounts AS a ON a.id = t.account_id WHERE t.token_hash = %s AND a.deleted_at IS NULL",
+			s.columns(reflect.TypeFor[Account](), "a."), s.placeholder(1))
+		h.actorOf = fmt.Sprintf("SELECT %s FROM actors WHERE account_id = %s", s.columns(reflect.TypeFor[Actor](), ""), s.placeholder(1))
+		h.debate = fmt.Sprintf("SELECT %s FROM debates AS d WHERE d.id = %s AND d.deleted_at IS NULL", s.columns(reflect.TypeFor[Debate](), "d."), s.placeholder(1))
+		h.debateLocked = h.debate
+		if s.Dialect == Postgres {
+			h.debateLocked += " FOR UPDATE"
+		}
+		h.space = fmt.Sprintf("SELECT %s FROM spaces WHERE id = %s", s.columns(reflect.TypeFor[Space](), ""), s.placeholder(1))
+		h.actor = fmt.Sprintf("SELECT %s FROM actors WHERE id = %s", s.columns(reflect.TypeFor[Actor](), ""), s.placeholder(1))
+		h.insertVote = s.insertSQL("debate_votes", "debate_id", "actor_id", "option_index", "receipt", "created_at")
+		h.insertBallot = s.insertSQL("debate_ballots", "debate_id", "actor_id", "receipt", "host", "created_at", "updated_at")
+		h.insertEvent = s.insertSQL("events", "kind", "object_type", "object_id", "actor_id", "space_id", "data", "created_at")
+		h.countUpdate = fmt.Sprintf("SELECT %s FROM civic_count_updates WHERE object_type = %s AND object_id = %s",
+			s.columns(reflect.TypeFor[CountUpdate](), ""), s.placeholder(1), s.placeholder(2))
+		h.touchCountUpdate = fmt.Sprintf("UPDATE civic_count_updates SET requested_at = %s WHERE object_type = %s AND object_id = %s AND due_at = %s",
+			s.placeholder(1), s.placeholder(2), s.placeholder(3), s.placeholder(4))
+	})
+	return h
+}
+
+// columns lists the columns of a model's table, each prefixed.
+func (s *Store) columns(typ reflect.Type, prefix string) string {
+	var cols []string
+	for _, f := range s.DB.Table(typ).Fields {
+		cols = append(cols, prefix+string(f.SQLName))
+	}
+	return strings.Join(cols, ", ")
+}
+
+// insertSQL is an INSERT of one row into table with placeholders.
+func (s *Store) insertSQL(table string, cols ...string) string {
+	ph := make([]string, len(cols))
+	for i := range cols {
+		ph[i] = s.placeholder(i + 1)
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(cols, ", "), strings.Join(ph, ", "))
+}
+
+// timeArg is t as a query argument stored exactly as bun stores it: on
+// SQLite the text bun writes (its format, UTC, microseconds), which
+// queries compare as text; PostgreSQL takes the time.
+func (s *Store) timeArg(t time.Time) any {
+	if s.Dialect == Postgres {
+		return t
+	}
+	return t.UTC().Format(sqliteTimeFormat)
+}
+
+// sqliteTimeFormat is how bun writes a time.Time into SQLite
+// (schema.BaseDialect.AppendTime).
+const sqliteTimeFormat = "2006-01-02 15:04:05.999999-07:00"
+
+// rawExec runs a statement with placeholders on db past bun's
+// formatting (see rawQuery).
+func rawExec(ctx context.Context, db bun.IDB, query string, args ...any) error {
+	_, err := rawExecResult(ctx, db, query, args...)
+	return err
+}
+
+// rawExecResult is rawExec with the statement's result.
+func rawExecResult(ctx context.Context, db bun.IDB, query string, args ...any) (sql.Result, error) {
+	switch d := db.(type) {
+	case *bun.DB:
+		return d.DB.ExecContext(ctx, query, args...)
+	case bun.Tx:
+		return d.Tx.ExecContext(ctx, query, args...)
+	case bun.Conn:
+		return d.Conn.ExecContext(ctx, query, args...)
+	}
+	return nil, fmt.Errorf("exec on %T", db)
+}
+
+// placeholder is the n-th (from 1) query parameter of the dialect.
+func (s *Store) placeholder(n int) string {
+	if s.Dialect == Postgres {
+		return fmt.Sprintf("$%d", n)
+	}
+	return "?"
+}
+
+// scanOne runs a query with placeholders and scans its first row into
+// the bun model dest; no row is sql.ErrNoRows.
+func (s *Store) scanOne(ctx context.Context, dest any, query string, args ...any) error {
+	return s.scanOneIn(ctx, s.DB, dest, query, args...)
+}
+
+// rawQuery runs a query with placeholders on db (the store, a
+// transaction or a connection) past bun's formatting, so that its
+// arguments reach the driver.
+func rawQuery(ctx context.Context, db bun.IDB, query string, args ...any) (*sql.Rows, error) {
+	switch d := db.(type) {
+	case *bun.DB:
+		return d.DB.QueryContext(ctx, query, args...)
+	case bun.Tx:
+		return d.Tx.QueryContext(ctx, query, args...)
+	case bun.Conn:
+		return d.Conn.QueryContext(ctx, query, args...)
+	}
+	return nil, fmt.Errorf("query on %T", db)
+}
+
+// scanOneIn is scanOne on db.
+func (s *Store) scanOneIn(ctx context.Context, db bun.IDB, dest any, query string, args ...any) error {
+	rows, err := rawQuery(ctx, db, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := s.DB.ScanRow(ctx, rows, dest); err != nil {
+		return err
+	}
+	return rows.Close()
+}
