@@ -92,12 +92,18 @@ func (s *Service) runInbox(ctx context.Context) {
 // one actor stay in one lane, in order (a Create before its Update, a
 // vote before its Undo); lanes let the writes of different actors share
 // commits (the ballot group commit on SQLite, concurrent transactions on
-// PostgreSQL) instead of queueing one item behind the other.
-const inboxLanes = 4
+// PostgreSQL) instead of queueing one item behind the other. A lane
+// mostly waits for its commit, so there are many: with 4 lanes (of a
+// batch of 32) remote_votes ran 470–540 votes/s, with 32 lanes of a batch
+// of 64, 660–700.
+const inboxLanes = 32
+
+// inboxBatchSize is how many items a batch claims.
+const inboxBatchSize = 64
 
 // inboxBatch claims and applies a batch of items; it returns how many.
 func (s *Service) inboxBatch(ctx context.Context) (int, error) {
-	items, err := s.store.ClaimInboxItems(ctx, s.owner, 32, s.opts.Lease)
+	items, err := s.store.ClaimInboxItems(ctx, s.owner, inboxBatchSize, s.opts.Lease)
 	if err != nil {
 		return 0, err
 	}

@@ -139,7 +139,7 @@ func (s *Store) ActorByID(ctx context.Context, id int64) (*Actor, error) {
 // ActorByURI loads an actor by its ActivityPub id.
 func (s *Store) ActorByURI(ctx context.Context, uri string) (*Actor, error) {
 	a := new(Actor)
-	err := s.DB.NewSelect().Model(a).Where("uri = ?", uri).Scan(ctx)
+	err := s.scanOne(ctx, a, s.hot().actorByURI, uri)
 	return a, dbErr("actor by uri", err)
 }
 

@@ -77,28 +77,27 @@ func (s *Store) emitDebate(ctx context.Context, tx bun.IDB, kind string, d *Deba
 // joined query bun wrote was 1,700 characters for SQLite to parse each
 // time.
 func (s *Store) DebateByID(ctx context.Context, id int64) (*Debate, error) {
-	h := s.hot()
+	return s.debateBy(ctx, s.hot().debate, id)
+}
+
+// DebateByURI loads a debate by its ActivityPub id (prepared like
+// DebateByID: every remote vote names its debate by id).
+func (s *Store) DebateByURI(ctx context.Context, uri string) (*Debate, error) {
+	return s.debateBy(ctx, s.hot().debateByURI, uri)
+}
+
+// debateBy loads the live debate query selects (by key) and its author.
+func (s *Store) debateBy(ctx context.Context, query string, key any) (*Debate, error) {
 	d := new(Debate)
-	if err := s.scanOne(ctx, d, h.debate, id); err != nil {
-		return nil, dbErr("debate by id", err)
+	if err := s.scanOne(ctx, d, query, key); err != nil {
+		return nil, dbErr("debate", err)
 	}
 	a := new(Actor)
-	switch err := s.scanOne(ctx, a, h.actor, d.AuthorID); {
+	switch err := s.scanOne(ctx, a, s.hot().actor, d.AuthorID); {
 	case err == nil:
 		d.Author = a
 	case !errors.Is(err, sql.ErrNoRows): // no author row: nil, as the LEFT JOIN gave
 		return nil, dbErr("debate author", err)
-	}
-	d.Current = d.PhaseAt(s.Now())
-	return d, nil
-}
-
-// DebateByURI loads a debate by its ActivityPub id.
-func (s *Store) DebateByURI(ctx context.Context, uri string) (*Debate, error) {
-	d := new(Debate)
-	err := s.DB.NewSelect().Model(d).Relation("Author").Where("d.uri = ? AND d.deleted_at IS NULL", uri).Scan(ctx)
-	if err != nil {
-		return nil, dbErr("debate by uri", err)
 	}
 	d.Current = d.PhaseAt(s.Now())
 	return d, nil

@@ -26,8 +26,13 @@ type hotQueries struct {
 	// the transaction (FOR UPDATE on PostgreSQL; SQLite's write
 	// transaction already excludes other writers).
 	debate, debateLocked string
-	// space is a space by id, actor an actor by id.
-	space, actor string
+	// space is a space by id, actor an actor by id, actorByURI by its
+	// ActivityPub id (every inbox POST's key and every item applied),
+	// debateByURI a live debate by id (every remote vote).
+	space, actor, actorByURI, debateByURI string
+	// participation is the first participation record whose uri or
+	// activity_uri is the argument (every remote vote checks it).
+	participation string
 	// insertVote, insertBallot and insertEvent insert one row of
 	// debate_votes, debate_ballots and events, with the columns bun
 	// inserts for those models (none returned).
@@ -51,6 +56,10 @@ func (s *Store) hot() *hotQueries {
 		}
 		h.space = fmt.Sprintf("SELECT %s FROM spaces WHERE id = %s", s.columns(reflect.TypeFor[Space](), ""), s.placeholder(1))
 		h.actor = fmt.Sprintf("SELECT %s FROM actors WHERE id = %s", s.columns(reflect.TypeFor[Actor](), ""), s.placeholder(1))
+		h.actorByURI = fmt.Sprintf("SELECT %s FROM actors WHERE uri = %s", s.columns(reflect.TypeFor[Actor](), ""), s.placeholder(1))
+		h.debateByURI = fmt.Sprintf("SELECT %s FROM debates AS d WHERE d.uri = %s AND d.deleted_at IS NULL", s.columns(reflect.TypeFor[Debate](), "d."), s.placeholder(1))
+		h.participation = fmt.Sprintf("SELECT %s FROM participations AS pa WHERE pa.uri = %s OR pa.activity_uri = %s ORDER BY pa.id LIMIT 1",
+			s.columns(reflect.TypeFor[Participation](), "pa."), s.placeholder(1), s.placeholder(2))
 		h.insertVote = s.insertSQL("debate_votes", "debate_id", "actor_id", "option_index", "receipt", "created_at")
 		h.insertBallot = s.insertSQL("debate_ballots", "debate_id", "actor_id", "receipt", "host", "created_at", "updated_at")
 		h.insertEvent = s.insertSQL("events", "kind", "object_type", "object_id", "actor_id", "space_id", "data", "created_at")

@@ -69,7 +69,7 @@ func (s *Store) recordParticipation(ctx context.Context, db bun.IDB, p *Particip
 // Note, or by the id of the Create that carried the Note.
 func (s *Store) ParticipationByURI(ctx context.Context, uri string) (*Participation, error) {
 	p := new(Participation)
-	err := s.DB.NewSelect().Model(p).Where("pa.uri = ? OR pa.activity_uri = ?", uri, uri).Order("pa.id").Limit(1).Scan(ctx)
+	err := s.scanOne(ctx, p, s.hot().participation, uri, uri)
 	return p, dbErr("participation by uri", err)
 }
 
