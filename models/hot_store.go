@@ -37,6 +37,9 @@ type hotQueries struct {
 	// debate_votes, debate_ballots and events, with the columns bun
 	// inserts for those models (none returned).
 	insertVote, insertBallot, insertEvent string
+	// insertInboxItem stores a received activity unless its id is known
+	// (every inbox POST: its 2 KB body as an argument, not as SQL text).
+	insertInboxItem string
 	// countUpdate is a count-update row by key; touchCountUpdate moves
 	// its requested_at while its due_at is unchanged.
 	countUpdate, touchCountUpdate string
@@ -63,6 +66,8 @@ func (s *Store) hot() *hotQueries {
 		h.insertVote = s.insertSQL("debate_votes", "debate_id", "actor_id", "option_index", "receipt", "created_at")
 		h.insertBallot = s.insertSQL("debate_ballots", "debate_id", "actor_id", "receipt", "host", "created_at", "updated_at")
 		h.insertEvent = s.insertSQL("events", "kind", "object_type", "object_id", "actor_id", "space_id", "data", "created_at")
+		h.insertInboxItem = s.insertSQL("inbox_items", "activity_id", "type", "actor_uri", "key_owner", "host", "recipient", "body",
+			"attempts", "next_attempt_at", "locked_by", "error", "received_at") + " ON CONFLICT (activity_id) DO NOTHING"
 		h.countUpdate = fmt.Sprintf("SELECT %s FROM civic_count_updates WHERE object_type = %s AND object_id = %s",
 			s.columns(reflect.TypeFor[CountUpdate](), ""), s.placeholder(1), s.placeholder(2))
 		h.touchCountUpdate = fmt.Sprintf("UPDATE civic_count_updates SET requested_at = %s WHERE object_type = %s AND object_id = %s AND due_at = %s",

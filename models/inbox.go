@@ -40,7 +40,10 @@ const MaxInboxAttempts = 8
 func (s *Store) StoreInboxItem(ctx context.Context, it *InboxItem) (bool, error) {
 	now := s.Now()
 	it.ReceivedAt, it.NextAttemptAt = now, now
-	res, err := s.DB.NewInsert().Model(it).On("CONFLICT (activity_id) DO NOTHING").Exec(ctx)
+	// A prepared insert (hot_store.go); locked_until and processed_at
+	// stay NULL, as bun wrote for nil.
+	res, err := rawExecResult(ctx, s.DB, s.hot().insertInboxItem, it.ActivityID, it.Type, it.ActorURI, it.KeyOwner, it.Host,
+		it.Recipient, it.Body, it.Attempts, s.timeArg(it.NextAttemptAt), it.LockedBy, it.Error, s.timeArg(it.ReceivedAt))
 	if err != nil {
 		return false, dbErr("store inbox item", err)
 	}
