@@ -118,7 +118,7 @@ func benchFanout(ctx context.Context, b *bench) error {
 	sk.mu.Lock()
 	clear(sk.hosts)
 	sk.mu.Unlock()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	if _, err := in.Store.CreateProposal(ctx, author.Actor, "ville", models.ProposalInput{Title: "Piétonniser la rue du marché",
 		Body: "Le samedi matin, **sans voitures**."}); err != nil {
 		return err
@@ -132,13 +132,14 @@ func benchFanout(ctx context.Context, b *bench) error {
 	if err != nil {
 		return err
 	}
+	cpu := cpuTime() - cpu0
 	time.Sleep(300 * time.Millisecond) // any extra POST?
 	d := last.Sub(start)
 	floor := b.floors.RSASign * time.Duration(want) / time.Duration(b.floors.Cores)
 	got := sk.posts.Load()
 	f := figure{Name: "fanout_10k", Value: ms(d), Unit: "ms", Limit: ms(floor), Max: 1.5,
-		Note: fmt.Sprintf("%d POSTs (want exactly %d) to %d hosts, the first after %.0f ms; new proposal → Announce{Note} to Mastodon, Announce{Create} to odn",
-			got, want, len(sk.hosts), ms(time.Unix(0, sk.first.Load()).Sub(start)))}
+		Note: fmt.Sprintf("%d POSTs (want exactly %d) to %d hosts, the first after %.0f ms; CPU %.0f µs/POST (sign %.0f; server and sink); new proposal → Announce{Note} to Mastodon, Announce{Create} to odn",
+			got, want, len(sk.hosts), ms(time.Unix(0, sk.first.Load()).Sub(start)), float64(cpu.Microseconds())/float64(max(got, 1)), float64(b.floors.RSASign.Microseconds()))}
 	if got != want {
 		f.Note = "WRONG POST COUNT: " + f.Note
 	}
