@@ -240,8 +240,21 @@ func (s *Store) CompleteDeliveries(ctx context.Context, owner string, done []Del
 			k, _ := res.RowsAffected()
 			n += int(k)
 		}
-		_, err := tx.NewInsert().Model(&hosts).On("CONFLICT (host) DO UPDATE").
-			Set("failures = 0, down_until = NULL, last_success_at = EXCLUDED.last_success_at").Exec(ctx)
+		// Only the host rows that change are written: new hosts, open or
+		// failing circuits, and last successes older than a minute. A
+		// fan-out to 500 healthy peers rewrote 500 rows every 5 ms.
+		names := make([]string, len(hosts))
+		for i, h := range hosts {
+			names[i] = h.Host
+		}
+		// (bun may rescan the slice: take the names first.)
+		if _, err := tx.NewInsert().Model(&hosts).On("CONFLICT (host) DO NOTHING").Exec(ctx); err != nil {
+			return err
+		}
+		_, err := tx.NewUpdate().Model((*RemoteHost)(nil)).Set("failures = 0, down_until = NULL, last_success_at = ?", now).
+			Where("host IN (?)", bun.In(names)).
+			Where("failures > 0 OR down_until IS NOT NULL OR last_success_at IS NULL OR last_success_at < ?", now.Add(-time.Minute)).
+			Exec(ctx)
 		return err
 	})
 	return n, dbErr("complete deliveries", err)

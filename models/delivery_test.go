@@ -189,3 +189,71 @@ func TestDeliveryBodyShared(t *testing.T) {
 		}
 	}, models.WithClock(func() time.Time { return clock }))
 }
+
+// TestCompleteDeliveriesHosts: acknowledging deliveries closes the
+// circuit of a failing host, records new hosts, and refreshes a healthy
+// host's last success once a minute at most.
+func TestCompleteDeliveriesHosts(t *testing.T) {
+	var clock time.Time
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		clock = time.Now()
+		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "sender", Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ack := func(i int, hosts ...string) {
+			t.Helper()
+			var inboxes []string
+			for _, h := range hosts {
+				inboxes = append(inboxes, "https://"+h+"/inbox")
+			}
+			if _, err := s.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: fmt.Sprintf("https://x.example/a/%d", i), Body: []byte("{}"),
+				SignerID: acc.Actor.ID, Inboxes: inboxes}); err != nil {
+				t.Fatal(err)
+			}
+			jobs, err := s.ClaimDeliveries(ctx, "node", 10, time.Minute)
+			if err != nil || len(jobs) != len(hosts) {
+				t.Fatalf("claim: %d %v", len(jobs), err)
+			}
+			var done []models.Delivered
+			for _, j := range jobs {
+				done = append(done, models.Delivered{ID: j.ID, Host: j.Host, Status: 202})
+			}
+			if n, err := s.CompleteDeliveries(ctx, "node", done); err != nil || n != len(hosts) {
+				t.Fatalf("complete: %d %v", n, err)
+			}
+		}
+		host := func(name string) models.RemoteHost {
+			t.Helper()
+			var h models.RemoteHost
+			if err := s.DB.NewSelect().Model(&h).Where("host = ?", name).Scan(ctx); err != nil {
+				t.Fatalf("host %s: %v", name, err)
+			}
+			return h
+		}
+		for range 3 {
+			if _, err := s.HostFailed(ctx, "down.example", "status 503", 3, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock = clock.Add(2 * time.Minute) // the circuit's minute is over
+		ack(1, "down.example", "new.example")
+		for _, name := range []string{"down.example", "new.example"} {
+			if h := host(name); h.Failures != 0 || h.DownUntil != nil || h.LastSuccessAt == nil || !h.LastSuccessAt.Equal(s.Now()) {
+				t.Errorf("%s after a success: %+v", name, h)
+			}
+		}
+		first := s.Now()
+		clock = clock.Add(30 * time.Second)
+		ack(2, "new.example")
+		if h := host("new.example"); !h.LastSuccessAt.Equal(first) {
+			t.Errorf("last success rewritten after 30 s: %s, want %s", h.LastSuccessAt, first)
+		}
+		clock = clock.Add(time.Minute)
+		ack(3, "new.example")
+		if h := host("new.example"); !h.LastSuccessAt.Equal(s.Now()) {
+			t.Errorf("last success %s not refreshed after 90 s (now %s)", h.LastSuccessAt, s.Now())
+		}
+	}, models.WithClock(func() time.Time { return clock }))
+}
