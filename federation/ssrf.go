@@ -64,9 +64,9 @@ func NewHTTPClient(opts ClientOptions) *http.Client {
 		dialer.Control = refuseForbidden
 	}
 	tr := &http.Transport{
-		Proxy:                  nil, // a proxy would be the address checked, not the peer
-		DialContext:            dialer.DialContext,
-		ForceAttemptHTTP2:      true,
+		Proxy:             nil, // a proxy would be the address checked, not the peer
+		DialContext:       dialer.DialContext,
+		ForceAttemptHTTP2: true,
 		// A space's followers are on hundreds of servers: with 100 idle
 		// connections in all, every fan-out dialled (and on https
 		// handshook, ~1–2 ms of CPU each, more than the signature) most
