@@ -253,11 +253,14 @@ func (s *Store) followRecipients(ctx context.Context, other, self string, actorI
 		Host     string
 		Software string
 	}
-	err := s.DB.NewSelect().TableExpr("follows AS f").Join("JOIN actors AS a ON a.id = "+other).
-		Join("LEFT JOIN remote_hosts AS h ON h.host = a.host").
+	// The distinct inboxes first (10,000 followers are ~500 servers),
+	// then each one's host software: joining remote_hosts inside would
+	// look it up once per follower.
+	inboxes := s.DB.NewSelect().TableExpr("follows AS f").Join("JOIN actors AS a ON a.id = "+other).
 		ColumnExpr("DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END AS inbox, a.host AS host").
-		ColumnExpr("COALESCE(h.software, '') AS software").
-		Where(self+" = ? AND f.state IN (?) AND NOT a.local AND a.deleted_at IS NULL", actorID, bun.In(states)).
+		Where(self+" = ? AND f.state IN (?) AND NOT a.local AND a.deleted_at IS NULL", actorID, bun.In(states))
+	err := s.DB.NewSelect().TableExpr("(?) AS i", inboxes).Join("LEFT JOIN remote_hosts AS h ON h.host = i.host").
+		ColumnExpr("i.inbox, i.host, COALESCE(h.software, '') AS software").
 		Scan(ctx, &rows)
 	if err != nil {
 		return nil, dbErr("follow inboxes", err)
