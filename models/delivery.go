@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"net/url"
 	"slices"
@@ -180,6 +181,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, n int, lease 
 	if err != nil {
 		return nil, dbErr("claim deliveries", err)
 	}
+	// RETURNING has no order on PostgreSQL: dispatch oldest first, as
+	// claimed (an activity's Create goes out before its Update when a
+	// host has a free slot for both).
+	slices.SortFunc(out, func(a, b Delivery) int {
+		return cmp.Or(a.NextAttemptAt.Compare(b.NextAttemptAt), cmp.Compare(a.ID, b.ID))
+	})
 	return withBodies(ctx, s.DB, out)
 }
 

@@ -257,3 +257,35 @@ func TestCompleteDeliveriesHosts(t *testing.T) {
 		}
 	}, models.WithClock(func() time.Time { return clock }))
 }
+
+// TestClaimDeliveriesOrder: a claim hands its jobs over oldest first
+// (PostgreSQL's UPDATE … RETURNING has no order of its own).
+func TestClaimDeliveriesOrder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "sender", Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 40 {
+			if _, err := s.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: fmt.Sprintf("https://x.example/a/%d", i), Body: []byte("{}"),
+				SignerID: acc.Actor.ID, Inboxes: []string{"https://peer.example/inbox"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Rewrite every other row: on PostgreSQL its new version goes to
+		// the end of the table, so the table's order is no longer the ids'.
+		if _, err := s.DB.NewUpdate().Model((*models.Delivery)(nil)).Set("last_error = 'x'").Where("id % 2 = 0").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		jobs, err := s.ClaimDeliveries(ctx, "node", 40, time.Minute)
+		if err != nil || len(jobs) != 40 {
+			t.Fatalf("claim: %d %v", len(jobs), err)
+		}
+		for i := 1; i < len(jobs); i++ {
+			if jobs[i].ID < jobs[i-1].ID {
+				t.Fatalf("job %d handed over after job %d", jobs[i].ID, jobs[i-1].ID)
+			}
+		}
+	})
+}
