@@ -16,10 +16,7 @@ import (
 func TestClaimDeliveriesIsExclusive(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
-		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "sender", Password: "correct horse battery"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		acc := sender(t, s)
 		var out []models.Outgoing
 		for i := range 200 {
 			out = append(out, models.Outgoing{ActivityID: fmt.Sprintf("https://x.example/a/%d", i), Body: []byte("{}"),
@@ -137,10 +134,7 @@ func TestDeliveryBodyShared(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		clock = time.Now()
-		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "sender", Password: "correct horse battery"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		acc := sender(t, s)
 		inboxes := []string{"https://a.example/inbox", "https://b.example/inbox", "https://c.example/inbox"}
 		out := []models.Outgoing{
 			{ActivityID: "https://x.example/create", Body: []byte(`{"type":"Create"}`), SignerID: acc.Actor.ID, Inboxes: inboxes},
@@ -152,8 +146,7 @@ func TestDeliveryBodyShared(t *testing.T) {
 		if n, err := s.EnqueueDeliveries(ctx, out[0]); err != nil || n != 0 { // a re-run of the event
 			t.Fatalf("re-enqueue: %d %v", n, err)
 		}
-		var stored int64
-		if stored, err = s.DB.NewSelect().Table("delivery_bodies").Count(ctx); err != nil || stored != 3 {
+		if stored, err := s.DB.NewSelect().Table("delivery_bodies").Count(ctx); err != nil || stored != 3 {
 			t.Fatalf("%d bodies stored (%v), want 3: one per activity and the re-run's", stored, err)
 		}
 		jobs, err := s.ClaimDeliveries(ctx, "node", 10, time.Minute)
@@ -198,10 +191,7 @@ func TestCompleteDeliveriesHosts(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		clock = time.Now()
-		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "sender", Password: "correct horse battery"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		acc := sender(t, s)
 		ack := func(i int, hosts ...string) {
 			t.Helper()
 			var inboxes []string
@@ -263,10 +253,7 @@ func TestCompleteDeliveriesHosts(t *testing.T) {
 func TestClaimDeliveriesOrder(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
-		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "sender", Password: "correct horse battery"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		acc := sender(t, s)
 		for i := range 40 {
 			if _, err := s.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: fmt.Sprintf("https://x.example/a/%d", i), Body: []byte("{}"),
 				SignerID: acc.Actor.ID, Inboxes: []string{"https://peer.example/inbox"}}); err != nil {
@@ -288,4 +275,14 @@ func TestClaimDeliveriesOrder(t *testing.T) {
 			}
 		}
 	})
+}
+
+// sender creates the local account whose actor signs the test's jobs.
+func sender(t *testing.T, s *models.Store) *models.Account {
+	t.Helper()
+	acc, err := s.CreateAccount(context.Background(), models.NewAccount{Username: "sender", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acc
 }

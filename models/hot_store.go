@@ -117,15 +117,31 @@ func rawExec(ctx context.Context, db bun.IDB, query string, args ...any) error {
 
 // rawExecResult is rawExec with the statement's result.
 func rawExecResult(ctx context.Context, db bun.IDB, query string, args ...any) (sql.Result, error) {
+	r, err := sqlOf(db)
+	if err != nil {
+		return nil, err
+	}
+	return r.ExecContext(ctx, query, args...)
+}
+
+// sqlRunner is what *sql.DB, *sql.Tx and *sql.Conn share.
+type sqlRunner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// sqlOf is the database/sql value under a bun store, transaction or
+// connection: its queries take arguments as they are.
+func sqlOf(db bun.IDB) (sqlRunner, error) {
 	switch d := db.(type) {
 	case *bun.DB:
-		return d.DB.ExecContext(ctx, query, args...)
+		return d.DB, nil
 	case bun.Tx:
-		return d.Tx.ExecContext(ctx, query, args...)
+		return d.Tx, nil
 	case bun.Conn:
-		return d.Conn.ExecContext(ctx, query, args...)
+		return d.Conn, nil
 	}
-	return nil, fmt.Errorf("exec on %T", db)
+	return nil, fmt.Errorf("raw SQL on %T", db)
 }
 
 // placeholder is the n-th (from 1) query parameter of the dialect.
@@ -146,15 +162,11 @@ func (s *Store) scanOne(ctx context.Context, dest any, query string, args ...any
 // transaction or a connection) past bun's formatting, so that its
 // arguments reach the driver.
 func rawQuery(ctx context.Context, db bun.IDB, query string, args ...any) (*sql.Rows, error) {
-	switch d := db.(type) {
-	case *bun.DB:
-		return d.DB.QueryContext(ctx, query, args...)
-	case bun.Tx:
-		return d.Tx.QueryContext(ctx, query, args...)
-	case bun.Conn:
-		return d.Conn.QueryContext(ctx, query, args...)
+	r, err := sqlOf(db)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("query on %T", db)
+	return r.QueryContext(ctx, query, args...)
 }
 
 // scanOneIn is scanOne on db.
