@@ -203,24 +203,7 @@ func ProposalAnswerToNote(p *models.Proposal) doc {
 	b.WriteString(bodyHTML(p.AnswerHTML))
 	b.WriteString(lineHTML("Statut / Status: " + statusLabel(proposalStatusLabel, p.Status)))
 	b.WriteString(linkHTML(p.URL))
-	d := doc{
-		"id": p.URI + AnswerSuffix, "type": "Note", "attributedTo": actorURI(p.Answerer),
-		"inReplyTo": p.URI, "context": p.URI, "url": p.URL,
-		"content":   OutgoingHTML(b.String()),
-		PropODNType: ODNTypeAnswer, PropODNStatus: p.Status,
-	}
-	answered := p.UpdatedAt
-	if p.AnsweredAt != nil {
-		answered = *p.AnsweredAt
-	}
-	stamp(d, answered, answered)
-	var extra []string
-	if p.Author != nil {
-		d["tag"] = []any{mentionTag(p.Author)}
-		extra = append(extra, p.Author.URI)
-	}
-	civicAddressing(d, p.Space, p.Answerer, extra...)
-	return d
+	return officialReply(p.URI+AnswerSuffix, p.URI, p.URL, b.String(), p.Status, p.Answerer, p.Author, p.Space, p.UpdatedAt, p.AnsweredAt)
 }
 
 // debatePhaseLabel is the bilingual label of a debate phase.
@@ -368,23 +351,29 @@ func PetitionResponseToNote(p *models.Petition) doc {
 	b.WriteString(bodyHTML(p.ResponseHTML))
 	b.WriteString(lineHTML(fmt.Sprintf("%d signatures", p.SignaturesCount)))
 	b.WriteString(linkHTML(p.URL))
+	return officialReply(p.URI+ResponseSuffix, p.URI, p.URL, b.String(), models.PetitionAnswered, p.Addressee, p.Author, p.Space, p.UpdatedAt, p.RespondedAt)
+}
+
+// officialReply is the Note of a decision-maker's answer to a proposal or
+// petition: a reply in its thread that mentions the author, dated when it
+// was given (updated when it has no date of its own).
+func officialReply(id, objectURI, objectURL, contentHTML, status string, by, author *models.Actor, sp *models.Space, updated time.Time, given *time.Time) doc {
 	d := doc{
-		"id": p.URI + ResponseSuffix, "type": "Note", "attributedTo": actorURI(p.Addressee),
-		"inReplyTo": p.URI, "context": p.URI, "url": p.URL,
-		"content":   OutgoingHTML(b.String()),
-		PropODNType: ODNTypeAnswer, PropODNStatus: models.PetitionAnswered,
+		"id": id, "type": "Note", "attributedTo": actorURI(by),
+		"inReplyTo": objectURI, "context": objectURI, "url": objectURL,
+		"content":   OutgoingHTML(contentHTML),
+		PropODNType: ODNTypeAnswer, PropODNStatus: status,
 	}
-	responded := p.UpdatedAt
-	if p.RespondedAt != nil {
-		responded = *p.RespondedAt
+	if given != nil {
+		updated = *given
 	}
-	stamp(d, responded, responded)
+	stamp(d, updated, updated)
 	var extra []string
-	if p.Author != nil {
-		d["tag"] = []any{mentionTag(p.Author)}
-		extra = append(extra, p.Author.URI)
+	if author != nil {
+		d["tag"] = []any{mentionTag(author)}
+		extra = append(extra, author.URI)
 	}
-	civicAddressing(d, p.Space, p.Addressee, extra...)
+	civicAddressing(d, sp, by, extra...)
 	return d
 }
 
