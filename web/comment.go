@@ -163,7 +163,7 @@ func (s *Server) commentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, s.localeFor(r).T("comments.permalink_title", c.Author.DisplayName()), data)
 	p.Alternate = c.URI
-	s.render(w, r, http.StatusOK, "comment", p)
+	s.renderTmpl(w, r, http.StatusOK, "comment", p)
 }
 
 func (s *Server) commentFromURL(w http.ResponseWriter, r *http.Request) *models.Comment {
@@ -191,7 +191,7 @@ func (s *Server) commentEditForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &commentForm{Input: models.CommentInput{Body: c.Body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
-	s.render(w, r, http.StatusOK, "comment_form", s.page(r, s.localeFor(r).T("comments.edit"), f))
+	s.renderTmpl(w, r, http.StatusOK, "comment_form", s.page(r, s.localeFor(r).T("comments.edit"), f))
 }
 
 func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {

@@ -130,7 +130,7 @@ func (s *Server) consultationPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, c.Title, d)
 	p.Alternate = c.URI
-	s.render(w, r, http.StatusOK, "consultation", p)
+	s.renderTmpl(w, r, http.StatusOK, "consultation", p)
 }
 
 func (s *Server) consultationData(r *http.Request, c *models.Consultation) (*consultationPageData, error) {
@@ -203,7 +203,7 @@ func (s *Server) consultationList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := map[string]any{"Space": sp, "Consultations": list, "Now": s.now(), "Moderator": currentAccount(r.Context()).IsModerator()}
-	s.render(w, r, http.StatusOK, "consultations", s.page(r, s.localeFor(r).T("consultations.title", sp.Title), data))
+	s.renderTmpl(w, r, http.StatusOK, "consultations", s.page(r, s.localeFor(r).T("consultations.title", sp.Title), data))
 }
 
 // consultationSection shows a space's current consultations and its
@@ -274,7 +274,7 @@ func (s *Server) consultationNewForm(w http.ResponseWriter, r *http.Request) {
 	day := 24 * time.Hour
 	t0 := s.now().UTC().Truncate(day).Add(day + 9*time.Hour)
 	in := models.ConsultationInput{OpensAt: t0, ContributionAt: t0.Add(14 * day), SynthesisAt: t0.Add(45 * day), ClosesAt: t0.Add(60 * day)}
-	s.render(w, r, http.StatusOK, "consultation_form", s.page(r, s.localeFor(r).T("consultation.new"), newConsultationForm(sp, in)))
+	s.renderTmpl(w, r, http.StatusOK, "consultation_form", s.page(r, s.localeFor(r).T("consultation.new"), newConsultationForm(sp, in)))
 }
 
 func (s *Server) consultationCreate(w http.ResponseWriter, r *http.Request) {
@@ -318,7 +318,7 @@ func (s *Server) consultationEditForm(w http.ResponseWriter, r *http.Request) {
 	f := newConsultationForm(sp, models.ConsultationInput{Title: c.Title, Summary: c.Summary, Body: c.Body, OpensAt: c.OpensAt,
 		ContributionAt: c.ContributionAt, SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt, BannerID: c.BannerID, BannerAlt: c.BannerAlt, MapEnabled: c.MapEnabled})
 	f.ID, f.Editing = c.ID, true
-	s.render(w, r, http.StatusOK, "consultation_form", s.page(r, s.localeFor(r).T("consultation.edit"), f))
+	s.renderTmpl(w, r, http.StatusOK, "consultation_form", s.page(r, s.localeFor(r).T("consultation.edit"), f))
 }
 
 func (s *Server) consultationEdit(w http.ResponseWriter, r *http.Request) {
@@ -387,7 +387,7 @@ func (s *Server) consultationSheet(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "consultation_sheet", s.page(r, doc.Title, map[string]any{"Head": head, "Doc": doc}))
+	s.renderTmpl(w, r, http.StatusOK, "consultation_sheet", s.page(r, doc.Title, map[string]any{"Head": head, "Doc": doc}))
 }
 
 // consultationPrint is the printable workshop kit: the question, the
@@ -402,7 +402,7 @@ func (s *Server) consultationPrint(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "consultation_print", s.page(r, s.localeFor(r).T("print.title", c.Title), d))
+	s.renderTmpl(w, r, http.StatusOK, "consultation_print", s.page(r, s.localeFor(r).T("print.title", c.Title), d))
 }
 
 // ThemeOf names the theme of a workshop contribution ("" for none).

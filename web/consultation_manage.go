@@ -57,7 +57,7 @@ func (s *Server) consultationManage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "consultation_manage", s.page(r, s.localeFor(r).T("consultation.manage"), v))
+	s.renderTmpl(w, r, http.StatusOK, "consultation_manage", s.page(r, s.localeFor(r).T("consultation.manage"), v))
 }
 
 // manageFormError re-renders the manage page with the input kept.
@@ -238,7 +238,7 @@ func (s *Server) workshopForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.HeldAt = s.now().UTC().Format(formTimeLayout)
-	s.render(w, r, http.StatusOK, "consultation_workshop", s.page(r, s.localeFor(r).T("workshop.record"), v))
+	s.renderTmpl(w, r, http.StatusOK, "consultation_workshop", s.page(r, s.localeFor(r).T("workshop.record"), v))
 }
 
 func (s *Server) workshopCreate(w http.ResponseWriter, r *http.Request) {
@@ -321,7 +321,7 @@ func (s *Server) workshopPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.page(r, wc.Title, map[string]any{"Head": head, "W": wc, "Theme": theme})
-	s.render(w, r, http.StatusOK, "workshop", p)
+	s.renderTmpl(w, r, http.StatusOK, "workshop", p)
 }
 
 func (s *Server) workshopDelete(w http.ResponseWriter, r *http.Request) {
@@ -390,7 +390,7 @@ func (s *Server) synthesisForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "consultation_synthesis", s.page(r, s.localeFor(r).T("synthesis.edit"), v))
+	s.renderTmpl(w, r, http.StatusOK, "consultation_synthesis", s.page(r, s.localeFor(r).T("synthesis.edit"), v))
 }
 
 func (s *Server) synthesisSave(w http.ResponseWriter, r *http.Request) {

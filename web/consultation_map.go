@@ -163,7 +163,7 @@ func (s *Server) renderMap(w http.ResponseWriter, r *http.Request, status int, c
 		h := w.Header()
 		h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), "img-src 'self' data:", "img-src 'self' data: "+origin, 1))
 	}
-	s.render(w, r, status, "consultation_map", s.page(r, s.localeFor(r).T("map.title", c.Title), v))
+	s.renderTmpl(w, r, status, "consultation_map", s.page(r, s.localeFor(r).T("map.title", c.Title), v))
 }
 
 // consultationLocate places one of the viewer's contributions on the map.

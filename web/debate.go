@@ -195,7 +195,7 @@ func (s *Server) debateVote(w http.ResponseWriter, r *http.Request) {
 		for _, o := range options {
 			v.Chosen[o] = true
 		}
-		s.render(w, r, http.StatusUnprocessableEntity, "debate", s.page(r, d.Question, v))
+		s.renderTmpl(w, r, http.StatusUnprocessableEntity, "debate", s.page(r, d.Question, v))
 		return
 	} else if err != nil {
 		s.error(w, r, err)
@@ -255,7 +255,7 @@ func (s *Server) debateBallotsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := map[string]any{"Debate": d, "Ballots": list, "Find": strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("receipt")))}
-	s.render(w, r, http.StatusOK, "debate_ballots", s.page(r, s.localeFor(r).T("debate.ballots_title", d.Question), data))
+	s.renderTmpl(w, r, http.StatusOK, "debate_ballots", s.page(r, s.localeFor(r).T("debate.ballots_title", d.Question), data))
 }
 
 // debateList lists a space's debates by phase (?phase=open|closed|draft).
@@ -289,7 +289,7 @@ func (s *Server) debateList(w http.ResponseWriter, r *http.Request) {
 	}
 	data := map[string]any{"Space": sp, "Debates": debates, "Phase": phase, "Next": next,
 		"Phases": []string{"", models.DebateOpen, models.DebateClosed}}
-	s.render(w, r, http.StatusOK, "debates", s.page(r, s.localeFor(r).T("debate.list_title", sp.Title), data))
+	s.renderTmpl(w, r, http.StatusOK, "debates", s.page(r, s.localeFor(r).T("debate.list_title", sp.Title), data))
 }
 
 // debateForm is the new-debate form's data; options come one per line.
@@ -323,7 +323,7 @@ func (s *Server) debateForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &debateFormView{Space: sp, Input: models.DebateInput{ResultsVisibility: models.ResultsLive}, Visibilities: visibilities}
-	s.render(w, r, http.StatusOK, "debate_form", s.page(r, s.localeFor(r).T("debate.new"), f))
+	s.renderTmpl(w, r, http.StatusOK, "debate_form", s.page(r, s.localeFor(r).T("debate.new"), f))
 }
 
 func (s *Server) debateCreate(w http.ResponseWriter, r *http.Request) {
@@ -391,5 +391,5 @@ func (s *Server) debateSpaceSection(r *http.Request, sp *models.Space) (template
 // countingPage explains in plain words how votes are counted, what a
 // receipt is and how to check and recount (docs/COUNTING.md for details).
 func (s *Server) countingPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "debate_counting", s.page(r, s.localeFor(r).T("counting.title"), nil))
+	s.renderTmpl(w, r, http.StatusOK, "debate_counting", s.page(r, s.localeFor(r).T("counting.title"), nil))
 }

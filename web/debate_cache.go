@@ -140,7 +140,7 @@ func (s *Server) renderDebatePage(w http.ResponseWriter, r *http.Request, d *mod
 	}
 	p := s.page(r, d.Question, v)
 	p.Alternate = d.URI
-	s.render(w, r, http.StatusOK, "debate", p)
+	s.renderTmpl(w, r, http.StatusOK, "debate", p)
 }
 
 // renderBytes executes a page like render, into bytes; on a template

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
@@ -55,7 +56,7 @@ func (s *Server) embedPetition(w http.ResponseWriter, r *http.Request) {
 	if !p.Local && p.URL != "" {
 		v.URL = p.URL
 	}
-	s.renderEmbed(w, r, "embed_petition", p.Title, v)
+	s.writeEmbed(w, r, http.StatusOK, embedPetitionPage(s.page(r, p.Title, v), v))
 }
 
 // embedDebate shows a debate's results once they are public, or its
@@ -84,7 +85,7 @@ func (s *Server) embedDebate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.renderEmbed(w, r, "embed_debate", d.Question, v)
+	s.writeEmbed(w, r, http.StatusOK, embedDebatePage(s.page(r, d.Question, v), v))
 }
 
 func (s *Server) embedError(w http.ResponseWriter, r *http.Request, err error) {
@@ -92,20 +93,15 @@ func (s *Server) embedError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "internal error", "request_id", requestIDOf(r.Context()), "path", r.URL.Path, "err", err)
 	}
-	p := s.page(r, s.localeFor(r).T(key), nil)
-	s.writeEmbed(w, r, status, "embed_petition", "embed_error", p)
+	s.writeEmbed(w, r, status, embedError(s.page(r, s.localeFor(r).T(key), nil)))
 }
 
-// renderEmbed renders a widget page: its own small document, not the site
-// layout (no navigation in a frame).
-func (s *Server) renderEmbed(w http.ResponseWriter, r *http.Request, page, title string, v *embedView) {
-	s.writeEmbed(w, r, http.StatusOK, page, "embed_doc", s.page(r, title, v))
-}
-
-func (s *Server) writeEmbed(w http.ResponseWriter, r *http.Request, status int, page, tmpl string, p *Page) {
+// writeEmbed writes a widget page: its own small document, not the site
+// layout (no navigation in a frame), cached briefly by browsers.
+func (s *Server) writeEmbed(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	var buf bytes.Buffer
-	if err := s.pages[page].ExecuteTemplate(&buf, tmpl, p); err != nil {
-		s.log.ErrorContext(r.Context(), "render", "template", page, "err", err)
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.log.ErrorContext(r.Context(), "render", "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

@@ -74,15 +74,14 @@ func (s *Server) errorStatus(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, key string, err error) {
-	data := map[string]any{"Status": status, "Key": key}
+	v := &errorView{Key: key}
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		data["Fields"] = ve.Fields
+		v.Fields = ve.Fields
 	} else if err != nil && status < 500 && key != "error.not_found" {
-		data["Detail"] = err.Error()
+		v.Detail = err.Error()
 	}
-	p := s.page(r, s.localeFor(r).T(key), data)
-	s.render(w, r, status, "error", p)
+	s.render(w, r, status, errorPage(s.page(r, s.localeFor(r).T(key), v), v))
 }
 
 // publicMessage is the user-safe text of err: the domain message for 4xx,

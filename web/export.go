@@ -94,5 +94,5 @@ func (s *Server) openDataPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &openDataView{Space: sp, Licence: models.LicenceOf(sp.Licence), Tables: models.ExportTables, Base: s.opts.BaseURL}
-	s.render(w, r, http.StatusOK, "export", s.page(r, s.localeFor(r).T("opendata.title", sp.Title), v))
+	s.renderTmpl(w, r, http.StatusOK, "export", s.page(r, s.localeFor(r).T("opendata.title", sp.Title), v))
 }

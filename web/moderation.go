@@ -42,7 +42,7 @@ func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &reportFormView{Input: models.ReportInput{ObjectType: typ, ObjectID: id}, Back: obj.URL}
-	s.render(w, r, http.StatusOK, "moderation_report", s.page(r, s.localeFor(r).T("moderation.report_title"), f))
+	s.renderTmpl(w, r, http.StatusOK, "moderation_report", s.page(r, s.localeFor(r).T("moderation.report_title"), f))
 }
 
 func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
@@ -89,7 +89,7 @@ func (s *Server) moderationQueue(w http.ResponseWriter, r *http.Request) {
 		next = list[len(list)-1].ID
 	}
 	data := map[string]any{"Reports": list, "Status": status, "Statuses": reportStatuses, "Next": next}
-	s.render(w, r, http.StatusOK, "moderation", s.page(r, s.localeFor(r).T("moderation.title"), data))
+	s.renderTmpl(w, r, http.StatusOK, "moderation", s.page(r, s.localeFor(r).T("moderation.title"), data))
 }
 
 func (s *Server) moderationAudit(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +104,7 @@ func (s *Server) moderationAudit(w http.ResponseWriter, r *http.Request) {
 		next = list[len(list)-1].ID
 	}
 	data := map[string]any{"Entries": list, "Next": next}
-	s.render(w, r, http.StatusOK, "moderation_audit", s.page(r, s.localeFor(r).T("moderation.audit"), data))
+	s.renderTmpl(w, r, http.StatusOK, "moderation_audit", s.page(r, s.localeFor(r).T("moderation.audit"), data))
 }
 
 func (s *Server) reportDismiss(w http.ResponseWriter, r *http.Request) {

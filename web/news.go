@@ -41,7 +41,7 @@ func (s *Server) newsList(w http.ResponseWriter, r *http.Request) {
 		next = "/s/" + sp.Name + "/news?before=" + strconv.FormatInt(news[len(news)-1].ID, 10)
 	}
 	data := map[string]any{"Space": sp, "News": news, "Next": next, "Moderator": currentAccount(r.Context()).IsModerator()}
-	s.render(w, r, http.StatusOK, "news", s.page(r, s.localeFor(r).T("news.title", sp.Title), data))
+	s.renderTmpl(w, r, http.StatusOK, "news", s.page(r, s.localeFor(r).T("news.title", sp.Title), data))
 }
 
 func (s *Server) newsPage(w http.ResponseWriter, r *http.Request) {
@@ -70,7 +70,7 @@ func (s *Server) newsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, n.Title, map[string]any{"N": n, "Space": sp, "Consultation": c, "Moderator": currentAccount(r.Context()).IsModerator()})
 	p.Alternate = n.URI
-	s.render(w, r, http.StatusOK, "news_item", p)
+	s.renderTmpl(w, r, http.StatusOK, "news_item", p)
 }
 
 // newsFormView is the form of a news post.
@@ -103,7 +103,7 @@ func (s *Server) newsForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Input.Consultation, _ = strconv.ParseInt(r.URL.Query().Get("consultation"), 10, 64)
-	s.render(w, r, http.StatusOK, "news_form", s.page(r, s.localeFor(r).T("news.new"), f))
+	s.renderTmpl(w, r, http.StatusOK, "news_form", s.page(r, s.localeFor(r).T("news.new"), f))
 }
 
 func (s *Server) newsCreate(w http.ResponseWriter, r *http.Request) {

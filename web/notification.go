@@ -96,7 +96,7 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	data := map[string]any{"Items": page.Items, "Next": page.NextCursor, "Unread": unread}
-	s.render(w, r, http.StatusOK, "notifications", s.page(r, s.localeFor(r).T("notifications.title"), data))
+	s.renderTmpl(w, r, http.StatusOK, "notifications", s.page(r, s.localeFor(r).T("notifications.title"), data))
 }
 
 func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) {

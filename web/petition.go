@@ -87,7 +87,7 @@ func (s *Server) petitionPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, d.V.Title, d)
 	p.Alternate = d.V.URI
-	s.render(w, r, http.StatusOK, "petition", p)
+	s.renderTmpl(w, r, http.StatusOK, "petition", p)
 }
 
 // petitionListData is the list page with its filters.
@@ -121,7 +121,7 @@ func (s *Server) petitionList(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &petitionListData{List: list, Q: pq, States: models.PetitionStates, Random: pq.Sort == models.SortRandom,
 		Sorts: []string{models.SortNewest, models.SortSignatures, models.SortRandom}, Next: nextPageURL(r, list.NextCursor), Now: s.store.Now()}
-	s.render(w, r, http.StatusOK, "petitions", s.page(r, s.localeFor(r).T("petitions.title", list.Space.Title), d))
+	s.renderTmpl(w, r, http.StatusOK, "petitions", s.page(r, s.localeFor(r).T("petitions.title", list.Space.Title), d))
 }
 
 // petitionForm is the new-petition form; numbers and dates stay text so
@@ -171,7 +171,7 @@ func (s *Server) petitionNewForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "petition_form", s.page(r, s.localeFor(r).T("petition.new"), f))
+	s.renderTmpl(w, r, http.StatusOK, "petition_form", s.page(r, s.localeFor(r).T("petition.new"), f))
 }
 
 func (s *Server) petitionCreate(w http.ResponseWriter, r *http.Request) {
@@ -249,7 +249,7 @@ func (s *Server) petitionPost(w http.ResponseWriter, r *http.Request, field, fla
 	} else {
 		d.Update = text
 	}
-	s.render(w, r, http.StatusUnprocessableEntity, "petition", s.page(r, d.V.Title, d))
+	s.renderTmpl(w, r, http.StatusUnprocessableEntity, "petition", s.page(r, d.V.Title, d))
 }
 
 func (s *Server) petitionUpdate(w http.ResponseWriter, r *http.Request) {

@@ -128,7 +128,7 @@ func (s *Server) proposalPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, d.V.Title, d)
 	p.Alternate = d.V.URI
-	s.render(w, r, http.StatusOK, "proposal", p)
+	s.renderTmpl(w, r, http.StatusOK, "proposal", p)
 }
 
 // proposalListData is the list page with its filters.
@@ -164,7 +164,7 @@ func (s *Server) proposalList(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &proposalListData{List: list, Q: pq, Statuses: models.ProposalStatuses, Random: pq.Sort == models.SortRandom,
 		Sorts: []string{models.SortNewest, models.SortSupports, models.SortRandom}, Next: nextPageURL(r, list.NextCursor)}
-	s.render(w, r, http.StatusOK, "proposals", s.page(r, s.localeFor(r).T("proposals.title", list.Space.Title), d))
+	s.renderTmpl(w, r, http.StatusOK, "proposals", s.page(r, s.localeFor(r).T("proposals.title", list.Space.Title), d))
 }
 
 // listQuery returns the query of a list URL, or the URL to redirect to
@@ -230,7 +230,7 @@ func (s *Server) proposalNewForm(w http.ResponseWriter, r *http.Request) {
 	in := models.ProposalInput{}
 	in.Consultation, _ = strconv.ParseInt(r.URL.Query().Get("consultation"), 10, 64)
 	in.Theme, _ = strconv.ParseInt(r.URL.Query().Get("theme"), 10, 64)
-	s.render(w, r, http.StatusOK, "proposal_form", s.page(r, s.localeFor(r).T("proposal.new"), newProposalForm(sp.Name, 0, in)))
+	s.renderTmpl(w, r, http.StatusOK, "proposal_form", s.page(r, s.localeFor(r).T("proposal.new"), newProposalForm(sp.Name, 0, in)))
 }
 
 func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request) {
@@ -266,7 +266,7 @@ func (s *Server) proposalEditForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := models.ProposalInput{Title: p.Title, Body: p.Body, Tags: p.Tags}
-	s.render(w, r, http.StatusOK, "proposal_form", s.page(r, s.localeFor(r).T("proposal.edit"), newProposalForm("", id, in)))
+	s.renderTmpl(w, r, http.StatusOK, "proposal_form", s.page(r, s.localeFor(r).T("proposal.edit"), newProposalForm("", id, in)))
 }
 
 func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
@@ -347,7 +347,7 @@ func (s *Server) proposalStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Status, d.Answer, d.Errors = status, answer, ve.Fields
-	s.render(w, r, http.StatusUnprocessableEntity, "proposal", s.page(r, d.V.Title, d))
+	s.renderTmpl(w, r, http.StatusUnprocessableEntity, "proposal", s.page(r, d.V.Title, d))
 }
 
 // proposalSection is the space page's block of latest proposals.

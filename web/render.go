@@ -5,6 +5,11 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"maps"
+	"net/url"
+	"slices"
+
+	"github.com/a-h/templ"
 	"io"
 	"io/fs"
 	"net/http"
@@ -130,7 +135,7 @@ func (s *Server) page(r *http.Request, title string, data any) *Page {
 
 // render executes a page into a buffer first, so a template error becomes
 // a clean 500 instead of half a page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *Page) {
+func (s *Server) renderTmpl(w http.ResponseWriter, r *http.Request, status int, name string, p *Page) {
 	t, ok := s.pages[name]
 	if !ok {
 		s.log.ErrorContext(r.Context(), "unknown template", "template", name)
@@ -208,8 +213,89 @@ func hostOf(base string) string {
 // dict with "L" (the locale), "Account" and the section's own values.
 func (s *Server) partial(name string, data any) (template.HTML, error) {
 	var buf bytes.Buffer
-	if err := s.pages["error"].ExecuteTemplate(&buf, name, data); err != nil {
+	if err := s.pages["privacy"].ExecuteTemplate(&buf, name, data); err != nil {
 		return "", fmt.Errorf("render partial %s: %w", name, err)
 	}
 	return template.HTML(buf.String()), nil //nolint:gosec // output of html/template
+}
+
+// The helpers below are what page components call (layout.templ and the
+// feature .templ files).
+
+// render writes a page component, rendered into a buffer first so that an
+// error becomes a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.log.ErrorContext(r.Context(), "render", "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Vary", "Accept, Accept-Language, Cookie")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes()) //nolint:errcheck // client gone
+}
+
+// fullTitle is the page's <title>: its own title, then the instance's.
+func (p *Page) fullTitle() string {
+	if p.Title == "" {
+		return p.InstanceName
+	}
+	return p.Title + " · " + p.InstanceName
+}
+
+// fmtDate is a day in the locale's usual form.
+func fmtDate(l *Locale, t time.Time) string {
+	if l != nil && l.Lang == "fr" {
+		return t.Format("02/01/2006")
+	}
+	return t.Format("2006-01-02")
+}
+
+// isoTime is the machine-readable form of t, for <time datetime>.
+func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// percent is n of total in whole percent, 0 when total is 0.
+func percent(n, total int) int {
+	if total <= 0 {
+		return 0
+	}
+	return n * 100 / total
+}
+
+// qs escapes a value for a URL query; templ escapes attributes for HTML
+// but, unlike html/template, does not percent-encode inside URLs.
+func qs(v string) string { return url.QueryEscape(v) }
+
+// sortedKeys are m's keys in order, for stable pages (text/template
+// ranged over maps in key order).
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// describedBy is a field's aria-describedby: its hint and its error, when
+// present.
+func describedBy(name string, hint, err bool) string {
+	var ids []string
+	if hint {
+		ids = append(ids, "f-"+name+"-hint")
+	}
+	if err {
+		ids = append(ids, "f-"+name+"-err")
+	}
+	return strings.Join(ids, " ")
+}
+
+// barFill is a chart bar's colour: the leading option darker.
+func barFill(leading bool) string {
+	if leading {
+		return "#083f96"
+	}
+	return "#0b57d0"
+}
+
+// errorView is what the error page shows besides its title.
+type errorView struct {
+	Key    string
+	Fields map[string]string
+	Detail string
 }

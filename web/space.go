@@ -32,7 +32,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	}
 	_, demoErr := s.store.SpaceByName(r.Context(), "ville")
 	data := map[string]any{"Spaces": spaces, "Demo": demoErr == nil, "DemoPassword": models.DemoPassword}
-	s.render(w, r, http.StatusOK, "home", s.page(r, s.localeFor(r).T("home.title"), data))
+	s.renderTmpl(w, r, http.StatusOK, "home", s.page(r, s.localeFor(r).T("home.title"), data))
 }
 
 func (s *Server) spaceList(w http.ResponseWriter, r *http.Request) {
@@ -41,7 +41,7 @@ func (s *Server) spaceList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "spaces", s.page(r, s.localeFor(r).T("spaces.title"), map[string]any{"Spaces": spaces}))
+	s.renderTmpl(w, r, http.StatusOK, "spaces", s.page(r, s.localeFor(r).T("spaces.title"), map[string]any{"Spaces": spaces}))
 }
 
 // spacePage shows a space, or its Group actor to fediverse servers.
@@ -67,7 +67,7 @@ func (s *Server) spacePage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, sp.Title, view)
 	p.Alternate = sp.Actor.URI
-	s.render(w, r, http.StatusOK, "space", p)
+	s.renderTmpl(w, r, http.StatusOK, "space", p)
 }
 
 // spaceView is a space page's data; feature files add sections.
@@ -95,7 +95,7 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, "@"+acc.Username, acc)
 	p.Alternate = acc.Actor.URI
-	s.render(w, r, http.StatusOK, "user", p)
+	s.renderTmpl(w, r, http.StatusOK, "user", p)
 }
 
 // wantsActivity reports whether r asks for ActivityStreams and federation
@@ -126,7 +126,7 @@ func (s *Server) spaceForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newSpaceForm(models.SpaceInput{Kind: models.KindCity, Policy: models.PolicyOpen, Licence: models.DefaultLicence}, false)
-	s.render(w, r, http.StatusOK, "space_form", s.page(r, s.localeFor(r).T("space.new"), f))
+	s.renderTmpl(w, r, http.StatusOK, "space_form", s.page(r, s.localeFor(r).T("space.new"), f))
 }
 
 func spaceInputFromForm(r *http.Request) models.SpaceInput {
@@ -163,7 +163,7 @@ func (s *Server) spaceEditForm(w http.ResponseWriter, r *http.Request) {
 	}
 	in := models.SpaceInput{Name: sp.Name, Kind: sp.Kind, Title: sp.Title, Description: sp.Description, Policy: sp.Policy,
 		AllowedHosts: sp.Hosts(), SupportThreshold: sp.SupportThreshold, Licence: sp.Licence}
-	s.render(w, r, http.StatusOK, "space_form", s.page(r, s.localeFor(r).T("space.edit"), newSpaceForm(in, true)))
+	s.renderTmpl(w, r, http.StatusOK, "space_form", s.page(r, s.localeFor(r).T("space.edit"), newSpaceForm(in, true)))
 }
 
 func (s *Server) spaceEdit(w http.ResponseWriter, r *http.Request) {
@@ -190,7 +190,7 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, tm
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		form.setErrors(ve.Fields)
-		s.render(w, r, http.StatusUnprocessableEntity, tmpl, s.page(r, s.localeFor(r).T(titleKey), form))
+		s.renderTmpl(w, r, http.StatusUnprocessableEntity, tmpl, s.page(r, s.localeFor(r).T(titleKey), form))
 		return true
 	}
 	s.error(w, r, err)
