@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -298,4 +299,14 @@ type errorView struct {
 	Key    string
 	Fields map[string]string
 	Detail string
+}
+
+// renderHTML renders a component to HTML that another page embeds as it
+// is (a space page's sections, a page's comment thread).
+func renderHTML(ctx context.Context, c templ.Component) (template.HTML, error) {
+	var b strings.Builder
+	if err := c.Render(ctx, &b); err != nil {
+		return "", err
+	}
+	return template.HTML(b.String()), nil //nolint:gosec // templ escaped it
 }
