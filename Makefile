@@ -8,7 +8,7 @@ GO      ?= go
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
 .DEFAULT_GOAL := build
-.PHONY: help run build test test-short fuzz bench bench-short soak lint docker clean
+.PHONY: help run build generate test test-short fuzz bench bench-short soak lint docker clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -39,7 +39,12 @@ soak: ## long-running load test
 	@if [ -x .ci/soak.sh ]; then .ci/soak.sh; else echo "soak: not yet available (.ci/soak.sh is missing)"; fi
 
 # testdata may hold unformatted Go on purpose, so gofmt skips it.
-lint: ## gofmt must have nothing to say, then go vet
+generate: ## compile the page templates (web/*.templ) to Go with templ
+	$(GO) tool templ generate -path web
+
+lint: ## gofmt must have nothing to say, generated pages must match their .templ, then go vet
+	@cd web && for f in *.templ; do $(GO) tool templ generate -stdout -f "$$f" | cmp -s - "$${f%.templ}_templ.go" \
+		|| { echo "web/$${f%.templ}_templ.go is stale: run make generate"; exit 1; }; done
 	@out=$$(find . -name '*.go' -not -path './.git/*' -not -path '*/vendor/*' -not -path '*/node_modules/*' \
 		-not -path '*/testdata/*' -print0 | xargs -0 -r gofmt -l); if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
