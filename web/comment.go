@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -24,7 +25,8 @@ func init() {
 	})
 }
 
-// commentViewer is what the comment partials know about who is looking.
+// commentViewer is what the comment components (comment.templ) know
+// about who is looking.
 type commentViewer struct {
 	L          *Locale
 	Account    *models.Account
@@ -47,14 +49,14 @@ func (s *Server) commentViewer(r *http.Request, objectType string, objectID int6
 	return v
 }
 
-// CommentThreadData feeds the "comment_thread" partial (exported because
-// templates reach it as an embedded field).
+// CommentThreadData feeds commentThread (comment.templ): a page of
+// threads and who looks at them.
 type CommentThreadData struct {
 	V        *commentViewer
 	Comments []*models.Comment
 }
 
-// commentSectionData feeds the "comment_section" partial.
+// commentSectionData feeds commentSectionBlock (comment.templ).
 type commentSectionData struct {
 	CommentThreadData
 	Count  int
@@ -69,7 +71,8 @@ type commentSectionData struct {
 //
 //	html, err := s.commentSection(r, models.ObjectTypeProposal, p.ID)
 //
-// then {{.Comments}} in their template. On debates it lists the general
+// then print it as it is (@templ.Raw(string(v.Comments)) in a component,
+// {{.Comments}} in a template). On debates it lists the general
 // comments only (stance ""); arguments for and against have their own
 // columns.
 func (s *Server) commentSection(r *http.Request, objectType string, objectID int64) (template.HTML, error) {
@@ -87,11 +90,11 @@ func (s *Server) commentSection(r *http.Request, objectType string, objectID int
 	if err != nil {
 		return "", err
 	}
-	return s.partial("comment_section", &commentSectionData{
+	return renderHTML(r.Context(), commentSectionBlock(&commentSectionData{
 		CommentThreadData: CommentThreadData{V: v, Comments: page.Threads},
 		Count:             n, Next: page.Next, Anchor: "comments",
 		Form: &commentForm{Input: models.CommentInput{ObjectType: objectType, ObjectID: objectID}, Back: v.Back},
-	})
+	}))
 }
 
 // commentForm is the new-comment, reply and edit form.
@@ -122,7 +125,7 @@ func (s *Server) commentCreate(w http.ResponseWriter, r *http.Request) {
 	if err != nil && in.ParentID != 0 {
 		f.Parent, _ = s.store.CommentByID(r.Context(), in.ParentID)
 	}
-	if s.formError(w, r, err, "comment_form", "comments.write", f) {
+	if s.commentFormError(w, r, err, "comments.write", f) {
 		return
 	}
 	redirect(w, r, back+"#c-"+strconv.FormatInt(c.ID, 10), "comments.created")
@@ -157,13 +160,13 @@ func (s *Server) commentPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.commentViewer(r, c.ObjectType, c.ObjectID, "/c/"+strconv.FormatInt(c.ID, 10))
-	data := map[string]any{
-		"V": v, "Comment": c, "ObjectURL": obj.URL,
-		"Form": &commentForm{Input: models.CommentInput{ObjectType: c.ObjectType, ObjectID: c.ObjectID, ParentID: c.ID}, Back: v.Back, Parent: c},
+	data := &commentPermalinkView{
+		V: v, Comment: c, ObjectURL: obj.URL,
+		Form: &commentForm{Input: models.CommentInput{ObjectType: c.ObjectType, ObjectID: c.ObjectID, ParentID: c.ID}, Back: v.Back, Parent: c},
 	}
 	p := s.page(r, s.localeFor(r).T("comments.permalink_title", c.Author.DisplayName()), data)
 	p.Alternate = c.URI
-	s.renderTmpl(w, r, http.StatusOK, "comment", p)
+	s.render(w, r, http.StatusOK, commentPermalinkPage(p, data))
 }
 
 func (s *Server) commentFromURL(w http.ResponseWriter, r *http.Request) *models.Comment {
@@ -191,7 +194,7 @@ func (s *Server) commentEditForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &commentForm{Input: models.CommentInput{Body: c.Body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
-	s.renderTmpl(w, r, http.StatusOK, "comment_form", s.page(r, s.localeFor(r).T("comments.edit"), f))
+	s.render(w, r, http.StatusOK, commentFormPage(s.page(r, s.localeFor(r).T("comments.edit"), f), f))
 }
 
 func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
@@ -206,7 +209,7 @@ func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
 	body := r.PostFormValue("body")
 	_, err := s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, c.ID, body)
 	f := &commentForm{Input: models.CommentInput{Body: body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
-	if s.formError(w, r, err, "comment_form", "comments.edit", f) {
+	if s.commentFormError(w, r, err, "comments.edit", f) {
 		return
 	}
 	redirect(w, r, "/c/"+strconv.FormatInt(c.ID, 10), "comments.updated")
@@ -226,6 +229,23 @@ func (s *Server) commentDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/c/"+strconv.FormatInt(c.ID, 10), "comments.deleted")
+}
+
+// commentFormError answers a comment form that did not validate with the
+// form again and its errors (422), or any other error as s.error does;
+// false when err is nil.
+func (s *Server) commentFormError(w http.ResponseWriter, r *http.Request, err error, titleKey string, f *commentForm) bool {
+	if err == nil {
+		return false
+	}
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		f.setErrors(ve.Fields)
+		s.render(w, r, http.StatusUnprocessableEntity, commentFormPage(s.page(r, s.localeFor(r).T(titleKey), f), f))
+		return true
+	}
+	s.error(w, r, err)
+	return true
 }
 
 // renderHidden answers 410 with the "hidden by moderation" page.

@@ -195,7 +195,7 @@ func (s *Server) debateVote(w http.ResponseWriter, r *http.Request) {
 		for _, o := range options {
 			v.Chosen[o] = true
 		}
-		s.renderTmpl(w, r, http.StatusUnprocessableEntity, "debate", s.page(r, d.Question, v))
+		s.render(w, r, http.StatusUnprocessableEntity, debateDetailPage(s.page(r, d.Question, v), v))
 		return
 	} else if err != nil {
 		s.error(w, r, err)
@@ -254,8 +254,8 @@ func (s *Server) debateBallotsPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	data := map[string]any{"Debate": d, "Ballots": list, "Find": strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("receipt")))}
-	s.renderTmpl(w, r, http.StatusOK, "debate_ballots", s.page(r, s.localeFor(r).T("debate.ballots_title", d.Question), data))
+	v := &debateBallotsView{Debate: d, Ballots: list, Find: strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("receipt")))}
+	s.render(w, r, http.StatusOK, debateBallotListPage(s.page(r, s.localeFor(r).T("debate.ballots_title", d.Question), v), v))
 }
 
 // debateList lists a space's debates by phase (?phase=open|closed|draft).
@@ -287,9 +287,9 @@ func (s *Server) debateList(w http.ResponseWriter, r *http.Request) {
 	if len(debates) == 20 {
 		next = debates[len(debates)-1].ID
 	}
-	data := map[string]any{"Space": sp, "Debates": debates, "Phase": phase, "Next": next,
-		"Phases": []string{"", models.DebateOpen, models.DebateClosed}}
-	s.renderTmpl(w, r, http.StatusOK, "debates", s.page(r, s.localeFor(r).T("debate.list_title", sp.Title), data))
+	v := &debateListView{Space: sp, Debates: debates, Phase: phase, Next: next,
+		Phases: []string{"", models.DebateOpen, models.DebateClosed}}
+	s.render(w, r, http.StatusOK, debateListPage(s.page(r, s.localeFor(r).T("debate.list_title", sp.Title), v), v))
 }
 
 // debateForm is the new-debate form's data; options come one per line.
@@ -323,7 +323,7 @@ func (s *Server) debateForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &debateFormView{Space: sp, Input: models.DebateInput{ResultsVisibility: models.ResultsLive}, Visibilities: visibilities}
-	s.renderTmpl(w, r, http.StatusOK, "debate_form", s.page(r, s.localeFor(r).T("debate.new"), f))
+	s.render(w, r, http.StatusOK, debateFormPage(s.page(r, s.localeFor(r).T("debate.new"), f), f))
 }
 
 func (s *Server) debateCreate(w http.ResponseWriter, r *http.Request) {
@@ -355,7 +355,14 @@ func (s *Server) debateCreate(w http.ResponseWriter, r *http.Request) {
 	if err = ve.Err(); err == nil {
 		d, err = s.store.CreateDebate(r.Context(), currentAccount(r.Context()), sp, f.Input)
 	}
-	if s.formError(w, r, err, "debate_form", "debate.new", f) {
+	if err != nil {
+		var ve *models.ValidationError
+		if !errors.As(err, &ve) {
+			s.error(w, r, err)
+			return
+		}
+		f.setErrors(ve.Fields)
+		s.render(w, r, http.StatusUnprocessableEntity, debateFormPage(s.page(r, s.localeFor(r).T("debate.new"), f), f))
 		return
 	}
 	redirect(w, r, "/d/"+strconv.FormatInt(d.ID, 10), "debate.created")
@@ -385,11 +392,11 @@ func (s *Server) debateSpaceSection(r *http.Request, sp *models.Space) (template
 	if err != nil {
 		return "", err
 	}
-	return s.partial("debate_space_section", map[string]any{"L": s.localeFor(r), "Account": acc, "Space": sp, "Debates": debates})
+	return renderHTML(r.Context(), debateSpaceList(s.localeFor(r), acc, sp, debates))
 }
 
 // countingPage explains in plain words how votes are counted, what a
 // receipt is and how to check and recount (docs/COUNTING.md for details).
 func (s *Server) countingPage(w http.ResponseWriter, r *http.Request) {
-	s.renderTmpl(w, r, http.StatusOK, "debate_counting", s.page(r, s.localeFor(r).T("counting.title"), nil))
+	s.render(w, r, http.StatusOK, debateCountingPage(s.page(r, s.localeFor(r).T("counting.title"), nil)))
 }

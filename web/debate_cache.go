@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/a-h/templ"
+
 	"github.com/opendemocracynow/odn/models"
 )
 
@@ -87,7 +89,7 @@ func (s *Server) anonymousDebatePage(w http.ResponseWriter, r *http.Request) boo
 	}
 	p := s.page(r, d.Question, v)
 	p.Alternate = d.URI
-	body, ok := s.renderBytes(w, r, "debate", p)
+	body, ok := s.renderBytes(w, r, debateDetailPage(p, v))
 	if !ok {
 		return true
 	}
@@ -140,21 +142,15 @@ func (s *Server) renderDebatePage(w http.ResponseWriter, r *http.Request, d *mod
 	}
 	p := s.page(r, d.Question, v)
 	p.Alternate = d.URI
-	s.renderTmpl(w, r, http.StatusOK, "debate", p)
+	s.render(w, r, http.StatusOK, debateDetailPage(p, v))
 }
 
-// renderBytes executes a page like render, into bytes; on a template
+// renderBytes renders a page component like render, into bytes; on an
 // error it answers 500 itself and returns false.
-func (s *Server) renderBytes(w http.ResponseWriter, r *http.Request, name string, p *Page) ([]byte, bool) {
-	t, ok := s.pages[name]
-	if !ok {
-		s.log.ErrorContext(r.Context(), "unknown template", "template", name)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return nil, false
-	}
+func (s *Server) renderBytes(w http.ResponseWriter, r *http.Request, c templ.Component) ([]byte, bool) {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		s.log.ErrorContext(r.Context(), "render", "template", name, "err", err)
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.log.ErrorContext(r.Context(), "render", "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return nil, false
 	}
