@@ -87,7 +87,7 @@ func (s *Server) petitionPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, d.V.Title, d)
 	p.Alternate = d.V.URI
-	s.renderTmpl(w, r, http.StatusOK, "petition", p)
+	s.render(w, r, http.StatusOK, petitionShowPage(p, d))
 }
 
 // petitionListData is the list page with its filters.
@@ -121,7 +121,7 @@ func (s *Server) petitionList(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &petitionListData{List: list, Q: pq, States: models.PetitionStates, Random: pq.Sort == models.SortRandom,
 		Sorts: []string{models.SortNewest, models.SortSignatures, models.SortRandom}, Next: nextPageURL(r, list.NextCursor), Now: s.store.Now()}
-	s.renderTmpl(w, r, http.StatusOK, "petitions", s.page(r, s.localeFor(r).T("petitions.title", list.Space.Title), d))
+	s.render(w, r, http.StatusOK, petitionListPage(s.page(r, s.localeFor(r).T("petitions.title", list.Space.Title), d), d))
 }
 
 // petitionForm is the new-petition form; numbers and dates stay text so
@@ -171,7 +171,7 @@ func (s *Server) petitionNewForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.renderTmpl(w, r, http.StatusOK, "petition_form", s.page(r, s.localeFor(r).T("petition.new"), f))
+	s.render(w, r, http.StatusOK, petitionFormPage(s.page(r, s.localeFor(r).T("petition.new"), f), f))
 }
 
 func (s *Server) petitionCreate(w http.ResponseWriter, r *http.Request) {
@@ -192,7 +192,14 @@ func (s *Server) petitionCreate(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		f.Deciders, _ = s.store.Deciders(r.Context())
 	}
-	if s.formError(w, r, err, "petition_form", "petition.new", f) {
+	if err != nil {
+		var ve *models.ValidationError
+		if !errors.As(err, &ve) {
+			s.error(w, r, err)
+			return
+		}
+		f.setErrors(ve.Fields)
+		s.render(w, r, http.StatusUnprocessableEntity, petitionFormPage(s.page(r, s.localeFor(r).T("petition.new"), f), f))
 		return
 	}
 	redirect(w, r, "/pe/"+strconv.FormatInt(p.ID, 10), "petition.created")
@@ -249,7 +256,7 @@ func (s *Server) petitionPost(w http.ResponseWriter, r *http.Request, field, fla
 	} else {
 		d.Update = text
 	}
-	s.renderTmpl(w, r, http.StatusUnprocessableEntity, "petition", s.page(r, d.V.Title, d))
+	s.render(w, r, http.StatusUnprocessableEntity, petitionShowPage(s.page(r, d.V.Title, d), d))
 }
 
 func (s *Server) petitionUpdate(w http.ResponseWriter, r *http.Request) {
@@ -272,6 +279,5 @@ func petitionSection(s *Server, r *http.Request, sp *models.Space) (template.HTM
 	if err != nil {
 		return "", err
 	}
-	return s.partial("petition_section", map[string]any{
-		"L": s.localeFor(r), "Account": currentAccount(r.Context()), "Space": sp, "Items": list.Items, "Now": s.store.Now()})
+	return renderHTML(r.Context(), petitionSectionBlock(s.localeFor(r), currentAccount(r.Context()), sp, list.Items, s.store.Now()))
 }

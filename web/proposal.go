@@ -128,7 +128,7 @@ func (s *Server) proposalPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, d.V.Title, d)
 	p.Alternate = d.V.URI
-	s.renderTmpl(w, r, http.StatusOK, "proposal", p)
+	s.render(w, r, http.StatusOK, proposalShowPage(p, d))
 }
 
 // proposalListData is the list page with its filters.
@@ -164,7 +164,7 @@ func (s *Server) proposalList(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &proposalListData{List: list, Q: pq, Statuses: models.ProposalStatuses, Random: pq.Sort == models.SortRandom,
 		Sorts: []string{models.SortNewest, models.SortSupports, models.SortRandom}, Next: nextPageURL(r, list.NextCursor)}
-	s.renderTmpl(w, r, http.StatusOK, "proposals", s.page(r, s.localeFor(r).T("proposals.title", list.Space.Title), d))
+	s.render(w, r, http.StatusOK, proposalListPage(s.page(r, s.localeFor(r).T("proposals.title", list.Space.Title), d), d))
 }
 
 // listQuery returns the query of a list URL, or the URL to redirect to
@@ -209,6 +209,23 @@ type proposalForm struct {
 
 func (f *proposalForm) setErrors(e map[string]string) { f.Errors = e }
 
+// proposalFormError answers a failed create or edit: the form again with
+// its field errors (422) when err is a validation error, the error page
+// otherwise. It reports whether err was not nil (r is answered).
+func (s *Server) proposalFormError(w http.ResponseWriter, r *http.Request, err error, titleKey string, f *proposalForm) bool {
+	if err == nil {
+		return false
+	}
+	var ve *models.ValidationError
+	if !errors.As(err, &ve) {
+		s.error(w, r, err)
+		return true
+	}
+	f.setErrors(ve.Fields)
+	s.render(w, r, http.StatusUnprocessableEntity, proposalFormPage(s.page(r, s.localeFor(r).T(titleKey), f), f))
+	return true
+}
+
 func newProposalForm(space string, id int64, in models.ProposalInput) *proposalForm {
 	return &proposalForm{Space: space, ID: id, Input: in, Tags: strings.Join(in.Tags, ", "), Editing: id != 0,
 		Limits: map[string]int{"MinTitle": models.MinTitleLen, "MaxTitle": models.MaxTitleLen, "MaxBody": models.MaxBodyLen, "MaxTags": models.MaxTags}}
@@ -230,7 +247,8 @@ func (s *Server) proposalNewForm(w http.ResponseWriter, r *http.Request) {
 	in := models.ProposalInput{}
 	in.Consultation, _ = strconv.ParseInt(r.URL.Query().Get("consultation"), 10, 64)
 	in.Theme, _ = strconv.ParseInt(r.URL.Query().Get("theme"), 10, 64)
-	s.renderTmpl(w, r, http.StatusOK, "proposal_form", s.page(r, s.localeFor(r).T("proposal.new"), newProposalForm(sp.Name, 0, in)))
+	f := newProposalForm(sp.Name, 0, in)
+	s.render(w, r, http.StatusOK, proposalFormPage(s.page(r, s.localeFor(r).T("proposal.new"), f), f))
 }
 
 func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request) {
@@ -240,7 +258,7 @@ func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	name, in := chi.URLParam(r, "name"), proposalInputFromForm(r)
 	p, err := s.store.CreateProposal(r.Context(), currentAccount(r.Context()).Actor, name, in)
-	if s.formError(w, r, err, "proposal_form", "proposal.new", newProposalForm(name, 0, in)) {
+	if s.proposalFormError(w, r, err, "proposal.new", newProposalForm(name, 0, in)) {
 		return
 	}
 	redirect(w, r, "/p/"+strconv.FormatInt(p.ID, 10), "proposal.created")
@@ -266,7 +284,8 @@ func (s *Server) proposalEditForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := models.ProposalInput{Title: p.Title, Body: p.Body, Tags: p.Tags}
-	s.renderTmpl(w, r, http.StatusOK, "proposal_form", s.page(r, s.localeFor(r).T("proposal.edit"), newProposalForm("", id, in)))
+	f := newProposalForm("", id, in)
+	s.render(w, r, http.StatusOK, proposalFormPage(s.page(r, s.localeFor(r).T("proposal.edit"), f), f))
 }
 
 func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
@@ -281,7 +300,7 @@ func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	in := proposalInputFromForm(r)
 	_, err = s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id, in)
-	if s.formError(w, r, err, "proposal_form", "proposal.edit", newProposalForm("", id, in)) {
+	if s.proposalFormError(w, r, err, "proposal.edit", newProposalForm("", id, in)) {
 		return
 	}
 	redirect(w, r, "/p/"+strconv.FormatInt(id, 10), "proposal.updated")
@@ -347,7 +366,7 @@ func (s *Server) proposalStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Status, d.Answer, d.Errors = status, answer, ve.Fields
-	s.renderTmpl(w, r, http.StatusUnprocessableEntity, "proposal", s.page(r, d.V.Title, d))
+	s.render(w, r, http.StatusUnprocessableEntity, proposalShowPage(s.page(r, d.V.Title, d), d))
 }
 
 // proposalSection is the space page's block of latest proposals.
@@ -356,6 +375,5 @@ func proposalSection(s *Server, r *http.Request, sp *models.Space) (template.HTM
 	if err != nil {
 		return "", err
 	}
-	return s.partial("proposal_section", map[string]any{
-		"L": s.localeFor(r), "Account": currentAccount(r.Context()), "Space": sp, "Items": list.Items})
+	return renderHTML(r.Context(), proposalSectionBlock(s.localeFor(r), currentAccount(r.Context()), sp, list.Items))
 }
