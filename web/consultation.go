@@ -4,8 +4,10 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
@@ -130,7 +132,7 @@ func (s *Server) consultationPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, c.Title, d)
 	p.Alternate = c.URI
-	s.renderTmpl(w, r, http.StatusOK, "consultation", p)
+	s.render(w, r, http.StatusOK, consultationPage(p, d))
 }
 
 func (s *Server) consultationData(r *http.Request, c *models.Consultation) (*consultationPageData, error) {
@@ -202,8 +204,8 @@ func (s *Server) consultationList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	data := map[string]any{"Space": sp, "Consultations": list, "Now": s.now(), "Moderator": currentAccount(r.Context()).IsModerator()}
-	s.renderTmpl(w, r, http.StatusOK, "consultations", s.page(r, s.localeFor(r).T("consultations.title", sp.Title), data))
+	v := &consultationListView{Space: sp, Consultations: list, Now: s.now(), Moderator: currentAccount(r.Context()).IsModerator()}
+	s.render(w, r, http.StatusOK, consultationsPage(s.page(r, s.localeFor(r).T("consultations.title", sp.Title), v), v))
 }
 
 // consultationSection shows a space's current consultations and its
@@ -218,8 +220,8 @@ func consultationSection(s *Server, r *http.Request, sp *models.Space) (template
 		return "", err
 	}
 	acc := currentAccount(r.Context())
-	return s.partial("consultation_space_section", map[string]any{"L": s.localeFor(r), "Account": acc, "Moderator": acc.IsModerator(),
-		"Space": sp, "Consultations": list, "News": news, "Now": s.now()})
+	v := &consultationSpaceView{Space: sp, Consultations: list, News: news, Now: s.now(), Moderator: acc.IsModerator()}
+	return renderHTML(r.Context(), consultationSpaceSection(s.localeFor(r), v))
 }
 
 // consultationForm is the create/edit form of a consultation.
@@ -274,7 +276,8 @@ func (s *Server) consultationNewForm(w http.ResponseWriter, r *http.Request) {
 	day := 24 * time.Hour
 	t0 := s.now().UTC().Truncate(day).Add(day + 9*time.Hour)
 	in := models.ConsultationInput{OpensAt: t0, ContributionAt: t0.Add(14 * day), SynthesisAt: t0.Add(45 * day), ClosesAt: t0.Add(60 * day)}
-	s.renderTmpl(w, r, http.StatusOK, "consultation_form", s.page(r, s.localeFor(r).T("consultation.new"), newConsultationForm(sp, in)))
+	f := newConsultationForm(sp, in)
+	s.render(w, r, http.StatusOK, consultationFormPage(s.page(r, s.localeFor(r).T("consultation.new"), f), f))
 }
 
 func (s *Server) consultationCreate(w http.ResponseWriter, r *http.Request) {
@@ -295,7 +298,7 @@ func (s *Server) consultationCreate(w http.ResponseWriter, r *http.Request) {
 	if err = ve.Err(); err == nil {
 		c, err = s.store.CreateConsultation(r.Context(), currentAccount(r.Context()), sp.Name, in)
 	}
-	if s.formError(w, r, err, "consultation_form", "consultation.new", f) {
+	if s.consultationFormError(w, r, err, "consultation.new", f, func(p *Page) templ.Component { return consultationFormPage(p, f) }) {
 		return
 	}
 	redirect(w, r, "/consultations/"+strconv.FormatInt(c.ID, 10)+"/manage", "consultation.created")
@@ -318,7 +321,7 @@ func (s *Server) consultationEditForm(w http.ResponseWriter, r *http.Request) {
 	f := newConsultationForm(sp, models.ConsultationInput{Title: c.Title, Summary: c.Summary, Body: c.Body, OpensAt: c.OpensAt,
 		ContributionAt: c.ContributionAt, SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt, BannerID: c.BannerID, BannerAlt: c.BannerAlt, MapEnabled: c.MapEnabled})
 	f.ID, f.Editing = c.ID, true
-	s.renderTmpl(w, r, http.StatusOK, "consultation_form", s.page(r, s.localeFor(r).T("consultation.edit"), f))
+	s.render(w, r, http.StatusOK, consultationFormPage(s.page(r, s.localeFor(r).T("consultation.edit"), f), f))
 }
 
 func (s *Server) consultationEdit(w http.ResponseWriter, r *http.Request) {
@@ -342,7 +345,7 @@ func (s *Server) consultationEdit(w http.ResponseWriter, r *http.Request) {
 	if err = ve.Err(); err == nil {
 		_, err = s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
 	}
-	if s.formError(w, r, err, "consultation_form", "consultation.edit", f) {
+	if s.consultationFormError(w, r, err, "consultation.edit", f, func(p *Page) templ.Component { return consultationFormPage(p, f) }) {
 		return
 	}
 	redirect(w, r, "/consultations/"+strconv.FormatInt(c.ID, 10), "consultation.updated")
@@ -387,7 +390,8 @@ func (s *Server) consultationSheet(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.renderTmpl(w, r, http.StatusOK, "consultation_sheet", s.page(r, doc.Title, map[string]any{"Head": head, "Doc": doc}))
+	v := &consultationSheetView{Head: head, Doc: doc}
+	s.render(w, r, http.StatusOK, consultationSheetPage(s.page(r, doc.Title, v), v))
 }
 
 // consultationPrint is the printable workshop kit: the question, the
@@ -402,7 +406,7 @@ func (s *Server) consultationPrint(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.renderTmpl(w, r, http.StatusOK, "consultation_print", s.page(r, s.localeFor(r).T("print.title", c.Title), d))
+	s.render(w, r, http.StatusOK, consultationPrintPage(s.page(r, s.localeFor(r).T("print.title", c.Title), d), d))
 }
 
 // ThemeOf names the theme of a workshop contribution ("" for none).
@@ -413,11 +417,60 @@ func (d *consultationPageData) ThemeOf(id *int64) string {
 	return d.ThemeName[*id]
 }
 
-// Head returns v, so that templates reach the header of any page that
-// embeds it ($d.Head).
-func (v *consultationView) Head() *consultationView { return v }
-
 // CanPropose reports whether the current phase takes new proposals.
 func (v *consultationView) CanPropose() bool {
 	return models.PhaseAllows(v.Phase, models.ActionPropose)
+}
+
+// consultationFormError re-renders a consultation form (page) with its
+// field errors on a validation error, or answers any other error; it
+// reports whether it answered (formError's way, for templ pages).
+func (s *Server) consultationFormError(w http.ResponseWriter, r *http.Request, err error, titleKey string,
+	form interface{ setErrors(map[string]string) }, page func(p *Page) templ.Component) bool {
+	if err == nil {
+		return false
+	}
+	if s.formErrorFunc(w, r, err, form) {
+		s.render(w, r, http.StatusUnprocessableEntity, page(s.page(r, s.localeFor(r).T(titleKey), form)))
+	}
+	return true
+}
+
+// consultationAllowedText says what the current phase allows, or that
+// the consultation is read only.
+func consultationAllowedText(l *Locale, allowed []string) string {
+	if len(allowed) == 0 {
+		return l.T("consultation.read_only")
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = l.T("consultation.action." + a)
+	}
+	return l.T("consultation.allowed_now") + " " + strings.Join(names, ", ")
+}
+
+// consultationPrintPhases is the printed kit's calendar: each phase that
+// is not skipped and the day it starts.
+func consultationPrintPhases(l *Locale, phases []phaseView) string {
+	var b strings.Builder
+	for i, p := range phases {
+		if p.Skipped {
+			continue
+		}
+		if i > 0 {
+			b.WriteString(" · ")
+		}
+		b.WriteString(l.T("consultation.phase."+p.Name) + " " + fmtDate(l, p.StartsAt))
+	}
+	return b.String()
+}
+
+// consultationProposeURL is the proposal form for a consultation, in the
+// chosen theme when there is one.
+func consultationProposeURL(sp *models.Space, c *models.Consultation, theme int64) string {
+	u := "/s/" + sp.Name + "/proposals/new?consultation=" + strconv.FormatInt(c.ID, 10)
+	if theme != 0 {
+		u += "&theme=" + strconv.FormatInt(theme, 10)
+	}
+	return u
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
@@ -57,7 +58,7 @@ func (s *Server) consultationManage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.renderTmpl(w, r, http.StatusOK, "consultation_manage", s.page(r, s.localeFor(r).T("consultation.manage"), v))
+	s.render(w, r, http.StatusOK, consultationManagePage(s.page(r, s.localeFor(r).T("consultation.manage"), v), v))
 }
 
 // manageFormError re-renders the manage page with the input kept.
@@ -71,7 +72,7 @@ func (s *Server) manageFormError(w http.ResponseWriter, r *http.Request, c *mode
 		return true
 	}
 	keep(v)
-	return s.formError(w, r, err, "consultation_manage", "consultation.manage", v)
+	return s.consultationFormError(w, r, err, "consultation.manage", v, func(p *Page) templ.Component { return consultationManagePage(p, v) })
 }
 
 func (s *Server) themeAdd(w http.ResponseWriter, r *http.Request) {
@@ -238,7 +239,7 @@ func (s *Server) workshopForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.HeldAt = s.now().UTC().Format(formTimeLayout)
-	s.renderTmpl(w, r, http.StatusOK, "consultation_workshop", s.page(r, s.localeFor(r).T("workshop.record"), v))
+	s.render(w, r, http.StatusOK, consultationWorkshopPage(s.page(r, s.localeFor(r).T("workshop.record"), v), v))
 }
 
 func (s *Server) workshopCreate(w http.ResponseWriter, r *http.Request) {
@@ -278,7 +279,7 @@ func (s *Server) workshopCreate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		wc, err = s.store.RecordWorkshopContribution(r.Context(), currentAccount(r.Context()), c.ID, v.Input)
 	}
-	if s.formError(w, r, err, "consultation_workshop", "workshop.record", v) {
+	if s.consultationFormError(w, r, err, "workshop.record", v, func(p *Page) templ.Component { return consultationWorkshopPage(p, v) }) {
 		return
 	}
 	redirect(w, r, "/w/"+strconv.FormatInt(wc.ID, 10), "workshop.recorded")
@@ -320,8 +321,8 @@ func (s *Server) workshopPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	p := s.page(r, wc.Title, map[string]any{"Head": head, "W": wc, "Theme": theme})
-	s.renderTmpl(w, r, http.StatusOK, "workshop", p)
+	v := &consultationWorkshopView{Head: head, W: wc, Theme: theme}
+	s.render(w, r, http.StatusOK, workshopPage(s.page(r, wc.Title, v), v))
 }
 
 func (s *Server) workshopDelete(w http.ResponseWriter, r *http.Request) {
@@ -390,7 +391,7 @@ func (s *Server) synthesisForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.renderTmpl(w, r, http.StatusOK, "consultation_synthesis", s.page(r, s.localeFor(r).T("synthesis.edit"), v))
+	s.render(w, r, http.StatusOK, consultationSynthesisPage(s.page(r, s.localeFor(r).T("synthesis.edit"), v), v))
 }
 
 func (s *Server) synthesisSave(w http.ResponseWriter, r *http.Request) {
@@ -420,7 +421,7 @@ func (s *Server) synthesisSave(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.Body = body
-		s.formError(w, r, err, "consultation_synthesis", "synthesis.edit", v)
+		s.consultationFormError(w, r, err, "synthesis.edit", v, func(p *Page) templ.Component { return consultationSynthesisPage(p, v) })
 		return
 	}
 	if publish {

@@ -163,7 +163,7 @@ func (s *Server) renderMap(w http.ResponseWriter, r *http.Request, status int, c
 		h := w.Header()
 		h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), "img-src 'self' data:", "img-src 'self' data: "+origin, 1))
 	}
-	s.renderTmpl(w, r, status, "consultation_map", s.page(r, s.localeFor(r).T("map.title", c.Title), v))
+	s.render(w, r, status, consultationMapPage(s.page(r, s.localeFor(r).T("map.title", c.Title), v), v))
 }
 
 // consultationLocate places one of the viewer's contributions on the map.
@@ -216,3 +216,11 @@ func (s *Server) formErrorFunc(w http.ResponseWriter, r *http.Request, err error
 }
 
 func asValidation(err error, ve **models.ValidationError) bool { return errors.As(err, ve) }
+
+// consultationMarkerFill is a map marker's colour: workshops apart.
+func consultationMarkerFill(workshop bool) string {
+	if workshop {
+		return "#8a4b00"
+	}
+	return "#0b57d0"
+}

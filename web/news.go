@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
@@ -40,8 +41,8 @@ func (s *Server) newsList(w http.ResponseWriter, r *http.Request) {
 	if len(news) == 20 {
 		next = "/s/" + sp.Name + "/news?before=" + strconv.FormatInt(news[len(news)-1].ID, 10)
 	}
-	data := map[string]any{"Space": sp, "News": news, "Next": next, "Moderator": currentAccount(r.Context()).IsModerator()}
-	s.renderTmpl(w, r, http.StatusOK, "news", s.page(r, s.localeFor(r).T("news.title", sp.Title), data))
+	v := &newsListView{Space: sp, News: news, Next: next, Moderator: currentAccount(r.Context()).IsModerator()}
+	s.render(w, r, http.StatusOK, newsPage(s.page(r, s.localeFor(r).T("news.title", sp.Title), v), v))
 }
 
 func (s *Server) newsPage(w http.ResponseWriter, r *http.Request) {
@@ -68,9 +69,10 @@ func (s *Server) newsPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	p := s.page(r, n.Title, map[string]any{"N": n, "Space": sp, "Consultation": c, "Moderator": currentAccount(r.Context()).IsModerator()})
+	v := &newsItemView{N: n, Space: sp, Consultation: c, Moderator: currentAccount(r.Context()).IsModerator()}
+	p := s.page(r, n.Title, v)
 	p.Alternate = n.URI
-	s.renderTmpl(w, r, http.StatusOK, "news_item", p)
+	s.render(w, r, http.StatusOK, newsItemPage(p, v))
 }
 
 // newsFormView is the form of a news post.
@@ -103,7 +105,7 @@ func (s *Server) newsForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Input.Consultation, _ = strconv.ParseInt(r.URL.Query().Get("consultation"), 10, 64)
-	s.renderTmpl(w, r, http.StatusOK, "news_form", s.page(r, s.localeFor(r).T("news.new"), f))
+	s.render(w, r, http.StatusOK, newsFormPage(s.page(r, s.localeFor(r).T("news.new"), f), f))
 }
 
 func (s *Server) newsCreate(w http.ResponseWriter, r *http.Request) {
@@ -119,7 +121,7 @@ func (s *Server) newsCreate(w http.ResponseWriter, r *http.Request) {
 	f.Input = models.NewsInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body")}
 	f.Input.Consultation, _ = strconv.ParseInt(r.PostFormValue("consultation"), 10, 64)
 	n, err := s.store.PublishNews(r.Context(), currentAccount(r.Context()), f.Space.Name, f.Input)
-	if s.formError(w, r, err, "news_form", "news.new", f) {
+	if s.consultationFormError(w, r, err, "news.new", f, func(p *Page) templ.Component { return newsFormPage(p, f) }) {
 		return
 	}
 	redirect(w, r, "/news/"+strconv.FormatInt(n.ID, 10), "news.published")
