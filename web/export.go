@@ -24,7 +24,7 @@ func init() {
 		r.Get("/export/{kind}/{id}/{table}.csv", s.exportDownload)
 	})
 	spaceSections = append(spaceSections, func(s *Server, r *http.Request, sp *models.Space) (template.HTML, error) {
-		return s.partial("opendata_links", map[string]any{"L": s.localeFor(r), "Space": sp, "Licence": models.LicenceOf(sp.Licence)})
+		return renderHTML(r.Context(), opendataLinks(s.localeFor(r), sp, models.LicenceOf(sp.Licence)))
 	})
 }
 
@@ -94,5 +94,5 @@ func (s *Server) openDataPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &openDataView{Space: sp, Licence: models.LicenceOf(sp.Licence), Tables: models.ExportTables, Base: s.opts.BaseURL}
-	s.renderTmpl(w, r, http.StatusOK, "export", s.page(r, s.localeFor(r).T("opendata.title", sp.Title), v))
+	s.render(w, r, http.StatusOK, opendataPage(s.page(r, s.localeFor(r).T("opendata.title", sp.Title), v), v))
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -31,8 +32,6 @@ type reportFormView struct {
 	Errors map[string]string
 }
 
-func (f *reportFormView) setErrors(e map[string]string) { f.Errors = e }
-
 func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
 	typ := r.URL.Query().Get("type")
@@ -42,7 +41,11 @@ func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &reportFormView{Input: models.ReportInput{ObjectType: typ, ObjectID: id}, Back: obj.URL}
-	s.renderTmpl(w, r, http.StatusOK, "moderation_report", s.page(r, s.localeFor(r).T("moderation.report_title"), f))
+	s.renderReportForm(w, r, http.StatusOK, f)
+}
+
+func (s *Server) renderReportForm(w http.ResponseWriter, r *http.Request, status int, f *reportFormView) {
+	s.render(w, r, status, moderationReportPage(s.page(r, s.localeFor(r).T("moderation.report_title"), f), f))
 }
 
 func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +56,14 @@ func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
 	f := &reportFormView{Input: models.ReportInput{ObjectType: r.PostFormValue("type"), Reason: r.PostFormValue("reason")}}
 	f.Input.ObjectID, _ = strconv.ParseInt(r.PostFormValue("id"), 10, 64)
 	_, err := s.store.CreateReport(r.Context(), currentAccount(r.Context()).Actor, f.Input)
-	if s.formError(w, r, err, "moderation_report", "moderation.report_title", f) {
+	if err != nil {
+		var ve *models.ValidationError
+		if errors.As(err, &ve) {
+			f.Errors = ve.Fields
+			s.renderReportForm(w, r, http.StatusUnprocessableEntity, f)
+			return
+		}
+		s.error(w, r, err)
 		return
 	}
 	back := s.opts.BaseURL + "/"
@@ -88,8 +98,8 @@ func (s *Server) moderationQueue(w http.ResponseWriter, r *http.Request) {
 	if len(list) == 50 {
 		next = list[len(list)-1].ID
 	}
-	data := map[string]any{"Reports": list, "Status": status, "Statuses": reportStatuses, "Next": next}
-	s.renderTmpl(w, r, http.StatusOK, "moderation", s.page(r, s.localeFor(r).T("moderation.title"), data))
+	v := &moderationView{Reports: list, Status: status, Statuses: reportStatuses, Next: next}
+	s.render(w, r, http.StatusOK, moderationPage(s.page(r, s.localeFor(r).T("moderation.title"), v), v))
 }
 
 func (s *Server) moderationAudit(w http.ResponseWriter, r *http.Request) {
@@ -103,8 +113,8 @@ func (s *Server) moderationAudit(w http.ResponseWriter, r *http.Request) {
 	if len(list) == 100 {
 		next = list[len(list)-1].ID
 	}
-	data := map[string]any{"Entries": list, "Next": next}
-	s.renderTmpl(w, r, http.StatusOK, "moderation_audit", s.page(r, s.localeFor(r).T("moderation.audit"), data))
+	v := &moderationAuditView{Entries: list, Next: next}
+	s.render(w, r, http.StatusOK, moderationAuditPage(s.page(r, s.localeFor(r).T("moderation.audit"), v), v))
 }
 
 func (s *Server) reportDismiss(w http.ResponseWriter, r *http.Request) {
