@@ -47,7 +47,7 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 	if u, err := url.Parse(in.URI); err != nil || u.Host == "" || !strings.EqualFold(u.Host, by.Host) {
 		return nil, fmt.Errorf("%w: debate %s is not from %s", ErrForbidden, in.URI, by.Host)
 	}
-	question := excerpt(oneLine(plainText(in.Question)), MaxDebateQuestion)
+	question := excerpt(oneLine(PlainText(in.Question)), MaxDebateQuestion)
 	opts := make([]string, 0, len(in.Options))
 	for _, o := range in.Options {
 		if o = excerpt(oneLine(o), MaxDebateOption); o != "" {

@@ -2,6 +2,7 @@ package models
 
 import (
 	"bytes"
+	stdhtml "html"
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -49,5 +50,14 @@ func RenderMarkdown(src string) string {
 // odn (forms, API, federation) passes through it before it is stored.
 func SanitizeHTML(s string) string { return strings.TrimSpace(contentPolicy.Sanitize(s)) }
 
-// PlainText strips all markup, for titles, summaries and search.
-func PlainText(s string) string { return strings.TrimSpace(bluemonday.StrictPolicy().Sanitize(s)) }
+// strictPolicy keeps no markup at all; built once (a policy per call cost
+// more than the sanitising).
+var strictPolicy = bluemonday.StrictPolicy()
+
+// PlainText strips all markup and decodes entities, for titles, summaries
+// and search: text, which pages and documents escape where they put it
+// (the sanitiser's output alone keeps "&#39;" for "'", which an escaping
+// page showed as such).
+func PlainText(s string) string {
+	return strings.TrimSpace(stdhtml.UnescapeString(strictPolicy.Sanitize(s)))
+}

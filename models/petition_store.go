@@ -236,7 +236,7 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 	now := s.Now()
 	p := &Petition{
 		URI: in.URI, URL: in.URL, Origin: origin, SpaceID: in.SpaceID, AuthorID: in.AuthorID, AddresseeID: in.AddresseeID,
-		Title: title, BodyHTML: body, Search: foldText(title + "\n" + plainText(body)),
+		Title: title, BodyHTML: body, Search: foldText(title + "\n" + PlainText(body)),
 		Goal: min(max(in.Goal, 1), MaxPetitionGoal), SignaturesCount: max(in.Signatures, 0), Status: PetitionOpen,
 		ResponseHTML: SanitizeHTML(in.ResponseHTML), RespondedAt: in.RespondedAt,
 		CreatedAt: orNow(in.Published, now), UpdatedAt: orNow(in.Updated, now),

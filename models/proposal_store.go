@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"html"
 	"net/url"
 	"slices"
 	"strings"
@@ -241,7 +240,7 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 	now := s.Now()
 	p := &Proposal{
 		URI: in.URI, URL: in.URL, Local: false, Origin: origin, SpaceID: in.SpaceID, AuthorID: in.AuthorID,
-		Title: title, BodyHTML: body, Search: foldText(title + "\n" + plainText(body)), Status: status,
+		Title: title, BodyHTML: body, Search: foldText(title + "\n" + PlainText(body)), Status: status,
 		SupportsCount: max(in.Supports, 0), AnswerHTML: SanitizeHTML(in.AnswerHTML), AnsweredAt: in.AnsweredAt,
 		CreatedAt: orNow(in.Published, now), UpdatedAt: orNow(in.Updated, now),
 	}
@@ -294,9 +293,9 @@ func remoteText(title, contentHTML string) (string, string, error) {
 		return "", "", Invalid("content", fmt.Sprintf("The content must have at most %d bytes.", maxRemoteLen))
 	}
 	body := SanitizeHTML(contentHTML)
-	title = strings.Join(strings.Fields(plainText(title)), " ")
+	title = strings.Join(strings.Fields(PlainText(title)), " ")
 	if title == "" {
-		title = strings.Join(strings.Fields(plainText(body)), " ")
+		title = strings.Join(strings.Fields(PlainText(body)), " ")
 	}
 	if r := []rune(title); len(r) > MaxTitleLen {
 		title = strings.TrimSpace(string(r[:MaxTitleLen-1])) + "…"
@@ -319,10 +318,6 @@ func remoteTags(in []string) []string {
 	}
 	return out
 }
-
-// plainText is PlainText with its HTML entities decoded (PlainText keeps
-// "&#39;" for "'"), for text that templates escape themselves.
-func plainText(s string) string { return html.UnescapeString(PlainText(s)) }
 
 func orNow(t, now time.Time) time.Time {
 	if t.IsZero() {
