@@ -66,12 +66,12 @@ func (s *Server) aboutPage(w http.ResponseWriter, r *http.Request) {
 	for _, sp := range spaces {
 		v.Licences[sp.Name] = models.LicenceOf(sp.Licence)
 	}
-	s.renderTmpl(w, r, http.StatusOK, "about", s.page(r, s.localeFor(r).T("about.title"), v))
+	s.render(w, r, http.StatusOK, aboutPage(s.page(r, s.localeFor(r).T("about.title"), v), v))
 }
 
 // privacyPage says what is stored, why and for how long (GDPR art. 13).
 func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
-	s.renderTmpl(w, r, http.StatusOK, "privacy", s.page(r, s.localeFor(r).T("privacy.title"), nil))
+	s.render(w, r, http.StatusOK, privacyPage(s.page(r, s.localeFor(r).T("privacy.title"), nil)))
 }
 
 // serveOpenAPI publishes the API contract (docs/openapi.yaml).

@@ -95,8 +95,16 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request) {
 			unread++
 		}
 	}
-	data := map[string]any{"Items": page.Items, "Next": page.NextCursor, "Unread": unread}
-	s.renderTmpl(w, r, http.StatusOK, "notifications", s.page(r, s.localeFor(r).T("notifications.title"), data))
+	v := &notificationsView{Items: page.Items, Next: page.NextCursor, Unread: unread}
+	s.render(w, r, http.StatusOK, notificationsPage(s.page(r, s.localeFor(r).T("notifications.title"), v), v))
+}
+
+// notificationsView is a page of notifications: Next is the cursor of the
+// following page, Unread how many of these are unread.
+type notificationsView struct {
+	Items  []notificationItem
+	Next   string
+	Unread int
 }
 
 func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) {

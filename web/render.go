@@ -213,8 +213,13 @@ func hostOf(base string) string {
 // to HTML, for page sections assembled by handlers. data is usually a
 // dict with "L" (the locale), "Account" and the section's own values.
 func (s *Server) partial(name string, data any) (template.HTML, error) {
+	var t *pageTemplate // any page: every page holds the partials
+	for _, p := range s.pages {
+		t = p
+		break
+	}
 	var buf bytes.Buffer
-	if err := s.pages["privacy"].ExecuteTemplate(&buf, name, data); err != nil {
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
 		return "", fmt.Errorf("render partial %s: %w", name, err)
 	}
 	return template.HTML(buf.String()), nil //nolint:gosec // output of html/template

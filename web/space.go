@@ -31,8 +31,20 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, demoErr := s.store.SpaceByName(r.Context(), "ville")
-	data := map[string]any{"Spaces": spaces, "Demo": demoErr == nil, "DemoPassword": models.DemoPassword}
-	s.renderTmpl(w, r, http.StatusOK, "home", s.page(r, s.localeFor(r).T("home.title"), data))
+	v := &homeView{Spaces: spaces, Demo: demoErr == nil, DemoPassword: models.DemoPassword}
+	s.render(w, r, http.StatusOK, homePage(s.page(r, s.localeFor(r).T("home.title"), v), v))
+}
+
+// homeView is what the home page shows.
+type homeView struct {
+	Spaces       []*models.Space
+	Demo         bool // the demo space exists: show the demo accounts' password
+	DemoPassword string
+}
+
+// spaceListView is what the list of spaces shows.
+type spaceListView struct {
+	Spaces []*models.Space
 }
 
 func (s *Server) spaceList(w http.ResponseWriter, r *http.Request) {
@@ -41,7 +53,8 @@ func (s *Server) spaceList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.renderTmpl(w, r, http.StatusOK, "spaces", s.page(r, s.localeFor(r).T("spaces.title"), map[string]any{"Spaces": spaces}))
+	v := &spaceListView{Spaces: spaces}
+	s.render(w, r, http.StatusOK, spacesPage(s.page(r, s.localeFor(r).T("spaces.title"), v), v))
 }
 
 // spacePage shows a space, or its Group actor to fediverse servers.
@@ -67,7 +80,7 @@ func (s *Server) spacePage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, sp.Title, view)
 	p.Alternate = sp.Actor.URI
-	s.renderTmpl(w, r, http.StatusOK, "space", p)
+	s.render(w, r, http.StatusOK, spacePage(p, view))
 }
 
 // spaceView is a space page's data; feature files add sections.
@@ -95,7 +108,7 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, "@"+acc.Username, acc)
 	p.Alternate = acc.Actor.URI
-	s.renderTmpl(w, r, http.StatusOK, "user", p)
+	s.render(w, r, http.StatusOK, userPage(p, acc))
 }
 
 // wantsActivity reports whether r asks for ActivityStreams and federation
@@ -126,7 +139,7 @@ func (s *Server) spaceForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newSpaceForm(models.SpaceInput{Kind: models.KindCity, Policy: models.PolicyOpen, Licence: models.DefaultLicence}, false)
-	s.renderTmpl(w, r, http.StatusOK, "space_form", s.page(r, s.localeFor(r).T("space.new"), f))
+	s.render(w, r, http.StatusOK, spaceFormPage(s.page(r, s.localeFor(r).T("space.new"), f), f))
 }
 
 func spaceInputFromForm(r *http.Request) models.SpaceInput {
@@ -145,7 +158,7 @@ func (s *Server) spaceCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	in := spaceInputFromForm(r)
 	sp, err := s.store.CreateSpace(r.Context(), currentAccount(r.Context()), in)
-	if s.formError(w, r, err, "space_form", "space.new", newSpaceForm(in, false)) {
+	if s.spaceFormError(w, r, err, "space.new", newSpaceForm(in, false)) {
 		return
 	}
 	redirect(w, r, "/s/"+sp.Name, "space.created")
@@ -163,7 +176,8 @@ func (s *Server) spaceEditForm(w http.ResponseWriter, r *http.Request) {
 	}
 	in := models.SpaceInput{Name: sp.Name, Kind: sp.Kind, Title: sp.Title, Description: sp.Description, Policy: sp.Policy,
 		AllowedHosts: sp.Hosts(), SupportThreshold: sp.SupportThreshold, Licence: sp.Licence}
-	s.renderTmpl(w, r, http.StatusOK, "space_form", s.page(r, s.localeFor(r).T("space.edit"), newSpaceForm(in, true)))
+	f := newSpaceForm(in, true)
+	s.render(w, r, http.StatusOK, spaceFormPage(s.page(r, s.localeFor(r).T("space.edit"), f), f))
 }
 
 func (s *Server) spaceEdit(w http.ResponseWriter, r *http.Request) {
@@ -174,7 +188,7 @@ func (s *Server) spaceEdit(w http.ResponseWriter, r *http.Request) {
 	in := spaceInputFromForm(r)
 	in.Name = chi.URLParam(r, "name")
 	sp, err := s.store.UpdateSpace(r.Context(), currentAccount(r.Context()), in.Name, in)
-	if s.formError(w, r, err, "space_form", "space.edit", newSpaceForm(in, true)) {
+	if s.spaceFormError(w, r, err, "space.edit", newSpaceForm(in, true)) {
 		return
 	}
 	redirect(w, r, "/s/"+sp.Name, "space.updated")
@@ -191,6 +205,21 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, tm
 	if errors.As(err, &ve) {
 		form.setErrors(ve.Fields)
 		s.renderTmpl(w, r, http.StatusUnprocessableEntity, tmpl, s.page(r, s.localeFor(r).T(titleKey), form))
+		return true
+	}
+	s.error(w, r, err)
+	return true
+}
+
+// spaceFormError is formError for the space form, a templ component.
+func (s *Server) spaceFormError(w http.ResponseWriter, r *http.Request, err error, titleKey string, f *spaceForm) bool {
+	if err == nil {
+		return false
+	}
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		f.setErrors(ve.Fields)
+		s.render(w, r, http.StatusUnprocessableEntity, spaceFormPage(s.page(r, s.localeFor(r).T(titleKey), f), f))
 		return true
 	}
 	s.error(w, r, err)
