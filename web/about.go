@@ -1,7 +1,6 @@
 package web
 
 import (
-	"html/template"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -27,7 +26,7 @@ func init() {
 // aboutView is what /about shows.
 type aboutView struct {
 	Admins, Moderators []string
-	Rules              template.HTML
+	Rules              string
 	Spaces             []*models.Space
 	DefaultLicence     models.Licence
 	Licences           map[string]models.Licence
@@ -52,7 +51,7 @@ func (s *Server) aboutPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	v := &aboutView{Rules: template.HTML(models.RenderMarkdown(rules)), Spaces: spaces, //nolint:gosec // RenderMarkdown sanitises
+	v := &aboutView{Rules: models.RenderMarkdown(rules), Spaces: spaces,
 		DefaultLicence: models.LicenceOf(models.DefaultLicence), Licences: map[string]models.Licence{}}
 	for _, a := range accounts {
 		switch {
@@ -66,12 +65,12 @@ func (s *Server) aboutPage(w http.ResponseWriter, r *http.Request) {
 	for _, sp := range spaces {
 		v.Licences[sp.Name] = models.LicenceOf(sp.Licence)
 	}
-	s.render(w, r, http.StatusOK, aboutPage(s.page(r, s.localeFor(r).T("about.title"), v), v))
+	s.render(w, r, http.StatusOK, aboutPage(s.page(r, s.localeFor(r).T("about.title")), v))
 }
 
 // privacyPage says what is stored, why and for how long (GDPR art. 13).
 func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, privacyPage(s.page(r, s.localeFor(r).T("privacy.title"), nil)))
+	s.render(w, r, http.StatusOK, privacyPage(s.page(r, s.localeFor(r).T("privacy.title"))))
 }
 
 // serveOpenAPI publishes the API contract (docs/openapi.yaml).

@@ -57,7 +57,7 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, invite stri
 	v := &adminView{Accounts: accs, Registration: mode, Invite: invite, Audit: audit,
 		Modes: []string{models.RegistrationOpen, models.RegistrationInvite, models.RegistrationClosed},
 		Roles: []string{models.RoleMember, models.RoleModerator, models.RoleAdmin}}
-	s.render(w, r, http.StatusOK, adminPage(s.page(r, s.localeFor(r).T("admin.title"), v), v))
+	s.render(w, r, http.StatusOK, adminPage(s.page(r, s.localeFor(r).T("admin.title")), v))
 }
 
 // adminUser applies one action to an account: role, decider mark,

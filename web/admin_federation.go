@@ -62,7 +62,7 @@ func (s *Server) renderAdminFederation(w http.ResponseWriter, r *http.Request, s
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, status, adminFederationPage(s.page(r, s.localeFor(r).T("fedadmin.title"), v), v))
+	s.render(w, r, status, adminFederationPage(s.page(r, s.localeFor(r).T("fedadmin.title")), v))
 }
 
 func (s *Server) adminBlockAdd(w http.ResponseWriter, r *http.Request) {

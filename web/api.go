@@ -118,7 +118,7 @@ func (s *Server) apiInstance(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	p := s.page(r, "", nil)
+	p := s.page(r, "")
 	writeJSON(w, http.StatusOK, apiInstanceInfo{Name: p.InstanceName, Host: hostOf(s.opts.BaseURL), Software: "odn",
 		Version: s.opts.Version, Registration: mode, Counts: counts, StartedAt: s.startedAt.UTC()})
 }

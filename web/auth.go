@@ -44,7 +44,7 @@ type authForm struct {
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	f := &authForm{Next: localPath(r.URL.Query().Get("next"))}
-	s.render(w, r, http.StatusOK, loginPage(s.page(r, s.localeFor(r).T("login.title"), f), f))
+	s.render(w, r, http.StatusOK, loginPage(s.page(r, s.localeFor(r).T("login.title")), f))
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +56,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	acc, err := s.store.Authenticate(r.Context(), f.Username, r.PostFormValue("password"))
 	if errors.Is(err, models.ErrBadCredentials) {
 		f.Message = "login.failed"
-		s.render(w, r, http.StatusUnauthorized, loginPage(s.page(r, s.localeFor(r).T("login.title"), f), f))
+		s.render(w, r, http.StatusUnauthorized, loginPage(s.page(r, s.localeFor(r).T("login.title")), f))
 		return
 	} else if err != nil {
 		s.error(w, r, err)
@@ -91,7 +91,7 @@ func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusForbidden
 	}
 	f := &authForm{Mode: mode, Invite: r.URL.Query().Get("invite"), Next: "/"}
-	s.render(w, r, status, signupPage(s.page(r, s.localeFor(r).T("signup.title"), f), f))
+	s.render(w, r, status, signupPage(s.page(r, s.localeFor(r).T("signup.title")), f))
 }
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
@@ -107,7 +107,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	f := &authForm{Username: r.PostFormValue("username"), Email: r.PostFormValue("email"), Invite: r.PostFormValue("invite"), Mode: mode, Next: "/"}
 	if r.PostFormValue("password") != r.PostFormValue("password_confirm") {
 		f.Errors = map[string]string{"password_confirm": "signup.password_mismatch"}
-		s.render(w, r, http.StatusUnprocessableEntity, signupPage(s.page(r, s.localeFor(r).T("signup.title"), f), f))
+		s.render(w, r, http.StatusUnprocessableEntity, signupPage(s.page(r, s.localeFor(r).T("signup.title")), f))
 		return
 	}
 	acc, err := s.store.SignUp(r.Context(), models.NewAccount{
@@ -117,7 +117,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &ve):
 		f.Errors = ve.Fields
-		s.render(w, r, http.StatusUnprocessableEntity, signupPage(s.page(r, s.localeFor(r).T("signup.title"), f), f))
+		s.render(w, r, http.StatusUnprocessableEntity, signupPage(s.page(r, s.localeFor(r).T("signup.title")), f))
 		return
 	case err != nil:
 		s.error(w, r, err)
@@ -140,7 +140,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	f := &authForm{}
-	s.render(w, r, http.StatusOK, accountPage(s.page(r, s.localeFor(r).T("account.title"), f), f))
+	s.render(w, r, http.StatusOK, accountPage(s.page(r, s.localeFor(r).T("account.title")), f))
 }
 
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
@@ -153,7 +153,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		f := &authForm{Errors: ve.Fields}
-		s.render(w, r, http.StatusUnprocessableEntity, accountPage(s.page(r, s.localeFor(r).T("account.title"), f), f))
+		s.render(w, r, http.StatusUnprocessableEntity, accountPage(s.page(r, s.localeFor(r).T("account.title")), f))
 		return
 	} else if err != nil {
 		s.error(w, r, err)
@@ -172,7 +172,7 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 	acc := currentAccount(r.Context())
 	if r.PostFormValue("confirm") != acc.Username {
 		f := &authForm{Errors: map[string]string{"confirm": "account.delete_confirm_mismatch"}}
-		s.render(w, r, http.StatusUnprocessableEntity, accountPage(s.page(r, s.localeFor(r).T("account.title"), f), f))
+		s.render(w, r, http.StatusUnprocessableEntity, accountPage(s.page(r, s.localeFor(r).T("account.title")), f))
 		return
 	}
 	if err := s.store.DeleteAccount(r.Context(), acc); err != nil {

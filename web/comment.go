@@ -1,12 +1,11 @@
 package web
 
 import (
-	"errors"
-	"html/template"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
@@ -75,7 +74,7 @@ type commentSectionData struct {
 // {{.Comments}} in a template). On debates it lists the general
 // comments only (stance ""); arguments for and against have their own
 // columns.
-func (s *Server) commentSection(r *http.Request, objectType string, objectID int64) (template.HTML, error) {
+func (s *Server) commentSection(r *http.Request, objectType string, objectID int64) (templ.Component, error) {
 	after, _ := strconv.ParseInt(r.URL.Query().Get("comments_after"), 10, 64)
 	v := s.commentViewer(r, objectType, objectID, r.URL.Path)
 	q := models.CommentQuery{ObjectType: objectType, ObjectID: objectID, After: after, Moderator: v.Moderator}
@@ -84,17 +83,17 @@ func (s *Server) commentSection(r *http.Request, objectType string, objectID int
 	}
 	page, err := s.store.CommentThreads(r.Context(), q)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	n, err := s.store.CountComments(r.Context(), objectType, objectID, q.Stances...)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return renderHTML(r.Context(), commentSectionBlock(&commentSectionData{
+	return commentSectionBlock(&commentSectionData{
 		CommentThreadData: CommentThreadData{V: v, Comments: page.Threads},
 		Count:             n, Next: page.Next, Anchor: "comments",
 		Form: &commentForm{Input: models.CommentInput{ObjectType: objectType, ObjectID: objectID}, Back: v.Back},
-	}))
+	}), nil
 }
 
 // commentForm is the new-comment, reply and edit form.
@@ -125,7 +124,7 @@ func (s *Server) commentCreate(w http.ResponseWriter, r *http.Request) {
 	if err != nil && in.ParentID != 0 {
 		f.Parent, _ = s.store.CommentByID(r.Context(), in.ParentID)
 	}
-	if s.commentFormError(w, r, err, "comments.write", f) {
+	if formError(s, w, r, err, "comments.write", f, commentFormPage) {
 		return
 	}
 	redirect(w, r, back+"#c-"+strconv.FormatInt(c.ID, 10), "comments.created")
@@ -164,7 +163,7 @@ func (s *Server) commentPage(w http.ResponseWriter, r *http.Request) {
 		V: v, Comment: c, ObjectURL: obj.URL,
 		Form: &commentForm{Input: models.CommentInput{ObjectType: c.ObjectType, ObjectID: c.ObjectID, ParentID: c.ID}, Back: v.Back, Parent: c},
 	}
-	p := s.page(r, s.localeFor(r).T("comments.permalink_title", c.Author.DisplayName()), data)
+	p := s.page(r, s.localeFor(r).T("comments.permalink_title", c.Author.DisplayName()))
 	p.Alternate = c.URI
 	s.render(w, r, http.StatusOK, commentPermalinkPage(p, data))
 }
@@ -194,7 +193,7 @@ func (s *Server) commentEditForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &commentForm{Input: models.CommentInput{Body: c.Body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
-	s.render(w, r, http.StatusOK, commentFormPage(s.page(r, s.localeFor(r).T("comments.edit"), f), f))
+	s.render(w, r, http.StatusOK, commentFormPage(s.page(r, s.localeFor(r).T("comments.edit")), f))
 }
 
 func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
@@ -209,7 +208,7 @@ func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
 	body := r.PostFormValue("body")
 	_, err := s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, c.ID, body)
 	f := &commentForm{Input: models.CommentInput{Body: body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
-	if s.commentFormError(w, r, err, "comments.edit", f) {
+	if formError(s, w, r, err, "comments.edit", f, commentFormPage) {
 		return
 	}
 	redirect(w, r, "/c/"+strconv.FormatInt(c.ID, 10), "comments.updated")
@@ -229,23 +228,6 @@ func (s *Server) commentDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/c/"+strconv.FormatInt(c.ID, 10), "comments.deleted")
-}
-
-// commentFormError answers a comment form that did not validate with the
-// form again and its errors (422), or any other error as s.error does;
-// false when err is nil.
-func (s *Server) commentFormError(w http.ResponseWriter, r *http.Request, err error, titleKey string, f *commentForm) bool {
-	if err == nil {
-		return false
-	}
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		f.setErrors(ve.Fields)
-		s.render(w, r, http.StatusUnprocessableEntity, commentFormPage(s.page(r, s.localeFor(r).T(titleKey), f), f))
-		return true
-	}
-	s.error(w, r, err)
-	return true
 }
 
 // renderHidden answers 410 with the "hidden by moderation" page.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -130,7 +129,7 @@ func (s *Server) consultationPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	p := s.page(r, c.Title, d)
+	p := s.page(r, c.Title)
 	p.Alternate = c.URI
 	s.render(w, r, http.StatusOK, consultationPage(p, d))
 }
@@ -205,23 +204,23 @@ func (s *Server) consultationList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &consultationListView{Space: sp, Consultations: list, Now: s.now(), Moderator: currentAccount(r.Context()).IsModerator()}
-	s.render(w, r, http.StatusOK, consultationsPage(s.page(r, s.localeFor(r).T("consultations.title", sp.Title), v), v))
+	s.render(w, r, http.StatusOK, consultationsPage(s.page(r, s.localeFor(r).T("consultations.title", sp.Title)), v))
 }
 
 // consultationSection shows a space's current consultations and its
 // latest news on the space page.
-func consultationSection(s *Server, r *http.Request, sp *models.Space) (template.HTML, error) {
+func consultationSection(s *Server, r *http.Request, sp *models.Space) (templ.Component, error) {
 	list, err := s.store.ListConsultations(r.Context(), sp.ID, models.ConsultationFilter{Current: true, Limit: 6})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	news, err := s.store.ListNews(r.Context(), sp.ID, models.NewsFilter{Limit: 3})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	acc := currentAccount(r.Context())
 	v := &consultationSpaceView{Space: sp, Consultations: list, News: news, Now: s.now(), Moderator: acc.IsModerator()}
-	return renderHTML(r.Context(), consultationSpaceSection(s.localeFor(r), v))
+	return consultationSpaceSection(s.localeFor(r), v), nil
 }
 
 // consultationForm is the create/edit form of a consultation.
@@ -277,7 +276,7 @@ func (s *Server) consultationNewForm(w http.ResponseWriter, r *http.Request) {
 	t0 := s.now().UTC().Truncate(day).Add(day + 9*time.Hour)
 	in := models.ConsultationInput{OpensAt: t0, ContributionAt: t0.Add(14 * day), SynthesisAt: t0.Add(45 * day), ClosesAt: t0.Add(60 * day)}
 	f := newConsultationForm(sp, in)
-	s.render(w, r, http.StatusOK, consultationFormPage(s.page(r, s.localeFor(r).T("consultation.new"), f), f))
+	s.render(w, r, http.StatusOK, consultationFormPage(s.page(r, s.localeFor(r).T("consultation.new")), f))
 }
 
 func (s *Server) consultationCreate(w http.ResponseWriter, r *http.Request) {
@@ -298,7 +297,7 @@ func (s *Server) consultationCreate(w http.ResponseWriter, r *http.Request) {
 	if err = ve.Err(); err == nil {
 		c, err = s.store.CreateConsultation(r.Context(), currentAccount(r.Context()), sp.Name, in)
 	}
-	if s.consultationFormError(w, r, err, "consultation.new", f, func(p *Page) templ.Component { return consultationFormPage(p, f) }) {
+	if formError(s, w, r, err, "consultation.new", f, consultationFormPage) {
 		return
 	}
 	redirect(w, r, "/consultations/"+strconv.FormatInt(c.ID, 10)+"/manage", "consultation.created")
@@ -321,7 +320,7 @@ func (s *Server) consultationEditForm(w http.ResponseWriter, r *http.Request) {
 	f := newConsultationForm(sp, models.ConsultationInput{Title: c.Title, Summary: c.Summary, Body: c.Body, OpensAt: c.OpensAt,
 		ContributionAt: c.ContributionAt, SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt, BannerID: c.BannerID, BannerAlt: c.BannerAlt, MapEnabled: c.MapEnabled})
 	f.ID, f.Editing = c.ID, true
-	s.render(w, r, http.StatusOK, consultationFormPage(s.page(r, s.localeFor(r).T("consultation.edit"), f), f))
+	s.render(w, r, http.StatusOK, consultationFormPage(s.page(r, s.localeFor(r).T("consultation.edit")), f))
 }
 
 func (s *Server) consultationEdit(w http.ResponseWriter, r *http.Request) {
@@ -345,7 +344,7 @@ func (s *Server) consultationEdit(w http.ResponseWriter, r *http.Request) {
 	if err = ve.Err(); err == nil {
 		_, err = s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
 	}
-	if s.consultationFormError(w, r, err, "consultation.edit", f, func(p *Page) templ.Component { return consultationFormPage(p, f) }) {
+	if formError(s, w, r, err, "consultation.edit", f, consultationFormPage) {
 		return
 	}
 	redirect(w, r, "/consultations/"+strconv.FormatInt(c.ID, 10), "consultation.updated")
@@ -391,7 +390,7 @@ func (s *Server) consultationSheet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &consultationSheetView{Head: head, Doc: doc}
-	s.render(w, r, http.StatusOK, consultationSheetPage(s.page(r, doc.Title, v), v))
+	s.render(w, r, http.StatusOK, consultationSheetPage(s.page(r, doc.Title), v))
 }
 
 // consultationPrint is the printable workshop kit: the question, the
@@ -406,7 +405,7 @@ func (s *Server) consultationPrint(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, consultationPrintPage(s.page(r, s.localeFor(r).T("print.title", c.Title), d), d))
+	s.render(w, r, http.StatusOK, consultationPrintPage(s.page(r, s.localeFor(r).T("print.title", c.Title)), d))
 }
 
 // ThemeOf names the theme of a workshop contribution ("" for none).
@@ -420,20 +419,6 @@ func (d *consultationPageData) ThemeOf(id *int64) string {
 // CanPropose reports whether the current phase takes new proposals.
 func (v *consultationView) CanPropose() bool {
 	return models.PhaseAllows(v.Phase, models.ActionPropose)
-}
-
-// consultationFormError re-renders a consultation form (page) with its
-// field errors on a validation error, or answers any other error; it
-// reports whether it answered (formError's way, for templ pages).
-func (s *Server) consultationFormError(w http.ResponseWriter, r *http.Request, err error, titleKey string,
-	form interface{ setErrors(map[string]string) }, page func(p *Page) templ.Component) bool {
-	if err == nil {
-		return false
-	}
-	if s.formErrorFunc(w, r, err, form) {
-		s.render(w, r, http.StatusUnprocessableEntity, page(s.page(r, s.localeFor(r).T(titleKey), form)))
-	}
-	return true
 }
 
 // consultationAllowedText says what the current phase allows, or that

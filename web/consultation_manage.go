@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
@@ -58,7 +57,7 @@ func (s *Server) consultationManage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, consultationManagePage(s.page(r, s.localeFor(r).T("consultation.manage"), v), v))
+	s.render(w, r, http.StatusOK, consultationManagePage(s.page(r, s.localeFor(r).T("consultation.manage")), v))
 }
 
 // manageFormError re-renders the manage page with the input kept.
@@ -72,7 +71,7 @@ func (s *Server) manageFormError(w http.ResponseWriter, r *http.Request, c *mode
 		return true
 	}
 	keep(v)
-	return s.consultationFormError(w, r, err, "consultation.manage", v, func(p *Page) templ.Component { return consultationManagePage(p, v) })
+	return formError(s, w, r, err, "consultation.manage", v, consultationManagePage)
 }
 
 func (s *Server) themeAdd(w http.ResponseWriter, r *http.Request) {
@@ -239,7 +238,7 @@ func (s *Server) workshopForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.HeldAt = s.now().UTC().Format(formTimeLayout)
-	s.render(w, r, http.StatusOK, consultationWorkshopPage(s.page(r, s.localeFor(r).T("workshop.record"), v), v))
+	s.render(w, r, http.StatusOK, consultationWorkshopPage(s.page(r, s.localeFor(r).T("workshop.record")), v))
 }
 
 func (s *Server) workshopCreate(w http.ResponseWriter, r *http.Request) {
@@ -279,7 +278,7 @@ func (s *Server) workshopCreate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		wc, err = s.store.RecordWorkshopContribution(r.Context(), currentAccount(r.Context()), c.ID, v.Input)
 	}
-	if s.consultationFormError(w, r, err, "workshop.record", v, func(p *Page) templ.Component { return consultationWorkshopPage(p, v) }) {
+	if formError(s, w, r, err, "workshop.record", v, consultationWorkshopPage) {
 		return
 	}
 	redirect(w, r, "/w/"+strconv.FormatInt(wc.ID, 10), "workshop.recorded")
@@ -322,7 +321,7 @@ func (s *Server) workshopPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &consultationWorkshopView{Head: head, W: wc, Theme: theme}
-	s.render(w, r, http.StatusOK, workshopPage(s.page(r, wc.Title, v), v))
+	s.render(w, r, http.StatusOK, workshopPage(s.page(r, wc.Title), v))
 }
 
 func (s *Server) workshopDelete(w http.ResponseWriter, r *http.Request) {
@@ -391,7 +390,7 @@ func (s *Server) synthesisForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, consultationSynthesisPage(s.page(r, s.localeFor(r).T("synthesis.edit"), v), v))
+	s.render(w, r, http.StatusOK, consultationSynthesisPage(s.page(r, s.localeFor(r).T("synthesis.edit")), v))
 }
 
 func (s *Server) synthesisSave(w http.ResponseWriter, r *http.Request) {
@@ -421,7 +420,7 @@ func (s *Server) synthesisSave(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.Body = body
-		s.consultationFormError(w, r, err, "synthesis.edit", v, func(p *Page) templ.Component { return consultationSynthesisPage(p, v) })
+		formError(s, w, r, err, "synthesis.edit", v, consultationSynthesisPage)
 		return
 	}
 	if publish {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"math"
 	"net/http"
 	"net/url"
@@ -163,7 +162,7 @@ func (s *Server) renderMap(w http.ResponseWriter, r *http.Request, status int, c
 		h := w.Header()
 		h.Set("Content-Security-Policy", strings.Replace(h.Get("Content-Security-Policy"), "img-src 'self' data:", "img-src 'self' data: "+origin, 1))
 	}
-	s.render(w, r, status, consultationMapPage(s.page(r, s.localeFor(r).T("map.title", c.Title), v), v))
+	s.render(w, r, status, consultationMapPage(s.page(r, s.localeFor(r).T("map.title", c.Title)), v))
 }
 
 // consultationLocate places one of the viewer's contributions on the map.
@@ -194,7 +193,7 @@ func (s *Server) consultationLocate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.Lat, v.Lon = r.PostFormValue("lat"), r.PostFormValue("lon")
-		if !s.formErrorFunc(w, r, err, v) {
+		if !takeFieldErrors(s, w, r, err, v) {
 			return
 		}
 		s.renderMap(w, r, http.StatusUnprocessableEntity, c, v)
@@ -202,20 +201,6 @@ func (s *Server) consultationLocate(w http.ResponseWriter, r *http.Request) {
 	}
 	redirect(w, r, consultationURL(c)+"/map", "map.located")
 }
-
-// formErrorFunc sets field errors on form and reports true for a
-// validation error; otherwise it answers r with err and reports false.
-func (s *Server) formErrorFunc(w http.ResponseWriter, r *http.Request, err error, form interface{ setErrors(map[string]string) }) bool {
-	var ve *models.ValidationError
-	if ok := asValidation(err, &ve); ok {
-		form.setErrors(ve.Fields)
-		return true
-	}
-	s.error(w, r, err)
-	return false
-}
-
-func asValidation(err error, ve **models.ValidationError) bool { return errors.As(err, ve) }
 
 // consultationMarkerFill is a map marker's colour: workshops apart.
 func consultationMarkerFill(workshop bool) string {

@@ -2,12 +2,12 @@ package web
 
 import (
 	"errors"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/httprate"
 
@@ -88,7 +88,7 @@ type debateView struct {
 	Chosen    map[string]bool
 	For       *argumentColumn
 	Against   *argumentColumn
-	Comments  template.HTML
+	Comments  templ.Component
 	Moderator bool
 }
 
@@ -195,7 +195,7 @@ func (s *Server) debateVote(w http.ResponseWriter, r *http.Request) {
 		for _, o := range options {
 			v.Chosen[o] = true
 		}
-		s.render(w, r, http.StatusUnprocessableEntity, debateDetailPage(s.page(r, d.Question, v), v))
+		s.render(w, r, http.StatusUnprocessableEntity, debateDetailPage(s.page(r, d.Question), v))
 		return
 	} else if err != nil {
 		s.error(w, r, err)
@@ -255,7 +255,7 @@ func (s *Server) debateBallotsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &debateBallotsView{Debate: d, Ballots: list, Find: strings.ToUpper(strings.TrimSpace(r.URL.Query().Get("receipt")))}
-	s.render(w, r, http.StatusOK, debateBallotListPage(s.page(r, s.localeFor(r).T("debate.ballots_title", d.Question), v), v))
+	s.render(w, r, http.StatusOK, debateBallotListPage(s.page(r, s.localeFor(r).T("debate.ballots_title", d.Question)), v))
 }
 
 // debateList lists a space's debates by phase (?phase=open|closed|draft).
@@ -289,7 +289,7 @@ func (s *Server) debateList(w http.ResponseWriter, r *http.Request) {
 	}
 	v := &debateListView{Space: sp, Debates: debates, Phase: phase, Next: next,
 		Phases: []string{"", models.DebateOpen, models.DebateClosed}}
-	s.render(w, r, http.StatusOK, debateListPage(s.page(r, s.localeFor(r).T("debate.list_title", sp.Title), v), v))
+	s.render(w, r, http.StatusOK, debateListPage(s.page(r, s.localeFor(r).T("debate.list_title", sp.Title)), v))
 }
 
 // debateForm is the new-debate form's data; options come one per line.
@@ -323,7 +323,7 @@ func (s *Server) debateForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &debateFormView{Space: sp, Input: models.DebateInput{ResultsVisibility: models.ResultsLive}, Visibilities: visibilities}
-	s.render(w, r, http.StatusOK, debateFormPage(s.page(r, s.localeFor(r).T("debate.new"), f), f))
+	s.render(w, r, http.StatusOK, debateFormPage(s.page(r, s.localeFor(r).T("debate.new")), f))
 }
 
 func (s *Server) debateCreate(w http.ResponseWriter, r *http.Request) {
@@ -355,14 +355,7 @@ func (s *Server) debateCreate(w http.ResponseWriter, r *http.Request) {
 	if err = ve.Err(); err == nil {
 		d, err = s.store.CreateDebate(r.Context(), currentAccount(r.Context()), sp, f.Input)
 	}
-	if err != nil {
-		var ve *models.ValidationError
-		if !errors.As(err, &ve) {
-			s.error(w, r, err)
-			return
-		}
-		f.setErrors(ve.Fields)
-		s.render(w, r, http.StatusUnprocessableEntity, debateFormPage(s.page(r, s.localeFor(r).T("debate.new"), f), f))
+	if formError(s, w, r, err, "debate.new", f, debateFormPage) {
 		return
 	}
 	redirect(w, r, "/d/"+strconv.FormatInt(d.ID, 10), "debate.created")
@@ -386,17 +379,17 @@ func formTime(ve *models.ValidationError, field, v string) *time.Time {
 }
 
 // debateSpaceSection lists a space's open debates on the space page.
-func (s *Server) debateSpaceSection(r *http.Request, sp *models.Space) (template.HTML, error) {
+func (s *Server) debateSpaceSection(r *http.Request, sp *models.Space) (templ.Component, error) {
 	acc := currentAccount(r.Context())
 	debates, err := s.store.ListDebates(r.Context(), models.DebateFilter{SpaceID: sp.ID, Phase: models.DebateOpen, Limit: 5})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return renderHTML(r.Context(), debateSpaceList(s.localeFor(r), acc, sp, debates))
+	return debateSpaceList(s.localeFor(r), acc, sp, debates), nil
 }
 
 // countingPage explains in plain words how votes are counted, what a
 // receipt is and how to check and recount (docs/COUNTING.md for details).
 func (s *Server) countingPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, debateCountingPage(s.page(r, s.localeFor(r).T("counting.title"), nil)))
+	s.render(w, r, http.StatusOK, debateCountingPage(s.page(r, s.localeFor(r).T("counting.title"))))
 }

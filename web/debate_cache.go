@@ -87,7 +87,7 @@ func (s *Server) anonymousDebatePage(w http.ResponseWriter, r *http.Request) boo
 		s.error(w, r, err)
 		return true
 	}
-	p := s.page(r, d.Question, v)
+	p := s.page(r, d.Question)
 	p.Alternate = d.URI
 	body, ok := s.renderBytes(w, r, debateDetailPage(p, v))
 	if !ok {
@@ -140,7 +140,7 @@ func (s *Server) renderDebatePage(w http.ResponseWriter, r *http.Request, d *mod
 		s.error(w, r, err)
 		return
 	}
-	p := s.page(r, d.Question, v)
+	p := s.page(r, d.Question)
 	p.Alternate = d.URI
 	s.render(w, r, http.StatusOK, debateDetailPage(p, v))
 }

@@ -56,7 +56,7 @@ func (s *Server) embedPetition(w http.ResponseWriter, r *http.Request) {
 	if !p.Local && p.URL != "" {
 		v.URL = p.URL
 	}
-	s.writeEmbed(w, r, http.StatusOK, embedPetitionPage(s.page(r, p.Title, v), v))
+	s.writeEmbed(w, r, http.StatusOK, embedPetitionPage(s.page(r, p.Title), v))
 }
 
 // embedDebate shows a debate's results once they are public, or its
@@ -85,7 +85,7 @@ func (s *Server) embedDebate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.writeEmbed(w, r, http.StatusOK, embedDebatePage(s.page(r, d.Question, v), v))
+	s.writeEmbed(w, r, http.StatusOK, embedDebatePage(s.page(r, d.Question), v))
 }
 
 func (s *Server) embedError(w http.ResponseWriter, r *http.Request, err error) {
@@ -93,7 +93,7 @@ func (s *Server) embedError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "internal error", "request_id", requestIDOf(r.Context()), "path", r.URL.Path, "err", err)
 	}
-	s.writeEmbed(w, r, status, embedError(s.page(r, s.localeFor(r).T(key), nil)))
+	s.writeEmbed(w, r, status, embedError(s.page(r, s.localeFor(r).T(key))))
 }
 
 // writeEmbed writes a widget page: its own small document, not the site

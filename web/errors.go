@@ -81,7 +81,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 	} else if err != nil && status < 500 && key != "error.not_found" {
 		v.Detail = err.Error()
 	}
-	s.render(w, r, status, errorPage(s.page(r, s.localeFor(r).T(key), v), v))
+	s.render(w, r, status, errorPage(s.page(r, s.localeFor(r).T(key)), v))
 }
 
 // publicMessage is the user-safe text of err: the domain message for 4xx,

@@ -1,11 +1,11 @@
 package web
 
 import (
-	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
@@ -23,8 +23,8 @@ func init() {
 		r.Get("/export/{kind}/{id}.{format}", s.exportDownload)
 		r.Get("/export/{kind}/{id}/{table}.csv", s.exportDownload)
 	})
-	spaceSections = append(spaceSections, func(s *Server, r *http.Request, sp *models.Space) (template.HTML, error) {
-		return renderHTML(r.Context(), opendataLinks(s.localeFor(r), sp, models.LicenceOf(sp.Licence)))
+	spaceSections = append(spaceSections, func(s *Server, r *http.Request, sp *models.Space) (templ.Component, error) {
+		return opendataLinks(s.localeFor(r), sp, models.LicenceOf(sp.Licence)), nil
 	})
 }
 
@@ -94,5 +94,5 @@ func (s *Server) openDataPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &openDataView{Space: sp, Licence: models.LicenceOf(sp.Licence), Tables: models.ExportTables, Base: s.opts.BaseURL}
-	s.render(w, r, http.StatusOK, opendataPage(s.page(r, s.localeFor(r).T("opendata.title", sp.Title), v), v))
+	s.render(w, r, http.StatusOK, opendataPage(s.page(r, s.localeFor(r).T("opendata.title", sp.Title)), v))
 }

@@ -72,7 +72,7 @@ func (s *Server) renderFollow(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	v.Following, v.Pending = page.Actors, pending
-	s.render(w, r, status, followPage(s.page(r, s.localeFor(r).T("follow.title"), v), v))
+	s.render(w, r, status, followPage(s.page(r, s.localeFor(r).T("follow.title")), v))
 }
 
 func (s *Server) followSubmit(w http.ResponseWriter, r *http.Request) {

@@ -1,10 +1,15 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/a-h/templ"
+
+	"github.com/opendemocracynow/odn/models"
 )
 
 // maxFormBytes bounds form bodies; text fields have their own limits in
@@ -29,7 +34,34 @@ func formInt(r *http.Request, name string, def int) int {
 	return v
 }
 
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+// fieldErrors is a form that takes the field errors of a validation error.
+type fieldErrors interface{ setErrors(map[string]string) }
+
+// formError answers a failed form submission and reports whether it did
+// (false when err is nil): a validation error shows the form again, with
+// its field errors, as page renders it (422); any other error goes to
+// s.error.
+func formError[F fieldErrors](s *Server, w http.ResponseWriter, r *http.Request, err error, titleKey string, f F, page func(*Page, F) templ.Component) bool {
+	if err == nil {
+		return false
+	}
+	if takeFieldErrors(s, w, r, err, f) {
+		s.render(w, r, http.StatusUnprocessableEntity, page(s.page(r, s.localeFor(r).T(titleKey)), f))
+	}
+	return true
+}
+
+// takeFieldErrors gives f the field errors of a validation error and
+// reports true; any other error it answers with s.error, reporting false.
+func takeFieldErrors(s *Server, w http.ResponseWriter, r *http.Request, err error, f fieldErrors) bool {
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		f.setErrors(ve.Fields)
+		return true
+	}
+	s.error(w, r, err)
+	return false
+}
 
 // redirect sends the browser to a local path after a successful POST
 // (post/redirect/get), with an optional flash message key.

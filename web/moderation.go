@@ -45,7 +45,7 @@ func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderReportForm(w http.ResponseWriter, r *http.Request, status int, f *reportFormView) {
-	s.render(w, r, status, moderationReportPage(s.page(r, s.localeFor(r).T("moderation.report_title"), f), f))
+	s.render(w, r, status, moderationReportPage(s.page(r, s.localeFor(r).T("moderation.report_title")), f))
 }
 
 func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
@@ -99,7 +99,7 @@ func (s *Server) moderationQueue(w http.ResponseWriter, r *http.Request) {
 		next = list[len(list)-1].ID
 	}
 	v := &moderationView{Reports: list, Status: status, Statuses: reportStatuses, Next: next}
-	s.render(w, r, http.StatusOK, moderationPage(s.page(r, s.localeFor(r).T("moderation.title"), v), v))
+	s.render(w, r, http.StatusOK, moderationPage(s.page(r, s.localeFor(r).T("moderation.title")), v))
 }
 
 func (s *Server) moderationAudit(w http.ResponseWriter, r *http.Request) {
@@ -114,7 +114,7 @@ func (s *Server) moderationAudit(w http.ResponseWriter, r *http.Request) {
 		next = list[len(list)-1].ID
 	}
 	v := &moderationAuditView{Entries: list, Next: next}
-	s.render(w, r, http.StatusOK, moderationAuditPage(s.page(r, s.localeFor(r).T("moderation.audit"), v), v))
+	s.render(w, r, http.StatusOK, moderationAuditPage(s.page(r, s.localeFor(r).T("moderation.audit")), v))
 }
 
 func (s *Server) reportDismiss(w http.ResponseWriter, r *http.Request) {

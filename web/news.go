@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
@@ -42,7 +41,7 @@ func (s *Server) newsList(w http.ResponseWriter, r *http.Request) {
 		next = "/s/" + sp.Name + "/news?before=" + strconv.FormatInt(news[len(news)-1].ID, 10)
 	}
 	v := &newsListView{Space: sp, News: news, Next: next, Moderator: currentAccount(r.Context()).IsModerator()}
-	s.render(w, r, http.StatusOK, newsPage(s.page(r, s.localeFor(r).T("news.title", sp.Title), v), v))
+	s.render(w, r, http.StatusOK, newsPage(s.page(r, s.localeFor(r).T("news.title", sp.Title)), v))
 }
 
 func (s *Server) newsPage(w http.ResponseWriter, r *http.Request) {
@@ -70,7 +69,7 @@ func (s *Server) newsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &newsItemView{N: n, Space: sp, Consultation: c, Moderator: currentAccount(r.Context()).IsModerator()}
-	p := s.page(r, n.Title, v)
+	p := s.page(r, n.Title)
 	p.Alternate = n.URI
 	s.render(w, r, http.StatusOK, newsItemPage(p, v))
 }
@@ -105,7 +104,7 @@ func (s *Server) newsForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Input.Consultation, _ = strconv.ParseInt(r.URL.Query().Get("consultation"), 10, 64)
-	s.render(w, r, http.StatusOK, newsFormPage(s.page(r, s.localeFor(r).T("news.new"), f), f))
+	s.render(w, r, http.StatusOK, newsFormPage(s.page(r, s.localeFor(r).T("news.new")), f))
 }
 
 func (s *Server) newsCreate(w http.ResponseWriter, r *http.Request) {
@@ -121,7 +120,7 @@ func (s *Server) newsCreate(w http.ResponseWriter, r *http.Request) {
 	f.Input = models.NewsInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body")}
 	f.Input.Consultation, _ = strconv.ParseInt(r.PostFormValue("consultation"), 10, 64)
 	n, err := s.store.PublishNews(r.Context(), currentAccount(r.Context()), f.Space.Name, f.Input)
-	if s.consultationFormError(w, r, err, "news.new", f, func(p *Page) templ.Component { return newsFormPage(p, f) }) {
+	if formError(s, w, r, err, "news.new", f, newsFormPage) {
 		return
 	}
 	redirect(w, r, "/news/"+strconv.FormatInt(n.ID, 10), "news.published")

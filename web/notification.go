@@ -96,7 +96,7 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	v := &notificationsView{Items: page.Items, Next: page.NextCursor, Unread: unread}
-	s.render(w, r, http.StatusOK, notificationsPage(s.page(r, s.localeFor(r).T("notifications.title"), v), v))
+	s.render(w, r, http.StatusOK, notificationsPage(s.page(r, s.localeFor(r).T("notifications.title")), v))
 }
 
 // notificationsView is a page of notifications: Next is the cursor of the

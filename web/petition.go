@@ -2,12 +2,12 @@ package web
 
 import (
 	"errors"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
@@ -32,7 +32,7 @@ func init() {
 // it, what the viewer may do, and the author's and addressee's forms.
 type petitionPageData struct {
 	V           *models.PetitionView
-	Comments    template.HTML
+	Comments    templ.Component
 	SignedIn    bool
 	CanSign     bool // signed in, open and not yet signed
 	IsAuthor    bool // may post updates
@@ -85,7 +85,7 @@ func (s *Server) petitionPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p := s.page(r, d.V.Title, d)
+	p := s.page(r, d.V.Title)
 	p.Alternate = d.V.URI
 	s.render(w, r, http.StatusOK, petitionShowPage(p, d))
 }
@@ -121,7 +121,7 @@ func (s *Server) petitionList(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &petitionListData{List: list, Q: pq, States: models.PetitionStates, Random: pq.Sort == models.SortRandom,
 		Sorts: []string{models.SortNewest, models.SortSignatures, models.SortRandom}, Next: nextPageURL(r, list.NextCursor), Now: s.store.Now()}
-	s.render(w, r, http.StatusOK, petitionListPage(s.page(r, s.localeFor(r).T("petitions.title", list.Space.Title), d), d))
+	s.render(w, r, http.StatusOK, petitionListPage(s.page(r, s.localeFor(r).T("petitions.title", list.Space.Title)), d))
 }
 
 // petitionForm is the new-petition form; numbers and dates stay text so
@@ -171,7 +171,7 @@ func (s *Server) petitionNewForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, petitionFormPage(s.page(r, s.localeFor(r).T("petition.new"), f), f))
+	s.render(w, r, http.StatusOK, petitionFormPage(s.page(r, s.localeFor(r).T("petition.new")), f))
 }
 
 func (s *Server) petitionCreate(w http.ResponseWriter, r *http.Request) {
@@ -192,14 +192,7 @@ func (s *Server) petitionCreate(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		f.Deciders, _ = s.store.Deciders(r.Context())
 	}
-	if err != nil {
-		var ve *models.ValidationError
-		if !errors.As(err, &ve) {
-			s.error(w, r, err)
-			return
-		}
-		f.setErrors(ve.Fields)
-		s.render(w, r, http.StatusUnprocessableEntity, petitionFormPage(s.page(r, s.localeFor(r).T("petition.new"), f), f))
+	if formError(s, w, r, err, "petition.new", f, petitionFormPage) {
 		return
 	}
 	redirect(w, r, "/pe/"+strconv.FormatInt(p.ID, 10), "petition.created")
@@ -256,7 +249,7 @@ func (s *Server) petitionPost(w http.ResponseWriter, r *http.Request, field, fla
 	} else {
 		d.Update = text
 	}
-	s.render(w, r, http.StatusUnprocessableEntity, petitionShowPage(s.page(r, d.V.Title, d), d))
+	s.render(w, r, http.StatusUnprocessableEntity, petitionShowPage(s.page(r, d.V.Title), d))
 }
 
 func (s *Server) petitionUpdate(w http.ResponseWriter, r *http.Request) {
@@ -274,10 +267,10 @@ func (s *Server) petitionRespond(w http.ResponseWriter, r *http.Request) {
 }
 
 // petitionSection is the space page's block of open petitions.
-func petitionSection(s *Server, r *http.Request, sp *models.Space) (template.HTML, error) {
+func petitionSection(s *Server, r *http.Request, sp *models.Space) (templ.Component, error) {
 	list, err := s.store.ListPetitions(r.Context(), models.PetitionQuery{Space: sp.Name, State: models.PetitionOpen, Limit: 5})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return renderHTML(r.Context(), petitionSectionBlock(s.localeFor(r), currentAccount(r.Context()), sp, list.Items, s.store.Now()))
+	return petitionSectionBlock(s.localeFor(r), currentAccount(r.Context()), sp, list.Items, s.store.Now()), nil
 }

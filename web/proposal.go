@@ -4,13 +4,13 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
@@ -67,7 +67,7 @@ func splitTags(s string) []string {
 // it, what the viewer may do, and the moderators' status form.
 type proposalPageData struct {
 	V           *models.ProposalView
-	Comments    template.HTML
+	Comments    templ.Component
 	SignedIn    bool
 	CanSupport  bool // signed in, supportable and not yet supported
 	CanEdit     bool
@@ -126,7 +126,7 @@ func (s *Server) proposalPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p := s.page(r, d.V.Title, d)
+	p := s.page(r, d.V.Title)
 	p.Alternate = d.V.URI
 	s.render(w, r, http.StatusOK, proposalShowPage(p, d))
 }
@@ -164,7 +164,7 @@ func (s *Server) proposalList(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &proposalListData{List: list, Q: pq, Statuses: models.ProposalStatuses, Random: pq.Sort == models.SortRandom,
 		Sorts: []string{models.SortNewest, models.SortSupports, models.SortRandom}, Next: nextPageURL(r, list.NextCursor)}
-	s.render(w, r, http.StatusOK, proposalListPage(s.page(r, s.localeFor(r).T("proposals.title", list.Space.Title), d), d))
+	s.render(w, r, http.StatusOK, proposalListPage(s.page(r, s.localeFor(r).T("proposals.title", list.Space.Title)), d))
 }
 
 // listQuery returns the query of a list URL, or the URL to redirect to
@@ -209,23 +209,6 @@ type proposalForm struct {
 
 func (f *proposalForm) setErrors(e map[string]string) { f.Errors = e }
 
-// proposalFormError answers a failed create or edit: the form again with
-// its field errors (422) when err is a validation error, the error page
-// otherwise. It reports whether err was not nil (r is answered).
-func (s *Server) proposalFormError(w http.ResponseWriter, r *http.Request, err error, titleKey string, f *proposalForm) bool {
-	if err == nil {
-		return false
-	}
-	var ve *models.ValidationError
-	if !errors.As(err, &ve) {
-		s.error(w, r, err)
-		return true
-	}
-	f.setErrors(ve.Fields)
-	s.render(w, r, http.StatusUnprocessableEntity, proposalFormPage(s.page(r, s.localeFor(r).T(titleKey), f), f))
-	return true
-}
-
 func newProposalForm(space string, id int64, in models.ProposalInput) *proposalForm {
 	return &proposalForm{Space: space, ID: id, Input: in, Tags: strings.Join(in.Tags, ", "), Editing: id != 0,
 		Limits: map[string]int{"MinTitle": models.MinTitleLen, "MaxTitle": models.MaxTitleLen, "MaxBody": models.MaxBodyLen, "MaxTags": models.MaxTags}}
@@ -248,7 +231,7 @@ func (s *Server) proposalNewForm(w http.ResponseWriter, r *http.Request) {
 	in.Consultation, _ = strconv.ParseInt(r.URL.Query().Get("consultation"), 10, 64)
 	in.Theme, _ = strconv.ParseInt(r.URL.Query().Get("theme"), 10, 64)
 	f := newProposalForm(sp.Name, 0, in)
-	s.render(w, r, http.StatusOK, proposalFormPage(s.page(r, s.localeFor(r).T("proposal.new"), f), f))
+	s.render(w, r, http.StatusOK, proposalFormPage(s.page(r, s.localeFor(r).T("proposal.new")), f))
 }
 
 func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request) {
@@ -258,7 +241,7 @@ func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	name, in := chi.URLParam(r, "name"), proposalInputFromForm(r)
 	p, err := s.store.CreateProposal(r.Context(), currentAccount(r.Context()).Actor, name, in)
-	if s.proposalFormError(w, r, err, "proposal.new", newProposalForm(name, 0, in)) {
+	if formError(s, w, r, err, "proposal.new", newProposalForm(name, 0, in), proposalFormPage) {
 		return
 	}
 	redirect(w, r, "/p/"+strconv.FormatInt(p.ID, 10), "proposal.created")
@@ -285,7 +268,7 @@ func (s *Server) proposalEditForm(w http.ResponseWriter, r *http.Request) {
 	}
 	in := models.ProposalInput{Title: p.Title, Body: p.Body, Tags: p.Tags}
 	f := newProposalForm("", id, in)
-	s.render(w, r, http.StatusOK, proposalFormPage(s.page(r, s.localeFor(r).T("proposal.edit"), f), f))
+	s.render(w, r, http.StatusOK, proposalFormPage(s.page(r, s.localeFor(r).T("proposal.edit")), f))
 }
 
 func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
@@ -300,7 +283,7 @@ func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	in := proposalInputFromForm(r)
 	_, err = s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id, in)
-	if s.proposalFormError(w, r, err, "proposal.edit", newProposalForm("", id, in)) {
+	if formError(s, w, r, err, "proposal.edit", newProposalForm("", id, in), proposalFormPage) {
 		return
 	}
 	redirect(w, r, "/p/"+strconv.FormatInt(id, 10), "proposal.updated")
@@ -366,14 +349,14 @@ func (s *Server) proposalStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Status, d.Answer, d.Errors = status, answer, ve.Fields
-	s.render(w, r, http.StatusUnprocessableEntity, proposalShowPage(s.page(r, d.V.Title, d), d))
+	s.render(w, r, http.StatusUnprocessableEntity, proposalShowPage(s.page(r, d.V.Title), d))
 }
 
 // proposalSection is the space page's block of latest proposals.
-func proposalSection(s *Server, r *http.Request, sp *models.Space) (template.HTML, error) {
+func proposalSection(s *Server, r *http.Request, sp *models.Space) (templ.Component, error) {
 	list, err := s.store.ListProposals(r.Context(), models.ProposalQuery{Space: sp.Name, Limit: 5})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return renderHTML(r.Context(), proposalSectionBlock(s.localeFor(r), currentAccount(r.Context()), sp, list.Items))
+	return proposalSectionBlock(s.localeFor(r), currentAccount(r.Context()), sp, list.Items), nil
 }

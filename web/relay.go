@@ -103,7 +103,7 @@ func (s *Server) renderRelay(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	v.Spaces = spaces
-	s.render(w, r, status, relayFormPage(s.page(r, s.localeFor(r).T("relay.title"), v), v))
+	s.render(w, r, status, relayFormPage(s.page(r, s.localeFor(r).T("relay.title")), v))
 }
 
 func (s *Server) relaySubmit(w http.ResponseWriter, r *http.Request) {

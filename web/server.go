@@ -50,7 +50,6 @@ type Server struct {
 	store     *models.Store
 	log       *slog.Logger
 	metrics   *metrics.Set
-	pages     map[string]*pageTemplate
 	locales   map[string]*Locale
 	secureCk  bool
 	startedAt time.Time
@@ -58,7 +57,7 @@ type Server struct {
 	debatePages debatePageCache
 }
 
-// New parses templates and catalogs; it fails fast on a broken template.
+// New loads the message catalogs; it fails fast on a broken one.
 func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -74,9 +73,6 @@ func New(opts Options) (*Server, error) {
 	var err error
 	if s.locales, err = loadLocales(); err != nil {
 		return nil, fmt.Errorf("load translations: %w", err)
-	}
-	if s.pages, err = parsePages(s.funcs()); err != nil {
-		return nil, fmt.Errorf("parse templates: %w", err)
 	}
 	return s, nil
 }

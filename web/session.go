@@ -84,7 +84,7 @@ func (s *Server) requireAccount(next http.Handler) http.Handler {
 				}
 			}
 		}
-		http.Redirect(w, r, "/login?next="+urlQueryEscape(localPath(next)), http.StatusSeeOther)
+		http.Redirect(w, r, "/login?next="+qs(localPath(next)), http.StatusSeeOther)
 	})
 }
 

@@ -1,11 +1,10 @@
 package web
 
 import (
-	"errors"
-	"html/template"
 	"net/http"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
@@ -32,7 +31,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	}
 	_, demoErr := s.store.SpaceByName(r.Context(), "ville")
 	v := &homeView{Spaces: spaces, Demo: demoErr == nil, DemoPassword: models.DemoPassword}
-	s.render(w, r, http.StatusOK, homePage(s.page(r, s.localeFor(r).T("home.title"), v), v))
+	s.render(w, r, http.StatusOK, homePage(s.page(r, s.localeFor(r).T("home.title")), v))
 }
 
 // homeView is what the home page shows.
@@ -54,7 +53,7 @@ func (s *Server) spaceList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &spaceListView{Spaces: spaces}
-	s.render(w, r, http.StatusOK, spacesPage(s.page(r, s.localeFor(r).T("spaces.title"), v), v))
+	s.render(w, r, http.StatusOK, spacesPage(s.page(r, s.localeFor(r).T("spaces.title")), v))
 }
 
 // spacePage shows a space, or its Group actor to fediverse servers.
@@ -78,7 +77,7 @@ func (s *Server) spacePage(w http.ResponseWriter, r *http.Request) {
 		}
 		view.Sections = append(view.Sections, html)
 	}
-	p := s.page(r, sp.Title, view)
+	p := s.page(r, sp.Title)
 	p.Alternate = sp.Actor.URI
 	s.render(w, r, http.StatusOK, spacePage(p, view))
 }
@@ -86,13 +85,13 @@ func (s *Server) spacePage(w http.ResponseWriter, r *http.Request) {
 // spaceView is a space page's data; feature files add sections.
 type spaceView struct {
 	Space    *models.Space
-	Sections []template.HTML
+	Sections []templ.Component
 }
 
 // spaceSections render the blocks of a space page (proposals, debates,
 // petitions, consultations…); each feature file appends its own in init,
 // usually through s.partial.
-var spaceSections []func(s *Server, r *http.Request, sp *models.Space) (template.HTML, error)
+var spaceSections []func(s *Server, r *http.Request, sp *models.Space) (templ.Component, error)
 
 // userPage shows a local user's public profile, or its Person actor.
 func (s *Server) userPage(w http.ResponseWriter, r *http.Request) {
@@ -106,7 +105,7 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	p := s.page(r, "@"+acc.Username, acc)
+	p := s.page(r, "@"+acc.Username)
 	p.Alternate = acc.Actor.URI
 	s.render(w, r, http.StatusOK, userPage(p, acc))
 }
@@ -139,7 +138,7 @@ func (s *Server) spaceForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newSpaceForm(models.SpaceInput{Kind: models.KindCity, Policy: models.PolicyOpen, Licence: models.DefaultLicence}, false)
-	s.render(w, r, http.StatusOK, spaceFormPage(s.page(r, s.localeFor(r).T("space.new"), f), f))
+	s.render(w, r, http.StatusOK, spaceFormPage(s.page(r, s.localeFor(r).T("space.new")), f))
 }
 
 func spaceInputFromForm(r *http.Request) models.SpaceInput {
@@ -158,7 +157,7 @@ func (s *Server) spaceCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	in := spaceInputFromForm(r)
 	sp, err := s.store.CreateSpace(r.Context(), currentAccount(r.Context()), in)
-	if s.spaceFormError(w, r, err, "space.new", newSpaceForm(in, false)) {
+	if formError(s, w, r, err, "space.new", newSpaceForm(in, false), spaceFormPage) {
 		return
 	}
 	redirect(w, r, "/s/"+sp.Name, "space.created")
@@ -177,7 +176,7 @@ func (s *Server) spaceEditForm(w http.ResponseWriter, r *http.Request) {
 	in := models.SpaceInput{Name: sp.Name, Kind: sp.Kind, Title: sp.Title, Description: sp.Description, Policy: sp.Policy,
 		AllowedHosts: sp.Hosts(), SupportThreshold: sp.SupportThreshold, Licence: sp.Licence}
 	f := newSpaceForm(in, true)
-	s.render(w, r, http.StatusOK, spaceFormPage(s.page(r, s.localeFor(r).T("space.edit"), f), f))
+	s.render(w, r, http.StatusOK, spaceFormPage(s.page(r, s.localeFor(r).T("space.edit")), f))
 }
 
 func (s *Server) spaceEdit(w http.ResponseWriter, r *http.Request) {
@@ -188,42 +187,10 @@ func (s *Server) spaceEdit(w http.ResponseWriter, r *http.Request) {
 	in := spaceInputFromForm(r)
 	in.Name = chi.URLParam(r, "name")
 	sp, err := s.store.UpdateSpace(r.Context(), currentAccount(r.Context()), in.Name, in)
-	if s.spaceFormError(w, r, err, "space.edit", newSpaceForm(in, true)) {
+	if formError(s, w, r, err, "space.edit", newSpaceForm(in, true), spaceFormPage) {
 		return
 	}
 	redirect(w, r, "/s/"+sp.Name, "space.updated")
-}
-
-// formError re-renders a form with its field errors on a validation
-// error, or answers any other error; it reports whether it answered.
-// form must have an Errors map[string]string field set through setErrors.
-func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error, tmpl, titleKey string, form interface{ setErrors(map[string]string) }) bool {
-	if err == nil {
-		return false
-	}
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		form.setErrors(ve.Fields)
-		s.renderTmpl(w, r, http.StatusUnprocessableEntity, tmpl, s.page(r, s.localeFor(r).T(titleKey), form))
-		return true
-	}
-	s.error(w, r, err)
-	return true
-}
-
-// spaceFormError is formError for the space form, a templ component.
-func (s *Server) spaceFormError(w http.ResponseWriter, r *http.Request, err error, titleKey string, f *spaceForm) bool {
-	if err == nil {
-		return false
-	}
-	var ve *models.ValidationError
-	if errors.As(err, &ve) {
-		f.setErrors(ve.Fields)
-		s.render(w, r, http.StatusUnprocessableEntity, spaceFormPage(s.page(r, s.localeFor(r).T(titleKey), f), f))
-		return true
-	}
-	s.error(w, r, err)
-	return true
 }
 
 func (f *spaceForm) setErrors(e map[string]string) { f.Errors = e }

@@ -145,7 +145,7 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, consultationStatsPage(s.page(r, s.localeFor(r).T("stats.title", c.Title), v), v))
+	s.render(w, r, http.StatusOK, consultationStatsPage(s.page(r, s.localeFor(r).T("stats.title", c.Title)), v))
 }
 
 // apiStats is GET /api/v1/consultations/{id}/stats (DESIGN.md §8):
