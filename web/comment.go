@@ -68,10 +68,9 @@ type commentSectionData struct {
 // the count, a form to comment, a page of threads (?comments_after= is the
 // cursor) and a link to the next page. Feature pages include it:
 //
-//	html, err := s.commentSection(r, models.ObjectTypeProposal, p.ID)
+//	comments, err := s.commentSection(r, models.ObjectTypeProposal, p.ID)
 //
-// then print it as it is (@templ.Raw(string(v.Comments)) in a component,
-// {{.Comments}} in a template). On debates it lists the general
+// then show it in the page component (@v.Comments). On debates it lists the general
 // comments only (stance ""); arguments for and against have their own
 // columns.
 func (s *Server) commentSection(r *http.Request, objectType string, objectID int64) (templ.Component, error) {

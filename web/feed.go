@@ -160,8 +160,8 @@ var (
 )
 
 // atomFeeds returns the feeds a page advertises, from its path, so every
-// space, list and petition page links its feeds without each template
-// knowing about them (layout.html).
+// space, list and petition page links its feeds without each page
+// knowing about them (layout.templ).
 func atomFeeds(l *Locale, path string) []feedLink {
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]

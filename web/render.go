@@ -110,8 +110,7 @@ func percent(n, total int) int {
 // but, unlike html/template, does not percent-encode inside URLs.
 func qs(v string) string { return url.QueryEscape(v) }
 
-// sortedKeys are m's keys in order, for stable pages (text/template
-// ranged over maps in key order).
+// sortedKeys are m's keys in order, for stable pages.
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // describedBy is a field's aria-describedby: its hint and its error, when

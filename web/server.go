@@ -44,7 +44,7 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Server holds the parsed templates and dependencies of the web door.
+// Server holds the catalogs, caches and dependencies of the web door.
 type Server struct {
 	opts      Options
 	store     *models.Store
