@@ -77,6 +77,15 @@ func (s *Server) exportDownload(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// spaceLicence is the licence of sp's open data, nil without a space.
+func spaceLicence(sp *models.Space) *models.Licence {
+	if sp == nil {
+		return nil
+	}
+	l := models.LicenceOf(sp.Licence)
+	return &l
+}
+
 // openDataView is what /s/{name}/data shows.
 type openDataView struct {
 	Space   *models.Space

@@ -279,3 +279,33 @@ func TestEmbeds(t *testing.T) {
 		t.Error("space page may be framed")
 	}
 }
+
+// TestItemPagesLinkTheirOpenData: a proposal, a debate and a petition
+// page link their own downloads, and every link answers.
+func TestItemPagesLinkTheirOpenData(t *testing.T) {
+	o := newOpenDataSite(t)
+	c := o.client()
+	for _, tc := range []struct {
+		page string
+		want []string
+	}{
+		{fmt.Sprintf("/p/%d", o.shown.ID), []string{fmt.Sprintf("/export/proposal/%d.json", o.shown.ID), fmt.Sprintf("/export/proposal/%d.zip", o.shown.ID)}},
+		{fmt.Sprintf("/d/%d", o.debate.ID), []string{fmt.Sprintf("/export/debate/%d.json", o.debate.ID), fmt.Sprintf("/export/debate/%d/debate_receipts.csv", o.debate.ID), fmt.Sprintf("/embed/debates/%d", o.debate.ID)}},
+		{fmt.Sprintf("/pe/%d", o.petition.ID), []string{fmt.Sprintf("/export/petition/%d.zip", o.petition.ID), fmt.Sprintf("/pe/%d/updates.atom", o.petition.ID), fmt.Sprintf("/embed/petitions/%d", o.petition.ID)}},
+	} {
+		res := o.get(c, tc.page)
+		body := readBody(res)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", tc.page, res.StatusCode)
+		}
+		for _, link := range tc.want {
+			if !strings.Contains(body, `href="`+link+`"`) {
+				t.Errorf("%s does not link %s", tc.page, link)
+				continue
+			}
+			if res := o.get(c, link); res.StatusCode != http.StatusOK {
+				t.Errorf("%s links %s, which answers %d", tc.page, link, res.StatusCode)
+			}
+		}
+	}
+}
