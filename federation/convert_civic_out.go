@@ -111,14 +111,6 @@ func repliesRef(uri string) doc {
 	return doc{"id": uri + RepliesSuffix, "type": "Collection"}
 }
 
-// spaceOf returns a space's name, or "".
-func spaceName(sp *models.Space) string {
-	if sp == nil {
-		return ""
-	}
-	return sp.Name
-}
-
 // tagHref is where a proposal hashtag leads: the space's proposals with
 // that tag.
 func tagHref(base string, sp *models.Space, tag string) string {

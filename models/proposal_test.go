@@ -15,13 +15,12 @@ import (
 // civic is a small world for civic tests: a space with a threshold, a
 // moderator, a decider and a few members.
 type civic struct {
-	s         *models.Store
-	space     *models.Space
-	mod       *models.Account
-	mayor     *models.Account
-	members   []*models.Account
-	remote    *models.Actor
-	remoteURI string
+	s       *models.Store
+	space   *models.Space
+	mod     *models.Account
+	mayor   *models.Account
+	members []*models.Account
+	remote  *models.Actor
 }
 
 func newCivic(t *testing.T, s *models.Store, policy string, threshold int) *civic {

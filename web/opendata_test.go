@@ -20,14 +20,13 @@ import (
 // debate and a petition with a public and a private signer.
 type openDataSite struct {
 	*testEnv
-	space              *models.Space
-	shown, hidden      *models.Proposal
-	debate             *models.Debate
-	petition           *models.Petition
-	hiddenPetitionID   int64
-	admin, ann, bob    *models.Account
-	secretSigner       *models.Account
-	hiddenCommentTitle string
+	space            *models.Space
+	shown, hidden    *models.Proposal
+	debate           *models.Debate
+	petition         *models.Petition
+	hiddenPetitionID int64
+	admin, ann, bob  *models.Account
+	secretSigner     *models.Account
 }
 
 func newOpenDataSite(t *testing.T) *openDataSite {

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
-	"strconv"
 	"strings"
 )
 
@@ -123,6 +122,3 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 	})
 	return errors.Join(errs...)
 }
-
-// parseBool accepts the usual spellings for boolean environment values.
-func parseBool(s string) (bool, error) { return strconv.ParseBool(s) }
