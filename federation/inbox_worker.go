@@ -107,6 +107,7 @@ func (s *Service) inboxBatch(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	ctx = withInboxMemo(ctx)
 	var lanes [inboxLanes][]*models.InboxItem
 	for i := range items {
 		h := fnv.New32a()
@@ -138,6 +139,42 @@ func (s *Service) inboxBatch(ctx context.Context) (int, error) {
 		s.log.ErrorContext(ctx, "finish inbox items", "items", len(outcomes), "err", err)
 	}
 	return len(items), nil
+}
+
+// inboxMemo shares, across the lanes of one inbox batch, lookups that its
+// items repeat: a burst of poll votes names the same debate in every item
+// (a debate and its author were two of the five queries of a remote vote).
+type inboxMemo struct {
+	mu      sync.Mutex
+	debates map[string]*models.Debate
+}
+
+type inboxMemoKey struct{}
+
+func withInboxMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, inboxMemoKey{}, &inboxMemo{debates: map[string]*models.Debate{}})
+}
+
+// debateByURI is Store.DebateByURI once per inbox batch for a debate
+// found. Callers use only what never changes (id, local, author): whether
+// it still takes votes is checked where the vote is cast.
+func (s *Service) debateByURI(ctx context.Context, uri string) (*models.Debate, error) {
+	m, _ := ctx.Value(inboxMemoKey{}).(*inboxMemo)
+	if m != nil {
+		m.mu.Lock()
+		d := m.debates[uri]
+		m.mu.Unlock()
+		if d != nil {
+			return d, nil
+		}
+	}
+	d, err := s.store.DebateByURI(ctx, uri)
+	if err == nil && m != nil {
+		m.mu.Lock()
+		m.debates[uri] = d
+		m.mu.Unlock()
+	}
+	return d, err
 }
 
 // applyLane applies items in order and returns their outcomes.

@@ -57,3 +57,34 @@ func TestOutboxBatchMemo(t *testing.T) {
 		t.Error("a new batch reused the previous batch's debate")
 	}
 }
+
+// TestInboxBatchMemo: the lanes of one inbox batch load a debate named by
+// a burst of poll votes once; another batch, or no batch, loads it again.
+func TestInboxBatchMemo(t *testing.T) {
+	a := newNode(t, nil)
+	ctx := context.Background()
+	admin, err := a.st.CreateAccount(ctx, models.NewAccount{Username: "maire", Password: "correct horse battery", Role: models.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := a.st.CreateDebate(ctx, admin, a.space(t, "ville"), models.DebateInput{Question: "Piétonniser ?", Options: []string{"Oui", "Non"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := withInboxMemo(ctx)
+	if got, err := a.s.debateByURI(batch, d.URI); err != nil || got.ID != d.ID {
+		t.Fatalf("first lookup: %v, %v", got, err)
+	}
+	if _, err := a.st.DB.NewDelete().Model((*models.Debate)(nil)).Where("id = ?", d.ID).Exec(ctx); err != nil {
+		t.Fatal(err) // a second load of the debate would now fail
+	}
+	if got, err := a.s.debateByURI(batch, d.URI); err != nil || got.ID != d.ID {
+		t.Errorf("the batch loaded the debate again: %v, %v", got, err)
+	}
+	if _, err := a.s.debateByURI(withInboxMemo(ctx), d.URI); err == nil {
+		t.Error("a new batch reused the previous batch's debate")
+	}
+	if _, err := a.s.debateByURI(ctx, d.URI); err == nil {
+		t.Error("a lookup outside any batch was memoised")
+	}
+}

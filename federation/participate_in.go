@@ -55,7 +55,7 @@ func (s *Service) receiveVote(ctx context.Context, in *incoming, note map[string
 	rec := &models.Participation{URI: noteID, ActivityURI: idOf(in.m["id"]), ActorID: in.actor.ID, Option: option}
 	var author int64
 	var err error
-	if d, derr := s.store.DebateByURI(ctx, question); derr == nil && d.Local {
+	if d, derr := s.debateByURI(ctx, question); derr == nil && d.Local {
 		rec.Kind, rec.ObjectType, rec.ObjectID, author = models.ParticipationVote, models.ObjectTypeDebate, d.ID, d.AuthorID
 		// The vote and its record in one transaction.
 		if _, err = s.store.AddRemoteVoteOption(ctx, in.actor, d.ID, option, rec); err != nil {
@@ -144,7 +144,7 @@ func undoByID(ctx context.Context, s *Service, in *incoming) error {
 
 // withdrawVoteOn withdraws a vote named by its question and option.
 func (s *Service) withdrawVoteOn(ctx context.Context, actor *models.Actor, question, option, noteID string) error {
-	if d, err := s.store.DebateByURI(ctx, question); err == nil && d.Local {
+	if d, err := s.debateByURI(ctx, question); err == nil && d.Local {
 		return s.withdrawReceived(ctx, actor, &models.Participation{URI: noteID, Kind: models.ParticipationVote,
 			ObjectType: models.ObjectTypeDebate, ObjectID: d.ID, ActorID: actor.ID, Option: option})
 	}
