@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,4 +67,124 @@ func TestFinishInboxItems(t *testing.T) {
 			t.Errorf("backlog %d %v, want 1", n, err)
 		}
 	})
+}
+
+// TestStoreInboxItemConcurrent: POSTs stored at the same time (a group
+// commit on SQLite) each learn their own outcome: every new activity is
+// stored once and reported new, every repeat reported a duplicate, and
+// all are committed when StoreInboxItem returns.
+func TestStoreInboxItemConcurrent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		const n = 200
+		type result struct {
+			id  int
+			new bool
+			err error
+		}
+		results := make(chan result, 2*n)
+		var wg sync.WaitGroup
+		for i := range 2 * n { // each activity twice
+			wg.Go(func() {
+				id := i % n
+				it := &models.InboxItem{ActivityID: fmt.Sprintf("https://peer.example/a/%d", id), Type: "Create",
+					ActorURI: "https://peer.example/users/u", KeyOwner: "https://peer.example/users/u", Host: "peer.example", Body: "{}"}
+				ok, err := s.StoreInboxItem(ctx, it)
+				if err == nil {
+					// Committed before the answer: visible to any reader.
+					if found, ferr := s.HasInboxActivity(ctx, it.ActivityID); ferr != nil || !found {
+						err = fmt.Errorf("stored %s not visible (%v)", it.ActivityID, ferr)
+					}
+				}
+				results <- result{id, ok, err}
+			})
+		}
+		wg.Wait()
+		close(results)
+		news := map[int]int{}
+		for r := range results {
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+			if r.new {
+				news[r.id]++
+			}
+		}
+		for id := range n {
+			if news[id] != 1 {
+				t.Errorf("activity %d reported new %d times, want once", id, news[id])
+			}
+		}
+		if got, err := s.InboxBacklog(ctx); err != nil || got != n {
+			t.Errorf("backlog %d %v, want %d", got, err, n)
+		}
+	})
+}
+
+// TestStoreInboxItemCancelled: a POST whose request is gone before its
+// item is stored gets the context's error.
+func TestStoreInboxItemCancelled(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		it := &models.InboxItem{ActivityID: "https://peer.example/a/x", Type: "Create",
+			ActorURI: "https://peer.example/users/u", KeyOwner: "https://peer.example/users/u", Host: "peer.example", Body: "{}"}
+		if ok, err := s.StoreInboxItem(ctx, it); err == nil || ok {
+			t.Fatalf("cancelled store: %v %v, want an error", ok, err)
+		}
+	})
+}
+
+// TestClaimInboxItemsLease: a claimed item is not claimed again before
+// its lease ends (by this node or another), and is due again after it
+// (a worker that died); the claim reads the index of unprocessed items,
+// not the table (processed items are kept 14 days for deduplication).
+func TestClaimInboxItemsLease(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		for i := range 3 {
+			it := &models.InboxItem{ActivityID: fmt.Sprintf("https://peer.example/a/%d", i), Type: "Create",
+				ActorURI: "https://peer.example/users/u", KeyOwner: "https://peer.example/users/u", Host: "peer.example", Body: "{}"}
+			if _, err := s.StoreInboxItem(ctx, it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first, err := s.ClaimInboxItems(ctx, "a", 2, time.Minute)
+		if err != nil || len(first) != 2 || first[0].ActivityID != "https://peer.example/a/0" {
+			t.Fatalf("first claim: %+v %v", first, err)
+		}
+		second, err := s.ClaimInboxItems(ctx, "b", 10, time.Minute)
+		if err != nil || len(second) != 1 || second[0].ActivityID != "https://peer.example/a/2" {
+			t.Fatalf("second claim took %d items (%v), want only the unleased one", len(second), err)
+		}
+		mu.Lock()
+		now = now.Add(2 * time.Minute)
+		mu.Unlock()
+		again, err := s.ClaimInboxItems(ctx, "b", 10, time.Minute)
+		if err != nil || len(again) != 3 || again[0].Attempts != 2 {
+			t.Fatalf("after the leases: %d items %v, want all 3 on their second attempt", len(again), err)
+		}
+		if s.Dialect == models.SQLite {
+			plan := ""
+			rows, err := s.DB.QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT id FROM inbox_items WHERE processed_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 64", s.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var a, b, c int
+				var d string
+				if err := rows.Scan(&a, &b, &c, &d); err != nil {
+					t.Fatal(err)
+				}
+				plan += d + "\n"
+			}
+			rows.Close()
+			if !strings.Contains(plan, "USING INDEX inbox_items_pending") || strings.Contains(plan, "TEMP B-TREE") {
+				t.Errorf("claim plan:\n%s want the pending index, in its order", plan)
+			}
+		}
+	}, models.WithClock(clock))
 }

@@ -52,6 +52,8 @@ type Store struct {
 	dataDir string
 	// votes batches ballot changes and throttles debate.results (vote_batch.go).
 	votes voteRuntime
+	// inboxBatch commits received activities together (inbox.go).
+	inboxBatch inboxBatcher
 	// hotSQL are the hot-path queries with placeholders (hot_store.go).
 	hotSQL hotQueries
 }
