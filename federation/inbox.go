@@ -96,6 +96,7 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	s.lastPost.Store(time.Now().UnixNano())
 	result := "accepted"
 	if !stored {
 		result = "duplicate"

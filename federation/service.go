@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -56,6 +57,10 @@ type Options struct {
 	// per remote host (10), with bursts of InboxBurst (100).
 	InboxRate  float64
 	InboxBurst int
+	// InboxLag is how long the inbox worker may hold back stored items
+	// while POSTs keep arriving, so that receiving a burst gets the CPU
+	// (default 2 s; see runInbox).
+	InboxLag time.Duration
 	// Now replaces time.Now (tests).
 	Now func() time.Time
 }
@@ -77,6 +82,9 @@ type Service struct {
 	m       *fedMetrics
 
 	wakeInbox, wakeOutbox, wakeDelivery chan struct{}
+	// lastPost is when the inbox last stored a POST (UnixNano): the
+	// inbox worker applies with fewer lanes while POSTs arrive.
+	lastPost atomic.Int64
 
 	signersMu sync.Mutex
 	signers   map[int64]*Signer
@@ -132,6 +140,7 @@ func applyDefaults(o *Options) {
 	}
 	setDur(&o.PollInterval, 2*time.Second)
 	setDur(&o.Lease, 2*time.Minute)
+	setDur(&o.InboxLag, 2*time.Second)
 	setDur(&o.BreakerOpen, time.Minute)
 	setInt := func(n *int, def int) {
 		if *n <= 0 {

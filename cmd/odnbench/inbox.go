@@ -177,10 +177,12 @@ func inboxPosts(ctx context.Context, b *bench, dsn, name string, insert time.Dur
 	if err != nil {
 		return err
 	}
+	cpu0 := cpuTime()
 	d, err := sendAll(ctx, in.Base+"/inbox", posts, 32)
 	if err != nil {
 		return err
 	}
+	cpu := cpuTime() - cpu0
 	for _, p := range posts[:10] { // spot check: durably stored
 		id := fmt.Sprintf("%v", peekID(p.body))
 		if ok, err := in.Store.HasInboxActivity(ctx, id); err != nil || !ok {
@@ -188,7 +190,7 @@ func inboxPosts(ctx context.Context, b *bench, dsn, name string, insert time.Dur
 		}
 	}
 	b.add(figure{Name: name, Value: float64(n) / d.Seconds(), Unit: "posts/s", Limit: 1 / insert.Seconds(), Min: 0.5,
-		Note: fmt.Sprintf("%d signed Create{Note} from 100 actors, 32 senders", n)})
+		Note: fmt.Sprintf("%d signed Create{Note} from 100 actors, 32 senders; CPU %.0f µs/post (server and senders)", n, us(cpu)/float64(n))})
 	return nil
 }
 
