@@ -37,6 +37,11 @@ type hotQueries struct {
 	// debate_votes, debate_ballots and events, with the columns bun
 	// inserts for those models (none returned).
 	insertVote, insertBallot, insertEvent string
+	// insertParticipation records a participation unless its uri is
+	// known (every remote vote, in the ballot's transaction).
+	insertParticipation string
+	// storeTally writes a debate's cached counts (every ballot change).
+	storeTally string
 	// insertInboxItem stores a received activity unless its id is known
 	// (every inbox POST: its 2 KB body as an argument, not as SQL text).
 	insertInboxItem string
@@ -68,6 +73,10 @@ func (s *Store) hot() *hotQueries {
 		h.insertEvent = s.insertSQL("events", "kind", "object_type", "object_id", "actor_id", "space_id", "data", "created_at")
 		h.insertInboxItem = s.insertSQL("inbox_items", "activity_id", "type", "actor_uri", "key_owner", "host", "recipient", "body",
 			"attempts", "next_attempt_at", "locked_by", "error", "received_at") + " ON CONFLICT (activity_id) DO NOTHING"
+		h.insertParticipation = s.insertSQL("participations", "uri", "activity_uri", "kind", "object_type", "object_id", "actor_id",
+			"option", "outgoing", "created_at") + " ON CONFLICT (uri) DO NOTHING"
+		h.storeTally = fmt.Sprintf("UPDATE debates SET counts = %s, voters = %s, results_updated_at = %s WHERE id = %s",
+			s.placeholder(1), s.placeholder(2), s.placeholder(3), s.placeholder(4))
 		h.countUpdate = fmt.Sprintf("SELECT %s FROM civic_count_updates WHERE object_type = %s AND object_id = %s",
 			s.columns(reflect.TypeFor[CountUpdate](), ""), s.placeholder(1), s.placeholder(2))
 		h.touchCountUpdate = fmt.Sprintf("UPDATE civic_count_updates SET requested_at = %s WHERE object_type = %s AND object_id = %s AND due_at = %s",

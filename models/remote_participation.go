@@ -61,7 +61,9 @@ func (s *Store) recordParticipation(ctx context.Context, db bun.IDB, p *Particip
 		p.ActivityURI = p.URI
 	}
 	p.CreatedAt = s.Now()
-	_, err := db.NewInsert().Model(p).On("CONFLICT (uri) DO NOTHING").Exec(ctx)
+	// A prepared insert (hot_store.go): p.ID stays unset.
+	err := rawExec(ctx, db, s.hot().insertParticipation, p.URI, p.ActivityURI, p.Kind, p.ObjectType, p.ObjectID, p.ActorID,
+		p.Option, p.Outgoing, s.timeArg(p.CreatedAt))
 	return dbErr("record participation", err)
 }
 

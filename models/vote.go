@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -303,11 +304,24 @@ func (s *Store) writeBallot(ctx context.Context, tx bun.IDB, d *Debate, by *Acto
 
 // storeTally writes the cached counts and emits debate.results.
 func (s *Store) storeTally(ctx context.Context, tx bun.IDB, d *Debate, counts []int, voters int, now time.Time) error {
-	d.Counts, d.Voters, d.ResultsUpdatedAt = counts, voters, now
-	if _, err := tx.NewUpdate().Model(d).Column("counts", "voters", "results_updated_at").WherePK().Exec(ctx); err != nil {
-		return dbErr("store tally", err)
+	if err := s.writeTally(ctx, tx, d, counts, voters, now); err != nil {
+		return err
 	}
 	return s.emitDebate(ctx, tx, EventDebateResults, d, 0, map[string]any{"voters": voters, "counts": counts})
+}
+
+// writeTally writes a debate's cached counts through a prepared update
+// (hot_store.go), the counts as JSON text as bun writes them.
+func (s *Store) writeTally(ctx context.Context, tx bun.IDB, d *Debate, counts []int, voters int, now time.Time) error {
+	if counts == nil {
+		counts = []int{} // "[]", as bun writes an empty tally
+	}
+	d.Counts, d.Voters, d.ResultsUpdatedAt = counts, voters, now
+	js, err := json.Marshal(counts)
+	if err != nil {
+		return err
+	}
+	return dbErr("store tally", rawExec(ctx, tx, s.hot().storeTally, string(js), voters, s.timeArg(now), d.ID))
 }
 
 // resultsEvery is how often, at most, a ballot change emits
@@ -325,9 +339,7 @@ const resultsEvery = 10 * time.Second
 // outbox worker) per vote that said nothing vote.cast had not.
 func (s *Store) storeBallotTally(ctx context.Context, tx bun.IDB, d *Debate, counts []int, voters int, now time.Time) error {
 	if last, ok := s.votes.resultsAt.Load(d.ID); ok && now.Sub(last.(time.Time)) < resultsEvery && !now.Before(last.(time.Time)) {
-		d.Counts, d.Voters, d.ResultsUpdatedAt = counts, voters, now
-		_, err := tx.NewUpdate().Model(d).Column("counts", "voters", "results_updated_at").WherePK().Exec(ctx)
-		return dbErr("store tally", err)
+		return s.writeTally(ctx, tx, d, counts, voters, now)
 	}
 	if err := s.storeTally(ctx, tx, d, counts, voters, now); err != nil {
 		return err
