@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -44,7 +43,7 @@ func (s *Store) StoreInboxItem(ctx context.Context, it *InboxItem) (bool, error)
 	now := s.Now()
 	it.ReceivedAt, it.NextAttemptAt = now, now
 	if s.Dialect == SQLite {
-		return s.inboxBatch.store(s, ctx, it)
+		return s.storeInboxBatched(ctx, it)
 	}
 	res, err := rawExecResult(ctx, s.DB, s.hot().insertInboxItem, s.inboxItemArgs(it)...)
 	if err != nil {
@@ -64,20 +63,13 @@ func (s *Store) inboxItemArgs(it *InboxItem) []any {
 		s.timeArg(it.NextAttemptAt), it.LockedBy, it.Error, s.timeArg(it.ReceivedAt)}
 }
 
-// inboxBatcher is the group commit of received activities on SQLite. A
-// POST's cost was mostly its own write transaction: taking the write
-// lock, re-reading the pages another connection's commit had made stale,
-// and writing the same table and index pages to the WAL as the POST
-// before it. Items that arrive while a batch commits wait and go into the
-// next one: one transaction, one insert each, one commit. Nobody is
-// answered before the commit; if the batch fails, each item is retried in
-// a transaction of its own, so one bad item cannot fail the others.
-type inboxBatcher struct {
-	mu      sync.Mutex
-	queue   []*pendingInboxItem
-	running bool
-}
-
+// inboxBatch is the group commit of received activities on SQLite
+// (groupQueue). A POST's cost was mostly its own write transaction:
+// taking the write lock, re-reading the pages another connection's commit
+// had made stale, and writing the same table and index pages to the WAL
+// as the POST before it. Nobody is answered before the commit; if a batch
+// fails, each of its items is retried in a transaction of its own, so one
+// bad item cannot fail the others.
 type pendingInboxItem struct {
 	ctx  context.Context
 	it   *InboxItem
@@ -90,48 +82,33 @@ type pendingInboxItem struct {
 // waiting for hundreds of others.
 const maxInboxBatch = 64
 
-func (b *inboxBatcher) store(s *Store, ctx context.Context, it *InboxItem) (bool, error) {
+// storeInboxBatched queues it for the next batch and waits for its
+// outcome.
+func (s *Store) storeInboxBatched(ctx context.Context, it *InboxItem) (bool, error) {
 	p := &pendingInboxItem{ctx: ctx, it: it, done: make(chan struct{})}
-	b.mu.Lock()
-	b.queue = append(b.queue, p)
-	if !b.running {
-		b.running = true
-		go b.run(s)
-	}
-	b.mu.Unlock()
+	s.inboxBatch.add(p, maxInboxBatch, s.commitInboxItems)
 	// No select on ctx.Done: once queued the item may be committed, and
 	// the caller must learn whether it was.
 	<-p.done
 	return p.ok, p.err
 }
 
-// run commits batches until the queue is empty.
-func (b *inboxBatcher) run(s *Store) {
-	for {
-		b.mu.Lock()
-		n := min(len(b.queue), maxInboxBatch)
-		if n == 0 {
-			b.running = false
-			b.mu.Unlock()
-			return
-		}
-		batch := b.queue[:n:n]
-		b.queue = b.queue[n:]
-		b.mu.Unlock()
-		stored, err := s.commitInboxBatch(batch)
-		if err != nil && len(batch) > 1 {
-			stored = 0
-			for _, p := range batch {
-				n, _ := s.commitInboxBatch([]*pendingInboxItem{p})
-				stored += n
-			}
-		}
-		if stored > 0 {
-			s.notify(QueueInbox)
-		}
+// commitInboxItems commits one batch, item by item if the batch fails,
+// and answers each waiter.
+func (s *Store) commitInboxItems(batch []*pendingInboxItem) {
+	stored, err := s.commitInboxBatch(batch)
+	if err != nil && len(batch) > 1 {
+		stored = 0
 		for _, p := range batch {
-			close(p.done)
+			n, _ := s.commitInboxBatch([]*pendingInboxItem{p})
+			stored += n
 		}
+	}
+	if stored > 0 {
+		s.notify(QueueInbox)
+	}
+	for _, p := range batch {
+		close(p.done)
 	}
 }
 

@@ -53,7 +53,7 @@ type Store struct {
 	// votes batches ballot changes and throttles debate.results (vote_batch.go).
 	votes voteRuntime
 	// inboxBatch commits received activities together (inbox.go).
-	inboxBatch inboxBatcher
+	inboxBatch groupQueue[*pendingInboxItem]
 	// hotSQL are the hot-path queries with placeholders (hot_store.go).
 	hotSQL hotQueries
 }

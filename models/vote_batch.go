@@ -13,9 +13,9 @@ import (
 // Group commit of ballot changes on SQLite. SQLite has one writer and a
 // vote's cost is mostly its commit (the WAL frames of the ballot, vote,
 // debate and event pages): 32 voters at once waited for 32 commits of
-// nearly the same pages. ballotBatcher runs the ballot changes that
-// queued up while the previous transaction was committing in ONE
-// transaction, each inside its own savepoint, so that:
+// nearly the same pages. The ballot batch (a groupQueue) runs the ballot
+// changes that queued up while the previous transaction was committing in
+// ONE transaction, each inside its own savepoint, so that:
 //
 //   - each change is still atomic and sees the ones before it (the same
 //     rules, UNIQUE constraints and tally as one transaction each: the
@@ -30,15 +30,10 @@ import (
 // savepoint.
 // PostgreSQL runs writers concurrently and keeps one transaction per
 // change.
-type ballotBatcher struct {
-	mu      sync.Mutex
-	queue   []*ballotChange
-	running bool
-}
 
 // voteRuntime is the in-process state of the vote path in a Store.
 type voteRuntime struct {
-	batch ballotBatcher
+	batch groupQueue[*ballotChange]
 	// resultsAt remembers, per debate id, when this process last emitted
 	// debate.results (see throttleResults in vote.go).
 	resultsAt sync.Map // int64 -> time.Time
@@ -90,7 +85,7 @@ const maxBallotBatch = 64
 
 // ballotTx runs fn like s.Tx, but wakes the event sink ballotWakeDelay
 // after the commit; on SQLite it may share its transaction with other
-// ballot changes (see ballotBatcher).
+// ballot changes (see groupQueue).
 func (s *Store) ballotTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	if s.Dialect != SQLite {
 		var fed Queue
@@ -100,37 +95,12 @@ func (s *Store) ballotTx(ctx context.Context, fn func(ctx context.Context, tx bu
 		s.notifyBallots(fed)
 		return nil
 	}
-	b := &s.votes.batch
 	c := &ballotChange{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	b.mu.Lock()
-	b.queue = append(b.queue, c)
-	if !b.running {
-		b.running = true
-		go s.runBallotBatches()
-	}
-	b.mu.Unlock()
+	s.votes.batch.add(c, maxBallotBatch, s.commitBallotBatch)
 	// No select on ctx.Done: once queued the change may commit, and the
 	// caller must learn whether it did. A cancelled change that has not
 	// run yet is skipped by the batch (ctx.Err()).
 	return <-c.done
-}
-
-// runBallotBatches commits batches until the queue is empty.
-func (s *Store) runBallotBatches() {
-	b := &s.votes.batch
-	for {
-		b.mu.Lock()
-		n := min(len(b.queue), maxBallotBatch)
-		if n == 0 {
-			b.running = false
-			b.mu.Unlock()
-			return
-		}
-		batch := b.queue[:n:n]
-		b.queue = b.queue[n:]
-		b.mu.Unlock()
-		s.commitBallotBatch(batch)
-	}
 }
 
 // commitBallotBatch runs a batch in one transaction and tells each change
