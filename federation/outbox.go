@@ -159,23 +159,27 @@ func spaceChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Ou
 }
 
 // accountDeleted sends Delete{Person} to the account's followers and to
-// the actors it followed or asked to follow. The erased account has no key left, so the
-// instance actor signs (peers running odn accept that from the actor's
-// own instance actor; Mastodon refetches the actor and gets 410).
+// the actors it followed or asked to follow, signed by the deleted actor
+// itself: Mastodon drops an activity signed by any other actor than its
+// own, so the key is kept until this is delivered (models.ForgetDeletedKeys).
+// An account erased before keys were kept has none: the instance actor
+// signs (peers running odn accept that from the actor's own instance).
 func accountDeleted(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 	a, err := s.store.ActorByID(ctx, ev.ActorID)
 	if err != nil {
 		return nil, err
 	}
-	inst, err := s.store.InstanceActor(ctx)
-	if err != nil {
-		return nil, err
+	signer := a
+	if a.PrivateKeyPEM == "" {
+		if signer, err = s.store.InstanceActor(ctx); err != nil {
+			return nil, err
+		}
 	}
 	inboxes, err := s.store.RelatedInboxes(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}
-	return outgoing(inst, deleteActorDoc(a), inboxes)
+	return outgoing(signer, deleteActorDoc(a), inboxes)
 }
 
 // followRequested sends a local actor's Follow to the remote followee.

@@ -110,6 +110,9 @@ func (s *Service) runHousekeeping(ctx context.Context) {
 		if _, err := s.store.PurgeDeliveries(ctx, 7*24*time.Hour); err != nil {
 			s.log.ErrorContext(ctx, "purge deliveries", "err", err)
 		}
+		if _, err := s.store.ForgetDeletedKeys(ctx); err != nil {
+			s.log.ErrorContext(ctx, "forget deleted keys", "err", err)
+		}
 	}
 }
 

@@ -206,8 +206,11 @@ func TestDeleteAccountErasesPersonalData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a.PrivateKeyPEM != "" || a.DeletedAt == nil {
+		if a.DeletedAt == nil || a.Name != "" {
 			t.Fatal("actor not erased")
+		}
+		if a.PrivateKeyPEM == "" {
+			t.Fatal("the key went before the actor's own Delete was signed")
 		}
 		if _, err := s.SessionAccount(ctx, secret); !errors.Is(err, models.ErrUnauthorized) {
 			t.Fatal("session survived deletion")
@@ -228,6 +231,36 @@ func TestDeleteAccountErasesPersonalData(t *testing.T) {
 		}
 		if !found {
 			t.Fatal("no account.deleted event for federation")
+		}
+
+		// The key goes once nothing the actor signs is left to send.
+		keyOf := func() string {
+			a, err := s.ActorByID(ctx, acc.Actor.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.PrivateKeyPEM
+		}
+		if n, err := s.ForgetDeletedKeys(ctx); err != nil || n != 0 || keyOf() == "" {
+			t.Fatalf("key wiped (%d, %v) while the account.deleted event waits", n, err)
+		}
+		for _, e := range evs {
+			if err := s.MarkEventProcessed(ctx, e.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: acc.Actor.URI + "#delete", Body: []byte("{}"),
+			SignerID: acc.Actor.ID, Inboxes: []string{"https://peer.example/inbox"}}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.ForgetDeletedKeys(ctx); err != nil || n != 0 || keyOf() == "" {
+			t.Fatalf("key wiped (%d, %v) while its Delete waits for delivery", n, err)
+		}
+		if _, err := s.DB.NewUpdate().Table("deliveries").Set("state = ?", models.DeliveryDone).Where("signer_id = ?", acc.Actor.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.ForgetDeletedKeys(ctx); err != nil || n != 1 || keyOf() != "" {
+			t.Fatalf("ForgetDeletedKeys: %d, %v; key left: %v", n, err, keyOf() != "")
 		}
 	})
 }
