@@ -96,7 +96,7 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	s.lastPost.Store(time.Now().UnixNano())
+	s.inboxPosts.Add(1)
 	result := "accepted"
 	if !stored {
 		result = "duplicate"

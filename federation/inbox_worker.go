@@ -79,23 +79,20 @@ func permanent(err error) bool {
 // shares the cores between runnable goroutines, so lanes applying during
 // a burst of POSTs took half the CPU from the handlers storing them (on 2
 // cores: ~3,300 POSTs/s instead of ~6,500, odnbench inbox_signed_posts).
-// So while POSTs keep arriving the worker holds back, for at most
-// InboxLag: a burst is received at full speed and applied right after,
-// and under sustained load (the lag reached) the worker applies until
-// the backlog is empty, as if there were no burst.
+// So while POSTs arrive in a burst (burstRate a second or more) the
+// worker holds back, for at most InboxLag: a burst is received at full
+// speed and applied right after, and under sustained load (the lag
+// reached) the worker applies until the backlog is empty, as if there
+// were no burst. A steadier flow is applied as it comes.
 func (s *Service) runInbox(ctx context.Context) {
 	var held time.Time // when the worker began holding back; zero: not
+	m := postMeter{n: s.inboxPosts.Load(), at: time.Now()}
 	for {
-		if s.receiving() {
-			if held.IsZero() {
-				held = time.Now()
+		if s.holdBack(&m, &held, time.Now()) {
+			if !sleepCtx(ctx, inboxQuiet) {
+				return
 			}
-			if time.Since(held) < s.opts.InboxLag {
-				if !sleepCtx(ctx, inboxQuiet) {
-					return
-				}
-				continue
-			}
+			continue
 		}
 		n, err := s.inboxBatch(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -140,13 +137,39 @@ const inboxLanes = 64
 // inboxBatchSize is how many items a batch claims.
 const inboxBatchSize = 256
 
-// inboxQuiet is the gap between POSTs that ends a burst (see runInbox).
-const inboxQuiet = 20 * time.Millisecond
+// A burst is at least burstPosts POSTs at burstRate a second or more;
+// while holding back, the worker looks again every inboxQuiet.
+const (
+	burstRate  = 200
+	burstPosts = 4
+	inboxQuiet = 20 * time.Millisecond
+)
 
-// receiving reports whether the inbox stored a POST in the last
-// inboxQuiet.
-func (s *Service) receiving() bool {
-	return time.Since(time.Unix(0, s.lastPost.Load())) < inboxQuiet
+// holdBack reports whether the inbox worker holds back at now: POSTs
+// arrive in a burst and it has held back for less than InboxLag since
+// held (set here when it starts; runInbox clears it once the backlog is
+// empty).
+func (s *Service) holdBack(m *postMeter, held *time.Time, now time.Time) bool {
+	if !m.burst(s.inboxPosts.Load(), now) {
+		return false
+	}
+	if held.IsZero() {
+		*held = now
+	}
+	return now.Sub(*held) < s.opts.InboxLag
+}
+
+// postMeter tells the inbox worker whether POSTs arrived in a burst since
+// its last look.
+type postMeter struct {
+	n  int64     // the count of stored POSTs at the last look
+	at time.Time // when
+}
+
+func (m *postMeter) burst(posts int64, now time.Time) bool {
+	n, d := posts-m.n, now.Sub(m.at).Seconds()
+	m.n, m.at = posts, now
+	return n >= burstPosts && float64(n) >= burstRate*d
 }
 
 // inboxBatch claims and applies a batch of items; it returns how many.

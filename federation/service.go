@@ -82,9 +82,9 @@ type Service struct {
 	m       *fedMetrics
 
 	wakeInbox, wakeOutbox, wakeDelivery chan struct{}
-	// lastPost is when the inbox last stored a POST (UnixNano): the
-	// inbox worker applies with fewer lanes while POSTs arrive.
-	lastPost atomic.Int64
+	// inboxPosts counts the POSTs the inbox stored: the inbox worker
+	// holds back while they arrive in a burst (runInbox).
+	inboxPosts atomic.Int64
 
 	signersMu sync.Mutex
 	signers   map[int64]*Signer
