@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"slices"
 	"strings"
 	"time"
@@ -121,17 +122,38 @@ func (s *Store) Export(ctx context.Context, q ExportQuery) (*Export, error) {
 	return e, nil
 }
 
-// snapshot runs fn over a consistent read view where that is cheap: a
-// read-only repeatable-read transaction on PostgreSQL, so counts,
-// receipts and comments agree. SQLite transactions here are BEGIN
-// IMMEDIATE (store.go) and would block every writer for the whole export,
-// so on SQLite fn reads outside a transaction.
+// snapshot runs fn over a consistent read view, so that counts, receipts
+// and comments agree: a read-only repeatable-read transaction on
+// PostgreSQL; on a SQLite file (WAL), a deferred transaction on a
+// connection of its own, whose snapshot is taken at its first read and
+// which takes no write lock (the store's own transactions are BEGIN
+// IMMEDIATE, which would block every writer for the whole export). A
+// shared-cache memory database (tests) would lock its tables against
+// writers instead, so there fn reads outside a transaction.
 func (s *Store) snapshot(ctx context.Context, fn func(ctx context.Context, db bun.IDB) error) error {
-	if s.Dialect != Postgres {
+	switch {
+	case s.Dialect == Postgres:
+		return s.DB.RunInTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
+			func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
+	case !s.walFile:
 		return fn(ctx, s.DB)
 	}
-	return s.DB.RunInTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
-		func(ctx context.Context, tx bun.Tx) error { return fn(ctx, tx) })
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return dbErr("export snapshot", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN DEFERRED"); err != nil {
+		return dbErr("export snapshot", err)
+	}
+	err = fn(ctx, conn)
+	// Always end the transaction, even when ctx is done; a connection
+	// that cannot end it is dropped rather than returned to the pool
+	// inside a transaction.
+	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+		conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // the error is the point
+	}
+	return err
 }
 
 // exporter fills one Export inside one transaction.

@@ -56,6 +56,9 @@ type Store struct {
 	inboxBatch groupQueue[*pendingInboxItem]
 	// hotSQL are the hot-path queries with placeholders (hot_store.go).
 	hotSQL hotQueries
+	// walFile is a SQLite file database in WAL mode, where a deferred
+	// read transaction is a cheap snapshot (export_store.go).
+	walFile bool
 }
 
 // Option configures a Store.
@@ -111,6 +114,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 			return nil, err
 		}
 		s.DB, s.Dialect = bun.NewDB(db, sqlitedialect.New()), SQLite
+		s.walFile = !strings.Contains(dsn, "mode=memory")
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
