@@ -93,7 +93,7 @@ func TestInboxHoldsBackDuringBurst(t *testing.T) {
 	}
 
 	endBurst()
-	time.Sleep(2 * inboxQuiet)
+	time.Sleep(2 * holdPoll)
 	sent = time.Now()
 	if got := post(t, a.srv.URL+"/inbox", followBody(p.srv.URL+"/acts/2", eve.Actor.URI, ville.Actor.URI), signerOf(t, eve.Actor), nil); got != 202 {
 		t.Fatalf("POST: %d", got)

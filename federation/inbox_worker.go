@@ -89,7 +89,7 @@ func (s *Service) runInbox(ctx context.Context) {
 	m := postMeter{n: s.inboxPosts.Load(), at: time.Now()}
 	for {
 		if s.holdBack(&m, &held, time.Now()) {
-			if !sleepCtx(ctx, inboxQuiet) {
+			if !sleepCtx(ctx, holdPoll) {
 				return
 			}
 			continue
@@ -138,11 +138,11 @@ const inboxLanes = 64
 const inboxBatchSize = 256
 
 // A burst is at least burstPosts POSTs at burstRate a second or more;
-// while holding back, the worker looks again every inboxQuiet.
+// while holding back, the worker looks again every holdPoll.
 const (
 	burstRate  = 200
 	burstPosts = 4
-	inboxQuiet = 20 * time.Millisecond
+	holdPoll   = 20 * time.Millisecond
 )
 
 // holdBack reports whether the inbox worker holds back at now: POSTs

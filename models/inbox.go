@@ -38,7 +38,7 @@ const MaxInboxAttempts = 8
 // StoreInboxItem stores a received activity durably. It reports false,
 // without error, when an activity with the same id was already received.
 // On SQLite the items of concurrent POSTs are committed together (see
-// inboxBatcher); either way it returns only once the item is committed.
+// pendingInboxItem); either way it returns only once the item is committed.
 func (s *Store) StoreInboxItem(ctx context.Context, it *InboxItem) (bool, error) {
 	now := s.Now()
 	it.ReceivedAt, it.NextAttemptAt = now, now
@@ -63,13 +63,14 @@ func (s *Store) inboxItemArgs(it *InboxItem) []any {
 		s.timeArg(it.NextAttemptAt), it.LockedBy, it.Error, s.timeArg(it.ReceivedAt)}
 }
 
-// inboxBatch is the group commit of received activities on SQLite
-// (groupQueue). A POST's cost was mostly its own write transaction:
-// taking the write lock, re-reading the pages another connection's commit
-// had made stale, and writing the same table and index pages to the WAL
-// as the POST before it. Nobody is answered before the commit; if a batch
-// fails, each of its items is retried in a transaction of its own, so one
-// bad item cannot fail the others.
+// pendingInboxItem is a received activity waiting in the group commit of
+// inbox items on SQLite (Store.inboxBatch, a groupQueue). A POST's cost
+// was mostly its own write transaction: taking the write lock, re-reading
+// the pages another connection's commit had made stale, and writing the
+// same table and index pages to the WAL as the POST before it. Nobody is
+// answered before the commit; if a batch fails, each of its items is
+// retried in a transaction of its own, so one bad item cannot fail the
+// others.
 type pendingInboxItem struct {
 	ctx  context.Context
 	it   *InboxItem
