@@ -51,7 +51,7 @@ func TestHoldBack(t *testing.T) {
 // lone POST at once. (TestHoldBack checks the decisions themselves,
 // without the timing of a loaded machine.)
 func TestInboxHoldsBackDuringBurst(t *testing.T) {
-	const lag = 600 * time.Millisecond
+	const lag = 1500 * time.Millisecond
 	a := newNode(t, func(o *Options) { o.InboxLag = lag })
 	p := newNode(t, nil)
 	ville := a.space(t, "ville")
