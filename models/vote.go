@@ -135,7 +135,13 @@ func (s *Store) changeBallotThen(ctx context.Context, by *Actor, debateID int64,
 	}
 	var ballot *Ballot
 	err := s.ballotTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		d, err := s.lockDebate(ctx, tx, debateID)
+		var d *Debate
+		var err error
+		if m := batchMemo(ctx); m != nil {
+			d, err = m.debate(ctx, s, tx, debateID)
+		} else {
+			d, err = s.lockDebate(ctx, tx, debateID)
+		}
 		if err != nil {
 			return err
 		}
@@ -173,8 +179,15 @@ func (s *Store) changeBallotThen(ctx context.Context, by *Actor, debateID int64,
 // debate's own phase.
 func (s *Store) mayVote(ctx context.Context, tx bun.IDB, by *Actor, d *Debate) error {
 	if d.SpaceID != 0 {
-		sp := new(Space)
-		if err := s.scanOneIn(ctx, tx, sp, s.hot().space, d.SpaceID); err != nil {
+		var sp *Space
+		var err error
+		if m := batchMemo(ctx); m != nil {
+			sp, err = m.space(ctx, s, tx, d.SpaceID)
+		} else {
+			sp = new(Space)
+			err = s.scanOneIn(ctx, tx, sp, s.hot().space, d.SpaceID)
+		}
+		if err != nil {
 			return dbErr("debate space", err)
 		}
 		if err := sp.MayParticipate(by); err != nil {
@@ -317,11 +330,20 @@ func (s *Store) writeTally(ctx context.Context, tx bun.IDB, d *Debate, counts []
 		counts = []int{} // "[]", as bun writes an empty tally
 	}
 	d.Counts, d.Voters, d.ResultsUpdatedAt = counts, voters, now
-	js, err := json.Marshal(counts)
+	if m := batchMemo(ctx); m != nil && m.running == d {
+		m.runningTally = true // written once for the batch (ballotMemo)
+		return nil
+	}
+	return s.execTally(ctx, tx, d)
+}
+
+// execTally writes d's cached counts, voters and results time.
+func (s *Store) execTally(ctx context.Context, tx bun.IDB, d *Debate) error {
+	js, err := json.Marshal(d.Counts)
 	if err != nil {
 		return err
 	}
-	return dbErr("store tally", rawExec(ctx, tx, s.hot().storeTally, string(js), voters, s.timeArg(now), d.ID))
+	return dbErr("store tally", rawExec(ctx, tx, s.hot().storeTally, string(js), d.Voters, s.timeArg(d.ResultsUpdatedAt), d.ID))
 }
 
 // resultsEvery is how often, at most, a ballot change emits

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -118,14 +119,16 @@ func (s *Store) commitBallotBatch(batch []*ballotChange) {
 		// The transaction outlives any one voter's request: a cancelled
 		// request only skips or fails its own change.
 		return s.DB.RunInTx(context.Background(), nil, func(_ context.Context, tx bun.Tx) error {
+			memo := &ballotMemo{debates: map[int64]*Debate{}, spaces: map[int64]*Space{}}
 			if c := batch[0]; len(batch) == 1 && c.ctx.Err() == nil {
 				// A lone change needs no savepoint: if it fails, the
 				// transaction rolls back and its error is the outcome.
-				if err := c.fn(withFed(c.ctx, &fed), tx); err != nil {
+				if err := c.fn(withMemo(withFed(c.ctx, &fed), memo), tx); err != nil {
 					return err
 				}
+				memo.keep()
 				committed++
-				return nil
+				return memo.writeTallies(s, tx)
 			}
 			for i, c := range batch {
 				if err := c.ctx.Err(); err != nil {
@@ -135,19 +138,21 @@ func (s *Store) commitBallotBatch(batch []*ballotChange) {
 				if _, err := tx.ExecContext(c.ctx, "SAVEPOINT ballot"); err != nil {
 					return err
 				}
-				results[i] = c.fn(withFed(c.ctx, &fed), tx)
+				results[i] = c.fn(withMemo(withFed(c.ctx, &fed), memo), tx)
 				if results[i] != nil {
+					memo.drop()
 					if _, err := tx.ExecContext(context.Background(), "ROLLBACK TO ballot"); err != nil {
 						return err
 					}
 				} else {
+					memo.keep()
 					committed++
 				}
 				if _, err := tx.ExecContext(context.Background(), "RELEASE ballot"); err != nil {
 					return err
 				}
 			}
-			return nil
+			return memo.writeTallies(s, tx)
 		})
 	}()
 	if err == nil && committed > 0 {
@@ -159,4 +164,86 @@ func (s *Store) commitBallotBatch(batch []*ballotChange) {
 		}
 		c.done <- results[i]
 	}
+}
+
+// ballotMemo is what the changes of one ballot batch share. They run one
+// after the other in one write transaction, so nothing else changes a
+// debate or a space between them: the first change of a debate reads it,
+// the next ones start from the debate as the one before left it, and the
+// cached tally of each debate is written once, before the commit, instead
+// of once per change. Under 32 concurrent voters the debate read and the
+// tally update were a third of a batch's statements.
+type ballotMemo struct {
+	debates map[int64]*Debate // as the kept changes left them
+	spaces  map[int64]*Space  // read-only to ballot changes
+	// running is the running change's copy of its debate, and
+	// runningTally whether it changed the tally: kept if it succeeds.
+	running      *Debate
+	runningTally bool
+	tallies      []int64 // debates whose cached tally the kept changes changed
+}
+
+type memoKey struct{}
+
+func withMemo(ctx context.Context, m *ballotMemo) context.Context {
+	return context.WithValue(ctx, memoKey{}, m)
+}
+
+// batchMemo returns the memo of the ballot batch ctx runs in, or nil.
+func batchMemo(ctx context.Context) *ballotMemo {
+	m, _ := ctx.Value(memoKey{}).(*ballotMemo)
+	return m
+}
+
+// debate returns the running change's copy of debate id, locked, reading
+// it only if no earlier change of the batch did.
+func (m *ballotMemo) debate(ctx context.Context, s *Store, tx bun.IDB, id int64) (*Debate, error) {
+	if d, ok := m.debates[id]; ok {
+		c := *d // writeBallot replaces Counts, never changes it in place
+		c.Current = c.PhaseAt(s.Now())
+		m.running = &c
+		return m.running, nil
+	}
+	d, err := s.lockDebate(ctx, tx, id)
+	if err == nil {
+		m.running = d
+	}
+	return d, err
+}
+
+// space returns space id, read once per batch.
+func (m *ballotMemo) space(ctx context.Context, s *Store, tx bun.IDB, id int64) (*Space, error) {
+	if sp, ok := m.spaces[id]; ok {
+		return sp, nil
+	}
+	sp := new(Space)
+	if err := s.scanOneIn(ctx, tx, sp, s.hot().space, id); err != nil {
+		return nil, err
+	}
+	m.spaces[id] = sp
+	return sp, nil
+}
+
+// keep makes the running change's debate the one the next changes start
+// from; drop forgets it (its change rolled back to its savepoint).
+func (m *ballotMemo) keep() {
+	if d := m.running; d != nil {
+		m.debates[d.ID] = d
+		if m.runningTally && !slices.Contains(m.tallies, d.ID) {
+			m.tallies = append(m.tallies, d.ID)
+		}
+	}
+	m.running, m.runningTally = nil, false
+}
+
+func (m *ballotMemo) drop() { m.running, m.runningTally = nil, false }
+
+// writeTallies writes the cached tallies the kept changes changed.
+func (m *ballotMemo) writeTallies(s *Store, tx bun.IDB) error {
+	for _, id := range m.tallies {
+		if err := s.execTally(context.Background(), tx, m.debates[id]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -95,6 +95,54 @@ func TestVoteBatchIsolation(t *testing.T) {
 	})
 }
 
+// TestVoteBatchRefusedAfterWrite: in a shared ballot transaction, a
+// change refused after its ballot was written (a remote vote whose record
+// is invalid) rolls back its rows and leaves the tally the next changes
+// start from as it was: the batch reads a debate once and writes its
+// cached tally once (ballotMemo), so a refused change must not leak its
+// count into either.
+func TestVoteBatchRefusedAfterWrite(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		d := f.debate(t, models.DebateInput{}, true)
+		const rounds, n = 4, 48
+		good := 0
+		for r := range rounds {
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				a := f.remote(t, fmt.Sprint("r", r, "v", i), fmt.Sprintf("h%d.example", i%3))
+				rec := &models.Participation{URI: fmt.Sprintf("https://%s/votes/%d", a.Host, i), Kind: models.ParticipationVote,
+					ObjectType: models.ObjectTypeDebate, ObjectID: d.ID, ActorID: a.ID, Option: "Blue"}
+				if i%3 == 0 {
+					rec.URI = "" // refused by recordParticipation, after the ballot is written
+				} else {
+					good++
+				}
+				wg.Go(func() { _, errs[i] = f.s.AddRemoteVoteOption(ctx, a, d.ID, "Blue", rec) })
+			}
+			wg.Wait()
+			for i, err := range errs {
+				var ve *models.ValidationError
+				if (i%3 == 0) != errors.As(err, &ve) || (i%3 != 0 && err != nil) {
+					t.Fatalf("round %d vote %d: %v", r, i, err)
+				}
+			}
+		}
+		r, err := f.s.Results(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Voters != good || r.Options[2].Count != good {
+			t.Fatalf("results %+v, want %d voters for Blue", r, good)
+		}
+		rep, err := f.s.Recount(ctx, nil, d.ID)
+		if err != nil || len(rep.Differences) != 0 {
+			t.Fatalf("recount %+v %v", rep, err)
+		}
+	})
+}
+
 // wakeSink records the queues the store tells it about.
 type wakeSink struct {
 	mu    sync.Mutex
