@@ -45,6 +45,9 @@ type hotQueries struct {
 	// insertInboxItem stores a received activity unless its id is known
 	// (every inbox POST: its 2 KB body as an argument, not as SQL text).
 	insertInboxItem string
+	// tombstoned finds a tombstone by uri (every Create or Update
+	// received checks its object).
+	tombstoned string
 	// countUpdate is a count-update row by key; touchCountUpdate moves
 	// its requested_at while its due_at is unchanged.
 	countUpdate, touchCountUpdate string
@@ -77,6 +80,7 @@ func (s *Store) hot() *hotQueries {
 			"option", "outgoing", "created_at") + " ON CONFLICT (uri) DO NOTHING"
 		h.storeTally = fmt.Sprintf("UPDATE debates SET counts = %s, voters = %s, results_updated_at = %s WHERE id = %s",
 			s.placeholder(1), s.placeholder(2), s.placeholder(3), s.placeholder(4))
+		h.tombstoned = "SELECT 1 FROM tombstones WHERE uri = " + s.placeholder(1)
 		h.countUpdate = fmt.Sprintf("SELECT %s FROM civic_count_updates WHERE object_type = %s AND object_id = %s",
 			s.columns(reflect.TypeFor[CountUpdate](), ""), s.placeholder(1), s.placeholder(2))
 		h.touchCountUpdate = fmt.Sprintf("UPDATE civic_count_updates SET requested_at = %s WHERE object_type = %s AND object_id = %s AND due_at = %s",

@@ -41,8 +41,15 @@ func (s *Store) TombstoneByURI(ctx context.Context, uri string) (*Tombstone, err
 	return t, dbErr("tombstone", err)
 }
 
-// IsTombstoned reports whether uri was deleted.
+// IsTombstoned reports whether uri was deleted. Every Create or Update
+// received asks, so the query stays prepared (hot_store.go): formatted by
+// bun it was parsed anew each time, 7 % of the CPU of remote votes.
 func (s *Store) IsTombstoned(ctx context.Context, uri string) (bool, error) {
-	n, err := s.DB.NewSelect().Model((*Tombstone)(nil)).Where("uri = ?", uri).Count(ctx)
-	return n > 0, dbErr("is tombstoned", err)
+	rows, err := rawQuery(ctx, s.DB, s.hot().tombstoned, uri)
+	if err != nil {
+		return false, dbErr("is tombstoned", err)
+	}
+	defer rows.Close()
+	found := rows.Next()
+	return found, dbErr("is tombstoned", rows.Err())
 }
