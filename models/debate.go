@@ -103,6 +103,9 @@ type Debate struct {
 	Author *Actor `bun:"rel:belongs-to,join:author_id=id"`
 	// Current is the phase at load time (PhaseAt(s.Now())).
 	Current string `bun:"-"`
+	// unlocked: read for a ballot change on PostgreSQL without its row
+	// lock, taken only for the tally (writeBallot).
+	unlocked bool
 }
 
 // PhaseAt is the debate's phase at now: a passed closes_at closes it and a

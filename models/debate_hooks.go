@@ -34,6 +34,9 @@ func withdrawVotesOfDeletedAccount(ctx context.Context, s *Store, tx bun.Tx, acc
 		return dbErr("ballots of deleted account", err)
 	}
 	for _, id := range debateIDs {
+		if err := lockBallot(ctx, tx, id, actor.ID); err != nil {
+			return err
+		}
 		d, err := s.lockDebate(ctx, tx, id)
 		if err == ErrNotFound {
 			continue

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -434,6 +435,65 @@ func TestResultsVisibility(t *testing.T) {
 		d, _ = f.s.CloseDebate(ctx, f.mod, d.ID)
 		if _, _, err := f.s.PublicResults(ctx, nil, d); err != nil {
 			t.Fatalf("after close: %v", err)
+		}
+	})
+}
+
+// TestVotesRaceClose: votes racing the close of their debate are either
+// counted before it closed or refused with ErrClosed, never counted
+// after; the tally matches a recount. On PostgreSQL a vote reads its
+// debate without locking it and checks the phase again when it locks the
+// row for the tally.
+func TestVotesRaceClose(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		d := f.debate(t, models.DebateInput{}, true)
+		const n = 40
+		actors := make([]*models.Actor, n)
+		for i := range actors {
+			actors[i] = f.remote(t, fmt.Sprint("c", i), fmt.Sprintf("h%d.example", i%4))
+		}
+		var counted atomic.Int64
+		atClose := -1 // voters right after the close committed
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i, a := range actors {
+			wg.Go(func() {
+				_, errs[i] = f.s.CastVote(ctx, a, d.ID, []string{d.Options[i%3]})
+				if errs[i] == nil {
+					counted.Add(1)
+				}
+			})
+			if i == n/2 {
+				wg.Go(func() {
+					if _, err := f.s.CloseDebate(ctx, f.mod, d.ID); err != nil {
+						t.Error(err)
+					}
+					if r, err := f.s.Results(ctx, d.ID); err == nil {
+						atClose = r.Voters
+					}
+				})
+			}
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil && !errors.Is(err, models.ErrClosed) {
+				t.Fatalf("vote %d: %v", i, err)
+			}
+		}
+		r, err := f.s.Results(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Closed || r.Voters != int(counted.Load()) || r.Voters != atClose {
+			t.Fatalf("results %+v, want closed with the %d votes answered as counted, all before the close (%d)", r, counted.Load(), atClose)
+		}
+		rep, err := f.s.Recount(ctx, nil, d.ID)
+		if err != nil || len(rep.Differences) != 0 {
+			t.Fatalf("recount %+v %v", rep, err)
+		}
+		if _, err := f.s.CastVote(ctx, actors[0], d.ID, []string{"Red"}); !errors.Is(err, models.ErrClosed) {
+			t.Fatalf("a vote after the close: %v", err)
 		}
 	})
 }

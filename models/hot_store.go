@@ -23,7 +23,7 @@ type hotQueries struct {
 	// the actor of an account id.
 	tokenAccount, actorOf string
 	// debate is a live debate by id, debateLocked the same locked for
-	// the transaction (FOR UPDATE on PostgreSQL; SQLite's write
+	// the transaction (FOR NO KEY UPDATE on PostgreSQL; SQLite's write
 	// transaction already excludes other writers).
 	debate, debateLocked string
 	// space is a space by id, actor an actor by id, actorByURI by its
@@ -63,7 +63,11 @@ func (s *Store) hot() *hotQueries {
 		h.debate = fmt.Sprintf("SELECT %s FROM debates AS d WHERE d.id = %s AND d.deleted_at IS NULL", s.columns(reflect.TypeFor[Debate](), "d."), s.placeholder(1))
 		h.debateLocked = h.debate
 		if s.Dialect == Postgres {
-			h.debateLocked += " FOR UPDATE"
+			// NO KEY: the lock an UPDATE of the tally takes. FOR UPDATE
+			// would also wait for the key-share locks that inserting a
+			// ballot row (foreign key to the debate) takes, and two ballot
+			// changes that each inserted before locking dead-locked.
+			h.debateLocked += " FOR NO KEY UPDATE"
 		}
 		h.space = fmt.Sprintf("SELECT %s FROM spaces WHERE id = %s", s.columns(reflect.TypeFor[Space](), ""), s.placeholder(1))
 		h.actor = fmt.Sprintf("SELECT %s FROM actors WHERE id = %s", s.columns(reflect.TypeFor[Actor](), ""), s.placeholder(1))

@@ -181,6 +181,9 @@ func (s *Store) EraseRemoteActor(ctx context.Context, a *Actor) error {
 			return dbErr("ballots of erased actor", err)
 		}
 		for _, id := range debateIDs {
+			if err := lockBallot(ctx, tx, id, a.ID); err != nil {
+				return err
+			}
 			d, err := s.lockDebate(ctx, tx, id)
 			if errors.Is(err, ErrNotFound) {
 				continue
@@ -260,6 +263,9 @@ func (s *Store) RefuseSentParticipation(ctx context.Context, by *Actor, activity
 		case ParticipationSupport:
 			_, err = s.removeSupport(ctx, tx, prop, voter.ID)
 		case ParticipationVote:
+			if err := lockBallot(ctx, tx, p.ObjectID, voter.ID); err != nil {
+				return err
+			}
 			d, derr := s.lockDebate(ctx, tx, p.ObjectID)
 			if derr != nil {
 				return derr
