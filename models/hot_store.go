@@ -78,8 +78,7 @@ func (s *Store) hot() *hotQueries {
 		h.insertVote = s.insertSQL("debate_votes", "debate_id", "actor_id", "option_index", "receipt", "created_at")
 		h.insertBallot = s.insertSQL("debate_ballots", "debate_id", "actor_id", "receipt", "host", "created_at", "updated_at")
 		h.insertEvent = s.insertSQL("events", "kind", "object_type", "object_id", "actor_id", "space_id", "data", "created_at")
-		h.insertInboxItem = s.insertSQL("inbox_items", "activity_id", "type", "actor_uri", "key_owner", "host", "recipient", "body",
-			"attempts", "next_attempt_at", "locked_by", "error", "received_at") + " ON CONFLICT (activity_id) DO NOTHING"
+		h.insertInboxItem = s.insertSQL("inbox_items", inboxItemColumns...) + " ON CONFLICT (activity_id) DO NOTHING"
 		h.insertParticipation = s.insertSQL("participations", "uri", "activity_uri", "kind", "object_type", "object_id", "actor_id",
 			"option", "outgoing", "created_at") + " ON CONFLICT (uri) DO NOTHING"
 		h.storeTally = fmt.Sprintf("UPDATE debates SET counts = %s, voters = %s, results_updated_at = %s WHERE id = %s",

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -37,23 +39,12 @@ const MaxInboxAttempts = 8
 
 // StoreInboxItem stores a received activity durably. It reports false,
 // without error, when an activity with the same id was already received.
-// On SQLite the items of concurrent POSTs are committed together (see
-// pendingInboxItem); either way it returns only once the item is committed.
+// The items of concurrent POSTs are committed together (see
+// pendingInboxItem); it returns only once the item is committed.
 func (s *Store) StoreInboxItem(ctx context.Context, it *InboxItem) (bool, error) {
 	now := s.Now()
 	it.ReceivedAt, it.NextAttemptAt = now, now
-	if s.Dialect == SQLite {
-		return s.storeInboxBatched(ctx, it)
-	}
-	res, err := rawExecResult(ctx, s.DB, s.hot().insertInboxItem, s.inboxItemArgs(it)...)
-	if err != nil {
-		return false, dbErr("store inbox item", err)
-	}
-	n, _ := res.RowsAffected()
-	if n > 0 {
-		s.notify(QueueInbox)
-	}
-	return n > 0, nil
+	return s.storeInboxBatched(ctx, it)
 }
 
 // inboxItemArgs are the arguments of the prepared insert (hot_store.go);
@@ -64,13 +55,14 @@ func (s *Store) inboxItemArgs(it *InboxItem) []any {
 }
 
 // pendingInboxItem is a received activity waiting in the group commit of
-// inbox items on SQLite (Store.inboxBatch, a groupQueue). A POST's cost
+// inbox items (Store.inboxBatch, a groupQueue). On SQLite a POST's cost
 // was mostly its own write transaction: taking the write lock, re-reading
 // the pages another connection's commit had made stale, and writing the
-// same table and index pages to the WAL as the POST before it. Nobody is
-// answered before the commit; if a batch fails, each of its items is
-// retried in a transaction of its own, so one bad item cannot fail the
-// others.
+// same table and index pages to the WAL as the POST before it. On
+// PostgreSQL it was a statement and a commit per POST, with the database
+// on the same cores: a batch is one multi-row INSERT. Nobody is answered
+// before the commit; if a batch fails, each of its items is retried
+// alone, so one bad item cannot fail the others.
 type pendingInboxItem struct {
 	ctx  context.Context
 	it   *InboxItem
@@ -117,6 +109,9 @@ func (s *Store) commitInboxItems(batch []*pendingInboxItem) {
 // records each outcome in it; on failure every item gets the error. It
 // returns how many new items were committed, and the batch's error.
 func (s *Store) commitInboxBatch(batch []*pendingInboxItem) (stored int, err error) {
+	if s.Dialect == Postgres {
+		return s.commitInboxBatchPG(batch)
+	}
 	q := s.hot().insertInboxItem
 	// The transaction outlives any one sender's request: a cancelled
 	// request only skips its own item.
@@ -144,6 +139,81 @@ func (s *Store) commitInboxBatch(batch []*pendingInboxItem) (stored int, err err
 		}
 	}
 	return stored, err
+}
+
+// commitInboxBatchPG is commitInboxBatch on PostgreSQL: one INSERT of
+// all the batch's items (one round trip, one commit), which returns the
+// ids it inserted; an activity twice in the batch is new once, for its
+// first copy.
+func (s *Store) commitInboxBatchPG(batch []*pendingInboxItem) (stored int, err error) {
+	var args []any
+	var items []*pendingInboxItem
+	for _, p := range batch {
+		p.ok = false
+		if p.err = p.ctx.Err(); p.err == nil {
+			items = append(items, p)
+			args = append(args, s.inboxItemArgs(p.it)...)
+		}
+	}
+	if len(items) == 0 {
+		return 0, nil
+	}
+	inserted := map[string]bool{}
+	err = func() error {
+		rows, err := rawQuery(context.Background(), s.DB, insertInboxItemsPG(len(items)), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			inserted[id] = true
+		}
+		return rows.Err()
+	}()
+	for _, p := range items {
+		switch {
+		case err != nil:
+			p.err = dbErr("store inbox item", err)
+		case inserted[p.it.ActivityID]:
+			p.ok = true
+			delete(inserted, p.it.ActivityID) // a second copy is a duplicate
+			stored++
+		}
+	}
+	return stored, err
+}
+
+// inboxItemColumns are the columns of inboxItemArgs, in order.
+var inboxItemColumns = []string{"activity_id", "type", "actor_uri", "key_owner", "host", "recipient", "body",
+	"attempts", "next_attempt_at", "locked_by", "error", "received_at"}
+
+// insertInboxItemsPG is the PostgreSQL insert of n inbox items (n rows of
+// inboxItemColumns) that skips known ids and returns the new ones. pgx
+// keeps one prepared statement per n (at most maxInboxBatch).
+func insertInboxItemsPG(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO inbox_items (" + strings.Join(inboxItemColumns, ", ") + ") VALUES ")
+	k := 1
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := range inboxItemColumns {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + strconv.Itoa(k))
+			k++
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(" ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id")
+	return b.String()
 }
 
 // ClaimInboxItems leases up to n due inbox items to owner until now+lease,

@@ -121,6 +121,42 @@ func TestStoreInboxItemConcurrent(t *testing.T) {
 	})
 }
 
+// TestStoreInboxItemBadItemAlone: an item the database refuses fails
+// alone; the POSTs committed in the same batch are stored. PostgreSQL
+// refuses a NUL byte in text (SQLite stores it).
+func TestStoreInboxItemBadItemAlone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		const n = 40
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				body := "{}"
+				if i == n/2 {
+					body = "{\"a\":\"\x00\"}"
+				}
+				it := &models.InboxItem{ActivityID: fmt.Sprintf("https://peer.example/b/%d", i), Type: "Create",
+					ActorURI: "https://peer.example/users/u", KeyOwner: "https://peer.example/users/u", Host: "peer.example", Body: body}
+				_, errs[i] = s.StoreInboxItem(ctx, it)
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if bad := i == n/2 && s.Dialect == models.Postgres; (err != nil) != bad {
+				t.Errorf("item %d: %v", i, err)
+			}
+		}
+		want := n
+		if s.Dialect == models.Postgres {
+			want--
+		}
+		if got, err := s.InboxBacklog(ctx); err != nil || got != want {
+			t.Errorf("backlog %d %v, want %d", got, err, want)
+		}
+	})
+}
+
 // TestStoreInboxItemCancelled: a POST whose request is gone before its
 // item is stored gets the context's error.
 func TestStoreInboxItemCancelled(t *testing.T) {
