@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -53,6 +54,17 @@ func eachCivic(t *testing.T, fn func(t *testing.T, f *civicFixture)) {
 func (f *civicFixture) tick(d time.Duration) { f.now = f.now.Add(d) }
 
 // remote stores a remote actor of host.
+// remotes makes n remote actors named prefix0… on hosts h0.example…
+// (hosts of them, in turn).
+func (f *civicFixture) remotes(t *testing.T, prefix string, n, hosts int) []*models.Actor {
+	t.Helper()
+	actors := make([]*models.Actor, n)
+	for i := range actors {
+		actors[i] = f.remote(t, fmt.Sprint(prefix, i), fmt.Sprintf("h%d.example", i%hosts))
+	}
+	return actors
+}
+
 func (f *civicFixture) remote(t *testing.T, name, host string) *models.Actor {
 	t.Helper()
 	a, err := f.s.UpsertRemoteActor(context.Background(), &models.Actor{

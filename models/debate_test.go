@@ -449,10 +449,7 @@ func TestVotesRaceClose(t *testing.T) {
 		ctx := context.Background()
 		d := f.debate(t, models.DebateInput{}, true)
 		const n = 40
-		actors := make([]*models.Actor, n)
-		for i := range actors {
-			actors[i] = f.remote(t, fmt.Sprint("c", i), fmt.Sprintf("h%d.example", i%4))
-		}
+		actors := f.remotes(t, "c", n, 4)
 		var counted atomic.Int64
 		atClose := -1 // voters right after the close committed
 		errs := make([]error, n)
@@ -503,10 +500,7 @@ func TestConcurrentVotes(t *testing.T) {
 		ctx := context.Background()
 		d := f.debate(t, models.DebateInput{}, true)
 		const n = 50
-		actors := make([]*models.Actor, n)
-		for i := range actors {
-			actors[i] = f.remote(t, fmt.Sprint("v", i), fmt.Sprintf("h%d.example", i%5))
-		}
+		actors := f.remotes(t, "v", n, 5)
 		var wg sync.WaitGroup
 		errs := make(chan error, 2*n)
 		for i, a := range actors {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -108,6 +109,26 @@ func (s *Store) insertSQL(table string, cols ...string) string {
 		ph[i] = s.placeholder(i + 1)
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", table, strings.Join(cols, ", "), strings.Join(ph, ", "))
+}
+
+// valuesPG is the VALUES list of rows tuples of cols PostgreSQL
+// placeholders each: "($1, $2), ($3, $4)" for 2 and 2.
+func valuesPG(rows, cols int) string {
+	var b strings.Builder
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + strconv.Itoa(r*cols+c+1))
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
 }
 
 // timeArg is t as a query argument stored exactly as bun stores it: on

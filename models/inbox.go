@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -195,25 +194,8 @@ var inboxItemColumns = []string{"activity_id", "type", "actor_uri", "key_owner",
 // inboxItemColumns) that skips known ids and returns the new ones. pgx
 // keeps one prepared statement per n (at most maxInboxBatch).
 func insertInboxItemsPG(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO inbox_items (" + strings.Join(inboxItemColumns, ", ") + ") VALUES ")
-	k := 1
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j := range inboxItemColumns {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("$" + strconv.Itoa(k))
-			k++
-		}
-		b.WriteByte(')')
-	}
-	b.WriteString(" ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id")
-	return b.String()
+	return "INSERT INTO inbox_items (" + strings.Join(inboxItemColumns, ", ") + ") VALUES " + valuesPG(n, len(inboxItemColumns)) +
+		" ON CONFLICT (activity_id) DO NOTHING RETURNING activity_id"
 }
 
 // ClaimInboxItems leases up to n due inbox items to owner until now+lease,

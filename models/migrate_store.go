@@ -224,22 +224,8 @@ func copyTable(ctx context.Context, src, dst *sql.Tx, table string, cols []colum
 		if len(batch) == 0 {
 			return nil
 		}
-		var sb strings.Builder
-		sb.WriteString("INSERT INTO " + quoteIdent(table) + " (" + strings.Join(names, ", ") + ") VALUES ")
-		for r := 0; r < len(batch)/len(cols); r++ {
-			if r > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(")
-			for c := range cols {
-				if c > 0 {
-					sb.WriteString(", ")
-				}
-				sb.WriteString("$" + strconv.Itoa(r*len(cols)+c+1))
-			}
-			sb.WriteString(")")
-		}
-		if _, err := dst.ExecContext(ctx, sb.String(), batch...); err != nil {
+		q := "INSERT INTO " + quoteIdent(table) + " (" + strings.Join(names, ", ") + ") VALUES " + valuesPG(len(batch)/len(cols), len(cols))
+		if _, err := dst.ExecContext(ctx, q, batch...); err != nil {
 			return fmt.Errorf("move store: write %s: %w", table, err)
 		}
 		batch = batch[:0]

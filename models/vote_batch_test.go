@@ -26,10 +26,7 @@ func TestVoteBatchIsolation(t *testing.T) {
 			t.Fatal(err)
 		}
 		const n = 60
-		actors := make([]*models.Actor, n)
-		for i := range actors {
-			actors[i] = f.remote(t, fmt.Sprint("w", i), fmt.Sprintf("h%d.example", i%4))
-		}
+		actors := f.remotes(t, "w", n, 4)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i, a := range actors {
