@@ -495,6 +495,47 @@ func TestVotesRaceClose(t *testing.T) {
 	})
 }
 
+// TestVotesRaceErase: ballot changes of actors in three debates while
+// the same actors are erased (EraseRemoteActor withdraws their ballots in
+// every open debate) end without a deadlock or any other error, and each
+// tally matches a recount. On PostgreSQL both paths take the voter's
+// ballot lock before the debate's row.
+func TestVotesRaceErase(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		debates := []*models.Debate{f.debate(t, models.DebateInput{}, true),
+			f.debate(t, models.DebateInput{Question: "Which day for the market?"}, true),
+			f.debate(t, models.DebateInput{Question: "Which name for the square?"}, true)}
+		actors := f.remotes(t, "e", 6, 2)
+		errs := make(chan error, 200)
+		var wg sync.WaitGroup
+		for i, a := range actors {
+			for round := range 4 {
+				for j, d := range debates {
+					wg.Go(func() {
+						_, err := f.s.CastVote(ctx, a, d.ID, []string{d.Options[(i+j+round)%3]})
+						errs <- err
+					})
+				}
+			}
+			wg.Go(func() { errs <- f.s.EraseRemoteActor(ctx, a) })
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, d := range debates {
+			rep, err := f.s.Recount(ctx, nil, d.ID)
+			if err != nil || len(rep.Differences) != 0 {
+				t.Fatalf("debate %d: recount %+v %v", d.ID, rep, err)
+			}
+		}
+	})
+}
+
 func TestConcurrentVotes(t *testing.T) {
 	eachCivic(t, func(t *testing.T, f *civicFixture) {
 		ctx := context.Background()
