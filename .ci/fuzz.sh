@@ -4,6 +4,9 @@
 # Environment:
 #   FUZZTIME    time per target (default 10s; `make fuzz` uses 60s)
 #   FUZZFILTER  extended regexp: only targets whose "pkg.FuzzName" matches
+#   FUZZMINIMIZETIME  how long Go may minimise one input (default 5s; Go's
+#               own default, 60s, let one new input of a slow target take
+#               a whole 30s run: "0/sec" until the end)
 # New crashers are written by Go under the package's testdata/fuzz/; commit
 # them with the fix so they become regression tests. All targets run even
 # after a failure; the exit status says whether any failed.
@@ -11,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fuzztime=${FUZZTIME:-10s}
+minimize=${FUZZMINIMIZETIME:-5s}
 targets=$(grep -rEo --include='*_test.go' \
 	--exclude-dir=.git --exclude-dir=vendor --exclude-dir=node_modules --exclude-dir=testdata \
 	'^func Fuzz[A-Za-z0-9_]*\(' . | sed -E 's/^(.*)\/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)\($/\1 \2/' | sort -u || true)
@@ -34,12 +38,12 @@ fuzz_one() {
 	out=$(mktemp)
 	before=$(corpus "$1" "$2")
 	status=0
-	go test -run='^$' -fuzz="^${2}\$" -fuzztime="$fuzztime" "$1" </dev/null 2>&1 | tee "$out" || status=$?
+	go test -run='^$' -fuzz="^${2}\$" -fuzztime="$fuzztime" -fuzzminimizetime="$minimize" "$1" </dev/null 2>&1 | tee "$out" || status=$?
 	if ((status != 0)) && [[ $(corpus "$1" "$2") == "$before" ]] &&
 		grep -q '^    context deadline exceeded$' "$out"; then
 		echo "fuzz.sh: $2 stopped on Go's fuzztime deadline race (go.dev/issue/75804), no input saved: once more"
 		status=0
-		go test -run='^$' -fuzz="^${2}\$" -fuzztime="$fuzztime" "$1" </dev/null || status=$?
+		go test -run='^$' -fuzz="^${2}\$" -fuzztime="$fuzztime" -fuzzminimizetime="$minimize" "$1" </dev/null || status=$?
 	fi
 	rm -f "$out"
 	return "$status"

@@ -41,7 +41,7 @@ func newContentPolicy() *bluemonday.Policy {
 func RenderMarkdown(src string) string {
 	var buf bytes.Buffer
 	if err := markdown.Convert([]byte(src), &buf); err != nil {
-		return SanitizeHTML("<p>" + bluemonday.StrictPolicy().Sanitize(src) + "</p>")
+		return SanitizeHTML("<p>" + strictPolicy.Sanitize(src) + "</p>")
 	}
 	return SanitizeHTML(buf.String())
 }
