@@ -35,15 +35,16 @@ corpus() { find "$1/testdata/fuzz/$2" -type f 2>/dev/null | sort; }
 # or a saved input, fails the target.
 fuzz_one() {
 	local out before status
+	local run=(go test -run='^$' -fuzz="^${2}\$" -fuzztime="$fuzztime" -fuzzminimizetime="$minimize" "$1")
 	out=$(mktemp)
 	before=$(corpus "$1" "$2")
 	status=0
-	go test -run='^$' -fuzz="^${2}\$" -fuzztime="$fuzztime" -fuzzminimizetime="$minimize" "$1" </dev/null 2>&1 | tee "$out" || status=$?
+	"${run[@]}" </dev/null 2>&1 | tee "$out" || status=$?
 	if ((status != 0)) && [[ $(corpus "$1" "$2") == "$before" ]] &&
 		grep -q '^    context deadline exceeded$' "$out"; then
 		echo "fuzz.sh: $2 stopped on Go's fuzztime deadline race (go.dev/issue/75804), no input saved: once more"
 		status=0
-		go test -run='^$' -fuzz="^${2}\$" -fuzztime="$fuzztime" -fuzzminimizetime="$minimize" "$1" </dev/null || status=$?
+		"${run[@]}" </dev/null || status=$?
 	fi
 	rm -f "$out"
 	return "$status"

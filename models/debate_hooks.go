@@ -34,10 +34,7 @@ func withdrawVotesOfDeletedAccount(ctx context.Context, s *Store, tx bun.Tx, acc
 		return dbErr("ballots of deleted account", err)
 	}
 	for _, id := range debateIDs {
-		if err := lockBallot(ctx, tx, id, actor.ID); err != nil {
-			return err
-		}
-		d, err := s.lockDebate(ctx, tx, id)
+		d, err := s.lockDebateForBallot(ctx, tx, id, actor.ID)
 		if err == ErrNotFound {
 			continue
 		} else if err != nil {

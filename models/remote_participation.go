@@ -181,10 +181,7 @@ func (s *Store) EraseRemoteActor(ctx context.Context, a *Actor) error {
 			return dbErr("ballots of erased actor", err)
 		}
 		for _, id := range debateIDs {
-			if err := lockBallot(ctx, tx, id, a.ID); err != nil {
-				return err
-			}
-			d, err := s.lockDebate(ctx, tx, id)
+			d, err := s.lockDebateForBallot(ctx, tx, id, a.ID)
 			if errors.Is(err, ErrNotFound) {
 				continue
 			} else if err != nil {
@@ -263,10 +260,7 @@ func (s *Store) RefuseSentParticipation(ctx context.Context, by *Actor, activity
 		case ParticipationSupport:
 			_, err = s.removeSupport(ctx, tx, prop, voter.ID)
 		case ParticipationVote:
-			if err := lockBallot(ctx, tx, p.ObjectID, voter.ID); err != nil {
-				return err
-			}
-			d, derr := s.lockDebate(ctx, tx, p.ObjectID)
+			d, derr := s.lockDebateForBallot(ctx, tx, p.ObjectID, voter.ID)
 			if derr != nil {
 				return derr
 			}

@@ -243,9 +243,18 @@ func (s *Store) debateForBallot(ctx context.Context, tx bun.IDB, debateID, voter
 	return d, nil
 }
 
+// lockDebateForBallot locks voter's ballot in a debate, then the debate's
+// row: the lock order of every path that locks the row before writing a
+// ballot (debateForBallot takes the row later, for the tally).
+func (s *Store) lockDebateForBallot(ctx context.Context, tx bun.IDB, debateID, voterID int64) (*Debate, error) {
+	if err := lockBallot(ctx, tx, debateID, voterID); err != nil {
+		return nil, err
+	}
+	return s.lockDebate(ctx, tx, debateID)
+}
+
 // lockBallot locks voter's ballot in a debate until the transaction ends
 // (PostgreSQL; SQLite's write transaction already excludes other writers).
-// Paths that lock the debate's row first take it before (lock order).
 func lockBallot(ctx context.Context, tx bun.IDB, debateID, voterID int64) error {
 	if tx.Dialect().Name() != dialect.PG {
 		return nil

@@ -107,8 +107,7 @@ func TestVoteBatchRefusedAfterWrite(t *testing.T) {
 		for r := range rounds {
 			errs := make([]error, n)
 			var wg sync.WaitGroup
-			for i := range n {
-				a := f.remote(t, fmt.Sprint("r", r, "v", i), fmt.Sprintf("h%d.example", i%3))
+			for i, a := range f.remotes(t, fmt.Sprint("r", r, "v"), n, 3) {
 				rec := &models.Participation{URI: fmt.Sprintf("https://%s/votes/%d", a.Host, i), Kind: models.ParticipationVote,
 					ObjectType: models.ObjectTypeDebate, ObjectID: d.ID, ActorID: a.ID, Option: "Blue"}
 				if i%3 == 0 {
