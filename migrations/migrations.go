@@ -66,3 +66,13 @@ func createIndexes(ctx context.Context, db bun.IDB, idx ...index) error {
 
 // isPG reports whether db talks to PostgreSQL.
 func isPG(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }
+
+// execAll runs statements in order, stopping at the first error.
+func execAll(ctx context.Context, db bun.IDB, qs ...string) error {
+	for _, q := range qs {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%.60s…: %w", q, err)
+		}
+	}
+	return nil
+}

@@ -2,8 +2,14 @@ package migrations_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
+	"time"
 
+	"github.com/uptrace/bun/migrate"
+
+	"github.com/opendemocracynow/odn/migrations"
 	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/dbtest"
 )
@@ -51,6 +57,70 @@ func TestUpDownUp(t *testing.T) {
 		}
 		if _, err := s.CreateAccount(ctx, models.NewAccount{Username: "alice", Password: "correct horse"}); err != nil {
 			t.Fatalf("schema unusable after up/down/up: %v", err)
+		}
+	})
+}
+
+// TestFollowerInboxBackfill: an instance upgraded past 20261206090000
+// keeps delivering to the followers it had: their follows get their
+// delivery inboxes from the actors (the shared inbox, else the personal
+// one; none for local or deleted actors).
+func TestFollowerInboxBackfill(t *testing.T) {
+	dbtest.EachDSN(t, func(t *testing.T, dialect, dsn string) {
+		ctx := context.Background()
+		s, err := models.Open(ctx, dsn, models.WithKeyGenerator(dbtest.KeyGen()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		// Up to the migration before, as the instance was.
+		before := migrate.NewMigrations()
+		for _, m := range migrations.Migrations.Sorted() {
+			if m.Name < "20261206090000" {
+				before.Add(m)
+			}
+		}
+		m := migrate.NewMigrator(s.DB, before)
+		if err := m.Init(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		var ids []int64
+		for i, a := range []struct {
+			shared  string
+			local   bool
+			deleted bool
+		}{{shared: "https://a.example/inbox"}, {}, {local: true}, {deleted: true}, {shared: "https://b.example/inbox"}} {
+			uri := fmt.Sprintf("https://a.example/users/u%d", i)
+			var id int64
+			err := s.DB.NewRaw(`INSERT INTO actors (uri, type, username, host, local, inbox, shared_inbox, public_key_id, public_key_pem,
+				manually_approve, deleted_at, created_at, updated_at) VALUES (?, 'Person', ?, 'a.example', ?, ?, ?, ?, 'x', ?, ?, ?, ?) RETURNING id`,
+				uri, fmt.Sprintf("u%d", i), a.local, uri+"/inbox", a.shared, uri+"#main-key", false,
+				map[bool]*time.Time{true: &now}[a.deleted], now, now).Scan(ctx, &id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		for _, id := range ids[1:] {
+			if _, err := s.DB.NewRaw("INSERT INTO follows (uri, follower_id, followee_id, state, created_at, updated_at) VALUES (?, ?, ?, 'accepted', ?, ?)",
+				fmt.Sprintf("https://a.example/follows/%d", id), id, ids[0], now, now).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.FollowerInboxes(ctx, ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		if want := []string{"https://a.example/users/u1/inbox", "https://b.example/inbox"}; !slices.Equal(got, want) {
+			t.Errorf("after the upgrade: inboxes %q, want %q", got, want)
 		}
 	})
 }

@@ -214,7 +214,7 @@ type Recipient struct {
 // FollowerRecipients is FollowerInboxes with each inbox's server software,
 // for activities whose form depends on the receiver.
 func (s *Store) FollowerRecipients(ctx context.Context, actorID int64) ([]Recipient, error) {
-	return s.followRecipients(ctx, "f.follower_id", "f.followee_id", actorID, nil)
+	return s.followRecipients(ctx, true, actorID, nil)
 }
 
 // RelatedInboxes lists the inboxes of every remote actor that follows or
@@ -222,11 +222,11 @@ func (s *Store) FollowerRecipients(ctx context.Context, actorID int64) ([]Recipi
 // actor must go.
 func (s *Store) RelatedInboxes(ctx context.Context, actorID int64) ([]string, error) {
 	states := []string{FollowAccepted, FollowPending}
-	out, err := s.followRecipients(ctx, "f.follower_id", "f.followee_id", actorID, states)
+	out, err := s.followRecipients(ctx, true, actorID, states)
 	if err != nil {
 		return nil, err
 	}
-	out, err = s.followRecipients(ctx, "f.followee_id", "f.follower_id", actorID, states, out...)
+	out, err = s.followRecipients(ctx, false, actorID, states, out...)
 	return inboxURLs(out), err
 }
 
@@ -242,9 +242,10 @@ func inboxURLs(rs []Recipient) []string {
 }
 
 // followRecipients lists the inboxes of the remote actors on the other
-// side of self's follows in states (accepted when nil), after seenList
-// and each once, leaving out blocked domains.
-func (s *Store) followRecipients(ctx context.Context, other, self string, actorID int64, states []string, seenList ...Recipient) ([]Recipient, error) {
+// side of actorID's follows in states (accepted when nil): its followers,
+// or the actors it follows; after seenList and each once, leaving out
+// blocked domains.
+func (s *Store) followRecipients(ctx context.Context, followers bool, actorID int64, states []string, seenList ...Recipient) ([]Recipient, error) {
 	if states == nil {
 		states = []string{FollowAccepted}
 	}
@@ -256,9 +257,19 @@ func (s *Store) followRecipients(ctx context.Context, other, self string, actorI
 	// The distinct inboxes first (10,000 followers are ~500 servers),
 	// then each one's host software: joining remote_hosts inside would
 	// look it up once per follower.
-	inboxes := s.DB.NewSelect().TableExpr("follows AS f").Join("JOIN actors AS a ON a.id = "+other).
-		ColumnExpr("DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END AS inbox, a.host AS host").
-		Where(self+" = ? AND f.state IN (?) AND NOT a.local AND a.deleted_at IS NULL", actorID, bun.In(states))
+	var inboxes *bun.SelectQuery
+	if followers {
+		// A follow carries its follower's delivery inbox and host, kept by
+		// triggers (migration 20261206090000): one covering index read,
+		// not one actor row per follower.
+		inboxes = s.DB.NewSelect().TableExpr("follows AS f").
+			ColumnExpr("DISTINCT f.follower_inbox AS inbox, f.follower_host AS host").
+			Where("f.followee_id = ? AND f.state IN (?) AND f.follower_inbox <> ''", actorID, bun.In(states))
+	} else {
+		inboxes = s.DB.NewSelect().TableExpr("follows AS f").Join("JOIN actors AS a ON a.id = f.followee_id").
+			ColumnExpr("DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END AS inbox, a.host AS host").
+			Where("f.follower_id = ? AND f.state IN (?) AND NOT a.local AND a.deleted_at IS NULL", actorID, bun.In(states))
+	}
 	err := s.DB.NewSelect().TableExpr("(?) AS i", inboxes).Join("LEFT JOIN remote_hosts AS h ON h.host = i.host").
 		ColumnExpr("i.inbox, i.host, COALESCE(h.software, '') AS software").
 		Scan(ctx, &rows)
