@@ -108,7 +108,8 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 	if len(jobs) == 0 {
 		return 0, nil
 	}
-	res, err := tx.NewInsert().Model(&jobs).On("CONFLICT (activity_id, inbox) DO NOTHING").Exec(ctx)
+	// No RETURNING: bun would read back 500 ids nobody uses.
+	res, err := tx.NewInsert().Model(&jobs).On("CONFLICT (activity_id, inbox) DO NOTHING").Returning("NULL").Exec(ctx)
 	if err != nil {
 		return 0, dbErr("enqueue deliveries", err)
 	}
@@ -175,9 +176,16 @@ func (s *Store) ClaimDeliveries(ctx context.Context, owner string, n int, lease 
 		sub = sub.For("UPDATE SKIP LOCKED")
 	}
 	var out []Delivery
-	err := s.DB.NewUpdate().Model(&out).Set("locked_by = ?", owner).Set("locked_until = ?", now.Add(lease)).
-		Set("attempts = attempts + 1").Set("updated_at = ?", now).
-		Where("id IN (?)", sub).Where("state = ?", DeliveryPending).Returning("*").Scan(ctx)
+	q := s.DB.NewUpdate().Model(&out).Set("locked_by = ?", owner).Set("locked_until = ?", now.Add(lease)).
+		Set("attempts = attempts + 1").Set("updated_at = ?", now).Where("id IN (?)", sub)
+	if s.Dialect == Postgres {
+		// Another node may have finished a row between the subquery's
+		// snapshot and the update. On SQLite the statement runs alone
+		// under the write lock, and the check made it update by reading
+		// every pending job's index entry instead of the ids it chose.
+		q = q.Where("state = ?", DeliveryPending)
+	}
+	err := q.Returning("*").Scan(ctx)
 	if err != nil {
 		return nil, dbErr("claim deliveries", err)
 	}

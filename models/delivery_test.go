@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -285,4 +286,31 @@ func sender(t *testing.T, s *models.Store) *models.Account {
 		t.Fatal(err)
 	}
 	return acc
+}
+
+// TestClaimDeliveriesPlan (SQLite): a claim reads the due jobs in order
+// from deliveries_claim and updates the ones it chose by id; it read
+// every pending job's index entry once the update also filtered on state,
+// a cost that grew with the backlog of a peer that was down.
+func TestClaimDeliveriesPlan(t *testing.T) {
+	s := dbtest.Open(t, "sqlite")
+	ctx := context.Background()
+	acc := sender(t, s)
+	inboxes := make([]string, 600)
+	for i := range inboxes {
+		inboxes[i] = fmt.Sprintf("https://h%d.example/inbox", i)
+	}
+	if _, err := s.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: "https://x.example/a/1", Body: []byte("{}"), SignerID: acc.Actor.ID, Inboxes: inboxes}); err != nil {
+		t.Fatal(err)
+	}
+	plans := queryPlans(t, s, `UPDATE "deliveries"`, func() {
+		if jobs, err := s.ClaimDeliveries(ctx, "node", 16, time.Minute); err != nil || len(jobs) != 16 {
+			t.Fatalf("claim: %d %v", len(jobs), err)
+		}
+	})
+	plan := plans[0]
+	if !strings.Contains(plan, "SEARCH delivery USING INTEGER PRIMARY KEY (rowid=?)") ||
+		!strings.Contains(plan, "USING INDEX deliveries_claim (state=? AND next_attempt_at<?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("claim plan:\n%swant the due jobs from deliveries_claim in order, updated by id", plan)
+	}
 }

@@ -1,0 +1,66 @@
+package models_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// queryPlans runs fn and returns SQLite's query plan of each statement
+// it sent whose text contains match: a test states which index a store
+// function's own SQL uses, not a copy of it.
+func queryPlans(t *testing.T, s *models.Store, match string, fn func()) []string {
+	t.Helper()
+	h := &queryRecorder{match: match}
+	s.DB.AddQueryHook(h)
+	fn()
+	h.mu.Lock()
+	queries := h.queries
+	h.mu.Unlock()
+	h.match = "\x00" // stop recording (bun has no way to remove a hook)
+	var plans []string
+	for _, q := range queries {
+		rows, err := s.DB.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q)
+		if err != nil {
+			t.Fatalf("explain %s: %v", q, err)
+		}
+		var plan strings.Builder
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(detail + "\n")
+		}
+		rows.Close()
+		plans = append(plans, plan.String())
+	}
+	if len(plans) == 0 {
+		t.Fatalf("no statement matching %q was run", match)
+	}
+	return plans
+}
+
+type queryRecorder struct {
+	mu      sync.Mutex
+	match   string
+	queries []string
+}
+
+func (r *queryRecorder) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (r *queryRecorder) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if strings.Contains(ev.Query, r.match) {
+		r.queries = append(r.queries, ev.Query)
+	}
+}
