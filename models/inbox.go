@@ -258,8 +258,12 @@ func (s *Store) FinishInboxItems(ctx context.Context, owner string, outcomes ...
 	}
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if len(done) > 0 {
+			// An applied item keeps its id (a replay is refused until
+			// the housekeeping purges it, 14 days) but not its body:
+			// what it said is now in the civic tables, and a second copy
+			// of others' posts is personal data kept for nothing.
 			if _, err := tx.NewUpdate().Model((*InboxItem)(nil)).Where("id IN (?) AND locked_by = ?", bun.In(done), owner).
-				Set("locked_until = NULL").Set("locked_by = ''").Set("processed_at = ?", now).Set("error = ''").Exec(ctx); err != nil {
+				Set("locked_until = NULL").Set("locked_by = ''").Set("processed_at = ?", now).Set("error = ''").Set("body = ''").Exec(ctx); err != nil {
 				return err
 			}
 		}

@@ -14,15 +14,16 @@ import (
 )
 
 // TestFinishInboxItems: one call records a batch's outcomes: applied items
-// are processed, a failure is due again after its backoff, a permanent
-// one (or one out of attempts) is processed with its error, and items
-// whose lease another node took are left alone.
+// are processed and their body dropped (only the id is kept, to refuse a
+// replay), a failure is due again after its backoff, a permanent one (or
+// one out of attempts) is processed with its error and its body, for the
+// administrator, and items whose lease another node took are left alone.
 func TestFinishInboxItems(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		for i := range 5 {
 			it := &models.InboxItem{ActivityID: fmt.Sprintf("https://peer.example/a/%d", i), Type: "Create",
-				ActorURI: "https://peer.example/users/u", KeyOwner: "https://peer.example/users/u", Host: "peer.example", Body: "{}"}
+				ActorURI: "https://peer.example/users/u", KeyOwner: "https://peer.example/users/u", Host: "peer.example", Body: `{"n":1}`}
 			if ok, err := s.StoreInboxItem(ctx, it); err != nil || !ok {
 				t.Fatalf("store: %v %v", ok, err)
 			}
@@ -55,10 +56,14 @@ func TestFinishInboxItems(t *testing.T) {
 			want := map[int]struct {
 				processed bool
 				err       string
-			}{0: {true, ""}, 1: {true, ""}, 2: {false, "origin down"}, 3: {true, "origin down"}, 4: {true, "malformed"}}[i]
-			if processed != want.processed || errText != want.err || r.LockedBy != "" {
-				t.Errorf("item %d: processed %v error %q locked by %q, want %v %q unlocked", i, processed, errText, r.LockedBy, want.processed, want.err)
+				body      string
+			}{0: {true, "", ""}, 1: {true, "", ""}, 2: {false, "origin down", `{"n":1}`}, 3: {true, "origin down", `{"n":1}`}, 4: {true, "malformed", `{"n":1}`}}[i]
+			if processed != want.processed || errText != want.err || r.LockedBy != "" || r.Body != want.body {
+				t.Errorf("item %d: processed %v error %q locked by %q body %q, want %v %q unlocked %q", i, processed, errText, r.LockedBy, r.Body, want.processed, want.err, want.body)
 			}
+		}
+		if seen, err := s.HasInboxActivity(ctx, items[0].ActivityID); err != nil || !seen {
+			t.Errorf("applied item: seen %v (%v), want its id kept against replays", seen, err)
 		}
 		if !rows[2].NextAttemptAt.After(s.Now().Add(50 * time.Minute)) {
 			t.Errorf("retried item due at %s, want in an hour", rows[2].NextAttemptAt)
