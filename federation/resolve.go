@@ -92,7 +92,8 @@ func (s *Service) resolveHandle(ctx context.Context, q string) (*models.Resolved
 	return &models.Resolved{Kind: "actor", URI: a.URI, Actor: a}, nil
 }
 
-// runHousekeeping purges old inbox items and delivered jobs hourly.
+// runHousekeeping purges old inbox items, delivered jobs and processed
+// events hourly.
 func (s *Service) runHousekeeping(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -109,6 +110,9 @@ func (s *Service) runHousekeeping(ctx context.Context) {
 		}
 		if _, err := s.store.PurgeDeliveries(ctx, 7*24*time.Hour); err != nil {
 			s.log.ErrorContext(ctx, "purge deliveries", "err", err)
+		}
+		if _, err := s.store.PurgeEvents(ctx, 7*24*time.Hour); err != nil {
+			s.log.ErrorContext(ctx, "purge events", "err", err)
 		}
 		if _, err := s.store.ForgetDeletedKeys(ctx); err != nil {
 			s.log.ErrorContext(ctx, "forget deleted keys", "err", err)

@@ -106,3 +106,34 @@ func (s *Store) MarkEventProcessed(ctx context.Context, id int64) error {
 	_, err := s.DB.NewUpdate().Model((*Event)(nil)).Set("processed_at = ?", s.Now()).Where("id = ?", id).Exec(ctx)
 	return dbErr("mark event", err)
 }
+
+// eventHistory are the kinds of event kept once processed: later events
+// of the same object read them (EarlierEvents: was this proposal
+// answered before?).
+var eventHistory = []string{EventProposalAnswered}
+
+// PurgeEvents deletes the processed events older than keep, except the
+// kinds kept as history, a thousand at a time so that votes never wait
+// long for SQLite's write lock. An event is the outbox's work item: once
+// processed, what it said is in the civic tables and the deliveries it
+// queued, and a vote.cast kept forever (voter and options) would be a
+// second record of every ballot that no erasure or recount sees. It
+// returns how many it deleted.
+func (s *Store) PurgeEvents(ctx context.Context, keep time.Duration) (int64, error) {
+	before := s.Now().Add(-keep)
+	var total int64
+	for {
+		old := s.DB.NewSelect().Model((*Event)(nil)).Column("id").
+			Where("processed_at IS NOT NULL AND processed_at < ? AND kind NOT IN (?)", before, bun.In(eventHistory)).
+			Order("id").Limit(1000)
+		res, err := s.DB.NewDelete().Model((*Event)(nil)).Where("id IN (?)", old).Exec(ctx)
+		if err != nil {
+			return total, dbErr("purge events", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < 1000 {
+			return total, nil
+		}
+	}
+}
