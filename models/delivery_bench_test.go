@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/opendemocracynow/odn/models"
-	"github.com/opendemocracynow/odn/models/dbtest"
 )
 
 // BenchmarkEnqueueDeliveries500 queues one 2 KB activity for 500 shared
@@ -16,12 +15,8 @@ import (
 // (fanout_10k in docs/BENCHMARKS.md): the last step before its first
 // delivery can start.
 func BenchmarkEnqueueDeliveries500(b *testing.B) {
-	s := dbtest.Open(b, "sqlite", models.WithFastPasswordHashing())
+	s, sp := benchSpace(b)
 	ctx := context.Background()
-	sp, err := s.CreateSpace(ctx, nil, models.SpaceInput{Name: "ville", Kind: models.KindCity, Title: "Ville"})
-	if err != nil {
-		b.Fatal(err)
-	}
 	inboxes := make([]string, 500)
 	for i := range inboxes {
 		inboxes[i] = fmt.Sprintf("https://h%d.example/inbox", i)
@@ -40,12 +35,8 @@ func BenchmarkEnqueueDeliveries500(b *testing.B) {
 // BenchmarkClaimDeliveries16 claims 16 due jobs among ~500 pending, as
 // the delivery pool does through a fan-out, and acknowledges them.
 func BenchmarkClaimDeliveries16(b *testing.B) {
-	s := dbtest.Open(b, "sqlite", models.WithFastPasswordHashing())
+	s, sp := benchSpace(b)
 	ctx := context.Background()
-	sp, err := s.CreateSpace(ctx, nil, models.SpaceInput{Name: "ville", Kind: models.KindCity, Title: "Ville"})
-	if err != nil {
-		b.Fatal(err)
-	}
 	body := []byte(`{"type":"Announce","content":"` + strings.Repeat("x", 2000) + `"}`)
 	queued := 0
 	enqueue := func() {

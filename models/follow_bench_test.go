@@ -15,12 +15,8 @@ import (
 // by 10,000 remote actors on 500 servers (20 per shared inbox), the
 // first step of the fanout_10k figure (docs/BENCHMARKS.md).
 func BenchmarkFollowerRecipients10k(b *testing.B) {
-	s := dbtest.Open(b, "sqlite", models.WithFastPasswordHashing())
+	s, sp := benchSpace(b)
 	ctx := context.Background()
-	sp, err := s.CreateSpace(ctx, nil, models.SpaceInput{Name: "ville", Kind: models.KindCity, Title: "Ville"})
-	if err != nil {
-		b.Fatal(err)
-	}
 	const hosts, perHost = 500, 20
 	now := time.Now().UTC()
 	key := strings.Repeat("k", 450) // a PEM public key's length
@@ -51,4 +47,15 @@ func BenchmarkFollowerRecipients10k(b *testing.B) {
 			b.Fatalf("%d recipients, want %d (%v)", len(rs), hosts, err)
 		}
 	}
+}
+
+// benchSpace opens a SQLite store with one space, "ville".
+func benchSpace(b *testing.B) (*models.Store, *models.Space) {
+	b.Helper()
+	s := dbtest.Open(b, "sqlite", models.WithFastPasswordHashing())
+	sp, err := s.CreateSpace(context.Background(), nil, models.SpaceInput{Name: "ville", Kind: models.KindCity, Title: "Ville"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, sp
 }
