@@ -116,6 +116,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		s.DB, s.Dialect = bun.NewDB(db, sqlitedialect.New()), SQLite
 		s.walFile = !strings.Contains(dsn, "mode=memory")
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		// pgx's default exec mode, cache_statement (each statement prepared
+		// once per connection), measured best against exec,
+		// simple_protocol and cache_describe (docs/BENCHMARKS.md, "pgx
+		// exec modes"): the hot statements are written with $n
+		// placeholders (hot_store.go), so they stay prepared. A DSN may
+		// still choose another with default_query_exec_mode.
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
