@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"mime"
@@ -50,7 +52,12 @@ func wireConsultations(ctx context.Context, cfg *Config, st *models.Store, log *
 type mailer struct {
 	addr, from, host, base string
 	auth                   smtp.Auth
+	timeout                time.Duration // one message, from dial to QUIT
 }
+
+// mailTimeout bounds one message: a mail server that accepts the
+// connection and then says nothing must not hold the worker.
+const mailTimeout = time.Minute
 
 func newMailer(cfg *Config) (*mailer, error) {
 	u, err := url.Parse(cfg.SMTP)
@@ -61,7 +68,7 @@ func newMailer(cfg *Config) (*mailer, error) {
 	if err != nil {
 		host, port = u.Host, "587"
 	}
-	m := &mailer{addr: net.JoinHostPort(host, port), from: cfg.SMTPFrom, host: host, base: cfg.BaseURL}
+	m := &mailer{addr: net.JoinHostPort(host, port), from: cfg.SMTPFrom, host: host, base: cfg.BaseURL, timeout: mailTimeout}
 	if m.from == "" {
 		bu, _ := url.Parse(cfg.BaseURL)
 		m.from = "odn@" + bu.Hostname()
@@ -95,7 +102,7 @@ func (m *mailer) sendPending(ctx context.Context, st *models.Store, log *slog.Lo
 		return
 	}
 	for _, p := range pending {
-		if err := smtp.SendMail(m.addr, m.auth, m.from, []string{p.Email}, m.message(p)); err != nil {
+		if err := m.send(p.Email, m.message(p)); err != nil {
 			log.WarnContext(ctx, "send synthesis e-mail", "host", m.host, "err", err)
 			return
 		}
@@ -104,6 +111,56 @@ func (m *mailer) sendPending(ctx context.Context, st *models.Store, log *slog.Lo
 			return
 		}
 	}
+}
+
+// send delivers one message to one address within m.timeout. It is
+// smtp.SendMail (STARTTLS when offered, then AUTH when configured) on a
+// connection with a deadline: SendMail has none, and a server that went
+// silent held the worker, and every later e-mail, forever.
+func (m *mailer) send(to string, msg []byte) error {
+	conn, err := net.DialTimeout("tcp", m.addr, m.timeout)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(m.timeout)); err != nil {
+		return err
+	}
+	c, err := smtp.NewClient(conn, m.host)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(&tls.Config{ServerName: m.host, MinVersion: tls.VersionTLS12}); err != nil {
+			return err
+		}
+	}
+	if m.auth != nil {
+		if ok, _ := c.Extension("AUTH"); !ok {
+			return errors.New("smtp: the server offers no AUTH, and credentials are configured")
+		}
+		if err := c.Auth(m.auth); err != nil {
+			return err
+		}
+	}
+	if err := c.Mail(m.from); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
 }
 
 // message is a plain-text e-mail in the account's language; header
