@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,4 +48,28 @@ func TestPurgeEvents(t *testing.T) {
 			t.Errorf("left %q, want %q", kinds, want)
 		}
 	}, models.WithClock(clock))
+}
+
+// TestEarlierEventsPlan (SQLite): whether a proposal was answered before
+// is read from the answers' partial index, not by scanning every event.
+func TestEarlierEventsPlan(t *testing.T) {
+	s := dbtest.Open(t, "sqlite")
+	ctx := context.Background()
+	ev := models.Event{Kind: models.EventProposalAnswered, ObjectType: "proposal", ObjectID: 7, CreatedAt: time.Now()}
+	for range 3 {
+		if _, err := s.DB.NewInsert().Model(&models.Event{Kind: ev.Kind, ObjectType: ev.ObjectType, ObjectID: ev.ObjectID, CreatedAt: ev.CreatedAt}).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev.ID = 3
+	var n int
+	plan := queryPlans(t, s, "proposal.answered", func() {
+		var err error
+		if n, err = s.EarlierEvents(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	if n != 2 || !strings.Contains(plan, "events_answers") {
+		t.Errorf("%d earlier answers (want 2), plan:\n%s", n, plan)
+	}
 }
