@@ -367,17 +367,18 @@ func (s *Store) DeliveriesFor(ctx context.Context, activityID string) ([]Deliver
 // then the bodies no job points at any more.
 func (s *Store) PurgeDeliveries(ctx context.Context, keep time.Duration) (int64, error) {
 	before := s.Now().Add(-keep)
-	res, err := s.DB.NewDelete().Model((*Delivery)(nil)).Where("state IN (?)", bun.In([]string{DeliveryDone, DeliveryCancelled})).
-		Where("updated_at < ?", before).Exec(ctx)
+	n, err := s.deleteInBatches(ctx, (*Delivery)(nil), func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("state IN (?) AND updated_at < ?", bun.In([]string{DeliveryDone, DeliveryCancelled}), before)
+	})
 	if err != nil {
-		return 0, dbErr("purge deliveries", err)
+		return n, dbErr("purge deliveries", err)
 	}
-	n, _ := res.RowsAffected()
 	// Bodies are written with their jobs in one transaction, so one
 	// without jobs is either purged or was never needed (every job of a
 	// re-run event already queued); created_at spares the ones of
 	// transactions still open.
-	_, err = s.DB.NewDelete().Model((*deliveryBody)(nil)).Where("created_at < ?", before).
-		Where("NOT EXISTS (SELECT 1 FROM deliveries AS d WHERE d.body_id = delivery_body.id)").Exec(ctx)
+	_, err = s.deleteInBatches(ctx, (*deliveryBody)(nil), func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("created_at < ?", before).Where("NOT EXISTS (SELECT 1 FROM deliveries AS d WHERE d.body_id = delivery_body.id)")
+	})
 	return n, dbErr("purge delivery bodies", err)
 }

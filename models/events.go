@@ -113,26 +113,38 @@ func (s *Store) MarkEventProcessed(ctx context.Context, id int64) error {
 var eventHistory = []string{EventProposalAnswered}
 
 // PurgeEvents deletes the processed events older than keep, except the
-// kinds kept as history, a thousand at a time so that votes never wait
-// long for SQLite's write lock. An event is the outbox's work item: once
+// kinds kept as history. An event is the outbox's work item: once
 // processed, what it said is in the civic tables and the deliveries it
 // queued, and a vote.cast kept forever (voter and options) would be a
 // second record of every ballot that no erasure or recount sees. It
 // returns how many it deleted.
 func (s *Store) PurgeEvents(ctx context.Context, keep time.Duration) (int64, error) {
 	before := s.Now().Add(-keep)
+	n, err := s.deleteInBatches(ctx, (*Event)(nil), func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("processed_at IS NOT NULL AND processed_at < ? AND kind NOT IN (?)", before, bun.In(eventHistory))
+	})
+	return n, dbErr("purge events", err)
+}
+
+// purgeBatch is how many rows a purge deletes per statement: SQLite has
+// one writer, and a burst of votes must not wait behind the deletion of
+// a week of rows.
+const purgeBatch = 1000
+
+// deleteInBatches deletes the rows of model's table that where selects,
+// purgeBatch at a time in id order (the oldest first, where purges look),
+// and returns how many it deleted.
+func (s *Store) deleteInBatches(ctx context.Context, model any, where func(*bun.SelectQuery) *bun.SelectQuery) (int64, error) {
 	var total int64
 	for {
-		old := s.DB.NewSelect().Model((*Event)(nil)).Column("id").
-			Where("processed_at IS NOT NULL AND processed_at < ? AND kind NOT IN (?)", before, bun.In(eventHistory)).
-			Order("id").Limit(1000)
-		res, err := s.DB.NewDelete().Model((*Event)(nil)).Where("id IN (?)", old).Exec(ctx)
+		ids := where(s.DB.NewSelect().Model(model).Column("id")).Order("id").Limit(purgeBatch)
+		res, err := s.DB.NewDelete().Model(model).Where("id IN (?)", ids).Exec(ctx)
 		if err != nil {
-			return total, dbErr("purge events", err)
+			return total, err
 		}
 		n, _ := res.RowsAffected()
 		total += n
-		if n < 1000 {
+		if n < purgeBatch {
 			return total, nil
 		}
 	}

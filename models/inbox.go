@@ -290,13 +290,11 @@ func (s *Store) FinishInboxItems(ctx context.Context, owner string, outcomes ...
 // PurgeInboxItems deletes processed items older than keep; the ids of
 // recent ones still deduplicate retries.
 func (s *Store) PurgeInboxItems(ctx context.Context, keep time.Duration) (int64, error) {
-	res, err := s.DB.NewDelete().Model((*InboxItem)(nil)).
-		Where("processed_at IS NOT NULL AND processed_at < ?", s.Now().Add(-keep)).Exec(ctx)
-	if err != nil {
-		return 0, dbErr("purge inbox", err)
-	}
-	n, _ := res.RowsAffected()
-	return n, nil
+	before := s.Now().Add(-keep)
+	n, err := s.deleteInBatches(ctx, (*InboxItem)(nil), func(q *bun.SelectQuery) *bun.SelectQuery {
+		return q.Where("processed_at IS NOT NULL AND processed_at < ?", before)
+	})
+	return n, dbErr("purge inbox", err)
 }
 
 // InboxBacklog counts unprocessed inbox items, for metrics.

@@ -220,3 +220,34 @@ func TestClaimInboxItemsLease(t *testing.T) {
 		}
 	}, models.WithClock(clock))
 }
+
+// TestPurgeInboxItems: processed items older than keep go, a batch at a
+// time (more than one here); recent and unprocessed ones stay.
+func TestPurgeInboxItems(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		now := s.Now()
+		old, recent := now.Add(-15*24*time.Hour), now.Add(-time.Hour)
+		item := func(i int, processed *time.Time) models.InboxItem {
+			return models.InboxItem{ActivityID: fmt.Sprintf("https://peer.example/a/%d", i), Type: "Create", ActorURI: "https://peer.example/users/u",
+				KeyOwner: "https://peer.example/users/u", Host: "peer.example", NextAttemptAt: old, ReceivedAt: old, ProcessedAt: processed}
+		}
+		items := []models.InboxItem{item(0, nil), item(1, &recent)}
+		for i := range 2500 {
+			items = append(items, item(2+i, &old))
+		}
+		if _, err := s.DB.NewInsert().Model(&items).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.PurgeInboxItems(ctx, 14*24*time.Hour); err != nil || n != 2500 {
+			t.Fatalf("purged %d (%v), want 2500", n, err)
+		}
+		var left []string
+		if err := s.DB.NewSelect().Model((*models.InboxItem)(nil)).Column("activity_id").Order("id").Scan(ctx, &left); err != nil {
+			t.Fatal(err)
+		}
+		if len(left) != 2 || left[0] != "https://peer.example/a/0" || left[1] != "https://peer.example/a/1" {
+			t.Errorf("left %q, want the unprocessed and the recent item", left)
+		}
+	})
+}
