@@ -217,9 +217,9 @@ func deleteCivic(ctx context.Context, s *Service, actor *models.Actor, uri strin
 	return s.store.DeleteRemoteCopy(ctx, actor, uri)
 }
 
-// receiveFlag files each local proposal, debate, petition or comment a
-// Flag names in the moderation queue (models.CreateReport); accounts
-// named in it are not reported (no such queue yet) and are logged.
+// receiveFlag files each local proposal, debate, petition, comment or
+// account a Flag names in the moderation queue (models.CreateReport).
+// Mastodon's report of a user names the user and the posts it quotes.
 func receiveFlag(ctx context.Context, s *Service, in *incoming) error {
 	flagID := idOf(in.m["id"])
 	if flagID == "" {
@@ -232,7 +232,14 @@ func receiveFlag(ctx context.Context, s *Service, in *incoming) error {
 		}
 		typ, id, err := s.store.CivicObjectByURI(ctx, uri)
 		if errors.Is(err, models.ErrNotFound) {
-			s.log.InfoContext(ctx, "report of a non-civic object", "actor", in.actor.URI, "object", uri)
+			a, aerr := s.store.ActorByURI(ctx, uri)
+			if aerr == nil && a.Local && a.AccountID != nil {
+				targets = append(targets, [2]any{models.ObjectTypeAccount, a.ID})
+				continue
+			} else if aerr != nil && !errors.Is(aerr, models.ErrNotFound) {
+				return aerr
+			}
+			s.log.InfoContext(ctx, "report of an object that cannot be reported", "actor", in.actor.URI, "object", uri)
 			continue
 		} else if err != nil {
 			return err

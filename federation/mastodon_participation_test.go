@@ -251,13 +251,29 @@ func TestMastodonParticipation(t *testing.T) {
 	})
 
 	t.Run("a Flag files a report", func(t *testing.T) {
-		flag := mastodonFixture(t, "flag", append([]string{`"https://odn.example/users/spammer",`, "",
+		// Mastodon's report of a user names the user and the posts it
+		// quotes: one report each, the account's in the same queue.
+		spammer, err := st.CreateAccount(ctx, models.NewAccount{Username: "spammer", Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		flag := mastodonFixture(t, "flag", append([]string{"https://odn.example/users/spammer", spammer.Actor.URI,
 			`"https://odn.example/comments/901",`, "", "https://odn.example/comments/902", prop.URI}, base...)...)
 		accepted(masto.send(t, inbox, "/actor", key, flag))
-		waitFor(t, "the report", func() bool {
+		waitFor(t, "the reports", func() bool {
 			rs, _ := st.ListReports(ctx, admin, models.ReportFilter{})
-			return len(rs) == 1 && rs[0].ObjectType == models.ObjectTypeProposal && rs[0].ObjectID == prop.ID
+			got := map[string]int64{}
+			for _, r := range rs {
+				got[r.ObjectType] = r.ObjectID
+			}
+			return len(rs) == 2 && got[models.ObjectTypeProposal] == prop.ID && got[models.ObjectTypeAccount] == spammer.Actor.ID
 		})
+		rs, _ := st.ListReports(ctx, admin, models.ReportFilter{})
+		for _, r := range rs {
+			if r.ObjectType == models.ObjectTypeAccount && (r.Target == nil || r.Target.Label != "@spammer" || r.Target.Gone) {
+				t.Errorf("account report target %+v", r.Target)
+			}
+		}
 	})
 
 	t.Run("a vote signed with another key is refused", func(t *testing.T) {

@@ -144,3 +144,63 @@ func TestModeration(t *testing.T) {
 		})
 	})
 }
+
+// TestReportAccount: a local account can be reported (a member's report,
+// a remote Flag naming a user); remote actors, spaces and deleted
+// accounts cannot. The queue shows the handle and profile, and later
+// whether an administrator disabled the account; the report is dismissed
+// like any other, and nothing hides an account.
+func TestReportAccount(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		ann, bob := f.users[0], f.users[1]
+		flagger := f.remote(t, "instance", "other.example")
+		gone, err := f.s.CreateAccount(ctx, models.NewAccount{Username: "gone", Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.DeleteAccount(ctx, gone); err != nil {
+			t.Fatal(err)
+		}
+		account := func(id int64) models.ReportInput {
+			return models.ReportInput{ObjectType: models.ObjectTypeAccount, ObjectID: id, Reason: "spam in every debate"}
+		}
+		for _, tc := range []struct {
+			name string
+			by   *models.Actor
+			in   models.ReportInput
+			err  error
+		}{
+			{"member reports a member", ann.Actor, account(bob.Actor.ID), nil},
+			{"twice", ann.Actor, account(bob.Actor.ID), models.ErrDuplicate},
+			{"remote flag", flagger, models.ReportInput{ObjectType: models.ObjectTypeAccount, ObjectID: bob.Actor.ID, URI: "https://other.example/flag/9"}, nil},
+			{"a remote actor", ann.Actor, account(flagger.ID), models.ErrNotFound},
+			{"a space", ann.Actor, account(f.space.ActorID), models.ErrNotFound},
+			{"a deleted account", ann.Actor, account(gone.Actor.ID), models.ErrNotFound},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if _, err := f.s.CreateReport(ctx, tc.by, tc.in); !errors.Is(err, tc.err) {
+					t.Fatalf("got %v, want %v", err, tc.err)
+				}
+			})
+		}
+		if err := f.s.SetDisabled(ctx, f.admin, bob.Username, true); err != nil {
+			t.Fatal(err)
+		}
+		list, err := f.s.ListReports(ctx, f.mod, models.ReportFilter{Status: models.ReportOpen})
+		if err != nil || len(list) != 2 {
+			t.Fatalf("queue: %d reports (%v), want 2", len(list), err)
+		}
+		for _, r := range list {
+			if tg := r.Target; tg == nil || tg.Label != "@"+bob.Username || tg.URL != bob.Actor.URL || !tg.Disabled || tg.Gone || tg.Hidden {
+				t.Errorf("report %d target %+v, want bob's handle and profile, disabled", r.ID, tg)
+			}
+		}
+		if err := f.s.HideObject(ctx, f.mod, models.ObjectTypeAccount, bob.Actor.ID, "spam"); err == nil {
+			t.Error("an account was hidden like content")
+		}
+		if err := f.s.DismissReport(ctx, f.mod, list[0].ID, "disabled by an admin"); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

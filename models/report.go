@@ -33,9 +33,15 @@ const (
 	EventObjectRestored = "object.restored"
 )
 
-// Report is a request to moderators about a proposal, debate, petition or
-// comment, from a local form or a remote Flag. One per reporter and
-// object.
+// ObjectTypeAccount is the object type of a report about a local account
+// (ObjectID is the account's actor): a remote Flag naming a user, or a
+// member's report. It is not hidden like content: moderators dismiss it,
+// and an administrator may disable the account (Admin, Users).
+const ObjectTypeAccount = "account"
+
+// Report is a request to moderators about a proposal, debate, petition,
+// comment or local account, from a local form or a remote Flag. One per
+// reporter and object.
 type Report struct {
 	bun.BaseModel `bun:"table:reports,alias:r"`
 	ID            int64      `bun:",pk,autoincrement"`
@@ -58,10 +64,11 @@ type Report struct {
 
 // ReportTarget is what the moderation queue shows of a reported object.
 type ReportTarget struct {
-	Label  string
-	URL    string
-	Hidden bool
-	Gone   bool // deleted since the report
+	Label    string
+	URL      string
+	Hidden   bool
+	Disabled bool // a reported account an administrator disabled
+	Gone     bool // deleted since the report
 }
 
 // ReportInput is a new report. URI is the Flag activity id for remote
@@ -85,8 +92,8 @@ func (s *Store) CreateReport(ctx context.Context, by *Actor, in ReportInput) (*R
 	}
 	in.Reason = strings.TrimSpace(in.Reason)
 	v := &ValidationError{}
-	if _, ok := civicObjects[in.ObjectType]; !ok {
-		v.Add("object_type", "Only proposals, debates, petitions and comments can be reported.")
+	if _, ok := civicObjects[in.ObjectType]; !ok && in.ObjectType != ObjectTypeAccount {
+		v.Add("object_type", "Only proposals, debates, petitions, comments and accounts can be reported.")
 	}
 	switch n := utf8.RuneCountInString(in.Reason); {
 	case n == 0 && by.Local:
@@ -110,14 +117,27 @@ func (s *Store) CreateReport(ctx context.Context, by *Actor, in ReportInput) (*R
 	r := &Report{URI: in.URI, ObjectType: in.ObjectType, ObjectID: in.ObjectID, ReporterID: by.ID, Reason: in.Reason,
 		Status: ReportOpen, CreatedAt: s.Now()}
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		obj, err := lookupObject(ctx, tx, in.ObjectType, in.ObjectID)
-		if err != nil {
-			return err
+		if in.ObjectType == ObjectTypeAccount {
+			// A live local account: remote actors are their server's to
+			// moderate (a domain block is this server's answer).
+			n, err := tx.NewSelect().Model((*Actor)(nil)).
+				Where("id = ? AND local AND account_id IS NOT NULL AND deleted_at IS NULL", in.ObjectID).Count(ctx)
+			if err != nil {
+				return dbErr("reported account", err)
+			}
+			if n == 0 {
+				return ErrNotFound
+			}
+		} else {
+			obj, err := lookupObject(ctx, tx, in.ObjectType, in.ObjectID)
+			if err != nil {
+				return err
+			}
+			if obj.DeletedAt != nil {
+				return ErrNotFound
+			}
+			r.SpaceID = obj.SpaceID
 		}
-		if obj.DeletedAt != nil {
-			return ErrNotFound
-		}
-		r.SpaceID = obj.SpaceID
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			if err := dbErr("insert report", err); errors.Is(err, ErrDuplicate) {
 				return fmt.Errorf("%w: you already reported this", ErrDuplicate)
@@ -171,6 +191,14 @@ func (s *Store) attachTargets(ctx context.Context, reports []*Report) error {
 	}
 	targets := map[string]map[int64]*ReportTarget{}
 	for typ, list := range ids {
+		if typ == ObjectTypeAccount {
+			t, err := s.accountTargets(ctx, list)
+			if err != nil {
+				return err
+			}
+			targets[typ] = t
+			continue
+		}
 		o := civicObjects[typ]
 		var rows []objectRef
 		err := s.DB.NewSelect().TableExpr("?", bun.Ident(o.table)).
@@ -197,6 +225,29 @@ func (s *Store) attachTargets(ctx context.Context, reports []*Report) error {
 		}
 	}
 	return nil
+}
+
+// accountTargets describes reported accounts by actor id: their handle,
+// profile, and whether they were disabled or deleted since.
+func (s *Store) accountTargets(ctx context.Context, actorIDs []int64) (map[int64]*ReportTarget, error) {
+	var rows []struct {
+		ID        int64
+		Username  string
+		URL       string
+		Disabled  bool
+		DeletedAt *time.Time
+	}
+	err := s.DB.NewSelect().TableExpr("actors AS a").Join("LEFT JOIN accounts AS acc ON acc.id = a.account_id").
+		ColumnExpr("a.id, a.username, a.url, COALESCE(acc.disabled, FALSE) AS disabled, a.deleted_at").
+		Where("a.id IN (?)", bun.In(actorIDs)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, dbErr("reported accounts", err)
+	}
+	out := make(map[int64]*ReportTarget, len(rows))
+	for _, row := range rows {
+		out[row.ID] = &ReportTarget{Label: "@" + row.Username, URL: row.URL, Disabled: row.Disabled, Gone: row.DeletedAt != nil}
+	}
+	return out, nil
 }
 
 // DismissReport closes a report without action; moderators only, audited.

@@ -68,6 +68,12 @@ func seedCivic(t *testing.T, e *testEnv) *civicContent {
 	_, err = e.Store.CreateComment(ctx, c.admin.Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, ParentID: cm.ID, Body: "Merci !"})
 	must("reply", err)
 	c.comment = cm.ID
+	// The moderation queue with a report of content and one of an account
+	// (different actions in each row).
+	_, err = e.Store.CreateReport(ctx, c.admin.Actor, models.ReportInput{ObjectType: models.ObjectTypeComment, ObjectID: cm.ID, Reason: "Hors sujet"})
+	must("report a comment", err)
+	_, err = e.Store.CreateReport(ctx, c.admin.Actor, models.ReportInput{ObjectType: models.ObjectTypeAccount, ObjectID: c.member.Actor.ID, Reason: "Spam"})
+	must("report an account", err)
 	return c
 }
 

@@ -194,10 +194,21 @@ func (s *Server) apiCreateReport(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	id, err := strconv.ParseInt(in.ObjectID, 10, 64)
-	if err != nil {
-		s.error(w, r, models.Invalid("object_id", "Unknown object."))
-		return
+	var id int64
+	if in.ObjectType == models.ObjectTypeAccount {
+		// An account is named by its user name, as on its profile.
+		a, err := s.store.LocalActorByUsername(r.Context(), in.ObjectID)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		id = a.ID
+	} else {
+		var err error
+		if id, err = strconv.ParseInt(in.ObjectID, 10, 64); err != nil {
+			s.error(w, r, models.Invalid("object_id", "Unknown object."))
+			return
+		}
 	}
 	rep, err := s.store.CreateReport(r.Context(), currentAccount(r.Context()).Actor,
 		models.ReportInput{ObjectType: in.ObjectType, ObjectID: id, Reason: in.Reason})

@@ -372,3 +372,27 @@ func TestCommentAPI(t *testing.T) {
 		t.Fatalf("comment: %s", body)
 	}
 }
+
+// TestReportAccount: a member reports an account through the API by its
+// user name; the moderators' queue shows it with a way to the accounts
+// page and no "hide" (accounts are disabled, not hidden); unknown names
+// and spaces are refused.
+func TestReportAccount(t *testing.T) {
+	e := newDebateEnv(t)
+	report := func(name string) int {
+		res := e.api("POST", "/api/v1/reports", e.annTok, map[string]any{"object_type": "account", "object_id": name, "reason": "spam in every debate"}, nil)
+		return res.StatusCode
+	}
+	for name, want := range map[string]int{"bob": http.StatusCreated, "nobody": http.StatusNotFound, "town": http.StatusNotFound} {
+		if got := report(name); got != want {
+			t.Errorf("report %q: %d, want %d", name, got, want)
+		}
+	}
+	body := readBody(e.get(e.loggedIn("modo"), "/moderation"))
+	row := body[strings.Index(body, `id="report-`):]
+	row = row[:strings.Index(row, "</tr>")]
+	if !strings.Contains(row, "@bob") || !strings.Contains(row, `href="/admin#users"`) || strings.Contains(row, "/moderation/hide") ||
+		!strings.Contains(row, "/dismiss") {
+		t.Errorf("queue row of the account report:\n%s", row)
+	}
+}
