@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -388,6 +389,31 @@ func TestReportAccount(t *testing.T) {
 			t.Errorf("report %q: %d, want %d", name, got, want)
 		}
 	}
+	// On a profile: the link for other members, the form, back to the
+	// profile (cleo reports bob; ann's report above is the API's).
+	e.user("cleo", models.RoleMember)
+	bob, err := e.Store.AccountByUsername(context.Background(), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := "/report?type=account&amp;id=" + strconv.FormatInt(bob.Actor.ID, 10)
+	if body := readBody(e.get(e.loggedIn("cleo"), "/@bob")); !strings.Contains(body, link) {
+		t.Errorf("bob's profile offers cleo no report link")
+	}
+	for who, client := range map[string]*http.Client{"bob himself": e.loggedIn("bob"), "a visitor": e.client()} {
+		if body := readBody(e.get(client, "/@bob")); strings.Contains(body, "type=account") {
+			t.Errorf("%s is offered to report bob", who)
+		}
+	}
+	form := "/report?type=account&id=" + strconv.FormatInt(bob.Actor.ID, 10)
+	if res := e.get(e.loggedIn("cleo"), form); res.StatusCode != http.StatusOK {
+		t.Errorf("report form: %d", res.StatusCode)
+	}
+	res := e.postForm(e.loggedIn("cleo"), "/report", url.Values{"type": {"account"}, "id": {strconv.FormatInt(bob.Actor.ID, 10)}, "reason": {"spam"}})
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/@bob") {
+		t.Errorf("report sent: %d to %q, want back to the profile", res.StatusCode, loc)
+	}
+
 	body := readBody(e.get(e.loggedIn("modo"), "/moderation"))
 	row := body[strings.Index(body, `id="report-`):]
 	row = row[:strings.Index(row, "</tr>")]
