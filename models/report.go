@@ -118,15 +118,8 @@ func (s *Store) CreateReport(ctx context.Context, by *Actor, in ReportInput) (*R
 		Status: ReportOpen, CreatedAt: s.Now()}
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if in.ObjectType == ObjectTypeAccount {
-			// A live local account: remote actors are their server's to
-			// moderate (a domain block is this server's answer).
-			n, err := tx.NewSelect().Model((*Actor)(nil)).
-				Where("id = ? AND local AND account_id IS NOT NULL AND deleted_at IS NULL", in.ObjectID).Count(ctx)
-			if err != nil {
-				return dbErr("reported account", err)
-			}
-			if n == 0 {
-				return ErrNotFound
+			if _, err := reportableAccount(ctx, tx, in.ObjectID); err != nil {
+				return err
 			}
 		} else {
 			obj, err := lookupObject(ctx, tx, in.ObjectType, in.ObjectID)
@@ -225,6 +218,32 @@ func (s *Store) attachTargets(ctx context.Context, reports []*Report) error {
 		}
 	}
 	return nil
+}
+
+// reportableAccount is the account actor actorID, if a report may name
+// it: a live local account. Remote actors are their server's to moderate
+// (a domain block is this server's answer); spaces have no account.
+func reportableAccount(ctx context.Context, db bun.IDB, actorID int64) (*Actor, error) {
+	a := new(Actor)
+	err := db.NewSelect().Model(a).Where("id = ? AND local AND account_id IS NOT NULL AND deleted_at IS NULL", actorID).Scan(ctx)
+	return a, dbErr("reported account", err)
+}
+
+// ReportedURL is the page of what a report names: a civic object's, or a
+// reportable account's profile (ErrNotFound when it cannot be reported).
+func (s *Store) ReportedURL(ctx context.Context, objectType string, id int64) (string, error) {
+	if objectType == ObjectTypeAccount {
+		a, err := reportableAccount(ctx, s.DB, id)
+		if err != nil {
+			return "", err
+		}
+		return a.URL, nil
+	}
+	obj, err := s.Object(ctx, objectType, id)
+	if err != nil {
+		return "", err
+	}
+	return obj.URL, nil
 }
 
 // accountTargets describes reported accounts by actor id: their handle,

@@ -35,33 +35,13 @@ type reportFormView struct {
 func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.URL.Query().Get("id"), 10, 64)
 	typ := r.URL.Query().Get("type")
-	back, err := s.reportedURL(r, typ, id)
+	back, err := s.store.ReportedURL(r.Context(), typ, id)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
 	f := &reportFormView{Input: models.ReportInput{ObjectType: typ, ObjectID: id}, Back: back}
 	s.renderReportForm(w, r, http.StatusOK, f)
-}
-
-// reportedURL is the page of what a report names: a civic object, or a
-// local account's profile (by its actor id).
-func (s *Server) reportedURL(r *http.Request, typ string, id int64) (string, error) {
-	if typ == models.ObjectTypeAccount {
-		a, err := s.store.ActorByID(r.Context(), id)
-		if err != nil {
-			return "", err
-		}
-		if !a.Local || a.AccountID == nil || a.DeletedAt != nil {
-			return "", models.ErrNotFound
-		}
-		return a.URL, nil
-	}
-	obj, err := s.store.Object(r.Context(), typ, id)
-	if err != nil {
-		return "", err
-	}
-	return obj.URL, nil
 }
 
 func (s *Server) renderReportForm(w http.ResponseWriter, r *http.Request, status int, f *reportFormView) {
@@ -87,7 +67,7 @@ func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := s.opts.BaseURL + "/"
-	if u, err := s.reportedURL(r, f.Input.ObjectType, f.Input.ObjectID); err == nil && isLocalURL(s.opts.BaseURL, u) {
+	if u, err := s.store.ReportedURL(r.Context(), f.Input.ObjectType, f.Input.ObjectID); err == nil && isLocalURL(s.opts.BaseURL, u) {
 		back = u
 	}
 	redirect(w, r, back[len(s.opts.BaseURL):], "moderation.reported")
