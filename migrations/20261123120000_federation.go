@@ -130,10 +130,8 @@ func init() {
 		})
 	}, func(ctx context.Context, db *bun.DB) error {
 		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			for _, q := range []string{"ALTER TABLE events DROP COLUMN claimed_until", "ALTER TABLE events DROP COLUMN claimed_by"} {
-				if _, err := tx.ExecContext(ctx, q); err != nil {
-					return err
-				}
+			if err := execAll(ctx, tx, "ALTER TABLE events DROP COLUMN claimed_until", "ALTER TABLE events DROP COLUMN claimed_by"); err != nil {
+				return err
 			}
 			return dropTables(ctx, tx, federationTables...)
 		})

@@ -29,12 +29,7 @@ func init() {
 		})
 	}, func(ctx context.Context, db *bun.DB) error {
 		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			for _, q := range []string{"ALTER TABLE remote_hosts DROP COLUMN software_checked_at", "ALTER TABLE remote_hosts DROP COLUMN software"} {
-				if _, err := tx.ExecContext(ctx, q); err != nil {
-					return err
-				}
-			}
-			return nil
+			return execAll(ctx, tx, "ALTER TABLE remote_hosts DROP COLUMN software_checked_at", "ALTER TABLE remote_hosts DROP COLUMN software")
 		})
 	})
 }

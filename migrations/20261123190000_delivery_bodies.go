@@ -34,14 +34,12 @@ func init() {
 		})
 	}, func(ctx context.Context, db *bun.DB) error {
 		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			for _, q := range []string{
+			if err := execAll(ctx, tx,
 				"UPDATE deliveries SET body = (SELECT b.body FROM delivery_bodies AS b WHERE b.id = deliveries.body_id) WHERE body_id IS NOT NULL",
 				"DROP INDEX IF EXISTS deliveries_body",
 				"ALTER TABLE deliveries DROP COLUMN body_id",
-			} {
-				if _, err := tx.ExecContext(ctx, q); err != nil {
-					return err
-				}
+			); err != nil {
+				return err
 			}
 			return dropTables(ctx, tx, (*deliveryBody)(nil))
 		})
