@@ -197,47 +197,105 @@ func (s *Store) ListAccounts(ctx context.Context) ([]*Account, error) {
 	return out, dbErr("list accounts", err)
 }
 
-// SetRole changes an account's role; the audit log records who did it.
+// SetRole changes an account's role; administrators only (by nil is the
+// operator's command line), never their own, so an instance does not lose
+// its last administrator by accident. The audit log records who did it.
 func (s *Store) SetRole(ctx context.Context, by *Account, username, role string) error {
 	if role != RoleMember && role != RoleModerator && role != RoleAdmin {
 		return Invalid("role", "must be member, moderator or admin")
 	}
-	return s.updateAccount(ctx, by, username, "set_role:"+role, func(q *bun.UpdateQuery) *bun.UpdateQuery {
-		return q.Set("role = ?", role)
+	if by != nil && !by.IsAdmin() {
+		return ErrForbidden
+	}
+	return s.updateAccount(ctx, by, username, "set_role:"+role, "", func(ctx context.Context, tx bun.Tx, acc *Account) error {
+		if by != nil && by.ID == acc.ID {
+			return Invalid("action", "you cannot change your own role")
+		}
+		_, err := tx.NewUpdate().Model((*Account)(nil)).Set("role = ?", role).Where("id = ?", acc.ID).Exec(ctx)
+		return dbErr("set role", err)
 	})
 }
 
-// SetDisabled disables or re-enables an account; a disabled account cannot
-// log in and its sessions and tokens are revoked.
-func (s *Store) SetDisabled(ctx context.Context, by *Account, username string, disabled bool) error {
-	return s.updateAccount(ctx, by, username, fmt.Sprintf("set_disabled:%t", disabled), func(q *bun.UpdateQuery) *bun.UpdateQuery {
-		return q.Set("disabled = ?", disabled)
+// SetDisabled disables or re-enables an account. A disabled account cannot
+// log in, its sessions and tokens are revoked, and the open reports about
+// it are closed as actioned, with reason as their resolution. Administrators
+// may disable any account but their own; moderators may disable and
+// re-enable members, not other staff (as Mastodon's moderator role), so the
+// report queue can be acted on without an administrator.
+func (s *Store) SetDisabled(ctx context.Context, by *Account, username string, disabled bool, reason string) error {
+	if by != nil && !by.IsModerator() {
+		return ErrForbidden
+	}
+	reason = excerpt(strings.TrimSpace(reason), MaxReportReason)
+	return s.updateAccount(ctx, by, username, fmt.Sprintf("set_disabled:%t", disabled), reason, func(ctx context.Context, tx bun.Tx, acc *Account) error {
+		if err := mayDisable(by, acc.Username, acc.Role); err != nil {
+			return err
+		}
+		if acc.Disabled == disabled {
+			return fmt.Errorf("%w: nothing to change", ErrConflict)
+		}
+		if _, err := tx.NewUpdate().Model((*Account)(nil)).Set("disabled = ?", disabled).Where("id = ?", acc.ID).Exec(ctx); err != nil {
+			return dbErr("disable account", err)
+		}
+		if !disabled {
+			return nil
+		}
+		if err := revokeCredentials(ctx, tx, acc.ID); err != nil {
+			return err
+		}
+		q := tx.NewUpdate().Model((*Report)(nil)).Set("status = ?", ReportActioned).Set("resolution = ?", reason).
+			Set("resolved_at = ?", s.Now()).
+			Where("object_type = ? AND status = ?", ObjectTypeAccount, ReportOpen).
+			Where("object_id IN (SELECT id FROM actors WHERE account_id = ?)", acc.ID)
+		if by != nil {
+			q = q.Set("resolved_by = ?", by.ID)
+		}
+		_, err := q.Exec(ctx)
+		return dbErr("resolve reports", err)
 	})
+}
+
+// mayDisable is who may disable or re-enable the account username of the
+// given role: the operator (by nil) anyone; administrators anyone but
+// themselves; moderators members only.
+func mayDisable(by *Account, username, role string) error {
+	switch {
+	case by == nil:
+		return nil
+	case by.Username == username:
+		return Invalid("action", "you cannot disable yourself")
+	case by.IsAdmin(), by.IsModerator() && role == RoleMember:
+		return nil
+	case by.IsModerator():
+		return fmt.Errorf("%w: only administrators disable moderators and administrators", ErrForbidden)
+	}
+	return ErrForbidden
 }
 
 // SetDecider marks an account as a verified decision-maker, who may be
-// the addressee of petitions and answer them.
+// the addressee of petitions and answer them; administrators only.
 func (s *Store) SetDecider(ctx context.Context, by *Account, username string, decider bool) error {
-	return s.updateAccount(ctx, by, username, fmt.Sprintf("set_decider:%t", decider), func(q *bun.UpdateQuery) *bun.UpdateQuery {
-		return q.Set("decider = ?", decider)
+	if by != nil && !by.IsAdmin() {
+		return ErrForbidden
+	}
+	return s.updateAccount(ctx, by, username, fmt.Sprintf("set_decider:%t", decider), "", func(ctx context.Context, tx bun.Tx, acc *Account) error {
+		_, err := tx.NewUpdate().Model((*Account)(nil)).Set("decider = ?", decider).Where("id = ?", acc.ID).Exec(ctx)
+		return dbErr("set decider", err)
 	})
 }
 
-func (s *Store) updateAccount(ctx context.Context, by *Account, username, action string, set func(*bun.UpdateQuery) *bun.UpdateQuery) error {
+// updateAccount applies change to the live account username in one
+// transaction with its audit entry (detail: the reason given).
+func (s *Store) updateAccount(ctx context.Context, by *Account, username, action, detail string, change func(context.Context, bun.Tx, *Account) error) error {
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		acc := new(Account)
 		if err := tx.NewSelect().Model(acc).Where("username = ? AND deleted_at IS NULL", username).Scan(ctx); err != nil {
 			return dbErr("find account", err)
 		}
-		if _, err := set(tx.NewUpdate().Model((*Account)(nil)).Where("id = ?", acc.ID)).Exec(ctx); err != nil {
-			return dbErr("update account", err)
+		if err := change(ctx, tx, acc); err != nil {
+			return err
 		}
-		if strings.HasPrefix(action, "set_disabled:true") {
-			if err := revokeCredentials(ctx, tx, acc.ID); err != nil {
-				return err
-			}
-		}
-		return s.audit(ctx, tx, by, action, "account", username, "")
+		return s.audit(ctx, tx, by, action, "account", username, detail)
 	})
 }
 

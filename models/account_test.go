@@ -113,7 +113,7 @@ func TestAuthenticate(t *testing.T) {
 				t.Errorf("%s/%s: want ErrBadCredentials, got %v", c.user, c.pw, err)
 			}
 		}
-		if err := s.SetDisabled(ctx, nil, "alice", true); err != nil {
+		if err := s.SetDisabled(ctx, nil, "alice", true, ""); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Authenticate(ctx, "alice", "correct horse"); !errors.Is(err, models.ErrBadCredentials) {
@@ -177,7 +177,7 @@ func TestTokens(t *testing.T) {
 		if _, err := s.TokenAccount(ctx, "odn_wrong"); !errors.Is(err, models.ErrUnauthorized) {
 			t.Fatalf("wrong token: %v", err)
 		}
-		if err := s.SetDisabled(ctx, nil, "bot", true); err != nil {
+		if err := s.SetDisabled(ctx, nil, "bot", true, ""); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.TokenAccount(ctx, tok); !errors.Is(err, models.ErrUnauthorized) {

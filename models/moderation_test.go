@@ -184,22 +184,86 @@ func TestReportAccount(t *testing.T) {
 				}
 			})
 		}
-		if err := f.s.SetDisabled(ctx, f.admin, bob.Username, true); err != nil {
-			t.Fatal(err)
-		}
 		list, err := f.s.ListReports(ctx, f.mod, models.ReportFilter{Status: models.ReportOpen})
 		if err != nil || len(list) != 2 {
 			t.Fatalf("queue: %d reports (%v), want 2", len(list), err)
 		}
 		for _, r := range list {
-			if tg := r.Target; tg == nil || tg.Label != "@"+bob.Username || tg.URL != bob.Actor.URL || !tg.Disabled || tg.Gone || tg.Hidden {
-				t.Errorf("report %d target %+v, want bob's handle and profile, disabled", r.ID, tg)
+			if tg := r.Target; tg == nil || tg.Label != "@"+bob.Username || tg.URL != bob.Actor.URL || tg.Account != bob.Username ||
+				tg.Disabled || tg.Gone || tg.Hidden || !tg.MayDisable(f.mod) || tg.MayDisable(ann) || tg.MayDisable(nil) {
+				t.Errorf("report %d target %+v, want bob's handle and profile, which moderators may disable", r.ID, tg)
 			}
+		}
+		// Who may disable whom: moderators members, admins anyone but
+		// themselves, the operator (nil) anyone.
+		invalid := errors.New("invalid")
+		for _, tc := range []struct {
+			name string
+			by   *models.Account
+			whom string
+			err  error
+		}{
+			{"a member", ann, bob.Username, models.ErrForbidden},
+			{"a moderator, an admin", f.mod, f.admin.Username, models.ErrForbidden},
+			{"a moderator, themself", f.mod, f.mod.Username, invalid},
+			{"an admin, themself", f.admin, f.admin.Username, invalid},
+			{"nobody", f.mod, "nobody", models.ErrNotFound},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				err := f.s.SetDisabled(ctx, tc.by, tc.whom, true, "spam")
+				if ve := (*models.ValidationError)(nil); errors.As(err, &ve) {
+					err = invalid
+				}
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("got %v, want %v", err, tc.err)
+				}
+			})
+		}
+		// A report of ann's comment stays open: only bob's account reports close.
+		d := f.debate(t, models.DebateInput{}, true)
+		c, err := f.s.CreateComment(ctx, ann.Actor, models.CommentInput{ObjectType: "debate", ObjectID: d.ID, Body: "hello"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.CreateReport(ctx, bob.Actor, models.ReportInput{ObjectType: "comment", ObjectID: c.ID, Reason: "rude"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.SetDisabled(ctx, f.mod, bob.Username, true, "spam in every debate"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.SetDisabled(ctx, f.mod, bob.Username, true, ""); !errors.Is(err, models.ErrConflict) {
+			t.Errorf("disabled twice: %v, want a conflict", err)
+		}
+		if _, err := f.s.Authenticate(ctx, bob.Username, "correct horse battery"); err == nil {
+			t.Error("bob logs in, disabled")
+		}
+		open, _ := f.s.ListReports(ctx, f.mod, models.ReportFilter{Status: models.ReportOpen})
+		if len(open) != 1 || open[0].ObjectType != "comment" {
+			t.Errorf("open reports after disabling bob: %d, want ann's comment's only", len(open))
+		}
+		list, _ = f.s.ListReports(ctx, f.mod, models.ReportFilter{Status: models.ReportActioned})
+		if len(list) != 2 {
+			t.Fatalf("actioned: %d reports, want bob's 2", len(list))
+		}
+		for _, r := range list {
+			if r.ResolvedBy != f.mod.ID || r.ResolvedAt == nil || r.Resolution != "spam in every debate" || !r.Target.Disabled {
+				t.Errorf("report %d: resolved by %d at %v, %q, target %+v", r.ID, r.ResolvedBy, r.ResolvedAt, r.Resolution, r.Target)
+			}
+		}
+		audit, _ := f.s.AuditLog(ctx, 1)
+		if len(audit) != 1 || audit[0].Action != "set_disabled:true" || audit[0].Detail != "spam in every debate" || audit[0].AccountID == nil || *audit[0].AccountID != f.mod.ID {
+			t.Errorf("audit %+v", audit)
+		}
+		if err := f.s.SetDisabled(ctx, f.mod, bob.Username, false, ""); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := f.s.ListReports(ctx, f.mod, models.ReportFilter{Status: models.ReportActioned}); len(list) != 2 {
+			t.Errorf("re-enabling reopened reports: %d actioned", len(list))
 		}
 		if err := f.s.HideObject(ctx, f.mod, models.ObjectTypeAccount, bob.Actor.ID, "spam"); err == nil {
 			t.Error("an account was hidden like content")
 		}
-		if err := f.s.DismissReport(ctx, f.mod, list[0].ID, "disabled by an admin"); err != nil {
+		if err := f.s.DismissReport(ctx, f.mod, open[0].ID, "not rude"); err != nil {
 			t.Fatal(err)
 		}
 	})

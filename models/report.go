@@ -14,7 +14,7 @@ import (
 )
 
 // Report statuses: open in the queue, dismissed (nothing to do) or
-// actioned (the object was hidden).
+// actioned (the object was hidden, the account disabled).
 const (
 	ReportOpen      = "open"
 	ReportDismissed = "dismissed"
@@ -35,8 +35,8 @@ const (
 
 // ObjectTypeAccount is the object type of a report about a local account
 // (ObjectID is the account's actor): a remote Flag naming a user, or a
-// member's report. It is not hidden like content: moderators dismiss it,
-// and an administrator may disable the account (Admin, Users).
+// member's report. It is not hidden like content: moderators dismiss it
+// or disable the account (Store.SetDisabled), which closes it.
 const ObjectTypeAccount = "account"
 
 // Report is a request to moderators about a proposal, debate, petition,
@@ -67,8 +67,17 @@ type ReportTarget struct {
 	Label    string
 	URL      string
 	Hidden   bool
-	Disabled bool // a reported account an administrator disabled
+	Disabled bool // a reported account that was disabled
 	Gone     bool // deleted since the report
+	// Account and Role are a reported account's user name and role.
+	Account string
+	Role    string
+}
+
+// MayDisable reports whether by may disable or re-enable the reported
+// account t (the rule of Store.SetDisabled).
+func (t *ReportTarget) MayDisable(by *Account) bool {
+	return t != nil && t.Account != "" && !t.Gone && by != nil && mayDisable(by, t.Account, t.Role) == nil
 }
 
 // ReportInput is a new report. URI is the Flag activity id for remote
@@ -253,18 +262,20 @@ func (s *Store) accountTargets(ctx context.Context, actorIDs []int64) (map[int64
 		ID        int64
 		Username  string
 		URL       string
+		Role      string
 		Disabled  bool
 		DeletedAt *time.Time
 	}
 	err := s.DB.NewSelect().TableExpr("actors AS a").Join("LEFT JOIN accounts AS acc ON acc.id = a.account_id").
-		ColumnExpr("a.id, a.username, a.url, COALESCE(acc.disabled, FALSE) AS disabled, a.deleted_at").
+		ColumnExpr("a.id, a.username, a.url, COALESCE(acc.role, '') AS role, COALESCE(acc.disabled, FALSE) AS disabled, a.deleted_at").
 		Where("a.id IN (?)", bun.In(actorIDs)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, dbErr("reported accounts", err)
 	}
 	out := make(map[int64]*ReportTarget, len(rows))
 	for _, row := range rows {
-		out[row.ID] = &ReportTarget{Label: "@" + row.Username, URL: row.URL, Disabled: row.Disabled, Gone: row.DeletedAt != nil}
+		out[row.ID] = &ReportTarget{Label: "@" + row.Username, URL: row.URL, Disabled: row.Disabled, Gone: row.DeletedAt != nil,
+			Account: row.Username, Role: row.Role}
 	}
 	return out, nil
 }

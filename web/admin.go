@@ -61,19 +61,13 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, invite stri
 }
 
 // adminUser applies one action to an account: role, decider mark,
-// disable or enable. An admin cannot demote or disable themself, so an
-// instance never loses its last way in by accident.
+// disable or enable (models refuses an admin's own role or state).
 func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
 		return
 	}
-	me, name := currentAccount(r.Context()), chi.URLParam(r, "name")
-	action := r.PostFormValue("action")
-	if name == me.Username && action != "decider" && action != "undecider" {
-		s.error(w, r, models.Invalid("action", "you cannot change your own role or disable yourself"))
-		return
-	}
+	me, name, action := currentAccount(r.Context()), chi.URLParam(r, "name"), r.PostFormValue("action")
 	var err error
 	switch action {
 	case "role":
@@ -81,7 +75,7 @@ func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) {
 	case "decider", "undecider":
 		err = s.store.SetDecider(r.Context(), me, name, action == "decider")
 	case "disable", "enable":
-		err = s.store.SetDisabled(r.Context(), me, name, action == "disable")
+		err = s.store.SetDisabled(r.Context(), me, name, action == "disable", r.PostFormValue("reason"))
 	default:
 		err = models.Invalid("action", "unknown action")
 	}

@@ -375,9 +375,10 @@ func TestCommentAPI(t *testing.T) {
 }
 
 // TestReportAccount: a member reports an account through the API by its
-// user name; the moderators' queue shows it with a way to the accounts
-// page and no "hide" (accounts are disabled, not hidden); unknown names
-// and spaces are refused.
+// user name; the moderators' queue shows it with "disable the account"
+// and no "hide" (accounts are disabled, not hidden); disabling closes the
+// account's reports, and the closed ones offer to re-enable it. Unknown
+// names and spaces are refused; staff accounts are the admins' to disable.
 func TestReportAccount(t *testing.T) {
 	e := newDebateEnv(t)
 	report := func(name string) int {
@@ -414,11 +415,47 @@ func TestReportAccount(t *testing.T) {
 		t.Errorf("report sent: %d to %q, want back to the profile", res.StatusCode, loc)
 	}
 
-	body := readBody(e.get(e.loggedIn("modo"), "/moderation"))
+	modo := e.loggedIn("modo")
+	body := readBody(e.get(modo, "/moderation"))
 	row := body[strings.Index(body, `id="report-`):]
 	row = row[:strings.Index(row, "</tr>")]
-	if !strings.Contains(row, "@bob") || !strings.Contains(row, `href="/admin#users"`) || strings.Contains(row, "/moderation/hide") ||
+	if !strings.Contains(row, "@bob") || !strings.Contains(row, `action="/moderation/accounts/bob/disable"`) || strings.Contains(row, "/moderation/hide") ||
 		!strings.Contains(row, "/dismiss") {
 		t.Errorf("queue row of the account report:\n%s", row)
+	}
+	clients := map[string]*http.Client{"ann": e.loggedIn("ann"), "modo": modo}
+	for _, tc := range []struct {
+		who, path string
+		want      int
+	}{
+		{"ann", "/moderation/accounts/bob/disable", http.StatusForbidden},
+		{"modo", "/moderation/accounts/boss/disable", http.StatusForbidden},
+		{"modo", "/moderation/accounts/modo/disable", http.StatusUnprocessableEntity},
+		{"modo", "/moderation/accounts/nobody/disable", http.StatusNotFound},
+		{"modo", "/moderation/accounts/bob/enable", http.StatusConflict},
+	} {
+		if res := e.postForm(clients[tc.who], tc.path, nil); res.StatusCode != tc.want {
+			t.Errorf("%s posts %s: %d, want %d", tc.who, tc.path, res.StatusCode, tc.want)
+		}
+	}
+	res = e.postForm(modo, "/moderation/accounts/bob/disable", url.Values{"reason": {"spam"}, "status": {"open"}})
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/moderation?status=open&flash=") {
+		t.Fatalf("disable: %d to %q", res.StatusCode, loc)
+	}
+	if _, err := e.Store.Authenticate(context.Background(), "bob", testPassword); err == nil {
+		t.Error("bob logs in, disabled")
+	}
+	if body := readBody(e.get(modo, "/moderation")); strings.Contains(body, `id="report-`) {
+		t.Error("bob's reports are still open")
+	}
+	body = readBody(e.get(modo, "/moderation?status=actioned"))
+	if n := strings.Count(body, `action="/moderation/accounts/bob/enable"`); n != 2 {
+		t.Errorf("actioned tab: %d re-enable forms, want one per report (2)", n)
+	}
+	if res := e.postForm(modo, "/moderation/accounts/bob/enable", url.Values{"status": {"actioned"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("re-enable: %d", res.StatusCode)
+	}
+	if _, err := e.Store.Authenticate(context.Background(), "bob", testPassword); err != nil {
+		t.Errorf("bob cannot log in, re-enabled: %v", err)
 	}
 }

@@ -21,6 +21,8 @@ func init() {
 			r.Post("/moderation/reports/{id}/dismiss", s.reportDismiss)
 			r.Post("/moderation/hide", s.moderationHide(true))
 			r.Post("/moderation/restore", s.moderationHide(false))
+			r.Post("/moderation/accounts/{name}/disable", s.moderationDisable(true))
+			r.Post("/moderation/accounts/{name}/enable", s.moderationDisable(false))
 		})
 	})
 }
@@ -161,5 +163,26 @@ func (s *Server) moderationHide(hide bool) http.HandlerFunc {
 			back = "/moderation"
 		}
 		redirect(w, r, back, flash)
+	}
+}
+
+// moderationDisable disables or re-enables a reported account from the
+// queue; disabling closes its open reports (models.Store.SetDisabled).
+func (s *Server) moderationDisable(disable bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := parseForm(w, r); err != nil {
+			s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+			return
+		}
+		err := s.store.SetDisabled(r.Context(), currentAccount(r.Context()), chi.URLParam(r, "name"), disable, r.PostFormValue("reason"))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		flash := "moderation.enabled_done"
+		if disable {
+			flash = "moderation.disabled_done"
+		}
+		redirect(w, r, "/moderation?status="+qs(r.PostFormValue("status")), flash)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -130,16 +131,26 @@ func adminUserPromote(ctx context.Context, args []string, env Env) error {
 
 func adminUserDisable(disabled bool) func(ctx context.Context, args []string, env Env) error {
 	return func(ctx context.Context, args []string, env Env) error {
-		return dbCommand(ctx, "admin user disable", args, env, nil, func(ctx context.Context, st *models.Store, _ *Config, fs *flagSet) error {
+		var reason string
+		return dbCommand(ctx, "admin user disable", args, env, func(fs *flagSet) {
+			if disabled {
+				fs.StringVar(&reason, "reason", "", "why (kept in the audit log and on the reports it closes)")
+			}
+		}, func(ctx context.Context, st *models.Store, _ *Config, fs *flagSet) error {
 			name, err := oneName(fs, "user name")
 			if err != nil {
 				return err
 			}
-			if err := st.SetDisabled(ctx, nil, name, disabled); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
 			state := map[bool]string{true: "disabled", false: "enabled"}[disabled]
-			fmt.Fprintf(env.Stdout, "%s is %s\n", name, state)
+			switch err := st.SetDisabled(ctx, nil, name, disabled, reason); {
+			case errors.Is(err, models.ErrConflict):
+				// Scripts may run this twice: the account is as asked.
+				fmt.Fprintf(env.Stdout, "%s is already %s\n", name, state)
+			case err != nil:
+				return fmt.Errorf("%s: %w", name, err)
+			default:
+				fmt.Fprintf(env.Stdout, "%s is %s\n", name, state)
+			}
 			return nil
 		})
 	}
