@@ -20,9 +20,9 @@ import (
 // lists come from the models' bun tables, so they follow the structs.
 type hotQueries struct {
 	once sync.Once
-	// tokenAccount selects the live account of a token hash; actorOf
-	// the actor of an account id.
-	tokenAccount, actorOf string
+	// tokenAccount selects the live account of a token hash with its
+	// actor (a tokenRow), in one round trip.
+	tokenAccount string
 	// debate is a live debate by id, debateLocked the same locked for
 	// the transaction (FOR NO KEY UPDATE on PostgreSQL; SQLite's write
 	// transaction already excludes other writers).
@@ -58,9 +58,13 @@ type hotQueries struct {
 func (s *Store) hot() *hotQueries {
 	h := &s.hotSQL
 	h.once.Do(func() {
-		h.tokenAccount = fmt.Sprintf("SELECT %s FROM api_tokens AS t JOIN accounts AS a ON a.id = t.account_id WHERE t.token_hash = %s AND a.deleted_at IS NULL",
-			s.columns(reflect.TypeFor[Account](), "a."), s.placeholder(1))
-		h.actorOf = fmt.Sprintf("SELECT %s FROM actors WHERE account_id = %s", s.columns(reflect.TypeFor[Actor](), ""), s.placeholder(1))
+		var actorCols []string
+		for _, f := range s.DB.Table(reflect.TypeFor[Actor]()).Fields {
+			actorCols = append(actorCols, "ac."+string(f.SQLName)+" AS actor_"+f.Name)
+		}
+		h.tokenAccount = fmt.Sprintf("SELECT %s, %s FROM api_tokens AS t JOIN accounts AS a ON a.id = t.account_id "+
+			"JOIN actors AS ac ON ac.account_id = a.id WHERE t.token_hash = %s AND a.deleted_at IS NULL",
+			s.columns(reflect.TypeFor[Account](), "a."), strings.Join(actorCols, ", "), s.placeholder(1))
 		h.debate = fmt.Sprintf("SELECT %s FROM debates AS d WHERE d.id = %s AND d.deleted_at IS NULL", s.columns(reflect.TypeFor[Debate](), "d."), s.placeholder(1))
 		h.debateLocked = h.debate
 		if s.Dialect == Postgres {
