@@ -106,6 +106,12 @@ type Debate struct {
 	// unlocked: read for a ballot change on PostgreSQL without its row
 	// lock, taken only for the tally (writeBallot).
 	unlocked bool
+	// space and ballot, when ballotRead, were read with the debate for a
+	// ballot change on PostgreSQL (debateForBallot): its space (nil
+	// without one) and the voter's option indexes.
+	space      *Space
+	ballot     []int
+	ballotRead bool
 }
 
 // PhaseAt is the debate's phase at now: a passed closes_at closes it and a

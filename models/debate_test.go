@@ -543,7 +543,7 @@ func TestConcurrentVotes(t *testing.T) {
 		const n = 50
 		actors := f.remotes(t, "v", n, 5)
 		var wg sync.WaitGroup
-		errs := make(chan error, 2*n)
+		errs := make(chan error, 3*n) // room for every goroutine's error
 		for i, a := range actors {
 			wg.Add(2)
 			go func() { // each voter votes, and a twin request races it

@@ -52,6 +52,12 @@ type hotQueries struct {
 	// countUpdate is a count-update row by key; touchCountUpdate moves
 	// its requested_at while its due_at is unchanged.
 	countUpdate, touchCountUpdate string
+	// PostgreSQL only, for a ballot change (vote.go): debateBallot reads
+	// the debate, its space and the voter's ballot in one round trip (a
+	// debateBallotRow); castBallot writes a new ballot (votes, ballot row
+	// and vote.cast event) and locks the debate's row for the tally, in
+	// one round trip too.
+	debateBallot, castBallot string
 }
 
 // hot returns the store's hot queries, built on first use.
@@ -89,6 +95,25 @@ func (s *Store) hot() *hotQueries {
 		h.storeTally = fmt.Sprintf("UPDATE debates SET counts = %s, voters = %s, results_updated_at = %s WHERE id = %s",
 			s.placeholder(1), s.placeholder(2), s.placeholder(3), s.placeholder(4))
 		h.tombstoned = "SELECT 1 FROM tombstones WHERE uri = " + s.placeholder(1)
+		if s.Dialect == Postgres {
+			var spaceCols []string
+			for _, f := range s.DB.Table(reflect.TypeFor[Space]()).Fields {
+				spaceCols = append(spaceCols, "sp."+string(f.SQLName)+" AS sp_"+f.Name)
+			}
+			debateCols := s.columns(reflect.TypeFor[Debate](), "d.")
+			h.debateBallot = "SELECT " + debateCols + ", " + strings.Join(spaceCols, ", ") +
+				", (SELECT string_agg(v.option_index::text, ',' ORDER BY v.option_index) FROM debate_votes AS v" +
+				" WHERE v.debate_id = d.id AND v.actor_id = $2) AS ballot" +
+				" FROM debates AS d LEFT JOIN spaces AS sp ON sp.id = d.space_id WHERE d.id = $1 AND d.deleted_at IS NULL"
+			// $1 debate, $2 voter, $3 receipt, $4 time, $5 option indexes,
+			// $6 host, $7 event kind, $8 space, $9 event data.
+			h.castBallot = "WITH v AS (INSERT INTO debate_votes (debate_id, actor_id, option_index, receipt, created_at)" +
+				" SELECT $1, $2, i, $3, $4 FROM unnest($5::int[]) AS i)," +
+				" b AS (INSERT INTO debate_ballots (debate_id, actor_id, receipt, host, created_at, updated_at) VALUES ($1, $2, $3, $6, $4, $4))," +
+				" e AS (INSERT INTO events (kind, object_type, object_id, actor_id, space_id, data, created_at)" +
+				" VALUES ($7, '" + ObjectTypeDebate + "', $1, $2, $8, $9, $4))" +
+				" SELECT " + debateCols + " FROM debates AS d WHERE d.id = $1 AND d.deleted_at IS NULL FOR NO KEY UPDATE"
+		}
 		h.countUpdate = fmt.Sprintf("SELECT %s FROM civic_count_updates WHERE object_type = %s AND object_id = %s",
 			s.columns(reflect.TypeFor[CountUpdate](), ""), s.placeholder(1), s.placeholder(2))
 		h.touchCountUpdate = fmt.Sprintf("UPDATE civic_count_updates SET requested_at = %s WHERE object_type = %s AND object_id = %s AND due_at = %s",
