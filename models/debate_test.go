@@ -681,3 +681,54 @@ func TestAddRemoteVoteOption(t *testing.T) {
 		}
 	})
 }
+
+// TestTallyText: the cached tally is the same JSON text whichever path
+// wrote it (a new ballot on PostgreSQL in one statement, other changes
+// and SQLite statement by statement), one entry per option, and the
+// debate.results snapshot carries it.
+func TestTallyText(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		d := f.debate(t, models.DebateInput{Multiple: true}, true)
+		counts := func() string {
+			var s string
+			if err := f.s.DB.NewSelect().TableExpr("debates").Column("counts").Where("id = ?", d.ID).Scan(ctx, &s); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		if got := counts(); got != "[0,0,0]" {
+			t.Fatalf("a new debate's tally %q", got)
+		}
+		steps := []struct {
+			who     int
+			options []string
+			want    string
+		}{
+			{0, []string{"Red", "Blue"}, "[1,0,1]"}, // new ballots
+			{1, []string{"Blue"}, "[1,0,2]"},
+			{0, []string{"Green"}, "[0,1,1]"}, // a changed ballot
+		}
+		for _, st := range steps {
+			if _, err := f.s.CastVote(ctx, f.users[st.who].Actor, d.ID, st.options); err != nil {
+				t.Fatal(err)
+			}
+			if got := counts(); got != st.want {
+				t.Errorf("after %s votes %v: tally %q, want %q", f.users[st.who].Username, st.options, got, st.want)
+			}
+		}
+		if err := f.s.WithdrawVote(ctx, f.users[1].Actor, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.s.Results(ctx, d.ID)
+		if err != nil || r.Voters != 1 || counts() != "[0,1,0]" {
+			t.Fatalf("after a withdrawal: %d voters, tally %q (%v)", r.Voters, counts(), err)
+		}
+		var data string
+		err = f.s.DB.NewSelect().TableExpr("events").Column("data").
+			Where("kind = ? AND object_id = ?", models.EventDebateResults, d.ID).OrderExpr("id").Limit(1).Scan(ctx, &data)
+		if err != nil || data != `{"counts":[1,0,1],"voters":1}` {
+			t.Errorf("first debate.results %q (%v)", data, err)
+		}
+	})
+}
