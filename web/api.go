@@ -74,6 +74,15 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
+// decodeOptionalJSON is decodeJSON for a body that may be left out: an
+// empty body leaves v as it is.
+func decodeOptionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decodeJSON(w, r, v)
+}
+
 // apiObject is the common part of every API object (DESIGN.md §8).
 type apiObject struct {
 	ID     string `json:"id"`

@@ -201,11 +201,9 @@ func (s *Server) apiSign(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Public bool `json:"public"`
 	}
-	if r.ContentLength != 0 {
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.error(w, r, err)
-			return
-		}
+	if err := decodeOptionalJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
 	}
 	n, goal, err := s.store.Sign(r.Context(), currentAccount(r.Context()).Actor, id, in.Public)
 	if err != nil {

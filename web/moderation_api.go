@@ -1,0 +1,176 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// The moderation API: the report queue and the moderators' actions, the
+// same models calls as the /moderation pages, for tools that moderate
+// from outside the browser (as Mastodon's admin API does). Moderators
+// only (models checks the finer rules: who may disable whom).
+func init() {
+	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount, s.requireModerator)
+			r.Get("/reports", s.apiReports)
+			r.Post("/reports/{id}/dismiss", s.apiDismissReport)
+			r.Post("/moderation/hide", s.apiModerationHide(true))
+			r.Post("/moderation/restore", s.apiModerationHide(false))
+			r.Post("/accounts/{name}/disable", s.apiAccountDisable(true))
+			r.Post("/accounts/{name}/enable", s.apiAccountDisable(false))
+		})
+	})
+}
+
+// apiReportTarget is what a listed report names, as the queue shows it.
+type apiReportTarget struct {
+	Label    string `json:"label"`
+	URL      string `json:"url,omitempty"`
+	Hidden   bool   `json:"hidden"`
+	Disabled bool   `json:"disabled"`
+	Gone     bool   `json:"gone"`
+}
+
+// apiReportView is a report in the moderators' list.
+type apiReportView struct {
+	apiReportJSON
+	Reason     string           `json:"reason"`
+	Reporter   string           `json:"reporter,omitempty"`
+	Resolution string           `json:"resolution,omitempty"`
+	ResolvedAt *time.Time       `json:"resolved_at,omitempty"`
+	Target     *apiReportTarget `json:"target,omitempty"`
+}
+
+// apiReports lists reports newest first (?status=open|actioned|dismissed|all,
+// open by default; ?cursor=&limit=); moderators only.
+func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) {
+	status := r.URL.Query().Get("status")
+	switch {
+	case status == "":
+		status = models.ReportOpen
+	case status == "all":
+		status = ""
+	case !slices.Contains(reportStatuses, status):
+		s.error(w, r, models.Invalid("status", "must be open, actioned, dismissed or all"))
+		return
+	}
+	cursor, limit := pageParams(r)
+	var before int64
+	if cursor != "" {
+		var err error
+		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil || before <= 0 {
+			s.error(w, r, models.Invalid("cursor", "is not a cursor of this list"))
+			return
+		}
+	}
+	reports, err := s.store.ListReports(r.Context(), currentAccount(r.Context()), models.ReportFilter{Status: status, Before: before, Limit: limit})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	page := list[apiReportView]{Items: make([]apiReportView, 0, len(reports))}
+	for _, rep := range reports {
+		v := apiReportView{
+			apiReportJSON: apiReportJSON{ID: strconv.FormatInt(rep.ID, 10), ObjectType: rep.ObjectType,
+				ObjectID: strconv.FormatInt(rep.ObjectID, 10), Status: rep.Status, CreatedAt: rep.CreatedAt},
+			Reason: rep.Reason, Resolution: rep.Resolution, ResolvedAt: rep.ResolvedAt,
+		}
+		if rep.Reporter != nil {
+			v.Reporter = rep.Reporter.Handle()
+		}
+		if t := rep.Target; t != nil {
+			if t.Account != "" {
+				v.ObjectID = t.Account // accounts are named by user name, as when reported
+			}
+			v.Target = &apiReportTarget{Label: t.Label, URL: t.URL, Hidden: t.Hidden, Disabled: t.Disabled, Gone: t.Gone}
+		}
+		page.Items = append(page.Items, v)
+	}
+	if len(reports) == limit {
+		page.NextCursor = strconv.FormatInt(reports[len(reports)-1].ID, 10)
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// apiModerationInput names the object to hide or restore.
+type apiModerationInput struct {
+	ObjectType string `json:"object_type"`
+	ObjectID   string `json:"object_id"`
+	Reason     string `json:"reason"`
+}
+
+// apiDismissReport closes a report without action ({"note": …}).
+func (s *Server) apiDismissReport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in struct {
+		Note string `json:"note"`
+	}
+	if err := decodeOptionalJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.store.DismissReport(r.Context(), currentAccount(r.Context()), id, in.Note); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiModerationHide hides or restores a proposal, debate, petition or
+// comment ({"object_type", "object_id", "reason"}).
+func (s *Server) apiModerationHide(hide bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in apiModerationInput
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		id, err := strconv.ParseInt(in.ObjectID, 10, 64)
+		if err != nil {
+			s.error(w, r, models.Invalid("object_id", "Unknown object."))
+			return
+		}
+		acc := currentAccount(r.Context())
+		if hide {
+			err = s.store.HideObject(r.Context(), acc, in.ObjectType, id, in.Reason)
+		} else {
+			err = s.store.RestoreObject(r.Context(), acc, in.ObjectType, id, in.Reason)
+		}
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// apiAccountDisable disables or re-enables a local account ({"reason": …});
+// disabling closes the reports about it (models.Store.SetDisabled).
+func (s *Server) apiAccountDisable(disable bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		if err := decodeOptionalJSON(w, r, &in); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		err := s.store.SetDisabled(r.Context(), currentAccount(r.Context()), chi.URLParam(r, "name"), disable, in.Reason)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
