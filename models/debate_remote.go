@@ -81,7 +81,14 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 	}
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		old := new(Debate)
-		err := tx.NewSelect().Model(old).Where("d.uri = ?", in.URI).Scan(ctx)
+		q := tx.NewSelect().Model(old).Where("d.uri = ?", in.URI)
+		if s.Dialect == Postgres {
+			// The row lock ballot changes take last (castBallot, lockDebate):
+			// a ballot in flight commits first and its rows are then reset
+			// with the others, or it waits and finds the new options.
+			q = q.For("NO KEY UPDATE")
+		}
+		err := q.Scan(ctx)
 		if err := dbErr("remote debate", err); errors.Is(err, ErrNotFound) {
 			_, err := tx.NewInsert().Model(d).Exec(ctx)
 			return dbErr("insert remote debate", err)

@@ -62,3 +62,62 @@ func TestRemoteDebate(t *testing.T) {
 		})
 	})
 }
+
+// TestRemoteOptionsResetRacesVote (PostgreSQL, where writers run at once):
+// new options from the origin void the ballots cast on the old ones, also
+// a ballot whose transaction is in flight. The in-flight ballot here holds
+// the debate's row as a vote does at its end (castBallot); the reset must
+// wait for it and then delete its rows. Reading the debate without the
+// row lock, the reset deleted what it saw, the ballot committed, and its
+// votes stayed on options that no longer exist.
+func TestRemoteOptionsResetRacesVote(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		if f.s.Dialect != models.Postgres {
+			t.Skip("SQLite runs one writer at a time")
+		}
+		ctx := context.Background()
+		origin := f.remote(t, "town", "other.example")
+		in := models.RemoteDebate{URI: "https://other.example/d/8", Question: "Shared question?",
+			Options: []string{"Yes", "No"}, Updated: f.now.Add(-time.Hour)}
+		d, err := f.s.UpsertRemoteDebate(ctx, origin, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		voter := f.users[0].Actor
+		vote, err := f.s.DB.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer vote.Rollback()
+		steps := []string{
+			"INSERT INTO debate_votes (debate_id, actor_id, option_index, receipt, created_at) VALUES (?, ?, 0, 'r', now())",
+			"INSERT INTO debate_ballots (debate_id, actor_id, receipt, host, created_at, updated_at) VALUES (?, ?, 'r', '', now(), now())",
+		}
+		for _, q := range steps {
+			if _, err := vote.ExecContext(ctx, q, d.ID, voter.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := vote.ExecContext(ctx, "SELECT id FROM debates WHERE id = ? FOR NO KEY UPDATE", d.ID); err != nil {
+			t.Fatal(err)
+		}
+		reset := make(chan error, 1)
+		go func() {
+			next := in
+			next.Options, next.Updated = []string{"Yes", "No", "Later"}, f.now
+			_, err := f.s.UpsertRemoteDebate(ctx, origin, next)
+			reset <- err
+		}()
+		time.Sleep(300 * time.Millisecond) // the reset reaches the debate's row
+		if err := vote.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-reset; err != nil {
+			t.Fatal(err)
+		}
+		n, err := f.s.DB.NewSelect().TableExpr("debate_votes").Where("debate_id = ?", d.ID).Count(ctx)
+		if err != nil || n != 0 {
+			t.Fatalf("%d votes on the old options survived the reset (%v)", n, err)
+		}
+	})
+}
