@@ -254,7 +254,9 @@ func receiveFlag(ctx context.Context, s *Service, in *incoming) error {
 		}
 		_, err := s.store.CreateReport(ctx, in.actor, models.ReportInput{ObjectType: t[0].(string), ObjectID: t[1].(int64),
 			Reason: reason, URI: uri})
-		if err != nil && !errors.Is(err, models.ErrDuplicate) && !errors.Is(err, models.ErrNotFound) {
+		// Refused, as already reported, gone or (an account) disabled
+		// already: nothing left for the moderators, and nothing to retry.
+		if err != nil && !errors.Is(err, models.ErrDuplicate) && !errors.Is(err, models.ErrNotFound) && !errors.Is(err, models.ErrConflict) {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
 	"encoding/json"
@@ -273,6 +274,27 @@ func TestMastodonParticipation(t *testing.T) {
 			if r.ObjectType == models.ObjectTypeAccount && (r.Target == nil || r.Target.Label != "@spammer" || r.Target.Gone) {
 				t.Errorf("account report target %+v", r.Target)
 			}
+		}
+
+		// Once the account is disabled (which closes its report), a new
+		// Flag of it is applied without a report: nothing is left to do,
+		// and nothing to retry.
+		if err := st.SetDisabled(ctx, admin, "spammer", true, "spam"); err != nil {
+			t.Fatal(err)
+		}
+		again := masto.base + "/flags/again"
+		flag = bytes.Replace(flag, []byte("/0c4a7d2e-5b6f-4a8c-9d1e-2f3a4b5c6d7e"), []byte("/flags/again"), 1)
+		accepted(masto.send(t, inbox, "/actor", key, flag))
+		item := new(models.InboxItem)
+		waitFor(t, "the second Flag applied", func() bool {
+			err := st.DB.NewSelect().Model(item).Where("activity_id = ?", again).Scan(ctx)
+			return err == nil && (item.ProcessedAt != nil || item.Error != "")
+		})
+		if item.Error != "" || item.ProcessedAt == nil {
+			t.Errorf("the Flag of a disabled account failed: %q", item.Error)
+		}
+		if open, _ := st.ListReports(ctx, admin, models.ReportFilter{Status: models.ReportOpen}); len(open) != 1 || open[0].ObjectType != models.ObjectTypeProposal {
+			t.Errorf("open reports %d, want the proposal's only", len(open))
 		}
 	})
 

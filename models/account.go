@@ -228,7 +228,7 @@ func (s *Store) SetDisabled(ctx context.Context, by *Account, username string, d
 	}
 	reason = excerpt(strings.TrimSpace(reason), MaxReportReason)
 	return s.updateAccount(ctx, by, username, fmt.Sprintf("set_disabled:%t", disabled), reason, func(ctx context.Context, tx bun.Tx, acc *Account) error {
-		if err := mayDisable(by, acc.Username, acc.Role); err != nil {
+		if err := mayDisable(by, acc.Username, acc.Role, acc.Decider); err != nil {
 			return err
 		}
 		if acc.Disabled == disabled {
@@ -256,18 +256,20 @@ func (s *Store) SetDisabled(ctx context.Context, by *Account, username string, d
 }
 
 // mayDisable is who may disable or re-enable the account username of the
-// given role: the operator (by nil) anyone; administrators anyone but
-// themselves; moderators members only.
-func mayDisable(by *Account, username, role string) error {
+// given role and decider mark: the operator (by nil) anyone;
+// administrators anyone but themselves; moderators members who are not
+// verified decision-makers (whom administrators mark, and whose answers
+// a moderator must not be able to silence).
+func mayDisable(by *Account, username, role string, decider bool) error {
 	switch {
 	case by == nil:
 		return nil
 	case by.Username == username:
 		return Invalid("action", "you cannot disable yourself")
-	case by.IsAdmin(), by.IsModerator() && role == RoleMember:
+	case by.IsAdmin(), by.IsModerator() && role == RoleMember && !decider:
 		return nil
 	case by.IsModerator():
-		return fmt.Errorf("%w: only administrators disable moderators and administrators", ErrForbidden)
+		return fmt.Errorf("%w: only administrators disable moderators, administrators and decision-makers", ErrForbidden)
 	}
 	return ErrForbidden
 }
@@ -289,7 +291,13 @@ func (s *Store) SetDecider(ctx context.Context, by *Account, username string, de
 func (s *Store) updateAccount(ctx context.Context, by *Account, username, action, detail string, change func(context.Context, bun.Tx, *Account) error) error {
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		acc := new(Account)
-		if err := tx.NewSelect().Model(acc).Where("username = ? AND deleted_at IS NULL", username).Scan(ctx); err != nil {
+		q := tx.NewSelect().Model(acc).Where("username = ? AND deleted_at IS NULL", username)
+		if s.Dialect == Postgres {
+			// Checks read the role and state: two changes at once (a
+			// promotion and a moderator's disable) must not both pass.
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
 			return dbErr("find account", err)
 		}
 		if err := change(ctx, tx, acc); err != nil {

@@ -197,6 +197,10 @@ func TestReportAccount(t *testing.T) {
 		// Who may disable whom: moderators members, admins anyone but
 		// themselves, the operator (nil) anyone.
 		invalid := errors.New("invalid")
+		decider := f.users[3]
+		if err := f.s.SetDecider(ctx, f.admin, decider.Username, true); err != nil {
+			t.Fatal(err)
+		}
 		for _, tc := range []struct {
 			name string
 			by   *models.Account
@@ -205,6 +209,7 @@ func TestReportAccount(t *testing.T) {
 		}{
 			{"a member", ann, bob.Username, models.ErrForbidden},
 			{"a moderator, an admin", f.mod, f.admin.Username, models.ErrForbidden},
+			{"a moderator, a decision-maker", f.mod, decider.Username, models.ErrForbidden},
 			{"a moderator, themself", f.mod, f.mod.Username, invalid},
 			{"an admin, themself", f.admin, f.admin.Username, invalid},
 			{"nobody", f.mod, "nobody", models.ErrNotFound},
@@ -233,6 +238,11 @@ func TestReportAccount(t *testing.T) {
 		}
 		if err := f.s.SetDisabled(ctx, f.mod, bob.Username, true, ""); !errors.Is(err, models.ErrConflict) {
 			t.Errorf("disabled twice: %v, want a conflict", err)
+		}
+		// Disabling closed bob's reports; a new one would stay open with
+		// nothing left to do.
+		if _, err := f.s.CreateReport(ctx, f.users[2].Actor, account(bob.Actor.ID)); !errors.Is(err, models.ErrConflict) {
+			t.Errorf("report of a disabled account: %v, want a conflict", err)
 		}
 		if _, err := f.s.Authenticate(ctx, bob.Username, "correct horse battery"); err == nil {
 			t.Error("bob logs in, disabled")

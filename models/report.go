@@ -69,15 +69,17 @@ type ReportTarget struct {
 	Hidden   bool
 	Disabled bool // a reported account that was disabled
 	Gone     bool // deleted since the report
-	// Account and Role are a reported account's user name and role.
+	// Account, Role and Decider are a reported account's user name, role
+	// and decision-maker mark.
 	Account string
 	Role    string
+	Decider bool
 }
 
 // MayDisable reports whether by may disable or re-enable the reported
 // account t (the rule of Store.SetDisabled).
 func (t *ReportTarget) MayDisable(by *Account) bool {
-	return t != nil && t.Account != "" && !t.Gone && by != nil && mayDisable(by, t.Account, t.Role) == nil
+	return t != nil && t.Account != "" && !t.Gone && by != nil && mayDisable(by, t.Account, t.Role, t.Decider) == nil
 }
 
 // ReportInput is a new report. URI is the Flag activity id for remote
@@ -230,12 +232,24 @@ func (s *Store) attachTargets(ctx context.Context, reports []*Report) error {
 }
 
 // reportableAccount is the account actor actorID, if a report may name
-// it: a live local account. Remote actors are their server's to moderate
-// (a domain block is this server's answer); spaces have no account.
+// it: a live local account, not disabled (disabling closed its reports,
+// and a new one would stay open with nothing left to do). Remote actors
+// are their server's to moderate (a domain block is this server's
+// answer); spaces have no account.
 func reportableAccount(ctx context.Context, db bun.IDB, actorID int64) (*Actor, error) {
 	a := new(Actor)
 	err := db.NewSelect().Model(a).Where("id = ? AND local AND account_id IS NOT NULL AND deleted_at IS NULL", actorID).Scan(ctx)
-	return a, dbErr("reported account", err)
+	if err != nil {
+		return nil, dbErr("reported account", err)
+	}
+	disabled, err := db.NewSelect().TableExpr("accounts").Where("id = ? AND disabled", *a.AccountID).Exists(ctx)
+	if err != nil {
+		return nil, dbErr("reported account", err)
+	}
+	if disabled {
+		return nil, fmt.Errorf("%w: this account is already disabled", ErrConflict)
+	}
+	return a, nil
 }
 
 // ReportedURL is the page of what a report names: a civic object's, or a
@@ -263,11 +277,12 @@ func (s *Store) accountTargets(ctx context.Context, actorIDs []int64) (map[int64
 		Username  string
 		URL       string
 		Role      string
+		Decider   bool
 		Disabled  bool
 		DeletedAt *time.Time
 	}
 	err := s.DB.NewSelect().TableExpr("actors AS a").Join("LEFT JOIN accounts AS acc ON acc.id = a.account_id").
-		ColumnExpr("a.id, a.username, a.url, COALESCE(acc.role, '') AS role, COALESCE(acc.disabled, FALSE) AS disabled, a.deleted_at").
+		ColumnExpr("a.id, a.username, a.url, COALESCE(acc.role, '') AS role, COALESCE(acc.decider, FALSE) AS decider, COALESCE(acc.disabled, FALSE) AS disabled, a.deleted_at").
 		Where("a.id IN (?)", bun.In(actorIDs)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, dbErr("reported accounts", err)
@@ -275,7 +290,7 @@ func (s *Store) accountTargets(ctx context.Context, actorIDs []int64) (map[int64
 	out := make(map[int64]*ReportTarget, len(rows))
 	for _, row := range rows {
 		out[row.ID] = &ReportTarget{Label: "@" + row.Username, URL: row.URL, Disabled: row.Disabled, Gone: row.DeletedAt != nil,
-			Account: row.Username, Role: row.Role}
+			Account: row.Username, Role: row.Role, Decider: row.Decider}
 	}
 	return out, nil
 }

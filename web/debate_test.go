@@ -393,12 +393,13 @@ func TestReportAccount(t *testing.T) {
 	// On a profile: the link for other members, the form, back to the
 	// profile (cleo reports bob; ann's report above is the API's).
 	e.user("cleo", models.RoleMember)
+	cleo := e.loggedIn("cleo")
 	bob, err := e.Store.AccountByUsername(context.Background(), "bob")
 	if err != nil {
 		t.Fatal(err)
 	}
 	link := "/report?type=account&amp;id=" + strconv.FormatInt(bob.Actor.ID, 10)
-	if body := readBody(e.get(e.loggedIn("cleo"), "/@bob")); !strings.Contains(body, link) {
+	if body := readBody(e.get(cleo, "/@bob")); !strings.Contains(body, link) {
 		t.Errorf("bob's profile offers cleo no report link")
 	}
 	for who, client := range map[string]*http.Client{"bob himself": e.loggedIn("bob"), "a visitor": e.client()} {
@@ -407,10 +408,10 @@ func TestReportAccount(t *testing.T) {
 		}
 	}
 	form := "/report?type=account&id=" + strconv.FormatInt(bob.Actor.ID, 10)
-	if res := e.get(e.loggedIn("cleo"), form); res.StatusCode != http.StatusOK {
+	if res := e.get(cleo, form); res.StatusCode != http.StatusOK {
 		t.Errorf("report form: %d", res.StatusCode)
 	}
-	res := e.postForm(e.loggedIn("cleo"), "/report", url.Values{"type": {"account"}, "id": {strconv.FormatInt(bob.Actor.ID, 10)}, "reason": {"spam"}})
+	res := e.postForm(cleo, "/report", url.Values{"type": {"account"}, "id": {strconv.FormatInt(bob.Actor.ID, 10)}, "reason": {"spam"}})
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/@bob") {
 		t.Errorf("report sent: %d to %q, want back to the profile", res.StatusCode, loc)
 	}
@@ -444,6 +445,9 @@ func TestReportAccount(t *testing.T) {
 	}
 	if _, err := e.Store.Authenticate(context.Background(), "bob", testPassword); err == nil {
 		t.Error("bob logs in, disabled")
+	}
+	if body := readBody(e.get(cleo, "/@bob")); strings.Contains(body, "type=account") {
+		t.Error("a disabled account's profile offers to report it")
 	}
 	if body := readBody(e.get(modo, "/moderation")); strings.Contains(body, `id="report-`) {
 		t.Error("bob's reports are still open")

@@ -611,7 +611,7 @@ func moderationReportRow(l *Locale, me *models.Account, r *models.Report) templ.
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-				} else if r.Target != nil && !r.Target.Gone && !r.Target.Disabled {
+				} else if r.Target != nil && !r.Target.Gone && !r.Target.Disabled && r.Target.Account != me.Username {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 52, "<span class=\"meta\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

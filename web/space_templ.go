@@ -1023,7 +1023,7 @@ func userPage(p *Page, acc *models.Account) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if p.Account != nil && p.Account.ID != acc.ID {
+			if p.Account != nil && p.Account.ID != acc.ID && !acc.Disabled {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "<p><a href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
