@@ -78,30 +78,33 @@ func seedCivic(t *testing.T, e *testEnv) *civicContent {
 }
 
 // a11yPages are the page kinds of the issue, by path; signed-in ones are
-// visited as the admin (who sees moderation and admin pages).
+// visited as the admin (who sees moderation and admin pages). openAll
+// opens every disclosure (<details>) before the check: axe skips what is
+// not rendered.
 func a11yPages(c *civicContent) []struct {
-	name, path string
-	signedIn   bool
+	name, path        string
+	signedIn, openAll bool
 } {
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
 	return []struct {
-		name, path string
-		signedIn   bool
+		name, path        string
+		signedIn, openAll bool
 	}{
-		{"home", "/", false},
-		{"space", "/s/ville", false},
-		{"proposal", "/p/" + id(c.proposal), false},
-		{"debate-results", "/d/" + id(c.debate), false},
-		{"debate-open", "/d/" + id(c.openDebate), true},
-		{"petition", "/pe/" + id(c.petition), true},
-		{"comment-thread", "/c/" + id(c.comment), true},
-		{"signup", "/signup", false},
-		{"login", "/login", false},
-		{"notifications", "/notifications", true},
-		{"moderation", "/moderation", true},
-		{"admin", "/admin/federation", true},
-		{"account", "/account", true},
-		{"proposal-form", "/s/ville/proposals/new", true},
+		{"home", "/", false, false},
+		{"space", "/s/ville", false, false},
+		{"proposal", "/p/" + id(c.proposal), false, false},
+		{"debate-results", "/d/" + id(c.debate), false, false},
+		{"debate-open", "/d/" + id(c.openDebate), true, false},
+		{"petition", "/pe/" + id(c.petition), true, false},
+		{"comment-thread", "/c/" + id(c.comment), true, false},
+		{"signup", "/signup", false, false},
+		{"login", "/login", false, false},
+		{"notifications", "/notifications", true, false},
+		{"moderation", "/moderation", true, false},
+		{"moderation-actions-open", "/moderation", true, true},
+		{"admin", "/admin/federation", true, false},
+		{"account", "/account", true, false},
+		{"proposal-form", "/s/ville/proposals/new", true, false},
 	}
 }
 
@@ -129,6 +132,12 @@ func TestAccessibilityOfEveryPageKind(t *testing.T) {
 			t.Run(lang+"/"+p.name, func(t *testing.T) {
 				if err := chromedp.Do(ctx, chromedp.Navigate(e.URL+p.path), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
 					t.Fatalf("open %s: %v", p.path, err)
+				}
+				if p.openAll {
+					n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("details").forEach(d => d.open = true), document.querySelectorAll("details[open]").length`))
+					if err != nil || n == 0 {
+						t.Fatalf("opening the disclosures: %d open (%v)", n, err)
+					}
 				}
 				attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang"))
 				htmlLang := attr.Value

@@ -420,8 +420,9 @@ func TestReportAccount(t *testing.T) {
 	body := readBody(e.get(modo, "/moderation"))
 	row := body[strings.Index(body, `id="report-`):]
 	row = row[:strings.Index(row, "</tr>")]
+	// The moderator gives the reason (the report's is offered as a start).
 	if !strings.Contains(row, "@bob") || !strings.Contains(row, `action="/moderation/accounts/bob/disable"`) || strings.Contains(row, "/moderation/hide") ||
-		!strings.Contains(row, "/dismiss") {
+		!strings.Contains(row, "/dismiss") || !strings.Contains(row, `name="reason" maxlength="1000" value="spam"`) {
 		t.Errorf("queue row of the account report:\n%s", row)
 	}
 	clients := map[string]*http.Client{"ann": e.loggedIn("ann"), "modo": modo}
@@ -439,7 +440,7 @@ func TestReportAccount(t *testing.T) {
 			t.Errorf("%s posts %s: %d, want %d", tc.who, tc.path, res.StatusCode, tc.want)
 		}
 	}
-	res = e.postForm(modo, "/moderation/accounts/bob/disable", url.Values{"reason": {"spam"}, "status": {"open"}})
+	res = e.postForm(modo, "/moderation/accounts/bob/disable", url.Values{"reason": {"spam seen by modo"}, "status": {"open"}})
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/moderation?status=open&flash=") {
 		t.Fatalf("disable: %d to %q", res.StatusCode, loc)
 	}
@@ -455,6 +456,9 @@ func TestReportAccount(t *testing.T) {
 	body = readBody(e.get(modo, "/moderation?status=actioned"))
 	if n := strings.Count(body, `action="/moderation/accounts/bob/enable"`); n != 2 {
 		t.Errorf("actioned tab: %d re-enable forms, want one per report (2)", n)
+	}
+	if n := strings.Count(body, "spam seen by modo"); n != 2 {
+		t.Errorf("actioned tab: the moderator's reason shown %d times, want once per report (2)", n)
 	}
 	if res := e.postForm(modo, "/moderation/accounts/bob/enable", url.Values{"status": {"actioned"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("re-enable: %d", res.StatusCode)
