@@ -31,7 +31,7 @@ var civicObjects = map[string]civicObject{
 	ObjectTypeProposal: {table: "proposals", label: "title", commentable: true},
 	ObjectTypeDebate:   {table: "debates", label: "question", commentable: true},
 	ObjectTypePetition: {table: "petitions", label: "title", commentable: true},
-	ObjectTypeComment:  {table: "comments", label: "body", commentable: false},
+	ObjectTypeComment:  {table: "comments", label: "body_html", commentable: false}, // rendered: labels are PlainText of HTML
 }
 
 // CommentableTypes lists the object types that take comments.

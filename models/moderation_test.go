@@ -14,7 +14,7 @@ func TestModeration(t *testing.T) {
 		d := f.debate(t, models.DebateInput{}, true)
 		kept := f.debate(t, models.DebateInput{Question: "Another question?"}, true)
 		ann, bob := f.users[0], f.users[1]
-		c, err := f.s.CreateComment(ctx, ann.Actor, models.CommentInput{ObjectType: "debate", ObjectID: kept.ID, Body: "rude words"})
+		c, err := f.s.CreateComment(ctx, ann.Actor, models.CommentInput{ObjectType: "debate", ObjectID: kept.ID, Body: "*rude* words"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func TestModeration(t *testing.T) {
 				t.Fatalf("member reads the queue: %v", err)
 			}
 			list, err := f.s.ListReports(ctx, f.mod, models.ReportFilter{Status: models.ReportOpen})
-			if err != nil || len(list) != 3 || list[0].Target == nil || list[0].Target.Label != "rude words" {
+			if err != nil || len(list) != 3 || list[0].Target == nil || list[0].Target.Label != "rude words" { // the Markdown rendered, as text
 				t.Fatalf("%+v %v", list, err)
 			}
 		})

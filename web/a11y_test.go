@@ -145,6 +145,7 @@ func TestAccessibilityOfEveryPageKind(t *testing.T) {
 					t.Errorf("<html lang=%q>, want %q (%v)", htmlLang, lang, err)
 				}
 				webtest.CheckAccessible(t, ctx)
+				checkReflow(t, ctx)
 			})
 		}
 		// Wait for the log-in link, which only the logged-out page has: the
@@ -168,5 +169,24 @@ func browserLogin(t *testing.T, ctx context.Context, e *testEnv, name string) {
 	)
 	if err != nil {
 		t.Fatalf("log in as %s: %v", name, err)
+	}
+}
+
+// checkReflow checks WCAG 2.2 1.4.10 (Reflow): at 320 CSS px the page
+// scrolls in one direction only; wide tables scroll inside their own
+// container (.table-scroll), not the page.
+func checkReflow(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 900)); err != nil {
+		t.Fatal(err)
+	}
+	defer chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900))
+	w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w > 320 {
+		wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 321).slice(0, 4).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "")).join(", ")`))
+		t.Errorf("at 320 px the page is %d px wide (wider: %s)", w, wide)
 	}
 }

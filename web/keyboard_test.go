@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/web/webtest"
 )
 
@@ -119,5 +120,54 @@ func TestKeyboardOnlyVoteAndSign(t *testing.T) {
 	n, err := e.Store.RecountSignatures(context.Background(), c.petition)
 	if err != nil || n != 1 {
 		t.Fatalf("petition has %d signatures (%v), want 1", n, err)
+	}
+}
+
+// TestKeyboardOnlyModeration disables a reported account from the queue
+// with the keyboard alone: Enter opens the action's disclosure, the
+// moderator adds to the offered reason, Enter submits; the account is
+// disabled and its report closed with that reason.
+func TestKeyboardOnlyModeration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	e := newEnv(t)
+	c := seedCivic(t, e)
+	e.user("veille", "moderator")
+	ctx := webtest.NewBrowser(t)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	browserLogin(t, ctx, e, "veille")
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.URL+"/moderation"), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
+		t.Fatal(err)
+	}
+	row := `tr:has(form[action^="/moderation/accounts/"]) `
+	tabTo(t, ctx, row+`summary`)
+	if !focusVisible(t, ctx) {
+		t.Error("the disclosure has no visible focus indicator")
+	}
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(row+`input[name="reason"]`))); err != nil {
+		t.Fatalf("open the disclosure with Enter: %v", err)
+	}
+	tabTo(t, ctx, row+`input[name="reason"]`)
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.End), chromedp.KeyEvent(" (checked)")); err != nil {
+		t.Fatal(err)
+	}
+	screenshots(t, ctx, "moderation-disable-open")
+	tabTo(t, ctx, row+`button[type="submit"]`)
+	if !focusVisible(t, ctx) {
+		t.Error("the disable button has no visible focus indicator")
+	}
+	if err := chromedp.Do(ctx, chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(`.flash`))); err != nil {
+		t.Fatalf("disable with Enter: %v", err)
+	}
+	bg := context.Background()
+	if acc, err := e.Store.AccountByID(bg, *c.member.Actor.AccountID); err != nil || !acc.Disabled {
+		t.Fatalf("the reported account is not disabled (%v)", err)
+	}
+	veille, _ := e.Store.AccountByUsername(bg, "veille")
+	done, err := e.Store.ListReports(bg, veille, models.ReportFilter{Status: models.ReportActioned})
+	if err != nil || len(done) != 1 || done[0].Resolution != "Spam (checked)" {
+		t.Fatalf("actioned reports %+v (%v), want the account's, with the moderator's reason", done, err)
 	}
 }
