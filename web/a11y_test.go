@@ -103,6 +103,7 @@ func a11yPages(c *civicContent) []struct {
 		{"moderation", "/moderation", true, false},
 		{"moderation-actions-open", "/moderation", true, true},
 		{"admin", "/admin/federation", true, false},
+		{"admin-accounts", "/admin", true, true},
 		{"account", "/account", true, false},
 		{"proposal-form", "/s/ville/proposals/new", true, false},
 	}

@@ -65,8 +65,14 @@ func TestAdminPage(t *testing.T) {
 	if res := e.postForm(e.client(), "/signup", form); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-up with the invitation: %d", res.StatusCode)
 	}
-	if res := e.postForm(c, "/admin/users/joe", url.Values{"action": {"disable"}}); res.StatusCode != 303 {
+	if body := readBody(e.get(c, "/admin")); !strings.Contains(body, `id="reason-user-joe" name="reason"`) {
+		t.Error("the accounts page asks no reason to disable joe")
+	}
+	if res := e.postForm(c, "/admin/users/joe", url.Values{"action": {"disable"}, "reason": {"left the association"}}); res.StatusCode != 303 {
 		t.Fatalf("disable: %d", res.StatusCode)
+	}
+	if log, err := e.Store.AuditLog(ctx, 1); err != nil || len(log) != 1 || log[0].Action != "set_disabled:true" || log[0].Detail != "left the association" {
+		t.Errorf("audit %+v (%v), want the disable with its reason", log, err)
 	}
 	if _, err := e.Store.Authenticate(ctx, "joe", testPassword); err == nil {
 		t.Fatal("disabled account can log in")
