@@ -243,15 +243,8 @@ func (s *Store) SetDisabled(ctx context.Context, by *Account, username string, d
 		if err := revokeCredentials(ctx, tx, acc.ID); err != nil {
 			return err
 		}
-		q := tx.NewUpdate().Model((*Report)(nil)).Set("status = ?", ReportActioned).Set("resolution = ?", reason).
-			Set("resolved_at = ?", s.Now()).
-			Where("object_type = ? AND status = ?", ObjectTypeAccount, ReportOpen).
-			Where("object_id IN (SELECT id FROM actors WHERE account_id = ?)", acc.ID)
-		if by != nil {
-			q = q.Set("resolved_by = ?", by.ID)
-		}
-		_, err := q.Exec(ctx)
-		return dbErr("resolve reports", err)
+		actors := tx.NewSelect().TableExpr("actors").Column("id").Where("account_id = ?", acc.ID)
+		return s.actionReports(ctx, tx, by, s.Now(), reason, ObjectTypeAccount, actors)
 	})
 }
 

@@ -64,13 +64,9 @@ type hotQueries struct {
 func (s *Store) hot() *hotQueries {
 	h := &s.hotSQL
 	h.once.Do(func() {
-		var actorCols []string
-		for _, f := range s.DB.Table(reflect.TypeFor[Actor]()).Fields {
-			actorCols = append(actorCols, "ac."+string(f.SQLName)+" AS actor_"+f.Name)
-		}
 		h.tokenAccount = fmt.Sprintf("SELECT %s, %s FROM api_tokens AS t JOIN accounts AS a ON a.id = t.account_id "+
 			"JOIN actors AS ac ON ac.account_id = a.id WHERE t.token_hash = %s AND a.deleted_at IS NULL",
-			s.columns(reflect.TypeFor[Account](), "a."), strings.Join(actorCols, ", "), s.placeholder(1))
+			s.columns(reflect.TypeFor[Account](), "a."), s.embedColumns(reflect.TypeFor[Actor](), "ac", "actor_"), s.placeholder(1))
 		h.debate = fmt.Sprintf("SELECT %s FROM debates AS d WHERE d.id = %s AND d.deleted_at IS NULL", s.columns(reflect.TypeFor[Debate](), "d."), s.placeholder(1))
 		h.debateLocked = h.debate
 		if s.Dialect == Postgres {
@@ -96,12 +92,8 @@ func (s *Store) hot() *hotQueries {
 			s.placeholder(1), s.placeholder(2), s.placeholder(3), s.placeholder(4))
 		h.tombstoned = "SELECT 1 FROM tombstones WHERE uri = " + s.placeholder(1)
 		if s.Dialect == Postgres {
-			var spaceCols []string
-			for _, f := range s.DB.Table(reflect.TypeFor[Space]()).Fields {
-				spaceCols = append(spaceCols, "sp."+string(f.SQLName)+" AS sp_"+f.Name)
-			}
 			debateCols := s.columns(reflect.TypeFor[Debate](), "d.")
-			h.debateBallot = "SELECT " + debateCols + ", " + strings.Join(spaceCols, ", ") +
+			h.debateBallot = "SELECT " + debateCols + ", " + s.embedColumns(reflect.TypeFor[Space](), "sp", "sp_") +
 				", (SELECT string_agg(v.option_index::text, ',' ORDER BY v.option_index) FROM debate_votes AS v" +
 				" WHERE v.debate_id = d.id AND v.actor_id = $2) AS ballot" +
 				" FROM debates AS d LEFT JOIN spaces AS sp ON sp.id = d.space_id WHERE d.id = $1 AND d.deleted_at IS NULL"
@@ -127,6 +119,17 @@ func (s *Store) columns(typ reflect.Type, prefix string) string {
 	var cols []string
 	for _, f := range s.DB.Table(typ).Fields {
 		cols = append(cols, prefix+string(f.SQLName))
+	}
+	return strings.Join(cols, ", ")
+}
+
+// embedColumns lists the columns of a model's table read from alias,
+// each named prefix+column: the row of a struct field tagged
+// bun:"embed:prefix" in a joined query.
+func (s *Store) embedColumns(typ reflect.Type, alias, prefix string) string {
+	var cols []string
+	for _, f := range s.DB.Table(typ).Fields {
+		cols = append(cols, alias+"."+string(f.SQLName)+" AS "+prefix+f.Name)
 	}
 	return strings.Join(cols, ", ")
 }

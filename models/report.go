@@ -295,6 +295,21 @@ func (s *Store) accountTargets(ctx context.Context, actorIDs []int64) (map[int64
 	return out, nil
 }
 
+// actionReports closes the open reports of objectType whose object_id is
+// in ids (bun.In, or a subquery) as actioned, with reason as their
+// resolution: what a moderator did answered them. by nil is the
+// operator's command line.
+func (s *Store) actionReports(ctx context.Context, tx bun.IDB, by *Account, at time.Time, reason, objectType string, ids any) error {
+	q := tx.NewUpdate().Model((*Report)(nil)).Set("status = ?", ReportActioned).Set("resolution = ?", reason).
+		Set("resolved_at = ?", at).
+		Where("object_type = ? AND status = ? AND object_id IN (?)", objectType, ReportOpen, ids)
+	if by != nil {
+		q = q.Set("resolved_by = ?", by.ID)
+	}
+	_, err := q.Exec(ctx)
+	return dbErr("resolve reports", err)
+}
+
 // DismissReport closes a report without action; moderators only, audited.
 func (s *Store) DismissReport(ctx context.Context, by *Account, id int64, note string) error {
 	if !by.IsModerator() {
@@ -357,11 +372,8 @@ func (s *Store) setHidden(ctx context.Context, by *Account, typ string, id int64
 			return dbErr(action, err)
 		}
 		if hide {
-			_, err := tx.NewUpdate().Model((*Report)(nil)).Set("status = ?", ReportActioned).Set("resolution = ?", reason).
-				Set("resolved_by = ?", by.ID).Set("resolved_at = ?", now).
-				Where("object_type = ? AND object_id = ? AND status = ?", typ, id, ReportOpen).Exec(ctx)
-			if err != nil {
-				return dbErr("resolve reports", err)
+			if err := s.actionReports(ctx, tx, by, now, reason, typ, bun.In([]int64{id})); err != nil {
+				return err
 			}
 		}
 		if err := s.audit(ctx, tx, by, action, typ, strconv.FormatInt(id, 10), reason); err != nil {
