@@ -142,23 +142,41 @@ var ErrBadCredentials = errors.New("wrong username or password")
 const dummyHash = "$argon2id$v=19$m=65536,t=1,p=2$v+2VkLDNFS7vreIJMztIIw$L/wCF1sSm3QJgAb8oBDdE9mM/LC4dqAKjN1mowJKyAI"
 
 // Authenticate checks a username and password and returns the account.
+// A name with too many wrong passwords gets a *ThrottledError
+// (login_throttle.go) before its password is looked at.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (*Account, error) {
-	if len(password) > MaxPasswordLen {
-		return nil, ErrBadCredentials
-	}
-	acc, err := s.AccountByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
-	if errors.Is(err, ErrNotFound) {
+	name := strings.ToLower(strings.TrimSpace(username))
+	if len(password) > MaxPasswordLen || !nameRE.MatchString(name) {
+		// No account has such a name or password: nothing to count.
 		argon2id.ComparePasswordAndHash(password, dummyHash) //nolint:errcheck // timing only
 		return nil, ErrBadCredentials
+	}
+	if err := s.loginThrottled(ctx, name); err != nil {
+		return nil, err
+	}
+	acc, err := s.AccountByUsername(ctx, name)
+	if errors.Is(err, ErrNotFound) {
+		argon2id.ComparePasswordAndHash(password, dummyHash) //nolint:errcheck // timing only
+		return nil, s.loginFailed(ctx, name)
 	}
 	if err != nil {
 		return nil, err
 	}
 	ok, err := argon2id.ComparePasswordAndHash(password, acc.PasswordHash)
 	if err != nil || !ok || acc.Disabled {
-		return nil, ErrBadCredentials
+		return nil, s.loginFailed(ctx, name)
 	}
-	return acc, nil
+	return acc, s.clearLoginFailures(ctx, name)
+}
+
+// loginFailed counts a wrong password for name and returns
+// ErrBadCredentials, or the error of counting it: a failure that cannot
+// be counted must not look like an ordinary wrong password.
+func (s *Store) loginFailed(ctx context.Context, name string) error {
+	if err := s.recordLoginFailure(ctx, name); err != nil {
+		return err
+	}
+	return ErrBadCredentials
 }
 
 // AccountByUsername loads a live (not deleted) account with its actor.
@@ -312,8 +330,10 @@ func revokeCredentials(ctx context.Context, tx bun.IDB, accountID int64) error {
 
 // ChangePassword replaces the password after checking the current one.
 func (s *Store) ChangePassword(ctx context.Context, acc *Account, current, next string) error {
-	if _, err := s.Authenticate(ctx, acc.Username, current); err != nil {
+	if _, err := s.Authenticate(ctx, acc.Username, current); errors.Is(err, ErrBadCredentials) {
 		return Invalid("current_password", "is wrong")
+	} else if err != nil {
+		return err
 	}
 	n := NewAccount{Username: acc.Username, Password: next}
 	if err := n.validate(); err != nil {

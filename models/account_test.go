@@ -122,6 +122,81 @@ func TestAuthenticate(t *testing.T) {
 	})
 }
 
+// TestLoginThrottle: wrong passwords are counted per name, known or not,
+// and a name past the limit is refused, even with its right password,
+// until its window ends; a log-in clears the count.
+func TestLoginThrottle(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		for _, name := range []string{"alice", "bob"} {
+			if _, err := s.CreateAccount(ctx, models.NewAccount{Username: name, Password: "correct horse"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fail := func(name string, n int) {
+			t.Helper()
+			for i := range n {
+				if _, err := s.Authenticate(ctx, name, "wrong horse"); !errors.Is(err, models.ErrBadCredentials) {
+					t.Fatalf("%s, wrong password %d: want ErrBadCredentials, got %v", name, i+1, err)
+				}
+			}
+		}
+		throttled := func(name, pw string, want time.Duration) {
+			t.Helper()
+			_, err := s.Authenticate(ctx, name, pw)
+			var te *models.ThrottledError
+			if !errors.As(err, &te) || !errors.Is(err, models.ErrThrottled) || te.RetryAfter != want {
+				t.Fatalf("%s: want throttled for %v, got %v", name, want, err)
+			}
+		}
+		start := now
+		fail("alice", models.MaxLoginFailures-1)
+		now = now.Add(10 * time.Minute)
+		fail("alice", 1)
+		throttled("alice", "correct horse", models.LoginFailureWindow-10*time.Minute)
+		throttled("alice", "wrong horse", models.LoginFailureWindow-10*time.Minute)
+		// A name nobody has is counted the same way: no signal.
+		fail("nobody", models.MaxLoginFailures)
+		throttled("nobody", "correct horse", models.LoginFailureWindow)
+		if _, err := s.Authenticate(ctx, "bob", "correct horse"); err != nil {
+			t.Fatalf("another name is not throttled: %v", err)
+		}
+		acc, err := s.AccountByUsername(ctx, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ChangePassword(ctx, acc, "correct horse", "new correct horse"); !errors.Is(err, models.ErrThrottled) {
+			t.Fatalf("change of password while throttled: %v", err)
+		}
+		// Names no account can have are not counted.
+		for range models.MaxLoginFailures + 1 {
+			if _, err := s.Authenticate(ctx, "Not.A_Name!", "x"); !errors.Is(err, models.ErrBadCredentials) {
+				t.Fatalf("invalid name: %v", err)
+			}
+		}
+		// The window ends an hour after its first failure.
+		now = start.Add(models.LoginFailureWindow)
+		if n, err := s.PurgeLoginFailures(ctx); err != nil || n != 1 {
+			t.Fatalf("purge: %d rows, %v; want alice's (nobody's window started later)", n, err)
+		}
+		if _, err := s.Authenticate(ctx, "alice", "correct horse"); err != nil {
+			t.Fatalf("after the window: %v", err)
+		}
+		// A log-in clears the count; a new window starts after the old one.
+		fail("alice", models.MaxLoginFailures-1)
+		if _, err := s.Authenticate(ctx, "alice", "correct horse"); err != nil {
+			t.Fatal(err)
+		}
+		fail("alice", models.MaxLoginFailures-1)
+		now = now.Add(models.LoginFailureWindow)
+		fail("alice", models.MaxLoginFailures-1)
+		if _, err := s.Authenticate(ctx, "alice", "correct horse"); err != nil {
+			t.Fatalf("failures of an ended window counted: %v", err)
+		}
+	}, models.WithClock(func() time.Time { return now }))
+}
+
 func TestSessionsExpire(t *testing.T) {
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -39,7 +40,7 @@ func (s *Server) authRoutes(r chi.Router) {
 type authForm struct {
 	Username, Email, Next, Invite, Mode string
 	Errors                              map[string]string
-	Message                             string
+	Message                             string // translated
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -54,11 +55,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &authForm{Username: r.PostFormValue("username"), Next: localPath(r.PostFormValue("next"))}
 	acc, err := s.store.Authenticate(r.Context(), f.Username, r.PostFormValue("password"))
-	if errors.Is(err, models.ErrBadCredentials) {
-		f.Message = "login.failed"
+	var throttled *models.ThrottledError
+	switch {
+	case errors.Is(err, models.ErrBadCredentials):
+		f.Message = s.localeFor(r).T("login.failed")
 		s.render(w, r, http.StatusUnauthorized, loginPage(s.page(r, s.localeFor(r).T("login.title")), f))
 		return
-	} else if err != nil {
+	case errors.As(err, &throttled):
+		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Seconds())+1))
+		f.Message = s.localeFor(r).T("login.throttled", throttled.Minutes())
+		s.render(w, r, http.StatusTooManyRequests, loginPage(s.page(r, s.localeFor(r).T("login.title")), f))
+		return
+	case err != nil:
 		s.error(w, r, err)
 		return
 	}

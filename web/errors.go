@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/opendemocracynow/odn/models"
@@ -31,6 +32,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, "error.closed"
 	case errors.Is(err, models.ErrConflict):
 		return http.StatusConflict, "error.conflict"
+	case errors.Is(err, models.ErrThrottled):
+		return http.StatusTooManyRequests, "error.rate_limited"
 	case models.IsUnavailable(err):
 		return http.StatusServiceUnavailable, "error.unavailable"
 	}
@@ -48,6 +51,9 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusServiceUnavailable {
 		s.log.WarnContext(r.Context(), "storage unavailable", "request_id", requestIDOf(r.Context()), "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "30")
+	}
+	if te := (*models.ThrottledError)(nil); errors.As(err, &te) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(te.RetryAfter.Seconds())+1))
 	}
 	if status == http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "internal error", "request_id", requestIDOf(r.Context()), "path", r.URL.Path, "err", err)

@@ -20,6 +20,7 @@ var adminCommands = map[string]map[string]func(ctx context.Context, args []strin
 	"user": {
 		"create": adminUserCreate, "list": adminUserList, "promote": adminUserPromote,
 		"disable": adminUserDisable(true), "enable": adminUserDisable(false), "decider": adminUserDecider,
+		"unlock": adminUserUnlock,
 	},
 	"space": {"create": adminSpaceCreate, "list": adminSpaceList},
 	"token": {"create": adminTokenCreate},
@@ -154,6 +155,27 @@ func adminUserDisable(disabled bool) func(ctx context.Context, args []string, en
 			return nil
 		})
 	}
+}
+
+// adminUserUnlock clears a name's count of wrong passwords, so that a
+// user a guesser kept throttled logs in at once.
+func adminUserUnlock(ctx context.Context, args []string, env Env) error {
+	return dbCommand(ctx, "admin user unlock", args, env, nil, func(ctx context.Context, st *models.Store, _ *Config, fs *flagSet) error {
+		name, err := oneName(fs, "user name")
+		if err != nil {
+			return err
+		}
+		had, err := st.UnlockLogin(ctx, name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if had {
+			fmt.Fprintf(env.Stdout, "%s may log in again\n", name)
+		} else {
+			fmt.Fprintf(env.Stdout, "%s had no failed log-ins counted\n", name)
+		}
+		return nil
+	})
 }
 
 func adminUserDecider(ctx context.Context, args []string, env Env) error {

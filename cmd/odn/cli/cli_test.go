@@ -3,12 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opendemocracynow/odn/models"
 )
 
 // runCLI runs one command against the data directory dir and returns its
@@ -155,5 +158,36 @@ func TestServeStartsFastAndStops(t *testing.T) {
 	}
 	if _, err := filepath.Glob(filepath.Join(dir, "odn.db")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestUnlockLogin: the operator lets a throttled name log in at once.
+func TestUnlockLogin(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := runCLI(t, dir, "correct horse battery\n", "admin", "user", "create", "alice", "--password-stdin"); code != 0 {
+		t.Fatal(errOut)
+	}
+	ctx := context.Background()
+	st, err := models.Open(ctx, "sqlite://"+filepath.Join(dir, "odn.db"), models.WithFastPasswordHashing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for range models.MaxLoginFailures {
+		st.Authenticate(ctx, "alice", "wrong guess") //nolint:errcheck // counted
+	}
+	if _, err := st.Authenticate(ctx, "alice", "correct horse battery"); !errors.Is(err, models.ErrThrottled) {
+		t.Fatalf("not throttled: %v", err)
+	}
+	for _, want := range []string{"alice may log in again", "alice had no failed log-ins counted"} {
+		if code, out, errOut := runCLI(t, dir, "", "admin", "user", "unlock", "alice"); code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("unlock: exit %d, %q %q; want %q", code, out, errOut, want)
+		}
+	}
+	if _, err := st.Authenticate(ctx, "alice", "correct horse battery"); err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+	if code, _, errOut := runCLI(t, dir, "", "admin", "user", "unlock"); code != 2 || !strings.Contains(errOut, "exactly one user name") {
+		t.Fatalf("no name: exit %d %q", code, errOut)
 	}
 }

@@ -36,7 +36,7 @@ Usage:
   odn serve [--addr :8080] [--base-url URL] [--db URL] [--data DIR] [--demo]
   odn migrate up|down|status
   odn admin user create NAME [--email E] [--password-stdin] [--admin|--moderator]
-  odn admin user list | promote NAME [--role R] | disable NAME [--reason R] | enable NAME | decider NAME
+  odn admin user list | promote NAME [--role R] | disable NAME [--reason R] | enable NAME | decider NAME | unlock NAME
   odn admin space create NAME --kind city|association|collective --title TITLE [--policy P]
   odn admin space list
   odn admin token create --user NAME

@@ -155,6 +155,8 @@ func (a *app) startWorkers(ctx context.Context) <-chan struct{} {
 	return done
 }
 
+// purgeSessions removes, every hour, expired sessions and the log-in failure
+// counts whose window has ended.
 func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -167,6 +169,11 @@ func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 				log.ErrorContext(ctx, "purge sessions", "err", err)
 			} else if n > 0 {
 				log.InfoContext(ctx, "purged sessions", "count", n)
+			}
+			if n, err := st.PurgeLoginFailures(ctx); err != nil {
+				log.ErrorContext(ctx, "purge log-in failures", "err", err)
+			} else if n > 0 {
+				log.InfoContext(ctx, "purged log-in failure counts", "count", n)
 			}
 		}
 	}
