@@ -33,7 +33,8 @@ type Results struct {
 }
 
 // BallotEntry is one line of the public list of a closed debate: the
-// receipt and its choices, and the voter's handle on a public ballot.
+// receipt and its choices, and the voter's handle on a public ballot
+// (empty for an erased account).
 type BallotEntry struct {
 	Receipt string   `json:"receipt"`
 	Options []string `json:"options"`
@@ -111,9 +112,10 @@ func (s *Store) Ballots(ctx context.Context, d *Debate) ([]BallotEntry, error) {
 		OptionIndex int    `bun:"option_index"`
 		Username    string `bun:"username"`
 		Host        string `bun:"host"`
+		Erased      bool   `bun:"erased"`
 	}
 	err := s.DB.NewSelect().TableExpr("debate_votes AS v").Join("JOIN actors AS a ON a.id = v.actor_id").
-		ColumnExpr("v.receipt, v.option_index, a.username, a.host").
+		ColumnExpr("v.receipt, v.option_index, a.username, a.host, a.deleted_at IS NOT NULL AS erased").
 		Where("v.debate_id = ?", d.ID).OrderExpr("v.receipt, v.option_index").Scan(ctx, &rows)
 	if err != nil {
 		return nil, dbErr("ballot list", err)
@@ -122,7 +124,10 @@ func (s *Store) Ballots(ctx context.Context, d *Debate) ([]BallotEntry, error) {
 	for _, row := range rows {
 		if len(out) == 0 || out[len(out)-1].Receipt != row.Receipt {
 			e := BallotEntry{Receipt: row.Receipt}
-			if d.PublicBallot {
+			if d.PublicBallot && !row.Erased {
+				// An erased account (DeleteAccount, Delete{Person})
+				// keeps its name claimed, but is no longer named
+				// beside its choices: its vote stays, anonymous.
 				e.Voter = row.Username + "@" + row.Host
 			}
 			out = append(out, e)

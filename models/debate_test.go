@@ -413,6 +413,32 @@ func TestReceiptsAndRecount(t *testing.T) {
 				t.Fatalf("%+v %v", list, err)
 			}
 		})
+		t.Run("public ballot forgets erased voters", func(t *testing.T) {
+			pb := f.debate(t, models.DebateInput{PublicBallot: true}, true)
+			ann := f.users[0]
+			if _, err := f.s.CastVote(ctx, ann.Actor, pb.ID, []string{"Red"}); err != nil {
+				t.Fatal(err)
+			}
+			pb, _ = f.s.CloseDebate(ctx, f.mod, pb.ID)
+			if err := f.s.DeleteAccount(ctx, ann); err != nil {
+				t.Fatal(err)
+			}
+			list, err := f.s.Ballots(ctx, pb)
+			if err != nil || len(list) != 1 || list[0].Voter != "" || !slices.Equal(list[0].Options, []string{"Red"}) {
+				t.Fatalf("erased voter on the ballot list: %+v %v", list, err)
+			}
+			e, err := f.s.Export(ctx, models.ExportQuery{Space: "town"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range e.Debates {
+				for _, r := range d.Receipts {
+					if r.Voter != "" && !strings.Contains(r.Voter, "@a.example") {
+						t.Errorf("export names %q on a public ballot after erasure", r.Voter)
+					}
+				}
+			}
+		})
 	})
 }
 

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -285,9 +284,6 @@ func (x *exporter) ballots(ctx context.Context, r *Debate, d *ExportDebate) erro
 		return err
 	}
 	for _, b := range list {
-		if strings.HasPrefix(b.Voter, "@") { // an erased account on a public ballot
-			b.Voter = ""
-		}
 		if b.Options == nil {
 			b.Options = []string{}
 		}
