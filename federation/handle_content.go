@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -122,6 +123,21 @@ func handleDelete(ctx context.Context, s *Service, in *incoming) error {
 	if id == "" {
 		return drop("delete without object")
 	}
+	if in.depth == 0 && in.item.KeyOwner != in.actor.URI {
+		// Signed by another actor of the host (mayActFor): a deleted
+		// account has no key left. Any account of the host may be that
+		// signer (Mastodon's bots are Services too), so its word is not
+		// taken: the actor must be gone at its origin.
+		if id != in.actor.URI {
+			return drop("%s cannot delete %s for %s", in.item.KeyOwner, id, in.actor.URI)
+		}
+		if gone, err := s.goneAtOrigin(ctx, id); !gone {
+			if err == nil {
+				return drop("%s is not gone at its origin", id)
+			}
+			return err
+		}
+	}
 	if id == in.actor.URI {
 		return s.store.MarkActorDeleted(ctx, in.actor)
 	}
@@ -141,6 +157,24 @@ func handleDelete(ctx context.Context, s *Service, in *incoming) error {
 	return nil
 }
 
+// goneAtOrigin fetches uri and reports whether its origin answers 404 or
+// 410; err is set when the answer says neither (unreachable, 5xx).
+func (s *Service) goneAtOrigin(ctx context.Context, uri string) (bool, error) {
+	f, err := s.signedFetcher(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, _, err = f.Fetch(ctx, uri)
+	if err == nil {
+		return false, nil
+	}
+	var se *StatusError
+	if errors.As(err, &se) && (se.Code == http.StatusNotFound || se.Code == http.StatusGone) {
+		return true, nil
+	}
+	return false, err
+}
+
 // handleReaction applies a Like or Dislike (support, Lemmy vote).
 func handleReaction(ctx context.Context, s *Service, in *incoming) error {
 	if h, ok := reactionHandlers[typeOf(in.m)]; ok {
@@ -151,9 +185,12 @@ func handleReaction(ctx context.Context, s *Service, in *incoming) error {
 
 // handleAnnounce applies an Announce. From a group (FEP-1b12) whose
 // object is an activity, the inner activity is applied as if received
-// from its own actor: embedded and on the group's host, it is trusted
-// like the group's own content; otherwise it is fetched from its origin.
-// The Announce of a bare object is a boost, for reactionHandlers.
+// from its own actor. Embedded, it is trusted only from a Group of its
+// host (a group's server relays what its members sent it) or when it is
+// the announcer's own; any other actor could put a neighbour's name in
+// an embedded activity, so its activity is fetched from its origin,
+// unless the origin is blocked. The Announce of a bare object is a boost,
+// for reactionHandlers.
 func handleAnnounce(ctx context.Context, s *Service, in *incoming) error {
 	obj := in.m["object"]
 	inner, embedded := obj.(map[string]any)
@@ -167,7 +204,12 @@ func handleAnnounce(ctx context.Context, s *Service, in *incoming) error {
 	if id == "" {
 		return drop("announce without object")
 	}
-	if !embedded || !sameOrigin(id, in.actor.URI) {
+	trusted := embedded && sameOrigin(id, in.actor.URI) &&
+		(in.actor.Type == models.ActorGroup || idOf(inner["actor"]) == in.actor.URI)
+	if !trusted {
+		if s.blocks.blocked(ctx, hostOf(id)) {
+			return drop("announced activity %s from a blocked domain", id)
+		}
 		f, err := s.signedFetcher(ctx)
 		if err != nil {
 			return err

@@ -107,7 +107,9 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 
 // mayActFor allows one exception to "the signer is the actor": a Delete of
 // an actor signed by the instance actor of the same host, because a
-// deleted account no longer has a key to sign its own Delete.
+// deleted account no longer has a key to sign its own Delete. A bot may
+// sign it too (Mastodon's bots are Services): handleDelete applies it only
+// to the actor itself, once its origin answers 404 or 410.
 func (s *Service) mayActFor(r *http.Request, signer, actor, typ string) bool {
 	if typ != "Delete" || !sameOrigin(signer, actor) {
 		return false

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -76,13 +75,7 @@ func undoRelay(ctx context.Context, s *Service, in *incoming) error {
 	if _, _, err := s.store.CivicObjectByURI(ctx, uri); err != nil {
 		return nil // no copy here (or a plain boost undone)
 	}
-	f, err := s.signedFetcher(ctx)
-	if err != nil {
-		return err
-	}
-	_, _, err = f.Fetch(ctx, uri)
-	var se *StatusError
-	if !errors.As(err, &se) || (se.Code != http.StatusNotFound && se.Code != http.StatusGone) {
+	if gone, err := s.goneAtOrigin(ctx, uri); !gone {
 		return err
 	}
 	if err := s.store.MarkRemoteCopyGone(ctx, uri); err != nil && !errors.Is(err, models.ErrNotFound) {

@@ -1,0 +1,228 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// hostPeer is a loopback fediverse server with several actors (one key
+// shared by all) and arbitrary documents served by path.
+type hostPeer struct {
+	srv  *httptest.Server
+	base string
+	mu   sync.Mutex
+	docs map[string]map[string]any // path -> document
+}
+
+func newHostPeer(t *testing.T) *hostPeer {
+	p := &hostPeer{docs: map[string]map[string]any{}}
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		p.mu.Lock()
+		d := p.docs[r.URL.Path]
+		p.mu.Unlock()
+		if d == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", ActivityJSONType)
+		json.NewEncoder(w).Encode(d)
+	}))
+	t.Cleanup(p.srv.Close)
+	p.base = p.srv.URL
+	return p
+}
+
+// actor publishes an actor at /users/name with type typ; returns its id.
+func (p *hostPeer) actor(t *testing.T, name, typ string) string {
+	id := p.base + "/users/" + name
+	pem, _ := EncodePublicKeyPEM(&testKey(t, 0).PublicKey)
+	p.serve("/users/"+name, map[string]any{
+		"@context": []any{ActivityStreamsContext, SecurityContext}, "id": id, "type": typ, "preferredUsername": name,
+		"inbox": id + "/inbox", "outbox": id + "/outbox", "followers": id + "/followers",
+		"endpoints": map[string]any{"sharedInbox": p.base + "/inbox"},
+		"publicKey": map[string]any{"id": id + "#main-key", "owner": id, "publicKeyPem": pem},
+	})
+	return id
+}
+
+func (p *hostPeer) serve(path string, d map[string]any) {
+	p.mu.Lock()
+	p.docs[path] = d
+	p.mu.Unlock()
+}
+
+// send posts activity, signed with the key of actor (its id).
+func (p *hostPeer) send(t *testing.T, inbox, signerActor string, activity map[string]any) int {
+	t.Helper()
+	body, _ := json.Marshal(activity)
+	return post(t, inbox, body, mustSigner(t, signerActor+"#main-key", testKey(t, 0)), nil)
+}
+
+type ownerWorld struct {
+	a     *node
+	admin *models.Account
+	sp    *models.Space
+	ctx   context.Context
+}
+
+func newOwnerWorld(t *testing.T) *ownerWorld {
+	a := newNode(t, nil)
+	a.run(t)
+	ctx := context.Background()
+	admin, err := a.st.CreateAccount(ctx, models.NewAccount{Username: "boss", Password: "correct horse battery", Role: models.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &ownerWorld{a: a, admin: admin, sp: a.space(t, "lyon"), ctx: ctx}
+}
+
+func (w *ownerWorld) openDebate(t *testing.T, q string, multiple bool) *models.Debate {
+	d, err := w.a.st.CreateDebate(w.ctx, w.admin, w.sp, models.DebateInput{Question: q, Options: []string{"Yes", "No"}, Multiple: multiple})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err = w.a.st.OpenDebate(w.ctx, w.admin, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func (w *ownerWorld) counts(t *testing.T, d *models.Debate) []int {
+	r, err := w.a.st.Results(w.ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []int{}
+	for _, o := range r.Options {
+		out = append(out, o.Count)
+	}
+	return out
+}
+
+// processed waits until the inbox item id has been applied (or failed).
+func (w *ownerWorld) processed(t *testing.T, id string) {
+	t.Helper()
+	item := new(models.InboxItem)
+	waitFor(t, "item "+id+" applied", func() bool {
+		err := w.a.st.DB.NewSelect().Model(item).Where("activity_id = ?", id).Scan(w.ctx)
+		return err == nil && (item.ProcessedAt != nil || item.Error != "")
+	})
+}
+
+func voteCreate(actor, id, question, option string) map[string]any {
+	return map[string]any{"id": id + "/activity", "type": "Create", "actor": actor,
+		"object": map[string]any{"id": id, "type": "Note", "name": option, "attributedTo": actor, "inReplyTo": question}}
+}
+
+// TestDeleteOfActorSignedByAnother: a Delete{Person} signed by another
+// account of the host (an instance actor, or any bot: Mastodon's bots are
+// Services) is applied only once the actor is gone at its origin.
+func TestDeleteOfActorSignedByAnother(t *testing.T) {
+	w := newOwnerWorld(t)
+	peer := newHostPeer(t)
+	alice := peer.actor(t, "alice", "Person")
+	bot := peer.actor(t, "newsbot", "Service") // Mastodon serialises bot accounts as Service
+	d := w.openDebate(t, "Trees?", false)
+	inbox := w.a.srv.URL + "/inbox"
+
+	if got := peer.send(t, inbox, alice, voteCreate(alice, alice+"#votes/1", d.URI, "Yes")); got != http.StatusAccepted {
+		t.Fatalf("vote: %d", got)
+	}
+	waitFor(t, "alice's vote", func() bool { return slices.Equal(w.counts(t, d), []int{1, 0}) })
+
+	del := map[string]any{"id": peer.base + "/deletes/1", "type": "Delete", "actor": alice, "object": alice}
+	got := peer.send(t, inbox, bot, del) // signed by the bot, not by alice nor the instance actor
+	if got == http.StatusAccepted {
+		w.processed(t, peer.base+"/deletes/1")
+	}
+	a, _ := w.a.st.ActorByURI(w.ctx, alice)
+	if a.DeletedAt != nil || !slices.Equal(w.counts(t, d), []int{1, 0}) {
+		t.Fatalf("a bot of alice's host deleted her: inbox %d, deleted_at %v, counts %v", got, a.DeletedAt, w.counts(t, d))
+	}
+	// Once her server answers 404 for her, the same Delete is applied.
+	peer.mu.Lock()
+	delete(peer.docs, "/users/alice")
+	peer.mu.Unlock()
+	del["id"] = peer.base + "/deletes/2"
+	if got := peer.send(t, inbox, bot, del); got != http.StatusAccepted {
+		t.Fatalf("delete of a gone actor: %d", got)
+	}
+	waitFor(t, "alice deleted", func() bool {
+		a, err := w.a.st.ActorByURI(w.ctx, alice)
+		return err == nil && a.DeletedAt != nil
+	})
+}
+
+// TestAnnounceOfBlockedDomainActivity: an activity of a blocked domain is
+// not applied when another server Announces it by id.
+func TestAnnounceOfBlockedDomainActivity(t *testing.T) {
+	w := newOwnerWorld(t)
+	bad, relay := newHostPeer(t), newHostPeer(t)
+	bob := bad.actor(t, "bob", "Person")
+	mallory := relay.actor(t, "mallory", "Person")
+	d := w.openDebate(t, "Parking?", false)
+	if _, err := w.a.s.fetchActor(w.ctx, bob); err != nil { // bob was known before the block
+		t.Fatal(err)
+	}
+	if err := w.a.s.BlockDomain(w.ctx, w.admin, hostOf(bad.base), "spam"); err != nil {
+		t.Fatal(err)
+	}
+	act := voteCreate(bob, bob+"/votes/1", d.URI, "Yes")
+	act["id"] = bad.base + "/acts/1"
+	bad.serve("/acts/1", act)
+	ann := map[string]any{"id": mallory + "#a1", "type": "Announce", "actor": mallory, "object": bad.base + "/acts/1"}
+	if got := relay.send(t, w.a.srv.URL+"/inbox", mallory, ann); got != http.StatusAccepted {
+		t.Fatalf("announce: %d", got)
+	}
+	w.processed(t, mallory+"#a1")
+	if got := w.counts(t, d); !slices.Equal(got, []int{0, 0}) {
+		r, _ := w.a.st.Results(w.ctx, d.ID)
+		t.Errorf("vote of blocked %s counted through an Announce: %v by_instance=%v", hostOf(bad.base), got, r.ByInstance)
+	}
+}
+
+// TestAnnounceCannotImpersonate: an embedded activity announced by an
+// actor that is not a Group is not taken as its actor's word: mallory
+// cannot cast alice's vote nor delete alice by announcing what she wrote
+// in their names (the ids do not resolve at their origin).
+func TestAnnounceCannotImpersonate(t *testing.T) {
+	w := newOwnerWorld(t)
+	peer := newHostPeer(t)
+	alice := peer.actor(t, "alice", "Person")
+	mallory := peer.actor(t, "mallory", "Person")
+	if _, err := w.a.s.fetchActor(w.ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	d := w.openDebate(t, "Tram?", false)
+	inbox := w.a.srv.URL + "/inbox"
+	forged := voteCreate(alice, peer.base+"/forged/vote", d.URI, "No")
+	forged["id"] = peer.base + "/forged/create"
+	ann := map[string]any{"id": mallory + "#a1", "type": "Announce", "actor": mallory, "object": forged}
+	if got := peer.send(t, inbox, mallory, ann); got != http.StatusAccepted {
+		t.Fatal(got)
+	}
+	w.processed(t, mallory+"#a1")
+	if got := w.counts(t, d); !slices.Equal(got, []int{0, 0}) {
+		t.Errorf("mallory's Announce cast a vote in alice's name: counts %v", got)
+	}
+	del := map[string]any{"id": peer.base + "/forged/delete", "type": "Delete", "actor": alice, "object": alice}
+	ann2 := map[string]any{"id": mallory + "#a2", "type": "Announce", "actor": mallory, "object": del}
+	if got := peer.send(t, inbox, mallory, ann2); got != http.StatusAccepted {
+		t.Fatal(got)
+	}
+	w.processed(t, mallory+"#a2")
+	if a, _ := w.a.st.ActorByURI(w.ctx, alice); a.DeletedAt != nil {
+		t.Errorf("mallory's Announce{Delete} deleted alice")
+	}
+}
