@@ -289,3 +289,50 @@ func TestCSRFOnEveryStateChangingPageRoute(t *testing.T) {
 		t.Fatalf("a cross-site request deleted the account: %v", err)
 	}
 }
+
+// TestNoOpenRedirect: every door that redirects to a path the client
+// chose (language switch, log-in, comment) keeps the browser on the site.
+// Browsers drop tabs and newlines inside a URL and read "\" as "/", so
+// "/\t/evil.example" is "//evil.example" to them.
+func TestNoOpenRedirect(t *testing.T) {
+	e := newEnv(t)
+	c := seedCivic(t, e)
+	evil := []string{
+		"//evil.example/", "/\t/evil.example/", "/\n/evil.example/", "/\r/evil.example/", "/\x0b/evil.example/",
+		"/\\evil.example/", "/./\\evil.example/", "/\x7f/evil.example/", "/\u0085/evil.example/",
+		"https://evil.example/", "\t//evil.example/", " //evil.example/", "/\xff/evil.example/",
+	}
+	member := e.loggedIn(c.member.Username)
+	tries := 0
+	doors := []struct {
+		name string
+		try  func(next string) *http.Response
+	}{
+		{"language", func(next string) *http.Response { return e.get(e.client(), "/lang/fr?next="+url.QueryEscape(next)) }},
+		{"log-in", func(next string) *http.Response {
+			// Each try from its own address, under the log-in rate limit.
+			tries++
+			from := e.client()
+			from.Transport = &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 2, byte(tries))}}).DialContext}
+			return e.postForm(from, "/login", url.Values{"username": {c.member.Username}, "password": {testPassword}, "next": {next}})
+		}},
+		{"comment", func(next string) *http.Response {
+			return e.postForm(member, "/comments", url.Values{"object_type": {"proposal"}, "object_id": {strconv.FormatInt(c.proposal, 10)},
+				"body": {"A comment."}, "back": {next}})
+		}},
+	}
+	for _, d := range doors {
+		for _, next := range evil {
+			res := d.try(next)
+			loc := res.Header.Get("Location")
+			if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") ||
+				strings.ContainsAny(loc, "\\\t\r\n") || strings.Contains(loc, "evil.example") {
+				t.Errorf("%s, next %q: %d to %q", d.name, next, res.StatusCode, loc)
+			}
+		}
+	}
+	// A local path still works.
+	if res := e.get(e.client(), "/lang/fr?next="+url.QueryEscape("/s/ville?tab=1")); res.Header.Get("Location") != "/s/ville?tab=1" {
+		t.Errorf("local path: %q", res.Header.Get("Location"))
+	}
+}

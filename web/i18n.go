@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 )
@@ -124,9 +127,17 @@ func (s *Server) switchLang(w http.ResponseWriter, r *http.Request) {
 }
 
 // localPath returns p when it is a local absolute path, "/" otherwise, so
-// redirects never leave the site.
+// redirects never leave the site. Browsers drop tabs and newlines inside
+// a URL and read a backslash as a slash, and http.Redirect cleans "/./"
+// away, so "/\t/evil.example" or "/./\\evil.example" would reach another
+// host: a control character or a backslash anywhere, invalid UTF-8, or
+// anything that parses with a scheme or host is refused.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') ||
+		!utf8.ValidString(p) || strings.ContainsFunc(p, unicode.IsControl) {
+		return "/"
+	}
+	if u, err := url.Parse(p); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/"
 	}
 	return p
