@@ -20,7 +20,7 @@ const (
 )
 
 func (s *Server) authRoutes(r chi.Router) {
-	limit := httprate.Limit(authAttempts, authWindow, httprate.WithKeyFuncs(httprate.KeyByIP),
+	limit := httprate.Limit(authAttempts, authWindow, httprate.WithKeyFuncs(keyByClient),
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			s.errorStatus(w, r, http.StatusTooManyRequests, "error.rate_limited")
 		}))

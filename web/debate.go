@@ -45,7 +45,7 @@ func init() {
 
 // voteLimit rate-limits vote submissions per client address.
 func (s *Server) voteLimit() func(http.Handler) http.Handler {
-	return httprate.Limit(voteAttempts, voteWindow, httprate.WithKeyFuncs(httprate.KeyByIP),
+	return httprate.Limit(voteAttempts, voteWindow, httprate.WithKeyFuncs(keyByClient),
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			s.errorStatus(w, r, http.StatusTooManyRequests, "error.rate_limited")
 		}))

@@ -33,15 +33,20 @@ func newEnv(t *testing.T) *testEnv {
 	return newEnvOn(t, "sqlite")
 }
 
-// newEnvOn is newEnv on a chosen dialect ("sqlite" or "postgres").
-func newEnvOn(t *testing.T, dialect string) *testEnv {
+// newEnvOn is newEnv on a chosen dialect ("sqlite" or "postgres"); each
+// configure function may change the server's options.
+func newEnvOn(t *testing.T, dialect string, configure ...func(*web.Options)) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, Now: time.Now().UTC()}
 	clock := func() time.Time { return e.Now }
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
 	e.Store = dbtest.Open(t, dialect, models.WithClock(clock), models.WithBaseURL(base))
-	srv, err := web.New(web.Options{Store: e.Store, BaseURL: base, Version: "test", Now: clock})
+	opts := web.Options{Store: e.Store, BaseURL: base, Version: "test", Now: clock}
+	for _, c := range configure {
+		c(&opts)
+	}
+	srv, err := web.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

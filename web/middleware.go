@@ -6,12 +6,38 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 )
+
+// clientAddr sets r.RemoteAddr to the client's address, where every rate
+// limit and log line reads it. Behind a trusted reverse proxy (see
+// Options.TrustedProxies) that is the rightmost X-Forwarded-For entry
+// that is not itself a trusted proxy: entries to its left were written by
+// the client and prove nothing. From any other peer the header is
+// ignored, so nobody can pick their own rate-limit bucket. When a trusted
+// proxy sends no usable header, the proxy stays the client.
+func (s *Server) clientAddr(next http.Handler) http.Handler {
+	if len(s.opts.TrustedProxies) == 0 {
+		return next
+	}
+	cidrs := make([]string, len(s.opts.TrustedProxies))
+	for i, p := range s.opts.TrustedProxies {
+		cidrs[i] = p.String()
+	}
+	return middleware.ClientIPFromXFF(cidrs...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ip := middleware.GetClientIPAddr(r.Context()); ip.IsValid() {
+			r = r.WithContext(r.Context()) // a copy: the caller's request stays as it was
+			r.RemoteAddr = netip.AddrPortFrom(ip, 0).String()
+		}
+		next.ServeHTTP(w, r)
+	}))
+}
 
 // requestID tags each request with an id, echoed in X-Request-Id and in
 // every log line about it. An incoming id is kept only if it looks sane.

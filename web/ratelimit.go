@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,6 +41,21 @@ func isParticipation(r *http.Request) bool {
 	return false
 }
 
+// clientKey is the rate-limit key of the client's address: r.RemoteAddr,
+// which clientAddr has set from a trusted proxy's X-Forwarded-For when
+// there is one. IPv6 clients are keyed by their /64, which one client
+// usually holds whole.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return httprate.CanonicalizeIP(host)
+}
+
+// keyByClient is clientKey as an httprate key function.
+func keyByClient(r *http.Request) (string, error) { return clientKey(r), nil }
+
 // tokenOrIP keys API writes by bearer token (hashed: keys stay in memory
 // and must not be usable) or by client address.
 func tokenOrIP(r *http.Request) (string, error) {
@@ -47,8 +63,7 @@ func tokenOrIP(r *http.Request) (string, error) {
 		sum := sha256.Sum256([]byte(auth))
 		return "t:" + hex.EncodeToString(sum[:8]), nil
 	}
-	ip, err := httprate.KeyByIP(r)
-	return "ip:" + ip, err
+	return "ip:" + clientKey(r), nil
 }
 
 // accountOrIP keys participation by the signed-in account.
@@ -56,8 +71,7 @@ func accountOrIP(r *http.Request) (string, error) {
 	if acc := currentAccount(r.Context()); acc != nil {
 		return "a:" + strconv.FormatInt(acc.ID, 10), nil
 	}
-	ip, err := httprate.KeyByIP(r)
-	return "ip:" + ip, err
+	return "ip:" + clientKey(r), nil
 }
 
 func (s *Server) limited(w http.ResponseWriter, r *http.Request) {

@@ -3,7 +3,12 @@ package web_test
 import (
 	"fmt"
 	"net/http"
+	"net/netip"
+	"strings"
 	"testing"
+
+	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/web"
 )
 
 // Supports, votes and signatures are limited per account: the 31st try
@@ -66,5 +71,59 @@ func TestCORSOnPublicRoutes(t *testing.T) {
 	// HTML pages are not opened to other origins.
 	if res := o.get(o.client(), "/account/export"); res.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Error("account export readable cross-origin")
+	}
+}
+
+// TestClientAddressBehindProxy: behind a trusted reverse proxy the log-in
+// limit counts each client named by X-Forwarded-For (its rightmost
+// untrusted entry, so a client cannot prepend its way out of the limit);
+// from an untrusted peer the header is ignored and cannot choose the
+// bucket.
+func TestClientAddressBehindProxy(t *testing.T) {
+	behindProxy := func(o *web.Options) {
+		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
+	cases := []struct {
+		name    string
+		env     func(t *testing.T) *testEnv
+		xff     func(i int) string // X-Forwarded-For of the i-th of 11 log-ins
+		limited bool               // the 11th is refused
+		other   string             // then a log-in with this header…
+		free    bool               // …passes
+	}{
+		{"direct, spoofed header ignored", newEnv, func(i int) string { return fmt.Sprintf("198.51.100.%d", i+1) }, true, "198.51.100.200", false},
+		{"proxy, one client", func(t *testing.T) *testEnv { return newEnvOn(t, "sqlite", behindProxy) },
+			func(int) string { return "203.0.113.7" }, true, "203.0.113.8", true},
+		{"proxy, client prepends forged entries", func(t *testing.T) *testEnv { return newEnvOn(t, "sqlite", behindProxy) },
+			func(i int) string { return fmt.Sprintf("198.51.100.%d, 203.0.113.7", i+1) }, true, "203.0.113.7, 127.0.0.1", false},
+		{"proxy, clients apart", func(t *testing.T) *testEnv { return newEnvOn(t, "sqlite", behindProxy) },
+			func(i int) string { return fmt.Sprintf("203.0.113.%d", i+1) }, false, "203.0.113.200", true},
+		{"proxy without a header: the proxy is the client", func(t *testing.T) *testEnv { return newEnvOn(t, "sqlite", behindProxy) },
+			func(int) string { return "" }, true, "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := tc.env(t)
+			e.user("alice", models.RoleMember)
+			login := func(xff string) *http.Response {
+				req, _ := http.NewRequest(http.MethodPost, e.URL+"/login", strings.NewReader("username=alice&password=wrong+wrong+wrong"))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Origin", e.URL)
+				if xff != "" {
+					req.Header.Set("X-Forwarded-For", xff)
+				}
+				return e.do(e.client(), req)
+			}
+			var last *http.Response
+			for i := range 11 {
+				last = login(tc.xff(i))
+			}
+			if got := last.StatusCode == http.StatusTooManyRequests; got != tc.limited {
+				t.Fatalf("11th log-in: status %d, limited %v, want %v", last.StatusCode, got, tc.limited)
+			}
+			if got := login(tc.other).StatusCode != http.StatusTooManyRequests; got != tc.free {
+				t.Fatalf("then X-Forwarded-For %q: free %v, want %v", tc.other, got, tc.free)
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -37,6 +38,10 @@ type Options struct {
 	InstanceName string
 	DevInsecure  bool
 	Federation   Federation
+	// TrustedProxies are the reverse proxies (Caddy, nginx…) allowed to
+	// name the client in X-Forwarded-For. Empty trusts nobody: the client
+	// is the TCP peer and the header is ignored.
+	TrustedProxies []netip.Prefix
 	// MapTiles is a tile URL template ("https://tiles.example/{z}/{x}/{y}.png")
 	// for consultation maps; empty shows located contributions as a list only.
 	MapTiles string
@@ -81,7 +86,7 @@ func New(opts Options) (*Server, error) {
 // operations endpoints and static files.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.requestID, s.recoverer, s.logRequests, s.securityHeaders)
+	r.Use(s.clientAddr, s.requestID, s.recoverer, s.logRequests, s.securityHeaders)
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Get("/metrics", s.serveMetrics)

@@ -100,6 +100,7 @@ func TestInvalidConfiguration(t *testing.T) {
 		{"serve", "--base-url", "https://city.example/path"},
 		{"serve", "--log-level", "loud"},
 		{"serve", "--no-such-flag"},
+		{"serve", "--trusted-proxies", "10.0.0.0/8,proxy.example"},
 	}
 	for _, args := range cases {
 		code, _, errOut := runCLI(t, dir, "", args...)
@@ -189,5 +190,34 @@ func TestUnlockLogin(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, dir, "", "admin", "user", "unlock"); code != 2 || !strings.Contains(errOut, "exactly one user name") {
 		t.Fatalf("no name: exit %d %q", code, errOut)
+	}
+}
+
+// TestParseProxies: --trusted-proxies takes CIDRs and bare addresses,
+// separated by commas or spaces.
+func TestParseProxies(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string // the prefixes, comma-separated; "error" when refused
+	}{
+		{"", ""},
+		{"127.0.0.1", "127.0.0.1/32"},
+		{"10.1.2.3/8, ::1", "10.0.0.0/8,::1/128"},
+		{"::ffff:192.0.2.1 fd00::/8", "192.0.2.1/32,fd00::/8"},
+		{"proxy.example", "error"},
+		{"10.0.0.0/33", "error"},
+	}
+	for _, tc := range cases {
+		got, err := parseProxies(tc.in)
+		s := make([]string, len(got))
+		for i, p := range got {
+			s[i] = p.String()
+		}
+		if err != nil {
+			s = []string{"error"}
+		}
+		if strings.Join(s, ",") != tc.want {
+			t.Errorf("parseProxies(%q) = %v, want %s", tc.in, s, tc.want)
+		}
 	}
 }

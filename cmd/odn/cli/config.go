@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,9 @@ type Config struct {
 	MapTiles        string // tile URL template for consultation maps; "" = lists only
 	SMTP            string // smtp://user:pass@host:port for e-mail notifications; "" = none
 	SMTPFrom        string // From address of those e-mails
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; empty trusts nobody and keys everything by the peer.
+	TrustedProxies []netip.Prefix
 }
 
 // usageError is a configuration or usage mistake: exit code 2.
@@ -121,4 +125,23 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) err
 		}
 	})
 	return errors.Join(errs...)
+}
+
+// parseProxies reads a list of CIDR prefixes or addresses separated by
+// commas or spaces; an address stands for itself (/32 or /128).
+func parseProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ' ' }) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR prefix", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -29,6 +29,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&cfg.MapTiles, "map-tiles", "", "tile URL template for consultation maps, e.g. https://tiles.example/{z}/{x}/{y}.png (default: none, lists only)")
 	fs.StringVar(&cfg.SMTP, "smtp", "", "SMTP server for e-mail notifications, smtp://user:password@host:587 (default: no e-mail)")
 	fs.StringVar(&cfg.SMTPFrom, "smtp-from", "", "From address of notification e-mails (default: odn@HOST)")
+	fs.Func("trusted-proxies", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For gives the client address, e.g. 127.0.0.1,::1 (default: none, trust no header)",
+		func(v string) (err error) { cfg.TrustedProxies, err = parseProxies(v); return err })
 	finish := commonFlags(fs, cfg)
 	if err := parseFlags(fs, args, env.Getenv); err != nil {
 		return err
@@ -120,7 +122,7 @@ func newApp(ctx context.Context, cfg *Config, env Env, st *models.Store, log *sl
 	a := &app{env: env}
 	opts := web.Options{
 		Store: st, Logger: log, Metrics: ms, BaseURL: cfg.BaseURL, Version: env.Version,
-		InstanceName: cfg.InstanceName, DevInsecure: cfg.DevInsecure,
+		InstanceName: cfg.InstanceName, DevInsecure: cfg.DevInsecure, TrustedProxies: cfg.TrustedProxies,
 	}
 	for _, wire := range wirings {
 		if err := wire(ctx, cfg, st, log, ms, &opts, a); err != nil {
