@@ -86,7 +86,7 @@ func handleCreate(ctx context.Context, s *Service, in *incoming) error {
 }
 
 // handleUpdate refreshes a remote actor (Update of itself) or an object
-// the actor owns.
+// the actor is the author of.
 func handleUpdate(ctx context.Context, s *Service, in *incoming) error {
 	obj := in.m["object"]
 	id := idOf(obj)
@@ -109,6 +109,12 @@ func handleUpdate(ctx context.Context, s *Service, in *incoming) error {
 	m, err := s.objectFromOrigin(ctx, in)
 	if err != nil {
 		return err
+	}
+	// The host is not the owner: on a server of many accounts, one must
+	// not rewrite another's object (the store checks the copy's author
+	// too, for Creates over an existing copy).
+	if author := idOf(m["attributedTo"]); author != "" && author != in.actor.URI {
+		return drop("%s cannot update %s, attributed to %s", in.actor.URI, id, author)
 	}
 	if h, ok := updateHandlers[typeOf(m)]; ok {
 		return h(ctx, s, in, m)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -224,5 +225,73 @@ func TestAnnounceCannotImpersonate(t *testing.T) {
 	w.processed(t, mallory+"#a2")
 	if a, _ := w.a.st.ActorByURI(w.ctx, alice); a.DeletedAt != nil {
 		t.Errorf("mallory's Announce{Delete} deleted alice")
+	}
+}
+
+// TestUpdateOfAnotherActorsCopy: another account of the origin host can
+// neither Update a copy attributed to someone else (which would also void
+// the local ballots of a debate) nor Create over it.
+func TestUpdateOfAnotherActorsCopy(t *testing.T) {
+	w := newOwnerWorld(t)
+	peer := newHostPeer(t)
+	alice := peer.actor(t, "alice", "Person")
+	mallory := peer.actor(t, "mallory", "Person")
+	now := time.Now().UTC()
+	question := func(name string, opts []string, updated time.Time) map[string]any {
+		var oneOf []any
+		for _, o := range opts {
+			oneOf = append(oneOf, map[string]any{"type": "Note", "name": o, "replies": map[string]any{"type": "Collection", "totalItems": 5}})
+		}
+		return map[string]any{"id": peer.base + "/d/1", "type": "Question", "attributedTo": alice, "name": name,
+			"content": "<p>" + name + "</p>", "oneOf": oneOf, "odn:type": "Debate", "odn:status": "open",
+			"published": now.Add(-time.Hour).Format(time.RFC3339), "updated": updated.Format(time.RFC3339)}
+	}
+	prop := func(title string, supports int) map[string]any {
+		return map[string]any{"id": peer.base + "/p/1", "type": "Note", "attributedTo": alice, "name": title,
+			"content": "<p>" + title + "</p>", "odn:type": "Proposal", "odn:status": "open", "odn:supports": supports,
+			"published": now.Add(-time.Hour).Format(time.RFC3339)}
+	}
+	// The copies, as a lookup would store them (fetched from the origin).
+	if _, err := w.a.s.storeCopy(w.ctx, question("Alice's question", []string{"A", "B"}, now.Add(-time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.a.s.storeCopy(w.ctx, prop("Alice's proposal", 3)); err != nil {
+		t.Fatal(err)
+	}
+	p0, err := w.a.st.ProposalByURI(w.ctx, peer.base+"/p/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A local member votes on the copy.
+	voter := w.a.user(t, "ann")
+	dc, _ := w.a.st.DebateByURI(w.ctx, peer.base+"/d/1")
+	if _, err := w.a.st.CastVote(w.ctx, voter.Actor, dc.ID, []string{"A"}); err != nil {
+		t.Fatal(err)
+	}
+
+	inbox := w.a.srv.URL + "/inbox"
+	upd := map[string]any{"id": mallory + "#u1", "type": "Update", "actor": mallory,
+		"object": question("Mallory's question", []string{"X", "Y"}, now)}
+	if got := peer.send(t, inbox, mallory, upd); got == http.StatusAccepted {
+		w.processed(t, mallory+"#u1")
+	}
+	create := map[string]any{"id": mallory + "#c1", "type": "Create", "actor": mallory, "object": func() map[string]any {
+		m := prop("Mallory's proposal", 9999)
+		m["attributedTo"] = mallory
+		return m
+	}()}
+	if got := peer.send(t, inbox, mallory, create); got == http.StatusAccepted {
+		w.processed(t, mallory+"#c1")
+	}
+	dc, _ = w.a.st.DebateByURI(w.ctx, peer.base+"/d/1")
+	p, _ := w.a.st.ProposalByURI(w.ctx, peer.base+"/p/1")
+	if dc.Question != "Alice's question" || !slices.Equal(dc.Options, []string{"A", "B"}) {
+		t.Errorf("mallory rewrote alice's debate copy: %q %v", dc.Question, dc.Options)
+	}
+	if n, _ := w.a.st.DB.NewSelect().Model((*models.Ballot)(nil)).Where("debate_id = ? AND actor_id = ?", dc.ID, voter.Actor.ID).Count(w.ctx); n == 0 {
+		t.Errorf("ann's ballot on the copy was deleted by mallory's Update")
+	}
+	if p.Title != "Alice's proposal" || p.SupportsCount != p0.SupportsCount || p.AuthorID != p0.AuthorID {
+		t.Errorf("mallory rewrote alice's proposal copy: %q supports=%d", p.Title, p.SupportsCount)
 	}
 }

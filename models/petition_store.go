@@ -219,8 +219,10 @@ type RemotePetition struct {
 }
 
 // UpsertRemotePetition stores or refreshes the local copy of a remote
-// petition, keyed by URI; the origin's tally and state replace ours.
-// Local petitions are never overwritten (ErrForbidden); no event.
+// petition, keyed by URI; the origin's tally and state replace ours, from
+// its author only. Local petitions and other actors' are never
+// overwritten (ErrForbidden); an update older than the copy changes
+// nothing; no event.
 func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*Petition, error) {
 	origin, err := s.remoteOrigin(in.URI)
 	if err != nil {
@@ -258,7 +260,8 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 			Set("body_html = EXCLUDED.body_html, search = EXCLUDED.search, goal = EXCLUDED.goal").
 			Set("signatures_count = EXCLUDED.signatures_count, closes_at = EXCLUDED.closes_at, status = EXCLUDED.status").
 			Set("response_html = EXCLUDED.response_html, responded_at = EXCLUDED.responded_at, updated_at = EXCLUDED.updated_at").
-			Where("NOT petition.local").Exec(ctx)
+			Where("NOT petition.local AND petition.author_id = EXCLUDED.author_id").
+			Where("petition.updated_at <= EXCLUDED.updated_at").Exec(ctx)
 		if err != nil {
 			return dbErr("upsert remote petition", err)
 		}
@@ -267,6 +270,9 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 		}
 		if p.Local {
 			return fmt.Errorf("%w: %s is a local petition", ErrForbidden, in.URI)
+		}
+		if p.AuthorID != in.AuthorID {
+			return fmt.Errorf("%w: %s is another actor's petition", ErrForbidden, in.URI)
 		}
 		return nil
 	})

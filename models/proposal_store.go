@@ -218,8 +218,10 @@ type RemoteProposal struct {
 
 // UpsertRemoteProposal stores or refreshes the local copy of a remote
 // proposal, keyed by URI. The origin is authoritative for its status and
-// tally, which replace ours; local proposals are never overwritten
-// (ErrForbidden). No event is emitted: federation itself is the source.
+// tally, which replace ours, from its author only: local proposals and
+// other actors' are never overwritten (ErrForbidden), and an update older
+// than the copy (FEP-9967: retries and batches arrive out of order) changes
+// nothing. No event is emitted: federation itself is the source.
 func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*Proposal, error) {
 	origin, err := s.remoteOrigin(in.URI)
 	if err != nil {
@@ -248,12 +250,13 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 		p.URL = p.URI
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(p).On("CONFLICT (uri) DO UPDATE").
+		res, err := tx.NewInsert().Model(p).On("CONFLICT (uri) DO UPDATE").
 			Set("url = EXCLUDED.url, space_id = COALESCE(EXCLUDED.space_id, proposal.space_id), title = EXCLUDED.title").
 			Set("body_html = EXCLUDED.body_html, search = EXCLUDED.search, status = EXCLUDED.status").
 			Set("supports_count = EXCLUDED.supports_count, answer_html = EXCLUDED.answer_html").
 			Set("answered_at = EXCLUDED.answered_at, updated_at = EXCLUDED.updated_at").
-			Where("NOT proposal.local").Exec(ctx)
+			Where("NOT proposal.local AND proposal.author_id = EXCLUDED.author_id").
+			Where("proposal.updated_at <= EXCLUDED.updated_at").Exec(ctx)
 		if err != nil {
 			return dbErr("upsert remote proposal", err)
 		}
@@ -263,13 +266,18 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 		if p.Local {
 			return fmt.Errorf("%w: %s is a local proposal", ErrForbidden, in.URI)
 		}
+		if p.AuthorID != in.AuthorID {
+			return fmt.Errorf("%w: %s is another actor's proposal", ErrForbidden, in.URI)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // an update older than the copy: nothing changed
+		}
 		return setProposalTags(ctx, tx, p.ID, tags)
 	})
 	if err != nil {
 		return nil, err
 	}
-	p.Tags = tags
-	return p, s.attachProposals(ctx, []*Proposal{p})
+	return p, s.attachProposals(ctx, []*Proposal{p}) // with its tags
 }
 
 // remoteOrigin checks that uri is an http(s) id of another instance and
