@@ -74,7 +74,8 @@ func (s *Store) commentTarget(ctx context.Context, tx bun.IDB, c *Comment) (*obj
 }
 
 // attachParent links c under the comment parentID, which must belong to
-// the same object and still be answerable.
+// the same object and still be answerable: not deleted, not hidden nor
+// below a hidden comment.
 func (s *Store) attachParent(ctx context.Context, tx bun.IDB, c *Comment, parentID int64) error {
 	p := new(Comment)
 	if err := tx.NewSelect().Model(p).Where("c.id = ?", parentID).Scan(ctx); err != nil {
@@ -87,7 +88,11 @@ func (s *Store) attachParent(ctx context.Context, tx bun.IDB, c *Comment, parent
 	if p.ObjectType != c.ObjectType || p.ObjectID != c.ObjectID {
 		return Invalid("in_reply_to", "The comment you answer belongs to another page.")
 	}
-	if p.DeletedAt != nil || p.HiddenAt != nil {
+	hiddenAt, err := commentHiddenAt(ctx, tx, p.ID)
+	if err != nil {
+		return err
+	}
+	if p.DeletedAt != nil || hiddenAt != nil {
 		return Invalid("in_reply_to", "The comment you answer was removed.")
 	}
 	c.ParentID, c.InReplyToURI = p.ID, p.URI
@@ -442,17 +447,49 @@ func (s *Store) CommentSubtree(ctx context.Context, id int64, moderator bool) (*
 	return c, nil
 }
 
-// CountComments counts the visible comments of an object, tombstones
-// excluded; with stances, only the threads of those stances (their
-// replies included).
+// CountComments counts the comments of an object that its threads show
+// to everyone (shownComments), tombstones excluded; with stances, only
+// the threads of those stances (their replies included).
 func (s *Store) CountComments(ctx context.Context, objectType string, objectID int64, stances ...string) (int, error) {
-	q := s.DB.NewSelect().Model((*Comment)(nil)).
-		Where("c.object_type = ? AND c.object_id = ? AND c.hidden_at IS NULL AND c.deleted_at IS NULL", objectType, objectID)
+	tops, args := "h.object_type = ? AND h.object_id = ?", []any{objectType, objectID}
 	if len(stances) > 0 {
-		q = q.Where("COALESCE((SELECT r.stance FROM comments AS r WHERE r.id = c.root_id), c.stance) IN (?)", bun.In(stances))
+		tops, args = tops+" AND h.stance IN (?)", append(args, bun.In(stances))
 	}
-	n, err := q.Count(ctx)
+	n, err := s.DB.NewSelect().Model((*Comment)(nil)).Where("c.deleted_at IS NULL").
+		Where("c.id IN ("+shownComments(tops)+")", args...).Count(ctx)
 	return int(n), dbErr("count comments", err)
+}
+
+// shownComments is a subquery selecting the ids of the comments that
+// threads show to everyone, tombstones included: those not hidden by
+// moderation and not below a hidden comment, however deep (buildThreads
+// drops a hidden comment's replies with it; docs/MODERATION.md). It walks
+// down from the top-level comments matching tops, a condition on alias h,
+// through parent_id (indexes comments_threads and comments_parent), so it
+// reads only the threads it counts. Depth cannot be used instead: it
+// stops counting at MaxCommentDepth.
+func shownComments(tops string) string {
+	return "WITH RECURSIVE shown(id) AS (" +
+		"SELECT h.id FROM comments AS h WHERE h.parent_id IS NULL AND h.hidden_at IS NULL AND (" + tops + ")" +
+		" UNION ALL SELECT r.id FROM comments AS r JOIN shown ON r.parent_id = shown.id WHERE r.hidden_at IS NULL" +
+		") SELECT id FROM shown"
+}
+
+// commentHiddenAt returns when moderation hid comment id or the nearest
+// comment it answers, nil when none is hidden: a reply below a hidden
+// comment is hidden with it.
+func commentHiddenAt(ctx context.Context, db bun.IDB, id int64) (*time.Time, error) {
+	var hidden []*Comment
+	err := db.NewSelect().Model(&hidden).Column("id", "hidden_at").
+		Where("c.id IN (WITH RECURSIVE up(id, parent_id) AS ("+
+			"SELECT id, parent_id FROM comments WHERE id = ?"+
+			" UNION ALL SELECT p.id, p.parent_id FROM comments AS p JOIN up ON p.id = up.parent_id"+
+			") SELECT id FROM up)", id).
+		Where("c.hidden_at IS NOT NULL").OrderExpr("c.id DESC").Limit(1).Scan(ctx)
+	if err != nil || len(hidden) == 0 {
+		return nil, dbErr("comment ancestors", err)
+	}
+	return hidden[0].HiddenAt, nil
 }
 
 // notifyReply tells the local author of the answered comment that someone

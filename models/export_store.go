@@ -343,7 +343,8 @@ func (x *exporter) petitionDetails(ctx context.Context, p *ExportPetition) error
 	return nil
 }
 
-// comments adds the visible comments on the exported objects.
+// comments adds the comments the exported objects' threads show to
+// everyone (shownComments: not those below a hidden comment either).
 func (x *exporter) comments(ctx context.Context) error {
 	targets := map[string][]int64{}
 	for _, p := range x.e.Proposals {
@@ -361,8 +362,9 @@ func (x *exporter) comments(ctx context.Context) error {
 			continue
 		}
 		var rows []xComment
-		err := x.tx.NewSelect().Model(&rows).Where("object_type = ? AND object_id IN (?)", typ, bun.In(ids)).
-			Where("hidden_at IS NULL AND deleted_at IS NULL").Order("id").Scan(ctx)
+		err := x.tx.NewSelect().Model(&rows).Where("deleted_at IS NULL").
+			Where("id IN ("+shownComments("h.object_type = ? AND h.object_id IN (?)")+")", typ, bun.In(ids)).
+			Order("id").Scan(ctx)
 		if err != nil {
 			return dbErr("export comments", err)
 		}

@@ -29,7 +29,7 @@ type participationSource struct {
 	Parent      string // contribution source table, e.g. "proposals"
 	ParentCol   string // column referencing the parent's id
 	ActorCol    string // column referencing actors.id
-	Where       string // extra condition on the row, "" for none
+	Where       string // extra condition on the row (alias x), "" for none; each ? is the consultation id
 	Contributes bool   // counted as a contribution (comments), not only as participation
 }
 
@@ -49,14 +49,21 @@ var (
 		{Kind: "support", Table: "supports", Parent: "proposals", ParentCol: "proposal_id", ActorCol: "actor_id"},
 		{Kind: "vote", Table: "debate_ballots", Parent: "debates", ParentCol: "debate_id", ActorCol: "actor_id"},
 		{Kind: "signature", Table: "signatures", Parent: "petitions", ParentCol: "petition_id", ActorCol: "actor_id"},
-		{Kind: "comment", Table: "comments", Parent: "proposals", ParentCol: "object_id", ActorCol: "author_id", Contributes: true,
-			Where: "x.object_type = 'proposal' AND x.hidden_at IS NULL AND x.deleted_at IS NULL"},
-		{Kind: "comment", Table: "comments", Parent: "debates", ParentCol: "object_id", ActorCol: "author_id", Contributes: true,
-			Where: "x.object_type = 'debate' AND x.hidden_at IS NULL AND x.deleted_at IS NULL"},
-		{Kind: "comment", Table: "comments", Parent: "petitions", ParentCol: "object_id", ActorCol: "author_id", Contributes: true,
-			Where: "x.object_type = 'petition' AND x.hidden_at IS NULL AND x.deleted_at IS NULL"},
+		commentSource(ObjectTypeProposal, "proposals"),
+		commentSource(ObjectTypeDebate, "debates"),
+		commentSource(ObjectTypePetition, "petitions"),
 	}
 )
+
+// commentSource counts the comments on the items of parent (of type
+// typ) as their threads show them to everyone: not deleted, not hidden
+// nor below a hidden comment (shownComments, walked from the top-level
+// comments of the consultation's items only).
+func commentSource(typ, parent string) participationSource {
+	return participationSource{Kind: "comment", Table: "comments", Parent: parent, ParentCol: "object_id", ActorCol: "author_id", Contributes: true,
+		Where: "x.object_type = '" + typ + "' AND x.deleted_at IS NULL AND x.id IN (" +
+			shownComments("h.object_type = '"+typ+"' AND h.object_id IN (SELECT id FROM "+parent+" WHERE consultation_id = ?)") + ")"}
+}
 
 // tableColumns returns the column names of table, empty when the table
 // does not exist.
@@ -214,6 +221,9 @@ func (s *Store) consultationRows(ctx context.Context, db bun.IDB, consultationID
 		where, args := parent.visible(consultationID, s.Now())
 		if p.Where != "" {
 			where += " AND (" + p.Where + ")"
+			for range strings.Count(p.Where, "?") {
+				args = append(args, consultationID)
+			}
 		}
 		var rows []raw
 		q := fmt.Sprintf("SELECT t.id AS object_id, x.%s AS actor_id, %s AS theme_id, x.created_at FROM %s AS x JOIN %s AS t ON t.id = x.%s WHERE %s",
