@@ -328,7 +328,11 @@ func revokeCredentials(ctx context.Context, tx bun.IDB, accountID int64) error {
 	return nil
 }
 
-// ChangePassword replaces the password after checking the current one.
+// ChangePassword replaces the password after checking the current one,
+// and in the same transaction ends every session and revokes every API
+// token of the account: whoever knew the old password (or stole a
+// cookie or token) is locked out. The caller starts a fresh session for
+// the person who changed it.
 func (s *Store) ChangePassword(ctx context.Context, acc *Account, current, next string) error {
 	if _, err := s.Authenticate(ctx, acc.Username, current); errors.Is(err, ErrBadCredentials) {
 		return Invalid("current_password", "is wrong")
@@ -343,8 +347,12 @@ func (s *Store) ChangePassword(ctx context.Context, acc *Account, current, next 
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	_, err = s.DB.NewUpdate().Model((*Account)(nil)).Set("password_hash = ?", hash).Where("id = ?", acc.ID).Exec(ctx)
-	return dbErr("change password", err)
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Model((*Account)(nil)).Set("password_hash = ?", hash).Where("id = ?", acc.ID).Exec(ctx); err != nil {
+			return dbErr("change password", err)
+		}
+		return revokeCredentials(ctx, tx, acc.ID)
+	})
 }
 
 // ForgetDeletedKeys wipes the private keys of deleted local actors once

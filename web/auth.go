@@ -151,6 +151,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, accountPage(s.page(r, s.localeFor(r).T("account.title")), f))
 }
 
+// changePassword sets a new password. Every other session ends and every
+// API token is revoked (as GitHub or Google do): whoever knew the old
+// password, or stole a cookie or token, is out.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
@@ -167,7 +170,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	redirect(w, r, "/account", "account.password_changed")
+	// ChangePassword ended every session, this one too: a fresh session
+	// keeps the user signed in here, under an id nobody else may hold.
+	s.startSession(w, r, acc, "/account?flash=account.password_changed")
 }
 
 // deleteAccount erases the signed-in account after the user confirms by

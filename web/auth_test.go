@@ -236,3 +236,58 @@ func TestClosedSignUp(t *testing.T) {
 		t.Fatalf("closed sign-up POST: %d", res.StatusCode)
 	}
 }
+
+// TestPasswordChangeRevokesCredentials: changing the password ends every
+// other session and revokes every API token, in one go; the browser that
+// changed it stays signed in under a fresh session id and is told so. A
+// wrong current password changes nothing.
+func TestPasswordChangeRevokesCredentials(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", models.RoleMember)
+	here, elsewhere := e.loggedIn("alice"), e.loggedIn("alice")
+	tok := e.token("alice")
+	u, _ := url.Parse(e.URL)
+	cookie := func(c *http.Client) string {
+		for _, ck := range c.Jar.Cookies(u) {
+			if ck.Name == "odn_session" {
+				return ck.Value
+			}
+		}
+		return ""
+	}
+	tokenWorks := func() bool {
+		_, err := e.Store.TokenAccount(context.Background(), tok)
+		return err == nil
+	}
+	cases := []struct {
+		name, current string
+		status        int
+		revoked       bool
+	}{
+		{"wrong current password", "wrong wrong wrong", http.StatusUnprocessableEntity, false},
+		{"changed", testPassword, http.StatusSeeOther, true},
+	}
+	for _, tc := range cases {
+		before := cookie(here)
+		res := e.postForm(here, "/account/password", url.Values{"current_password": {tc.current}, "new_password": {"a brand new passphrase"}})
+		if res.StatusCode != tc.status {
+			t.Fatalf("%s: status %d, want %d", tc.name, res.StatusCode, tc.status)
+		}
+		if res := e.get(elsewhere, "/account"); (res.StatusCode != http.StatusOK) != tc.revoked {
+			t.Errorf("%s: the other session answers %d", tc.name, res.StatusCode)
+		}
+		if tokenWorks() == tc.revoked {
+			t.Errorf("%s: token still works %v", tc.name, tokenWorks())
+		}
+		if (cookie(here) != before) != tc.revoked {
+			t.Errorf("%s: session id renewed %v", tc.name, cookie(here) != before)
+		}
+		if !tc.revoked {
+			continue
+		}
+		res = e.get(here, res.Header.Get("Location"))
+		if res.StatusCode != http.StatusOK || !strings.Contains(readBody(res), "signed out everywhere else") {
+			t.Errorf("%s: this browser gets %d, or is not told of the revocation", tc.name, res.StatusCode)
+		}
+	}
+}
