@@ -35,6 +35,11 @@ func updateNote(ctx context.Context, s *Service, in *incoming, obj map[string]an
 	return err
 }
 
+// deleteComment removes the actor's comment uri; ErrNotFound when there
+// is no such comment here.
 func deleteComment(ctx context.Context, s *Service, actor *models.Actor, uri string) error {
+	if _, err := s.store.CommentByURI(ctx, uri); err != nil {
+		return err
+	}
 	return s.store.DeleteRemoteComment(ctx, actor, uri)
 }

@@ -112,8 +112,11 @@ func handleUpdate(ctx context.Context, s *Service, in *incoming) error {
 	}
 	// The host is not the owner: on a server of many accounts, one must
 	// not rewrite another's object (the store checks the copy's author
-	// too, for Creates over an existing copy).
-	if author := idOf(m["attributedTo"]); author != "" && author != in.actor.URI {
+	// too, for Creates over an existing copy). A space signs for an
+	// erased author (odn's objectSigner): a Group may update what names
+	// it as its audience.
+	author := idOf(m["attributedTo"])
+	if author != "" && author != in.actor.URI && !(in.actor.Type == models.ActorGroup && idOf(m["audience"]) == in.actor.URI) {
 		return drop("%s cannot update %s, attributed to %s", in.actor.URI, id, author)
 	}
 	if h, ok := updateHandlers[typeOf(m)]; ok {
@@ -122,8 +125,8 @@ func handleUpdate(ctx context.Context, s *Service, in *incoming) error {
 	return nil
 }
 
-// handleDelete tombstones an object of the actor's host (or the actor
-// itself) and lets the content hooks remove their copy.
+// handleDelete lets the content hooks remove the actor's copy of an
+// object (or the actor itself) and tombstones what was removed.
 func handleDelete(ctx context.Context, s *Service, in *incoming) error {
 	id := idOf(in.m["object"])
 	if id == "" {
@@ -150,16 +153,19 @@ func handleDelete(ctx context.Context, s *Service, in *incoming) error {
 	if !sameOrigin(id, in.actor.URI) {
 		return drop("%s cannot delete %s", in.actor.URI, id)
 	}
-	if err := s.store.AddTombstone(ctx, id, typeOf(in.m["object"]), in.actor.URI); err != nil {
-		return err
-	}
 	for _, h := range deleteHandlers {
-		if err := h(ctx, s, in.actor, id); err == nil {
-			return nil
-		} else if !errors.Is(err, models.ErrNotFound) {
-			return err
+		if err := h(ctx, s, in.actor, id); errors.Is(err, models.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return err // another actor's object: ErrForbidden, dropped
 		}
+		// Its author deleted it: no retry nor relay brings it back.
+		return s.store.AddTombstone(ctx, id, typeOf(in.m["object"]), in.actor.URI)
 	}
+	// Nothing of it here. Its id is not tombstoned: the host is not the
+	// owner, and one account must not bar another's next object (odn's
+	// ids are sequential). A Delete that overtakes its Create is rare;
+	// a relay or a lookup fetches from the origin, which answers 410.
 	return nil
 }
 

@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -293,5 +294,50 @@ func TestUpdateOfAnotherActorsCopy(t *testing.T) {
 	}
 	if p.Title != "Alice's proposal" || p.SupportsCount != p0.SupportsCount || p.AuthorID != p0.AuthorID {
 		t.Errorf("mallory rewrote alice's proposal copy: %q supports=%d", p.Title, p.SupportsCount)
+	}
+}
+
+// TestDeleteOfAnotherActorsCopy: another account of the origin host can
+// neither delete a copy nor tombstone its id; its author can.
+func TestDeleteOfAnotherActorsCopy(t *testing.T) {
+	w := newOwnerWorld(t)
+	peer := newHostPeer(t)
+	alice := peer.actor(t, "alice", "Person")
+	mallory := peer.actor(t, "mallory", "Person")
+	if _, err := w.a.s.storeCopy(w.ctx, map[string]any{"id": peer.base + "/p/1", "type": "Note", "attributedTo": alice,
+		"name": "Alice's proposal", "content": "<p>x</p>", "odn:type": "Proposal", "odn:supports": 3}); err != nil {
+		t.Fatal(err)
+	}
+	del := map[string]any{"id": mallory + "#d1", "type": "Delete", "actor": mallory,
+		"object": map[string]any{"id": peer.base + "/p/1", "type": "Tombstone"}}
+	if got := peer.send(t, w.a.srv.URL+"/inbox", mallory, del); got == http.StatusAccepted {
+		w.processed(t, mallory+"#d1")
+	}
+	if _, err := w.a.st.ProposalByURI(w.ctx, peer.base+"/p/1"); err != nil {
+		t.Errorf("mallory deleted alice's proposal copy: %v", err)
+	}
+	if dead, _ := w.a.st.IsTombstoned(w.ctx, peer.base+"/p/1"); dead {
+		t.Errorf("alice's proposal is tombstoned by mallory: it can never be copied again")
+	}
+	// Nor can she tombstone an id nothing here has yet (alice's next).
+	del["id"], del["object"] = mallory+"#d2", peer.base+"/p/2"
+	if got := peer.send(t, w.a.srv.URL+"/inbox", mallory, del); got == http.StatusAccepted {
+		w.processed(t, mallory+"#d2")
+	}
+	if dead, _ := w.a.st.IsTombstoned(w.ctx, peer.base+"/p/2"); dead {
+		t.Errorf("mallory tombstoned an id that is not hers")
+	}
+	// Alice deletes her own: the copy goes, its id is tombstoned.
+	del = map[string]any{"id": alice + "#d1", "type": "Delete", "actor": alice,
+		"object": map[string]any{"id": peer.base + "/p/1", "type": "Tombstone"}}
+	if got := peer.send(t, w.a.srv.URL+"/inbox", alice, del); got != http.StatusAccepted {
+		t.Fatalf("alice's delete: %d", got)
+	}
+	w.processed(t, alice+"#d1")
+	if _, err := w.a.st.ProposalByURI(w.ctx, peer.base+"/p/1"); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("alice's own delete: the copy is still here (%v)", err)
+	}
+	if dead, _ := w.a.st.IsTombstoned(w.ctx, peer.base+"/p/1"); !dead {
+		t.Errorf("alice's own delete: no tombstone")
 	}
 }

@@ -289,13 +289,14 @@ func (s *Store) RefuseSentParticipation(ctx context.Context, by *Actor, activity
 // DeleteRemoteCopy applies the origin's Delete of a remote proposal,
 // debate or petition: the copy is marked deleted (its pages answer 404,
 // lists skip it), and each local space relaying it emits
-// relay.withdrawn, so its followers hear of it too. by must be on the
-// object's host; a uri that is no remote copy here is ErrNotFound.
+// relay.withdrawn, so its followers hear of it too. by must be the copy's
+// author or its space's actor (which signs for an erased author); a uri
+// that is no remote copy here is ErrNotFound.
 func (s *Store) DeleteRemoteCopy(ctx context.Context, by *Actor, uri string) error {
 	if by == nil || by.Local || !sameHost(uri, by.Host) {
 		return ErrForbidden
 	}
-	return s.deleteRemoteCopy(ctx, uri)
+	return s.deleteRemoteCopy(ctx, uri, by)
 }
 
 // MarkRemoteCopyGone is DeleteRemoteCopy when the origin itself answered
@@ -304,16 +305,32 @@ func (s *Store) MarkRemoteCopyGone(ctx context.Context, uri string) error {
 	if _, err := s.remoteOrigin(uri); err != nil {
 		return err
 	}
-	return s.deleteRemoteCopy(ctx, uri)
+	return s.deleteRemoteCopy(ctx, uri, nil)
 }
 
-func (s *Store) deleteRemoteCopy(ctx context.Context, uri string) error {
+// deleteRemoteCopy marks the copy uri deleted; by, when not nil, must be
+// its author or its space's actor.
+func (s *Store) deleteRemoteCopy(ctx context.Context, uri string, by *Actor) error {
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for _, typ := range CommentableTypes {
 			var id int64
-			err := tx.NewUpdate().TableExpr("?", bun.Ident(civicObjects[typ].table)).Set("deleted_at = ?", s.Now()).
-				Where("uri = ? AND NOT local AND deleted_at IS NULL", uri).Returning("id").Scan(ctx, &id)
+			q := tx.NewUpdate().TableExpr("?", bun.Ident(civicObjects[typ].table)).Set("deleted_at = ?", s.Now()).
+				Where("uri = ? AND NOT local AND deleted_at IS NULL", uri)
+			if by != nil {
+				q = q.Where("(author_id = ? OR space_id IN (SELECT id FROM spaces WHERE actor_id = ?))", by.ID, by.ID)
+			}
+			err := q.Returning("id").Scan(ctx, &id)
 			if err := dbErr("delete remote copy", err); errors.Is(err, ErrNotFound) {
+				if by != nil {
+					var n int
+					err := tx.NewSelect().TableExpr("?", bun.Ident(civicObjects[typ].table)).ColumnExpr("count(*)").
+						Where("uri = ? AND NOT local AND deleted_at IS NULL", uri).Scan(ctx, &n)
+					if err != nil {
+						return dbErr("remote copy", err)
+					} else if n > 0 {
+						return fmt.Errorf("%w: %s cannot delete %s", ErrForbidden, by.URI, uri)
+					}
+				}
 				continue
 			} else if err != nil {
 				return err
