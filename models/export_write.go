@@ -37,7 +37,8 @@ func (e *Export) WriteJSON(w io.Writer) error {
 }
 
 // WriteCSV writes one table (see ExportTables) as RFC 4180 CSV with a
-// header line. An unknown table is a *ValidationError.
+// header line, every cell passed through CSVSafe (the JSON export keeps
+// texts exactly). An unknown table is a *ValidationError.
 func (e *Export) WriteCSV(w io.Writer, table string) error {
 	header, rows, ok := e.table(table)
 	if !ok {
@@ -46,6 +47,9 @@ func (e *Export) WriteCSV(w io.Writer, table string) error {
 	cw := csv.NewWriter(w)
 	cw.Write(append(header, "licence")) //nolint:errcheck // checked by Flush/Error
 	for _, r := range rows {
+		for i := range r {
+			r[i] = CSVSafe(r[i])
+		}
 		cw.Write(append(r, e.Licence.ID)) //nolint:errcheck // checked by Flush/Error
 	}
 	cw.Flush()
@@ -53,6 +57,18 @@ func (e *Export) WriteCSV(w io.Writer, table string) error {
 		return fmt.Errorf("write export csv: %w", err)
 	}
 	return nil
+}
+
+// CSVSafe defuses spreadsheet formula injection (CWE-1236): a cell that
+// starts with = + - @, a tab or a carriage return is run as a formula by
+// Excel or LibreOffice when the file is opened, so it gets a leading
+// apostrophe, which spreadsheets show as text. Every CSV odn writes with
+// text people chose goes through it.
+func CSVSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // WriteZIP writes everything in one archive: export.json, one CSV per

@@ -308,3 +308,42 @@ func TestItemPagesLinkTheirOpenData(t *testing.T) {
 		}
 	}
 }
+
+// TestExportCSVDefusesFormulas: a text that a spreadsheet would run as a
+// formula (= + - @ first; titles are trimmed, so not tab or CR) leaves in
+// the CSV export behind an apostrophe, and unchanged in the JSON export.
+func TestExportCSVDefusesFormulas(t *testing.T) {
+	o := newOpenDataSite(t)
+	cases := []struct{ title, csv string }{
+		{`=HYPERLINK("https://evil.example","Click")`, `'=HYPERLINK("https://evil.example","Click")`},
+		{"+1+cmd|' /C calc'!A0 plan", "'+1+cmd|' /C calc'!A0 plan"},
+		{"-2+3 more benches", "'-2+3 more benches"},
+		{"@SUM(1+1) of trees", "'@SUM(1+1) of trees"},
+		{"A plain title, = inside", "A plain title, = inside"},
+	}
+	for _, tc := range cases {
+		if _, err := o.Store.CreateProposal(context.Background(), o.ann.Actor, "town", models.ProposalInput{Title: tc.title, Body: tc.title}); err != nil {
+			t.Fatalf("%q: %v", tc.title, err)
+		}
+	}
+	c := o.client()
+	rows, err := csv.NewReader(strings.NewReader(readBody(o.get(c, "/s/town/export/proposals.csv")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := map[string]bool{}
+	for _, row := range rows {
+		for _, cell := range row {
+			cells[cell] = true
+		}
+	}
+	js := readBody(o.get(c, "/s/town/export.json"))
+	for _, tc := range cases {
+		if !cells[tc.csv] {
+			t.Errorf("CSV lacks %q", tc.csv)
+		}
+		if b, _ := json.Marshal(tc.title); !strings.Contains(js, string(b)) {
+			t.Errorf("JSON lacks the exact title %s", b)
+		}
+	}
+}

@@ -238,8 +238,8 @@ func (s *Server) statsCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="consultation-%d-stats.csv"`, c.ID))
 	cw := csv.NewWriter(w)
-	row := func(section, key string, n int) { cw.Write([]string{section, csvSafe(key), strconv.Itoa(n)}) } //nolint:errcheck // client gone
-	cw.Write([]string{"section", "key", "value"})                                                          //nolint:errcheck
+	row := func(section, key string, n int) { cw.Write([]string{section, models.CSVSafe(key), strconv.Itoa(n)}) } //nolint:errcheck // client gone
+	cw.Write([]string{"section", "key", "value"})                                                                 //nolint:errcheck
 	row("summary", "participants", st.Participants)
 	row("summary", "participants_online", st.ParticipantsOnline)
 	row("summary", "participants_workshop", st.ParticipantsWorkshop)
@@ -267,12 +267,4 @@ func (s *Server) statsCSV(w http.ResponseWriter, r *http.Request) {
 		row("day_participation", d.Day, d.Participation)
 	}
 	cw.Flush()
-}
-
-// csvSafe defuses spreadsheet formulas in user-chosen names (themes).
-func csvSafe(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
-		return "'" + s
-	}
-	return s
 }
