@@ -341,3 +341,111 @@ func TestDeleteOfAnotherActorsCopy(t *testing.T) {
 		t.Errorf("alice's own delete: no tombstone")
 	}
 }
+
+// TestUndoOfAnotherActorsVote: an Undo naming another actor's vote Note
+// neither withdraws the vote nor forgets its record, so the voter's own
+// Delete of it still withdraws it.
+func TestUndoOfAnotherActorsVote(t *testing.T) {
+	w := newOwnerWorld(t)
+	peer, other := newHostPeer(t), newHostPeer(t)
+	alice := peer.actor(t, "alice", "Person")
+	mallory := other.actor(t, "mallory", "Person")
+	d := w.openDebate(t, "Bikes?", true)
+	inbox := w.a.srv.URL + "/inbox"
+	note := alice + "#votes/1"
+	if got := peer.send(t, inbox, alice, voteCreate(alice, note, d.URI, "Yes")); got != http.StatusAccepted {
+		t.Fatalf("vote %d", got)
+	}
+	waitFor(t, "alice's vote", func() bool { return slices.Equal(w.counts(t, d), []int{1, 0}) })
+
+	undo := map[string]any{"id": mallory + "#undo1", "type": "Undo", "actor": mallory,
+		"object": map[string]any{"type": "Create", "object": map[string]any{"id": note, "type": "Note", "name": "Yes", "inReplyTo": d.URI}}}
+	if got := other.send(t, inbox, mallory, undo); got != http.StatusAccepted {
+		t.Fatalf("undo %d", got)
+	}
+	w.processed(t, mallory+"#undo1")
+	if _, err := w.a.st.ParticipationByURI(w.ctx, note); err != nil {
+		t.Errorf("mallory's Undo erased alice's vote record: %v", err)
+	}
+	// Alice withdraws her vote by deleting the vote Note (documented).
+	del := map[string]any{"id": alice + "#del1", "type": "Delete", "actor": alice, "object": note}
+	if got := peer.send(t, inbox, alice, del); got != http.StatusAccepted {
+		t.Fatalf("delete %d", got)
+	}
+	w.processed(t, alice+"#del1")
+	if got := w.counts(t, d); !slices.Equal(got, []int{0, 0}) {
+		t.Errorf("alice's Delete of her vote Note did not withdraw it: counts %v", got)
+	}
+}
+
+// TestRejectByNonAuthor: only a debate's author (or its instance actor)
+// may Reject a vote sent to it; another account of that host cannot make
+// a local member's vote disappear.
+func TestRejectByNonAuthor(t *testing.T) {
+	w := newOwnerWorld(t)
+	peer := newHostPeer(t)
+	alice := peer.actor(t, "alice", "Person")
+	mallory := peer.actor(t, "mallory", "Person")
+	now := time.Now().UTC()
+	if _, err := w.a.s.storeCopy(w.ctx, map[string]any{"id": peer.base + "/d/1", "type": "Question", "attributedTo": alice,
+		"name": "Alice's question", "oneOf": []any{map[string]any{"type": "Note", "name": "A"}, map[string]any{"type": "Note", "name": "B"}},
+		"odn:type": "Debate", "odn:status": "open", "updated": now.Format(time.RFC3339)}); err != nil {
+		t.Fatal(err)
+	}
+	voter := w.a.user(t, "ann")
+	dc, _ := w.a.st.DebateByURI(w.ctx, peer.base+"/d/1")
+	if _, err := w.a.st.CastVote(w.ctx, voter.Actor, dc.ID, []string{"A"}); err != nil {
+		t.Fatal(err)
+	}
+	var sent []models.Participation
+	waitFor(t, "the vote sent", func() bool {
+		sent, _ = w.a.st.SentParticipations(w.ctx, models.ParticipationVote, models.ObjectTypeDebate, dc.ID, voter.Actor.ID)
+		return len(sent) == 1
+	})
+	rej := map[string]any{"id": mallory + "#r1", "type": "Reject", "actor": mallory, "object": sent[0].ActivityURI}
+	if got := peer.send(t, w.a.srv.URL+"/inbox", mallory, rej); got == http.StatusAccepted {
+		w.processed(t, mallory+"#r1")
+	}
+	if got := w.counts(t, dc); !slices.Equal(got, []int{1, 0}) {
+		t.Errorf("mallory (not the debate's author) had ann's vote withdrawn: counts %v", got)
+	}
+}
+
+// TestUndoLikeWhileHidden: a Mastodon un-favourite received while the
+// proposal is hidden withdraws the support; restored, it is not counted.
+func TestUndoLikeWhileHidden(t *testing.T) {
+	a := newNode(t, nil)
+	a.run(t)
+	masto := newFakeMastodon(t)
+	ctx := context.Background()
+	st := a.st
+	admin, err := st.CreateAccount(ctx, models.NewAccount{Username: "boss", Password: "correct horse battery", Role: models.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	citizen := a.user(t, "ann")
+	sp := a.space(t, "lyon")
+	prop, err := st.CreateProposal(ctx, citizen.Actor, "lyon", models.ProposalInput{Title: "Cycle lanes on the quays", Body: "Paint them."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox := a.srv.URL + "/inbox"
+	base := []string{"https://mastodon.example", masto.base, "https://odn.example/spaces/lyon", sp.Actor.URI}
+	supports := func() int { p, _ := st.ProposalByID(ctx, prop.ID); return p.SupportsCount }
+	like := mastodonFixture(t, "like", append([]string{"https://odn.example/proposals/7", prop.URI}, base...)...)
+	masto.send(t, inbox, "/users/alice", masto.key, like)
+	waitFor(t, "one support", func() bool { return supports() == 1 })
+	if err := st.HideObject(ctx, admin, "proposal", prop.ID, "check"); err != nil {
+		t.Fatal(err)
+	}
+	undo := mastodonFixture(t, "undo_like", append([]string{"https://odn.example/proposals/7", prop.URI}, base...)...)
+	masto.send(t, inbox, "/users/alice", masto.key, undo)
+	likeID := masto.base + "/users/alice#likes/2718"
+	waitFor(t, "the Undo applied (record forgotten)", func() bool { _, err := st.ParticipationByURI(ctx, likeID); return err != nil })
+	if err := st.RestoreObject(ctx, admin, "proposal", prop.ID, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if n := supports(); n != 0 {
+		t.Errorf("Alice un-favourited while the proposal was hidden; after restore the support is still counted (%d)", n)
+	}
+}

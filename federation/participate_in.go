@@ -173,7 +173,9 @@ func (s *Service) withdrawReceived(ctx context.Context, actor *models.Actor, p *
 		!errors.Is(err, models.ErrForbidden) && !errors.Is(err, models.ErrDuplicate) {
 		return err
 	}
-	if rec, rerr := s.store.ParticipationByURI(ctx, p.URI); rerr == nil && !rec.Outgoing {
+	// The id comes from the sender: only its own record is forgotten,
+	// never another actor's (whose later Undo would then find nothing).
+	if rec, rerr := s.store.ParticipationByURI(ctx, p.URI); rerr == nil && !rec.Outgoing && rec.ActorID == actor.ID {
 		return s.store.ForgetParticipations(ctx, rec.ID)
 	}
 	return nil

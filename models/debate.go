@@ -112,6 +112,9 @@ type Debate struct {
 	space      *Space
 	ballot     []int
 	ballotRead bool
+	// withdrawal: the running ballot change only takes options out,
+	// which a hidden debate allows (changeBallotThen).
+	withdrawal bool
 }
 
 // PhaseAt is the debate's phase at now: a passed closes_at closes it and a

@@ -97,7 +97,7 @@ func (s *Store) ForgetParticipations(ctx context.Context, ids ...int64) error {
 // Delete of one Mastodon vote Note); the ballot goes when it was the last
 // one. Without that option in the ballot it is ErrNotFound.
 func (s *Store) RemoveVoteOption(ctx context.Context, by *Actor, debateID int64, option string) error {
-	_, err := s.changeBallot(ctx, by, debateID, func(d *Debate, current []int) ([]int, error) {
+	_, err := s.changeBallot(asWithdrawal(ctx), by, debateID, func(d *Debate, current []int) ([]int, error) {
 		i := d.optionIndex(strings.TrimSpace(option))
 		next := make([]int, 0, len(current))
 		for _, c := range current {
@@ -113,8 +113,9 @@ func (s *Store) RemoveVoteOption(ctx context.Context, by *Actor, debateID int64,
 	return err
 }
 
-// Unsign withdraws by's signature of a petition still open (the Undo or
-// Delete of a Mastodon "Signer / Sign" vote); ErrNotFound without one.
+// Unsign withdraws by's signature of a petition still open, outside a
+// consultation's synthesis (the Undo or Delete of a Mastodon "Signer /
+// Sign" vote); ErrNotFound without one.
 func (s *Store) Unsign(ctx context.Context, by *Actor, petitionID int64) (int, error) {
 	if by == nil {
 		return 0, ErrUnauthorized
@@ -125,6 +126,10 @@ func (s *Store) Unsign(ctx context.Context, by *Actor, petitionID int64) (int, e
 	}
 	var n int
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// As for supports and ballots: nothing being synthesised moves.
+		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionVote); err != nil {
+			return err
+		}
 		n, err = s.removeSignature(ctx, tx, p, by.ID)
 		return err
 	})
@@ -218,7 +223,9 @@ func (s *Store) EraseRemoteActor(ctx context.Context, a *Actor) error {
 // RefuseSentParticipation applies the origin's Reject of a support, vote
 // or signature this instance sent (found by activityURI): the local copy
 // withdraws it too, without telling the origin again, and the member is
-// notified. by is the rejecting actor; it must be on the object's origin.
+// notified. by is the rejecting actor: the object's author, or the
+// instance actor of its origin (which odn uses when the author cannot
+// sign); any other account of that host is refused.
 func (s *Store) RefuseSentParticipation(ctx context.Context, by *Actor, activityURI string) error {
 	p, err := s.ParticipationByURI(ctx, activityURI)
 	if err != nil {
@@ -231,7 +238,7 @@ func (s *Store) RefuseSentParticipation(ctx context.Context, by *Actor, activity
 	if err != nil {
 		return err
 	}
-	if by == nil || obj.Local || !sameHost(obj.URI, by.Host) {
+	if by == nil || obj.Local || !sameHost(obj.URI, by.Host) || (by.ID != obj.AuthorID && by.Type != ActorApplication) {
 		return fmt.Errorf("%w: %s cannot refuse a participation in %s", ErrForbidden, actorURI(by), obj.URI)
 	}
 	voter, err := s.ActorByID(ctx, p.ActorID)

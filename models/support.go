@@ -26,7 +26,7 @@ type Support struct {
 // supporters. A remote proposal's tally is a cache: the support.added
 // event tells federation to send the support to the origin.
 func (s *Store) Support(ctx context.Context, by *Actor, proposalID int64) (int, error) {
-	p, sp, err := s.proposalForParticipation(ctx, by, proposalID)
+	p, sp, err := s.proposalForParticipation(ctx, by, proposalID, false)
 	if err != nil {
 		return 0, err
 	}
@@ -67,7 +67,7 @@ func (s *Store) Support(ctx context.Context, by *Actor, proposalID int64) (int, 
 // threshold once reached stays reached: the examination it triggered is
 // not undone by later withdrawals.
 func (s *Store) Unsupport(ctx context.Context, by *Actor, proposalID int64) (int, error) {
-	p, _, err := s.proposalForParticipation(ctx, by, proposalID)
+	p, _, err := s.proposalForParticipation(ctx, by, proposalID, true)
 	if err != nil {
 		return 0, err
 	}
@@ -102,9 +102,12 @@ func (s *Store) removeSupport(ctx context.Context, tx bun.IDB, p *Proposal, acto
 		"support_id": supportID, "proposal_uri": p.URI, "remote": !p.Local, "supports": count}))
 }
 
-// proposalForParticipation loads a visible proposal that takes supports,
-// and its space (nil for a remote proposal no local space relays).
-func (s *Store) proposalForParticipation(ctx context.Context, by *Actor, id int64) (*Proposal, *Space, error) {
+// proposalForParticipation loads a proposal that takes supports, and its
+// space (nil for a remote proposal no local space relays). A hidden one
+// is ErrNotFound, except for a withdrawal: a supporter may take back
+// their support while moderators hide the proposal (a Mastodon
+// un-favourite then), which the tally keeps when it is restored.
+func (s *Store) proposalForParticipation(ctx context.Context, by *Actor, id int64, withdrawal bool) (*Proposal, *Space, error) {
 	if by == nil {
 		return nil, nil, ErrUnauthorized
 	}
@@ -112,7 +115,7 @@ func (s *Store) proposalForParticipation(ctx context.Context, by *Actor, id int6
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.HiddenAt != nil {
+	if p.HiddenAt != nil && !withdrawal {
 		return nil, nil, ErrNotFound
 	}
 	if !p.Supportable() {

@@ -111,13 +111,25 @@ func (s *Store) AddRemoteVoteOption(ctx context.Context, by *Actor, debateID int
 // WithdrawVote removes by's ballot while the debate is open; without a
 // ballot it is ErrNotFound.
 func (s *Store) WithdrawVote(ctx context.Context, by *Actor, debateID int64) error {
-	_, err := s.changeBallot(ctx, by, debateID, func(_ *Debate, current []int) ([]int, error) {
+	_, err := s.changeBallot(asWithdrawal(ctx), by, debateID, func(_ *Debate, current []int) ([]int, error) {
 		if len(current) == 0 {
 			return nil, ErrNotFound
 		}
 		return nil, nil
 	})
 	return err
+}
+
+// withdrawalKey marks the context of a ballot change that only takes
+// options out (asWithdrawal).
+type withdrawalKey struct{}
+
+// asWithdrawal lets a ballot change through on a hidden debate: a voter
+// may take back their vote while moderators hide the debate (a Mastodon
+// voter's Undo then), and the tally keeps it when the debate is restored.
+// Adding an option to a hidden debate stays ErrNotFound.
+func asWithdrawal(ctx context.Context) context.Context {
+	return context.WithValue(ctx, withdrawalKey{}, true)
 }
 
 // changeBallot is the one path of every ballot change: it locks the
@@ -150,7 +162,8 @@ func (s *Store) changeBallotThen(ctx context.Context, by *Actor, debateID int64,
 		if err != nil {
 			return err
 		}
-		if d.HiddenAt != nil {
+		d.withdrawal = ctx.Value(withdrawalKey{}) != nil
+		if d.HiddenAt != nil && !d.withdrawal {
 			return ErrNotFound
 		}
 		if err := s.mayVote(ctx, tx, by, d); err != nil {
@@ -165,6 +178,9 @@ func (s *Store) changeBallotThen(ctx context.Context, by *Actor, debateID int64,
 		next, err := decide(d, current)
 		if err != nil {
 			return err
+		}
+		if d.withdrawal && slices.ContainsFunc(next, func(i int) bool { return !slices.Contains(current, i) }) {
+			return fmt.Errorf("%w: a withdrawal added an option", ErrConflict) // a bug, not a voter's doing
 		}
 		if !d.Local && len(current) > 0 && !slices.Equal(current, next) {
 			// The ballot went to the origin, which (Mastodon or odn's
@@ -464,7 +480,7 @@ func (s *Store) castBallotPG(ctx context.Context, tx bun.IDB, d *Debate, by *Act
 // a debate hidden, closed or with other options since refuses the change,
 // which rolls back.
 func takeLockedTally(d, locked *Debate) error {
-	if locked.HiddenAt != nil {
+	if locked.HiddenAt != nil && !d.withdrawal {
 		return ErrNotFound
 	}
 	if err := phaseErr(locked); err != nil {
