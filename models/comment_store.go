@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,8 +19,9 @@ import (
 func (u URLs) CommentURI(id int64) string { return u.Base + "/c/" + strconv.FormatInt(id, 10) }
 
 // CreateComment adds a local comment or reply by an actor. Any actor who
-// can read may comment (no space policy); the object must be visible and
-// its consultation phase must allow comments.
+// can read may comment (no space policy; a draft debate only its
+// moderators); the object must not be hidden and its consultation phase
+// must allow comments.
 func (s *Store) CreateComment(ctx context.Context, by *Actor, in CommentInput) (*Comment, error) {
 	if by == nil {
 		return nil, ErrUnauthorized
@@ -36,7 +38,7 @@ func (s *Store) CreateComment(ctx context.Context, by *Actor, in CommentInput) (
 		Body: in.Body, BodyHTML: RenderMarkdown(in.Body), Local: true, CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		obj, err := s.commentTarget(ctx, tx, c)
+		obj, err := s.commentTarget(ctx, tx, c, by)
 		if err != nil {
 			return err
 		}
@@ -55,11 +57,12 @@ func (s *Store) CreateComment(ctx context.Context, by *Actor, in CommentInput) (
 	return c, nil
 }
 
-// commentTarget loads the object c comments on (c.ObjectType and
-// ObjectID), which must be visible and open to comments in its
-// consultation's phase, and places c in its space and consultation.
-func (s *Store) commentTarget(ctx context.Context, tx bun.IDB, c *Comment) (*objectRef, error) {
-	obj, err := lookupObject(ctx, tx, c.ObjectType, c.ObjectID)
+// commentTarget loads the object by comments on (c.ObjectType and
+// ObjectID), which by must be allowed to see (commentObject), must not be
+// hidden and must be open to comments in its consultation's phase, and
+// places c in its space and consultation.
+func (s *Store) commentTarget(ctx context.Context, tx bun.IDB, c *Comment, by *Actor) (*objectRef, error) {
+	obj, err := s.commentObject(ctx, tx, c.ObjectType, c.ObjectID, func() (bool, error) { return actorModerates(ctx, tx, by) })
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +74,88 @@ func (s *Store) commentTarget(ctx context.Context, tx bun.IDB, c *Comment) (*obj
 	}
 	c.SpaceID, c.ConsultationID = obj.SpaceID, obj.ConsultationID
 	return obj, nil
+}
+
+// commentObject loads the object typ/id whose comments are read or
+// written, by the rule every door shares: who may see the object may see
+// its comments, and add to them. Unknown, deleted and uncommentable
+// objects are ErrNotFound, and so is a draft debate unless moderates
+// (asked of drafts only) reports a moderator, who prepares it, as the
+// debate's own page does. Hidden objects are returned: they take no
+// comments, and only moderators read theirs (callers decide).
+func (s *Store) commentObject(ctx context.Context, db bun.IDB, typ string, id int64, moderates func() (bool, error)) (*objectRef, error) {
+	if !slices.Contains(CommentableTypes, typ) {
+		return nil, ErrNotFound
+	}
+	obj, err := lookupObject(ctx, db, typ, id)
+	if err != nil {
+		return nil, err
+	}
+	if obj.DeletedAt != nil {
+		return nil, ErrNotFound
+	}
+	if typ != ObjectTypeDebate { // proposals and petitions have no drafts
+		return obj, nil
+	}
+	d := new(Debate)
+	if err := db.NewSelect().Model(d).Column("phase", "opens_at", "closes_at").Where("d.id = ?", id).Scan(ctx); err != nil {
+		return nil, dbErr("debate phase", err)
+	}
+	if d.PhaseAt(s.Now()) != DebateDraft {
+		return obj, nil
+	}
+	if ok, err := moderates(); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, ErrNotFound
+	}
+	return obj, nil
+}
+
+// actorModerates reports whether by is the actor of a moderator's (or
+// administrator's) live account.
+func actorModerates(ctx context.Context, db bun.IDB, by *Actor) (bool, error) {
+	if by == nil || by.AccountID == nil {
+		return false, nil
+	}
+	acc := new(Account)
+	err := db.NewSelect().Model(acc).Column("role").Where("id = ? AND deleted_at IS NULL AND NOT disabled", *by.AccountID).Scan(ctx)
+	if err := dbErr("commenter account", err); errors.Is(err, ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return acc.IsModerator(), nil
+}
+
+// CommentsHiddenAt applies to viewer (nil: anonymous, or a remote
+// server) the rule for reading the comments of object typ/id
+// (commentObject): ErrNotFound when viewer may not see the object.
+// Otherwise it returns when moderation hid the object, nil when it did
+// not: doors answer 410 Gone then, but to moderators.
+func (s *Store) CommentsHiddenAt(ctx context.Context, viewer *Account, typ string, id int64) (*time.Time, error) {
+	obj, err := s.commentObject(ctx, s.DB, typ, id, func() (bool, error) { return viewer.IsModerator(), nil })
+	if err != nil {
+		return nil, err
+	}
+	return obj.HiddenAt, nil
+}
+
+// CommentHiddenAt applies the same rule to comment c: ErrNotFound when
+// viewer may not see its object, otherwise when moderation hid c, the
+// nearest comment it answers (a reply below a hidden comment is hidden
+// with it) or its object, nil when none is hidden. Every door that
+// serves one comment (page, API, ActivityStreams) asks it.
+func (s *Store) CommentHiddenAt(ctx context.Context, viewer *Account, c *Comment) (*time.Time, error) {
+	objectHiddenAt, err := s.CommentsHiddenAt(ctx, viewer, c.ObjectType, c.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	at, err := threadHiddenAt(ctx, s.DB, c.ID)
+	if err != nil || at != nil {
+		return at, err
+	}
+	return objectHiddenAt, nil
 }
 
 // attachParent links c under the comment parentID, which must belong to
@@ -88,7 +173,7 @@ func (s *Store) attachParent(ctx context.Context, tx bun.IDB, c *Comment, parent
 	if p.ObjectType != c.ObjectType || p.ObjectID != c.ObjectID {
 		return Invalid("in_reply_to", "The comment you answer belongs to another page.")
 	}
-	hiddenAt, err := commentHiddenAt(ctx, tx, p.ID)
+	hiddenAt, err := threadHiddenAt(ctx, tx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -177,7 +262,7 @@ func (s *Store) CreateRemoteComment(ctx context.Context, by *Actor, in RemoteCom
 			}
 			c.ObjectType, c.ObjectID = obj.Type, obj.ID
 		}
-		if _, err := s.commentTarget(ctx, tx, c); err != nil {
+		if _, err := s.commentTarget(ctx, tx, c, by); err != nil {
 			return err
 		}
 		if parent.ID != 0 {
@@ -475,10 +560,10 @@ func shownComments(tops string) string {
 		") SELECT id FROM shown"
 }
 
-// commentHiddenAt returns when moderation hid comment id or the nearest
+// threadHiddenAt returns when moderation hid comment id or the nearest
 // comment it answers, nil when none is hidden: a reply below a hidden
 // comment is hidden with it.
-func commentHiddenAt(ctx context.Context, db bun.IDB, id int64) (*time.Time, error) {
+func threadHiddenAt(ctx context.Context, db bun.IDB, id int64) (*time.Time, error) {
 	var hidden []*Comment
 	err := db.NewSelect().Model(&hidden).Column("id", "hidden_at").
 		Where("c.id IN (WITH RECURSIVE up(id, parent_id) AS ("+

@@ -130,8 +130,10 @@ func (s *Server) commentCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 // commentPage is a comment's permalink: the comment with its replies and a
-// reply form, or its ActivityStreams Note for fediverse servers. Hidden
-// comments answer 410 to everyone but moderators.
+// reply form, or its ActivityStreams Note for fediverse servers. A hidden
+// comment, one below a hidden comment or on a hidden object answers 410,
+// one on a draft debate 404, to everyone but moderators
+// (models.CommentHiddenAt).
 func (s *Server) commentPage(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
@@ -148,13 +150,16 @@ func (s *Server) commentPage(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	if hiddenAt, err := s.store.CommentHiddenAt(r.Context(), acc, c); err != nil {
+		s.error(w, r, err)
+		return
+	} else if hiddenFrom(acc, hiddenAt) {
+		s.renderHidden(w, r)
+		return
+	}
 	obj, err := s.store.Object(r.Context(), c.ObjectType, c.ObjectID)
 	if err != nil {
 		s.error(w, r, err)
-		return
-	}
-	if (c.Hidden() || obj.Hidden) && !acc.IsModerator() {
-		s.renderHidden(w, r)
 		return
 	}
 	v := s.commentViewer(r, c.ObjectType, c.ObjectID, "/c/"+strconv.FormatInt(c.ID, 10))

@@ -71,7 +71,8 @@ func (s *Server) commentJSON(c *models.Comment) *apiCommentJSON {
 }
 
 // apiComments lists an object's threads (?cursor=&limit=&stance=), each
-// with its replies nested.
+// with its replies nested; who may not see the object gets its answer
+// (404 for a draft, 410 when hidden).
 func (s *Server) apiComments(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := pathID(r)
@@ -79,11 +80,12 @@ func (s *Server) apiComments(typ string) http.HandlerFunc {
 			s.error(w, r, err)
 			return
 		}
-		mod := currentAccount(r.Context()).IsModerator()
-		if obj, err := s.store.Object(r.Context(), typ, id); err != nil {
-			s.error(w, r, err)
+		acc := currentAccount(r.Context())
+		mod := acc.IsModerator()
+		if hiddenAt, err := s.store.CommentsHiddenAt(r.Context(), acc, typ, id); err != nil {
+			s.error(w, r, err) // 404 for a draft debate, as its own page
 			return
-		} else if obj.Hidden && !mod {
+		} else if hiddenFrom(acc, hiddenAt) {
 			s.renderHidden(w, r)
 			return
 		}
@@ -145,7 +147,8 @@ func (s *Server) apiCreateComment(typ string) http.HandlerFunc {
 	}
 }
 
-// apiComment is one comment with its replies; 410 when hidden (but for
+// apiComment is one comment with its replies; 410 when it, a comment it
+// answers or its object is hidden, 404 on a draft debate (but for
 // moderators).
 func (s *Server) apiComment(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
@@ -153,22 +156,18 @@ func (s *Server) apiComment(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	mod := currentAccount(r.Context()).IsModerator()
-	c, err := s.store.CommentSubtree(r.Context(), id, mod)
+	acc := currentAccount(r.Context())
+	c, err := s.store.CommentSubtree(r.Context(), id, acc.IsModerator())
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if !mod {
-		obj, err := s.store.Object(r.Context(), c.ObjectType, c.ObjectID)
-		if err != nil {
-			s.error(w, r, err)
-			return
-		}
-		if c.Hidden() || obj.Hidden {
-			s.renderHidden(w, r)
-			return
-		}
+	if hiddenAt, err := s.store.CommentHiddenAt(r.Context(), acc, c); err != nil {
+		s.error(w, r, err)
+		return
+	} else if hiddenFrom(acc, hiddenAt) {
+		s.renderHidden(w, r)
+		return
 	}
 	writeJSON(w, http.StatusOK, s.commentJSON(c))
 }

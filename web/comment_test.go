@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,5 +110,87 @@ func TestCommentPages(t *testing.T) {
 		if res := e.postForm(ann, "/report", url.Values{"type": {"comment"}, "id": {reply}}); res.StatusCode != 422 {
 			t.Fatalf("no reason: %d", res.StatusCode)
 		}
+	})
+}
+
+// commentRead is a read through a comment door: the API with token, or a
+// page with client, and the status wanted.
+type commentRead struct {
+	name   string
+	token  string
+	client *http.Client
+	path   string
+	status int
+}
+
+// TestCommentsFollowTheirObject: every door to comments answers as the
+// object's own page does. A draft debate (404 but to moderators) takes no
+// member's comment and lists none; a reply below a hidden comment answers
+// 410 like the hidden comment.
+func TestCommentsFollowTheirObject(t *testing.T) {
+	e := newDebateEnv(t)
+	var d struct{ ID string }
+	if res := e.api("POST", "/api/v1/spaces/town/debates", e.modTok, map[string]any{"question": "Shall we talk?", "options": []string{"Yes", "No"}}, &d); res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	comments := "/api/v1/debates/" + d.ID + "/comments"
+	var note struct{ ID string }
+	if res := e.api("POST", comments, e.modTok, map[string]any{"body": "Draft note"}, &note); res.StatusCode != http.StatusCreated {
+		t.Fatalf("moderator comments on the draft: %d", res.StatusCode)
+	}
+	bobTok := e.token("bob")
+	if res := e.api("POST", comments, e.annTok, map[string]any{"body": "Before it opens"}, nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("member comments on a draft: %d, want 404", res.StatusCode)
+	}
+	ann, mod := e.loggedIn("ann"), e.loggedIn("modo")
+	form := url.Values{"object_type": {"debate"}, "object_id": {d.ID}, "body": {"Form"}, "back": {"/d/" + d.ID}}
+	if res := e.postForm(ann, "/comments", form); res.StatusCode != http.StatusNotFound {
+		t.Errorf("member comments on a draft through the form: %d, want 404", res.StatusCode)
+	}
+	reads := []commentRead{
+		{"draft's comments, anonymous", "", nil, comments, 404},
+		{"draft's comments, member", e.annTok, nil, comments, 404},
+		{"draft's comments, moderator", e.modTok, nil, comments, 200},
+		{"comment on a draft, anonymous", "", nil, "/api/v1/comments/" + note.ID, 404},
+		{"comment on a draft, moderator", e.modTok, nil, "/api/v1/comments/" + note.ID, 200},
+		{"permalink on a draft, member", "", ann, "/c/" + note.ID, 404},
+		{"permalink on a draft, moderator", "", mod, "/c/" + note.ID, 200},
+	}
+	check := func(t *testing.T, cases []commentRead) {
+		t.Helper()
+		for _, tc := range cases {
+			var res *http.Response
+			if tc.client != nil {
+				res = e.get(tc.client, tc.path)
+			} else {
+				res = e.api("GET", tc.path, tc.token, nil, nil)
+			}
+			if res.StatusCode != tc.status {
+				t.Errorf("%s: %d, want %d", tc.name, res.StatusCode, tc.status)
+			}
+		}
+	}
+	check(t, reads)
+
+	if res := e.api("POST", "/api/v1/debates/"+d.ID+"/open", e.modTok, nil, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	var top, reply struct{ ID string }
+	if res := e.api("POST", comments, e.annTok, map[string]any{"body": "Now it is open"}, &top); res.StatusCode != http.StatusCreated {
+		t.Fatalf("member comments on the open debate: %d", res.StatusCode)
+	}
+	if res := e.api("POST", comments, bobTok, map[string]any{"body": "Answer", "in_reply_to": top.ID}, &reply); res.StatusCode != http.StatusCreated {
+		t.Fatalf("reply: %d", res.StatusCode)
+	}
+	id, _ := strconv.ParseInt(top.ID, 10, 64)
+	if err := e.Store.HideObject(context.Background(), e.mod, models.ObjectTypeComment, id, "rude"); err != nil {
+		t.Fatal(err)
+	}
+	check(t, []commentRead{
+		{"open debate's comments, anonymous", "", nil, comments, 200},
+		{"comment on the opened debate, anonymous", "", nil, "/api/v1/comments/" + note.ID, 200},
+		{"reply below a hidden comment, API", "", nil, "/api/v1/comments/" + reply.ID, 410},
+		{"reply below a hidden comment, page", "", ann, "/c/" + reply.ID, 410},
+		{"reply below a hidden comment, moderator", "", mod, "/c/" + reply.ID, 200},
 	})
 }
