@@ -259,11 +259,18 @@ func (s *Service) localComment(ctx context.Context, id string) (*models.Comment,
 	if !c.Local {
 		return nil, models.ErrNotFound
 	}
-	switch {
-	case c.DeletedAt != nil:
+	if c.DeletedAt != nil {
 		return nil, hiddenGone(c.URI, "Note", *c.DeletedAt)
-	case c.HiddenAt != nil:
-		return nil, hiddenGone(c.URI, "Note", *c.HiddenAt)
+	}
+	// As its page answers a visitor: 404 on a draft debate, 410 when the
+	// comment, one it answers or its object is hidden. The outbox uses
+	// this too, so such a comment is not published either.
+	hiddenAt, err := s.store.CommentHiddenAt(ctx, nil, c)
+	if err != nil {
+		return nil, err
+	}
+	if hiddenAt != nil {
+		return nil, hiddenGone(c.URI, "Note", *hiddenAt)
 	}
 	return c, nil
 }
