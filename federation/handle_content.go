@@ -100,8 +100,13 @@ func handleUpdate(ctx context.Context, s *Service, in *incoming) error {
 		if err != nil {
 			return dropError{err}
 		}
-		_, err = s.store.UpsertRemoteActor(ctx, a)
-		return err
+		if _, err = s.store.UpsertRemoteActor(ctx, a); err != nil {
+			return err
+		}
+		// A rotated key: the old one stops working here now (other nodes
+		// read the new one from the database within keyCacheTTL).
+		s.keys.forget(in.actor.PublicKeyID, a.PublicKeyID, a.URI)
+		return nil
 	}
 	if !sameOrigin(id, in.actor.URI) {
 		return drop("%s cannot update %s", in.actor.URI, id)

@@ -449,3 +449,34 @@ func TestUndoLikeWhileHidden(t *testing.T) {
 		t.Errorf("Alice un-favourited while the proposal was hidden; after restore the support is still counted (%d)", n)
 	}
 }
+
+// TestOldKeyAfterRotation: once an actor's Update{Person} brings a new
+// key, a request signed with the old one is refused at once.
+func TestOldKeyAfterRotation(t *testing.T) {
+	w := newOwnerWorld(t)
+	peer := newHostPeer(t)
+	alice := peer.actor(t, "alice", "Person")
+	inbox := w.a.srv.URL + "/inbox"
+	f := map[string]any{"id": alice + "#f1", "type": "Follow", "actor": alice, "object": w.sp.Actor.URI}
+	if got := peer.send(t, inbox, alice, f); got != http.StatusAccepted { // old key now cached
+		t.Fatal(got)
+	}
+	newPEM, _ := EncodePublicKeyPEM(&testKey(t, 1).PublicKey)
+	doc := map[string]any{}
+	for k, v := range peer.docs["/users/alice"] {
+		doc[k] = v
+	}
+	doc["publicKey"] = map[string]any{"id": alice + "#main-key", "owner": alice, "publicKeyPem": newPEM}
+	peer.serve("/users/alice", doc)
+	upd := map[string]any{"id": alice + "#rot", "type": "Update", "actor": alice, "object": doc}
+	body, _ := json.Marshal(upd)
+	if got := post(t, inbox, body, mustSigner(t, alice+"#main-key", testKey(t, 0)), nil); got != http.StatusAccepted {
+		t.Fatal(got)
+	}
+	w.processed(t, alice+"#rot")
+	stale := map[string]any{"id": alice + "#f2", "type": "Follow", "actor": alice, "object": w.sp.Actor.URI}
+	body, _ = json.Marshal(stale)
+	if got := post(t, inbox, body, mustSigner(t, alice+"#main-key", testKey(t, 0)), nil); got == http.StatusAccepted {
+		t.Errorf("a request signed with alice's rotated-out key was accepted (202)")
+	}
+}

@@ -105,6 +105,16 @@ func (k *keyCache) PublicKey(ctx context.Context, keyID string, refresh bool) (c
 	return k.parse(keyID, a)
 }
 
+// forget drops the cached keys of ids: an actor's Update that rotates its
+// key must end the old key's use at once, not after keyCacheTTL.
+func (k *keyCache) forget(ids ...string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, id := range ids {
+		k.parsed.remove(id)
+	}
+}
+
 // parse parses a's key and caches it under keyID.
 func (k *keyCache) parse(keyID string, a *models.Actor) (crypto.PublicKey, string, error) {
 	pub, owner, err := parseActorKey(a)
