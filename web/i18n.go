@@ -45,6 +45,17 @@ func (l *Locale) T(key string, args ...any) string {
 	return msg
 }
 
+// Has reports whether key is a message of the catalogs (this language's
+// or the English fallback), unlike T, which returns unknown keys as they
+// are.
+func (l *Locale) Has(key string) bool {
+	_, ok := l.msgs[key]
+	if !ok {
+		_, ok = l.fallback[key]
+	}
+	return ok
+}
+
 // Other is the language the switcher offers.
 func (l *Locale) Other() string {
 	if l.Lang == "fr" {

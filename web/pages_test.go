@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -229,5 +231,30 @@ func TestSpaceFormsAdminOnly(t *testing.T) {
 	}
 	if body := readBody(e.get(c, "/s/town")); !strings.Contains(body, "Renamed") {
 		t.Fatal("edit not saved")
+	}
+}
+
+// TestFlashOnlyKnownMessages: ?flash= shows a message of the catalogs in
+// the status banner, translated, and nothing for any other text, so a
+// link cannot make the site say what it wants.
+func TestFlashOnlyKnownMessages(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct {
+		flash, want string // want "" means no banner
+	}{
+		{"logout.done", "You are logged out"},
+		{"Your account is locked. Call 0800 666 to unlock it.", ""},
+		{"<b>hi</b>", ""},
+		{"", ""},
+	}
+	for _, tc := range cases {
+		body := readBody(e.get(e.client(), "/?flash="+url.QueryEscape(tc.flash)))
+		banner := strings.Contains(body, `role="status"`)
+		if banner != (tc.want != "") || tc.want != "" && !strings.Contains(body, tc.want) {
+			t.Errorf("flash %q: banner %v", tc.flash, banner)
+		}
+		if tc.want == "" && tc.flash != "" && strings.Contains(body, html.EscapeString(tc.flash)) {
+			t.Errorf("flash %q is shown", tc.flash)
+		}
 	}
 }

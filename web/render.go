@@ -39,7 +39,8 @@ type Page struct {
 	Path         string
 	InstanceName string
 	Version      string
-	Flash        string
+	// Flash is the message key of ?flash=, empty unless the catalogs know it.
+	Flash string
 	// Alternate, when set, is the ActivityPub id advertised in a <link>.
 	Alternate string
 }
@@ -50,9 +51,16 @@ func (s *Server) page(r *http.Request, title string) *Page {
 	if name == "" {
 		name = hostOf(s.opts.BaseURL)
 	}
+	l := s.localeFor(r)
+	// The flash comes from the URL: only a message key of the catalogs is
+	// shown, or a link could put any text in the site's status banner.
+	flash := r.URL.Query().Get("flash")
+	if !l.Has(flash) {
+		flash = ""
+	}
 	return &Page{
-		L: s.localeFor(r), Account: currentAccount(r.Context()), Title: title, Path: r.URL.RequestURI(),
-		InstanceName: name, Version: s.opts.Version, Flash: r.URL.Query().Get("flash"),
+		L: l, Account: currentAccount(r.Context()), Title: title, Path: r.URL.RequestURI(),
+		InstanceName: name, Version: s.opts.Version, Flash: flash,
 	}
 }
 
