@@ -67,7 +67,8 @@ func (s *Service) receiveVote(ctx context.Context, in *incoming, note map[string
 		if option != SignOption {
 			err = models.Invalid("options", "One of the chosen options is not in this debate.")
 		} else {
-			_, _, err = s.store.Sign(ctx, in.actor, p.ID, false)
+			// The signature and its record in one transaction.
+			_, _, err = s.store.SignRemote(ctx, in.actor, p.ID, rec)
 		}
 	} else {
 		return nil // not a local poll (or a hidden or deleted one)
@@ -75,7 +76,7 @@ func (s *Service) receiveVote(ctx context.Context, in *incoming, note map[string
 	if err != nil {
 		return s.refuse(ctx, in, rec.Kind, author, noteID, err)
 	}
-	return s.store.RecordParticipation(ctx, rec)
+	return nil
 }
 
 // receiveLike supports a local proposal. Likes of other objects (a
@@ -93,12 +94,18 @@ func receiveLike(ctx context.Context, s *Service, in *incoming) error {
 	if _, err := s.store.ParticipationByURI(ctx, likeID); err == nil {
 		return nil
 	}
-	_, err = s.store.Support(ctx, in.actor, p.ID)
-	if err != nil && !errors.Is(err, models.ErrDuplicate) {
+	rec := &models.Participation{URI: likeID, Kind: models.ParticipationSupport,
+		ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, ActorID: in.actor.ID}
+	// The support and its record in one transaction.
+	switch _, err = s.store.SupportRemote(ctx, in.actor, p.ID, rec); {
+	case errors.Is(err, models.ErrDuplicate):
+		// Already a supporter (another Like, the web): this Like's Undo
+		// must still withdraw it.
+		return s.store.RecordParticipation(ctx, rec)
+	case err != nil:
 		return s.refuse(ctx, in, models.ParticipationSupport, p.AuthorID, target, err)
 	}
-	return s.store.RecordParticipation(ctx, &models.Participation{URI: likeID, Kind: models.ParticipationSupport,
-		ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, ActorID: in.actor.ID})
+	return nil
 }
 
 // undoLike withdraws the support a Like gave (Mastodon un-favourite).

@@ -28,6 +28,20 @@ type Signature struct {
 // signers at 100 %). For a remote petition the signature.added event
 // tells federation to send it to the origin.
 func (s *Store) Sign(ctx context.Context, by *Actor, petitionID int64, public bool) (signatures, goal int, err error) {
+	return s.sign(ctx, by, petitionID, public, nil)
+}
+
+// SignRemote is Sign for a "Signer / Sign" vote received from another
+// server: rec, the record of the vote Note (what its Undo or Delete will
+// name), is written in the same transaction, so a counted signature always
+// has its record (a retry then finds it) and a refused one never does.
+func (s *Store) SignRemote(ctx context.Context, by *Actor, petitionID int64, rec *Participation) (signatures, goal int, err error) {
+	return s.sign(ctx, by, petitionID, false, func(ctx context.Context, tx bun.IDB) error {
+		return s.recordParticipation(ctx, tx, rec)
+	})
+}
+
+func (s *Store) sign(ctx context.Context, by *Actor, petitionID int64, public bool, then func(context.Context, bun.IDB) error) (signatures, goal int, err error) {
 	if by == nil {
 		return 0, 0, ErrUnauthorized
 	}
@@ -63,9 +77,13 @@ func (s *Store) Sign(ctx context.Context, by *Actor, petitionID int64, public bo
 				return err
 			}
 		}
-		return s.emit(ctx, tx, petitionEvent(EventSignatureAdded, p, by.ID, map[string]any{
+		err := s.emit(ctx, tx, petitionEvent(EventSignatureAdded, p, by.ID, map[string]any{
 			"signature_id": sig.ID, "petition_uri": p.URI, "remote": !p.Local, "public": public,
 			"signatures": signatures, "goal": p.Goal}))
+		if err != nil || then == nil {
+			return err
+		}
+		return then(ctx, tx)
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("sign: %w", err)

@@ -26,6 +26,19 @@ type Support struct {
 // supporters. A remote proposal's tally is a cache: the support.added
 // event tells federation to send the support to the origin.
 func (s *Store) Support(ctx context.Context, by *Actor, proposalID int64) (int, error) {
+	return s.support(ctx, by, proposalID, nil)
+}
+
+// SupportRemote is Support for a Like received from another server: rec,
+// its record (what its Undo will name), is written in the same
+// transaction, as SignRemote.
+func (s *Store) SupportRemote(ctx context.Context, by *Actor, proposalID int64, rec *Participation) (int, error) {
+	return s.support(ctx, by, proposalID, func(ctx context.Context, tx bun.IDB) error {
+		return s.recordParticipation(ctx, tx, rec)
+	})
+}
+
+func (s *Store) support(ctx context.Context, by *Actor, proposalID int64, then func(context.Context, bun.IDB) error) (int, error) {
 	p, sp, err := s.proposalForParticipation(ctx, by, proposalID, false)
 	if err != nil {
 		return 0, err
@@ -53,8 +66,12 @@ func (s *Store) Support(ctx context.Context, by *Actor, proposalID int64) (int, 
 				return err
 			}
 		}
-		return s.emit(ctx, tx, proposalEvent(EventSupportAdded, p, by.ID, map[string]any{
+		err := s.emit(ctx, tx, proposalEvent(EventSupportAdded, p, by.ID, map[string]any{
 			"support_id": sup.ID, "proposal_uri": p.URI, "remote": !p.Local, "supports": count}))
+		if err != nil || then == nil {
+			return err
+		}
+		return then(ctx, tx)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("support: %w", err)

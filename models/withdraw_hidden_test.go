@@ -110,3 +110,48 @@ func TestUnsignDuringSynthesis(t *testing.T) {
 		}
 	})
 }
+
+// TestRemoteParticipationAtomic: a remote support or signature and the
+// record of the activity that gave it commit together: when the record
+// cannot be written, nothing is counted (a retry then starts afresh),
+// and once both are written a retry finds the record.
+func TestRemoteParticipationAtomic(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		if err := f.s.SetDecider(ctx, nil, "cyd", true); err != nil {
+			t.Fatal(err)
+		}
+		prop, err := f.s.CreateProposal(ctx, f.users[0].Actor, "town", models.ProposalInput{Title: "Benches in the park", Body: "More of them."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pet, err := f.s.CreatePetition(ctx, f.users[0].Actor, "town", models.PetitionInput{Title: "More trees", Body: "please", Addressee: "cyd", Goal: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		zoe := f.remote(t, "zoe", "masto.example")
+		// A record that cannot be written (no id): nothing is counted.
+		bad := &models.Participation{Kind: models.ParticipationSupport, ObjectType: models.ObjectTypeProposal, ObjectID: prop.ID, ActorID: zoe.ID}
+		if _, err := f.s.SupportRemote(ctx, zoe, prop.ID, bad); err == nil {
+			t.Fatal("a support without its record was counted")
+		}
+		sig := models.Participation{Kind: models.ParticipationSignature, ObjectType: models.ObjectTypePetition,
+			ObjectID: pet.ID, ActorID: zoe.ID, Option: "Sign"}
+		if _, _, err := f.s.SignRemote(ctx, zoe, pet.ID, &sig); err == nil {
+			t.Fatal("a signature without its record was counted")
+		}
+		if p, _ := f.s.ProposalByID(ctx, prop.ID); p.SupportsCount != 0 {
+			t.Errorf("supports: %d, want 0", p.SupportsCount)
+		}
+		if p, _ := f.s.PetitionByID(ctx, pet.ID); p.SignaturesCount != 0 {
+			t.Errorf("signatures: %d, want 0", p.SignaturesCount)
+		}
+		sig.URI = "https://masto.example/users/zoe#votes/1"
+		if _, _, err := f.s.SignRemote(ctx, zoe, pet.ID, &sig); err != nil {
+			t.Fatal(err)
+		}
+		if rec, err := f.s.ParticipationByURI(ctx, sig.URI); err != nil || rec.ActorID != zoe.ID {
+			t.Fatalf("the signature's record: %+v %v", rec, err)
+		}
+	})
+}
