@@ -121,3 +121,33 @@ func TestRemoteOptionsResetRacesVote(t *testing.T) {
 		}
 	})
 }
+
+// TestRecountRemoteCopy: the tally of a debate copied from another
+// instance is its origin's, counting every instance's ballots; a recount
+// here, which stores only the local members' share, refuses and leaves it
+// as the origin published it.
+func TestRecountRemoteCopy(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		origin := f.remote(t, "town", "other.example")
+		d, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/7", Question: "Shared question?",
+			Options: []string{"Yes", "No"}, Counts: []int{150, 50}, Voters: 200, Updated: f.now.Add(-time.Hour), SpaceID: f.space.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.CastVote(ctx, f.users[0].Actor, d.ID, []string{"No"}); err != nil {
+			t.Fatal(err)
+		}
+		before, err := f.s.Results(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Recount(ctx, f.mod, d.ID); !errors.Is(err, models.ErrRemoteTally) || !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("recount of a remote copy: %v", err)
+		}
+		after, err := f.s.Results(ctx, d.ID)
+		if err != nil || after.Voters != before.Voters || after.Voters < 200 || after.Options[0].Count != 150 {
+			t.Errorf("the origin's tally was rewritten: %+v -> %+v (%v)", before, after, err)
+		}
+	})
+}

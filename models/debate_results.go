@@ -152,10 +152,19 @@ type RecountReport struct {
 	Corrected bool `json:"corrected"`
 }
 
+// ErrRemoteTally is Recount's answer for the copy of another instance's
+// debate. Its tally is the origin's, brought by the origin's updates and
+// counting every instance's ballots; this instance stores only its own
+// members' share, so it has nothing to recount the tally from, and
+// rewriting it from that share would replace, say, 201 voters by 1.
+var ErrRemoteTally = fmt.Errorf("%w: the debate is a copy of another instance's, whose origin counts the votes", ErrConflict)
+
 // Recount counts a debate's stored votes again, compares with the cached
 // tally, rewrites the cache when they differ (audited, by may be nil for
 // the command line) and reports every difference. It also checks that
-// every vote row has its ballot and every ballot at least one vote.
+// every vote row has its ballot and every ballot at least one vote. The
+// copy of a remote debate is ErrRemoteTally: its origin recounts it (as
+// RecountSupports and RecountSignatures leave remote copies alone).
 func (s *Store) Recount(ctx context.Context, by *Account, debateID int64) (*RecountReport, error) {
 	if by != nil && !by.IsModerator() {
 		return nil, ErrForbidden
@@ -165,6 +174,9 @@ func (s *Store) Recount(ctx context.Context, by *Account, debateID int64) (*Reco
 		d, err := s.lockDebate(ctx, tx, debateID)
 		if err != nil {
 			return err
+		}
+		if !d.Local {
+			return fmt.Errorf("%w (debate %d, %s)", ErrRemoteTally, d.ID, d.URI)
 		}
 		rep.Stored, rep.StoredVoters = slices.Clone(d.Counts), d.Voters
 		rep.Counted = make([]int, len(d.Options))

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/dbtest"
@@ -154,6 +155,27 @@ func TestRecountCommand(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, dir, "", "recount", ids); code != 0 {
 		t.Errorf("recount after correction: %d", code)
+	}
+	// A copy of another instance's debate: its origin counts it; say so
+	// and leave its tally alone.
+	st, err = models.Open(ctx, "sqlite://"+filepath.Join(dir, "odn.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin, err := st.UpsertRemoteActor(ctx, &models.Actor{URI: "https://other.example/users/town", Type: models.ActorPerson, Username: "town",
+		Host: "other.example", Inbox: "https://other.example/users/town/inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied, err := st.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/7", Question: "Shared?",
+		Options: []string{"Yes", "No"}, Counts: []int{150, 51}, Voters: 201, Updated: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, out, errOut := runCLI(t, dir, "", "recount", strconv.FormatInt(copied.ID, 10))
+	if code != 1 || !strings.Contains(errOut, "is a copy of https://other.example/d/7: its results are counted by other.example") || strings.Contains(out, "counted:") {
+		t.Errorf("recount of a remote copy: %d %s %s", code, out, errOut)
 	}
 	if code, _, _ := runCLI(t, dir, "", "recount", "99999"); code != 1 {
 		t.Errorf("unknown debate: %d", code)

@@ -22,7 +22,8 @@ var errDifferences = errors.New("differences found")
 // published tally (models.Recount, which also rewrites a wrong cache and
 // audits it), or, with --file, recounts every closed debate of a published
 // export.json from its receipts, without any database. Exit code 0: the
-// published results match; 1: a difference was found (or an error).
+// published results match; 1: a difference was found (or an error, such
+// as a debate copied from another instance, which its origin counts).
 func runRecount(ctx context.Context, args []string, env Env) error {
 	for i, a := range args {
 		if a == "--file" || a == "-file" || len(a) > 7 && (a[:7] == "--file=" || a[:6] == "-file=") {
@@ -41,6 +42,15 @@ func runRecount(ctx context.Context, args []string, env Env) error {
 			return usagef("debate id must be a number")
 		}
 		rep, err := st.Recount(ctx, nil, id)
+		if errors.Is(err, models.ErrRemoteTally) {
+			d, derr := st.DebateByID(ctx, id)
+			if derr != nil {
+				return fmt.Errorf("recount debate %d: %w", id, err)
+			}
+			return fmt.Errorf("debate %d is a copy of %s: its results are counted by %s, not by this instance, "+
+				"which stores only its own members' ballots and leaves the tally untouched; "+
+				"recount it on %s, or recount its published export there with odn recount --file", id, d.URI, d.Origin, d.Origin)
+		}
 		if err != nil {
 			return fmt.Errorf("recount debate %d: %w", id, err)
 		}
