@@ -202,11 +202,12 @@ func handleReaction(ctx context.Context, s *Service, in *incoming) error {
 
 // handleAnnounce applies an Announce. From a group (FEP-1b12) whose
 // object is an activity, the inner activity is applied as if received
-// from its own actor. Embedded, it is trusted only from a Group of its
-// host (a group's server relays what its members sent it) or when it is
-// the announcer's own; any other actor could put a neighbour's name in
-// an embedded activity, so its activity is fetched from its origin,
-// unless the origin is blocked. The Announce of a bare object is a boost,
+// from its own actor: embedded and on the group's host, it is trusted
+// like the group's own content (the group's server relays what its
+// members sent it); otherwise it is fetched from its origin, unless the
+// origin is blocked. Any other actor could put a neighbour's name in an
+// embedded activity: from them only their own activity is applied, and
+// anything else is a boost. The Announce of a bare object is a boost,
 // for reactionHandlers.
 func handleAnnounce(ctx context.Context, s *Service, in *incoming) error {
 	obj := in.m["object"]
@@ -221,9 +222,14 @@ func handleAnnounce(ctx context.Context, s *Service, in *incoming) error {
 	if id == "" {
 		return drop("announce without object")
 	}
-	trusted := embedded && sameOrigin(id, in.actor.URI) &&
-		(in.actor.Type == models.ActorGroup || idOf(inner["actor"]) == in.actor.URI)
-	if !trusted {
+	if in.actor.Type != models.ActorGroup && !(embedded && idOf(inner["actor"]) == in.actor.URI) {
+		// Only groups relay activities (FEP-1b12); from anyone else an
+		// Announce is a boost: an activity of someone else, even fetched
+		// from its origin, would be replayed out of its time (a Follow
+		// since undone).
+		return handleReaction(ctx, s, in)
+	}
+	if !embedded || !sameOrigin(id, in.actor.URI) {
 		if s.blocks.blocked(ctx, hostOf(id)) {
 			return drop("announced activity %s from a blocked domain", id)
 		}

@@ -227,6 +227,24 @@ func TestAnnounceCannotImpersonate(t *testing.T) {
 	if a, _ := w.a.st.ActorByURI(w.ctx, alice); a.DeletedAt != nil {
 		t.Errorf("mallory's Announce{Delete} deleted alice")
 	}
+	// Alice's real vote, fetchable at its origin: announced by mallory it
+	// is still not applied (only groups relay activities); announced by
+	// the host's group, it is.
+	vote := voteCreate(alice, peer.base+"/votes/1", d.URI, "Yes")
+	vote["id"] = peer.base + "/acts/vote1"
+	peer.serve("/acts/vote1", vote)
+	group := peer.actor(t, "city", "Group")
+	for i, by := range []string{mallory, group} {
+		id := by + "#a" + string(rune('3'+i))
+		if got := peer.send(t, inbox, by, map[string]any{"id": id, "type": "Announce", "actor": by, "object": peer.base + "/acts/vote1"}); got != http.StatusAccepted {
+			t.Fatal(got)
+		}
+		w.processed(t, id)
+		want := [][]int{{0, 0}, {1, 0}}[i]
+		if got := w.counts(t, d); !slices.Equal(got, want) {
+			t.Errorf("alice's vote announced by %s: counts %v, want %v", by, got, want)
+		}
+	}
 }
 
 // TestUpdateOfAnotherActorsCopy: another account of the origin host can
