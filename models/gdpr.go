@@ -13,7 +13,9 @@ import (
 // Right of access (GDPR art. 15 and 20): a user downloads everything the
 // instance stores about them, in JSON. The tables are discovered from the
 // schema, so a table added later with an account_id, actor_id or
-// author_id column is included without touching this file.
+// author_id column is included without touching this file; one where such
+// a column names someone else than the row's owner must say so in
+// gdprExtraKeys.
 
 // AccountData is everything stored about one account.
 type AccountData struct {
@@ -33,11 +35,17 @@ var gdprKeys = map[string]string{
 	"followee_id": "actor", "reporter_id": "actor", "addressee_id": "actor",
 }
 
-// gdprExtraKeys are table-specific links that the generic names miss.
+// gdprExtraKeys are table-specific links that the generic names miss,
+// or, with "", generic names that do not tie the row to the account: the
+// row is someone else's and only mentions them. A notification belongs to
+// its addressee (account_id, with its read_at); its actor_id is whoever
+// triggered it, so answering a petition must not put one row per signer,
+// anonymous ones included, in the answerer's download.
 var gdprExtraKeys = map[string]map[string]string{
-	"accounts": {"id": "account"},
-	"invites":  {"created_by": "account", "used_by": "account"},
-	"spaces":   {"created_by": "account"},
+	"accounts":      {"id": "account"},
+	"invites":       {"created_by": "account", "used_by": "account"},
+	"spaces":        {"created_by": "account"},
+	"notifications": {"actor_id": ""},
 }
 
 // gdprSecrets are never exported, even to their owner: a stolen download
@@ -99,9 +107,9 @@ func accountRows(ctx context.Context, db bun.IDB, table string, cols []column, a
 		keep = append(keep, quoteIdent(c.Name))
 		kind, ok := gdprExtraKeys[table][c.Name]
 		if !ok {
-			kind, ok = gdprKeys[c.Name]
+			kind = gdprKeys[c.Name]
 		}
-		if !ok {
+		if kind == "" {
 			continue
 		}
 		where = append(where, quoteIdent(c.Name)+" = ?")
@@ -138,12 +146,13 @@ func accountRows(ctx context.Context, db bun.IDB, table string, cols []column, a
 // gdprNotes are shown in the download, in English (the privacy page
 // says the same in French).
 var gdprNotes = map[string]string{
-	"what":      "Every row this instance stores about your account or your public identity (actor), table by table.",
-	"secrets":   "Your password hash, API token hashes, session secrets and private key are left out: they are secrets even from you.",
-	"votes":     "debate_votes and debate_ballots are your ballots; their receipt lets you find your vote in the published receipt list of a closed debate.",
-	"public":    "Proposals, comments, debates and petitions you wrote are public and federated; deleting your account keeps them, shown as by a deleted account.",
-	"erasure":   "You can delete your account on your account page; your e-mail, password, sessions, tokens and profile are then erased.",
-	"remote":    "Copies held by other fediverse servers are theirs; odn asks them to delete your profile when you delete your account.",
-	"format":    "Booleans may appear as 0/1 and times as text, depending on the database.",
-	"generated": "generated_at is the time of this download.",
+	"what":          "Every row this instance stores about your account or your public identity (actor), table by table.",
+	"secrets":       "Your password hash, API token hashes, session secrets and private key are left out: they are secrets even from you.",
+	"votes":         "debate_votes and debate_ballots are your ballots; their receipt lets you find your vote in the published receipt list of a closed debate.",
+	"notifications": "notifications are the ones addressed to you; actor_id is who caused each one. Those your actions caused for others are theirs.",
+	"public":        "Proposals, comments, debates and petitions you wrote are public and federated; deleting your account keeps them, shown as by a deleted account.",
+	"erasure":       "You can delete your account on your account page; your e-mail, password, sessions, tokens and profile are then erased.",
+	"remote":        "Copies held by other fediverse servers are theirs; odn asks them to delete your profile when you delete your account.",
+	"format":        "Booleans may appear as 0/1 and times as text, depending on the database.",
+	"generated":     "generated_at is the time of this download.",
 }

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -61,5 +62,73 @@ func TestAccountExport(t *testing.T) {
 			t.Error("nil account exported")
 		}
 		_ = models.ErrUnauthorized
+	})
+}
+
+// TestAccountExportNotifications: a notification belongs to the account
+// it is addressed to, not to whoever triggered it. The addressee who
+// answers a petition notifies every signer, anonymous ones included, and
+// a reply notifies the answered author: the triggerer's download holds
+// none of those rows, each addressee's holds theirs.
+func TestAccountExportNotifications(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		if err := f.s.SetDecider(ctx, nil, "boss", true); err != nil {
+			t.Fatal(err)
+		}
+		ann, bob, cyd := f.users[0], f.users[1], f.users[2]
+		p, err := f.s.CreatePetition(ctx, ann.Actor, "town", models.PetitionInput{Title: "A bench by the school", Body: "Parents stand.", Addressee: "boss", Goal: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for signer, public := range map[*models.Account]bool{bob: true, cyd: false} {
+			if _, _, err := f.s.Sign(ctx, signer.Actor, p.ID, public); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.s.RespondPetition(ctx, f.admin, p.ID, "The bench is ordered."); err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.s.CreateComment(ctx, ann.Actor, models.CommentInput{ObjectType: "petition", ObjectID: p.ID, Body: "Thanks!"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.CreateComment(ctx, bob.Actor, models.CommentInput{ObjectType: "petition", ObjectID: p.ID, ParentID: c.ID, Body: "Indeed."}); err != nil {
+			t.Fatal(err)
+		}
+
+		for _, tc := range []struct {
+			name  string
+			acc   *models.Account
+			kinds []string // of the account's own notifications, in any order
+		}{
+			{"the answerer", f.admin, nil},
+			{"the author", ann, []string{models.NotifyPetitionAnswered, models.NotifyCommentReply}},
+			{"a public signer who replied", bob, []string{models.NotifyPetitionAnswered}},
+			{"an anonymous signer", cyd, []string{models.NotifyPetitionAnswered}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				data, err := f.s.AccountExport(ctx, tc.acc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows := data.Tables["notifications"]
+				var kinds []string
+				for _, r := range rows {
+					if fmt.Sprint(r["account_id"]) != fmt.Sprint(tc.acc.ID) {
+						t.Errorf("someone else's notification: %v", r)
+					}
+					kinds = append(kinds, fmt.Sprint(r["kind"]))
+				}
+				if len(kinds) != len(tc.kinds) {
+					t.Errorf("notifications %v, want %v", kinds, tc.kinds)
+				}
+				for _, k := range tc.kinds {
+					if !strings.Contains(strings.Join(kinds, " "), k) {
+						t.Errorf("lacks its %s notification: %v", k, kinds)
+					}
+				}
+			})
+		}
 	})
 }
