@@ -214,7 +214,17 @@ func deleteCivic(ctx context.Context, s *Service, actor *models.Actor, uri strin
 		}
 		return s.withdrawReceived(ctx, actor, p)
 	}
-	return s.store.DeleteRemoteCopy(ctx, actor, uri)
+	err := s.store.DeleteRemoteCopy(ctx, actor, uri)
+	if !errors.Is(err, models.ErrForbidden) {
+		return err
+	}
+	// Not its author: a space signs for an erased author (objectSigner),
+	// and the copy does not keep which space it belongs to. Its origin
+	// says whether it is gone (410 for a deleted or hidden object).
+	if gone, gerr := s.goneAtOrigin(ctx, uri); gerr != nil || !gone {
+		return err
+	}
+	return s.store.MarkRemoteCopyGone(ctx, uri)
 }
 
 // receiveFlag files each local proposal, debate, petition, comment or

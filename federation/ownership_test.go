@@ -322,8 +322,10 @@ func TestDeleteOfAnotherActorsCopy(t *testing.T) {
 	peer := newHostPeer(t)
 	alice := peer.actor(t, "alice", "Person")
 	mallory := peer.actor(t, "mallory", "Person")
-	if _, err := w.a.s.storeCopy(w.ctx, map[string]any{"id": peer.base + "/p/1", "type": "Note", "attributedTo": alice,
-		"name": "Alice's proposal", "content": "<p>x</p>", "odn:type": "Proposal", "odn:supports": 3}); err != nil {
+	doc := map[string]any{"id": peer.base + "/p/1", "type": "Note", "attributedTo": alice,
+		"name": "Alice's proposal", "content": "<p>x</p>", "odn:type": "Proposal", "odn:supports": 3}
+	peer.serve("/p/1", doc) // still there at its origin
+	if _, err := w.a.s.storeCopy(w.ctx, doc); err != nil {
 		t.Fatal(err)
 	}
 	del := map[string]any{"id": mallory + "#d1", "type": "Delete", "actor": mallory,

@@ -297,8 +297,8 @@ func (s *Store) RefuseSentParticipation(ctx context.Context, by *Actor, activity
 // debate or petition: the copy is marked deleted (its pages answer 404,
 // lists skip it), and each local space relaying it emits
 // relay.withdrawn, so its followers hear of it too. by must be the copy's
-// author or its space's actor (which signs for an erased author); a uri
-// that is no remote copy here is ErrNotFound.
+// author (ErrForbidden otherwise: federation then asks the origin, see
+// MarkRemoteCopyGone); a uri that is no remote copy here is ErrNotFound.
 func (s *Store) DeleteRemoteCopy(ctx context.Context, by *Actor, uri string) error {
 	if by == nil || by.Local || !sameHost(uri, by.Host) {
 		return ErrForbidden
@@ -316,7 +316,7 @@ func (s *Store) MarkRemoteCopyGone(ctx context.Context, uri string) error {
 }
 
 // deleteRemoteCopy marks the copy uri deleted; by, when not nil, must be
-// its author or its space's actor.
+// its author.
 func (s *Store) deleteRemoteCopy(ctx context.Context, uri string, by *Actor) error {
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for _, typ := range CommentableTypes {
@@ -324,7 +324,7 @@ func (s *Store) deleteRemoteCopy(ctx context.Context, uri string, by *Actor) err
 			q := tx.NewUpdate().TableExpr("?", bun.Ident(civicObjects[typ].table)).Set("deleted_at = ?", s.Now()).
 				Where("uri = ? AND NOT local AND deleted_at IS NULL", uri)
 			if by != nil {
-				q = q.Where("(author_id = ? OR space_id IN (SELECT id FROM spaces WHERE actor_id = ?))", by.ID, by.ID)
+				q = q.Where("author_id = ?", by.ID)
 			}
 			err := q.Returning("id").Scan(ctx, &id)
 			if err := dbErr("delete remote copy", err); errors.Is(err, ErrNotFound) {

@@ -318,3 +318,41 @@ func TestRemoteParticipationRulesAndErasure(t *testing.T) {
 	}
 
 }
+
+// TestErasedAuthorsCopyStaysInStep: once a proposal's author is erased,
+// the space signs for it (objectSigner): its Updates still reach the
+// copies, and so does its Delete.
+func TestErasedAuthorsCopyStaysInStep(t *testing.T) {
+	n := startCivicNet(t)
+	follow(t, n.b, n.bobTok, n.bob, n.a.Handle("ville"), n.ville.Actor.URI)
+	ada, _ := n.a.User("ada", false)
+	prop, err := n.a.Store.CreateProposal(n.ctx, ada.Actor, "ville", models.ProposalInput{Title: "A fountain", Body: "On the square."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyOf(t, n.b, "proposal", prop.URI, func(ctx context.Context, uri string) (int64, error) {
+		p, err := n.b.Store.ProposalByURI(ctx, uri)
+		if err != nil {
+			return 0, err
+		}
+		return p.ID, nil
+	})
+	if err := n.a.Store.DeleteAccount(n.ctx, ada); err != nil {
+		t.Fatal(err)
+	}
+	ana, _ := n.a.User("ana", false)
+	if _, err := n.a.Store.Support(n.ctx, ana.Actor, prop.ID); err != nil {
+		t.Fatal(err)
+	}
+	fedtest.Eventually(t, wait, "B's copy to count ana's support, sent by the space", func() bool {
+		p, err := n.b.Store.ProposalByURI(n.ctx, prop.URI)
+		return err == nil && p.SupportsCount == 1
+	})
+	if err := n.a.Store.HideObject(n.ctx, n.alice, models.ObjectTypeProposal, prop.ID, "off topic"); err != nil {
+		t.Fatal(err)
+	}
+	fedtest.Eventually(t, wait, "B to drop its copy on the space's Delete", func() bool {
+		_, err := n.b.Store.ProposalByURI(n.ctx, prop.URI)
+		return errors.Is(err, models.ErrNotFound)
+	})
+}
