@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -51,18 +52,24 @@ func (s *Server) apiCORS(next http.Handler) http.Handler {
 }
 
 // decodeJSON reads a bounded JSON body into v, refusing unknown fields so
-// typos in scripts surface as errors.
+// typos in scripts surface as errors, and any string holding a NUL
+// (\u0000), which no database text column holds. (Invalid UTF-8 needs no
+// check: encoding/json turns it into U+FFFD.)
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return models.Invalid("body", "Content-Type must be application/json")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBytes))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBytes))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return models.Invalid("body", "is larger than 1 MB")
 		}
+		return models.Invalid("body", "could not be read: "+err.Error())
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		if errors.Is(err, io.EOF) {
 			return models.Invalid("body", "is empty")
 		}
@@ -71,7 +78,28 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if dec.More() {
 		return models.Invalid("body", "has trailing data")
 	}
+	if jsonHasNUL(body) {
+		return models.Invalid("body", `holds a NUL character (\u0000), which no text may contain`)
+	}
 	return nil
+}
+
+// jsonHasNUL reports whether a string (name or value) of the valid JSON
+// document body holds a NUL character.
+func jsonHasNUL(body []byte) bool {
+	if !bytes.Contains(body, []byte(`\u0000`)) {
+		return false // the only way to write NUL in valid JSON
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if s, ok := tok.(string); ok && strings.IndexByte(s, 0) >= 0 {
+			return true
+		}
+	}
 }
 
 // decodeOptionalJSON is decodeJSON for a body that may be left out: an

@@ -2,10 +2,13 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 
@@ -16,13 +19,45 @@ import (
 // models.
 const maxFormBytes = 1 << 20
 
-// parseForm reads a bounded urlencoded or multipart form.
+// parseForm reads a bounded urlencoded or multipart form, and refuses
+// one whose names or values hold a NUL byte or invalid UTF-8. Its errors
+// wrap errBadForm (and the cause, such as *http.MaxBytesError).
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	var err error
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		return r.ParseMultipartForm(maxFormBytes)
+		err = r.ParseMultipartForm(maxFormBytes)
+	} else {
+		err = r.ParseForm()
 	}
-	return r.ParseForm()
+	if err != nil {
+		return fmt.Errorf("%w: %w", errBadForm, err)
+	}
+	if err := checkText(r.Form); err != nil {
+		return err
+	}
+	if r.MultipartForm != nil {
+		return checkText(r.MultipartForm.Value)
+	}
+	return nil
+}
+
+// errBadText refuses a NUL byte or invalid UTF-8 in a name or value from
+// the client: bun refuses a NUL in a query (a 500), and writes invalid
+// UTF-8 as U+FFFD, so what is stored would not be what was sent.
+var errBadText = fmt.Errorf("%w: a NUL byte or invalid UTF-8", errBadForm)
+
+// badText reports whether s holds a NUL byte or invalid UTF-8.
+func badText(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) }
+
+// checkText returns errBadText when a name or value of vs is badText.
+func checkText(vs map[string][]string) error {
+	for k, v := range vs {
+		if badText(k) || slices.ContainsFunc(v, badText) {
+			return errBadText
+		}
+	}
+	return nil
 }
 
 // formInt reads an integer field, def when empty or malformed.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -37,6 +38,21 @@ func (s *Server) clientAddr(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	}))
+}
+
+// refuseBadText answers 400 to a path or query string holding a NUL
+// byte or invalid UTF-8 (percent-encoded or not), before any handler
+// passes it to the database. Form and JSON bodies are checked where they
+// are decoded (parseForm, decodeJSON).
+func (s *Server) refuseBadText(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		query, _ := url.ParseQuery(r.URL.RawQuery) // what parses is what handlers see
+		if badText(r.URL.Path) || checkText(query) != nil {
+			s.errorStatus(w, r, http.StatusBadRequest, "error.bad_request")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // requestID tags each request with an id, echoed in X-Request-Id and in
