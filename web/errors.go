@@ -32,6 +32,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, "error.closed"
 	case errors.Is(err, models.ErrConflict):
 		return http.StatusConflict, "error.conflict"
+	case errors.Is(err, errBadForm):
+		return http.StatusBadRequest, "error.bad_form"
 	case errors.Is(err, models.ErrThrottled):
 		return http.StatusTooManyRequests, "error.rate_limited"
 	case models.IsUnavailable(err):

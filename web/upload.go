@@ -38,7 +38,7 @@ func parseUploadForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fmt.Errorf("%w: %v", errBadForm, err)
 	}
-	return nil
+	return checkText(r.MultipartForm.Value)
 }
 
 var errBadForm = errors.New("bad form")
