@@ -500,3 +500,41 @@ func TestOldKeyAfterRotation(t *testing.T) {
 		t.Errorf("a request signed with alice's rotated-out key was accepted (202)")
 	}
 }
+
+// TestUndoBeforeItsLike: when an actor's Undo is applied before the Like
+// it undoes (two nodes share the inbox, or the Like failed and was
+// retried), the Like does not count afterwards, nor when re-sent.
+func TestUndoBeforeItsLike(t *testing.T) {
+	a := newNode(t, nil)
+	a.run(t)
+	masto := newFakeMastodon(t)
+	ctx := context.Background()
+	st := a.st
+	citizen := a.user(t, "ann")
+	sp := a.space(t, "lyon")
+	prop, err := st.CreateProposal(ctx, citizen.Actor, "lyon", models.ProposalInput{Title: "Cycle lanes on the quays", Body: "Paint them."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox := a.srv.URL + "/inbox"
+	base := []string{"https://mastodon.example", masto.base, "https://odn.example/spaces/lyon", sp.Actor.URI}
+	undo := mastodonFixture(t, "undo_like", append([]string{"https://odn.example/proposals/7", prop.URI}, base...)...)
+	like := mastodonFixture(t, "like", append([]string{"https://odn.example/proposals/7", prop.URI}, base...)...)
+	masto.send(t, inbox, "/users/alice", masto.key, undo)
+	likeID := masto.base + "/users/alice#likes/2718"
+	waitFor(t, "the Undo applied", func() bool { dead, _ := st.IsTombstoned(ctx, likeID); return dead })
+	masto.send(t, inbox, "/users/alice", masto.key, like)
+	var activityID string
+	var m map[string]any
+	if err := json.Unmarshal(like, &m); err == nil {
+		activityID, _ = m["id"].(string)
+	}
+	waitFor(t, "the Like applied", func() bool {
+		var it models.InboxItem
+		err := st.DB.NewSelect().Model(&it).Where("activity_id = ?", activityID).Scan(ctx)
+		return err == nil && (it.ProcessedAt != nil || it.Error != "")
+	})
+	if p, _ := st.ProposalByID(ctx, prop.ID); p.SupportsCount != 0 {
+		t.Errorf("a Like applied after its Undo counts: %d support(s)", p.SupportsCount)
+	}
+}

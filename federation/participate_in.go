@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -94,6 +95,9 @@ func receiveLike(ctx context.Context, s *Service, in *incoming) error {
 	if _, err := s.store.ParticipationByURI(ctx, likeID); err == nil {
 		return nil
 	}
+	if dead, err := s.store.IsTombstoned(ctx, likeID); err != nil || dead {
+		return err // undone already (withdrawnForGood)
+	}
 	rec := &models.Participation{URI: likeID, Kind: models.ParticipationSupport,
 		ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, ActorID: in.actor.ID}
 	// The support and its record in one transaction.
@@ -183,9 +187,25 @@ func (s *Service) withdrawReceived(ctx context.Context, actor *models.Actor, p *
 	// The id comes from the sender: only its own record is forgotten,
 	// never another actor's (whose later Undo would then find nothing).
 	if rec, rerr := s.store.ParticipationByURI(ctx, p.URI); rerr == nil && !rec.Outgoing && rec.ActorID == actor.ID {
-		return s.store.ForgetParticipations(ctx, rec.ID)
+		if err := s.store.ForgetParticipations(ctx, rec.ID); err != nil {
+			return err
+		}
 	}
-	return nil
+	return s.withdrawnForGood(ctx, actor, p.URI)
+}
+
+// withdrawnForGood tombstones the id of a withdrawn Like or vote Note, so
+// that it never counts again: not when its origin re-sends it, nor when
+// it arrives after its Undo or Delete — an actor's activities are not
+// applied in order when two nodes share the inbox, or when one failed and
+// was retried. Only an id in the actor's own namespace (Mastodon's and
+// odn's start with the actor's id) is tombstoned: another account of the
+// host must not bar an id that is not its own.
+func (s *Service) withdrawnForGood(ctx context.Context, actor *models.Actor, id string) error {
+	if id == "" || !strings.HasPrefix(id, actor.URI+"#") && !strings.HasPrefix(id, actor.URI+"/") {
+		return nil
+	}
+	return s.store.AddTombstone(ctx, id, "", actor.URI)
 }
 
 // refusable reports whether err is a refusal to answer (policy, phase,
