@@ -311,12 +311,19 @@ func proposalAnswered(ctx context.Context, s *Service, ev models.Event) ([]model
 	if err != nil {
 		return nil, skipGone(err)
 	}
-	if p.AnswerHTML == "" || p.Answerer == nil {
+	// The answer Note exists from the first answer with a text on: a
+	// status change without one sends none, and the first answer sent is
+	// a Create even when the status was changed before (peers ignore the
+	// Update of a Note they never had).
+	if p.AnswerHTML == "" || p.Answerer == nil || models.AnswerTextOf(ev) == "" {
 		return out, nil
 	}
-	earlier, err := s.store.EarlierEvents(ctx, ev)
+	first, err := s.store.FirstProposalAnswer(ctx, p.ID)
 	if err != nil {
 		return nil, err
+	}
+	if first == nil {
+		return out, nil
 	}
 	answer := ProposalAnswerToNote(p)
 	inboxes, err := s.store.ParticipantInboxes(ctx, models.ObjectTypeProposal, p.ID)
@@ -325,7 +332,7 @@ func proposalAnswered(ctx context.Context, s *Service, ev models.Event) ([]model
 	}
 	inboxes = append(inboxes, remoteInboxes(p.Author)...)
 	var more []models.Outgoing
-	if earlier > 0 {
+	if first.ID < ev.ID {
 		more, err = s.publishUpdate(ctx, objectSigner(p.Answerer, p.Space), p.Space, answer, inboxes...)
 	} else {
 		more, err = s.publishNew(ctx, objectSigner(p.Answerer, p.Space), p.Space, answer, true, inboxes...)

@@ -421,6 +421,39 @@ func (s *Store) SetProposalStatus(ctx context.Context, by *Account, id int64, st
 	return p, nil
 }
 
+// FirstProposalAnswer returns the first proposal.answered event of
+// proposal id that carried an answer text: the one that published the
+// answer Note (a status change without text publishes none), or nil when
+// no answer text was given yet. An answer event after it updates that
+// Note. Answer events are kept as history (PurgeEvents) and a proposal has
+// a handful, read through the events_answers index.
+func (s *Store) FirstProposalAnswer(ctx context.Context, id int64) (*Event, error) {
+	var evs []Event
+	err := s.DB.NewSelect().Model(&evs).Column("id", "actor_id", "data", "created_at").
+		Where("kind = ? AND object_type = ? AND object_id = ?", EventProposalAnswered, ObjectTypeProposal, id).
+		Order("id").Scan(ctx)
+	if err != nil {
+		return nil, dbErr("first proposal answer", err)
+	}
+	for i := range evs {
+		if AnswerTextOf(evs[i]) != "" {
+			return &evs[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// AnswerTextOf is the answer (HTML) a proposal.answered event carried:
+// the proposal's answer once the moderator wrote one, even when this
+// answer only changed the status; empty while there was none.
+func AnswerTextOf(ev Event) string {
+	var d struct {
+		AnswerHTML string `json:"answer_html"`
+	}
+	_ = json.Unmarshal([]byte(ev.Data), &d) // absent or malformed: none
+	return d.AnswerHTML
+}
+
 // proposalAudience returns the local accounts of the author and the
 // supporters of p, who hear about its threshold and answer.
 func proposalAudience(ctx context.Context, tx bun.IDB, p *Proposal) ([]int64, error) {

@@ -1,0 +1,87 @@
+package federation
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func moderator(t *testing.T, n *node, name string) *models.Account {
+	t.Helper()
+	acc := n.user(t, name)
+	if _, err := n.st.DB.NewUpdate().Model((*models.Account)(nil)).Set("role = ?", models.RoleModerator).Where("id = ?", acc.ID).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	acc.Role = models.RoleModerator
+	return acc
+}
+
+// innerOf returns the activities (Create/Update) of objID the peer got, bare
+// or inside the space's Announce.
+func innerOf(p *peerInbox, typ, objID string) []map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []map[string]any
+	for _, m := range p.got {
+		act := m
+		if m["type"] == "Announce" {
+			if in, ok := m["object"].(map[string]any); ok {
+				act = in
+			}
+		}
+		if act["type"] == typ && idOf(act["object"]) == objID {
+			out = append(out, act)
+		}
+	}
+	return out
+}
+
+// A proposal accepted without an answer text, then answered with one:
+// the first answer sent is a Create of the answer Note (peers ignore the
+// Update of a Note they never had), a later change an Update of it, and
+// the Create goes out once.
+func TestAnswerCreatedOnce(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	peer := newPeerInbox(t)
+	ville := a.space(t, "ville")
+	alice, mod := a.user(t, "alice"), moderator(t, a, "modo")
+	peer.follower(t, a, "fan", ville.Actor)
+	a.run(t)
+	p, err := a.st.CreateProposal(ctx, alice.Actor, "ville", models.ProposalInput{Title: "Des bancs place Carnot", Body: "Il manque des bancs."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.SetProposalStatus(ctx, mod, p.ID, models.ProposalAccepted, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Update of the proposal (accepted)", func() bool { return len(innerOf(peer, "Update", p.URI)) > 0 })
+	if _, err := a.st.SetProposalStatus(ctx, mod, p.ID, models.ProposalAccepted, "Les bancs seront posés en mai."); err != nil {
+		t.Fatal(err)
+	}
+	answer := p.URI + AnswerSuffix
+	waitFor(t, "something about the answer", func() bool {
+		return len(innerOf(peer, "Create", answer))+len(innerOf(peer, "Update", answer)) > 0
+	})
+	time.Sleep(300 * time.Millisecond)
+	creates := len(innerOf(peer, "Create", answer))
+	if u := len(innerOf(peer, "Update", answer)); creates == 0 || u > 0 {
+		t.Fatalf("answer %s: %d Create, %d Update: the first answer with a text must be a Create", answer, creates, u)
+	}
+	// A status change keeping the text: an Update of the same Note.
+	if _, err := a.st.SetProposalStatus(ctx, mod, p.ID, models.ProposalRejected, ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Update of the answer", func() bool { return len(innerOf(peer, "Update", answer)) > 0 })
+	time.Sleep(300 * time.Millisecond)
+	if c := len(innerOf(peer, "Create", answer)); c != creates {
+		t.Errorf("answer %s created again: %d Create after the Update, %d before", answer, c, creates)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func fmtS(v any) string { s, _ := v.(string); return s }
