@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/uptrace/bun/migrate"
+
 	"github.com/opendemocracynow/odn/models"
 )
 
-// runMigrate applies, rolls back or lists migrations. Migrations also run
-// at every start, so `up` is only needed to migrate without serving.
+// runMigrate applies, rolls back or lists migrations, or clears a stale
+// migration lock. Migrations also run at every start, so `up` is only
+// needed to migrate without serving.
 func runMigrate(ctx context.Context, args []string, env Env) error {
 	cfg := &Config{}
 	fs := &flagSet{FlagSet: newFlagSet("migrate", env)}
@@ -25,38 +28,51 @@ func runMigrate(ctx context.Context, args []string, env Env) error {
 	if a := fs.Args(); len(a) > 0 {
 		verb = a[0]
 	}
-	if verb != "up" && verb != "down" && verb != "status" {
-		return usagef("unknown migrate action %q: use up, down or status", verb)
+	if verb != "up" && verb != "down" && verb != "status" && verb != "unlock" {
+		return usagef("unknown migrate action %q: use up, down, status or unlock", verb)
 	}
 	st, err := models.Open(ctx, cfg.DB, models.WithBaseURL(cfg.BaseURL))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	m := st.Migrator()
-	if err := m.Init(ctx); err != nil {
-		return fmt.Errorf("migrate init: %w", err)
-	}
 	switch verb {
+	case "unlock":
+		if st.Dialect == models.Postgres {
+			fmt.Fprintln(env.Stdout, "nothing to unlock: on PostgreSQL the migration lock ends with the odn that held it")
+			return nil
+		}
+		had, err := st.UnlockMigrations(ctx)
+		if err != nil {
+			return err
+		}
+		if had {
+			fmt.Fprintln(env.Stdout, "removed a stale migration lock")
+		} else {
+			fmt.Fprintln(env.Stdout, "the migrations were not locked")
+		}
+		return nil
 	case "up":
 		if err := st.Migrate(ctx); err != nil {
 			return err
 		}
 	case "down":
-		if err := m.Lock(ctx); err != nil {
-			return err
-		}
-		defer m.Unlock(ctx) //nolint:errcheck // best effort
-		group, err := m.Rollback(ctx)
-		if err != nil {
-			return fmt.Errorf("rollback: %w", err)
-		}
-		if group.IsZero() {
-			fmt.Fprintln(env.Stdout, "nothing to roll back")
+		return st.WithMigrationLock(ctx, func(ctx context.Context, m *migrate.Migrator) error {
+			group, err := m.Rollback(ctx)
+			if err != nil {
+				return fmt.Errorf("rollback: %w", err)
+			}
+			if group.IsZero() {
+				fmt.Fprintln(env.Stdout, "nothing to roll back")
+				return nil
+			}
+			fmt.Fprintf(env.Stdout, "rolled back %s\n", group)
 			return nil
-		}
-		fmt.Fprintf(env.Stdout, "rolled back %s\n", group)
-		return nil
+		})
+	}
+	m := st.Migrator()
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("migrate init: %w", err)
 	}
 	ms, err := m.MigrationsWithStatus(ctx)
 	if err != nil {
