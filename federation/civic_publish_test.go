@@ -122,7 +122,7 @@ func goldenDocs() map[string]doc {
 	create := CreateCivic(w.alice, note)
 	return map[string]doc{
 		"proposal_note":              note,
-		"proposal_answer_note":       ProposalAnswerToNote(answered),
+		"proposal_answer_note":       ProposalAnswerToNote(answered, answered.Answerer),
 		"debate_question_open":       question,
 		"debate_question_hidden":     DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateOpen), w.space, nil),
 		"debate_question_closed":     DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateClosed), w.space, goldenResults()),

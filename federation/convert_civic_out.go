@@ -187,15 +187,17 @@ func actorURI(a *models.Actor) string {
 }
 
 // ProposalAnswerToNote is the official answer to a local proposal, a
-// reply Note by the moderator who answered (p.Answerer), with id
-// BASE/p/{id}/answer.
-func ProposalAnswerToNote(p *models.Proposal) doc {
+// reply Note with id BASE/p/{id}/answer by author: the moderator who
+// first wrote an answer (Service.answerAuthor), who stays its owner when
+// another one changes it (p.Answerer, shown on the page), as peers take
+// an Update only from the object's attributedTo.
+func ProposalAnswerToNote(p *models.Proposal, author *models.Actor) doc {
 	var b strings.Builder
 	b.WriteString(titleHTML("Réponse officielle / Official answer: " + p.Title))
 	b.WriteString(bodyHTML(p.AnswerHTML))
 	b.WriteString(lineHTML("Statut / Status: " + statusLabel(proposalStatusLabel, p.Status)))
 	b.WriteString(linkHTML(p.URL))
-	return officialReply(p.URI+AnswerSuffix, p.URI, p.URL, b.String(), p.Status, p.Answerer, p.Author, p.Space, p.UpdatedAt, p.AnsweredAt)
+	return officialReply(p.URI+AnswerSuffix, p.URI, p.URL, b.String(), p.Status, author, p.Author, p.Space, p.UpdatedAt, p.AnsweredAt)
 }
 
 // debatePhaseLabel is the bilingual label of a debate phase.

@@ -82,6 +82,48 @@ func TestAnswerCreatedOnce(t *testing.T) {
 	}
 }
 
+// Answered by one moderator, then re-answered by another: the answer
+// Note stays the first one's (attributedTo, sender of its Update, served
+// document), as Mastodon and odn peers refuse an Update from anyone but
+// the owner; the proposal still tells who answered last.
+func TestAnswerUpdatedByItsAuthor(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	peer := newPeerInbox(t)
+	ville := a.space(t, "ville")
+	alice, mod1, mod2 := a.user(t, "alice"), moderator(t, a, "modo1"), moderator(t, a, "modo2")
+	peer.follower(t, a, "fan", ville.Actor)
+	a.run(t)
+	p, err := a.st.CreateProposal(ctx, alice.Actor, "ville", models.ProposalInput{Title: "Des bancs place Carnot", Body: "Il manque des bancs."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.SetProposalStatus(ctx, mod1, p.ID, models.ProposalAnswered, "Nous étudions."); err != nil {
+		t.Fatal(err)
+	}
+	answer := p.URI + AnswerSuffix
+	waitFor(t, "Create of the answer", func() bool { return len(innerOf(peer, "Create", answer)) > 0 })
+	if _, err := a.st.SetProposalStatus(ctx, mod2, p.ID, models.ProposalAccepted, "Accepté."); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Update of the answer", func() bool { return len(innerOf(peer, "Update", answer)) > 0 })
+	c := innerOf(peer, "Create", answer)[0]
+	u := innerOf(peer, "Update", answer)[0]
+	owner := c["object"].(map[string]any)["attributedTo"]
+	if u["actor"] != owner || u["object"].(map[string]any)["attributedTo"] != owner {
+		t.Errorf("Create by %v (attributedTo %v); Update by %v with attributedTo %v", c["actor"], owner, u["actor"], u["object"].(map[string]any)["attributedTo"])
+	}
+	if owner != mod1.Actor.URI {
+		t.Errorf("answer Note attributedTo %v, want the first answerer %s", owner, mod1.Actor.URI)
+	}
+	if code, served := serveAS(a, kindProposalAnswer, itoa(p.ID)); code != 200 || served["attributedTo"] != owner {
+		t.Errorf("served answer: %d attributedTo %v, want %v", code, served["attributedTo"], owner)
+	}
+	if got, err := a.st.ProposalByID(ctx, p.ID); err != nil || got.Answerer == nil || got.Answerer.ID != mod2.Actor.ID {
+		t.Errorf("proposal answered by %+v (%v), want the last answerer %s", got.Answerer, err, mod2.Actor.URI)
+	}
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func fmtS(v any) string { s, _ := v.(string); return s }

@@ -299,9 +299,29 @@ func proposalChanged(ctx context.Context, s *Service, ev models.Event) ([]models
 	return s.publishUpdate(ctx, objectSigner(p.Author, p.Space), p.Space, s.proposalDoc(p), inboxes...)
 }
 
+// answerAuthor is the author of p's answer Note: the moderator of the
+// first answer with a text (first, the event that created the Note; nil
+// while there is none). A later answer by another moderator updates the
+// Note as its author's (signed by the space once they cannot sign, see
+// objectSigner); the page shows who answered last (p.Answerer).
+func (s *Service) answerAuthor(ctx context.Context, p *models.Proposal) (*models.Actor, *models.Event, error) {
+	first, err := s.store.FirstProposalAnswer(ctx, p.ID)
+	if err != nil || first == nil {
+		return p.Answerer, first, err
+	}
+	if p.Answerer != nil && p.Answerer.ID == first.ActorID {
+		return p.Answerer, first, nil
+	}
+	a, err := s.store.ActorByID(ctx, first.ActorID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, first, nil
+}
+
 // proposalAnswered: the Update of the proposal's status and the official
-// answer, a reply Note by the moderator (Create the first time, Update
-// after), boosted by the space.
+// answer, a reply Note by the moderator who first wrote one (Create the
+// first time, Update after), boosted by the space.
 func proposalAnswered(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 	out, err := proposalChanged(ctx, s, ev)
 	if err != nil {
@@ -318,14 +338,14 @@ func proposalAnswered(ctx context.Context, s *Service, ev models.Event) ([]model
 	if p.AnswerHTML == "" || p.Answerer == nil || models.AnswerTextOf(ev) == "" {
 		return out, nil
 	}
-	first, err := s.store.FirstProposalAnswer(ctx, p.ID)
+	author, first, err := s.answerAuthor(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	if first == nil {
 		return out, nil
 	}
-	answer := ProposalAnswerToNote(p)
+	answer := ProposalAnswerToNote(p, author)
 	inboxes, err := s.store.ParticipantInboxes(ctx, models.ObjectTypeProposal, p.ID)
 	if err != nil {
 		return nil, err
@@ -333,9 +353,9 @@ func proposalAnswered(ctx context.Context, s *Service, ev models.Event) ([]model
 	inboxes = append(inboxes, remoteInboxes(p.Author)...)
 	var more []models.Outgoing
 	if first.ID < ev.ID {
-		more, err = s.publishUpdate(ctx, objectSigner(p.Answerer, p.Space), p.Space, answer, inboxes...)
+		more, err = s.publishUpdate(ctx, objectSigner(author, p.Space), p.Space, answer, inboxes...)
 	} else {
-		more, err = s.publishNew(ctx, objectSigner(p.Answerer, p.Space), p.Space, answer, true, inboxes...)
+		more, err = s.publishNew(ctx, objectSigner(author, p.Space), p.Space, answer, true, inboxes...)
 	}
 	return append(out, more...), err
 }

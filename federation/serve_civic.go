@@ -58,7 +58,11 @@ var civicLoaders = map[string]func(ctx context.Context, s *Service, id string) (
 		if p.AnswerHTML == "" || p.Answerer == nil {
 			return nil, models.ErrNotFound
 		}
-		return ProposalAnswerToNote(p), nil
+		author, _, err := s.answerAuthor(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return ProposalAnswerToNote(p, author), nil
 	},
 	models.ObjectTypeDebate: func(ctx context.Context, s *Service, id string) (doc, error) {
 		d, sp, err := s.localDebate(ctx, id)
