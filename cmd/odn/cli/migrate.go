@@ -16,6 +16,7 @@ func runMigrate(ctx context.Context, args []string, env Env) error {
 	cfg := &Config{}
 	fs := &flagSet{FlagSet: newFlagSet("migrate", env)}
 	finish := commonFlags(fs.FlagSet, cfg)
+	everything := fs.Bool("everything", false, "down: also roll back the group holding the first migration, which drops every table and all data")
 	flags, positional := interleave(fs.FlagSet, args)
 	fs.positional = positional
 	if err := parseFlags(fs.FlagSet, flags, env.Getenv); err != nil {
@@ -58,6 +59,19 @@ func runMigrate(ctx context.Context, args []string, env Env) error {
 		}
 	case "down":
 		return st.WithMigrationLock(ctx, func(ctx context.Context, m *migrate.Migrator) error {
+			ms, err := m.MigrationsWithStatus(ctx)
+			if err != nil {
+				return fmt.Errorf("migration status: %w", err)
+			}
+			// The install's group holds the first migration: rolling it
+			// back drops every table.
+			if last := ms.LastGroup(); !last.IsZero() && len(ms) > 0 && !*everything {
+				for _, mg := range last.Migrations {
+					if mg.Name == ms[0].Name {
+						return usagef("refusing to roll back %s: it holds the first migration, so this would drop every table and all the data; take a backup first (docs/admin.md), then run `odn migrate down --everything`", last)
+					}
+				}
+			}
 			group, err := m.Rollback(ctx)
 			if err != nil {
 				return fmt.Errorf("rollback: %w", err)

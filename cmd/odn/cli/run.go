@@ -34,7 +34,7 @@ const usage = `odn — Open Democracy Now server
 
 Usage:
   odn serve [--addr :8080] [--base-url URL] [--db URL] [--data DIR] [--demo]
-  odn migrate up|down|status|unlock
+  odn migrate up|down [--everything]|status|unlock
   odn admin user create NAME [--email E] [--password-stdin] [--admin|--moderator]
   odn admin user list | promote NAME [--role R] | disable NAME [--reason R] | enable NAME | decider NAME | unlock NAME
   odn admin space create NAME --kind city|association|collective --title TITLE [--policy P]
