@@ -86,6 +86,14 @@ func supportAdded(ctx context.Context, s *Service, ev models.Event) ([]models.Ou
 	if err != nil || actor == nil {
 		return nil, err
 	}
+	// Send the support only if it is still given and not sent yet
+	// (events may be handled out of order: Participating).
+	if now, err := s.store.Participating(ctx, models.ParticipationSupport, ev.ObjectID, actor.ID); err != nil || len(now) == 0 {
+		return nil, err
+	}
+	if sent, err := s.store.SentParticipations(ctx, models.ParticipationSupport, models.ObjectTypeProposal, ev.ObjectID, actor.ID); err != nil || len(sent) > 0 {
+		return nil, err
+	}
 	p, err := s.store.ProposalByID(ctx, ev.ObjectID)
 	if err != nil {
 		return nil, err
@@ -108,7 +116,7 @@ func supportRemoved(ctx context.Context, s *Service, ev models.Event) ([]models.
 	if !remoteEvent(ev) {
 		return nil, nil
 	}
-	return s.undoSent(ctx, ev, models.ParticipationSupport, models.ObjectTypeProposal, nil)
+	return s.undoUnlessGiven(ctx, ev, models.ParticipationSupport, models.ObjectTypeProposal)
 }
 
 func voteCast(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
@@ -116,16 +124,17 @@ func voteCast(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoi
 	if err != nil || d.Local {
 		return nil, err
 	}
-	var data struct {
-		Options []string `json:"options"`
-	}
-	_ = json.Unmarshal([]byte(ev.Data), &data)
-	// Options no longer chosen are undone, new ones sent.
-	out, err := s.undoSent(ctx, ev, models.ParticipationVote, models.ObjectTypeDebate, data.Options)
+	// The ballot as it is now, not as the event had it (Participating):
+	// options no longer chosen are undone, new ones sent.
+	options, err := s.store.Participating(ctx, models.ParticipationVote, d.ID, ev.ActorID)
 	if err != nil {
 		return nil, err
 	}
-	more, err := s.sendVotes(ctx, ev, models.ParticipationVote, models.ObjectTypeDebate, d.ID, d.URI, d.AuthorID, data.Options)
+	out, err := s.undoSent(ctx, ev, models.ParticipationVote, models.ObjectTypeDebate, options)
+	if err != nil {
+		return nil, err
+	}
+	more, err := s.sendVotes(ctx, ev, models.ParticipationVote, models.ObjectTypeDebate, d.ID, d.URI, d.AuthorID, options)
 	return append(out, more...), err
 }
 
@@ -134,12 +143,20 @@ func voteWithdrawn(ctx context.Context, s *Service, ev models.Event) ([]models.O
 	if err != nil || d.Local {
 		return nil, err
 	}
-	return s.undoSent(ctx, ev, models.ParticipationVote, models.ObjectTypeDebate, nil)
+	// A ballot cast again since keeps its options (Participating).
+	options, err := s.store.Participating(ctx, models.ParticipationVote, d.ID, ev.ActorID)
+	if err != nil {
+		return nil, err
+	}
+	return s.undoSent(ctx, ev, models.ParticipationVote, models.ObjectTypeDebate, options)
 }
 
 func signatureAdded(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 	if !remoteEvent(ev) {
 		return nil, nil
+	}
+	if now, err := s.store.Participating(ctx, models.ParticipationSignature, ev.ObjectID, ev.ActorID); err != nil || len(now) == 0 {
+		return nil, err // withdrawn since (Participating)
 	}
 	p, err := s.store.PetitionByID(ctx, ev.ObjectID)
 	if err != nil {
@@ -152,7 +169,16 @@ func signatureRemoved(ctx context.Context, s *Service, ev models.Event) ([]model
 	if !remoteEvent(ev) {
 		return nil, nil
 	}
-	return s.undoSent(ctx, ev, models.ParticipationSignature, models.ObjectTypePetition, nil)
+	return s.undoUnlessGiven(ctx, ev, models.ParticipationSignature, models.ObjectTypePetition)
+}
+
+// undoUnlessGiven undoes a sent support or signature, unless it was given
+// again since (Participating): the later event then has nothing to send.
+func (s *Service) undoUnlessGiven(ctx context.Context, ev models.Event, kind, objectType string) ([]models.Outgoing, error) {
+	if now, err := s.store.Participating(ctx, kind, ev.ObjectID, ev.ActorID); err != nil || len(now) > 0 {
+		return nil, err
+	}
+	return s.undoSent(ctx, ev, kind, objectType, nil)
 }
 
 // voteDocs are the Create{Note{name}} of one option, Mastodon's shape.

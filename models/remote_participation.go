@@ -84,6 +84,44 @@ func (s *Store) SentParticipations(ctx context.Context, kind, objectType string,
 	return out, dbErr("sent participations", err)
 }
 
+// Participating reports what actorID gives objectID here now: its
+// ballot's options for a debate, one "" for a support or a signature,
+// nothing when it gives nothing. Federation sends the origin what this
+// says, not what an event said: two nodes may handle one member's
+// events out of order, and the last word is the current state.
+func (s *Store) Participating(ctx context.Context, kind string, objectID, actorID int64) ([]string, error) {
+	var table, col string
+	switch kind {
+	case ParticipationSupport:
+		table, col = "supports", "proposal_id"
+	case ParticipationSignature:
+		table, col = "signatures", "petition_id"
+	case ParticipationVote:
+		d, err := s.DebateByID(ctx, objectID)
+		if err != nil {
+			return nil, err
+		}
+		idx, err := ballotIndexes(ctx, s.DB, objectID, actorID)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, i := range idx {
+			if i < len(d.Options) {
+				out = append(out, d.Options[i])
+			}
+		}
+		return out, nil
+	default:
+		return nil, fmt.Errorf("participating: unknown kind %q", kind)
+	}
+	n, err := s.DB.NewSelect().TableExpr("?", bun.Ident(table)).Where("? = ? AND actor_id = ?", bun.Ident(col), objectID, actorID).Count(ctx)
+	if err != nil || n == 0 {
+		return nil, dbErr("participating", err)
+	}
+	return []string{""}, nil
+}
+
 // ForgetParticipations deletes participation records by id (once undone).
 func (s *Store) ForgetParticipations(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
