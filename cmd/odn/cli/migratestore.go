@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/opendemocracynow/odn/models"
@@ -33,6 +35,17 @@ func runMigrateStore(ctx context.Context, args []string, env Env) error {
 	if *from == "" || *to == "" || len(fs.Args()) > 0 {
 		return usagef("usage: odn migrate-store --from sqlite://PATH --to postgres://…")
 	}
+	if !strings.HasPrefix(*to, "postgres://") && !strings.HasPrefix(*to, "postgresql://") {
+		return usagef("--to must be a postgres:// URL")
+	}
+	if path, ok := sqlitePath(*from); ok {
+		if path == "" {
+			return usagef("--from sqlite:// needs a file path")
+		}
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("source: no SQLite database at %s: %w", path, err)
+		}
+	}
 	open := func(dsn string) (*models.Store, error) {
 		st, err := models.Open(ctx, dsn)
 		if err != nil {
@@ -54,9 +67,6 @@ func runMigrateStore(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("target: %w", err)
 	}
 	defer dst.Close()
-	if dst.Dialect != models.Postgres {
-		return usagef("--to must be a postgres:// URL")
-	}
 	counts, err := src.CopyTo(ctx, dst)
 	if err != nil {
 		return err
@@ -70,4 +80,19 @@ func runMigrateStore(ctx context.Context, args []string, env Env) error {
 	tw.Flush()
 	fmt.Fprintf(env.Stdout, "moved %d rows in %d tables\n", total, len(counts))
 	return nil
+}
+
+// sqlitePath returns the file a sqlite: database URL names, and whether
+// dsn is a SQLite URL at all; an in-memory database has no file ("" and
+// false).
+func sqlitePath(dsn string) (string, bool) {
+	if !strings.HasPrefix(dsn, "sqlite:") {
+		return "", false
+	}
+	p := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+	if strings.Contains(p, "mode=memory") {
+		return "", false
+	}
+	p, _, _ = strings.Cut(p, "?")
+	return strings.TrimPrefix(p, "file:"), true
 }
