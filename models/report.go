@@ -367,9 +367,16 @@ func (s *Store) setHidden(ctx context.Context, by *Account, typ string, id int64
 		if hide {
 			hiddenAt, action, kind = &now, "hide", EventObjectHidden
 		}
-		_, err = tx.NewUpdate().TableExpr("?", bun.Ident(o.table)).Set("hidden_at = ?", hiddenAt).Where("id = ?", id).Exec(ctx)
+		// The state is checked again by the update itself: of two
+		// moderators hiding at once, the second finds nothing to change
+		// (on PostgreSQL it waits for the first's row lock and re-reads).
+		res, err := tx.NewUpdate().TableExpr("?", bun.Ident(o.table)).Set("hidden_at = ?", hiddenAt).
+			Where("id = ? AND (hidden_at IS NULL) = ?", id, hide).Exec(ctx)
 		if err != nil {
 			return dbErr(action, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: nothing to change", ErrConflict)
 		}
 		if hide {
 			if err := s.actionReports(ctx, tx, by, now, reason, typ, bun.In([]int64{id})); err != nil {
