@@ -124,6 +124,32 @@ func TestAnswerUpdatedByItsAuthor(t *testing.T) {
 	}
 }
 
+// An erased local account that followed a space is neither listed nor
+// counted in the space's public followers collection (its follow row stays
+// for its Delete{Person}).
+func TestErasedFollowerNotListed(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	ville := a.space(t, "ville")
+	bob, carol := a.user(t, "bob"), a.user(t, "carol")
+	for _, acc := range []*models.Account{bob, carol} {
+		if _, err := a.st.FollowActor(ctx, acc, ville.Actor); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.st.DeleteAccount(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	_, coll := getAS(t, a, "/actors/ville/followers")
+	_, page := getAS(t, a, "/actors/ville/followers?page=1")
+	if items, _ := page["orderedItems"].([]any); len(items) != 1 || items[0] != carol.Actor.URI {
+		t.Errorf("followers %v, want only %s (not the erased %s)", items, carol.Actor.URI, bob.Actor.URI)
+	}
+	if coll["totalItems"] != float64(1) || page["totalItems"] != float64(1) {
+		t.Errorf("erased account still counted: totalItems %v (page %v)", coll["totalItems"], page["totalItems"])
+	}
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func fmtS(v any) string { s, _ := v.(string); return s }

@@ -319,10 +319,14 @@ func (s *Store) PendingFollowing(ctx context.Context, actorID int64) ([]*Actor, 
 	return out, dbErr("pending following", err)
 }
 
+// followPage lists (and counts) the live actors on the other side of
+// actorID's accepted follows. An erased account is left out: DeleteAccount
+// keeps its follow rows (its Delete{Person} goes to those it followed) but
+// it is listed in no public collection.
 func (s *Store) followPage(ctx context.Context, self, other string, actorID int64, offset, limit int) (*FollowPage, error) {
 	page := &FollowPage{}
 	q := s.DB.NewSelect().Model(&page.Actors).Join("JOIN follows AS f ON "+other+" = actor.id").
-		Where(self+" = ? AND f.state = ?", actorID, FollowAccepted)
+		Where(self+" = ? AND f.state = ? AND actor.deleted_at IS NULL", actorID, FollowAccepted)
 	n, err := q.OrderExpr("f.id DESC").Offset(int64(max(offset, 0))).Limit(int64(clampLimit(limit))).ScanAndCount(ctx)
 	page.Total = int(n)
 	return page, dbErr("follow page", err)
