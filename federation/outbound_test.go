@@ -150,6 +150,51 @@ func TestErasedFollowerNotListed(t *testing.T) {
 	}
 }
 
+// After supports, the served proposal's `updated` is not older than the
+// `updated` of the count Update peers already hold: a peer refreshing by
+// fetch would ignore it ("older than the copy").
+func TestServedUpdatedNotOlderThanCountUpdate(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	peer := newPeerInbox(t)
+	ville := a.space(t, "ville")
+	alice, bob, carol := a.user(t, "alice"), a.user(t, "bob"), a.user(t, "carol")
+	peer.follower(t, a, "fan", ville.Actor)
+	a.run(t)
+	p, err := a.st.CreateProposal(ctx, alice.Actor, "ville", models.ProposalInput{Title: "Des bancs place Carnot", Body: "Il manque des bancs."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := a.st.UpdateProposal(ctx, alice.Actor, p.ID, models.ProposalInput{Title: "Des bancs place Carnot !", Body: "Il manque des bancs."}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "edit Update", func() bool { return len(innerOf(peer, "Update", p.URI)) > 0 })
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := a.st.Support(ctx, bob.Actor, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.Support(ctx, carol.Actor, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "count Update", func() bool {
+		for _, u := range innerOf(peer, "Update", p.URI) {
+			if u["object"].(map[string]any)[PropODNSupports] != float64(0) {
+				return true
+			}
+		}
+		return false
+	})
+	ups := innerOf(peer, "Update", p.URI)
+	last := ups[len(ups)-1]["object"].(map[string]any)
+	_, served := serveAS(a, "proposal", itoa(p.ID))
+	su, _ := time.Parse(time.RFC3339, fmtS(served["updated"]))
+	lu, _ := time.Parse(time.RFC3339, fmtS(last["updated"]))
+	if su.Before(lu) {
+		t.Errorf("served updated %v (supports %v) is older than the last Update's %v (supports %v)", served["updated"], served[PropODNSupports], last["updated"], last[PropODNSupports])
+	}
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func fmtS(v any) string { s, _ := v.(string); return s }

@@ -48,7 +48,7 @@ var civicLoaders = map[string]func(ctx context.Context, s *Service, id string) (
 		if err != nil {
 			return nil, err
 		}
-		return s.proposalDoc(p), nil
+		return s.withCountsSent(ctx, s.proposalDoc(p), models.ObjectTypeProposal, p.ID)
 	},
 	kindProposalAnswer: func(ctx context.Context, s *Service, id string) (doc, error) {
 		p, err := s.localProposal(ctx, id, "Note")
@@ -69,14 +69,18 @@ var civicLoaders = map[string]func(ctx context.Context, s *Service, id string) (
 		if err != nil {
 			return nil, err
 		}
-		return s.debateDoc(ctx, d, sp)
+		q, err := s.debateDoc(ctx, d, sp)
+		if err != nil {
+			return nil, err
+		}
+		return s.withCountsSent(ctx, q, models.ObjectTypeDebate, d.ID)
 	},
 	models.ObjectTypePetition: func(ctx context.Context, s *Service, id string) (doc, error) {
 		p, err := s.localPetition(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		return PetitionToQuestion(p, s.store.Now()), nil
+		return s.withCountsSent(ctx, PetitionToQuestion(p, s.store.Now()), models.ObjectTypePetition, p.ID)
 	},
 	kindPetitionResponse: func(ctx context.Context, s *Service, id string) (doc, error) {
 		p, err := s.localPetition(ctx, id)
@@ -153,6 +157,34 @@ func parseID(id string) (int64, error) {
 		return 0, models.ErrNotFound
 	}
 	return n, nil
+}
+
+// withCountsSent dates a served proposal, debate or petition no earlier
+// than the last count Update sent for it. Counts change without touching
+// updated_at (supports, signatures and votes stay one cheap UPDATE), and
+// that Update carries the time it was sent (UpdateCivic); a copy that
+// refreshes by fetching takes the document only if it is not older than
+// the one it holds, so the served `updated` is the later of the object's
+// own and that send time (recorded after the Update was made: one read
+// of civic_count_updates by primary key).
+func (s *Service) withCountsSent(ctx context.Context, d doc, objectType string, id int64) (doc, error) {
+	cu, err := s.store.CountUpdateOf(ctx, objectType, id)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return d, nil
+	case err != nil:
+		return nil, err
+	case cu.SentAt == nil:
+		return d, nil
+	}
+	updated, _ := d["updated"].(string)
+	if updated == "" {
+		updated, _ = d["published"].(string)
+	}
+	if t, err := time.Parse(time.RFC3339, updated); err != nil || cu.SentAt.Truncate(time.Second).After(t) {
+		d["updated"] = rfc3339(*cu.SentAt)
+	}
+	return d, nil
 }
 
 // goneOr turns "not found" into Gone when uri was deleted (tombstoned).
