@@ -195,6 +195,24 @@ func TestServedUpdatedNotOlderThanCountUpdate(t *testing.T) {
 	}
 }
 
+// A deleted news post answers 410 with its Tombstone, not 404.
+func TestDeletedNewsGone(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	a.space(t, "ville")
+	mod := moderator(t, a, "modo")
+	n, err := a.st.PublishNews(ctx, mod, "ville", models.NewsInput{Title: "Atelier jeudi", Body: "Venez."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.DeleteNews(ctx, mod, n.ID); err != nil {
+		t.Fatal(err)
+	}
+	if code, m := serveAS(a, "news", itoa(n.ID)); code != 410 || m["type"] != "Tombstone" || m["id"] != n.URI {
+		t.Errorf("deleted news: %d %v, want 410 Tombstone", code, m)
+	}
+}
+
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func fmtS(v any) string { s, _ := v.(string); return s }

@@ -150,9 +150,17 @@ func (s *Store) DeleteNews(ctx context.Context, by *Account, id int64) error {
 	if err != nil {
 		return err
 	}
+	sp, err := s.SpaceByID(ctx, n.SpaceID)
+	if err != nil {
+		return err
+	}
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewUpdate().Model(n).Set("deleted_at = ?", s.Now()).WherePK().Exec(ctx); err != nil {
 			return dbErr("delete news", err)
+		}
+		// Its id answers 410 Gone from now on (the space sends the Delete).
+		if err := s.AddTombstoneTx(ctx, tx, n.URI, "Note", sp.Actor.URI); err != nil {
+			return err
 		}
 		if err := s.audit(ctx, tx, by, "delete_news", "news", strconv.FormatInt(n.ID, 10), n.Title); err != nil {
 			return err
