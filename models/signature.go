@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,6 +65,9 @@ func (s *Store) sign(ctx context.Context, by *Actor, petitionID int64, public bo
 		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionVote); err != nil {
 			return err
 		}
+		if err := s.participantLive(ctx, tx, by.ID); err != nil {
+			return err
+		}
 		sig := &Signature{PetitionID: p.ID, ActorID: by.ID, Public: public, CreatedAt: now}
 		if _, err := tx.NewInsert().Model(sig).Exec(ctx); err != nil {
 			return dbErr("insert signature", err)
@@ -96,11 +100,14 @@ func (s *Store) sign(ctx context.Context, by *Actor, petitionID int64, public bo
 // back), and returns the new count.
 func bumpSignatures(ctx context.Context, tx bun.IDB, id int64, delta int, now time.Time) (int, error) {
 	var n int
+	// A new signature also needs the petition still visible under the
+	// lock (as bumpSupports).
 	err := tx.NewUpdate().Model((*Petition)(nil)).Set("signatures_count = signatures_count + ?", delta).
 		Where("id = ? AND status = ? AND (closes_at IS NULL OR closes_at > ?)", id, PetitionOpen, now).
+		Where("(? < 0 OR hidden_at IS NULL)", delta).
 		Returning("signatures_count").Scan(ctx, &n)
 	if err := dbErr("count signatures", err); err == ErrNotFound {
-		return 0, ErrClosed
+		return 0, hiddenOrClosed(ctx, tx, "petitions", id)
 	} else if err != nil {
 		return 0, err
 	}
@@ -179,8 +186,10 @@ func init() {
 			var sigID int64
 			err := tx.NewDelete().Model((*Signature)(nil)).Where("petition_id = ? AND actor_id = ?", p.ID, actorID).
 				Returning("id").Scan(ctx, &sigID)
-			if err != nil {
-				return dbErr("delete signature", err)
+			if err := dbErr("delete signature", err); errors.Is(err, ErrNotFound) {
+				continue // withdrawn meanwhile by its signer
+			} else if err != nil {
+				return err
 			}
 			n, err := bumpSignatures(ctx, tx, p.ID, -1, now)
 			if err != nil {

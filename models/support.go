@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -51,6 +52,9 @@ func (s *Store) support(ctx context.Context, by *Actor, proposalID int64, then f
 	var count int
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionVote); err != nil {
+			return err
+		}
+		if err := s.participantLive(ctx, tx, by.ID); err != nil {
 			return err
 		}
 		sup := &Support{ProposalID: p.ID, ActorID: by.ID, CreatedAt: s.Now()}
@@ -152,15 +156,50 @@ func bumpSupports(ctx context.Context, tx bun.IDB, id int64, delta int) (int, st
 		SupportsCount int    `bun:"supports_count"`
 		Status        string `bun:"status"`
 	}
+	// A new support also needs the proposal still visible under the lock:
+	// a moderator may have hidden it since it was read (withdrawals go
+	// through, see proposalForParticipation).
 	err := tx.NewUpdate().Model((*Proposal)(nil)).Set("supports_count = supports_count + ?", delta).
-		Where("id = ? AND status IN (?)", id, bun.In(supportableStatuses)).
+		Where("id = ? AND status IN (?) AND (? < 0 OR hidden_at IS NULL)", id, bun.In(supportableStatuses), delta).
 		Returning("supports_count, status").Scan(ctx, &row)
 	if err := dbErr("count supports", err); err == ErrNotFound {
-		return 0, "", ErrClosed
+		return 0, "", hiddenOrClosed(ctx, tx, "proposals", id)
 	} else if err != nil {
 		return 0, "", err
 	}
 	return row.SupportsCount, row.Status, nil
+}
+
+// hiddenOrClosed says why a count update under the row lock found no row
+// of table to change: ErrNotFound when it was hidden since, else ErrClosed.
+func hiddenOrClosed(ctx context.Context, tx bun.IDB, table string, id int64) error {
+	n, err := tx.NewSelect().TableExpr("?", bun.Ident(table)).Where("id = ? AND hidden_at IS NOT NULL", id).Count(ctx)
+	if err != nil {
+		return dbErr("count target", err)
+	} else if n > 0 {
+		return ErrNotFound
+	}
+	return ErrClosed
+}
+
+// participantLive checks, inside a participation's transaction, that the
+// actor was not erased since the request read it. On PostgreSQL the row
+// is locked FOR SHARE: an erasure (which updates it) then waits for the
+// participation to commit, and its hooks withdraw it; a participation
+// that waited behind an erasure sees it.
+func (s *Store) participantLive(ctx context.Context, tx bun.IDB, actorID int64) error {
+	var a Actor
+	q := tx.NewSelect().Model(&a).Column("deleted_at").Where("id = ?", actorID)
+	if s.Dialect == Postgres {
+		q = q.For("SHARE")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return dbErr("participant", err)
+	}
+	if a.DeletedAt != nil {
+		return fmt.Errorf("%w: this account was deleted", ErrForbidden)
+	}
+	return nil
 }
 
 // reachThreshold moves p to threshold_reached (only from open, so it
@@ -231,7 +270,8 @@ func init() {
 			return dbErr("supports of erased account", err)
 		}
 		for _, p := range ps {
-			if _, err := s.removeSupport(ctx, tx, p, actorID); err != nil {
+			// Withdrawn meanwhile by its author (ErrNotFound): done.
+			if _, err := s.removeSupport(ctx, tx, p, actorID); err != nil && !errors.Is(err, ErrNotFound) {
 				return err
 			}
 		}
