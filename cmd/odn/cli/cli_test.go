@@ -95,6 +95,11 @@ func TestInvalidConfiguration(t *testing.T) {
 	dir := t.TempDir()
 	cases := [][]string{
 		{"serve", "--db", "mysql://x"},
+		{"serve", "--db", "sqlite://"},
+		{"serve", "--db", "sqlite:"},
+		{"admin", "user", "list", "--db", "sqlite://"},
+		{"admin", "space", "create", "lyon", "--kind", "city", "--db", "sqlite://?_pragma=foo"},
+		{"migrate", "up", "--db", "sqlite://"},
 		{"serve", "--base-url", "ftp://x"},
 		{"serve", "--base-url", "http://city.example"},
 		{"serve", "--base-url", "https://city.example/path"},

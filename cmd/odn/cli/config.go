@@ -64,6 +64,9 @@ func commonFlags(fs *flag.FlagSet, cfg *Config) func() error {
 		if !strings.HasPrefix(cfg.DB, "sqlite:") && !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
 			return usagef("invalid --db: use sqlite://PATH or postgres://…")
 		}
+		if path, ok := sqlitePath(cfg.DB); ok && path == "" {
+			return usagef("invalid --db %q: a SQLite database needs a file path, e.g. sqlite:///var/lib/odn/odn.db", cfg.DB)
+		}
 		if cfg.BaseURL == "" {
 			_, port, err := net.SplitHostPort(cfg.Addr)
 			if err != nil || port == "" || port == "0" {
