@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -96,6 +97,12 @@ func TestInvalidConfiguration(t *testing.T) {
 	cases := [][]string{
 		{"serve", "--db", "mysql://x"},
 		{"serve", "--db", "sqlite://"},
+		{"serve", "--addr", "bogus"},
+		{"serve", "--addr", ":99999"},
+		{"serve", "--addr", "127.0.0.1:http"},
+		{"serve", "--addr", ""},
+		{"serve", "extra"},
+		{"serve", "--addr", ":8080", "now"},
 		{"serve", "--db", "sqlite:"},
 		{"admin", "user", "list", "--db", "sqlite://"},
 		{"admin", "space", "create", "lyon", "--kind", "city", "--db", "sqlite://?_pragma=foo"},
@@ -112,6 +119,9 @@ func TestInvalidConfiguration(t *testing.T) {
 		if code != 2 || errOut == "" {
 			t.Errorf("%v: exit %d stderr %q, want 2 and a message", args, code, errOut)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "odn.db")); err == nil {
+		t.Error("a refused configuration opened (and migrated) the database")
 	}
 	var out, errb bytes.Buffer
 	env := Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string {

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -94,6 +95,23 @@ func (cfg *Config) checkBaseURL() error {
 		return usagef("invalid --base-url scheme %q: use https", u.Scheme)
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	return nil
+}
+
+// checkAddr refuses a listen address that is not [host]:port with a port
+// from 0 to 65535, before anything is opened.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		var n int
+		n, err = strconv.Atoi(port)
+		if err == nil && (n < 0 || n > 65535) {
+			err = errors.New("port out of range")
+		}
+	}
+	if err != nil {
+		return usagef("invalid --addr %q: use [HOST]:PORT, e.g. :8080 or 127.0.0.1:8080", addr)
+	}
 	return nil
 }
 

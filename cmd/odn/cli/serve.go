@@ -35,8 +35,14 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err := parseFlags(fs, args, env.Getenv); err != nil {
 		return err
 	}
+	if len(fs.Args()) > 0 {
+		return usagef("serve takes no arguments, got %q (flags are --name value)", fs.Args())
+	}
 	if env.Listener != nil {
 		cfg.Addr = env.Listener.Addr().String()
+	}
+	if err := checkAddr(cfg.Addr); err != nil {
+		return err
 	}
 	if err := finish(); err != nil {
 		return err
