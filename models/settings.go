@@ -2,6 +2,9 @@ package models
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"strings"
 
 	"github.com/uptrace/bun"
 )
@@ -17,7 +20,47 @@ const (
 const (
 	SettingRegistration = "registration"
 	SettingInstanceName = "instance_name"
+	SettingRules        = "rules" // Markdown shown on /about
 )
+
+// SettingInfo describes a setting odn reads.
+type SettingInfo struct {
+	Key     string
+	Default string // the effective value when none is stored
+}
+
+// KnownSettings are the settings odn reads; SetSetting refuses any other
+// key. instance_name defaults to the host name of the base URL.
+func (s *Store) KnownSettings() []SettingInfo {
+	host := s.URLs.Base
+	if u, err := url.Parse(s.URLs.Base); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	return []SettingInfo{
+		{SettingRegistration, RegistrationOpen},
+		{SettingInstanceName, host},
+		{SettingRules, ""},
+	}
+}
+
+// SettingDefault returns the default of a known setting, and whether key
+// is one.
+func (s *Store) SettingDefault(key string) (string, bool) {
+	for _, k := range s.KnownSettings() {
+		if k.Key == key {
+			return k.Default, true
+		}
+	}
+	return "", false
+}
+
+func (s *Store) unknownSetting(key string) error {
+	keys := make([]string, 0, 3)
+	for _, k := range s.KnownSettings() {
+		keys = append(keys, k.Key)
+	}
+	return Invalid("setting", fmt.Sprintf("unknown setting %q: use one of %s", key, strings.Join(keys, ", ")))
+}
 
 type setting struct {
 	bun.BaseModel `bun:"table:settings"`
@@ -39,6 +82,9 @@ func (s *Store) Setting(ctx context.Context, key, def string) (string, error) {
 
 // SetSetting stores an instance setting and audits the change.
 func (s *Store) SetSetting(ctx context.Context, by *Account, key, value string) error {
+	if _, ok := s.SettingDefault(key); !ok {
+		return s.unknownSetting(key)
+	}
 	if key == SettingRegistration && value != RegistrationOpen && value != RegistrationInvite && value != RegistrationClosed {
 		return Invalid("registration", "must be open, invite or closed")
 	}

@@ -17,14 +17,22 @@ func init() {
 }
 
 // adminSettingGet prints an instance setting (registration, instance_name,
-// rules…).
+// rules), or its effective default when none is stored.
 func adminSettingGet(ctx context.Context, args []string, env Env) error {
 	return dbCommand(ctx, "admin setting get", args, env, nil, func(ctx context.Context, st *models.Store, _ *Config, fs *flagSet) error {
 		key, err := oneName(fs, "setting name")
 		if err != nil {
 			return err
 		}
-		v, err := st.Setting(ctx, key, "")
+		def, ok := st.SettingDefault(key)
+		if !ok {
+			names := []string{}
+			for _, k := range st.KnownSettings() {
+				names = append(names, k.Key)
+			}
+			return fmt.Errorf("unknown setting %q: use one of %s", key, strings.Join(names, ", "))
+		}
+		v, err := st.Setting(ctx, key, def)
 		if err != nil {
 			return err
 		}
