@@ -58,7 +58,7 @@ func adminUserCreate(ctx context.Context, args []string, env Env) error {
 		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of standard input")
 		fs.BoolVar(&admin, "admin", false, "make the user an administrator")
 		fs.BoolVar(&moderator, "moderator", false, "make the user a moderator")
-	}, func(ctx context.Context, st *models.Store, _ *Config, fs *flagSet) error {
+	}, func(ctx context.Context, st *models.Store, cfg *Config, fs *flagSet) error {
 		name, err := oneName(fs, "user name")
 		if err != nil {
 			return err
@@ -85,6 +85,7 @@ func adminUserCreate(ctx context.Context, args []string, env Env) error {
 			return fmt.Errorf("create user: %w", err)
 		}
 		fmt.Fprintf(env.Stdout, "created user %s (%s)\n", acc.Username, acc.Role)
+		warnDefaultBaseURL(env, cfg, "user")
 		if generated {
 			fmt.Fprintf(env.Stdout, "password: %s\n", password)
 		}
@@ -117,7 +118,7 @@ func adminUserPromote(ctx context.Context, args []string, env Env) error {
 	var role string
 	return dbCommand(ctx, "admin user promote", args, env, func(fs *flagSet) {
 		fs.StringVar(&role, "role", models.RoleModerator, "new role: member, moderator or admin")
-	}, func(ctx context.Context, st *models.Store, _ *Config, fs *flagSet) error {
+	}, func(ctx context.Context, st *models.Store, cfg *Config, fs *flagSet) error {
 		name, err := oneName(fs, "user name")
 		if err != nil {
 			return err
@@ -182,7 +183,7 @@ func adminUserDecider(ctx context.Context, args []string, env Env) error {
 	var off bool
 	return dbCommand(ctx, "admin user decider", args, env, func(fs *flagSet) {
 		fs.BoolVar(&off, "off", false, "remove the verified decision-maker mark")
-	}, func(ctx context.Context, st *models.Store, _ *Config, fs *flagSet) error {
+	}, func(ctx context.Context, st *models.Store, cfg *Config, fs *flagSet) error {
 		name, err := oneName(fs, "user name")
 		if err != nil {
 			return err
@@ -206,7 +207,7 @@ func adminSpaceCreate(ctx context.Context, args []string, env Env) error {
 		fs.StringVar(&hosts, "allowed-hosts", "", "comma-separated instances allowed under the network policy")
 		fs.IntVar(&in.SupportThreshold, "threshold", 0, "supports a proposal needs to reach its threshold (0: none)")
 		fs.StringVar(&in.Licence, "licence", models.DefaultLicence, "open data licence")
-	}, func(ctx context.Context, st *models.Store, _ *Config, fs *flagSet) error {
+	}, func(ctx context.Context, st *models.Store, cfg *Config, fs *flagSet) error {
 		name, err := oneName(fs, "space name")
 		if err != nil {
 			return err
@@ -220,6 +221,7 @@ func adminSpaceCreate(ctx context.Context, args []string, env Env) error {
 			return fmt.Errorf("create space: %w", err)
 		}
 		fmt.Fprintf(env.Stdout, "created space %s (%s) %s\n", sp.Name, sp.Kind, sp.Actor.URI)
+		warnDefaultBaseURL(env, cfg, "space")
 		return nil
 	})
 }
@@ -259,4 +261,17 @@ func adminTokenCreate(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stdout, tok)
 		return nil
 	})
+}
+
+// defaultBaseURL is the base URL of a command given none.
+const defaultBaseURL = "http://localhost:8080"
+
+// warnDefaultBaseURL tells the operator that what was just created got
+// permanent ids under the default base URL, which federates nowhere once
+// the instance is served under its real domain.
+func warnDefaultBaseURL(env Env, cfg *Config, what string) {
+	if cfg.BaseURL != defaultBaseURL {
+		return
+	}
+	fmt.Fprintf(env.Stderr, "warning: this %s's ids are minted under the default base URL %s and never change; unless this instance really is served there, pass the server's --base-url (or ODN_BASE_URL) and --data/--db to admin commands, or this %s will not federate\n", what, defaultBaseURL, what)
 }
