@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"time"
 
@@ -62,6 +63,9 @@ func serve(ctx context.Context, cfg *Config, env Env) error {
 		return err
 	}
 	defer st.Close()
+	if err := checkMintedBaseURL(ctx, st, cfg.BaseURL); err != nil {
+		return err
+	}
 	if cfg.Demo {
 		if err := st.SeedDemo(ctx); err != nil {
 			return fmt.Errorf("seed demo: %w", err)
@@ -185,4 +189,28 @@ func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// checkMintedBaseURL refuses to serve under base a database whose local
+// actors' ids were minted under another, non-loopback base URL: those ids
+// are permanent, so the instance would answer for none of its accounts.
+// Ids minted under a loopback address (a first try on localhost) are let
+// through; admin commands warn when they mint them.
+func checkMintedBaseURL(ctx context.Context, st *models.Store, base string) error {
+	var uris []string
+	err := st.DB.NewSelect().TableExpr("actors").Column("uri").
+		Where("local = ?", true).
+		Where("substr(uri, 1, ?) <> ?", len(base)+1, base+"/").
+		Limit(20).Scan(ctx, &uris)
+	if err != nil {
+		return fmt.Errorf("check local ids: %w", err)
+	}
+	for _, uri := range uris {
+		u, err := url.Parse(uri)
+		if err != nil || u.Hostname() == "localhost" || isLoopback(u.Hostname()) {
+			continue
+		}
+		return usagef("--base-url %s does not match this database: its accounts' ids were minted under %s://%s (%s) and never change; start odn with that base URL", base, u.Scheme, u.Host, uri)
+	}
+	return nil
 }
