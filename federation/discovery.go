@@ -81,7 +81,7 @@ func (s *Service) nodeinfo(w http.ResponseWriter, r *http.Request) {
 		s.writeResult(w, r, nil, err)
 		return
 	}
-	name, _ := s.store.Setting(ctx, models.SettingInstanceName, s.host)
+	name := s.store.InstanceName(ctx)
 	users := int64(counts["users"])
 	posts := int64(0)
 	for _, k := range []string{"proposals", "debates", "petitions", "comments"} {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -30,11 +31,15 @@ type SettingInfo struct {
 }
 
 // KnownSettings are the settings odn reads; SetSetting refuses any other
-// key. instance_name defaults to the host name of the base URL.
+// key. instance_name defaults to WithInstanceName's, else the host name of
+// the base URL.
 func (s *Store) KnownSettings() []SettingInfo {
 	host := s.URLs.Base
 	if u, err := url.Parse(s.URLs.Base); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
+	}
+	if s.instanceName != "" {
+		host = s.instanceName // odn serve --instance-name
 	}
 	return []SettingInfo{
 		{SettingRegistration, RegistrationOpen},
@@ -68,6 +73,32 @@ type setting struct {
 	Value         string `bun:",notnull"`
 }
 
+// instanceNameTTL bounds how long a process shows an instance name
+// another process (odn admin setting set) changed.
+const instanceNameTTL = 30 * time.Second
+
+type cachedName struct {
+	name string
+	at   time.Time
+}
+
+// InstanceName is the instance's display name, the same in pages, the API
+// and NodeInfo: the instance_name setting, else WithInstanceName's (odn
+// serve --instance-name), else the host name. Every page shows it, so it
+// is kept for instanceNameTTL (a change in this process shows at once).
+func (s *Store) InstanceName(ctx context.Context) string {
+	if c := s.nameCache.Load(); c != nil && time.Since(c.at) < instanceNameTTL {
+		return c.name
+	}
+	def, _ := s.SettingDefault(SettingInstanceName)
+	name, err := s.Setting(ctx, SettingInstanceName, def)
+	if err != nil || name == "" {
+		return def // not cached: the database may be back next time
+	}
+	s.nameCache.Store(&cachedName{name: name, at: time.Now()})
+	return name
+}
+
 // Setting returns an instance setting, or def when unset.
 func (s *Store) Setting(ctx context.Context, key, def string) (string, error) {
 	v := new(setting)
@@ -88,6 +119,7 @@ func (s *Store) SetSetting(ctx context.Context, by *Account, key, value string) 
 	if key == SettingRegistration && value != RegistrationOpen && value != RegistrationInvite && value != RegistrationClosed {
 		return Invalid("registration", "must be open, invite or closed")
 	}
+	defer s.nameCache.Store(nil) // InstanceName reads it again
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.NewInsert().Model(&setting{Key: key, Value: value}).
 			On("CONFLICT (key) DO UPDATE").Set("value = EXCLUDED.value").Exec(ctx)

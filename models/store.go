@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/argon2id"
@@ -60,6 +61,9 @@ type Store struct {
 	// walFile is a SQLite file database in WAL mode, where a deferred
 	// read transaction is a cheap snapshot (export_store.go).
 	walFile bool
+	// instanceName is WithInstanceName's; nameCache keeps InstanceName.
+	instanceName string
+	nameCache    atomic.Pointer[cachedName]
 }
 
 // Option configures a Store.
@@ -78,6 +82,12 @@ func WithKeyGenerator(gen func() (*rsa.PrivateKey, error)) Option {
 // local ids are minted.
 func WithBaseURL(base string) Option {
 	return func(s *Store) { s.URLs = URLs{Base: strings.TrimRight(base, "/")} }
+}
+
+// WithInstanceName sets the display name used when the instance_name
+// setting is unset (odn serve --instance-name).
+func WithInstanceName(name string) Option {
+	return func(s *Store) { s.instanceName = strings.TrimSpace(name) }
 }
 
 // WithFastPasswordHashing lowers argon2id's cost to a minimum, for tests

@@ -47,10 +47,7 @@ type Page struct {
 
 // page is the frame of a page titled title for the request r.
 func (s *Server) page(r *http.Request, title string) *Page {
-	name := s.opts.InstanceName
-	if name == "" {
-		name = hostOf(s.opts.BaseURL)
-	}
+	name := s.store.InstanceName(r.Context())
 	l := s.localeFor(r)
 	// The flash comes from the URL: only a message key of the catalogs is
 	// shown, or a link could put any text in the site's status banner.

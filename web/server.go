@@ -30,14 +30,13 @@ type Federation interface {
 
 // Options configure the web door.
 type Options struct {
-	Store        *models.Store
-	Logger       *slog.Logger
-	Metrics      *metrics.Set
-	BaseURL      string
-	Version      string
-	InstanceName string
-	DevInsecure  bool
-	Federation   Federation
+	Store       *models.Store
+	Logger      *slog.Logger
+	Metrics     *metrics.Set
+	BaseURL     string
+	Version     string
+	DevInsecure bool
+	Federation  Federation
 	// TrustedProxies are the reverse proxies (Caddy, nginx…) allowed to
 	// name the client in X-Forwarded-For. Empty trusts nobody: the client
 	// is the TCP peer and the header is ignored.

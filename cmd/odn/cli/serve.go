@@ -58,7 +58,7 @@ func serve(ctx context.Context, cfg *Config, env Env) error {
 	if cfg.DevInsecure {
 		log.Warn("DEV-INSECURE MODE: http ids and private addresses are allowed; never use this in production")
 	}
-	st, err := openStore(ctx, cfg, env.StoreOptions...)
+	st, err := openStore(ctx, cfg, append([]models.Option{models.WithInstanceName(cfg.InstanceName)}, env.StoreOptions...)...)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func newApp(ctx context.Context, cfg *Config, env Env, st *models.Store, log *sl
 	a := &app{env: env}
 	opts := web.Options{
 		Store: st, Logger: log, Metrics: ms, BaseURL: cfg.BaseURL, Version: env.Version,
-		InstanceName: cfg.InstanceName, DevInsecure: cfg.DevInsecure, TrustedProxies: cfg.TrustedProxies,
+		DevInsecure: cfg.DevInsecure, TrustedProxies: cfg.TrustedProxies,
 	}
 	for _, wire := range wirings {
 		if err := wire(ctx, cfg, st, log, ms, &opts, a); err != nil {
