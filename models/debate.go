@@ -115,6 +115,8 @@ type Debate struct {
 	// withdrawal: the running ballot change only takes options out,
 	// which a hidden debate allows (changeBallotThen).
 	withdrawal bool
+	// voterErased: the voter's account was erased (debateBallot).
+	voterErased bool
 }
 
 // PhaseAt is the debate's phase at now: a passed closes_at closes it and a

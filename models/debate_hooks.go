@@ -29,6 +29,22 @@ func withdrawVotesOfDeletedAccount(ctx context.Context, s *Store, tx bun.Tx, acc
 		}
 		return dbErr("deleted account actor", err)
 	}
+	if s.Dialect == Postgres {
+		// A ballot of this actor in flight holds its lock (lockBallot)
+		// until it commits: wait for it in every debate not closed, so
+		// that the select below sees it; one that starts after waits for
+		// this erasure and then finds the voter erased (debateBallot).
+		var open []int64
+		if err := tx.NewSelect().Model((*Debate)(nil)).Column("d.id").Where("d.phase <> ? AND d.deleted_at IS NULL", DebateClosed).
+			Order("d.id").Scan(ctx, &open); err != nil {
+			return dbErr("debates not closed", err)
+		}
+		for _, id := range open {
+			if err := lockBallot(ctx, tx, id, actor.ID); err != nil {
+				return err
+			}
+		}
+	}
 	var debateIDs []int64
 	if err := tx.NewSelect().Model((*Ballot)(nil)).Column("b.debate_id").Where("b.actor_id = ?", actor.ID).Order("b.debate_id").Scan(ctx, &debateIDs); err != nil {
 		return dbErr("ballots of deleted account", err)

@@ -12,8 +12,8 @@ import (
 	"github.com/opendemocracynow/odn/models/dbtest"
 )
 
-// TestErasureRacesParticipation: a support or signature racing its
-// author's erasure is either refused or withdrawn by it; none of an
+// TestErasureRacesParticipation: a support, signature or ballot racing
+// its author's erasure is either refused or withdrawn by it; none of an
 // erased account stays in an open item.
 func TestErasureRacesParticipation(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
@@ -21,21 +21,37 @@ func TestErasureRacesParticipation(t *testing.T) {
 		c := newCivic(t, s, models.PolicyOpen, 0)
 		p := c.proposal(t, c.members[0], "Des vélos")
 		pe := c.petition(t, c.members[0], 1000, nil)
-		var left [2]int64
+		d, err := s.CreateDebate(ctx, c.mod, c.space, models.DebateInput{Question: "Which colour?", Options: []string{"Red", "Green"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.OpenDebate(ctx, c.mod, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		// A request that read its account before the erasure votes after it.
+		stale := mustAccount(t, s, "stale", models.RoleMember)
+		if err := s.DeleteAccount(ctx, stale); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CastVote(ctx, stale.Actor, d.ID, []string{"Red"}); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("a vote by an erased account (read before its erasure): %v, want ErrForbidden", err)
+		}
+		var left [3]int64
 		for i := range 20 {
 			u := mustAccount(t, s, fmt.Sprintf("u%d", i), models.RoleMember)
 			start := make(chan struct{})
 			var wg sync.WaitGroup
 			var delErr error
-			wg.Go(func() { <-start; s.Support(ctx, u.Actor, p.ID) })     //nolint:errcheck // refused or not
-			wg.Go(func() { <-start; s.Sign(ctx, u.Actor, pe.ID, true) }) //nolint:errcheck // refused or not
+			wg.Go(func() { <-start; s.Support(ctx, u.Actor, p.ID) })                   //nolint:errcheck // refused or not
+			wg.Go(func() { <-start; s.Sign(ctx, u.Actor, pe.ID, true) })               //nolint:errcheck // refused or not
+			wg.Go(func() { <-start; s.CastVote(ctx, u.Actor, d.ID, []string{"Red"}) }) //nolint:errcheck // refused or not
 			wg.Go(func() { <-start; delErr = s.DeleteAccount(ctx, u) })
 			close(start)
 			wg.Wait()
 			if delErr != nil {
 				t.Fatal(delErr)
 			}
-			for k, tb := range []string{"supports", "signatures"} {
+			for k, tb := range []string{"supports", "signatures", "debate_ballots"} {
 				n, err := s.DB.NewSelect().TableExpr(tb).Where("actor_id = ?", u.Actor.ID).Count(ctx)
 				if err != nil {
 					t.Fatal(err)
@@ -43,8 +59,11 @@ func TestErasureRacesParticipation(t *testing.T) {
 				left[k] += n
 			}
 		}
-		if left[0]+left[1] > 0 {
-			t.Errorf("after 20 erasures racing participation: %d supports, %d signatures of erased accounts remain", left[0], left[1])
+		if left[0]+left[1]+left[2] > 0 {
+			t.Errorf("after 20 erasures racing participation: %d supports, %d signatures, %d ballots of erased accounts remain", left[0], left[1], left[2])
+		}
+		if r, err := s.Results(ctx, d.ID); err != nil || r.Voters != 0 {
+			t.Errorf("the debate counts %d voters, want 0 (%v)", r.Voters, err)
 		}
 	})
 }

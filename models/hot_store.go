@@ -95,7 +95,8 @@ func (s *Store) hot() *hotQueries {
 			debateCols := s.columns(reflect.TypeFor[Debate](), "d.")
 			h.debateBallot = "SELECT " + debateCols + ", " + s.embedColumns(reflect.TypeFor[Space](), "sp", "sp_") +
 				", (SELECT string_agg(v.option_index::text, ',' ORDER BY v.option_index) FROM debate_votes AS v" +
-				" WHERE v.debate_id = d.id AND v.actor_id = $2) AS ballot" +
+				" WHERE v.debate_id = d.id AND v.actor_id = $2) AS ballot," +
+				" EXISTS (SELECT 1 FROM actors AS a WHERE a.id = $2 AND a.deleted_at IS NOT NULL) AS voter_erased" +
 				" FROM debates AS d LEFT JOIN spaces AS sp ON sp.id = d.space_id WHERE d.id = $1 AND d.deleted_at IS NULL"
 			// $1 debate, $2 voter, $3 receipt, $4 time, $5 option indexes,
 			// $6 host, $7 event kind, $8 space, $9 event data.

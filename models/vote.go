@@ -148,7 +148,7 @@ func (s *Store) changeBallotThen(ctx context.Context, by *Actor, debateID int64,
 		return nil, ErrUnauthorized
 	}
 	var ballot *Ballot
-	err := s.ballotTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.ballotTx(ctx, by.ID, func(ctx context.Context, tx bun.Tx) error {
 		var d *Debate
 		var err error
 		switch m := batchMemo(ctx); {
@@ -165,6 +165,12 @@ func (s *Store) changeBallotThen(ctx context.Context, by *Actor, debateID int64,
 		d.withdrawal = ctx.Value(withdrawalKey{}) != nil
 		if d.HiddenAt != nil && !d.withdrawal {
 			return ErrNotFound
+		}
+		// The voter may have been erased since the request read it (its
+		// erasure's hooks have run): a new vote must not count. The
+		// batch read it once (SQLite), debateBallot with the debate (PG).
+		if !d.withdrawal && (d.voterErased || batchMemo(ctx) != nil && batchMemo(ctx).erased[by.ID]) {
+			return fmt.Errorf("%w: this account was deleted", ErrForbidden)
 		}
 		if err := s.mayVote(ctx, tx, by, d); err != nil {
 			return err
@@ -274,7 +280,7 @@ func (s *Store) debateForBallot(ctx context.Context, tx bun.IDB, debateID, voter
 			d.ballot = append(d.ballot, i)
 		}
 	}
-	d.ballotRead = true
+	d.ballotRead, d.voterErased = true, row.VoterErased
 	d.Current = d.PhaseAt(s.Now())
 	d.unlocked = true
 	return d, nil
@@ -286,8 +292,9 @@ func (s *Store) debateForBallot(ctx context.Context, tx bun.IDB, debateID, voter
 // voter's option indexes, comma-separated (NULL without a ballot).
 type debateBallotRow struct {
 	Debate
-	Space  Space          `bun:"embed:sp_"`
-	Ballot sql.NullString `bun:"ballot"`
+	Space       Space          `bun:"embed:sp_"`
+	Ballot      sql.NullString `bun:"ballot"`
+	VoterErased bool           `bun:"voter_erased"`
 }
 
 // lockDebateForBallot locks voter's ballot in a debate, then the debate's

@@ -75,9 +75,10 @@ func (s *Store) notifyBallots(q Queue) {
 
 // ballotChange is one queued change.
 type ballotChange struct {
-	ctx  context.Context
-	fn   func(ctx context.Context, tx bun.Tx) error
-	done chan error
+	ctx   context.Context
+	voter int64
+	fn    func(ctx context.Context, tx bun.Tx) error
+	done  chan error
 }
 
 // maxBallotBatch bounds a batch, so that a burst does not make the first
@@ -87,7 +88,7 @@ const maxBallotBatch = 64
 // ballotTx runs fn like s.Tx, but wakes the event sink ballotWakeDelay
 // after the commit; on SQLite it may share its transaction with other
 // ballot changes (see groupQueue).
-func (s *Store) ballotTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+func (s *Store) ballotTx(ctx context.Context, voter int64, fn func(ctx context.Context, tx bun.Tx) error) error {
 	if s.Dialect != SQLite {
 		var fed Queue
 		if err := s.DB.RunInTx(withFed(ctx, &fed), nil, fn); err != nil {
@@ -96,7 +97,7 @@ func (s *Store) ballotTx(ctx context.Context, fn func(ctx context.Context, tx bu
 		s.notifyBallots(fed)
 		return nil
 	}
-	c := &ballotChange{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	c := &ballotChange{ctx: ctx, voter: voter, fn: fn, done: make(chan error, 1)}
 	s.votes.batch.add(c, maxBallotBatch, s.commitBallotBatch)
 	// No select on ctx.Done: once queued the change may commit, and the
 	// caller must learn whether it did. A cancelled change that has not
@@ -120,6 +121,9 @@ func (s *Store) commitBallotBatch(batch []*ballotChange) {
 		// request only skips or fails its own change.
 		return s.DB.RunInTx(context.Background(), nil, func(_ context.Context, tx bun.Tx) error {
 			memo := &ballotMemo{debates: map[int64]*Debate{}, spaces: map[int64]*Space{}}
+			if err := memo.readErased(context.Background(), tx, batch); err != nil {
+				return err
+			}
 			if c := batch[0]; len(batch) == 1 && c.ctx.Err() == nil {
 				// A lone change needs no savepoint: if it fails, the
 				// transaction rolls back and its error is the outcome.
@@ -181,6 +185,31 @@ type ballotMemo struct {
 	running      *Debate
 	runningTally bool
 	tallies      []int64 // debates whose cached tally the kept changes changed
+	// erased are the batch's voters whose account was erased since their
+	// request read them: an erasure commits between two batches, and a
+	// ballot after it must not count (its hooks ran already).
+	erased map[int64]bool
+}
+
+// readErased reads, in one statement, which of the batch's voters are
+// erased.
+func (m *ballotMemo) readErased(ctx context.Context, tx bun.Tx, batch []*ballotChange) error {
+	ids := make([]int64, 0, len(batch))
+	for _, c := range batch {
+		ids = append(ids, c.voter)
+	}
+	var erased []int64
+	err := tx.NewSelect().Model((*Actor)(nil)).Column("id").Where("id IN (?) AND deleted_at IS NOT NULL", bun.In(ids)).Scan(ctx, &erased)
+	if err != nil {
+		return dbErr("erased voters", err)
+	}
+	for _, id := range erased {
+		if m.erased == nil {
+			m.erased = map[int64]bool{}
+		}
+		m.erased[id] = true
+	}
+	return nil
 }
 
 type memoKey struct{}
