@@ -53,6 +53,12 @@ func (s *Store) RecordParticipation(ctx context.Context, p *Participation) error
 	return s.recordParticipation(ctx, s.DB, p)
 }
 
+// recordingIn returns the "then" of a participation's transaction that
+// writes rec with it (AddRemoteVoteOption, SupportRemote, SignRemote).
+func (s *Store) recordingIn(rec *Participation) func(context.Context, bun.IDB) error {
+	return func(ctx context.Context, tx bun.IDB) error { return s.recordParticipation(ctx, tx, rec) }
+}
+
 func (s *Store) recordParticipation(ctx context.Context, db bun.IDB, p *Participation) error {
 	if p.URI == "" || p.ActorID == 0 || p.ObjectID == 0 {
 		return Invalid("uri", "A participation needs an id, an actor and an object.")
@@ -101,17 +107,7 @@ func (s *Store) Participating(ctx context.Context, kind string, objectID, actorI
 		if err != nil {
 			return nil, err
 		}
-		idx, err := ballotIndexes(ctx, s.DB, objectID, actorID)
-		if err != nil {
-			return nil, err
-		}
-		var out []string
-		for _, i := range idx {
-			if i < len(d.Options) {
-				out = append(out, d.Options[i])
-			}
-		}
-		return out, nil
+		return ballotOptions(ctx, s.DB, d, actorID)
 	default:
 		return nil, fmt.Errorf("participating: unknown kind %q", kind)
 	}

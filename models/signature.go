@@ -37,9 +37,7 @@ func (s *Store) Sign(ctx context.Context, by *Actor, petitionID int64, public bo
 // name), is written in the same transaction, so a counted signature always
 // has its record (a retry then finds it) and a refused one never does.
 func (s *Store) SignRemote(ctx context.Context, by *Actor, petitionID int64, rec *Participation) (signatures, goal int, err error) {
-	return s.sign(ctx, by, petitionID, false, func(ctx context.Context, tx bun.IDB) error {
-		return s.recordParticipation(ctx, tx, rec)
-	})
+	return s.sign(ctx, by, petitionID, false, s.recordingIn(rec))
 }
 
 func (s *Store) sign(ctx context.Context, by *Actor, petitionID int64, public bool, then func(context.Context, bun.IDB) error) (signatures, goal int, err error) {
@@ -183,22 +181,8 @@ func init() {
 			return dbErr("signatures of erased account", err)
 		}
 		for _, p := range ps {
-			var sigID int64
-			err := tx.NewDelete().Model((*Signature)(nil)).Where("petition_id = ? AND actor_id = ?", p.ID, actorID).
-				Returning("id").Scan(ctx, &sigID)
-			if err := dbErr("delete signature", err); errors.Is(err, ErrNotFound) {
-				continue // withdrawn meanwhile by its signer
-			} else if err != nil {
-				return err
-			}
-			n, err := bumpSignatures(ctx, tx, p.ID, -1, now)
-			if err != nil {
-				return err
-			}
-			err = s.emit(ctx, tx, petitionEvent(EventSignatureRemoved, p, actorID, map[string]any{
-				"signature_id": sigID, "petition_uri": p.URI, "remote": !p.Local, "public": false,
-				"signatures": n, "goal": p.Goal}))
-			if err != nil {
+			// Withdrawn meanwhile by its signer (ErrNotFound): done.
+			if _, err := s.removeSignature(ctx, tx, p, actorID); err != nil && !errors.Is(err, ErrNotFound) {
 				return err
 			}
 		}

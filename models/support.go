@@ -34,9 +34,7 @@ func (s *Store) Support(ctx context.Context, by *Actor, proposalID int64) (int, 
 // its record (what its Undo will name), is written in the same
 // transaction, as SignRemote.
 func (s *Store) SupportRemote(ctx context.Context, by *Actor, proposalID int64, rec *Participation) (int, error) {
-	return s.support(ctx, by, proposalID, func(ctx context.Context, tx bun.IDB) error {
-		return s.recordParticipation(ctx, tx, rec)
-	})
+	return s.support(ctx, by, proposalID, s.recordingIn(rec))
 }
 
 func (s *Store) support(ctx context.Context, by *Actor, proposalID int64, then func(context.Context, bun.IDB) error) (int, error) {

@@ -103,9 +103,7 @@ func addOption(option string) func(d *Debate, current []int) ([]int, error) {
 // name), is written in the same transaction, so a counted vote always
 // has its record and a refused one never does.
 func (s *Store) AddRemoteVoteOption(ctx context.Context, by *Actor, debateID int64, option string, rec *Participation) (*Ballot, error) {
-	return s.changeBallotThen(ctx, by, debateID, addOption(option), func(ctx context.Context, tx bun.IDB) error {
-		return s.recordParticipation(ctx, tx, rec)
-	})
+	return s.changeBallotThen(ctx, by, debateID, addOption(option), s.recordingIn(rec))
 }
 
 // WithdrawVote removes by's ballot while the debate is open; without a
@@ -571,17 +569,25 @@ func (s *Store) MyBallot(ctx context.Context, by *Actor, d *Debate) (*Ballot, er
 		return nil, ErrNotFound
 	}
 	b := new(Ballot)
-	if err := s.DB.NewSelect().Model(b).Where("debate_id = ? AND actor_id = ?", d.ID, by.ID).Scan(ctx); err != nil {
+	err := s.DB.NewSelect().Model(b).Where("debate_id = ? AND actor_id = ?", d.ID, by.ID).Scan(ctx)
+	if err != nil {
 		return nil, dbErr("my ballot", err)
 	}
-	idx, err := ballotIndexes(ctx, s.DB, d.ID, by.ID)
+	b.Options, err = ballotOptions(ctx, s.DB, d, by.ID)
+	return b, err
+}
+
+// ballotOptions names the options of actorID's ballot in d.
+func ballotOptions(ctx context.Context, db bun.IDB, d *Debate, actorID int64) ([]string, error) {
+	idx, err := ballotIndexes(ctx, db, d.ID, actorID)
 	if err != nil {
 		return nil, err
 	}
+	var out []string
 	for _, i := range idx {
 		if i < len(d.Options) {
-			b.Options = append(b.Options, d.Options[i])
+			out = append(out, d.Options[i])
 		}
 	}
-	return b, nil
+	return out, nil
 }

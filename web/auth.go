@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -62,7 +61,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnauthorized, loginPage(s.page(r, s.localeFor(r).T("login.title")), f))
 		return
 	case errors.As(err, &throttled):
-		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.RetryAfter.Seconds())+1))
+		setRetryAfter(w, throttled.RetryAfter)
 		f.Message = s.localeFor(r).T("login.throttled", throttled.Minutes())
 		s.render(w, r, http.StatusTooManyRequests, loginPage(s.page(r, s.localeFor(r).T("login.title")), f))
 		return

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -55,7 +56,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", "30")
 	}
 	if te := (*models.ThrottledError)(nil); errors.As(err, &te) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(te.RetryAfter.Seconds())+1))
+		setRetryAfter(w, te.RetryAfter)
 	}
 	if status == http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "internal error", "request_id", requestIDOf(r.Context()), "path", r.URL.Path, "err", err)
@@ -111,4 +112,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	enc.Encode(v) //nolint:errcheck // client gone
+}
+
+// setRetryAfter tells the client to come back after d, in whole seconds
+// rounded up.
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())+1))
 }
