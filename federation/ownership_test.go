@@ -431,41 +431,66 @@ func TestRejectByNonAuthor(t *testing.T) {
 	}
 }
 
+// likeScene is a running node with ann's proposal in space lyon, and what
+// alice of a fake Mastodon sends about it: her Like and its Undo.
+type likeScene struct {
+	a          *node
+	masto      *fakeMastodon
+	prop       *models.Proposal
+	like, undo []byte
+	likeID     string
+}
+
+func newLikeScene(t *testing.T) *likeScene {
+	t.Helper()
+	sc := &likeScene{a: newNode(t, nil), masto: newFakeMastodon(t)}
+	sc.a.run(t)
+	citizen := sc.a.user(t, "ann")
+	sp := sc.a.space(t, "lyon")
+	var err error
+	sc.prop, err = sc.a.st.CreateProposal(context.Background(), citizen.Actor, "lyon", models.ProposalInput{Title: "Cycle lanes on the quays", Body: "Paint them."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := []string{"https://odn.example/proposals/7", sc.prop.URI, "https://mastodon.example", sc.masto.base, "https://odn.example/spaces/lyon", sp.Actor.URI}
+	sc.like, sc.undo = mastodonFixture(t, "like", pairs...), mastodonFixture(t, "undo_like", pairs...)
+	sc.likeID = sc.masto.base + "/users/alice#likes/2718"
+	return sc
+}
+
+// send posts one of alice's activities to the node's shared inbox.
+func (sc *likeScene) send(t *testing.T, body []byte) {
+	t.Helper()
+	sc.masto.send(t, sc.a.srv.URL+"/inbox", "/users/alice", sc.masto.key, body)
+}
+
+// supports is the proposal's count.
+func (sc *likeScene) supports() int {
+	p, _ := sc.a.st.ProposalByID(context.Background(), sc.prop.ID)
+	return p.SupportsCount
+}
+
 // TestUndoLikeWhileHidden: a Mastodon un-favourite received while the
 // proposal is hidden withdraws the support; restored, it is not counted.
 func TestUndoLikeWhileHidden(t *testing.T) {
-	a := newNode(t, nil)
-	a.run(t)
-	masto := newFakeMastodon(t)
+	sc := newLikeScene(t)
 	ctx := context.Background()
-	st := a.st
+	st := sc.a.st
 	admin, err := st.CreateAccount(ctx, models.NewAccount{Username: "boss", Password: "correct horse battery", Role: models.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
-	citizen := a.user(t, "ann")
-	sp := a.space(t, "lyon")
-	prop, err := st.CreateProposal(ctx, citizen.Actor, "lyon", models.ProposalInput{Title: "Cycle lanes on the quays", Body: "Paint them."})
-	if err != nil {
+	sc.send(t, sc.like)
+	waitFor(t, "one support", func() bool { return sc.supports() == 1 })
+	if err := st.HideObject(ctx, admin, "proposal", sc.prop.ID, "check"); err != nil {
 		t.Fatal(err)
 	}
-	inbox := a.srv.URL + "/inbox"
-	base := []string{"https://mastodon.example", masto.base, "https://odn.example/spaces/lyon", sp.Actor.URI}
-	supports := func() int { p, _ := st.ProposalByID(ctx, prop.ID); return p.SupportsCount }
-	like := mastodonFixture(t, "like", append([]string{"https://odn.example/proposals/7", prop.URI}, base...)...)
-	masto.send(t, inbox, "/users/alice", masto.key, like)
-	waitFor(t, "one support", func() bool { return supports() == 1 })
-	if err := st.HideObject(ctx, admin, "proposal", prop.ID, "check"); err != nil {
+	sc.send(t, sc.undo)
+	waitFor(t, "the Undo applied (record forgotten)", func() bool { _, err := st.ParticipationByURI(ctx, sc.likeID); return err != nil })
+	if err := st.RestoreObject(ctx, admin, "proposal", sc.prop.ID, "ok"); err != nil {
 		t.Fatal(err)
 	}
-	undo := mastodonFixture(t, "undo_like", append([]string{"https://odn.example/proposals/7", prop.URI}, base...)...)
-	masto.send(t, inbox, "/users/alice", masto.key, undo)
-	likeID := masto.base + "/users/alice#likes/2718"
-	waitFor(t, "the Undo applied (record forgotten)", func() bool { _, err := st.ParticipationByURI(ctx, likeID); return err != nil })
-	if err := st.RestoreObject(ctx, admin, "proposal", prop.ID, "ok"); err != nil {
-		t.Fatal(err)
-	}
-	if n := supports(); n != 0 {
+	if n := sc.supports(); n != 0 {
 		t.Errorf("Alice un-favourited while the proposal was hidden; after restore the support is still counted (%d)", n)
 	}
 }
@@ -505,36 +530,23 @@ func TestOldKeyAfterRotation(t *testing.T) {
 // it undoes (two nodes share the inbox, or the Like failed and was
 // retried), the Like does not count afterwards, nor when re-sent.
 func TestUndoBeforeItsLike(t *testing.T) {
-	a := newNode(t, nil)
-	a.run(t)
-	masto := newFakeMastodon(t)
+	sc := newLikeScene(t)
 	ctx := context.Background()
-	st := a.st
-	citizen := a.user(t, "ann")
-	sp := a.space(t, "lyon")
-	prop, err := st.CreateProposal(ctx, citizen.Actor, "lyon", models.ProposalInput{Title: "Cycle lanes on the quays", Body: "Paint them."})
-	if err != nil {
+	st := sc.a.st
+	sc.send(t, sc.undo)
+	waitFor(t, "the Undo applied", func() bool { dead, _ := st.IsTombstoned(ctx, sc.likeID); return dead })
+	sc.send(t, sc.like)
+	var m map[string]any
+	if err := json.Unmarshal(sc.like, &m); err != nil {
 		t.Fatal(err)
 	}
-	inbox := a.srv.URL + "/inbox"
-	base := []string{"https://mastodon.example", masto.base, "https://odn.example/spaces/lyon", sp.Actor.URI}
-	undo := mastodonFixture(t, "undo_like", append([]string{"https://odn.example/proposals/7", prop.URI}, base...)...)
-	like := mastodonFixture(t, "like", append([]string{"https://odn.example/proposals/7", prop.URI}, base...)...)
-	masto.send(t, inbox, "/users/alice", masto.key, undo)
-	likeID := masto.base + "/users/alice#likes/2718"
-	waitFor(t, "the Undo applied", func() bool { dead, _ := st.IsTombstoned(ctx, likeID); return dead })
-	masto.send(t, inbox, "/users/alice", masto.key, like)
-	var activityID string
-	var m map[string]any
-	if err := json.Unmarshal(like, &m); err == nil {
-		activityID, _ = m["id"].(string)
-	}
+	activityID, _ := m["id"].(string)
 	waitFor(t, "the Like applied", func() bool {
 		var it models.InboxItem
 		err := st.DB.NewSelect().Model(&it).Where("activity_id = ?", activityID).Scan(ctx)
 		return err == nil && (it.ProcessedAt != nil || it.Error != "")
 	})
-	if p, _ := st.ProposalByID(ctx, prop.ID); p.SupportsCount != 0 {
-		t.Errorf("a Like applied after its Undo counts: %d support(s)", p.SupportsCount)
+	if n := sc.supports(); n != 0 {
+		t.Errorf("a Like applied after its Undo counts: %d support(s)", n)
 	}
 }
