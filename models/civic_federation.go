@@ -168,7 +168,8 @@ func (s *Store) FinishCountUpdate(ctx context.Context, cu CountUpdate, owner str
 	})
 }
 
-// CountUpdateOf returns the count-update row of an object (tests, admin).
+// CountUpdateOf returns the count-update row of an object: when its last
+// count Update was sent (a served object is dated no earlier).
 func (s *Store) CountUpdateOf(ctx context.Context, objectType string, objectID int64) (*CountUpdate, error) {
 	row := new(CountUpdate)
 	err := s.DB.NewSelect().Model(row).Where("object_type = ? AND object_id = ?", objectType, objectID).Scan(ctx)
@@ -284,12 +285,4 @@ func (s *Store) PetitionUpdateByID(ctx context.Context, petitionID, updateID int
 	u := new(PetitionUpdate)
 	err := s.DB.NewSelect().Model(u).Where("id = ? AND petition_id = ?", updateID, petitionID).Scan(ctx)
 	return u, dbErr("petition update", err)
-}
-
-// EarlierEvents counts the events of the same kind about the same object
-// written before ev (for example: was this proposal answered before?).
-func (s *Store) EarlierEvents(ctx context.Context, ev Event) (int, error) {
-	n, err := s.DB.NewSelect().Model((*Event)(nil)).
-		Where("kind = ? AND object_type = ? AND object_id = ? AND id < ?", ev.Kind, ev.ObjectType, ev.ObjectID, ev.ID).Count(ctx)
-	return int(n), dbErr("earlier events", err)
 }

@@ -50,26 +50,28 @@ func TestPurgeEvents(t *testing.T) {
 	}, models.WithClock(clock))
 }
 
-// TestEarlierEventsPlan (SQLite): whether a proposal was answered before
+// TestProposalAnswersPlan (SQLite): a proposal's first answer with text
 // is read from the answers' partial index, not by scanning every event.
-func TestEarlierEventsPlan(t *testing.T) {
+func TestProposalAnswersPlan(t *testing.T) {
 	s := dbtest.Open(t, "sqlite")
 	ctx := context.Background()
-	ev := models.Event{Kind: models.EventProposalAnswered, ObjectType: "proposal", ObjectID: 7, CreatedAt: time.Now()}
-	for range 3 {
-		if _, err := s.DB.NewInsert().Model(&models.Event{Kind: ev.Kind, ObjectType: ev.ObjectType, ObjectID: ev.ObjectID, CreatedAt: ev.CreatedAt}).Exec(ctx); err != nil {
+	for i, data := range []string{"{}", `{"answer_html":"<p>Oui</p>"}`, `{"answer_html":"<p>Non</p>"}`} {
+		ev := &models.Event{Kind: models.EventProposalAnswered, ObjectType: "proposal", ObjectID: 7, Data: data, CreatedAt: time.Now()}
+		if _, err := s.DB.NewInsert().Model(ev).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DB.NewInsert().Model(&models.Event{Kind: "vote.cast", ObjectType: "debate", ObjectID: int64(i), Data: "{}", CreatedAt: time.Now()}).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ev.ID = 3
-	var n int
+	var first *models.Event
 	plan := queryPlans(t, s, "proposal.answered", func() {
 		var err error
-		if n, err = s.EarlierEvents(ctx, ev); err != nil {
+		if first, err = s.FirstProposalAnswer(ctx, 7); err != nil {
 			t.Fatal(err)
 		}
 	})[0]
-	if n != 2 || !strings.Contains(plan, "events_answers") {
-		t.Errorf("%d earlier answers (want 2), plan:\n%s", n, plan)
+	if first == nil || models.AnswerTextOf(*first) != "<p>Oui</p>" || !strings.Contains(plan, "events_answers") {
+		t.Errorf("first answer %+v, plan:\n%s", first, plan)
 	}
 }
