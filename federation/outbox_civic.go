@@ -110,7 +110,7 @@ func (p *publication) followersOf(ctx context.Context, a *models.Actor) ([]model
 // send queues activity d signed by from to the followers of from and of
 // the space (and to extra inboxes).
 func (p *publication) send(ctx context.Context, from *models.Actor, sp *models.Space, d doc, extra ...string) error {
-	inboxes, err := p.s.audienceInboxes(ctx, from, sp, extra...)
+	inboxes, err := p.audience(ctx, from, sp, extra...)
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (p *publication) send(ctx context.Context, from *models.Actor, sp *models.S
 // and to extra inboxes, leaving out the inboxes of group's followers
 // (they get the group's Announce of d).
 func (p *publication) sendBesides(ctx context.Context, from, group *models.Actor, d doc, extra ...string) error {
-	inboxes, err := p.s.audienceInboxes(ctx, from, nil, extra...)
+	inboxes, err := p.audience(ctx, from, nil, extra...)
 	if err != nil {
 		return err
 	}
@@ -157,9 +157,10 @@ func (p *publication) announce(ctx context.Context, sp *models.Space, from *mode
 	return err
 }
 
-// audienceInboxes lists the inboxes of the remote followers of from and
-// of the space's Group, plus extra, each once.
-func (s *Service) audienceInboxes(ctx context.Context, from *models.Actor, sp *models.Space, extra ...string) ([]string, error) {
+// audience lists the inboxes of the remote followers of from and of the
+// space's Group, plus extra, each once. Follower lists are read once per
+// publication: the Deletes of a hidden proposal's comments share them.
+func (p *publication) audience(ctx context.Context, from *models.Actor, sp *models.Space, extra ...string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	add := func(list []string) {
@@ -170,19 +171,27 @@ func (s *Service) audienceInboxes(ctx context.Context, from *models.Actor, sp *m
 			}
 		}
 	}
-	list, err := s.followersOf(ctx, from)
+	rs, err := p.followersOf(ctx, from)
 	if err != nil {
 		return nil, err
 	}
-	add(list)
+	add(inboxesOf(rs))
 	if sp != nil && sp.Actor != nil && sp.Actor.ID != from.ID {
-		if list, err = s.followersOf(ctx, sp.Actor); err != nil {
+		if rs, err = p.followersOf(ctx, sp.Actor); err != nil {
 			return nil, err
 		}
-		add(list)
+		add(inboxesOf(rs))
 	}
 	add(extra)
 	return out, nil
+}
+
+func inboxesOf(rs []models.Recipient) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Inbox
+	}
+	return out
 }
 
 // remoteInboxes returns the inboxes of the remote actors among as.
@@ -243,14 +252,20 @@ func (s *Service) publishUpdate(ctx context.Context, author *models.Actor, sp *m
 // publishDelete sends Delete{Tombstone} by the author, announced.
 func (s *Service) publishDelete(ctx context.Context, author *models.Actor, sp *models.Space, uri, formerType string, extra ...string) ([]models.Outgoing, error) {
 	p := &publication{s: s}
-	del := DeleteCivic(author, uri, formerType, s.now(), sp)
-	if err := p.send(ctx, author, sp, del, extra...); err != nil {
-		return nil, err
-	}
-	if err := p.announce(ctx, sp, author, del, nil); err != nil {
+	if err := p.delete(ctx, author, sp, uri, formerType, extra...); err != nil {
 		return nil, err
 	}
 	return p.out, nil
+}
+
+// delete queues Delete{Tombstone} of uri by author, and the space's
+// announce of it.
+func (p *publication) delete(ctx context.Context, author *models.Actor, sp *models.Space, uri, formerType string, extra ...string) error {
+	del := DeleteCivic(author, uri, formerType, p.s.now(), sp)
+	if err := p.send(ctx, author, sp, del, extra...); err != nil {
+		return err
+	}
+	return p.announce(ctx, sp, author, del, nil)
 }
 
 // objectSigner is who sends activities about an object: its author while
