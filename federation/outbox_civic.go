@@ -523,48 +523,73 @@ func commentDeleted(ctx context.Context, s *Service, ev models.Event) ([]models.
 
 // objectHidden: moderation hid a local object; peers get a Delete with
 // its Tombstone (restoring it does not re-create it on peers: Mastodon
-// never re-creates a deleted id).
+// never re-creates a deleted id). The local comments under it, however
+// deep, are unreadable with it (models.CommentHiddenAt), so peers get
+// their Deletes too: from one query, each to the followers of its author
+// and of the space and to the remote authors its Create went to; those
+// already deleted or hidden had theirs. Comments by remote authors are
+// their servers' to delete.
 func objectHidden(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 	var uri, formerType string
 	var author *models.Actor
-	var sp *models.Space
+	var extra []string
+	var t CivicTarget
 	switch ev.ObjectType {
 	case models.ObjectTypeProposal:
 		p, err := s.store.ProposalByID(ctx, ev.ObjectID)
 		if err != nil || !p.Local {
 			return nil, err
 		}
-		uri, formerType, author, sp = p.URI, "Note", p.Author, p.Space
+		uri, formerType, author, t = p.URI, "Note", p.Author, CivicTarget{URI: p.URI, Author: p.Author, Space: p.Space}
 	case models.ObjectTypePetition:
 		p, err := s.store.PetitionByID(ctx, ev.ObjectID)
 		if err != nil || !p.Local {
 			return nil, err
 		}
-		uri, formerType, author, sp = p.URI, "Question", p.Author, p.Space
+		uri, formerType, author, t = p.URI, "Question", p.Author, CivicTarget{URI: p.URI, Author: p.Author, Space: p.Space}
 	case models.ObjectTypeDebate:
 		d, err := s.store.DebateByID(ctx, ev.ObjectID)
 		if err != nil || !d.Local || d.Current == models.DebateDraft {
+			return nil, err // a draft and its comments were never sent
+		}
+		if t, err = s.civicTarget(ctx, models.ObjectTypeDebate, d.ID); err != nil {
 			return nil, err
 		}
-		t, err := s.civicTarget(ctx, models.ObjectTypeDebate, d.ID)
-		if err != nil {
-			return nil, err
-		}
-		uri, formerType, author, sp = d.URI, "Question", t.Author, t.Space
+		uri, formerType, author = d.URI, "Question", t.Author
 	case models.ObjectTypeComment:
 		c, err := s.store.CommentByID(ctx, ev.ObjectID)
 		if err != nil || !c.Local {
 			return nil, err
 		}
-		t, err := s.civicTarget(ctx, c.ObjectType, c.ObjectID)
-		if err != nil {
+		if c.ObjectType == models.ObjectTypeDebate {
+			if d, err := s.store.DebateByID(ctx, c.ObjectID); err != nil {
+				return nil, err
+			} else if d.Current == models.DebateDraft {
+				return nil, nil // on a draft: never sent
+			}
+		}
+		var parent *models.Actor
+		if t, parent, err = s.commentContext(ctx, c); err != nil {
 			return nil, err
 		}
-		uri, formerType, author, sp = c.URI, "Note", c.Author, t.Space
+		uri, formerType, author, extra = c.URI, "Note", c.Author, remoteInboxes(t.Author, parent)
 	default:
 		return nil, nil
 	}
-	return s.publishDelete(ctx, objectSigner(author, sp), sp, uri, formerType)
+	p := &publication{s: s}
+	if err := p.delete(ctx, objectSigner(author, t.Space), t.Space, uri, formerType, extra...); err != nil {
+		return nil, err
+	}
+	below, err := s.store.LocalCommentsUnder(ctx, ev.ObjectType, ev.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range below {
+		if err := p.delete(ctx, objectSigner(c.Author, t.Space), t.Space, c.URI, "Note", remoteInboxes(t.Author, c.ParentAuthor)...); err != nil {
+			return nil, err
+		}
+	}
+	return p.out, nil
 }
 
 func newsPublished(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {

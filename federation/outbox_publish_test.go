@@ -197,7 +197,8 @@ func TestPublishProposal(t *testing.T) {
 		t.Errorf("%d bare boosts, want 1 (none for comments)", n)
 	}
 
-	// Moderation hides it: Delete{Tombstone} and 410.
+	// Moderation hides it: Delete{Tombstone} and 410, and the Delete of
+	// its comment, unreadable with it.
 	mod := a.user(t, "modo")
 	if _, err := a.st.DB.NewUpdate().Model((*models.Account)(nil)).Set("role = ?", models.RoleModerator).Where("id = ?", mod.ID).Exec(ctx); err != nil {
 		t.Fatal(err)
@@ -206,7 +207,7 @@ func TestPublishProposal(t *testing.T) {
 	if err := a.st.HideObject(ctx, mod, models.ObjectTypeProposal, p.ID, "spam"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "Delete", func() bool { return len(peer.find("Delete", "Tombstone")) == 1 })
+	waitFor(t, "Deletes", func() bool { return len(peer.find("Delete", "Tombstone")) == 2 })
 	if code, m := serveAS(a, "proposal", id); code != 410 || m["type"] != "Tombstone" {
 		t.Errorf("hidden proposal: %d %v", code, m)
 	}

@@ -1,0 +1,117 @@
+package models_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/models/dbtest"
+)
+
+// commentScene is a space with a moderator, citizens and a remote author.
+type commentScene struct {
+	s      *models.Store
+	mod    *models.Account
+	people []*models.Account
+	remote *models.Actor
+}
+
+func newCommentScene(t *testing.T, s *models.Store) *commentScene {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.CreateSpace(ctx, nil, models.SpaceInput{Name: "ville", Kind: models.KindCity}); err != nil {
+		t.Fatal(err)
+	}
+	sc := &commentScene{s: s}
+	var err error
+	if sc.mod, err = s.CreateAccount(ctx, models.NewAccount{Username: "modo", Password: "correct horse battery", Role: models.RoleModerator}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ana", "ben"} {
+		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: name, Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc.people = append(sc.people, acc)
+	}
+	sc.remote, err = s.UpsertRemoteActor(ctx, &models.Actor{URI: "https://masto.example/users/bo", Type: "Person", Username: "bo",
+		Host: "masto.example", Inbox: "https://masto.example/users/bo/inbox", PublicKeyID: "https://masto.example/users/bo#main-key", PublicKeyPEM: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+func (sc *commentScene) say(t *testing.T, by *models.Actor, typ string, id, parent int64) *models.Comment {
+	t.Helper()
+	c, err := sc.s.CreateComment(context.Background(), by, models.CommentInput{ObjectType: typ, ObjectID: id, ParentID: parent, Body: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestLocalCommentsUnder: the local comments below a proposal or a
+// comment, however deep, with their authors and the authors they
+// answer; not remote ones, nor those deleted or hidden themselves (the
+// replies below a hidden one are listed), nor those of another object.
+func TestLocalCommentsUnder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		sc := newCommentScene(t, s)
+		ana, ben := sc.people[0], sc.people[1]
+		p, err := s.CreateProposal(ctx, ana.Actor, "ville", models.ProposalInput{Title: "Des bancs", Body: "Oui."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := s.CreateProposal(ctx, ana.Actor, "ville", models.ProposalInput{Title: "Des arbres", Body: "Oui."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		top := sc.say(t, ben.Actor, "proposal", p.ID, 0)
+		theirs, err := s.CreateRemoteComment(ctx, sc.remote, models.RemoteComment{URI: "https://masto.example/users/bo/statuses/1",
+			InReplyToURI: top.URI, ContentHTML: "<p>Non.</p>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		toTheirs := sc.say(t, ana.Actor, "proposal", p.ID, theirs.ID)
+		hidden := sc.say(t, ana.Actor, "proposal", p.ID, top.ID)
+		belowHidden := sc.say(t, ben.Actor, "proposal", p.ID, hidden.ID)
+		deleted := sc.say(t, ben.Actor, "proposal", p.ID, 0)
+		sc.say(t, ben.Actor, "proposal", other.ID, 0)
+		if err := s.HideObject(ctx, sc.mod, models.ObjectTypeComment, hidden.ID, "rude"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteComment(ctx, ben, deleted.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.LocalCommentsUnder(ctx, models.ObjectTypeProposal, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []struct {
+			c            *models.Comment
+			author       *models.Actor
+			parentAuthor *models.Actor
+		}{{top, ben.Actor, nil}, {toTheirs, ana.Actor, sc.remote}, {belowHidden, ben.Actor, ana.Actor}}
+		if len(got) != len(want) {
+			t.Fatalf("got %d comments, want %d: %+v", len(got), len(want), got)
+		}
+		for i, w := range want {
+			g := got[i]
+			if g.ID != w.c.ID || g.URI != w.c.URI || g.Author == nil || g.Author.ID != w.author.ID {
+				t.Errorf("#%d: %d %s by %+v, want %d %s by %s", i, g.ID, g.URI, g.Author, w.c.ID, w.c.URI, w.author.URI)
+			}
+			if (g.ParentAuthor == nil) != (w.parentAuthor == nil) || (g.ParentAuthor != nil && g.ParentAuthor.ID != w.parentAuthor.ID) {
+				t.Errorf("#%d: answers %+v, want %+v", i, g.ParentAuthor, w.parentAuthor)
+			}
+		}
+		got, err = s.LocalCommentsUnder(ctx, models.ObjectTypeComment, top.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].ID != toTheirs.ID || got[1].ID != belowHidden.ID {
+			t.Errorf("below the top comment: %+v, want %d and %d", got, toTheirs.ID, belowHidden.ID)
+		}
+	})
+}
