@@ -36,7 +36,7 @@ func (s *Store) CreateDebate(ctx context.Context, by *Account, sp *Space, in Deb
 		Counts: make([]int, len(in.Options)), ResultsUpdatedAt: now, Local: true, CreatedAt: now, UpdatedAt: now,
 	}
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := s.checkConsultation(ctx, tx, in.ConsultationID, ActionPropose); err != nil {
+		if err := s.CheckConsultationRef(ctx, tx, sp.ID, in.ConsultationID, 0); err != nil {
 			return err
 		}
 		if _, err := tx.NewInsert().Model(d).Exec(ctx); err != nil {
