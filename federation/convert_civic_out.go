@@ -62,7 +62,7 @@ func contains(list []string, s string) bool {
 func stamp(d doc, published, updated time.Time) {
 	d["published"] = rfc3339(published)
 	if updated.After(published.Add(time.Second)) {
-		d["updated"] = rfc3339(updated)
+		d["updated"] = updatedStamp(updated)
 	}
 }
 
@@ -508,7 +508,7 @@ func CreateCivic(actor *models.Actor, obj doc) doc {
 // is set to at, so peers (FEP-9967) take it as newer.
 func UpdateCivic(actor *models.Actor, obj doc, at time.Time) doc {
 	obj = maps.Clone(obj)
-	obj["updated"] = rfc3339(at)
+	obj["updated"] = updatedStamp(at)
 	to, cc := addressingOf(obj)
 	d := activityDoc(idOf(obj["id"])+"#updates/"+at.UTC().Format("20060102T150405.000000"), "Update", actor.URI, obj, to, cc)
 	d["published"] = rfc3339(at)

@@ -46,6 +46,12 @@ func bare(d doc) doc {
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// updatedStamp formats an object's "updated" to the millisecond: copies
+// apply only a strictly newer version (FEP-9967), and two versions sent
+// within one second — a count Update and the close just after it — must
+// not look alike, or the second is dropped as a replay.
+func updatedStamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
 // actorToDoc is the actor document of a local user (Person), space
 // (Group) or the instance (Application).
 func actorToDoc(a *models.Actor) doc {

@@ -181,8 +181,8 @@ func (s *Service) withCountsSent(ctx context.Context, d doc, objectType string, 
 	if updated == "" {
 		updated, _ = d["published"].(string)
 	}
-	if t, err := time.Parse(time.RFC3339, updated); err != nil || cu.SentAt.Truncate(time.Second).After(t) {
-		d["updated"] = rfc3339(*cu.SentAt)
+	if t, err := time.Parse(time.RFC3339, updated); err != nil || cu.SentAt.Truncate(time.Millisecond).After(t) {
+		d["updated"] = updatedStamp(*cu.SentAt)
 	}
 	return d, nil
 }
