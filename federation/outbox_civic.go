@@ -67,6 +67,7 @@ func init() {
 	} {
 		eventHandlers[kind] = h
 	}
+	eventHandlers[models.EventConsultationDeleted] = consultationDeleted
 }
 
 // eventData is the part of events' Data the handlers read.
@@ -649,4 +650,27 @@ func (s *Service) synthesisActivity(ctx context.Context, ev models.Event, update
 		return s.publishUpdate(ctx, sp.Actor, sp, note, extra...)
 	}
 	return s.publishNew(ctx, sp.Actor, sp, note, false, extra...)
+}
+
+// consultationDeleted: the consultation itself is no ActivityPub object,
+// but its published synthesis is a Note peers hold: the space sends its
+// Delete to whom it sent the Create (followers, remote contributors). The
+// proposals, debates and petitions of the consultation stay (read-only
+// here), so they get nothing.
+func consultationDeleted(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	syn, err := s.store.SynthesisOf(ctx, ev.ObjectID, false)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil // none, or a draft never sent
+	} else if err != nil {
+		return nil, err
+	}
+	sp, err := s.store.SpaceByID(ctx, ev.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	recipients, err := s.store.SynthesisRecipients(ctx, syn.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.publishDelete(ctx, sp.Actor, sp, syn.URI, "Note", remoteInboxes(recipients...)...)
 }

@@ -132,7 +132,7 @@ var civicLoaders = map[string]func(ctx context.Context, s *Service, id string) (
 		}
 		c, err := s.store.ConsultationByID(ctx, cid)
 		if err != nil {
-			return nil, err
+			return nil, s.goneOr(ctx, syn.URI, err) // deleted with its consultation
 		}
 		sp, err := s.store.SpaceByID(ctx, c.SpaceID)
 		if err != nil {

@@ -394,7 +394,9 @@ func (s *Store) UpdateConsultation(ctx context.Context, by *Account, id int64, i
 }
 
 // DeleteConsultation withdraws a consultation (soft delete); what was
-// attached to it stays, read-only, as the guard refuses everything.
+// attached to it stays, read-only, as the guard refuses everything. Its
+// published synthesis, the one part of it federated, goes with it: its id
+// answers 410 Gone and the event tells federation to send its Delete.
 func (s *Store) DeleteConsultation(ctx context.Context, by *Account, id int64) error {
 	if !by.IsModerator() {
 		return ErrForbidden
@@ -403,9 +405,23 @@ func (s *Store) DeleteConsultation(ctx context.Context, by *Account, id int64) e
 	if err != nil {
 		return err
 	}
+	sp, err := s.SpaceByID(ctx, c.SpaceID)
+	if err != nil {
+		return err
+	}
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewUpdate().Model(c).Set("deleted_at = ?", s.Now()).WherePK().Exec(ctx); err != nil {
 			return dbErr("delete consultation", err)
+		}
+		var published []string // the synthesis's id, once published
+		err := tx.NewSelect().Model((*Synthesis)(nil)).Column("uri").Where("consultation_id = ? AND published_at IS NOT NULL", c.ID).Scan(ctx, &published)
+		if err != nil {
+			return dbErr("synthesis of deleted consultation", err)
+		}
+		for _, uri := range published {
+			if err := s.AddTombstoneTx(ctx, tx, uri, "Note", sp.Actor.URI); err != nil {
+				return err
+			}
 		}
 		if err := s.audit(ctx, tx, by, "delete_consultation", "consultation", strconv.FormatInt(id, 10), c.Title); err != nil {
 			return err

@@ -334,3 +334,36 @@ func TestDocumentsWithFiles(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteConsultationTombstonesItsSynthesis: deleting a consultation
+// leaves a tombstone of its published synthesis (its id answers 410 and
+// is never re-created); a draft synthesis, never public, leaves none.
+func TestDeleteConsultationTombstonesItsSynthesis(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		ctx := context.Background()
+		f.at(31)
+		syn, err := f.s.PublishSynthesis(ctx, f.mod, f.c.ID, "We heard you.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		draft, err := f.s.CreateConsultation(ctx, f.mod, "town", consInput(consT0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		draftSyn, err := f.s.SaveSynthesis(ctx, f.mod, draft.ID, "Not yet.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []int64{f.c.ID, draft.ID} {
+			if err := f.s.DeleteConsultation(ctx, f.mod, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ts, err := f.s.TombstoneByURI(ctx, syn.URI); err != nil || ts.Type != "Note" || ts.ActorURI != f.space.Actor.URI {
+			t.Errorf("tombstone of the published synthesis: %+v, %v", ts, err)
+		}
+		if _, err := f.s.TombstoneByURI(ctx, draftSyn.URI); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("a draft synthesis was tombstoned: %v", err)
+		}
+	})
+}
