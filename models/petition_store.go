@@ -261,7 +261,7 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 			Set("signatures_count = EXCLUDED.signatures_count, closes_at = EXCLUDED.closes_at, status = EXCLUDED.status").
 			Set("response_html = EXCLUDED.response_html, responded_at = EXCLUDED.responded_at, updated_at = EXCLUDED.updated_at").
 			Where("NOT petition.local AND petition.author_id = EXCLUDED.author_id").
-			Where("petition.updated_at <= EXCLUDED.updated_at").Exec(ctx)
+			Where("petition.updated_at < EXCLUDED.updated_at").Exec(ctx)
 		if err != nil {
 			return dbErr("upsert remote petition", err)
 		}

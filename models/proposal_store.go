@@ -256,7 +256,7 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 			Set("supports_count = EXCLUDED.supports_count, answer_html = EXCLUDED.answer_html").
 			Set("answered_at = EXCLUDED.answered_at, updated_at = EXCLUDED.updated_at").
 			Where("NOT proposal.local AND proposal.author_id = EXCLUDED.author_id").
-			Where("proposal.updated_at <= EXCLUDED.updated_at").Exec(ctx)
+			Where("proposal.updated_at < EXCLUDED.updated_at").Exec(ctx)
 		if err != nil {
 			return dbErr("upsert remote proposal", err)
 		}
