@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -296,10 +297,19 @@ func (s *Store) RefuseSentParticipation(ctx context.Context, by *Actor, activity
 			Where("object_id = ? AND actor_id = ?", p.ObjectID, p.ActorID).Exec(ctx); err != nil {
 			return dbErr("forget refused participation", err)
 		}
+		// The copy's count is the origin's as last received plus what was
+		// given here since. A version the origin sent after this
+		// participation left never counted it (the origin refused it):
+		// taking it off that count again would count it out twice. (A
+		// copy's version is the origin's clock, the participation's ours:
+		// a skewed origin clock blurs the line, until its next Update.)
+		counted := func(originVersion time.Time) bool { return !originVersion.After(p.CreatedAt) }
 		var err error
 		switch p.Kind {
 		case ParticipationSupport:
-			_, err = s.removeSupport(ctx, tx, prop, voter.ID)
+			if _, err = s.removeSupport(ctx, tx, prop, voter.ID); err == nil && !counted(prop.UpdatedAt) {
+				_, err = tx.NewUpdate().Model((*Proposal)(nil)).Set("supports_count = supports_count + 1").Where("id = ?", prop.ID).Exec(ctx)
+			}
 		case ParticipationVote:
 			d, derr := s.lockDebateForBallot(ctx, tx, p.ObjectID, voter.ID)
 			if derr != nil {
@@ -310,10 +320,15 @@ func (s *Store) RefuseSentParticipation(ctx context.Context, by *Actor, activity
 				return berr
 			}
 			if len(current) > 0 {
-				_, err = s.writeBallot(ctx, tx, d, voter, current, nil)
+				counts, voters := slices.Clone(d.Counts), d.Voters
+				if _, err = s.writeBallot(ctx, tx, d, voter, current, nil); err == nil && !counted(d.UpdatedAt) {
+					err = s.writeTally(ctx, tx, d, counts, voters, s.Now())
+				}
 			}
 		case ParticipationSignature:
-			_, err = s.removeSignature(ctx, tx, pet, voter.ID)
+			if _, err = s.removeSignature(ctx, tx, pet, voter.ID); err == nil && !counted(pet.UpdatedAt) {
+				_, err = tx.NewUpdate().Model((*Petition)(nil)).Set("signatures_count = signatures_count + 1").Where("id = ?", pet.ID).Exec(ctx)
+			}
 		}
 		if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrClosed) {
 			return err
