@@ -431,6 +431,12 @@ func petitionAnswered(ctx context.Context, s *Service, ev models.Event) ([]model
 // debatePublished sends the Create of a debate once it is out of draft
 // (created open, or opened later); the Create's id is stable, so when both
 // events see it open the deliveries are queued once.
+//
+// The comments staff wrote on the draft (commentObject lets them) were
+// not sent then (a draft is not public); readers of the opened debate see
+// them, so their Creates follow the Question's, oldest first, as if
+// written now. Those hidden, below a hidden comment or deleted stay
+// unsent.
 func debatePublished(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 	d, sp, err := s.localDebate(ctx, evID(ev))
 	if err != nil {
@@ -440,7 +446,38 @@ func debatePublished(ctx context.Context, s *Service, ev models.Event) ([]models
 	if err != nil {
 		return nil, err
 	}
-	return s.publishNew(ctx, objectSigner(d.Author, sp), sp, q, true)
+	out, err := s.publishNew(ctx, objectSigner(d.Author, sp), sp, q, true)
+	if err != nil {
+		return nil, err
+	}
+	comments, err := s.store.DraftComments(ctx, d)
+	if err != nil || len(comments) == 0 {
+		return out, err
+	}
+	t, err := s.civicTarget(ctx, models.ObjectTypeDebate, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*models.Comment, len(comments))
+	for _, c := range comments {
+		byID[c.ID] = c
+	}
+	for _, c := range comments {
+		var parent *models.Actor
+		if pc, ok := byID[c.ParentID]; ok {
+			parent = pc.Author
+		} else if c.ParentID != 0 {
+			if _, parent, err = s.commentContext(ctx, c); err != nil { // a deleted parent
+				return nil, err
+			}
+		}
+		more, err := s.publishNew(ctx, objectSigner(c.Author, sp), sp, CommentToNote(c, t, parent), false, remoteInboxes(t.Author, parent)...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	return out, nil
 }
 
 // debateClosed asks for the final Update{Question} (closed, final counts)

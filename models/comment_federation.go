@@ -6,7 +6,7 @@ import (
 
 // Store functions the federation door needs about the comments peers
 // hold copies of: which to delete when moderation hides what they are
-// under.
+// under, and which to publish when a draft debate is opened.
 
 // CommentCopy is a local comment as peers may hold it: the comment (its
 // id, URI, parent and author loaded) and the author of the comment it
@@ -83,4 +83,22 @@ func uniqueIDs(ids []int64) []int64 {
 		}
 	}
 	return out
+}
+
+// DraftComments lists, oldest first, the local comments written on a
+// local debate before it opened (staff preparing a draft: commentObject)
+// that threads show to everyone (shownComments, tombstones left out),
+// with their authors. Peers never got them: a comment is federated only
+// once its debate is public, so the Create of the debate brings them.
+// A debate never opened has none.
+func (s *Store) DraftComments(ctx context.Context, d *Debate) ([]*Comment, error) {
+	if d.OpensAt == nil || !d.Local {
+		return nil, nil
+	}
+	var out []*Comment
+	err := s.DB.NewSelect().Model(&out).Relation("Author").
+		Where("c.id IN ("+shownComments("h.object_type = ? AND h.object_id = ?")+")", ObjectTypeDebate, d.ID).
+		Where("c.local AND c.deleted_at IS NULL AND c.created_at <= ?", *d.OpensAt).
+		OrderExpr("c.id").Scan(ctx)
+	return out, dbErr("draft comments", err)
 }

@@ -115,3 +115,46 @@ func TestLocalCommentsUnder(t *testing.T) {
 		}
 	})
 }
+
+// TestDraftComments: the comments staff wrote on a debate before it
+// opened, shown ones only (not hidden, below a hidden one, deleted), in
+// order; not those written after, nor any while it is still a draft.
+func TestDraftComments(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		sc := newCommentScene(t, s)
+		sp, err := s.SpaceByName(ctx, "ville")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.CreateDebate(ctx, sc.mod, sp, models.DebateInput{Question: "Piétonniser ?", Options: []string{"Oui", "Non"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		top := sc.say(t, sc.mod.Actor, "debate", d.ID, 0)
+		reply := sc.say(t, sc.mod.Actor, "debate", d.ID, top.ID)
+		hidden := sc.say(t, sc.mod.Actor, "debate", d.ID, 0)
+		sc.say(t, sc.mod.Actor, "debate", d.ID, hidden.ID)
+		deleted := sc.say(t, sc.mod.Actor, "debate", d.ID, 0)
+		if err := s.HideObject(ctx, sc.mod, models.ObjectTypeComment, hidden.ID, "x"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteComment(ctx, sc.mod, deleted.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.DraftComments(ctx, d); err != nil || len(got) != 0 {
+			t.Errorf("still a draft: %v %v, want none", got, err)
+		}
+		if d, err = s.OpenDebate(ctx, sc.mod, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		sc.say(t, sc.people[0].Actor, "debate", d.ID, top.ID)
+		got, err := s.DraftComments(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].ID != top.ID || got[1].ID != reply.ID || got[0].Author == nil || got[0].Author.ID != sc.mod.Actor.ID {
+			t.Errorf("draft comments %+v, want %d then %d with their author", got, top.ID, reply.ID)
+		}
+	})
+}
