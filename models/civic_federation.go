@@ -183,35 +183,60 @@ type CivicRef struct {
 	CreatedAt time.Time `bun:"created_at"`
 }
 
-// publicCivic is the UNION of the public local civic objects (not hidden,
-// not deleted; debates once out of draft) with their author and space.
-const publicCivic = `
+// publicObjects is the UNION of the public local proposals, petitions and
+// debates (not hidden, not deleted; debates once out of draft) with their
+// author and space. Its one argument is now.
+const publicObjects = `
 SELECT 'proposal' AS type, id, created_at, author_id, space_id FROM proposals
   WHERE local AND hidden_at IS NULL AND deleted_at IS NULL
 UNION ALL SELECT 'petition', id, created_at, author_id, space_id FROM petitions
   WHERE local AND hidden_at IS NULL AND deleted_at IS NULL
 UNION ALL SELECT 'debate', id, created_at, author_id, space_id FROM debates
-  WHERE local AND hidden_at IS NULL AND deleted_at IS NULL AND (phase <> 'draft' OR (opens_at IS NOT NULL AND opens_at <= ?))
-UNION ALL SELECT 'comment', id, created_at, author_id, space_id FROM comments
-  WHERE local AND hidden_at IS NULL AND deleted_at IS NULL`
+  WHERE local AND hidden_at IS NULL AND deleted_at IS NULL AND (phase <> 'draft' OR (opens_at IS NOT NULL AND opens_at <= ?))`
+
+// publicComments adds to publicObjects the comments of one author that
+// are public by the rule that serves one comment (CommentHiddenAt for an
+// anonymous reader): local, neither deleted nor hidden, on a proposal,
+// petition or debate (local or a copy) that is neither hidden nor deleted
+// nor a draft, and below no hidden comment. The last is an upward walk
+// from each of the author's replies (start, one of its ancestors), so it
+// reads their threads' ancestors by primary key, not every hidden
+// comment. Its arguments are the author, now and the author again.
+const publicComments = `
+UNION ALL SELECT 'comment', c.id, c.created_at, c.author_id, c.space_id FROM comments AS c
+  WHERE c.author_id = ? AND c.local AND c.hidden_at IS NULL AND c.deleted_at IS NULL
+  AND ((c.object_type = 'proposal' AND EXISTS (SELECT 1 FROM proposals AS o
+          WHERE o.id = c.object_id AND o.hidden_at IS NULL AND o.deleted_at IS NULL))
+    OR (c.object_type = 'petition' AND EXISTS (SELECT 1 FROM petitions AS o
+          WHERE o.id = c.object_id AND o.hidden_at IS NULL AND o.deleted_at IS NULL))
+    OR (c.object_type = 'debate' AND EXISTS (SELECT 1 FROM debates AS o
+          WHERE o.id = c.object_id AND o.hidden_at IS NULL AND o.deleted_at IS NULL
+          AND (o.phase <> 'draft' OR (o.opens_at IS NOT NULL AND o.opens_at <= ?)))))
+  AND c.id NOT IN (WITH RECURSIVE up(start, anc) AS (
+      SELECT h.id, h.parent_id FROM comments AS h WHERE h.author_id = ? AND h.local AND h.parent_id IS NOT NULL
+      UNION ALL SELECT up.start, p.parent_id FROM comments AS p JOIN up ON p.id = up.anc WHERE p.parent_id IS NOT NULL
+    ) SELECT up.start FROM up JOIN comments AS a ON a.id = up.anc WHERE a.hidden_at IS NOT NULL)`
 
 // PublicContributions lists, newest first, the public local civic objects
-// an actor wrote (byAuthor) or that belong to a space (spaceID, for a
-// Group's outbox; comments excluded), with their total.
+// an actor wrote (authorID: a person's outbox, comments included) or that
+// belong to a space (spaceID, for a Group's outbox; no comments), with
+// their total. The total counts exactly what the pages list: an outbox
+// whose totalItems counted what its pages skip (a comment under a hidden
+// proposal) announced items no page ever showed.
 func (s *Store) PublicContributions(ctx context.Context, authorID, spaceID int64, offset, limit int) (int, []CivicRef, error) {
 	now := s.Now()
-	where, arg := "author_id = ?", authorID
+	from, where, args := publicObjects+publicComments, "author_id = ?", []any{now, authorID, now, authorID, authorID}
 	if spaceID != 0 {
-		where, arg = "space_id = ? AND type <> 'comment'", spaceID
+		from, where, args = publicObjects, "space_id = ?", []any{now, spaceID}
 	}
 	var total int
-	err := s.DB.NewRaw("SELECT COUNT(*) FROM ("+publicCivic+") AS o WHERE "+where, now, arg).Scan(ctx, &total)
+	err := s.DB.NewRaw("SELECT COUNT(*) FROM ("+from+") AS o WHERE "+where, args...).Scan(ctx, &total)
 	if err != nil {
 		return 0, nil, dbErr("count contributions", err)
 	}
 	var out []CivicRef
-	err = s.DB.NewRaw("SELECT type, id, created_at FROM ("+publicCivic+") AS o WHERE "+where+
-		" ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", now, arg, clampLimit(limit), max(offset, 0)).Scan(ctx, &out)
+	err = s.DB.NewRaw("SELECT type, id, created_at FROM ("+from+") AS o WHERE "+where+
+		" ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?", append(args, clampLimit(limit), max(offset, 0))...).Scan(ctx, &out)
 	if err != nil {
 		return 0, nil, dbErr("list contributions", err)
 	}

@@ -158,3 +158,69 @@ func TestDraftComments(t *testing.T) {
 		}
 	})
 }
+
+// TestPublicContributionsCountsWhatIsListed: a person's outbox lists and
+// counts the same comments, those a reader may see: not hidden or
+// deleted, not under a hidden proposal, a hidden comment (however far
+// up) or a draft debate; a reply below a deleted comment is still shown.
+func TestPublicContributionsCountsWhatIsListed(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		sc := newCommentScene(t, s)
+		ana, ben, mod := sc.people[0], sc.people[1], sc.mod
+		sp, err := s.SpaceByName(ctx, "ville")
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown, err := s.CreateProposal(ctx, ben.Actor, "ville", models.ProposalInput{Title: "Des bancs", Body: "Oui."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hiddenP, err := s.CreateProposal(ctx, ben.Actor, "ville", models.ProposalInput{Title: "Des arbres", Body: "Oui."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		draft, err := s.CreateDebate(ctx, mod, sp, models.DebateInput{Question: "Piétonniser ?", Options: []string{"Oui", "Non"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		top := sc.say(t, mod.Actor, "proposal", shown.ID, 0)
+		hiddenTop := sc.say(t, ben.Actor, "proposal", shown.ID, 0)
+		middle := sc.say(t, ana.Actor, "proposal", shown.ID, hiddenTop.ID)
+		sc.say(t, mod.Actor, "proposal", shown.ID, middle.ID) // two levels below a hidden comment
+		deletedTop := sc.say(t, ben.Actor, "proposal", shown.ID, 0)
+		belowDeleted := sc.say(t, mod.Actor, "proposal", shown.ID, deletedTop.ID)
+		sc.say(t, mod.Actor, "proposal", hiddenP.ID, 0)
+		sc.say(t, mod.Actor, "debate", draft.ID, 0)
+		ownHidden := sc.say(t, mod.Actor, "proposal", shown.ID, top.ID)
+		ownDeleted := sc.say(t, mod.Actor, "proposal", shown.ID, 0)
+		for _, h := range []struct {
+			typ string
+			id  int64
+		}{{"comment", hiddenTop.ID}, {"proposal", hiddenP.ID}, {"comment", ownHidden.ID}} {
+			if err := s.HideObject(ctx, mod, h.typ, h.id, "x"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.DeleteComment(ctx, ben, deletedTop.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteComment(ctx, mod, ownDeleted.ID); err != nil {
+			t.Fatal(err)
+		}
+		total, refs, err := s.PublicContributions(ctx, mod.Actor.ID, 0, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, r := range refs {
+			ids = append(ids, r.ID)
+		}
+		if total != 2 || len(refs) != 2 || refs[0].ID != belowDeleted.ID || refs[1].ID != top.ID {
+			t.Errorf("moderator's public comments: total %d, ids %v; want %d and %d", total, ids, belowDeleted.ID, top.ID)
+		}
+		if total, refs, err = s.PublicContributions(ctx, mod.Actor.ID, 0, 1, 50); err != nil || total != 2 || len(refs) != 1 || refs[0].ID != top.ID {
+			t.Errorf("second item: total %d, %+v, %v", total, refs, err)
+		}
+	})
+}
