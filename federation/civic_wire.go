@@ -33,6 +33,7 @@ const (
 	PropODNSignatures = "odn:signatures"
 	PropODNGoal       = "odn:goal"
 	PropODNByInstance = "odn:byInstance"
+	PropODNResults    = "odn:resultsVisibility"
 	PropODNStance     = "odn:stance"
 	PropODNAsOf       = "odn:asOf"
 )

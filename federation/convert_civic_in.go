@@ -150,6 +150,24 @@ func closedOf(m map[string]any) bool {
 	return st == "closed" || st == "answered"
 }
 
+// byInstanceOf reads odn:byInstance, a JSON object of host → voters
+// (checked by the store); nil when absent or not of that shape.
+func byInstanceOf(m map[string]any) map[string]int {
+	in, ok := m[PropODNByInstance].(map[string]any)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]int, len(in))
+	for host := range in {
+		n, ok := IntProperty(in, host)
+		if !ok {
+			return nil
+		}
+		out[host] = int(n)
+	}
+	return out
+}
+
 // questionToRemoteDebate reads an odn debate Question (Mastodon polls
 // read the same way: the question is the name, else the content).
 func questionToRemoteDebate(m map[string]any) models.RemoteDebate {
@@ -162,6 +180,7 @@ func questionToRemoteDebate(m map[string]any) models.RemoteDebate {
 		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Question: question,
 		DescriptionHTML: SanitizeIncomingHTML(str(m, "content")), Options: names, Counts: counts,
 		Voters: intProp(m, PropVotersCount), Multiple: multiple, Closed: closedOf(m), Updated: updatedOf(m),
+		ResultsVisibility: str(m, PropODNResults), ByInstance: byInstanceOf(m),
 	}
 	if t := timeProp(m, "endTime"); !t.IsZero() {
 		d.ClosesAt = &t

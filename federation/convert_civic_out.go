@@ -240,7 +240,7 @@ func DebateToQuestion(d *models.Debate, sp *models.Space, r *models.Results) doc
 	q := doc{
 		"id": d.URI, "type": "Question", "attributedTo": actorURI(d.Author), "name": d.Question,
 		"content": OutgoingHTML(b.String()), "url": d.URL,
-		PropODNType: ODNTypeDebate, PropODNStatus: d.Current,
+		PropODNType: ODNTypeDebate, PropODNStatus: d.Current, PropODNResults: d.ResultsVisibility,
 		"replies": repliesRef(d.URI),
 	}
 	if d.Multiple {

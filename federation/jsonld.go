@@ -64,6 +64,9 @@ func ExtensionContext() map[string]any {
 		"odn:goal":       map[string]any{"@id": "odn:goal", "@type": "xsd:nonNegativeInteger"},
 		// odn:byInstance maps a host to a count: opaque JSON.
 		"odn:byInstance": map[string]any{"@id": "odn:byInstance", "@type": "@json"},
+		// odn:resultsVisibility is a debate's rule: "live" or
+		// "after_close" (counts left out until it closes).
+		"odn:resultsVisibility": map[string]any{"@id": "odn:resultsVisibility"},
 		// odn:stance is "for" or "against" on an argument; odn:asOf is
 		// when a copy's counts were last known (xsd:dateTime).
 		"odn:stance": map[string]any{"@id": "odn:stance"},

@@ -89,16 +89,20 @@ type Debate struct {
 	ResultsVisibility string     `bun:",notnull"`
 	PublicBallot      bool       `bun:",notnull"`
 	// BallotSecret keys the receipts; it never leaves the instance.
-	BallotSecret     string     `bun:",notnull"`
-	Counts           []int      `bun:"counts,notnull"`
-	Voters           int        `bun:",notnull"`
-	ResultsUpdatedAt time.Time  `bun:",notnull"`
-	Local            bool       `bun:",notnull"`
-	Origin           string     `bun:",notnull"`
-	HiddenAt         *time.Time `bun:",nullzero"`
-	DeletedAt        *time.Time `bun:",nullzero"`
-	CreatedAt        time.Time  `bun:",notnull"`
-	UpdatedAt        time.Time  `bun:",notnull"`
+	BallotSecret     string    `bun:",notnull"`
+	Counts           []int     `bun:"counts,notnull"`
+	Voters           int       `bun:",notnull"`
+	ResultsUpdatedAt time.Time `bun:",notnull"`
+	Local            bool      `bun:",notnull"`
+	Origin           string    `bun:",notnull"`
+	// OriginByInstance is, on a remote copy, the origin's voters per
+	// instance host as of its last Update (odn:byInstance); nil when the
+	// origin does not publish it (Mastodon) and on local debates.
+	OriginByInstance map[string]int `bun:"origin_by_instance"`
+	HiddenAt         *time.Time     `bun:",nullzero"`
+	DeletedAt        *time.Time     `bun:",nullzero"`
+	CreatedAt        time.Time      `bun:",notnull"`
+	UpdatedAt        time.Time      `bun:",notnull"`
 
 	Author *Actor `bun:"rel:belongs-to,join:author_id=id"`
 	// Current is the phase at load time (PhaseAt(s.Now())).
@@ -143,9 +147,11 @@ func (d *Debate) IsClosed() bool { return d.Current == DebateClosed }
 
 // ResultsVisible applies the results-visibility rule for a viewer (nil:
 // anonymous, or a remote server): live results are public, after_close
-// results only once closed; moderators always see them.
+// results only once closed; moderators always see those of local
+// debates (a copy counts only this instance's ballots until the origin's
+// final Update: not the results, even for them).
 func (d *Debate) ResultsVisible(viewer *Account) bool {
-	return d.ResultsVisibility != ResultsAfterClose || d.Current == DebateClosed || viewer.IsModerator()
+	return d.ResultsVisibility != ResultsAfterClose || d.Current == DebateClosed || (d.Local && viewer.IsModerator())
 }
 
 // Hidden reports whether moderation hid the debate.

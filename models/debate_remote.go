@@ -32,6 +32,41 @@ type RemoteDebate struct {
 	Updated time.Time
 	// SpaceID is a local space that relays the debate (0: none).
 	SpaceID int64
+	// ResultsVisibility is the origin's rule (odn:resultsVisibility):
+	// ResultsAfterClose keeps the copy's results hidden until it closes;
+	// anything else is ResultsLive.
+	ResultsVisibility string
+	// ByInstance is the origin's voters per instance host
+	// (odn:byInstance); nil when not published.
+	ByInstance map[string]int
+}
+
+// Bounds of a remote debate's breakdown per instance: a host name's
+// length and a number of hosts no real network of towns exceeds.
+const (
+	maxByInstanceHosts = 1000
+	maxHostLen         = 253
+)
+
+// originBreakdown keeps a remote debate's voters per instance when it
+// is plausible — host names of a sane length, counts that are not
+// negative and add up to no more than its voters — and nil otherwise.
+func originBreakdown(in map[string]int, voters int) map[string]int {
+	if len(in) == 0 || len(in) > maxByInstanceHosts {
+		return nil
+	}
+	out, sum := make(map[string]int, len(in)), 0
+	for host, n := range in {
+		if host == "" || len(host) > maxHostLen || n < 0 {
+			return nil
+		}
+		out[strings.ToLower(host)] += n
+		sum += n
+	}
+	if sum > voters {
+		return nil
+	}
+	return out
 }
 
 // UpsertRemoteDebate stores or refreshes the local copy of a remote
@@ -70,8 +105,12 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 		URI: in.URI, URL: in.URL, SpaceID: in.SpaceID, AuthorID: by.ID, Question: question,
 		DescriptionHTML: SanitizeHTML(in.DescriptionHTML), Options: opts, Multiple: in.Multiple, Phase: phase,
 		ClosesAt: in.ClosesAt, ResultsVisibility: ResultsLive, BallotSecret: newBallotSecret(),
+		OriginByInstance: originBreakdown(in.ByInstance, in.Voters),
 		Counts: fitCounts(in.Counts, len(opts)), Voters: max(in.Voters, 0), ResultsUpdatedAt: updated,
 		Local: false, Origin: strings.ToLower(by.Host), CreatedAt: now, UpdatedAt: updated,
+	}
+	if in.ResultsVisibility == ResultsAfterClose {
+		d.ResultsVisibility = ResultsAfterClose
 	}
 	if d.URL == "" {
 		d.URL = d.URI
@@ -117,7 +156,7 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 		}
 		_, err = tx.NewUpdate().Model(d).WherePK().
 			Column("url", "space_id", "question", "description_html", "options", "multiple", "phase", "closes_at", "closed_at",
-				"counts", "voters", "results_updated_at", "updated_at").Exec(ctx)
+				"counts", "voters", "results_updated_at", "updated_at", "results_visibility", "origin_by_instance").Exec(ctx)
 		return dbErr("update remote debate", err)
 	})
 	if err != nil {

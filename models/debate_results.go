@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -77,7 +78,32 @@ func (s *Store) results(ctx context.Context, d *Debate) (*Results, error) {
 	for _, row := range rows {
 		r.ByInstance[row.Host] = row.N
 	}
+	if !d.Local {
+		r.ByInstance = s.copyBreakdown(d, r.ByInstance)
+	}
 	return r, nil
+}
+
+// copyBreakdown is the voters per instance of a remote debate's copy,
+// made to add up to its voters as the origin's breakdown does. The copy
+// counts the origin's voters as of its last Update plus the ballot
+// changes made here since, and its own ballots are this instance's
+// members' (here): the origin's breakdown (odn:byInstance) then takes
+// the changes since on this host; without one (a Mastodon poll), the
+// voters not from here are shown under the origin's host.
+func (s *Store) copyBreakdown(d *Debate, here map[string]int) map[string]int {
+	out, host := here, d.Origin
+	if d.OriginByInstance != nil {
+		out, host = maps.Clone(d.OriginByInstance), strings.ToLower(s.URLs.Host())
+	}
+	rest := d.Voters
+	for _, n := range out {
+		rest -= n
+	}
+	if out[host] += rest; out[host] <= 0 {
+		delete(out, host)
+	}
+	return out
 }
 
 // PublicResults returns the results a viewer may see, with the ballot
