@@ -35,7 +35,7 @@ func createCivicNote(ctx context.Context, s *Service, in *incoming, obj map[stri
 	if question, option, ok := voteOf(obj); ok {
 		return s.receiveVote(ctx, in, obj, question, option)
 	}
-	if civicKind(obj) != "" {
+	if isCopyKind(obj) {
 		return receiveCopy(ctx, s, in, obj)
 	}
 	if err := createNote(ctx, s, in, obj); err != nil {
@@ -49,10 +49,21 @@ func createCivicNote(ctx context.Context, s *Service, in *incoming, obj map[stri
 
 // updateCivicNote refreshes a proposal copy or a remote comment.
 func updateCivicNote(ctx context.Context, s *Service, in *incoming, obj map[string]any) error {
-	if civicKind(obj) != "" {
+	if isCopyKind(obj) {
 		return receiveCopy(ctx, s, in, obj)
 	}
 	return updateNote(ctx, s, in, obj)
+}
+
+// isCopyKind reports whether obj is an odn proposal, debate or petition,
+// of which this instance keeps copies. odn's other Notes (a comment, an
+// argument, an answer) are replies, and go the way of any reply.
+func isCopyKind(obj map[string]any) bool {
+	switch civicKind(obj) {
+	case ODNTypeProposal, ODNTypeDebate, ODNTypePetition:
+		return true
+	}
+	return false
 }
 
 // receiveCopy stores a proposal, debate or petition sent by its origin,
