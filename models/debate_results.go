@@ -130,6 +130,12 @@ func (s *Store) PublicResults(ctx context.Context, viewer *Account, d *Debate) (
 // voter checks their vote (docs/COUNTING.md); before the close it is
 // ErrForbidden.
 func (s *Store) Ballots(ctx context.Context, d *Debate) ([]BallotEntry, error) {
+	return ballotList(ctx, s.DB, d)
+}
+
+// ballotList is Ballots read through db: the open-data export reads it in
+// its own transaction, so that receipts and counts are one snapshot.
+func ballotList(ctx context.Context, db bun.IDB, d *Debate) ([]BallotEntry, error) {
 	if d.Current != DebateClosed {
 		return nil, fmt.Errorf("%w: the ballot list is published when the debate closes", ErrForbidden)
 	}
@@ -140,7 +146,7 @@ func (s *Store) Ballots(ctx context.Context, d *Debate) ([]BallotEntry, error) {
 		Host        string `bun:"host"`
 		Erased      bool   `bun:"erased"`
 	}
-	err := s.DB.NewSelect().TableExpr("debate_votes AS v").Join("JOIN actors AS a ON a.id = v.actor_id").
+	err := db.NewSelect().TableExpr("debate_votes AS v").Join("JOIN actors AS a ON a.id = v.actor_id").
 		ColumnExpr("v.receipt, v.option_index, a.username, a.host, a.deleted_at IS NOT NULL AS erased").
 		Where("v.debate_id = ?", d.ID).OrderExpr("v.receipt, v.option_index").Scan(ctx, &rows)
 	if err != nil {

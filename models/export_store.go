@@ -279,7 +279,7 @@ func (x *exporter) ballots(ctx context.Context, r *Debate, d *ExportDebate) erro
 	if r.Current != DebateClosed {
 		return nil
 	}
-	list, err := x.s.Ballots(ctx, r)
+	list, err := ballotList(ctx, x.tx, r)
 	if err != nil {
 		return err
 	}
