@@ -283,7 +283,8 @@ func proposalEvent(kind string, p *Proposal, actorID int64, data map[string]any)
 }
 
 // UpdateProposal lets the author edit title, body and tags while the
-// proposal is open and has no support (ErrConflict otherwise).
+// proposal is open and has no support (ErrConflict otherwise), and its
+// consultation, if any, takes contributions (a *PhaseError otherwise).
 func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in ProposalInput) (*Proposal, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -301,6 +302,11 @@ func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in Prop
 	p.Title, p.Body, p.BodyHTML, p.Tags = in.Title, in.Body, RenderMarkdown(in.Body), in.Tags
 	p.Search, p.UpdatedAt = foldText(p.Title+"\n"+p.Body), s.Now()
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// Only while its consultation takes contributions: what a
+		// synthesis is being written from does not move.
+		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionPropose); err != nil {
+			return err
+		}
 		// The conditions are checked again under the row lock: a support
 		// may have arrived since the proposal was read.
 		res, err := tx.NewUpdate().Model(p).Column("title", "body", "body_html", "search", "updated_at").
@@ -323,8 +329,8 @@ func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in Prop
 }
 
 // WithdrawProposal lets the author withdraw an open (or past-threshold)
-// proposal: it stays readable with the status withdrawn and takes no more
-// supports.
+// proposal while its consultation, if any, takes contributions: it stays
+// readable with the status withdrawn and takes no more supports.
 func (s *Store) WithdrawProposal(ctx context.Context, by *Actor, id int64) (*Proposal, error) {
 	p, err := s.ProposalByID(ctx, id)
 	if err != nil {
@@ -334,6 +340,9 @@ func (s *Store) WithdrawProposal(ctx context.Context, by *Actor, id int64) (*Pro
 		return nil, ErrForbidden
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionPropose); err != nil {
+			return err // as an edit (UpdateProposal)
+		}
 		res, err := tx.NewUpdate().Model((*Proposal)(nil)).Set("status = ?", ProposalWithdrawn).Set("updated_at = ?", s.Now()).
 			Where("id = ? AND status IN (?)", id, bun.In([]string{ProposalOpen, ProposalThresholdReached})).Exec(ctx)
 		if err != nil {

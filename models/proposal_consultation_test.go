@@ -30,6 +30,10 @@ func TestProposalsInConsultations(t *testing.T) {
 		if err != nil || p.ConsultationID != cons.ID {
 			t.Fatalf("proposal in consultation: %+v %v", p, err)
 		}
+		unsupported, err := s.CreateProposal(ctx, c.members[0].Actor, "ville", models.ProposalInput{Title: "Un banc", Body: "x", Consultation: cons.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
 		pe, err := s.CreatePetition(ctx, c.members[0].Actor, "ville", models.PetitionInput{
 			Title: "Un kiosque sur la place", Body: "x", Addressee: "maire", Goal: 10, Consultation: cons.ID})
 		if err != nil {
@@ -58,5 +62,10 @@ func TestProposalsInConsultations(t *testing.T) {
 		if !errors.As(err, &phase) {
 			t.Fatalf("proposal in synthesis phase: %v", err)
 		}
+		// Nor does what is being synthesised move: no edit, no withdrawal.
+		_, err = s.UpdateProposal(ctx, c.members[0].Actor, unsupported.ID, models.ProposalInput{Title: "Deux bancs", Body: "y"})
+		wantErr(t, err, models.ErrClosed)
+		_, err = s.WithdrawProposal(ctx, c.members[0].Actor, p.ID)
+		wantErr(t, err, models.ErrClosed)
 	}, models.WithClock(clk.Now))
 }
