@@ -1,0 +1,99 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// TestPhaseRefusal: what pages and the API show before anyone votes,
+// supports or signs is exactly the refusal the action gets, phase by
+// phase, for a debate, a proposal and a petition of a consultation.
+func TestPhaseRefusal(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		ctx := context.Background()
+		if _, err := f.s.CreateAccount(ctx, models.NewAccount{Username: "maire", Password: "long enough password", Email: "maire@example.org"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.SetDecider(ctx, nil, "maire", true); err != nil {
+			t.Fatal(err)
+		}
+		f.at(11) // contribution: create one of each
+		d, err := f.s.CreateDebate(ctx, f.mod, f.space, models.DebateInput{Question: "Which trees?", Options: []string{"Oaks", "Limes"}, ConsultationID: f.c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.OpenDebate(ctx, f.mod, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		p, err := f.s.CreateProposal(ctx, f.citizens[0].Actor, "town", models.ProposalInput{Title: "Plant trees", Body: "Shade!", Consultation: f.c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pe, err := f.s.CreatePetition(ctx, f.citizens[0].Actor, "town", models.PetitionInput{Title: "Keep the kiosk", Body: "x", Addressee: "maire", Goal: 10, Consultation: f.c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		voter := f.citizens[1].Actor
+		attempts := map[string]func() error{
+			"vote":    func() error { _, err := f.s.CastVote(ctx, voter, d.ID, []string{"Oaks"}); return err },
+			"support": func() error { _, err := f.s.Support(ctx, voter, p.ID); return err },
+			"sign":    func() error { _, _, err := f.s.Sign(ctx, voter, pe.ID, false); return err },
+		}
+		for _, tc := range []struct {
+			name  string
+			day   int
+			phase string // of the refusal; "" when allowed
+		}{
+			{"upcoming", -1, models.PhaseUpcoming},
+			{"information", 3, models.PhaseInformation},
+			{"contribution", 12, ""},
+			{"synthesis", 31, models.PhaseSynthesis},
+			{"closed", 41, models.PhaseClosed},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				f.at(tc.day)
+				for _, id := range []int64{d.ConsultationID, p.ConsultationID, pe.ConsultationID} {
+					if id != f.c.ID {
+						t.Fatalf("object attached to consultation %d, want %d", id, f.c.ID)
+					}
+				}
+				got, err := f.s.PhaseRefusal(ctx, f.c.ID, models.ActionVote)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.phase == "" {
+					if got != nil {
+						t.Fatalf("refusal in the contribution phase: %v", got)
+					}
+					return
+				}
+				if got == nil || got.Phase != tc.phase {
+					t.Fatalf("refusal = %v, want one of the %s phase", got, tc.phase)
+				}
+				for what, try := range attempts {
+					var actual *models.PhaseError
+					if err := try(); !errors.As(err, &actual) || actual.Error() != got.Error() {
+						t.Errorf("%s: the action gets %v, the page would say %q", what, err, got)
+					}
+				}
+			})
+		}
+		// A withdrawn consultation refuses everything, for good.
+		f.at(12)
+		if err := f.s.DeleteConsultation(ctx, f.mod, f.c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := f.s.PhaseRefusal(ctx, f.c.ID, models.ActionVote); err != nil || got == nil || got.Phase != models.PhaseClosed || !got.Next.IsZero() {
+			t.Fatalf("withdrawn consultation: %v %v", got, err)
+		}
+		// No consultation: nothing is read (a cancelled context would fail any query).
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if got, err := f.s.PhaseRefusal(cancelled, 0, models.ActionVote); got != nil || err != nil {
+			t.Fatalf("no consultation: %v %v", got, err)
+		}
+	})
+}
