@@ -2,6 +2,7 @@ package migrations_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -121,6 +122,67 @@ func TestFollowerInboxBackfill(t *testing.T) {
 		slices.Sort(got)
 		if want := []string{"https://a.example/users/u1/inbox", "https://b.example/inbox"}; !slices.Equal(got, want) {
 			t.Errorf("after the upgrade: inboxes %q, want %q", got, want)
+		}
+	})
+}
+
+// TestDisabledByRoleBackfill: the accounts disabled before 20261207090000
+// recorded no disabler; they count as disabled by an administrator, so a
+// moderator cannot re-enable them, and an administrator can.
+func TestDisabledByRoleBackfill(t *testing.T) {
+	dbtest.EachDSN(t, func(t *testing.T, dialect, dsn string) {
+		ctx := context.Background()
+		s, err := models.Open(ctx, dsn, models.WithKeyGenerator(dbtest.KeyGen()), models.WithFastPasswordHashing())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		before := migrate.NewMigrations()
+		for _, m := range migrations.Migrations.Sorted() {
+			if m.Name < "20261207090000" {
+				before.Add(m)
+			}
+		}
+		m := migrate.NewMigrator(s.DB, before)
+		if err := m.Init(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		for _, a := range []struct {
+			name, role string
+			disabled   bool
+		}{{"boss", models.RoleAdmin, false}, {"modo", models.RoleModerator, false}, {"bob", models.RoleMember, true}, {"ann", models.RoleMember, false}} {
+			if _, err := s.DB.NewRaw(`INSERT INTO accounts (username, email, password_hash, role, decider, disabled, locale, created_at)
+				VALUES (?, '', 'x', ?, ?, ?, '', ?)`, a.name, a.role, false, a.disabled, now).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var roles []string
+		if err := s.DB.NewRaw("SELECT disabled_by_role FROM accounts ORDER BY username").Scan(ctx, &roles); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"", "admin", "", ""}; !slices.Equal(roles, want) { // ann bob boss modo
+			t.Fatalf("disabled_by_role %q, want %q", roles, want)
+		}
+		// The staff as the web session has them (no actors were made here).
+		acc := func(name, role string) *models.Account {
+			var id int64
+			if err := s.DB.NewRaw("SELECT id FROM accounts WHERE username = ?", name).Scan(ctx, &id); err != nil {
+				t.Fatal(err)
+			}
+			return &models.Account{ID: id, Username: name, Role: role}
+		}
+		if err := s.SetDisabled(ctx, acc("modo", models.RoleModerator), "bob", false, ""); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("a moderator re-enables an account disabled before the upgrade: %v", err)
+		}
+		if err := s.SetDisabled(ctx, acc("boss", models.RoleAdmin), "bob", false, ""); err != nil {
+			t.Fatalf("the administrator re-enables it: %v", err)
 		}
 	})
 }

@@ -45,6 +45,11 @@ type Account struct {
 	CreatedAt     time.Time  `bun:",notnull" json:"created_at"`
 	DeletedAt     *time.Time `bun:",nullzero" json:"-"`
 
+	// DisabledByRole is the role that disabled the account (RoleModerator,
+	// or RoleAdmin for an administrator or the operator); empty while it
+	// is enabled. It decides who may re-enable it (mayEnable).
+	DisabledByRole string `bun:",notnull" json:"-"`
+
 	Actor *Actor `bun:"-" json:"-"`
 }
 
@@ -237,9 +242,10 @@ func (s *Store) SetRole(ctx context.Context, by *Account, username, role string)
 // SetDisabled disables or re-enables an account. A disabled account cannot
 // log in, its sessions and tokens are revoked, and the open reports about
 // it are closed as actioned, with reason as their resolution. Administrators
-// may disable any account but their own; moderators may disable and
-// re-enable members, not other staff (as Mastodon's moderator role), so the
-// report queue can be acted on without an administrator.
+// may disable any account but their own; moderators may disable members,
+// not other staff (as Mastodon's moderator role), so the report queue can
+// be acted on without an administrator, and may re-enable the members a
+// moderator disabled, not those an administrator or the operator did.
 func (s *Store) SetDisabled(ctx context.Context, by *Account, username string, disabled bool, reason string) error {
 	if by != nil && !by.IsModerator() {
 		return ErrForbidden
@@ -252,7 +258,17 @@ func (s *Store) SetDisabled(ctx context.Context, by *Account, username string, d
 		if acc.Disabled == disabled {
 			return fmt.Errorf("%w: nothing to change", ErrConflict)
 		}
-		if _, err := tx.NewUpdate().Model((*Account)(nil)).Set("disabled = ?", disabled).Where("id = ?", acc.ID).Exec(ctx); err != nil {
+		if !disabled {
+			if err := mayEnable(by, acc.DisabledByRole); err != nil {
+				return err
+			}
+		}
+		role := ""
+		if disabled {
+			role = disablerRole(by)
+		}
+		if _, err := tx.NewUpdate().Model((*Account)(nil)).Set("disabled = ?", disabled).Set("disabled_by_role = ?", role).
+			Where("id = ?", acc.ID).Exec(ctx); err != nil {
 			return dbErr("disable account", err)
 		}
 		if !disabled {
@@ -270,7 +286,8 @@ func (s *Store) SetDisabled(ctx context.Context, by *Account, username string, d
 // given role and decider mark: the operator (by nil) anyone;
 // administrators anyone but themselves; moderators members who are not
 // verified decision-makers (whom administrators mark, and whose answers
-// a moderator must not be able to silence).
+// a moderator must not be able to silence). Re-enabling also asks
+// mayEnable.
 func mayDisable(by *Account, username, role string, decider bool) error {
 	switch {
 	case by == nil:
@@ -283,6 +300,26 @@ func mayDisable(by *Account, username, role string, decider bool) error {
 		return fmt.Errorf("%w: only administrators disable moderators, administrators and decision-makers", ErrForbidden)
 	}
 	return ErrForbidden
+}
+
+// mayEnable is who may re-enable an account disabled by disabledByRole:
+// a moderator only what a moderator disabled, so that a moderator cannot
+// undo an administrator's (or the operator's) decision. An unknown role
+// (accounts disabled before it was recorded) counts as an administrator.
+func mayEnable(by *Account, disabledByRole string) error {
+	if by == nil || by.IsAdmin() || disabledByRole == RoleModerator {
+		return nil
+	}
+	return fmt.Errorf("%w: an administrator disabled this account; only an administrator can re-enable it", ErrForbidden)
+}
+
+// disablerRole is the role recorded for an account disabled by by: the
+// operator's command line (by nil) counts as an administrator.
+func disablerRole(by *Account) string {
+	if by != nil && !by.IsAdmin() {
+		return RoleModerator
+	}
+	return RoleAdmin
 }
 
 // SetDecider marks an account as a verified decision-maker, who may be

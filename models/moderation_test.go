@@ -3,6 +3,8 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/opendemocracynow/odn/models"
@@ -275,6 +277,76 @@ func TestReportAccount(t *testing.T) {
 		}
 		if err := f.s.DismissReport(ctx, f.mod, open[0].ID, "not rude"); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestReEnableByDisabler: a moderator re-enables the members a moderator
+// disabled, never those an administrator or the operator (by nil) did;
+// administrators and the operator re-enable anyone. The queue offers a
+// moderator no "re-enable" for an account an administrator disabled.
+func TestReEnableByDisabler(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		mk := func(name, role string) *models.Account {
+			acc, err := f.s.CreateAccount(ctx, models.NewAccount{Username: name, Password: "correct horse battery", Role: role})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return acc
+		}
+		other := mk("modeste", models.RoleModerator)
+		for i, tc := range []struct {
+			name         string
+			disabler, by *models.Account
+			err          error
+		}{
+			{"moderator after moderator", f.mod, f.mod, nil},
+			{"another moderator after moderator", f.mod, other, nil},
+			{"moderator after admin", f.admin, f.mod, models.ErrForbidden},
+			{"moderator after operator", nil, f.mod, models.ErrForbidden},
+			{"admin after admin", f.admin, f.admin, nil},
+			{"admin after moderator", f.mod, f.admin, nil},
+			{"operator after admin", f.admin, nil, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				whom := mk(fmt.Sprintf("member%d", i), models.RoleMember)
+				if _, err := f.s.CreateReport(ctx, f.users[0].Actor,
+					models.ReportInput{ObjectType: models.ObjectTypeAccount, ObjectID: whom.Actor.ID, Reason: "spam"}); err != nil {
+					t.Fatal(err)
+				}
+				if err := f.s.SetDisabled(ctx, tc.disabler, whom.Username, true, "spam"); err != nil {
+					t.Fatal(err)
+				}
+				reports, err := f.s.ListReports(ctx, f.admin, models.ReportFilter{Status: models.ReportActioned})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range reports {
+					if r.Target.Account == whom.Username && tc.by != nil && r.Target.MayDisable(tc.by) != (tc.err == nil) {
+						t.Errorf("the queue offers %s to re-enable: %t, want %t", tc.by.Username, !(tc.err == nil), tc.err == nil)
+					}
+				}
+				err = f.s.SetDisabled(ctx, tc.by, whom.Username, false, "")
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("re-enable: %v, want %v", err, tc.err)
+				}
+				if err != nil {
+					if !strings.Contains(err.Error(), "only an administrator can re-enable") {
+						t.Errorf("unclear refusal: %v", err)
+					}
+					if err := f.s.SetDisabled(ctx, f.admin, whom.Username, false, ""); err != nil {
+						t.Fatalf("admin re-enables: %v", err)
+					}
+				}
+				// Re-enabled: a moderator's new disabling is theirs to undo.
+				if err := f.s.SetDisabled(ctx, f.mod, whom.Username, true, ""); err != nil {
+					t.Fatal(err)
+				}
+				if err := f.s.SetDisabled(ctx, f.mod, whom.Username, false, ""); err != nil {
+					t.Fatalf("moderator undoes their own disabling after a re-enable: %v", err)
+				}
+			})
 		}
 	})
 }

@@ -74,12 +74,15 @@ type ReportTarget struct {
 	Account string
 	Role    string
 	Decider bool
+	// DisabledByRole is the role that disabled it (Account.DisabledByRole).
+	DisabledByRole string
 }
 
-// MayDisable reports whether by may disable or re-enable the reported
-// account t (the rule of Store.SetDisabled).
+// MayDisable reports whether by may disable the reported account t or,
+// when it is disabled, re-enable it (the rule of Store.SetDisabled).
 func (t *ReportTarget) MayDisable(by *Account) bool {
-	return t != nil && t.Account != "" && !t.Gone && by != nil && mayDisable(by, t.Account, t.Role, t.Decider) == nil
+	return t != nil && t.Account != "" && !t.Gone && by != nil && mayDisable(by, t.Account, t.Role, t.Decider) == nil &&
+		(!t.Disabled || mayEnable(by, t.DisabledByRole) == nil)
 }
 
 // ReportInput is a new report. URI is the Flag activity id for remote
@@ -279,18 +282,19 @@ func (s *Store) accountTargets(ctx context.Context, actorIDs []int64) (map[int64
 		Role      string
 		Decider   bool
 		Disabled  bool
+		ByRole    string
 		DeletedAt *time.Time
 	}
 	err := s.DB.NewSelect().TableExpr("actors AS a").Join("LEFT JOIN accounts AS acc ON acc.id = a.account_id").
-		ColumnExpr("a.id, a.username, a.url, COALESCE(acc.role, '') AS role, COALESCE(acc.decider, FALSE) AS decider, COALESCE(acc.disabled, FALSE) AS disabled, a.deleted_at").
+		ColumnExpr("a.id, a.username, a.url, COALESCE(acc.role, '') AS role, COALESCE(acc.decider, FALSE) AS decider, COALESCE(acc.disabled, FALSE) AS disabled, COALESCE(acc.disabled_by_role, '') AS by_role, a.deleted_at").
 		Where("a.id IN (?)", bun.In(actorIDs)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, dbErr("reported accounts", err)
 	}
 	out := make(map[int64]*ReportTarget, len(rows))
 	for _, row := range rows {
-		out[row.ID] = &ReportTarget{Label: "@" + row.Username, URL: row.URL, Disabled: row.Disabled, Gone: row.DeletedAt != nil,
-			Account: row.Username, Role: row.Role, Decider: row.Decider}
+		out[row.ID] = &ReportTarget{Label: "@" + row.Username, URL: row.URL, Disabled: row.Disabled, DisabledByRole: row.ByRole,
+			Gone: row.DeletedAt != nil, Account: row.Username, Role: row.Role, Decider: row.Decider}
 	}
 	return out, nil
 }

@@ -121,6 +121,15 @@ func TestModerationAPI(t *testing.T) {
 	}
 	call("POST", "/reports/{id}/dismiss", "/reports/"+done.Items[0].ID+"/dismiss", e.modTok, nil, http.StatusNotFound, nil) // closed already
 	call("POST", "/moderation/restore", "/moderation/restore", e.modTok, hide, http.StatusNoContent, nil)
+	// Modo disabled bob, so modo may re-enable him; an administrator's
+	// disabling is not a moderator's to undo.
+	call("POST", "/accounts/{name}/enable", "/accounts/bob/enable", e.modTok, nil, http.StatusNoContent, nil)
+	call("POST", "/accounts/{name}/disable", "/accounts/bob/disable", bossTok, nil, http.StatusNoContent, nil)
+	var refused struct{ Error string }
+	call("POST", "/accounts/{name}/enable", "/accounts/bob/enable", e.modTok, nil, http.StatusForbidden, &refused)
+	if !strings.Contains(refused.Error, "only an administrator can re-enable") {
+		t.Errorf("a moderator refused re-enabling is told %q", refused.Error)
+	}
 	call("POST", "/accounts/{name}/enable", "/accounts/bob/enable", bossTok, nil, http.StatusNoContent, nil)
 
 	// Dismissing an open report, with a note.
