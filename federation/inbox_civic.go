@@ -29,11 +29,15 @@ func init() {
 	flagHandler = receiveFlag
 }
 
-// createCivicNote applies a Create{Note}: a poll vote, an odn proposal, or
-// a reply (comment, argument when it opens with a stance).
+// createCivicNote applies a Create{Note}: a poll vote, an official reply
+// about a copy (official_reply_in.go), an odn proposal, or a reply
+// (comment, argument when it opens with a stance).
 func createCivicNote(ctx context.Context, s *Service, in *incoming, obj map[string]any) error {
 	if question, option, ok := voteOf(obj); ok {
 		return s.receiveVote(ctx, in, obj, question, option)
+	}
+	if ok, err := s.receiveOfficialReply(ctx, in, obj); ok {
+		return err
 	}
 	if isCopyKind(obj) {
 		return receiveCopy(ctx, s, in, obj)
@@ -47,8 +51,12 @@ func createCivicNote(ctx context.Context, s *Service, in *incoming, obj map[stri
 	return nil
 }
 
-// updateCivicNote refreshes a proposal copy or a remote comment.
+// updateCivicNote refreshes a proposal copy, an official reply shown on
+// a copy, or a remote comment.
 func updateCivicNote(ctx context.Context, s *Service, in *incoming, obj map[string]any) error {
+	if ok, err := s.receiveOfficialReply(ctx, in, obj); ok {
+		return err
+	}
 	if isCopyKind(obj) {
 		return receiveCopy(ctx, s, in, obj)
 	}

@@ -259,7 +259,11 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 			Set("addressee_id = COALESCE(EXCLUDED.addressee_id, petition.addressee_id)").
 			Set("body_html = EXCLUDED.body_html, search = EXCLUDED.search, goal = EXCLUDED.goal").
 			Set("signatures_count = EXCLUDED.signatures_count, closes_at = EXCLUDED.closes_at, status = EXCLUDED.status").
-			Set("response_html = EXCLUDED.response_html, responded_at = EXCLUDED.responded_at, updated_at = EXCLUDED.updated_at").
+			Set("updated_at = EXCLUDED.updated_at").
+			// The response comes in its own Note (SetRemoteAnswer): an
+			// Update of the petition without one keeps it.
+			Set("response_html = CASE WHEN EXCLUDED.response_html = '' THEN petition.response_html ELSE EXCLUDED.response_html END").
+			Set("responded_at = COALESCE(EXCLUDED.responded_at, petition.responded_at)").
 			Where("NOT petition.local AND petition.author_id = EXCLUDED.author_id").
 			Where("petition.updated_at < EXCLUDED.updated_at").Exec(ctx)
 		if err != nil {

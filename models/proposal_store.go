@@ -253,8 +253,11 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 		res, err := tx.NewInsert().Model(p).On("CONFLICT (uri) DO UPDATE").
 			Set("url = EXCLUDED.url, space_id = COALESCE(EXCLUDED.space_id, proposal.space_id), title = EXCLUDED.title").
 			Set("body_html = EXCLUDED.body_html, search = EXCLUDED.search, status = EXCLUDED.status").
-			Set("supports_count = EXCLUDED.supports_count, answer_html = EXCLUDED.answer_html").
-			Set("answered_at = EXCLUDED.answered_at, updated_at = EXCLUDED.updated_at").
+			Set("supports_count = EXCLUDED.supports_count, updated_at = EXCLUDED.updated_at").
+			// The answer comes in its own Note (SetRemoteAnswer): an Update
+			// of the proposal without one keeps it.
+			Set("answer_html = CASE WHEN EXCLUDED.answer_html = '' THEN proposal.answer_html ELSE EXCLUDED.answer_html END").
+			Set("answered_at = COALESCE(EXCLUDED.answered_at, proposal.answered_at)").
 			Where("NOT proposal.local AND proposal.author_id = EXCLUDED.author_id").
 			Where("proposal.updated_at < EXCLUDED.updated_at").Exec(ctx)
 		if err != nil {
