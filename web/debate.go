@@ -90,6 +90,9 @@ type debateView struct {
 	Against   *argumentColumn
 	Comments  templ.Component
 	Moderator bool
+	// Refusal is why the debate's consultation refuses votes now, though
+	// the debate is open (nil: it takes them, or belongs to none).
+	Refusal *models.PhaseError
 }
 
 func (v *debateView) setErrors(e map[string]string) { v.Errors = e }
@@ -124,6 +127,11 @@ func (s *Server) debateView(r *http.Request, d *models.Debate) (*debateView, err
 	acc := currentAccount(ctx)
 	v := &debateView{Debate: d, Moderator: acc.IsModerator(), Chosen: map[string]bool{}}
 	var err error
+	if d.IsOpen() {
+		if v.Refusal, err = s.store.PhaseRefusal(ctx, d.ConsultationID, models.ActionVote); err != nil {
+			return nil, err
+		}
+	}
 	if d.SpaceID != 0 {
 		if v.Space, err = s.store.SpaceByID(ctx, d.SpaceID); err != nil {
 			return nil, err

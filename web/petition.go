@@ -42,6 +42,9 @@ type petitionPageData struct {
 	Update      string // form values, kept on errors
 	Response    string
 	Errors      map[string]string
+	// Refusal is why the petition's consultation refuses signatures now,
+	// though the petition is open (nil: it takes them, or belongs to none).
+	Refusal *models.PhaseError
 }
 
 // petitionData loads what the petition page shows; it reports false after
@@ -58,8 +61,14 @@ func (s *Server) petitionData(w http.ResponseWriter, r *http.Request, id int64) 
 		return nil, false
 	}
 	d := &petitionPageData{V: v, SignedIn: acc != nil, Moderator: acc.IsModerator(), Hidden: v.HiddenAt != nil}
+	if v.State == models.PetitionOpen {
+		if d.Refusal, err = s.store.PhaseRefusal(r.Context(), v.ConsultationID, models.ActionVote); err != nil {
+			s.error(w, r, err)
+			return nil, false
+		}
+	}
 	if acc != nil && acc.Actor != nil {
-		d.CanSign = v.State == models.PetitionOpen && !v.Signed
+		d.CanSign = v.State == models.PetitionOpen && !v.Signed && d.Refusal == nil
 		d.IsAuthor = v.Local && acc.Actor.ID == v.AuthorID
 		d.IsAddressee = v.Local && acc.Actor.ID == v.AddresseeID && v.Status != models.PetitionAnswered
 	}

@@ -79,6 +79,9 @@ type proposalPageData struct {
 	Status      string // status form values, kept on errors
 	Answer      string
 	Errors      map[string]string
+	// Refusal is why the proposal's consultation refuses supports now,
+	// though the proposal takes them (nil: it does, or belongs to none).
+	Refusal *models.PhaseError
 }
 
 // proposalData loads what the proposal page shows; it reports false after
@@ -96,10 +99,24 @@ func (s *Server) proposalData(w http.ResponseWriter, r *http.Request, id int64) 
 	}
 	d := &proposalPageData{V: v, SignedIn: acc != nil, Moderator: acc.IsModerator() && v.Local, Hidden: v.HiddenAt != nil,
 		Statuses: []string{models.ProposalAnswered, models.ProposalAccepted, models.ProposalRejected}, Status: v.Status}
+	if v.Supportable() {
+		if d.Refusal, err = s.store.PhaseRefusal(r.Context(), v.ConsultationID, models.ActionVote); err != nil {
+			s.error(w, r, err)
+			return nil, false
+		}
+	}
 	if acc != nil && acc.Actor != nil {
 		mine := acc.Actor.ID == v.AuthorID
-		d.CanSupport = v.Supportable() && !v.Supported
+		d.CanSupport = v.Supportable() && !v.Supported && d.Refusal == nil
 		d.CanEdit, d.CanWithdraw = mine && v.Editable(), mine && v.Withdrawable()
+		if d.CanEdit || d.CanWithdraw { // both follow the "propose" column of the phases
+			refused, err := s.store.PhaseRefusal(r.Context(), v.ConsultationID, models.ActionPropose)
+			if err != nil {
+				s.error(w, r, err)
+				return nil, false
+			}
+			d.CanEdit, d.CanWithdraw = d.CanEdit && refused == nil, d.CanWithdraw && refused == nil
+		}
 	}
 	if v.Space != nil && v.Local {
 		d.Threshold = v.Space.SupportThreshold

@@ -1,0 +1,143 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/models/dbtest"
+)
+
+// consPolls adds to a consWeb a debate (open), a proposal and a petition
+// attached to its consultation, created in its contribution phase, and a
+// citizen "ben" who may vote, support and sign.
+type consPolls struct {
+	*consWeb
+	debate, proposal, petition string // page paths
+}
+
+func newConsPolls(t *testing.T, dialect string) *consPolls {
+	t.Helper()
+	cw := newConsWeb(t, dialect)
+	ctx := context.Background()
+	cw.user("ben", models.RoleMember)
+	cw.user("maire", models.RoleMember)
+	if err := cw.Store.SetDecider(ctx, nil, "maire", true); err != nil {
+		t.Fatal(err)
+	}
+	mod, err := cw.Store.AccountByUsername(ctx, "modo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ana, err := cw.Store.AccountByUsername(ctx, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := cw.Store.SpaceByName(ctx, "town")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cid, _ := strconv.ParseInt(cw.id, 10, 64)
+	cw.day(12) // contribution
+	d, err := cw.Store.CreateDebate(ctx, mod, sp, models.DebateInput{Question: "Which trees?", Options: []string{"Oaks", "Limes"}, ConsultationID: cid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cw.Store.OpenDebate(ctx, mod, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	p, err := cw.Store.CreateProposal(ctx, ana.Actor, "town", models.ProposalInput{Title: "Plant trees", Body: "Shade!", Consultation: cid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pe, err := cw.Store.CreatePetition(ctx, ana.Actor, "town", models.PetitionInput{Title: "Keep the kiosk", Body: "x", Addressee: "maire", Goal: 10, Consultation: cid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &consPolls{consWeb: cw, debate: "/d/" + strconv.FormatInt(d.ID, 10),
+		proposal: "/p/" + strconv.FormatInt(p.ID, 10), petition: "/pe/" + strconv.FormatInt(pe.ID, 10)}
+}
+
+// page fetches path as c (nil: anonymous) in lang.
+func (cp *consPolls) page(c *http.Client, path, lang string) string {
+	cp.t.Helper()
+	if c == nil {
+		c = cp.client()
+	}
+	req, _ := http.NewRequest(http.MethodGet, cp.URL+path, nil)
+	req.Header.Set("Accept-Language", lang)
+	res := cp.do(c, req)
+	if res.StatusCode != http.StatusOK {
+		cp.t.Fatalf("GET %s: %d", path, res.StatusCode)
+	}
+	return readBody(res)
+}
+
+// TestConsultationPhaseHidesParticipationForms: outside its
+// consultation's contribution phase a debate, proposal or petition page
+// shows no vote form, support button or sign form (they would get a 409)
+// but says why, in the reader's language; during it, the forms are there.
+func TestConsultationPhaseHidesParticipationForms(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			cp := newConsPolls(t, dialect)
+			forms := map[string]string{ // page → the form a citizen would fill
+				cp.debate:   `action="` + cp.debate + `/vote"`,
+				cp.proposal: `action="` + cp.proposal + `/support"`,
+				cp.petition: `action="` + cp.petition + `/sign"`,
+			}
+			for _, tc := range []struct {
+				name  string
+				day   int
+				lang  string
+				open  bool
+				notes []string // in the notice
+			}{
+				{"contribution", 12, "en", true, nil},
+				{"information", 3, "en", false, []string{"information phase", "They open on", `datetime="2027-03-11T09:00:00Z"`}},
+				{"synthesis", 31, "en", false, []string{"synthesis phase", "no longer accepted", `href="/consultations/` + cp.id + `"`}},
+				{"synthesis fr", 31, "fr", false, []string{"phase de synthèse", "ne sont plus acceptés"}},
+				{"closed", 41, "en", false, []string{"is closed"}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					cp.day(tc.day)
+					ben := cp.loggedIn("ben")
+					for path, form := range forms {
+						body := cp.page(ben, path, tc.lang)
+						if got := strings.Contains(body, form); got != tc.open {
+							t.Errorf("%s: form %s shown = %v, want %v", path, form, got, tc.open)
+						}
+						if got := strings.Contains(body, "phase-refusal"); got == tc.open {
+							t.Errorf("%s: phase notice shown = %v", path, got)
+						}
+						for _, n := range tc.notes {
+							if !strings.Contains(body, n) {
+								t.Errorf("%s: notice lacks %q", path, n)
+							}
+						}
+						anon := cp.page(nil, path, tc.lang)
+						if login := "/login?next=" + path; strings.Contains(anon, login) != tc.open {
+							t.Errorf("%s: anonymous invitation to log in and take part shown = %v, want %v", path, !tc.open, tc.open)
+						}
+					}
+				})
+			}
+			// Editing and withdrawing a proposal follow the "propose" column.
+			for _, tc := range []struct {
+				day  int
+				open bool
+			}{{12, true}, {31, false}} {
+				cp.day(tc.day)
+				body := cp.page(cp.loggedIn("ana"), cp.proposal, "en")
+				for _, form := range []string{`href="` + cp.proposal + `/edit"`, `action="` + cp.proposal + `/withdraw"`} {
+					if strings.Contains(body, form) != tc.open {
+						t.Errorf("day %d: author's %s shown = %v, want %v", tc.day, form, !tc.open, tc.open)
+					}
+				}
+			}
+		})
+	}
+}
