@@ -39,10 +39,8 @@ func runMigrate(ctx context.Context, args []string, env Env) error {
 	defer st.Close()
 	switch verb {
 	case "unlock":
-		if st.Dialect == models.Postgres {
-			fmt.Fprintln(env.Stdout, "nothing to unlock: on PostgreSQL the migration lock ends with the odn that held it")
-			return nil
-		}
+		// On PostgreSQL only an odn older than the advisory lock leaves
+		// a row behind (models.Store.WithMigrationLock).
 		had, err := st.UnlockMigrations(ctx)
 		if err != nil {
 			return err
