@@ -543,7 +543,9 @@ func (s *Service) commentActivity(ctx context.Context, ev models.Event, update b
 	return s.publishNew(ctx, objectSigner(c.Author, t.Space), t.Space, note, false, extra...)
 }
 
-// commentDeleted: Delete{Tombstone} of a local comment.
+// commentDeleted: Delete{Tombstone} of a local comment, to whom its
+// Create went: followers, and the remote authors of the object and of
+// the comment it answers.
 func commentDeleted(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 	c, err := s.store.CommentByID(ctx, ev.ObjectID)
 	if err != nil {
@@ -552,11 +554,11 @@ func commentDeleted(ctx context.Context, s *Service, ev models.Event) ([]models.
 	if !c.Local {
 		return nil, nil
 	}
-	t, err := s.civicTarget(ctx, c.ObjectType, c.ObjectID)
+	t, parent, err := s.commentContext(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	return s.publishDelete(ctx, objectSigner(c.Author, t.Space), t.Space, c.URI, "Note", remoteInboxes(t.Author)...)
+	return s.publishDelete(ctx, objectSigner(c.Author, t.Space), t.Space, c.URI, "Note", remoteInboxes(t.Author, parent)...)
 }
 
 // objectHidden: moderation hid a local object; peers get a Delete with
