@@ -1,0 +1,87 @@
+package fedtest_test
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/opendemocracynow/odn/federation/fedtest"
+	"github.com/opendemocracynow/odn/models"
+)
+
+// TestReportReachesOrigin: bob reports, through B's API, B's copy of A's
+// proposal and alice's reply to him; B's moderators get the reports, and
+// B forwards each to A as a Flag by B's instance actor (bob is not
+// named), which files it in A's moderation queue with bob's reason.
+func TestReportReachesOrigin(t *testing.T) {
+	n := startCivicNet(t)
+	follow(t, n.b, n.bobTok, n.bob, n.a.Handle("ville"), n.ville.Actor.URI)
+	prop, err := n.a.Store.CreateProposal(n.ctx, n.alice.Actor, "ville", models.ProposalInput{Title: "More trees", Body: "Along the river."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	atB := copyOf(t, n.b, "proposal", prop.URI, proposalID(n.b))
+	var c struct {
+		ID int64 `json:",string"`
+	}
+	if st := n.b.API("POST", "/api/v1/proposals/"+strconv.FormatInt(atB, 10)+"/comments", n.bobTok, map[string]any{"body": "Oaks, please."}, &c); st != http.StatusCreated {
+		t.Fatalf("bob's comment: status %d", st)
+	}
+	bc, _ := n.b.Store.CommentByID(n.ctx, c.ID)
+	var parent *models.Comment
+	fedtest.Eventually(t, wait, "A to store bob's comment", func() bool {
+		parent, err = n.a.Store.CommentByURI(n.ctx, bc.URI)
+		return err == nil
+	})
+	reply, err := n.a.Store.CreateComment(n.ctx, n.alice.Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal,
+		ObjectID: prop.ID, ParentID: parent.ID, Body: "You again."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replyAtB *models.Comment
+	fedtest.Eventually(t, wait, "B to store alice's reply", func() bool {
+		replyAtB, err = n.b.Store.CommentByURI(n.ctx, reply.URI)
+		return err == nil
+	})
+
+	for _, r := range []struct {
+		typ    string
+		atB    int64
+		atA    int64
+		reason string
+	}{
+		{models.ObjectTypeProposal, atB, prop.ID, "Copied from another town's site."},
+		{models.ObjectTypeComment, replyAtB.ID, reply.ID, "Rude."},
+	} {
+		if st := n.b.API("POST", "/api/v1/reports", n.bobTok, map[string]string{"object_type": r.typ,
+			"object_id": strconv.FormatInt(r.atB, 10), "reason": r.reason}, nil); st != http.StatusCreated {
+			t.Fatalf("bob's report of the %s through B: status %d", r.typ, st)
+		}
+		fedtest.Eventually(t, wait, "A to file B's report of the "+r.typ, func() bool {
+			reports, err := n.a.Store.ListReports(n.ctx, n.alice, models.ReportFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, rep := range reports {
+				if rep.ObjectType == r.typ && rep.ObjectID == r.atA {
+					if rep.Reason != r.reason || rep.Reporter == nil || rep.Reporter.URI != n.b.BaseURL+"/actor" {
+						t.Fatalf("A's report = %+v by %+v, want B's instance actor and bob's reason", rep, rep.Reporter)
+					}
+					return true
+				}
+			}
+			return false
+		})
+		reports, err := n.b.Store.ListReports(n.ctx, n.bea, models.ReportFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, rep := range reports {
+			found = found || (rep.ObjectType == r.typ && rep.ObjectID == r.atB)
+		}
+		if !found {
+			t.Errorf("B's moderation queue has no report of the %s", r.typ)
+		}
+	}
+}
