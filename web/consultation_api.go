@@ -347,3 +347,27 @@ func (s *Server) apiCreateNews(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusCreated, s.newsJSON(n, name))
 }
+
+// apiPhaseRefusal is why the consultation of a debate, proposal or
+// petition refuses votes, supports and signatures now (GET of one of
+// them): what such an action would get as a 409, before trying.
+type apiPhaseRefusal struct {
+	Reason  string     `json:"reason"`             // the refusal's sentence (English)
+	Phase   string     `json:"phase"`              // the consultation's phase
+	OpensAt *time.Time `json:"opens_at,omitempty"` // when they open, if they will
+}
+
+// participationClosed is the apiPhaseRefusal of consultationID now, nil
+// when its phase takes votes (or there is no consultation: no read).
+func (s *Server) participationClosed(r *http.Request, consultationID int64) (*apiPhaseRefusal, error) {
+	pe, err := s.store.PhaseRefusal(r.Context(), consultationID, models.ActionVote)
+	if pe == nil || err != nil {
+		return nil, err
+	}
+	out := &apiPhaseRefusal{Reason: pe.Error(), Phase: pe.Phase}
+	if !pe.Next.IsZero() {
+		t := pe.Next.UTC()
+		out.OpensAt = &t
+	}
+	return out, nil
+}

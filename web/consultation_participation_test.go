@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/dbtest"
@@ -137,6 +138,68 @@ func TestConsultationPhaseHidesParticipationForms(t *testing.T) {
 						t.Errorf("day %d: author's %s shown = %v, want %v", tc.day, form, !tc.open, tc.open)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestConsultationPhaseInAPI: GET of a debate, proposal or petition says
+// when its consultation's phase refuses votes, supports and signatures
+// (participation_closed: the 409's sentence, the phase, when they open),
+// and nothing during the contribution phase.
+func TestConsultationPhaseInAPI(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			cp := newConsPolls(t, dialect)
+			opens := cp.t0.Add(10 * 24 * time.Hour)
+			for _, tc := range []struct {
+				name  string
+				day   int
+				phase string // "": not closed
+				opens *time.Time
+			}{
+				{"information", 3, models.PhaseInformation, &opens},
+				{"contribution", 12, "", nil},
+				{"synthesis", 31, models.PhaseSynthesis, nil},
+				{"closed", 41, models.PhaseClosed, nil},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					cp.day(tc.day)
+					tok := cp.token("ben")
+					for _, path := range []string{cp.debate, cp.proposal, cp.petition} {
+						kind, id, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+						api := "/api/v1/" + map[string]string{"d": "debates", "p": "proposals", "pe": "petitions"}[kind] + "/" + id
+						var out struct {
+							ParticipationClosed *struct {
+								Reason  string     `json:"reason"`
+								Phase   string     `json:"phase"`
+								OpensAt *time.Time `json:"opens_at"`
+							} `json:"participation_closed"`
+						}
+						if res := cp.api("GET", api, tok, nil, &out); res.StatusCode != http.StatusOK {
+							t.Fatalf("GET %s: %d", api, res.StatusCode)
+						}
+						pc := out.ParticipationClosed
+						if tc.phase == "" {
+							if pc != nil {
+								t.Errorf("%s: participation_closed %+v in the contribution phase", api, pc)
+							}
+							continue
+						}
+						if pc == nil || pc.Phase != tc.phase || !strings.Contains(pc.Reason, "Rethink the market square") ||
+							(tc.opens == nil) != (pc.OpensAt == nil) || (tc.opens != nil && !pc.OpensAt.Equal(*tc.opens)) {
+							t.Errorf("%s: participation_closed = %+v, want phase %s, opening at %v", api, pc, tc.phase, tc.opens)
+							continue
+						}
+						// It is the sentence the action gets.
+						var refused struct{ Error string }
+						try := map[string]string{"d": "/votes", "p": "/support", "pe": "/signatures"}[kind]
+						body := map[string]any{"d": map[string]any{"options": []string{"Oaks"}}}[kind]
+						if res := cp.api("POST", api+try, tok, body, &refused); res.StatusCode != http.StatusConflict || !strings.Contains(refused.Error, pc.Reason) {
+							t.Errorf("POST %s: %d %q, the GET said %q", api+try, res.StatusCode, refused.Error, pc.Reason)
+						}
+					}
+				})
 			}
 		})
 	}

@@ -143,6 +143,8 @@ func (s *Server) apiDebateFromURL(w http.ResponseWriter, r *http.Request) (*mode
 type apiDebateView struct {
 	apiDebateJSON
 	MyVote *apiBallot `json:"my_vote,omitempty"`
+	// ParticipationClosed: the consultation's phase refuses votes now.
+	ParticipationClosed *apiPhaseRefusal `json:"participation_closed,omitempty"`
 }
 
 // apiBallot is the answer to a vote: the receipt and the chosen options.
@@ -158,6 +160,11 @@ func (s *Server) apiDebate(w http.ResponseWriter, r *http.Request) {
 	}
 	acc := currentAccount(r.Context())
 	out := apiDebateView{apiDebateJSON: s.debateJSON(d, name, acc)}
+	var err error
+	if out.ParticipationClosed, err = s.participationClosed(r, d.ConsultationID); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	if acc != nil {
 		b, err := s.store.MyBallot(r.Context(), acc.Actor, d)
 		if err == nil {

@@ -52,6 +52,8 @@ type apiPetitionJSON struct {
 	Updates          []apiUpdate    `json:"updates,omitempty"`
 	PublicSignatures *int           `json:"public_signatures,omitempty"`
 	Signed           *bool          `json:"signed,omitempty"` // with a token
+	// ParticipationClosed: the consultation's phase refuses signatures now.
+	ParticipationClosed *apiPhaseRefusal `json:"participation_closed,omitempty"`
 }
 
 type apiMilestone struct {
@@ -147,6 +149,10 @@ func (s *Server) apiPetition(w http.ResponseWriter, r *http.Request) {
 	}
 	if acc != nil {
 		out.Signed = &v.Signed
+	}
+	if out.ParticipationClosed, err = s.participationClosed(r, v.ConsultationID); err != nil {
+		s.error(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }

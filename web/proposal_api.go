@@ -64,6 +64,9 @@ type apiProposalJSON struct {
 	UpdatedAt          time.Time  `json:"updated_at"`
 	// Supported is present when a token is given: whether its account supports it.
 	Supported *bool `json:"supported,omitempty"`
+	// ParticipationClosed (GET of one proposal): the consultation's phase
+	// refuses supports now.
+	ParticipationClosed *apiPhaseRefusal `json:"participation_closed,omitempty"`
 }
 
 // civicObject builds the common API fields: url is our permalink for
@@ -171,6 +174,10 @@ func (s *Server) apiProposal(w http.ResponseWriter, r *http.Request) {
 	out := proposalJSON(v.Proposal)
 	if acc != nil {
 		out.Supported = &v.Supported
+	}
+	if out.ParticipationClosed, err = s.participationClosed(r, v.ConsultationID); err != nil {
+		s.error(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, out)
 }
