@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/opendemocracynow/odn/models"
@@ -10,7 +11,10 @@ import (
 // Remote comments: a Note replying to a local proposal, debate, petition
 // or comment lands in that thread through models' remote-comment
 // functions (the same rules as local comments: visibility, consultation
-// phase, length). A Note replying to nothing local is ignored.
+// phase, length). So does a Note replying to a copy held here (or to a
+// remote comment stored here) from that object's own server: the
+// discussion at a proposal's origin shows on its copies. A Note replying
+// to anything else is ignored.
 func init() {
 	createHandlers["Note"] = createNote
 	updateHandlers["Note"] = updateNote
@@ -24,11 +28,11 @@ func init() {
 // vote with text in it, which would show who voted what.
 func createNote(ctx context.Context, s *Service, in *incoming, obj map[string]any) error {
 	reply := idOf(obj["inReplyTo"])
-	if reply == "" || hostOf(reply) != s.host {
-		return nil // not about local content
-	}
-	if !addressedToPublic(obj, in.m) {
+	if reply == "" || !addressedToPublic(obj, in.m) {
 		return nil
+	}
+	if ok, err := s.threadHere(ctx, idOf(obj["id"]), reply); err != nil || !ok {
+		return err
 	}
 	published, _ := time.Parse(time.RFC3339, str(obj, "published"))
 	_, err := s.store.CreateRemoteComment(ctx, in.actor, models.RemoteComment{
@@ -36,6 +40,26 @@ func createNote(ctx context.Context, s *Service, in *incoming, obj map[string]an
 		ContentHTML: SanitizeIncomingHTML(str(obj, "content")), Published: published,
 	})
 	return err
+}
+
+// threadHere says whether the reply id to inReplyTo belongs in a thread
+// held here: one of local content, or one of a copy (or a comment on it)
+// when the reply comes from that object's server, which relays its own
+// accounts' comments to its copies; other servers' replies to it are for
+// the origin to hold.
+func (s *Service) threadHere(ctx context.Context, id, inReplyTo string) (bool, error) {
+	if hostOf(inReplyTo) == s.host {
+		return true, nil
+	}
+	if !sameOrigin(id, inReplyTo) {
+		return false, nil
+	}
+	if _, _, err := s.store.CivicObjectByURI(ctx, inReplyTo); errors.Is(err, models.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func updateNote(ctx context.Context, s *Service, in *incoming, obj map[string]any) error {

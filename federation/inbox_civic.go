@@ -45,7 +45,7 @@ func createCivicNote(ctx context.Context, s *Service, in *incoming, obj map[stri
 	if err := createNote(ctx, s, in, obj); err != nil {
 		return err
 	}
-	if st := stanceOf(obj); st != "" && hostOf(idOf(obj["inReplyTo"])) == s.host {
+	if st := stanceOf(obj); st != "" && (hostOf(idOf(obj["inReplyTo"])) == s.host || sameOrigin(idOf(obj["id"]), idOf(obj["inReplyTo"]))) {
 		return s.store.SetRemoteStance(ctx, in.actor, idOf(obj["id"]), st)
 	}
 	return nil
