@@ -106,7 +106,7 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 		DescriptionHTML: SanitizeHTML(in.DescriptionHTML), Options: opts, Multiple: in.Multiple, Phase: phase,
 		ClosesAt: in.ClosesAt, ResultsVisibility: ResultsLive, BallotSecret: newBallotSecret(),
 		OriginByInstance: originBreakdown(in.ByInstance, in.Voters),
-		Counts: fitCounts(in.Counts, len(opts)), Voters: max(in.Voters, 0), ResultsUpdatedAt: updated,
+		Counts:           fitCounts(in.Counts, len(opts)), Voters: max(in.Voters, 0), ResultsUpdatedAt: updated,
 		Local: false, Origin: strings.ToLower(by.Host), CreatedAt: now, UpdatedAt: updated,
 	}
 	if in.ResultsVisibility == ResultsAfterClose {
