@@ -125,6 +125,20 @@ type list[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
+// idCursor reads the cursor of a list paged by id ("" is the first
+// page); anything else is refused (422) rather than read as the first
+// page, which would page a client in a loop.
+func idCursor(cursor string) (int64, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(cursor, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, models.Invalid("cursor", "is not a cursor of this list")
+	}
+	return n, nil
+}
+
 // pageParams reads ?cursor=&limit= (limit 1..100, default 20).
 func pageParams(r *http.Request) (cursor string, limit int) {
 	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))

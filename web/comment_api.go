@@ -90,7 +90,11 @@ func (s *Server) apiComments(typ string) http.HandlerFunc {
 			return
 		}
 		cursor, limit := pageParams(r)
-		after, _ := strconv.ParseInt(cursor, 10, 64)
+		after, err := idCursor(cursor)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
 		q := models.CommentQuery{ObjectType: typ, ObjectID: id, After: after, Limit: limit, Moderator: mod}
 		if st, ok := r.URL.Query()["stance"]; ok {
 			q.Stances = st

@@ -83,6 +83,11 @@ func (s *Server) apiConsultations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cursor, limit := pageParams(r)
+	before, err := idCursor(cursor)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	f := models.ConsultationFilter{Limit: 100, Current: r.URL.Query().Get("current") == "true"}
 	all, err := s.store.ListConsultations(r.Context(), sp.ID, f)
 	if err != nil {
@@ -90,7 +95,6 @@ func (s *Server) apiConsultations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := list[apiConsultationJSON]{Items: []apiConsultationJSON{}}
-	before, _ := strconv.ParseInt(cursor, 10, 64)
 	for _, c := range all {
 		if before != 0 && c.ID >= before {
 			continue
@@ -317,7 +321,11 @@ func (s *Server) apiNews(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cursor, limit := pageParams(r)
-	before, _ := strconv.ParseInt(cursor, 10, 64)
+	before, err := idCursor(cursor)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	news, err := s.store.ListNews(r.Context(), sp.ID, models.NewsFilter{Before: before, Limit: limit})
 	if err != nil {
 		s.error(w, r, err)

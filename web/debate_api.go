@@ -75,7 +75,11 @@ func (s *Server) apiDebates(w http.ResponseWriter, r *http.Request) {
 	}
 	acc := currentAccount(r.Context())
 	cursor, limit := pageParams(r)
-	before, _ := strconv.ParseInt(cursor, 10, 64)
+	before, err := idCursor(cursor)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	phase := r.URL.Query().Get("phase")
 	switch phase {
 	case "", models.DebateOpen, models.DebateClosed, models.DebateDraft:

@@ -62,13 +62,10 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cursor, limit := pageParams(r)
-	var before int64
-	if cursor != "" {
-		var err error
-		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil || before <= 0 {
-			s.error(w, r, models.Invalid("cursor", "is not a cursor of this list"))
-			return
-		}
+	before, err := idCursor(cursor)
+	if err != nil {
+		s.error(w, r, err)
+		return
 	}
 	reports, err := s.store.ListReports(r.Context(), currentAccount(r.Context()), models.ReportFilter{Status: status, Before: before, Limit: limit})
 	if err != nil {

@@ -57,10 +57,13 @@ func notificationText(l *Locale, n *models.NotificationView) string {
 // notifications loads a page of the signed-in account's notifications
 // (?before= is the cursor) and words them.
 func (s *Server) notifications(r *http.Request) (list[notificationItem], error) {
-	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
-	_, limit := pageParams(r)
-	if c := r.URL.Query().Get("cursor"); c != "" {
-		before, _ = strconv.ParseInt(c, 10, 64)
+	cursor, limit := pageParams(r)
+	if cursor == "" {
+		cursor = r.URL.Query().Get("before") // the page's links
+	}
+	before, err := idCursor(cursor)
+	if err != nil {
+		return list[notificationItem]{}, err
 	}
 	rows, err := s.store.Notifications(r.Context(), currentAccount(r.Context()), before, limit)
 	if err != nil {

@@ -95,6 +95,14 @@ func TestOpenAPIDeclaresStatuses(t *testing.T) {
 		if op.method != http.MethodGet {
 			call(op, "", boss, "{")
 		}
+		// A cursor no page gave is refused, not read as the first page
+		// (a client would page in a loop); /spaces pages by name, where
+		// any text is a place in the list.
+		if takesCursor(op) && op.template != "/spaces" {
+			if res := call(op, "?cursor=zz", boss, ""); res.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("%s %s?cursor=zz: %d, want 422", op.method, op.template, res.StatusCode)
+			}
+		}
 		if _, ok := op.spec["requestBody"]; ok && !op.declares(http.StatusUnprocessableEntity) {
 			t.Errorf("%s %s takes a JSON body but declares no 422", op.method, op.template)
 		}
@@ -117,4 +125,15 @@ func TestOpenAPIDeclaresStatuses(t *testing.T) {
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
 		t.Errorf("61st write in a minute: %d, Retry-After %q; want 429 with it", res.StatusCode, res.Header.Get("Retry-After"))
 	}
+}
+
+// takesCursor reports whether op's parameters include the list cursor.
+func takesCursor(op apiOp) bool {
+	params, _ := op.spec["parameters"].([]any)
+	for _, p := range params {
+		if m, _ := p.(map[string]any); m["$ref"] == "#/components/parameters/cursor" {
+			return true
+		}
+	}
+	return false
 }
