@@ -281,6 +281,28 @@ func DebateToQuestion(d *models.Debate, sp *models.Space, r *models.Results) doc
 	return q
 }
 
+// pollEndsBy brings a poll Question's endTime forward to end when votes
+// stop being accepted before the object's own close (the end of its
+// consultation's contribution phase, models.Consultation.AllowedUntil),
+// and closes it at end once end has passed, or earlier than it said:
+// Mastodon then shows the poll closing when odn stops counting votes,
+// instead of an open poll whose votes get a Reject. A poll ending or
+// closed no later than end is left as it is.
+func pollEndsBy(q doc, end, now time.Time) {
+	before := func(key string) bool { // q[key] is set and not after end
+		s, _ := q[key].(string)
+		t, err := time.Parse(time.RFC3339, s)
+		return err == nil && !t.After(end)
+	}
+	if before("endTime") || before("closed") {
+		return
+	}
+	q["endTime"] = rfc3339(end)
+	if _, closed := q["closed"]; closed || !now.Before(end) {
+		q["closed"] = rfc3339(end)
+	}
+}
+
 // petitionStateLabel is the bilingual label of a petition state.
 var petitionStateLabel = map[string]string{
 	models.PetitionOpen:     "ouverte / open",

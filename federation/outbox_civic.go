@@ -387,8 +387,11 @@ func petitionCreated(ctx context.Context, s *Service, ev models.Event) ([]models
 			return nil, err
 		}
 	}
-	return s.publishNew(ctx, objectSigner(p.Author, p.Space), p.Space, PetitionToQuestion(p, s.store.Now()), true,
-		remoteInboxes(p.Addressee)...)
+	q, err := s.petitionDoc(ctx, p) // its consultation may stop signatures first
+	if err != nil {
+		return nil, err
+	}
+	return s.publishNew(ctx, objectSigner(p.Author, p.Space), p.Space, q, true, remoteInboxes(p.Addressee)...)
 }
 
 func petitionUpdatePosted(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {

@@ -113,7 +113,16 @@ func (s *Service) countUpdate(ctx context.Context, cu models.CountUpdate) ([]mod
 		if p.ClosesAt != nil && p.ClosesAt.After(now) && p.State(now) == models.PetitionOpen {
 			next = p.ClosesAt
 		}
-		out, err := s.publishUpdate(ctx, objectSigner(p.Author, p.Space), p.Space, PetitionToQuestion(p, now), inboxes...)
+		q, err := s.petitionDoc(ctx, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p.State(now) == models.PetitionOpen {
+			if next, err = s.pollEndDue(ctx, p.ConsultationID, next); err != nil {
+				return nil, nil, err
+			}
+		}
+		out, err := s.publishUpdate(ctx, objectSigner(p.Author, p.Space), p.Space, q, inboxes...)
 		return out, next, err
 	case models.ObjectTypeDebate:
 		d, sp, err := s.localDebate(ctx, id)
@@ -124,8 +133,14 @@ func (s *Service) countUpdate(ctx context.Context, cu models.CountUpdate) ([]mod
 		if err != nil {
 			return nil, nil, err
 		}
+		var next *time.Time
+		if d.IsOpen() {
+			if next, err = s.pollEndDue(ctx, d.ConsultationID, nil); err != nil {
+				return nil, nil, err
+			}
+		}
 		out, err := s.publishUpdate(ctx, objectSigner(d.Author, sp), sp, q, inboxes...)
-		return out, nil, err
+		return out, next, err
 	}
 	return nil, nil, models.ErrNotFound
 }

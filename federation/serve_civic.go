@@ -80,7 +80,11 @@ var civicLoaders = map[string]func(ctx context.Context, s *Service, id string) (
 		if err != nil {
 			return nil, err
 		}
-		return s.withCountsSent(ctx, PetitionToQuestion(p, s.store.Now()), models.ObjectTypePetition, p.ID)
+		q, err := s.petitionDoc(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return s.withCountsSent(ctx, q, models.ObjectTypePetition, p.ID)
 	},
 	kindPetitionResponse: func(ctx context.Context, s *Service, id string) (doc, error) {
 		p, err := s.localPetition(ctx, id)
@@ -253,7 +257,8 @@ func (s *Service) localDebate(ctx context.Context, id string) (*models.Debate, *
 	return d, sp, nil
 }
 
-// debateDoc is the Question of a debate with its current tally.
+// debateDoc is the Question of a debate with its current tally, closing
+// when its consultation stops taking votes if that comes first.
 func (s *Service) debateDoc(ctx context.Context, d *models.Debate, sp *models.Space) (doc, error) {
 	var r *models.Results
 	if d.ResultsVisible(nil) {
@@ -262,7 +267,25 @@ func (s *Service) debateDoc(ctx context.Context, d *models.Debate, sp *models.Sp
 			return nil, err
 		}
 	}
-	return DebateToQuestion(d, sp, r), nil
+	q := DebateToQuestion(d, sp, r)
+	return q, s.consultationPollEnd(ctx, q, d.ConsultationID)
+}
+
+// petitionDoc is the Question of a petition, closing when its
+// consultation stops taking signatures if that comes first.
+func (s *Service) petitionDoc(ctx context.Context, p *models.Petition) (doc, error) {
+	q := PetitionToQuestion(p, s.store.Now())
+	return q, s.consultationPollEnd(ctx, q, p.ConsultationID)
+}
+
+// consultationPollEnd applies to poll q the end of the contribution phase
+// of consultationID (0: none, nothing read): see pollEndsBy.
+func (s *Service) consultationPollEnd(ctx context.Context, q doc, consultationID int64) error {
+	end, err := s.store.ParticipationEnd(ctx, consultationID, models.ActionVote)
+	if end != nil {
+		pollEndsBy(q, *end, s.store.Now())
+	}
+	return err
 }
 
 func (s *Service) localPetition(ctx context.Context, id string) (*models.Petition, error) {

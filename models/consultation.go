@@ -372,6 +372,10 @@ func (s *Store) UpdateConsultation(ctx context.Context, by *Account, id int64, i
 	}
 	c.Title, c.Summary, c.Body, c.BodyHTML = in.Title, in.Summary, in.Body, RenderMarkdown(in.Body)
 	c.BannerID, c.BannerAlt, c.MapEnabled = in.BannerID, in.BannerAlt, in.MapEnabled
+	// dates_changed tells federation to republish the consultation's polls,
+	// whose endTime follows the end of its contribution phase.
+	datesChanged := !c.OpensAt.Equal(in.OpensAt) || !c.ContributionAt.Equal(in.ContributionAt) ||
+		!c.SynthesisAt.Equal(in.SynthesisAt) || !c.ClosesAt.Equal(in.ClosesAt)
 	c.OpensAt, c.ContributionAt, c.SynthesisAt, c.ClosesAt = in.OpensAt, in.ContributionAt, in.SynthesisAt, in.ClosesAt
 	c.UpdatedAt = s.Now()
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -385,7 +389,7 @@ func (s *Store) UpdateConsultation(ctx context.Context, by *Account, id int64, i
 			return err
 		}
 		return s.emit(ctx, tx, Event{Kind: EventConsultationUpdated, ObjectType: "consultation", ObjectID: c.ID,
-			ActorID: c.AuthorID, SpaceID: c.SpaceID, Data: consultationData(map[string]any{"title": c.Title})})
+			ActorID: c.AuthorID, SpaceID: c.SpaceID, Data: consultationData(map[string]any{"title": c.Title, "dates_changed": datesChanged})})
 	})
 	if err != nil {
 		return nil, err

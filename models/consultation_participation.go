@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // What the phases of an object's consultation say of taking part in it,
@@ -24,4 +25,61 @@ func (s *Store) PhaseRefusal(ctx context.Context, consultationID int64, action s
 		return pe, nil
 	}
 	return nil, err
+}
+
+// AllowedUntil is when the consultation stops allowing action for good:
+// the end of the last phase that allows it, or its withdrawal when
+// sooner; nil when no phase allows action (the closed phase has no end).
+// For ActionVote it is the end of the contribution phase, when a
+// consultation's polls stop taking votes.
+func (c *Consultation) AllowedUntil(action string) *time.Time {
+	var end *time.Time
+	for _, p := range c.Phases() {
+		if p.EndsAt != nil && p.EndsAt.After(p.StartsAt) && PhaseAllows(p.Name, action) {
+			end = p.EndsAt
+		}
+	}
+	if end != nil && c.DeletedAt != nil && c.DeletedAt.Before(*end) {
+		t := *c.DeletedAt
+		end = &t
+	}
+	return end
+}
+
+// ParticipationEnd returns when the consultation consultationID stops
+// allowing action for good (Consultation.AllowedUntil), nil when
+// consultationID is 0 (nothing is read) or no phase allows action. One
+// read of the consultation, withdrawn ones included.
+func (s *Store) ParticipationEnd(ctx context.Context, consultationID int64, action string) (*time.Time, error) {
+	if consultationID == 0 {
+		return nil, nil
+	}
+	c := new(Consultation)
+	if err := s.DB.NewSelect().Model(c).Where("id = ?", consultationID).Scan(ctx); err != nil {
+		return nil, dbErr("consultation participation end", err)
+	}
+	return c.AllowedUntil(action), nil
+}
+
+// ConsultationPolls lists the local debates and petitions of a
+// consultation that may still take votes or signatures on their own
+// terms (public, not hidden nor deleted, not closed nor past their close,
+// petitions not answered): those whose published poll follows the
+// consultation's dates (federation sends them an Update when the dates
+// change).
+func (s *Store) ConsultationPolls(ctx context.Context, consultationID int64) ([]CivicRef, error) {
+	now := s.Now()
+	var out []CivicRef
+	err := s.DB.NewRaw(`
+SELECT 'debate' AS type, id, created_at FROM debates
+  WHERE consultation_id = ? AND local AND hidden_at IS NULL AND deleted_at IS NULL AND phase <> 'closed'
+  AND (closes_at IS NULL OR closes_at > ?) AND (phase <> 'draft' OR (opens_at IS NOT NULL AND opens_at <= ?))
+UNION ALL SELECT 'petition', id, created_at FROM petitions
+  WHERE consultation_id = ? AND local AND hidden_at IS NULL AND deleted_at IS NULL AND status = 'open'
+  AND (closes_at IS NULL OR closes_at > ?)
+ORDER BY created_at, id`, consultationID, now, now, consultationID, now).Scan(ctx, &out)
+	if err != nil {
+		return nil, dbErr("consultation polls", err)
+	}
+	return out, nil
 }

@@ -3,7 +3,10 @@ package models_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -94,6 +97,73 @@ func TestPhaseRefusal(t *testing.T) {
 		cancel()
 		if got, err := f.s.PhaseRefusal(cancelled, 0, models.ActionVote); got != nil || err != nil {
 			t.Fatalf("no consultation: %v %v", got, err)
+		}
+	})
+}
+
+// TestParticipationEndAndPolls: when a consultation's polls stop taking
+// votes (the end of its contribution phase, or its withdrawal if sooner),
+// and which of its debates and petitions still follow its dates.
+func TestParticipationEndAndPolls(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		ctx := context.Background()
+		if _, err := f.s.CreateAccount(ctx, models.NewAccount{Username: "maire", Password: "long enough password", Email: "maire@example.org"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.SetDecider(ctx, nil, "maire", true); err != nil {
+			t.Fatal(err)
+		}
+		f.at(11)
+		debate := func(open bool) *models.Debate {
+			d, err := f.s.CreateDebate(ctx, f.mod, f.space, models.DebateInput{Question: "Which trees?", Options: []string{"Oaks", "Limes"}, ConsultationID: f.c.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if open {
+				if _, err := f.s.OpenDebate(ctx, f.mod, d.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return d
+		}
+		open, draft, closed := debate(true), debate(false), debate(true)
+		if _, err := f.s.CloseDebate(ctx, f.mod, closed.ID); err != nil {
+			t.Fatal(err)
+		}
+		pe, err := f.s.CreatePetition(ctx, f.citizens[0].Actor, "town", models.PetitionInput{Title: "Keep the kiosk", Body: "x", Addressee: "maire", Goal: 10, Consultation: f.c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		polls, err := f.s.ConsultationPolls(ctx, f.c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range polls {
+			got = append(got, p.Type+strconv.FormatInt(p.ID, 10))
+		}
+		if want := []string{"debate" + strconv.FormatInt(open.ID, 10), "petition" + strconv.FormatInt(pe.ID, 10)}; !slices.Equal(got, want) {
+			t.Errorf("polls = %v, want %v (not the draft %d nor the closed %d)", got, want, draft.ID, closed.ID)
+		}
+		for _, tc := range []struct {
+			action string
+			want   time.Time
+		}{
+			{models.ActionVote, f.c.SynthesisAt},
+			{models.ActionComment, f.c.ClosesAt},
+		} {
+			if end, err := f.s.ParticipationEnd(ctx, f.c.ID, tc.action); err != nil || end == nil || !end.Equal(tc.want) {
+				t.Errorf("%s ends at %v (%v), want %v", tc.action, end, err, tc.want)
+			}
+		}
+		if end, err := f.s.ParticipationEnd(ctx, 0, models.ActionVote); end != nil || err != nil {
+			t.Errorf("no consultation: %v %v", end, err)
+		}
+		if err := f.s.DeleteConsultation(ctx, f.mod, f.c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if end, err := f.s.ParticipationEnd(ctx, f.c.ID, models.ActionVote); err != nil || end == nil || !end.Equal(f.clock.Now()) {
+			t.Errorf("withdrawn consultation: votes end at %v (%v), want its withdrawal %v", end, err, f.clock.Now())
 		}
 	})
 }

@@ -1,0 +1,107 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// Polls of a consultation. A debate or petition attached to a consultation
+// takes votes and signatures only during its contribution phase, which may
+// end before the object's own close: its Question then says endTime = the
+// end of that phase (and closed once past, see pollEndsBy), so Mastodon
+// shows the poll closing when odn stops counting. Peers hear of it through
+// the batched count Updates (outbox_civic_counts.go):
+//
+//   - when a debate is published or a petition created, an Update is due
+//     at the end of the phase (the final one, carrying closed);
+//   - each count Update of an open poll keeps the next one due then;
+//   - when moderators change the consultation's dates, or withdraw it,
+//     every open poll of the consultation gets an Update now, whose next
+//     one is due at the new end.
+//
+// This file's init chains onto kinds outbox_civic.go registers, so it must
+// sort after it (Go runs a package's init functions in file name order).
+
+func init() {
+	chainEvent(models.EventDebateCreated, schedulePollEnd(models.ObjectTypeDebate))
+	chainEvent(models.EventDebateOpened, schedulePollEnd(models.ObjectTypeDebate))
+	chainEvent(models.EventPetitionCreated, schedulePollEnd(models.ObjectTypePetition))
+	chainEvent(models.EventConsultationUpdated, consultationPollsChanged)
+	chainEvent(models.EventConsultationDeleted, consultationPollsChanged)
+}
+
+// pollEndDue is when the next Update of an open poll of consultationID is
+// due: at the end of the consultation's contribution phase when that is
+// still to come and sooner than next (nil: none), else next.
+func (s *Service) pollEndDue(ctx context.Context, consultationID int64, next *time.Time) (*time.Time, error) {
+	end, err := s.store.ParticipationEnd(ctx, consultationID, models.ActionVote)
+	if err != nil || end == nil || !end.After(s.store.Now()) || (next != nil && !end.Before(*next)) {
+		return next, err
+	}
+	return end, nil
+}
+
+// schedulePollEnd makes the final Update of a new poll of a consultation
+// due when the consultation stops taking votes.
+func schedulePollEnd(kind string) EventFunc {
+	return func(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+		var consultationID int64
+		switch kind {
+		case models.ObjectTypeDebate:
+			d, _, err := s.localDebate(ctx, evID(ev))
+			if err != nil {
+				return nil, skipGone(ignoreNotFound(err)) // a draft: scheduled when it opens
+			}
+			consultationID = d.ConsultationID
+		default:
+			p, err := s.localPetition(ctx, evID(ev))
+			if err != nil {
+				return nil, skipGone(ignoreNotFound(err))
+			}
+			consultationID = p.ConsultationID
+		}
+		due, err := s.pollEndDue(ctx, consultationID, nil)
+		if err != nil || due == nil {
+			return nil, err
+		}
+		return nil, s.store.ScheduleCountUpdate(ctx, kind, ev.ObjectID, *due, CountUpdateDelay, true)
+	}
+}
+
+// consultationPollsChanged: the consultation's dates changed, or it was
+// withdrawn (it then refuses every vote): each of its open polls gets an
+// Update now with its new endTime.
+func consultationPollsChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	if ev.Kind == models.EventConsultationUpdated {
+		var data struct {
+			DatesChanged bool `json:"dates_changed"`
+		}
+		_ = json.Unmarshal([]byte(ev.Data), &data) // absent or malformed: no date change
+		if !data.DatesChanged {
+			return nil, nil
+		}
+	}
+	polls, err := s.store.ConsultationPolls(ctx, ev.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.store.Now()
+	for _, p := range polls {
+		if err := s.store.ScheduleCountUpdate(ctx, p.Type, p.ID, now, CountUpdateDelay, true); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// ignoreNotFound treats models.ErrNotFound as nothing to do.
+func ignoreNotFound(err error) error {
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	return err
+}
