@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -152,6 +153,10 @@ func TestConsultationPhaseInAPI(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			cp := newConsPolls(t, dialect)
 			opens := cp.t0.Add(10 * 24 * time.Hour)
+			schema, err := schemaCompiler(t, loadOpenAPI(t)).Compile("https://odn.example/openapi.json#/components/schemas/PhaseRefusal")
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, tc := range []struct {
 				name  string
 				day   int
@@ -176,8 +181,18 @@ func TestConsultationPhaseInAPI(t *testing.T) {
 								OpensAt *time.Time `json:"opens_at"`
 							} `json:"participation_closed"`
 						}
-						if res := cp.api("GET", api, tok, nil, &out); res.StatusCode != http.StatusOK {
+						var raw map[string]any
+						res := cp.api("GET", api, tok, nil, &raw)
+						if res.StatusCode != http.StatusOK {
 							t.Fatalf("GET %s: %d", api, res.StatusCode)
+						}
+						if err := json.Unmarshal([]byte(readBody(res)), &out); err != nil {
+							t.Fatal(err)
+						}
+						if pc, ok := raw["participation_closed"]; ok {
+							if err := schema.Validate(pc); err != nil {
+								t.Errorf("%s: participation_closed does not match openapi.yaml: %v", api, err)
+							}
 						}
 						pc := out.ParticipationClosed
 						if tc.phase == "" {
