@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/models/dbtest"
 )
 
 // queryPlans runs fn and returns SQLite's query plan of each statement
@@ -62,5 +63,20 @@ func (r *queryRecorder) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
 	defer r.mu.Unlock()
 	if strings.Contains(ev.Query, r.match) {
 		r.queries = append(r.queries, ev.Query)
+	}
+}
+
+// TestConsultationPollsPlan: the Updates of a consultation's polls after a
+// date change find its debates and petitions through their consultation
+// indexes, not by scanning every debate of the instance.
+func TestConsultationPollsPlan(t *testing.T) {
+	s := dbtest.Open(t, "sqlite")
+	plan := queryPlans(t, s, "'debate' AS type", func() {
+		if _, err := s.ConsultationPolls(context.Background(), 7); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	if !strings.Contains(plan, "USING INDEX debates_consultation") || !strings.Contains(plan, "USING INDEX petitions_consultation") {
+		t.Errorf("consultation polls plan:\n%swant the consultation indexes of debates and petitions", plan)
 	}
 }
