@@ -198,6 +198,33 @@ func TestMastodonParticipation(t *testing.T) {
 		waitFor(t, "support again", func() bool { return supports() == 1 })
 	})
 
+	t.Run("an un-favourite after the decision does not withdraw, and says so", func(t *testing.T) {
+		decided, err := st.CreateProposal(ctx, citizen.Actor, "lyon", models.ProposalInput{Title: "Benches on the square", Body: "Oak ones."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pairs := append([]string{"#likes/2718", "#likes/2800", "https://odn.example/proposals/7", decided.URI}, base...)
+		accepted(masto.send(t, inbox, "/users/alice", key, mastodonFixture(t, "like", pairs...)))
+		count := func() int { p, _ := st.ProposalByID(ctx, decided.ID); return p.SupportsCount }
+		waitFor(t, "the support", func() bool { return count() == 1 })
+		if _, err := st.SetProposalStatus(ctx, admin, decided.ID, models.ProposalAccepted, "Agreed."); err != nil {
+			t.Fatal(err)
+		}
+		accepted(masto.send(t, inbox, "/users/alice", key, mastodonFixture(t, "undo_like", pairs...)))
+		waitFor(t, "a direct Note saying the support still counts", func() bool {
+			for _, m := range masto.received("Create") {
+				obj, _ := m["object"].(map[string]any)
+				if slices.Contains(idsOf(obj["to"]), alice) && strings.Contains(str(obj, "content"), "Your support was not withdrawn") {
+					return true
+				}
+			}
+			return false
+		})
+		if n := count(); n != 1 {
+			t.Errorf("supports of the decided proposal = %d, want 1: it was counted when it was decided", n)
+		}
+	})
+
 	t.Run("poll vote counts, a second vote on a single-choice poll is refused", func(t *testing.T) {
 		accepted(masto.send(t, inbox, "/users/alice", key, vote("314", single.URI, "Keep it in the old town")))
 		waitFor(t, "the vote counted", func() bool { return slices.Equal(results(single), []int{1, 0}) })

@@ -186,12 +186,54 @@ func (s *Service) withdrawReceived(ctx context.Context, actor *models.Actor, p *
 	}
 	// The id comes from the sender: only its own record is forgotten,
 	// never another actor's (whose later Undo would then find nothing).
-	if rec, rerr := s.store.ParticipationByURI(ctx, p.URI); rerr == nil && !rec.Outgoing && rec.ActorID == actor.ID {
+	rec, rerr := s.store.ParticipationByURI(ctx, p.URI)
+	own := rerr == nil && !rec.Outgoing && rec.ActorID == actor.ID
+	if own && errors.Is(err, models.ErrClosed) {
+		// Counted, and kept as counted when the object was decided or
+		// closed: the sender's server shows it withdrawn, so say it is
+		// not (its record stays, should the phase reopen).
+		return s.refuseWithdrawal(ctx, actor, rec, err)
+	}
+	if own {
 		if err := s.store.ForgetParticipations(ctx, rec.ID); err != nil {
 			return err
 		}
 	}
 	return s.withdrawnForGood(ctx, actor, p.URI)
+}
+
+// refuseWithdrawal tells actor, in a direct Note from the object's author
+// (as refuse does), that the withdrawal of rec was not applied: it still
+// counts. No Reject: Mastodon has no use for the Reject of an Undo.
+func (s *Service) refuseWithdrawal(ctx context.Context, actor *models.Actor, rec *models.Participation, cause error) error {
+	s.log.InfoContext(ctx, "withdrawal refused", "actor", actor.URI, "participation", rec.URI, "err", cause)
+	var authorID int64
+	var replyTo string
+	switch rec.Kind {
+	case models.ParticipationSupport:
+		p, err := s.store.ProposalByID(ctx, rec.ObjectID)
+		if err != nil {
+			return err
+		}
+		authorID, replyTo = p.AuthorID, p.URI
+	case models.ParticipationVote:
+		d, err := s.store.DebateByID(ctx, rec.ObjectID)
+		if err != nil {
+			return err
+		}
+		authorID, replyTo = d.AuthorID, rec.URI
+	default:
+		p, err := s.store.PetitionByID(ctx, rec.ObjectID)
+		if err != nil {
+			return err
+		}
+		authorID, replyTo = p.AuthorID, rec.URI
+	}
+	from, err := s.refusalSender(ctx, authorID)
+	if err != nil {
+		return err
+	}
+	return s.enqueue(ctx, from, refusalNote(from, actor, "withdraw:"+rec.URI, replyTo, withdrawalOf+rec.Kind, cause, s.now()), inboxOf(actor))
 }
 
 // withdrawnForGood tombstones the id of a withdrawn Like or vote Note, so
@@ -216,6 +258,16 @@ func refusable(err error) bool {
 		errors.Is(err, models.ErrDuplicate) || errors.As(err, &ve)
 }
 
+// refusalSender is who answers a refusal: the object's author, or the
+// instance actor when the author is not a live local account.
+func (s *Service) refusalSender(ctx context.Context, authorID int64) (*models.Actor, error) {
+	from, err := s.store.ActorByID(ctx, authorID)
+	if err != nil || !from.Local || from.DeletedAt != nil {
+		return s.store.InstanceActor(ctx)
+	}
+	return from, nil
+}
+
 // refuse answers a refused participation (notes WIRE.md): Reject{the
 // activity} to the actor, which odn peers apply to their copy, and a
 // direct Note saying why in French and English, which Mastodon shows.
@@ -226,11 +278,9 @@ func (s *Service) refuse(ctx context.Context, in *incoming, kind string, authorI
 		return cause
 	}
 	s.log.InfoContext(ctx, "participation refused", "actor", in.actor.URI, "activity_id", idOf(in.m["id"]), "kind", kind, "err", cause)
-	from, err := s.store.ActorByID(ctx, authorID)
-	if err != nil || !from.Local || from.DeletedAt != nil {
-		if from, err = s.store.InstanceActor(ctx); err != nil {
-			return err
-		}
+	from, err := s.refusalSender(ctx, authorID)
+	if err != nil {
+		return err
 	}
 	activityID := idOf(in.m["id"])
 	reject := activityDoc(from.URI+"#rejects/"+shortHash(activityID), "Reject", from.URI, bare(in.m), []string{in.actor.URI}, nil)

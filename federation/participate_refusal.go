@@ -27,9 +27,19 @@ func refusalReason(cause error) (fr, en string) {
 	return "elle n'a pas pu être enregistrée.", "it could not be recorded."
 }
 
-// refusalWhat names the refused participation.
+// withdrawalOf prefixes a participation kind for refusalNote when what
+// was refused is its withdrawal.
+const withdrawalOf = "withdraw:"
+
+// refusalWhat names the refused participation, or its withdrawal.
 func refusalWhat(kind string) (fr, en string) {
 	switch kind {
+	case withdrawalOf + models.ParticipationSupport:
+		return "Votre soutien n'a pas été retiré, il reste compté", "Your support was not withdrawn, it still counts"
+	case withdrawalOf + models.ParticipationSignature:
+		return "Votre signature n'a pas été retirée, elle reste comptée", "Your signature was not withdrawn, it still counts"
+	case withdrawalOf + models.ParticipationVote:
+		return "Votre vote n'a pas été retiré, il reste compté", "Your vote was not withdrawn, it still counts"
 	case models.ParticipationSupport:
 		return "Votre soutien n'a pas été compté", "Your support was not counted"
 	case models.ParticipationSignature:
