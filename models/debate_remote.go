@@ -157,7 +157,17 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 		_, err = tx.NewUpdate().Model(d).WherePK().
 			Column("url", "space_id", "question", "description_html", "options", "multiple", "phase", "closes_at", "closed_at",
 				"counts", "voters", "results_updated_at", "updated_at", "results_visibility", "origin_by_instance").Exec(ctx)
-		return dbErr("update remote debate", err)
+		if err != nil {
+			return dbErr("update remote debate", err)
+		}
+		if old.Phase != DebateClosed && d.Phase == DebateClosed {
+			// The origin closed it: its results are final, and the local
+			// voters are told as the origin's own are. Under the row lock
+			// and only for a newer version, so a replay, the space's
+			// relay of the same Update or a refetch tells no one twice.
+			return s.notifyDebateClosed(ctx, tx, d.ID)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

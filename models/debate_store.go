@@ -256,13 +256,19 @@ func (s *Store) recordPhase(ctx context.Context, tx bun.IDB, d *Debate, phase st
 	if err := s.emitDebate(ctx, tx, EventDebateClosed, d, 0, nil); err != nil {
 		return err
 	}
+	return s.notifyDebateClosed(ctx, tx, d.ID)
+}
+
+// notifyDebateClosed tells the local voters of debate id (a local debate
+// or a copy) that its results are final.
+func (s *Store) notifyDebateClosed(ctx context.Context, tx bun.IDB, id int64) error {
 	var voters []int64
 	err := tx.NewSelect().TableExpr("debate_ballots AS b").Join("JOIN actors AS a ON a.id = b.actor_id").
-		ColumnExpr("a.account_id").Where("b.debate_id = ? AND a.account_id IS NOT NULL", d.ID).Scan(ctx, &voters)
+		ColumnExpr("a.account_id").Where("b.debate_id = ? AND a.account_id IS NOT NULL", id).Scan(ctx, &voters)
 	if err != nil {
 		return dbErr("debate voters", err)
 	}
-	return s.Notify(ctx, tx, voters, Notification{Kind: NotifyDebateClosed, ObjectType: ObjectTypeDebate, ObjectID: d.ID})
+	return s.Notify(ctx, tx, voters, Notification{Kind: NotifyDebateClosed, ObjectType: ObjectTypeDebate, ObjectID: id})
 }
 
 // SettleDebates records the phase changes that time made (a passed

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opendemocracynow/odn/federation/fedtest"
 	"github.com/opendemocracynow/odn/models"
@@ -35,16 +36,51 @@ func petitionID(in *fedtest.Instance) func(ctx context.Context, uri string) (int
 // the object (typ, id).
 func hasNotification(t *testing.T, in *fedtest.Instance, acc *models.Account, kind, typ string, id int64) bool {
 	t.Helper()
+	return notificationCount(t, in, acc, kind, typ, id) > 0
+}
+
+// settle waits until the net is quiet: every instance has processed its
+// outbox events, sent its pending deliveries (the first attempt; a retry
+// later does not count) and processed its inbox, twice in a row.
+func settle(n *civicNet) {
+	ctx := context.Background()
+	quiet := func() bool {
+		for _, in := range []*fedtest.Instance{n.a, n.b, n.c} {
+			in.Settle()
+			pending, err := in.Store.DB.NewSelect().Model((*models.Delivery)(nil)).
+				Where("state = ? AND attempts = 0", models.DeliveryPending).Count(ctx)
+			if err != nil || pending > 0 {
+				return false
+			}
+			if k, err := in.Store.InboxBacklog(ctx); err != nil || k > 0 {
+				return false
+			}
+		}
+		return true
+	}
+	for deadline, calm := time.Now().Add(10*time.Second), 0; calm < 2 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if quiet() {
+			calm++
+		} else {
+			calm = 0
+		}
+	}
+}
+
+// notificationCount counts acc's notifications of kind about (typ, id).
+func notificationCount(t *testing.T, in *fedtest.Instance, acc *models.Account, kind, typ string, id int64) int {
+	t.Helper()
 	notes, err := in.Store.Notifications(context.Background(), acc, 0, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
+	k := 0
 	for _, n := range notes {
 		if n.Kind == kind && n.ObjectType == typ && n.ObjectID == id {
-			return true
+			k++
 		}
 	}
-	return false
+	return k
 }
 
 // TestProposalChangesReachCopies: bob (B) follows A's space and supports
@@ -193,7 +229,8 @@ func TestPetitionChangesReachCopies(t *testing.T) {
 }
 
 // TestDebateCloseReachesCopies: A closes a debate bob voted in through
-// B; B's copy is closed and shows A's final results.
+// B; B's copy is closed and shows A's final results, and bob is told
+// once, as A's voters are.
 func TestDebateCloseReachesCopies(t *testing.T) {
 	n := startCivicNet(t)
 	follow(t, n.b, n.bobTok, n.bob, n.a.Handle("ville"), n.ville.Actor.URI)
@@ -220,5 +257,16 @@ func TestDebateCloseReachesCopies(t *testing.T) {
 	})
 	if st := n.b.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", atB), n.bobTok, map[string]any{"options": []string{"Yes"}}, nil); st < 400 {
 		t.Errorf("a vote on B's closed copy: status %d, want a refusal", st)
+	}
+	if !hasNotification(t, n.a, ana, models.NotifyDebateClosed, models.ObjectTypeDebate, d.ID) {
+		t.Errorf("ana (A) was not told of the close")
+	}
+	fedtest.Eventually(t, wait, "bob to be told of the close", func() bool {
+		return hasNotification(t, n.b, n.bob, models.NotifyDebateClosed, models.ObjectTypeDebate, atB)
+	})
+	// The close also came relayed by the space and refetched: once.
+	settle(n)
+	if k := notificationCount(t, n.b, n.bob, models.NotifyDebateClosed, models.ObjectTypeDebate, atB); k != 1 {
+		t.Errorf("bob told %d times of the close, want 1", k)
 	}
 }
