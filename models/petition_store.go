@@ -222,7 +222,8 @@ type RemotePetition struct {
 // petition, keyed by URI; the origin's tally and state replace ours, from
 // its author only. Local petitions and other actors' are never
 // overwritten (ErrForbidden); an update older than the copy changes
-// nothing; no event.
+// nothing; no event. The milestones its count reaches are recorded on the
+// copy, and its local signers told of the goal reached, once.
 func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*Petition, error) {
 	origin, err := s.remoteOrigin(in.URI)
 	if err != nil {
@@ -254,7 +255,7 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 		p.URL = p.URI
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(p).On("CONFLICT (uri) DO UPDATE").
+		res, err := tx.NewInsert().Model(p).On("CONFLICT (uri) DO UPDATE").
 			Set("url = EXCLUDED.url, space_id = COALESCE(EXCLUDED.space_id, petition.space_id), title = EXCLUDED.title").
 			Set("addressee_id = COALESCE(EXCLUDED.addressee_id, petition.addressee_id)").
 			Set("body_html = EXCLUDED.body_html, search = EXCLUDED.search, goal = EXCLUDED.goal").
@@ -278,7 +279,14 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 		if p.AuthorID != in.AuthorID {
 			return fmt.Errorf("%w: %s is another actor's petition", ErrForbidden, in.URI)
 		}
-		return nil
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // an update older than the copy: nothing changed
+		}
+		// The milestones the origin's count reaches, as the origin records
+		// them: the local signers are told of the goal reached. Each is
+		// recorded once, so a replay or an older count tells no one twice.
+		_, err = s.reachMilestones(ctx, tx, p)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -74,3 +74,57 @@ func TestRemoteDebateCloseTellsVoters(t *testing.T) {
 		}
 	})
 }
+
+// TestRemotePetitionMilestonesTellSigners: the counts of the origin's
+// Updates reach the copy's milestones, recorded there as the origin
+// records its own; the local signer is told of the goal reached (as the
+// origin tells its signers of 100 % only), once, whatever the order.
+func TestRemotePetitionMilestonesTellSigners(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		alice := f.remote(t, "alice", "far.example")
+		t0 := f.now.Add(-time.Hour)
+		at := func(k, sigs int) models.RemotePetition {
+			return models.RemotePetition{URI: "https://far.example/pe/1", AuthorID: alice.ID, Title: "Hall",
+				ContentHTML: "<p>x</p>", Goal: 4, Signatures: sigs, Updated: t0.Add(time.Duration(k) * time.Minute)}
+		}
+		pe, err := f.s.UpsertRemotePetition(ctx, at(0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer := f.users[0]
+		if _, _, err := f.s.Sign(ctx, signer.Actor, pe.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		told := func() int {
+			return toldOf(t, f, signer, models.NotifyPetitionMilestone, models.ObjectTypePetition, pe.ID)
+		}
+		if _, err := f.s.UpsertRemotePetition(ctx, at(1, 2)); err != nil {
+			t.Fatal(err)
+		}
+		if n := told(); n != 0 {
+			t.Errorf("signer told %d times at 50 %%, want 0 (the origin tells its author only)", n)
+		}
+		// The goal, its replay, an older count arriving late, a signature
+		// withdrawn at the origin and given again.
+		for _, in := range []models.RemotePetition{at(3, 4), at(3, 4), at(2, 3), at(4, 3), at(5, 4)} {
+			if _, err := f.s.UpsertRemotePetition(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := told(); n != 1 {
+			t.Errorf("signer told %d times of the goal reached, want 1", n)
+		}
+		v, err := f.s.ViewPetition(ctx, pe.ID, signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pcts []int
+		for _, m := range v.Milestones {
+			pcts = append(pcts, m.Percent)
+		}
+		if len(pcts) != 4 {
+			t.Errorf("copy's milestones = %v, want 25 50 75 100", pcts)
+		}
+	})
+}

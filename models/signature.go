@@ -113,9 +113,31 @@ func bumpSignatures(ctx context.Context, tx bun.IDB, id int64, delta int, now ti
 }
 
 // recordMilestones records the milestones p.SignaturesCount reaches and
-// has not recorded yet. The primary key (petition_id, percent) keeps each
-// one unique even when signatures are withdrawn and given again.
+// has not recorded yet, tells their audience and emits
+// petition.milestone for each.
 func (s *Store) recordMilestones(ctx context.Context, tx bun.IDB, p *Petition, by *Actor) error {
+	reached, err := s.reachMilestones(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	for _, pct := range reached {
+		err := s.emit(ctx, tx, petitionEvent(EventPetitionMilestone, p, by.ID, map[string]any{
+			"uri": p.URI, "percent": pct, "signatures": p.SignaturesCount, "goal": p.Goal}))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reachMilestones records the milestones p.SignaturesCount reaches and
+// has not recorded yet, and tells the local author of each and, at 100 %,
+// the local signers; it returns the percentages newly reached. The
+// primary key (petition_id, percent) keeps each one unique even when
+// signatures are withdrawn and given again, or a copy's origin sends the
+// same count twice.
+func (s *Store) reachMilestones(ctx context.Context, tx bun.IDB, p *Petition) ([]int, error) {
+	var reached []int
 	for _, pct := range Milestones {
 		need := (p.Goal*pct + 99) / 100 // signatures needed, rounded up
 		if p.SignaturesCount < need {
@@ -124,7 +146,7 @@ func (s *Store) recordMilestones(ctx context.Context, tx bun.IDB, p *Petition, b
 		m := &PetitionMilestone{PetitionID: p.ID, Percent: pct, Signatures: p.SignaturesCount, ReachedAt: s.Now()}
 		res, err := tx.NewInsert().Model(m).On("CONFLICT (petition_id, percent) DO NOTHING").Exec(ctx)
 		if err != nil {
-			return dbErr("record milestone", err)
+			return nil, dbErr("record milestone", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			continue
@@ -134,19 +156,15 @@ func (s *Store) recordMilestones(ctx context.Context, tx bun.IDB, p *Petition, b
 			audience, err = petitionAudience(ctx, tx, p, true)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		n := Notification{Kind: NotifyPetitionMilestone, ObjectType: ObjectTypePetition, ObjectID: p.ID, Data: fmt.Sprint(pct)}
 		if err := s.Notify(ctx, tx, audience, n); err != nil {
-			return err
+			return nil, err
 		}
-		err = s.emit(ctx, tx, petitionEvent(EventPetitionMilestone, p, by.ID, map[string]any{
-			"uri": p.URI, "percent": pct, "signatures": p.SignaturesCount, "goal": p.Goal}))
-		if err != nil {
-			return err
-		}
+		reached = append(reached, pct)
 	}
-	return nil
+	return reached, nil
 }
 
 // RecountSignatures recomputes a local petition's count from the

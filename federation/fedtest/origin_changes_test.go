@@ -163,8 +163,9 @@ func TestProposalChangesReachCopies(t *testing.T) {
 }
 
 // TestPetitionChangesReachCopies: bob (B) signs B's copy of A's
-// petition; the author's update to the signers and the addressee's
-// response reach B: B's API and page show them, and bob is told.
+// petition; the goal reached, the author's update to the signers and the
+// addressee's response reach B: B's API and page show them, and bob is
+// told, as A's signers are.
 func TestPetitionChangesReachCopies(t *testing.T) {
 	n := startCivicNet(t)
 	follow(t, n.b, n.bobTok, n.bob, n.a.Handle("ville"), n.ville.Actor.URI)
@@ -197,6 +198,23 @@ func TestPetitionChangesReachCopies(t *testing.T) {
 		return p
 	}
 	fedtest.Eventually(t, wait, "B's copy to count the signature", func() bool { return get().Signatures == 1 })
+
+	// ana's signature on A reaches the goal: A tells its signers, and B
+	// bob, once.
+	ana, _ := n.a.User("ana", false)
+	if _, _, err := n.a.Store.Sign(n.ctx, ana.Actor, pet.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if !hasNotification(t, n.a, ana, models.NotifyPetitionMilestone, models.ObjectTypePetition, pet.ID) {
+		t.Errorf("ana (A) was not told of the goal reached")
+	}
+	fedtest.Eventually(t, wait, "bob to be told of the goal reached", func() bool {
+		return hasNotification(t, n.b, n.bob, models.NotifyPetitionMilestone, models.ObjectTypePetition, atB)
+	})
+	settle(n)
+	if k := notificationCount(t, n.b, n.bob, models.NotifyPetitionMilestone, models.ObjectTypePetition, atB); k != 1 {
+		t.Errorf("bob told %d times of the goal reached, want 1", k)
+	}
 
 	// The author's update to the signers.
 	u, err := n.a.Store.PostPetitionUpdate(n.ctx, n.alice.Actor, pet.ID, "We met the **mayor**.")
