@@ -156,8 +156,9 @@ func ProposalToNote(base string, p *models.Proposal, threshold int) doc {
 		b.WriteString("</p>")
 	}
 	b.WriteString(linkHTML(p.URL))
+	by := byline(p.Author, p.Space, p.CreatedAt)
 	d := doc{
-		"id": p.URI, "type": "Note", "attributedTo": actorURI(p.Author), "name": p.Title,
+		"id": p.URI, "type": "Note", "attributedTo": actorURI(by), "name": p.Title,
 		"content": OutgoingHTML(b.String()), "url": p.URL,
 		PropODNType: ODNTypeProposal, PropODNStatus: p.Status,
 		PropODNSupports: p.SupportsCount, PropODNThreshold: threshold,
@@ -168,7 +169,7 @@ func ProposalToNote(base string, p *models.Proposal, threshold int) doc {
 		d["tag"] = tags
 	}
 	stamp(d, p.CreatedAt, p.UpdatedAt)
-	civicAddressing(d, p.Space, p.Author)
+	civicAddressing(d, p.Space, by)
 	return d
 }
 
@@ -177,6 +178,25 @@ func statusLabel(labels map[string]string, status string) string {
 		return l
 	}
 	return status
+}
+
+// byline is whom a local object is attributed to (attributedTo), given
+// when it first went out to the fediverse: its author, or the space's
+// Group when the author's account was erased by then. An erased account
+// signs nothing more and its actor answers 410, and a Create is taken only
+// from the object's attributedTo (Mastodon ignores another actor's; odn
+// peers drop one attributed to another account of the sender's host): a
+// debate a moderator prepared and another opened after their erasure,
+// and the draft comments going out with it, are the space's from their
+// Create on, in every document (GET, Updates). What went out before the
+// erasure stays its author's, as the copies hold it; the space signs its
+// Updates (objectSigner).
+func byline(author *models.Actor, sp *models.Space, out time.Time) *models.Actor {
+	if author == nil || !author.Local || author.DeletedAt == nil || author.DeletedAt.After(out) ||
+		sp == nil || sp.Actor == nil || !sp.Actor.Local {
+		return author
+	}
+	return sp.Actor
 }
 
 func actorURI(a *models.Actor) string {
@@ -237,8 +257,10 @@ func DebateToQuestion(d *models.Debate, sp *models.Space, r *models.Results) doc
 		}
 		options = append(options, o)
 	}
+	published := debateOut(d)
+	by := byline(d.Author, sp, published)
 	q := doc{
-		"id": d.URI, "type": "Question", "attributedTo": actorURI(d.Author), "name": d.Question,
+		"id": d.URI, "type": "Question", "attributedTo": actorURI(by), "name": d.Question,
 		"content": OutgoingHTML(b.String()), "url": d.URL,
 		PropODNType: ODNTypeDebate, PropODNStatus: d.Current, PropODNResults: d.ResultsVisibility,
 		"replies": repliesRef(d.URI),
@@ -268,17 +290,22 @@ func DebateToQuestion(d *models.Debate, sp *models.Space, r *models.Results) doc
 		q[PropVotersCount] = r.Voters
 		q[PropODNByInstance] = maps.Clone(r.ByInstance)
 	}
-	published := d.CreatedAt
-	if d.OpensAt != nil && d.OpensAt.After(published) {
-		published = *d.OpensAt
-	}
 	updated := d.UpdatedAt
 	if showCounts && r.UpdatedAt.After(updated) {
 		updated = r.UpdatedAt
 	}
 	stamp(q, published, updated)
-	civicAddressing(q, sp, d.Author)
+	civicAddressing(q, sp, by)
 	return q
+}
+
+// debateOut is when a debate went out to the fediverse: when it opened
+// (a draft is not federated), or was created open.
+func debateOut(d *models.Debate) time.Time {
+	if d.OpensAt != nil && d.OpensAt.After(d.CreatedAt) {
+		return *d.OpensAt
+	}
+	return d.CreatedAt
 }
 
 // pollEndsBy brings a poll Question's endTime forward to end when votes
@@ -324,8 +351,9 @@ func PetitionToQuestion(p *models.Petition, now time.Time) doc {
 	b.WriteString(lineHTML("Pétition / Petition", statusLabel(petitionStateLabel, state),
 		fmt.Sprintf("%d/%d signatures (%d %%)", p.SignaturesCount, p.Goal, p.Percent())))
 	b.WriteString(linkHTML(p.URL))
+	by := byline(p.Author, p.Space, p.CreatedAt)
 	q := doc{
-		"id": p.URI, "type": "Question", "attributedTo": actorURI(p.Author), "name": p.Title,
+		"id": p.URI, "type": "Question", "attributedTo": actorURI(by), "name": p.Title,
 		"content": OutgoingHTML(b.String()), "url": p.URL,
 		"anyOf":         []any{doc{"type": "Note", "name": SignOption, "replies": doc{"type": "Collection", "totalItems": p.SignaturesCount}}},
 		PropVotersCount: p.SignaturesCount,
@@ -355,7 +383,7 @@ func PetitionToQuestion(p *models.Petition, now time.Time) doc {
 		extra = append(extra, p.Addressee.URI)
 	}
 	stamp(q, p.CreatedAt, p.UpdatedAt)
-	civicAddressing(q, p.Space, p.Author, extra...)
+	civicAddressing(q, p.Space, by, extra...)
 	return q
 }
 
@@ -367,7 +395,11 @@ func PetitionResponseToNote(p *models.Petition) doc {
 	b.WriteString(bodyHTML(p.ResponseHTML))
 	b.WriteString(lineHTML(fmt.Sprintf("%d signatures", p.SignaturesCount)))
 	b.WriteString(linkHTML(p.URL))
-	return officialReply(p.URI+ResponseSuffix, p.URI, p.URL, b.String(), models.PetitionAnswered, p.Addressee, p.Author, p.Space, p.UpdatedAt, p.RespondedAt)
+	given := p.UpdatedAt
+	if p.RespondedAt != nil {
+		given = *p.RespondedAt
+	}
+	return officialReply(p.URI+ResponseSuffix, p.URI, p.URL, b.String(), models.PetitionAnswered, byline(p.Addressee, p.Space, given), p.Author, p.Space, p.UpdatedAt, p.RespondedAt)
 }
 
 // officialReply is the Note of a decision-maker's answer to a proposal or
@@ -400,14 +432,15 @@ func PetitionUpdateToNote(p *models.Petition, u *models.PetitionUpdate) doc {
 	b.WriteString(titleHTML("Nouvelles / Update: " + p.Title))
 	b.WriteString(bodyHTML(u.BodyHTML))
 	b.WriteString(linkHTML(p.URL))
+	by := byline(p.Author, p.Space, u.CreatedAt)
 	d := doc{
-		"id": u.URI, "type": "Note", "attributedTo": actorURI(p.Author),
+		"id": u.URI, "type": "Note", "attributedTo": actorURI(by),
 		"inReplyTo": p.URI, "context": p.URI, "url": p.URL,
 		"content":   OutgoingHTML(b.String()),
 		PropODNType: ODNTypePetitionUpdate,
 	}
 	stamp(d, u.CreatedAt, u.CreatedAt)
-	civicAddressing(d, p.Space, p.Author)
+	civicAddressing(d, p.Space, by)
 	return d
 }
 
@@ -416,6 +449,9 @@ type CivicTarget struct {
 	URI    string
 	Author *models.Actor
 	Space  *models.Space
+	// Out is when the object went out to the fediverse (a debate: when
+	// it opened); a comment written earlier, on a draft, goes out then.
+	Out time.Time
 }
 
 // CommentToNote is a local comment (or a debate argument, with a stance)
@@ -423,8 +459,13 @@ type CivicTarget struct {
 // the object. parentAuthor (nil for a top-level comment) is mentioned, as
 // Mastodon expects of a reply.
 func CommentToNote(c *models.Comment, t CivicTarget, parentAuthor *models.Actor) doc {
+	out := c.CreatedAt
+	if t.Out.After(out) {
+		out = t.Out
+	}
+	by := byline(c.Author, t.Space, out)
 	d := doc{
-		"id": c.URI, "type": "Note", "attributedTo": actorURI(c.Author),
+		"id": c.URI, "type": "Note", "attributedTo": actorURI(by),
 		"inReplyTo": c.InReplyToURI, "context": t.URI, "url": c.URL,
 		"content":   OutgoingHTML(stanceHTML(c.Stance) + bodyHTML(c.BodyHTML)),
 		PropODNType: ODNTypeComment,
@@ -451,7 +492,7 @@ func CommentToNote(c *models.Comment, t CivicTarget, parentAuthor *models.Actor)
 		d["tag"] = []any{mentionTag(mentioned)}
 		extra = append(extra, mentioned.URI)
 	}
-	civicAddressing(d, t.Space, c.Author, extra...)
+	civicAddressing(d, t.Space, by, extra...)
 	return d
 }
 

@@ -317,7 +317,8 @@ func proposalChanged(ctx context.Context, s *Service, ev models.Event) ([]models
 
 // answerAuthor is the author of p's answer Note: the moderator of the
 // first answer with a text (first, the event that created the Note; nil
-// while there is none). A later answer by another moderator updates the
+// while there is none), or the space when that moderator was erased
+// before it (byline). A later answer by another moderator updates the
 // Note as its author's (signed by the space once they cannot sign, see
 // objectSigner); the page shows who answered last (p.Answerer).
 func (s *Service) answerAuthor(ctx context.Context, p *models.Proposal) (*models.Actor, *models.Event, error) {
@@ -325,14 +326,13 @@ func (s *Service) answerAuthor(ctx context.Context, p *models.Proposal) (*models
 	if err != nil || first == nil {
 		return p.Answerer, first, err
 	}
-	if p.Answerer != nil && p.Answerer.ID == first.ActorID {
-		return p.Answerer, first, nil
+	a := p.Answerer
+	if a == nil || a.ID != first.ActorID {
+		if a, err = s.store.ActorByID(ctx, first.ActorID); err != nil {
+			return nil, nil, err
+		}
 	}
-	a, err := s.store.ActorByID(ctx, first.ActorID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return a, first, nil
+	return byline(a, p.Space, first.CreatedAt), first, nil
 }
 
 // proposalAnswered: the Update of the proposal's status and the official

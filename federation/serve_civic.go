@@ -375,21 +375,22 @@ func (s *Service) civicTarget(ctx context.Context, typ string, id int64) (CivicT
 		if err != nil {
 			return t, err
 		}
-		t.URI, t.Author, t.Space = p.URI, p.Author, p.Space
+		t.URI, t.Author, t.Space, t.Out = p.URI, p.Author, p.Space, p.CreatedAt
 		return t, nil
 	case models.ObjectTypePetition:
 		p, err := s.store.PetitionByID(ctx, id)
 		if err != nil {
 			return t, err
 		}
-		t.URI, t.Author, t.Space = p.URI, p.Author, p.Space
+		t.URI, t.Author, t.Space, t.Out = p.URI, p.Author, p.Space, p.CreatedAt
 		return t, nil
 	case models.ObjectTypeDebate:
 		d, err := s.store.DebateByID(ctx, id)
 		if err != nil {
 			return t, err
 		}
-		t.URI, t.Author, authorID, spaceID = d.URI, d.Author, d.AuthorID, d.SpaceID
+		// Its draft comments go out when it opens.
+		t.URI, t.Author, authorID, spaceID, t.Out = d.URI, d.Author, d.AuthorID, d.SpaceID, debateOut(d)
 	default:
 		return t, models.ErrNotFound
 	}

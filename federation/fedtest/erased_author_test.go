@@ -1,0 +1,53 @@
+package fedtest_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/opendemocracynow/odn/federation/fedtest"
+	"github.com/opendemocracynow/odn/models"
+)
+
+// TestDraftOfErasedModeratorReachesCopies: a moderator prepares a draft
+// debate, comments on it, and has their account erased; another
+// moderator opens it. The debate and the draft comment go out only now,
+// when their author can no longer sign: they go out as the space's (the
+// Group signs, and is their attributedTo), so B takes the Create (it
+// drops one whose attributedTo is another actor of the sender's host, as
+// Mastodon ignores one whose actor is not the attributedTo), and bob's
+// vote on B's copy reaches A.
+func TestDraftOfErasedModeratorReachesCopies(t *testing.T) {
+	n := startCivicNet(t)
+	follow(t, n.b, n.bobTok, n.bob, n.a.Handle("ville"), n.ville.Actor.URI)
+	mo, _ := n.a.User("mo", true)
+	d, err := n.a.Store.CreateDebate(n.ctx, mo, n.ville, models.DebateInput{Question: "A new market hall?", Options: n.debateOptions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := n.a.Store.CreateComment(n.ctx, mo.Actor, models.CommentInput{ObjectType: models.ObjectTypeDebate, ObjectID: d.ID, Body: "Background: the old hall closes in May."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.a.Settle()
+	if err := n.a.Store.DeleteAccount(n.ctx, mo); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.a.Store.OpenDebate(n.ctx, n.alice, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	atB := copyOf(t, n.b, "debate", d.URI, debateID(n.b))
+	fedtest.Eventually(t, wait, "B to show the draft comment on its copy", func() bool {
+		_, err := n.b.Store.CommentByURI(n.ctx, c.URI)
+		return err == nil
+	})
+	if cp, err := n.b.Store.DebateByURI(n.ctx, d.URI); err != nil || cp.Author == nil || cp.Author.URI != n.ville.Actor.URI {
+		t.Errorf("B's copy: %v, author %+v; want it by %s", err, cp, n.ville.Actor.URI)
+	}
+	if st := n.b.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", atB), n.bobTok, map[string]any{"options": []string{"Yes"}}, nil); st >= 300 {
+		t.Fatalf("vote on B's copy: status %d", st)
+	}
+	fedtest.Eventually(t, wait, "A to count bob's vote, sent to the space", func() bool {
+		d, err := n.a.Store.DebateByID(n.ctx, d.ID)
+		return err == nil && d.Voters == 1
+	})
+}
