@@ -102,7 +102,7 @@ func noteToRemoteProposal(m map[string]any) models.RemoteProposal {
 	return models.RemoteProposal{
 		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: nameOf(m),
 		ContentHTML: proposalBody(str(m, "name"), str(m, "content")), Tags: hashtags(m), Status: str(m, PropODNStatus),
-		Supports: int(supports), Published: timeProp(m, "published"), Updated: updatedOf(m),
+		Supports: int(supports), Threshold: intProp(m, PropODNThreshold), Published: timeProp(m, "published"), Updated: updatedOf(m),
 	}
 }
 

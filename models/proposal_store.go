@@ -210,6 +210,7 @@ type RemoteProposal struct {
 	Tags        []string
 	Status      string // one of ProposalStatuses; unknown values mean open
 	Supports    int    // the origin's tally
+	Threshold   int    // the origin space's support threshold (0: none or unknown)
 	AnswerHTML  string // sanitised here
 	AnsweredAt  *time.Time
 	Published   time.Time
@@ -221,7 +222,9 @@ type RemoteProposal struct {
 // tally, which replace ours, from its author only: local proposals and
 // other actors' are never overwritten (ErrForbidden), and an update older
 // than the copy (FEP-9967: retries and batches arrive out of order) changes
-// nothing. No event is emitted: federation itself is the source.
+// nothing. No event is emitted: federation itself is the source; the
+// local supporters are told of the changes it makes, as the origin tells
+// its own (notifyRemoteProposal).
 func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*Proposal, error) {
 	origin, err := s.remoteOrigin(in.URI)
 	if err != nil {
@@ -250,6 +253,10 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 		p.URL = p.URI
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		old, err := s.lockCopy(ctx, tx, in.URI)
+		if err != nil {
+			return err
+		}
 		res, err := tx.NewInsert().Model(p).On("CONFLICT (uri) DO UPDATE").
 			Set("url = EXCLUDED.url, space_id = COALESCE(EXCLUDED.space_id, proposal.space_id), title = EXCLUDED.title").
 			Set("body_html = EXCLUDED.body_html, search = EXCLUDED.search, status = EXCLUDED.status").
@@ -275,7 +282,13 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // an update older than the copy: nothing changed
 		}
-		return setProposalTags(ctx, tx, p.ID, tags)
+		if err := setProposalTags(ctx, tx, p.ID, tags); err != nil {
+			return err
+		}
+		if old == nil {
+			return nil // a new copy: no one here takes part in it yet
+		}
+		return s.notifyRemoteProposal(ctx, tx, old, p, in)
 	})
 	if err != nil {
 		return nil, err

@@ -128,3 +128,48 @@ func TestRemotePetitionMilestonesTellSigners(t *testing.T) {
 		}
 	})
 }
+
+// TestRemoteProposalThresholdTellsSupporters: the origin's Update that
+// moves a proposal from open to threshold_reached tells the copy's local
+// supporters, once, and dates the threshold on the copy.
+func TestRemoteProposalThresholdTellsSupporters(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		alice := f.remote(t, "alice", "far.example")
+		t0 := f.now.Add(-time.Hour)
+		at := func(k, supports int, status string) models.RemoteProposal {
+			return models.RemoteProposal{URI: "https://far.example/p/1", AuthorID: alice.ID, Title: "Trees",
+				ContentHTML: "<p>x</p>", Status: status, Supports: supports, Threshold: 3,
+				Updated: t0.Add(time.Duration(k) * time.Minute)}
+		}
+		p, err := f.s.UpsertRemoteProposal(ctx, at(0, 0, models.ProposalOpen))
+		if err != nil {
+			t.Fatal(err)
+		}
+		supporter, other := f.users[0], f.users[1]
+		if _, err := f.s.Support(ctx, supporter.Actor, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		// The threshold, its replay, the older count Update arriving late,
+		// then a later count Update.
+		reached := at(2, 3, models.ProposalThresholdReached)
+		for _, in := range []models.RemoteProposal{reached, reached, at(1, 2, models.ProposalOpen), at(3, 4, models.ProposalThresholdReached)} {
+			if _, err := f.s.UpsertRemoteProposal(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := toldOf(t, f, supporter, models.NotifyProposalThreshold, models.ObjectTypeProposal, p.ID); n != 1 {
+			t.Errorf("supporter told %d times of the threshold, want 1", n)
+		}
+		if n := toldOf(t, f, other, models.NotifyProposalThreshold, models.ObjectTypeProposal, p.ID); n != 0 {
+			t.Errorf("a member who did not support told %d times", n)
+		}
+		got, err := f.s.ProposalByURI(ctx, p.URI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != models.ProposalThresholdReached || got.SupportsCount != 4 || got.ThresholdReachedAt == nil {
+			t.Errorf("copy = %s %d %v", got.Status, got.SupportsCount, got.ThresholdReachedAt)
+		}
+	})
+}

@@ -86,7 +86,8 @@ func notificationCount(t *testing.T, in *fedtest.Instance, acc *models.Account, 
 // TestProposalChangesReachCopies: bob (B) follows A's space and supports
 // B's copy of alice's proposal. A's edit, the threshold reached and A's
 // official answer reach B's copy: B's API shows them, and bob, a
-// supporter, is told of the answer as A's supporters are.
+// supporter, is told of the threshold and the answer as A's supporters
+// are.
 func TestProposalChangesReachCopies(t *testing.T) {
 	n := startCivicNet(t)
 	follow(t, n.b, n.bobTok, n.bob, n.a.Handle("ville"), n.ville.Actor.URI)
@@ -133,6 +134,13 @@ func TestProposalChangesReachCopies(t *testing.T) {
 		p := get()
 		return p.Status == models.ProposalThresholdReached && p.Supports == 1
 	})
+	fedtest.Eventually(t, wait, "bob to be told of the threshold", func() bool {
+		return hasNotification(t, n.b, n.bob, models.NotifyProposalThreshold, models.ObjectTypeProposal, atB)
+	})
+	settle(n)
+	if k := notificationCount(t, n.b, n.bob, models.NotifyProposalThreshold, models.ObjectTypeProposal, atB); k != 1 {
+		t.Errorf("bob told %d times of the threshold, want 1", k)
+	}
 
 	// A's official answer.
 	if _, err := n.a.Store.SetProposalStatus(n.ctx, n.alice, prop.ID, models.ProposalAccepted, "We will plant **forty** oaks."); err != nil {

@@ -1,0 +1,53 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// lockCopy reads the stored copy of the remote proposal uri (nil when
+// none), locking its row on PostgreSQL until the transaction ends (SQLite
+// runs one writer at a time), so that two deliveries of the same Update
+// do not both see the change it makes.
+func (s *Store) lockCopy(ctx context.Context, tx bun.IDB, uri string) (*Proposal, error) {
+	old := new(Proposal)
+	q := tx.NewSelect().Model(old).Column("id", "status", "answered_at").Where("uri = ?", uri)
+	if s.Dialect == Postgres {
+		q = q.For("UPDATE")
+	}
+	err := dbErr("remote proposal", q.Scan(ctx))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return old, err
+}
+
+// notifyRemoteProposal tells the local supporters of the copy p what its
+// origin tells its own of the change from old that the newer version in
+// made: the support threshold reached. It runs in the upsert's
+// transaction under the row lock, and only for a version newer than the
+// copy, so a replay, the space's relay of the same Update or a refetch
+// tells no one twice.
+func (s *Store) notifyRemoteProposal(ctx context.Context, tx bun.IDB, old, p *Proposal, in RemoteProposal) error {
+	if old.Status != ProposalOpen || p.Status != ProposalThresholdReached {
+		return nil
+	}
+	now := s.Now()
+	_, err := tx.NewUpdate().Model((*Proposal)(nil)).Set("threshold_reached_at = ?", now).
+		Where("id = ? AND threshold_reached_at IS NULL", p.ID).Exec(ctx)
+	if err != nil {
+		return dbErr("remote threshold", err)
+	}
+	if p.ThresholdReachedAt == nil {
+		p.ThresholdReachedAt = &now
+	}
+	accounts, err := proposalAudience(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	return s.Notify(ctx, tx, accounts, Notification{Kind: NotifyProposalThreshold, ObjectType: ObjectTypeProposal,
+		ObjectID: p.ID, Data: fmt.Sprint(max(in.Threshold, 0))})
+}
