@@ -133,7 +133,7 @@ func (s *Service) storeCopy(ctx context.Context, m map[string]any) (*models.Reso
 	if kind == ODNTypeDebate && str(m, PropODNStatus) == "draft" {
 		return nil, models.ErrNotFound
 	}
-	author, err := s.actorFor(ctx, authorURI)
+	author, err := s.authorFor(ctx, authorURI)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,8 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"net/http"
+	"path"
 	"sync"
 	"time"
 
@@ -197,6 +199,28 @@ func (s *Service) actorFor(ctx context.Context, uri string) (*models.Actor, erro
 		return s.fetchActor(ctx, uri)
 	}
 	return nil, err
+}
+
+// authorFor returns the author (attributedTo) of a remote object as
+// actorFor does or, when its server answers 410 for the actor (erased or
+// deleted there: odn and Mastodon keep answering 410), a deleted actor
+// standing for it: the object lives on at its origin, by a deleted
+// account. Without it, a server that never knew the author could not copy
+// the object (a lookup, a boost, an Update reaching a new follower).
+func (s *Service) authorFor(ctx context.Context, uri string) (*models.Actor, error) {
+	a, err := s.actorFor(ctx, uri)
+	var se *StatusError
+	if err == nil || !errors.As(err, &se) || se.Code != http.StatusGone {
+		return a, err
+	}
+	a, err = s.store.UpsertRemoteActor(ctx, &models.Actor{URI: uri, Type: models.ActorPerson, Username: path.Base(uri), Host: hostOf(uri)})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.MarkActorDeleted(ctx, a); err != nil {
+		return nil, err
+	}
+	return s.store.ActorByURI(ctx, uri)
 }
 
 // blockCache keeps the blocked domains for a few seconds, so the inbox

@@ -2,6 +2,7 @@ package fedtest_test
 
 import (
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/opendemocracynow/odn/federation/fedtest"
@@ -50,4 +51,29 @@ func TestDraftOfErasedModeratorReachesCopies(t *testing.T) {
 		d, err := n.a.Store.DebateByID(n.ctx, d.ID)
 		return err == nil && d.Voters == 1
 	})
+}
+
+// TestLookupOfErasedAuthorsProposal: B never heard of ada, whose account
+// A erased after she wrote a proposal; B can still copy the proposal (a
+// lookup here; an Update or a boost take the same path): ada's actor
+// answers 410, and B keeps her as a deleted account.
+func TestLookupOfErasedAuthorsProposal(t *testing.T) {
+	n := startCivicNet(t)
+	ada, _ := n.a.User("ada", false)
+	prop, err := n.a.Store.CreateProposal(n.ctx, ada.Actor, "ville", models.ProposalInput{Title: "A fountain", Body: "On the square."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.a.Store.DeleteAccount(n.ctx, ada); err != nil {
+		t.Fatal(err)
+	}
+	n.a.Settle()
+	var lookup struct{ Kind, ID string }
+	if st := n.b.API("GET", "/api/v1/lookup?uri="+prop.URI, n.bobTok, nil, &lookup); st != http.StatusOK || lookup.Kind != models.ObjectTypeProposal {
+		t.Fatalf("lookup: status %d, %+v", st, lookup)
+	}
+	p, err := n.b.Store.ProposalByURI(n.ctx, prop.URI)
+	if err != nil || p.Author == nil || p.Author.URI != ada.Actor.URI || p.Author.DeletedAt == nil {
+		t.Fatalf("B's copy: %v, author %+v; want it by %s, deleted", err, p, ada.Actor.URI)
+	}
 }
