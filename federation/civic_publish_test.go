@@ -123,6 +123,7 @@ func goldenDocs() map[string]doc {
 	return map[string]doc{
 		"proposal_note":              note,
 		"proposal_answer_note":       ProposalAnswerToNote(answered, answered.Answerer),
+		"proposal_note_answered":     ProposalToNote(gBase, answered, 50),
 		"debate_question_open":       question,
 		"debate_question_hidden":     DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateOpen), w.space, nil),
 		"debate_question_closed":     DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateClosed), w.space, goldenResults()),

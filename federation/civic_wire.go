@@ -36,6 +36,12 @@ const (
 	PropODNResults    = "odn:resultsVisibility"
 	PropODNStance     = "odn:stance"
 	PropODNAsOf       = "odn:asOf"
+	// PropODNAnsweredAt is when a proposal was last decided (a status
+	// set by a moderator, with or without an answer text), to the
+	// millisecond, as the published of its answer Note says: a copy tells
+	// its supporters once per decision, whichever of the two arrives
+	// first.
+	PropODNAnsweredAt = "odn:answeredAt"
 )
 
 // Values of odn:stance on comments that are arguments.

@@ -99,11 +99,15 @@ func noteToRemoteProposal(m map[string]any) models.RemoteProposal {
 		n, _ := totalItems(m, "likes")
 		supports = int64(n)
 	}
-	return models.RemoteProposal{
+	p := models.RemoteProposal{
 		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: nameOf(m),
 		ContentHTML: proposalBody(str(m, "name"), str(m, "content")), Tags: hashtags(m), Status: str(m, PropODNStatus),
 		Supports: int(supports), Threshold: intProp(m, PropODNThreshold), Published: timeProp(m, "published"), Updated: updatedOf(m),
 	}
+	if t := timeProp(m, PropODNAnsweredAt); !t.IsZero() {
+		p.AnsweredAt = &t
+	}
+	return p
 }
 
 // proposalBody drops the "<p><strong>Title</strong></p>" line odn puts

@@ -133,6 +133,15 @@ func TestGoldenCivicIn(t *testing.T) {
 		strings.Contains(p.ContentHTML, "<strong>Des bancs") || p.Updated.IsZero() {
 		t.Errorf("proposal = %+v", p)
 	}
+	// A decision reads the same in the proposal and in its answer Note:
+	// the copy tells its supporters once, by whichever comes first.
+	if p, a := noteToRemoteProposal(read("proposal_note_answered.json")), read("proposal_answer_note.json"); p.Threshold != 50 ||
+		p.AnsweredAt == nil || !p.AnsweredAt.Equal(updatedOf(a)) {
+		t.Errorf("answered proposal: threshold %d, answered at %v; its answer Note at %v", p.Threshold, p.AnsweredAt, updatedOf(a))
+	}
+	if p := noteToRemoteProposal(read("proposal_note.json")); p.AnsweredAt != nil {
+		t.Errorf("undecided proposal answered at %v", p.AnsweredAt)
+	}
 	if m := read("debate_question_open.json"); civicKind(m) != ODNTypeDebate {
 		t.Errorf("debate odn:type = %q", civicKind(m))
 	} else if d := questionToRemoteDebate(m); d.Question != "Quel aménagement pour la place ?" || len(d.Options) != 3 ||

@@ -168,6 +168,11 @@ func ProposalToNote(base string, p *models.Proposal, threshold int) doc {
 	if len(tags) > 0 {
 		d["tag"] = tags
 	}
+	if p.AnsweredAt != nil {
+		// As the answer Note's published: the same decision reads the
+		// same in both.
+		d[PropODNAnsweredAt] = updatedStamp(*p.AnsweredAt)
+	}
 	stamp(d, p.CreatedAt, p.UpdatedAt)
 	civicAddressing(d, p.Space, by)
 	return d
@@ -416,6 +421,12 @@ func officialReply(id, objectURI, objectURL, contentHTML, status string, by, aut
 		updated = *given
 	}
 	stamp(d, updated, updated)
+	if given != nil {
+		// To the millisecond, as a proposal's odn:answeredAt: two
+		// decisions within a second are two (a copy tells its supporters
+		// of each once, by this Note or the proposal's Update).
+		d["published"] = updatedStamp(*given)
+	}
 	var extra []string
 	if author != nil {
 		d["tag"] = []any{mentionTag(author)}

@@ -71,6 +71,8 @@ func ExtensionContext() map[string]any {
 		// when a copy's counts were last known (xsd:dateTime).
 		"odn:stance": map[string]any{"@id": "odn:stance"},
 		"odn:asOf":   map[string]any{"@id": "odn:asOf", "@type": "xsd:dateTime"},
+		// odn:answeredAt is when a proposal was last decided.
+		"odn:answeredAt": map[string]any{"@id": "odn:answeredAt", "@type": "xsd:dateTime"},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/uptrace/bun"
 )
@@ -27,11 +28,34 @@ func (s *Store) lockCopy(ctx context.Context, tx bun.IDB, uri string) (*Proposal
 
 // notifyRemoteProposal tells the local supporters of the copy p what its
 // origin tells its own of the change from old that the newer version in
-// made: the support threshold reached. It runs in the upsert's
+// made: the support threshold reached, and a decision (a status a
+// moderator set, with or without an answer text). It runs in the upsert's
 // transaction under the row lock, and only for a version newer than the
 // copy, so a replay, the space's relay of the same Update or a refetch
 // tells no one twice.
 func (s *Store) notifyRemoteProposal(ctx context.Context, tx bun.IDB, old, p *Proposal, in RemoteProposal) error {
+	if err := s.remoteThreshold(ctx, tx, old, p, in); err != nil {
+		return err
+	}
+	// A decision is told once, by the first of the proposal's Update
+	// (odn:answeredAt) and its answer Note (SetRemoteAnswer, when it has
+	// a text) to bring its time: both say the same, to the millisecond.
+	if in.AnsweredAt == nil || !slices.Contains(answerStatuses, p.Status) ||
+		(old.AnsweredAt != nil && !in.AnsweredAt.After(*old.AnsweredAt)) {
+		return nil
+	}
+	accounts, err := proposalAudience(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	return s.Notify(ctx, tx, accounts, Notification{Kind: NotifyProposalAnswered, ObjectType: ObjectTypeProposal,
+		ObjectID: p.ID, Data: p.Status})
+}
+
+// remoteThreshold dates the threshold on the copy p and tells its local
+// supporters when the origin's version moves it from open to
+// threshold_reached, as reachThreshold does for a local proposal.
+func (s *Store) remoteThreshold(ctx context.Context, tx bun.IDB, old, p *Proposal, in RemoteProposal) error {
 	if old.Status != ProposalOpen || p.Status != ProposalThresholdReached {
 		return nil
 	}

@@ -212,9 +212,11 @@ type RemoteProposal struct {
 	Supports    int    // the origin's tally
 	Threshold   int    // the origin space's support threshold (0: none or unknown)
 	AnswerHTML  string // sanitised here
-	AnsweredAt  *time.Time
-	Published   time.Time
-	Updated     time.Time
+	// AnsweredAt is when the origin last decided it (odn:answeredAt),
+	// the published of its answer Note: nil when never, or not said.
+	AnsweredAt *time.Time
+	Published  time.Time
+	Updated    time.Time
 }
 
 // UpsertRemoteProposal stores or refreshes the local copy of a remote
@@ -252,6 +254,10 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 	if p.URL == "" {
 		p.URL = p.URI
 	}
+	if p.AnsweredAt != nil {
+		t := p.AnsweredAt.UTC().Truncate(time.Microsecond)
+		p.AnsweredAt, in.AnsweredAt = &t, &t
+	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		old, err := s.lockCopy(ctx, tx, in.URI)
 		if err != nil {
@@ -264,7 +270,10 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 			// The answer comes in its own Note (SetRemoteAnswer): an Update
 			// of the proposal without one keeps it.
 			Set("answer_html = CASE WHEN EXCLUDED.answer_html = '' THEN proposal.answer_html ELSE EXCLUDED.answer_html END").
-			Set("answered_at = COALESCE(EXCLUDED.answered_at, proposal.answered_at)").
+			// The latest decision known, from this Update or the answer
+			// Note (which may come first): never back to an older one.
+			Set("answered_at = CASE WHEN proposal.answered_at IS NULL OR EXCLUDED.answered_at > proposal.answered_at" +
+				" THEN EXCLUDED.answered_at ELSE proposal.answered_at END").
 			Where("NOT proposal.local AND proposal.author_id = EXCLUDED.author_id").
 			Where("proposal.updated_at < EXCLUDED.updated_at").Exec(ctx)
 		if err != nil {

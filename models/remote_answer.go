@@ -31,7 +31,9 @@ type RemoteAnswer struct {
 // then answered), as sent by the origin: by must be an actor of the
 // copy's host (federation checks that the origin vouches for it). The
 // local supporters or signers are told. An answer not newer than the one
-// held (a replay, the space's relay of the same Note) changes nothing;
+// held (a replay, the space's relay of the same Note) tells no one: its
+// text is shown when it is the decision whose time the proposal's Update
+// (odn:answeredAt) brought first, and nothing changes otherwise;
 // ErrNotFound when no copy of ObjectURI is held here.
 func (s *Store) SetRemoteAnswer(ctx context.Context, by *Actor, in RemoteAnswer) error {
 	if by == nil || by.Local {
@@ -47,24 +49,32 @@ func (s *Store) SetRemoteAnswer(ctx context.Context, by *Actor, in RemoteAnswer)
 		if err != nil {
 			return err
 		}
-		var q *bun.UpdateQuery
 		var n Notification
+		update := func() *bun.UpdateQuery {
+			if typ == ObjectTypePetition {
+				return tx.NewUpdate().Model((*Petition)(nil)).Set("response_html = ?, responded_at = ?, status = ?", html, at, PetitionAnswered)
+			}
+			return tx.NewUpdate().Model((*Proposal)(nil)).Set("answer_html = ?, answered_at = ?", html, at)
+		}
 		switch typ {
 		case ObjectTypeProposal:
-			q = tx.NewUpdate().Model((*Proposal)(nil)).Set("answer_html = ?, answered_at = ?", html, at)
 			n = Notification{Kind: NotifyProposalAnswered, Data: in.Status}
 		case ObjectTypePetition:
-			q = tx.NewUpdate().Model((*Petition)(nil)).Set("response_html = ?, responded_at = ?, status = ?", html, at, PetitionAnswered)
 			n = Notification{Kind: NotifyPetitionAnswered}
 		default:
 			return ErrNotFound
 		}
-		res, err := q.Where("id = ? AND (? IS NULL OR ? < ?)", id, bun.Ident(answeredColumn(typ)), bun.Ident(answeredColumn(typ)), at).Exec(ctx)
+		col := bun.Ident(answeredColumn(typ))
+		res, err := update().Where("id = ? AND (? IS NULL OR ? < ?)", id, col, col, at).Exec(ctx)
 		if err != nil {
 			return dbErr("remote answer", err)
 		}
 		if k, _ := res.RowsAffected(); k == 0 {
-			return nil
+			// Not newer: the answer held, or the text of the decision
+			// whose time the proposal's Update brought first (it told the
+			// supporters then), which is shown without telling them again.
+			_, err := update().Where("id = ? AND ? = ?", id, col, at).Exec(ctx)
+			return dbErr("remote answer", err)
 		}
 		var audience []int64
 		if typ == ObjectTypeProposal {

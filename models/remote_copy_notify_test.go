@@ -173,3 +173,79 @@ func TestRemoteProposalThresholdTellsSupporters(t *testing.T) {
 		}
 	})
 }
+
+// TestRemoteProposalDecisionTellsSupporters: each decision of the origin
+// on a proposal (a status set by a moderator, with or without an answer
+// text) tells the copy's local supporters once, whether the proposal's
+// Update (odn:answeredAt) or the answer Note comes first, and however
+// often either comes; an Update carrying an older decision tells no one.
+func TestRemoteProposalDecisionTellsSupporters(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		alice, mod := f.remote(t, "alice", "far.example"), f.remote(t, "mod", "far.example")
+		t0 := f.now.Add(-time.Hour).Truncate(time.Second)
+		const uri = "https://far.example/p/1"
+		at := func(k int, status string, decided *time.Time) models.RemoteProposal {
+			return models.RemoteProposal{URI: uri, AuthorID: alice.ID, Title: "Trees", ContentHTML: "<p>x</p>",
+				Status: status, Supports: 1, AnsweredAt: decided, Updated: t0.Add(time.Duration(k)*time.Minute + 123*time.Millisecond)}
+		}
+		p, err := f.s.UpsertRemoteProposal(ctx, at(0, models.ProposalOpen, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		supporter, other := f.users[0], f.users[1]
+		if _, err := f.s.Support(ctx, supporter.Actor, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		upsert := func(ins ...models.RemoteProposal) {
+			t.Helper()
+			for _, in := range ins {
+				if _, err := f.s.UpsertRemoteProposal(ctx, in); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		answer := func(html string, at time.Time) {
+			t.Helper()
+			if err := f.s.SetRemoteAnswer(ctx, mod, models.RemoteAnswer{ObjectURI: uri, HTML: html, Status: "x", At: at}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func(what string, want int, status, answer string) {
+			t.Helper()
+			if n := toldOf(t, f, supporter, models.NotifyProposalAnswered, models.ObjectTypeProposal, p.ID); n != want {
+				t.Errorf("%s: supporter told %d times, want %d", what, n, want)
+			}
+			got, err := f.s.ProposalByURI(ctx, uri)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != status || got.AnswerHTML != answer {
+				t.Errorf("%s: copy = %s %q, want %s %q", what, got.Status, got.AnswerHTML, status, answer)
+			}
+		}
+		// Accepted with a text: the Update first, then the Note, each twice.
+		t1 := t0.Add(time.Minute)
+		upsert(at(1, models.ProposalAccepted, &t1), at(1, models.ProposalAccepted, &t1))
+		answer("<p>Forty oaks.</p>", t1)
+		answer("<p>Forty oaks.</p>", t1)
+		check("accepted with a text", 1, models.ProposalAccepted, "<p>Forty oaks.</p>")
+		// Rejected without a text: no Note comes.
+		t2 := t0.Add(2 * time.Minute)
+		upsert(at(2, models.ProposalRejected, &t2), at(2, models.ProposalRejected, &t2))
+		check("rejected without a text", 2, models.ProposalRejected, "<p>Forty oaks.</p>")
+		// Answered with a new text: the Note first; then an Update sent
+		// before this decision arrives late (newer than the copy, older
+		// decision), and the decision's own Update.
+		t3 := t0.Add(3 * time.Minute)
+		answer("<p>Thirty oaks.</p>", t3)
+		upsert(at(3, models.ProposalRejected, &t2), at(4, models.ProposalAnswered, &t3), at(4, models.ProposalAnswered, &t3))
+		check("answered, the Note first", 3, models.ProposalAnswered, "<p>Thirty oaks.</p>")
+		// An Update without odn:answeredAt (an older peer) keeps what is known.
+		upsert(at(5, models.ProposalAnswered, nil))
+		check("an Update without the time", 3, models.ProposalAnswered, "<p>Thirty oaks.</p>")
+		if n := toldOf(t, f, other, models.NotifyProposalAnswered, models.ObjectTypeProposal, p.ID); n != 0 {
+			t.Errorf("a member who did not support told %d times", n)
+		}
+	})
+}

@@ -84,10 +84,10 @@ func notificationCount(t *testing.T, in *fedtest.Instance, acc *models.Account, 
 }
 
 // TestProposalChangesReachCopies: bob (B) follows A's space and supports
-// B's copy of alice's proposal. A's edit, the threshold reached and A's
-// official answer reach B's copy: B's API shows them, and bob, a
-// supporter, is told of the threshold and the answer as A's supporters
-// are.
+// B's copy of alice's proposal. A's edit, the threshold reached, A's
+// official answer and a later status changed without a text reach B's
+// copy: B's API shows them, and bob, a supporter, is told of each as A's
+// supporters are, once.
 func TestProposalChangesReachCopies(t *testing.T) {
 	n := startCivicNet(t)
 	follow(t, n.b, n.bobTok, n.bob, n.a.Handle("ville"), n.ville.Actor.URI)
@@ -164,6 +164,17 @@ func TestProposalChangesReachCopies(t *testing.T) {
 	fedtest.Eventually(t, wait, "B's copy to be rejected", func() bool { return get().Status == models.ProposalRejected })
 	if p := get(); !strings.Contains(p.AnswerHTML, "forty") {
 		t.Errorf("B's copy lost the answer on a later Update: %+v", p)
+	}
+	// Each decision is told once, as A tells its supporters: the answer
+	// (its Update and its Note) and the status changed without a text
+	// (an Update only).
+	answered := func() int {
+		return notificationCount(t, n.b, n.bob, models.NotifyProposalAnswered, models.ObjectTypeProposal, atB)
+	}
+	fedtest.Eventually(t, wait, "bob to be told of the rejection", func() bool { return answered() >= 2 })
+	settle(n)
+	if k := answered(); k != 2 {
+		t.Errorf("bob told %d times of A's two decisions, want 2", k)
 	}
 	if page := getPage(t, fmt.Sprintf("%s/p/%d", n.b.BaseURL, atB)); !strings.Contains(page, "forty") {
 		t.Errorf("B's page of the proposal does not show the answer")
