@@ -31,7 +31,7 @@ func createNote(ctx context.Context, s *Service, in *incoming, obj map[string]an
 	if reply == "" || !addressedToPublic(obj, in.m) {
 		return nil
 	}
-	if ok, err := s.threadHere(ctx, idOf(obj["id"]), reply); err != nil || !ok {
+	if ok, err := s.threadHere(ctx, in, obj, reply); err != nil || !ok {
 		return err
 	}
 	published, _ := time.Parse(time.RFC3339, str(obj, "published"))
@@ -42,21 +42,50 @@ func createNote(ctx context.Context, s *Service, in *incoming, obj map[string]an
 	return err
 }
 
-// threadHere says whether the reply id to inReplyTo belongs in a thread
+// threadHere says whether the reply obj to inReplyTo belongs in a thread
 // held here: one of local content, or one of a copy (or a comment on it)
 // when the reply comes from that object's server, which relays its own
 // accounts' comments to its copies; other servers' replies to it are for
 // the origin to hold.
-func (s *Service) threadHere(ctx context.Context, id, inReplyTo string) (bool, error) {
+//
+// An odn comment may arrive before its object: deliveries to one inbox
+// are not ordered, and a draft debate's comments go out right after it.
+// Then the object is fetched from its origin and copied when it is
+// wanted here (wantsCopy), as Mastodon fetches the inReplyTo of a reply.
+func (s *Service) threadHere(ctx context.Context, in *incoming, obj map[string]any, inReplyTo string) (bool, error) {
 	if hostOf(inReplyTo) == s.host {
 		return true, nil
 	}
-	if !sameOrigin(id, inReplyTo) {
+	if !sameOrigin(idOf(obj["id"]), inReplyTo) {
 		return false, nil
 	}
-	if _, _, err := s.store.CivicObjectByURI(ctx, inReplyTo); errors.Is(err, models.ErrNotFound) {
-		return false, nil
-	} else if err != nil {
+	_, _, err := s.store.CivicObjectByURI(ctx, inReplyTo)
+	switch {
+	case err == nil:
+		return true, nil
+	case !errors.Is(err, models.ErrNotFound):
+		return false, err
+	case civicKind(obj) != ODNTypeComment && civicKind(obj) != ODNTypeArgument:
+		return false, nil // a Mastodon reply in its own server's thread: not fetched
+	}
+	if dead, err := s.store.IsTombstoned(ctx, inReplyTo); err != nil || dead {
+		return false, err
+	}
+	f, err := s.signedFetcher(ctx)
+	if err != nil {
+		return false, err
+	}
+	m, _, err := f.Fetch(ctx, inReplyTo)
+	if err != nil {
+		return false, err // retried: the origin may be down a moment
+	}
+	if !isCopyKind(m) {
+		return false, nil // a comment not held here, or anything else
+	}
+	if want, err := s.wantsCopy(ctx, m, in.actor); err != nil || !want {
+		return false, err
+	}
+	if _, err := s.storeCopy(ctx, m); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -77,3 +77,27 @@ func TestLookupOfErasedAuthorsProposal(t *testing.T) {
 		t.Fatalf("B's copy: %v, author %+v; want it by %s, deleted", err, p, ada.Actor.URI)
 	}
 }
+
+// TestCommentBeforeItsDebate: B gets a comment of A's before the debate
+// it belongs to (here B's member followed A's space after the debate
+// opened; deliveries are not ordered either, and a draft debate's
+// comments go out right after it): B fetches the debate from A and
+// copies it, as Mastodon fetches a reply's inReplyTo, instead of
+// dropping the comment.
+func TestCommentBeforeItsDebate(t *testing.T) {
+	n := startCivicNet(t)
+	d := n.openDebate(t, n.ville)
+	n.a.Settle()
+	follow(t, n.b, n.bobTok, n.bob, n.a.Handle("ville"), n.ville.Actor.URI)
+	c, err := n.a.Store.CreateComment(n.ctx, n.alice.Actor, models.CommentInput{ObjectType: models.ObjectTypeDebate, ObjectID: d.ID, Body: "The vote closes on Sunday."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fedtest.Eventually(t, wait, "B to show the comment, on its copy of the debate", func() bool {
+		_, err := n.b.Store.CommentByURI(n.ctx, c.URI)
+		return err == nil
+	})
+	if _, err := n.b.Store.DebateByURI(n.ctx, d.URI); err != nil {
+		t.Errorf("B's copy of the debate: %v", err)
+	}
+}
