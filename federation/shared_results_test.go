@@ -18,15 +18,7 @@ func copyAtB(t *testing.T, d *models.Debate, r *models.Results) (*models.Store, 
 	t.Helper()
 	ctx := context.Background()
 	w := newGoldenWorld()
-	q := DebateToQuestion(d, w.space, r)
-	raw, err := json.Marshal(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := onWire(t, DebateToQuestion(d, w.space, r))
 	st := dbtest.SQLite(t, models.WithBaseURL("https://b.example"), models.WithClock(func() time.Time { return gNow }))
 	author, err := st.UpsertRemoteActor(ctx, &models.Actor{URI: d.Author.URI, Type: models.ActorPerson, Username: d.Author.Username,
 		Host: "odn.example", Inbox: d.Author.Inbox})
@@ -84,4 +76,18 @@ func TestCopyKeepsOriginsBreakdown(t *testing.T) {
 	if r.Voters != 7 || r.ByInstance["odn.example"] != 5 || r.ByInstance["mastodon.example"] != 2 {
 		t.Errorf("B's copy: %d voters, by instance %v; A published 7 voters, by instance %v", r.Voters, r.ByInstance, goldenResults().ByInstance)
 	}
+}
+
+// onWire is document d as a peer reads it: JSON, decoded into a map.
+func onWire(t *testing.T, d doc) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -2,7 +2,6 @@ package federation
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -20,29 +19,18 @@ func TestCloseInSameSecondAsCountUpdate(t *testing.T) {
 	ctx := context.Background()
 	w := newGoldenWorld()
 	sec := gT0.Add(10 * time.Second)
-	toMap := func(q doc) map[string]any {
-		raw, err := json.Marshal(q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
 	open := w.debate(models.ResultsLive, models.DebateOpen)
 	open.ClosesAt, open.CreatedAt, open.UpdatedAt = nil, gT0.Add(-time.Hour), gT0.Add(-time.Hour)
 	r1 := goldenResults()
 	r1.UpdatedAt = sec.Add(200 * time.Millisecond)
-	voteUpdate := toMap(DebateToQuestion(open, w.space, r1))
+	voteUpdate := onWire(t, DebateToQuestion(open, w.space, r1))
 
 	closed := *open
 	closedAt := sec.Add(700 * time.Millisecond)
 	closed.Phase, closed.Current, closed.ClosesAt, closed.ClosedAt, closed.UpdatedAt = models.DebateClosed, models.DebateClosed, &closedAt, &closedAt, closedAt
 	r2 := goldenResults()
 	r2.UpdatedAt = r1.UpdatedAt
-	finalUpdate := toMap(DebateToQuestion(&closed, w.space, r2))
+	finalUpdate := onWire(t, DebateToQuestion(&closed, w.space, r2))
 
 	st := dbtest.SQLite(t, models.WithBaseURL("https://b.example"), models.WithClock(func() time.Time { return sec.Add(time.Second) }))
 	author, err := st.UpsertRemoteActor(ctx, &models.Actor{URI: open.Author.URI, Type: models.ActorPerson, Username: open.Author.Username,
