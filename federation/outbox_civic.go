@@ -219,22 +219,28 @@ func remoteInboxes(as ...*models.Actor) []string {
 // how a reply reaches Mastodon, which ignores Announce{Create}.
 func (s *Service) publishNew(ctx context.Context, author *models.Actor, sp *models.Space, obj doc, boost bool, extra ...string) ([]models.Outgoing, error) {
 	p := &publication{s: s}
+	if err := p.create(ctx, author, sp, obj, boost, extra...); err != nil {
+		return nil, err
+	}
+	return p.out, nil
+}
+
+// create queues the Create of obj by author and the space's announce of
+// it, as publishNew describes.
+func (p *publication) create(ctx context.Context, author *models.Actor, sp *models.Space, obj doc, boost bool, extra ...string) error {
 	create := CreateCivic(author, obj)
 	if boost && sp != nil && sp.Actor != nil && sp.Actor.ID != author.ID {
 		if err := p.sendBesides(ctx, author, sp.Actor, create, extra...); err != nil {
-			return nil, err
+			return err
 		}
 	} else if err := p.send(ctx, author, sp, create, extra...); err != nil {
-		return nil, err
+		return err
 	}
 	var bareObj doc
 	if boost {
 		bareObj = obj
 	}
-	if err := p.announce(ctx, sp, author, create, bareObj); err != nil {
-		return nil, err
-	}
-	return p.out, nil
+	return p.announce(ctx, sp, author, create, bareObj)
 }
 
 // publishUpdate sends the Update of an object by its author, announced.
@@ -439,7 +445,8 @@ func petitionAnswered(ctx context.Context, s *Service, ev models.Event) ([]model
 // not sent then (a draft is not public); readers of the opened debate see
 // them, so their Creates follow the Question's, oldest first, as if
 // written now. Those hidden, below a hidden comment or deleted stay
-// unsent.
+// unsent. All go in one publication: the follower lists of the space and
+// of the authors are read once, not once per comment.
 func debatePublished(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 	d, sp, err := s.localDebate(ctx, evID(ev))
 	if err != nil {
@@ -449,13 +456,13 @@ func debatePublished(ctx context.Context, s *Service, ev models.Event) ([]models
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.publishNew(ctx, objectSigner(d.Author, sp), sp, q, true)
-	if err != nil {
+	p := &publication{s: s}
+	if err := p.create(ctx, objectSigner(d.Author, sp), sp, q, true); err != nil {
 		return nil, err
 	}
 	comments, err := s.store.DraftComments(ctx, d)
 	if err != nil || len(comments) == 0 {
-		return out, err
+		return p.out, err
 	}
 	t, err := s.civicTarget(ctx, models.ObjectTypeDebate, d.ID)
 	if err != nil {
@@ -474,13 +481,11 @@ func debatePublished(ctx context.Context, s *Service, ev models.Event) ([]models
 				return nil, err
 			}
 		}
-		more, err := s.publishNew(ctx, objectSigner(c.Author, sp), sp, CommentToNote(c, t, parent), false, remoteInboxes(t.Author, parent)...)
-		if err != nil {
+		if err := p.create(ctx, objectSigner(c.Author, sp), sp, CommentToNote(c, t, parent), false, remoteInboxes(t.Author, parent)...); err != nil {
 			return nil, err
 		}
-		out = append(out, more...)
 	}
-	return out, nil
+	return p.out, nil
 }
 
 // debateClosed asks for the final Update{Question} (closed, final counts)
