@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"slices"
 )
 
 // Store functions the federation door needs about the comments peers
@@ -52,8 +53,9 @@ func (s *Store) LocalCommentsUnder(ctx context.Context, typ string, id int64) ([
 			ids = append(ids, r.ParentAuthorID)
 		}
 	}
+	slices.Sort(ids)
 	actors := map[int64]*Actor{}
-	for _, chunk := range chunkIDs(uniqueIDs(ids), 400) {
+	for _, chunk := range chunkIDs(slices.Compact(ids), 400) {
 		as, err := s.ActorsByIDs(ctx, chunk)
 		if err != nil {
 			return nil, err
@@ -70,19 +72,6 @@ func (s *Store) LocalCommentsUnder(ctx context.Context, typ string, id int64) ([
 		}
 	}
 	return out, nil
-}
-
-// uniqueIDs returns ids without repeats, in no particular order.
-func uniqueIDs(ids []int64) []int64 {
-	seen := make(map[int64]bool, len(ids))
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // DraftComments lists, oldest first, the local comments written on a
