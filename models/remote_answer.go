@@ -155,9 +155,12 @@ func (s *Store) AddRemotePetitionUpdate(ctx context.Context, by *Actor, in Remot
 		if err != nil {
 			return err
 		}
+		if typ != ObjectTypePetition {
+			return ErrNotFound // a proposal has no updates
+		}
 		p := new(Petition)
-		if err := tx.NewSelect().Model(p).Column("id", "author_id").Where("id = ?", id).Scan(ctx); err != nil || typ != ObjectTypePetition {
-			return ErrNotFound
+		if err := tx.NewSelect().Model(p).Column("id", "author_id").Where("id = ?", id).Scan(ctx); err != nil {
+			return dbErr("remote petition update", err)
 		}
 		if p.AuthorID != by.ID {
 			return fmt.Errorf("%w: only the petition's author posts its updates", ErrForbidden)

@@ -3,10 +3,14 @@ package models_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/models/dbtest"
 )
 
 // TestRemoteAnswerOnCopies: the origin's answer to a proposal and a
@@ -106,4 +110,45 @@ func TestRemoteAnswerOnCopies(t *testing.T) {
 			t.Errorf("signer told %d times of the response, want 1", n)
 		}
 	})
+}
+
+// failQuery cancels the context of the statements whose SQL contains
+// match, so that they fail as on a lost connection.
+type failQuery struct{ match string }
+
+func (h *failQuery) BeforeQuery(ctx context.Context, ev *bun.QueryEvent) context.Context {
+	if h.match != "" && strings.Contains(ev.Query, h.match) {
+		ctx, cancel := context.WithCancel(ctx)
+		cancel()
+		return ctx
+	}
+	return ctx
+}
+
+func (h *failQuery) AfterQuery(context.Context, *bun.QueryEvent) {}
+
+// TestRemotePetitionUpdateReadFails: a database error reading the copy of
+// the petition is returned as such (federation retries it), not taken for
+// a petition not held here (ErrNotFound: the update would be dropped).
+func TestRemotePetitionUpdateReadFails(t *testing.T) {
+	s := dbtest.Open(t, "sqlite")
+	ctx := context.Background()
+	alice, err := s.UpsertRemoteActor(ctx, &models.Actor{URI: "https://far.example/u/alice", Type: models.ActorPerson,
+		Username: "alice", Host: "far.example", Inbox: "https://far.example/u/alice/inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pe, err := s.UpsertRemotePetition(ctx, models.RemotePetition{URI: "https://far.example/pe/1", AuthorID: alice.ID,
+		Title: "Hall", ContentHTML: "<p>x</p>", Goal: 10, Updated: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &failQuery{match: `"petition"."author_id"`}
+	s.DB.AddQueryHook(h)
+	err = s.AddRemotePetitionUpdate(ctx, alice, models.RemotePetitionUpdate{URI: pe.URI + "/updates/1", PetitionURI: pe.URI,
+		ContentHTML: "<p>We met the mayor.</p>"})
+	h.match = "" // bun has no way to remove a hook
+	if err == nil || errors.Is(err, models.ErrNotFound) {
+		t.Errorf("reading the copy failed: %v, want that error, not ErrNotFound", err)
+	}
 }
