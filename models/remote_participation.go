@@ -416,18 +416,30 @@ func (s *Store) deleteRemoteCopy(ctx context.Context, uri string, by *Actor) err
 // CivicObjectByURI says which proposal, debate, petition or comment has
 // the ActivityPub id uri (for remote reports); deleted ones are not found.
 func (s *Store) CivicObjectByURI(ctx context.Context, uri string) (typ string, id int64, err error) {
-	for _, t := range []string{ObjectTypeProposal, ObjectTypeDebate, ObjectTypePetition, ObjectTypeComment} {
-		err := s.DB.NewSelect().TableExpr("?", bun.Ident(civicObjects[t].table)).Column("id").
-			Where("uri = ? AND deleted_at IS NULL", uri).Limit(1).Scan(ctx, &id)
-		if err := dbErr("civic object by uri", err); errors.Is(err, ErrNotFound) {
-			continue
-		} else if err != nil {
-			return "", 0, err
+	// One statement for the four tables (each by its uri index): the
+	// inbox asks it of every reply within a remote server.
+	var q strings.Builder
+	var args []any
+	for i, t := range civicObjectTypes {
+		if i > 0 {
+			q.WriteString(" UNION ALL ")
 		}
-		return t, id, nil
+		q.WriteString("SELECT ? AS typ, id FROM ? WHERE uri = ? AND deleted_at IS NULL")
+		args = append(args, t, bun.Ident(civicObjects[t].table), uri)
 	}
-	return "", 0, ErrNotFound
+	var row struct {
+		Typ string `bun:"typ"`
+		ID  int64  `bun:"id"`
+	}
+	err = s.DB.NewRaw(q.String()+" LIMIT 1", args...).Scan(ctx, &row)
+	if err = dbErr("civic object by uri", err); err != nil {
+		return "", 0, err
+	}
+	return row.Typ, row.ID, nil
 }
+
+// civicObjectTypes are the kinds CivicObjectByURI looks for.
+var civicObjectTypes = []string{ObjectTypeProposal, ObjectTypeDebate, ObjectTypePetition, ObjectTypeComment}
 
 // FollowedLocally reports whether a local actor follows actorID (a remote
 // space or person): only then are its new objects copied here.

@@ -274,6 +274,12 @@ func TestRemoteCopiesDeleteStanceFollow(t *testing.T) {
 		if err != nil || typ != models.ObjectTypeComment || id != c.ID {
 			t.Errorf("CivicObjectByURI = %s %d %v", typ, id, err)
 		}
+		if typ, id, err := f.s.CivicObjectByURI(ctx, local.URI); err != nil || typ != models.ObjectTypeDebate || id != local.ID {
+			t.Errorf("CivicObjectByURI(debate) = %s %d %v", typ, id, err)
+		}
+		if _, _, err := f.s.CivicObjectByURI(ctx, "https://nowhere.example/x"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("CivicObjectByURI(unknown) = %v, want not found", err)
+		}
 
 		if ok, _ := f.s.FollowedLocally(ctx, origin.ID); ok {
 			t.Error("followed before any follow")
