@@ -53,21 +53,32 @@ func (s *Store) notifyRemoteProposal(ctx context.Context, tx bun.IDB, old, p *Pr
 }
 
 // remoteThreshold dates the threshold on the copy p and tells its local
-// supporters when the origin's version moves it from open to
-// threshold_reached, as reachThreshold does for a local proposal.
+// supporters, once, when the origin's version takes it out of open having
+// reached its threshold, as reachThreshold does for a local proposal. The
+// version that says threshold_reached may be overtaken by the decision
+// (or never sent, both happening before the origin sends anything): then
+// a copy leaving open for another status with the origin's supports at its
+// threshold (supports >= threshold > 0) was reached there too. A proposal
+// decided before its threshold tells its supporters of the decision only,
+// as SetProposalStatus does; once out of open, no support moves it to
+// threshold_reached (reachThreshold), so a copy seen decided first is
+// never told afterwards.
 func (s *Store) remoteThreshold(ctx context.Context, tx bun.IDB, old, p *Proposal, in RemoteProposal) error {
-	if old.Status != ProposalOpen || p.Status != ProposalThresholdReached {
+	reached := p.Status == ProposalThresholdReached ||
+		(p.Status != ProposalOpen && in.Threshold > 0 && in.Supports >= in.Threshold)
+	if old.Status != ProposalOpen || !reached {
 		return nil
 	}
 	now := s.Now()
-	_, err := tx.NewUpdate().Model((*Proposal)(nil)).Set("threshold_reached_at = ?", now).
+	res, err := tx.NewUpdate().Model((*Proposal)(nil)).Set("threshold_reached_at = ?", now).
 		Where("id = ? AND threshold_reached_at IS NULL", p.ID).Exec(ctx)
 	if err != nil {
 		return dbErr("remote threshold", err)
 	}
-	if p.ThresholdReachedAt == nil {
-		p.ThresholdReachedAt = &now
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // dated and told already
 	}
+	p.ThresholdReachedAt = &now
 	accounts, err := proposalAudience(ctx, tx, p)
 	if err != nil {
 		return err

@@ -130,48 +130,85 @@ func TestRemotePetitionMilestonesTellSigners(t *testing.T) {
 }
 
 // TestRemoteProposalThresholdTellsSupporters: the origin's Update that
-// moves a proposal from open to threshold_reached tells the copy's local
-// supporters, once, and dates the threshold on the copy.
+// takes a proposal out of open having reached its threshold tells the
+// copy's local supporters, once, and dates the threshold on the copy, also
+// when the decision overtook the threshold_reached Update (or came before
+// the origin sent anything); a proposal decided before its threshold, as
+// a local one, tells of the decision only.
 func TestRemoteProposalThresholdTellsSupporters(t *testing.T) {
-	eachCivic(t, func(t *testing.T, f *civicFixture) {
-		ctx := context.Background()
-		alice := f.remote(t, "alice", "far.example")
-		t0 := f.now.Add(-time.Hour)
-		at := func(k, supports int, status string) models.RemoteProposal {
-			return models.RemoteProposal{URI: "https://far.example/p/1", AuthorID: alice.ID, Title: "Trees",
-				ContentHTML: "<p>x</p>", Status: status, Supports: supports, Threshold: 3,
-				Updated: t0.Add(time.Duration(k) * time.Minute)}
-		}
-		p, err := f.s.UpsertRemoteProposal(ctx, at(0, 0, models.ProposalOpen))
-		if err != nil {
-			t.Fatal(err)
-		}
-		supporter, other := f.users[0], f.users[1]
-		if _, err := f.s.Support(ctx, supporter.Actor, p.ID); err != nil {
-			t.Fatal(err)
-		}
-		// The threshold, its replay, the older count Update arriving late,
-		// then a later count Update.
-		reached := at(2, 3, models.ProposalThresholdReached)
-		for _, in := range []models.RemoteProposal{reached, reached, at(1, 2, models.ProposalOpen), at(3, 4, models.ProposalThresholdReached)} {
-			if _, err := f.s.UpsertRemoteProposal(ctx, in); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if n := toldOf(t, f, supporter, models.NotifyProposalThreshold, models.ObjectTypeProposal, p.ID); n != 1 {
-			t.Errorf("supporter told %d times of the threshold, want 1", n)
-		}
-		if n := toldOf(t, f, other, models.NotifyProposalThreshold, models.ObjectTypeProposal, p.ID); n != 0 {
-			t.Errorf("a member who did not support told %d times", n)
-		}
-		got, err := f.s.ProposalByURI(ctx, p.URI)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Status != models.ProposalThresholdReached || got.SupportsCount != 4 || got.ThresholdReachedAt == nil {
-			t.Errorf("copy = %s %d %v", got.Status, got.SupportsCount, got.ThresholdReachedAt)
-		}
-	})
+	type version struct {
+		k, supports int
+		status      string
+	}
+	for _, tc := range []struct {
+		name     string
+		versions []version
+		want     int // threshold notifications
+		status   string
+		supports int
+	}{
+		// The threshold, its replay, the older count Update arriving
+		// late, then a later count Update.
+		{"threshold then count", []version{{2, 3, models.ProposalThresholdReached}, {2, 3, models.ProposalThresholdReached},
+			{1, 2, models.ProposalOpen}, {3, 4, models.ProposalThresholdReached}}, 1, models.ProposalThresholdReached, 4},
+		// The decision overtakes the threshold Update, which arrives late.
+		{"decision overtakes threshold", []version{{3, 3, models.ProposalAccepted}, {3, 3, models.ProposalAccepted},
+			{2, 3, models.ProposalThresholdReached}}, 1, models.ProposalAccepted, 3},
+		// Threshold and answer both before the origin sent anything, then
+		// more supports of the answered proposal.
+		{"answered past threshold", []version{{2, 4, models.ProposalAnswered}, {3, 5, models.ProposalAnswered}},
+			1, models.ProposalAnswered, 5},
+		// Rejected before its threshold: no threshold told.
+		{"decided before threshold", []version{{2, 2, models.ProposalRejected}}, 0, models.ProposalRejected, 2},
+		// Answered before its threshold, then supported past it while
+		// answered: the origin no longer moves it to threshold_reached.
+		{"threshold after decision", []version{{2, 2, models.ProposalAnswered}, {3, 3, models.ProposalAnswered}},
+			0, models.ProposalAnswered, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eachCivic(t, func(t *testing.T, f *civicFixture) {
+				ctx := context.Background()
+				alice := f.remote(t, "alice", "far.example")
+				t0 := f.now.Add(-time.Hour)
+				at := func(v version) models.RemoteProposal {
+					in := models.RemoteProposal{URI: "https://far.example/p/1", AuthorID: alice.ID, Title: "Trees",
+						ContentHTML: "<p>x</p>", Status: v.status, Supports: v.supports, Threshold: 3,
+						Updated: t0.Add(time.Duration(v.k) * time.Minute)}
+					if v.status != models.ProposalOpen && v.status != models.ProposalThresholdReached {
+						in.AnsweredAt = &in.Updated
+					}
+					return in
+				}
+				p, err := f.s.UpsertRemoteProposal(ctx, at(version{0, 0, models.ProposalOpen}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				supporter, other := f.users[0], f.users[1]
+				if _, err := f.s.Support(ctx, supporter.Actor, p.ID); err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range tc.versions {
+					if _, err := f.s.UpsertRemoteProposal(ctx, at(v)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if n := toldOf(t, f, supporter, models.NotifyProposalThreshold, models.ObjectTypeProposal, p.ID); n != tc.want {
+					t.Errorf("supporter told %d times of the threshold, want %d", n, tc.want)
+				}
+				if n := toldOf(t, f, other, models.NotifyProposalThreshold, models.ObjectTypeProposal, p.ID); n != 0 {
+					t.Errorf("a member who did not support told %d times", n)
+				}
+				got, err := f.s.ProposalByURI(ctx, p.URI)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Status != tc.status || got.SupportsCount != tc.supports || (got.ThresholdReachedAt != nil) != (tc.want > 0) {
+					t.Errorf("copy = %s %d %v, want %s %d dated %v", got.Status, got.SupportsCount, got.ThresholdReachedAt,
+						tc.status, tc.supports, tc.want > 0)
+				}
+			})
+		})
+	}
 }
 
 // TestRemoteProposalDecisionTellsSupporters: each decision of the origin
