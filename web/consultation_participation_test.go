@@ -219,3 +219,55 @@ func TestConsultationPhaseInAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestConsultationPhaseInEmbeds: the widget of a debate or petition of a
+// consultation shows its Vote or Sign button during the contribution
+// phase only; outside it, the page's notice instead, in the reader's
+// language, its link leaving the frame as the widget's others do.
+func TestConsultationPhaseInEmbeds(t *testing.T) {
+	for _, dialect := range dbtest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			cp := newConsPolls(t, dialect)
+			embeds := map[string]string{ // widget → its button's label
+				"/embed/debates/" + strings.TrimPrefix(cp.debate, "/d/"):      ">Vote<",
+				"/embed/petitions/" + strings.TrimPrefix(cp.petition, "/pe/"): ">Sign<",
+			}
+			for _, tc := range []struct {
+				name  string
+				day   int
+				lang  string
+				open  bool
+				notes []string
+			}{
+				{"contribution", 12, "en", true, nil},
+				{"information", 3, "en", false, []string{"information phase", "They open on", `href="/consultations/` + cp.id + `"`}},
+				{"synthesis fr", 31, "fr", false, []string{"phase de synthèse", "ne sont plus acceptés"}},
+				{"closed", 41, "en", false, []string{"is closed"}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					cp.day(tc.day)
+					for path, button := range embeds {
+						body := cp.page(nil, path, tc.lang)
+						if tc.lang == "en" && strings.Contains(body, button) != tc.open {
+							t.Errorf("%s: button %s shown = %v, want %v", path, button, !tc.open, tc.open)
+						}
+						if strings.Contains(body, `class="button"`) != tc.open {
+							t.Errorf("%s: a button shown = %v, want %v", path, !tc.open, tc.open)
+						}
+						if got := strings.Contains(body, "phase-refusal"); got == tc.open {
+							t.Errorf("%s: phase notice shown = %v", path, got)
+						}
+						for _, n := range tc.notes {
+							if !strings.Contains(body, n) {
+								t.Errorf("%s: notice lacks %q", path, n)
+							}
+						}
+						if !strings.Contains(body, `<base target="_blank">`) {
+							t.Errorf("%s: links stay in the frame", path)
+						}
+					}
+				})
+			}
+		})
+	}
+}

@@ -30,6 +30,9 @@ type embedView struct {
 	State    string
 	Debate   *models.Debate
 	Results  *models.Results
+	// Refusal stands in for the Sign or Vote button while the phase of
+	// the object's consultation refuses them, as on its page.
+	Refusal *models.PhaseError
 }
 
 func embedID(r *http.Request) (int64, bool) {
@@ -56,6 +59,12 @@ func (s *Server) embedPetition(w http.ResponseWriter, r *http.Request) {
 	if !p.Local && p.URL != "" {
 		v.URL = p.URL
 	}
+	if v.State == models.PetitionOpen {
+		if v.Refusal, err = s.store.PhaseRefusal(r.Context(), p.ConsultationID, models.ActionVote); err != nil {
+			s.embedError(w, r, err)
+			return
+		}
+	}
 	s.writeEmbed(w, r, http.StatusOK, embedPetitionPage(s.page(r, p.Title), v))
 }
 
@@ -78,6 +87,12 @@ func (s *Server) embedDebate(w http.ResponseWriter, r *http.Request) {
 	v := &embedView{URL: s.opts.BaseURL + "/d/" + strconv.FormatInt(id, 10), Debate: d}
 	if !d.Local && d.URL != "" {
 		v.URL = d.URL
+	}
+	if d.IsOpen() {
+		if v.Refusal, err = s.store.PhaseRefusal(r.Context(), d.ConsultationID, models.ActionVote); err != nil {
+			s.embedError(w, r, err)
+			return
+		}
 	}
 	if d.ResultsVisible(nil) {
 		if v.Results, err = s.store.Results(r.Context(), id); err != nil {
