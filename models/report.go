@@ -56,6 +56,7 @@ type Report struct {
 	ResolvedBy    int64      `bun:",nullzero"`
 	ResolvedAt    *time.Time `bun:",nullzero"`
 	CreatedAt     time.Time  `bun:",notnull"`
+	Forward       bool       `bun:",notnull"` // the reporter asked to forward it (ReportToForward)
 
 	Reporter *Actor `bun:"rel:belongs-to,join:reporter_id=id"`
 	// Target describes the reported object (filled by ListReports).
@@ -86,11 +87,15 @@ func (t *ReportTarget) MayDisable(by *Account) bool {
 }
 
 // ReportInput is a new report. URI is the Flag activity id for remote
-// reports (receiving it twice returns the first report).
+// reports (receiving it twice returns the first report). Forward asks
+// that a local member's report of another server's content be sent on to
+// that server, as Mastodon asks "Forward to <server>?": off unless asked,
+// and ignored for anything else.
 type ReportInput struct {
 	ObjectType string `json:"object_type"`
 	ObjectID   int64  `json:"object_id"`
 	Reason     string `json:"reason"`
+	Forward    bool   `json:"forward"`
 	URI        string `json:"-"`
 }
 
@@ -144,6 +149,7 @@ func (s *Store) CreateReport(ctx context.Context, by *Actor, in ReportInput) (*R
 				return ErrNotFound
 			}
 			r.SpaceID = obj.SpaceID
+			r.Forward = in.Forward && by.Local && !obj.Local
 		}
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			if err := dbErr("insert report", err); errors.Is(err, ErrDuplicate) {

@@ -181,6 +181,7 @@ type apiReportInput struct {
 	ObjectType string `json:"object_type"`
 	ObjectID   string `json:"object_id"`
 	Reason     string `json:"reason"`
+	Forward    bool   `json:"forward"` // send it on to the content's server (off unless asked)
 }
 
 type apiReportJSON struct {
@@ -214,7 +215,7 @@ func (s *Server) apiCreateReport(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rep, err := s.store.CreateReport(r.Context(), currentAccount(r.Context()).Actor,
-		models.ReportInput{ObjectType: in.ObjectType, ObjectID: id, Reason: in.Reason})
+		models.ReportInput{ObjectType: in.ObjectType, ObjectID: id, Reason: in.Reason, Forward: in.Forward})
 	if err != nil {
 		s.error(w, r, err)
 		return

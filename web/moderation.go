@@ -31,6 +31,7 @@ func init() {
 type reportFormView struct {
 	Input  models.ReportInput
 	Back   string
+	Origin string // the server a report may be forwarded to; "" for local content
 	Errors map[string]string
 }
 
@@ -43,6 +44,10 @@ func (s *Server) reportForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &reportFormView{Input: models.ReportInput{ObjectType: typ, ObjectID: id}, Back: back}
+	if f.Origin, err = s.store.ReportOrigin(r.Context(), typ, id); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	s.renderReportForm(w, r, http.StatusOK, f)
 }
 
@@ -55,13 +60,15 @@ func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
 		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
 		return
 	}
-	f := &reportFormView{Input: models.ReportInput{ObjectType: r.PostFormValue("type"), Reason: r.PostFormValue("reason")}}
+	f := &reportFormView{Input: models.ReportInput{ObjectType: r.PostFormValue("type"), Reason: r.PostFormValue("reason"),
+		Forward: r.PostFormValue("forward") != ""}}
 	f.Input.ObjectID, _ = strconv.ParseInt(r.PostFormValue("id"), 10, 64)
 	_, err := s.store.CreateReport(r.Context(), currentAccount(r.Context()).Actor, f.Input)
 	if err != nil {
 		var ve *models.ValidationError
 		if errors.As(err, &ve) {
 			f.Errors = ve.Fields
+			f.Origin, _ = s.store.ReportOrigin(r.Context(), f.Input.ObjectType, f.Input.ObjectID)
 			s.renderReportForm(w, r, http.StatusUnprocessableEntity, f)
 			return
 		}

@@ -10,9 +10,11 @@ import (
 )
 
 // TestReportReachesOrigin: bob reports, through B's API, B's copy of A's
-// proposal and alice's reply to him; B's moderators get the reports, and
-// B forwards each to A as a Flag by B's instance actor (bob is not
-// named), which files it in A's moderation queue with bob's reason.
+// proposal and alice's two replies to him; B's moderators get the
+// reports. The two bob asked to forward go to A as a Flag by B's instance
+// actor (bob is not named), which files each in A's moderation queue with
+// bob's reason; the one he did not ask to forward (filed first) stays at
+// B.
 func TestReportReachesOrigin(t *testing.T) {
 	n := startCivicNet(t)
 	follow(t, n.b, n.bobTok, n.bob, n.a.Handle("ville"), n.ville.Actor.URI)
@@ -38,50 +40,85 @@ func TestReportReachesOrigin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var replyAtB *models.Comment
-	fedtest.Eventually(t, wait, "B to store alice's reply", func() bool {
+	kept, err := n.a.Store.CreateComment(n.ctx, n.alice.Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal,
+		ObjectID: prop.ID, ParentID: parent.ID, Body: "Oaks are slow."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replyAtB, keptAtB *models.Comment
+	fedtest.Eventually(t, wait, "B to store alice's replies", func() bool {
 		replyAtB, err = n.b.Store.CommentByURI(n.ctx, reply.URI)
+		if err == nil {
+			keptAtB, err = n.b.Store.CommentByURI(n.ctx, kept.URI)
+		}
 		return err == nil
 	})
 
+	var keptReport string // B's id of the report bob did not ask to forward
 	for _, r := range []struct {
-		typ    string
-		atB    int64
-		atA    int64
-		reason string
+		typ     string
+		atB     int64
+		atA     int64
+		reason  string
+		forward bool
 	}{
-		{models.ObjectTypeProposal, atB, prop.ID, "Copied from another town's site."},
-		{models.ObjectTypeComment, replyAtB.ID, reply.ID, "Rude."},
+		{models.ObjectTypeComment, keptAtB.ID, kept.ID, "Off topic.", false},
+		{models.ObjectTypeProposal, atB, prop.ID, "Copied from another town's site.", true},
+		{models.ObjectTypeComment, replyAtB.ID, reply.ID, "Rude.", true},
 	} {
-		if st := n.b.API("POST", "/api/v1/reports", n.bobTok, map[string]string{"object_type": r.typ,
-			"object_id": strconv.FormatInt(r.atB, 10), "reason": r.reason}, nil); st != http.StatusCreated {
+		in := map[string]any{"object_type": r.typ, "object_id": strconv.FormatInt(r.atB, 10), "reason": r.reason}
+		if r.forward {
+			in["forward"] = true
+		}
+		var rep struct{ ID string }
+		if st := n.b.API("POST", "/api/v1/reports", n.bobTok, in, &rep); st != http.StatusCreated {
 			t.Fatalf("bob's report of the %s through B: status %d", r.typ, st)
 		}
-		fedtest.Eventually(t, wait, "A to file B's report of the "+r.typ, func() bool {
-			reports, err := n.a.Store.ListReports(n.ctx, n.alice, models.ReportFilter{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, rep := range reports {
-				if rep.ObjectType == r.typ && rep.ObjectID == r.atA {
-					if rep.Reason != r.reason || rep.Reporter == nil || rep.Reporter.URI != n.b.BaseURL+"/actor" {
-						t.Fatalf("A's report = %+v by %+v, want B's instance actor and bob's reason", rep, rep.Reporter)
-					}
-					return true
+		if !r.forward {
+			keptReport = rep.ID
+		}
+		if r.forward {
+			fedtest.Eventually(t, wait, "A to file B's report of the "+r.typ, func() bool {
+				reports, err := n.a.Store.ListReports(n.ctx, n.alice, models.ReportFilter{})
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			return false
-		})
+				for _, rep := range reports {
+					if rep.ObjectType == r.typ && rep.ObjectID == r.atA {
+						if rep.Reason != r.reason || rep.Reporter == nil || rep.Reporter.URI != n.b.BaseURL+"/actor" {
+							t.Fatalf("A's report = %+v by %+v, want B's instance actor and bob's reason", rep, rep.Reporter)
+						}
+						return true
+					}
+				}
+				return false
+			})
+		}
 		reports, err := n.b.Store.ListReports(n.ctx, n.bea, models.ReportFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		found := false
 		for _, rep := range reports {
-			found = found || (rep.ObjectType == r.typ && rep.ObjectID == r.atB)
+			found = found || (rep.ObjectType == r.typ && rep.ObjectID == r.atB && rep.Forward == r.forward)
 		}
 		if !found {
-			t.Errorf("B's moderation queue has no report of the %s", r.typ)
+			t.Errorf("B's moderation queue has no report of the %s with forward %v", r.typ, r.forward)
+		}
+	}
+	// B has handled every event since bob's reports, and queued no Flag
+	// for the one he did not ask to forward.
+	n.b.Settle()
+	if ds, err := n.b.Store.DeliveriesFor(n.ctx, n.b.BaseURL+"/actor#flags/"+keptReport); err != nil || len(ds) != 0 {
+		t.Errorf("B queued %d deliveries of the Flag bob did not ask for (%v); want none", len(ds), err)
+	}
+	reports, err := n.a.Store.ListReports(n.ctx, n.alice, models.ReportFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rep := range reports {
+		if rep.ObjectType == models.ObjectTypeComment && rep.ObjectID == kept.ID {
+			t.Errorf("A filed the report bob did not ask to forward: %+v", rep)
 		}
 	}
 }
