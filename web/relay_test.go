@@ -17,17 +17,7 @@ import (
 // it into a space (moderators only).
 func TestRelayAndRemoteBadge(t *testing.T) {
 	e := newDebateEnv(t)
-	ctx := context.Background()
-	origin, err := e.Store.UpsertRemoteActor(ctx, &models.Actor{URI: "https://other.example/actors/modo", Type: models.ActorPerson,
-		Username: "modo", Host: "other.example", Inbox: "https://other.example/actors/modo/inbox"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := e.Store.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/3", Question: "Shared?",
-		Options: []string{"Yes", "No"}, Counts: []int{2, 1}, Voters: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := e.remoteDebate(t)
 	path := "/d/" + strconv.FormatInt(d.ID, 10)
 	body := func(res *http.Response) string {
 		defer res.Body.Close()
@@ -66,4 +56,21 @@ func TestRelayAndRemoteBadge(t *testing.T) {
 	if res := e.api("POST", "/api/v1/spaces/town/relays", e.annTok, map[string]string{"uri": d.URI}, nil); res.StatusCode != http.StatusForbidden {
 		t.Errorf("relay by a member: %d", res.StatusCode)
 	}
+}
+
+// remoteDebate stores the copy of a debate of other.example (3 voters).
+func (e *debateEnv) remoteDebate(t *testing.T) *models.Debate {
+	t.Helper()
+	ctx := context.Background()
+	origin, err := e.Store.UpsertRemoteActor(ctx, &models.Actor{URI: "https://other.example/actors/modo", Type: models.ActorPerson,
+		Username: "modo", Host: "other.example", Inbox: "https://other.example/actors/modo/inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Store.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/3", Question: "Shared?",
+		Options: []string{"Yes", "No"}, Counts: []int{2, 1}, Voters: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

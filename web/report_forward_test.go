@@ -18,16 +18,7 @@ import (
 func TestReportFormForward(t *testing.T) {
 	e := newDebateEnv(t)
 	ctx := context.Background()
-	origin, err := e.Store.UpsertRemoteActor(ctx, &models.Actor{URI: "https://other.example/actors/modo", Type: models.ActorPerson,
-		Username: "modo", Host: "other.example", Inbox: "https://other.example/actors/modo/inbox"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	remote, err := e.Store.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/3", Question: "Shared?",
-		Options: []string{"Yes", "No"}, Counts: []int{2, 1}, Voters: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	remote := e.remoteDebate(t)
 	local := e.openDebate(t, map[string]any{"question": "Ours?", "options": []string{"Yes", "No"}})
 	remoteID := strconv.FormatInt(remote.ID, 10)
 	ann := e.loggedIn("ann")
