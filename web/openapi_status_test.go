@@ -95,6 +95,11 @@ func TestOpenAPIDeclaresStatuses(t *testing.T) {
 		if op.method != http.MethodGet {
 			call(op, "", boss, "{")
 		}
+		// A token that is no token is refused before any route, on every
+		// operation, with what it should be told (WWW-Authenticate).
+		if res := call(op, "", "not-a-token", ""); res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s %s with an unknown token: %d, want 401", op.method, op.template, res.StatusCode)
+		}
 		// A cursor no page gave is refused, not read as the first page
 		// (a client would page in a loop); /spaces pages by name, where
 		// any text is a place in the list.
