@@ -122,23 +122,7 @@ func TestMigrateStaleLock(t *testing.T) {
 	if err := m.Lock(ctx); err != nil {
 		t.Fatal(err)
 	}
-	old := models.MigrateLockTimeout
-	models.MigrateLockTimeout = 500 * time.Millisecond
-	defer func() { models.MigrateLockTimeout = old }()
-	start := time.Now()
-	err = st.Migrate(ctx)
-	if !errors.Is(err, models.ErrMigrationLocked) || !strings.Contains(err.Error(), "odn migrate unlock") {
-		t.Fatalf("err = %v", err)
-	}
-	if time.Since(start) < 400*time.Millisecond {
-		t.Fatalf("gave up at once (%v)", time.Since(start))
-	}
-	if had, err := st.UnlockMigrations(ctx); err != nil || !had {
-		t.Fatalf("unlock: %v %v", had, err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	migrateUnderLockRow(t, ctx, st)
 }
 
 // lockDuringCreate tries, once a migration has created a table, to take
@@ -211,25 +195,33 @@ func TestMigrateExcludesOldOdn(t *testing.T) {
 		if err := m.MarkUnapplied(ctx, last); err != nil {
 			t.Fatal(err)
 		}
-		prev := models.MigrateLockTimeout
-		models.MigrateLockTimeout = 500 * time.Millisecond
-		defer func() { models.MigrateLockTimeout = prev }()
-		start := time.Now()
-		err = st.Migrate(ctx)
-		if !errors.Is(err, models.ErrMigrationLocked) || !strings.Contains(err.Error(), "odn migrate unlock") {
-			t.Fatalf("migrate under an old odn's lock: %v", err)
-		}
-		if time.Since(start) < 400*time.Millisecond {
-			t.Fatalf("gave up at once (%v)", time.Since(start))
-		}
-		if had, err := st.UnlockMigrations(ctx); err != nil || !had {
-			t.Fatalf("unlock: %v %v", had, err)
-		}
-		if err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		migrateUnderLockRow(t, ctx, st)
 		if n, err := st.DB.NewSelect().TableExpr("bun_migration_locks").Count(ctx); err != nil || n != 0 {
 			t.Fatalf("lock rows left: %d %v", n, err)
 		}
 	})
+}
+
+// migrateUnderLockRow checks a migration under a lock row left committed
+// (a crash, an older odn): it waits MigrateLockTimeout, then fails
+// naming "odn migrate unlock", which clears the row for the next one.
+func migrateUnderLockRow(t *testing.T, ctx context.Context, st *models.Store) {
+	t.Helper()
+	old := models.MigrateLockTimeout
+	models.MigrateLockTimeout = 500 * time.Millisecond
+	defer func() { models.MigrateLockTimeout = old }()
+	start := time.Now()
+	err := st.Migrate(ctx)
+	if !errors.Is(err, models.ErrMigrationLocked) || !strings.Contains(err.Error(), "odn migrate unlock") {
+		t.Fatalf("migrate under a lock row: %v", err)
+	}
+	if time.Since(start) < 400*time.Millisecond {
+		t.Fatalf("gave up at once (%v)", time.Since(start))
+	}
+	if had, err := st.UnlockMigrations(ctx); err != nil || !had {
+		t.Fatalf("unlock: %v %v", had, err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
