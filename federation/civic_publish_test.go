@@ -134,7 +134,7 @@ func goldenDocs() map[string]doc {
 		"comment_argument_note":      argNote,
 		"comment_reply_note":         CommentToNote(reply, target, w.alice),
 		"news_note":                  NewsToNote(news, w.space),
-		"synthesis_note":             SynthesisToNote(syn, cons, w.space),
+		"synthesis_note":             SynthesisToNote(syn, cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}),
 		"create_proposal":            create,
 		"announce_create_proposal":   AnnounceDoc(w.space.Actor, bare(create), idOf(create["id"])),
 		"announce_proposal":          AnnounceDoc(w.space.Actor, idOf(note["id"]), idOf(note["id"])+"#object"),

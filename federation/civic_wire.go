@@ -42,6 +42,9 @@ const (
 	// its supporters once per decision, whichever of the two arrives
 	// first.
 	PropODNAnsweredAt = "odn:answeredAt"
+	// PropODNItems lists the ids of a consultation's proposals, debates
+	// and petitions on its synthesis.
+	PropODNItems = "odn:items"
 )
 
 // Values of odn:stance on comments that are arguments.

@@ -534,10 +534,17 @@ func NewsToNote(n *models.News, sp *models.Space) doc {
 	return d
 }
 
+// SynthesisTitlePrefix opens the name of a synthesis Note, before its
+// consultation's title.
+const SynthesisTitlePrefix = "Synthèse / Synthesis: "
+
 // SynthesisToNote is the published synthesis of a consultation, a Note
-// by the space's Group; its url is the consultation's page.
-func SynthesisToNote(syn *models.Synthesis, c *models.Consultation, sp *models.Space) doc {
-	title := "Synthèse / Synthesis: " + c.Title
+// by the space's Group; its url is the consultation's page. odn:items
+// lists the ids of the consultation's proposals, debates and petitions
+// (models.ConsultationItemIDs): an instance holding copies of them tells
+// its members who took part there.
+func SynthesisToNote(syn *models.Synthesis, c *models.Consultation, sp *models.Space, items []string) doc {
+	title := SynthesisTitlePrefix + c.Title
 	var b strings.Builder
 	b.WriteString(titleHTML(title))
 	b.WriteString(bodyHTML(syn.BodyHTML))
@@ -546,6 +553,9 @@ func SynthesisToNote(syn *models.Synthesis, c *models.Consultation, sp *models.S
 		"id": syn.URI, "type": "Note", "attributedTo": actorURI(sp.Actor), "name": title,
 		"content": OutgoingHTML(b.String()), "url": c.URI,
 		PropODNType: ODNTypeSynthesis, "context": c.URI,
+	}
+	if len(items) > 0 {
+		d[PropODNItems] = items
 	}
 	published := syn.CreatedAt
 	if syn.PublishedAt != nil {

@@ -22,7 +22,7 @@ func init() {
 	createHandlers["Question"] = receiveCopy
 	updateHandlers["Question"] = receiveCopy
 	// Before deleteComment, which answers nil for any id it does not know.
-	deleteHandlers = append([]func(ctx context.Context, s *Service, actor *models.Actor, uri string) error{deleteCivic}, deleteHandlers...)
+	deleteHandlers = append([]func(ctx context.Context, s *Service, actor *models.Actor, uri string) error{deleteCivic, deleteSynthesis}, deleteHandlers...)
 	reactionHandlers["Announce"] = announceCivic
 	objectResolvers["Note"] = resolveCivic
 	objectResolvers["Question"] = resolveCivic
@@ -38,6 +38,9 @@ func createCivicNote(ctx context.Context, s *Service, in *incoming, obj map[stri
 	}
 	if ok, err := s.receiveOfficialReply(ctx, in, obj); ok {
 		return err
+	}
+	if civicKind(obj) == ODNTypeSynthesis {
+		return s.receiveSynthesis(ctx, in, obj)
 	}
 	if isCopyKind(obj) {
 		return receiveCopy(ctx, s, in, obj)
@@ -56,6 +59,9 @@ func createCivicNote(ctx context.Context, s *Service, in *incoming, obj map[stri
 func updateCivicNote(ctx context.Context, s *Service, in *incoming, obj map[string]any) error {
 	if ok, err := s.receiveOfficialReply(ctx, in, obj); ok {
 		return err
+	}
+	if civicKind(obj) == ODNTypeSynthesis {
+		return s.receiveSynthesis(ctx, in, obj)
 	}
 	if isCopyKind(obj) {
 		return receiveCopy(ctx, s, in, obj)

@@ -73,6 +73,9 @@ func ExtensionContext() map[string]any {
 		"odn:asOf":   map[string]any{"@id": "odn:asOf", "@type": "xsd:dateTime"},
 		// odn:answeredAt is when a proposal was last decided.
 		"odn:answeredAt": map[string]any{"@id": "odn:answeredAt", "@type": "xsd:dateTime"},
+		// odn:items are the ids of a consultation's proposals, debates
+		// and petitions, on its synthesis.
+		"odn:items": map[string]any{"@id": "odn:items", "@type": "@id", "@container": "@set"},
 	}
 }
 

@@ -691,12 +691,24 @@ func (s *Service) synthesisActivity(ctx context.Context, ev models.Event, update
 	if err != nil {
 		return nil, err
 	}
-	note := SynthesisToNote(syn, c, sp)
+	note, err := s.synthesisNote(ctx, syn, c, sp)
+	if err != nil {
+		return nil, err
+	}
 	extra := remoteInboxes(recipients...)
 	if update {
 		return s.publishUpdate(ctx, sp.Actor, sp, note, extra...)
 	}
 	return s.publishNew(ctx, sp.Actor, sp, note, false, extra...)
+}
+
+// synthesisNote is SynthesisToNote with the consultation's items.
+func (s *Service) synthesisNote(ctx context.Context, syn *models.Synthesis, c *models.Consultation, sp *models.Space) (doc, error) {
+	items, err := s.store.ConsultationItemIDs(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return SynthesisToNote(syn, c, sp, items), nil
 }
 
 // consultationDeleted: the consultation itself is no ActivityPub object,

@@ -142,7 +142,7 @@ var civicLoaders = map[string]func(ctx context.Context, s *Service, id string) (
 		if err != nil {
 			return nil, err
 		}
-		return SynthesisToNote(syn, c, sp), nil
+		return s.synthesisNote(ctx, syn, c, sp)
 	},
 }
 

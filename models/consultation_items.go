@@ -66,6 +66,43 @@ func (s *Store) ConsultationItems(ctx context.Context, consultationID, themeID i
 	return out, nil
 }
 
+// ConsultationItemIDs returns the ids (ActivityPub uri) of what is
+// attached to a consultation and shown to everyone, oldest first, at most
+// MaxRemoteSynthesisItems: the synthesis names them, so that instances
+// holding copies know whose participants to tell.
+func (s *Store) ConsultationItemIDs(ctx context.Context, consultationID int64) ([]string, error) {
+	live, err := s.liveSources(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	var q strings.Builder
+	var args []any
+	for i, src := range live {
+		if i > 0 {
+			q.WriteString(" UNION ALL ")
+		}
+		where, wargs := src.visible(consultationID, s.Now())
+		fmt.Fprintf(&q, "SELECT t.uri, t.created_at FROM %s AS t WHERE %s", src.Table, where)
+		args = append(args, wargs...)
+	}
+	if len(live) == 0 {
+		return nil, nil
+	}
+	var rows []struct {
+		URI       string    `bun:"uri"`
+		CreatedAt time.Time `bun:"created_at"`
+	}
+	fmt.Fprintf(&q, " ORDER BY created_at, uri LIMIT %d", MaxRemoteSynthesisItems)
+	if err := s.DB.NewRaw(q.String(), args...).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("consultation item ids: %w", err)
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.URI
+	}
+	return out, nil
+}
+
 // Location places a contribution on a consultation's map.
 type Location struct {
 	bun.BaseModel  `bun:"table:contribution_locations"`
