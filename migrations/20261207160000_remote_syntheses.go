@@ -23,10 +23,19 @@ type remoteSynthesis20261207 struct {
 	UpdatedAt     time.Time `bun:",notnull"`
 }
 
+// Who was told of a remote synthesis, so the SMTP worker e-mails each of
+// them once, as synthesis_recipients does for local syntheses.
+type remoteSynthesisRecipient20261207 struct {
+	bun.BaseModel     `bun:"table:remote_synthesis_recipients"`
+	RemoteSynthesisID int64      `bun:",pk"`
+	ActorID           int64      `bun:",pk"`
+	EmailedAt         *time.Time `bun:",nullzero"`
+}
+
 func init() {
 	Migrations.MustRegister(func(ctx context.Context, db *bun.DB) error {
-		return createTables(ctx, db, (*remoteSynthesis20261207)(nil))
+		return createTables(ctx, db, (*remoteSynthesis20261207)(nil), (*remoteSynthesisRecipient20261207)(nil))
 	}, func(ctx context.Context, db *bun.DB) error {
-		return dropTables(ctx, db, (*remoteSynthesis20261207)(nil))
+		return dropTables(ctx, db, (*remoteSynthesis20261207)(nil), (*remoteSynthesisRecipient20261207)(nil))
 	})
 }

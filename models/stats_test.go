@@ -239,7 +239,7 @@ func TestSynthesisNotifiesEveryContributorOnce(t *testing.T) {
 			t.Fatalf("pending e-mails %v %+v", err, mails)
 		}
 		for _, m := range mails {
-			if err := f.s.MarkSynthesisEmailed(ctx, m.SynthesisID, m.ActorID); err != nil {
+			if err := f.s.MarkSynthesisEmailed(ctx, m); err != nil {
 				t.Fatal(err)
 			}
 		}

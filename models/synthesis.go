@@ -254,20 +254,26 @@ func (s *Store) SynthesisRecipients(ctx context.Context, synthesisID int64) ([]*
 	return out, dbErr("synthesis recipients", err)
 }
 
-// SynthesisEmail is one e-mail to send about a published synthesis.
+// SynthesisEmail is one e-mail to send about a published synthesis: of
+// a consultation here, or of another instance's (RemoteSynthesisID set,
+// URL its consultation's page there).
 type SynthesisEmail struct {
-	SynthesisID    int64
-	ActorID        int64
-	Email          string
-	Locale         string
-	Username       string
-	ConsultationID int64
-	Title          string
+	SynthesisID       int64
+	RemoteSynthesisID int64
+	ActorID           int64
+	Email             string
+	Locale            string
+	Username          string
+	ConsultationID    int64
+	Title             string
+	URL               string
 }
 
 // PendingSynthesisEmails lists recipients with an e-mail address who were
-// not e-mailed yet (the SMTP worker sends them, then MarkSynthesisEmailed).
+// not e-mailed yet (the SMTP worker sends them, then MarkSynthesisEmailed),
+// local syntheses first.
 func (s *Store) PendingSynthesisEmails(ctx context.Context, limit int) ([]SynthesisEmail, error) {
+	limit = clampLimit(limit)
 	var out []SynthesisEmail
 	err := s.DB.NewSelect().TableExpr("synthesis_recipients AS r").
 		ColumnExpr("r.synthesis_id, r.actor_id, acc.email, acc.locale, acc.username, c.id AS consultation_id, c.title").
@@ -276,15 +282,29 @@ func (s *Store) PendingSynthesisEmails(ctx context.Context, limit int) ([]Synthe
 		Join("JOIN syntheses AS syn ON syn.id = r.synthesis_id").
 		Join("JOIN consultations AS c ON c.id = syn.consultation_id").
 		Where("r.emailed_at IS NULL AND acc.email <> '' AND acc.deleted_at IS NULL AND NOT acc.disabled").
-		OrderExpr("r.synthesis_id, r.actor_id").Limit(int64(clampLimit(limit))).Scan(ctx, &out)
-	return out, dbErr("pending synthesis e-mails", err)
+		OrderExpr("r.synthesis_id, r.actor_id").Limit(int64(limit)).Scan(ctx, &out)
+	if err != nil || len(out) == limit {
+		return out, dbErr("pending synthesis e-mails", err)
+	}
+	var remote []SynthesisEmail
+	err = s.DB.NewSelect().TableExpr("remote_synthesis_recipients AS r").
+		ColumnExpr("r.remote_synthesis_id, r.actor_id, acc.email, acc.locale, acc.username, syn.title, syn.url").
+		Join("JOIN actors AS a ON a.id = r.actor_id").
+		Join("JOIN accounts AS acc ON acc.id = a.account_id").
+		Join("JOIN remote_syntheses AS syn ON syn.id = r.remote_synthesis_id").
+		Where("r.emailed_at IS NULL AND acc.email <> '' AND acc.deleted_at IS NULL AND NOT acc.disabled").
+		OrderExpr("r.remote_synthesis_id, r.actor_id").Limit(int64(limit-len(out))).Scan(ctx, &remote)
+	return append(out, remote...), dbErr("pending remote synthesis e-mails", err)
 }
 
 // MarkSynthesisEmailed records that a recipient was e-mailed (or that
 // trying again is pointless), so nobody gets the same e-mail twice.
-func (s *Store) MarkSynthesisEmailed(ctx context.Context, synthesisID, actorID int64) error {
-	_, err := s.DB.NewUpdate().Model((*SynthesisRecipient)(nil)).Set("emailed_at = ?", s.Now()).
-		Where("synthesis_id = ? AND actor_id = ? AND emailed_at IS NULL", synthesisID, actorID).Exec(ctx)
+func (s *Store) MarkSynthesisEmailed(ctx context.Context, e SynthesisEmail) error {
+	q := s.DB.NewUpdate().Model((*SynthesisRecipient)(nil)).Where("synthesis_id = ?", e.SynthesisID)
+	if e.RemoteSynthesisID != 0 {
+		q = s.DB.NewUpdate().Model((*RemoteSynthesisRecipient)(nil)).Where("remote_synthesis_id = ?", e.RemoteSynthesisID)
+	}
+	_, err := q.Set("emailed_at = ?", s.Now()).Where("actor_id = ? AND emailed_at IS NULL", e.ActorID).Exec(ctx)
 	return dbErr("mark synthesis e-mailed", err)
 }
 

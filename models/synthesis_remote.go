@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,6 +44,15 @@ type RemoteSynthesis struct {
 	UpdatedAt     time.Time `bun:",notnull"`
 }
 
+// RemoteSynthesisRecipient is a member told of a remote synthesis, to be
+// e-mailed once when SMTP is configured (PendingSynthesisEmails).
+type RemoteSynthesisRecipient struct {
+	bun.BaseModel     `bun:"table:remote_synthesis_recipients"`
+	RemoteSynthesisID int64      `bun:",pk"`
+	ActorID           int64      `bun:",pk"`
+	EmailedAt         *time.Time `bun:",nullzero"`
+}
+
 // RemoteSynthesisIn is a synthesis as its origin's space sent it.
 type RemoteSynthesisIn struct {
 	URI   string   // the synthesis' id
@@ -64,13 +75,16 @@ func (s *Store) ReceiveRemoteSynthesis(ctx context.Context, by *Actor, in Remote
 	if by == nil || by.Local {
 		return 0, ErrForbidden
 	}
-	origin := normalizeHost(by.Host)
-	if !sameHost(in.URI, origin) {
-		return 0, fmt.Errorf("%w: synthesis %s is not from %s", ErrForbidden, in.URI, origin)
+	origin, err := s.remoteOrigin(in.URI)
+	if err != nil {
+		return 0, err
 	}
-	link := in.URL
-	if link == "" || !sameHost(link, origin) {
-		link = in.URI // a link elsewhere would be the sender's word only
+	if origin != normalizeHost(by.Host) {
+		return 0, fmt.Errorf("%w: synthesis %s is not from %s", ErrForbidden, in.URI, by.Host)
+	}
+	link := in.URI
+	if h, err := s.remoteOrigin(in.URL); err == nil && h == origin {
+		link = in.URL // a link elsewhere would be the sender's word only
 	}
 	title := strings.TrimSpace(PlainText(in.Title))
 	if title == "" {
@@ -87,7 +101,7 @@ func (s *Store) ReceiveRemoteSynthesis(ctx context.Context, by *Actor, in Remote
 	}
 	now := s.Now()
 	told := 0
-	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		told = 0
 		syn := new(RemoteSynthesis)
 		err := tx.NewSelect().Model(syn).Where("uri = ?", in.URI).Scan(ctx)
@@ -111,8 +125,19 @@ func (s *Store) ReceiveRemoteSynthesis(ctx context.Context, by *Actor, in Remote
 		if _, err := tx.NewInsert().Model(syn).Exec(ctx); err != nil {
 			return dbErr("insert remote synthesis", err)
 		}
+		accounts := make([]int64, 0, len(members))
+		for _, chunk := range chunkIDs(slices.Sorted(maps.Keys(members)), 400) {
+			recs := make([]RemoteSynthesisRecipient, len(chunk))
+			for i, a := range chunk {
+				recs[i] = RemoteSynthesisRecipient{RemoteSynthesisID: syn.ID, ActorID: a}
+				accounts = append(accounts, members[a])
+			}
+			if _, err := tx.NewInsert().Model(&recs).Exec(ctx); err != nil {
+				return dbErr("record remote synthesis recipients", err)
+			}
+		}
 		told = len(members)
-		return s.Notify(ctx, tx, members, Notification{Kind: NotifySynthesisPublished, ObjectType: ObjectTypeRemoteSynthesis,
+		return s.Notify(ctx, tx, accounts, Notification{Kind: NotifySynthesisPublished, ObjectType: ObjectTypeRemoteSynthesis,
 			ObjectID: syn.ID, ActorID: by.ID, Data: title})
 	})
 	if errors.Is(err, ErrDuplicate) {
@@ -121,9 +146,10 @@ func (s *Store) ReceiveRemoteSynthesis(ctx context.Context, by *Actor, in Remote
 	return told, err
 }
 
-// copyContributors returns the local accounts that supported, voted on,
-// signed or commented the live copies from origin whose ids are in uris.
-func copyContributors(ctx context.Context, tx bun.IDB, origin string, uris []string) ([]int64, error) {
+// copyContributors returns the local members (actor id to account id)
+// who supported, voted on, signed or commented the live copies from
+// origin whose ids are in uris.
+func copyContributors(ctx context.Context, tx bun.IDB, origin string, uris []string) (map[int64]int64, error) {
 	copies := func(table string) *bun.SelectQuery {
 		return tx.NewSelect().Table(table).Column("id").
 			Where("uri IN (?) AND NOT local AND origin = ? AND deleted_at IS NULL", bun.In(uris), origin)
@@ -135,7 +161,20 @@ func copyContributors(ctx context.Context, tx bun.IDB, origin string, uris []str
 		participants = participants.UnionAll(tx.NewSelect().Table("comments").Column("author_id").
 			Where("object_type = ? AND object_id IN (?) AND deleted_at IS NULL", typ, copies(civicObjects[typ].table)))
 	}
-	return accountIDsOfActors(ctx, tx, "local AND id IN (?)", participants)
+	var rows []struct {
+		ID        int64 `bun:"id"`
+		AccountID int64 `bun:"account_id"`
+	}
+	err := tx.NewSelect().Model((*Actor)(nil)).Column("id", "account_id").
+		Where("local AND account_id IS NOT NULL AND deleted_at IS NULL AND id IN (?)", participants).Scan(ctx, &rows)
+	if err != nil {
+		return nil, dbErr("copy contributors", err)
+	}
+	out := make(map[int64]int64, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.AccountID
+	}
+	return out, nil
 }
 
 // DeleteRemoteSynthesis forgets a synthesis its space (by) deleted, with
@@ -145,17 +184,27 @@ func (s *Store) DeleteRemoteSynthesis(ctx context.Context, by *Actor, uri string
 	if by == nil || by.Local {
 		return ErrForbidden
 	}
-	res, err := s.DB.NewDelete().Model((*RemoteSynthesis)(nil)).Where("uri = ? AND actor_id = ?", uri, by.ID).Exec(ctx)
-	if err != nil {
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var id int64
+		err := tx.NewSelect().Model((*RemoteSynthesis)(nil)).Column("id").Where("uri = ? AND actor_id = ?", uri, by.ID).Scan(ctx, &id)
+		if err := dbErr("remote synthesis", err); err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model((*RemoteSynthesisRecipient)(nil)).Where("remote_synthesis_id = ?", id).Exec(ctx); err != nil {
+			return dbErr("delete remote synthesis recipients", err)
+		}
+		_, err = tx.NewDelete().Model((*RemoteSynthesis)(nil)).Where("id = ?", id).Exec(ctx)
 		return dbErr("delete remote synthesis", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
+	})
 }
 
 func init() {
+	// Recipients are personal data: forget them with the account's actor.
+	accountDeletedHooks = append(accountDeletedHooks, func(ctx context.Context, s *Store, tx bun.Tx, acc *Account) error {
+		_, err := tx.NewDelete().Model((*RemoteSynthesisRecipient)(nil)).
+			Where("actor_id IN (SELECT id FROM actors WHERE account_id = ?)", acc.ID).Exec(ctx)
+		return dbErr("forget remote synthesis recipients", err)
+	})
 	notificationObjects[ObjectTypeRemoteSynthesis] = func(ctx context.Context, s *Store, ids []int64) (map[int64]NotificationObject, error) {
 		var rows []RemoteSynthesis
 		if err := s.DB.NewSelect().Model(&rows).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {

@@ -13,7 +13,9 @@ import (
 // the members here who supported, voted on, signed or commented its
 // copies, once however often it arrives; items of another host, a sender
 // other than the publishing space, and a synthesis of nothing held here
-// tell no one; its deletion leaves the notification naming a removed item.
+// tell no one; a link off its host or not http(s) is not kept; members
+// with an e-mail address are e-mailed once; its deletion leaves the
+// notification naming a removed item.
 func TestRemoteSynthesis(t *testing.T) {
 	eachCivic(t, func(t *testing.T, f *civicFixture) {
 		ctx := context.Background()
@@ -46,6 +48,14 @@ func TestRemoteSynthesis(t *testing.T) {
 			t.Fatal(err)
 		}
 		if _, err := f.s.CreateComment(ctx, dee.Actor, models.CommentInput{ObjectType: models.ObjectTypeDebate, ObjectID: d.ID, Body: "Why not."}); err != nil {
+			t.Fatal(err)
+		}
+		// fay has an e-mail address: she is e-mailed once too.
+		fay, err := f.s.CreateAccount(ctx, models.NewAccount{Username: "fay", Password: "correct horse battery", Email: "fay@example.org", Locale: "fr"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.Support(ctx, fay.Actor, p.ID); err != nil {
 			t.Fatal(err)
 		}
 		// eve supports a copy from near.example, named in the list too.
@@ -82,7 +92,7 @@ func TestRemoteSynthesis(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := []int{4, 0}[i]; n != want {
+			if want := []int{5, 0}[i]; n != want {
 				t.Errorf("reception %d told %d members, want %d", i+1, n, want)
 			}
 		}
@@ -95,11 +105,26 @@ func TestRemoteSynthesis(t *testing.T) {
 		if got := told(eve); len(got) != 0 {
 			t.Errorf("eve took part in near.example's proposal only, told %+v", got)
 		}
+		mails, err := f.s.PendingSynthesisEmails(ctx, 100)
+		if err != nil || len(mails) != 1 || mails[0].Email != "fay@example.org" || mails[0].RemoteSynthesisID == 0 ||
+			mails[0].URL != in.URL || mails[0].Title != "Budget 2027" || mails[0].Locale != "fr" {
+			t.Fatalf("pending e-mails %+v %v, want fay's about the remote synthesis", mails, err)
+		}
+		if err := f.s.MarkSynthesisEmailed(ctx, mails[0]); err != nil {
+			t.Fatal(err)
+		}
+		if mails, _ := f.s.PendingSynthesisEmails(ctx, 100); len(mails) != 0 {
+			t.Errorf("e-mails pending after sending: %+v", mails)
+		}
 		renamed := in
-		renamed.Title, renamed.URL = "Budget 2027 (final)", "https://evil.example/phish"
+		renamed.Title, renamed.URL = "Budget 2027 (final)", "javascript://far.example/%0Aalert(1)"
 		if _, err := f.s.ReceiveRemoteSynthesis(ctx, alice, renamed); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("update by another actor of the host: %v, want ErrForbidden", err)
 		}
+		if _, err := f.s.ReceiveRemoteSynthesis(ctx, town, renamed); err != nil {
+			t.Fatal(err)
+		}
+		renamed.URL = "https://evil.example/phish"
 		if _, err := f.s.ReceiveRemoteSynthesis(ctx, town, renamed); err != nil {
 			t.Fatal(err)
 		}

@@ -106,7 +106,7 @@ func (m *mailer) sendPending(ctx context.Context, st *models.Store, log *slog.Lo
 			log.WarnContext(ctx, "send synthesis e-mail", "host", m.host, "err", err)
 			return
 		}
-		if err := st.MarkSynthesisEmailed(ctx, p.SynthesisID, p.ActorID); err != nil {
+		if err := st.MarkSynthesisEmailed(ctx, p); err != nil {
 			log.ErrorContext(ctx, "mark synthesis e-mail", "err", err)
 			return
 		}
@@ -168,6 +168,9 @@ func (m *mailer) send(to string, msg []byte) error {
 func (m *mailer) message(p models.SynthesisEmail) []byte {
 	oneLine := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	link := m.base + "/consultations/" + strconv.FormatInt(p.ConsultationID, 10) + "#synthesis"
+	if p.RemoteSynthesisID != 0 {
+		link = p.URL // the consultation's page at its instance
+	}
 	subject := "Synthesis published: " + oneLine(p.Title)
 	body := fmt.Sprintf("Hello %s,\r\n\r\nThe synthesis of the consultation \"%s\", to which you contributed, is published:\r\n%s\r\n\r\nThank you for taking part.\r\n",
 		p.Username, oneLine(p.Title), link)
