@@ -74,3 +74,29 @@ func (e *debateEnv) remoteDebate(t *testing.T) *models.Debate {
 	}
 	return d
 }
+
+// TestRemotePetitionSignFormIsAnonymous: another instance's petition
+// counts the signatures it receives anonymously, so its sign form here
+// offers no "show my name" box (it was silently ignored) and says so.
+func TestRemotePetitionSignFormIsAnonymous(t *testing.T) {
+	e := newDebateEnv(t)
+	ctx := context.Background()
+	author, err := e.Store.UpsertRemoteActor(ctx, &models.Actor{URI: "https://other.example/actors/ada", Type: models.ActorPerson,
+		Username: "ada", Host: "other.example", Inbox: "https://other.example/actors/ada/inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pe, err := e.Store.UpsertRemotePetition(ctx, models.RemotePetition{URI: "https://other.example/pe/3", AuthorID: author.ID,
+		Title: "A bus stop", ContentHTML: "<p>Here.</p>", Goal: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := e.get(e.loggedIn("ann"), "/pe/"+strconv.FormatInt(pe.ID, 10))
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	page := string(b)
+	if !strings.Contains(page, "/sign") || strings.Contains(page, `name="public"`) ||
+		!strings.Contains(page, "Your signature goes to other.example, which counts it anonymously") {
+		t.Errorf("remote petition's sign form (status %d):\n%s", res.StatusCode, page)
+	}
+}
