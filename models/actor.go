@@ -55,6 +55,10 @@ type Actor struct {
 // Handle is the actor's fediverse address, name@host.
 func (a *Actor) Handle() string { return a.Username + "@" + a.Host }
 
+// Erased reports whether the actor's account was deleted (here, or by
+// its server's Delete): its name is kept, reserved, but no longer shown.
+func (a *Actor) Erased() bool { return a != nil && a.DeletedAt != nil }
+
 // DisplayName is the name to show, falling back to the handle.
 func (a *Actor) DisplayName() string {
 	if a.Name != "" {

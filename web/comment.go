@@ -167,7 +167,12 @@ func (s *Server) commentPage(w http.ResponseWriter, r *http.Request) {
 		V: v, Comment: c, ObjectURL: obj.URL,
 		Form: &commentForm{Input: models.CommentInput{ObjectType: c.ObjectType, ObjectID: c.ObjectID, ParentID: c.ID}, Back: v.Back, Parent: c},
 	}
-	p := s.page(r, s.localeFor(r).T("comments.permalink_title", c.Author.DisplayName()))
+	l := s.localeFor(r)
+	who := authorName(l, c.Author)
+	if c.Deleted() {
+		who = l.T("comments.deleted_author")
+	}
+	p := s.page(r, l.T("comments.permalink_title", who))
 	p.Alternate = c.URI
 	s.render(w, r, http.StatusOK, commentPermalinkPage(p, data))
 }

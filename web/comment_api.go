@@ -61,7 +61,7 @@ func (s *Server) commentJSON(c *models.Comment) *apiCommentJSON {
 	if c.ParentID != 0 {
 		out.InReplyTo = strconv.FormatInt(c.ParentID, 10)
 	}
-	if c.Author != nil && !c.Deleted() {
+	if c.Author != nil && !c.Deleted() && !c.Author.Erased() {
 		out.Author, out.AuthorURI = c.Author.Handle(), c.Author.URI
 	}
 	for _, r := range c.Replies {

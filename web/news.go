@@ -171,7 +171,7 @@ func (s *Server) newsAtom(w http.ResponseWriter, r *http.Request) {
 			updated = n.UpdatedAt
 		}
 		author := atomPerson{Name: sp.Title}
-		if n.Author != nil {
+		if n.Author != nil && !n.Author.Erased() {
 			author = atomPerson{Name: n.Author.DisplayName(), URI: n.Author.URL}
 		}
 		feed.Entries = append(feed.Entries, atomEntry{ID: n.URI, Title: n.Title, Updated: atomTime(n.UpdatedAt), Published: atomTime(n.PublishedAt),

@@ -34,8 +34,11 @@ type apiActor struct {
 	URL    string `json:"url,omitempty"`
 }
 
+// actorJSON is a's name in the API; nil for nobody and for a deleted
+// account, whose name is no longer shown (as on the pages and in the
+// open-data exports).
 func actorJSON(a *models.Actor) *apiActor {
-	if a == nil {
+	if a == nil || a.Erased() {
 		return nil
 	}
 	return &apiActor{URI: a.URI, Handle: a.Handle(), Name: a.DisplayName(), URL: a.URL}
