@@ -25,6 +25,7 @@ var matcher = language.NewMatcher(supported)
 // Locale translates message keys for one language.
 type Locale struct {
 	Lang     string
+	tag      language.Tag // for the plural rules (plural.go)
 	msgs     map[string]string
 	fallback map[string]string
 }
@@ -94,7 +95,7 @@ func loadLocales() (map[string]*Locale, error) {
 	}
 	out := map[string]*Locale{}
 	for lang, m := range raw {
-		out[lang] = &Locale{Lang: lang, msgs: m, fallback: raw["en"]}
+		out[lang] = &Locale{Lang: lang, tag: language.Make(lang), msgs: m, fallback: raw["en"]}
 	}
 	if out["en"] == nil || out["fr"] == nil {
 		return nil, fmt.Errorf("missing en or fr catalog")
