@@ -58,14 +58,14 @@ func newGoldenWorld() goldenWorld {
 
 func (w goldenWorld) proposal() *models.Proposal {
 	return &models.Proposal{ID: 7, URI: gBase + "/p/7", URL: gBase + "/p/7", Local: true, SpaceID: 1, AuthorID: 2,
-		Title: "Des bancs <place> Carnot", BodyHTML: "<p>Il manque des <em>bancs</em>.</p><script>alert(1)</script><h2>Pourquoi</h2>",
+		Title: "Des bancs <place> Carnot", Body: "Il manque des *bancs*.\n\n## Pourquoi", BodyHTML: "<p>Il manque des <em>bancs</em>.</p><script>alert(1)</script><h2>Pourquoi</h2>",
 		Status: models.ProposalThresholdReached, SupportsCount: 51, Tags: []string{"mobilier", "place-carnot"},
 		CreatedAt: gT0, UpdatedAt: gT1, Author: w.alice, Space: w.space}
 }
 
 func (w goldenWorld) debate(visibility string, phase string) *models.Debate {
 	d := &models.Debate{ID: 3, URI: gBase + "/d/3", URL: gBase + "/d/3", SpaceID: 1, AuthorID: 3,
-		Question: "Quel aménagement pour la place ?", DescriptionHTML: "<p>Trois projets.</p>",
+		Question: "Quel aménagement pour la place ?", Description: "Trois projets.", DescriptionHTML: "<p>Trois projets.</p>",
 		Options: []string{"Jardin", "Marché", "Parking"}, Phase: phase, Current: phase, OpensAt: &gT0, ClosesAt: &gClose,
 		ResultsVisibility: visibility, Counts: []int{4, 2, 1}, Voters: 7, ResultsUpdatedAt: gT1, Local: true,
 		CreatedAt: gT0, UpdatedAt: gT0, Author: w.mod}
@@ -84,7 +84,7 @@ func goldenResults() *models.Results {
 
 func (w goldenWorld) petition() *models.Petition {
 	return &models.Petition{ID: 9, URI: gBase + "/pe/9", URL: gBase + "/pe/9", Local: true, SpaceID: 1, AuthorID: 2, AddresseeID: 4,
-		Title: "Sauvons le marché", BodyHTML: "<p>Le marché doit rester le samedi.</p>", Goal: 1000, SignaturesCount: 250,
+		Title: "Sauvons le marché", Body: "Le marché doit rester le samedi.", BodyHTML: "<p>Le marché doit rester le samedi.</p>", Goal: 1000, SignaturesCount: 250,
 		ClosesAt: &gClose, Status: models.PetitionOpen, CreatedAt: gT0, UpdatedAt: gT0,
 		Author: w.alice, Addressee: w.mayor, Space: w.space}
 }

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"html"
+	"regexp"
 	"strings"
 	"time"
 
@@ -101,7 +102,7 @@ func noteToRemoteProposal(m map[string]any) models.RemoteProposal {
 	}
 	p := models.RemoteProposal{
 		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: nameOf(m),
-		ContentHTML: proposalBody(str(m, "name"), str(m, "content")), Tags: hashtags(m), Status: str(m, PropODNStatus),
+		ContentHTML: civicBody(m), Tags: hashtags(m), Status: str(m, PropODNStatus),
 		Supports: int(supports), Threshold: intProp(m, PropODNThreshold), Published: timeProp(m, "published"), Updated: updatedOf(m),
 	}
 	if t := timeProp(m, PropODNAnsweredAt); !t.IsZero() {
@@ -110,17 +111,45 @@ func noteToRemoteProposal(m map[string]any) models.RemoteProposal {
 	return p
 }
 
-// proposalBody drops the "<p><strong>Title</strong></p>" line odn puts
-// first in a proposal's content for Mastodon (the copy shows the title
-// itself); other content is kept as sent (sanitised by models).
-func proposalBody(title, content string) string {
-	for _, t := range []string{html.EscapeString(title), title} {
-		head := "<p><strong>" + t + "</strong></p>"
-		if title != "" && strings.HasPrefix(content, head) {
-			return strings.TrimSpace(strings.TrimPrefix(content, head))
+// maxSourceLen bounds the Markdown source of a civic object read here.
+const maxSourceLen = 64 << 10
+
+// civicBody is the description of a proposal, debate or petition: the
+// Markdown source odn sends (rendered here as its origin renders it),
+// else its content without what odn wraps around the description for
+// Mastodon (unwrapODN), which a copy shows in its own way. Other content
+// (a Mastodon poll's text) is kept as sent (sanitised by models).
+func civicBody(m map[string]any) string {
+	if src, ok := m["source"].(map[string]any); ok && str(src, "mediaType") == MediaMarkdown {
+		if md := str(src, "content"); len(md) <= maxSourceLen {
+			return models.RenderMarkdown(md)
 		}
 	}
-	return content
+	return unwrapODN(str(m, "content"), nameOf(m))
+}
+
+// What odn puts around a description for Mastodon (convert_civic_out.go):
+// first the title in bold and a petition's addressee; last the status
+// line, the hashtags and the permalink.
+var (
+	odnAddresseeRE = regexp.MustCompile(`^<p>À / To: .*?</p>`)
+	odnTailRE      = regexp.MustCompile(`(?:<p>(?:Proposition / Proposal|Débat / Debate|Pétition / Petition) · [^<]*</p>)` +
+		`(?:<p>(?:\s*<a [^>]*rel="tag[^"]*"[^>]*>#<span>[^<]*</span></a>)+</p>)?` +
+		`(?:<p><a href="[^"]*"[^>]*>[^<]*</a></p>)?$`)
+)
+
+// unwrapODN drops odn's wrapping from the content of an odn object whose
+// title is title (odn before 2026-12-07 sends no source).
+func unwrapODN(content, title string) string {
+	content = strings.TrimSpace(content)
+	for _, t := range []string{html.EscapeString(title), title} {
+		if head := "<p><strong>" + t + "</strong></p>"; title != "" && strings.HasPrefix(content, head) {
+			content = content[len(head):]
+			break
+		}
+	}
+	content = odnAddresseeRE.ReplaceAllString(content, "")
+	return strings.TrimSpace(odnTailRE.ReplaceAllString(content, ""))
 }
 
 // pollOptions reads a Question's options: oneOf (single choice) or anyOf
@@ -182,7 +211,7 @@ func questionToRemoteDebate(m map[string]any) models.RemoteDebate {
 	}
 	d := models.RemoteDebate{
 		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Question: question,
-		DescriptionHTML: SanitizeIncomingHTML(str(m, "content")), Options: names, Counts: counts,
+		DescriptionHTML: SanitizeIncomingHTML(civicBody(m)), Options: names, Counts: counts,
 		Voters: intProp(m, PropVotersCount), Multiple: multiple, Closed: closedOf(m), Updated: updatedOf(m),
 		ResultsVisibility: str(m, PropODNResults), ByInstance: byInstanceOf(m),
 	}
@@ -201,7 +230,7 @@ func questionToRemotePetition(m map[string]any) models.RemotePetition {
 	}
 	p := models.RemotePetition{
 		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: nameOf(m),
-		ContentHTML: str(m, "content"), Goal: intProp(m, PropODNGoal), Signatures: int(sigs),
+		ContentHTML: civicBody(m), Goal: intProp(m, PropODNGoal), Signatures: int(sigs),
 		Answered: str(m, PropODNStatus) == "answered", Published: timeProp(m, "published"), Updated: updatedOf(m),
 	}
 	if t := timeProp(m, "endTime"); !t.IsZero() {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/opendemocracynow/odn/models"
 )
 
 func TestStanceOf(t *testing.T) {
@@ -169,5 +171,33 @@ func TestGoldenCivicIn(t *testing.T) {
 	arg, _ := read("create_argument.json")["object"].(map[string]any)
 	if st := stanceOf(arg); st == "" {
 		t.Errorf("argument stance not read: %v", arg)
+	}
+}
+
+// TestCivicBodyFromGoldenDocuments: a copy's description is the origin's
+// own, not the content odn writes for Mastodon (title, addressee, status
+// line, hashtags, permalink): from the Markdown source, and from the
+// content when the source is missing (odn before 2026-12-07).
+func TestCivicBodyFromGoldenDocuments(t *testing.T) {
+	docs := goldenDocs()
+	for _, tc := range []struct {
+		name, fromSource, fromContent string
+	}{
+		{"proposal_note", strings.TrimSpace(models.RenderMarkdown("Il manque des *bancs*.\n\n## Pourquoi")), "<p>Il manque des <em>bancs</em>.</p><p><strong>Pourquoi</strong></p>"},
+		{"debate_question_open", "<p>Trois projets.</p>", "<p>Trois projets.</p>"},
+		{"petition_question", "<p>Le marché doit rester le samedi.</p>", "<p>Le marché doit rester le samedi.</p>"},
+		{"petition_question_answered", "<p>Le marché doit rester le samedi.</p>", "<p>Le marché doit rester le samedi.</p>"},
+		{"debate_question_closed", "<p>Trois projets.</p>", "<p>Trois projets.</p>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := onWire(t, docs[tc.name])
+			if got := strings.TrimSpace(civicBody(m)); got != tc.fromSource {
+				t.Errorf("from source: %q, want %q", got, tc.fromSource)
+			}
+			delete(m, "source")
+			if got := civicBody(m); got != tc.fromContent {
+				t.Errorf("from content: %q, want %q", got, tc.fromContent)
+			}
+		})
 	}
 }

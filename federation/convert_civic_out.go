@@ -80,6 +80,15 @@ func titleHTML(title string) string {
 	return "<p><strong>" + html.EscapeString(title) + "</strong></p>"
 }
 
+// setSource adds the Markdown a body was rendered from (AS2 source): odn
+// peers show it as the origin does, Mastodon reads content. Without it a
+// copy showed the whole fallback content (title, status line, link).
+func setSource(d doc, markdown string) {
+	if strings.TrimSpace(markdown) != "" {
+		d["source"] = doc{"content": markdown, "mediaType": MediaMarkdown}
+	}
+}
+
 // linkHTML is the last paragraph: the HTML permalink.
 func linkHTML(u string) string {
 	e := html.EscapeString(u)
@@ -175,6 +184,7 @@ func ProposalToNote(base string, p *models.Proposal, threshold int) doc {
 	}
 	stamp(d, p.CreatedAt, p.UpdatedAt)
 	civicAddressing(d, p.Space, by)
+	setSource(d, p.Body)
 	return d
 }
 
@@ -301,6 +311,7 @@ func DebateToQuestion(d *models.Debate, sp *models.Space, r *models.Results) doc
 	}
 	stamp(q, published, updated)
 	civicAddressing(q, sp, by)
+	setSource(q, d.Description)
 	return q
 }
 
@@ -389,6 +400,7 @@ func PetitionToQuestion(p *models.Petition, now time.Time) doc {
 	}
 	stamp(q, p.CreatedAt, p.UpdatedAt)
 	civicAddressing(q, p.Space, by, extra...)
+	setSource(q, p.Body)
 	return q
 }
 
@@ -618,3 +630,6 @@ func DeleteCivic(actor *models.Actor, uri, formerType string, at time.Time, sp *
 	}
 	return d
 }
+
+// MediaMarkdown is the mediaType of a civic object's source.
+const MediaMarkdown = "text/markdown"
