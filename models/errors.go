@@ -16,6 +16,9 @@ var (
 	ErrClosed       = errors.New("closed")
 	ErrUnauthorized = errors.New("authentication required")
 	ErrConflict     = errors.New("conflict")
+	// ErrNothingToWithdraw is ErrNotFound for a support or vote that its
+	// member withdraws without having given it (or withdraws again).
+	ErrNothingToWithdraw = fmt.Errorf("%w: there is nothing to withdraw", ErrNotFound)
 )
 
 // ValidationError reports which input fields are invalid and why. Messages

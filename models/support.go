@@ -81,8 +81,8 @@ func (s *Store) support(ctx context.Context, by *Actor, proposalID int64, then f
 	return count, nil
 }
 
-// Unsupport withdraws by's support and returns the new tally; ErrNotFound
-// when by did not support it, ErrClosed once the proposal is decided. A
+// Unsupport withdraws by's support and returns the new tally;
+// ErrNothingToWithdraw when by did not support it, ErrClosed once the proposal is decided. A
 // threshold once reached stays reached: the examination it triggered is
 // not undone by later withdrawals.
 func (s *Store) Unsupport(ctx context.Context, by *Actor, proposalID int64) (int, error) {
@@ -110,8 +110,10 @@ func (s *Store) removeSupport(ctx context.Context, tx bun.IDB, p *Proposal, acto
 	var supportID int64
 	err := tx.NewDelete().Model((*Support)(nil)).Where("proposal_id = ? AND actor_id = ?", p.ID, actorID).
 		Returning("id").Scan(ctx, &supportID)
-	if err != nil {
-		return 0, dbErr("delete support", err)
+	if err = dbErr("delete support", err); errors.Is(err, ErrNotFound) {
+		return 0, ErrNothingToWithdraw
+	} else if err != nil {
+		return 0, err
 	}
 	count, _, err := bumpSupports(ctx, tx, p.ID, -1)
 	if err != nil {

@@ -107,11 +107,11 @@ func (s *Store) AddRemoteVoteOption(ctx context.Context, by *Actor, debateID int
 }
 
 // WithdrawVote removes by's ballot while the debate is open; without a
-// ballot it is ErrNotFound.
+// ballot it is ErrNothingToWithdraw.
 func (s *Store) WithdrawVote(ctx context.Context, by *Actor, debateID int64) error {
 	_, err := s.changeBallot(asWithdrawal(ctx), by, debateID, func(_ *Debate, current []int) ([]int, error) {
 		if len(current) == 0 {
-			return nil, ErrNotFound
+			return nil, ErrNothingToWithdraw
 		}
 		return nil, nil
 	})

@@ -217,11 +217,16 @@ func (s *Server) debateWithdraw(w http.ResponseWriter, r *http.Request) {
 	if d == nil {
 		return
 	}
-	if err := s.store.WithdrawVote(r.Context(), currentAccount(r.Context()).Actor, d.ID); err != nil {
+	flash := "debate.withdrawn"
+	err := s.store.WithdrawVote(r.Context(), currentAccount(r.Context()).Actor, d.ID)
+	if errors.Is(err, models.ErrNothingToWithdraw) {
+		flash, err = "debate.no_vote", nil // sent again, or from a stale page
+	}
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	redirect(w, r, "/d/"+strconv.FormatInt(d.ID, 10)+"#vote", "debate.withdrawn")
+	redirect(w, r, "/d/"+strconv.FormatInt(d.ID, 10)+"#vote", flash)
 }
 
 // debatePhase opens or closes a debate (moderators).

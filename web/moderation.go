@@ -63,7 +63,11 @@ func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
 	f := &reportFormView{Input: models.ReportInput{ObjectType: r.PostFormValue("type"), Reason: r.PostFormValue("reason"),
 		Forward: r.PostFormValue("forward") != ""}}
 	f.Input.ObjectID, _ = strconv.ParseInt(r.PostFormValue("id"), 10, 64)
+	flash := "moderation.reported"
 	_, err := s.store.CreateReport(r.Context(), currentAccount(r.Context()).Actor, f.Input)
+	if errors.Is(err, models.ErrDuplicate) {
+		flash, err = "moderation.already_reported", nil // the moderators have it
+	}
 	if err != nil {
 		var ve *models.ValidationError
 		if errors.As(err, &ve) {
@@ -79,7 +83,7 @@ func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
 	if u, err := s.store.ReportedURL(r.Context(), f.Input.ObjectType, f.Input.ObjectID); err == nil && isLocalURL(s.opts.BaseURL, u) {
 		back = u
 	}
-	redirect(w, r, back[len(s.opts.BaseURL):], "moderation.reported")
+	redirect(w, r, back[len(s.opts.BaseURL):], flash)
 }
 
 // isLocalURL reports whether u is on this instance.

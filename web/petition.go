@@ -217,11 +217,16 @@ func (s *Server) petitionSign(w http.ResponseWriter, r *http.Request) {
 		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
 		return
 	}
-	if _, _, err := s.store.Sign(r.Context(), currentAccount(r.Context()).Actor, id, r.PostFormValue("public") == "1"); err != nil {
+	flash := "petition.signed"
+	_, _, err = s.store.Sign(r.Context(), currentAccount(r.Context()).Actor, id, r.PostFormValue("public") == "1")
+	if errors.Is(err, models.ErrDuplicate) {
+		flash, err = "petition.already_signed", nil // sent again: the signature holds
+	}
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	redirect(w, r, "/pe/"+strconv.FormatInt(id, 10), "petition.signed")
+	redirect(w, r, "/pe/"+strconv.FormatInt(id, 10), flash)
 }
 
 // petitionPost handles the author's update and the addressee's response:

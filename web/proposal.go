@@ -315,7 +315,11 @@ func (s *Server) proposalAction(flash string, do func(r *http.Request, by *model
 			s.error(w, r, err)
 			return
 		}
-		if err := do(r, currentAccount(r.Context()).Actor, id); err != nil {
+		err = do(r, currentAccount(r.Context()).Actor, id)
+		if again := proposalSentAgain(err); again != "" {
+			flash, err = again, nil
+		}
+		if err != nil {
 			s.error(w, r, err)
 			return
 		}
@@ -376,4 +380,18 @@ func proposalSection(s *Server, r *http.Request, sp *models.Space) (templ.Compon
 		return nil, err
 	}
 	return proposalSectionBlock(s.localeFor(r), currentAccount(r.Context()), sp, list.Items), nil
+}
+
+// proposalSentAgain words a support or its withdrawal sent a second time (a
+// double click, a form sent again from the history or from a stale page):
+// what the member wants already holds, so they go back to the page with
+// a message saying so, not to an error page. "" for any other outcome.
+func proposalSentAgain(err error) string {
+	switch {
+	case errors.Is(err, models.ErrDuplicate):
+		return "proposal.already_supported"
+	case errors.Is(err, models.ErrNothingToWithdraw):
+		return "proposal.not_supported"
+	}
+	return ""
 }
