@@ -64,7 +64,7 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, invite stri
 // disable or enable (models refuses an admin's own role or state).
 func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	me, name, action := currentAccount(r.Context()), chi.URLParam(r, "name"), r.PostFormValue("action")
@@ -88,7 +88,7 @@ func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) adminRegistration(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	err := s.store.SetSetting(r.Context(), currentAccount(r.Context()), models.SettingRegistration, r.PostFormValue("registration"))

@@ -49,7 +49,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	f := &authForm{Username: r.PostFormValue("username"), Next: localPath(r.PostFormValue("next"))}
@@ -103,7 +103,7 @@ func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	mode, err := s.store.Setting(r.Context(), models.SettingRegistration, models.RegistrationOpen)
@@ -155,7 +155,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 // password, or stole a cookie or token, is out.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	acc := currentAccount(r.Context())
@@ -178,7 +178,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 // typing their user name (GDPR right to erasure).
 func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	acc := currentAccount(r.Context())

@@ -108,7 +108,7 @@ func (f *commentForm) setErrors(e map[string]string) { f.Errors = e }
 
 func (s *Server) commentCreate(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	acc := currentAccount(r.Context())
@@ -207,7 +207,7 @@ func (s *Server) commentEditForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	c := s.commentFromURL(w, r)
@@ -225,7 +225,7 @@ func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) commentDelete(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	c := s.commentFromURL(w, r)

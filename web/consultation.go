@@ -281,7 +281,7 @@ func (s *Server) consultationNewForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) consultationCreate(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
@@ -325,7 +325,7 @@ func (s *Server) consultationEditForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) consultationEdit(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	c, ok := s.consultationFromURL(w, r)

@@ -76,7 +76,7 @@ func (s *Server) manageFormError(w http.ResponseWriter, r *http.Request, c *mode
 
 func (s *Server) themeAdd(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	c, ok := s.moderatorConsultation(w, r)
@@ -119,7 +119,7 @@ func (s *Server) documentAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	err := parseUploadForm(w, r)
 	if errors.Is(err, errBadForm) {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	in := models.DocumentInput{Kind: r.PostFormValue("kind"), Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Position: formInt(r, "position", 0)}
@@ -167,7 +167,7 @@ func (s *Server) bannerUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	err := parseUploadForm(w, r)
 	if errors.Is(err, errBadForm) {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	in := models.ConsultationInput{Title: c.Title, Summary: c.Summary, Body: c.Body, OpensAt: c.OpensAt, ContributionAt: c.ContributionAt,
@@ -248,7 +248,7 @@ func (s *Server) workshopCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	err := parseUploadForm(w, r)
 	if errors.Is(err, errBadForm) {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	v, lerr := s.workshopFormData(r, c)
@@ -395,7 +395,7 @@ func (s *Server) synthesisForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) synthesisSave(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	c, ok := s.moderatorConsultation(w, r)

@@ -168,7 +168,7 @@ func (s *Server) renderMap(w http.ResponseWriter, r *http.Request, status int, c
 // consultationLocate places one of the viewer's contributions on the map.
 func (s *Server) consultationLocate(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	c, ok := s.consultationFromURL(w, r)

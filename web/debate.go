@@ -182,7 +182,7 @@ func (s *Server) debateView(r *http.Request, d *models.Debate) (*debateView, err
 
 func (s *Server) debateVote(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	d := s.debateFromURL(w, r)
@@ -341,7 +341,7 @@ func (s *Server) debateForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) debateCreate(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))

@@ -77,7 +77,7 @@ func (s *Server) renderFollow(w http.ResponseWriter, r *http.Request, status int
 
 func (s *Server) followSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	handle := r.PostForm.Get("handle")
@@ -98,7 +98,7 @@ func (s *Server) followSubmit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) unfollowSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	if err := s.store.UnfollowHandle(r.Context(), currentAccount(r.Context()), r.PostForm.Get("uri")); err != nil {

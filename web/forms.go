@@ -114,3 +114,14 @@ func redirect(w http.ResponseWriter, r *http.Request, path, flash string) {
 	}
 	http.Redirect(w, r, localPath(path), http.StatusSeeOther)
 }
+
+// badForm answers a form parseForm refused (err): 413 when it is larger
+// than maxFormBytes, saying so, so that the member goes back to shorten
+// their text (the browser keeps it), 400 otherwise.
+func (s *Server) badForm(w http.ResponseWriter, r *http.Request, err error) {
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		s.errorStatus(w, r, http.StatusRequestEntityTooLarge, "error.form_too_large")
+		return
+	}
+	s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+}

@@ -57,7 +57,7 @@ func (s *Server) renderReportForm(w http.ResponseWriter, r *http.Request, status
 
 func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	f := &reportFormView{Input: models.ReportInput{ObjectType: r.PostFormValue("type"), Reason: r.PostFormValue("reason"),
@@ -132,7 +132,7 @@ func (s *Server) moderationAudit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) reportDismiss(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	id, err := pathID(r)
@@ -152,7 +152,7 @@ func (s *Server) reportDismiss(w http.ResponseWriter, r *http.Request) {
 func (s *Server) moderationHide(hide bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := parseForm(w, r); err != nil {
-			s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+			s.badForm(w, r, err)
 			return
 		}
 		typ, reason := r.PostFormValue("type"), r.PostFormValue("reason")
@@ -182,7 +182,7 @@ func (s *Server) moderationHide(hide bool) http.HandlerFunc {
 func (s *Server) moderationDisable(disable bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := parseForm(w, r); err != nil {
-			s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+			s.badForm(w, r, err)
 			return
 		}
 		err := s.store.SetDisabled(r.Context(), currentAccount(r.Context()), chi.URLParam(r, "name"), disable, r.PostFormValue("reason"))

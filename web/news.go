@@ -109,7 +109,7 @@ func (s *Server) newsForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) newsCreate(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	f, err := s.newsFormData(r)

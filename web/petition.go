@@ -185,7 +185,7 @@ func (s *Server) petitionNewForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) petitionCreate(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	f := &petitionForm{Space: chi.URLParam(r, "name"), Title: r.PostFormValue("title"), Body: r.PostFormValue("body"),
@@ -214,7 +214,7 @@ func (s *Server) petitionSign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	flash := "petition.signed"
@@ -239,7 +239,7 @@ func (s *Server) petitionPost(w http.ResponseWriter, r *http.Request, field, fla
 		return
 	}
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	text := r.PostFormValue(field)

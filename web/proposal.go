@@ -253,7 +253,7 @@ func (s *Server) proposalNewForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	name, in := chi.URLParam(r, "name"), proposalInputFromForm(r)
@@ -295,7 +295,7 @@ func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	in := proposalInputFromForm(r)
@@ -351,7 +351,7 @@ func (s *Server) proposalStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	status, answer := r.PostFormValue("status"), r.PostFormValue("answer")

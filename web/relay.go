@@ -108,7 +108,7 @@ func (s *Server) renderRelay(w http.ResponseWriter, r *http.Request, status int,
 
 func (s *Server) relaySubmit(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	v := &relayView{URI: r.PostForm.Get("uri"), Space: r.PostForm.Get("space")}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -65,5 +66,23 @@ func TestFormsSentAgain(t *testing.T) {
 	}
 	if res := e.api("DELETE", "/api/v1/debates/"+d+"/votes", e.annTok, nil, nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("API withdrawal of no vote: %d, want 404", res.StatusCode)
+	}
+}
+
+// TestOversizedForm: a form beyond the 1 MB a form may take is refused
+// with a 413 that says so, in the reader's language, not "unreadable".
+func TestOversizedForm(t *testing.T) {
+	e := newDebateEnv(t)
+	big := url.Values{"title": {"Trees"}, "body": {strings.Repeat("x", 1200<<10)}}
+	for _, tc := range []struct{ lang, want string }{{"en", "Form too large"}, {"fr", "Formulaire trop volumineux"}} {
+		req, _ := http.NewRequest(http.MethodPost, e.URL+"/s/town/proposals/new", strings.NewReader(big.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", e.URL)
+		req.Header.Set("Accept-Language", tc.lang)
+		res := e.do(e.loggedIn("ann"), req)
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s: %d, want 413 saying %q", tc.lang, res.StatusCode, tc.want)
+		}
 	}
 }

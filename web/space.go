@@ -152,7 +152,7 @@ func spaceInputFromForm(r *http.Request) models.SpaceInput {
 
 func (s *Server) spaceCreate(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	in := spaceInputFromForm(r)
@@ -181,7 +181,7 @@ func (s *Server) spaceEditForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) spaceEdit(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		s.errorStatus(w, r, http.StatusBadRequest, "error.bad_form")
+		s.badForm(w, r, err)
 		return
 	}
 	in := spaceInputFromForm(r)
