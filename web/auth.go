@@ -62,7 +62,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.As(err, &throttled):
 		setRetryAfter(w, throttled.RetryAfter)
-		f.Message = s.localeFor(r).T("login.throttled", throttled.Minutes())
+		f.Message = s.localeFor(r).N("login.throttled", throttled.Minutes())
 		s.render(w, r, http.StatusTooManyRequests, loginPage(s.page(r, s.localeFor(r).T("login.title")), f))
 		return
 	case err != nil:

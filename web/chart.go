@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"unicode/utf8"
 
 	"github.com/opendemocracynow/odn/models"
@@ -33,7 +32,7 @@ type chart struct {
 
 type chartBar struct {
 	Label   string
-	Value   string // "12 (40.0 %)"
+	Value   string // "12 (40.0%)", "12 (40,0 %)"
 	LabelY  int
 	BarY    int
 	Width   int
@@ -49,7 +48,7 @@ func newBarChart(l *Locale, id, title string, r *models.Results) *chart {
 	for _, o := range r.Options {
 		most = max(most, o.Count)
 	}
-	desc := l.T("chart.desc", r.Voters)
+	desc := l.N("chart.desc", r.Voters)
 	for i, o := range r.Options {
 		label := o.Name
 		if utf8.RuneCountInString(label) > chartLabelMax {
@@ -60,7 +59,7 @@ func newBarChart(l *Locale, id, title string, r *models.Results) *chart {
 			w = o.Count * chartBarMax / most
 		}
 		y := i * chartRow
-		value := l.T("chart.value", o.Count, fmt.Sprintf("%.1f", o.Percent))
+		value := l.T("chart.value", l.Int(o.Count), l.Percent(o.Percent, 1))
 		c.Bars = append(c.Bars, chartBar{Label: label, Value: value, LabelY: y + 16, BarY: y + 22, Width: max(w, 2),
 			ValueX: max(w, 2) + 8, ValueY: y + 38, Leading: most > 0 && o.Count == most})
 		desc += " " + o.Name + ": " + value + "."

@@ -1280,7 +1280,7 @@ func consultationMapPage(p *Page, v *mapView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var70 string
-				templ_7745c5c3_Var70, templ_7745c5c3_Err = templ.JoinStringErrs(l.T("map.svg_desc", len(v.Points)))
+				templ_7745c5c3_Var70, templ_7745c5c3_Err = templ.JoinStringErrs(l.N("map.svg_desc", len(v.Points)))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `consultation_manage.templ`, Line: 165, Col: 61}
 				}

@@ -1626,7 +1626,7 @@ func workshopCard(l *Locale, w *models.WorkshopContribution, theme string) templ
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var100 string
-		templ_7745c5c3_Var100, templ_7745c5c3_Err = templ.JoinStringErrs(l.T("workshop.participants_n", w.Participants))
+		templ_7745c5c3_Var100, templ_7745c5c3_Err = templ.JoinStringErrs(l.N("workshop.participants_n", w.Participants))
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `consultation.templ`, Line: 194, Col: 172}
 		}
@@ -1916,9 +1916,9 @@ func consultationPage(p *Page, d *consultationPageData) templ.Component {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var115 string
-						templ_7745c5c3_Var115, templ_7745c5c3_Err = templ.JoinStringErrs(l.T("document.size_kb", f.Upload.SizeKB()))
+						templ_7745c5c3_Var115, templ_7745c5c3_Err = templ.JoinStringErrs(l.T("document.size_kb", l.Int(int(f.Upload.SizeKB()))))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `consultation.templ`, Line: 232, Col: 180}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `consultation.templ`, Line: 232, Col: 192}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var115))
 						if templ_7745c5c3_Err != nil {
@@ -2101,9 +2101,9 @@ func consultationPage(p *Page, d *consultationPageData) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var125 string
-					templ_7745c5c3_Var125, templ_7745c5c3_Err = templ.JoinStringErrs(l.T("consultation.theme_counts", t.Count.Online, t.Count.Workshop))
+					templ_7745c5c3_Var125, templ_7745c5c3_Err = templ.JoinStringErrs(l.T("consultation.theme_counts", l.Int(t.Count.Online), l.Int(t.Count.Workshop)))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `consultation.templ`, Line: 260, Col: 142}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `consultation.templ`, Line: 260, Col: 156}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var125))
 					if templ_7745c5c3_Err != nil {
@@ -2173,9 +2173,9 @@ func consultationPage(p *Page, d *consultationPageData) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var129 string
-					templ_7745c5c3_Var129, templ_7745c5c3_Err = templ.JoinStringErrs(l.T("consultation.theme_counts", t.Count.Online, t.Count.Workshop))
+					templ_7745c5c3_Var129, templ_7745c5c3_Err = templ.JoinStringErrs(l.T("consultation.theme_counts", l.Int(t.Count.Online), l.Int(t.Count.Workshop)))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `consultation.templ`, Line: 274, Col: 111}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `consultation.templ`, Line: 274, Col: 125}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var129))
 					if templ_7745c5c3_Err != nil {
@@ -2186,9 +2186,9 @@ func consultationPage(p *Page, d *consultationPageData) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var130 string
-					templ_7745c5c3_Var130, templ_7745c5c3_Err = templ.JoinStringErrs(l.T("stats.participants_n", t.Count.Participants))
+					templ_7745c5c3_Var130, templ_7745c5c3_Err = templ.JoinStringErrs(l.N("stats.participants_n", t.Count.Participants))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `consultation.templ`, Line: 274, Col: 168}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `consultation.templ`, Line: 274, Col: 182}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var130))
 					if templ_7745c5c3_Err != nil {

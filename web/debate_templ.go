@@ -904,7 +904,7 @@ func debateDetailPage(p *Page, v *debateView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var50 string
-					templ_7745c5c3_Var50, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.T("debate.ballots_link", len(v.Ballots)))
+					templ_7745c5c3_Var50, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.N("debate.ballots_link", len(v.Ballots)))
 					if templ_7745c5c3_Err != nil {
 						return templ.Error{Err: templ_7745c5c3_Err, FileName: `debate.templ`, Line: 133, Col: 102}
 					}
@@ -1633,7 +1633,7 @@ func debateCard(l *Locale, d *models.Debate) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var85 string
-		templ_7745c5c3_Var85, templ_7745c5c3_Err = templ.JoinStringErrs(" · " + l.T("debate.voters", d.Voters))
+		templ_7745c5c3_Var85, templ_7745c5c3_Err = templ.JoinStringErrs(" · " + l.N("debate.voters", d.Voters))
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `debate.templ`, Line: 275, Col: 44}
 		}
@@ -2792,7 +2792,7 @@ func debateBallotListPage(p *Page, v *debateBallotsView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var153 string
-			templ_7745c5c3_Var153, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.T("debate.ballots_caption", len(v.Ballots)))
+			templ_7745c5c3_Var153, templ_7745c5c3_Err = templ.JoinStringErrs(p.L.N("debate.ballots_caption", len(v.Ballots)))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `debate.templ`, Line: 405, Col: 61}
 			}

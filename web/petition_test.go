@@ -41,7 +41,7 @@ func TestPetitionPages(t *testing.T) {
 			"addressee": {"maire"}, "goal": {"2"}, "closes_on": {day}}))
 		page := readBody(e.get(e.client(), "/pe/"+id))
 		if strings.Contains(page, "<script>alert") || strings.Contains(page, "<b>du parc</b>") || !strings.Contains(page, "<strong>rester</strong>") ||
-			!strings.Contains(page, `<progress id="progress-`+id+`" max="2" value="0">`) || !strings.Contains(page, "0 signatures of 2 (0 %)") ||
+			!strings.Contains(page, `<progress id="progress-`+id+`" max="2" value="0">`) || !strings.Contains(page, "0 signatures of 2 (0%)") ||
 			!strings.Contains(page, "23:59 UTC") {
 			t.Fatalf("petition page: %s", page)
 		}
@@ -51,7 +51,7 @@ func TestPetitionPages(t *testing.T) {
 			t.Fatalf("sign: %d %s", res.StatusCode, readBody(res))
 		}
 		page = readBody(e.get(bob, "/pe/"+id))
-		if !strings.Contains(page, "You signed this petition.") || !strings.Contains(page, "1 public signatures, 0 anonymous") || !strings.Contains(page, "bob <span") {
+		if !strings.Contains(page, "You signed this petition.") || !strings.Contains(page, "1 public signature, 0 anonymous") || !strings.Contains(page, "bob <span") {
 			t.Fatalf("signed page: %s", page)
 		}
 		if res := e.postForm(bob, "/pe/"+id+"/sign", nil); res.StatusCode != http.StatusConflict {
