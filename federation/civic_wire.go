@@ -21,6 +21,7 @@ const (
 	ODNTypePetitionUpdate = "PetitionUpdate"
 	ODNTypeNews           = "News"
 	ODNTypeSynthesis      = "Synthesis"
+	ODNTypeConsultation   = "Consultation"
 )
 
 // Keys of odn's extension properties as they appear in documents (bare
@@ -45,6 +46,11 @@ const (
 	// PropODNItems lists the ids of a consultation's proposals, debates
 	// and petitions on its synthesis.
 	PropODNItems = "odn:items"
+	// PropODNPhases lists a consultation's phases ({name, startTime,
+	// endTime}, the last without an end); PropODNSynthesis is its
+	// published synthesis' id.
+	PropODNPhases    = "odn:phases"
+	PropODNSynthesis = "odn:synthesis"
 )
 
 // Values of odn:stance on comments that are arguments.

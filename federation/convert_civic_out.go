@@ -546,6 +546,42 @@ func NewsToNote(n *models.News, sp *models.Space) doc {
 	return d
 }
 
+// ConsultationToCollection is a consultation as ActivityPub sees it: an
+// OrderedCollection of its proposals, debates and petitions (their ids,
+// as its synthesis' odn:items), by the space's Group, with its phases
+// (odn:phases: name, startTime, endTime; the last has no end) and its
+// published synthesis (odn:synthesis). It is the context its synthesis
+// names (FEP-7888), and answers at the consultation's page.
+func ConsultationToCollection(c *models.Consultation, sp *models.Space, items []string, synthesisURI string) doc {
+	var b strings.Builder
+	if c.Summary != "" {
+		b.WriteString("<p>" + html.EscapeString(c.Summary) + "</p>")
+	}
+	b.WriteString(bodyHTML(c.BodyHTML))
+	phases := make([]any, 0, len(models.PhaseNames))
+	for _, p := range c.Phases() {
+		ph := doc{"name": p.Name, "startTime": rfc3339(p.StartsAt)}
+		if p.EndsAt != nil {
+			ph["endTime"] = rfc3339(*p.EndsAt)
+		}
+		phases = append(phases, ph)
+	}
+	if items == nil {
+		items = []string{}
+	}
+	d := doc{
+		"id": c.URI, "type": "OrderedCollection", "attributedTo": actorURI(sp.Actor), "name": c.Title,
+		"content": OutgoingHTML(b.String()), "url": c.URI, "totalItems": len(items), "orderedItems": items,
+		PropODNType: ODNTypeConsultation, PropODNPhases: phases,
+	}
+	if synthesisURI != "" {
+		d[PropODNSynthesis] = synthesisURI
+	}
+	stamp(d, c.CreatedAt, c.UpdatedAt)
+	civicAddressing(d, sp, sp.Actor)
+	return d
+}
+
 // SynthesisTitlePrefix opens the name of a synthesis Note, before its
 // consultation's title.
 const SynthesisTitlePrefix = "Synthèse / Synthesis: "

@@ -76,6 +76,9 @@ func ExtensionContext() map[string]any {
 		// odn:items are the ids of a consultation's proposals, debates
 		// and petitions, on its synthesis.
 		"odn:items": map[string]any{"@id": "odn:items", "@type": "@id", "@container": "@set"},
+		// A consultation's phases (opaque JSON) and its synthesis.
+		"odn:phases":    map[string]any{"@id": "odn:phases", "@type": "@json"},
+		"odn:synthesis": map[string]any{"@id": "odn:synthesis", "@type": "@id"},
 	}
 }
 

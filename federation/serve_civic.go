@@ -28,6 +28,7 @@ const (
 	kindPetitionResponse = "petition-response"
 	kindPetitionUpdate   = "petition-update"
 	kindSynthesis        = "synthesis"
+	kindConsultation     = "consultation"
 )
 
 func init() {
@@ -124,6 +125,31 @@ var civicLoaders = map[string]func(ctx context.Context, s *Service, id string) (
 			return nil, err
 		}
 		return NewsToNote(n, sp), nil
+	},
+	kindConsultation: func(ctx context.Context, s *Service, id string) (doc, error) {
+		cid, err := parseID(id)
+		if err != nil {
+			return nil, err
+		}
+		c, err := s.store.ConsultationByID(ctx, cid)
+		if err != nil {
+			return nil, s.goneOr(ctx, s.store.URLs.ConsultationURI(cid), err)
+		}
+		sp, err := s.store.SpaceByID(ctx, c.SpaceID)
+		if err != nil {
+			return nil, err
+		}
+		items, err := s.store.ConsultationItemIDs(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		synthesis := ""
+		if syn, err := s.store.SynthesisOf(ctx, c.ID, false); err == nil {
+			synthesis = syn.URI
+		} else if !errors.Is(err, models.ErrNotFound) {
+			return nil, err
+		}
+		return ConsultationToCollection(c, sp, items, synthesis), nil
 	},
 	kindSynthesis: func(ctx context.Context, s *Service, id string) (doc, error) {
 		cid, err := parseID(id)

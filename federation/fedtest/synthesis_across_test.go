@@ -1,8 +1,10 @@
 package fedtest_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,6 +101,18 @@ func TestSynthesisReachesCopyContributors(t *testing.T) {
 		t.Errorf("bea took no part and was told: %+v", got)
 	}
 
+	// The synthesis' context, the consultation, is an ActivityPub object.
+	var coll struct {
+		Type, Name   string
+		OrderedItems []string
+		Synthesis    string                  `json:"odn:synthesis"`
+		Phases       []struct{ Name string } `json:"odn:phases"`
+	}
+	if st := activityGet(t, c.URI, &coll); st != http.StatusOK || coll.Type != "OrderedCollection" || coll.Name != "Budget 2027" ||
+		len(coll.OrderedItems) != 1 || coll.OrderedItems[0] != d.URI || coll.Synthesis != c.URI+"/synthesis" || len(coll.Phases) != 4 {
+		t.Errorf("GET %s as activity: %d %+v", c.URI, st, coll)
+	}
+
 	if err := n.a.Store.DeleteConsultation(n.ctx, n.alice, c.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -106,4 +120,28 @@ func TestSynthesisReachesCopyContributors(t *testing.T) {
 		got := synthesisNotes(n.b, n.bobTok)
 		return len(got) == 1 && got[0].URL == ""
 	})
+	if st := activityGet(t, c.URI, nil); st != http.StatusNotFound && st != http.StatusGone {
+		t.Errorf("GET the deleted consultation as activity: %d, want 404 or 410", st)
+	}
+}
+
+// activityGet GETs uri as an ActivityPub client and decodes it into out.
+func activityGet(t *testing.T, uri string, out any) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", uri, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if out != nil && res.StatusCode == http.StatusOK {
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/activity+json") {
+			t.Errorf("GET %s: Content-Type %q", uri, ct)
+		}
+		if err := json.NewDecoder(res.Body).Decode(out); err != nil {
+			t.Errorf("GET %s: %v", uri, err)
+		}
+	}
+	return res.StatusCode
 }
