@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -88,9 +89,137 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 	if errors.As(err, &ve) {
 		v.Fields = ve.Fields
 	} else if err != nil && status < 500 && key != "error.not_found" {
-		v.Detail = err.Error()
+		v.Detail = errorDetail(s.localeFor(r), err)
 	}
 	s.render(w, r, status, errorPage(s.page(r, s.localeFor(r).T(key)), v))
+}
+
+// errorDetail is what err says besides its kind, in l's language, for an
+// error page. models write "closed: this debate is closed; …": the kind,
+// then an English sentence that the API returns as it is; a page shows
+// the sentence through the catalogs, which key it by its English text
+// (errorPatterns when it holds a name or a number). A sentence the
+// catalogs lack is shown only on an English page, so that a French page
+// never turns English; an error that is only its kind ("sign: already
+// exists") adds nothing to the page's title.
+func errorDetail(l *Locale, err error) string {
+	var pe *models.PhaseError
+	if errors.As(err, &pe) {
+		return phaseRefusalText(l, pe)
+	}
+	s := errorSentence(err)
+	switch {
+	case s == "":
+		return ""
+	case l.Has(s):
+		return l.T(s)
+	}
+	for _, p := range errorPatterns {
+		if args, ok := p.match(s); ok {
+			return l.T(p.key, args...)
+		}
+	}
+	if l.Lang == "en" {
+		return s
+	}
+	return ""
+}
+
+// phaseRefusalText is a *models.PhaseError in l's language, as
+// phaseRefusalNotice says it beside a form; its English text only on an
+// English page.
+func phaseRefusalText(l *Locale, pe *models.PhaseError) string {
+	key := "consultation.refused." + pe.Action + "." + pe.Phase
+	switch {
+	case !l.Has(key) && l.Lang == "en":
+		return pe.Error()
+	case !l.Has(key):
+		return ""
+	case pe.Next.IsZero():
+		return l.T(key, pe.Consultation)
+	}
+	return l.T(key, pe.Consultation) + " " + l.T("consultation.refused.opens") + " " + fmtDate(l, pe.Next) + " " + pe.Next.UTC().Format("15:04") + " UTC."
+}
+
+// errorSentence is the sentence err adds to the error it wraps, as in
+// fmt.Errorf("%w: sentence", models.ErrClosed), from the outermost such
+// wrapping; operations wrapped around it ("cast vote: %w") are dropped.
+func errorSentence(err error) string {
+	for e := err; e != nil; {
+		inner := errors.Unwrap(e)
+		if inner == nil {
+			return ""
+		}
+		if s, ok := strings.CutPrefix(e.Error(), inner.Error()+": "); ok {
+			return s
+		}
+		e = inner
+	}
+	return ""
+}
+
+// errorPattern is a catalog key for a models sentence with a variable
+// part: %s (a name) or %d (a number).
+type errorPattern struct {
+	key  string
+	re   *regexp.Regexp
+	ints []bool // which arguments are %d
+}
+
+// errorPatterns are the sentences of models errors that name something
+// (a server) or count (minutes); the other sentences are fixed, and keyed
+// as they are.
+var errorPatterns = []errorPattern{
+	newErrorPattern("the report was already forwarded to %s"),
+	newErrorPattern("a comment can be edited for %d minutes only"),
+}
+
+func newErrorPattern(key string) errorPattern {
+	p := errorPattern{key: key}
+	var re strings.Builder
+	re.WriteString("^")
+	for rest := key; rest != ""; {
+		i := strings.IndexByte(rest, '%')
+		if i < 0 || i+1 == len(rest) {
+			re.WriteString(regexp.QuoteMeta(rest))
+			break
+		}
+		re.WriteString(regexp.QuoteMeta(rest[:i]))
+		switch rest[i+1] {
+		case 'd':
+			re.WriteString(`(\d+)`)
+			p.ints = append(p.ints, true)
+		case 's':
+			re.WriteString(`(.+)`)
+			p.ints = append(p.ints, false)
+		default:
+			panic("errorPattern " + key + ": only %s and %d")
+		}
+		rest = rest[i+2:]
+	}
+	re.WriteString("$")
+	p.re = regexp.MustCompile(re.String())
+	return p
+}
+
+// match returns the variable parts of s when s is a sentence of p.
+func (p errorPattern) match(s string) ([]any, bool) {
+	m := p.re.FindStringSubmatch(s)
+	if m == nil {
+		return nil, false
+	}
+	args := make([]any, len(p.ints))
+	for i, isInt := range p.ints {
+		args[i] = m[i+1]
+		if isInt {
+			n, err := strconv.Atoi(m[i+1])
+			if err != nil {
+				return nil, false
+			}
+			args[i] = n
+		}
+	}
+	return args, true
 }
 
 // publicMessage is the user-safe text of err: the domain message for 4xx,
