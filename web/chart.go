@@ -62,7 +62,7 @@ func newBarChart(l *Locale, id, title string, r *models.Results) *chart {
 		value := l.T("chart.value", l.Int(o.Count), l.Percent(o.Percent, 1))
 		c.Bars = append(c.Bars, chartBar{Label: label, Value: value, LabelY: y + 16, BarY: y + 22, Width: max(w, 2),
 			ValueX: max(w, 2) + 8, ValueY: y + 38, Leading: most > 0 && o.Count == most})
-		desc += " " + o.Name + ": " + value + "."
+		desc += " " + l.T("chart.item", o.Name, value)
 	}
 	c.Desc = desc
 	return c

@@ -40,8 +40,8 @@ type notificationItem struct {
 
 // notificationText words a notification in the reader's language. Each
 // kind has the message "notification.KIND", whose %[1]s is the object's
-// title and %[2]s the kind's data (a percentage…); kinds without a
-// message use "notification.generic".
+// title and %[2]s the kind's data (a percentage, written the reader's
+// way: "50%", "50 %"); kinds without a message use "notification.generic".
 func notificationText(l *Locale, n *models.NotificationView) string {
 	title := l.T("notification.gone")
 	if n.Object != nil {
@@ -51,7 +51,11 @@ func notificationText(l *Locale, n *models.NotificationView) string {
 	if l.T(key) == key {
 		key = "notification.generic"
 	}
-	return l.T(key, title, n.Data)
+	data := n.Data
+	if pct, err := strconv.Atoi(data); err == nil && n.Kind == models.NotifyPetitionMilestone {
+		data = l.Percent(float64(pct), 0)
+	}
+	return l.T(key, title, data)
 }
 
 // notifications loads a page of the signed-in account's notifications

@@ -57,7 +57,7 @@ func TestPetitionPages(t *testing.T) {
 		if res := e.postForm(bob, "/pe/"+id+"/sign", nil); res.StatusCode != http.StatusConflict {
 			t.Fatalf("second signature: %d", res.StatusCode)
 		}
-		if body := readBody(e.get(alice, "/notifications")); !strings.Contains(body, "reached 50 % of its goal") {
+		if body := readBody(e.get(alice, "/notifications")); !strings.Contains(body, "reached 50% of its goal") {
 			t.Fatalf("milestone notification missing: %s", body)
 		}
 

@@ -26,7 +26,7 @@ type statsRow struct {
 
 // statsChart lays out an accessible bar chart (the debates' chart_bars
 // partial) of rows; Desc states every figure.
-func statsChart(id, title string, rows []statsRow) *chart {
+func statsChart(l *Locale, id, title string, rows []statsRow) *chart {
 	c := &chart{ID: id, Title: title, Width: chartWidth, Height: len(rows)*chartRow + 8, BarHeight: chartBarH}
 	most := 0
 	for _, r := range rows {
@@ -43,9 +43,9 @@ func statsChart(id, title string, rows []statsRow) *chart {
 			w = r.N * chartBarMax / most
 		}
 		y := i * chartRow
-		c.Bars = append(c.Bars, chartBar{Label: label, Value: strconv.Itoa(r.N), LabelY: y + 16, BarY: y + 22, Width: max(w, 2),
+		c.Bars = append(c.Bars, chartBar{Label: label, Value: l.Int(r.N), LabelY: y + 16, BarY: y + 22, Width: max(w, 2),
 			ValueX: max(w, 2) + 8, ValueY: y + 38, Leading: most > 0 && r.N == most})
-		desc += fmt.Sprintf(" %s: %d.", r.Label, r.N)
+		desc += " " + l.T("chart.item", r.Label, l.Int(r.N))
 	}
 	c.Desc = desc
 	return c
@@ -87,22 +87,22 @@ func (s *Server) statsView(r *http.Request, c *models.Consultation) (*statsView,
 	v := &statsView{consultationView: head, St: st}
 	// Online versus workshop.
 	ow := []statsRow{{l.T("stats.online"), st.Online}, {l.T("stats.workshop"), st.Workshop}}
-	v.Sections = append(v.Sections, s.statsSectionOf("chart-origin", l.T("stats.by_origin"), []string{l.T("stats.origin"), l.T("stats.contributions")}, ow))
+	v.Sections = append(v.Sections, s.statsSectionOf(l, "chart-origin", l.T("stats.by_origin"), []string{l.T("stats.origin"), l.T("stats.contributions")}, ow))
 	// By type.
 	var types []statsRow
 	for _, k := range models.StatsKinds() {
 		types = append(types, statsRow{l.T("stats.kind." + k), st.ByType[k]})
 	}
-	v.Sections = append(v.Sections, s.statsSectionOf("chart-type", l.T("stats.by_type"), []string{l.T("stats.type"), l.T("stats.count")}, types))
+	v.Sections = append(v.Sections, s.statsSectionOf(l, "chart-type", l.T("stats.by_type"), []string{l.T("stats.type"), l.T("stats.count")}, types))
 	// By theme: contributions online and in workshops, participants.
 	var themes []statsRow
 	sec := statsSection{ID: "chart-theme", Title: l.T("stats.by_theme"),
 		Head: []string{l.T("stats.theme"), l.T("stats.online"), l.T("stats.workshop"), l.T("stats.participants")}}
 	for _, tc := range st.ByTheme {
 		themes = append(themes, statsRow{themeLabel(l, tc), tc.Online + tc.Workshop})
-		sec.Rows = append(sec.Rows, []string{themeLabel(l, tc), strconv.Itoa(tc.Online), strconv.Itoa(tc.Workshop), strconv.Itoa(tc.Participants)})
+		sec.Rows = append(sec.Rows, []string{themeLabel(l, tc), l.Int(tc.Online), l.Int(tc.Workshop), l.Int(tc.Participants)})
 	}
-	sec.Chart = statsChart(sec.ID, sec.Title, themes)
+	sec.Chart = statsChart(l, sec.ID, sec.Title, themes)
 	v.Sections = append(v.Sections, sec)
 	// By instance.
 	var hosts []statsRow
@@ -113,24 +113,24 @@ func (s *Server) statsView(r *http.Request, c *models.Consultation) (*statsView,
 		}
 		hosts = append(hosts, statsRow{label, h.Participants})
 	}
-	v.Sections = append(v.Sections, s.statsSectionOf("chart-instance", l.T("stats.by_instance"), []string{l.T("stats.instance"), l.T("stats.participants")}, hosts))
+	v.Sections = append(v.Sections, s.statsSectionOf(l, "chart-instance", l.T("stats.by_instance"), []string{l.T("stats.instance"), l.T("stats.participants")}, hosts))
 	// Over time.
 	var days []statsRow
 	sec = statsSection{ID: "chart-day", Title: l.T("stats.by_day"),
 		Head: []string{l.T("stats.day"), l.T("stats.online"), l.T("stats.workshop"), l.T("stats.participation")}}
 	for _, d := range st.ByDay {
 		days = append(days, statsRow{d.Day, d.Online + d.Workshop + d.Participation})
-		sec.Rows = append(sec.Rows, []string{d.Day, strconv.Itoa(d.Online), strconv.Itoa(d.Workshop), strconv.Itoa(d.Participation)})
+		sec.Rows = append(sec.Rows, []string{d.Day, l.Int(d.Online), l.Int(d.Workshop), l.Int(d.Participation)})
 	}
-	sec.Chart = statsChart(sec.ID, sec.Title, days)
+	sec.Chart = statsChart(l, sec.ID, sec.Title, days)
 	v.Sections = append(v.Sections, sec)
 	return v, nil
 }
 
-func (s *Server) statsSectionOf(id, title string, head []string, rows []statsRow) statsSection {
-	sec := statsSection{ID: id, Title: title, Head: head, Chart: statsChart(id, title, rows)}
+func (s *Server) statsSectionOf(l *Locale, id, title string, head []string, rows []statsRow) statsSection {
+	sec := statsSection{ID: id, Title: title, Head: head, Chart: statsChart(l, id, title, rows)}
 	for _, r := range rows {
-		sec.Rows = append(sec.Rows, []string{r.Label, strconv.Itoa(r.N)})
+		sec.Rows = append(sec.Rows, []string{r.Label, l.Int(r.N)})
 	}
 	return sec
 }
