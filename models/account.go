@@ -115,7 +115,7 @@ func (s *Store) CreateAccount(ctx context.Context, n NewAccount) (*Account, erro
 	}
 	acc := &Account{Username: n.Username, Email: n.Email, PasswordHash: hash, Role: n.Role, Locale: n.Locale, CreatedAt: s.Now()}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := claimHandle(ctx, tx, n.Username, "user"); err != nil {
+		if err := claimHandle(ctx, tx, "username", n.Username, "user"); err != nil {
 			return err
 		}
 		if _, err := tx.NewInsert().Model(acc).Exec(ctx); err != nil {

@@ -32,7 +32,7 @@ func TestCreateAccountValidation(t *testing.T) {
 			{"huge password", models.NewAccount{Username: "bob", Password: strings.Repeat("x", 300)}, "password"},
 			{"bad email", models.NewAccount{Username: "bob", Password: "long enough pw", Email: "not an email"}, "email"},
 			{"bad role", models.NewAccount{Username: "bob", Password: "long enough pw", Role: "king"}, "role"},
-			{"taken", models.NewAccount{Username: "alice", Password: "long enough pw"}, "name"},
+			{"taken", models.NewAccount{Username: "alice", Password: "long enough pw"}, "username"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

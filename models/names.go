@@ -35,11 +35,13 @@ func ValidateName(field, name string) error {
 }
 
 // claimHandle takes name in the shared acct: namespace inside tx; a
-// duplicate reports ErrDuplicate whoever holds the name.
-func claimHandle(ctx context.Context, tx bun.IDB, name, kind string) error {
+// duplicate, whoever holds the name, is a *ValidationError for field, the
+// input that carried the name ("username" for an account, "name" for a
+// space), so that a form marks that field.
+func claimHandle(ctx context.Context, tx bun.IDB, field, name, kind string) error {
 	_, err := tx.NewInsert().Model(&handle{Name: name, Kind: kind}).Exec(ctx)
 	if isUniqueViolation(err) {
-		return Invalid("name", "this name is already taken")
+		return Invalid(field, "this name is already taken")
 	}
 	return dbErr("claim name", err)
 }

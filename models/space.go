@@ -168,7 +168,7 @@ func (s *Store) CreateSpace(ctx context.Context, by *Account, in SpaceInput) (*S
 		sp.CreatedBy = &by.ID
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := claimHandle(ctx, tx, in.Name, "space"); err != nil {
+		if err := claimHandle(ctx, tx, "name", in.Name, "space"); err != nil {
 			return err
 		}
 		if _, err := tx.NewInsert().Model(actor).Exec(ctx); err != nil {

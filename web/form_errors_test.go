@@ -1,0 +1,54 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var summaryLink = regexp.MustCompile(`<li><a href="#([^"]+)">`)
+
+// errorSummary returns the ids the error summary of a form page links
+// to, in its order, and fails when one is not an element of the page.
+func errorSummary(t *testing.T, body string) []string {
+	t.Helper()
+	_, summary, ok := strings.Cut(body, `<div class="error-summary"`)
+	if !ok {
+		t.Fatal("the page has no error summary")
+	}
+	summary, _, _ = strings.Cut(summary, "</div>")
+	var ids []string
+	for _, m := range summaryLink.FindAllStringSubmatch(summary, -1) {
+		if !strings.Contains(body, ` id="`+m[1]+`"`) {
+			t.Errorf("the summary links to #%s, which is not on the page", m[1])
+		}
+		ids = append(ids, m[1])
+	}
+	return ids
+}
+
+// TestSignupTakenNameMarksUsername: a name already taken is the user
+// name field's error, linked from the summary and marked on the field.
+func TestSignupTakenNameMarksUsername(t *testing.T) {
+	e := newEnv(t)
+	e.user("alex", "member")
+	c := e.client()
+	e.get(c, "/lang/fr")
+	res := e.postForm(c, "/signup", url.Values{"username": {"alex"}, "password": {testPassword}, "password_confirm": {testPassword}})
+	body := readBody(res)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if ids := errorSummary(t, body); !slices.Equal(ids, []string{"f-username"}) {
+		t.Errorf("summary links to %v", ids)
+	}
+	if !regexp.MustCompile(`<input id="f-username"[^>]*aria-invalid="true"`).MatchString(body) {
+		t.Error("the user name field is not marked invalid")
+	}
+	if !strings.Contains(body, `<p class="error" id="f-username-err">ce nom est déjà pris</p>`) {
+		t.Error("the user name field does not say why")
+	}
+}
