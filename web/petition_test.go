@@ -54,8 +54,9 @@ func TestPetitionPages(t *testing.T) {
 		if !strings.Contains(page, "You signed this petition.") || !strings.Contains(page, "1 public signature, 0 anonymous") || !strings.Contains(page, "bob <span") {
 			t.Fatalf("signed page: %s", page)
 		}
-		if res := e.postForm(bob, "/pe/"+id+"/sign", nil); res.StatusCode != http.StatusConflict {
-			t.Fatalf("second signature: %d", res.StatusCode)
+		if res := e.postForm(bob, "/pe/"+id+"/sign", nil); res.StatusCode != http.StatusSeeOther ||
+			!strings.Contains(res.Header.Get("Location"), "flash=petition.already_signed") {
+			t.Fatalf("second signature: %d %s, want back to the page (TestFormsSentAgain)", res.StatusCode, res.Header.Get("Location"))
 		}
 		if body := readBody(e.get(alice, "/notifications")); !strings.Contains(body, "reached 50% of its goal") {
 			t.Fatalf("milestone notification missing: %s", body)

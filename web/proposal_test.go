@@ -117,8 +117,9 @@ func TestProposalPages(t *testing.T) {
 		if body := readBody(e.get(bob, "/p/"+id)); !strings.Contains(body, "You support this proposal.") || !strings.Contains(body, "Supports: 1") {
 			t.Fatal("support not shown")
 		}
-		if res := e.postForm(bob, "/p/"+id+"/support", nil); res.StatusCode != http.StatusConflict {
-			t.Fatalf("second support: %d", res.StatusCode)
+		if res := e.postForm(bob, "/p/"+id+"/support", nil); res.StatusCode != http.StatusSeeOther ||
+			!strings.Contains(res.Header.Get("Location"), "flash=proposal.already_supported") {
+			t.Fatalf("second support: %d %s, want back to the page (TestFormsSentAgain)", res.StatusCode, res.Header.Get("Location"))
 		}
 		if res := e.postForm(alice, "/p/"+id+"/edit", url.Values{"title": {"Autre titre"}, "body": {"x"}}); res.StatusCode != http.StatusConflict {
 			t.Fatalf("edit after support: %d", res.StatusCode)
