@@ -112,6 +112,20 @@ func byInstance(t *testing.T, in *fedtest.Instance, id int64) map[string]int {
 	return r.ByInstance
 }
 
+// vote casts tok's user's vote for option on in's debate id (a copy)
+// through in's API and returns the status.
+func vote(in *fedtest.Instance, tok string, id int64, option string) int {
+	return in.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", id), tok, map[string]any{"options": []string{option}}, nil)
+}
+
+// mustVote is vote that must succeed; what names it in the failure.
+func mustVote(t *testing.T, in *fedtest.Instance, tok string, id int64, option, what string) {
+	t.Helper()
+	if st := vote(in, tok, id, option); st != http.StatusOK && st != http.StatusCreated {
+		t.Fatalf("%s: status %d", what, st)
+	}
+}
+
 // TestSharedConsultationAcrossInstances: bob (B) follows A's space, sees
 // A's new debate and votes through B's API; A counts it for B. B's space
 // relays the debate; carl (C), who follows only B's space, votes through
@@ -131,9 +145,7 @@ func TestSharedConsultationAcrossInstances(t *testing.T) {
 	if api.Origin != n.a.Host || api.Question != d.Question {
 		t.Errorf("B's API shows %+v, want origin %s", api, n.a.Host)
 	}
-	if st := n.b.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", atB), n.bobTok, map[string]any{"options": []string{"Yes"}}, nil); st != http.StatusOK && st != http.StatusCreated {
-		t.Fatalf("bob's vote through B: status %d", st)
-	}
+	mustVote(t, n.b, n.bobTok, atB, "Yes", "bob's vote through B")
 	fedtest.Eventually(t, wait, "A to count bob's vote for B", func() bool { return byInstance(t, n.a, d.ID)[n.b.Host] == 1 })
 
 	// B's space relays the debate; C follows B's space only.
@@ -151,9 +163,7 @@ func TestSharedConsultationAcrossInstances(t *testing.T) {
 		t.Errorf("relay by a member: status %d, want 403", st)
 	}
 	atC := copyOf(t, n.c, "relayed debate", d.URI, debateID(n.c))
-	if st := n.c.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", atC), n.carlTok, map[string]any{"options": []string{"No"}}, nil); st != http.StatusOK && st != http.StatusCreated {
-		t.Fatalf("carl's vote through C: status %d", st)
-	}
+	mustVote(t, n.c, n.carlTok, atC, "No", "carl's vote through C")
 	fedtest.Eventually(t, wait, "A to count carl's vote for C", func() bool { return byInstance(t, n.a, d.ID)[n.c.Host] == 1 })
 
 	var results struct {
@@ -284,7 +294,7 @@ func TestRemoteParticipationRulesAndErasure(t *testing.T) {
 			t.Fatalf("%s: status %d", what, st)
 		}
 	}
-	ok(n.b.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", openAtB), n.bobTok, map[string]any{"options": []string{"No"}}, nil), "vote")
+	ok(vote(n.b, n.bobTok, openAtB, "No"), "vote")
 	ok(n.b.API("POST", fmt.Sprintf("/api/v1/proposals/%d/support", propAtB), n.bobTok, nil, nil), "support")
 	ok(n.b.API("POST", fmt.Sprintf("/api/v1/petitions/%d/signatures", petAtB), n.bobTok, nil, nil), "sign")
 	supports := func() int { p, _ := n.a.Store.ProposalByID(n.ctx, prop.ID); return p.SupportsCount }
@@ -301,7 +311,7 @@ func TestRemoteParticipationRulesAndErasure(t *testing.T) {
 	// A closed debate keeps bob's vote after his account is gone.
 	closing := n.openDebate(t, n.ville)
 	closingAtB := copyOf(t, n.b, "debate", closing.URI, debateID(n.b))
-	ok(n.b.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", closingAtB), n.bobTok, map[string]any{"options": []string{"Yes"}}, nil), "vote")
+	ok(vote(n.b, n.bobTok, closingAtB, "Yes"), "vote")
 	fedtest.Eventually(t, wait, "A to count the vote", func() bool { d, _ := n.a.Store.DebateByID(n.ctx, closing.ID); return d.Voters == 1 })
 	if _, err := n.a.Store.CloseDebate(n.ctx, n.alice, closing.ID); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package fedtest_test
 
 import (
-	"fmt"
 	"net/http"
 	"testing"
 
@@ -44,7 +43,7 @@ func TestDraftOfErasedModeratorReachesCopies(t *testing.T) {
 	if cp, err := n.b.Store.DebateByURI(n.ctx, d.URI); err != nil || cp.Author == nil || cp.Author.URI != n.ville.Actor.URI {
 		t.Errorf("B's copy: %v, author %+v; want it by %s", err, cp, n.ville.Actor.URI)
 	}
-	if st := n.b.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", atB), n.bobTok, map[string]any{"options": []string{"Yes"}}, nil); st >= 300 {
+	if st := vote(n.b, n.bobTok, atB, "Yes"); st >= 300 {
 		t.Fatalf("vote on B's copy: status %d", st)
 	}
 	fedtest.Eventually(t, wait, "A to count bob's vote, sent to the space", func() bool {

@@ -270,7 +270,7 @@ func TestDebateCloseReachesCopies(t *testing.T) {
 	follow(t, n.b, n.bobTok, n.bob, n.a.Handle("ville"), n.ville.Actor.URI)
 	d := n.openDebate(t, n.ville)
 	atB := copyOf(t, n.b, "debate", d.URI, debateID(n.b))
-	if st := n.b.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", atB), n.bobTok, map[string]any{"options": []string{"No"}}, nil); st >= 300 {
+	if st := vote(n.b, n.bobTok, atB, "No"); st >= 300 {
 		t.Fatalf("vote: status %d", st)
 	}
 	ana, _ := n.a.User("ana", false)
@@ -289,7 +289,7 @@ func TestDebateCloseReachesCopies(t *testing.T) {
 		r, err := n.b.Store.Results(n.ctx, atB)
 		return err == nil && r.Voters == 2 && len(r.Options) == 2 && r.Options[1].Count == 2
 	})
-	if st := n.b.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", atB), n.bobTok, map[string]any{"options": []string{"Yes"}}, nil); st < 400 {
+	if st := vote(n.b, n.bobTok, atB, "Yes"); st < 400 {
 		t.Errorf("a vote on B's closed copy: status %d, want a refusal", st)
 	}
 	if !hasNotification(t, n.a, ana, models.NotifyDebateClosed, models.ObjectTypeDebate, d.ID) {

@@ -2,7 +2,6 @@ package fedtest_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,16 +39,12 @@ func TestSynthesisReachesCopyContributors(t *testing.T) {
 		t.Fatal(err)
 	}
 	atB := copyOf(t, n.b, "debate", d.URI, debateID(n.b))
-	if st := n.b.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", atB), n.bobTok, map[string]any{"options": []string{"Yes"}}, nil); st != http.StatusOK && st != http.StatusCreated {
-		t.Fatalf("bob's vote through B: status %d", st)
-	}
+	mustVote(t, n.b, n.bobTok, atB, "Yes", "bob's vote through B")
 	if st := n.b.API("POST", "/api/v1/spaces/net/relays", n.beaTok, map[string]string{"uri": d.URI}, nil); st != http.StatusCreated {
 		t.Fatalf("relay: status %d", st)
 	}
 	atC := copyOf(t, n.c, "relayed debate", d.URI, debateID(n.c))
-	if st := n.c.API("POST", fmt.Sprintf("/api/v1/debates/%d/votes", atC), n.carlTok, map[string]any{"options": []string{"No"}}, nil); st != http.StatusOK && st != http.StatusCreated {
-		t.Fatalf("carl's vote through C: status %d", st)
-	}
+	mustVote(t, n.c, n.carlTok, atC, "No", "carl's vote through C")
 	fedtest.Eventually(t, wait, "A to count both votes", func() bool {
 		by := byInstance(t, n.a, d.ID)
 		return by[n.b.Host] == 1 && by[n.c.Host] == 1
