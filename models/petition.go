@@ -97,6 +97,9 @@ func (p *Petition) State(now time.Time) string {
 	return p.Status
 }
 
+// GoalReached reports whether the signatures reached the goal.
+func (p *Petition) GoalReached() bool { return p.Goal > 0 && p.SignaturesCount >= p.Goal }
+
 // Percent is the progress towards the goal, capped at 100.
 func (p *Petition) Percent() int {
 	if p.Goal <= 0 {

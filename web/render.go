@@ -103,12 +103,14 @@ func fmtDate(l *Locale, t time.Time) string {
 // isoTime is the machine-readable form of t, for <time datetime>.
 func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// percent is n of total in whole percent, 0 when total is 0.
+// percent is n of total in whole percent, 0 when total is 0, and 100 once
+// n reaches total: a progress towards a threshold or goal stops there,
+// and the text next to it gives the count beyond.
 func percent(n, total int) int {
 	if total <= 0 {
 		return 0
 	}
-	return n * 100 / total
+	return min(100, n*100/total)
 }
 
 // qs escapes a value for a URL query; templ escapes attributes for HTML
