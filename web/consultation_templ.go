@@ -2724,7 +2724,7 @@ func consultationFormPage(p *Page, f *consultationForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = formErrors(l, errs).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = formErrors(l, errs, "title", "summary", "body", "phases", "opens_at", "contribution_at", "synthesis_at", "closes_at", "banner_alt").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -52,3 +52,50 @@ func TestSignupTakenNameMarksUsername(t *testing.T) {
 		t.Error("the user name field does not say why")
 	}
 }
+
+// TestErrorSummaryFollowsTheForm: a form's error summary lists its errors
+// in the order of its fields, each as "label : message" in French, and
+// an error on a hidden input (a tampered form) as its message alone,
+// unlinked.
+func TestErrorSummaryFollowsTheForm(t *testing.T) {
+	e := newEnv(t)
+	civicEnv(t, e)
+	alice := e.loggedIn("alice")
+	e.get(alice, "/lang/fr")
+	cases := []struct {
+		name, path string
+		form       url.Values
+		ids        []string
+		says       []string // lines of the summary, in order
+	}{
+		{"petition", "/s/ville/petitions/new", url.Values{"title": {""}, "body": {""}, "addressee": {""}, "goal": {"0"}}, []string{"f-title", "f-body", "f-addressee", "f-goal"},
+			[]string{"Titre\u00a0: ", "Texte\u00a0: ", "Destinataire\u00a0: ", "Objectif de signatures\u00a0: "}},
+		{"tampered report", "/report", url.Values{"type": {"bogus"}, "id": {"1"}, "reason": {""}}, []string{"f-reason"},
+			[]string{"Motif\u00a0: ", "<li>Seuls les propositions, débats, pétitions, commentaires et comptes peuvent être signalés.</li>"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := e.postForm(alice, tc.path, tc.form)
+			body := readBody(res)
+			if res.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			if ids := errorSummary(t, body); !slices.Equal(ids, tc.ids) {
+				t.Errorf("summary links to %v, want %v", ids, tc.ids)
+			}
+			_, summary, _ := strings.Cut(body, `<div class="error-summary"`)
+			summary, _, _ = strings.Cut(summary, "</div>")
+			at := 0
+			for _, s := range tc.says {
+				i := strings.Index(summary[at:], s)
+				if i < 0 {
+					t.Fatalf("the summary lacks %q after %q", s, summary[:at])
+				}
+				at += i + len(s)
+			}
+			if strings.Contains(summary, "object_type") || strings.Contains(summary, "Objet commenté") {
+				t.Errorf("the summary names a field the form does not show: %s", summary)
+			}
+		})
+	}
+}

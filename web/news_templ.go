@@ -770,7 +770,7 @@ func newsFormPage(p *Page, f *newsFormView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = formErrors(l, errs).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = formErrors(l, errs, "title", "body", "consultation").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
