@@ -8,18 +8,22 @@ import (
 	"github.com/opendemocracynow/odn/models"
 )
 
-// A member's report of another server's content (a copy here) is
-// forwarded to that server as a Flag, as Mastodon forwards reports: its
-// moderators are the ones who can remove the content. The instance actor
-// sends it, so the reporter is not named; the reason goes with it.
+// A report of another server's content (a copy here) is forwarded to that
+// server as a Flag, as Mastodon forwards reports: its moderators are the
+// ones who can remove the content. It goes when a member files it asking
+// to (report.created), or when a moderator forwards it later
+// (report.forwarded); models.ReportToForward says which event sends which
+// report, so each goes once. The instance actor sends it, so the reporter
+// is not named; the reason goes with it.
 func init() {
-	eventHandlers[models.EventReportCreated] = reportCreated
+	eventHandlers[models.EventReportCreated] = reportForward
+	eventHandlers[models.EventReportForwarded] = reportForward
 }
 
-func reportCreated(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
-	r, err := s.store.ReportToForward(ctx, ev.ObjectID)
+func reportForward(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	r, err := s.store.ReportToForward(ctx, ev)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, nil // about local content, or a Flag received
+		return nil, nil // about local content, not to forward, or a Flag received
 	} else if err != nil {
 		return nil, err
 	}

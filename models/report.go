@@ -28,9 +28,10 @@ const MaxReportReason = 1000
 // (ObjectType "report"); object.hidden and object.restored carry the
 // object's own type and id, Data {}.
 const (
-	EventReportCreated  = "report.created"
-	EventObjectHidden   = "object.hidden"
-	EventObjectRestored = "object.restored"
+	EventReportCreated   = "report.created"
+	EventReportForwarded = "report.forwarded" // a moderator forwarded it (Store.ForwardReport), Data {}
+	EventObjectHidden    = "object.hidden"
+	EventObjectRestored  = "object.restored"
 )
 
 // ObjectTypeAccount is the object type of a report about a local account
@@ -57,8 +58,15 @@ type Report struct {
 	ResolvedAt    *time.Time `bun:",nullzero"`
 	CreatedAt     time.Time  `bun:",notnull"`
 	Forward       bool       `bun:",notnull"` // the reporter asked to forward it (ReportToForward)
+	// ForwardedAt is when the report was sent on to its content's server:
+	// when filed if the reporter asked, else when a moderator forwarded it
+	// (ForwardedBy, the moderator's account; 0 when the reporter asked).
+	ForwardedAt *time.Time `bun:",nullzero"`
+	ForwardedBy int64      `bun:",nullzero"`
 
 	Reporter *Actor `bun:"rel:belongs-to,join:reporter_id=id"`
+	// Forwarder is the moderator who forwarded it (filled by ListReports).
+	Forwarder *Account `bun:"rel:belongs-to,join:forwarded_by=id"`
 	// Target describes the reported object (filled by ListReports).
 	Target *ReportTarget `bun:"-"`
 }
@@ -77,6 +85,10 @@ type ReportTarget struct {
 	Decider bool
 	// DisabledByRole is the role that disabled it (Account.DisabledByRole).
 	DisabledByRole string
+	// Origin is the host of the server the reported content comes from
+	// (a copy, a remote comment), where the report can be forwarded; ""
+	// for local content and accounts.
+	Origin string
 }
 
 // MayDisable reports whether by may disable the reported account t or,
@@ -150,6 +162,10 @@ func (s *Store) CreateReport(ctx context.Context, by *Actor, in ReportInput) (*R
 			}
 			r.SpaceID = obj.SpaceID
 			r.Forward = in.Forward && by.Local && !obj.Local
+			if r.Forward {
+				at := r.CreatedAt
+				r.ForwardedAt = &at
+			}
 		}
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
 			if err := dbErr("insert report", err); errors.Is(err, ErrDuplicate) {
@@ -183,7 +199,9 @@ func (s *Store) ListReports(ctx context.Context, by *Account, f ReportFilter) ([
 		return nil, ErrForbidden
 	}
 	var out []*Report
-	q := s.DB.NewSelect().Model(&out).Relation("Reporter").OrderExpr("r.id DESC").Limit(int64(clampLimit(f.Limit)))
+	q := s.DB.NewSelect().Model(&out).Relation("Reporter").
+		Relation("Forwarder", func(q *bun.SelectQuery) *bun.SelectQuery { return q.Column("id", "username") }).
+		OrderExpr("r.id DESC").Limit(int64(clampLimit(f.Limit)))
 	if f.Status != "" {
 		q = q.Where("r.status = ?", f.Status)
 	}
@@ -227,7 +245,7 @@ func (s *Store) attachTargets(ctx context.Context, reports []*Report) error {
 				url = row.URL
 			}
 			targets[typ][row.ID] = &ReportTarget{Label: excerpt(PlainText(row.Label), notifyExcerpt), URL: url,
-				Hidden: row.HiddenAt != nil, Gone: row.DeletedAt != nil}
+				Hidden: row.HiddenAt != nil, Gone: row.DeletedAt != nil, Origin: originHost(row.Local, row.URI)}
 		}
 	}
 	for _, r := range reports {

@@ -2,12 +2,16 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"strconv"
+
+	"github.com/uptrace/bun"
 )
 
-// ForwardedReport is a local member's report of another server's content
-// (a copy here), which federation forwards to that server as a Flag:
-// the origin's moderators are the ones who can remove it.
+// ForwardedReport is a report of another server's content (a copy here),
+// which federation forwards to that server as a Flag: the origin's
+// moderators are the ones who can remove it.
 type ForwardedReport struct {
 	ID        int64
 	ObjectURI string
@@ -15,16 +19,30 @@ type ForwardedReport struct {
 	Reason    string
 }
 
-// ReportToForward returns report id when a local account filed it about
-// another server's proposal, debate, petition or comment and asked to
-// forward it; ErrNotFound for any other (not asked, local content, a
-// received Flag, an account, content deleted since).
-func (s *Store) ReportToForward(ctx context.Context, id int64) (*ForwardedReport, error) {
+// ReportToForward returns the report that event ev forwards, if it is to
+// go to another server: on report.created, a local member's report of
+// another server's proposal, debate, petition or comment, filed asking to
+// forward it; on report.forwarded, a report a moderator forwarded later
+// (Store.ForwardReport). ErrNotFound for any other (not asked, local
+// content, a received Flag, an account, content deleted since), so that
+// each report goes out once, by the event that decided it.
+func (s *Store) ReportToForward(ctx context.Context, ev Event) (*ForwardedReport, error) {
 	r := new(Report)
-	if err := s.DB.NewSelect().Model(r).Relation("Reporter").Where("r.id = ?", id).Scan(ctx); err != nil {
+	if err := s.DB.NewSelect().Model(r).Relation("Reporter").Where("r.id = ?", ev.ObjectID).Scan(ctx); err != nil {
 		return nil, dbErr("report to forward", err)
 	}
-	if !r.Forward || r.Reporter == nil || !r.Reporter.Local || r.Reporter.AccountID == nil || r.ObjectType == ObjectTypeAccount {
+	switch {
+	case r.ObjectType == ObjectTypeAccount || r.ForwardedAt == nil:
+		return nil, ErrNotFound
+	case ev.Kind == EventReportCreated:
+		if !r.Forward || r.Reporter == nil || !r.Reporter.Local || r.Reporter.AccountID == nil {
+			return nil, ErrNotFound
+		}
+	case ev.Kind == EventReportForwarded:
+		if r.ForwardedBy == 0 {
+			return nil, ErrNotFound
+		}
+	default:
 		return nil, ErrNotFound
 	}
 	obj, err := lookupObject(ctx, s.DB, r.ObjectType, r.ObjectID)
@@ -41,6 +59,67 @@ func (s *Store) ReportToForward(ctx context.Context, id int64) (*ForwardedReport
 	return &ForwardedReport{ID: r.ID, ObjectURI: obj.URI, Author: author, Reason: r.Reason}, nil
 }
 
+// ForwardReport sends report id on to the server its content comes from,
+// when the reporter did not ask to but a moderator judges that server's
+// moderators must know: as the reporter's choice does, it goes as a Flag
+// from the instance actor with the report's reason, without the
+// reporter's name (federation, on the report.forwarded event). A report
+// is forwarded once; local content and accounts stay here (ErrConflict).
+// Moderators only (moderators are the instance's, not a space's), audited.
+func (s *Store) ForwardReport(ctx context.Context, by *Account, id int64) error {
+	if !by.IsModerator() {
+		return ErrForbidden
+	}
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		r := new(Report)
+		if err := tx.NewSelect().Model(r).Where("r.id = ?", id).Scan(ctx); err != nil {
+			return dbErr("report to forward", err)
+		}
+		if r.ObjectType == ObjectTypeAccount {
+			return fmt.Errorf("%w: a report of an account of this server stays here", ErrConflict)
+		}
+		obj, err := lookupObject(ctx, tx, r.ObjectType, r.ObjectID)
+		if err != nil {
+			return err
+		}
+		host := originHost(obj.Local, obj.URI)
+		switch {
+		case host == "":
+			return fmt.Errorf("%w: this content is from this server: there is no other server to forward the report to", ErrConflict)
+		case obj.DeletedAt != nil:
+			return fmt.Errorf("%w: the content was deleted since the report", ErrConflict)
+		case r.ForwardedAt != nil:
+			return fmt.Errorf("%w: the report was already forwarded to %s", ErrConflict, host)
+		}
+		// The update checks again: of two moderators forwarding at once,
+		// the second finds it done.
+		res, err := tx.NewUpdate().Model((*Report)(nil)).Set("forwarded_at = ?", s.Now()).Set("forwarded_by = ?", by.ID).
+			Where("id = ? AND forwarded_at IS NULL", id).Exec(ctx)
+		if err != nil {
+			return dbErr("forward report", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: the report was already forwarded to %s", ErrConflict, host)
+		}
+		if err := s.audit(ctx, tx, by, "forward_report", "report", strconv.FormatInt(id, 10), host); err != nil {
+			return err
+		}
+		var actorID int64
+		if by.Actor != nil {
+			actorID = by.Actor.ID
+		}
+		return s.emit(ctx, tx, Event{Kind: EventReportForwarded, ObjectType: "report", ObjectID: id, ActorID: actorID,
+			SpaceID: r.SpaceID, Data: "{}"})
+	})
+}
+
+// MayForward reports whether a moderator may forward r now
+// (Store.ForwardReport): a report of another server's content, still
+// there, not forwarded yet.
+func (r *Report) MayForward() bool {
+	return r.ForwardedAt == nil && r.Target != nil && r.Target.Origin != "" && !r.Target.Gone
+}
+
 // ReportOrigin is the host of the server a report of objectType id could
 // be forwarded to: the origin of a copy or remote comment, "" for local
 // content and accounts (whose reports stay here). The report form names
@@ -53,12 +132,17 @@ func (s *Store) ReportOrigin(ctx context.Context, objectType string, id int64) (
 	if err != nil {
 		return "", err
 	}
-	if obj.Local {
-		return "", nil
+	return originHost(obj.Local, obj.URI), nil
+}
+
+// originHost is the host of a remote object's id, "" for a local one.
+func originHost(local bool, uri string) string {
+	if local {
+		return ""
 	}
-	u, err := url.Parse(obj.URI)
+	u, err := url.Parse(uri)
 	if err != nil {
-		return "", nil
+		return ""
 	}
-	return u.Host, nil
+	return u.Host
 }

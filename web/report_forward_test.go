@@ -74,7 +74,7 @@ func TestReportFormForward(t *testing.T) {
 	forwarded := map[string]bool{}
 	for _, r := range reports {
 		forwarded[r.Reporter.Username] = r.Forward
-		if _, err := e.Store.ReportToForward(ctx, r.ID); (err == nil) != r.Forward {
+		if _, err := e.Store.ReportToForward(ctx, models.Event{Kind: models.EventReportCreated, ObjectID: r.ID}); (err == nil) != r.Forward {
 			t.Errorf("%s's report (forward %v): ReportToForward err = %v", r.Reporter.Username, r.Forward, err)
 		}
 	}
