@@ -74,6 +74,18 @@ func seedCivic(t *testing.T, e *testEnv) *civicContent {
 	must("report a comment", err)
 	_, err = e.Store.CreateReport(ctx, c.admin.Actor, models.ReportInput{ObjectType: models.ObjectTypeAccount, ObjectID: c.member.Actor.ID, Reason: "Spam"})
 	must("report an account", err)
+	// Two of another server's content: one forwarded there as the member
+	// asked, one the queue offers to forward.
+	zoe, err := e.Store.UpsertRemoteActor(ctx, &models.Actor{URI: "https://far.example/users/zoe", Type: models.ActorPerson,
+		Username: "zoe", Host: "far.example", Inbox: "https://far.example/users/zoe/inbox"})
+	must("remote actor", err)
+	cp, err := e.Store.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://far.example/p/1", AuthorID: zoe.ID,
+		Title: "Des arbres le long du canal", ContentHTML: "<p>Copiée d'ailleurs.</p>"})
+	must("remote proposal", err)
+	_, err = e.Store.CreateReport(ctx, c.member.Actor, models.ReportInput{ObjectType: models.ObjectTypeProposal, ObjectID: cp.ID, Reason: "Copie", Forward: true})
+	must("report a copy, forwarded", err)
+	_, err = e.Store.CreateReport(ctx, c.admin.Actor, models.ReportInput{ObjectType: models.ObjectTypeProposal, ObjectID: cp.ID, Reason: "Copie"})
+	must("report a copy", err)
 	return c
 }
 

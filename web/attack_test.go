@@ -68,7 +68,7 @@ var privileged = []struct {
 }{
 	{regexp.MustCompile(`^\w+ /admin/`), admin},
 	{regexp.MustCompile(`^\w+ /moderation`), moderator},
-	{regexp.MustCompile(`^(GET /api/v1/reports|POST /api/v1/reports/\{id\}/dismiss|POST /api/v1/moderation/\w+|POST /api/v1/accounts/\{name\}/\w+)$`), moderator},
+	{regexp.MustCompile(`^(GET /api/v1/reports|POST /api/v1/reports/\{id\}/(dismiss|forward)|POST /api/v1/moderation/\w+|POST /api/v1/accounts/\{name\}/\w+)$`), moderator},
 	{regexp.MustCompile(`^\w+ /s/\{name\}/edit$`), admin},
 	{regexp.MustCompile(`^\w+ /s/\{name\}/(debates|consultations|news)/new$`), moderator},
 }

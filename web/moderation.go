@@ -19,6 +19,7 @@ func init() {
 			r.Get("/moderation", s.moderationQueue)
 			r.Get("/moderation/audit", s.moderationAudit)
 			r.Post("/moderation/reports/{id}/dismiss", s.reportDismiss)
+			r.Post("/moderation/reports/{id}/forward", s.reportForward)
 			r.Post("/moderation/hide", s.moderationHide(true))
 			r.Post("/moderation/restore", s.moderationHide(false))
 			r.Post("/moderation/accounts/{name}/disable", s.moderationDisable(true))
@@ -145,6 +146,25 @@ func (s *Server) reportDismiss(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/moderation", "moderation.dismissed")
+}
+
+// reportForward sends a report on to its content's server, then goes
+// back to the queue's tab the moderator came from.
+func (s *Server) reportForward(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.badForm(w, r, err)
+		return
+	}
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.store.ForwardReport(r.Context(), currentAccount(r.Context()), id); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/moderation?status="+qs(r.PostFormValue("status")), "moderation.forwarded_done")
 }
 
 // moderationHide hides or restores an object, then goes back to the

@@ -21,6 +21,7 @@ func init() {
 			r.Use(s.requireAccount, s.requireModerator)
 			r.Get("/reports", s.apiReports)
 			r.Post("/reports/{id}/dismiss", s.apiDismissReport)
+			r.Post("/reports/{id}/forward", s.apiForwardReport)
 			r.Post("/moderation/hide", s.apiModerationHide(true))
 			r.Post("/moderation/restore", s.apiModerationHide(false))
 			r.Post("/accounts/{name}/disable", s.apiAccountDisable(true))
@@ -46,6 +47,14 @@ type apiReportView struct {
 	Resolution string           `json:"resolution,omitempty"`
 	ResolvedAt *time.Time       `json:"resolved_at,omitempty"`
 	Target     *apiReportTarget `json:"target,omitempty"`
+	// ForwardRequested is the reporter's wish to forward the report to
+	// the content's server (ForwardTo); ForwardedAt is when it was sent
+	// there, ForwardedBy the moderator who did when the reporter had not
+	// asked.
+	ForwardRequested bool       `json:"forward_requested"`
+	ForwardTo        string     `json:"forward_to,omitempty"`
+	ForwardedAt      *time.Time `json:"forwarded_at,omitempty"`
+	ForwardedBy      string     `json:"forwarded_by,omitempty"`
 }
 
 // apiReports lists reports newest first (?status=open|actioned|dismissed|all,
@@ -78,6 +87,10 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) {
 			apiReportJSON: apiReportJSON{ID: strconv.FormatInt(rep.ID, 10), ObjectType: rep.ObjectType,
 				ObjectID: strconv.FormatInt(rep.ObjectID, 10), Status: rep.Status, CreatedAt: rep.CreatedAt},
 			Reason: rep.Reason, Resolution: rep.Resolution, ResolvedAt: rep.ResolvedAt,
+			ForwardRequested: rep.Forward, ForwardedAt: rep.ForwardedAt,
+		}
+		if rep.Forwarder != nil {
+			v.ForwardedBy = rep.Forwarder.Username
 		}
 		if rep.Reporter != nil {
 			v.Reporter = rep.Reporter.Handle()
@@ -87,6 +100,7 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) {
 				v.ObjectID = t.Account // accounts are named by user name, as when reported
 			}
 			v.Target = &apiReportTarget{Label: t.Label, URL: t.URL, Hidden: t.Hidden, Disabled: t.Disabled, Gone: t.Gone}
+			v.ForwardTo = t.Origin
 		}
 		page.Items = append(page.Items, v)
 	}
@@ -118,6 +132,21 @@ func (s *Server) apiDismissReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.store.DismissReport(r.Context(), currentAccount(r.Context()), id, in.Note); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiForwardReport sends a report of another server's content on to that
+// server, as a Flag from this instance without the reporter's name.
+func (s *Server) apiForwardReport(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.store.ForwardReport(r.Context(), currentAccount(r.Context()), id); err != nil {
 		s.error(w, r, err)
 		return
 	}

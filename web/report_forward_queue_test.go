@@ -1,0 +1,203 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// forwardQueue is a debate env with three reports: ann's of other.example's
+// debate, not asking to forward it; bob's of it, asking; ann's of a local
+// debate. Ids by name.
+type forwardQueue struct {
+	*debateEnv
+	notAsked, asked, local int64
+}
+
+func newForwardQueue(t *testing.T) *forwardQueue {
+	t.Helper()
+	e := newDebateEnv(t)
+	remote := strconv.FormatInt(e.remoteDebate(t).ID, 10)
+	local := e.openDebate(t, map[string]any{"question": "Ours?", "options": []string{"Yes", "No"}})
+	for _, r := range []struct{ who, id, forward string }{{"ann", remote, ""}, {"bob", remote, "1"}, {"ann", local, ""}} {
+		form := url.Values{"type": {"debate"}, "id": {r.id}, "reason": {"spam from " + r.who}, "forward": {r.forward}}
+		if res := e.postForm(e.loggedIn(r.who), "/report", form); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s's report: %d", r.who, res.StatusCode)
+		}
+	}
+	q := &forwardQueue{debateEnv: e}
+	reports, err := e.Store.ListReports(context.Background(), e.mod, models.ReportFilter{})
+	if err != nil || len(reports) != 3 {
+		t.Fatalf("reports %v %v", reports, err)
+	}
+	q.local, q.asked, q.notAsked = reports[0].ID, reports[1].ID, reports[2].ID // newest first
+	return q
+}
+
+// rowOf is the moderation page's row of report id.
+func rowOf(t *testing.T, page string, id int64) string {
+	t.Helper()
+	_, row, ok := strings.Cut(page, `<tr id="report-`+strconv.FormatInt(id, 10)+`"`)
+	if !ok {
+		t.Fatalf("no row for report %d", id)
+	}
+	row, _, _ = strings.Cut(row, "</tr>")
+	return row
+}
+
+// TestModerationQueueForward: the queue says, in English and French,
+// which reports went to the content's server (at the reporter's request,
+// or by which moderator) and which did not; a report of another server's
+// content not yet forwarded offers "Forward to <server>", a
+// cross-site-protected form for moderators only, after which the row says
+// who forwarded it and offers it no more.
+func TestModerationQueueForward(t *testing.T) {
+	q := newForwardQueue(t)
+	modo := q.loggedIn("modo")
+	action := `action="/moderation/reports/` + strconv.FormatInt(q.notAsked, 10) + `/forward"`
+	page := func(lang string) string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", q.URL+"/moderation", nil)
+		req.Header.Set("Accept-Language", lang)
+		res, err := modo.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readBody(res)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("queue: %d", res.StatusCode)
+		}
+		return body
+	}
+	for _, l := range []struct{ lang, asked, notAsked, button string }{
+		{"en", "Forwarded to other.example at the reporter’s request", "Not forwarded to other.example (the reporter did not ask)", "Forward to other.example"},
+		{"fr", "Transmis à other.example à la demande de la personne qui l’a fait", "Non transmis à other.example (la personne qui l’a fait ne l’a pas demandé)", "Transmettre à other.example"},
+	} {
+		body := page(l.lang)
+		if row := rowOf(t, body, q.asked); !strings.Contains(row, l.asked) || strings.Contains(row, "/forward\"") {
+			t.Errorf("%s: the row of the report asking to forward: %s", l.lang, row)
+		}
+		if row := rowOf(t, body, q.notAsked); !strings.Contains(row, l.notAsked) || !strings.Contains(row, action) || !strings.Contains(row, l.button) {
+			t.Errorf("%s: the row of the report not asking to forward: %s", l.lang, row)
+		}
+		if row := rowOf(t, body, q.local); strings.Contains(row, "other.example") || strings.Contains(row, "/forward\"") {
+			t.Errorf("%s: the row of the report of local content: %s", l.lang, row)
+		}
+	}
+
+	path := "/moderation/reports/" + strconv.FormatInt(q.notAsked, 10) + "/forward"
+	forwarded := func() bool {
+		t.Helper()
+		fr, err := q.Store.ReportToForward(context.Background(), models.Event{Kind: models.EventReportForwarded, ObjectID: q.notAsked})
+		return err == nil && fr != nil
+	}
+	// From another site (with a moderator's session), and by a member.
+	req, _ := http.NewRequest(http.MethodPost, q.URL+path, strings.NewReader("status=open"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "http://evil.example")
+	if res := q.do(modo, req); res.StatusCode != http.StatusForbidden || forwarded() {
+		t.Fatalf("cross-site forward: %d, forwarded %v", res.StatusCode, forwarded())
+	}
+	if res := q.postForm(q.loggedIn("ann"), path, url.Values{"status": {"open"}}); res.StatusCode != http.StatusForbidden || forwarded() {
+		t.Fatalf("a member's forward: %d, forwarded %v", res.StatusCode, forwarded())
+	}
+	res := q.postForm(modo, path, url.Values{"status": {"open"}})
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/moderation?status=open") || !forwarded() {
+		t.Fatalf("the moderator's forward: %d to %q, forwarded %v", res.StatusCode, res.Header.Get("Location"), forwarded())
+	}
+	if row := rowOf(t, page("en"), q.notAsked); !strings.Contains(row, "Forwarded to other.example by modo") || strings.Contains(row, action) {
+		t.Errorf("the row once forwarded: %s", row)
+	}
+	if res := q.postForm(modo, path, url.Values{"status": {"open"}}); res.StatusCode != http.StatusConflict {
+		t.Errorf("forwarding again: %d, want 409", res.StatusCode)
+	}
+	if res := q.postForm(modo, "/moderation/reports/"+strconv.FormatInt(q.local, 10)+"/forward", nil); res.StatusCode != http.StatusConflict {
+		t.Errorf("forwarding the report of local content: %d, want 409", res.StatusCode)
+	}
+}
+
+// TestModerationAPIForward: report objects say whether the reporter asked
+// to forward them, where to and when they went, and who forwarded them;
+// POST /reports/{id}/forward forwards one, for moderators, once, and only
+// for another server's content; each answer as docs/openapi.yaml says.
+func TestModerationAPIForward(t *testing.T) {
+	q := newForwardQueue(t)
+	doc := loadOpenAPI(t)
+	schemas := schemaCompiler(t, doc)
+	list, err := schemas.Compile("https://odn.example/openapi.json#/components/schemas/ReportList")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type item struct {
+		ID               string
+		ForwardRequested bool       `json:"forward_requested"`
+		ForwardTo        string     `json:"forward_to"`
+		ForwardedAt      *time.Time `json:"forwarded_at"`
+		ForwardedBy      string     `json:"forwarded_by"`
+	}
+	reports := func() map[int64]item {
+		t.Helper()
+		res := q.api("GET", "/api/v1/reports", q.modTok, nil, nil)
+		raw := readBody(res)
+		var v any
+		if err := json.Unmarshal([]byte(raw), &v); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("list: %d %v", res.StatusCode, err)
+		}
+		if err := list.Validate(v); err != nil {
+			t.Fatalf("the list does not match ReportList: %v", err)
+		}
+		var page struct{ Items []item }
+		if err := json.Unmarshal([]byte(raw), &page); err != nil {
+			t.Fatal(err)
+		}
+		out := map[int64]item{}
+		for _, it := range page.Items {
+			id, _ := strconv.ParseInt(it.ID, 10, 64)
+			out[id] = it
+		}
+		return out
+	}
+	before := reports()
+	if it := before[q.asked]; !it.ForwardRequested || it.ForwardTo != "other.example" || it.ForwardedAt == nil || it.ForwardedBy != "" {
+		t.Errorf("the report asking to forward: %+v", it)
+	}
+	if it := before[q.notAsked]; it.ForwardRequested || it.ForwardTo != "other.example" || it.ForwardedAt != nil {
+		t.Errorf("the report not asking to forward: %+v", it)
+	}
+	if it := before[q.local]; it.ForwardRequested || it.ForwardTo != "" || it.ForwardedAt != nil {
+		t.Errorf("the report of local content: %+v", it)
+	}
+
+	paths := doc["paths"].(map[string]any)
+	op, _ := paths["/reports/{id}/forward"].(map[string]any)["post"].(map[string]any)
+	if op == nil {
+		t.Fatal("POST /reports/{id}/forward is not documented")
+	}
+	forward := func(id int64, token string, want int) {
+		t.Helper()
+		res := q.api("POST", "/api/v1/reports/"+strconv.FormatInt(id, 10)+"/forward", token, nil, nil)
+		if res.StatusCode != want {
+			t.Fatalf("forward %d: %d, want %d: %s", id, res.StatusCode, want, readBody(res))
+		}
+		if op["responses"].(map[string]any)[strconv.Itoa(want)] == nil {
+			t.Fatalf("forward: %d is not documented", want)
+		}
+	}
+	forward(q.notAsked, q.annTok, http.StatusForbidden)
+	forward(q.local, q.modTok, http.StatusConflict)
+	forward(q.asked, q.modTok, http.StatusConflict)
+	forward(9999, q.modTok, http.StatusNotFound)
+	forward(q.notAsked, q.modTok, http.StatusNoContent)
+	forward(q.notAsked, q.modTok, http.StatusConflict)
+	if it := reports()[q.notAsked]; it.ForwardRequested || it.ForwardTo != "other.example" || it.ForwardedAt == nil || it.ForwardedBy != "modo" {
+		t.Errorf("the report forwarded by the moderator: %+v", it)
+	}
+}
