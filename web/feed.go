@@ -137,6 +137,12 @@ func (s *Server) writeAtom(w http.ResponseWriter, r *http.Request, f *models.Fee
 	if !newest.IsZero() {
 		out.Updated = atomTime(newest)
 	}
+	s.sendAtom(w, r, out)
+}
+
+// sendAtom writes an Atom feed with the headers every feed has: readable
+// from any origin, cached five minutes, worded in the reader's language.
+func (s *Server) sendAtom(w http.ResponseWriter, r *http.Request, out atomFeed) {
 	body, err := xml.MarshalIndent(out, "", " ")
 	if err != nil {
 		s.error(w, r, err)

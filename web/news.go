@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/xml"
 	"net/http"
 	"strconv"
 
@@ -179,9 +178,5 @@ func (s *Server) newsAtom(w http.ResponseWriter, r *http.Request) {
 			Author: author, Content: atomText{Type: "html", Body: n.BodyHTML}})
 	}
 	feed.Updated = atomTime(updated)
-	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
-	w.Write([]byte(xml.Header)) //nolint:errcheck // client gone
-	enc := xml.NewEncoder(w)
-	enc.Indent("", " ")
-	enc.Encode(feed) //nolint:errcheck // client gone
+	s.sendAtom(w, r, feed)
 }
