@@ -307,7 +307,7 @@ func testHiddenContent(t *testing.T, e *debateEnv) {
 			}
 		})
 	}
-	if body := readBody(e.get(mod, "/moderation/audit")); !strings.Contains(body, "hide") {
+	if body := readBody(e.get(mod, "/moderation/audit")); !strings.Contains(body, "Hidden") {
 		t.Fatal("audit log lacks the action")
 	}
 	if res := e.postForm(mod, "/moderation/restore", url.Values{"type": {"debate"}, "id": {id}}); res.StatusCode != http.StatusSeeOther {
