@@ -31,7 +31,8 @@ func flagsIn(t *testing.T, out []models.Outgoing) []models.Outgoing {
 // without asking to forward it, then a moderator forwards it from the
 // queue before the outbox got to the report: of the two events, exactly
 // one Flag comes out, from the instance actor to the author's server,
-// with the reason and without the member's name; nothing more after.
+// with the moderator's message and neither the member's name nor their
+// reason (they did not choose to send it); nothing more after.
 // Through the outbox worker, a report forwarded later queues one delivery.
 func TestForwardReportLater(t *testing.T) {
 	ctx := context.Background()
@@ -58,7 +59,7 @@ func TestForwardReportLater(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := n.st.ForwardReport(ctx, mod, r.ID); err != nil {
+		if err := n.st.ForwardReport(ctx, mod, r.ID, "Please look at this copied spam."); err != nil {
 			t.Fatal(err)
 		}
 		return r
@@ -75,8 +76,11 @@ func TestForwardReportLater(t *testing.T) {
 	}
 	obj, _ := json.Marshal(flag["object"])
 	if flag["id"] != from.URI+"#flags/"+strconv.FormatInt(r.ID, 10) || flag["type"] != "Flag" || flag["actor"] != from.URI ||
-		!strings.Contains(string(obj), p.URI) || flag["content"] != "Copied spam." {
+		!strings.Contains(string(obj), p.URI) || flag["content"] != "Please look at this copied spam." {
 		t.Errorf("Flag %s", flags[0].Body)
+	}
+	if strings.Contains(string(flags[0].Body), "Copied spam.") {
+		t.Errorf("the Flag carries the reporter's reason, which they did not choose to send: %s", flags[0].Body)
 	}
 	if body := string(flags[0].Body); strings.Contains(body, ann.Actor.URI) || strings.Contains(body, `"ann"`) || strings.Contains(body, "/ann") {
 		t.Errorf("the Flag names the reporter: %s", body)

@@ -63,6 +63,9 @@ type Report struct {
 	// (ForwardedBy, the moderator's account; 0 when the reporter asked).
 	ForwardedAt *time.Time `bun:",nullzero"`
 	ForwardedBy int64      `bun:",nullzero"`
+	// ForwardComment is the moderator's message sent with a report
+	// forwarded later, in place of the reporter's reason ("" for none).
+	ForwardComment string `bun:",notnull"`
 
 	Reporter *Actor `bun:"rel:belongs-to,join:reporter_id=id"`
 	// Forwarder is the moderator who forwarded it (filled by ListReports).

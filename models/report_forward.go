@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 )
@@ -56,19 +58,28 @@ func (s *Store) ReportToForward(ctx context.Context, ev Event) (*ForwardedReport
 	if err != nil {
 		return nil, err
 	}
-	return &ForwardedReport{ID: r.ID, ObjectURI: obj.URI, Author: author, Reason: r.Reason}, nil
+	reason := r.Reason
+	if ev.Kind == EventReportForwarded {
+		reason = r.ForwardComment // the reporter did not choose to send their words
+	}
+	return &ForwardedReport{ID: r.ID, ObjectURI: obj.URI, Author: author, Reason: reason}, nil
 }
 
 // ForwardReport sends report id on to the server its content comes from,
 // when the reporter did not ask to but a moderator judges that server's
-// moderators must know: as the reporter's choice does, it goes as a Flag
-// from the instance actor with the report's reason, without the
-// reporter's name (federation, on the report.forwarded event). A report
-// is forwarded once; local content and accounts stay here (ErrConflict).
-// Moderators only (moderators are the instance's, not a space's), audited.
-func (s *Store) ForwardReport(ctx context.Context, by *Account, id int64) error {
+// moderators must know: it goes as a Flag from the instance actor
+// (federation, on the report.forwarded event) with the moderator's
+// comment, if any, and neither the reporter's name nor their reason,
+// which they did not choose to send. A report is forwarded once; local
+// content and accounts stay here (ErrConflict). Moderators only
+// (moderators are the instance's, not a space's), audited.
+func (s *Store) ForwardReport(ctx context.Context, by *Account, id int64, comment string) error {
 	if !by.IsModerator() {
 		return ErrForbidden
+	}
+	comment = strings.TrimSpace(comment)
+	if utf8.RuneCountInString(comment) > MaxReportReason {
+		return Invalid("comment", fmt.Sprintf("A message must have at most %d characters.", MaxReportReason))
 	}
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		r := new(Report)
@@ -93,7 +104,7 @@ func (s *Store) ForwardReport(ctx context.Context, by *Account, id int64) error 
 		}
 		// The update checks again: of two moderators forwarding at once,
 		// the second finds it done.
-		res, err := tx.NewUpdate().Model((*Report)(nil)).Set("forwarded_at = ?", s.Now()).Set("forwarded_by = ?", by.ID).
+		res, err := tx.NewUpdate().Model((*Report)(nil)).Set("forwarded_at = ?", s.Now()).Set("forwarded_by = ?", by.ID).Set("forward_comment = ?", comment).
 			Where("id = ? AND forwarded_at IS NULL", id).Exec(ctx)
 		if err != nil {
 			return dbErr("forward report", err)

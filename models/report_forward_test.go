@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,11 +63,20 @@ func TestForwardReport(t *testing.T) {
 			{"an account", f.mod, account.ID, models.ErrConflict},
 			{"asked by the reporter", f.mod, asked.ID, models.ErrConflict},
 			{"no such report", f.mod, 9999, models.ErrNotFound},
+			{"message too long", f.mod, later.ID, &models.ValidationError{}},
 			{"later", f.mod, later.ID, nil},
 			{"twice", f.admin, later.ID, models.ErrConflict},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				if err := f.s.ForwardReport(ctx, c.by, c.id); !errors.Is(err, c.err) || (err == nil) != (c.err == nil) {
+				comment := ""
+				if ve, ok := c.err.(*models.ValidationError); ok {
+					comment = strings.Repeat("x", models.MaxReportReason+1)
+					if err := f.s.ForwardReport(ctx, c.by, c.id, comment); !errors.As(err, &ve) {
+						t.Fatalf("ForwardReport with a long message: %v, want a validation error", err)
+					}
+					return
+				}
+				if err := f.s.ForwardReport(ctx, c.by, c.id, comment); !errors.Is(err, c.err) || (err == nil) != (c.err == nil) {
 					t.Fatalf("ForwardReport: %v, want %v", err, c.err)
 				}
 			})
@@ -111,21 +121,22 @@ func TestForwardReport(t *testing.T) {
 			t.Errorf("%d report.forwarded events, want 1", n)
 		}
 		for _, c := range []struct {
-			kind string
-			id   int64
-			send bool
+			kind   string
+			id     int64
+			send   bool
+			reason string // sent: the reporter's when they asked, the moderator's message otherwise
 		}{
-			{models.EventReportForwarded, later.ID, true},
-			{models.EventReportCreated, later.ID, false}, // filed without asking: its own event sends nothing
-			{models.EventReportCreated, asked.ID, true},
-			{models.EventReportForwarded, asked.ID, false},
-			{models.EventReportCreated, ours.ID, false},
+			{models.EventReportForwarded, later.ID, true, ""},
+			{models.EventReportCreated, later.ID, false, ""}, // filed without asking: its own event sends nothing
+			{models.EventReportCreated, asked.ID, true, "rude"},
+			{models.EventReportForwarded, asked.ID, false, ""},
+			{models.EventReportCreated, ours.ID, false, ""},
 		} {
 			fr, err := f.s.ReportToForward(ctx, models.Event{Kind: c.kind, ObjectID: c.id})
 			if (err == nil) != c.send || (err != nil && !errors.Is(err, models.ErrNotFound)) {
 				t.Errorf("ReportToForward(%s, %d): %v, want sent %v", c.kind, c.id, err, c.send)
 			}
-			if err == nil && (fr.ObjectURI != theirs.URI || fr.Author.ID != bo.ID || fr.Reason != "rude") {
+			if err == nil && (fr.ObjectURI != theirs.URI || fr.Author.ID != bo.ID || fr.Reason != c.reason) {
 				t.Errorf("ReportToForward(%s, %d) = %+v", c.kind, c.id, fr)
 			}
 		}

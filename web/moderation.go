@@ -160,7 +160,7 @@ func (s *Server) reportForward(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := s.store.ForwardReport(r.Context(), currentAccount(r.Context()), id); err != nil {
+	if err := s.store.ForwardReport(r.Context(), currentAccount(r.Context()), id, r.PostFormValue("comment")); err != nil {
 		s.error(w, r, err)
 		return
 	}

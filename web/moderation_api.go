@@ -146,7 +146,16 @@ func (s *Server) apiForwardReport(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if err := s.store.ForwardReport(r.Context(), currentAccount(r.Context()), id); err != nil {
+	var in struct {
+		Comment string `json:"comment"`
+	}
+	if r.ContentLength != 0 { // the body is optional
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	if err := s.store.ForwardReport(r.Context(), currentAccount(r.Context()), id, in.Comment); err != nil {
 		s.error(w, r, err)
 		return
 	}

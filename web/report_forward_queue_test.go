@@ -93,9 +93,11 @@ func TestModerationQueueForward(t *testing.T) {
 	}
 
 	path := "/moderation/reports/" + strconv.FormatInt(q.notAsked, 10) + "/forward"
+	var sent *models.ForwardedReport
 	forwarded := func() bool {
 		t.Helper()
 		fr, err := q.Store.ReportToForward(context.Background(), models.Event{Kind: models.EventReportForwarded, ObjectID: q.notAsked})
+		sent = fr
 		return err == nil && fr != nil
 	}
 	// From another site (with a moderator's session), and by a member.
@@ -109,9 +111,15 @@ func TestModerationQueueForward(t *testing.T) {
 	if res := q.postForm(q.loggedIn("ann"), path, url.Values{"status": {"open"}}); res.StatusCode != http.StatusForbidden || forwarded() {
 		t.Fatalf("a member's forward: %d, forwarded %v", res.StatusCode, forwarded())
 	}
-	res := q.postForm(modo, path, url.Values{"status": {"open"}})
+	if row := rowOf(t, page("en"), q.notAsked); !strings.Contains(row, `name="comment"`) || !strings.Contains(row, "Your message to the moderators of other.example") {
+		t.Errorf("the forward form has no message box: %s", row)
+	}
+	res := q.postForm(modo, path, url.Values{"status": {"open"}, "comment": {"Please have a look."}})
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/moderation?status=open") || !forwarded() {
 		t.Fatalf("the moderator's forward: %d to %q, forwarded %v", res.StatusCode, res.Header.Get("Location"), forwarded())
+	}
+	if sent.Reason != "Please have a look." {
+		t.Errorf("the Flag would carry %q, want the moderator's message only", sent.Reason)
 	}
 	if row := rowOf(t, page("en"), q.notAsked); !strings.Contains(row, "Forwarded to other.example by modo") || strings.Contains(row, action) {
 		t.Errorf("the row once forwarded: %s", row)
