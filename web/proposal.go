@@ -315,15 +315,16 @@ func (s *Server) proposalAction(flash string, do func(r *http.Request, by *model
 			s.error(w, r, err)
 			return
 		}
+		msg := flash // per request: flash is the route's, shared by all
 		err = do(r, currentAccount(r.Context()).Actor, id)
 		if again := proposalSentAgain(err); again != "" {
-			flash, err = again, nil
+			msg, err = again, nil
 		}
 		if err != nil {
 			s.error(w, r, err)
 			return
 		}
-		redirect(w, r, "/p/"+strconv.FormatInt(id, 10), flash)
+		redirect(w, r, "/p/"+strconv.FormatInt(id, 10), msg)
 	}
 }
 

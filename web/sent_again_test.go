@@ -57,6 +57,11 @@ func TestFormsSentAgain(t *testing.T) {
 			}
 		}
 	}
+	// The message is the request's: after ann's repeated support (and
+	// withdrawal), bob's first support still says it was counted.
+	if res := e.postForm(e.loggedIn("bob"), pp+"/support", nil); !strings.Contains(res.Header.Get("Location"), "flash=proposal.supported") {
+		t.Errorf("bob's first support, after ann's repeated ones: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
 	id := strconv.FormatInt(p.ID, 10)
 	if res := e.api("POST", "/api/v1/proposals/"+id+"/support", e.annTok, nil, nil); res.StatusCode != http.StatusOK && res.StatusCode != http.StatusCreated {
 		t.Fatalf("API support: %d", res.StatusCode)
