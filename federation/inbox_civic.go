@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -254,7 +255,10 @@ func deleteCivic(ctx context.Context, s *Service, actor *models.Actor, uri strin
 
 // receiveFlag files each local proposal, debate, petition, comment or
 // account a Flag names in the moderation queue (models.CreateReport).
-// Mastodon's report of a user names the user and the posts it quotes.
+// Mastodon's report of a user names the user and the posts it quotes, and
+// odn's forwarded report the author and the content: an account is not
+// reported on its own when content of its own is named (each report of
+// the content names its author), so one forwarded report is one report.
 func receiveFlag(ctx context.Context, s *Service, in *incoming) error {
 	flagID := idOf(in.m["id"])
 	if flagID == "" {
@@ -281,6 +285,17 @@ func receiveFlag(ctx context.Context, s *Service, in *incoming) error {
 		}
 		targets = append(targets, [2]any{typ, id})
 	}
+	authors := map[int64]bool{}
+	for _, t := range targets {
+		if t[0] != models.ObjectTypeAccount {
+			a, err := s.store.ObjectAuthor(ctx, t[0].(string), t[1].(int64))
+			if err != nil && !errors.Is(err, models.ErrNotFound) {
+				return err
+			}
+			authors[a] = true
+		}
+	}
+	targets = slices.DeleteFunc(targets, func(t [2]any) bool { return t[0] == models.ObjectTypeAccount && authors[t[1].(int64)] })
 	reason := plainText(str(in.m, "content"), models.MaxReportReason)
 	for _, t := range targets {
 		uri := flagID

@@ -35,9 +35,20 @@ func reportForward(ctx context.Context, s *Service, ev models.Event) ([]models.O
 	if err != nil {
 		return nil, err
 	}
-	flag := activityDoc(from.URI+"#flags/"+strconv.FormatInt(r.ID, 10), "Flag", from.URI, []any{r.ObjectURI}, []string{r.Author.URI}, nil)
-	if r.Reason != "" {
-		flag["content"] = r.Reason
+	return outgoing(from, FlagDoc(from, r.ID, r.ObjectURI, r.Author.URI, r.Reason), inboxes)
+}
+
+// FlagDoc is the Flag of report id about objectURI, from the instance
+// actor to the content's author, with the text to send ("" for none), in
+// Mastodon's shape: object names the account, then the content. Mastodon
+// files a report for each local account the object names, with the posts
+// of that account it names, and nothing for posts alone. Its id is
+// stable per report, so a server that files one report per Flag id files
+// a retry once.
+func FlagDoc(from *models.Actor, id int64, objectURI, authorURI, text string) doc {
+	flag := activityDoc(from.URI+"#flags/"+strconv.FormatInt(id, 10), "Flag", from.URI, []any{authorURI, objectURI}, []string{authorURI}, nil)
+	if text != "" {
+		flag["content"] = text
 	}
-	return outgoing(from, flag, inboxes)
+	return flag
 }

@@ -70,6 +70,16 @@ func lookupObject(ctx context.Context, db bun.IDB, typ string, id int64) (*objec
 	return ref, nil
 }
 
+// ObjectAuthor returns the actor id of the author of a civic object
+// (proposal, debate, petition or comment); ErrNotFound for no such object.
+func (s *Store) ObjectAuthor(ctx context.Context, typ string, id int64) (int64, error) {
+	o, err := lookupObject(ctx, s.DB, typ, id)
+	if err != nil {
+		return 0, err
+	}
+	return o.AuthorID, nil
+}
+
 // lookupObjectByURI finds which commentable object has the ActivityPub id
 // uri, for remote replies.
 func lookupObjectByURI(ctx context.Context, db bun.IDB, uri string) (*objectRef, error) {

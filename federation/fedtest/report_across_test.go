@@ -120,5 +120,10 @@ func TestReportReachesOrigin(t *testing.T) {
 		if rep.ObjectType == models.ObjectTypeComment && rep.ObjectID == kept.ID {
 			t.Errorf("A filed the report bob did not ask to forward: %+v", rep)
 		}
+		// The Flag names the author too, as Mastodon needs to file it;
+		// A files the content's report only.
+		if rep.ObjectType == models.ObjectTypeAccount {
+			t.Errorf("A filed a report of the author's account besides the content's: %+v", rep)
+		}
 	}
 }
