@@ -77,7 +77,9 @@ func (s *Store) ForwardReport(ctx context.Context, by *Account, id int64, commen
 	if !by.IsModerator() {
 		return ErrForbidden
 	}
-	comment = strings.TrimSpace(comment)
+	// A browser counts a line break as one character (maxlength) and
+	// sends it as two (CRLF).
+	comment = strings.TrimSpace(strings.ReplaceAll(comment, "\r\n", "\n"))
 	if utf8.RuneCountInString(comment) > MaxReportReason {
 		return Invalid("comment", fmt.Sprintf("A message must have at most %d characters.", MaxReportReason))
 	}

@@ -138,7 +138,7 @@ func phaseRefusalText(l *Locale, pe *models.PhaseError) string {
 	case pe.Next.IsZero():
 		return l.T(key, pe.Consultation)
 	}
-	return l.T(key, pe.Consultation) + " " + l.T("consultation.refused.opens") + " " + fmtDate(l, pe.Next) + " " + pe.Next.UTC().Format("15:04") + " UTC."
+	return l.T(key, pe.Consultation) + " " + l.T("consultation.refused.opens") + " " + fmtDateTime(l, pe.Next) + "."
 }
 
 // errorSentence is the sentence err adds to the error it wraps, as in

@@ -209,3 +209,25 @@ func TestModerationAPIForward(t *testing.T) {
 		t.Errorf("the report forwarded by the moderator: %+v", it)
 	}
 }
+
+// TestForwardCommentLength: the message box takes 1,000 characters as a
+// browser counts them (a line break is one, sent as CRLF), and a longer
+// one is refused in the reader's language, naming the field.
+func TestForwardCommentLength(t *testing.T) {
+	q := newForwardQueue(t)
+	post := func(comment string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, q.URL+"/moderation/reports/"+strconv.FormatInt(q.notAsked, 10)+"/forward",
+			strings.NewReader(url.Values{"comment": {comment}, "status": {"open"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", q.URL)
+		req.Header.Set("Accept-Language", "fr")
+		res := q.do(q.loggedIn("modo"), req)
+		return res.StatusCode, readBody(res)
+	}
+	if st, body := post(strings.Repeat("x", 1001)); st != http.StatusUnprocessableEntity || strings.Contains(body, "field.comment") || !strings.Contains(body, "Votre message") {
+		t.Errorf("a 1,001-character message: %d, want 422 naming the field in French", st)
+	}
+	if st, _ := post(strings.Repeat("spam spam\r\n", 100)); st != http.StatusSeeOther {
+		t.Errorf("1,000 characters as the browser counts them: %d, want 303", st)
+	}
+}
