@@ -15,10 +15,8 @@ import (
 // Reports filed since 20261207130000 asking to forward were forwarded when
 // filed: they get forwarded_at = created_at. Those filed before it were
 // forwarded when filed whatever the member chose, and 20261207130000
-// recorded them as not to forward: they stay "not forwarded", so a
-// moderator may forward one again. The Flag keeps its id (#flags/<report
-// id>) and its sender, so a server that files one report per Flag id or
-// per reporter and object, as odn does, files it once.
+// recorded them as not to forward: 20261207180000 marks them forwarded
+// when filed, so that no moderator sends them a second time.
 func init() {
 	Migrations.MustRegister(func(ctx context.Context, db *bun.DB) error {
 		return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
