@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -256,4 +257,32 @@ func (s *Server) apiCreateSpace(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", s.opts.BaseURL+"/api/v1/spaces/"+sp.Name)
 	writeJSON(w, http.StatusCreated, s.spaceJSON(sp))
+}
+
+// idInput is an id in a request body. The API writes every id as a
+// string, and takes one so; a number is accepted too, as debates and news
+// took their consultation before.
+type idInput int64
+
+// UnmarshalJSON reads "12", 12 or null (0).
+func (id *idInput) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var n int64
+		if err := json.Unmarshal(b, &n); err != nil {
+			return fmt.Errorf("an id must be a string of digits: %s", b)
+		}
+		*id = idInput(n)
+		return nil
+	}
+	if s == "" {
+		*id = 0
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("an id must be a string of digits: %q", s)
+	}
+	*id = idInput(n)
+	return nil
 }

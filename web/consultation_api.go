@@ -342,13 +342,17 @@ func (s *Server) apiNews(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCreateNews(w http.ResponseWriter, r *http.Request) {
-	var in models.NewsInput
+	var in struct {
+		models.NewsInput
+		Consultation idInput `json:"consultation"` // a string, as ids are (a number too)
+	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
 	}
+	in.NewsInput.Consultation = int64(in.Consultation)
 	name := chi.URLParam(r, "name")
-	n, err := s.store.PublishNews(r.Context(), currentAccount(r.Context()), name, in)
+	n, err := s.store.PublishNews(r.Context(), currentAccount(r.Context()), name, in.NewsInput)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -109,13 +109,17 @@ func (s *Server) apiCreateDebate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in models.DebateInput
+	var in struct {
+		models.DebateInput
+		Consultation idInput `json:"consultation"` // a string, as ids are (a number too)
+	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
 	}
+	in.ConsultationID = int64(in.Consultation)
 	acc := currentAccount(r.Context())
-	d, err := s.store.CreateDebate(r.Context(), acc, sp, in)
+	d, err := s.store.CreateDebate(r.Context(), acc, sp, in.DebateInput)
 	if err != nil {
 		s.error(w, r, err)
 		return
