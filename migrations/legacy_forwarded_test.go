@@ -5,9 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun/migrate"
-
-	"github.com/opendemocracynow/odn/migrations"
 	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/dbtest"
 )
@@ -19,24 +16,7 @@ import (
 func TestLegacyForwardedReports(t *testing.T) {
 	dbtest.EachDSN(t, func(t *testing.T, dialect, dsn string) {
 		ctx := context.Background()
-		s, err := models.Open(ctx, dsn, models.WithKeyGenerator(dbtest.KeyGen()), models.WithBaseURL("https://town.example"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		before := migrate.NewMigrations()
-		for _, m := range migrations.Migrations.Sorted() {
-			if m.Name < "20261207180000" {
-				before.Add(m)
-			}
-		}
-		m := migrate.NewMigrator(s.DB, before)
-		if err := m.Init(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s := openBefore(t, dsn, "20261207180000", models.WithBaseURL("https://town.example"))
 		ann, err := s.CreateAccount(ctx, models.NewAccount{Username: "ann", Password: "correct horse battery"})
 		if err != nil {
 			t.Fatal(err)

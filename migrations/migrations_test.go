@@ -15,6 +15,32 @@ import (
 	"github.com/opendemocracynow/odn/models/dbtest"
 )
 
+// openBefore opens dsn with opts and applies the migrations before name,
+// as an instance was before upgrading to it; the store is closed with t.
+func openBefore(t *testing.T, dsn, name string, opts ...models.Option) *models.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := models.Open(ctx, dsn, append([]models.Option{models.WithKeyGenerator(dbtest.KeyGen())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	before := migrate.NewMigrations()
+	for _, m := range migrations.Migrations.Sorted() {
+		if m.Name < name {
+			before.Add(m)
+		}
+	}
+	m := migrate.NewMigrator(s.DB, before)
+	if err := m.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // TestUpDownUp applies every migration, rolls them all back, and applies
 // them again, on both dialects: `odn migrate down` must leave a database
 // that `odn migrate up` can rebuild.
@@ -69,25 +95,7 @@ func TestUpDownUp(t *testing.T) {
 func TestFollowerInboxBackfill(t *testing.T) {
 	dbtest.EachDSN(t, func(t *testing.T, dialect, dsn string) {
 		ctx := context.Background()
-		s, err := models.Open(ctx, dsn, models.WithKeyGenerator(dbtest.KeyGen()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		// Up to the migration before, as the instance was.
-		before := migrate.NewMigrations()
-		for _, m := range migrations.Migrations.Sorted() {
-			if m.Name < "20261206090000" {
-				before.Add(m)
-			}
-		}
-		m := migrate.NewMigrator(s.DB, before)
-		if err := m.Init(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s := openBefore(t, dsn, "20261206090000")
 		now := time.Now().UTC()
 		var ids []int64
 		for i, a := range []struct {
@@ -132,24 +140,7 @@ func TestFollowerInboxBackfill(t *testing.T) {
 func TestDisabledByRoleBackfill(t *testing.T) {
 	dbtest.EachDSN(t, func(t *testing.T, dialect, dsn string) {
 		ctx := context.Background()
-		s, err := models.Open(ctx, dsn, models.WithKeyGenerator(dbtest.KeyGen()), models.WithFastPasswordHashing())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		before := migrate.NewMigrations()
-		for _, m := range migrations.Migrations.Sorted() {
-			if m.Name < "20261207090000" {
-				before.Add(m)
-			}
-		}
-		m := migrate.NewMigrator(s.DB, before)
-		if err := m.Init(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s := openBefore(t, dsn, "20261207090000", models.WithFastPasswordHashing())
 		now := time.Now().UTC()
 		for _, a := range []struct {
 			name, role string

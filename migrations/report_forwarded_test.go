@@ -5,10 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun/migrate"
-
-	"github.com/opendemocracynow/odn/migrations"
-	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/dbtest"
 )
 
@@ -19,24 +15,7 @@ import (
 func TestReportForwardedBackfill(t *testing.T) {
 	dbtest.EachDSN(t, func(t *testing.T, dialect, dsn string) {
 		ctx := context.Background()
-		s, err := models.Open(ctx, dsn, models.WithKeyGenerator(dbtest.KeyGen()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		before := migrate.NewMigrations()
-		for _, m := range migrations.Migrations.Sorted() {
-			if m.Name < "20261207140000" {
-				before.Add(m)
-			}
-		}
-		m := migrate.NewMigrator(s.DB, before)
-		if err := m.Init(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s := openBefore(t, dsn, "20261207140000")
 		filed := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 		var actor int64
 		if err := s.DB.NewRaw(`INSERT INTO actors (uri, type, username, host, local, inbox, shared_inbox, public_key_id, public_key_pem,
