@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 )
@@ -86,12 +85,9 @@ func (s *Store) ReceiveRemoteSynthesis(ctx context.Context, by *Actor, in Remote
 	if h, err := s.remoteOrigin(in.URL); err == nil && h == origin {
 		link = in.URL // a link elsewhere would be the sender's word only
 	}
-	title := strings.TrimSpace(PlainText(in.Title))
+	title := excerpt(strings.TrimSpace(PlainText(in.Title)), maxRemoteTitle)
 	if title == "" {
 		return 0, Invalid("name", "The synthesis has no title.")
-	}
-	if utf8.RuneCountInString(title) > maxRemoteTitle {
-		title = string([]rune(title)[:maxRemoteTitle-1]) + "…"
 	}
 	var items []string
 	for _, it := range in.Items[:min(len(in.Items), MaxRemoteSynthesisItems)] {
