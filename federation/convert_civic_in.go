@@ -132,8 +132,9 @@ func civicBody(m map[string]any) string {
 // first the title in bold and a petition's addressee; last the status
 // line, the hashtags and the permalink.
 var (
-	odnAddresseeRE = regexp.MustCompile(`^<p>À / To: .*?</p>`)
-	odnTailRE      = regexp.MustCompile(`(?:<p>(?:Proposition / Proposal|Débat / Debate|Pétition / Petition) · [^<]*</p>)` +
+	odnAddresseeRE = regexp.MustCompile(`^<p>` + regexp.QuoteMeta(addresseeLabel) + `.*?</p>`)
+	odnTailRE      = regexp.MustCompile(`(?:<p>(?:` + regexp.QuoteMeta(kindLineProposal) + `|` + regexp.QuoteMeta(kindLineDebate) + `|` +
+		regexp.QuoteMeta(kindLinePetition) + `) · [^<]*</p>)` +
 		`(?:<p>(?:\s*<a [^>]*rel="tag[^"]*"[^>]*>#<span>[^<]*</span></a>)+</p>)?` +
 		`(?:<p><a href="[^"]*"[^>]*>[^<]*</a></p>)?$`)
 )

@@ -89,6 +89,15 @@ func setSource(d doc, markdown string) {
 	}
 }
 
+// The bilingual words odn writes around a description for Mastodon; a peer
+// without the source strips them (unwrapODN).
+const (
+	kindLineProposal = "Proposition / Proposal" // opens a proposal's status line
+	kindLineDebate   = "Débat / Debate"
+	kindLinePetition = "Pétition / Petition"
+	addresseeLabel   = "À / To: " // opens a petition's addressee line
+)
+
 // linkHTML is the last paragraph: the HTML permalink.
 func linkHTML(u string) string {
 	e := html.EscapeString(u)
@@ -150,7 +159,7 @@ func ProposalToNote(base string, p *models.Proposal, threshold int) doc {
 	var b strings.Builder
 	b.WriteString(titleHTML(p.Title))
 	b.WriteString(bodyHTML(p.BodyHTML))
-	b.WriteString(lineHTML("Proposition / Proposal", statusLabel(proposalStatusLabel, p.Status), supports))
+	b.WriteString(lineHTML(kindLineProposal, statusLabel(proposalStatusLabel, p.Status), supports))
 	var tags []any
 	if len(p.Tags) > 0 {
 		b.WriteString("<p>")
@@ -252,7 +261,7 @@ func DebateToQuestion(d *models.Debate, sp *models.Space, r *models.Results) doc
 	var b strings.Builder
 	b.WriteString(titleHTML(d.Question))
 	b.WriteString(bodyHTML(d.DescriptionHTML))
-	status := []string{"Débat / Debate", statusLabel(debatePhaseLabel, d.Current)}
+	status := []string{kindLineDebate, statusLabel(debatePhaseLabel, d.Current)}
 	if showCounts {
 		status = append(status, fmt.Sprintf("%d votants / voters", r.Voters))
 	} else {
@@ -361,10 +370,10 @@ func PetitionToQuestion(p *models.Petition, now time.Time) doc {
 	var b strings.Builder
 	b.WriteString(titleHTML(p.Title))
 	if p.Addressee != nil {
-		b.WriteString("<p>À / To: " + mentionHTML(p.Addressee) + "</p>")
+		b.WriteString("<p>" + addresseeLabel + mentionHTML(p.Addressee) + "</p>")
 	}
 	b.WriteString(bodyHTML(p.BodyHTML))
-	b.WriteString(lineHTML("Pétition / Petition", statusLabel(petitionStateLabel, state),
+	b.WriteString(lineHTML(kindLinePetition, statusLabel(petitionStateLabel, state),
 		fmt.Sprintf("%d/%d signatures (%d %%)", p.SignaturesCount, p.Goal, p.Percent())))
 	b.WriteString(linkHTML(p.URL))
 	by := byline(p.Author, p.Space, p.CreatedAt)
