@@ -2,7 +2,6 @@ package web
 
 import (
 	"strings"
-	"time"
 )
 
 // The audit log stores codes (models.AuditEntry): an action such as
@@ -60,11 +59,6 @@ func auditDetail(l *Locale, detail string) string {
 		return l.T(key)
 	}
 	return detail
-}
-
-// fmtDateTime is a day and a time (UTC) in the locale's usual form.
-func fmtDateTime(l *Locale, t time.Time) string {
-	return fmtDate(l, t) + " " + t.UTC().Format("15:04") + " UTC"
 }
 
 // auditTargetLabel is auditTarget's label alone.

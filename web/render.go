@@ -100,6 +100,11 @@ func fmtDate(l *Locale, t time.Time) string {
 	return t.Format("2006-01-02")
 }
 
+// fmtDateTime is a day and a time (UTC) in the locale's usual form.
+func fmtDateTime(l *Locale, t time.Time) string {
+	return fmtDate(l, t) + " " + t.UTC().Format("15:04") + " UTC"
+}
+
 // isoTime is the machine-readable form of t, for <time datetime>.
 func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
