@@ -122,29 +122,36 @@ func goldenDocs() map[string]doc {
 	petition := PetitionToQuestion(pe, gNow)
 	argNote := CommentToNote(argument, target, nil)
 	create := CreateCivic(w.alice, note)
+	// A debate of a consultation whose contribution phase ends before the
+	// debate's own close: its consultation with the phases, and that end.
+	inCons := DebateToQuestion(w.debate(models.ResultsLive, models.DebateOpen), w.space, goldenResults())
+	early := *cons
+	early.SynthesisAt = gClosed
+	inConsultation(inCons, &early, true, gNow)
 	return map[string]doc{
-		"proposal_note":              note,
-		"proposal_answer_note":       ProposalAnswerToNote(answered, answered.Answerer),
-		"proposal_note_answered":     ProposalToNote(gBase, answered, 50),
-		"debate_question_open":       question,
-		"debate_question_hidden":     DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateOpen), w.space, nil),
-		"debate_question_closed":     DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateClosed), w.space, goldenResults()),
-		"petition_question":          petition,
-		"petition_question_answered": PetitionToQuestion(peAnswered, gNow),
-		"petition_response_note":     PetitionResponseToNote(peAnswered),
-		"petition_update_note":       PetitionUpdateToNote(pe, upd),
-		"comment_argument_note":      argNote,
-		"comment_reply_note":         CommentToNote(reply, target, w.alice),
-		"news_note":                  NewsToNote(news, w.space),
-		"synthesis_note":             SynthesisToNote(syn, cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}),
-		"consultation_collection":    ConsultationToCollection(cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}, syn.URI),
-		"create_proposal":            create,
-		"announce_create_proposal":   AnnounceDoc(w.space.Actor, bare(create), idOf(create["id"])),
-		"announce_proposal":          AnnounceDoc(w.space.Actor, idOf(note["id"]), idOf(note["id"])+"#object"),
-		"update_debate_results":      UpdateCivic(w.mod, question, gNow),
-		"create_argument":            CreateCivic(w.alice, argNote),
-		"delete_proposal":            DeleteCivic(w.alice, gBase+"/p/7", "Note", gNow, w.space),
-		"flag_report":                FlagDoc(&models.Actor{ID: 9, URI: gBase + "/actor", Type: models.ActorApplication}, 4, "https://far.example/p/1", "https://far.example/users/zoe", "Copied spam."),
+		"proposal_note":                note,
+		"proposal_answer_note":         ProposalAnswerToNote(answered, answered.Answerer),
+		"proposal_note_answered":       ProposalToNote(gBase, answered, 50),
+		"debate_question_open":         question,
+		"debate_question_hidden":       DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateOpen), w.space, nil),
+		"debate_question_closed":       DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateClosed), w.space, goldenResults()),
+		"petition_question":            petition,
+		"petition_question_answered":   PetitionToQuestion(peAnswered, gNow),
+		"petition_response_note":       PetitionResponseToNote(peAnswered),
+		"petition_update_note":         PetitionUpdateToNote(pe, upd),
+		"comment_argument_note":        argNote,
+		"comment_reply_note":           CommentToNote(reply, target, w.alice),
+		"news_note":                    NewsToNote(news, w.space),
+		"synthesis_note":               SynthesisToNote(syn, cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}),
+		"consultation_collection":      ConsultationToCollection(cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}, syn.URI),
+		"debate_question_consultation": inCons,
+		"create_proposal":              create,
+		"announce_create_proposal":     AnnounceDoc(w.space.Actor, bare(create), idOf(create["id"])),
+		"announce_proposal":            AnnounceDoc(w.space.Actor, idOf(note["id"]), idOf(note["id"])+"#object"),
+		"update_debate_results":        UpdateCivic(w.mod, question, gNow),
+		"create_argument":              CreateCivic(w.alice, argNote),
+		"delete_proposal":              DeleteCivic(w.alice, gBase+"/p/7", "Note", gNow, w.space),
+		"flag_report":                  FlagDoc(&models.Actor{ID: 9, URI: gBase + "/actor", Type: models.ActorApplication}, 4, "https://far.example/p/1", "https://far.example/users/zoe", "Copied spam."),
 	}
 }
 

@@ -51,6 +51,11 @@ const (
 	// published synthesis' id.
 	PropODNPhases    = "odn:phases"
 	PropODNSynthesis = "odn:synthesis"
+	// PropODNConsultation names, on a proposal, debate or petition, the
+	// consultation it belongs to, with its phases (ConsultationRef);
+	// PropODNWithdrawn is when that consultation was withdrawn.
+	PropODNConsultation = "odn:consultation"
+	PropODNWithdrawn    = "odn:withdrawn"
 )
 
 // Values of odn:stance on comments that are arguments.

@@ -104,6 +104,7 @@ func noteToRemoteProposal(m map[string]any) models.RemoteProposal {
 		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: nameOf(m),
 		ContentHTML: civicBody(m), Tags: hashtags(m), Status: str(m, PropODNStatus),
 		Supports: int(supports), Threshold: intProp(m, PropODNThreshold), Published: timeProp(m, "published"), Updated: updatedOf(m),
+		Consultation: consultationOf(m),
 	}
 	if t := timeProp(m, PropODNAnsweredAt); !t.IsZero() {
 		p.AnsweredAt = &t
@@ -214,7 +215,7 @@ func questionToRemoteDebate(m map[string]any) models.RemoteDebate {
 		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Question: question,
 		DescriptionHTML: SanitizeIncomingHTML(civicBody(m)), Options: names, Counts: counts,
 		Voters: intProp(m, PropVotersCount), Multiple: multiple, Closed: closedOf(m), Updated: updatedOf(m),
-		ResultsVisibility: str(m, PropODNResults), ByInstance: byInstanceOf(m),
+		ResultsVisibility: str(m, PropODNResults), ByInstance: byInstanceOf(m), Consultation: consultationOf(m),
 	}
 	if t := timeProp(m, "endTime"); !t.IsZero() {
 		d.ClosesAt = &t
@@ -233,11 +234,39 @@ func questionToRemotePetition(m map[string]any) models.RemotePetition {
 		URI: idOf(m["id"]), URL: httpURL(linkHref(m["url"])), Title: nameOf(m),
 		ContentHTML: civicBody(m), Goal: intProp(m, PropODNGoal), Signatures: int(sigs),
 		Answered: str(m, PropODNStatus) == "answered", Published: timeProp(m, "published"), Updated: updatedOf(m),
+		Consultation: consultationOf(m),
 	}
 	if t := timeProp(m, "endTime"); !t.IsZero() {
 		p.ClosesAt = &t
 	}
 	return p
+}
+
+// consultationOf reads odn:consultation, the origin's consultation of a
+// proposal, debate or petition with its phases (ConsultationRef); nil
+// when absent or not an object. The store believes it only from the
+// object's own host and with its phases in order.
+func consultationOf(m map[string]any) *models.RemoteConsultation {
+	c, ok := m[PropODNConsultation].(map[string]any)
+	if !ok {
+		return nil
+	}
+	r := &models.RemoteConsultation{URI: idOf(c["id"]), URL: httpURL(linkHref(c["url"])), Title: nameOf(c),
+		UpdatedAt: timeProp(c, "updated")}
+	if t := timeProp(c, PropODNWithdrawn); !t.IsZero() {
+		r.WithdrawnAt = &t
+	}
+	starts := map[string]*time.Time{models.PhaseInformation: &r.OpensAt, models.PhaseContribution: &r.ContributionAt,
+		models.PhaseSynthesis: &r.SynthesisAt, models.PhaseClosed: &r.ClosesAt}
+	phases, _ := c[PropODNPhases].([]any)
+	for _, p := range phases[:min(len(phases), len(starts))] {
+		if pm, ok := p.(map[string]any); ok {
+			if at := starts[str(pm, "name")]; at != nil {
+				*at = timeProp(pm, "startTime")
+			}
+		}
+	}
+	return r
 }
 
 // voteOf recognises a poll vote: a Note with a name (the option), a

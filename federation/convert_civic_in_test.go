@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -149,6 +150,16 @@ func TestGoldenCivicIn(t *testing.T) {
 	} else if d := questionToRemoteDebate(m); d.Question != "Quel aménagement pour la place ?" || len(d.Options) != 3 ||
 		d.Counts[0] != 4 || d.Voters != 7 || d.Multiple || d.Closed || d.ClosesAt == nil {
 		t.Errorf("debate = %+v", d)
+	}
+	if d := questionToRemoteDebate(read("debate_question_open.json")); d.Consultation != nil {
+		t.Errorf("a debate of no consultation read with one: %+v", d.Consultation)
+	}
+	// A copy applies the origin's phases (models.RemoteConsultation).
+	if c := questionToRemoteDebate(read("debate_question_consultation.json")).Consultation; c == nil ||
+		c.URI != gBase+"/consultations/5" || c.URL != c.URI || c.Title != "Place Carnot" || !c.OpensAt.Equal(gT0) ||
+		!c.ContributionAt.Equal(gT0) || !c.SynthesisAt.Equal(gClosed) || !c.ClosesAt.Equal(gClose.Add(7*24*time.Hour)) ||
+		!c.UpdatedAt.Equal(gT1) || c.WithdrawnAt != nil {
+		t.Errorf("debate's consultation = %+v", c)
 	}
 	if d := questionToRemoteDebate(read("debate_question_closed.json")); !d.Closed {
 		t.Errorf("closed debate read as open: %+v", d)

@@ -567,6 +567,25 @@ func ConsultationToCollection(c *models.Consultation, sp *models.Space, items []
 		b.WriteString("<p>" + html.EscapeString(c.Summary) + "</p>")
 	}
 	b.WriteString(bodyHTML(c.BodyHTML))
+	if items == nil {
+		items = []string{}
+	}
+	d := doc{
+		"id": c.URI, "type": "OrderedCollection", "attributedTo": actorURI(sp.Actor), "name": c.Title,
+		"content": OutgoingHTML(b.String()), "url": c.URI, "totalItems": len(items), "orderedItems": items,
+		PropODNType: ODNTypeConsultation, PropODNPhases: phasesDoc(c),
+	}
+	if synthesisURI != "" {
+		d[PropODNSynthesis] = synthesisURI
+	}
+	stamp(d, c.CreatedAt, c.UpdatedAt)
+	civicAddressing(d, sp, sp.Actor)
+	return d
+}
+
+// phasesDoc is odn:phases: a consultation's phases, {name, startTime,
+// endTime}, the last (closed) without an end.
+func phasesDoc(c *models.Consultation) []any {
 	phases := make([]any, 0, len(models.PhaseNames))
 	for _, p := range c.Phases() {
 		ph := doc{"name": p.Name, "startTime": rfc3339(p.StartsAt)}
@@ -575,20 +594,38 @@ func ConsultationToCollection(c *models.Consultation, sp *models.Space, items []
 		}
 		phases = append(phases, ph)
 	}
-	if items == nil {
-		items = []string{}
+	return phases
+}
+
+// ConsultationRef is odn:consultation on a proposal, debate or petition
+// of consultation c: its id, page, title and phases (odn:phases), and
+// odn:withdrawn once withdrawn, so that a peer holding a copy applies the
+// phases to its members' supports, votes, signatures and comments as
+// this instance does on arrival (models.RemoteConsultation). updated, to
+// the millisecond, is the consultation's own last change, its
+// withdrawal included: a copy's document carrying an older one (a
+// retried delivery) moves nothing back.
+func ConsultationRef(c *models.Consultation) doc {
+	version := c.UpdatedAt
+	d := doc{"id": c.URI, "type": "OrderedCollection", "name": c.Title, "url": c.URI, PropODNPhases: phasesDoc(c)}
+	if c.DeletedAt != nil {
+		d[PropODNWithdrawn] = rfc3339(*c.DeletedAt)
+		if c.DeletedAt.After(version) {
+			version = *c.DeletedAt
+		}
 	}
-	d := doc{
-		"id": c.URI, "type": "OrderedCollection", "attributedTo": actorURI(sp.Actor), "name": c.Title,
-		"content": OutgoingHTML(b.String()), "url": c.URI, "totalItems": len(items), "orderedItems": items,
-		PropODNType: ODNTypeConsultation, PropODNPhases: phases,
-	}
-	if synthesisURI != "" {
-		d[PropODNSynthesis] = synthesisURI
-	}
-	stamp(d, c.CreatedAt, c.UpdatedAt)
-	civicAddressing(d, sp, sp.Actor)
+	d["updated"] = updatedStamp(version)
 	return d
+}
+
+// inConsultation names consultation c on obj, a proposal, debate or
+// petition of it (odn:consultation), and when obj is a poll (a debate or
+// petition Question) closes it when c stops taking votes (pollEndsBy).
+func inConsultation(obj doc, c *models.Consultation, poll bool, now time.Time) {
+	obj[PropODNConsultation] = ConsultationRef(c)
+	if end := c.AllowedUntil(models.ActionVote); poll && end != nil {
+		pollEndsBy(obj, *end, now)
+	}
 }
 
 // SynthesisTitlePrefix opens the name of a synthesis Note, before its

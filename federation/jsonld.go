@@ -79,6 +79,10 @@ func ExtensionContext() map[string]any {
 		// A consultation's phases (opaque JSON) and its synthesis.
 		"odn:phases":    map[string]any{"@id": "odn:phases", "@type": "@json"},
 		"odn:synthesis": map[string]any{"@id": "odn:synthesis", "@type": "@id"},
+		// The consultation a proposal, debate or petition belongs to (an
+		// embedded object with its phases), and when it was withdrawn.
+		"odn:consultation": map[string]any{"@id": "odn:consultation"},
+		"odn:withdrawn":    map[string]any{"@id": "odn:withdrawn", "@type": "xsd:dateTime"},
 	}
 }
 

@@ -305,7 +305,11 @@ func proposalCreated(ctx context.Context, s *Service, ev models.Event) ([]models
 	if err != nil {
 		return nil, skipGone(err)
 	}
-	return s.publishNew(ctx, objectSigner(p.Author, p.Space), p.Space, s.proposalDoc(p), true)
+	n, err := s.proposalDoc(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.publishNew(ctx, objectSigner(p.Author, p.Space), p.Space, n, true)
 }
 
 // proposalChanged: edit, withdrawal (status withdrawn) or threshold.
@@ -318,7 +322,11 @@ func proposalChanged(ctx context.Context, s *Service, ev models.Event) ([]models
 	if err != nil {
 		return nil, err
 	}
-	return s.publishUpdate(ctx, objectSigner(p.Author, p.Space), p.Space, s.proposalDoc(p), inboxes...)
+	n, err := s.proposalDoc(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.publishUpdate(ctx, objectSigner(p.Author, p.Space), p.Space, n, inboxes...)
 }
 
 // answerAuthor is the author of p's answer Note: the moderator of the

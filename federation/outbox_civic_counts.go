@@ -101,7 +101,11 @@ func (s *Service) countUpdate(ctx context.Context, cu models.CountUpdate) ([]mod
 		if err != nil {
 			return nil, nil, err
 		}
-		out, err := s.publishUpdate(ctx, objectSigner(p.Author, p.Space), p.Space, s.proposalDoc(p), inboxes...)
+		n, err := s.proposalDoc(ctx, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, err := s.publishUpdate(ctx, objectSigner(p.Author, p.Space), p.Space, n, inboxes...)
 		return out, nil, err
 	case models.ObjectTypePetition:
 		p, err := s.localPetition(ctx, id)

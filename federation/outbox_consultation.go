@@ -73,8 +73,9 @@ func schedulePollEnd(kind string) EventFunc {
 }
 
 // consultationPollsChanged: the consultation's dates changed, or it was
-// withdrawn (it then refuses every vote): each of its open polls gets an
-// Update now with its new endTime.
+// withdrawn (it then refuses every vote): each of its open proposals,
+// debates and petitions gets an Update now, naming the new phases (which
+// odn peers apply to their copies), polls with their new endTime.
 func consultationPollsChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 	if ev.Kind == models.EventConsultationUpdated {
 		var data struct {
@@ -85,12 +86,12 @@ func consultationPollsChanged(ctx context.Context, s *Service, ev models.Event) 
 			return nil, nil
 		}
 	}
-	polls, err := s.store.ConsultationPolls(ctx, ev.ObjectID)
+	items, err := s.store.ConsultationOpenItems(ctx, ev.ObjectID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.store.Now()
-	for _, p := range polls {
+	for _, p := range items {
 		if err := s.store.ScheduleCountUpdate(ctx, p.Type, p.ID, now, CountUpdateDelay, true); err != nil {
 			return nil, err
 		}

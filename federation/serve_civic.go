@@ -49,7 +49,11 @@ var civicLoaders = map[string]func(ctx context.Context, s *Service, id string) (
 		if err != nil {
 			return nil, err
 		}
-		return s.withCountsSent(ctx, s.proposalDoc(p), models.ObjectTypeProposal, p.ID)
+		n, err := s.proposalDoc(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return s.withCountsSent(ctx, n, models.ObjectTypeProposal, p.ID)
 	},
 	kindProposalAnswer: func(ctx context.Context, s *Service, id string) (doc, error) {
 		p, err := s.localProposal(ctx, id, "Note")
@@ -251,12 +255,14 @@ func (s *Service) localProposal(ctx context.Context, id, _ string) (*models.Prop
 	return p, nil
 }
 
-func (s *Service) proposalDoc(p *models.Proposal) doc {
+// proposalDoc is the Note of a proposal, naming its consultation.
+func (s *Service) proposalDoc(ctx context.Context, p *models.Proposal) (doc, error) {
 	threshold := 0
 	if p.Space != nil {
 		threshold = p.Space.SupportThreshold
 	}
-	return ProposalToNote(s.store.URLs.Base, p, threshold)
+	n := ProposalToNote(s.store.URLs.Base, p, threshold)
+	return n, s.withConsultation(ctx, n, p.ConsultationID, false)
 }
 
 func (s *Service) localDebate(ctx context.Context, id string) (*models.Debate, *models.Space, error) {
@@ -294,24 +300,31 @@ func (s *Service) debateDoc(ctx context.Context, d *models.Debate, sp *models.Sp
 		}
 	}
 	q := DebateToQuestion(d, sp, r)
-	return q, s.consultationPollEnd(ctx, q, d.ConsultationID)
+	return q, s.withConsultation(ctx, q, d.ConsultationID, true)
 }
 
 // petitionDoc is the Question of a petition, closing when its
 // consultation stops taking signatures if that comes first.
 func (s *Service) petitionDoc(ctx context.Context, p *models.Petition) (doc, error) {
 	q := PetitionToQuestion(p, s.store.Now())
-	return q, s.consultationPollEnd(ctx, q, p.ConsultationID)
+	return q, s.withConsultation(ctx, q, p.ConsultationID, true)
 }
 
-// consultationPollEnd applies to poll q the end of the contribution phase
-// of consultationID (0: none, nothing read): see pollEndsBy.
-func (s *Service) consultationPollEnd(ctx context.Context, q doc, consultationID int64) error {
-	end, err := s.store.ParticipationEnd(ctx, consultationID, models.ActionVote)
-	if end != nil {
-		pollEndsBy(q, *end, s.store.Now())
+// withConsultation names on obj, a local proposal, debate or petition,
+// its consultation consultationID (0: none, nothing read) with its phases
+// (odn:consultation), which odn peers apply to their copies; a poll also
+// closes when the consultation stops taking votes (pollEndsBy), which is
+// what Mastodon reads.
+func (s *Service) withConsultation(ctx context.Context, obj doc, consultationID int64, poll bool) error {
+	if consultationID == 0 {
+		return nil
 	}
-	return err
+	c, err := s.store.ConsultationRecord(ctx, consultationID)
+	if err != nil {
+		return err
+	}
+	inConsultation(obj, c, poll, s.store.Now())
+	return nil
 }
 
 func (s *Service) localPetition(ctx context.Context, id string) (*models.Petition, error) {

@@ -69,7 +69,17 @@ func (s *Store) commentTarget(ctx context.Context, tx bun.IDB, c *Comment, by *A
 	if !obj.visible() {
 		return nil, ErrNotFound
 	}
-	if err := s.checkConsultation(ctx, tx, obj.ConsultationID, ActionComment); err != nil {
+	ref := ConsultationRef{ID: obj.ConsultationID}
+	if !obj.Local && by != nil && by.Local {
+		// A member's comment on a copy goes to the origin, which applies
+		// its consultation's phases: so are they here. Others' comments
+		// stored on a copy are the origin's to accept.
+		var err error
+		if ref.RemoteID, err = copyConsultation(ctx, tx, obj.Type, obj.ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.checkConsultation(ctx, tx, ref, ActionComment); err != nil {
 		return nil, err
 	}
 	c.SpaceID, c.ConsultationID = obj.SpaceID, obj.ConsultationID

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -142,6 +143,9 @@ type PhaseError struct {
 	Phase        string    // current phase
 	Action       string    // refused action
 	Next         time.Time // when the action becomes possible (zero: never again)
+	// URL is the consultation's page: a path here for a local one, the
+	// origin's page for a copy's.
+	URL string
 }
 
 func (e *PhaseError) Error() string {
@@ -190,7 +194,12 @@ func init() {
 			}
 			return err
 		}
-		return c.Check(s.Now(), action)
+		err = c.Check(s.Now(), action)
+		var pe *PhaseError
+		if errors.As(err, &pe) {
+			pe.URL = "/consultations/" + strconv.FormatInt(c.ID, 10)
+		}
+		return err
 	}
 	countTables["consultations"] = struct{ table, where string }{"consultations", "deleted_at IS NULL"}
 }

@@ -12,14 +12,15 @@ import (
 // stop. The rule itself stays Consultation.Check, applied by
 // checkConsultation when the action arrives.
 
-// PhaseRefusal returns the *PhaseError with which the consultation
-// consultationID would refuse action now (what CastVote, Support, Sign…
-// answer), or nil when its phase allows action or consultationID is 0
-// (no consultation: nothing is read). It reads the consultation once, as
-// the guard does (a withdrawn one refuses everything); other errors are
-// the guard's (an unknown consultation is a *ValidationError).
-func (s *Store) PhaseRefusal(ctx context.Context, consultationID int64, action string) (*PhaseError, error) {
-	err := s.checkConsultation(ctx, s.DB, consultationID, action)
+// PhaseRefusal returns the *PhaseError with which the consultation ref
+// names (an object's ConsultationRef: its own, or a copy's origin's) would
+// refuse action now (what CastVote, Support, Sign… answer), or nil when
+// its phase allows action or ref is zero (no consultation: nothing is
+// read). It reads the consultation once, as the guard does (a withdrawn
+// one refuses everything); other errors are the guard's (an unknown
+// consultation is a *ValidationError).
+func (s *Store) PhaseRefusal(ctx context.Context, ref ConsultationRef, action string) (*PhaseError, error) {
+	err := s.checkConsultation(ctx, s.DB, ref, action)
 	var pe *PhaseError
 	if errors.As(err, &pe) {
 		return pe, nil
@@ -54,20 +55,32 @@ func (s *Store) ParticipationEnd(ctx context.Context, consultationID int64, acti
 	if consultationID == 0 {
 		return nil, nil
 	}
-	c := new(Consultation)
-	if err := s.DB.NewSelect().Model(c).Where("id = ?", consultationID).Scan(ctx); err != nil {
-		return nil, dbErr("consultation participation end", err)
+	c, err := s.ConsultationRecord(ctx, consultationID)
+	if err != nil {
+		return nil, err
 	}
 	return c.AllowedUntil(action), nil
 }
 
-// ConsultationPolls lists the local debates and petitions of a
-// consultation that may still take votes or signatures on their own
-// terms (public, not hidden nor deleted, not closed nor past their close,
-// petitions not answered): those whose published poll follows the
-// consultation's dates (federation sends them an Update when the dates
-// change).
-func (s *Store) ConsultationPolls(ctx context.Context, consultationID int64) ([]CivicRef, error) {
+// ConsultationRecord reads the consultation id as stored, withdrawn ones
+// included (DeletedAt set) and nothing attached: what federation says of
+// it on its proposals, debates and petitions.
+func (s *Store) ConsultationRecord(ctx context.Context, id int64) (*Consultation, error) {
+	c := new(Consultation)
+	if err := s.DB.NewSelect().Model(c).Where("id = ?", id).Scan(ctx); err != nil {
+		return nil, dbErr("consultation record", err)
+	}
+	return c, nil
+}
+
+// ConsultationOpenItems lists the local proposals, debates and petitions
+// of a consultation that may still take supports, votes or signatures on
+// their own terms (public, not hidden nor deleted; proposals not decided,
+// debates not closed nor past their close, petitions not answered): those
+// whose published documents name the consultation's phases, and for
+// polls end with its contribution phase. Federation sends each an Update
+// when the consultation's dates change or it is withdrawn.
+func (s *Store) ConsultationOpenItems(ctx context.Context, consultationID int64) ([]CivicRef, error) {
 	now := s.Now()
 	var out []CivicRef
 	err := s.DB.NewRaw(`
@@ -77,9 +90,12 @@ SELECT 'debate' AS type, id, created_at FROM debates
 UNION ALL SELECT 'petition', id, created_at FROM petitions
   WHERE consultation_id = ? AND local AND hidden_at IS NULL AND deleted_at IS NULL AND status = 'open'
   AND (closes_at IS NULL OR closes_at > ?)
-ORDER BY created_at, id`, consultationID, now, now, consultationID, now).Scan(ctx, &out)
+UNION ALL SELECT 'proposal', id, created_at FROM proposals
+  WHERE consultation_id = ? AND local AND hidden_at IS NULL AND deleted_at IS NULL AND status IN (?, ?)
+ORDER BY created_at, id`, consultationID, now, now, consultationID, now,
+		consultationID, ProposalOpen, ProposalThresholdReached).Scan(ctx, &out)
 	if err != nil {
-		return nil, dbErr("consultation polls", err)
+		return nil, dbErr("consultation open items", err)
 	}
 	return out, nil
 }

@@ -63,7 +63,7 @@ func TestPhaseRefusal(t *testing.T) {
 						t.Fatalf("object attached to consultation %d, want %d", id, f.c.ID)
 					}
 				}
-				got, err := f.s.PhaseRefusal(ctx, f.c.ID, models.ActionVote)
+				got, err := f.s.PhaseRefusal(ctx, models.ConsultationRef{ID: f.c.ID}, models.ActionVote)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -89,13 +89,13 @@ func TestPhaseRefusal(t *testing.T) {
 		if err := f.s.DeleteConsultation(ctx, f.mod, f.c.ID); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := f.s.PhaseRefusal(ctx, f.c.ID, models.ActionVote); err != nil || got == nil || got.Phase != models.PhaseClosed || !got.Next.IsZero() {
+		if got, err := f.s.PhaseRefusal(ctx, models.ConsultationRef{ID: f.c.ID}, models.ActionVote); err != nil || got == nil || got.Phase != models.PhaseClosed || !got.Next.IsZero() {
 			t.Fatalf("withdrawn consultation: %v %v", got, err)
 		}
 		// No consultation: nothing is read (a cancelled context would fail any query).
 		cancelled, cancel := context.WithCancel(ctx)
 		cancel()
-		if got, err := f.s.PhaseRefusal(cancelled, 0, models.ActionVote); got != nil || err != nil {
+		if got, err := f.s.PhaseRefusal(cancelled, models.ConsultationRef{}, models.ActionVote); got != nil || err != nil {
 			t.Fatalf("no consultation: %v %v", got, err)
 		}
 	})
@@ -103,7 +103,8 @@ func TestPhaseRefusal(t *testing.T) {
 
 // TestParticipationEndAndPolls: when a consultation's polls stop taking
 // votes (the end of its contribution phase, or its withdrawal if sooner),
-// and which of its debates and petitions still follow its dates.
+// and which of its proposals, debates and petitions still follow its
+// dates.
 func TestParticipationEndAndPolls(t *testing.T) {
 	consEach(t, func(t *testing.T, f *consFixture) {
 		ctx := context.Background()
@@ -134,16 +135,29 @@ func TestParticipationEndAndPolls(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		polls, err := f.s.ConsultationPolls(ctx, f.c.ID)
+		proposal := func(title string) *models.Proposal {
+			p, err := f.s.CreateProposal(ctx, f.citizens[0].Actor, "town", models.ProposalInput{Title: title, Body: "x", Consultation: f.c.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		openProposal, decided := proposal("Plant trees"), proposal("Paint the bench")
+		if _, err := f.s.SetProposalStatus(ctx, f.mod, decided.ID, models.ProposalAccepted, ""); err != nil {
+			t.Fatal(err)
+		}
+		items, err := f.s.ConsultationOpenItems(ctx, f.c.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var got []string
-		for _, p := range polls {
+		for _, p := range items {
 			got = append(got, p.Type+strconv.FormatInt(p.ID, 10))
 		}
-		if want := []string{"debate" + strconv.FormatInt(open.ID, 10), "petition" + strconv.FormatInt(pe.ID, 10)}; !slices.Equal(got, want) {
-			t.Errorf("polls = %v, want %v (not the draft %d nor the closed %d)", got, want, draft.ID, closed.ID)
+		want := []string{"debate" + strconv.FormatInt(open.ID, 10), "petition" + strconv.FormatInt(pe.ID, 10),
+			"proposal" + strconv.FormatInt(openProposal.ID, 10)}
+		if !slices.Equal(got, want) {
+			t.Errorf("open items = %v, want %v (not the draft %d, the closed %d nor the decided %d)", got, want, draft.ID, closed.ID, decided.ID)
 		}
 		for _, tc := range []struct {
 			action string

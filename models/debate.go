@@ -69,25 +69,28 @@ const (
 // Debate is a question put to a space with a fixed list of options, voted
 // on by actors (local or remote) with one ballot each.
 type Debate struct {
-	bun.BaseModel     `bun:"table:debates,alias:d"`
-	ID                int64      `bun:",pk,autoincrement"`
-	URI               string     `bun:"uri,notnull"`
-	URL               string     `bun:"url,notnull"`
-	SpaceID           int64      `bun:",nullzero"`
-	AuthorID          int64      `bun:",notnull"`
-	ConsultationID    int64      `bun:",nullzero"`
-	ThemeID           int64      `bun:",nullzero"`
-	Question          string     `bun:",notnull"`
-	Description       string     `bun:",notnull"`
-	DescriptionHTML   string     `bun:"description_html,notnull"`
-	Options           []string   `bun:"options,notnull"`
-	Multiple          bool       `bun:",notnull"`
-	Phase             string     `bun:",notnull"`
-	OpensAt           *time.Time `bun:",nullzero"`
-	ClosesAt          *time.Time `bun:",nullzero"`
-	ClosedAt          *time.Time `bun:",nullzero"`
-	ResultsVisibility string     `bun:",notnull"`
-	PublicBallot      bool       `bun:",notnull"`
+	bun.BaseModel  `bun:"table:debates,alias:d"`
+	ID             int64  `bun:",pk,autoincrement"`
+	URI            string `bun:"uri,notnull"`
+	URL            string `bun:"url,notnull"`
+	SpaceID        int64  `bun:",nullzero"`
+	AuthorID       int64  `bun:",notnull"`
+	ConsultationID int64  `bun:",nullzero"`
+	// RemoteConsultationID is, on a copy, its origin's consultation
+	// (RemoteConsultation); 0 for local objects and copies of none.
+	RemoteConsultationID int64      `bun:",nullzero"`
+	ThemeID              int64      `bun:",nullzero"`
+	Question             string     `bun:",notnull"`
+	Description          string     `bun:",notnull"`
+	DescriptionHTML      string     `bun:"description_html,notnull"`
+	Options              []string   `bun:"options,notnull"`
+	Multiple             bool       `bun:",notnull"`
+	Phase                string     `bun:",notnull"`
+	OpensAt              *time.Time `bun:",nullzero"`
+	ClosesAt             *time.Time `bun:",nullzero"`
+	ClosedAt             *time.Time `bun:",nullzero"`
+	ResultsVisibility    string     `bun:",notnull"`
+	PublicBallot         bool       `bun:",notnull"`
 	// BallotSecret keys the receipts; it never leaves the instance.
 	BallotSecret     string    `bun:",notnull"`
 	Counts           []int     `bun:"counts,notnull"`

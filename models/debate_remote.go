@@ -39,6 +39,9 @@ type RemoteDebate struct {
 	// ByInstance is the origin's voters per instance host
 	// (odn:byInstance); nil when not published.
 	ByInstance map[string]int
+	// Consultation is the origin's consultation the debate belongs to
+	// (nil: none), whose phases then govern votes here.
+	Consultation *RemoteConsultation
 }
 
 // Bounds of a remote debate's breakdown per instance: a host name's
@@ -119,6 +122,11 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 		d.ClosedAt = &updated
 	}
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		rid, err := s.upsertRemoteConsultation(ctx, tx, d.Origin, in.Consultation)
+		if err != nil {
+			return err
+		}
+		d.RemoteConsultationID = rid
 		old := new(Debate)
 		q := tx.NewSelect().Model(old).Where("d.uri = ?", in.URI)
 		if s.Dialect == Postgres {
@@ -127,7 +135,7 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 			// with the others, or it waits and finds the new options.
 			q = q.For("NO KEY UPDATE")
 		}
-		err := q.Scan(ctx)
+		err = q.Scan(ctx)
 		if err := dbErr("remote debate", err); errors.Is(err, ErrNotFound) {
 			_, err := tx.NewInsert().Model(d).Exec(ctx)
 			return dbErr("insert remote debate", err)
@@ -139,6 +147,11 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 		}
 		if old.DeletedAt != nil || !updated.After(old.UpdatedAt) {
 			*d = *old // tombstoned, or a stale or replayed update
+			if rid != 0 && d.RemoteConsultationID == 0 && d.DeletedAt == nil {
+				// It may still name the consultation of a copy that lacks it.
+				d.RemoteConsultationID = rid
+				return linkCopyConsultation(ctx, tx, "debates", d.ID, rid)
+			}
 			return nil
 		}
 		d.ID, d.BallotSecret, d.CreatedAt, d.HiddenAt = old.ID, old.BallotSecret, old.CreatedAt, old.HiddenAt
@@ -156,7 +169,8 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 		}
 		_, err = tx.NewUpdate().Model(d).WherePK().
 			Column("url", "space_id", "question", "description_html", "options", "multiple", "phase", "closes_at", "closed_at",
-				"counts", "voters", "results_updated_at", "updated_at", "results_visibility", "origin_by_instance").Exec(ctx)
+				"counts", "voters", "results_updated_at", "updated_at", "results_visibility", "origin_by_instance",
+				"remote_consultation_id").Exec(ctx)
 		if err != nil {
 			return dbErr("update remote debate", err)
 		}

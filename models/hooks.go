@@ -19,10 +19,14 @@ const (
 // checkConsultation before writing, for web, API and federation alike.
 var consultationGuard func(ctx context.Context, s *Store, tx bun.IDB, consultationID int64, action string) error
 
-// checkConsultation applies the phase rules of consultationID (0: none).
-func (s *Store) checkConsultation(ctx context.Context, tx bun.IDB, consultationID int64, action string) error {
-	if consultationID == 0 || consultationGuard == nil {
-		return nil
+// checkConsultation applies the phase rules of the consultation ref names
+// (none: nothing is read): a local one's, or on a copy its origin's.
+func (s *Store) checkConsultation(ctx context.Context, tx bun.IDB, ref ConsultationRef, action string) error {
+	switch {
+	case ref.ID != 0 && consultationGuard != nil:
+		return consultationGuard(ctx, s, tx, ref.ID, action)
+	case ref.RemoteID != 0:
+		return s.checkRemoteConsultation(ctx, tx, ref.RemoteID, action)
 	}
-	return consultationGuard(ctx, s, tx, consultationID, action)
+	return nil
 }

@@ -56,32 +56,35 @@ const (
 // sign it towards a goal, its author posts updates, the addressee
 // responds. Remote petitions (Local false) are cached copies.
 type Petition struct {
-	bun.BaseModel   `bun:"table:petitions"`
-	ID              int64      `bun:",pk,autoincrement"`
-	URI             string     `bun:"uri,notnull"`
-	URL             string     `bun:"url,notnull"`
-	Local           bool       `bun:",notnull"`
-	Origin          string     `bun:",notnull"`
-	SpaceID         int64      `bun:",nullzero"`
-	AuthorID        int64      `bun:",notnull"`
-	AddresseeID     int64      `bun:",nullzero"` // actor of the decision-maker
-	ConsultationID  int64      `bun:",nullzero"`
-	ThemeID         int64      `bun:",nullzero"`
-	Title           string     `bun:",notnull"`
-	Body            string     `bun:",notnull"`
-	BodyHTML        string     `bun:"body_html,notnull"`
-	Search          string     `bun:",notnull"`
-	Goal            int        `bun:",notnull"`
-	SignaturesCount int        `bun:",notnull"`
-	ClosesAt        *time.Time `bun:",nullzero"`
-	Status          string     `bun:",notnull"` // open or answered; see State
-	Response        string     `bun:",notnull"`
-	ResponseHTML    string     `bun:"response_html,notnull"`
-	RespondedAt     *time.Time `bun:",nullzero"`
-	HiddenAt        *time.Time `bun:",nullzero"`
-	DeletedAt       *time.Time `bun:",nullzero"`
-	CreatedAt       time.Time  `bun:",notnull"`
-	UpdatedAt       time.Time  `bun:",notnull"`
+	bun.BaseModel  `bun:"table:petitions"`
+	ID             int64  `bun:",pk,autoincrement"`
+	URI            string `bun:"uri,notnull"`
+	URL            string `bun:"url,notnull"`
+	Local          bool   `bun:",notnull"`
+	Origin         string `bun:",notnull"`
+	SpaceID        int64  `bun:",nullzero"`
+	AuthorID       int64  `bun:",notnull"`
+	AddresseeID    int64  `bun:",nullzero"` // actor of the decision-maker
+	ConsultationID int64  `bun:",nullzero"`
+	// RemoteConsultationID is, on a copy, its origin's consultation
+	// (RemoteConsultation); 0 for local objects and copies of none.
+	RemoteConsultationID int64      `bun:",nullzero"`
+	ThemeID              int64      `bun:",nullzero"`
+	Title                string     `bun:",notnull"`
+	Body                 string     `bun:",notnull"`
+	BodyHTML             string     `bun:"body_html,notnull"`
+	Search               string     `bun:",notnull"`
+	Goal                 int        `bun:",notnull"`
+	SignaturesCount      int        `bun:",notnull"`
+	ClosesAt             *time.Time `bun:",nullzero"`
+	Status               string     `bun:",notnull"` // open or answered; see State
+	Response             string     `bun:",notnull"`
+	ResponseHTML         string     `bun:"response_html,notnull"`
+	RespondedAt          *time.Time `bun:",nullzero"`
+	HiddenAt             *time.Time `bun:",nullzero"`
+	DeletedAt            *time.Time `bun:",nullzero"`
+	CreatedAt            time.Time  `bun:",notnull"`
+	UpdatedAt            time.Time  `bun:",notnull"`
 
 	Author    *Actor `bun:"-"`
 	Addressee *Actor `bun:"-"`

@@ -216,6 +216,9 @@ type RemotePetition struct {
 	RespondedAt  *time.Time
 	Published    time.Time
 	Updated      time.Time
+	// Consultation is the origin's consultation the petition belongs to
+	// (nil: none), whose phases then govern signatures here.
+	Consultation *RemoteConsultation
 }
 
 // UpsertRemotePetition stores or refreshes the local copy of a remote
@@ -255,12 +258,17 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 		p.URL = p.URI
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		rid, err := s.upsertRemoteConsultation(ctx, tx, origin, in.Consultation)
+		if err != nil {
+			return err
+		}
+		p.RemoteConsultationID = rid
 		res, err := tx.NewInsert().Model(p).On("CONFLICT (uri) DO UPDATE").
 			Set("url = EXCLUDED.url, space_id = COALESCE(EXCLUDED.space_id, petition.space_id), title = EXCLUDED.title").
 			Set("addressee_id = COALESCE(EXCLUDED.addressee_id, petition.addressee_id)").
 			Set("body_html = EXCLUDED.body_html, search = EXCLUDED.search, goal = EXCLUDED.goal").
 			Set("signatures_count = EXCLUDED.signatures_count, closes_at = EXCLUDED.closes_at, status = EXCLUDED.status").
-			Set("updated_at = EXCLUDED.updated_at").
+			Set("updated_at = EXCLUDED.updated_at, remote_consultation_id = EXCLUDED.remote_consultation_id").
 			// The response comes in its own Note (SetRemoteAnswer): an
 			// Update of the petition without one keeps it.
 			Set("response_html = CASE WHEN EXCLUDED.response_html = '' THEN petition.response_html ELSE EXCLUDED.response_html END").
@@ -280,7 +288,13 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 			return fmt.Errorf("%w: %s is another actor's petition", ErrForbidden, in.URI)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // an update older than the copy: nothing changed
+			// An update not newer than the copy changes nothing, but may
+			// name the consultation of a copy that lacks it.
+			if rid != 0 && p.RemoteConsultationID == 0 {
+				p.RemoteConsultationID = rid
+				return linkCopyConsultation(ctx, tx, "petitions", p.ID, rid)
+			}
+			return nil
 		}
 		// The milestones the origin's count reaches, as the origin records
 		// them: the local signers are told of the goal reached. Each is

@@ -82,25 +82,28 @@ type Proposal struct {
 	Origin string `bun:",notnull"` // host of a remote proposal, "" when local
 	// SpaceID is the local space the proposal belongs to (for a remote
 	// one, the local space relaying it; 0: none).
-	SpaceID            int64      `bun:",nullzero"`
-	AuthorID           int64      `bun:",notnull"`
-	ConsultationID     int64      `bun:",nullzero"`
-	ThemeID            int64      `bun:",nullzero"`
-	Title              string     `bun:",notnull"`
-	Body               string     `bun:",notnull"` // Markdown source (empty for remote)
-	BodyHTML           string     `bun:"body_html,notnull"`
-	Search             string     `bun:",notnull"` // folded text for search, see foldText
-	Status             string     `bun:",notnull"`
-	SupportsCount      int        `bun:",notnull"`
-	ThresholdReachedAt *time.Time `bun:",nullzero"`
-	Answer             string     `bun:",notnull"` // official answer, Markdown
-	AnswerHTML         string     `bun:"answer_html,notnull"`
-	AnsweredBy         int64      `bun:",nullzero"` // actor of the moderator
-	AnsweredAt         *time.Time `bun:",nullzero"`
-	HiddenAt           *time.Time `bun:",nullzero"`
-	DeletedAt          *time.Time `bun:",nullzero"`
-	CreatedAt          time.Time  `bun:",notnull"`
-	UpdatedAt          time.Time  `bun:",notnull"`
+	SpaceID        int64 `bun:",nullzero"`
+	AuthorID       int64 `bun:",notnull"`
+	ConsultationID int64 `bun:",nullzero"`
+	// RemoteConsultationID is, on a copy, its origin's consultation
+	// (RemoteConsultation); 0 for local objects and copies of none.
+	RemoteConsultationID int64      `bun:",nullzero"`
+	ThemeID              int64      `bun:",nullzero"`
+	Title                string     `bun:",notnull"`
+	Body                 string     `bun:",notnull"` // Markdown source (empty for remote)
+	BodyHTML             string     `bun:"body_html,notnull"`
+	Search               string     `bun:",notnull"` // folded text for search, see foldText
+	Status               string     `bun:",notnull"`
+	SupportsCount        int        `bun:",notnull"`
+	ThresholdReachedAt   *time.Time `bun:",nullzero"`
+	Answer               string     `bun:",notnull"` // official answer, Markdown
+	AnswerHTML           string     `bun:"answer_html,notnull"`
+	AnsweredBy           int64      `bun:",nullzero"` // actor of the moderator
+	AnsweredAt           *time.Time `bun:",nullzero"`
+	HiddenAt             *time.Time `bun:",nullzero"`
+	DeletedAt            *time.Time `bun:",nullzero"`
+	CreatedAt            time.Time  `bun:",notnull"`
+	UpdatedAt            time.Time  `bun:",notnull"`
 
 	Tags     []string `bun:"-"`
 	Author   *Actor   `bun:"-"`
@@ -304,7 +307,7 @@ func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in Prop
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// Only while its consultation takes contributions: what a
 		// synthesis is being written from does not move.
-		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionPropose); err != nil {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationRef(), ActionPropose); err != nil {
 			return err
 		}
 		// The conditions are checked again under the row lock: a support
@@ -340,7 +343,7 @@ func (s *Store) WithdrawProposal(ctx context.Context, by *Actor, id int64) (*Pro
 		return nil, ErrForbidden
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionPropose); err != nil {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationRef(), ActionPropose); err != nil {
 			return err // as an edit (UpdateProposal)
 		}
 		res, err := tx.NewUpdate().Model((*Proposal)(nil)).Set("status = ?", ProposalWithdrawn).Set("updated_at = ?", s.Now()).

@@ -217,6 +217,9 @@ type RemoteProposal struct {
 	AnsweredAt *time.Time
 	Published  time.Time
 	Updated    time.Time
+	// Consultation is the origin's consultation the proposal belongs to
+	// (nil: none), whose phases then govern supports here.
+	Consultation *RemoteConsultation
 }
 
 // UpsertRemoteProposal stores or refreshes the local copy of a remote
@@ -259,6 +262,13 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 		p.AnsweredAt, in.AnsweredAt = &t, &t
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// The consultation's row first, as for debates and petitions: one
+		// lock order on PostgreSQL.
+		rid, err := s.upsertRemoteConsultation(ctx, tx, origin, in.Consultation)
+		if err != nil {
+			return err
+		}
+		p.RemoteConsultationID = rid
 		old, err := s.lockCopy(ctx, tx, in.URI)
 		if err != nil {
 			return err
@@ -267,6 +277,7 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 			Set("url = EXCLUDED.url, space_id = COALESCE(EXCLUDED.space_id, proposal.space_id), title = EXCLUDED.title").
 			Set("body_html = EXCLUDED.body_html, search = EXCLUDED.search, status = EXCLUDED.status").
 			Set("supports_count = EXCLUDED.supports_count, updated_at = EXCLUDED.updated_at").
+			Set("remote_consultation_id = EXCLUDED.remote_consultation_id").
 			// The answer comes in its own Note (SetRemoteAnswer): an Update
 			// of the proposal without one keeps it.
 			Set("answer_html = CASE WHEN EXCLUDED.answer_html = '' THEN proposal.answer_html ELSE EXCLUDED.answer_html END").
@@ -289,7 +300,13 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 			return fmt.Errorf("%w: %s is another actor's proposal", ErrForbidden, in.URI)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // an update older than the copy: nothing changed
+			// An update not newer than the copy changes nothing, but may
+			// name the consultation of a copy that lacks it.
+			if rid != 0 && p.RemoteConsultationID == 0 {
+				p.RemoteConsultationID = rid
+				return linkCopyConsultation(ctx, tx, "proposals", p.ID, rid)
+			}
+			return nil
 		}
 		if err := setProposalTags(ctx, tx, p.ID, tags); err != nil {
 			return err

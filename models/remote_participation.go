@@ -162,7 +162,7 @@ func (s *Store) Unsign(ctx context.Context, by *Actor, petitionID int64) (int, e
 	var n int
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// As for supports and ballots: nothing being synthesised moves.
-		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionVote); err != nil {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationRef(), ActionVote); err != nil {
 			return err
 		}
 		n, err = s.removeSignature(ctx, tx, p, by.ID)

@@ -60,7 +60,7 @@ func (s *Store) sign(ctx context.Context, by *Actor, petitionID int64, public bo
 		return 0, 0, ErrForbidden
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionVote); err != nil {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationRef(), ActionVote); err != nil {
 			return err
 		}
 		if err := s.participantLive(ctx, tx, by.ID); err != nil {

@@ -49,7 +49,7 @@ func (s *Store) support(ctx context.Context, by *Actor, proposalID int64, then f
 	}
 	var count int
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionVote); err != nil {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationRef(), ActionVote); err != nil {
 			return err
 		}
 		if err := s.participantLive(ctx, tx, by.ID); err != nil {
@@ -92,7 +92,7 @@ func (s *Store) Unsupport(ctx context.Context, by *Actor, proposalID int64) (int
 	}
 	var count int
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := s.checkConsultation(ctx, tx, p.ConsultationID, ActionVote); err != nil {
+		if err := s.checkConsultation(ctx, tx, p.ConsultationRef(), ActionVote); err != nil {
 			return err
 		}
 		count, err = s.removeSupport(ctx, tx, p, by.ID)

@@ -223,7 +223,7 @@ func (s *Store) mayVote(ctx context.Context, tx bun.IDB, by *Actor, d *Debate) e
 	} else if by.DeletedAt != nil {
 		return ErrForbidden
 	}
-	if err := s.checkConsultation(ctx, tx, d.ConsultationID, ActionVote); err != nil {
+	if err := s.checkConsultation(ctx, tx, d.ConsultationRef(), ActionVote); err != nil {
 		return err
 	}
 	return phaseErr(d)

@@ -140,7 +140,7 @@ func (s *Store) RecordWorkshopContribution(ctx context.Context, by *Account, con
 		w.ThemeID = &in.ThemeID
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := s.checkConsultation(ctx, tx, c.ID, ActionWorkshop); err != nil {
+		if err := s.checkConsultation(ctx, tx, ConsultationRef{ID: c.ID}, ActionWorkshop); err != nil {
 			return err
 		}
 		if err := s.CheckConsultationRef(ctx, tx, c.SpaceID, c.ID, in.ThemeID); err != nil {

@@ -369,10 +369,11 @@ type apiPhaseRefusal struct {
 	OpensAt *time.Time `json:"opens_at,omitempty"` // when they open, if they will
 }
 
-// participationClosed is the apiPhaseRefusal of consultationID now, nil
-// when its phase takes votes (or there is no consultation: no read).
-func (s *Server) participationClosed(r *http.Request, consultationID int64) (*apiPhaseRefusal, error) {
-	pe, err := s.store.PhaseRefusal(r.Context(), consultationID, models.ActionVote)
+// participationClosed is the apiPhaseRefusal of the consultation ref
+// names now (an object's own, or a copy's origin's), nil when its phase
+// takes votes (or there is no consultation: no read).
+func (s *Server) participationClosed(r *http.Request, ref models.ConsultationRef) (*apiPhaseRefusal, error) {
+	pe, err := s.store.PhaseRefusal(r.Context(), ref, models.ActionVote)
 	if pe == nil || err != nil {
 		return nil, err
 	}

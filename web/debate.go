@@ -128,7 +128,7 @@ func (s *Server) debateView(r *http.Request, d *models.Debate) (*debateView, err
 	v := &debateView{Debate: d, Moderator: acc.IsModerator(), Chosen: map[string]bool{}}
 	var err error
 	if d.IsOpen() {
-		if v.Refusal, err = s.store.PhaseRefusal(ctx, d.ConsultationID, models.ActionVote); err != nil {
+		if v.Refusal, err = s.store.PhaseRefusal(ctx, d.ConsultationRef(), models.ActionVote); err != nil {
 			return nil, err
 		}
 	}

@@ -169,7 +169,7 @@ func (s *Server) apiDebate(w http.ResponseWriter, r *http.Request) {
 	acc := currentAccount(r.Context())
 	out := apiDebateView{apiDebateJSON: s.debateJSON(d, name, acc)}
 	var err error
-	if out.ParticipationClosed, err = s.participationClosed(r, d.ConsultationID); err != nil {
+	if out.ParticipationClosed, err = s.participationClosed(r, d.ConsultationRef()); err != nil {
 		s.error(w, r, err)
 		return
 	}

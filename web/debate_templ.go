@@ -308,7 +308,7 @@ func debateDetailPage(p *Page, v *debateView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if d.IsOpen() && v.Refusal != nil {
-				templ_7745c5c3_Err = phaseRefusalNotice(p.L, d.ConsultationID, v.Refusal).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = phaseRefusalNotice(p.L, v.Refusal).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -60,7 +60,7 @@ func (s *Server) embedPetition(w http.ResponseWriter, r *http.Request) {
 		v.URL = p.URL
 	}
 	if v.State == models.PetitionOpen {
-		if v.Refusal, err = s.store.PhaseRefusal(r.Context(), p.ConsultationID, models.ActionVote); err != nil {
+		if v.Refusal, err = s.store.PhaseRefusal(r.Context(), p.ConsultationRef(), models.ActionVote); err != nil {
 			s.embedError(w, r, err)
 			return
 		}
@@ -89,7 +89,7 @@ func (s *Server) embedDebate(w http.ResponseWriter, r *http.Request) {
 		v.URL = d.URL
 	}
 	if d.IsOpen() {
-		if v.Refusal, err = s.store.PhaseRefusal(r.Context(), d.ConsultationID, models.ActionVote); err != nil {
+		if v.Refusal, err = s.store.PhaseRefusal(r.Context(), d.ConsultationRef(), models.ActionVote); err != nil {
 			s.embedError(w, r, err)
 			return
 		}

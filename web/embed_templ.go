@@ -185,7 +185,7 @@ func embedPetitionPage(p *Page, v *embedView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.State == "open" && v.Refusal != nil {
-				templ_7745c5c3_Err = phaseRefusalNotice(p.L, v.Petition.ConsultationID, v.Refusal).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = phaseRefusalNotice(p.L, v.Refusal).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -472,7 +472,7 @@ func embedDebatePage(p *Page, v *embedView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if d.Current == "open" && v.Refusal != nil {
-				templ_7745c5c3_Err = phaseRefusalNotice(p.L, d.ConsultationID, v.Refusal).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = phaseRefusalNotice(p.L, v.Refusal).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

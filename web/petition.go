@@ -62,7 +62,7 @@ func (s *Server) petitionData(w http.ResponseWriter, r *http.Request, id int64) 
 	}
 	d := &petitionPageData{V: v, SignedIn: acc != nil, Moderator: acc.IsModerator(), Hidden: v.HiddenAt != nil}
 	if v.State == models.PetitionOpen {
-		if d.Refusal, err = s.store.PhaseRefusal(r.Context(), v.ConsultationID, models.ActionVote); err != nil {
+		if d.Refusal, err = s.store.PhaseRefusal(r.Context(), v.ConsultationRef(), models.ActionVote); err != nil {
 			s.error(w, r, err)
 			return nil, false
 		}

@@ -150,7 +150,7 @@ func (s *Server) apiPetition(w http.ResponseWriter, r *http.Request) {
 	if acc != nil {
 		out.Signed = &v.Signed
 	}
-	if out.ParticipationClosed, err = s.participationClosed(r, v.ConsultationID); err != nil {
+	if out.ParticipationClosed, err = s.participationClosed(r, v.ConsultationRef()); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -1036,7 +1036,7 @@ func petitionShowPage(p *Page, d *petitionPageData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else if d.Refusal != nil {
-				templ_7745c5c3_Err = phaseRefusalNotice(p.L, v.ConsultationID, d.Refusal).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = phaseRefusalNotice(p.L, d.Refusal).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

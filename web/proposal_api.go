@@ -178,7 +178,7 @@ func (s *Server) apiProposal(w http.ResponseWriter, r *http.Request) {
 	if acc != nil {
 		out.Supported = &v.Supported
 	}
-	if out.ParticipationClosed, err = s.participationClosed(r, v.ConsultationID); err != nil {
+	if out.ParticipationClosed, err = s.participationClosed(r, v.ConsultationRef()); err != nil {
 		s.error(w, r, err)
 		return
 	}

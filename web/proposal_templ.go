@@ -1017,7 +1017,7 @@ func proposalShowPage(p *Page, d *proposalPageData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				if d.Refusal != nil {
-					templ_7745c5c3_Err = phaseRefusalNotice(p.L, v.ConsultationID, d.Refusal).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = phaseRefusalNotice(p.L, d.Refusal).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1054,7 +1054,7 @@ func proposalShowPage(p *Page, d *proposalPageData) templ.Component {
 					}
 				}
 			} else if d.Refusal != nil {
-				templ_7745c5c3_Err = phaseRefusalNotice(p.L, v.ConsultationID, d.Refusal).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = phaseRefusalNotice(p.L, d.Refusal).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

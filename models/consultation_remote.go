@@ -1,0 +1,155 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// The consultation of another instance, as seen through copies of its
+// proposals, debates and petitions. The origin names it on each of them
+// (federation's odn:consultation, with its phases); this instance keeps
+// one row of it, shared by those copies, and applies its phases to its own
+// members' supports, votes, signatures and comments on them as the origin
+// will on arrival. Without it a member could vote on a copy during the
+// origin's information or synthesis phase: counted here, sent, refused
+// there (a Reject, a notification), while the page had offered the form.
+
+// RemoteConsultation is another instance's consultation that copies held
+// here belong to. It is federation's input to UpsertRemoteProposal,
+// UpsertRemoteDebate and UpsertRemotePetition (ID, Origin unset), and the
+// stored row.
+type RemoteConsultation struct {
+	bun.BaseModel  `bun:"table:remote_consultations"`
+	ID             int64      `bun:",pk,autoincrement"`
+	URI            string     `bun:"uri,notnull"`
+	URL            string     `bun:"url,notnull"` // its page at the origin
+	Origin         string     `bun:",notnull"`    // host
+	Title          string     `bun:",notnull"`
+	OpensAt        time.Time  `bun:",notnull"`
+	ContributionAt time.Time  `bun:",notnull"`
+	SynthesisAt    time.Time  `bun:",notnull"`
+	ClosesAt       time.Time  `bun:",notnull"`
+	WithdrawnAt    *time.Time `bun:",nullzero"`
+	// UpdatedAt is the version the origin gave (the consultation's own
+	// last change): a copy's document carrying an older one, such as a
+	// retried delivery, does not move the phases back.
+	UpdatedAt time.Time `bun:",notnull"`
+}
+
+// consultation is r as a Consultation, so that the rules of a local one
+// (Check, PhaseAt, AllowedUntil) apply to it unchanged.
+func (r *RemoteConsultation) consultation() *Consultation {
+	return &Consultation{URI: r.URI, Title: r.Title, OpensAt: r.OpensAt, ContributionAt: r.ContributionAt,
+		SynthesisAt: r.SynthesisAt, ClosesAt: r.ClosesAt, DeletedAt: r.WithdrawnAt, Origin: r.Origin}
+}
+
+// ConsultationRef names the consultation whose phases govern taking part
+// in an object: ID a local consultation; RemoteID, on a copy, its origin's
+// (a RemoteConsultation). Zero: none.
+type ConsultationRef struct{ ID, RemoteID int64 }
+
+// ConsultationRef is the consultation whose phases govern p.
+func (p *Proposal) ConsultationRef() ConsultationRef {
+	return ConsultationRef{p.ConsultationID, p.RemoteConsultationID}
+}
+
+// ConsultationRef is the consultation whose phases govern d.
+func (d *Debate) ConsultationRef() ConsultationRef {
+	return ConsultationRef{d.ConsultationID, d.RemoteConsultationID}
+}
+
+// ConsultationRef is the consultation whose phases govern p.
+func (p *Petition) ConsultationRef() ConsultationRef {
+	return ConsultationRef{p.ConsultationID, p.RemoteConsultationID}
+}
+
+// checkRemoteConsultation applies the phases of the remote consultation
+// id, as its origin applies them.
+func (s *Store) checkRemoteConsultation(ctx context.Context, tx bun.IDB, id int64, action string) error {
+	r := new(RemoteConsultation)
+	if err := tx.NewSelect().Model(r).Where("id = ?", id).Scan(ctx); err != nil {
+		return dbErr("remote consultation", err)
+	}
+	err := r.consultation().Check(s.Now(), action)
+	var pe *PhaseError
+	if errors.As(err, &pe) {
+		pe.URL = r.URL
+	}
+	return err
+}
+
+// copyConsultation reads the remote consultation of the copy typ/id (a
+// proposal, debate or petition), 0 when it has none.
+func copyConsultation(ctx context.Context, tx bun.IDB, typ string, id int64) (int64, error) {
+	var rid *int64
+	err := tx.NewSelect().TableExpr("?", bun.Ident(civicObjects[typ].table)).Column("remote_consultation_id").
+		Where("id = ?", id).Scan(ctx, &rid)
+	if err != nil || rid == nil {
+		return 0, dbErr("copy consultation", err)
+	}
+	return *rid, nil
+}
+
+// upsertRemoteConsultation stores the consultation in that a copy from
+// origin names, or refreshes it when in is a newer version, and returns
+// its id; 0 when in is nil or not believable (an id on another host than
+// the copy's, phases out of order), so that the copy is kept without it.
+func (s *Store) upsertRemoteConsultation(ctx context.Context, tx bun.IDB, origin string, in *RemoteConsultation) (int64, error) {
+	if in == nil {
+		return 0, nil
+	}
+	u, err := url.Parse(in.URI)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.EqualFold(u.Host, origin) {
+		return 0, nil
+	}
+	b := []time.Time{in.OpensAt, in.ContributionAt, in.SynthesisAt, in.ClosesAt}
+	for i, t := range b {
+		if t.IsZero() || (i > 0 && t.Before(b[i-1])) {
+			return 0, nil
+		}
+		b[i] = t.UTC().Truncate(time.Microsecond)
+	}
+	now := s.Now()
+	r := &RemoteConsultation{
+		URI: in.URI, URL: in.URL, Origin: strings.ToLower(origin),
+		Title:   excerpt(oneLine(PlainText(in.Title)), MaxConsultationTitle),
+		OpensAt: b[0], ContributionAt: b[1], SynthesisAt: b[2], ClosesAt: b[3],
+		UpdatedAt: orNow(in.UpdatedAt, now),
+	}
+	if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		r.URL = r.URI // pages link to it
+	}
+	if in.WithdrawnAt != nil {
+		t := in.WithdrawnAt.UTC().Truncate(time.Microsecond)
+		r.WithdrawnAt = &t
+	}
+	_, err = tx.NewInsert().Model(r).On("CONFLICT (uri) DO UPDATE").
+		Set("url = EXCLUDED.url, title = EXCLUDED.title, opens_at = EXCLUDED.opens_at").
+		Set("contribution_at = EXCLUDED.contribution_at, synthesis_at = EXCLUDED.synthesis_at").
+		Set("closes_at = EXCLUDED.closes_at, withdrawn_at = EXCLUDED.withdrawn_at, updated_at = EXCLUDED.updated_at").
+		Where("remote_consultation.updated_at < EXCLUDED.updated_at").Exec(ctx)
+	if err != nil {
+		return 0, dbErr("upsert remote consultation", err)
+	}
+	var id int64
+	err = tx.NewSelect().Model((*RemoteConsultation)(nil)).Column("id").Where("uri = ?", in.URI).Scan(ctx, &id)
+	return id, dbErr("remote consultation id", err)
+}
+
+// linkCopyConsultation attaches the copy id of table to its origin's
+// consultation rid when the stored version left it without one although
+// the document at hand names one: a copy stored before its origin named
+// consultations learns it from any version, even one not newer than the
+// copy (an Update after a change of the consultation's dates leaves the
+// object's own version as it was). Never called with rid 0: a newer
+// version detaching the copy goes through the versioned upsert.
+func linkCopyConsultation(ctx context.Context, tx bun.IDB, table string, id, rid int64) error {
+	_, err := tx.NewUpdate().TableExpr("?", bun.Ident(table)).Set("remote_consultation_id = ?", rid).
+		Where("id = ? AND NOT local AND remote_consultation_id IS NULL", id).Exec(ctx)
+	return dbErr("link copy consultation", err)
+}

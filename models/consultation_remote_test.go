@@ -1,0 +1,155 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// TestCopiesFollowTheOriginsPhases: copies of another instance's
+// proposal, debate and petition that name its consultation refuse this
+// instance's members' supports, votes, signatures and comments as the
+// origin would (the information phase, then the synthesis phase), with the
+// same reason and a link to the origin's page; a stale description does
+// not move the phases back, one from another host is not believed, and a
+// copy stored without its consultation learns it from a version that is
+// not newer. Before, members took part on copies whatever the origin's
+// phase, and the origin refused it afterwards.
+func TestCopiesFollowTheOriginsPhases(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		origin := f.remote(t, "town", "other.example")
+		day := 24 * time.Hour
+		t0 := f.now.Add(day) // information until t0+10d, contribution until t0+30d, synthesis until t0+40d
+		cons := func(updated time.Time, shift time.Duration) *models.RemoteConsultation {
+			return &models.RemoteConsultation{URI: "https://other.example/consultations/3", URL: "https://other.example/consultations/3",
+				Title: "Rethink &lt;the&gt; square", OpensAt: t0, ContributionAt: t0.Add(10*day + shift),
+				SynthesisAt: t0.Add(30*day + shift), ClosesAt: t0.Add(40*day + shift), UpdatedAt: updated}
+		}
+		v1 := f.now.Add(-time.Hour)
+		p, err := f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/1", Title: "Plant trees",
+			ContentHTML: "<p>Shade</p>", AuthorID: origin.ID, Updated: v1, Consultation: cons(v1, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/2", Question: "Which trees?",
+			Options: []string{"Oaks", "Limes"}, Updated: v1, Consultation: cons(v1, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pe, err := f.s.UpsertRemotePetition(ctx, models.RemotePetition{URI: "https://other.example/pe/4", Title: "Keep the kiosk",
+			ContentHTML: "<p>x</p>", AuthorID: origin.ID, Goal: 10, Updated: v1, Consultation: cons(v1, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.RemoteConsultationID == 0 || p.RemoteConsultationID != d.RemoteConsultationID || d.RemoteConsultationID != pe.RemoteConsultationID {
+			t.Fatalf("one remote consultation for the three copies: %d %d %d", p.RemoteConsultationID, d.RemoteConsultationID, pe.RemoteConsultationID)
+		}
+		member := f.users[0].Actor
+		participate := map[string]func() error{
+			"support": func() error { _, err := f.s.Support(ctx, member, p.ID); return err },
+			"vote":    func() error { _, err := f.s.CastVote(ctx, member, d.ID, []string{"Oaks"}); return err },
+			"sign":    func() error { _, _, err := f.s.Sign(ctx, member, pe.ID, false); return err },
+			"comment": func() error {
+				_, err := f.s.CreateComment(ctx, member, models.CommentInput{ObjectType: models.ObjectTypeDebate, ObjectID: d.ID, Body: "Limes smell nice"})
+				return err
+			},
+		}
+		refused := func(what, phase string) {
+			t.Helper()
+			err := participate[what]()
+			var pe *models.PhaseError
+			if !errors.As(err, &pe) || !errors.Is(err, models.ErrClosed) || pe.Phase != phase ||
+				pe.Consultation != "Rethink <the> square" || pe.URL != "https://other.example/consultations/3" {
+				t.Errorf("%s in the %s phase: %v (%+v), want its PhaseError", what, phase, err, pe)
+			}
+		}
+
+		f.now = t0.Add(day) // information
+		for _, what := range []string{"support", "vote", "sign", "comment"} {
+			refused(what, models.PhaseInformation)
+		}
+		if r, err := f.s.PhaseRefusal(ctx, d.ConsultationRef(), models.ActionVote); err != nil || r == nil || !r.Next.Equal(t0.Add(10*day)) {
+			t.Errorf("the copy's page: %+v %v, want a refusal until the contribution phase", r, err)
+		}
+
+		t.Run("a stale description moves nothing back", func(t *testing.T) {
+			// The origin moved the contribution phase two days earlier (v2);
+			// a retried delivery of the older version (v1) then arrives.
+			v2 := f.now
+			if _, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/2", Question: "Which trees?",
+				Options: []string{"Oaks", "Limes"}, Updated: v2, Consultation: cons(v2, -2*day)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/1", Title: "Plant trees",
+				ContentHTML: "<p>Shade</p>", AuthorID: origin.ID, Updated: v1.Add(time.Minute), Consultation: cons(v1, 0)}); err != nil {
+				t.Fatal(err)
+			}
+			f.now = t0.Add(9 * day) // contribution by v2's dates, information by v1's
+			for what, do := range participate {
+				if err := do(); err != nil {
+					t.Errorf("%s in the contribution phase: %v", what, err)
+				}
+			}
+		})
+
+		f.now = t0.Add(35 * day) // synthesis: comments still, nothing else
+		if _, err := f.s.Unsupport(ctx, member, p.ID); err == nil {
+			t.Error("support withdrawn in the synthesis phase")
+		}
+		if _, err := f.s.CreateComment(ctx, member, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, Body: "Thanks"}); err != nil {
+			t.Errorf("comment in the synthesis phase: %v", err)
+		}
+
+		t.Run("a consultation on another host is not believed", func(t *testing.T) {
+			forged := cons(f.now, 0)
+			forged.URI = "https://evil.example/consultations/1"
+			c, err := f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/9", Title: "Other",
+				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Updated: f.now, Consultation: forged})
+			if err != nil || c.RemoteConsultationID != 0 {
+				t.Fatalf("%+v %v, want the copy without the forged consultation", c, err)
+			}
+			disordered := cons(f.now, 0)
+			disordered.SynthesisAt = disordered.OpensAt.Add(-day)
+			c, err = f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/10", Title: "Other",
+				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Updated: f.now, Consultation: disordered})
+			if err != nil || c.RemoteConsultationID != 0 {
+				t.Fatalf("%+v %v, want the copy without phases out of order", c, err)
+			}
+		})
+
+		t.Run("a copy without its consultation learns it", func(t *testing.T) {
+			at := f.now
+			c, err := f.s.UpsertRemotePetition(ctx, models.RemotePetition{URI: "https://other.example/pe/11", Title: "Later",
+				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Goal: 5, Updated: at})
+			if err != nil || c.RemoteConsultationID != 0 {
+				t.Fatalf("%+v %v", c, err)
+			}
+			// The same version, now naming its consultation (an Update
+			// after the consultation's dates changed).
+			c, err = f.s.UpsertRemotePetition(ctx, models.RemotePetition{URI: "https://other.example/pe/11", Title: "Later",
+				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Goal: 5, Updated: at, Consultation: cons(v1, 0)})
+			if err != nil || c.RemoteConsultationID != p.RemoteConsultationID {
+				t.Fatalf("%+v %v, want it linked to %d", c, err, p.RemoteConsultationID)
+			}
+			if _, _, err := f.s.Sign(ctx, f.users[1].Actor, c.ID, false); !errors.Is(err, models.ErrClosed) {
+				t.Errorf("signed in the synthesis phase: %v", err)
+			}
+		})
+
+		t.Run("withdrawn", func(t *testing.T) {
+			f.now = t0.Add(12 * day)
+			w := cons(f.now, -2*day)
+			at := f.now.Add(-time.Minute)
+			w.WithdrawnAt = &at
+			if _, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/2", Question: "Which trees?",
+				Options: []string{"Oaks", "Limes"}, Updated: f.now, Consultation: w}); err != nil {
+				t.Fatal(err)
+			}
+			refused("sign", models.PhaseClosed)
+		})
+	})
+}
