@@ -115,11 +115,18 @@ func (s *Store) upsertRemoteConsultation(ctx context.Context, tx bun.IDB, origin
 		b[i] = t.UTC().Truncate(time.Microsecond)
 	}
 	now := s.Now()
+	updated := orNow(in.UpdatedAt, now)
+	if updated.After(now) {
+		// A clock ahead (or a version from the future) would make every
+		// later, real change look older: at most now, as copies' own
+		// versions.
+		updated = now
+	}
 	r := &RemoteConsultation{
 		URI: in.URI, URL: in.URL, Origin: strings.ToLower(origin),
 		Title:   excerpt(oneLine(PlainText(in.Title)), MaxConsultationTitle),
 		OpensAt: b[0], ContributionAt: b[1], SynthesisAt: b[2], ClosesAt: b[3],
-		UpdatedAt: orNow(in.UpdatedAt, now),
+		UpdatedAt: updated,
 	}
 	if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		r.URL = r.URI // pages link to it

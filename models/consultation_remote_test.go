@@ -140,6 +140,29 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 			}
 		})
 
+		t.Run("a version from the future is taken as now", func(t *testing.T) {
+			future := cons(f.now.Add(365*day), 100*day) // contribution far later
+			c, err := f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/12", Title: "Skewed",
+				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Updated: f.now, Consultation: func() *models.RemoteConsultation {
+					x := *future
+					x.URI = "https://other.example/consultations/8"
+					return &x
+				}()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.tick(time.Minute)
+			fixed := cons(f.now, 0)
+			fixed.URI = "https://other.example/consultations/8"
+			if _, err := f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/12", Title: "Skewed",
+				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Updated: f.now, Consultation: fixed}); err != nil {
+				t.Fatal(err)
+			}
+			if r, err := f.s.PhaseRefusal(ctx, c.ConsultationRef(), models.ActionComment); err != nil || r != nil {
+				t.Errorf("the origin's later version ignored after one from the future: %+v %v", r, err)
+			}
+		})
+
 		t.Run("withdrawn", func(t *testing.T) {
 			f.now = t0.Add(12 * day)
 			w := cons(f.now, -2*day)
