@@ -104,7 +104,8 @@ func TestPetitionCountsPlural(t *testing.T) {
 	})
 }
 
-// TestProposalCountsPlural: a threshold of 1 support is singular.
+// TestProposalCountsPlural: the count of supports, not the threshold,
+// picks the plural form ("0 soutien sur 1 requis").
 func TestProposalCountsPlural(t *testing.T) {
 	e := newEnv(t)
 	civicEnv(t, e)
@@ -123,9 +124,9 @@ func TestProposalCountsPlural(t *testing.T) {
 		t.Fatalf("support: %d", res.StatusCode)
 	}
 	checkCounts(t, e, who, []countCase{
-		{"en", one, []string{"0 of the 1 support needed for the council to examine it"}},
-		{"fr", one, []string{"0 sur 1 soutien nécessaire pour un examen par le conseil"}},
-		{"en", two, []string{"Supports: 1", "1 of the 2 supports needed for the council to examine it"}},
-		{"fr", two, []string{"Soutiens : 1", "1 des 2 soutiens nécessaires pour un examen par le conseil"}},
+		{"en", one, []string{"0 supports of the 1 needed for the council to examine it"}},
+		{"fr", one, []string{"0 soutien sur 1 requis pour un examen par le conseil"}},
+		{"en", two, []string{"Supports: 1", "1 support of the 2 needed for the council to examine it"}},
+		{"fr", two, []string{"Soutiens : 1", "1 soutien sur 2 requis pour un examen par le conseil"}},
 	})
 }
