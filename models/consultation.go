@@ -494,14 +494,8 @@ func (s *Store) CheckConsultationRef(ctx context.Context, tx bun.IDB, spaceID, c
 	if err := tx.NewSelect().Model(c).Where("id = ? AND deleted_at IS NULL", consultationID).Scan(ctx); err != nil || c.SpaceID != spaceID {
 		return Invalid("consultation", "This consultation does not exist in this space.")
 	}
-	if themeID != 0 {
-		n, err := tx.NewSelect().Model((*Theme)(nil)).Where("id = ? AND consultation_id = ?", themeID, consultationID).Count(ctx)
-		if err != nil {
-			return dbErr("check theme", err)
-		}
-		if n == 0 {
-			return Invalid("theme", "This theme does not belong to the consultation.")
-		}
+	if err := checkTheme(ctx, tx, consultationID, themeID); err != nil {
+		return err
 	}
 	return c.Check(s.Now(), ActionPropose)
 }

@@ -160,10 +160,10 @@ func (in *ProposalInput) validate() error {
 // exist is checked in the creating transaction (CheckConsultationRef).
 func checkRefs(v *ValidationError, consultation, theme int64) {
 	if consultation < 0 {
-		v.Add("consultation", "The consultation id is not valid.")
+		v.Add("consultation", refMessages["consultation"])
 	}
 	if theme < 0 {
-		v.Add("theme", "The theme id is not valid.")
+		v.Add("theme", refMessages["theme"])
 	}
 }
 
@@ -288,6 +288,7 @@ func proposalEvent(kind string, p *Proposal, actorID int64, data map[string]any)
 // UpdateProposal lets the author edit title, body and tags while the
 // proposal is open and has no support (ErrConflict otherwise), and its
 // consultation, if any, takes contributions (a *PhaseError otherwise).
+// Its theme stays: an input naming another is refused, not ignored.
 func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in ProposalInput) (*Proposal, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -301,6 +302,9 @@ func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in Prop
 	}
 	if !p.Editable() {
 		return nil, fmt.Errorf("%w: a proposal can be edited only while it is open and has no support", ErrConflict)
+	}
+	if in.Theme != 0 && in.Theme != p.ThemeID {
+		return nil, Invalid("theme", "The theme of a proposal cannot be changed.")
 	}
 	p.Title, p.Body, p.BodyHTML, p.Tags = in.Title, in.Body, RenderMarkdown(in.Body), in.Tags
 	p.Search, p.UpdatedAt = foldText(p.Title+"\n"+p.Body), s.Now()

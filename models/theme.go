@@ -155,3 +155,51 @@ func (s *Store) Themes(ctx context.Context, consultationID int64) ([]*Theme, err
 	err := s.DB.NewSelect().Model(&out).Where("consultation_id = ?", consultationID).Order("position", "name").Scan(ctx)
 	return out, dbErr("themes", err)
 }
+
+// refMessages refuse a consultation or theme id that is not one (see
+// ParseRef and checkRefs).
+var refMessages = map[string]string{
+	"consultation": "The consultation id is not valid.",
+	"theme":        "The theme id is not valid.",
+}
+
+// ParseRef reads the id of a consultation or theme (field) that a form
+// or the API gives as text, adding a field error to v when it is not one.
+// "" and "0" (what the forms' "none" options send) mean none; anything
+// else must be a positive whole number, so that a tampered value is
+// refused instead of read as none. Whether it names a consultation of
+// the space, or a theme of that consultation, is CheckConsultationRef's
+// and CheckTheme's to say.
+func ParseRef(v *ValidationError, field, s string) int64 {
+	if s == "" || s == "0" {
+		return 0
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		v.Add(field, refMessages[field])
+		return 0
+	}
+	return id
+}
+
+// CheckTheme refuses a theme id (0: none) that is not one of the
+// consultation's themes, as a list filtered by theme does: an unknown
+// theme would otherwise list everything.
+func (s *Store) CheckTheme(ctx context.Context, consultationID, themeID int64) error {
+	return checkTheme(ctx, s.DB, consultationID, themeID)
+}
+
+// checkTheme is CheckTheme within db, a transaction when creating.
+func checkTheme(ctx context.Context, db bun.IDB, consultationID, themeID int64) error {
+	if themeID == 0 {
+		return nil
+	}
+	n, err := db.NewSelect().Model((*Theme)(nil)).Where("id = ? AND consultation_id = ?", themeID, consultationID).Count(ctx)
+	if err != nil {
+		return dbErr("check theme", err)
+	}
+	if n == 0 {
+		return Invalid("theme", "This theme does not belong to the consultation.")
+	}
+	return nil
+}

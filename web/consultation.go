@@ -141,7 +141,16 @@ func (s *Server) consultationData(r *http.Request, c *models.Consultation) (*con
 		return nil, err
 	}
 	d := &consultationPageData{consultationView: head, ThemeName: map[int64]string{}}
-	d.Theme, _ = strconv.ParseInt(r.URL.Query().Get("theme"), 10, 64)
+	// A theme filter that is not one of the consultation's themes is
+	// refused, as other lists refuse an unknown status or tag, rather
+	// than listing every theme under a filter that looks applied.
+	v := &models.ValidationError{}
+	if d.Theme = models.ParseRef(v, "theme", r.URL.Query().Get("theme")); v.Err() != nil {
+		return nil, v.Err()
+	}
+	if err := s.store.CheckTheme(ctx, c.ID, d.Theme); err != nil {
+		return nil, err
+	}
 	themes, err := s.store.Themes(ctx, c.ID)
 	if err != nil {
 		return nil, err
@@ -154,14 +163,9 @@ func (s *Server) consultationData(r *http.Request, c *models.Consultation) (*con
 	for _, tc := range st.ByTheme {
 		counts[tc.ThemeID] = tc
 	}
-	known := false
 	for _, t := range themes {
 		d.Themes = append(d.Themes, themeView{Theme: t, Count: counts[t.ID]})
 		d.ThemeName[t.ID] = t.Name
-		known = known || t.ID == d.Theme
-	}
-	if !known {
-		d.Theme = 0
 	}
 	docs, err := s.store.Documents(ctx, c.ID, "")
 	if err != nil {

@@ -259,8 +259,8 @@ func (s *Server) workshopCreate(w http.ResponseWriter, r *http.Request) {
 	v.HeldAt, v.Lat, v.Lon = r.PostFormValue("held_at"), r.PostFormValue("lat"), r.PostFormValue("lon")
 	v.Input = models.WorkshopInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Place: r.PostFormValue("place"),
 		Participants: formInt(r, "participants", 0)}
-	v.Input.ThemeID, _ = strconv.ParseInt(r.PostFormValue("theme"), 10, 64)
 	ve := &models.ValidationError{}
+	v.Input.ThemeID = models.ParseRef(ve, "theme", r.PostFormValue("theme"))
 	if t := formTime(ve, "held_at", v.HeldAt); t != nil {
 		v.Input.HeldAt = *t
 	}

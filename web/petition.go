@@ -150,8 +150,9 @@ type petitionForm struct {
 
 func (f *petitionForm) setErrors(e map[string]string) { f.Errors = e }
 
-// input converts the form, reporting a malformed date as a field error
-// in v (a malformed goal becomes 0, which models refuses).
+// input converts the form, reporting a malformed date, consultation or
+// theme as a field error in v (a malformed goal becomes 0, which models
+// refuses).
 func (f *petitionForm) input(v *models.ValidationError) models.PetitionInput {
 	in := models.PetitionInput{Title: f.Title, Body: f.Body, Addressee: f.Addressee}
 	in.Goal, _ = strconv.Atoi(strings.TrimSpace(f.Goal)) // 0 when malformed: models refuses it
@@ -164,8 +165,8 @@ func (f *petitionForm) input(v *models.ValidationError) models.PetitionInput {
 			in.ClosesAt = &end
 		}
 	}
-	in.Consultation, _ = strconv.ParseInt(f.Consult, 10, 64)
-	in.Theme, _ = strconv.ParseInt(f.Theme, 10, 64)
+	in.Consultation = models.ParseRef(v, "consultation", f.Consult)
+	in.Theme = models.ParseRef(v, "theme", f.Theme)
 	return in
 }
 
@@ -176,6 +177,14 @@ func (s *Server) petitionNewForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &petitionForm{Space: sp.Name, Goal: "1000", Consult: r.URL.Query().Get("consultation"), Theme: r.URL.Query().Get("theme")}
+	// A link's consultation or theme that is not an id is refused now,
+	// as the proposal form does, not once the form is filled in.
+	v := &models.ValidationError{}
+	f.input(v)
+	if err := v.Err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	if f.Deciders, err = s.store.Deciders(r.Context()); err != nil {
 		s.error(w, r, err)
 		return

@@ -231,10 +231,12 @@ func newProposalForm(space string, id int64, in models.ProposalInput) *proposalF
 		Limits: map[string]int{"MinTitle": models.MinTitleLen, "MaxTitle": models.MaxTitleLen, "MaxBody": models.MaxBodyLen, "MaxTags": models.MaxTags}}
 }
 
-func proposalInputFromForm(r *http.Request) models.ProposalInput {
+// proposalInputFromForm reads the form, a consultation or theme that is
+// not an id (a tampered hidden input) becoming a field error in v.
+func proposalInputFromForm(r *http.Request, v *models.ValidationError) models.ProposalInput {
 	in := models.ProposalInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Tags: splitTags(r.PostFormValue("tags"))}
-	in.Consultation, _ = strconv.ParseInt(r.PostFormValue("consultation"), 10, 64)
-	in.Theme, _ = strconv.ParseInt(r.PostFormValue("theme"), 10, 64)
+	in.Consultation = models.ParseRef(v, "consultation", r.PostFormValue("consultation"))
+	in.Theme = models.ParseRef(v, "theme", r.PostFormValue("theme"))
 	return in
 }
 
@@ -244,9 +246,13 @@ func (s *Server) proposalNewForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	in := models.ProposalInput{}
-	in.Consultation, _ = strconv.ParseInt(r.URL.Query().Get("consultation"), 10, 64)
-	in.Theme, _ = strconv.ParseInt(r.URL.Query().Get("theme"), 10, 64)
+	v, q := &models.ValidationError{}, r.URL.Query()
+	in := models.ProposalInput{Consultation: models.ParseRef(v, "consultation", q.Get("consultation"))}
+	in.Theme = models.ParseRef(v, "theme", q.Get("theme"))
+	if err := v.Err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	f := newProposalForm(sp.Name, 0, in)
 	s.render(w, r, http.StatusOK, proposalFormPage(s.page(r, s.localeFor(r).T("proposal.new")), f))
 }
@@ -256,8 +262,13 @@ func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request) {
 		s.badForm(w, r, err)
 		return
 	}
-	name, in := chi.URLParam(r, "name"), proposalInputFromForm(r)
-	p, err := s.store.CreateProposal(r.Context(), currentAccount(r.Context()).Actor, name, in)
+	v := &models.ValidationError{}
+	name, in := chi.URLParam(r, "name"), proposalInputFromForm(r, v)
+	var p *models.Proposal
+	err := v.Err()
+	if err == nil {
+		p, err = s.store.CreateProposal(r.Context(), currentAccount(r.Context()).Actor, name, in)
+	}
 	if formError(s, w, r, err, "proposal.new", newProposalForm(name, 0, in), proposalFormPage) {
 		return
 	}
@@ -298,8 +309,11 @@ func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
 		s.badForm(w, r, err)
 		return
 	}
-	in := proposalInputFromForm(r)
-	_, err = s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id, in)
+	v := &models.ValidationError{}
+	in := proposalInputFromForm(r, v)
+	if err = v.Err(); err == nil {
+		_, err = s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id, in)
+	}
 	if formError(s, w, r, err, "proposal.edit", newProposalForm("", id, in), proposalFormPage) {
 		return
 	}

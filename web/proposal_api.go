@@ -195,21 +195,11 @@ type apiProposalInput struct {
 }
 
 // consultationRefs parses the optional consultation and theme ids of the
-// API (strings, like every id).
+// API (strings, like every id) as the forms do.
 func consultationRefs(consultation, theme string) (int64, int64, error) {
 	v := &models.ValidationError{}
-	parse := func(field, msg, s string) int64 {
-		if s == "" {
-			return 0
-		}
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
-			v.Add(field, msg)
-		}
-		return id
-	}
-	c := parse("consultation", "The consultation id is not valid.", consultation)
-	t := parse("theme", "The theme id is not valid.", theme)
+	c := models.ParseRef(v, "consultation", consultation)
+	t := models.ParseRef(v, "theme", theme)
 	return c, t, v.Err()
 }
 
