@@ -259,30 +259,31 @@ func (s *Server) apiCreateSpace(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, s.spaceJSON(sp))
 }
 
-// idInput is an id in a request body. The API writes every id as a
-// string, and takes one so; a number is accepted too, as debates and news
-// took their consultation before.
-type idInput int64
+// idInput is a consultation or theme id in a request body. The API writes
+// every id as a string, and takes one so; a number is accepted too, as
+// debates and news took their consultation and workshops their theme
+// before. It keeps the text for ref, so that a bad id is an error on its
+// own field rather than on the whole body.
+type idInput string
 
-// UnmarshalJSON reads "12", 12 or null (0).
+// UnmarshalJSON reads "12", 12 or null (none); anything but a string or a
+// number is not JSON for an id.
 func (id *idInput) UnmarshalJSON(b []byte) error {
 	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		var n int64
-		if err := json.Unmarshal(b, &n); err != nil {
-			return fmt.Errorf("an id must be a string of digits: %s", b)
-		}
-		*id = idInput(n)
+	if err := json.Unmarshal(b, &s); err == nil {
+		*id = idInput(s)
 		return nil
 	}
-	if s == "" {
-		*id = 0
-		return nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
-		return fmt.Errorf("an id must be a string of digits: %q", s)
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("an id must be a string of digits: %s", b)
 	}
 	*id = idInput(n)
 	return nil
+}
+
+// ref is the id (0: none), or a field error in v when it is not one, as
+// the forms read theirs (models.ParseRef).
+func (id idInput) ref(v *models.ValidationError, field string) int64 {
+	return models.ParseRef(v, field, string(id))
 }

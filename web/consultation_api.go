@@ -30,19 +30,28 @@ func init() {
 // apiConsultationJSON is a consultation in the API (DESIGN.md §8).
 type apiConsultationJSON struct {
 	apiObject
-	Space     string          `json:"space"`
-	Title     string          `json:"title"`
-	Summary   string          `json:"summary"`
-	Body      string          `json:"body"`
-	BodyHTML  string          `json:"body_html"`
-	Phase     string          `json:"phase"`
-	Allowed   []string        `json:"allowed"`
-	Phases    []models.Phase  `json:"phases"`
-	Banner    *apiBanner      `json:"banner,omitempty"`
-	Map       bool            `json:"map"`
-	Themes    []*models.Theme `json:"themes"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	Space     string         `json:"space"`
+	Title     string         `json:"title"`
+	Summary   string         `json:"summary"`
+	Body      string         `json:"body"`
+	BodyHTML  string         `json:"body_html"`
+	Phase     string         `json:"phase"`
+	Allowed   []string       `json:"allowed"`
+	Phases    []models.Phase `json:"phases"`
+	Banner    *apiBanner     `json:"banner,omitempty"`
+	Map       bool           `json:"map"`
+	Themes    []apiThemeJSON `json:"themes"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+}
+
+// apiThemeJSON is a consultation's theme in the API. Its id is a string,
+// as every id of the API (it was a number until the API said so).
+type apiThemeJSON struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Position    int    `json:"position"`
 }
 
 type apiBanner struct {
@@ -56,7 +65,7 @@ func (s *Server) consultationJSON(r *http.Request, c *models.Consultation, space
 		apiObject: apiObject{ID: strconv.FormatInt(c.ID, 10), URI: c.URI, URL: s.opts.BaseURL + consultationURL(c)},
 		Space:     spaceName, Title: c.Title, Summary: c.Summary, Body: c.Body, BodyHTML: c.BodyHTML,
 		Phase: c.PhaseAt(now), Allowed: c.Allowed(now), Phases: c.Phases(), Map: c.MapEnabled,
-		Themes: []*models.Theme{}, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		Themes: []apiThemeJSON{}, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if out.Allowed == nil {
 		out.Allowed = []string{}
@@ -69,8 +78,8 @@ func (s *Server) consultationJSON(r *http.Request, c *models.Consultation, space
 		if err != nil {
 			return out, err
 		}
-		if themes != nil {
-			out.Themes = themes
+		for _, t := range themes {
+			out.Themes = append(out.Themes, apiThemeJSON{ID: strconv.FormatInt(t.ID, 10), Name: t.Name, Description: t.Description, Position: t.Position})
 		}
 	}
 	return out, nil
@@ -178,7 +187,7 @@ type apiWorkshopJSON struct {
 	HeldAt       time.Time `json:"held_at"`
 	Place        string    `json:"place"`
 	Participants int       `json:"participants"`
-	Theme        *int64    `json:"theme,omitempty"`
+	Theme        string    `json:"theme,omitempty"`
 	Lat          *float64  `json:"lat,omitempty"`
 	Lon          *float64  `json:"lon,omitempty"`
 	Sheet        string    `json:"sheet,omitempty"`
@@ -189,8 +198,11 @@ type apiWorkshopJSON struct {
 func (s *Server) workshopJSON(wc *models.WorkshopContribution) apiWorkshopJSON {
 	out := apiWorkshopJSON{apiObject: apiObject{ID: strconv.FormatInt(wc.ID, 10), URI: wc.URI, URL: wc.URI},
 		Consultation: strconv.FormatInt(wc.ConsultationID, 10), Title: wc.Title, Body: wc.Body, BodyHTML: wc.BodyHTML,
-		HeldAt: wc.HeldAt, Place: wc.Place, Participants: wc.Participants, Theme: wc.ThemeID, Lat: wc.Lat, Lon: wc.Lon,
+		HeldAt: wc.HeldAt, Place: wc.Place, Participants: wc.Participants, Lat: wc.Lat, Lon: wc.Lon,
 		Workshop: true, CreatedAt: wc.CreatedAt}
+	if wc.ThemeID != nil {
+		out.Theme = idString(*wc.ThemeID)
+	}
 	if wc.Sheet != nil {
 		out.Sheet = s.opts.BaseURL + wc.Sheet.Path()
 	}
@@ -215,9 +227,17 @@ func (s *Server) apiWorkshops(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCreateWorkshop(w http.ResponseWriter, r *http.Request) {
-	var in models.WorkshopInput
+	var in struct {
+		models.WorkshopInput
+		Theme idInput `json:"theme"` // a string, as ids are (a number too)
+	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.error(w, r, err)
+		return
+	}
+	v := &models.ValidationError{}
+	if in.ThemeID = in.Theme.ref(v, "theme"); v.Err() != nil {
+		s.error(w, r, v.Err())
 		return
 	}
 	id, err := pathID(r)
@@ -225,7 +245,7 @@ func (s *Server) apiCreateWorkshop(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	wc, err := s.store.RecordWorkshopContribution(r.Context(), currentAccount(r.Context()), id, in)
+	wc, err := s.store.RecordWorkshopContribution(r.Context(), currentAccount(r.Context()), id, in.WorkshopInput)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -350,7 +370,11 @@ func (s *Server) apiCreateNews(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	in.NewsInput.Consultation = int64(in.Consultation)
+	v := &models.ValidationError{}
+	if in.NewsInput.Consultation = in.Consultation.ref(v, "consultation"); v.Err() != nil {
+		s.error(w, r, v.Err())
+		return
+	}
 	name := chi.URLParam(r, "name")
 	n, err := s.store.PublishNews(r.Context(), currentAccount(r.Context()), name, in.NewsInput)
 	if err != nil {

@@ -117,7 +117,11 @@ func (s *Server) apiCreateDebate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	in.ConsultationID = int64(in.Consultation)
+	v := &models.ValidationError{}
+	if in.ConsultationID = in.Consultation.ref(v, "consultation"); v.Err() != nil {
+		s.error(w, r, v.Err())
+		return
+	}
 	acc := currentAccount(r.Context())
 	d, err := s.store.CreateDebate(r.Context(), acc, sp, in.DebateInput)
 	if err != nil {

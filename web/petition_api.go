@@ -165,8 +165,8 @@ type apiPetitionInput struct {
 	Goal         int        `json:"goal"`
 	Addressee    string     `json:"addressee"`
 	ClosesAt     *time.Time `json:"closes_at"`
-	Consultation string     `json:"consultation"`
-	Theme        string     `json:"theme"`
+	Consultation idInput    `json:"consultation"`
+	Theme        idInput    `json:"theme"`
 }
 
 func (s *Server) apiCreatePetition(w http.ResponseWriter, r *http.Request) {

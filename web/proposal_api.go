@@ -190,16 +190,15 @@ type apiProposalInput struct {
 	Title        string   `json:"title"`
 	Body         string   `json:"body"`
 	Tags         []string `json:"tags"`
-	Consultation string   `json:"consultation"`
-	Theme        string   `json:"theme"`
+	Consultation idInput  `json:"consultation"`
+	Theme        idInput  `json:"theme"`
 }
 
 // consultationRefs parses the optional consultation and theme ids of the
-// API (strings, like every id) as the forms do.
-func consultationRefs(consultation, theme string) (int64, int64, error) {
+// API as the forms do.
+func consultationRefs(consultation, theme idInput) (int64, int64, error) {
 	v := &models.ValidationError{}
-	c := models.ParseRef(v, "consultation", consultation)
-	t := models.ParseRef(v, "theme", theme)
+	c, t := consultation.ref(v, "consultation"), theme.ref(v, "theme")
 	return c, t, v.Err()
 }
 

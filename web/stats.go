@@ -161,7 +161,7 @@ type apiStats struct {
 	ByInstance           map[string]int        `json:"by_instance"`
 	ByTheme              map[string]int        `json:"by_theme"`
 	ByType               map[string]int        `json:"by_type"`
-	Themes               []models.ThemeCount   `json:"themes"`
+	Themes               []apiThemeCount       `json:"themes"`
 	ByDay                []models.DayCount     `json:"by_day"`
 	GeneratedAt          string                `json:"generated_at"`
 	Licence              string                `json:"licence,omitempty"`
@@ -172,6 +172,17 @@ type apiContributionCounts struct {
 	Workshop int `json:"workshop"`
 }
 
+// apiThemeCount is a theme's share in the statistics; ThemeID is a
+// string, as every id of the API, and "" for contributions without a
+// theme (it was a number, 0 for those).
+type apiThemeCount struct {
+	ThemeID      string `json:"theme_id"`
+	Name         string `json:"name"`
+	Online       int    `json:"online"`
+	Workshop     int    `json:"workshop"`
+	Participants int    `json:"participants"`
+}
+
 // noThemeKey names unthemed contributions in by_theme.
 const noThemeKey = "(no theme)"
 
@@ -179,7 +190,7 @@ func toAPIStats(st *models.ConsultationStats, licence string) apiStats {
 	out := apiStats{ConsultationID: strconv.FormatInt(st.ConsultationID, 10), Participants: st.Participants,
 		ParticipantsOnline: st.ParticipantsOnline, ParticipantsWorkshop: st.ParticipantsWorkshop,
 		Contributions: apiContributionCounts{Online: st.Online, Workshop: st.Workshop}, Workshops: st.Workshops,
-		ByInstance: map[string]int{}, ByTheme: map[string]int{}, ByType: st.ByType, Themes: st.ByTheme, ByDay: st.ByDay,
+		ByInstance: map[string]int{}, ByTheme: map[string]int{}, ByType: st.ByType, Themes: []apiThemeCount{}, ByDay: st.ByDay,
 		GeneratedAt: st.GeneratedAt.UTC().Format("2006-01-02T15:04:05Z"), Licence: licence}
 	for _, h := range st.ByInstance {
 		out.ByInstance[h.Host] = h.Participants
@@ -190,9 +201,8 @@ func toAPIStats(st *models.ConsultationStats, licence string) apiStats {
 			name = noThemeKey
 		}
 		out.ByTheme[name] += tc.Online + tc.Workshop
-	}
-	if out.Themes == nil {
-		out.Themes = []models.ThemeCount{}
+		out.Themes = append(out.Themes, apiThemeCount{ThemeID: idString(tc.ThemeID), Name: tc.Name,
+			Online: tc.Online, Workshop: tc.Workshop, Participants: tc.Participants})
 	}
 	if out.ByDay == nil {
 		out.ByDay = []models.DayCount{}
