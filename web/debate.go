@@ -287,9 +287,16 @@ func (s *Server) debateList(w http.ResponseWriter, r *http.Request) {
 			phase = models.DebateOpen
 		}
 	default:
-		phase = ""
+		// As the API and the other lists: a tampered filter is refused,
+		// not read as "all".
+		s.error(w, r, models.Invalid("phase", "The phase must be open, closed or draft."))
+		return
 	}
-	before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+	before, err := idCursor(r.URL.Query().Get("before"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	debates, err := s.store.ListDebates(r.Context(), models.DebateFilter{SpaceID: sp.ID, Phase: phase, Before: before,
 		Limit: 20, Moderator: acc.IsModerator()})
 	if err != nil {

@@ -239,6 +239,13 @@ func TestDebatePages(t *testing.T) {
 		if body := readBody(e.get(ann, "/s/town/debates?phase=closed")); !strings.Contains(body, "Open now?") {
 			t.Fatal("closed list")
 		}
+		// A tampered filter is refused, as the API and the other lists
+		// refuse theirs, rather than read as "all".
+		for _, q := range []string{"phase=garbage", "before=x", "before=-1"} {
+			if res := e.get(ann, "/s/town/debates?"+q); res.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("?%s: status %d, want 422", q, res.StatusCode)
+			}
+		}
 		if body := readBody(e.get(e.client(), "/about/counting")); !strings.Contains(body, "receipt") {
 			t.Fatal("counting page")
 		}
