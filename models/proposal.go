@@ -288,7 +288,8 @@ func proposalEvent(kind string, p *Proposal, actorID int64, data map[string]any)
 // UpdateProposal lets the author edit title, body and tags while the
 // proposal is open and has no support (ErrConflict otherwise), and its
 // consultation, if any, takes contributions (a *PhaseError otherwise).
-// Its theme stays: an input naming another is refused, not ignored.
+// Its consultation and theme stay: an input naming others is refused,
+// not ignored.
 func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in ProposalInput) (*Proposal, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -302,6 +303,9 @@ func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in Prop
 	}
 	if !p.Editable() {
 		return nil, fmt.Errorf("%w: a proposal can be edited only while it is open and has no support", ErrConflict)
+	}
+	if in.Consultation != 0 && in.Consultation != p.ConsultationID {
+		return nil, Invalid("consultation", "The consultation of a proposal cannot be changed.")
 	}
 	if in.Theme != 0 && in.Theme != p.ThemeID {
 		return nil, Invalid("theme", "The theme of a proposal cannot be changed.")

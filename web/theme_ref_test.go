@@ -120,6 +120,12 @@ func TestThemeNotOfTheConsultationRefused(t *testing.T) {
 			t.Errorf("edit with theme %q: %d, want 422 saying %q", b.theme, res.StatusCode, b.msg)
 		}
 	}
+	// Nor does it move to another consultation.
+	res := cw.postForm(ana, "/p/"+pid+"/edit", url.Values{"title": {"Benches, edited"}, "body": {"In the shade."},
+		"consultation": {fmt.Sprint(other.ID)}})
+	if body := readBody(res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "The consultation of a proposal cannot be changed.") {
+		t.Errorf("edit moving the proposal to another consultation: %d, want 422", res.StatusCode)
+	}
 	if p, err := cw.Store.ProposalByID(ctx, mustInt(t, pid)); err != nil || p.Title != "Benches" || p.ThemeID != theme.ID {
 		t.Errorf("refused edits changed the proposal: %+v %v", p, err)
 	}
