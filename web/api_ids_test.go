@@ -48,23 +48,7 @@ func TestConsultationIDAsString(t *testing.T) {
 // first three. Requests take a theme as a string or a number, and refuse
 // anything else on the theme field.
 func TestThemeIDsAreStrings(t *testing.T) {
-	cw := newConsWeb(t, "sqlite")
-	cw.day(15) // contribution phase
-	ctx := context.Background()
-	admin := cw.user("root_admin", models.RoleAdmin)
-	mod, err := cw.Store.AccountByUsername(ctx, "modo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cw.user("maire", models.RoleMember)
-	if err := cw.Store.SetDecider(ctx, admin, "maire", true); err != nil {
-		t.Fatal(err)
-	}
-	cid, _ := strconv.ParseInt(cw.id, 10, 64)
-	theme, err := cw.Store.AddTheme(ctx, mod, cid, models.ThemeInput{Name: "Trees"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cw, _, _, theme := themedConsWeb(t)
 	tid := strconv.FormatInt(theme.ID, 10)
 	held := cw.Now.Add(-time.Hour)
 	creates := []struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,24 +21,8 @@ import (
 // store nothing; the GET pages and the API answer 422 naming the field,
 // as they do for an unknown status or tag.
 func TestThemeNotOfTheConsultationRefused(t *testing.T) {
-	cw := newConsWeb(t, "sqlite")
-	cw.day(15) // contribution phase
+	cw, mod, cid, theme := themedConsWeb(t)
 	ctx := context.Background()
-	admin := cw.user("root_admin", models.RoleAdmin)
-	mod, err := cw.Store.AccountByUsername(ctx, "modo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cw.user("maire", models.RoleMember)
-	if err := cw.Store.SetDecider(ctx, admin, "maire", true); err != nil {
-		t.Fatal(err)
-	}
-	var cid int64
-	fmt.Sscan(cw.id, &cid)
-	theme, err := cw.Store.AddTheme(ctx, mod, cid, models.ThemeInput{Name: "Trees"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A theme of another consultation of the same space.
 	other, err := cw.Store.CreateConsultation(ctx, mod, "town", models.ConsultationInput{Title: "Budget",
 		OpensAt: cw.t0, ContributionAt: cw.t0.Add(24 * time.Hour), SynthesisAt: cw.t0.Add(60 * 24 * time.Hour), ClosesAt: cw.t0.Add(70 * 24 * time.Hour)})
@@ -179,4 +164,30 @@ func mustInt(t *testing.T, s string) int64 {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// themedConsWeb is a consultation in its contribution phase with one
+// theme ("Trees"), its moderator, and a decision-maker ("maire") to
+// address petitions to.
+func themedConsWeb(t *testing.T) (cw *consWeb, mod *models.Account, cid int64, theme *models.Theme) {
+	t.Helper()
+	cw = newConsWeb(t, "sqlite")
+	cw.day(15) // contribution phase
+	ctx := context.Background()
+	admin := cw.user("root_admin", models.RoleAdmin)
+	mod, err := cw.Store.AccountByUsername(ctx, "modo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw.user("maire", models.RoleMember)
+	if err := cw.Store.SetDecider(ctx, admin, "maire", true); err != nil {
+		t.Fatal(err)
+	}
+	if cid, err = strconv.ParseInt(cw.id, 10, 64); err != nil {
+		t.Fatal(err)
+	}
+	if theme, err = cw.Store.AddTheme(ctx, mod, cid, models.ThemeInput{Name: "Trees"}); err != nil {
+		t.Fatal(err)
+	}
+	return cw, mod, cid, theme
 }

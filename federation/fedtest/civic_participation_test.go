@@ -81,6 +81,25 @@ func (n *civicNet) openDebate(t *testing.T, sp *models.Space) *models.Debate {
 	return d
 }
 
+// consultationDebate creates alice's consultation in on A's space ville,
+// with one open debate of it.
+func (n *civicNet) consultationDebate(t *testing.T, in models.ConsultationInput, question string) (*models.Consultation, *models.Debate) {
+	t.Helper()
+	c, err := n.a.Store.CreateConsultation(n.ctx, n.alice, "ville", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := n.a.Store.CreateDebate(n.ctx, n.alice, n.ville, models.DebateInput{Question: question,
+		Options: []string{"Yes", "No"}, ConsultationID: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err = n.a.Store.OpenDebate(n.ctx, n.alice, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	return c, d
+}
+
 // copyOf waits until in holds a copy of the debate uri and returns its id.
 func copyOf(t *testing.T, in *fedtest.Instance, what, uri string, get func(ctx context.Context, uri string) (int64, error)) int64 {
 	t.Helper()

@@ -27,18 +27,7 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 	now := time.Now().UTC()
 	in := models.ConsultationInput{Title: "Budget 2027", OpensAt: now.Add(-2 * time.Hour), ContributionAt: now.Add(-time.Hour),
 		SynthesisAt: now.Add(2 * time.Hour), ClosesAt: now.Add(3 * time.Hour)}
-	c, err := n.a.Store.CreateConsultation(n.ctx, n.alice, "ville", in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := n.a.Store.CreateDebate(n.ctx, n.alice, n.ville, models.DebateInput{Question: "A new playground?",
-		Options: []string{"Yes", "No"}, ConsultationID: c.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d, err = n.a.Store.OpenDebate(n.ctx, n.alice, d.ID); err != nil {
-		t.Fatal(err)
-	}
+	c, d := n.consultationDebate(t, in, "A new playground?")
 	// The proposal is in a consultation of its own, so that its Update
 	// alone tells B of that consultation's phases.
 	in2 := in

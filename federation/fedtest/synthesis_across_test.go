@@ -26,18 +26,7 @@ func TestSynthesisReachesCopyContributors(t *testing.T) {
 	now := time.Now().UTC()
 	in := models.ConsultationInput{Title: "Budget 2027", OpensAt: now.Add(-2 * time.Hour), ContributionAt: now.Add(-time.Hour),
 		SynthesisAt: now.Add(time.Hour), ClosesAt: now.Add(2 * time.Hour)}
-	c, err := n.a.Store.CreateConsultation(n.ctx, n.alice, "ville", in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := n.a.Store.CreateDebate(n.ctx, n.alice, n.ville, models.DebateInput{Question: "A new playground?",
-		Options: []string{"Yes", "No"}, ConsultationID: c.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d, err = n.a.Store.OpenDebate(n.ctx, n.alice, d.ID); err != nil {
-		t.Fatal(err)
-	}
+	c, d := n.consultationDebate(t, in, "A new playground?")
 	atB := copyOf(t, n.b, "debate", d.URI, debateID(n.b))
 	mustVote(t, n.b, n.bobTok, atB, "Yes", "bob's vote through B")
 	if st := n.b.API("POST", "/api/v1/spaces/net/relays", n.beaTok, map[string]string{"uri": d.URI}, nil); st != http.StatusCreated {
