@@ -242,6 +242,9 @@ func questionToRemotePetition(m map[string]any) models.RemotePetition {
 	return p
 }
 
+// maxPhases bounds the entries of odn:phases read.
+const maxPhases = 16
+
 // consultationOf reads odn:consultation, the origin's consultation of a
 // proposal, debate or petition with its phases (ConsultationRef); nil
 // when absent or not an object. The store believes it only from the
@@ -258,8 +261,9 @@ func consultationOf(m map[string]any) *models.RemoteConsultation {
 	}
 	starts := map[string]*time.Time{models.PhaseInformation: &r.OpensAt, models.PhaseContribution: &r.ContributionAt,
 		models.PhaseSynthesis: &r.SynthesisAt, models.PhaseClosed: &r.ClosesAt}
+	// By name, among a few entries: a later version may list more.
 	phases, _ := c[PropODNPhases].([]any)
-	for _, p := range phases[:min(len(phases), len(starts))] {
+	for _, p := range phases[:min(len(phases), maxPhases)] {
 		if pm, ok := p.(map[string]any); ok {
 			if at := starts[str(pm, "name")]; at != nil {
 				*at = timeProp(pm, "startTime")

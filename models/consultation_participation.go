@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // What the phases of an object's consultation say of taking part in it,
@@ -75,8 +77,9 @@ func (s *Store) ConsultationRecord(ctx context.Context, id int64) (*Consultation
 
 // ConsultationOpenItems lists the local proposals, debates and petitions
 // of a consultation that may still take supports, votes or signatures on
-// their own terms (public, not hidden nor deleted; proposals not decided,
-// debates not closed nor past their close, petitions not answered): those
+// their own terms (public, not hidden nor deleted; proposals taking
+// supports, answered ones included (supportableStatuses); debates not
+// closed nor past their close; petitions not answered): those
 // whose published documents name the consultation's phases, and for
 // polls end with its contribution phase. Federation sends each an Update
 // when the consultation's dates change or it is withdrawn.
@@ -91,9 +94,9 @@ UNION ALL SELECT 'petition', id, created_at FROM petitions
   WHERE consultation_id = ? AND local AND hidden_at IS NULL AND deleted_at IS NULL AND status = 'open'
   AND (closes_at IS NULL OR closes_at > ?)
 UNION ALL SELECT 'proposal', id, created_at FROM proposals
-  WHERE consultation_id = ? AND local AND hidden_at IS NULL AND deleted_at IS NULL AND status IN (?, ?)
+  WHERE consultation_id = ? AND local AND hidden_at IS NULL AND deleted_at IS NULL AND status IN (?)
 ORDER BY created_at, id`, consultationID, now, now, consultationID, now,
-		consultationID, ProposalOpen, ProposalThresholdReached).Scan(ctx, &out)
+		consultationID, bun.In(supportableStatuses)).Scan(ctx, &out)
 	if err != nil {
 		return nil, dbErr("consultation open items", err)
 	}

@@ -142,8 +142,13 @@ func TestParticipationEndAndPolls(t *testing.T) {
 			}
 			return p
 		}
-		openProposal, decided := proposal("Plant trees"), proposal("Paint the bench")
+		openProposal, decided, answered := proposal("Plant trees"), proposal("Paint the bench"), proposal("Light the path")
 		if _, err := f.s.SetProposalStatus(ctx, f.mod, decided.ID, models.ProposalAccepted, ""); err != nil {
+			t.Fatal(err)
+		}
+		// An answered proposal still takes supports: its copies must hear
+		// of new dates too.
+		if _, err := f.s.SetProposalStatus(ctx, f.mod, answered.ID, models.ProposalAnswered, "We will see."); err != nil {
 			t.Fatal(err)
 		}
 		items, err := f.s.ConsultationOpenItems(ctx, f.c.ID)
@@ -155,7 +160,7 @@ func TestParticipationEndAndPolls(t *testing.T) {
 			got = append(got, p.Type+strconv.FormatInt(p.ID, 10))
 		}
 		want := []string{"debate" + strconv.FormatInt(open.ID, 10), "petition" + strconv.FormatInt(pe.ID, 10),
-			"proposal" + strconv.FormatInt(openProposal.ID, 10)}
+			"proposal" + strconv.FormatInt(openProposal.ID, 10), "proposal" + strconv.FormatInt(answered.ID, 10)}
 		if !slices.Equal(got, want) {
 			t.Errorf("open items = %v, want %v (not the draft %d, the closed %d nor the decided %d)", got, want, draft.ID, closed.ID, decided.ID)
 		}

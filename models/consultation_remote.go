@@ -95,16 +95,30 @@ func copyConsultation(ctx context.Context, tx bun.IDB, typ string, id int64) (in
 	return *rid, nil
 }
 
+// maxRemoteConsultationURI bounds a remote consultation's id and page:
+// longer ones are not believed (a unique index entry has a size limit on
+// PostgreSQL, and no real id is that long).
+const maxRemoteConsultationURI = 2000
+
+// remoteConsultationURL reports whether s is an http(s) URL on host, with
+// no user information (https://a.example@h.example/ is on h.example but
+// reads as a.example's).
+func remoteConsultationURL(s, host string) bool {
+	u, err := url.Parse(s)
+	return err == nil && len(s) <= maxRemoteConsultationURI && (u.Scheme == "https" || u.Scheme == "http") &&
+		u.User == nil && strings.EqualFold(u.Host, host)
+}
+
 // upsertRemoteConsultation stores the consultation in that a copy from
 // origin names, or refreshes it when in is a newer version, and returns
-// its id; 0 when in is nil or not believable (an id on another host than
-// the copy's, phases out of order), so that the copy is kept without it.
+// its id; 0 when in is nil or not believable (an id elsewhere than on the
+// copy's host, phases out of order), so that the copy is kept without it.
+// Its page must be on that host too, else the id stands for it. The row is
+// read first and written only when new or newer: on PostgreSQL an INSERT
+// … ON CONFLICT DO UPDATE locks the row even when its WHERE keeps it, and
+// every Update of the consultation's items would then wait on the others.
 func (s *Store) upsertRemoteConsultation(ctx context.Context, tx bun.IDB, origin string, in *RemoteConsultation) (int64, error) {
-	if in == nil {
-		return 0, nil
-	}
-	u, err := url.Parse(in.URI)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.EqualFold(u.Host, origin) {
+	if in == nil || !remoteConsultationURL(in.URI, origin) {
 		return 0, nil
 	}
 	b := []time.Time{in.OpensAt, in.ContributionAt, in.SynthesisAt, in.ClosesAt}
@@ -128,24 +142,32 @@ func (s *Store) upsertRemoteConsultation(ctx context.Context, tx bun.IDB, origin
 		OpensAt: b[0], ContributionAt: b[1], SynthesisAt: b[2], ClosesAt: b[3],
 		UpdatedAt: updated,
 	}
-	if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if !remoteConsultationURL(r.URL, origin) {
 		r.URL = r.URI // pages link to it
 	}
 	if in.WithdrawnAt != nil {
 		t := in.WithdrawnAt.UTC().Truncate(time.Microsecond)
 		r.WithdrawnAt = &t
 	}
-	_, err = tx.NewInsert().Model(r).On("CONFLICT (uri) DO UPDATE").
-		Set("url = EXCLUDED.url, title = EXCLUDED.title, opens_at = EXCLUDED.opens_at").
-		Set("contribution_at = EXCLUDED.contribution_at, synthesis_at = EXCLUDED.synthesis_at").
-		Set("closes_at = EXCLUDED.closes_at, withdrawn_at = EXCLUDED.withdrawn_at, updated_at = EXCLUDED.updated_at").
-		Where("remote_consultation.updated_at < EXCLUDED.updated_at").Exec(ctx)
-	if err != nil {
-		return 0, dbErr("upsert remote consultation", err)
+	var old RemoteConsultation
+	err := tx.NewSelect().Model(&old).Column("id", "updated_at").Where("uri = ?", r.URI).Scan(ctx)
+	switch err := dbErr("remote consultation", err); {
+	case errors.Is(err, ErrNotFound):
+		if _, err := tx.NewInsert().Model(r).On("CONFLICT (uri) DO NOTHING").Exec(ctx); err != nil {
+			return 0, dbErr("insert remote consultation", err)
+		}
+		// A concurrent copy may have inserted it first: its id either way.
+		var id int64
+		err := tx.NewSelect().Model((*RemoteConsultation)(nil)).Column("id").Where("uri = ?", r.URI).Scan(ctx, &id)
+		return id, dbErr("remote consultation id", err)
+	case err != nil:
+		return 0, err
+	case !r.UpdatedAt.After(old.UpdatedAt):
+		return old.ID, nil // a replay or an older version
 	}
-	var id int64
-	err = tx.NewSelect().Model((*RemoteConsultation)(nil)).Column("id").Where("uri = ?", in.URI).Scan(ctx, &id)
-	return id, dbErr("remote consultation id", err)
+	_, err = tx.NewUpdate().Model(r).Column("url", "title", "opens_at", "contribution_at", "synthesis_at", "closes_at",
+		"withdrawn_at", "updated_at").Where("id = ? AND updated_at < ?", old.ID, r.UpdatedAt).Exec(ctx)
+	return old.ID, dbErr("update remote consultation", err)
 }
 
 // linkCopyConsultation attaches the copy id of table to its origin's

@@ -75,6 +75,12 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 		if r, err := f.s.PhaseRefusal(ctx, d.ConsultationRef(), models.ActionVote); err != nil || r == nil || !r.Next.Equal(t0.Add(10*day)) {
 			t.Errorf("the copy's page: %+v %v, want a refusal until the contribution phase", r, err)
 		}
+		// The origin's own comments on its objects, relayed to the copies,
+		// are the origin's to accept: not refused here by its phases.
+		if _, err := f.s.CreateComment(ctx, origin, models.CommentInput{ObjectType: models.ObjectTypeDebate, ObjectID: d.ID,
+			Body: "Welcome to the information phase"}); err != nil {
+			t.Errorf("the origin's comment on the copy: %v", err)
+		}
 
 		t.Run("a stale description moves nothing back", func(t *testing.T) {
 			// The origin moved the contribution phase two days earlier (v2);
@@ -97,8 +103,11 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 		})
 
 		f.now = t0.Add(35 * day) // synthesis: comments still, nothing else
-		if _, err := f.s.Unsupport(ctx, member, p.ID); err == nil {
-			t.Error("support withdrawn in the synthesis phase")
+		if _, err := f.s.Unsupport(ctx, member, p.ID); !errors.Is(err, models.ErrClosed) {
+			t.Errorf("support withdrawn in the synthesis phase: %v", err)
+		}
+		if _, err := f.s.Unsign(ctx, member, pe.ID); !errors.Is(err, models.ErrClosed) {
+			t.Errorf("signature withdrawn in the synthesis phase: %v", err)
 		}
 		if _, err := f.s.CreateComment(ctx, member, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, Body: "Thanks"}); err != nil {
 			t.Errorf("comment in the synthesis phase: %v", err)
@@ -111,6 +120,27 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Updated: f.now, Consultation: forged})
 			if err != nil || c.RemoteConsultationID != 0 {
 				t.Fatalf("%+v %v, want the copy without the forged consultation", c, err)
+			}
+			// On other.example by its host, but read as evil.example's.
+			userinfo := cons(f.now, 0)
+			userinfo.URI = "https://evil.example@other.example/consultations/1"
+			c, err = f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/13", Title: "Other",
+				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Updated: f.now, Consultation: userinfo})
+			if err != nil || c.RemoteConsultationID != 0 {
+				t.Fatalf("%+v %v, want the copy without a consultation id carrying user information", c, err)
+			}
+			// A page elsewhere: the notice links the id instead.
+			elsewhere := cons(f.now, 0)
+			elsewhere.URI, elsewhere.URL = "https://other.example/consultations/14", "https://evil.example/phish"
+			c, err = f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/14", Title: "Other",
+				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Updated: f.now, Consultation: elsewhere})
+			if err != nil || c.RemoteConsultationID == 0 {
+				t.Fatalf("%+v %v", c, err)
+			}
+			if _, err := f.s.Unsupport(ctx, member, c.ID); err == nil {
+				t.Fatal("withdrew a support never given")
+			} else if pe := new(models.PhaseError); !errors.As(err, &pe) || pe.URL != elsewhere.URI {
+				t.Errorf("refusal %v links %q, want the consultation's id %s", err, pe.URL, elsewhere.URI)
 			}
 			disordered := cons(f.now, 0)
 			disordered.SynthesisAt = disordered.OpensAt.Add(-day)

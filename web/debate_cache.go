@@ -72,7 +72,9 @@ func (s *Server) anonymousDebatePage(w http.ResponseWriter, r *http.Request) boo
 	if d == nil {
 		return true
 	}
-	if d.ConsultationID != 0 {
+	if d.ConsultationID != 0 || d.RemoteConsultationID != 0 {
+		// Its consultation's phase moves with the clock, which writes
+		// nothing the version would see: a copy's too (its origin's).
 		s.renderDebatePage(w, r, d)
 		return true
 	}

@@ -82,3 +82,33 @@ func TestDebatePageCacheExact(t *testing.T) {
 		t.Fatal("closing time passed but the anonymous page still shows the open debate")
 	}
 }
+
+// TestCopyPageFollowsItsOriginsPhase: the anonymous page of a copy whose
+// origin's consultation is in its information phase says so; once the
+// contribution phase opens (the clock moves, nothing is written), it
+// offers the vote. Cached, it kept the notice.
+func TestCopyPageFollowsItsOriginsPhase(t *testing.T) {
+	e := newDebateEnv(t)
+	ctx := context.Background()
+	origin, err := e.Store.UpsertRemoteActor(ctx, &models.Actor{URI: "https://other.example/users/town", Type: models.ActorGroup,
+		Username: "town", Host: "other.example", Inbox: "https://other.example/users/town/inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opens := e.Now.Add(time.Hour)
+	d, err := e.Store.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/1", Question: "A fountain?",
+		Options: []string{"Yes", "No"}, Updated: e.Now, Consultation: &models.RemoteConsultation{
+			URI: "https://other.example/consultations/1", Title: "The square", OpensAt: e.Now.Add(-time.Hour),
+			ContributionAt: opens, SynthesisAt: opens.Add(time.Hour), ClosesAt: opens.Add(2 * time.Hour), UpdatedAt: e.Now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, anon := "/d/"+strconv.FormatInt(d.ID, 10), e.client()
+	if body := readBody(e.get(anon, path)); !strings.Contains(body, "phase-refusal") || !strings.Contains(body, `href="https://other.example/consultations/1"`) {
+		t.Fatal("the copy's page has no notice linking the origin's consultation")
+	}
+	e.Now = opens.Add(time.Minute)
+	if body := readBody(e.get(anon, path)); strings.Contains(body, "phase-refusal") {
+		t.Error("the copy's page still refuses votes in the origin's contribution phase")
+	}
+}
