@@ -46,6 +46,10 @@ type Delivery struct {
 	CreatedAt     time.Time  `bun:",notnull" json:"created_at"`
 	UpdatedAt     time.Time  `bun:",notnull" json:"updated_at"`
 	DeliveredAt   *time.Time `bun:",nullzero" json:"delivered_at,omitempty"`
+	// ReportID is the report whose forward this job carries (a Flag),
+	// 0 for every other job: acknowledging or burying the job records
+	// the forward delivered or failed (Report.ForwardStatus).
+	ReportID int64 `bun:",nullzero" json:"-"`
 }
 
 // Outgoing is an activity to deliver to some inboxes, signed by a local
@@ -55,6 +59,12 @@ type Outgoing struct {
 	Body       []byte
 	SignerID   int64
 	Inboxes    []string
+	// ReportID is the report whose forward this is (a Flag), 0 for any
+	// other activity. Its jobs carry it, and when none is queued (no
+	// inbox, the domain blocked) the forward is recorded failed: an
+	// Outgoing of a report without inbox is how the outbox says the
+	// Flag cannot go.
+	ReportID int64
 }
 
 // EnqueueDeliveries adds one job per inbox, skipping blocked domains and
@@ -82,6 +92,7 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 	}
 	now := s.Now()
 	var jobs []Delivery
+	var dropped []int64 // reports whose Flag goes nowhere
 	for _, o := range out {
 		seen := map[string]bool{}
 		first := len(jobs)
@@ -92,9 +103,12 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 			}
 			seen[inbox] = true
 			jobs = append(jobs, Delivery{ActivityID: o.ActivityID, Inbox: inbox, Host: normalizeHost(u.Host),
-				SignerID: o.SignerID, State: DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now})
+				SignerID: o.SignerID, State: DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, ReportID: o.ReportID})
 		}
 		if len(jobs) == first {
+			if o.ReportID != 0 {
+				dropped = append(dropped, o.ReportID)
+			}
 			continue
 		}
 		b := &deliveryBody{Body: string(o.Body), CreatedAt: now}
@@ -103,6 +117,11 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 		}
 		for i := first; i < len(jobs); i++ {
 			jobs[i].BodyID = &b.ID
+		}
+	}
+	if len(dropped) > 0 {
+		if err := forwardsFailed(ctx, tx, bun.In(dropped)); err != nil {
+			return 0, err
 		}
 	}
 	if len(jobs) == 0 {
@@ -214,10 +233,13 @@ func (s *Store) CompleteDelivery(ctx context.Context, id int64, owner string, st
 }
 
 // Delivered is a job the peer answered 2xx, for CompleteDeliveries.
+// ReportID is the job's (Delivery.ReportID): passed along, so that only
+// a Flag's acknowledgement writes to its report.
 type Delivered struct {
-	ID     int64
-	Host   string
-	Status int
+	ID       int64
+	Host     string
+	Status   int
+	ReportID int64
 }
 
 // CompleteDeliveries marks jobs delivered and closes their hosts'
@@ -231,9 +253,13 @@ func (s *Store) CompleteDeliveries(ctx context.Context, owner string, done []Del
 	now := s.Now()
 	byStatus := map[int][]int64{}
 	hostSet := map[string]bool{}
+	var reports []int64
 	for _, d := range done {
 		byStatus[d.Status] = append(byStatus[d.Status], d.ID)
 		hostSet[normalizeHost(d.Host)] = true
+		if d.ReportID != 0 {
+			reports = append(reports, d.ReportID)
+		}
 	}
 	hosts := make([]RemoteHost, 0, len(hostSet))
 	for h := range hostSet {
@@ -254,6 +280,13 @@ func (s *Store) CompleteDeliveries(ctx context.Context, owner string, done []Del
 			}
 			k, _ := res.RowsAffected()
 			n += int(k)
+		}
+		// A Flag's report is delivered even if this node lost the job's
+		// lease meanwhile: the peer answered 2xx to it.
+		if len(reports) > 0 {
+			if err := forwardsDelivered(ctx, tx, now, reports); err != nil {
+				return err
+			}
 		}
 		// Only the host rows that change are written: new hosts, open or
 		// failing circuits, and last successes older than a minute. A
@@ -288,18 +321,30 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, ids []int64, owner string
 }
 
 // FailDelivery records a failed attempt: retry at next, or, when next is
-// zero (final 4xx, retries exhausted), move the job to the dead letters.
+// zero (final 4xx, retries exhausted), move the job to the dead letters,
+// and a Flag's report with it (its forward failed).
 func (s *Store) FailDelivery(ctx context.Context, id int64, owner string, status int, msg string, next time.Time) error {
 	now := s.Now()
-	q := s.DB.NewUpdate().Model((*Delivery)(nil)).Set("updated_at = ?", now).Set("last_status = ?", status).
-		Set("last_error = ?", truncateBytes(msg, 500)).Set("locked_until = NULL").Set("locked_by = ''").
-		Where("id = ? AND locked_by = ?", id, owner)
-	if next.IsZero() {
-		q = q.Set("state = ?", DeliveryDead)
-	} else {
-		q = q.Set("next_attempt_at = ?", next)
+	failed := func(db bun.IDB) *bun.UpdateQuery {
+		return db.NewUpdate().Model((*Delivery)(nil)).Set("updated_at = ?", now).Set("last_status = ?", status).
+			Set("last_error = ?", truncateBytes(msg, 500)).Set("locked_until = NULL").Set("locked_by = ''").
+			Where("id = ? AND locked_by = ?", id, owner)
 	}
-	_, err := q.Exec(ctx)
+	if !next.IsZero() {
+		_, err := failed(s.DB).Set("next_attempt_at = ?", next).Exec(ctx)
+		return dbErr("fail delivery", err)
+	}
+	// Dead: one statement more only for a Flag's job.
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var reports []int64
+		if err := failed(tx).Set("state = ?", DeliveryDead).Returning("COALESCE(report_id, 0)").Scan(ctx, &reports); err != nil {
+			return err
+		}
+		if len(reports) == 1 && reports[0] != 0 {
+			return forwardsFailed(ctx, tx, bun.In(reports))
+		}
+		return nil
+	})
 	return dbErr("fail delivery", err)
 }
 
@@ -327,13 +372,20 @@ func (s *Store) RetryDeadDelivery(ctx context.Context, by *Account, id int64) er
 	}
 	now := s.Now()
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("state = ?", DeliveryPending).Set("attempts = 0").
-			Set("next_attempt_at = ?", now).Set("updated_at = ?", now).Where("id = ? AND state = ?", id, DeliveryDead).Exec(ctx)
+		var reports []int64
+		err := tx.NewUpdate().Model((*Delivery)(nil)).Set("state = ?", DeliveryPending).Set("attempts = 0").
+			Set("next_attempt_at = ?", now).Set("updated_at = ?", now).Where("id = ? AND state = ?", id, DeliveryDead).
+			Returning("COALESCE(report_id, 0)").Scan(ctx, &reports)
 		if err != nil {
 			return dbErr("retry delivery", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if len(reports) == 0 {
 			return ErrNotFound
+		}
+		if reports[0] != 0 { // a Flag: its report is queued again
+			if err := forwardRequeued(ctx, tx, reports[0]); err != nil {
+				return err
+			}
 		}
 		return s.audit(ctx, tx, by, "retry_delivery", "delivery", strconv.FormatInt(id, 10), "")
 	})

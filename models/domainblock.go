@@ -95,6 +95,13 @@ func (s *Store) BlockDomain(ctx context.Context, by *Account, domain, reason str
 			Where("(host = ? OR host LIKE ?)", d, "%."+d).Exec(ctx); err != nil {
 			return dbErr("drop blocked inbox", err)
 		}
+		// The Flags of forwarded reports there will not go: first the
+		// reports read failed, while their jobs are still pending.
+		flags := tx.NewSelect().Model((*Delivery)(nil)).Column("report_id").Where("report_id IS NOT NULL").
+			Where("state = ?", DeliveryPending).Where("(host = ? OR host LIKE ?)", d, "%."+d)
+		if err := forwardsFailed(ctx, tx, flags); err != nil {
+			return err
+		}
 		if _, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("state = ?", DeliveryCancelled).
 			Set("last_error = ?", "domain blocked").Set("updated_at = ?", b.CreatedAt).
 			Where("state = ?", DeliveryPending).Where("(host = ? OR host LIKE ?)", d, "%."+d).Exec(ctx); err != nil {

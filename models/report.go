@@ -66,6 +66,17 @@ type Report struct {
 	// ForwardComment is the moderator's message sent with a report
 	// forwarded later, in place of the reporter's reason ("" for none).
 	ForwardComment string `bun:",notnull"`
+	// ForwardStatus is what became of the forward: ForwardQueued,
+	// ForwardDelivered, ForwardFailed, or ForwardSent for a report
+	// forwarded before odn followed its Flag; "" while not forwarded.
+	// ForwardedAt stays when it was sent to the outbox.
+	ForwardStatus string `bun:",notnull"`
+	// ForwardDeliveredAt is when the content's server answered 2xx to
+	// the Flag.
+	ForwardDeliveredAt *time.Time `bun:",nullzero"`
+	// ForwardAttempts counts the times the report was sent to the
+	// outbox: a failed forward may be sent again, as a Flag of its own.
+	ForwardAttempts int `bun:",notnull"`
 
 	Reporter *Actor `bun:"rel:belongs-to,join:reporter_id=id"`
 	// Forwarder is the moderator who forwarded it (filled by ListReports).
@@ -167,7 +178,7 @@ func (s *Store) CreateReport(ctx context.Context, by *Actor, in ReportInput) (*R
 			r.Forward = in.Forward && by.Local && !obj.Local
 			if r.Forward {
 				at := r.CreatedAt
-				r.ForwardedAt = &at
+				r.ForwardedAt, r.ForwardStatus, r.ForwardAttempts = &at, ForwardQueued, 1
 			}
 		}
 		if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
