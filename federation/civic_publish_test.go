@@ -151,7 +151,7 @@ func goldenDocs() map[string]doc {
 		"update_debate_results":        UpdateCivic(w.mod, question, gNow),
 		"create_argument":              CreateCivic(w.alice, argNote),
 		"delete_proposal":              DeleteCivic(w.alice, gBase+"/p/7", "Note", gNow, w.space),
-		"flag_report":                  FlagDoc(&models.Actor{ID: 9, URI: gBase + "/actor", Type: models.ActorApplication}, 4, "https://far.example/p/1", "https://far.example/users/zoe", "Copied spam."),
+		"flag_report":                  FlagDoc(&models.Actor{ID: 9, URI: gBase + "/actor", Type: models.ActorApplication}, &models.ForwardedReport{ID: 4, ObjectURI: "https://far.example/p/1", Author: &models.Actor{URI: "https://far.example/users/zoe"}, Reason: "Copied spam.", Attempt: 1}),
 	}
 }
 

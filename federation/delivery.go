@@ -259,13 +259,14 @@ func (s *Service) deliver(ctx context.Context, job *deliveryJob) {
 // ackDelivery hands a delivered job to the acker of this service's pool.
 // Outside the pool (no acker) it is recorded at once.
 func (s *Service) ackDelivery(job *deliveryJob, status int) {
+	d := models.Delivered{ID: job.ID, Host: job.Host, Status: status, ReportID: job.ReportID}
 	if job.acker != nil {
-		job.acker.add(models.Delivered{ID: job.ID, Host: job.Host, Status: status})
+		job.acker.add(d)
 		return
 	}
 	bg, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if n, err := s.store.CompleteDeliveries(bg, s.owner, []models.Delivered{{ID: job.ID, Host: job.Host, Status: status}}); err != nil || n == 0 {
+	if n, err := s.store.CompleteDeliveries(bg, s.owner, []models.Delivered{d}); err != nil || n == 0 {
 		s.log.Warn("delivery done but not recorded", "job", job.ID, "err", err)
 	}
 }

@@ -27,28 +27,51 @@ func reportForward(ctx context.Context, s *Service, ev models.Event) ([]models.O
 	} else if err != nil {
 		return nil, err
 	}
+	// A Flag that cannot go (the content deleted, its author gone, the
+	// domain blocked) still reaches the outbox, without inbox, so that
+	// the report reads failed rather than queued for ever.
+	dropped := []models.Outgoing{{ReportID: r.ID}}
+	if r.Gone {
+		return dropped, nil
+	}
 	inboxes := remoteInboxes(r.Author)
 	if len(inboxes) == 0 || s.blocks.blocked(ctx, hostOf(r.ObjectURI)) {
-		return nil, nil
+		return dropped, nil
 	}
 	from, err := s.store.InstanceActor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return outgoing(from, FlagDoc(from, r.ID, r.ObjectURI, r.Author.URI, r.Reason), inboxes)
+	out, err := outgoing(from, FlagDoc(from, r), inboxes)
+	for i := range out {
+		out[i].ReportID = r.ID // its jobs' outcome is the report's (models.Delivery.ReportID)
+	}
+	return out, err
 }
 
-// FlagDoc is the Flag of report id about objectURI, from the instance
-// actor to the content's author, with the text to send ("" for none), in
+// FlagDoc is the Flag of report r, from the instance actor to the
+// content's author, with the text to send (r.Reason, "" for none), in
 // Mastodon's shape: object names the account, then the content. Mastodon
 // files a report for each local account the object names, with the posts
-// of that account it names, and nothing for posts alone. Its id is
-// stable per report, so a server that files one report per Flag id files
-// a retry once.
-func FlagDoc(from *models.Actor, id int64, objectURI, authorURI, text string) doc {
-	flag := activityDoc(from.URI+"#flags/"+strconv.FormatInt(id, 10), "Flag", from.URI, []any{authorURI, objectURI}, []string{authorURI}, nil)
-	if text != "" {
-		flag["content"] = text
+// of that account it names, and nothing for posts alone.
+func FlagDoc(from *models.Actor, r *models.ForwardedReport) doc {
+	flag := activityDoc(flagID(from, r.ID, r.Attempt), "Flag", from.URI, []any{r.Author.URI, r.ObjectURI}, []string{r.Author.URI}, nil)
+	if r.Reason != "" {
+		flag["content"] = r.Reason
 	}
 	return flag
+}
+
+// flagID is the id of the Flag of report id's forward number attempt.
+// It is stable per attempt, so a server that files one report per Flag id
+// files a retried delivery once, and the first attempt keeps the id
+// forwards had before they could be sent again. A forward sent again
+// after it failed needs a new id: the delivery queue takes one job per
+// activity and inbox, and the failed job holds the old one.
+func flagID(from *models.Actor, id int64, attempt int) string {
+	uri := from.URI + "#flags/" + strconv.FormatInt(id, 10)
+	if attempt > 1 {
+		uri += "/" + strconv.Itoa(attempt)
+	}
+	return uri
 }

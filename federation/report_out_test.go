@@ -3,9 +3,12 @@ package federation
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/opendemocracynow/odn/models"
@@ -103,5 +106,89 @@ func TestForwardReportLater(t *testing.T) {
 	ds, err := n.st.DeliveriesFor(ctx, from.URI+"#flags/"+strconv.FormatInt(r.ID, 10))
 	if err != nil || len(ds) != 1 || ds[0].Inbox != zoe.Inbox || strings.Contains(ds[0].Body, bob.Actor.URI) {
 		t.Errorf("deliveries %+v (%v), want one to %s without bob", ds, err, zoe.Inbox)
+	}
+}
+
+// TestForwardOutcome: through the running outbox and delivery workers, a
+// forwarded report reads delivered once the content's server answered
+// 2xx to its Flag, and failed when that server refused it for good (a
+// final 4xx: the dead letters) or the outbox dropped it (the domain
+// blocked before it went); forwarded again, the failed report goes
+// as a new Flag (its own id: the dead job holds the first), once.
+func TestForwardOutcome(t *testing.T) {
+	ctx := context.Background()
+	n := newNode(t, nil)
+	ann, mod := n.user(t, "ann"), moderator(t, n, "modo")
+	good := newPeerInbox(t)
+	var refuse atomic.Bool
+	refuse.Store(true)
+	var bad atomic.Int32 // Flags the refusing server got
+	badSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bad.Add(1)
+		if refuse.Load() {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(badSrv.Close)
+	report := func(srv, name string) *models.Report {
+		t.Helper()
+		a, err := n.st.UpsertRemoteActor(ctx, &models.Actor{URI: srv + "/users/" + name, Type: models.ActorPerson,
+			Username: name, Host: hostOf(srv), Inbox: srv + "/users/" + name + "/inbox"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := n.st.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: srv + "/p/1", AuthorID: a.ID, Title: "Bikes", ContentHTML: "<p>x</p>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := n.st.CreateReport(ctx, ann.Actor, models.ReportInput{ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, Reason: "Spam.", Forward: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	status := func(id int64) string {
+		list, err := n.st.ListReports(ctx, mod, models.ReportFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range list {
+			if r.ID == id {
+				return r.ForwardStatus
+			}
+		}
+		return ""
+	}
+	delivered, refused := report(good.srv.URL, "zoe"), report(badSrv.URL, "yan")
+	// Blocked before the outbox got to it, a Flag is dropped there.
+	blocked := report("https://far.example", "xia")
+	if _, err := n.st.BlockDomain(ctx, nil, "far.example", "spam"); err != nil {
+		t.Fatal(err)
+	}
+	n.run(t)
+	waitFor(t, "the Flag delivered", func() bool { return status(delivered.ID) == models.ForwardDelivered })
+	if flags := good.find("Flag", ""); len(flags) != 1 {
+		t.Errorf("the server got %d Flags, want 1", len(flags))
+	}
+	waitFor(t, "the refused Flag failed", func() bool { return status(refused.ID) == models.ForwardFailed })
+	waitFor(t, "the Flag to a blocked domain failed", func() bool { return status(blocked.ID) == models.ForwardFailed })
+
+	refuse.Store(false)
+	if err := n.st.ForwardReport(ctx, mod, refused.ID, "Once more."); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the second Flag delivered", func() bool { return status(refused.ID) == models.ForwardDelivered })
+	from, err := n.st.InstanceActor(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := n.st.DeliveriesFor(ctx, from.URI+"#flags/"+strconv.FormatInt(refused.ID, 10)+"/2")
+	if err != nil || len(ds) != 1 || ds[0].State != models.DeliveryDone || ds[0].ReportID != refused.ID {
+		t.Errorf("the second Flag's jobs: %+v (%v), want one delivered", ds, err)
+	}
+	if got := bad.Load(); got != 2 {
+		t.Errorf("the server got %d Flags, want 2 (the refused one, then the second)", got)
 	}
 }

@@ -13,8 +13,8 @@ import (
 // proposal and alice's two replies to him; B's moderators get the
 // reports. The two bob asked to forward go to A as a Flag by B's instance
 // actor (bob is not named), which files each in A's moderation queue with
-// bob's reason; the one he did not ask to forward (filed first) stays at
-// B.
+// bob's reason, and B's queue then says each was delivered; the one he
+// did not ask to forward (filed first) stays at B.
 func TestReportReachesOrigin(t *testing.T) {
 	n := startCivicNet(t)
 	follow(t, n.b, n.bobTok, n.bob, n.a.Handle("ville"), n.ville.Actor.URI)
@@ -89,6 +89,19 @@ func TestReportReachesOrigin(t *testing.T) {
 							t.Fatalf("A's report = %+v by %+v, want B's instance actor and bob's reason", rep, rep.Reporter)
 						}
 						return true
+					}
+				}
+				return false
+			})
+			// A answered 2xx: B's queue says delivered, not just queued.
+			fedtest.Eventually(t, wait, "B to see its Flag of the "+r.typ+" delivered", func() bool {
+				reports, err := n.b.Store.ListReports(n.ctx, n.bea, models.ReportFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, got := range reports {
+					if strconv.FormatInt(got.ID, 10) == rep.ID {
+						return got.ForwardStatus == models.ForwardDelivered && got.ForwardDeliveredAt != nil
 					}
 				}
 				return false
