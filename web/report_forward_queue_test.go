@@ -231,3 +231,170 @@ func TestForwardCommentLength(t *testing.T) {
 		t.Errorf("1,000 characters as the browser counts them: %d, want 303", st)
 	}
 }
+
+// settleFlag has the delivery queue settle a Flag of report id, as the
+// delivery worker would: the content's server answered 2xx
+// (delivered), or refused it for good (the dead letters).
+func (q *forwardQueue) settleFlag(t *testing.T, id int64, attempt int, delivered bool) {
+	t.Helper()
+	ctx := context.Background()
+	activity := q.URL + "/actor#flags/" + strconv.FormatInt(id, 10) + "/" + strconv.Itoa(attempt)
+	if _, err := q.Store.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: activity, Body: []byte("{}"), SignerID: q.mod.Actor.ID,
+		Inboxes: []string{"https://other.example/actors/modo/inbox"}, ReportID: id}); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := q.Store.ClaimDeliveries(ctx, "test", 10, time.Minute)
+	if err != nil || len(jobs) != 1 || jobs[0].ReportID != id {
+		t.Fatalf("the Flag's job: %+v %v", jobs, err)
+	}
+	j := jobs[0]
+	if delivered {
+		_, err = q.Store.CompleteDeliveries(ctx, "test", []models.Delivered{{ID: j.ID, Host: j.Host, Status: 202, ReportID: j.ReportID}})
+	} else {
+		err = q.Store.FailDelivery(ctx, j.ID, "test", 403, "status 403", time.Time{})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestModerationQueueForwardOutcome: the queue says what became of a
+// forwarded report, in English and French: waiting to be delivered, then
+// received (with the day) once the content's server answered, or not
+// delivered when the Flag was refused; a failed forward offers "Forward
+// to <server> again", once: after it the row waits again, without the
+// button, and a second try is refused. A report forwarded before odn
+// followed deliveries says its outcome is not known.
+func TestModerationQueueForwardOutcome(t *testing.T) {
+	q := newForwardQueue(t)
+	modo := q.loggedIn("modo")
+	page := func(lang string) string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", q.URL+"/moderation", nil)
+		req.Header.Set("Accept-Language", lang)
+		res, err := modo.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readBody(res)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("queue: %d", res.StatusCode)
+		}
+		return body
+	}
+	today := time.Now().UTC()
+	type words struct{ queued, delivered, failed, sent, again string }
+	langs := map[string]words{
+		"en": {"Waiting for delivery to other.example", "Received by other.example, <time datetime=\"" + today.Format("2006-01-02"),
+			"Could not be delivered to other.example", "Whether other.example received it is not known", "Forward to other.example again"},
+		"fr": {"En attente de remise à other.example", "Reçu par other.example, <time datetime=\"" + today.Format("2006-01-02"),
+			"N’a pas pu être remis à other.example", "On ne sait pas si other.example l’a reçu", "Transmettre de nouveau à other.example"},
+	}
+	check := func(what string, id int64, state func(w words) string, button bool) {
+		t.Helper()
+		for lang, w := range langs {
+			row := rowOf(t, page(lang), id)
+			if !strings.Contains(row, state(w)) {
+				t.Errorf("%s, %s: the row does not say %q: %s", what, lang, state(w), row)
+			}
+			if strings.Contains(row, "/forward\"") != button || strings.Contains(row, w.again) != button {
+				t.Errorf("%s, %s: forward again offered %v, want %v: %s", what, lang, !button, button, row)
+			}
+		}
+	}
+	check("filed asking to forward", q.asked, func(w words) string { return w.queued }, false)
+	q.settleFlag(t, q.asked, 1, true)
+	check("delivered", q.asked, func(w words) string { return w.delivered }, false)
+
+	if err := q.Store.ForwardReport(context.Background(), q.mod, q.notAsked, ""); err != nil {
+		t.Fatal(err)
+	}
+	q.settleFlag(t, q.notAsked, 1, false)
+	check("refused", q.notAsked, func(w words) string { return w.failed }, true)
+	path := "/moderation/reports/" + strconv.FormatInt(q.notAsked, 10) + "/forward"
+	if res := q.postForm(modo, path, url.Values{"status": {"open"}, "comment": {"Again, please."}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("forwarding again: %d", res.StatusCode)
+	}
+	check("forwarded again", q.notAsked, func(w words) string { return w.queued }, false)
+	if res := q.postForm(modo, path, url.Values{"status": {"open"}}); res.StatusCode != http.StatusConflict {
+		t.Errorf("forwarding again while it waits: %d, want 409", res.StatusCode)
+	}
+
+	if _, err := q.Store.DB.NewRaw("UPDATE reports SET forward_status = 'sent', forward_delivered_at = NULL WHERE id = ?", q.asked).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	check("forwarded before deliveries were followed", q.asked, func(w words) string { return w.sent }, false)
+}
+
+// TestModerationAPIForwardOutcome: report objects say what became of a
+// forward (forward_status queued, delivered with forward_delivered_at,
+// failed, sent), forwarded_at staying when it went to the outbox; a
+// failed one may be forwarded again, once; each answer as
+// docs/openapi.yaml says.
+func TestModerationAPIForwardOutcome(t *testing.T) {
+	q := newForwardQueue(t)
+	doc := loadOpenAPI(t)
+	list, err := schemaCompiler(t, doc).Compile("https://odn.example/openapi.json#/x-closed/ReportList")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type item struct {
+		ID                 string
+		ForwardedAt        *time.Time `json:"forwarded_at"`
+		ForwardStatus      string     `json:"forward_status"`
+		ForwardDeliveredAt *time.Time `json:"forward_delivered_at"`
+	}
+	get := func(id int64) item {
+		t.Helper()
+		res := q.api("GET", "/api/v1/reports", q.modTok, nil, nil)
+		raw := readBody(res)
+		var v any
+		if err := json.Unmarshal([]byte(raw), &v); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("list: %d %v", res.StatusCode, err)
+		}
+		if err := list.Validate(v); err != nil {
+			t.Fatalf("the list does not match ReportList: %v", err)
+		}
+		var page struct{ Items []item }
+		if err := json.Unmarshal([]byte(raw), &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			if it.ID == strconv.FormatInt(id, 10) {
+				return it
+			}
+		}
+		t.Fatalf("no report %d", id)
+		return item{}
+	}
+	want := func(what string, id int64, status string, delivered bool) {
+		t.Helper()
+		it := get(id)
+		if it.ForwardStatus != status || (it.ForwardDeliveredAt != nil) != delivered || (it.ForwardedAt != nil) != (status != "") {
+			t.Errorf("%s: %+v, want forward_status %q, delivered %v", what, it, status, delivered)
+		}
+	}
+	want("not forwarded", q.notAsked, "", false)
+	want("filed asking to forward", q.asked, "queued", false)
+	q.settleFlag(t, q.asked, 1, true)
+	want("delivered", q.asked, "delivered", true)
+
+	forward := func(want int) {
+		t.Helper()
+		if res := q.api("POST", "/api/v1/reports/"+strconv.FormatInt(q.notAsked, 10)+"/forward", q.modTok, nil, nil); res.StatusCode != want {
+			t.Fatalf("forward: %d, want %d", res.StatusCode, want)
+		}
+	}
+	forward(http.StatusNoContent)
+	want("forwarded", q.notAsked, "queued", false)
+	q.settleFlag(t, q.notAsked, 1, false)
+	want("refused", q.notAsked, "failed", false)
+	forward(http.StatusNoContent)
+	forward(http.StatusConflict)
+	want("forwarded again", q.notAsked, "queued", false)
+
+	if _, err := q.Store.DB.NewRaw("UPDATE reports SET forward_status = 'sent', forward_delivered_at = NULL WHERE id = ?", q.asked).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want("forwarded before deliveries were followed", q.asked, "sent", false)
+}
