@@ -40,22 +40,26 @@ func TestLegacyForwardedReports(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Raw rows: the models' Report has columns later migrations add.
-		b, err := s.CreateAccount(ctx, models.NewAccount{Username: "bob", Password: "correct horse battery"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The first two were filed before 130000 was applied; the third,
-		// the same report by bob, since.
-		filed := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
-		for _, r := range []struct {
-			id, by int64
-			at     time.Time
-		}{{remote.ID, ann.Actor.ID, filed}, {local.ID, ann.Actor.ID, filed}, {remote.ID, b.Actor.ID, filed.Add(2 * time.Hour)}} {
-			if _, err := s.DB.NewRaw(`INSERT INTO reports (object_type, object_id, reporter_id, reason, status, resolution, created_at, forward)
-				VALUES ('proposal', ?, ?, 'Spam.', 'open', '', ?, ?)`, r.id, r.by, r.at, false).Exec(ctx); err != nil {
+		var ids []int64
+		for _, id := range []int64{remote.ID, local.ID, remote.ID} {
+			by := ann.Actor
+			if len(ids) == 2 { // the third: the same report, filed since 130000
+				b, err := s.CreateAccount(ctx, models.NewAccount{Username: "bob", Password: "correct horse battery"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				by = b.Actor
+			}
+			r, err := s.CreateReport(ctx, by, models.ReportInput{ObjectType: models.ObjectTypeProposal, ObjectID: id, Reason: "Spam."})
+			if err != nil {
 				t.Fatal(err)
 			}
+			ids = append(ids, r.ID)
+		}
+		// The first two were filed before 130000 was applied.
+		filed := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+		if _, err := s.DB.NewRaw("UPDATE reports SET created_at = ? WHERE id IN (?, ?)", filed, ids[0], ids[1]).Exec(ctx); err != nil {
+			t.Fatal(err)
 		}
 		if _, err := s.DB.NewRaw("UPDATE bun_migrations SET migrated_at = ? WHERE name = '20261207130000'", filed.Add(time.Hour)).Exec(ctx); err != nil {
 			t.Fatal(err)
