@@ -127,7 +127,7 @@ func goldenDocs() map[string]doc {
 	inCons := DebateToQuestion(w.debate(models.ResultsLive, models.DebateOpen), w.space, goldenResults())
 	early := *cons
 	early.SynthesisAt = gClosed
-	inConsultation(inCons, &early, true, gNow)
+	inConsultation(inCons, &early, w.space, true, gNow)
 	return map[string]doc{
 		"proposal_note":                note,
 		"proposal_answer_note":         ProposalAnswerToNote(answered, answered.Answerer),

@@ -579,8 +579,24 @@ func ConsultationToCollection(c *models.Consultation, sp *models.Space, items []
 		d[PropODNSynthesis] = synthesisURI
 	}
 	stamp(d, c.CreatedAt, c.UpdatedAt)
+	versioned(d, c)
 	civicAddressing(d, sp, sp.Actor)
 	return d
+}
+
+// versioned sets on d, the consultation c or its odn:consultation, the
+// version peers order what they hear of c by ("updated", to the
+// millisecond: c's own last change, its withdrawal included) and, once
+// withdrawn, when (odn:withdrawn).
+func versioned(d doc, c *models.Consultation) {
+	version := c.UpdatedAt
+	if c.DeletedAt != nil {
+		d[PropODNWithdrawn] = rfc3339(*c.DeletedAt)
+		if c.DeletedAt.After(version) {
+			version = *c.DeletedAt
+		}
+	}
+	d["updated"] = updatedStamp(version)
 }
 
 // phasesDoc is odn:phases: a consultation's phases, {name, startTime,
@@ -598,31 +614,26 @@ func phasesDoc(c *models.Consultation) []any {
 }
 
 // ConsultationRef is odn:consultation on a proposal, debate or petition
-// of consultation c: its id, page, title and phases (odn:phases), and
+// of consultation c of space sp: its id, page, owner (the space, whose
+// Update of it peers believe), title and phases (odn:phases), and
 // odn:withdrawn once withdrawn, so that a peer holding a copy applies the
 // phases to its members' supports, votes, signatures and comments as
 // this instance does on arrival (models.RemoteConsultation). updated, to
 // the millisecond, is the consultation's own last change, its
 // withdrawal included: a copy's document carrying an older one (a
 // retried delivery) moves nothing back.
-func ConsultationRef(c *models.Consultation) doc {
-	version := c.UpdatedAt
-	d := doc{"id": c.URI, "type": "OrderedCollection", "name": c.Title, "url": c.URI, PropODNPhases: phasesDoc(c)}
-	if c.DeletedAt != nil {
-		d[PropODNWithdrawn] = rfc3339(*c.DeletedAt)
-		if c.DeletedAt.After(version) {
-			version = *c.DeletedAt
-		}
-	}
-	d["updated"] = updatedStamp(version)
+func ConsultationRef(c *models.Consultation, sp *models.Space) doc {
+	d := doc{"id": c.URI, "type": "OrderedCollection", "attributedTo": actorURI(sp.Actor), "name": c.Title, "url": c.URI,
+		PropODNPhases: phasesDoc(c)}
+	versioned(d, c)
 	return d
 }
 
 // inConsultation names consultation c on obj, a proposal, debate or
 // petition of it (odn:consultation), and when obj is a poll (a debate or
 // petition Question) closes it when c stops taking votes (pollEndsBy).
-func inConsultation(obj doc, c *models.Consultation, poll bool, now time.Time) {
-	obj[PropODNConsultation] = ConsultationRef(c)
+func inConsultation(obj doc, c *models.Consultation, sp *models.Space, poll bool, now time.Time) {
+	obj[PropODNConsultation] = ConsultationRef(c, sp)
 	if end := c.AllowedUntil(models.ActionVote); poll && end != nil {
 		pollEndsBy(obj, *end, now)
 	}

@@ -73,9 +73,10 @@ func schedulePollEnd(kind string) EventFunc {
 }
 
 // consultationPollsChanged: the consultation's dates changed, or it was
-// withdrawn (it then refuses every vote): each of its open proposals,
-// debates and petitions gets an Update now, naming the new phases (which
-// odn peers apply to their copies), polls with their new endTime.
+// withdrawn (it then refuses every vote): each of its open polls gets an
+// Update now with its new endTime (what Mastodon reads), and the
+// consultation itself an Update with its phases, which odn peers apply to
+// all their copies of its items.
 func consultationPollsChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 	if ev.Kind == models.EventConsultationUpdated {
 		var data struct {
@@ -86,17 +87,43 @@ func consultationPollsChanged(ctx context.Context, s *Service, ev models.Event) 
 			return nil, nil
 		}
 	}
-	items, err := s.store.ConsultationOpenItems(ctx, ev.ObjectID)
+	polls, err := s.store.ConsultationPolls(ctx, ev.ObjectID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.store.Now()
-	for _, p := range items {
+	for _, p := range polls {
 		if err := s.store.ScheduleCountUpdate(ctx, p.Type, p.ID, now, CountUpdateDelay, true); err != nil {
 			return nil, err
 		}
 	}
-	return nil, nil
+	return s.consultationUpdate(ctx, ev.ObjectID)
+}
+
+// consultationUpdate is the space's Update of the consultation itself,
+// with its new phases or its withdrawal: odn peers holding copies of its
+// items apply it to all of them at once (models.RefreshRemoteConsultation)
+// — one activity for a consultation of a thousand proposals. It goes to
+// the space's followers and to the remote contributors, whose instances
+// hold copies of what they took part in.
+func (s *Service) consultationUpdate(ctx context.Context, consultationID int64) ([]models.Outgoing, error) {
+	c, err := s.store.ConsultationRecord(ctx, consultationID)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.consultationDoc(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := s.store.SpaceByID(ctx, c.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	contributors, err := s.store.RemoteContributors(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.publishUpdate(ctx, sp.Actor, sp, d, remoteInboxes(contributors...)...)
 }
 
 // ignoreNotFound treats models.ErrNotFound as nothing to do.

@@ -21,18 +21,23 @@ type hostPeer struct {
 	base string
 	mu   sync.Mutex
 	docs map[string]map[string]any // path -> document
+	gone map[string]bool           // paths answered 410 Gone
 }
 
 func newHostPeer(t *testing.T) *hostPeer {
-	p := &hostPeer{docs: map[string]map[string]any{}}
+	p := &hostPeer{docs: map[string]map[string]any{}, gone: map[string]bool{}}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			w.WriteHeader(http.StatusAccepted)
 			return
 		}
 		p.mu.Lock()
-		d := p.docs[r.URL.Path]
+		d, gone := p.docs[r.URL.Path], p.gone[r.URL.Path]
 		p.mu.Unlock()
+		if gone {
+			w.WriteHeader(http.StatusGone)
+			return
+		}
 		if d == nil {
 			http.NotFound(w, r)
 			return

@@ -93,7 +93,8 @@ func (s *Service) resolveHandle(ctx context.Context, q string) (*models.Resolved
 }
 
 // runHousekeeping purges old inbox items, delivered jobs and processed
-// events hourly.
+// events hourly, and fetches again the remote consultations whose phases
+// were not confirmed for an hour.
 func (s *Service) runHousekeeping(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -116,6 +117,9 @@ func (s *Service) runHousekeeping(ctx context.Context) {
 		}
 		if _, err := s.store.ForgetDeletedKeys(ctx); err != nil {
 			s.log.ErrorContext(ctx, "forget deleted keys", "err", err)
+		}
+		if _, err := s.RefreshRemoteConsultations(ctx); err != nil {
+			s.log.ErrorContext(ctx, "refresh remote consultations", "err", err)
 		}
 	}
 }

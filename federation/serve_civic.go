@@ -135,25 +135,16 @@ var civicLoaders = map[string]func(ctx context.Context, s *Service, id string) (
 		if err != nil {
 			return nil, err
 		}
-		c, err := s.store.ConsultationByID(ctx, cid)
-		if err != nil {
-			return nil, s.goneOr(ctx, s.store.URLs.ConsultationURI(cid), err)
-		}
-		sp, err := s.store.SpaceByID(ctx, c.SpaceID)
+		c, err := s.store.ConsultationRecord(ctx, cid)
 		if err != nil {
 			return nil, err
 		}
-		items, err := s.store.ConsultationItemIDs(ctx, c.ID)
-		if err != nil {
-			return nil, err
+		if c.DeletedAt != nil {
+			// Withdrawn: Gone, which a peer refreshing its copies'
+			// consultation reads as the withdrawal.
+			return nil, hiddenGone(c.URI, "OrderedCollection", *c.DeletedAt)
 		}
-		synthesis := ""
-		if syn, err := s.store.SynthesisOf(ctx, c.ID, false); err == nil {
-			synthesis = syn.URI
-		} else if !errors.Is(err, models.ErrNotFound) {
-			return nil, err
-		}
-		return ConsultationToCollection(c, sp, items, synthesis), nil
+		return s.consultationDoc(ctx, c)
 	},
 	kindSynthesis: func(ctx context.Context, s *Service, id string) (doc, error) {
 		cid, err := parseID(id)
@@ -255,6 +246,26 @@ func (s *Service) localProposal(ctx context.Context, id, _ string) (*models.Prop
 	return p, nil
 }
 
+// consultationDoc is the OrderedCollection of consultation c, with its
+// items and its published synthesis.
+func (s *Service) consultationDoc(ctx context.Context, c *models.Consultation) (doc, error) {
+	sp, err := s.store.SpaceByID(ctx, c.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	items, err := s.store.ConsultationItemIDs(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	synthesis := ""
+	if syn, err := s.store.SynthesisOf(ctx, c.ID, false); err == nil {
+		synthesis = syn.URI
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return nil, err
+	}
+	return ConsultationToCollection(c, sp, items, synthesis), nil
+}
+
 // proposalDoc is the Note of a proposal, naming its consultation.
 func (s *Service) proposalDoc(ctx context.Context, p *models.Proposal) (doc, error) {
 	threshold := 0
@@ -262,7 +273,7 @@ func (s *Service) proposalDoc(ctx context.Context, p *models.Proposal) (doc, err
 		threshold = p.Space.SupportThreshold
 	}
 	n := ProposalToNote(s.store.URLs.Base, p, threshold)
-	return n, s.withConsultation(ctx, n, p.ConsultationID, false)
+	return n, s.withConsultation(ctx, n, p.ConsultationID, p.Space, false)
 }
 
 func (s *Service) localDebate(ctx context.Context, id string) (*models.Debate, *models.Space, error) {
@@ -300,14 +311,14 @@ func (s *Service) debateDoc(ctx context.Context, d *models.Debate, sp *models.Sp
 		}
 	}
 	q := DebateToQuestion(d, sp, r)
-	return q, s.withConsultation(ctx, q, d.ConsultationID, true)
+	return q, s.withConsultation(ctx, q, d.ConsultationID, sp, true)
 }
 
 // petitionDoc is the Question of a petition, closing when its
 // consultation stops taking signatures if that comes first.
 func (s *Service) petitionDoc(ctx context.Context, p *models.Petition) (doc, error) {
 	q := PetitionToQuestion(p, s.store.Now())
-	return q, s.withConsultation(ctx, q, p.ConsultationID, true)
+	return q, s.withConsultation(ctx, q, p.ConsultationID, p.Space, true)
 }
 
 // withConsultation names on obj, a local proposal, debate or petition,
@@ -315,7 +326,7 @@ func (s *Service) petitionDoc(ctx context.Context, p *models.Petition) (doc, err
 // (odn:consultation), which odn peers apply to their copies; a poll also
 // closes when the consultation stops taking votes (pollEndsBy), which is
 // what Mastodon reads.
-func (s *Service) withConsultation(ctx context.Context, obj doc, consultationID int64, poll bool) error {
+func (s *Service) withConsultation(ctx context.Context, obj doc, consultationID int64, sp *models.Space, poll bool) error {
 	if consultationID == 0 {
 		return nil
 	}
@@ -323,7 +334,12 @@ func (s *Service) withConsultation(ctx context.Context, obj doc, consultationID 
 	if err != nil {
 		return err
 	}
-	inConsultation(obj, c, poll, s.store.Now())
+	if sp == nil || sp.ID != c.SpaceID || sp.Actor == nil { // the object's space is its consultation's
+		if sp, err = s.store.SpaceByID(ctx, c.SpaceID); err != nil {
+			return err
+		}
+	}
+	inConsultation(obj, c, sp, poll, s.store.Now())
 	return nil
 }
 

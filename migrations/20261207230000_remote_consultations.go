@@ -13,13 +13,15 @@ import (
 // its members' supports, votes, signatures and comments on those copies
 // when the origin would (models/consultation_remote.go). One row per
 // consultation, shared by its copies, versioned by the consultation's
-// own updated time.
+// own updated time; checked_at is when its origin last confirmed it (a
+// copy's document, the consultation's Update, or a refetch).
 type remoteConsultation20261207 struct {
 	bun.BaseModel  `bun:"table:remote_consultations"`
 	ID             int64      `bun:",pk,autoincrement"`
 	URI            string     `bun:"uri,notnull,unique"`
 	URL            string     `bun:"url,notnull"`
 	Origin         string     `bun:",notnull"`
+	Owner          string     `bun:",notnull"`
 	Title          string     `bun:",notnull"`
 	OpensAt        time.Time  `bun:",notnull"`
 	ContributionAt time.Time  `bun:",notnull"`
@@ -27,6 +29,7 @@ type remoteConsultation20261207 struct {
 	ClosesAt       time.Time  `bun:",notnull"`
 	WithdrawnAt    *time.Time `bun:",nullzero"`
 	UpdatedAt      time.Time  `bun:",notnull"`
+	CheckedAt      *time.Time `bun:",nullzero"`
 }
 
 func init() {

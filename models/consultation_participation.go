@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -75,15 +76,14 @@ func (s *Store) ConsultationRecord(ctx context.Context, id int64) (*Consultation
 	return c, nil
 }
 
-// ConsultationOpenItems lists the local proposals, debates and petitions
-// of a consultation that may still take supports, votes or signatures on
-// their own terms (public, not hidden nor deleted; proposals taking
-// supports, answered ones included (supportableStatuses); debates not
-// closed nor past their close; petitions not answered): those
-// whose published documents name the consultation's phases, and for
-// polls end with its contribution phase. Federation sends each an Update
-// when the consultation's dates change or it is withdrawn.
-func (s *Store) ConsultationOpenItems(ctx context.Context, consultationID int64) ([]CivicRef, error) {
+// ConsultationPolls lists the local debates and petitions of a
+// consultation that may still take votes or signatures on their own terms
+// (public, not hidden nor deleted, not closed nor past their close,
+// petitions not answered): those whose published poll ends with the
+// consultation's contribution phase (federation sends them an Update when
+// the dates change, for Mastodon; odn peers also get the consultation's
+// own Update).
+func (s *Store) ConsultationPolls(ctx context.Context, consultationID int64) ([]CivicRef, error) {
 	now := s.Now()
 	var out []CivicRef
 	err := s.DB.NewRaw(`
@@ -93,12 +93,39 @@ SELECT 'debate' AS type, id, created_at FROM debates
 UNION ALL SELECT 'petition', id, created_at FROM petitions
   WHERE consultation_id = ? AND local AND hidden_at IS NULL AND deleted_at IS NULL AND status = 'open'
   AND (closes_at IS NULL OR closes_at > ?)
-UNION ALL SELECT 'proposal', id, created_at FROM proposals
-  WHERE consultation_id = ? AND local AND hidden_at IS NULL AND deleted_at IS NULL AND status IN (?)
-ORDER BY created_at, id`, consultationID, now, now, consultationID, now,
-		consultationID, bun.In(supportableStatuses)).Scan(ctx, &out)
+ORDER BY created_at, id`, consultationID, now, now, consultationID, now).Scan(ctx, &out)
 	if err != nil {
-		return nil, dbErr("consultation open items", err)
+		return nil, dbErr("consultation polls", err)
+	}
+	return out, nil
+}
+
+// RemoteContributors lists the live remote actors who took part in the
+// consultation's proposals, debates and petitions (supports, votes,
+// signatures, comments: participationSources), whom federation tells of
+// a change of its dates: their instances hold copies of what they took
+// part in.
+func (s *Store) RemoteContributors(ctx context.Context, consultationID int64) ([]*Actor, error) {
+	rows, err := s.consultationRows(ctx, s.DB, consultationID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		if r.ActorID != 0 {
+			ids = append(ids, r.ActorID)
+		}
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var out []*Actor
+	for _, chunk := range chunkIDs(ids, 400) {
+		var part []*Actor
+		err := s.DB.NewSelect().Model(&part).Where("id IN (?) AND NOT local AND deleted_at IS NULL", bun.In(chunk)).Order("id").Scan(ctx)
+		if err != nil {
+			return nil, dbErr("remote contributors", err)
+		}
+		out = append(out, part...)
 	}
 	return out, nil
 }

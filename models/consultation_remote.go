@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -24,11 +25,14 @@ import (
 // UpsertRemoteDebate and UpsertRemotePetition (ID, Origin unset), and the
 // stored row.
 type RemoteConsultation struct {
-	bun.BaseModel  `bun:"table:remote_consultations"`
-	ID             int64      `bun:",pk,autoincrement"`
-	URI            string     `bun:"uri,notnull"`
-	URL            string     `bun:"url,notnull"` // its page at the origin
-	Origin         string     `bun:",notnull"`    // host
+	bun.BaseModel `bun:"table:remote_consultations"`
+	ID            int64  `bun:",pk,autoincrement"`
+	URI           string `bun:"uri,notnull"`
+	URL           string `bun:"url,notnull"` // its page at the origin
+	Origin        string `bun:",notnull"`    // host
+	// Owner is the actor the consultation is attributed to (its space):
+	// the one whose Update of it is believed.
+	Owner          string     `bun:",notnull"`
 	Title          string     `bun:",notnull"`
 	OpensAt        time.Time  `bun:",notnull"`
 	ContributionAt time.Time  `bun:",notnull"`
@@ -39,6 +43,10 @@ type RemoteConsultation struct {
 	// last change): a copy's document carrying an older one, such as a
 	// retried delivery, does not move the phases back.
 	UpdatedAt time.Time `bun:",notnull"`
+	// CheckedAt is when the origin last said what the row holds: a
+	// copy's document naming a version, the consultation's Update, or a
+	// refetch (RemoteConsultationsDue).
+	CheckedAt *time.Time `bun:",nullzero"`
 }
 
 // consultation is r as a Consultation, so that the rules of a local one
@@ -109,22 +117,19 @@ func remoteConsultationURL(s, host string) bool {
 		u.User == nil && strings.EqualFold(u.Host, host)
 }
 
-// upsertRemoteConsultation stores the consultation in that a copy from
-// origin names, or refreshes it when in is a newer version, and returns
-// its id; 0 when in is nil or not believable (an id elsewhere than on the
-// copy's host, phases out of order), so that the copy is kept without it.
-// Its page must be on that host too, else the id stands for it. The row is
-// read first and written only when new or newer: on PostgreSQL an INSERT
-// … ON CONFLICT DO UPDATE locks the row even when its WHERE keeps it, and
-// every Update of the consultation's items would then wait on the others.
-func (s *Store) upsertRemoteConsultation(ctx context.Context, tx bun.IDB, origin string, in *RemoteConsultation) (int64, error) {
+// believable returns the row in stands for when its origin, the host of
+// the copy or actor that sent it, says it; nil when it is not to be
+// believed: an id elsewhere than on origin (or with user information),
+// phases out of order. Its page must be on origin too, else the id stands
+// for it. A version from the future is taken as now.
+func (s *Store) believable(origin string, in *RemoteConsultation) *RemoteConsultation {
 	if in == nil || !remoteConsultationURL(in.URI, origin) {
-		return 0, nil
+		return nil
 	}
 	b := []time.Time{in.OpensAt, in.ContributionAt, in.SynthesisAt, in.ClosesAt}
 	for i, t := range b {
 		if t.IsZero() || (i > 0 && t.Before(b[i-1])) {
-			return 0, nil
+			return nil
 		}
 		b[i] = t.UTC().Truncate(time.Microsecond)
 	}
@@ -137,17 +142,35 @@ func (s *Store) upsertRemoteConsultation(ctx context.Context, tx bun.IDB, origin
 		updated = now
 	}
 	r := &RemoteConsultation{
-		URI: in.URI, URL: in.URL, Origin: strings.ToLower(origin),
+		URI: in.URI, URL: in.URL, Origin: strings.ToLower(origin), Owner: in.Owner,
 		Title:   excerpt(oneLine(PlainText(in.Title)), MaxConsultationTitle),
 		OpensAt: b[0], ContributionAt: b[1], SynthesisAt: b[2], ClosesAt: b[3],
-		UpdatedAt: updated,
+		UpdatedAt: updated, CheckedAt: &now,
 	}
 	if !remoteConsultationURL(r.URL, origin) {
 		r.URL = r.URI // pages link to it
 	}
+	if !remoteConsultationURL(r.Owner, origin) {
+		r.Owner = ""
+	}
 	if in.WithdrawnAt != nil {
 		t := in.WithdrawnAt.UTC().Truncate(time.Microsecond)
 		r.WithdrawnAt = &t
+	}
+	return r
+}
+
+// upsertRemoteConsultation stores the consultation in that a copy from
+// origin names, or refreshes it when in is a newer version, and returns
+// its id; 0 when in is nil or not believable, so that the copy is kept
+// without it. The row is read first and written only when new or newer:
+// on PostgreSQL an INSERT … ON CONFLICT DO UPDATE locks the row even when
+// its WHERE keeps it, and every Update of the consultation's items would
+// then wait on the others.
+func (s *Store) upsertRemoteConsultation(ctx context.Context, tx bun.IDB, origin string, in *RemoteConsultation) (int64, error) {
+	r := s.believable(origin, in)
+	if r == nil {
+		return 0, nil
 	}
 	var old RemoteConsultation
 	err := tx.NewSelect().Model(&old).Column("id", "updated_at").Where("uri = ?", r.URI).Scan(ctx)
@@ -165,9 +188,84 @@ func (s *Store) upsertRemoteConsultation(ctx context.Context, tx bun.IDB, origin
 	case !r.UpdatedAt.After(old.UpdatedAt):
 		return old.ID, nil // a replay or an older version
 	}
-	_, err = tx.NewUpdate().Model(r).Column("url", "title", "opens_at", "contribution_at", "synthesis_at", "closes_at",
-		"withdrawn_at", "updated_at").Where("id = ? AND updated_at < ?", old.ID, r.UpdatedAt).Exec(ctx)
-	return old.ID, dbErr("update remote consultation", err)
+	return old.ID, updateRemoteConsultation(ctx, tx, r)
+}
+
+// updateRemoteConsultation writes r over its row when r is newer.
+func updateRemoteConsultation(ctx context.Context, db bun.IDB, r *RemoteConsultation) error {
+	_, err := db.NewUpdate().Model(r).Column("url", "title", "opens_at", "contribution_at", "synthesis_at", "closes_at",
+		"withdrawn_at", "updated_at", "checked_at").Where("uri = ? AND updated_at < ?", r.URI, r.UpdatedAt).Exec(ctx)
+	return dbErr("update remote consultation", err)
+}
+
+// RefreshRemoteConsultation applies what the consultation's origin says
+// of it now, when this instance holds copies of it (a row exists; none is
+// created) and in is a newer version; the row is marked checked either
+// way. origin is the host in came from. sender is the actor whose Update
+// it is, which must be the consultation's owner (another account of its
+// host may not rewrite it); "" when in was fetched from its own id,
+// which speaks for itself.
+func (s *Store) RefreshRemoteConsultation(ctx context.Context, origin, sender string, in *RemoteConsultation) error {
+	r := s.believable(origin, in)
+	if r == nil {
+		return nil
+	}
+	if sender != "" {
+		var owner string
+		err := s.DB.NewSelect().Model((*RemoteConsultation)(nil)).Column("owner").Where("uri = ?", r.URI).Scan(ctx, &owner)
+		if err := dbErr("remote consultation owner", err); errors.Is(err, ErrNotFound) {
+			return nil // no copy of it here
+		} else if err != nil {
+			return err
+		}
+		if owner == "" || owner != sender {
+			return fmt.Errorf("update of remote consultation %s by %s, not its owner: %w", r.URI, sender, ErrForbidden)
+		}
+	}
+	if err := updateRemoteConsultation(ctx, s.DB, r); err != nil {
+		return err
+	}
+	return s.MarkRemoteConsultationChecked(ctx, r.URI)
+}
+
+// MarkRemoteConsultationChecked records that the origin of the remote
+// consultation uri was asked now (whatever it answered), so that
+// RemoteConsultationsDue lists it again only in an hour.
+func (s *Store) MarkRemoteConsultationChecked(ctx context.Context, uri string) error {
+	_, err := s.DB.NewUpdate().Model((*RemoteConsultation)(nil)).Set("checked_at = ?", s.Now()).Where("uri = ?", uri).Exec(ctx)
+	return dbErr("remote consultation checked", err)
+}
+
+// WithdrawRemoteConsultation records that the origin no longer serves
+// the consultation uri (410 Gone: withdrawn there), so that its copies
+// here take nothing more, as the origin would refuse.
+func (s *Store) WithdrawRemoteConsultation(ctx context.Context, uri string) error {
+	now := s.Now()
+	_, err := s.DB.NewUpdate().Model((*RemoteConsultation)(nil)).Set("withdrawn_at = ?", now).Set("checked_at = ?", now).
+		Where("uri = ? AND withdrawn_at IS NULL", uri).Exec(ctx)
+	return dbErr("withdraw remote consultation", err)
+}
+
+// RemoteConsultationCheckEvery is how long a remote consultation's
+// phases are believed without a word from its origin: copies that get no
+// Update (fetched by a lookup, or through a relay, on an instance whose
+// members neither follow the space nor took part) would otherwise keep
+// the phases they were first read with, and refuse wrongly when the
+// origin moves its dates.
+const RemoteConsultationCheckEvery = time.Hour
+
+// RemoteConsultationsDue lists up to limit remote consultations still
+// open (not closed, not withdrawn) that their origin has not confirmed
+// for RemoteConsultationCheckEvery, the least recently checked first, for
+// federation to fetch again.
+func (s *Store) RemoteConsultationsDue(ctx context.Context, limit int) ([]RemoteConsultation, error) {
+	now := s.Now()
+	var out []RemoteConsultation
+	err := s.DB.NewSelect().Model(&out).Column("id", "uri", "origin").
+		Where("withdrawn_at IS NULL AND closes_at > ?", now).
+		Where("(checked_at IS NULL OR checked_at < ?)", now.Add(-RemoteConsultationCheckEvery)).
+		OrderExpr("checked_at IS NOT NULL, checked_at, id").Limit(int64(clampLimit(limit))).Scan(ctx)
+	return out, dbErr("remote consultations due", err)
 }
 
 // linkCopyConsultation attaches the copy id of table to its origin's

@@ -3,6 +3,8 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -204,5 +206,69 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 			}
 			refused("sign", models.PhaseClosed)
 		})
+	})
+}
+
+// TestRemoteConsultationsDue: the remote consultations to fetch again are
+// those still open whose origin said nothing for an hour, never checked
+// first; an Update is believed from the consultation's owner only, and
+// creates no row for a consultation of which nothing is held here.
+func TestRemoteConsultationsDue(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		origin := f.remote(t, "town", "other.example")
+		day := 24 * time.Hour
+		cons := func(n int, closes time.Time) *models.RemoteConsultation {
+			return &models.RemoteConsultation{URI: fmt.Sprintf("https://other.example/consultations/%d", n),
+				Owner: "https://other.example/users/town", Title: "C", OpensAt: f.now.Add(-day), ContributionAt: f.now.Add(-day),
+				SynthesisAt: closes.Add(-time.Hour), ClosesAt: closes, UpdatedAt: f.now.Add(-time.Minute)}
+		}
+		for n, closes := range []time.Time{f.now.Add(day), f.now.Add(day), f.now.Add(day), f.now.Add(-time.Minute), f.now.Add(day)} {
+			c := cons(n, closes)
+			if n == 4 {
+				at := f.now.Add(-time.Hour)
+				c.WithdrawnAt = &at
+			}
+			if _, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: fmt.Sprintf("https://other.example/d/%d", n),
+				Question: "Q?", Options: []string{"Yes", "No"}, Updated: f.now, Consultation: c}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// 0: confirmed a moment ago; 1: two hours ago; 2: never; 3: closed; 4: withdrawn.
+		for uri, at := range map[string]any{"https://other.example/consultations/1": f.now.Add(-2 * time.Hour), "https://other.example/consultations/2": nil} {
+			if _, err := f.s.DB.NewRaw("UPDATE remote_consultations SET checked_at = ? WHERE uri = ?", at, uri).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		due, err := f.s.RemoteConsultationsDue(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range due {
+			got = append(got, r.URI)
+		}
+		if want := []string{"https://other.example/consultations/2", "https://other.example/consultations/1"}; !slices.Equal(got, want) {
+			t.Errorf("due = %v, want %v", got, want)
+		}
+
+		newer := cons(1, f.now.Add(2*day))
+		newer.UpdatedAt = f.now
+		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", "https://other.example/users/mallory", newer); !errors.Is(err, models.ErrForbidden) {
+			t.Errorf("an Update by another account of the host: %v, want ErrForbidden", err)
+		}
+		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", "https://other.example/users/town", cons(9, f.now.Add(day))); err != nil {
+			t.Errorf("an Update of a consultation held nowhere here: %v", err)
+		}
+		var n int
+		if err := f.s.DB.NewRaw("SELECT count(*) FROM remote_consultations").Scan(ctx, &n); err != nil || n != 5 {
+			t.Errorf("%d rows (%v), want 5: nothing created by an Update", n, err)
+		}
+		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", "https://other.example/users/town", newer); err != nil {
+			t.Fatal(err)
+		}
+		if due, err := f.s.RemoteConsultationsDue(ctx, 10); err != nil || len(due) != 1 {
+			t.Errorf("due after the owner's Update of 1: %+v %v, want only 2", due, err)
+		}
 	})
 }

@@ -14,7 +14,8 @@ import (
 // TestCopiesFollowTheOriginsPhases: A's consultations have a debate and
 // a proposal; bob (B) follows A's space. When A's moderator moves the
 // contribution phase later (the consultation back in its information
-// phase), A sends the items an Update naming the new phases, and B then
+// phase), A's space sends the consultation's Update with its new phases
+// (and its polls' Updates), and B then
 // refuses bob's vote and support on its copies with the origin's reason
 // (409, participation_closed in the API, a notice linking A's consultation
 // on the page) instead of counting them and sending what A refuses. When
@@ -28,8 +29,9 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 	in := models.ConsultationInput{Title: "Budget 2027", OpensAt: now.Add(-2 * time.Hour), ContributionAt: now.Add(-time.Hour),
 		SynthesisAt: now.Add(2 * time.Hour), ClosesAt: now.Add(3 * time.Hour)}
 	c, d := n.consultationDebate(t, in, "A new playground?")
-	// The proposal is in a consultation of its own, so that its Update
-	// alone tells B of that consultation's phases.
+	// The proposal is in a consultation of its own, with no poll: only the
+	// consultation's own Update tells B of its new phases (proposals are
+	// not re-sent).
 	in2 := in
 	in2.Title = "Trees"
 	c2, err := n.a.Store.CreateConsultation(n.ctx, n.alice, "ville", in2)
