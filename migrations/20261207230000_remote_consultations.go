@@ -37,12 +37,26 @@ func init() {
 		if err := createTables(ctx, db, (*remoteConsultation20261207)(nil)); err != nil {
 			return err
 		}
-		return execAll(ctx, db,
+		if err := execAll(ctx, db,
 			"ALTER TABLE proposals ADD COLUMN remote_consultation_id BIGINT",
 			"ALTER TABLE debates ADD COLUMN remote_consultation_id BIGINT",
-			"ALTER TABLE petitions ADD COLUMN remote_consultation_id BIGINT")
+			"ALTER TABLE petitions ADD COLUMN remote_consultation_id BIGINT"); err != nil {
+			return err
+		}
+		// Which remote consultations still have copies here (the hourly
+		// refetch asks only for those): partial, as local objects and
+		// copies of no consultation, nearly every row, have none.
+		var idx []index
+		for _, table := range []string{"proposals", "debates", "petitions"} {
+			idx = append(idx, index{name: table + "_remote_consultation", table: table, columns: []string{"remote_consultation_id"},
+				where: "remote_consultation_id IS NOT NULL"})
+		}
+		return createIndexes(ctx, db, idx...)
 	}, func(ctx context.Context, db *bun.DB) error {
 		if err := execAll(ctx, db,
+			"DROP INDEX proposals_remote_consultation",
+			"DROP INDEX debates_remote_consultation",
+			"DROP INDEX petitions_remote_consultation",
 			"ALTER TABLE proposals DROP COLUMN remote_consultation_id",
 			"ALTER TABLE debates DROP COLUMN remote_consultation_id",
 			"ALTER TABLE petitions DROP COLUMN remote_consultation_id"); err != nil {

@@ -255,14 +255,17 @@ func (s *Store) WithdrawRemoteConsultation(ctx context.Context, uri string) erro
 const RemoteConsultationCheckEvery = time.Hour
 
 // RemoteConsultationsDue lists up to limit remote consultations still
-// open (not closed, not withdrawn) that their origin has not confirmed
-// for RemoteConsultationCheckEvery, the least recently checked first, for
-// federation to fetch again.
+// open (not closed, not withdrawn) and of which copies are held here,
+// that their origin has not confirmed for RemoteConsultationCheckEvery,
+// the least recently checked first, for federation to fetch again.
 func (s *Store) RemoteConsultationsDue(ctx context.Context, limit int) ([]RemoteConsultation, error) {
 	now := s.Now()
 	var out []RemoteConsultation
 	err := s.DB.NewSelect().Model(&out).Column("id", "uri", "origin").
 		Where("withdrawn_at IS NULL AND closes_at > ?", now).
+		Where("(EXISTS (SELECT 1 FROM proposals WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL)"+
+			" OR EXISTS (SELECT 1 FROM debates WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL)"+
+			" OR EXISTS (SELECT 1 FROM petitions WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL))").
 		Where("(checked_at IS NULL OR checked_at < ?)", now.Add(-RemoteConsultationCheckEvery)).
 		OrderExpr("checked_at IS NOT NULL, checked_at, id").Limit(int64(clampLimit(limit))).Scan(ctx)
 	return out, dbErr("remote consultations due", err)

@@ -210,8 +210,8 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 }
 
 // TestRemoteConsultationsDue: the remote consultations to fetch again are
-// those still open whose origin said nothing for an hour, never checked
-// first; an Update is believed from the consultation's owner only, and
+// those still open, with copies here, whose origin said nothing for an
+// hour, never checked first; an Update is believed from the consultation's owner only, and
 // creates no row for a consultation of which nothing is held here.
 func TestRemoteConsultationsDue(t *testing.T) {
 	eachCivic(t, func(t *testing.T, f *civicFixture) {
@@ -234,8 +234,17 @@ func TestRemoteConsultationsDue(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// 5: its only copy deleted by its origin.
+		if _, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/5",
+			Question: "Q?", Options: []string{"Yes", "No"}, Updated: f.now, Consultation: cons(5, f.now.Add(day))}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.DeleteRemoteCopy(ctx, origin, "https://other.example/d/5"); err != nil {
+			t.Fatal(err)
+		}
 		// 0: confirmed a moment ago; 1: two hours ago; 2: never; 3: closed; 4: withdrawn.
-		for uri, at := range map[string]any{"https://other.example/consultations/1": f.now.Add(-2 * time.Hour), "https://other.example/consultations/2": nil} {
+		for uri, at := range map[string]any{"https://other.example/consultations/1": f.now.Add(-2 * time.Hour),
+			"https://other.example/consultations/2": nil, "https://other.example/consultations/5": nil} {
 			if _, err := f.s.DB.NewRaw("UPDATE remote_consultations SET checked_at = ? WHERE uri = ?", at, uri).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -261,8 +270,8 @@ func TestRemoteConsultationsDue(t *testing.T) {
 			t.Errorf("an Update of a consultation held nowhere here: %v", err)
 		}
 		var n int
-		if err := f.s.DB.NewRaw("SELECT count(*) FROM remote_consultations").Scan(ctx, &n); err != nil || n != 5 {
-			t.Errorf("%d rows (%v), want 5: nothing created by an Update", n, err)
+		if err := f.s.DB.NewRaw("SELECT count(*) FROM remote_consultations").Scan(ctx, &n); err != nil || n != 6 {
+			t.Errorf("%d rows (%v), want 6: nothing created by an Update", n, err)
 		}
 		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", "https://other.example/users/town", newer); err != nil {
 			t.Fatal(err)
