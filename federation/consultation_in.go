@@ -4,36 +4,49 @@ import (
 	"context"
 	"errors"
 	"net/http"
-
-	"github.com/opendemocracynow/odn/models"
+	"strings"
+	"time"
 )
 
 // Another instance's consultation, as this instance keeps it for the
-// copies of its items (models.RemoteConsultation): each copy's document
-// names its phases; the consultation's own Update, which its space sends
-// when the dates change or it is withdrawn, refreshes them for every copy
-// at once; and copies that get no Update (fetched by a lookup or through
-// a relay, here where no member follows the space nor took part) have
-// their consultation fetched again hourly, so that its phases are not
-// believed longer than that without a word from its origin.
+// copies of its items (models.RemoteConsultation). A copy's description
+// of it creates the record; what changes it is only the consultation's
+// own document, fetched from its id: when a copy names a newer version,
+// when its space sends the consultation's Update (a hint: the embedded
+// object is not believed as such, since another account or group of the
+// host could send one, or an Announce carry one), and hourly for a
+// record not fetched for an hour (copies fetched by a lookup or through a
+// relay, here where no member follows the space, its authors nor took
+// part, get no Update).
 
 func init() {
 	updateHandlers["OrderedCollection"] = updateConsultation
 }
 
-// updateConsultation applies the Update of an odn consultation, sent by
-// its space: the owner its copies named (handleUpdate checked only that
-// the sender is the document's attributedTo, on its host). Other
-// collections are ignored.
+// updateConsultation takes the Update of an odn consultation as a hint:
+// the consultation is fetched from its id when copies of it are held here.
+// Other collections are ignored.
 func updateConsultation(ctx context.Context, s *Service, in *incoming, obj map[string]any) error {
-	if civicKind(obj) != ODNTypeConsultation || hostOf(idOf(obj["id"])) == s.host {
+	uri := idOf(obj["id"])
+	if civicKind(obj) != ODNTypeConsultation || hostOf(uri) == s.host {
 		return nil
 	}
-	err := s.store.RefreshRemoteConsultation(ctx, in.actor.Host, in.actor.URI, remoteConsultation(obj))
-	if errors.Is(err, models.ErrForbidden) {
-		return dropError{err}
+	return s.followConsultation(ctx, uri, updatedOf(obj))
+}
+
+// followConsultation fetches the remote consultation uri again when a
+// copy of one of its items, or its Update, names a version newer than the
+// one held (none held: nothing to do).
+func (s *Service) followConsultation(ctx context.Context, uri string, version time.Time) error {
+	held, ok, err := s.store.RemoteConsultationVersion(ctx, uri)
+	if err != nil || !ok || !version.After(held) {
+		return err
 	}
-	return err
+	f, err := s.signedFetcher(ctx)
+	if err != nil {
+		return err
+	}
+	return s.refreshConsultation(ctx, f, uri)
 }
 
 // consultationRefreshBatch bounds the consultations fetched again in one
@@ -41,10 +54,10 @@ func updateConsultation(ctx context.Context, s *Service, in *incoming, obj map[s
 const consultationRefreshBatch = 50
 
 // RefreshRemoteConsultations fetches again, from their origin, the remote
-// consultations not confirmed for models.RemoteConsultationCheckEvery
-// (models.RemoteConsultationsDue) and applies what it says: new phases, or
-// a withdrawal (410 Gone). Each is marked checked whatever the answer, so
-// an origin down is asked again in an hour, not at every round. It
+// consultations not fetched for about models.RemoteConsultationCheckEvery
+// (models.RemoteConsultationsDue) and applies what they say: new phases,
+// or a withdrawal (410 Gone). Each is marked checked whatever the answer,
+// so an origin down is asked again in an hour, not at every round. It
 // returns how many were asked.
 func (s *Service) RefreshRemoteConsultations(ctx context.Context) (int, error) {
 	due, err := s.store.RemoteConsultationsDue(ctx, consultationRefreshBatch)
@@ -55,31 +68,37 @@ func (s *Service) RefreshRemoteConsultations(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for _, rc := range due {
-		if err := s.refreshConsultation(ctx, f, rc); err != nil {
+	for i, rc := range due {
+		if err := s.refreshConsultation(ctx, f, rc.URI); err != nil {
 			s.log.InfoContext(ctx, "remote consultation refresh", "uri", rc.URI, "err", err)
 		}
 		if err := s.store.MarkRemoteConsultationChecked(ctx, rc.URI); err != nil {
-			return 0, err
+			return i, err
 		}
 	}
 	return len(due), nil
 }
 
-// refreshConsultation fetches one remote consultation through f.
-func (s *Service) refreshConsultation(ctx context.Context, f *Fetcher, rc models.RemoteConsultation) error {
-	if s.blocks.blocked(ctx, rc.Origin) {
+// refreshConsultation fetches the remote consultation uri through f and
+// applies its document (models.RefreshRemoteConsultation), or its
+// withdrawal when its origin answers 410 Gone.
+func (s *Service) refreshConsultation(ctx context.Context, f *Fetcher, uri string) error {
+	origin := hostOf(uri)
+	if s.blocks.blocked(ctx, origin) {
 		return ErrBlocked
 	}
-	m, _, err := f.Fetch(ctx, rc.URI)
+	m, _, err := f.Fetch(ctx, uri)
 	var se *StatusError
 	switch {
 	case errors.As(err, &se) && se.Code == http.StatusGone:
-		return s.store.WithdrawRemoteConsultation(ctx, rc.URI)
+		if !strings.EqualFold(hostOf(se.URL), origin) {
+			return err // Gone elsewhere, after a redirect: not the consultation's word
+		}
+		return s.store.WithdrawRemoteConsultation(ctx, uri)
 	case err != nil:
 		return err
-	case civicKind(m) != ODNTypeConsultation || idOf(m["id"]) != rc.URI:
-		return drop("%s is no consultation", rc.URI)
+	case civicKind(m) != ODNTypeConsultation || idOf(m["id"]) != uri:
+		return drop("%s is no consultation", uri)
 	}
-	return s.store.RefreshRemoteConsultation(ctx, rc.Origin, "", remoteConsultation(m))
+	return s.store.RefreshRemoteConsultation(ctx, origin, remoteConsultation(m))
 }

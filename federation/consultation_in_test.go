@@ -10,11 +10,12 @@ import (
 )
 
 // TestRemoteConsultationRefresh: the phases this instance applies to a
-// copy follow its origin's consultation through the consultation's own
-// Update (from its space; another actor's is dropped) and, when nothing
-// was heard of it for an hour, through a refetch: new phases, or its
-// withdrawal (410 Gone). Before, a copy that got no Update kept the phases
-// it was first read with.
+// copy follow its origin's consultation, whose document is fetched from
+// its id on the consultation's Update (whoever sends it: its content is
+// not believed), when a copy names a newer version, and when nothing was
+// heard of it for an hour: new phases, or its withdrawal (410 Gone).
+// Before, a copy that got no Update kept the phases it was first read
+// with.
 func TestRemoteConsultationRefresh(t *testing.T) {
 	n := newNode(t, nil)
 	n.run(t)
@@ -66,23 +67,35 @@ func TestRemoteConsultationRefresh(t *testing.T) {
 		return map[string]any{"@context": Context(), "id": by + "#updates/" + time.Now().Format(time.RFC3339Nano),
 			"type": "Update", "actor": by, "object": obj}
 	}
-	// Another account of the same host cannot move the phases: its
-	// version (synthesis now) is newer than the space's below, which would
-	// then be dropped.
+	// An Update of the consultation, whoever sends it (here another
+	// account of the host, claiming the synthesis phase), only makes this
+	// instance fetch the consultation from its id, whose document says
+	// the contribution phase is open.
+	peer.serve("/consultations/1", consDoc(now.Add(-time.Minute), now.Add(time.Hour), now.Add(-30*time.Second)))
 	forged := consDoc(now.Add(-2*time.Hour), now.Add(-time.Minute), now)
 	forged["attributedTo"] = mallory
 	if got := peer.send(t, n.srv.URL+"/inbox", mallory, update(mallory, forged)); got != http.StatusAccepted {
-		t.Fatalf("forged Update: %d", got)
+		t.Fatalf("Update: %d", got)
 	}
-	// The space opens the contribution phase now.
-	opened := consDoc(now.Add(-time.Minute), now.Add(time.Hour), now.Add(-30*time.Second))
-	if got := peer.send(t, n.srv.URL+"/inbox", space, update(space, opened)); got != http.StatusAccepted {
-		t.Fatalf("the space's Update: %d", got)
+	waitFor(t, "the consultation fetched on its Update", func() bool { return refusal() == nil })
+
+	// A copy naming a newer version of its consultation: fetched again.
+	synthesis := consDoc(now.Add(-time.Minute), now.Add(-time.Second), now.Add(-20*time.Second))
+	peer.serve("/consultations/1", synthesis)
+	embedded := consDoc(now.Add(-time.Hour), now.Add(time.Hour), now.Add(-20*time.Second)) // not believed: fetched
+	debate := map[string]any{"id": d.URI, "type": "Question", "attributedTo": space, "name": "A fountain?",
+		"oneOf":     []any{map[string]any{"type": "Note", "name": "Yes"}, map[string]any{"type": "Note", "name": "No"}},
+		PropODNType: ODNTypeDebate, "updated": updatedStamp(now.Add(time.Second)), PropODNConsultation: embedded}
+	if got := peer.send(t, n.srv.URL+"/inbox", space, update(space, debate)); got != http.StatusAccepted {
+		t.Fatalf("the copy's Update: %d", got)
 	}
-	waitFor(t, "the consultation's Update to open the copy", func() bool { return refusal() == nil })
+	waitFor(t, "the consultation fetched for a copy naming a newer version", func() bool {
+		pe := refusal()
+		return pe != nil && pe.Phase == models.PhaseSynthesis
+	})
 
 	// An hour without a word: fetched again, now in its synthesis phase.
-	peer.serve("/consultations/1", consDoc(now.Add(-2*time.Hour), now.Add(-time.Minute), now.Add(time.Second)))
+	peer.serve("/consultations/1", consDoc(now.Add(-2*time.Hour), now.Add(-2*time.Minute), now.Add(time.Second)))
 	if _, err := n.st.DB.ExecContext(ctx, "UPDATE remote_consultations SET checked_at = ?", now.Add(-2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +107,23 @@ func TestRemoteConsultationRefresh(t *testing.T) {
 	}
 	if k, err := n.s.RefreshRemoteConsultations(ctx); err != nil || k != 0 {
 		t.Errorf("refreshed %d again at once (%v), want 0: confirmed a moment ago", k, err)
+	}
+
+	// The origin down (here a 404): asked again only in an hour, the
+	// phases kept.
+	peer.mu.Lock()
+	delete(peer.docs, "/consultations/1")
+	peer.mu.Unlock()
+	if _, err := n.st.DB.ExecContext(ctx, "UPDATE remote_consultations SET checked_at = ?", now.Add(-2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []int{1, 0} {
+		if k, err := n.s.RefreshRemoteConsultations(ctx); err != nil || k != want {
+			t.Errorf("origin down: refreshed %d (%v), want %d", k, err, want)
+		}
+	}
+	if pe := refusal(); pe == nil || pe.Phase != models.PhaseSynthesis {
+		t.Errorf("origin down: %+v, want the synthesis phase kept", pe)
 	}
 
 	// Withdrawn at the origin: Gone.

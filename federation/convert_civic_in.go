@@ -259,9 +259,9 @@ func consultationOf(m map[string]any) *models.RemoteConsultation {
 
 // remoteConsultation reads a consultation as odn describes it, embedded
 // in an object (odn:consultation) or whole (its OrderedCollection): id,
-// url, name, attributedTo, updated, odn:phases, odn:withdrawn.
+// url, name, updated, odn:phases, odn:withdrawn.
 func remoteConsultation(c map[string]any) *models.RemoteConsultation {
-	r := &models.RemoteConsultation{URI: idOf(c["id"]), URL: httpURL(linkHref(c["url"])), Title: nameOf(c), Owner: idOf(c["attributedTo"]),
+	r := &models.RemoteConsultation{URI: idOf(c["id"]), URL: httpURL(linkHref(c["url"])), Title: nameOf(c),
 		UpdatedAt: timeProp(c, "updated")}
 	if t := timeProp(c, PropODNWithdrawn); !t.IsZero() {
 		r.WithdrawnAt = &t

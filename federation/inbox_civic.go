@@ -144,6 +144,13 @@ func (s *Service) storeCopy(ctx context.Context, m map[string]any) (*models.Reso
 	if err != nil {
 		return nil, err
 	}
+	// A copy naming a newer version of its consultation than the one held
+	// here: the consultation's own document says what changed.
+	if rc := consultationOf(m); rc != nil && sameOrigin(rc.URI, id) {
+		if err := s.followConsultation(ctx, rc.URI, rc.UpdatedAt); err != nil {
+			s.log.InfoContext(ctx, "consultation of a copy", "uri", rc.URI, "err", err)
+		}
+	}
 	res := &models.Resolved{URI: id}
 	switch kind {
 	case ODNTypeProposal:

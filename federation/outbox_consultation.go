@@ -102,10 +102,11 @@ func consultationPollsChanged(ctx context.Context, s *Service, ev models.Event) 
 
 // consultationUpdate is the space's Update of the consultation itself,
 // with its new phases or its withdrawal: odn peers holding copies of its
-// items apply it to all of them at once (models.RefreshRemoteConsultation)
-// — one activity for a consultation of a thousand proposals. It goes to
-// the space's followers and to the remote contributors, whose instances
-// hold copies of what they took part in.
+// items fetch the consultation from its id and apply it to all of them at
+// once (federation/consultation_in.go) — one activity for a consultation
+// of a thousand proposals. It goes to the space's followers and to the
+// instances that may hold copies besides (models.ConsultationAudience:
+// remote participants, remote followers of the items' authors).
 func (s *Service) consultationUpdate(ctx context.Context, consultationID int64) ([]models.Outgoing, error) {
 	c, err := s.store.ConsultationRecord(ctx, consultationID)
 	if err != nil {
@@ -119,11 +120,11 @@ func (s *Service) consultationUpdate(ctx context.Context, consultationID int64) 
 	if err != nil {
 		return nil, err
 	}
-	contributors, err := s.store.RemoteContributors(ctx, c.ID)
+	audience, err := s.store.ConsultationAudience(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
-	return s.publishUpdate(ctx, sp.Actor, sp, d, remoteInboxes(contributors...)...)
+	return s.publishUpdate(ctx, sp.Actor, sp, d, audience...)
 }
 
 // ignoreNotFound treats models.ErrNotFound as nothing to do.

@@ -21,7 +21,6 @@ type remoteConsultation20261207 struct {
 	URI            string     `bun:"uri,notnull,unique"`
 	URL            string     `bun:"url,notnull"`
 	Origin         string     `bun:",notnull"`
-	Owner          string     `bun:",notnull"`
 	Title          string     `bun:",notnull"`
 	OpensAt        time.Time  `bun:",notnull"`
 	ContributionAt time.Time  `bun:",notnull"`

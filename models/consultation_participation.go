@@ -3,10 +3,7 @@ package models
 import (
 	"context"
 	"errors"
-	"slices"
 	"time"
-
-	"github.com/uptrace/bun"
 )
 
 // What the phases of an object's consultation say of taking part in it,
@@ -100,32 +97,47 @@ ORDER BY created_at, id`, consultationID, now, now, consultationID, now).Scan(ct
 	return out, nil
 }
 
-// RemoteContributors lists the live remote actors who took part in the
-// consultation's proposals, debates and petitions (supports, votes,
-// signatures, comments: participationSources), whom federation tells of
-// a change of its dates: their instances hold copies of what they took
-// part in.
-func (s *Store) RemoteContributors(ctx context.Context, consultationID int64) ([]*Actor, error) {
-	rows, err := s.consultationRows(ctx, s.DB, consultationID)
+// ConsultationAudience lists the inboxes (shared ones where known), each
+// once and none of a blocked domain, of the instances that may hold
+// copies of the consultation's proposals, debates and petitions besides
+// its space's followers: those of the remote actors who took part in them
+// (supports, votes, signatures, comments) and of the remote followers of
+// their local authors. Federation sends them the consultation's Update
+// when its dates change.
+func (s *Store) ConsultationAudience(ctx context.Context, consultationID int64) ([]string, error) {
+	var rows []struct {
+		Inbox string
+		Host  string
+	}
+	err := s.DB.NewRaw(`
+SELECT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END AS inbox, a.host AS host
+  FROM actors AS a WHERE NOT a.local AND a.deleted_at IS NULL AND a.id IN (
+    SELECT actor_id FROM supports WHERE proposal_id IN (SELECT id FROM proposals WHERE consultation_id = ?)
+    UNION SELECT actor_id FROM debate_ballots WHERE debate_id IN (SELECT id FROM debates WHERE consultation_id = ?)
+    UNION SELECT actor_id FROM signatures WHERE petition_id IN (SELECT id FROM petitions WHERE consultation_id = ?)
+    UNION SELECT author_id FROM comments WHERE consultation_id = ?)
+UNION
+SELECT f.follower_inbox, f.follower_host FROM follows AS f
+  WHERE f.state = ? AND f.follower_inbox <> '' AND f.followee_id IN (
+    SELECT author_id FROM proposals WHERE consultation_id = ? AND local
+    UNION SELECT author_id FROM debates WHERE consultation_id = ? AND local
+    UNION SELECT author_id FROM petitions WHERE consultation_id = ? AND local)`,
+		consultationID, consultationID, consultationID, consultationID, FollowAccepted,
+		consultationID, consultationID, consultationID).Scan(ctx, &rows)
+	if err != nil {
+		return nil, dbErr("consultation audience", err)
+	}
+	blocked, err := s.blockedSet(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, 0, len(rows))
+	seen := map[string]bool{}
+	var out []string
 	for _, r := range rows {
-		if r.ActorID != 0 {
-			ids = append(ids, r.ActorID)
+		if r.Inbox != "" && !seen[r.Inbox] && !blocked.has(r.Host) {
+			seen[r.Inbox] = true
+			out = append(out, r.Inbox)
 		}
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	var out []*Actor
-	for _, chunk := range chunkIDs(ids, 400) {
-		var part []*Actor
-		err := s.DB.NewSelect().Model(&part).Where("id IN (?) AND NOT local AND deleted_at IS NULL", bun.In(chunk)).Order("id").Scan(ctx)
-		if err != nil {
-			return nil, dbErr("remote contributors", err)
-		}
-		out = append(out, part...)
 	}
 	return out, nil
 }

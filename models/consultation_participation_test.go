@@ -167,3 +167,55 @@ func TestParticipationEndAndPolls(t *testing.T) {
 		}
 	})
 }
+
+// TestConsultationAudience: the consultation's Update goes, besides its
+// space's followers, to the instances that may hold copies of its items:
+// those of its remote participants (shared inboxes, each once) and of
+// the remote followers of its items' local authors; not to a blocked
+// domain, nor to those of other consultations.
+func TestConsultationAudience(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		ctx := context.Background()
+		f.at(15) // contribution
+		remote := func(name, host string) *models.Actor {
+			a, err := f.s.UpsertRemoteActor(ctx, &models.Actor{URI: "https://" + host + "/users/" + name, Type: models.ActorPerson,
+				Username: name, Host: host, Inbox: "https://" + host + "/users/" + name + "/inbox", SharedInbox: "https://" + host + "/inbox"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		zoe, yan, xia, wim := remote("zoe", "b.example"), remote("yan", "b.example"), remote("xia", "bad.example"), remote("wim", "c.example")
+		p, err := f.s.CreateProposal(ctx, f.citizens[0].Actor, "town", models.ProposalInput{Title: "Trees", Body: "x", Consultation: f.c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := f.s.CreateProposal(ctx, f.citizens[1].Actor, "town", models.ProposalInput{Title: "Benches", Body: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range []*models.Actor{zoe, yan, xia} {
+			if _, err := f.s.Support(ctx, a, p.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.s.Support(ctx, remote("vic", "d.example"), other.ID); err != nil {
+			t.Fatal(err)
+		}
+		// wim follows the proposal's author.
+		if _, err := f.s.ReceiveFollow(ctx, wim, f.citizens[0].Actor, "https://c.example/follows/1", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.BlockDomain(ctx, nil, "bad.example", "spam"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.s.ConsultationAudience(ctx, f.c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		if want := []string{"https://b.example/inbox", "https://c.example/inbox"}; !slices.Equal(got, want) {
+			t.Errorf("audience = %v, want %v", got, want)
+		}
+	})
+}

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -19,20 +18,25 @@ import (
 // will on arrival. Without it a member could vote on a copy during the
 // origin's information or synthesis phase: counted here, sent, refused
 // there (a Reject, a notification), while the page had offered the form.
+//
+// Whom to believe: a copy's description creates the row (its host vouches
+// for it, as for the copy), but changes it no more; what changes it is the
+// consultation's own document, fetched from its id by federation
+// (RefreshRemoteConsultation) when a copy names a newer version, when the
+// space sends the consultation's Update (a hint, not believed as such:
+// another account or group of the host could send one), or when nothing
+// was heard of it for an hour (RemoteConsultationsDue).
 
 // RemoteConsultation is another instance's consultation that copies held
 // here belong to. It is federation's input to UpsertRemoteProposal,
 // UpsertRemoteDebate and UpsertRemotePetition (ID, Origin unset), and the
 // stored row.
 type RemoteConsultation struct {
-	bun.BaseModel `bun:"table:remote_consultations"`
-	ID            int64  `bun:",pk,autoincrement"`
-	URI           string `bun:"uri,notnull"`
-	URL           string `bun:"url,notnull"` // its page at the origin
-	Origin        string `bun:",notnull"`    // host
-	// Owner is the actor the consultation is attributed to (its space):
-	// the one whose Update of it is believed.
-	Owner          string     `bun:",notnull"`
+	bun.BaseModel  `bun:"table:remote_consultations"`
+	ID             int64      `bun:",pk,autoincrement"`
+	URI            string     `bun:"uri,notnull"`
+	URL            string     `bun:"url,notnull"` // its page at the origin
+	Origin         string     `bun:",notnull"`    // host
 	Title          string     `bun:",notnull"`
 	OpensAt        time.Time  `bun:",notnull"`
 	ContributionAt time.Time  `bun:",notnull"`
@@ -43,9 +47,8 @@ type RemoteConsultation struct {
 	// last change): a copy's document carrying an older one, such as a
 	// retried delivery, does not move the phases back.
 	UpdatedAt time.Time `bun:",notnull"`
-	// CheckedAt is when the origin last said what the row holds: a
-	// copy's document naming a version, the consultation's Update, or a
-	// refetch (RemoteConsultationsDue).
+	// CheckedAt is when the consultation's document was last fetched
+	// (or the row created), whatever the answer (RemoteConsultationsDue).
 	CheckedAt *time.Time `bun:",nullzero"`
 }
 
@@ -121,7 +124,8 @@ func remoteConsultationURL(s, host string) bool {
 // the copy or actor that sent it, says it; nil when it is not to be
 // believed: an id elsewhere than on origin (or with user information),
 // phases out of order. Its page must be on origin too, else the id stands
-// for it. A version from the future is taken as now.
+// for it. A version a little ahead (clocks differ) is kept as it is, one
+// further ahead is taken as now.
 func (s *Store) believable(origin string, in *RemoteConsultation) *RemoteConsultation {
 	if in == nil || !remoteConsultationURL(in.URI, origin) {
 		return nil
@@ -135,23 +139,21 @@ func (s *Store) believable(origin string, in *RemoteConsultation) *RemoteConsult
 	}
 	now := s.Now()
 	updated := orNow(in.UpdatedAt, now)
-	if updated.After(now) {
-		// A clock ahead (or a version from the future) would make every
-		// later, real change look older: at most now, as copies' own
-		// versions.
+	if updated.After(now.Add(maxClockAhead)) {
+		// A version from the future would make every later, real change
+		// look older: at most now, as copies' own versions. Within a
+		// few minutes it is kept, so that two versions sent by a clock a
+		// little ahead still compare in order.
 		updated = now
 	}
 	r := &RemoteConsultation{
-		URI: in.URI, URL: in.URL, Origin: strings.ToLower(origin), Owner: in.Owner,
+		URI: in.URI, URL: in.URL, Origin: strings.ToLower(origin),
 		Title:   excerpt(oneLine(PlainText(in.Title)), MaxConsultationTitle),
 		OpensAt: b[0], ContributionAt: b[1], SynthesisAt: b[2], ClosesAt: b[3],
 		UpdatedAt: updated, CheckedAt: &now,
 	}
 	if !remoteConsultationURL(r.URL, origin) {
 		r.URL = r.URI // pages link to it
-	}
-	if !remoteConsultationURL(r.Owner, origin) {
-		r.Owner = ""
 	}
 	if in.WithdrawnAt != nil {
 		t := in.WithdrawnAt.UTC().Truncate(time.Microsecond)
@@ -160,70 +162,64 @@ func (s *Store) believable(origin string, in *RemoteConsultation) *RemoteConsult
 	return r
 }
 
-// upsertRemoteConsultation stores the consultation in that a copy from
-// origin names, or refreshes it when in is a newer version, and returns
-// its id; 0 when in is nil or not believable, so that the copy is kept
-// without it. The row is read first and written only when new or newer:
-// on PostgreSQL an INSERT … ON CONFLICT DO UPDATE locks the row even when
-// its WHERE keeps it, and every Update of the consultation's items would
-// then wait on the others.
+// maxClockAhead is how far ahead of this instance's clock a remote
+// consultation's version may be and be kept as it is.
+const maxClockAhead = 5 * time.Minute
+
+// upsertRemoteConsultation returns the id of the consultation in that a
+// copy from origin names, storing it when none is held (0 when in is nil
+// or not believable, so that the copy is kept without it). A row held is
+// not changed: only the consultation's own document does that
+// (RefreshRemoteConsultation), which federation fetches when in is newer
+// (RemoteConsultationVersion). Read first, written only when new: on
+// PostgreSQL an INSERT … ON CONFLICT locks the row it meets, and every
+// copy of the consultation would wait on the others.
 func (s *Store) upsertRemoteConsultation(ctx context.Context, tx bun.IDB, origin string, in *RemoteConsultation) (int64, error) {
 	r := s.believable(origin, in)
 	if r == nil {
 		return 0, nil
 	}
-	var old RemoteConsultation
-	err := tx.NewSelect().Model(&old).Column("id", "updated_at").Where("uri = ?", r.URI).Scan(ctx)
-	switch err := dbErr("remote consultation", err); {
-	case errors.Is(err, ErrNotFound):
-		if _, err := tx.NewInsert().Model(r).On("CONFLICT (uri) DO NOTHING").Exec(ctx); err != nil {
-			return 0, dbErr("insert remote consultation", err)
-		}
-		// A concurrent copy may have inserted it first: its id either way.
-		var id int64
-		err := tx.NewSelect().Model((*RemoteConsultation)(nil)).Column("id").Where("uri = ?", r.URI).Scan(ctx, &id)
-		return id, dbErr("remote consultation id", err)
-	case err != nil:
-		return 0, err
-	case !r.UpdatedAt.After(old.UpdatedAt):
-		return old.ID, nil // a replay or an older version
+	var id int64
+	err := tx.NewSelect().Model((*RemoteConsultation)(nil)).Column("id").Where("uri = ?", r.URI).Scan(ctx, &id)
+	if err := dbErr("remote consultation", err); !errors.Is(err, ErrNotFound) {
+		return id, err
 	}
-	return old.ID, updateRemoteConsultation(ctx, tx, r)
+	if _, err := tx.NewInsert().Model(r).On("CONFLICT (uri) DO NOTHING").Exec(ctx); err != nil {
+		return 0, dbErr("insert remote consultation", err)
+	}
+	// A concurrent copy may have inserted it first: its id either way.
+	err = tx.NewSelect().Model((*RemoteConsultation)(nil)).Column("id").Where("uri = ?", r.URI).Scan(ctx, &id)
+	return id, dbErr("remote consultation id", err)
 }
 
-// updateRemoteConsultation writes r over its row when r is newer.
-func updateRemoteConsultation(ctx context.Context, db bun.IDB, r *RemoteConsultation) error {
-	_, err := db.NewUpdate().Model(r).Column("url", "title", "opens_at", "contribution_at", "synthesis_at", "closes_at",
-		"withdrawn_at", "updated_at", "checked_at").Where("uri = ? AND updated_at < ?", r.URI, r.UpdatedAt).Exec(ctx)
-	return dbErr("update remote consultation", err)
+// RemoteConsultationVersion returns the version held of the remote
+// consultation uri; ok false when none is held (no copy of it here).
+func (s *Store) RemoteConsultationVersion(ctx context.Context, uri string) (version time.Time, ok bool, err error) {
+	err = s.DB.NewSelect().Model((*RemoteConsultation)(nil)).Column("updated_at").Where("uri = ?", uri).Scan(ctx, &version)
+	if err = dbErr("remote consultation version", err); errors.Is(err, ErrNotFound) {
+		return time.Time{}, false, nil
+	}
+	return version, err == nil, err
 }
 
-// RefreshRemoteConsultation applies what the consultation's origin says
-// of it now, when this instance holds copies of it (a row exists; none is
-// created) and in is a newer version; the row is marked checked either
-// way. origin is the host in came from. sender is the actor whose Update
-// it is, which must be the consultation's owner (another account of its
-// host may not rewrite it); "" when in was fetched from its own id,
-// which speaks for itself.
-func (s *Store) RefreshRemoteConsultation(ctx context.Context, origin, sender string, in *RemoteConsultation) error {
+// RefreshRemoteConsultation applies the consultation's own document, as
+// federation fetched it from its id at origin, when this instance holds
+// copies of it (a row exists; none is created) and it is a newer version;
+// the row is marked checked either way. A withdrawal stays: odn has no
+// way to restore a withdrawn consultation, and a document older than the
+// withdrawal (a retried delivery, a relay) must not reopen it.
+func (s *Store) RefreshRemoteConsultation(ctx context.Context, origin string, in *RemoteConsultation) error {
 	r := s.believable(origin, in)
 	if r == nil {
 		return nil
 	}
-	if sender != "" {
-		var owner string
-		err := s.DB.NewSelect().Model((*RemoteConsultation)(nil)).Column("owner").Where("uri = ?", r.URI).Scan(ctx, &owner)
-		if err := dbErr("remote consultation owner", err); errors.Is(err, ErrNotFound) {
-			return nil // no copy of it here
-		} else if err != nil {
-			return err
-		}
-		if owner == "" || owner != sender {
-			return fmt.Errorf("update of remote consultation %s by %s, not its owner: %w", r.URI, sender, ErrForbidden)
-		}
-	}
-	if err := updateRemoteConsultation(ctx, s.DB, r); err != nil {
-		return err
+	_, err := s.DB.NewUpdate().Model((*RemoteConsultation)(nil)).
+		Set("url = ?, title = ?, opens_at = ?, contribution_at = ?", r.URL, r.Title, r.OpensAt, r.ContributionAt).
+		Set("synthesis_at = ?, closes_at = ?, updated_at = ?", r.SynthesisAt, r.ClosesAt, r.UpdatedAt).
+		Set("withdrawn_at = COALESCE(withdrawn_at, ?)", r.WithdrawnAt).
+		Where("uri = ? AND updated_at < ?", r.URI, r.UpdatedAt).Exec(ctx)
+	if err != nil {
+		return dbErr("refresh remote consultation", err)
 	}
 	return s.MarkRemoteConsultationChecked(ctx, r.URI)
 }
@@ -254,19 +250,21 @@ func (s *Store) WithdrawRemoteConsultation(ctx context.Context, uri string) erro
 // origin moves its dates.
 const RemoteConsultationCheckEvery = time.Hour
 
-// RemoteConsultationsDue lists up to limit remote consultations still
-// open (not closed, not withdrawn) and of which copies are held here,
-// that their origin has not confirmed for RemoteConsultationCheckEvery,
-// the least recently checked first, for federation to fetch again.
+// RemoteConsultationsDue lists up to limit remote consultations not
+// withdrawn nor closed for more than a week (the origin may extend one
+// just closed), of which copies are held here, whose document was not
+// fetched for about RemoteConsultationCheckEvery, the least recently
+// checked first, for federation to fetch again. The margin lets an hourly
+// round find again what the previous round checked late in its run.
 func (s *Store) RemoteConsultationsDue(ctx context.Context, limit int) ([]RemoteConsultation, error) {
 	now := s.Now()
 	var out []RemoteConsultation
 	err := s.DB.NewSelect().Model(&out).Column("id", "uri", "origin").
-		Where("withdrawn_at IS NULL AND closes_at > ?", now).
+		Where("withdrawn_at IS NULL AND closes_at > ?", now.Add(-7*24*time.Hour)).
 		Where("(EXISTS (SELECT 1 FROM proposals WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL)"+
 			" OR EXISTS (SELECT 1 FROM debates WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL)"+
 			" OR EXISTS (SELECT 1 FROM petitions WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL))").
-		Where("(checked_at IS NULL OR checked_at < ?)", now.Add(-RemoteConsultationCheckEvery)).
+		Where("(checked_at IS NULL OR checked_at < ?)", now.Add(-RemoteConsultationCheckEvery+10*time.Minute)).
 		OrderExpr("checked_at IS NOT NULL, checked_at, id").Limit(int64(clampLimit(limit))).Scan(ctx)
 	return out, dbErr("remote consultations due", err)
 }

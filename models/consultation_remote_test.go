@@ -84,16 +84,24 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 			t.Errorf("the origin's comment on the copy: %v", err)
 		}
 
-		t.Run("a stale description moves nothing back", func(t *testing.T) {
-			// The origin moved the contribution phase two days earlier (v2);
-			// a retried delivery of the older version (v1) then arrives.
+		t.Run("only the consultation's document changes it", func(t *testing.T) {
+			// A copy naming another version changes nothing (another
+			// account of the host could send one); the consultation's
+			// document, fetched from its id, does: the origin moved the
+			// contribution phase two days earlier (v2). A retried delivery
+			// of the older version (v1) then moves nothing back.
 			v2 := f.now
 			if _, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/2", Question: "Which trees?",
-				Options: []string{"Oaks", "Limes"}, Updated: v2, Consultation: cons(v2, -2*day)}); err != nil {
+				Options: []string{"Oaks", "Limes"}, Updated: v2, Consultation: cons(v2, -5*day)}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/1", Title: "Plant trees",
-				ContentHTML: "<p>Shade</p>", AuthorID: origin.ID, Updated: v1.Add(time.Minute), Consultation: cons(v1, 0)}); err != nil {
+			if v, ok, err := f.s.RemoteConsultationVersion(ctx, "https://other.example/consultations/3"); err != nil || !ok || !v.Equal(v1) {
+				t.Errorf("version %v %v %v, want v1 still: a copy does not change the consultation", v, ok, err)
+			}
+			if err := f.s.RefreshRemoteConsultation(ctx, "other.example", cons(v2, -2*day)); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.s.RefreshRemoteConsultation(ctx, "other.example", cons(v1.Add(time.Minute), 0)); err != nil {
 				t.Fatal(err)
 			}
 			f.now = t0.Add(9 * day) // contribution by v2's dates, information by v1's
@@ -186,8 +194,7 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 			f.tick(time.Minute)
 			fixed := cons(f.now, 0)
 			fixed.URI = "https://other.example/consultations/8"
-			if _, err := f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/12", Title: "Skewed",
-				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Updated: f.now, Consultation: fixed}); err != nil {
+			if err := f.s.RefreshRemoteConsultation(ctx, "other.example", fixed); err != nil {
 				t.Fatal(err)
 			}
 			if r, err := f.s.PhaseRefusal(ctx, c.ConsultationRef(), models.ActionComment); err != nil || r != nil {
@@ -197,11 +204,14 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 
 		t.Run("withdrawn", func(t *testing.T) {
 			f.now = t0.Add(12 * day)
-			w := cons(f.now, -2*day)
-			at := f.now.Add(-time.Minute)
-			w.WithdrawnAt = &at
-			if _, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/2", Question: "Which trees?",
-				Options: []string{"Oaks", "Limes"}, Updated: f.now, Consultation: w}); err != nil {
+			if err := f.s.WithdrawRemoteConsultation(ctx, "https://other.example/consultations/3"); err != nil {
+				t.Fatal(err)
+			}
+			refused("sign", models.PhaseClosed)
+			// A document older than the withdrawal (a retried delivery)
+			// does not reopen it; nor does a newer one that does not say
+			// withdrawn: odn has no way to restore a consultation.
+			if err := f.s.RefreshRemoteConsultation(ctx, "other.example", cons(f.now.Add(time.Minute), -2*day)); err != nil {
 				t.Fatal(err)
 			}
 			refused("sign", models.PhaseClosed)
@@ -210,9 +220,9 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 }
 
 // TestRemoteConsultationsDue: the remote consultations to fetch again are
-// those still open, with copies here, whose origin said nothing for an
-// hour, never checked first; an Update is believed from the consultation's owner only, and
-// creates no row for a consultation of which nothing is held here.
+// those not withdrawn nor long closed, with copies here, not fetched for
+// an hour, never checked first; a fetched document creates no row for a
+// consultation of which nothing is held here.
 func TestRemoteConsultationsDue(t *testing.T) {
 	eachCivic(t, func(t *testing.T, f *civicFixture) {
 		ctx := context.Background()
@@ -220,7 +230,7 @@ func TestRemoteConsultationsDue(t *testing.T) {
 		day := 24 * time.Hour
 		cons := func(n int, closes time.Time) *models.RemoteConsultation {
 			return &models.RemoteConsultation{URI: fmt.Sprintf("https://other.example/consultations/%d", n),
-				Owner: "https://other.example/users/town", Title: "C", OpensAt: f.now.Add(-day), ContributionAt: f.now.Add(-day),
+				Title: "C", OpensAt: f.now.Add(-day), ContributionAt: f.now.Add(-day),
 				SynthesisAt: closes.Add(-time.Hour), ClosesAt: closes, UpdatedAt: f.now.Add(-time.Minute)}
 		}
 		for n, closes := range []time.Time{f.now.Add(day), f.now.Add(day), f.now.Add(day), f.now.Add(-time.Minute), f.now.Add(day)} {
@@ -263,21 +273,18 @@ func TestRemoteConsultationsDue(t *testing.T) {
 
 		newer := cons(1, f.now.Add(2*day))
 		newer.UpdatedAt = f.now
-		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", "https://other.example/users/mallory", newer); !errors.Is(err, models.ErrForbidden) {
-			t.Errorf("an Update by another account of the host: %v, want ErrForbidden", err)
-		}
-		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", "https://other.example/users/town", cons(9, f.now.Add(day))); err != nil {
-			t.Errorf("an Update of a consultation held nowhere here: %v", err)
+		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", cons(9, f.now.Add(day))); err != nil {
+			t.Errorf("the document of a consultation held nowhere here: %v", err)
 		}
 		var n int
 		if err := f.s.DB.NewRaw("SELECT count(*) FROM remote_consultations").Scan(ctx, &n); err != nil || n != 6 {
 			t.Errorf("%d rows (%v), want 6: nothing created by an Update", n, err)
 		}
-		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", "https://other.example/users/town", newer); err != nil {
+		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", newer); err != nil {
 			t.Fatal(err)
 		}
 		if due, err := f.s.RemoteConsultationsDue(ctx, 10); err != nil || len(due) != 1 {
-			t.Errorf("due after the owner's Update of 1: %+v %v, want only 2", due, err)
+			t.Errorf("due after fetching 1: %+v %v, want only 2", due, err)
 		}
 	})
 }
