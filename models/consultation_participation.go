@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -138,6 +139,45 @@ SELECT f.follower_inbox, f.follower_host FROM follows AS f
 			seen[r.Inbox] = true
 			out = append(out, r.Inbox)
 		}
+	}
+	return out, nil
+}
+
+// ConsultationContext is what the page of a proposal, debate or petition
+// says of the consultation it belongs to: its title, its page (a path
+// here, or on a copy its origin's page) and its current phase; Origin is
+// the host of a copy's consultation, "" for a local one.
+type ConsultationContext struct {
+	Title, URL, Phase, Origin string
+}
+
+// ConsultationContextOf describes the consultation ref names, read once:
+// nil for none (or a local one that no longer exists). A withdrawn
+// consultation is in its closed phase.
+func (s *Store) ConsultationContextOf(ctx context.Context, ref ConsultationRef) (*ConsultationContext, error) {
+	var c *Consultation
+	out := &ConsultationContext{}
+	switch {
+	case ref.ID != 0:
+		rec, err := s.ConsultationRecord(ctx, ref.ID)
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		c, out.URL = rec, "/consultations/"+strconv.FormatInt(rec.ID, 10)
+	case ref.RemoteID != 0:
+		r := new(RemoteConsultation)
+		if err := s.DB.NewSelect().Model(r).Where("id = ?", ref.RemoteID).Scan(ctx); err != nil {
+			return nil, dbErr("remote consultation", err)
+		}
+		c, out.URL, out.Origin = r.consultation(), r.URL, r.Origin
+	default:
+		return nil, nil
+	}
+	out.Title, out.Phase = c.Title, c.PhaseAt(s.Now())
+	if c.DeletedAt != nil {
+		out.Phase = PhaseClosed
 	}
 	return out, nil
 }

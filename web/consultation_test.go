@@ -397,3 +397,50 @@ func TestConsultationMapTilesAndListFallback(t *testing.T) {
 		})
 	}
 }
+
+// TestObjectPagesNameTheirConsultation: the page of a proposal, debate or
+// petition of a consultation says, under its title, which consultation
+// it belongs to, linked, and in which phase; an object of none says
+// nothing of it. Before, only a refusal notice named the consultation.
+func TestObjectPagesNameTheirConsultation(t *testing.T) {
+	cw, mod, cid, _ := themedConsWeb(t)
+	ctx := context.Background()
+	ana, err := cw.Store.AccountByUsername(ctx, "ana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := cw.Store.CreateProposal(ctx, ana.Actor, "town", models.ProposalInput{Title: "Trees", Body: "Shade.", Consultation: cid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := cw.Store.CreateProposal(ctx, ana.Actor, "town", models.ProposalInput{Title: "Benches", Body: "Rest."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := cw.Store.SpaceByName(ctx, "town")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := cw.Store.CreateDebate(ctx, mod, sp, models.DebateInput{Question: "Which trees?", Options: []string{"Oaks", "Limes"}, ConsultationID: cid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cw.Store.OpenDebate(ctx, mod, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	pe, err := cw.Store.CreatePetition(ctx, ana.Actor, "town", models.PetitionInput{Title: "Keep the kiosk", Body: "x", Addressee: "maire", Goal: 10, Consultation: cid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := `<a href="/consultations/` + cw.id + `">`
+	for _, path := range []string{fmt.Sprintf("/p/%d", p.ID), fmt.Sprintf("/d/%d", d.ID), fmt.Sprintf("/pe/%d", pe.ID)} {
+		body := readBody(cw.get(cw.client(), path))
+		if !strings.Contains(body, `class="meta consultation-context"`) || !strings.Contains(body, link) ||
+			!strings.Contains(body, "cons-phase-contribution") {
+			t.Errorf("%s does not name its consultation and phase", path)
+		}
+	}
+	if body := readBody(cw.get(cw.client(), fmt.Sprintf("/p/%d", none.ID))); strings.Contains(body, "consultation-context") {
+		t.Error("a proposal of no consultation names one")
+	}
+}

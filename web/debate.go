@@ -93,6 +93,8 @@ type debateView struct {
 	// Refusal is why the debate's consultation refuses votes now, though
 	// the debate is open (nil: it takes them, or belongs to none).
 	Refusal *models.PhaseError
+	// Consultation is the consultation it belongs to (nil: none).
+	Consultation *models.ConsultationContext
 }
 
 func (v *debateView) setErrors(e map[string]string) { v.Errors = e }
@@ -131,6 +133,9 @@ func (s *Server) debateView(r *http.Request, d *models.Debate) (*debateView, err
 		if v.Refusal, err = s.store.PhaseRefusal(ctx, d.ConsultationRef(), models.ActionVote); err != nil {
 			return nil, err
 		}
+	}
+	if v.Consultation, err = s.store.ConsultationContextOf(ctx, d.ConsultationRef()); err != nil {
+		return nil, err
 	}
 	if d.SpaceID != 0 {
 		if v.Space, err = s.store.SpaceByID(ctx, d.SpaceID); err != nil {

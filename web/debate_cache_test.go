@@ -104,8 +104,13 @@ func TestCopyPageFollowsItsOriginsPhase(t *testing.T) {
 		t.Fatal(err)
 	}
 	path, anon := "/d/"+strconv.FormatInt(d.ID, 10), e.client()
-	if body := readBody(e.get(anon, path)); !strings.Contains(body, "phase-refusal") || !strings.Contains(body, `href="https://other.example/consultations/1"`) {
+	body := readBody(e.get(anon, path))
+	if !strings.Contains(body, "phase-refusal") || !strings.Contains(body, `href="https://other.example/consultations/1"`) {
 		t.Fatal("the copy's page has no notice linking the origin's consultation")
+	}
+	if !strings.Contains(body, `class="meta consultation-context"`) || !strings.Contains(body, "(other.example)") ||
+		!strings.Contains(body, "cons-phase-information") {
+		t.Error("the copy's page does not name its origin's consultation, host and phase")
 	}
 	e.Now = opens.Add(time.Minute)
 	if body := readBody(e.get(anon, path)); strings.Contains(body, "phase-refusal") {

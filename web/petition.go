@@ -45,6 +45,8 @@ type petitionPageData struct {
 	// Refusal is why the petition's consultation refuses signatures now,
 	// though the petition is open (nil: it takes them, or belongs to none).
 	Refusal *models.PhaseError
+	// Consultation is the consultation it belongs to (nil: none).
+	Consultation *models.ConsultationContext
 }
 
 // petitionData loads what the petition page shows; it reports false after
@@ -66,6 +68,10 @@ func (s *Server) petitionData(w http.ResponseWriter, r *http.Request, id int64) 
 			s.error(w, r, err)
 			return nil, false
 		}
+	}
+	if d.Consultation, err = s.store.ConsultationContextOf(r.Context(), v.ConsultationRef()); err != nil {
+		s.error(w, r, err)
+		return nil, false
 	}
 	if acc != nil && acc.Actor != nil {
 		d.CanSign = v.State == models.PetitionOpen && !v.Signed && d.Refusal == nil

@@ -82,6 +82,8 @@ type proposalPageData struct {
 	// Refusal is why the proposal's consultation refuses supports now,
 	// though the proposal takes them (nil: it does, or belongs to none).
 	Refusal *models.PhaseError
+	// Consultation is the consultation it belongs to (nil: none).
+	Consultation *models.ConsultationContext
 }
 
 // proposalData loads what the proposal page shows; it reports false after
@@ -104,6 +106,10 @@ func (s *Server) proposalData(w http.ResponseWriter, r *http.Request, id int64) 
 			s.error(w, r, err)
 			return nil, false
 		}
+	}
+	if d.Consultation, err = s.store.ConsultationContextOf(r.Context(), v.ConsultationRef()); err != nil {
+		s.error(w, r, err)
+		return nil, false
 	}
 	if acc != nil && acc.Actor != nil {
 		mine := acc.Actor.ID == v.AuthorID
