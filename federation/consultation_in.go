@@ -55,12 +55,12 @@ const consultationRefreshBatch = 50
 
 // RefreshRemoteConsultations fetches again, from their origin, the remote
 // consultations not fetched for about models.RemoteConsultationCheckEvery
-// (models.RemoteConsultationsDue) and applies what they say: new phases,
-// or a withdrawal (410 Gone). Each is marked checked whatever the answer,
-// so an origin down is asked again in an hour, not at every round. It
-// returns how many were asked.
+// (models.ClaimRemoteConsultations, which marks them checked whatever the
+// answer: an origin down is asked again in an hour, and another node does
+// not take them meanwhile) and applies what they say: new phases, or a
+// withdrawal (410 Gone). It returns how many were asked.
 func (s *Service) RefreshRemoteConsultations(ctx context.Context) (int, error) {
-	due, err := s.store.RemoteConsultationsDue(ctx, consultationRefreshBatch)
+	due, err := s.store.ClaimRemoteConsultations(ctx, consultationRefreshBatch)
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
@@ -68,12 +68,9 @@ func (s *Service) RefreshRemoteConsultations(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	for i, rc := range due {
+	for _, rc := range due {
 		if err := s.refreshConsultation(ctx, f, rc.URI); err != nil {
 			s.log.InfoContext(ctx, "remote consultation refresh", "uri", rc.URI, "err", err)
-		}
-		if err := s.store.MarkRemoteConsultationChecked(ctx, rc.URI); err != nil {
-			return i, err
 		}
 	}
 	return len(due), nil

@@ -1,9 +1,11 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +27,7 @@ import (
 // (RefreshRemoteConsultation) when a copy names a newer version, when the
 // space sends the consultation's Update (a hint, not believed as such:
 // another account or group of the host could send one), or when nothing
-// was heard of it for an hour (RemoteConsultationsDue).
+// was heard of it for an hour (ClaimRemoteConsultations).
 
 // RemoteConsultation is another instance's consultation that copies held
 // here belong to. It is federation's input to UpsertRemoteProposal,
@@ -48,7 +50,7 @@ type RemoteConsultation struct {
 	// retried delivery, does not move the phases back.
 	UpdatedAt time.Time `bun:",notnull"`
 	// CheckedAt is when the consultation's document was last fetched
-	// (or the row created), whatever the answer (RemoteConsultationsDue).
+	// (or the row created), whatever the answer (ClaimRemoteConsultations).
 	CheckedAt *time.Time `bun:",nullzero"`
 }
 
@@ -226,7 +228,7 @@ func (s *Store) RefreshRemoteConsultation(ctx context.Context, origin string, in
 
 // MarkRemoteConsultationChecked records that the origin of the remote
 // consultation uri was asked now (whatever it answered), so that
-// RemoteConsultationsDue lists it again only in an hour.
+// ClaimRemoteConsultations takes it again only in an hour.
 func (s *Store) MarkRemoteConsultationChecked(ctx context.Context, uri string) error {
 	_, err := s.DB.NewUpdate().Model((*RemoteConsultation)(nil)).Set("checked_at = ?", s.Now()).Where("uri = ?", uri).Exec(ctx)
 	return dbErr("remote consultation checked", err)
@@ -250,23 +252,33 @@ func (s *Store) WithdrawRemoteConsultation(ctx context.Context, uri string) erro
 // origin moves its dates.
 const RemoteConsultationCheckEvery = time.Hour
 
-// RemoteConsultationsDue lists up to limit remote consultations not
+// ClaimRemoteConsultations takes up to limit remote consultations for
+// federation to fetch again, marking them checked now: those not
 // withdrawn nor closed for more than a week (the origin may extend one
 // just closed), of which copies are held here, whose document was not
 // fetched for about RemoteConsultationCheckEvery, the least recently
-// checked first, for federation to fetch again. The margin lets an hourly
-// round find again what the previous round checked late in its run.
-func (s *Store) RemoteConsultationsDue(ctx context.Context, limit int) ([]RemoteConsultation, error) {
+// checked first. The mark is the claim: each node of a deployment runs
+// the housekeeping, and a row one node took is not due for another; an
+// origin down is asked again only in an hour. The margin lets an hourly
+// round find again what the previous round took late in its run.
+func (s *Store) ClaimRemoteConsultations(ctx context.Context, limit int) ([]RemoteConsultation, error) {
 	now := s.Now()
-	var out []RemoteConsultation
-	err := s.DB.NewSelect().Model(&out).Column("id", "uri", "origin").
+	due := now.Add(-RemoteConsultationCheckEvery + 10*time.Minute)
+	candidates := s.DB.NewSelect().Model((*RemoteConsultation)(nil)).Column("id").
 		Where("withdrawn_at IS NULL AND closes_at > ?", now.Add(-7*24*time.Hour)).
 		Where("(EXISTS (SELECT 1 FROM proposals WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL)"+
 			" OR EXISTS (SELECT 1 FROM debates WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL)"+
 			" OR EXISTS (SELECT 1 FROM petitions WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL))").
-		Where("(checked_at IS NULL OR checked_at < ?)", now.Add(-RemoteConsultationCheckEvery+10*time.Minute)).
-		OrderExpr("checked_at IS NOT NULL, checked_at, id").Limit(int64(clampLimit(limit))).Scan(ctx)
-	return out, dbErr("remote consultations due", err)
+		Where("(checked_at IS NULL OR checked_at < ?)", due).
+		OrderExpr("checked_at IS NOT NULL, checked_at, id").Limit(int64(clampLimit(limit)))
+	var out []RemoteConsultation
+	// The due condition again in the update: on PostgreSQL a node that
+	// waited for another's claim of the same rows re-reads them, and
+	// finds them checked.
+	err := s.DB.NewRaw("UPDATE remote_consultations SET checked_at = ? WHERE id IN (?) AND (checked_at IS NULL OR checked_at < ?)"+
+		" RETURNING id, uri, origin", now, candidates, due).Scan(ctx, &out)
+	slices.SortFunc(out, func(a, b RemoteConsultation) int { return cmp.Compare(a.ID, b.ID) })
+	return out, dbErr("claim remote consultations", err)
 }
 
 // linkCopyConsultation attaches the copy id of table to its origin's

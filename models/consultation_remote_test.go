@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,11 +220,12 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 	})
 }
 
-// TestRemoteConsultationsDue: the remote consultations to fetch again are
-// those not withdrawn nor long closed, with copies here, not fetched for
-// an hour, never checked first; a fetched document creates no row for a
-// consultation of which nothing is held here.
-func TestRemoteConsultationsDue(t *testing.T) {
+// TestClaimRemoteConsultations: the remote consultations to fetch again
+// are those not withdrawn nor long closed, with copies here, not fetched
+// for an hour; a claim marks them, so no node takes them again for an
+// hour; a fetched document creates no row for a consultation of which
+// nothing is held here.
+func TestClaimRemoteConsultations(t *testing.T) {
 	eachCivic(t, func(t *testing.T, f *civicFixture) {
 		ctx := context.Background()
 		origin := f.remote(t, "town", "other.example")
@@ -252,14 +254,15 @@ func TestRemoteConsultationsDue(t *testing.T) {
 		if err := f.s.DeleteRemoteCopy(ctx, origin, "https://other.example/d/5"); err != nil {
 			t.Fatal(err)
 		}
-		// 0: confirmed a moment ago; 1: two hours ago; 2: never; 3: closed; 4: withdrawn.
+		// 0: confirmed a moment ago; 1: two hours ago; 2: never; 3: closed a
+		// minute ago, confirmed a moment ago; 4: withdrawn.
 		for uri, at := range map[string]any{"https://other.example/consultations/1": f.now.Add(-2 * time.Hour),
 			"https://other.example/consultations/2": nil, "https://other.example/consultations/5": nil} {
 			if _, err := f.s.DB.NewRaw("UPDATE remote_consultations SET checked_at = ? WHERE uri = ?", at, uri).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
 		}
-		due, err := f.s.RemoteConsultationsDue(ctx, 10)
+		due, err := f.s.ClaimRemoteConsultations(ctx, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -267,8 +270,12 @@ func TestRemoteConsultationsDue(t *testing.T) {
 		for _, r := range due {
 			got = append(got, r.URI)
 		}
-		if want := []string{"https://other.example/consultations/2", "https://other.example/consultations/1"}; !slices.Equal(got, want) {
+		if want := []string{"https://other.example/consultations/1", "https://other.example/consultations/2"}; !slices.Equal(got, want) {
 			t.Errorf("due = %v, want %v", got, want)
+		}
+		// Claimed: not due again for an hour, for this node or another.
+		if again, err := f.s.ClaimRemoteConsultations(ctx, 10); err != nil || len(again) != 0 {
+			t.Errorf("claimed again at once: %+v %v", again, err)
 		}
 
 		newer := cons(1, f.now.Add(2*day))
@@ -283,8 +290,17 @@ func TestRemoteConsultationsDue(t *testing.T) {
 		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", newer); err != nil {
 			t.Fatal(err)
 		}
-		if due, err := f.s.RemoteConsultationsDue(ctx, 10); err != nil || len(due) != 1 {
-			t.Errorf("due after fetching 1: %+v %v, want only 2", due, err)
+		f.now = f.now.Add(time.Hour)
+		// An hour later: all but the withdrawn one and the one without
+		// copies, the one closed a minute before included (its origin may
+		// extend it).
+		due, err = f.s.ClaimRemoteConsultations(ctx, 10)
+		got = got[:0]
+		for _, r := range due {
+			got = append(got, strings.TrimPrefix(r.URI, "https://other.example/consultations/"))
+		}
+		if want := []string{"0", "1", "2", "3"}; err != nil || !slices.Equal(got, want) {
+			t.Errorf("due an hour later: %v %v, want %v", got, err, want)
 		}
 	})
 }
