@@ -31,15 +31,21 @@ func updateConsultation(ctx context.Context, s *Service, in *incoming, obj map[s
 	if civicKind(obj) != ODNTypeConsultation || hostOf(uri) == s.host {
 		return nil
 	}
-	return s.followConsultation(ctx, uri, updatedOf(obj))
+	return s.followConsultation(ctx, uri, updatedOf(obj), false)
 }
 
 // followConsultation fetches the remote consultation uri again when a
 // copy of one of its items, or its Update, names a version newer than the
-// one held (none held: nothing to do).
-func (s *Service) followConsultation(ctx context.Context, uri string, version time.Time) error {
-	held, ok, err := s.store.RemoteConsultationVersion(ctx, uri)
-	if err != nil || !ok || !version.After(held) {
+// one held — any, while the record holds only a copy's description (none
+// held: nothing to do). For copies (perCopy), not when it was fetched less
+// than a minute ago: an origin whose clock runs ahead names a version
+// newer than the one held (taken as now) in every copy it sends, and gets
+// one fetch a minute, not one per delivery. Its Update, sent once per
+// change, is always followed.
+func (s *Service) followConsultation(ctx context.Context, uri string, version time.Time, perCopy bool) error {
+	held, checked, ok, err := s.store.RemoteConsultationVersion(ctx, uri)
+	if err != nil || !ok || !version.Truncate(time.Microsecond).After(held) ||
+		(perCopy && checked != nil && checked.After(s.store.Now().Add(-time.Minute))) {
 		return err
 	}
 	f, err := s.signedFetcher(ctx)
@@ -49,9 +55,14 @@ func (s *Service) followConsultation(ctx context.Context, uri string, version ti
 	return s.refreshConsultation(ctx, f, uri)
 }
 
-// consultationRefreshBatch bounds the consultations fetched again in one
-// round of housekeeping.
-const consultationRefreshBatch = 50
+// consultationRefreshBatch is how many consultations one claim takes
+// (at most five of one origin, models.ClaimRemoteConsultations), and
+// consultationRefreshBudget how long a round of housekeeping may go on
+// claiming more.
+const (
+	consultationRefreshBatch  = 50
+	consultationRefreshBudget = 2 * time.Minute
+)
 
 // RefreshRemoteConsultations fetches again, from their origin, the remote
 // consultations not fetched for about models.RemoteConsultationCheckEvery
@@ -60,20 +71,26 @@ const consultationRefreshBatch = 50
 // not take them meanwhile) and applies what they say: new phases, or a
 // withdrawal (410 Gone). It returns how many were asked.
 func (s *Service) RefreshRemoteConsultations(ctx context.Context) (int, error) {
-	due, err := s.store.ClaimRemoteConsultations(ctx, consultationRefreshBatch)
-	if err != nil || len(due) == 0 {
-		return 0, err
-	}
 	f, err := s.signedFetcher(ctx)
 	if err != nil {
 		return 0, err
 	}
-	for _, rc := range due {
-		if err := s.refreshConsultation(ctx, f, rc.URI); err != nil {
-			s.log.InfoContext(ctx, "remote consultation refresh", "uri", rc.URI, "err", err)
+	// Batches until none is due, or the round's time is spent (slow
+	// origins, many consultations: the rest waits for the next round).
+	start, asked := time.Now(), 0
+	for time.Since(start) < consultationRefreshBudget {
+		due, err := s.store.ClaimRemoteConsultations(ctx, consultationRefreshBatch)
+		if err != nil || len(due) == 0 {
+			return asked, err
 		}
+		for _, rc := range due {
+			if err := s.refreshConsultation(ctx, f, rc.URI); err != nil {
+				s.log.InfoContext(ctx, "remote consultation refresh", "uri", rc.URI, "err", err)
+			}
+		}
+		asked += len(due)
 	}
-	return len(due), nil
+	return asked, nil
 }
 
 // refreshConsultation fetches the remote consultation uri through f and

@@ -79,7 +79,11 @@ func TestRemoteConsultationRefresh(t *testing.T) {
 	}
 	waitFor(t, "the consultation fetched on its Update", func() bool { return refusal() == nil })
 
-	// A copy naming a newer version of its consultation: fetched again.
+	// A copy naming a newer version of its consultation: fetched again
+	// (copies get one fetch a minute: a minute later).
+	if _, err := n.st.DB.ExecContext(ctx, "UPDATE remote_consultations SET checked_at = ?", now.Add(-2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
 	synthesis := consDoc(now.Add(-time.Minute), now.Add(-time.Second), now.Add(-20*time.Second))
 	peer.serve("/consultations/1", synthesis)
 	embedded := consDoc(now.Add(-time.Hour), now.Add(time.Hour), now.Add(-20*time.Second)) // not believed: fetched

@@ -614,14 +614,14 @@ func phasesDoc(c *models.Consultation) []any {
 }
 
 // ConsultationRef is odn:consultation on a proposal, debate or petition
-// of consultation c of space sp: its id, page, owner (the space, whose
-// Update of it peers believe), title and phases (odn:phases), and
-// odn:withdrawn once withdrawn, so that a peer holding a copy applies the
-// phases to its members' supports, votes, signatures and comments as
-// this instance does on arrival (models.RemoteConsultation). updated, to
-// the millisecond, is the consultation's own last change, its
-// withdrawal included: a copy's document carrying an older one (a
-// retried delivery) moves nothing back.
+// of consultation c of space sp: its id, page, space (attributedTo),
+// title and phases (odn:phases), and odn:withdrawn once withdrawn, from
+// which a peer holding a copy records the consultation and applies its
+// phases to its members' supports, votes, signatures and comments as this
+// instance does on arrival (models.RemoteConsultation). updated, to the
+// millisecond, is the consultation's own last change, its withdrawal
+// included: a peer fetches the consultation's document when a copy names
+// a version newer than the one it holds (federation/consultation_in.go).
 func ConsultationRef(c *models.Consultation, sp *models.Space) doc {
 	d := doc{"id": c.URI, "type": "OrderedCollection", "attributedTo": actorURI(sp.Actor), "name": c.Title, "url": c.URI,
 		PropODNPhases: phasesDoc(c)}

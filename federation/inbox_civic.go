@@ -144,13 +144,6 @@ func (s *Service) storeCopy(ctx context.Context, m map[string]any) (*models.Reso
 	if err != nil {
 		return nil, err
 	}
-	// A copy naming a newer version of its consultation than the one held
-	// here: the consultation's own document says what changed.
-	if rc := consultationOf(m); rc != nil && sameOrigin(rc.URI, id) {
-		if err := s.followConsultation(ctx, rc.URI, rc.UpdatedAt); err != nil {
-			s.log.InfoContext(ctx, "consultation of a copy", "uri", rc.URI, "err", err)
-		}
-	}
 	res := &models.Resolved{URI: id}
 	switch kind {
 	case ODNTypeProposal:
@@ -181,6 +174,14 @@ func (s *Service) storeCopy(ctx context.Context, m map[string]any) (*models.Reso
 			return nil, err
 		}
 		res.Kind, res.ObjectID = models.ObjectTypePetition, p.ID
+	}
+	// The copy names its consultation: its own document, fetched, says
+	// what the record holds when the record is new (only the copy's
+	// description so far) or the copy names a newer version.
+	if rc := consultationOf(m); rc != nil && sameOrigin(rc.URI, id) {
+		if err := s.followConsultation(ctx, rc.URI, rc.UpdatedAt, true); err != nil {
+			s.log.InfoContext(ctx, "consultation of a copy", "uri", rc.URI, "err", err)
+		}
 	}
 	return res, nil
 }

@@ -21,6 +21,9 @@ const (
 	PhaseContribution = "contribution"
 	PhaseSynthesis    = "synthesis"
 	PhaseClosed       = "closed"
+	// PhaseWithdrawn names, on pages, a consultation its moderators
+	// withdrew: it takes nothing more (Check answers as for closed).
+	PhaseWithdrawn = "withdrawn"
 )
 
 // PhaseNames lists the phases a consultation goes through, in order.
@@ -196,7 +199,7 @@ func init() {
 		}
 		err = c.Check(s.Now(), action)
 		var pe *PhaseError
-		if errors.As(err, &pe) {
+		if errors.As(err, &pe) && c.DeletedAt == nil { // a withdrawn one's page is gone
 			pe.URL = "/consultations/" + strconv.FormatInt(c.ID, 10)
 		}
 		return err

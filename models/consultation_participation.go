@@ -145,15 +145,15 @@ SELECT f.follower_inbox, f.follower_host FROM follows AS f
 
 // ConsultationContext is what the page of a proposal, debate or petition
 // says of the consultation it belongs to: its title, its page (a path
-// here, or on a copy its origin's page) and its current phase; Origin is
+// here, or on a copy its origin's page; "" once withdrawn, as the page is
+// gone) and its current phase (PhaseWithdrawn once withdrawn); Origin is
 // the host of a copy's consultation, "" for a local one.
 type ConsultationContext struct {
 	Title, URL, Phase, Origin string
 }
 
 // ConsultationContextOf describes the consultation ref names, read once:
-// nil for none (or a local one that no longer exists). A withdrawn
-// consultation is in its closed phase.
+// nil for none (or an unknown local one).
 func (s *Store) ConsultationContextOf(ctx context.Context, ref ConsultationRef) (*ConsultationContext, error) {
 	var c *Consultation
 	out := &ConsultationContext{}
@@ -177,7 +177,7 @@ func (s *Store) ConsultationContextOf(ctx context.Context, ref ConsultationRef) 
 	}
 	out.Title, out.Phase = c.Title, c.PhaseAt(s.Now())
 	if c.DeletedAt != nil {
-		out.Phase = PhaseClosed
+		out.Phase, out.URL = PhaseWithdrawn, ""
 	}
 	return out, nil
 }

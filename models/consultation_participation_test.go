@@ -202,6 +202,33 @@ func TestConsultationAudience(t *testing.T) {
 		if _, err := f.s.Support(ctx, remote("vic", "d.example"), other.ID); err != nil {
 			t.Fatal(err)
 		}
+		// A remote vote, signature and comment on its other items.
+		d, err := f.s.CreateDebate(ctx, f.mod, f.space, models.DebateInput{Question: "Which trees?", Options: []string{"Oaks", "Limes"}, ConsultationID: f.c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.OpenDebate(ctx, f.mod, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.CastVote(ctx, remote("ulf", "e.example"), d.ID, []string{"Oaks"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.CreateAccount(ctx, models.NewAccount{Username: "maire", Password: "long enough password", Email: "maire@example.org"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.SetDecider(ctx, nil, "maire", true); err != nil {
+			t.Fatal(err)
+		}
+		pe, err := f.s.CreatePetition(ctx, f.citizens[0].Actor, "town", models.PetitionInput{Title: "Keep the kiosk", Body: "x", Addressee: "maire", Goal: 10, Consultation: f.c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.s.Sign(ctx, remote("tia", "f.example"), pe.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.CreateComment(ctx, remote("sam", "g.example"), models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, Body: "Yes"}); err != nil {
+			t.Fatal(err)
+		}
 		// wim follows the proposal's author.
 		if _, err := f.s.ReceiveFollow(ctx, wim, f.citizens[0].Actor, "https://c.example/follows/1", true); err != nil {
 			t.Fatal(err)
@@ -214,7 +241,8 @@ func TestConsultationAudience(t *testing.T) {
 			t.Fatal(err)
 		}
 		slices.Sort(got)
-		if want := []string{"https://b.example/inbox", "https://c.example/inbox"}; !slices.Equal(got, want) {
+		want := []string{"https://b.example/inbox", "https://c.example/inbox", "https://e.example/inbox", "https://f.example/inbox", "https://g.example/inbox"}
+		if !slices.Equal(got, want) {
 			t.Errorf("audience = %v, want %v", got, want)
 		}
 	})

@@ -45,9 +45,10 @@ type RemoteConsultation struct {
 	SynthesisAt    time.Time  `bun:",notnull"`
 	ClosesAt       time.Time  `bun:",notnull"`
 	WithdrawnAt    *time.Time `bun:",nullzero"`
-	// UpdatedAt is the version the origin gave (the consultation's own
-	// last change): a copy's document carrying an older one, such as a
-	// retried delivery, does not move the phases back.
+	// UpdatedAt is the version of the consultation's document last
+	// fetched (its own last change; the Unix epoch while only a copy's
+	// description is held): an older document, such as a retried
+	// delivery, does not move the phases back.
 	UpdatedAt time.Time `bun:",notnull"`
 	// CheckedAt is when the consultation's document was last fetched
 	// (or the row created), whatever the answer (ClaimRemoteConsultations).
@@ -90,7 +91,7 @@ func (s *Store) checkRemoteConsultation(ctx context.Context, tx bun.IDB, id int6
 	}
 	err := r.consultation().Check(s.Now(), action)
 	var pe *PhaseError
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) && r.WithdrawnAt == nil { // a withdrawn one's page is gone
 		pe.URL = r.URL
 	}
 	return err
@@ -140,7 +141,9 @@ func (s *Store) believable(origin string, in *RemoteConsultation) *RemoteConsult
 		b[i] = t.UTC().Truncate(time.Microsecond)
 	}
 	now := s.Now()
-	updated := orNow(in.UpdatedAt, now)
+	// To the microsecond, as stored: a version with more digits would
+	// always look newer than itself read back.
+	updated := orNow(in.UpdatedAt, now).Truncate(time.Microsecond)
 	if updated.After(now.Add(maxClockAhead)) {
 		// A version from the future would make every later, real change
 		// look older: at most now, as copies' own versions. Within a
@@ -168,11 +171,21 @@ func (s *Store) believable(origin string, in *RemoteConsultation) *RemoteConsult
 // consultation's version may be and be kept as it is.
 const maxClockAhead = 5 * time.Minute
 
+// unconfirmed is the version of a record made from a copy's description,
+// which the consultation's own document has not confirmed yet: any
+// version it names is newer, so federation fetches it at once, and the
+// document replaces the record whatever its own version.
+var unconfirmed = time.Unix(0, 0).UTC()
+
 // upsertRemoteConsultation returns the id of the consultation in that a
 // copy from origin names, storing it when none is held (0 when in is nil
-// or not believable, so that the copy is kept without it). A row held is
-// not changed: only the consultation's own document does that
-// (RefreshRemoteConsultation), which federation fetches when in is newer
+// or not believable, so that the copy is kept without it). A new record
+// takes the copy's phases, unconfirmed (its version and check left
+// empty, its withdrawal not believed): a bogus first description, from
+// another account of the host, can then neither outlast the document nor
+// withdraw the consultation for good. A record held is not changed: only
+// the consultation's own document does that (RefreshRemoteConsultation),
+// which federation fetches when a copy names a newer version
 // (RemoteConsultationVersion). Read first, written only when new: on
 // PostgreSQL an INSERT … ON CONFLICT locks the row it meets, and every
 // copy of the consultation would wait on the others.
@@ -181,6 +194,7 @@ func (s *Store) upsertRemoteConsultation(ctx context.Context, tx bun.IDB, origin
 	if r == nil {
 		return 0, nil
 	}
+	r.UpdatedAt, r.CheckedAt, r.WithdrawnAt = unconfirmed, nil, nil
 	var id int64
 	err := tx.NewSelect().Model((*RemoteConsultation)(nil)).Column("id").Where("uri = ?", r.URI).Scan(ctx, &id)
 	if err := dbErr("remote consultation", err); !errors.Is(err, ErrNotFound) {
@@ -195,13 +209,16 @@ func (s *Store) upsertRemoteConsultation(ctx context.Context, tx bun.IDB, origin
 }
 
 // RemoteConsultationVersion returns the version held of the remote
-// consultation uri; ok false when none is held (no copy of it here).
-func (s *Store) RemoteConsultationVersion(ctx context.Context, uri string) (version time.Time, ok bool, err error) {
-	err = s.DB.NewSelect().Model((*RemoteConsultation)(nil)).Column("updated_at").Where("uri = ?", uri).Scan(ctx, &version)
+// consultation uri (the Unix epoch while unconfirmed) and when its
+// document was last fetched (nil: never); ok false when none is held (no
+// copy of it here).
+func (s *Store) RemoteConsultationVersion(ctx context.Context, uri string) (version time.Time, checked *time.Time, ok bool, err error) {
+	r := new(RemoteConsultation)
+	err = s.DB.NewSelect().Model(r).Column("updated_at", "checked_at").Where("uri = ?", uri).Scan(ctx)
 	if err = dbErr("remote consultation version", err); errors.Is(err, ErrNotFound) {
-		return time.Time{}, false, nil
+		return time.Time{}, nil, false, nil
 	}
-	return version, err == nil, err
+	return r.UpdatedAt, r.CheckedAt, err == nil, err
 }
 
 // RefreshRemoteConsultation applies the consultation's own document, as
@@ -252,6 +269,9 @@ func (s *Store) WithdrawRemoteConsultation(ctx context.Context, uri string) erro
 // origin moves its dates.
 const RemoteConsultationCheckEvery = time.Hour
 
+// perOriginClaim bounds the remote consultations of one origin in a claim.
+const perOriginClaim = 5
+
 // ClaimRemoteConsultations takes up to limit remote consultations for
 // federation to fetch again, marking them checked now: those not
 // withdrawn nor closed for more than a week (the origin may extend one
@@ -264,13 +284,18 @@ const RemoteConsultationCheckEvery = time.Hour
 func (s *Store) ClaimRemoteConsultations(ctx context.Context, limit int) ([]RemoteConsultation, error) {
 	now := s.Now()
 	due := now.Add(-RemoteConsultationCheckEvery + 10*time.Minute)
-	candidates := s.DB.NewSelect().Model((*RemoteConsultation)(nil)).Column("id").
+	// At most perOriginClaim of one origin's: a host that made this
+	// instance record many consultations (one per copy it sent) does not
+	// crowd out the others'.
+	ranked := s.DB.NewSelect().Model((*RemoteConsultation)(nil)).Column("id", "checked_at").
+		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY origin ORDER BY checked_at IS NOT NULL, checked_at, id) AS n").
 		Where("withdrawn_at IS NULL AND closes_at > ?", now.Add(-7*24*time.Hour)).
 		Where("(EXISTS (SELECT 1 FROM proposals WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL)"+
 			" OR EXISTS (SELECT 1 FROM debates WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL)"+
 			" OR EXISTS (SELECT 1 FROM petitions WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL))").
-		Where("(checked_at IS NULL OR checked_at < ?)", due).
-		OrderExpr("checked_at IS NOT NULL, checked_at, id").Limit(int64(clampLimit(limit)))
+		Where("(checked_at IS NULL OR checked_at < ?)", due)
+	candidates := s.DB.NewSelect().TableExpr("(?) AS r", ranked).Column("r.id").Where("r.n <= ?", perOriginClaim).
+		OrderExpr("r.checked_at IS NOT NULL, r.checked_at, r.id").Limit(int64(clampLimit(limit)))
 	var out []RemoteConsultation
 	// The due condition again in the update: on PostgreSQL a node that
 	// waited for another's claim of the same rows re-reads them, and

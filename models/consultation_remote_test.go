@@ -96,8 +96,9 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 				Options: []string{"Oaks", "Limes"}, Updated: v2, Consultation: cons(v2, -5*day)}); err != nil {
 				t.Fatal(err)
 			}
-			if v, ok, err := f.s.RemoteConsultationVersion(ctx, "https://other.example/consultations/3"); err != nil || !ok || !v.Equal(v1) {
-				t.Errorf("version %v %v %v, want v1 still: a copy does not change the consultation", v, ok, err)
+			if v, checked, ok, err := f.s.RemoteConsultationVersion(ctx, "https://other.example/consultations/3"); err != nil || !ok ||
+				!v.Equal(time.Unix(0, 0)) || checked != nil {
+				t.Errorf("version %v, checked %v (%v %v), want unconfirmed: a copy neither confirms nor changes the consultation", v, checked, ok, err)
 			}
 			if err := f.s.RefreshRemoteConsultation(ctx, "other.example", cons(v2, -2*day)); err != nil {
 				t.Fatal(err)
@@ -181,25 +182,48 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 			}
 		})
 
-		t.Run("a version from the future is taken as now", func(t *testing.T) {
-			future := cons(f.now.Add(365*day), 100*day) // contribution far later
+		t.Run("a bogus first description is replaced by the document", func(t *testing.T) {
+			// The first copy seen (say, from another account of the host)
+			// names the consultation with the synthesis phase, a version a
+			// year ahead and a withdrawal.
+			bogus := cons(f.now.Add(365*day), -10*day) // closed since t0+30d
+			bogus.URI = "https://other.example/consultations/8"
+			w := f.now
+			bogus.WithdrawnAt = &w
 			c, err := f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/12", Title: "Skewed",
-				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Updated: f.now, Consultation: func() *models.RemoteConsultation {
-					x := *future
-					x.URI = "https://other.example/consultations/8"
-					return &x
-				}()})
+				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Updated: f.now, Consultation: bogus})
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.tick(time.Minute)
-			fixed := cons(f.now, 0)
-			fixed.URI = "https://other.example/consultations/8"
-			if err := f.s.RefreshRemoteConsultation(ctx, "other.example", fixed); err != nil {
+			if r, err := f.s.PhaseRefusal(ctx, c.ConsultationRef(), models.ActionVote); err != nil || r == nil || r.Phase != models.PhaseClosed {
+				t.Fatalf("from the description: %+v %v, want its (closed) dates, not its withdrawal", r, err)
+			}
+			// The consultation's document, a day old, says the
+			// contribution phase is open: it replaces the description.
+			real := cons(f.now.Add(-day), 0)
+			real.URI = bogus.URI
+			real.ContributionAt, real.SynthesisAt, real.ClosesAt = f.now.Add(-day), f.now.Add(day), f.now.Add(2*day)
+			if err := f.s.RefreshRemoteConsultation(ctx, "other.example", real); err != nil {
 				t.Fatal(err)
 			}
-			if r, err := f.s.PhaseRefusal(ctx, c.ConsultationRef(), models.ActionComment); err != nil || r != nil {
-				t.Errorf("the origin's later version ignored after one from the future: %+v %v", r, err)
+			if r, err := f.s.PhaseRefusal(ctx, c.ConsultationRef(), models.ActionVote); err != nil || r != nil {
+				t.Errorf("after the document: %+v %v, want votes open", r, err)
+			}
+			// A version from the future is taken as now: the origin's
+			// next real version still applies.
+			future := *real
+			future.UpdatedAt, future.ClosesAt = f.now.Add(365*day), f.now.Add(3*day)
+			if err := f.s.RefreshRemoteConsultation(ctx, "other.example", &future); err != nil {
+				t.Fatal(err)
+			}
+			f.tick(time.Minute)
+			next := *real
+			next.UpdatedAt, next.SynthesisAt = f.now, f.now.Add(-time.Second)
+			if err := f.s.RefreshRemoteConsultation(ctx, "other.example", &next); err != nil {
+				t.Fatal(err)
+			}
+			if r, err := f.s.PhaseRefusal(ctx, c.ConsultationRef(), models.ActionVote); err != nil || r == nil || r.Phase != models.PhaseSynthesis {
+				t.Errorf("the origin's version after one from the future: %+v %v, want its synthesis phase", r, err)
 			}
 		})
 
@@ -208,14 +232,22 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 			if err := f.s.WithdrawRemoteConsultation(ctx, "https://other.example/consultations/3"); err != nil {
 				t.Fatal(err)
 			}
-			refused("sign", models.PhaseClosed)
+			withdrawn := func() {
+				t.Helper()
+				_, _, err := f.s.Sign(ctx, member, pe.ID, false)
+				var e *models.PhaseError
+				if !errors.As(err, &e) || e.Phase != models.PhaseClosed || e.URL != "" {
+					t.Errorf("sign once withdrawn: %v (%+v), want closed, with no link to the gone page", err, e)
+				}
+			}
+			withdrawn()
 			// A document older than the withdrawal (a retried delivery)
 			// does not reopen it; nor does a newer one that does not say
 			// withdrawn: odn has no way to restore a consultation.
 			if err := f.s.RefreshRemoteConsultation(ctx, "other.example", cons(f.now.Add(time.Minute), -2*day)); err != nil {
 				t.Fatal(err)
 			}
-			refused("sign", models.PhaseClosed)
+			withdrawn()
 		})
 	})
 }
@@ -232,15 +264,16 @@ func TestClaimRemoteConsultations(t *testing.T) {
 		day := 24 * time.Hour
 		cons := func(n int, closes time.Time) *models.RemoteConsultation {
 			return &models.RemoteConsultation{URI: fmt.Sprintf("https://other.example/consultations/%d", n),
-				Title: "C", OpensAt: f.now.Add(-day), ContributionAt: f.now.Add(-day),
+				Title: "C", OpensAt: closes.Add(-2 * day), ContributionAt: closes.Add(-2 * day),
 				SynthesisAt: closes.Add(-time.Hour), ClosesAt: closes, UpdatedAt: f.now.Add(-time.Minute)}
 		}
-		for n, closes := range []time.Time{f.now.Add(day), f.now.Add(day), f.now.Add(day), f.now.Add(-time.Minute), f.now.Add(day)} {
-			c := cons(n, closes)
-			if n == 4 {
-				at := f.now.Add(-time.Hour)
-				c.WithdrawnAt = &at
+		// 6 and 7: closed six and eight days ago.
+		for n, closes := range []time.Time{f.now.Add(day), f.now.Add(day), f.now.Add(day), f.now.Add(-time.Minute), f.now.Add(day),
+			f.now.Add(day), f.now.Add(-6 * day), f.now.Add(-8 * day)} {
+			if n == 5 {
+				continue // below
 			}
+			c := cons(n, closes)
 			if _, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: fmt.Sprintf("https://other.example/d/%d", n),
 				Question: "Q?", Options: []string{"Yes", "No"}, Updated: f.now, Consultation: c}); err != nil {
 				t.Fatal(err)
@@ -256,11 +289,17 @@ func TestClaimRemoteConsultations(t *testing.T) {
 		}
 		// 0: confirmed a moment ago; 1: two hours ago; 2: never; 3: closed a
 		// minute ago, confirmed a moment ago; 4: withdrawn.
-		for uri, at := range map[string]any{"https://other.example/consultations/1": f.now.Add(-2 * time.Hour),
-			"https://other.example/consultations/2": nil, "https://other.example/consultations/5": nil} {
+		// (Records made from copies are never checked; a withdrawal in a
+		// copy's description is not believed: a 410 withdraws.)
+		for uri, at := range map[string]any{"https://other.example/consultations/0": f.now, "https://other.example/consultations/3": f.now,
+			"https://other.example/consultations/1": f.now.Add(-2 * time.Hour), "https://other.example/consultations/6": f.now.Add(-2 * time.Hour),
+			"https://other.example/consultations/7": f.now.Add(-2 * time.Hour)} {
 			if _, err := f.s.DB.NewRaw("UPDATE remote_consultations SET checked_at = ? WHERE uri = ?", at, uri).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if err := f.s.WithdrawRemoteConsultation(ctx, "https://other.example/consultations/4"); err != nil {
+			t.Fatal(err)
 		}
 		due, err := f.s.ClaimRemoteConsultations(ctx, 10)
 		if err != nil {
@@ -270,7 +309,8 @@ func TestClaimRemoteConsultations(t *testing.T) {
 		for _, r := range due {
 			got = append(got, r.URI)
 		}
-		if want := []string{"https://other.example/consultations/1", "https://other.example/consultations/2"}; !slices.Equal(got, want) {
+		if want := []string{"https://other.example/consultations/1", "https://other.example/consultations/2",
+			"https://other.example/consultations/6"}; !slices.Equal(got, want) {
 			t.Errorf("due = %v, want %v", got, want)
 		}
 		// Claimed: not due again for an hour, for this node or another.
@@ -284,8 +324,8 @@ func TestClaimRemoteConsultations(t *testing.T) {
 			t.Errorf("the document of a consultation held nowhere here: %v", err)
 		}
 		var n int
-		if err := f.s.DB.NewRaw("SELECT count(*) FROM remote_consultations").Scan(ctx, &n); err != nil || n != 6 {
-			t.Errorf("%d rows (%v), want 6: nothing created by an Update", n, err)
+		if err := f.s.DB.NewRaw("SELECT count(*) FROM remote_consultations").Scan(ctx, &n); err != nil || n != 8 {
+			t.Errorf("%d rows (%v), want 8: nothing created by a fetched document", n, err)
 		}
 		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", newer); err != nil {
 			t.Fatal(err)
@@ -299,7 +339,7 @@ func TestClaimRemoteConsultations(t *testing.T) {
 		for _, r := range due {
 			got = append(got, strings.TrimPrefix(r.URI, "https://other.example/consultations/"))
 		}
-		if want := []string{"0", "1", "2", "3"}; err != nil || !slices.Equal(got, want) {
+		if want := []string{"0", "1", "2", "3", "6"}; err != nil || !slices.Equal(got, want) {
 			t.Errorf("due an hour later: %v %v, want %v", got, err, want)
 		}
 	})

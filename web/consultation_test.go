@@ -443,4 +443,13 @@ func TestObjectPagesNameTheirConsultation(t *testing.T) {
 	if body := readBody(cw.get(cw.client(), fmt.Sprintf("/p/%d", none.ID))); strings.Contains(body, "consultation-context") {
 		t.Error("a proposal of no consultation names one")
 	}
+	// Withdrawn: named, not linked (its page is gone), said withdrawn.
+	if err := cw.Store.DeleteConsultation(ctx, mod, cid); err != nil {
+		t.Fatal(err)
+	}
+	body := readBody(cw.get(cw.client(), fmt.Sprintf("/p/%d", p.ID)))
+	if !strings.Contains(body, `class="meta consultation-context"`) || strings.Contains(body, link) || !strings.Contains(body, "cons-phase-withdrawn") {
+		i := strings.Index(body, "consultation-context")
+		t.Errorf("a proposal of a withdrawn consultation links its gone page or does not say it is withdrawn: %s", body[max(i-100, 0):min(i+600, len(body))])
+	}
 }
