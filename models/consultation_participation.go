@@ -147,9 +147,28 @@ SELECT f.follower_inbox, f.follower_host FROM follows AS f
 // says of the consultation it belongs to: its title, its page (a path
 // here, or on a copy its origin's page; "" once withdrawn, as the page is
 // gone) and its current phase (PhaseWithdrawn once withdrawn); Origin is
-// the host of a copy's consultation, "" for a local one.
+// the host of a copy's consultation, "" for a local one. Refusal says,
+// from the same read and the same instant, what the phase refuses.
 type ConsultationContext struct {
 	Title, URL, Phase, Origin string
+
+	c  *Consultation
+	at time.Time
+}
+
+// Refusal is the *PhaseError with which the consultation refuses action
+// at the instant the context was read (what CastVote, Support, Sign…
+// would answer then), nil when its phase allows action or cc is nil (no
+// consultation). It links the consultation's page, unless withdrawn.
+func (cc *ConsultationContext) Refusal(action string) *PhaseError {
+	if cc == nil {
+		return nil
+	}
+	var pe *PhaseError
+	if errors.As(cc.c.Check(cc.at, action), &pe) {
+		pe.URL = cc.URL
+	}
+	return pe
 }
 
 // ConsultationContextOf describes the consultation ref names, read once:
@@ -175,7 +194,8 @@ func (s *Store) ConsultationContextOf(ctx context.Context, ref ConsultationRef) 
 	default:
 		return nil, nil
 	}
-	out.Title, out.Phase = c.Title, c.PhaseAt(s.Now())
+	out.c, out.at = c, s.Now()
+	out.Title, out.Phase = c.Title, c.PhaseAt(out.at)
 	if c.DeletedAt != nil {
 		out.Phase, out.URL = PhaseWithdrawn, ""
 	}

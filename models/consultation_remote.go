@@ -155,7 +155,7 @@ func (s *Store) believable(origin string, in *RemoteConsultation) *RemoteConsult
 		URI: in.URI, URL: in.URL, Origin: strings.ToLower(origin),
 		Title:   excerpt(oneLine(PlainText(in.Title)), MaxConsultationTitle),
 		OpensAt: b[0], ContributionAt: b[1], SynthesisAt: b[2], ClosesAt: b[3],
-		UpdatedAt: updated, CheckedAt: &now,
+		UpdatedAt: updated,
 	}
 	if !remoteConsultationURL(r.URL, origin) {
 		r.URL = r.URI // pages link to it

@@ -129,13 +129,11 @@ func (s *Server) debateView(r *http.Request, d *models.Debate) (*debateView, err
 	acc := currentAccount(ctx)
 	v := &debateView{Debate: d, Moderator: acc.IsModerator(), Chosen: map[string]bool{}}
 	var err error
-	if d.IsOpen() {
-		if v.Refusal, err = s.store.PhaseRefusal(ctx, d.ConsultationRef(), models.ActionVote); err != nil {
-			return nil, err
-		}
-	}
 	if v.Consultation, err = s.store.ConsultationContextOf(ctx, d.ConsultationRef()); err != nil {
 		return nil, err
+	}
+	if d.IsOpen() {
+		v.Refusal = v.Consultation.Refusal(models.ActionVote)
 	}
 	if d.SpaceID != 0 {
 		if v.Space, err = s.store.SpaceByID(ctx, d.SpaceID); err != nil {

@@ -63,15 +63,12 @@ func (s *Server) petitionData(w http.ResponseWriter, r *http.Request, id int64) 
 		return nil, false
 	}
 	d := &petitionPageData{V: v, SignedIn: acc != nil, Moderator: acc.IsModerator(), Hidden: v.HiddenAt != nil}
-	if v.State == models.PetitionOpen {
-		if d.Refusal, err = s.store.PhaseRefusal(r.Context(), v.ConsultationRef(), models.ActionVote); err != nil {
-			s.error(w, r, err)
-			return nil, false
-		}
-	}
 	if d.Consultation, err = s.store.ConsultationContextOf(r.Context(), v.ConsultationRef()); err != nil {
 		s.error(w, r, err)
 		return nil, false
+	}
+	if v.State == models.PetitionOpen {
+		d.Refusal = d.Consultation.Refusal(models.ActionVote)
 	}
 	if acc != nil && acc.Actor != nil {
 		d.CanSign = v.State == models.PetitionOpen && !v.Signed && d.Refusal == nil

@@ -101,26 +101,19 @@ func (s *Server) proposalData(w http.ResponseWriter, r *http.Request, id int64) 
 	}
 	d := &proposalPageData{V: v, SignedIn: acc != nil, Moderator: acc.IsModerator() && v.Local, Hidden: v.HiddenAt != nil,
 		Statuses: []string{models.ProposalAnswered, models.ProposalAccepted, models.ProposalRejected}, Status: v.Status}
-	if v.Supportable() {
-		if d.Refusal, err = s.store.PhaseRefusal(r.Context(), v.ConsultationRef(), models.ActionVote); err != nil {
-			s.error(w, r, err)
-			return nil, false
-		}
-	}
 	if d.Consultation, err = s.store.ConsultationContextOf(r.Context(), v.ConsultationRef()); err != nil {
 		s.error(w, r, err)
 		return nil, false
+	}
+	if v.Supportable() {
+		d.Refusal = d.Consultation.Refusal(models.ActionVote)
 	}
 	if acc != nil && acc.Actor != nil {
 		mine := acc.Actor.ID == v.AuthorID
 		d.CanSupport = v.Supportable() && !v.Supported && d.Refusal == nil
 		d.CanEdit, d.CanWithdraw = mine && v.Editable(), mine && v.Withdrawable()
 		if d.CanEdit || d.CanWithdraw { // both follow the "propose" column of the phases
-			refused, err := s.store.PhaseRefusal(r.Context(), v.ConsultationRef(), models.ActionPropose)
-			if err != nil {
-				s.error(w, r, err)
-				return nil, false
-			}
+			refused := d.Consultation.Refusal(models.ActionPropose)
 			d.CanEdit, d.CanWithdraw = d.CanEdit && refused == nil, d.CanWithdraw && refused == nil
 		}
 	}
