@@ -17,12 +17,7 @@ func TestReportForwardOutcomeBackfill(t *testing.T) {
 		ctx := context.Background()
 		s := openBefore(t, dsn, "20261207190000")
 		filed := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-		var actor int64
-		if err := s.DB.NewRaw(`INSERT INTO actors (uri, type, username, host, local, inbox, shared_inbox, public_key_id, public_key_pem,
-			manually_approve, created_at, updated_at) VALUES ('https://odn.example/users/ann', 'Person', 'ann', '', ?, '', '', 'k', 'x', ?, ?, ?) RETURNING id`,
-			true, false, filed, filed).Scan(ctx, &actor); err != nil {
-			t.Fatal(err)
-		}
+		actor := rawLocalActor(t, s, filed)
 		for i, at := range []*time.Time{&filed, nil} {
 			if _, err := s.DB.NewRaw(`INSERT INTO reports (object_type, object_id, reporter_id, reason, status, resolution, created_at, forward, forwarded_at)
 				VALUES ('comment', ?, ?, 'spam', 'open', '', ?, ?, ?)`, i+1, actor, filed, at != nil, at).Exec(ctx); err != nil {

@@ -17,12 +17,7 @@ func TestReportForwardedBackfill(t *testing.T) {
 		ctx := context.Background()
 		s := openBefore(t, dsn, "20261207140000")
 		filed := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-		var actor int64
-		if err := s.DB.NewRaw(`INSERT INTO actors (uri, type, username, host, local, inbox, shared_inbox, public_key_id, public_key_pem,
-			manually_approve, created_at, updated_at) VALUES ('https://odn.example/users/ann', 'Person', 'ann', '', ?, '', '', 'k', 'x', ?, ?, ?) RETURNING id`,
-			true, false, filed, filed).Scan(ctx, &actor); err != nil {
-			t.Fatal(err)
-		}
+		actor := rawLocalActor(t, s, filed)
 		for i, forward := range []bool{true, false} {
 			if _, err := s.DB.NewRaw(`INSERT INTO reports (object_type, object_id, reporter_id, reason, status, resolution, created_at, forward)
 				VALUES ('comment', ?, ?, 'spam', 'open', '', ?, ?)`, i+1, actor, filed, forward).Exec(ctx); err != nil {
