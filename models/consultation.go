@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -188,22 +187,6 @@ func (c *Consultation) Check(t time.Time, action string) error {
 }
 
 func init() {
-	consultationGuard = func(ctx context.Context, s *Store, tx bun.IDB, id int64, action string) error {
-		c := new(Consultation)
-		err := tx.NewSelect().Model(c).Where("id = ?", id).Scan(ctx)
-		if err != nil {
-			if err = dbErr("consultation guard", err); err == ErrNotFound {
-				return Invalid("consultation", "This consultation does not exist.")
-			}
-			return err
-		}
-		err = c.Check(s.Now(), action)
-		var pe *PhaseError
-		if errors.As(err, &pe) && c.DeletedAt == nil { // a withdrawn one's page is gone
-			pe.URL = "/consultations/" + strconv.FormatInt(c.ID, 10)
-		}
-		return err
-	}
 	countTables["consultations"] = struct{ table, where string }{"consultations", "deleted_at IS NULL"}
 }
 
@@ -410,7 +393,7 @@ func (s *Store) UpdateConsultation(ctx context.Context, by *Account, id int64, i
 }
 
 // DeleteConsultation withdraws a consultation (soft delete); what was
-// attached to it stays, read-only, as the guard refuses everything. Its
+// attached to it stays, read-only, as checkConsultation refuses everything. Its
 // published synthesis, the one part of it federated, goes with it: its id
 // answers 410 Gone and the event tells federation to send its Delete.
 func (s *Store) DeleteConsultation(ctx context.Context, by *Account, id int64) error {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/uptrace/bun"
 )
 
 // What the phases of an object's consultation say of taking part in it,
@@ -17,9 +19,8 @@ import (
 // names (an object's ConsultationRef: its own, or a copy's origin's) would
 // refuse action now (what CastVote, Support, Sign… answer), or nil when
 // its phase allows action or ref is zero (no consultation: nothing is
-// read). It reads the consultation once, as the guard does (a withdrawn
-// one refuses everything); other errors are the guard's (an unknown
-// consultation is a *ValidationError).
+// read). It is checkConsultation's answer (a withdrawn consultation
+// refuses everything; an unknown local one is a *ValidationError).
 func (s *Store) PhaseRefusal(ctx context.Context, ref ConsultationRef, action string) (*PhaseError, error) {
 	err := s.checkConsultation(ctx, s.DB, ref, action)
 	var pe *PhaseError
@@ -164,40 +165,65 @@ func (cc *ConsultationContext) Refusal(action string) *PhaseError {
 	if cc == nil {
 		return nil
 	}
+	return cc.c.refusal(cc.at, action, cc.URL)
+}
+
+// refusal is the *PhaseError with which c refuses action at t, linking
+// page; nil when its phase allows action.
+func (c *Consultation) refusal(t time.Time, action, page string) *PhaseError {
 	var pe *PhaseError
-	if errors.As(cc.c.Check(cc.at, action), &pe) {
-		pe.URL = cc.URL
+	if errors.As(c.Check(t, action), &pe) {
+		pe.URL = page
 	}
 	return pe
+}
+
+// consultationOf reads the consultation ref names (nil for none: nothing
+// is read) and its page: a path here, or a copy's origin's page, "" once
+// withdrawn (the page is gone); a copy's carries its origin's host in
+// Origin. The one read behind checkConsultation, PhaseRefusal and
+// ConsultationContextOf, so that the rule and what pages say of it agree.
+func (s *Store) consultationOf(ctx context.Context, db bun.IDB, ref ConsultationRef) (*Consultation, string, error) {
+	switch {
+	case ref.ID != 0:
+		c := new(Consultation)
+		if err := db.NewSelect().Model(c).Where("id = ?", ref.ID).Scan(ctx); err != nil {
+			return nil, "", dbErr("consultation", err)
+		}
+		if c.DeletedAt != nil {
+			return c, "", nil
+		}
+		return c, "/consultations/" + strconv.FormatInt(c.ID, 10), nil
+	case ref.RemoteID != 0:
+		r := new(RemoteConsultation)
+		if err := db.NewSelect().Model(r).Where("id = ?", ref.RemoteID).Scan(ctx); err != nil {
+			return nil, "", dbErr("remote consultation", err)
+		}
+		if r.WithdrawnAt != nil {
+			return r.consultation(), "", nil
+		}
+		return r.consultation(), r.URL, nil
+	}
+	return nil, "", nil
 }
 
 // ConsultationContextOf describes the consultation ref names, read once:
 // nil for none (or an unknown local one).
 func (s *Store) ConsultationContextOf(ctx context.Context, ref ConsultationRef) (*ConsultationContext, error) {
-	var c *Consultation
-	out := &ConsultationContext{}
-	switch {
-	case ref.ID != 0:
-		rec, err := s.ConsultationRecord(ctx, ref.ID)
-		if errors.Is(err, ErrNotFound) {
-			return nil, nil
-		} else if err != nil {
-			return nil, err
-		}
-		c, out.URL = rec, "/consultations/"+strconv.FormatInt(rec.ID, 10)
-	case ref.RemoteID != 0:
-		r := new(RemoteConsultation)
-		if err := s.DB.NewSelect().Model(r).Where("id = ?", ref.RemoteID).Scan(ctx); err != nil {
-			return nil, dbErr("remote consultation", err)
-		}
-		c, out.URL, out.Origin = r.consultation(), r.URL, r.Origin
-	default:
+	c, page, err := s.consultationOf(ctx, s.DB, ref)
+	if errors.Is(err, ErrNotFound) && ref.ID != 0 {
 		return nil, nil
+	} else if err != nil || c == nil {
+		return nil, err
+	}
+	out := &ConsultationContext{URL: page}
+	if ref.ID == 0 { // a copy's: say whose
+		out.Origin = c.Origin
 	}
 	out.c, out.at = c, s.Now()
 	out.Title, out.Phase = c.Title, c.PhaseAt(out.at)
 	if c.DeletedAt != nil {
-		out.Phase, out.URL = PhaseWithdrawn, ""
+		out.Phase = PhaseWithdrawn
 	}
 	return out, nil
 }

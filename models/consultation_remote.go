@@ -82,21 +82,6 @@ func (p *Petition) ConsultationRef() ConsultationRef {
 	return ConsultationRef{p.ConsultationID, p.RemoteConsultationID}
 }
 
-// checkRemoteConsultation applies the phases of the remote consultation
-// id, as its origin applies them.
-func (s *Store) checkRemoteConsultation(ctx context.Context, tx bun.IDB, id int64, action string) error {
-	r := new(RemoteConsultation)
-	if err := tx.NewSelect().Model(r).Where("id = ?", id).Scan(ctx); err != nil {
-		return dbErr("remote consultation", err)
-	}
-	err := r.consultation().Check(s.Now(), action)
-	var pe *PhaseError
-	if errors.As(err, &pe) && r.WithdrawnAt == nil { // a withdrawn one's page is gone
-		pe.URL = r.URL
-	}
-	return err
-}
-
 // copyConsultation reads the remote consultation of the copy typ/id (a
 // proposal, debate or petition), 0 when it has none.
 func copyConsultation(ctx context.Context, tx bun.IDB, typ string, id int64) (int64, error) {

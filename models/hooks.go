@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 
 	"github.com/uptrace/bun"
 )
@@ -14,19 +15,20 @@ const (
 	ActionWorkshop = "workshop" // record an offline contribution
 )
 
-// consultationGuard, when set (by consultation.go), refuses an action that
-// the current phase of a consultation does not allow. Civic rules call
-// checkConsultation before writing, for web, API and federation alike.
-var consultationGuard func(ctx context.Context, s *Store, tx bun.IDB, consultationID int64, action string) error
-
 // checkConsultation applies the phase rules of the consultation ref names
-// (none: nothing is read): a local one's, or on a copy its origin's.
+// (none: nothing is read): a local one's, or on a copy its origin's. Civic
+// rules call it before writing, for web, API and federation alike; the
+// refusal is a *PhaseError linking the consultation's page.
 func (s *Store) checkConsultation(ctx context.Context, tx bun.IDB, ref ConsultationRef, action string) error {
+	c, page, err := s.consultationOf(ctx, tx, ref)
 	switch {
-	case ref.ID != 0 && consultationGuard != nil:
-		return consultationGuard(ctx, s, tx, ref.ID, action)
-	case ref.RemoteID != 0:
-		return s.checkRemoteConsultation(ctx, tx, ref.RemoteID, action)
+	case errors.Is(err, ErrNotFound) && ref.ID != 0:
+		return Invalid("consultation", "This consultation does not exist.")
+	case err != nil || c == nil:
+		return err
+	}
+	if pe := c.refusal(s.Now(), action, page); pe != nil {
+		return pe
 	}
 	return nil
 }
