@@ -149,9 +149,20 @@ type petitionForm struct {
 	Theme     string // theme id, from ?theme=
 	Deciders  []*models.Account
 	Errors    map[string]string
+	Dropped   bool // a refused consultation or theme was left out
 }
 
-func (f *petitionForm) setErrors(e map[string]string) { f.Errors = e }
+// setErrors leaves out a refused consultation or theme, as
+// proposalForm.setErrors does.
+func (f *petitionForm) setErrors(e map[string]string) {
+	f.Errors = e
+	if e["consultation"] != "" { // and its theme with it
+		f.Consult, f.Dropped = "", true
+	}
+	if e["theme"] != "" || e["consultation"] != "" {
+		f.Theme, f.Dropped = "", true
+	}
+}
 
 // input converts the form, reporting a malformed date, consultation or
 // theme as a field error in v (a malformed goal becomes 0, which models

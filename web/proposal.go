@@ -221,9 +221,22 @@ type proposalForm struct {
 	Errors  map[string]string
 	Limits  map[string]int
 	Editing bool
+	Dropped bool // a refused consultation or theme was left out
 }
 
-func (f *proposalForm) setErrors(e map[string]string) { f.Errors = e }
+// setErrors leaves out a refused consultation or theme: they travel in
+// hidden inputs the author cannot change, so the form shown again would
+// be refused at each try. Left out, it goes through without them, and the
+// page says so beside the error (Dropped).
+func (f *proposalForm) setErrors(e map[string]string) {
+	f.Errors = e
+	if e["consultation"] != "" { // and its theme with it
+		f.Input.Consultation, f.Dropped = 0, true
+	}
+	if e["theme"] != "" || e["consultation"] != "" {
+		f.Input.Theme, f.Dropped = 0, true
+	}
+}
 
 func newProposalForm(space string, id int64, in models.ProposalInput) *proposalForm {
 	return &proposalForm{Space: space, ID: id, Input: in, Tags: strings.Join(in.Tags, ", "), Editing: id != 0,

@@ -78,6 +78,16 @@ func TestThemeNotOfTheConsultationRefused(t *testing.T) {
 				if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `class="error-summary"`) || !strings.Contains(body, b.msg) {
 					t.Errorf("%d, want 422 and the form again saying %q", res.StatusCode, b.msg)
 				}
+				// The refused theme, in a hidden input its author cannot
+				// change, is left out (else each try is refused again),
+				// and the page says so; the consultation stays. The
+				// workshop's theme is a select, shown with none chosen.
+				if name != "workshop" {
+					if strings.Contains(body, `name="theme"`) || !strings.Contains(body, `name="consultation" value="`+cw.id+`"`) ||
+						!strings.Contains(body, "was left out") {
+						t.Errorf("form shown again keeps the refused theme, loses the consultation or does not say so")
+					}
+				}
 				if p, pe, w := count(); p != p0 || pe != pe0 || w != w0 {
 					t.Errorf("stored something: %d %d %d proposals, petitions, workshops, was %d %d %d", p, pe, w, p0, pe0, w0)
 				}
