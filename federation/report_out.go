@@ -30,13 +30,17 @@ func reportForward(ctx context.Context, s *Service, ev models.Event) ([]models.O
 	// A Flag that cannot go (the content deleted, its author gone, the
 	// domain blocked) still reaches the outbox, without inbox, so that
 	// the report reads failed rather than queued for ever.
-	dropped := []models.Outgoing{{ReportID: r.ID}}
-	if r.Gone {
-		return dropped, nil
+	dropped := func(reason string) ([]models.Outgoing, error) {
+		return []models.Outgoing{{ReportID: r.ID, Dropped: reason}}, nil
 	}
 	inboxes := remoteInboxes(r.Author)
-	if len(inboxes) == 0 || s.blocks.blocked(ctx, hostOf(r.ObjectURI)) {
-		return dropped, nil
+	switch {
+	case r.Gone:
+		return dropped(models.ForwardErrorGone)
+	case s.blocks.blocked(ctx, hostOf(r.ObjectURI)):
+		return dropped(models.ForwardErrorBlocked)
+	case len(inboxes) == 0:
+		return dropped(models.ForwardErrorNoInbox)
 	}
 	from, err := s.store.InstanceActor(ctx)
 	if err != nil {

@@ -65,6 +65,10 @@ type Outgoing struct {
 	// Outgoing of a report without inbox is how the outbox says the
 	// Flag cannot go.
 	ReportID int64
+	// Dropped says why a report's Flag has no inbox (a ForwardError…
+	// code); when empty, EnqueueDeliveries tells a blocked domain from
+	// no inbox at all.
+	Dropped string
 }
 
 // EnqueueDeliveries adds one job per inbox, skipping blocked domains and
@@ -92,12 +96,15 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 	}
 	now := s.Now()
 	var jobs []Delivery
-	var dropped []int64 // reports whose Flag goes nowhere
+	dropped := map[string][]int64{} // reports whose Flag goes nowhere, by reason
 	for _, o := range out {
 		seen := map[string]bool{}
-		first := len(jobs)
+		first, reason := len(jobs), ForwardErrorNoInbox
 		for _, inbox := range o.Inboxes {
 			u, err := url.Parse(inbox)
+			if err == nil && blocked.Has(u.Host) {
+				reason = ForwardErrorBlocked
+			}
 			if err != nil || u.Host == "" || seen[inbox] || blocked.Has(u.Host) {
 				continue
 			}
@@ -107,7 +114,10 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 		}
 		if len(jobs) == first {
 			if o.ReportID != 0 {
-				dropped = append(dropped, o.ReportID)
+				if o.Dropped != "" {
+					reason = o.Dropped
+				}
+				dropped[reason] = append(dropped[reason], o.ReportID)
 			}
 			continue
 		}
@@ -119,8 +129,8 @@ func (s *Store) EnqueueDeliveriesTx(ctx context.Context, tx bun.IDB, out ...Outg
 			jobs[i].BodyID = &b.ID
 		}
 	}
-	if len(dropped) > 0 {
-		if err := forwardsFailed(ctx, tx, bun.In(dropped)); err != nil {
+	for reason, ids := range dropped {
+		if err := forwardsFailed(ctx, tx, bun.In(ids), reason); err != nil {
 			return 0, err
 		}
 	}
@@ -341,7 +351,11 @@ func (s *Store) FailDelivery(ctx context.Context, id int64, owner string, status
 			return err
 		}
 		if len(reports) == 1 && reports[0] != 0 {
-			return forwardsFailed(ctx, tx, bun.In(reports))
+			reason := ForwardErrorUnreachable
+			if status >= 400 && status < 500 {
+				reason = ForwardErrorRefused
+			}
+			return forwardsFailed(ctx, tx, bun.In(reports), reason)
 		}
 		return nil
 	})

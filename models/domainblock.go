@@ -99,7 +99,7 @@ func (s *Store) BlockDomain(ctx context.Context, by *Account, domain, reason str
 		// reports read failed, while their jobs are still pending.
 		flags := tx.NewSelect().Model((*Delivery)(nil)).Column("report_id").Where("report_id IS NOT NULL").
 			Where("state = ?", DeliveryPending).Where("(host = ? OR host LIKE ?)", d, "%."+d)
-		if err := forwardsFailed(ctx, tx, flags); err != nil {
+		if err := forwardsFailed(ctx, tx, flags, ForwardErrorBlocked); err != nil {
 			return err
 		}
 		if _, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("state = ?", DeliveryCancelled).

@@ -77,6 +77,9 @@ type Report struct {
 	// ForwardAttempts counts the times the report was sent to the
 	// outbox: a failed forward may be sent again, as a Flag of its own.
 	ForwardAttempts int `bun:",notnull"`
+	// ForwardError is why a failed forward failed (ForwardErrorBlocked…),
+	// "" otherwise, and for forwards that failed before odn kept it.
+	ForwardError string `bun:",notnull"`
 
 	Reporter *Actor `bun:"rel:belongs-to,join:reporter_id=id"`
 	// Forwarder is the moderator who forwarded it (filled by ListReports).
@@ -103,6 +106,9 @@ type ReportTarget struct {
 	// (a copy, a remote comment), where the report can be forwarded; ""
 	// for local content and accounts.
 	Origin string
+	// Blocked: Origin is a domain blocked here, so a report cannot be
+	// forwarded there.
+	Blocked bool
 }
 
 // MayDisable reports whether by may disable the reported account t or,
@@ -235,6 +241,7 @@ func (s *Store) attachTargets(ctx context.Context, reports []*Report) error {
 		ids[r.ObjectType] = append(ids[r.ObjectType], r.ObjectID)
 	}
 	targets := map[string]map[int64]*ReportTarget{}
+	var blocked BlockedSet // read once, when a target has an origin
 	for typ, list := range ids {
 		if typ == ObjectTypeAccount {
 			t, err := s.accountTargets(ctx, list)
@@ -258,8 +265,15 @@ func (s *Store) attachTargets(ctx context.Context, reports []*Report) error {
 			if !row.Local && row.URL != "" {
 				url = row.URL
 			}
-			targets[typ][row.ID] = &ReportTarget{Label: excerpt(PlainText(row.Label), notifyExcerpt), URL: url,
+			t := &ReportTarget{Label: excerpt(PlainText(row.Label), notifyExcerpt), URL: url,
 				Hidden: row.HiddenAt != nil, Gone: row.DeletedAt != nil, Origin: originHost(row.Local, row.URI)}
+			if t.Origin != "" && blocked == nil {
+				if blocked, err = s.blockedSet(ctx); err != nil {
+					return err
+				}
+			}
+			t.Blocked = blocked.Has(t.Origin)
+			targets[typ][row.ID] = t
 		}
 	}
 	for _, r := range reports {

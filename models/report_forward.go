@@ -27,6 +27,16 @@ const (
 	ForwardSent = "sent"
 )
 
+// Why a forward failed (Report.ForwardError), for the moderators to judge
+// whether sending it again can help.
+const (
+	ForwardErrorBlocked     = "blocked"     // the content's domain is blocked here
+	ForwardErrorGone        = "gone"        // the content or its author was deleted before the Flag went
+	ForwardErrorNoInbox     = "no_inbox"    // its author has no inbox known here
+	ForwardErrorRefused     = "refused"     // the server answered a final 4xx
+	ForwardErrorUnreachable = "unreachable" // retries exhausted: the server was down or answered 5xx
+)
+
 // ForwardedReport is a report of another server's content (a copy here),
 // which federation forwards to that server as a Flag: the origin's
 // moderators are the ones who can remove it.
@@ -135,10 +145,17 @@ func (s *Store) ForwardReport(ctx context.Context, by *Account, id int64, commen
 		case r.ForwardedAt != nil && r.ForwardStatus != ForwardFailed:
 			return fmt.Errorf("%w: the report was already forwarded to %s", ErrConflict, host)
 		}
+		blocked, err := blockedSetOn(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if blocked.Has(host) {
+			return fmt.Errorf("%w: the server %s is blocked here: the report cannot reach it", ErrConflict, host)
+		}
 		// The update checks again: of two moderators forwarding at once,
 		// the second finds it done (queued).
 		res, err := tx.NewUpdate().Model((*Report)(nil)).Set("forwarded_at = ?", s.Now()).Set("forwarded_by = ?", by.ID).Set("forward_comment = ?", comment).
-			Set("forward_status = ?", ForwardQueued).Set("forward_attempts = forward_attempts + 1").
+			Set("forward_status = ?", ForwardQueued).Set("forward_attempts = forward_attempts + 1").Set("forward_error = ''").
 			Where("id = ? AND (forwarded_at IS NULL OR forward_status = ?)", id, ForwardFailed).Exec(ctx)
 		if err != nil {
 			return dbErr("forward report", err)
@@ -160,25 +177,27 @@ func (s *Store) ForwardReport(ctx context.Context, by *Account, id int64, commen
 
 // MayForward reports whether a moderator may forward r now
 // (Store.ForwardReport): a report of another server's content, still
-// there, not forwarded yet or whose forward failed.
+// there, not forwarded yet or whose forward failed, and a server this one
+// does not block.
 func (r *Report) MayForward() bool {
-	return (r.ForwardedAt == nil || r.ForwardStatus == ForwardFailed) && r.Target != nil && r.Target.Origin != "" && !r.Target.Gone
+	return (r.ForwardedAt == nil || r.ForwardStatus == ForwardFailed) && r.Target != nil && r.Target.Origin != "" &&
+		!r.Target.Gone && !r.Target.Blocked
 }
 
 // forwardsDelivered records the forwards of reports ids delivered at at:
 // their server answered 2xx to a Flag of theirs. A failed one too: a
 // dead letter an admin retried, or an earlier attempt, did reach it.
 func forwardsDelivered(ctx context.Context, db bun.IDB, at time.Time, ids []int64) error {
-	_, err := db.NewUpdate().Model((*Report)(nil)).Set("forward_status = ?", ForwardDelivered).Set("forward_delivered_at = ?", at).
+	_, err := db.NewUpdate().Model((*Report)(nil)).Set("forward_status = ?", ForwardDelivered).Set("forward_delivered_at = ?", at).Set("forward_error = ''").
 		Where("id IN (?) AND forward_status IN (?)", bun.In(ids), bun.In([]string{ForwardQueued, ForwardFailed})).Exec(ctx)
 	return dbErr("report forwards delivered", err)
 }
 
 // forwardsFailed records the forwards of reports ids, still queued,
-// failed: their Flag was dropped or went to the dead letters. ids is a
-// bun.In list or a subquery.
-func forwardsFailed(ctx context.Context, db bun.IDB, ids any) error {
-	_, err := db.NewUpdate().Model((*Report)(nil)).Set("forward_status = ?", ForwardFailed).
+// failed for reason (a ForwardError… code): their Flag was dropped or
+// went to the dead letters. ids is a bun.In list or a subquery.
+func forwardsFailed(ctx context.Context, db bun.IDB, ids any, reason string) error {
+	_, err := db.NewUpdate().Model((*Report)(nil)).Set("forward_status = ?", ForwardFailed).Set("forward_error = ?", reason).
 		Where("id IN (?) AND forward_status = ?", ids, ForwardQueued).Exec(ctx)
 	return dbErr("report forwards failed", err)
 }
@@ -186,7 +205,7 @@ func forwardsFailed(ctx context.Context, db bun.IDB, ids any) error {
 // forwardRequeued records the forward of report id queued again: an
 // admin put its Flag's dead letter back in the queue.
 func forwardRequeued(ctx context.Context, db bun.IDB, id int64) error {
-	_, err := db.NewUpdate().Model((*Report)(nil)).Set("forward_status = ?", ForwardQueued).
+	_, err := db.NewUpdate().Model((*Report)(nil)).Set("forward_status = ?", ForwardQueued).Set("forward_error = ''").
 		Where("id = ? AND forward_status = ?", id, ForwardFailed).Exec(ctx)
 	return dbErr("report forward queued again", err)
 }

@@ -16,8 +16,11 @@ import (
 // dropped (no inbox left, domain blocked when queued or since) or its job
 // went to the dead letters. A retry scheduled is still queued; an admin
 // retrying the dead letter makes it queued again. A failed forward may be
-// forwarded again, once per failure, as a new attempt (a new Flag id);
-// ordinary deliveries carry no report.
+// forwarded again, once per failure, as a new attempt (a new Flag id),
+// but not to a domain blocked here; ordinary deliveries carry no report.
+// A failed forward says why (ForwardError): refused, unreachable, no
+// inbox, content gone, domain blocked; the reason goes once it is queued
+// again.
 func TestForwardOutcome(t *testing.T) {
 	eachCivic(t, func(t *testing.T, f *civicFixture) {
 		ctx := context.Background()
@@ -67,6 +70,12 @@ func TestForwardOutcome(t *testing.T) {
 			}
 			return r
 		}
+		wantWhy := func(what string, id int64, reason string) {
+			t.Helper()
+			if r := get(id); r.ForwardError != reason {
+				t.Errorf("%s: forward error %q, want %q", what, r.ForwardError, reason)
+			}
+		}
 		// queue does what the outbox does with a report's Flag, and
 		// claims its job.
 		queue := func(r *models.Report, attempt int, inboxes ...string) *models.Delivery {
@@ -91,9 +100,9 @@ func TestForwardOutcome(t *testing.T) {
 				t.Fatalf("complete: %d %v", n, err)
 			}
 		}
-		kill := func(j *models.Delivery) {
+		kill := func(j *models.Delivery, status int) {
 			t.Helper()
-			if err := f.s.FailDelivery(ctx, j.ID, "node", 410, "gone", time.Time{}); err != nil {
+			if err := f.s.FailDelivery(ctx, j.ID, "node", status, "status "+strconv.Itoa(status), time.Time{}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -128,8 +137,9 @@ func TestForwardOutcome(t *testing.T) {
 			if err != nil || len(jobs) != 1 {
 				t.Fatalf("claim the retry: %+v %v", jobs, err)
 			}
-			kill(&jobs[0])
+			kill(&jobs[0], 410)
 			want("dead", r.ID, models.ForwardFailed, 1, true)
+			wantWhy("refused for good", r.ID, models.ForwardErrorRefused)
 
 			if err := f.s.ForwardReport(ctx, f.users[0], r.ID, ""); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("a member forwarding again: %v", err)
@@ -141,6 +151,7 @@ func TestForwardOutcome(t *testing.T) {
 				t.Errorf("forwarding it a third time while queued: %v, want a conflict", err)
 			}
 			want("forwarded again", r.ID, models.ForwardQueued, 2, false)
+			wantWhy("forwarded again", r.ID, "")
 			fr, err := f.s.ReportToForward(ctx, models.Event{Kind: models.EventReportForwarded, ObjectID: r.ID})
 			if err != nil || fr.Attempt != 2 || fr.Reason != "Second try." || fr.Gone {
 				t.Errorf("the second Flag: %+v %v, want attempt 2 with the new message", fr, err)
@@ -152,12 +163,14 @@ func TestForwardOutcome(t *testing.T) {
 		t.Run("dead letter retried by an admin", func(t *testing.T) {
 			r := report(2, false)
 			j := queue(r, 1, bo.Inbox)
-			kill(j)
+			kill(j, 503) // the last of the retries
 			want("dead", r.ID, models.ForwardFailed, 1, true)
+			wantWhy("retries exhausted", r.ID, models.ForwardErrorUnreachable)
 			if err := f.s.RetryDeadDelivery(ctx, f.admin, j.ID); err != nil {
 				t.Fatal(err)
 			}
 			want("the dead letter retried", r.ID, models.ForwardQueued, 1, false)
+			wantWhy("the dead letter retried", r.ID, "")
 			jobs, err := f.s.ClaimDeliveries(ctx, "node", 10, time.Minute)
 			if err != nil || len(jobs) != 1 {
 				t.Fatalf("claim the retried job: %+v %v", jobs, err)
@@ -168,8 +181,17 @@ func TestForwardOutcome(t *testing.T) {
 
 		t.Run("dropped by the outbox", func(t *testing.T) {
 			r := report(3, false)
-			queue(r, 1) // no inbox left, or the domain blocked when the event was handled
+			queue(r, 1) // no inbox known
 			want("dropped", r.ID, models.ForwardFailed, 1, true)
+			wantWhy("no inbox", r.ID, models.ForwardErrorNoInbox)
+			// The outbox says why it had no inbox: the content gone.
+			if err := f.s.ForwardReport(ctx, f.mod, r.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.s.EnqueueDeliveries(ctx, models.Outgoing{ReportID: r.ID, Dropped: models.ForwardErrorGone}); err != nil {
+				t.Fatal(err)
+			}
+			wantWhy("content gone", r.ID, models.ForwardErrorGone)
 		})
 
 		t.Run("domain blocked since", func(t *testing.T) {
@@ -190,16 +212,29 @@ func TestForwardOutcome(t *testing.T) {
 			if _, err := f.s.BlockDomain(ctx, f.admin, "masto.example", "spam"); err != nil {
 				t.Fatal(err)
 			}
-			want("its domain blocked", r.ID, models.ForwardFailed, 1, true)
-			// Forwarded again while blocked, the outbox drops it at once.
-			if err := f.s.ForwardReport(ctx, f.mod, r.ID, ""); err != nil {
+			// Not offered again while the domain is blocked: it would fail
+			// at once.
+			want("its domain blocked", r.ID, models.ForwardFailed, 1, false)
+			wantWhy("its domain blocked", r.ID, models.ForwardErrorBlocked)
+			if err := f.s.ForwardReport(ctx, f.mod, r.ID, ""); !errors.Is(err, models.ErrConflict) {
+				t.Errorf("forwarding again to a blocked domain: %v, want a conflict", err)
+			}
+			// One filed there asking to forward, whose Flag the outbox
+			// handles after the block, is dropped at once.
+			r2, err := f.s.CreateReport(ctx, f.mod.Actor, models.ReportInput{ObjectType: "comment", ObjectID: theirs.ID, Reason: "rude", Forward: true})
+			if err != nil {
 				t.Fatal(err)
 			}
 			if n, err := f.s.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: "https://town.example/actor#flags/y", Body: []byte("{}"),
-				SignerID: f.mod.Actor.ID, Inboxes: []string{bo.Inbox}, ReportID: r.ID}); err != nil || n != 0 {
+				SignerID: f.mod.Actor.ID, Inboxes: []string{bo.Inbox}, ReportID: r2.ID}); err != nil || n != 0 {
 				t.Fatalf("queued %d jobs to a blocked domain (%v)", n, err)
 			}
-			want("forwarded again while blocked", r.ID, models.ForwardFailed, 2, true)
+			want("filed after the block", r2.ID, models.ForwardFailed, 1, false)
+			wantWhy("filed after the block", r2.ID, models.ForwardErrorBlocked)
+			if err := f.s.UnblockDomain(ctx, f.admin, "masto.example"); err != nil {
+				t.Fatal(err)
+			}
+			want("unblocked", r.ID, models.ForwardFailed, 1, true)
 		})
 
 		t.Run("content deleted before the Flag left", func(t *testing.T) {

@@ -171,6 +171,7 @@ type errorPattern struct {
 // as they are.
 var errorPatterns = []errorPattern{
 	newErrorPattern("the report was already forwarded to %s"),
+	newErrorPattern("the server %s is blocked here: the report cannot reach it"),
 	newErrorPattern("a comment can be edited for %d minutes only"),
 }
 

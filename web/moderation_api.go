@@ -52,13 +52,15 @@ type apiReportView struct {
 	// there (to the outbox), ForwardedBy the moderator who did when the
 	// reporter had not asked. ForwardStatus is what became of it
 	// (models.ForwardQueued…), ForwardDeliveredAt when that server
-	// answered.
+	// answered, ForwardError why a failed one failed
+	// (models.ForwardErrorBlocked…).
 	ForwardRequested   bool       `json:"forward_requested"`
 	ForwardTo          string     `json:"forward_to,omitempty"`
 	ForwardedAt        *time.Time `json:"forwarded_at,omitempty"`
 	ForwardedBy        string     `json:"forwarded_by,omitempty"`
 	ForwardStatus      string     `json:"forward_status,omitempty"`
 	ForwardDeliveredAt *time.Time `json:"forward_delivered_at,omitempty"`
+	ForwardError       string     `json:"forward_error,omitempty"`
 }
 
 // apiReports lists reports newest first (?status=open|actioned|dismissed|all,
@@ -92,7 +94,7 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) {
 				ObjectID: strconv.FormatInt(rep.ObjectID, 10), Status: rep.Status, CreatedAt: rep.CreatedAt},
 			Reason: rep.Reason, Resolution: rep.Resolution, ResolvedAt: rep.ResolvedAt,
 			ForwardRequested: rep.Forward, ForwardedAt: rep.ForwardedAt,
-			ForwardStatus: rep.ForwardStatus, ForwardDeliveredAt: rep.ForwardDeliveredAt,
+			ForwardStatus: rep.ForwardStatus, ForwardDeliveredAt: rep.ForwardDeliveredAt, ForwardError: rep.ForwardError,
 		}
 		if rep.Forwarder != nil {
 			v.ForwardedBy = rep.Forwarder.Username

@@ -1021,9 +1021,9 @@ func moderationForwardState(l *Locale, r *models.Report) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var59 string
-				templ_7745c5c3_Var59, templ_7745c5c3_Err = templ.JoinStringErrs(l.T("moderation.forward_failed", moderationOrigin(l, r)))
+				templ_7745c5c3_Var59, templ_7745c5c3_Err = templ.JoinStringErrs(moderationForwardFailed(l, r))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `moderation.templ`, Line: 166, Col: 81}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `moderation.templ`, Line: 166, Col: 54}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var59))
 				if templ_7745c5c3_Err != nil {
@@ -1985,6 +1985,16 @@ func moderationOrigin(l *Locale, r *models.Report) string {
 		return r.Target.Origin
 	}
 	return l.T("moderation.origin_unknown")
+}
+
+// moderationForwardFailed says why a forward failed, when known
+// (models.ForwardErrorBlocked…).
+func moderationForwardFailed(l *Locale, r *models.Report) string {
+	switch r.ForwardError {
+	case models.ForwardErrorBlocked, models.ForwardErrorGone, models.ForwardErrorNoInbox, models.ForwardErrorRefused, models.ForwardErrorUnreachable:
+		return l.T("moderation.forward_failed_"+r.ForwardError, moderationOrigin(l, r))
+	}
+	return l.T("moderation.forward_failed", moderationOrigin(l, r))
 }
 
 // moderationForwardAction names the forward button: "again" after a

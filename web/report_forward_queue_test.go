@@ -286,9 +286,9 @@ func TestModerationQueueForwardOutcome(t *testing.T) {
 	type words struct{ queued, delivered, failed, sent, again string }
 	langs := map[string]words{
 		"en": {"Waiting for delivery to other.example", "Received by other.example, <time datetime=\"" + today.Format("2006-01-02"),
-			"Could not be delivered to other.example", "Whether other.example received it is not known", "Forward to other.example again"},
+			"Refused by other.example", "Whether other.example received it is not known", "Forward to other.example again"},
 		"fr": {"En attente de remise à other.example", "Reçu par other.example, <time datetime=\"" + today.Format("2006-01-02"),
-			"N’a pas pu être remis à other.example", "On ne sait pas si other.example l’a reçu", "Transmettre de nouveau à other.example"},
+			"Refusé par other.example", "On ne sait pas si other.example l’a reçu", "Transmettre de nouveau à other.example"},
 	}
 	check := func(what string, id int64, state func(w words) string, button bool) {
 		t.Helper()
@@ -324,12 +324,29 @@ func TestModerationQueueForwardOutcome(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("forwarded before deliveries were followed", q.asked, func(w words) string { return w.sent }, false)
+
+	// Why it failed: its domain blocked while the second Flag waited,
+	// and no forward offered while it stays blocked.
+	ctx := context.Background()
+	if _, err := q.Store.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: q.URL + "/actor#flags/" + strconv.FormatInt(q.notAsked, 10) + "/2",
+		Body: []byte("{}"), SignerID: q.mod.Actor.ID, Inboxes: []string{"https://other.example/actors/modo/inbox"}, ReportID: q.notAsked}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Store.BlockDomain(ctx, q.user("root_admin", models.RoleAdmin), "other.example", "spam"); err != nil {
+		t.Fatal(err)
+	}
+	for lang, blocked := range map[string]string{"en": "Not sent to other.example: that server is blocked here", "fr": "Non envoyé à other.example : ce serveur est bloqué ici"} {
+		w := langs[lang]
+		w.failed = blocked
+		langs[lang] = w
+	}
+	check("blocked since", q.notAsked, func(w words) string { return w.failed }, false)
 }
 
 // TestModerationAPIForwardOutcome: report objects say what became of a
 // forward (forward_status queued, delivered with forward_delivered_at,
-// failed, sent), forwarded_at staying when it went to the outbox; a
-// failed one may be forwarded again, once; each answer as
+// failed with forward_error, sent), forwarded_at staying when it went to
+// the outbox; a failed one may be forwarded again, once; each answer as
 // docs/openapi.yaml says.
 func TestModerationAPIForwardOutcome(t *testing.T) {
 	q := newForwardQueue(t)
@@ -343,6 +360,7 @@ func TestModerationAPIForwardOutcome(t *testing.T) {
 		ForwardedAt        *time.Time `json:"forwarded_at"`
 		ForwardStatus      string     `json:"forward_status"`
 		ForwardDeliveredAt *time.Time `json:"forward_delivered_at"`
+		ForwardError       string     `json:"forward_error"`
 	}
 	get := func(id int64) item {
 		t.Helper()
@@ -389,9 +407,15 @@ func TestModerationAPIForwardOutcome(t *testing.T) {
 	want("forwarded", q.notAsked, "queued", false)
 	q.settleFlag(t, q.notAsked, 1, false)
 	want("refused", q.notAsked, "failed", false)
+	if it := get(q.notAsked); it.ForwardError != "refused" {
+		t.Errorf("refused: forward_error %q, want refused", it.ForwardError)
+	}
 	forward(http.StatusNoContent)
 	forward(http.StatusConflict)
 	want("forwarded again", q.notAsked, "queued", false)
+	if it := get(q.notAsked); it.ForwardError != "" {
+		t.Errorf("forwarded again: forward_error %q, want none", it.ForwardError)
+	}
 
 	if _, err := q.Store.DB.NewRaw("UPDATE reports SET forward_status = 'sent', forward_delivered_at = NULL WHERE id = ?", q.asked).Exec(context.Background()); err != nil {
 		t.Fatal(err)
