@@ -56,41 +56,97 @@ func (s *Service) followConsultation(ctx context.Context, uri string, version ti
 }
 
 // consultationRefreshBatch is how many consultations one claim takes
-// (at most five of one origin, models.ClaimRemoteConsultations), and
+// (at most five of one origin, models.ClaimRemoteConsultations);
 // consultationRefreshBudget how long a round of housekeeping may go on
-// claiming more.
+// fetching; consultationFetchTimeout bounds one fetch, redirects
+// included; and consultationRefreshLease is how long a claimed
+// consultation is left to this node. The lease outlasts the longest a
+// round holds a claimed record before settling it (the budget, then one
+// last fetch and its record: under three minutes), so no other node
+// fetches it meanwhile; and it is short, so that one this node did not
+// settle (stopped mid-round, or out of time) is due again for any node
+// minutes later, not in an hour.
 const (
 	consultationRefreshBatch  = 50
 	consultationRefreshBudget = 2 * time.Minute
+	consultationFetchTimeout  = 30 * time.Second
+	consultationRefreshLease  = 5 * time.Minute
 )
 
 // RefreshRemoteConsultations fetches again, from their origin, the remote
 // consultations not fetched for about models.RemoteConsultationCheckEvery
-// (models.ClaimRemoteConsultations, which marks them checked whatever the
-// answer: an origin down is asked again in an hour, and another node does
-// not take them meanwhile) and applies what they say: new phases, or a
-// withdrawal (410 Gone). It returns how many were asked.
+// (models.ClaimRemoteConsultations, a lease: another node does not take
+// them meanwhile) and applies what they say: new phases, or a withdrawal
+// (410 Gone). Any other answer of the origin (a 404, a document that is
+// no consultation) has it asked again in an hour as well; no answer
+// (unreachable, too slow, a 5xx) in a while that grows with each such
+// fetch in a row (models.RemoteConsultationUnanswered), and the origin's
+// other consultations are not asked in the same round. It returns how
+// many were asked.
 func (s *Service) RefreshRemoteConsultations(ctx context.Context) (int, error) {
 	f, err := s.signedFetcher(ctx)
 	if err != nil {
 		return 0, err
 	}
 	// Batches until none is due, or the round's time is spent (slow
-	// origins, many consultations: the rest waits for the next round).
+	// origins, many consultations: the rest, leased, is due again when
+	// the lease ends).
 	start, asked := time.Now(), 0
+	silent := map[string]bool{} // origins that did not answer this round
 	for time.Since(start) < consultationRefreshBudget {
-		due, err := s.store.ClaimRemoteConsultations(ctx, consultationRefreshBatch)
+		due, err := s.store.ClaimRemoteConsultations(ctx, consultationRefreshBatch, consultationRefreshLease)
 		if err != nil || len(due) == 0 {
 			return asked, err
 		}
 		for _, rc := range due {
-			if err := s.refreshConsultation(ctx, f, rc.URI); err != nil {
-				s.log.InfoContext(ctx, "remote consultation refresh", "uri", rc.URI, "err", err)
+			if ctx.Err() != nil || time.Since(start) >= consultationRefreshBudget {
+				return asked, ctx.Err()
+			}
+			if silent[rc.Origin] {
+				// Another of its consultations just got no answer: each
+				// of the others would wait as long for none.
+				s.recordRefresh(ctx, rc.URI, errOriginSilent)
+				continue
+			}
+			fctx, cancel := context.WithTimeout(ctx, consultationFetchTimeout)
+			err := s.refreshConsultation(fctx, f, rc.URI)
+			cancel()
+			if ctx.Err() != nil {
+				return asked, ctx.Err() // stopping: left to the lease
+			}
+			asked++
+			if !s.recordRefresh(ctx, rc.URI, err) {
+				silent[rc.Origin] = true
 			}
 		}
-		asked += len(due)
 	}
 	return asked, nil
+}
+
+// errOriginSilent stands for the fetch not made of a consultation whose
+// origin did not answer another a moment before.
+var errOriginSilent = errors.New("origin did not answer this round")
+
+// recordRefresh records the outcome of refetching the claimed remote
+// consultation uri, err from refreshConsultation, and reports whether its
+// origin answered. Applied (nil) is recorded already; a permanent error
+// is the origin's answer (a 404, a document that is no consultation), or
+// its domain blocked (not to be asked): again in an hour; anything else
+// is no answer.
+func (s *Service) recordRefresh(ctx context.Context, uri string, err error) bool {
+	if err == nil {
+		return true
+	}
+	s.log.InfoContext(ctx, "remote consultation refresh", "uri", uri, "err", err)
+	answered := permanent(err)
+	record := s.store.RemoteConsultationUnanswered
+	if answered {
+		record = s.store.MarkRemoteConsultationChecked
+	}
+	if rerr := record(ctx, uri); rerr != nil {
+		s.log.ErrorContext(ctx, "record remote consultation refresh", "uri", uri, "err", rerr)
+	}
+	return answered
 }
 
 // refreshConsultation fetches the remote consultation uri through f and

@@ -2,9 +2,12 @@ package federation
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -15,7 +18,10 @@ import (
 // not believed), when a copy names a newer version, and when nothing was
 // heard of it for an hour: new phases, or its withdrawal (410 Gone).
 // Before, a copy that got no Update kept the phases it was first read
-// with.
+// with. The hourly refetch leases what it claims: an origin down is asked
+// again after a wait (15 minutes, growing), and about one of its
+// consultations a round; a node stopped mid-round leaves its claim for
+// minutes, neither checked nor failed.
 func TestRemoteConsultationRefresh(t *testing.T) {
 	n := newNode(t, nil)
 	n.run(t)
@@ -98,11 +104,32 @@ func TestRemoteConsultationRefresh(t *testing.T) {
 		return pe != nil && pe.Phase == models.PhaseSynthesis
 	})
 
+	// due makes the records of uris (all when none) due for the hourly
+	// refetch, as when their time has come.
+	due := func(uris ...string) {
+		t.Helper()
+		q := n.st.DB.NewUpdate().Model((*models.RemoteConsultation)(nil)).Set("next_check_at = ?", time.Now().Add(-time.Minute))
+		if len(uris) > 0 {
+			q = q.Where("uri IN (?)", bun.In(uris))
+		} else {
+			q = q.Where("1 = 1")
+		}
+		if _, err := q.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record := func(uri string) models.RemoteConsultation {
+		t.Helper()
+		var r models.RemoteConsultation
+		if err := n.st.DB.NewSelect().Model(&r).Where("uri = ?", uri).Scan(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+
 	// An hour without a word: fetched again, now in its synthesis phase.
 	peer.serve("/consultations/1", consDoc(now.Add(-2*time.Hour), now.Add(-2*time.Minute), now.Add(time.Second)))
-	if _, err := n.st.DB.ExecContext(ctx, "UPDATE remote_consultations SET checked_at = ?", now.Add(-2*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	due()
 	if k, err := n.s.RefreshRemoteConsultations(ctx); err != nil || k != 1 {
 		t.Fatalf("refreshed %d (%v), want 1", k, err)
 	}
@@ -113,30 +140,99 @@ func TestRemoteConsultationRefresh(t *testing.T) {
 		t.Errorf("refreshed %d again at once (%v), want 0: confirmed a moment ago", k, err)
 	}
 
-	// The origin down (here a 404): asked again only in an hour, the
-	// phases kept.
+	// The origin answers 404: an answer all the same, asked again only
+	// in an hour, the phases kept.
 	peer.mu.Lock()
 	delete(peer.docs, "/consultations/1")
 	peer.mu.Unlock()
-	if _, err := n.st.DB.ExecContext(ctx, "UPDATE remote_consultations SET checked_at = ?", now.Add(-2*time.Hour)); err != nil {
+	due()
+	asked := time.Now()
+	for _, want := range []int{1, 0} {
+		if k, err := n.s.RefreshRemoteConsultations(ctx); err != nil || k != want {
+			t.Errorf("a 404: refreshed %d (%v), want %d", k, err, want)
+		}
+	}
+	answered := record(consURI)
+	if answered.CheckedAt == nil || answered.CheckedAt.Before(asked.Add(-time.Second)) || answered.CheckFailures != 0 {
+		t.Errorf("a 404: checked at %v, %d failures; want checked now", answered.CheckedAt, answered.CheckFailures)
+	}
+	if pe := refusal(); pe == nil || pe.Phase != models.PhaseSynthesis {
+		t.Errorf("a 404: %+v, want the synthesis phase kept", pe)
+	}
+
+	// The origin down (503), with a second consultation of it: one is
+	// asked, the other not in the same round; both wait 15 minutes (not
+	// the next round of another node, minutes later), their last check
+	// unchanged, the phases kept. Before, they were marked checked.
+	cons2 := peer.base + "/consultations/2"
+	second := consDoc(now.Add(time.Hour), now.Add(2*time.Hour), now.Add(-time.Minute))
+	second["id"] = cons2
+	if _, err := n.st.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: peer.base + "/d/2", Question: "A bench?",
+		Options: []string{"Yes", "No"}, Updated: now, Consultation: remoteConsultation(second)}); err != nil {
 		t.Fatal(err)
 	}
+	peer.mu.Lock()
+	peer.status["/consultations/1"], peer.status["/consultations/2"] = http.StatusServiceUnavailable, http.StatusServiceUnavailable
+	peer.mu.Unlock()
+	due()
 	for _, want := range []int{1, 0} {
 		if k, err := n.s.RefreshRemoteConsultations(ctx); err != nil || k != want {
 			t.Errorf("origin down: refreshed %d (%v), want %d", k, err, want)
+		}
+	}
+	for _, uri := range []string{consURI, cons2} {
+		r := record(uri)
+		if r.CheckFailures != 1 || r.NextCheckAt == nil || r.NextCheckAt.Before(time.Now().Add(14*time.Minute)) {
+			t.Errorf("origin down: %s has %d failures, next check at %v; want 1, in 15 minutes", uri, r.CheckFailures, r.NextCheckAt)
+		}
+		if want := map[string]*time.Time{consURI: answered.CheckedAt, cons2: nil}[uri]; (r.CheckedAt == nil) != (want == nil) ||
+			(want != nil && !r.CheckedAt.Equal(*want)) {
+			t.Errorf("origin down: %s checked at %v, want %v (its last answer)", uri, r.CheckedAt, want)
 		}
 	}
 	if pe := refusal(); pe == nil || pe.Phase != models.PhaseSynthesis {
 		t.Errorf("origin down: %+v, want the synthesis phase kept", pe)
 	}
 
+	// The node stops mid-round, while its origin has not answered yet:
+	// the record stays leased to it for minutes (no other node takes
+	// it), neither checked nor failed. Before, it was marked checked, and
+	// left for an hour.
+	hung := make(chan struct{}, 1)
+	peer.mu.Lock()
+	delete(peer.status, "/consultations/1")
+	peer.hang["/consultations/1"] = hung
+	peer.mu.Unlock()
+	due(consURI)
+	stop, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := n.s.RefreshRemoteConsultations(stop)
+		done <- err
+	}()
+	<-hung
+	claimed := time.Now()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("stopped mid-round: %v, want canceled", err)
+	}
+	r := record(consURI)
+	if r.CheckFailures != 1 || r.CheckedAt == nil || !r.CheckedAt.Equal(*answered.CheckedAt) {
+		t.Errorf("stopped mid-round: %d failures, checked at %v; want them unchanged (1, %v)", r.CheckFailures, r.CheckedAt, answered.CheckedAt)
+	}
+	if r.NextCheckAt == nil || r.NextCheckAt.Before(claimed) || r.NextCheckAt.After(claimed.Add(consultationRefreshLease)) {
+		t.Errorf("stopped mid-round: next check at %v, want within the lease (%v after %v)", r.NextCheckAt, consultationRefreshLease, claimed)
+	}
+	if k, err := n.s.RefreshRemoteConsultations(ctx); err != nil || k != 0 {
+		t.Errorf("leased: refreshed %d (%v), want 0", k, err)
+	}
+
 	// Withdrawn at the origin: Gone.
 	peer.mu.Lock()
+	delete(peer.hang, "/consultations/1")
 	peer.gone["/consultations/1"] = true
 	peer.mu.Unlock()
-	if _, err := n.st.DB.ExecContext(ctx, "UPDATE remote_consultations SET checked_at = ?", now.Add(-2*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	due(consURI)
 	if _, err := n.s.RefreshRemoteConsultations(ctx); err != nil {
 		t.Fatal(err)
 	}

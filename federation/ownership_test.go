@@ -22,20 +22,33 @@ type hostPeer struct {
 	mu   sync.Mutex
 	docs map[string]map[string]any // path -> document
 	gone map[string]bool           // paths answered 410 Gone
+	// status: paths answered with that status (a 503: the origin down);
+	// hang: paths whose requests get no answer until the client gives
+	// up, each request signalled on the path's channel.
+	status map[string]int
+	hang   map[string]chan struct{}
 }
 
 func newHostPeer(t *testing.T) *hostPeer {
-	p := &hostPeer{docs: map[string]map[string]any{}, gone: map[string]bool{}}
+	p := &hostPeer{docs: map[string]map[string]any{}, gone: map[string]bool{}, status: map[string]int{}, hang: map[string]chan struct{}{}}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			w.WriteHeader(http.StatusAccepted)
 			return
 		}
 		p.mu.Lock()
-		d, gone := p.docs[r.URL.Path], p.gone[r.URL.Path]
+		d, gone, status, hang := p.docs[r.URL.Path], p.gone[r.URL.Path], p.status[r.URL.Path], p.hang[r.URL.Path]
 		p.mu.Unlock()
-		if gone {
+		switch {
+		case gone:
 			w.WriteHeader(http.StatusGone)
+			return
+		case status != 0:
+			w.WriteHeader(status)
+			return
+		case hang != nil:
+			hang <- struct{}{}
+			<-r.Context().Done()
 			return
 		}
 		if d == nil {

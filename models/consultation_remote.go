@@ -50,9 +50,15 @@ type RemoteConsultation struct {
 	// description is held): an older document, such as a retried
 	// delivery, does not move the phases back.
 	UpdatedAt time.Time `bun:",notnull"`
-	// CheckedAt is when the consultation's document was last fetched
-	// (or the row created), whatever the answer (ClaimRemoteConsultations).
+	// CheckedAt is when its origin last answered a fetch of the
+	// consultation's document (nil: never): with the document, a
+	// withdrawal (410) or another answer (a 404…).
 	CheckedAt *time.Time `bun:",nullzero"`
+	// NextCheckAt is when the hourly refetch takes it again (nil: at
+	// once), and CheckFailures how many fetches in a row got no answer
+	// from its origin (ClaimRemoteConsultations).
+	NextCheckAt   *time.Time `bun:",nullzero"`
+	CheckFailures int        `bun:",notnull"`
 }
 
 // consultation is r as a Consultation, so that the rules of a local one
@@ -209,13 +215,19 @@ func (s *Store) RemoteConsultationVersion(ctx context.Context, uri string) (vers
 // RefreshRemoteConsultation applies the consultation's own document, as
 // federation fetched it from its id at origin, when this instance holds
 // copies of it (a row exists; none is created) and it is a newer version;
-// the row is marked checked either way. A withdrawal stays: odn has no
-// way to restore a withdrawn consultation, and a document older than the
-// withdrawal (a retried delivery, a relay) must not reopen it.
+// the row is marked checked either way (MarkRemoteConsultationChecked),
+// even when the document is not to be believed (phases out of order…):
+// its origin answered, and is asked again in an hour, not minutes later.
+// A withdrawal stays: odn has no way to restore a withdrawn consultation,
+// and a document older than the withdrawal (a retried delivery, a relay)
+// must not reopen it.
 func (s *Store) RefreshRemoteConsultation(ctx context.Context, origin string, in *RemoteConsultation) error {
 	r := s.believable(origin, in)
 	if r == nil {
-		return nil
+		if in == nil || !remoteConsultationURL(in.URI, origin) {
+			return nil // not origin's to answer for
+		}
+		return s.MarkRemoteConsultationChecked(ctx, in.URI)
 	}
 	_, err := s.DB.NewUpdate().Model((*RemoteConsultation)(nil)).
 		Set("url = ?, title = ?, opens_at = ?, contribution_at = ?", r.URL, r.Title, r.OpensAt, r.ContributionAt).
@@ -229,11 +241,34 @@ func (s *Store) RefreshRemoteConsultation(ctx context.Context, origin string, in
 }
 
 // MarkRemoteConsultationChecked records that the origin of the remote
-// consultation uri was asked now (whatever it answered), so that
-// ClaimRemoteConsultations takes it again only in an hour.
+// consultation uri answered now (its document, or another answer such as
+// a 404), so that ClaimRemoteConsultations takes it again in about an
+// hour (remoteConsultationRecheck).
 func (s *Store) MarkRemoteConsultationChecked(ctx context.Context, uri string) error {
-	_, err := s.DB.NewUpdate().Model((*RemoteConsultation)(nil)).Set("checked_at = ?", s.Now()).Where("uri = ?", uri).Exec(ctx)
+	now := s.Now()
+	_, err := s.DB.NewUpdate().Model((*RemoteConsultation)(nil)).Set("checked_at = ?", now).
+		Set("next_check_at = ?, check_failures = 0", now.Add(remoteConsultationRecheck)).Where("uri = ?", uri).Exec(ctx)
 	return dbErr("remote consultation checked", err)
+}
+
+// RemoteConsultationUnanswered records that the origin of the remote
+// consultation uri gave no answer (unreachable, too slow, failing): it is
+// due again after a wait that grows with each fetch in a row that got
+// none (remoteConsultationRetry), and its last answer (CheckedAt) stays
+// what it was.
+func (s *Store) RemoteConsultationUnanswered(ctx context.Context, uri string) error {
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var failures int
+		if err := tx.NewSelect().Model((*RemoteConsultation)(nil)).Column("check_failures").
+			Where("uri = ?", uri).Scan(ctx, &failures); err != nil {
+			return err
+		}
+		failures++
+		_, err := tx.NewUpdate().Model((*RemoteConsultation)(nil)).Set("check_failures = ?", failures).
+			Set("next_check_at = ?", s.Now().Add(remoteConsultationRetry(failures))).Where("uri = ?", uri).Exec(ctx)
+		return err
+	})
+	return dbErr("remote consultation unanswered", err)
 }
 
 // WithdrawRemoteConsultation records that the origin no longer serves
@@ -254,39 +289,66 @@ func (s *Store) WithdrawRemoteConsultation(ctx context.Context, uri string) erro
 // origin moves its dates.
 const RemoteConsultationCheckEvery = time.Hour
 
+// remoteConsultationRecheck is how long after its origin answered a
+// remote consultation is due again: a little less than
+// RemoteConsultationCheckEvery, so that an hourly round finds again what
+// the previous round took late in its run.
+const remoteConsultationRecheck = RemoteConsultationCheckEvery - 10*time.Minute
+
+// remoteConsultationRetry is how long a remote consultation waits after
+// failures fetches in a row got no answer from its origin: 15 minutes,
+// doubling, at most a day. An origin down for long is asked about each
+// of its consultations once a day, not at each node's round; one back
+// after a blip is asked again soon (a node's round is hourly, but the
+// nodes of a deployment run theirs at different times), and its own
+// deliveries (a copy naming a newer version, the consultation's Update)
+// have it fetched at once meanwhile.
+func remoteConsultationRetry(failures int) time.Duration {
+	d := 15 * time.Minute
+	for i := 1; i < failures && d < 24*time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, 24*time.Hour)
+}
+
 // perOriginClaim bounds the remote consultations of one origin in a claim.
 const perOriginClaim = 5
 
-// ClaimRemoteConsultations takes up to limit remote consultations for
-// federation to fetch again, marking them checked now: those not
+// ClaimRemoteConsultations leases up to limit remote consultations to
+// the caller for lease, for federation to fetch again: those not
 // withdrawn nor closed for more than a week (the origin may extend one
-// just closed), of which copies are held here, whose document was not
-// fetched for about RemoteConsultationCheckEvery, the least recently
-// checked first. The mark is the claim: each node of a deployment runs
-// the housekeeping, and a row one node took is not due for another; an
-// origin down is asked again only in an hour. The margin lets an hourly
-// round find again what the previous round took late in its run.
-func (s *Store) ClaimRemoteConsultations(ctx context.Context, limit int) ([]RemoteConsultation, error) {
+// just closed), of which copies are held here, that are due (NextCheckAt
+// past or unset), the longest due first. The lease is the claim: each
+// node of a deployment runs the housekeeping, and a record one node took
+// is not due for another until the lease ends. The caller then records
+// the outcome, which sets when it is next due: the origin's answer
+// (RefreshRemoteConsultation, MarkRemoteConsultationChecked,
+// WithdrawRemoteConsultation) or its silence
+// (RemoteConsultationUnanswered). A record the caller did not settle (it
+// stopped mid-round, or its round ran out of time) is due again for any
+// node once the lease ends, instead of being taken as checked for an
+// hour. lease must outlast the longest the caller holds a record before
+// settling it, or two nodes may fetch it.
+func (s *Store) ClaimRemoteConsultations(ctx context.Context, limit int, lease time.Duration) ([]RemoteConsultation, error) {
 	now := s.Now()
-	due := now.Add(-RemoteConsultationCheckEvery + 10*time.Minute)
 	// At most perOriginClaim of one origin's: a host that made this
 	// instance record many consultations (one per copy it sent) does not
 	// crowd out the others'.
-	ranked := s.DB.NewSelect().Model((*RemoteConsultation)(nil)).Column("id", "checked_at").
-		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY origin ORDER BY checked_at IS NOT NULL, checked_at, id) AS n").
+	ranked := s.DB.NewSelect().Model((*RemoteConsultation)(nil)).Column("id", "next_check_at").
+		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY origin ORDER BY next_check_at IS NOT NULL, next_check_at, id) AS n").
 		Where("withdrawn_at IS NULL AND closes_at > ?", now.Add(-7*24*time.Hour)).
 		Where("(EXISTS (SELECT 1 FROM proposals WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL)"+
 			" OR EXISTS (SELECT 1 FROM debates WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL)"+
 			" OR EXISTS (SELECT 1 FROM petitions WHERE remote_consultation_id = remote_consultation.id AND deleted_at IS NULL))").
-		Where("(checked_at IS NULL OR checked_at < ?)", due)
+		Where("(next_check_at IS NULL OR next_check_at <= ?)", now)
 	candidates := s.DB.NewSelect().TableExpr("(?) AS r", ranked).Column("r.id").Where("r.n <= ?", perOriginClaim).
-		OrderExpr("r.checked_at IS NOT NULL, r.checked_at, r.id").Limit(int64(clampLimit(limit)))
+		OrderExpr("r.next_check_at IS NOT NULL, r.next_check_at, r.id").Limit(int64(clampLimit(limit)))
 	var out []RemoteConsultation
 	// The due condition again in the update: on PostgreSQL a node that
 	// waited for another's claim of the same rows re-reads them, and
-	// finds them checked.
-	err := s.DB.NewRaw("UPDATE remote_consultations SET checked_at = ? WHERE id IN (?) AND (checked_at IS NULL OR checked_at < ?)"+
-		" RETURNING id, uri, origin", now, candidates, due).Scan(ctx, &out)
+	// finds them leased.
+	err := s.DB.NewRaw("UPDATE remote_consultations SET next_check_at = ? WHERE id IN (?) AND (next_check_at IS NULL OR next_check_at <= ?)"+
+		" RETURNING id, uri, origin", now.Add(lease), candidates, now).Scan(ctx, &out)
 	slices.SortFunc(out, func(a, b RemoteConsultation) int { return cmp.Compare(a.ID, b.ID) })
 	return out, dbErr("claim remote consultations", err)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -254,10 +255,11 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 
 // TestClaimRemoteConsultations: the remote consultations to fetch again
 // are those not withdrawn nor long closed, with copies here, not fetched
-// for an hour; a claim marks them, so no node takes them again for an
-// hour; a fetched document creates no row for a consultation of which
-// nothing is held here.
+// for an hour; a claim leases them, so no node takes them again
+// meanwhile; a fetched document creates no row for a consultation of
+// which nothing is held here.
 func TestClaimRemoteConsultations(t *testing.T) {
+	const lease = 5 * time.Minute
 	eachCivic(t, func(t *testing.T, f *civicFixture) {
 		ctx := context.Background()
 		origin := f.remote(t, "town", "other.example")
@@ -291,17 +293,20 @@ func TestClaimRemoteConsultations(t *testing.T) {
 		// minute ago, confirmed a moment ago; 4: withdrawn.
 		// (Records made from copies are never checked; a withdrawal in a
 		// copy's description is not believed: a 410 withdraws.)
-		for uri, at := range map[string]any{"https://other.example/consultations/0": f.now, "https://other.example/consultations/3": f.now,
-			"https://other.example/consultations/1": f.now.Add(-2 * time.Hour), "https://other.example/consultations/6": f.now.Add(-2 * time.Hour),
-			"https://other.example/consultations/7": f.now.Add(-2 * time.Hour)} {
-			if _, err := f.s.DB.NewRaw("UPDATE remote_consultations SET checked_at = ? WHERE uri = ?", at, uri).Exec(ctx); err != nil {
-				t.Fatal(err)
+		now := f.now
+		for at, ns := range map[time.Time][]int{now: {0, 3}, now.Add(-2 * time.Hour): {1, 6, 7}} {
+			f.now = at
+			for _, n := range ns {
+				if err := f.s.MarkRemoteConsultationChecked(ctx, fmt.Sprintf("https://other.example/consultations/%d", n)); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
+		f.now = now
 		if err := f.s.WithdrawRemoteConsultation(ctx, "https://other.example/consultations/4"); err != nil {
 			t.Fatal(err)
 		}
-		due, err := f.s.ClaimRemoteConsultations(ctx, 10)
+		due, err := f.s.ClaimRemoteConsultations(ctx, 10, lease)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,8 +318,8 @@ func TestClaimRemoteConsultations(t *testing.T) {
 			"https://other.example/consultations/6"}; !slices.Equal(got, want) {
 			t.Errorf("due = %v, want %v", got, want)
 		}
-		// Claimed: not due again for an hour, for this node or another.
-		if again, err := f.s.ClaimRemoteConsultations(ctx, 10); err != nil || len(again) != 0 {
+		// Claimed: not due again while leased, for this node or another.
+		if again, err := f.s.ClaimRemoteConsultations(ctx, 10, lease); err != nil || len(again) != 0 {
 			t.Errorf("claimed again at once: %+v %v", again, err)
 		}
 
@@ -334,13 +339,156 @@ func TestClaimRemoteConsultations(t *testing.T) {
 		// An hour later: all but the withdrawn one and the one without
 		// copies, the one closed a minute before included (its origin may
 		// extend it).
-		due, err = f.s.ClaimRemoteConsultations(ctx, 10)
+		due, err = f.s.ClaimRemoteConsultations(ctx, 10, lease)
 		got = got[:0]
 		for _, r := range due {
 			got = append(got, strings.TrimPrefix(r.URI, "https://other.example/consultations/"))
 		}
 		if want := []string{"0", "1", "2", "3", "6"}; err != nil || !slices.Equal(got, want) {
 			t.Errorf("due an hour later: %v %v, want %v", got, err, want)
+		}
+	})
+}
+
+// TestRemoteConsultationLease: a claim is a lease, not a check. A record
+// claimed and not settled (its node stopped mid-round, or ran out of
+// time) is due again for any node once the lease ends, its last check
+// unchanged; one whose origin gave no answer waits 15 minutes, then
+// twice as long after each further silence, at most a day, its last
+// check unchanged; an answer, even a document not to be believed, has it
+// due again in 50 minutes and the count of silences reset. Before, the
+// claim marked it checked: unasked for an hour whatever became of it, and
+// an origin down asked every hour forever.
+func TestRemoteConsultationLease(t *testing.T) {
+	const lease = 5 * time.Minute
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		origin := f.remote(t, "town", "other.example")
+		const uri = "https://other.example/consultations/1"
+		day := 24 * time.Hour
+		cons := &models.RemoteConsultation{URI: uri, Title: "C", OpensAt: f.now.Add(-day), ContributionAt: f.now.Add(-day),
+			SynthesisAt: f.now.Add(10 * day), ClosesAt: f.now.Add(11 * day), UpdatedAt: f.now}
+		if _, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/1",
+			Question: "Q?", Options: []string{"Yes", "No"}, Updated: f.now, Consultation: cons}); err != nil {
+			t.Fatal(err)
+		}
+		claimed := func() bool {
+			t.Helper()
+			due, err := f.s.ClaimRemoteConsultations(ctx, 10, lease)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(due) == 1 && due[0].URI == uri
+		}
+		record := func() models.RemoteConsultation {
+			t.Helper()
+			var r models.RemoteConsultation
+			if err := f.s.DB.NewSelect().Model(&r).Where("uri = ?", uri).Scan(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		// dueAfter: not claimed a second before wait, claimed at wait.
+		dueAfter := func(what string, wait time.Duration) {
+			t.Helper()
+			f.now = f.now.Add(wait - time.Second)
+			if claimed() {
+				t.Errorf("%s: claimed again before %v", what, wait)
+			}
+			f.now = f.now.Add(time.Second)
+			if !claimed() {
+				t.Errorf("%s: not claimed again after %v", what, wait)
+			}
+		}
+
+		if !claimed() {
+			t.Fatal("a record never fetched is not due")
+		}
+		if r := record(); r.CheckedAt != nil {
+			t.Errorf("claimed: checked at %v, want never (not fetched yet)", r.CheckedAt)
+		}
+		dueAfter("claimed, not settled", lease)
+
+		// No answer: 15 minutes, doubling, at most a day.
+		for i, wait := range []time.Duration{15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour,
+			8 * time.Hour, 16 * time.Hour, day, day} {
+			if err := f.s.RemoteConsultationUnanswered(ctx, uri); err != nil {
+				t.Fatal(err)
+			}
+			if r := record(); r.CheckFailures != i+1 || r.CheckedAt != nil {
+				t.Errorf("no answer %d: %d failures, checked at %v; want %d, never", i+1, r.CheckFailures, r.CheckedAt, i+1)
+			}
+			dueAfter(fmt.Sprintf("no answer %d", i+1), wait)
+		}
+
+		// An answer, here a document not to be believed (phases out of
+		// order): checked now, due again in 50 minutes.
+		bad := *cons
+		bad.ClosesAt = bad.OpensAt.Add(-time.Hour)
+		if err := f.s.RefreshRemoteConsultation(ctx, "other.example", &bad); err != nil {
+			t.Fatal(err)
+		}
+		if r := record(); r.CheckFailures != 0 || r.CheckedAt == nil || !r.CheckedAt.Equal(f.now) {
+			t.Errorf("answered: %d failures, checked at %v; want 0, %v", r.CheckFailures, r.CheckedAt, f.now)
+		}
+		dueAfter("answered", 50*time.Minute)
+		if err := f.s.RemoteConsultationUnanswered(ctx, uri); err != nil {
+			t.Fatal(err)
+		}
+		dueAfter("no answer after an answer", 15*time.Minute)
+	})
+}
+
+// TestClaimRemoteConsultationsIsExclusive: concurrent claims (the nodes
+// of a deployment) never lease the same record twice, and take at most
+// five of one origin each.
+func TestClaimRemoteConsultationsIsExclusive(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		const perOrigin = 8
+		for _, host := range []string{"a.example", "b.example", "c.example"} {
+			origin := f.remote(t, "town", host)
+			for n := range perOrigin {
+				c := &models.RemoteConsultation{URI: fmt.Sprintf("https://%s/consultations/%d", host, n), Title: "C",
+					OpensAt: f.now, ContributionAt: f.now, SynthesisAt: f.now.Add(time.Hour), ClosesAt: f.now.Add(2 * time.Hour)}
+				if _, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: fmt.Sprintf("https://%s/d/%d", host, n),
+					Question: "Q?", Options: []string{"Yes", "No"}, Updated: f.now, Consultation: c}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		var mu sync.Mutex
+		seen := map[int64]int{}
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Go(func() {
+				for {
+					due, err := f.s.ClaimRemoteConsultations(ctx, 10, time.Minute)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(due) == 0 {
+						return
+					}
+					per := map[string]int{}
+					mu.Lock()
+					for _, r := range due {
+						if prev, dup := seen[r.ID]; dup {
+							t.Errorf("%s claimed by %d and %d", r.URI, prev, w)
+						}
+						seen[r.ID] = w
+						if per[r.Origin]++; per[r.Origin] > 5 {
+							t.Errorf("claim of %d of %s", per[r.Origin], r.Origin)
+						}
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(seen) != 3*perOrigin {
+			t.Errorf("claimed %d records, want %d", len(seen), 3*perOrigin)
 		}
 	})
 }

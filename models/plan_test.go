@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -78,5 +79,23 @@ func TestConsultationPollsPlan(t *testing.T) {
 	})[0]
 	if !strings.Contains(plan, "USING INDEX debates_consultation") || !strings.Contains(plan, "USING INDEX petitions_consultation") {
 		t.Errorf("consultation polls plan:\n%swant the consultation indexes of debates and petitions", plan)
+	}
+}
+
+// TestClaimRemoteConsultationsPlan: the claim asks whether copies of a
+// remote consultation are held through each civic table's partial index
+// of copies by consultation, not by scanning every proposal, debate and
+// petition of the instance once per consultation.
+func TestClaimRemoteConsultationsPlan(t *testing.T) {
+	s := dbtest.Open(t, "sqlite")
+	plan := queryPlans(t, s, "UPDATE remote_consultations", func() {
+		if _, err := s.ClaimRemoteConsultations(context.Background(), 50, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	})[0]
+	for _, table := range []string{"proposals", "debates", "petitions"} {
+		if !strings.Contains(plan, "USING INDEX "+table+"_remote_consultation") {
+			t.Errorf("claim plan:\n%swant the remote consultation index of %s", plan, table)
+		}
 	}
 }
