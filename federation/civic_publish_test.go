@@ -128,6 +128,7 @@ func goldenDocs() map[string]doc {
 	early := *cons
 	early.SynthesisAt = gClosed
 	inConsultation(inCons, &early, w.space, true, gNow)
+	collection := ConsultationToCollection(cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}, syn.URI)
 	return map[string]doc{
 		"proposal_note":                note,
 		"proposal_answer_note":         ProposalAnswerToNote(answered, answered.Answerer),
@@ -143,12 +144,13 @@ func goldenDocs() map[string]doc {
 		"comment_reply_note":           CommentToNote(reply, target, w.alice),
 		"news_note":                    NewsToNote(news, w.space),
 		"synthesis_note":               SynthesisToNote(syn, cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}),
-		"consultation_collection":      ConsultationToCollection(cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}, syn.URI),
+		"consultation_collection":      collection,
 		"debate_question_consultation": inCons,
 		"create_proposal":              create,
 		"announce_create_proposal":     AnnounceDoc(w.space.Actor, bare(create), idOf(create["id"])),
 		"announce_proposal":            AnnounceDoc(w.space.Actor, idOf(note["id"]), idOf(note["id"])+"#object"),
 		"update_debate_results":        UpdateCivic(w.mod, question, gNow),
+		"update_consultation":          UpdateConsultation(w.space.Actor, collection, gNow),
 		"create_argument":              CreateCivic(w.alice, argNote),
 		"delete_proposal":              DeleteCivic(w.alice, gBase+"/p/7", "Note", gNow, w.space),
 		"flag_report":                  FlagDoc(&models.Actor{ID: 9, URI: gBase + "/actor", Type: models.ActorApplication}, &models.ForwardedReport{ID: 4, ObjectURI: "https://far.example/p/1", Author: &models.Actor{URI: "https://far.example/users/zoe"}, Reason: "Copied spam.", Attempt: 1}),

@@ -698,6 +698,21 @@ func CreateCivic(actor *models.Actor, obj doc) doc {
 func UpdateCivic(actor *models.Actor, obj doc, at time.Time) doc {
 	obj = maps.Clone(obj)
 	obj["updated"] = updatedStamp(at)
+	return updateAt(actor, obj, at)
+}
+
+// UpdateConsultation is the space's Update, at at, of the consultation
+// obj (ConsultationToCollection). Unlike UpdateCivic it keeps the
+// object's updated, the consultation's own version (versioned): the one
+// its document and its items' odn:consultation carry, which peers
+// compare with the one they hold to decide whether to fetch it. at only
+// dates and names the activity.
+func UpdateConsultation(actor *models.Actor, obj doc, at time.Time) doc {
+	return updateAt(actor, obj, at)
+}
+
+// updateAt is the Update of obj by actor, sent at at.
+func updateAt(actor *models.Actor, obj doc, at time.Time) doc {
 	to, cc := addressingOf(obj)
 	d := activityDoc(idOf(obj["id"])+"#updates/"+at.UTC().Format("20060102T150405.000000"), "Update", actor.URI, obj, to, cc)
 	d["published"] = rfc3339(at)

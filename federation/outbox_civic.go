@@ -245,8 +245,13 @@ func (p *publication) create(ctx context.Context, author *models.Actor, sp *mode
 
 // publishUpdate sends the Update of an object by its author, announced.
 func (s *Service) publishUpdate(ctx context.Context, author *models.Actor, sp *models.Space, obj doc, extra ...string) ([]models.Outgoing, error) {
+	return s.publishAnnounced(ctx, author, sp, UpdateCivic(author, obj, s.now()), extra...)
+}
+
+// publishAnnounced sends update, an Update by author, announced by the
+// space.
+func (s *Service) publishAnnounced(ctx context.Context, author *models.Actor, sp *models.Space, update doc, extra ...string) ([]models.Outgoing, error) {
 	p := &publication{s: s}
-	update := UpdateCivic(author, obj, s.now())
 	if err := p.send(ctx, author, sp, update, extra...); err != nil {
 		return nil, err
 	}

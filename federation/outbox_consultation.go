@@ -104,7 +104,9 @@ func consultationPollsChanged(ctx context.Context, s *Service, ev models.Event) 
 // with its new phases or its withdrawal: odn peers holding copies of its
 // items fetch the consultation from its id and apply it to all of them at
 // once (federation/consultation_in.go) — one activity for a consultation
-// of a thousand proposals. It goes to the space's followers and to the
+// of a thousand proposals. Its object carries the consultation's own
+// version, as its document does: a peer that already fetched that
+// version (a copy named it) does not fetch it again. It goes to the space's followers and to the
 // instances that may hold copies besides (models.ConsultationAudience:
 // remote participants, remote followers of the items' authors).
 func (s *Service) consultationUpdate(ctx context.Context, consultationID int64) ([]models.Outgoing, error) {
@@ -124,7 +126,7 @@ func (s *Service) consultationUpdate(ctx context.Context, consultationID int64) 
 	if err != nil {
 		return nil, err
 	}
-	return s.publishUpdate(ctx, sp.Actor, sp, d, audience...)
+	return s.publishAnnounced(ctx, sp.Actor, sp, UpdateConsultation(sp.Actor, d, s.now()), audience...)
 }
 
 // ignoreNotFound treats models.ErrNotFound as nothing to do.

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -75,5 +76,66 @@ func TestDeleteConsultationDeletesItsSynthesis(t *testing.T) {
 	}
 	if code, m := serveAS(a, kindSynthesis, itoa(c.ID)); code != 410 || m["type"] != "Tombstone" || m["id"] != syn.URI {
 		t.Errorf("synthesis of a deleted consultation: %d %v, want 410 Tombstone", code, m)
+	}
+}
+
+// TestConsultationUpdateCarriesItsVersion: the space's Update of a
+// consultation, when its dates change or it is withdrawn, carries as its
+// object's updated the consultation's own version — the one its document
+// serves and its items' odn:consultation name — not the time it was sent
+// (here an hour later), so that the two agree and a peer already holding
+// that version need not fetch it again. Before, it carried the send time
+// (UpdateCivic's rule for objects whose counts change).
+func TestConsultationUpdateCarriesItsVersion(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, func(o *Options) { o.Now = func() time.Time { return time.Now().Add(time.Hour) } })
+	peer := newPeerInbox(t)
+	ville := a.space(t, "ville")
+	mod := moderator(t, a, "modo")
+	peer.follower(t, a, "fan", ville.Actor)
+	now := a.st.Now()
+	in := models.ConsultationInput{Title: "Le marché", OpensAt: now.Add(-2 * time.Hour), ContributionAt: now.Add(-time.Hour),
+		SynthesisAt: now.Add(time.Hour), ClosesAt: now.Add(2 * time.Hour)}
+	c, err := a.st.CreateConsultation(ctx, mod, "ville", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, a)
+	// sent returns the updated of the object of the consultation's Update
+	// among out.
+	sent := func(out []models.Outgoing) any {
+		t.Helper()
+		for _, o := range out {
+			var m map[string]any
+			if err := json.Unmarshal(o.Body, &m); err != nil {
+				t.Fatal(err)
+			}
+			if obj, ok := m["object"].(map[string]any); ok && m["type"] == "Update" && obj["id"] == c.URI {
+				return obj["updated"]
+			}
+		}
+		t.Fatal("no Update of the consultation")
+		return nil
+	}
+
+	in.SynthesisAt = now.Add(90 * time.Minute)
+	if _, err := a.st.UpdateConsultation(ctx, mod, c.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	got := sent(runEvents(t, a))
+	if code, served := serveAS(a, kindConsultation, itoa(c.ID)); code != 200 || got != served["updated"] {
+		t.Errorf("Update of new dates: updated %v, want the served document's %v (%d)", got, served["updated"], code)
+	}
+
+	if err := a.st.DeleteConsultation(ctx, mod, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	got = sent(runEvents(t, a))
+	rec, err := a.st.ConsultationRecord(ctx, c.ID)
+	if err != nil || rec.DeletedAt == nil {
+		t.Fatalf("withdrawn consultation: %+v %v", rec, err)
+	}
+	if want := updatedStamp(*rec.DeletedAt); got != want {
+		t.Errorf("Update of the withdrawal: updated %v, want the withdrawal's %v", got, want)
 	}
 }
