@@ -353,15 +353,19 @@ func (s *Store) ClaimRemoteConsultations(ctx context.Context, limit int, lease t
 	return out, dbErr("claim remote consultations", err)
 }
 
-// linkCopyConsultation attaches the copy id of table to its origin's
-// consultation rid when the stored version left it without one although
-// the document at hand names one: a copy stored before its origin named
-// consultations learns it from any version, even one not newer than the
-// copy (an Update after a change of the consultation's dates leaves the
-// object's own version as it was). Never called with rid 0: a newer
-// version detaching the copy goes through the versioned upsert.
-func linkCopyConsultation(ctx context.Context, tx bun.IDB, table string, id, rid int64) error {
+// linkCopyConsultation attaches the copy id of table, whose stored
+// consultation is held, to its origin's consultation rid when the stored
+// version left it without one (held 0) although the document at hand
+// names one (rid not 0), and returns the consultation the copy now has:
+// a copy stored before its origin named consultations learns it from any
+// version, even one not newer than the copy (an Update after a change of
+// the consultation's dates leaves the object's own version as it was).
+// A newer version detaching the copy goes through the versioned upsert.
+func linkCopyConsultation(ctx context.Context, tx bun.IDB, table string, id, held, rid int64) (int64, error) {
+	if rid == 0 || held != 0 {
+		return held, nil
+	}
 	_, err := tx.NewUpdate().TableExpr("?", bun.Ident(table)).Set("remote_consultation_id = ?", rid).
 		Where("id = ? AND NOT local AND remote_consultation_id IS NULL", id).Exec(ctx)
-	return dbErr("link copy consultation", err)
+	return rid, dbErr("link copy consultation", err)
 }

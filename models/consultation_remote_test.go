@@ -166,20 +166,49 @@ func TestCopiesFollowTheOriginsPhases(t *testing.T) {
 
 		t.Run("a copy without its consultation learns it", func(t *testing.T) {
 			at := f.now
-			c, err := f.s.UpsertRemotePetition(ctx, models.RemotePetition{URI: "https://other.example/pe/11", Title: "Later",
-				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Goal: 5, Updated: at})
-			if err != nil || c.RemoteConsultationID != 0 {
-				t.Fatalf("%+v %v", c, err)
-			}
-			// The same version, now naming its consultation (an Update
-			// after the consultation's dates changed).
-			c, err = f.s.UpsertRemotePetition(ctx, models.RemotePetition{URI: "https://other.example/pe/11", Title: "Later",
-				ContentHTML: "<p>x</p>", AuthorID: origin.ID, Goal: 5, Updated: at, Consultation: cons(v1, 0)})
-			if err != nil || c.RemoteConsultationID != p.RemoteConsultationID {
-				t.Fatalf("%+v %v, want it linked to %d", c, err, p.RemoteConsultationID)
-			}
-			if _, _, err := f.s.Sign(ctx, f.users[1].Actor, c.ID, false); !errors.Is(err, models.ErrClosed) {
-				t.Errorf("signed in the synthesis phase: %v", err)
+			// Each kind's copy, stored at version at without a
+			// consultation and then with rc (nil: none): the
+			// consultation the copy then has.
+			for kind, upsert := range map[string]func(rc *models.RemoteConsultation) (int64, error){
+				"proposal": func(rc *models.RemoteConsultation) (int64, error) {
+					c, err := f.s.UpsertRemoteProposal(ctx, models.RemoteProposal{URI: "https://other.example/p/11", Title: "Later",
+						ContentHTML: "<p>x</p>", AuthorID: origin.ID, Updated: at, Consultation: rc})
+					if err != nil {
+						return 0, err
+					}
+					return c.RemoteConsultationID, nil
+				},
+				"debate": func(rc *models.RemoteConsultation) (int64, error) {
+					d, err := f.s.UpsertRemoteDebate(ctx, origin, models.RemoteDebate{URI: "https://other.example/d/11",
+						Question: "Later?", Options: []string{"Yes", "No"}, Updated: at, Consultation: rc})
+					if err != nil {
+						return 0, err
+					}
+					return d.RemoteConsultationID, nil
+				},
+				"petition": func(rc *models.RemoteConsultation) (int64, error) {
+					c, err := f.s.UpsertRemotePetition(ctx, models.RemotePetition{URI: "https://other.example/pe/11", Title: "Later",
+						ContentHTML: "<p>x</p>", AuthorID: origin.ID, Goal: 5, Updated: at, Consultation: rc})
+					if err != nil {
+						return 0, err
+					}
+					if rc == nil {
+						return c.RemoteConsultationID, nil
+					}
+					if _, _, err := f.s.Sign(ctx, f.users[1].Actor, c.ID, false); !errors.Is(err, models.ErrClosed) {
+						t.Errorf("signed in the synthesis phase: %v", err)
+					}
+					return c.RemoteConsultationID, nil
+				},
+			} {
+				if rid, err := upsert(nil); err != nil || rid != 0 {
+					t.Fatalf("%s: %d %v", kind, rid, err)
+				}
+				// The same version, now naming its consultation (an Update
+				// after the consultation's dates changed).
+				if rid, err := upsert(cons(v1, 0)); err != nil || rid != p.RemoteConsultationID {
+					t.Errorf("%s: %d %v, want it linked to %d", kind, rid, err, p.RemoteConsultationID)
+				}
 			}
 		})
 

@@ -147,12 +147,12 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 		}
 		if old.DeletedAt != nil || !updated.After(old.UpdatedAt) {
 			*d = *old // tombstoned, or a stale or replayed update
-			if rid != 0 && d.RemoteConsultationID == 0 && d.DeletedAt == nil {
-				// It may still name the consultation of a copy that lacks it.
-				d.RemoteConsultationID = rid
-				return linkCopyConsultation(ctx, tx, "debates", d.ID, rid)
+			if d.DeletedAt != nil {
+				return nil
 			}
-			return nil
+			// It may still name the consultation of a copy that lacks it.
+			d.RemoteConsultationID, err = linkCopyConsultation(ctx, tx, "debates", d.ID, d.RemoteConsultationID, rid)
+			return err
 		}
 		d.ID, d.BallotSecret, d.CreatedAt, d.HiddenAt = old.ID, old.BallotSecret, old.CreatedAt, old.HiddenAt
 		if d.SpaceID == 0 {

@@ -290,11 +290,8 @@ func (s *Store) UpsertRemotePetition(ctx context.Context, in RemotePetition) (*P
 		if n, _ := res.RowsAffected(); n == 0 {
 			// An update not newer than the copy changes nothing, but may
 			// name the consultation of a copy that lacks it.
-			if rid != 0 && p.RemoteConsultationID == 0 {
-				p.RemoteConsultationID = rid
-				return linkCopyConsultation(ctx, tx, "petitions", p.ID, rid)
-			}
-			return nil
+			p.RemoteConsultationID, err = linkCopyConsultation(ctx, tx, "petitions", p.ID, p.RemoteConsultationID, rid)
+			return err
 		}
 		// The milestones the origin's count reaches, as the origin records
 		// them: the local signers are told of the goal reached. Each is

@@ -302,11 +302,8 @@ func (s *Store) UpsertRemoteProposal(ctx context.Context, in RemoteProposal) (*P
 		if n, _ := res.RowsAffected(); n == 0 {
 			// An update not newer than the copy changes nothing, but may
 			// name the consultation of a copy that lacks it.
-			if rid != 0 && p.RemoteConsultationID == 0 {
-				p.RemoteConsultationID = rid
-				return linkCopyConsultation(ctx, tx, "proposals", p.ID, rid)
-			}
-			return nil
+			p.RemoteConsultationID, err = linkCopyConsultation(ctx, tx, "proposals", p.ID, p.RemoteConsultationID, rid)
+			return err
 		}
 		if err := setProposalTags(ctx, tx, p.ID, tags); err != nil {
 			return err
