@@ -57,7 +57,7 @@ func (s *Service) followConsultation(ctx context.Context, uri string, version ti
 
 // consultationRefreshBatch is how many consultations one claim takes
 // (at most five of one origin, models.ClaimRemoteConsultations);
-// consultationRefreshBudget how long a round of housekeeping may go on
+// consultationRefreshBudget how long a round (runConsultationRefresh) may go on
 // fetching; consultationFetchTimeout bounds one fetch, redirects
 // included; and consultationRefreshLease is how long a claimed
 // consultation is left to this node. The lease outlasts the longest a
@@ -65,8 +65,11 @@ func (s *Service) followConsultation(ctx context.Context, uri string, version ti
 // last fetch and its record: under three minutes), so no other node
 // fetches it meanwhile; and it is short, so that one this node did not
 // settle (stopped mid-round, or out of time) is due again for any node
-// minutes later, not in an hour.
+// minutes later, not in an hour. consultationRefreshEvery is how often a
+// node looks for due records (runConsultationRefresh): under the lease,
+// so that a record left unsettled is taken again soon after it ends.
 const (
+	consultationRefreshEvery  = 4 * time.Minute
 	consultationRefreshBatch  = 50
 	consultationRefreshBudget = 2 * time.Minute
 	consultationFetchTimeout  = 30 * time.Second

@@ -93,8 +93,7 @@ func (s *Service) resolveHandle(ctx context.Context, q string) (*models.Resolved
 }
 
 // runHousekeeping purges old inbox items, delivered jobs and processed
-// events hourly, and fetches again the remote consultations whose phases
-// were not confirmed for an hour.
+// events hourly.
 func (s *Service) runHousekeeping(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -118,7 +117,25 @@ func (s *Service) runHousekeeping(ctx context.Context) {
 		if _, err := s.store.ForgetDeletedKeys(ctx); err != nil {
 			s.log.ErrorContext(ctx, "forget deleted keys", "err", err)
 		}
-		if _, err := s.RefreshRemoteConsultations(ctx); err != nil {
+	}
+}
+
+// runConsultationRefresh fetches again, every consultationRefreshEvery,
+// the remote consultations that are due (RefreshRemoteConsultations).
+// Each record has its own schedule (an hour after its origin answered, a
+// growing wait after no answer, a lease's end), so a round finds few or
+// none due, and costs one small claim; run hourly, those schedules would
+// only take effect at the next hour.
+func (s *Service) runConsultationRefresh(ctx context.Context) {
+	t := time.NewTicker(consultationRefreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.RefreshRemoteConsultations(ctx); err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "refresh remote consultations", "err", err)
 		}
 	}

@@ -209,10 +209,11 @@ func (s *Service) Notify(q models.Queue) {
 	}
 }
 
-// Workers returns the background loops (inbox, outbox, delivery and
-// housekeeping); cmd/odn runs each in its own goroutine until ctx ends.
+// Workers returns the background loops (inbox, outbox, delivery,
+// housekeeping and the refresh of remote consultations); cmd/odn runs
+// each in its own goroutine until ctx ends.
 func (s *Service) Workers() []func(ctx context.Context) {
-	ws := []func(ctx context.Context){s.runInbox, s.runOutbox, s.runDelivery, s.runHousekeeping}
+	ws := []func(ctx context.Context){s.runInbox, s.runOutbox, s.runDelivery, s.runHousekeeping, s.runConsultationRefresh}
 	for _, w := range extraWorkers {
 		ws = append(ws, w(s))
 	}
