@@ -226,8 +226,13 @@ func (s *Service) publishNew(ctx context.Context, author *models.Actor, sp *mode
 }
 
 // create queues the Create of obj by author and the space's announce of
-// it, as publishNew describes.
+// it, as publishNew describes; nothing when obj's author was erased
+// after writing it (sentByErased).
 func (p *publication) create(ctx context.Context, author *models.Actor, sp *models.Space, obj doc, boost bool, extra ...string) error {
+	if sentByErased(author, obj) {
+		p.s.log.InfoContext(ctx, "create not sent: its author was erased", "activity_id", idOf(obj["id"])+"#create")
+		return nil
+	}
 	create := CreateCivic(author, obj)
 	if boost && sp != nil && sp.Actor != nil && sp.Actor.ID != author.ID {
 		if err := p.sendBesides(ctx, author, sp.Actor, create, extra...); err != nil {
@@ -290,6 +295,29 @@ func objectSigner(author *models.Actor, sp *models.Space) *models.Actor {
 		return sp.Actor
 	}
 	return author
+}
+
+// sentByErased reports whether the Create of obj by signer would carry an
+// erased author: obj names another actor than its signer, which happens
+// when the author was erased between writing obj and the outbox building
+// its Create (the outbox runs after the commit, later when it is behind).
+// byline keeps obj theirs, as it was written before the erasure, while
+// objectSigner has the space sign, since an erased account signs nothing.
+//
+// Such a Create is not sent, rather than sent as the space's. Sent, it
+// would put the erased person's id out again after the erasure, and no
+// peer would take it (odn peers and Mastodon take a Create only from its
+// object's attributedTo). Attributed to the space, it would put the
+// person's words in the institution's mouth, and it would contradict GET
+// and the later Updates: they decide attribution from when the object
+// was written (byline), and nothing records that its first Create came
+// after the erasure. So the object is, for every peer, one more of the
+// author's objects from before the erasure that it never got: readable
+// here as by a deleted account, like Mastodon, which sends nothing of a
+// deleted account's statuses still queued.
+func sentByErased(signer *models.Actor, obj doc) bool {
+	by := idOf(obj["attributedTo"])
+	return by != "" && signer != nil && by != signer.URI
 }
 
 // skipGone treats a since hidden, deleted or unpublished object as

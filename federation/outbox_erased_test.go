@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/opendemocracynow/odn/models"
@@ -72,6 +73,94 @@ func TestErasedAuthorsByline(t *testing.T) {
 		st, m := serveAS(a, tc.kind, strconv.FormatInt(tc.id, 10))
 		if st != 200 || m["attributedTo"] != tc.want {
 			t.Errorf("GET %s %d: %d, attributedTo %v, want %s", tc.kind, tc.id, st, m["attributedTo"], tc.want)
+		}
+	}
+}
+
+// TestErasedBeforeTheOutboxRan: an account erased after writing, before
+// the outbox built the Creates of what it wrote (it runs after the
+// commit, later when it is behind), through the outbox worker's path: no
+// activity queued after the erasure names the account (its id, its name,
+// its user name), but for its own Delete, which still goes to its
+// followers. What the account wrote is not sent (sentByErased says why),
+// while the others' activities still go.
+func TestErasedBeforeTheOutboxRan(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	ville := a.space(t, "ville")
+	peer := newPeerInbox(t)
+	peer.follower(t, a, "fan", ville.Actor)
+	ada, bob := a.user(t, "ada"), a.user(t, "bob")
+	peer.follower(t, a, "adafan", ada.Actor)
+	if _, err := a.st.DB.ExecContext(ctx, "UPDATE actors SET name = 'Ada Lovelace' WHERE id = ?", ada.Actor.ID); err != nil {
+		t.Fatal(err)
+	}
+	fountain, err := a.st.CreateProposal(ctx, bob.Actor, "ville", models.ProposalInput{Title: "A fountain", Body: "On the square."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drainOutbox(t, a)
+
+	mine, err := a.st.CreateProposal(ctx, ada.Actor, "ville", models.ProposalInput{Title: "A bench", Body: "In the shade."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comment, err := a.st.CreateComment(ctx, ada.Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: fountain.ID, Body: "Yes, with drinking water."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := a.st.CreateComment(ctx, bob.Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: fountain.ID, Body: "A small one."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.DeleteAccount(ctx, ada); err != nil {
+		t.Fatal(err)
+	}
+	drainOutbox(t, a)
+
+	var bodies []string
+	if err := a.st.DB.NewSelect().Table("delivery_bodies").Column("body").Scan(ctx, &bodies); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, body := range bodies {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatal(err)
+		}
+		seen[idOf(m["id"])] = true
+		if m["type"] == "Delete" && idOf(m["object"]) == ada.Actor.URI {
+			continue // the erasure's own notice
+		}
+		for _, trace := range []string{ada.Actor.URI, "Ada Lovelace", `"ada"`, "@ada"} {
+			if strings.Contains(body, trace) {
+				t.Errorf("%s %s, queued after ada's erasure, carries %q: %s", m["type"], idOf(m["id"]), trace, body)
+			}
+		}
+	}
+	for _, id := range []string{other.URI + "#create", ada.Actor.URI + "#delete"} {
+		if !seen[id] {
+			t.Errorf("%s not queued; queued: %v", id, seen)
+		}
+	}
+	for _, id := range []string{mine.URI + "#create", comment.URI + "#create"} {
+		if seen[id] {
+			t.Errorf("%s, written by ada before her erasure, queued after it", id)
+		}
+	}
+}
+
+// drainOutbox runs the outbox worker's batches until no event is left:
+// the activities are queued for delivery, as in production.
+func drainOutbox(t *testing.T, n *node) {
+	t.Helper()
+	for {
+		k, err := n.s.outboxBatch(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == 0 {
+			return
 		}
 	}
 }
