@@ -119,6 +119,11 @@ func mentionHTML(a *models.Actor) string {
 		html.EscapeString(a.Username) + `</span></a></span>`
 }
 
+// mentionable reports whether a reply may mention a: not when its account
+// was erased, whose user name is no longer shown (models.Actor.Erased)
+// and whose actor answers 410; the reply still answers what they wrote.
+func mentionable(a *models.Actor) bool { return a != nil && !a.Erased() }
+
 // mentionTag is the Mention tag of an actor.
 func mentionTag(a *models.Actor) doc {
 	return doc{"type": "Mention", "href": a.URI, "name": "@" + a.Handle()}
@@ -429,7 +434,7 @@ func PetitionResponseToNote(p *models.Petition) doc {
 }
 
 // officialReply is the Note of a decision-maker's answer to a proposal or
-// petition: a reply in its thread that mentions the author, dated when it
+// petition: a reply in its thread that mentions the author (unless erased), dated when it
 // was given (updated when it has no date of its own).
 func officialReply(id, objectURI, objectURL, contentHTML, status string, by, author *models.Actor, sp *models.Space, updated time.Time, given *time.Time) doc {
 	d := doc{
@@ -449,7 +454,7 @@ func officialReply(id, objectURI, objectURL, contentHTML, status string, by, aut
 		d["published"] = updatedStamp(*given)
 	}
 	var extra []string
-	if author != nil {
+	if mentionable(author) {
 		d["tag"] = []any{mentionTag(author)}
 		extra = append(extra, author.URI)
 	}
@@ -488,8 +493,8 @@ type CivicTarget struct {
 
 // CommentToNote is a local comment (or a debate argument, with a stance)
 // as a reply Note: inReplyTo the parent comment or the object, context
-// the object. parentAuthor (nil for a top-level comment) is mentioned, as
-// Mastodon expects of a reply.
+// the object. parentAuthor (nil for a top-level comment: the object's
+// author) is mentioned, as Mastodon expects of a reply, unless erased.
 func CommentToNote(c *models.Comment, t CivicTarget, parentAuthor *models.Actor) doc {
 	out := c.CreatedAt
 	if t.Out.After(out) {
@@ -520,7 +525,7 @@ func CommentToNote(c *models.Comment, t CivicTarget, parentAuthor *models.Actor)
 	if mentioned == nil {
 		mentioned = t.Author
 	}
-	if mentioned != nil && c.Author != nil && mentioned.ID != c.Author.ID && mentioned.Type == models.ActorPerson {
+	if mentionable(mentioned) && c.Author != nil && mentioned.ID != c.Author.ID && mentioned.Type == models.ActorPerson {
 		d["tag"] = []any{mentionTag(mentioned)}
 		extra = append(extra, mentioned.URI)
 	}

@@ -164,3 +164,60 @@ func drainOutbox(t *testing.T, n *node) {
 		}
 	}
 }
+
+// TestRepliesDoNotMentionErased: a reply to what an erased account
+// wrote, and the official answer to its proposal, go out (and read at
+// their ids) without mentioning it: its user name is no longer shown,
+// and its actor answers 410.
+func TestRepliesDoNotMentionErased(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	ville := a.space(t, "ville")
+	newPeerInbox(t).follower(t, a, "fan", ville.Actor)
+	ada, bob, mo := a.user(t, "ada"), a.user(t, "bob"), moderator(t, a, "mo")
+	prop, err := a.st.CreateProposal(ctx, ada.Actor, "ville", models.ProposalInput{Title: "A bench", Body: "In the shade."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.st.CreateComment(ctx, ada.Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: prop.ID, Body: "Two, even."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, a)
+	if err := a.st.DeleteAccount(ctx, ada); err != nil {
+		t.Fatal(err)
+	}
+	reply, err := a.st.CreateComment(ctx, bob.Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: prop.ID, ParentID: c.ID, Body: "One is enough."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.SetProposalStatus(ctx, mo, prop.ID, models.ProposalAccepted, "Two benches are ordered."); err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]string{}
+	for _, o := range runEvents(t, a) {
+		sent[o.ActivityID] = string(o.Body)
+		var m map[string]any
+		if err := json.Unmarshal(o.Body, &m); err != nil {
+			t.Fatal(err)
+		}
+		if inner, ok := m["object"].(map[string]any); ok && m["type"] == "Announce" {
+			sent[idOf(inner)] = string(o.Body) // an Announce{Create}
+		}
+	}
+	_, got := serveAS(a, models.ObjectTypeComment, strconv.FormatInt(reply.ID, 10))
+	served, _ := json.Marshal(got)
+	for what, body := range map[string]string{
+		"the reply's Create":  sent[reply.URI+"#create"],
+		"the answer's Create": sent[prop.URI+AnswerSuffix+"#create"],
+		"the reply at its id": string(served),
+	} {
+		if body == "" || body == "null" {
+			t.Errorf("%s: none; sent %v", what, sent)
+			continue
+		}
+		if strings.Contains(body, "@ada") || strings.Contains(body, ada.Actor.URI) {
+			t.Errorf("%s mentions the erased ada: %s", what, body)
+		}
+	}
+}
