@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"net/http"
-	"sync"
 
 	"github.com/a-h/templ"
 
@@ -30,30 +29,8 @@ import (
 //   - SQLite only: PostgreSQL has no cheap global version, ChangeVersion
 //     says so and nothing is cached.
 //
-// Nothing is invalidated by hand, so no code path can forget to.
-type debatePageCache struct {
-	mu      sync.Mutex
-	entries map[debatePageKey]*debatePageEntry
-	tick    uint64
-}
-
-type debatePageKey struct {
-	id     int64
-	path   string
-	locale *Locale
-	phase  string
-}
-
-type debatePageEntry struct {
-	version int64
-	body    []byte
-	used    uint64
-}
-
-const (
-	debatePageCacheSize = 32      // pages kept
-	debatePageCacheMax  = 2 << 20 // bytes: larger pages are not kept
-)
+// Nothing is invalidated by hand, so no code path can forget to. The
+// copies are kept in a pageCache (page_cache.go).
 
 // anonymousDebatePage serves the debate page from the cache or renders
 // and keeps it; false when the request is not one the cache may answer
@@ -78,7 +55,7 @@ func (s *Server) anonymousDebatePage(w http.ResponseWriter, r *http.Request) boo
 		s.renderDebatePage(w, r, d)
 		return true
 	}
-	key := debatePageKey{id: d.ID, path: r.URL.Path, locale: s.localeFor(r), phase: d.Current}
+	key := pageKey{id: d.ID, path: r.URL.Path, locale: s.localeFor(r), phase: d.Current}
 	c := &s.debatePages
 	if body := c.get(key, version); body != nil {
 		writeHTML(w, http.StatusOK, body)
@@ -95,44 +72,11 @@ func (s *Server) anonymousDebatePage(w http.ResponseWriter, r *http.Request) boo
 	if !ok {
 		return true
 	}
-	if len(body) <= debatePageCacheMax {
+	if len(body) <= pageCacheMax {
 		c.put(key, version, body)
 	}
 	writeHTML(w, http.StatusOK, body)
 	return true
-}
-
-func (c *debatePageCache) get(key debatePageKey, version int64) []byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e := c.entries[key]
-	if e == nil || e.version != version {
-		return nil
-	}
-	c.tick++
-	e.used = c.tick
-	return e.body
-}
-
-func (c *debatePageCache) put(key debatePageKey, version int64, body []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old := c.entries[key]; old == nil && len(c.entries) >= debatePageCacheSize {
-		var lru debatePageKey
-		var min uint64
-		first := true
-		for k, e := range c.entries {
-			if first || e.used < min {
-				lru, min, first = k, e.used, false
-			}
-		}
-		delete(c.entries, lru)
-	}
-	if c.entries == nil {
-		c.entries = map[debatePageKey]*debatePageEntry{}
-	}
-	c.tick++
-	c.entries[key] = &debatePageEntry{version: version, body: body, used: c.tick}
 }
 
 // renderDebatePage renders the debate page the ordinary way.

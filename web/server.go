@@ -58,7 +58,7 @@ type Server struct {
 	secureCk  bool
 	startedAt time.Time
 	// debatePages keeps rendered anonymous debate pages (debate_cache.go).
-	debatePages debatePageCache
+	debatePages pageCache
 }
 
 // New loads the message catalogs; it fails fast on a broken one.
