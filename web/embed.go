@@ -1,9 +1,11 @@
 package web
 
 import (
-	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -47,25 +49,31 @@ func (s *Server) embedPetition(w http.ResponseWriter, r *http.Request) {
 		s.embedError(w, r, models.ErrNotFound)
 		return
 	}
+	version, cacheable := s.embedVersion(r) // before anything the widget shows is read
 	p, err := s.store.PetitionByID(r.Context(), id)
 	if err == nil && p.HiddenAt != nil {
 		err = models.ErrNotFound
+	}
+	var cc *models.ConsultationContext
+	if err == nil {
+		cc, err = s.store.ConsultationContextOf(r.Context(), p.ConsultationRef())
 	}
 	if err != nil {
 		s.embedError(w, r, err)
 		return
 	}
-	v := &embedView{URL: s.opts.BaseURL + "/pe/" + strconv.FormatInt(id, 10), Petition: p, State: p.State(s.now())}
-	if !p.Local && p.URL != "" {
-		v.URL = p.URL
-	}
-	if v.State == models.PetitionOpen {
-		if v.Refusal, err = s.store.PhaseRefusal(r.Context(), p.ConsultationRef(), models.ActionVote); err != nil {
-			s.embedError(w, r, err)
-			return
+	state := p.State(s.now())
+	key := pageKey{id: id, path: r.URL.Path, locale: s.localeFor(r), phase: state + " " + phaseOf(cc)}
+	s.serveEmbed(w, r, key, version, cacheable, func() (templ.Component, error) {
+		v := &embedView{URL: s.opts.BaseURL + "/pe/" + strconv.FormatInt(id, 10), Petition: p, State: state}
+		if !p.Local && p.URL != "" {
+			v.URL = p.URL
 		}
-	}
-	s.writeEmbed(w, r, http.StatusOK, embedPetitionPage(s.page(r, p.Title), v))
+		if state == models.PetitionOpen {
+			v.Refusal = cc.Refusal(models.ActionVote)
+		}
+		return embedPetitionPage(s.page(r, p.Title), v), nil
+	})
 }
 
 // embedDebate shows a debate's results once they are public, or its
@@ -76,31 +84,96 @@ func (s *Server) embedDebate(w http.ResponseWriter, r *http.Request) {
 		s.embedError(w, r, models.ErrNotFound)
 		return
 	}
+	version, cacheable := s.embedVersion(r) // before anything the widget shows is read
 	d, err := s.store.DebateByID(r.Context(), id)
 	if err == nil && (d.HiddenAt != nil || d.Current == models.DebateDraft) {
 		err = models.ErrNotFound
+	}
+	var cc *models.ConsultationContext
+	if err == nil {
+		cc, err = s.store.ConsultationContextOf(r.Context(), d.ConsultationRef())
 	}
 	if err != nil {
 		s.embedError(w, r, err)
 		return
 	}
-	v := &embedView{URL: s.opts.BaseURL + "/d/" + strconv.FormatInt(id, 10), Debate: d}
-	if !d.Local && d.URL != "" {
-		v.URL = d.URL
+	key := pageKey{id: id, path: r.URL.Path, locale: s.localeFor(r), phase: d.Current + " " + phaseOf(cc)}
+	s.serveEmbed(w, r, key, version, cacheable, func() (templ.Component, error) {
+		v := &embedView{URL: s.opts.BaseURL + "/d/" + strconv.FormatInt(id, 10), Debate: d}
+		if !d.Local && d.URL != "" {
+			v.URL = d.URL
+		}
+		if d.IsOpen() {
+			v.Refusal = cc.Refusal(models.ActionVote)
+		}
+		if d.ResultsVisible(nil) {
+			var err error
+			if v.Results, err = s.store.Results(r.Context(), id); err != nil {
+				return nil, err
+			}
+		}
+		return embedDebatePage(s.page(r, d.Question), v), nil
+	})
+}
+
+// phaseOf is the phase of an object's consultation at the instant cc was
+// read, "" for none.
+func phaseOf(cc *models.ConsultationContext) string {
+	if cc == nil {
+		return ""
 	}
-	if d.IsOpen() {
-		if v.Refusal, err = s.store.PhaseRefusal(r.Context(), d.ConsultationRef(), models.ActionVote); err != nil {
-			s.embedError(w, r, err)
+	return cc.Phase
+}
+
+// Widgets are framed by other sites, for visitors who will not reload
+// them: they used to be kept 60 s by browsers and shared caches, so a
+// debate closed early, or a consultation whose dates were moved or whose
+// next phase began, showed the old phase, and its Vote or Sign button,
+// for up to a minute. Now caches keep a widget but ask again on every
+// view (no-cache), with its ETag (a hash of the page): unchanged, the
+// answer is a 304 without a body. To keep that answer cheap, the server
+// keeps rendered widgets in a pageCache, as the anonymous debate page
+// (debate_cache.go): the key carries the phase now of the object and of
+// its consultation (what the clock changes without a write), and an entry
+// serves while ChangeVersion says nothing was committed since it was read
+// (a vote, a date moved…). A view of an unchanged widget then reads the
+// object and its consultation, not its results, and renders nothing.
+// PostgreSQL has no such version: widgets are rendered on every view,
+// the ETag still saves the body.
+
+// embedVersion is the database's ChangeVersion, read before the widget's
+// data, when the widget may be served from s.embeds: not for a URL with a
+// query (kept out, as for debate pages, so that nothing a query could
+// change is ever shared).
+func (s *Server) embedVersion(r *http.Request) (int64, bool) {
+	if r.URL.RawQuery != "" {
+		return 0, false
+	}
+	return s.store.ChangeVersion(r.Context())
+}
+
+// serveEmbed answers the widget kept under key when it was rendered at
+// version, else renders build's, keeps it (when cacheable) and answers it.
+func (s *Server) serveEmbed(w http.ResponseWriter, r *http.Request, key pageKey, version int64, cacheable bool, build func() (templ.Component, error)) {
+	if cacheable {
+		if body := s.embeds.get(key, version); body != nil {
+			writeEmbedBody(w, r, http.StatusOK, body)
 			return
 		}
 	}
-	if d.ResultsVisible(nil) {
-		if v.Results, err = s.store.Results(r.Context(), id); err != nil {
-			s.embedError(w, r, err)
-			return
-		}
+	c, err := build()
+	if err != nil {
+		s.embedError(w, r, err)
+		return
 	}
-	s.writeEmbed(w, r, http.StatusOK, embedDebatePage(s.page(r, d.Question), v))
+	body, ok := s.renderBytes(w, r, c)
+	if !ok {
+		return
+	}
+	if cacheable && len(body) <= pageCacheMax {
+		s.embeds.put(key, version, body)
+	}
+	writeEmbedBody(w, r, http.StatusOK, body)
 }
 
 func (s *Server) embedError(w http.ResponseWriter, r *http.Request, err error) {
@@ -108,22 +181,41 @@ func (s *Server) embedError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "internal error", "request_id", requestIDOf(r.Context()), "path", r.URL.Path, "err", err)
 	}
-	s.writeEmbed(w, r, status, embedError(s.page(r, s.localeFor(r).T(key))))
+	if body, ok := s.renderBytes(w, r, embedError(s.page(r, s.localeFor(r).T(key)))); ok {
+		writeEmbedBody(w, r, status, body)
+	}
 }
 
-// writeEmbed writes a widget page: its own small document, not the site
-// layout (no navigation in a frame), cached briefly by browsers.
-func (s *Server) writeEmbed(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
-		s.log.ErrorContext(r.Context(), "render", "path", r.URL.Path, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
+// writeEmbedBody writes a widget page: its own small document, not the
+// site layout (no navigation in a frame), which caches must check again
+// before showing it again; a widget (status 200) has an ETag, and a 304
+// answers a cache whose copy has it.
+func writeEmbedBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "public, max-age=60")
+	h.Set("Cache-Control", "public, no-cache")
 	h.Set("Vary", "Accept-Language")
+	if status == http.StatusOK {
+		sum := sha256.Sum256(body)
+		etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+		h.Set("ETag", etag)
+		if etagMatches(r.Header.Get("If-None-Match"), etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes()) //nolint:errcheck // client gone
+	w.Write(body) //nolint:errcheck // client gone
+}
+
+// etagMatches reports whether an If-None-Match header names etag (weak
+// comparison, RFC 9110 13.1.2).
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
 }

@@ -59,6 +59,8 @@ type Server struct {
 	startedAt time.Time
 	// debatePages keeps rendered anonymous debate pages (debate_cache.go).
 	debatePages pageCache
+	// embeds keeps rendered widgets (embed.go).
+	embeds pageCache
 }
 
 // New loads the message catalogs; it fails fast on a broken one.
