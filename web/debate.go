@@ -125,13 +125,20 @@ func (s *Server) debatePage(w http.ResponseWriter, r *http.Request) {
 // debateView gathers what the debate page shows: the viewer's ballot,
 // results when visible, the arguments and the comments.
 func (s *Server) debateView(r *http.Request, d *models.Debate) (*debateView, error) {
-	ctx := r.Context()
-	acc := currentAccount(ctx)
-	v := &debateView{Debate: d, Moderator: acc.IsModerator(), Chosen: map[string]bool{}}
-	var err error
-	if v.Consultation, err = s.store.ConsultationContextOf(ctx, d.ConsultationRef()); err != nil {
+	cc, err := s.store.ConsultationContextOf(r.Context(), d.ConsultationRef())
+	if err != nil {
 		return nil, err
 	}
+	return s.debateViewIn(r, d, cc)
+}
+
+// debateViewIn is debateView with the debate's consultation context
+// already read (cc, nil for none).
+func (s *Server) debateViewIn(r *http.Request, d *models.Debate, cc *models.ConsultationContext) (*debateView, error) {
+	ctx := r.Context()
+	acc := currentAccount(ctx)
+	v := &debateView{Debate: d, Moderator: acc.IsModerator(), Chosen: map[string]bool{}, Consultation: cc}
+	var err error
 	if d.IsOpen() {
 		v.Refusal = v.Consultation.Refusal(models.ActionVote)
 	}

@@ -16,16 +16,17 @@ import (
 // page is kept and served again only while the database has not changed
 // at all since it was rendered:
 //
-//   - key: debate id, path, locale and the phase now (the only input
-//     that time changes without a write: opens_at/closes_at passing);
+//   - key: debate id, path, locale and the phases now of the debate and
+//     of its consultation, if any (a copy's: its origin's), the only
+//     inputs that time changes without a write (opens_at/closes_at, a
+//     consultation's phase boundaries passing);
 //   - validity: models.Store.ChangeVersion, read BEFORE the debate and
 //     everything the page shows is read, and compared on every hit: any
 //     commit to the database, by this process or another (an admin
 //     command), from any feature (a vote, a comment, a hidden comment, an
 //     author renamed or erased, a space edited), makes every copy stale;
 //   - only GET without a query string (no cursors, no flash), no
-//     signed-in account, no ActivityStreams negotiation, and not for
-//     debates attached to a consultation (whose phases follow the clock);
+//     signed-in account, no ActivityStreams negotiation;
 //   - SQLite only: PostgreSQL has no cheap global version, ChangeVersion
 //     says so and nothing is cached.
 //
@@ -49,19 +50,22 @@ func (s *Server) anonymousDebatePage(w http.ResponseWriter, r *http.Request) boo
 	if d == nil {
 		return true
 	}
-	if d.ConsultationID != 0 || d.RemoteConsultationID != 0 {
-		// Its consultation's phase moves with the clock, which writes
-		// nothing the version would see: a copy's too (its origin's).
-		s.renderDebatePage(w, r, d)
+	// Its consultation's phase moves with the clock, which writes nothing
+	// the version would see: it is part of the key, read once for the
+	// key and the page (a page rendered across a boundary is kept under
+	// the earlier phase, which no later view asks for).
+	cc, err := s.store.ConsultationContextOf(r.Context(), d.ConsultationRef())
+	if err != nil {
+		s.error(w, r, err)
 		return true
 	}
-	key := pageKey{id: d.ID, path: r.URL.Path, locale: s.localeFor(r), phase: d.Current}
+	key := pageKey{id: d.ID, path: r.URL.Path, locale: s.localeFor(r), phase: d.Current + " " + phaseOf(cc)}
 	c := &s.debatePages
 	if body := c.get(key, version); body != nil {
 		writeHTML(w, http.StatusOK, body)
 		return true
 	}
-	v, err := s.debateView(r, d)
+	v, err := s.debateViewIn(r, d, cc)
 	if err != nil {
 		s.error(w, r, err)
 		return true
