@@ -15,7 +15,9 @@ import (
 // schema, so a table added later with an account_id, actor_id or
 // author_id column is included without touching this file; one where such
 // a column names someone else than the row's owner must say so in
-// gdprExtraKeys.
+// gdprExtraKeys, and a column naming who did something on someone else's
+// row (answered_by…) needs a gdprLink (TestGDPRKeysCoverSchema fails
+// until it has one).
 
 // AccountData is everything stored about one account.
 type AccountData struct {
@@ -42,10 +44,51 @@ var gdprKeys = map[string]string{
 // triggered it, so answering a petition must not put one row per signer,
 // anonymous ones included, in the answerer's download.
 var gdprExtraKeys = map[string]map[string]string{
-	"accounts":      {"id": "account"},
-	"invites":       {"created_by": "account", "used_by": "account"},
-	"spaces":        {"created_by": "account"},
-	"notifications": {"actor_id": ""},
+	"accounts":               {"id": "account"},
+	"invites":                {"created_by": "account", "used_by": "account"},
+	"spaces":                 {"created_by": "account"},
+	"notifications":          {"actor_id": ""},
+	"consultations":          {"created_by": "account"},
+	"workshop_contributions": {"recorded_by": "account"},
+	"domain_blocks":          {"created_by": "account"},
+}
+
+// gdprLink selects rows tied to the account otherwise than by an owner
+// column, exported under name.
+type gdprLink struct {
+	name, table string
+	// cols are the columns exported; nil for every one but secrets.
+	cols []string
+	// where is the condition, with ?actor, ?account, ?actor_uri and
+	// ?username standing for the account's (gdprArgs).
+	where string
+}
+
+// gdprLinks are of two sorts. Acts: what the account did on someone
+// else's row as a moderator or decision-maker (a proposal's answer, the
+// note closing a report, the message forwarding one); only the columns of
+// the act are exported, as the rest of the row (a reporter's reason, kept
+// from the reported) is someone else's. Rows that are the account's
+// through what it wrote or about its account: its contributions' map
+// locations and tags, the ids of what it deleted, and the audit entries
+// naming its account (a role given, a decision-maker mark, a log-in
+// unlocked). Reports filed about the account or its content are not
+// exported: they would name the reporters.
+var gdprLinks = []gdprLink{
+	{"proposals_answered", "proposals", []string{"id", "uri", "status", "answer", "answered_by", "answered_at"},
+		"answered_by = ?actor"},
+	{"reports_resolved", "reports", []string{"id", "object_type", "object_id", "status", "resolution", "resolved_by", "resolved_at"},
+		"resolved_by = ?account"},
+	{"reports_forwarded", "reports", []string{"id", "object_type", "object_id", "forwarded_at", "forwarded_by", "forward_comment", "forward_status"},
+		"forwarded_by = ?account"},
+	{"contribution_locations", "contribution_locations", nil,
+		"(object_type = '" + ObjectTypeProposal + "' AND object_id IN (SELECT id FROM proposals WHERE author_id = ?actor))" +
+			" OR (object_type = '" + ObjectTypeDebate + "' AND object_id IN (SELECT id FROM debates WHERE author_id = ?actor))" +
+			" OR (object_type = '" + ObjectTypePetition + "' AND object_id IN (SELECT id FROM petitions WHERE author_id = ?actor))"},
+	{"proposal_tags", "proposal_tags", nil, "proposal_id IN (SELECT id FROM proposals WHERE author_id = ?actor)"},
+	{"tombstones", "tombstones", nil, "actor_uri = ?actor_uri"},
+	{"audit_log_about_you", "audit_log", []string{"id", "action", "target_type", "target_id", "detail", "created_at"},
+		"target_type = 'account' AND target_id = ?username"},
 }
 
 // gdprSecrets are never exported, even to their owner: a stolen download
@@ -84,6 +127,15 @@ func (s *Store) AccountExport(ctx context.Context, acc *Account) (*AccountData, 
 			}
 			if len(rows) > 0 {
 				out.Tables[t] = rows
+			}
+		}
+		for _, l := range gdprLinks {
+			rows, err := linkedRows(ctx, db, l, schema[l.table], acc)
+			if err != nil {
+				return err
+			}
+			if len(rows) > 0 {
+				out.Tables[l.name] = append(out.Tables[l.name], rows...)
 			}
 		}
 		return nil
@@ -129,9 +181,39 @@ func accountRows(ctx context.Context, db bun.IDB, table string, cols []column, a
 		}
 		return q
 	})
+	return scanAccountRows(ctx, q, table)
+}
+
+// linkedRows reads the rows of one gdprLink (none when its table does not
+// exist, as in a database not yet migrated to it).
+func linkedRows(ctx context.Context, db bun.IDB, l gdprLink, cols []column, acc *Account) ([]map[string]any, error) {
+	if len(cols) == 0 {
+		return nil, nil
+	}
+	var keep []string
+	for _, c := range cols {
+		if !gdprSecrets[c.Name] && (l.cols == nil || slices.Contains(l.cols, c.Name)) {
+			keep = append(keep, quoteIdent(c.Name))
+		}
+	}
+	q := db.NewSelect().TableExpr("?", bun.Ident(l.table)).ColumnExpr(strings.Join(keep, ", ")).
+		Where(l.where, &gdprArgs{Actor: acc.Actor.ID, Account: acc.ID, ActorURI: acc.Actor.URI, Username: acc.Username})
+	return scanAccountRows(ctx, q, l.name)
+}
+
+// gdprArgs are the named arguments of gdprLinks' conditions.
+type gdprArgs struct {
+	Actor    int64  `bun:"actor"`
+	Account  int64  `bun:"account"`
+	ActorURI string `bun:"actor_uri"`
+	Username string `bun:"username"`
+}
+
+// scanAccountRows runs q, with texts stored as bytes turned into strings.
+func scanAccountRows(ctx context.Context, q *bun.SelectQuery, name string) ([]map[string]any, error) {
 	var rows []map[string]any
 	if err := q.Scan(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("account data %s: %w", table, err)
+		return nil, fmt.Errorf("account data %s: %w", name, err)
 	}
 	for _, r := range rows {
 		for k, v := range r {
@@ -150,6 +232,8 @@ var gdprNotes = map[string]string{
 	"secrets":       "Your password hash, API token hashes, session secrets and private key are left out: they are secrets even from you.",
 	"votes":         "debate_votes and debate_ballots are your ballots; their receipt lets you find your vote in the published receipt list of a closed debate.",
 	"notifications": "notifications are the ones addressed to you; actor_id is who caused each one. Those your actions caused for others are theirs.",
+	"acts":          "proposals_answered, reports_resolved and reports_forwarded are what you did on others' rows as a moderator: only the columns of your act (the reporter's reason is theirs).",
+	"about":         "audit_log_about_you lists the actions taken on your account (role, decision-maker mark, log-in unlocked). Reports filed about you or your content are not included: they would name who filed them.",
 	"public":        "Proposals, comments, debates and petitions you wrote are public and federated; deleting your account keeps them, shown as by a deleted account.",
 	"erasure":       "You can delete your account on your account page; your e-mail, password, sessions, tokens and profile are then erased.",
 	"remote":        "Copies held by other fediverse servers are theirs; odn asks them to delete your profile when you delete your account.",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -126,6 +127,108 @@ func TestAccountExportNotifications(t *testing.T) {
 				for _, k := range tc.kinds {
 					if !strings.Contains(strings.Join(kinds, " "), k) {
 						t.Errorf("lacks its %s notification: %v", k, kinds)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestAccountExportActsAndLinks: a download holds, besides the rows an
+// account owns, what it did on others' rows (a moderator's answer to a
+// proposal, the note closing a report, the message forwarding one, an
+// administrator's domain block) with only the columns of that act, never
+// the reporter's reason; and the rows tied to it through what it wrote
+// (its proposal's map location and tags) or about its account (the audit
+// entries naming it).
+func TestAccountExportActsAndLinks(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		ann, bob := f.users[0], f.users[1]
+		day := 24 * time.Hour
+		cons, err := f.s.CreateConsultation(ctx, f.mod, "town", models.ConsultationInput{Title: "Market", Summary: "x", MapEnabled: true,
+			OpensAt: f.now.Add(-day), ContributionAt: f.now.Add(-time.Hour), SynthesisAt: f.now.Add(2 * day), ClosesAt: f.now.Add(3 * day)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := f.s.CreateProposal(ctx, ann.Actor, "town", models.ProposalInput{Title: "Trees", Body: "x", Tags: []string{"shade"}, Consultation: cons.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lat, lon := 45.7597, 4.8422
+		if err := f.s.LocateContribution(ctx, ann, models.ObjectTypeProposal, p.ID, &lat, &lon); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.SetProposalStatus(ctx, f.mod, p.ID, models.ProposalAccepted, "Planted in spring, says modo."); err != nil {
+			t.Fatal(err)
+		}
+		bo := f.remote(t, "bo", "masto.example")
+		theirs, err := f.s.CreateRemoteComment(ctx, bo, models.RemoteComment{URI: "https://masto.example/users/bo/statuses/1",
+			InReplyToURI: p.URI, ContentHTML: "<p>rude</p>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reports []*models.Report
+		for _, by := range []*models.Account{bob, ann} {
+			r, err := f.s.CreateReport(ctx, by.Actor, models.ReportInput{ObjectType: models.ObjectTypeComment, ObjectID: theirs.ID,
+				Reason: "Reported by " + by.Username + " in confidence"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reports = append(reports, r)
+		}
+		if err := f.s.ForwardReport(ctx, f.mod, reports[0].ID, "Forwarded by modo, have a look"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.DismissReport(ctx, f.mod, reports[1].ID, "Dismissed by modo: not rude"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.BlockDomain(ctx, f.admin, "spam.example", "Blocked by boss: spam wave"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.SetDecider(ctx, f.admin, "ann", true); err != nil {
+			t.Fatal(err)
+		}
+		download := func(acc *models.Account) (*models.AccountData, string) {
+			t.Helper()
+			data, err := f.s.AccountExport(ctx, acc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := json.Marshal(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return data, string(raw)
+		}
+		for _, tc := range []struct {
+			name        string
+			acc         *models.Account
+			must, never []string
+			tables      []string
+		}{
+			{"the moderator", f.mod,
+				[]string{"Planted in spring, says modo.", "Forwarded by modo, have a look", "Dismissed by modo: not rude"},
+				[]string{"Reported by bob in confidence", "Reported by ann in confidence"}, nil},
+			{"the administrator", f.admin, []string{"Blocked by boss: spam wave"}, nil, []string{"domain_blocks"}},
+			{"the author", ann, []string{"shade", "45.7597", "set_decider:true"}, []string{"Reported by bob in confidence"},
+				[]string{"contribution_locations", "proposal_tags"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				data, got := download(tc.acc)
+				for _, s := range tc.must {
+					if !strings.Contains(got, s) {
+						t.Errorf("download lacks %q", s)
+					}
+				}
+				for _, s := range tc.never {
+					if strings.Contains(got, s) {
+						t.Errorf("download holds someone else's %q", s)
+					}
+				}
+				for _, table := range tc.tables {
+					if len(data.Tables[table]) == 0 {
+						t.Errorf("no %s", table)
 					}
 				}
 			})
