@@ -181,6 +181,24 @@ func (s *Store) RemoveFollow(ctx context.Context, followerID, followeeID int64) 
 	return dbErr("remove follow", err)
 }
 
+// ForgetErasedFollows deletes the follows, both ways, of erased local
+// accounts' actors once the outbox has handled their events. Whom a
+// member follows and who follows them is personal data, erased with the
+// account (the privacy page says so), but not in DeleteAccount's own
+// transaction: its account.deleted event reads these follows
+// (RelatedInboxes) to send the Delete to every follower and followee.
+// The server calls it hourly; it returns how many it deleted.
+func (s *Store) ForgetErasedFollows(ctx context.Context) (int64, error) {
+	erased := s.DB.NewSelect().Model((*Actor)(nil)).Column("actor.id").
+		Where("actor.local AND actor.account_id IS NOT NULL AND actor.deleted_at IS NOT NULL").
+		Where("NOT EXISTS (SELECT 1 FROM events AS e WHERE e.actor_id = actor.id AND e.processed_at IS NULL)")
+	res, err := s.DB.NewDelete().Model((*Follow)(nil)).Where("follower_id IN (?) OR followee_id IN (?)", erased, erased).Exec(ctx)
+	if err != nil {
+		return 0, dbErr("forget erased follows", err)
+	}
+	return res.RowsAffected()
+}
+
 // FollowByURI loads a follow by its activity id.
 func (s *Store) FollowByURI(ctx context.Context, uri string) (*Follow, error) {
 	f := new(Follow)

@@ -168,8 +168,9 @@ func (a *app) startWorkers(ctx context.Context) <-chan struct{} {
 	return done
 }
 
-// purgeSessions removes, every hour, expired sessions and the log-in failure
-// counts whose window has ended.
+// purgeSessions removes, every hour, expired sessions, the log-in failure
+// counts whose window has ended and the follows of erased accounts whose
+// Delete the outbox has queued (models.ForgetErasedFollows).
 func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -187,6 +188,11 @@ func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 				log.ErrorContext(ctx, "purge log-in failures", "err", err)
 			} else if n > 0 {
 				log.InfoContext(ctx, "purged log-in failure counts", "count", n)
+			}
+			if n, err := st.ForgetErasedFollows(ctx); err != nil {
+				log.ErrorContext(ctx, "forget erased follows", "err", err)
+			} else if n > 0 {
+				log.InfoContext(ctx, "forgot erased accounts' follows", "count", n)
 			}
 		}
 	}
