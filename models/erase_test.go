@@ -25,6 +25,8 @@ var erasedKept = map[string]string{
 	"actors.followers_uri": "", "actors.following_uri": "", "actors.public_key_id": "",
 	// Counts of wrong passwords per name live an hour (PurgeLoginFailures).
 	"login_failures.name": "",
+	// Who was given which role, disabled or unlocked, for accountability.
+	"audit_log.target_id": "",
 }
 
 // erasedTransient are the federation queues: they hold copies of what is
@@ -57,6 +59,7 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		zel, err := s.CreateAccount(ctx, models.NewAccount{Username: name, Email: email, Password: "correct horse battery", Locale: "fr"})
 		must(err)
 		z, ann := zel.Actor, f.users[0]
+		must(s.SetRole(ctx, f.admin, name, models.RoleModerator))
 		must(s.SetDecider(ctx, nil, "boss", true))
 		_, err = s.CreateSession(ctx, zel, "ZeldaBrowser/9.1")
 		must(err)
@@ -154,6 +157,12 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 
 		for _, leak := range scanAll(t, s, name, email, "ZeldaBrowser", "zelda-script-token") {
 			t.Error(leak)
+		}
+		// The role and language go with the e-mail: only the name stays.
+		var role, locale string
+		must(s.DB.NewSelect().Table("accounts").Column("role", "locale").Where("id = ?", zel.ID).Scan(ctx, &role, &locale))
+		if role != models.RoleMember || locale != "" {
+			t.Errorf("erased account keeps role %q and language %q", role, locale)
 		}
 		// Kept on purpose: public contributions (shown as by a deleted
 		// account), the report (moderators still handle it, its

@@ -235,7 +235,7 @@ var gdprNotes = map[string]string{
 	"acts":          "proposals_answered, reports_resolved and reports_forwarded are what you did on others' rows as a moderator: only the columns of your act (the reporter's reason is theirs).",
 	"about":         "audit_log_about_you lists the actions taken on your account (role, decision-maker mark, log-in unlocked). Reports filed about you or your content are not included: they would name who filed them.",
 	"public":        "Proposals, comments, debates and petitions you wrote are public and federated; deleting your account keeps them, shown as by a deleted account.",
-	"erasure":       "You can delete your account on your account page; your e-mail, password, sessions, tokens and profile are then erased.",
+	"erasure":       "You can delete your account on your account page; your e-mail, password, role, language, sessions, tokens, notifications, follows and profile are then erased, and only your user name stays reserved.",
 	"remote":        "Copies held by other fediverse servers are theirs; odn asks them to delete your profile when you delete your account.",
 	"format":        "Booleans may appear as 0/1 and times as text, depending on the database.",
 	"generated":     "generated_at is the time of this download.",
