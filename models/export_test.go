@@ -298,3 +298,129 @@ func TestRecountDetectsTampering(t *testing.T) {
 		}
 	})
 }
+
+// TestExportPublishesOnlyWhatPagesShow adds to the open data what pages
+// keep from the public (a draft debate and a moderator's comment on it,
+// the live counts of a debate whose results wait for its close, a reply
+// below a hidden comment, a deleted comment, a hidden petition's update)
+// and an erased member who commented, signed in public and voted in a
+// public ballot; no export format nor feed holds any of it, and the
+// erased member's contributions are there without their name.
+func TestExportPublishesOnlyWhatPagesShow(t *testing.T) {
+	eachOpenData(t, func(t *testing.T, d *openData) {
+		ctx := context.Background()
+		s, eve := d.s, d.users["eve"]
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		draft, err := s.CreateDebate(ctx, d.admin, d.space, models.DebateInput{Question: "A draft nobody may see?", Options: []string{"Yes", "No"}})
+		must(err)
+		_, err = s.CreateComment(ctx, d.admin.Actor, models.CommentInput{ObjectType: models.ObjectTypeDebate, ObjectID: draft.ID, Body: "Moderators' note on a draft."})
+		must(err)
+		secret, err := s.CreateDebate(ctx, d.admin, d.space, models.DebateInput{Question: "Results after the close?", Options: []string{"Yes", "No"},
+			ResultsVisibility: models.ResultsAfterClose})
+		must(err)
+		_, err = s.OpenDebate(ctx, d.admin, secret.ID)
+		must(err)
+		_, err = s.CastVote(ctx, d.users["dee"].Actor, secret.ID, []string{"No"})
+		must(err)
+		parent, err := s.CreateComment(ctx, d.users["dee"].Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: d.props[0].ID,
+			Body: "Words moderated away."})
+		must(err)
+		_, err = s.CreateComment(ctx, d.users["bob"].Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: d.props[0].ID,
+			ParentID: parent.ID, Body: "A reply below a hidden comment."})
+		must(err)
+		must(s.HideObject(ctx, d.admin, models.ObjectTypeComment, parent.ID, "rude"))
+		gone, err := s.CreateComment(ctx, d.users["bob"].Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: d.props[0].ID,
+			Body: "Deleted by its author."})
+		must(err)
+		must(s.DeleteComment(ctx, d.users["bob"], gone.ID))
+		hiddenPetition, err := s.CreatePetition(ctx, d.users["ann"].Actor, "town", models.PetitionInput{Title: "A petition moderated away",
+			Body: "x", Addressee: "mayor", Goal: 4})
+		must(err)
+		_, err = s.PostPetitionUpdate(ctx, d.users["ann"].Actor, hiddenPetition.ID, "An update of a hidden petition.")
+		must(err)
+		must(s.HideObject(ctx, d.admin, models.ObjectTypePetition, hiddenPetition.ID, "off topic"))
+
+		public, err := s.CreateDebate(ctx, d.admin, d.space, models.DebateInput{Question: "Show of hands?", Options: []string{"Yes", "No"}, PublicBallot: true})
+		must(err)
+		_, err = s.OpenDebate(ctx, d.admin, public.ID)
+		must(err)
+		for _, a := range []*models.Account{eve, d.users["dee"]} {
+			_, err = s.CastVote(ctx, a.Actor, public.ID, []string{"Yes"})
+			must(err)
+		}
+		_, err = s.CloseDebate(ctx, d.admin, public.ID)
+		must(err)
+		_, _, err = s.Sign(ctx, eve.Actor, d.petition.ID, true)
+		must(err)
+		said, err := s.CreateComment(ctx, eve.Actor, models.CommentInput{ObjectType: models.ObjectTypePetition, ObjectID: d.petition.ID, Body: "Signed, gladly."})
+		must(err)
+		must(s.DeleteAccount(ctx, eve))
+
+		e, err := s.Export(ctx, models.ExportQuery{Space: "town"})
+		must(err)
+		var js, zb bytes.Buffer
+		must(e.WriteJSON(&js))
+		must(e.WriteZIP(&zb))
+		zr, err := zip.NewReader(bytes.NewReader(zb.Bytes()), int64(zb.Len()))
+		must(err)
+		all := js.String()
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			must(err)
+			b, err := io.ReadAll(rc)
+			must(err)
+			all += string(b)
+		}
+		for _, kind := range []string{"", models.ObjectTypeDebate, models.ObjectTypePetition} {
+			feed, err := s.SpaceFeed(ctx, "town", kind)
+			must(err)
+			for _, en := range feed.Entries {
+				all += en.Title + en.HTML + en.Author
+			}
+		}
+		for _, never := range []string{"A draft nobody may see?", "Moderators' note on a draft.", "Words moderated away.", "A reply below a hidden comment.",
+			"Deleted by its author.", "A petition moderated away", "An update of a hidden petition.", "eve@town.example", "eve@mail.example"} {
+			if strings.Contains(all, never) {
+				t.Errorf("open data holds %q", never)
+			}
+		}
+		var found bool
+		for _, c := range e.Comments {
+			if c.ID == said.ID {
+				found = true
+				if c.Author != "" {
+					t.Errorf("an erased member's comment is signed %q", c.Author)
+				}
+			}
+		}
+		if !found {
+			t.Error("an erased member's public comment left the open data")
+		}
+		for _, de := range e.Debates {
+			switch de.ID {
+			case secret.ID:
+				if de.ResultsPublished || de.Voters != 0 || len(de.ByInstance) != 0 || len(de.Receipts) != 0 || de.Options[1].Count != 0 {
+					t.Errorf("results kept for the close are published: %+v", de)
+				}
+			case public.ID:
+				if len(de.Receipts) != 2 {
+					t.Fatalf("public ballot receipts: %+v", de.Receipts)
+				}
+				var named []string
+				for _, r := range de.Receipts {
+					if r.Voter != "" {
+						named = append(named, r.Voter)
+					}
+				}
+				if !slices.Equal(named, []string{"dee@town.example"}) {
+					t.Errorf("public ballot names %v, want dee only (eve is erased)", named)
+				}
+			}
+		}
+	})
+}
