@@ -253,3 +253,33 @@ func scanAll(t *testing.T, s *models.Store, needles ...string) []string {
 	}
 	return leaks
 }
+
+// TestRemoteActorDeletionForgetsProfile: when a remote person deletes
+// their account (Delete{Person}, or their server answers 410 for them),
+// the copy of their profile goes, as a local erasure's does: display name,
+// description and avatar. The ids stay (a tombstone, later signatures to
+// check, contributions shown as by a deleted account).
+func TestRemoteActorDeletionForgetsProfile(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		zoe, err := f.s.UpsertRemoteActor(ctx, &models.Actor{URI: "https://masto.example/users/zoe", Type: models.ActorPerson,
+			Username: "zoe", Host: "masto.example", Name: "Zoé Lastname", Summary: "<p>Lives on Elm Street, two kids.</p>",
+			IconURL: "https://masto.example/avatars/zoe.png", Inbox: "https://masto.example/users/zoe/inbox"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.s.MarkActorDeleted(ctx, zoe); err != nil {
+			t.Fatal(err)
+		}
+		for _, leak := range scanAll(t, f.s, "Zoé Lastname", "Elm Street", "avatars/zoe.png") {
+			t.Error(leak)
+		}
+		a, err := f.s.ActorByID(ctx, zoe.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !a.Erased() || a.URI != zoe.URI || a.PublicKeyPEM != zoe.PublicKeyPEM {
+			t.Errorf("deleted actor: erased %v, uri %q", a.Erased(), a.URI)
+		}
+	})
+}

@@ -232,8 +232,10 @@ func (s *Store) knownRemoteActor(ctx context.Context, q string) (*Actor, error) 
 }
 
 // MarkActorDeleted records that a remote actor deleted itself (Delete of
-// the actor): its follows go, its key stays so later signed requests can
-// still be checked, and the URI is tombstoned.
+// the actor): its follows go, and so does the copy of its profile
+// (display name, description, avatar), as a local erasure's does
+// (DeleteAccount): the person withdrew it. Its key stays so later signed
+// requests can still be checked, and the URI is tombstoned.
 func (s *Store) MarkActorDeleted(ctx context.Context, a *Actor) error {
 	if a == nil || a.Local {
 		return ErrForbidden
@@ -241,6 +243,7 @@ func (s *Store) MarkActorDeleted(ctx context.Context, a *Actor) error {
 	now := s.Now()
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewUpdate().Model((*Actor)(nil)).Set("deleted_at = ?", now).Set("updated_at = ?", now).
+			Set("name = ''").Set("summary = ''").Set("icon_url = ''").
 			Where("id = ? AND NOT local", a.ID).Exec(ctx); err != nil {
 			return dbErr("delete remote actor", err)
 		}
