@@ -339,7 +339,7 @@ func TestConsultationPagesRender(t *testing.T) {
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/atom+xml") || xml.Unmarshal([]byte(readBody(res)), &feed) != nil || len(feed.Entries) != 2 {
 		t.Errorf("news.atom: %d %d entries", res.StatusCode, len(feed.Entries))
 	}
-	if h := res.Header; h.Get("Vary") != "Accept-Language" || h.Get("Access-Control-Allow-Origin") != "*" || h.Get("Cache-Control") == "" {
+	if h := res.Header; h.Get("Vary") != "Accept-Language, Cookie" || h.Get("Access-Control-Allow-Origin") != "*" || h.Get("Cache-Control") == "" {
 		t.Errorf("news.atom headers %v, want those of the other feeds", h)
 	}
 	// French

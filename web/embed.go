@@ -193,7 +193,7 @@ func (s *Server) embedError(w http.ResponseWriter, r *http.Request, err error) {
 func writeEmbedBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
 	h.Set("Cache-Control", "public, no-cache")
-	h.Set("Vary", "Accept-Language")
+	h.Set("Vary", varyLanguage)
 	if status == http.StatusOK {
 		sum := sha256.Sum256(body)
 		etag := `"` + hex.EncodeToString(sum[:16]) + `"`

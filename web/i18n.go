@@ -105,6 +105,12 @@ func loadLocales() (map[string]*Locale, error) {
 
 const langCookie = "odn_lang"
 
+// varyLanguage is the Vary header of a public, cacheable answer worded in
+// the reader's language (feeds, widgets): localeFor reads the language
+// cookie before Accept-Language, so a shared cache must key on both, or
+// it hands one reader's French to the next reader.
+const varyLanguage = "Accept-Language, Cookie"
+
 // localeFor picks the language: the user's explicit choice (cookie), then
 // Accept-Language, then English.
 func (s *Server) localeFor(r *http.Request) *Locale {
