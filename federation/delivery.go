@@ -29,6 +29,21 @@ func retryable(status int) bool {
 	return status == 401 || status == 408 || status == 429 || status >= 500
 }
 
+// failure says whether a failed delivery is final (no retry: a 4xx other
+// than retryable's, an address odn does not send to) and why, should the
+// job die, its report's forward failed (a models.ForwardError… code): the
+// peer refused it, odn refused the address, or anything else (unreachable,
+// 5xx, 401, 408, 429) until the retries ran out.
+func failure(status int, err error) (final bool, why string) {
+	switch {
+	case err == nil && !retryable(status):
+		return true, models.ForwardErrorRefused
+	case errors.Is(err, ErrForbiddenAddress) || errors.Is(err, ErrInsecureURL):
+		return true, models.ForwardErrorAddress
+	}
+	return false, models.ForwardErrorUnreachable
+}
+
 // runDelivery sends queued deliveries until ctx ends. It is a continuous
 // pool, not batch by batch: one loop claims jobs as slots free up and
 // starts each one as soon as a slot and its host allow, so one slow peer
@@ -241,7 +256,7 @@ func (s *Service) deliver(ctx context.Context, job *deliveryJob) {
 		return
 	}
 	if s.blocks.blocked(ctx, job.Host) {
-		s.store.FailDelivery(bg, job.ID, s.owner, 0, "domain blocked", time.Time{}) //nolint:errcheck // best effort
+		s.store.FailDelivery(bg, job.ID, s.owner, 0, "domain blocked", time.Time{}, models.ForwardErrorBlocked) //nolint:errcheck // best effort
 		return
 	}
 	status, err := s.post(ctx, job)
@@ -367,7 +382,7 @@ func (s *Service) failed(ctx context.Context, job *models.Delivery, status int, 
 	if err != nil {
 		msg = err.Error()
 	}
-	final := err == nil && !retryable(status) || errors.Is(err, ErrForbiddenAddress) || errors.Is(err, ErrInsecureURL)
+	final, why := failure(status, err)
 	next := time.Time{}
 	if !final && job.Attempts < s.opts.MaxAttempts {
 		next = s.now().Add(s.opts.Backoff(job.Attempts))
@@ -378,7 +393,7 @@ func (s *Service) failed(ctx context.Context, job *models.Delivery, status int, 
 	}
 	s.m.delivery(result)
 	s.log.InfoContext(ctx, "delivery failed", "job", job.ID, "host", job.Host, "status", status, "attempt", job.Attempts, "result", result, "err", err)
-	if ferr := s.store.FailDelivery(ctx, job.ID, s.owner, status, msg, next); ferr != nil {
+	if ferr := s.store.FailDelivery(ctx, job.ID, s.owner, status, msg, next, why); ferr != nil {
 		s.log.ErrorContext(ctx, "record delivery failure", "job", job.ID, "err", ferr)
 	}
 	if !final {

@@ -332,8 +332,9 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, ids []int64, owner string
 
 // FailDelivery records a failed attempt: retry at next, or, when next is
 // zero (final 4xx, retries exhausted), move the job to the dead letters,
-// and a Flag's report with it (its forward failed).
-func (s *Store) FailDelivery(ctx context.Context, id int64, owner string, status int, msg string, next time.Time) error {
+// and a Flag's report with it: its forward failed for why (a
+// ForwardError… code; the sender knows which answers were final).
+func (s *Store) FailDelivery(ctx context.Context, id int64, owner string, status int, msg string, next time.Time, why string) error {
 	now := s.Now()
 	failed := func(db bun.IDB) *bun.UpdateQuery {
 		return db.NewUpdate().Model((*Delivery)(nil)).Set("updated_at = ?", now).Set("last_status = ?", status).
@@ -351,11 +352,7 @@ func (s *Store) FailDelivery(ctx context.Context, id int64, owner string, status
 			return err
 		}
 		if len(reports) == 1 && reports[0] != 0 {
-			reason := ForwardErrorUnreachable
-			if status >= 400 && status < 500 {
-				reason = ForwardErrorRefused
-			}
-			return forwardsFailed(ctx, tx, bun.In(reports), reason)
+			return forwardsFailed(ctx, tx, bun.In(reports), why)
 		}
 		return nil
 	})

@@ -61,7 +61,7 @@ func TestClaimDeliveriesIsExclusive(t *testing.T) {
 		}
 		// A final 4xx kills the job; only its owner may record it.
 		for id, owner := range seen {
-			if err := s.FailDelivery(ctx, id, "someone-else", 410, "gone", time.Time{}); err != nil {
+			if err := s.FailDelivery(ctx, id, "someone-else", 410, "gone", time.Time{}, models.ForwardErrorRefused); err != nil {
 				t.Fatal(err)
 			}
 			if ok, err := s.CompleteDelivery(ctx, id, owner, 202); err != nil || !ok {

@@ -62,6 +62,14 @@ func ValidateDomain(d string) (string, error) {
 	return d, nil
 }
 
+// onDomain is the condition "host is on the blocked domain": the domain
+// or a subdomain, with or without a port (hosts are kept as URLs name
+// them, port included; BlockedSet.Has ignores it). Its arguments are
+// domainArgs(d).
+const onDomain = "(host = ? OR host LIKE ? OR host LIKE ? OR host LIKE ?)"
+
+func domainArgs(d string) []any { return []any{d, "%." + d, d + ":%", "%." + d + ":%"} }
+
 // BlockDomain blocks a domain: by must be an admin (nil for the command
 // line). In one transaction it records the block, removes every follow
 // involving the domain's actors, drops their unprocessed inbox items and
@@ -86,25 +94,25 @@ func (s *Store) BlockDomain(ctx context.Context, by *Account, domain, reason str
 			return dbErr("block domain", err)
 		}
 		actorIDs := tx.NewSelect().Model((*Actor)(nil)).Column("id").Where("NOT local").
-			Where("(host = ? OR host LIKE ?)", d, "%."+d)
+			Where(onDomain, domainArgs(d)...)
 		if _, err := tx.NewDelete().Model((*Follow)(nil)).
 			Where("follower_id IN (?) OR followee_id IN (?)", actorIDs, actorIDs).Exec(ctx); err != nil {
 			return dbErr("remove blocked follows", err)
 		}
 		if _, err := tx.NewDelete().Model((*InboxItem)(nil)).Where("processed_at IS NULL").
-			Where("(host = ? OR host LIKE ?)", d, "%."+d).Exec(ctx); err != nil {
+			Where(onDomain, domainArgs(d)...).Exec(ctx); err != nil {
 			return dbErr("drop blocked inbox", err)
 		}
 		// The Flags of forwarded reports there will not go: first the
 		// reports read failed, while their jobs are still pending.
 		flags := tx.NewSelect().Model((*Delivery)(nil)).Column("report_id").Where("report_id IS NOT NULL").
-			Where("state = ?", DeliveryPending).Where("(host = ? OR host LIKE ?)", d, "%."+d)
+			Where("state = ?", DeliveryPending).Where(onDomain, domainArgs(d)...)
 		if err := forwardsFailed(ctx, tx, flags, ForwardErrorBlocked); err != nil {
 			return err
 		}
 		if _, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("state = ?", DeliveryCancelled).
 			Set("last_error = ?", "domain blocked").Set("updated_at = ?", b.CreatedAt).
-			Where("state = ?", DeliveryPending).Where("(host = ? OR host LIKE ?)", d, "%."+d).Exec(ctx); err != nil {
+			Where("state = ?", DeliveryPending).Where(onDomain, domainArgs(d)...).Exec(ctx); err != nil {
 			return dbErr("cancel blocked deliveries", err)
 		}
 		for _, hook := range domainBlockedHooks {

@@ -34,7 +34,8 @@ const (
 	ForwardErrorGone        = "gone"        // the content or its author was deleted before the Flag went
 	ForwardErrorNoInbox     = "no_inbox"    // its author has no inbox known here
 	ForwardErrorRefused     = "refused"     // the server answered a final 4xx
-	ForwardErrorUnreachable = "unreachable" // retries exhausted: the server was down or answered 5xx
+	ForwardErrorUnreachable = "unreachable" // retries exhausted: the server was down, slow or answered 5xx, 401, 408, 429
+	ForwardErrorAddress     = "address"     // its inbox is at an address odn does not send to (private, loopback, plain http)
 )
 
 // ForwardedReport is a report of another server's content (a copy here),

@@ -100,9 +100,9 @@ func TestForwardOutcome(t *testing.T) {
 				t.Fatalf("complete: %d %v", n, err)
 			}
 		}
-		kill := func(j *models.Delivery, status int) {
+		kill := func(j *models.Delivery, status int, why string) {
 			t.Helper()
-			if err := f.s.FailDelivery(ctx, j.ID, "node", status, "status "+strconv.Itoa(status), time.Time{}); err != nil {
+			if err := f.s.FailDelivery(ctx, j.ID, "node", status, "status "+strconv.Itoa(status), time.Time{}, why); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -128,7 +128,7 @@ func TestForwardOutcome(t *testing.T) {
 			r := report(1, false)
 			want("forwarded", r.ID, models.ForwardQueued, 1, false)
 			j := queue(r, 1, bo.Inbox)
-			if err := f.s.FailDelivery(ctx, j.ID, "node", 503, "busy", f.now.Add(time.Minute)); err != nil {
+			if err := f.s.FailDelivery(ctx, j.ID, "node", 503, "busy", f.now.Add(time.Minute), models.ForwardErrorUnreachable); err != nil {
 				t.Fatal(err)
 			}
 			want("a retry scheduled", r.ID, models.ForwardQueued, 1, false)
@@ -137,7 +137,7 @@ func TestForwardOutcome(t *testing.T) {
 			if err != nil || len(jobs) != 1 {
 				t.Fatalf("claim the retry: %+v %v", jobs, err)
 			}
-			kill(&jobs[0], 410)
+			kill(&jobs[0], 410, models.ForwardErrorRefused)
 			want("dead", r.ID, models.ForwardFailed, 1, true)
 			wantWhy("refused for good", r.ID, models.ForwardErrorRefused)
 
@@ -163,7 +163,7 @@ func TestForwardOutcome(t *testing.T) {
 		t.Run("dead letter retried by an admin", func(t *testing.T) {
 			r := report(2, false)
 			j := queue(r, 1, bo.Inbox)
-			kill(j, 503) // the last of the retries
+			kill(j, 503, models.ForwardErrorUnreachable) // the last of the retries
 			want("dead", r.ID, models.ForwardFailed, 1, true)
 			wantWhy("retries exhausted", r.ID, models.ForwardErrorUnreachable)
 			if err := f.s.RetryDeadDelivery(ctx, f.admin, j.ID); err != nil {
@@ -235,6 +235,31 @@ func TestForwardOutcome(t *testing.T) {
 				t.Fatal(err)
 			}
 			want("unblocked", r.ID, models.ForwardFailed, 1, true)
+
+			// A Flag to the domain's host with a port is on the domain too.
+			other, err := f.s.CreateRemoteComment(ctx, bo, models.RemoteComment{URI: "https://masto.example/users/bo/statuses/2",
+				InReplyToURI: d.URI, ContentHTML: "<p>ruder</p>"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r3, err := f.s.CreateReport(ctx, f.users[4].Actor, models.ReportInput{ObjectType: "comment", ObjectID: other.ID, Reason: "rude", Forward: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := f.s.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: "https://town.example/actor#flags/z", Body: []byte("{}"),
+				SignerID: f.mod.Actor.ID, Inboxes: []string{"https://masto.example:8443/inbox"}, ReportID: r3.ID}); err != nil || n != 1 {
+				t.Fatalf("queued %d jobs (%v), want 1", n, err)
+			}
+			if _, err := f.s.BlockDomain(ctx, f.admin, "masto.example", "spam again"); err != nil {
+				t.Fatal(err)
+			}
+			wantWhy("a Flag to the domain's host with a port, blocked", r3.ID, models.ForwardErrorBlocked)
+			if jobs, err := f.s.ClaimDeliveries(ctx, "node", 10, time.Minute); err != nil || len(jobs) != 0 {
+				t.Errorf("a job to masto.example:8443 outlived the block: %+v %v", jobs, err)
+			}
+			if err := f.s.UnblockDomain(ctx, f.admin, "masto.example"); err != nil {
+				t.Fatal(err)
+			}
 		})
 
 		t.Run("content deleted before the Flag left", func(t *testing.T) {

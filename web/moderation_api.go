@@ -94,7 +94,12 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) {
 				ObjectID: strconv.FormatInt(rep.ObjectID, 10), Status: rep.Status, CreatedAt: rep.CreatedAt},
 			Reason: rep.Reason, Resolution: rep.Resolution, ResolvedAt: rep.ResolvedAt,
 			ForwardRequested: rep.Forward, ForwardedAt: rep.ForwardedAt,
-			ForwardStatus: rep.ForwardStatus, ForwardDeliveredAt: rep.ForwardDeliveredAt, ForwardError: rep.ForwardError,
+			ForwardStatus: rep.ForwardStatus, ForwardDeliveredAt: rep.ForwardDeliveredAt,
+		}
+		if rep.ForwardStatus == models.ForwardFailed {
+			// A node of the previous version forwarding it again leaves
+			// the last failure's reason behind.
+			v.ForwardError = rep.ForwardError
 		}
 		if rep.Forwarder != nil {
 			v.ForwardedBy = rep.Forwarder.Username

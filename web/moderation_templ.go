@@ -1991,7 +1991,8 @@ func moderationOrigin(l *Locale, r *models.Report) string {
 // (models.ForwardErrorBlocked…).
 func moderationForwardFailed(l *Locale, r *models.Report) string {
 	switch r.ForwardError {
-	case models.ForwardErrorBlocked, models.ForwardErrorGone, models.ForwardErrorNoInbox, models.ForwardErrorRefused, models.ForwardErrorUnreachable:
+	case models.ForwardErrorBlocked, models.ForwardErrorGone, models.ForwardErrorNoInbox, models.ForwardErrorRefused, models.ForwardErrorUnreachable,
+		models.ForwardErrorAddress:
 		return l.T("moderation.forward_failed_"+r.ForwardError, moderationOrigin(l, r))
 	}
 	return l.T("moderation.forward_failed", moderationOrigin(l, r))

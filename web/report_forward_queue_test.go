@@ -251,7 +251,7 @@ func (q *forwardQueue) settleFlag(t *testing.T, id int64, attempt int, delivered
 	if delivered {
 		_, err = q.Store.CompleteDeliveries(ctx, "test", []models.Delivered{{ID: j.ID, Host: j.Host, Status: 202, ReportID: j.ReportID}})
 	} else {
-		err = q.Store.FailDelivery(ctx, j.ID, "test", 403, "status 403", time.Time{})
+		err = q.Store.FailDelivery(ctx, j.ID, "test", 403, "status 403", time.Time{}, models.ForwardErrorRefused)
 	}
 	if err != nil {
 		t.Fatal(err)
