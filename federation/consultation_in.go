@@ -105,10 +105,12 @@ func (s *Service) RefreshRemoteConsultations(ctx context.Context) (int, error) {
 			if ctx.Err() != nil || time.Since(start) >= consultationRefreshBudget {
 				return asked, ctx.Err()
 			}
-			if silent[rc.Origin] {
+			if silent[rc.Origin] || s.blocks.blocked(ctx, rc.Origin) {
 				// Another of its consultations just got no answer: each
-				// of the others would wait as long for none.
+				// of the others would wait as long for none. A blocked
+				// domain is not asked at all, and waits as long.
 				s.recordRefresh(ctx, rc.URI, errOriginSilent)
+				silent[rc.Origin] = true
 				continue
 			}
 			fctx, cancel := context.WithTimeout(ctx, consultationFetchTimeout)
@@ -133,15 +135,15 @@ var errOriginSilent = errors.New("origin did not answer this round")
 // recordRefresh records the outcome of refetching the claimed remote
 // consultation uri, err from refreshConsultation, and reports whether its
 // origin answered. Applied (nil) is recorded already; a permanent error
-// is the origin's answer (a 404, a document that is no consultation), or
-// its domain blocked (not to be asked): again in an hour; anything else
-// is no answer.
+// is the origin's answer (a 404, a document that is no consultation):
+// again in an hour; anything else is no answer, its domain blocked here
+// included (it was not asked, and its last answer stays what it was).
 func (s *Service) recordRefresh(ctx context.Context, uri string, err error) bool {
 	if err == nil {
 		return true
 	}
 	s.log.InfoContext(ctx, "remote consultation refresh", "uri", uri, "err", err)
-	answered := permanent(err)
+	answered := permanent(err) && !errors.Is(err, ErrBlocked)
 	record := s.store.RemoteConsultationUnanswered
 	if answered {
 		record = s.store.MarkRemoteConsultationChecked

@@ -227,9 +227,38 @@ func TestRemoteConsultationRefresh(t *testing.T) {
 		t.Errorf("leased: refreshed %d (%v), want 0", k, err)
 	}
 
-	// Withdrawn at the origin: Gone.
+	// Its domain blocked here: not asked (the fetcher itself does not
+	// check blocks), and not taken as an answer: its last answer stays,
+	// and it waits as after no answer, instead of being claimed again at
+	// each round.
 	peer.mu.Lock()
 	delete(peer.hang, "/consultations/1")
+	gets := peer.gets["/consultations/1"]
+	peer.mu.Unlock()
+	host := hostOf(consURI) // with its port: the peer alone
+	if err := n.s.BlockDomain(ctx, nil, host, "test"); err != nil {
+		t.Fatal(err)
+	}
+	due(consURI)
+	before := record(consURI)
+	if k, err := n.s.RefreshRemoteConsultations(ctx); err != nil || k != 0 {
+		t.Errorf("blocked: refreshed %d (%v), want 0", k, err)
+	}
+	r = record(consURI)
+	peer.mu.Lock()
+	fetched := peer.gets["/consultations/1"] - gets
+	peer.mu.Unlock()
+	if fetched != 0 || (r.CheckedAt == nil) != (before.CheckedAt == nil) || r.CheckedAt != nil && !r.CheckedAt.Equal(*before.CheckedAt) ||
+		r.NextCheckAt == nil || r.NextCheckAt.Before(time.Now().Add(10*time.Minute)) {
+		t.Errorf("blocked: %d GET, checked at %v (was %v), next check at %v; want none, unchanged, in a while", fetched, r.CheckedAt, before.CheckedAt, r.NextCheckAt)
+	}
+	if err := n.st.UnblockDomain(ctx, nil, host); err != nil {
+		t.Fatal(err)
+	}
+	n.s.blocks.invalidate()
+
+	// Withdrawn at the origin: Gone.
+	peer.mu.Lock()
 	peer.gone["/consultations/1"] = true
 	peer.mu.Unlock()
 	due(consURI)

@@ -27,10 +27,12 @@ type hostPeer struct {
 	// up, each request signalled on the path's channel.
 	status map[string]int
 	hang   map[string]chan struct{}
+	gets   map[string]int // GET requests by path
 }
 
 func newHostPeer(t *testing.T) *hostPeer {
-	p := &hostPeer{docs: map[string]map[string]any{}, gone: map[string]bool{}, status: map[string]int{}, hang: map[string]chan struct{}{}}
+	p := &hostPeer{docs: map[string]map[string]any{}, gone: map[string]bool{}, status: map[string]int{}, hang: map[string]chan struct{}{},
+		gets: map[string]int{}}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			w.WriteHeader(http.StatusAccepted)
@@ -38,6 +40,7 @@ func newHostPeer(t *testing.T) *hostPeer {
 		}
 		p.mu.Lock()
 		d, gone, status, hang := p.docs[r.URL.Path], p.gone[r.URL.Path], p.status[r.URL.Path], p.hang[r.URL.Path]
+		p.gets[r.URL.Path]++
 		p.mu.Unlock()
 		switch {
 		case gone:
