@@ -86,3 +86,43 @@ func TestEmbedFollowsPhaseChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestEmbedClosesWithItsDebate: a widget kept by the server and by
+// caches follows its debate's own phase too: once the closing time
+// passes (nothing is written), the next view is the closed widget, not a
+// 304 nor the kept open one with its Vote button.
+func TestEmbedClosesWithItsDebate(t *testing.T) {
+	e := newDebateEnv(t)
+	ctx := context.Background()
+	closes := e.Now.Add(time.Hour)
+	d, err := e.Store.CreateDebate(ctx, e.mod, e.space, models.DebateInput{Question: "A fountain?", Options: []string{"Yes", "No"}, ClosesAt: &closes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Store.OpenDebate(ctx, e.mod, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	path := "/embed/debates/" + strconv.FormatInt(d.ID, 10)
+	view := func(etag string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, e.URL+path, nil)
+		req.Header.Set("Accept-Language", "en")
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		res := e.do(e.client(), req)
+		return res, readBody(res)
+	}
+	res, body := view("")
+	etag := res.Header.Get("ETag")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, ">Vote<") || etag == "" {
+		t.Fatalf("open debate's widget: %d, Vote shown %v, ETag %q", res.StatusCode, strings.Contains(body, ">Vote<"), etag)
+	}
+	if res, _ := view(etag); res.StatusCode != http.StatusNotModified {
+		t.Fatalf("unchanged widget: %d, want 304", res.StatusCode)
+	}
+	e.Now = closes.Add(time.Minute)
+	if res, body := view(etag); res.StatusCode != http.StatusOK || strings.Contains(body, ">Vote<") {
+		t.Errorf("closing time passed: %d, Vote shown %v; want the closed widget", res.StatusCode, strings.Contains(body, ">Vote<"))
+	}
+}

@@ -93,6 +93,21 @@ func TestThemeNotOfTheConsultationRefused(t *testing.T) {
 				}
 			})
 		}
+		// A refused consultation is left out too, with its theme.
+		if name != "workshop" {
+			for _, cons := range []string{"abc", "999999"} {
+				form := url.Values{"consultation": {cons}, "theme": {tid}}
+				for k, v := range f.form {
+					form[k] = v
+				}
+				res := cw.postForm(f.by, f.path, form)
+				body := readBody(res)
+				if res.StatusCode != http.StatusUnprocessableEntity || strings.Contains(body, `name="consultation"`) ||
+					strings.Contains(body, `name="theme"`) || !strings.Contains(body, "was left out") {
+					t.Errorf("%s with consultation %q: %d; want 422, the form again without consultation nor theme, saying so", name, cons, res.StatusCode)
+				}
+			}
+		}
 		// The consultation's own theme, and none ("0" is the forms' "none").
 		for _, good := range []string{tid, "0", ""} {
 			form := url.Values{"consultation": {cw.id}, "theme": {good}}
