@@ -233,7 +233,7 @@ func (s *a11ySite) seedModeration(ctx context.Context) {
 	_, err := s.Store.CompleteDeliveries(ctx, "a11y", []models.Delivered{{ID: j.ID, Host: j.Host, Status: 202, ReportID: j.ReportID}})
 	s.must("deliver", err)
 	j = flag(report("refused.example", true), "refused.example")
-	s.must("refuse", s.Store.FailDelivery(ctx, j.ID, "a11y", 403, "status 403", time.Time{}))
+	s.must("refuse", s.Store.FailDelivery(ctx, j.ID, "a11y", 403, "status 403", time.Time{}, models.ForwardErrorRefused))
 	blocked := report("blocked.example", true)
 	_, err = s.Store.BlockDomain(ctx, s.admin, "blocked.example", "Publicités")
 	s.must("block", err)
@@ -263,7 +263,7 @@ func (s *a11ySite) seedFederationAdmin(ctx context.Context) {
 	if err != nil || len(jobs) != 1 {
 		s.t.Fatalf("a11y seed: the delivery: %+v %v", jobs, err)
 	}
-	s.must("dead letter", s.Store.FailDelivery(ctx, jobs[0].ID, "a11y", 410, "status 410", time.Time{}))
+	s.must("dead letter", s.Store.FailDelivery(ctx, jobs[0].ID, "a11y", 410, "status 410", time.Time{}, models.ForwardErrorRefused))
 	_, err = s.Store.HostFailed(ctx, "down.example", "connection refused", 1, time.Hour)
 	s.must("open circuit", err)
 }
