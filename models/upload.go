@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -147,8 +146,13 @@ func pathSafeName(name string) string {
 // SaveUpload stores a file sent by a moderator for a space (banners,
 // documents, workshop sheets). The content is streamed to a temporary
 // file under the data directory, refused when over MaxUploadSize or when
-// its sniffed type is not PDF, PNG, JPEG or WebP, then renamed to a
-// random name. On refusal nothing remains, on disk or in the database.
+// its sniffed type is not PDF, PNG, JPEG or WebP. Images are then copied
+// without their metadata (imagemeta: GPS position, camera serial, dates,
+// names), losslessly, and refused when malformed; PDFs are kept as sent,
+// since what a document meant for publication says about itself is its
+// author's choice. The stored file gets a random name, and the recorded
+// size and SHA-256 are those of the stored bytes. On refusal nothing
+// remains, on disk or in the database.
 func (s *Store) SaveUpload(ctx context.Context, by *Account, spaceID int64, name string, r io.Reader) (*Upload, error) {
 	if !by.IsModerator() {
 		return nil, ErrForbidden
@@ -160,48 +164,23 @@ func (s *Store) SaveUpload(ctx context.Context, by *Account, spaceID int64, name
 	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
 		return nil, fmt.Errorf("save upload: %w", err)
 	}
-	tmp, err := os.CreateTemp(tmpDir, "up-*")
+	sent, ct, err := receiveUpload(tmpDir, r)
 	if err != nil {
-		return nil, fmt.Errorf("save upload: %w", err)
+		return nil, err
 	}
-	keep := false
-	defer func() {
-		tmp.Close()
-		if !keep {
-			os.Remove(tmp.Name())
+	defer sent.remove()
+	stored := sent
+	if strip := stripMetadata[ct]; strip != nil {
+		if stored, err = stripUpload(tmpDir, sent, strip); err != nil {
+			return nil, err
 		}
-	}()
-	head := make([]byte, 512)
-	n, err := io.ReadFull(r, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("read upload: %w", err)
+		defer stored.remove()
 	}
-	head = head[:n]
-	if n == 0 {
-		return nil, Invalid("file", "The file is empty.")
-	}
-	ct := sniffUpload(head)
-	if ct == "" {
-		return nil, Invalid("file", "Only PDF, PNG, JPEG and WebP files are accepted.")
-	}
-	h := sha256.New()
-	w := io.MultiWriter(tmp, h)
-	if _, err := w.Write(head); err != nil {
+	if err := stored.f.Sync(); err != nil {
 		return nil, fmt.Errorf("write upload: %w", err)
 	}
-	rest, err := io.Copy(w, io.LimitReader(r, MaxUploadSize-int64(n)+1))
-	if err != nil {
-		return nil, Invalid("file", "The file could not be read completely.")
-	}
-	size := int64(n) + rest
-	if size > MaxUploadSize {
-		return nil, Invalid("file", "The file is larger than 10 MB.")
-	}
-	if err := tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("write upload: %w", err)
-	}
-	u := &Upload{Key: newUploadKey(), SpaceID: spaceID, AccountID: &by.ID, ContentType: ct, Size: size,
-		Name: CleanUploadName(name, ct), SHA256: hex.EncodeToString(h.Sum(nil)), CreatedAt: s.Now()}
+	u := &Upload{Key: newUploadKey(), SpaceID: spaceID, AccountID: &by.ID, ContentType: ct, Size: stored.n,
+		Name: CleanUploadName(name, ct), SHA256: hex.EncodeToString(stored.h.Sum(nil)), CreatedAt: s.Now()}
 	final, err := s.uploadPath(u.Key)
 	if err != nil {
 		return nil, err
@@ -209,14 +188,13 @@ func (s *Store) SaveUpload(ctx context.Context, by *Account, spaceID int64, name
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
 		return nil, fmt.Errorf("save upload: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
+	if err := stored.moveTo(final); err != nil {
 		return nil, fmt.Errorf("save upload: %w", err)
 	}
 	if _, err := s.DB.NewInsert().Model(u).Exec(ctx); err != nil {
 		os.Remove(final)
 		return nil, dbErr("insert upload", err)
 	}
-	keep = true
 	return u, nil
 }
 

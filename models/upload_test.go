@@ -3,6 +3,8 @@ package models_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
@@ -13,13 +15,15 @@ import (
 
 	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/dbtest"
+	"github.com/opendemocracynow/odn/models/imagemeta/imagemetatest"
 )
 
+// Real images without metadata: they are stored as sent.
 var (
-	uploadPNG  = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{0}, 64)...)
+	uploadPNG  = imagemetatest.PNG()
 	uploadPDF  = []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
-	uploadJPEG = append([]byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), bytes.Repeat([]byte{1}, 64)...)
-	uploadWebP = append([]byte("RIFF\x24\x00\x00\x00WEBPVP8 "), bytes.Repeat([]byte{2}, 64)...)
+	uploadJPEG = imagemetatest.JPEG()
+	uploadWebP = imagemetatest.WebP()
 )
 
 // storedFiles lists the regular files under dir.
@@ -128,6 +132,70 @@ func TestUploadAttacksRefused(t *testing.T) {
 		s.SetDataDir("")
 		if _, err := s.SaveUpload(ctx, mod, 1, "a.pdf", bytes.NewReader(uploadPDF)); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("upload without a data directory: %v", err)
+		}
+	})
+}
+
+// TestUploadStripsImageMetadata: a phone photo is stored without its GPS
+// position, camera serial, dates or names (JPEG keeps its orientation),
+// its size and SHA-256 are those of what is stored; a PDF is kept as
+// sent; a malformed image is refused on the file field and leaves
+// nothing behind.
+func TestUploadStripsImageMetadata(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		s.SetDataDir(dir)
+		mod, _ := s.CreateAccount(ctx, models.NewAccount{Username: "modo", Password: "long enough password", Role: models.RoleModerator})
+		jpegIn, jpegWant := imagemetatest.JPEGWithMetadata(6)
+		pngIn, pngWant := imagemetatest.PNGWithMetadata()
+		webpIn, webpWant := imagemetatest.WebPWithMetadata()
+		pdf := []byte("%PDF-1.7\n1 0 obj << /Author (Jeanne Privee) >> endobj\n%%EOF\n")
+		for _, tc := range []struct {
+			name     string
+			in, want []byte
+		}{
+			{"photo.jpg", jpegIn, jpegWant},
+			{"sheet.png", pngIn, pngWant},
+			{"banner.webp", webpIn, webpWant},
+			{"doc.pdf", pdf, pdf},
+		} {
+			u, err := s.SaveUpload(ctx, mod, 1, tc.name, bytes.NewReader(tc.in))
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			sum := sha256.Sum256(tc.want)
+			if u.Size != int64(len(tc.want)) || u.SHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("%s: recorded size %d sha256 %s, want those of the %d stored bytes", tc.name, u.Size, u.SHA256, len(tc.want))
+			}
+			got, f, err := s.OpenUpload(ctx, u.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(f)
+			f.Close()
+			if !bytes.Equal(b, tc.want) || got.Size != u.Size || got.SHA256 != u.SHA256 {
+				t.Errorf("%s: stored %d bytes, want %d", tc.name, len(b), len(tc.want))
+			}
+		}
+		if files := storedFiles(t, filepath.Join(dir, "uploads", "tmp")); len(files) != 0 {
+			t.Errorf("temporary files left: %v", files)
+		}
+		jpg := imagemetatest.JPEG()
+		for name, in := range map[string][]byte{
+			"truncated.jpg": jpg[:len(jpg)-2],
+			"broken.png":    append(bytes.Clone(pngIn[:40]), bytes.Repeat([]byte{7}, 600)...),
+			"broken.webp":   append(bytes.Clone(webpIn[:30]), bytes.Repeat([]byte{7}, 600)...),
+		} {
+			u, err := s.SaveUpload(ctx, mod, 1, name, bytes.NewReader(in))
+			var ve *models.ValidationError
+			if !errors.As(err, &ve) || ve.Fields["file"] != "The image is damaged or incomplete." {
+				t.Errorf("%s: %+v, %v", name, u, err)
+			}
+		}
+		n, _ := s.DB.NewSelect().Table("uploads").Count(ctx)
+		if files := storedFiles(t, dir); len(files) != 4 || n != 4 {
+			t.Errorf("refused images left %d files, %d rows: %v", len(files), n, files)
 		}
 	})
 }

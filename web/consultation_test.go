@@ -19,6 +19,7 @@ import (
 
 	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/dbtest"
+	"github.com/opendemocracynow/odn/models/imagemeta/imagemetatest"
 	"github.com/opendemocracynow/odn/web"
 )
 
@@ -221,7 +222,7 @@ func TestConsultationUploadsWeb(t *testing.T) {
 	mod := cw.loggedIn("modo")
 	ana := cw.loggedIn("ana")
 	pdf := []byte("%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n")
-	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 40)...)
+	png := imagemetatest.PNG()
 	path := "/consultations/" + cw.id + "/documents"
 
 	attacks := []struct {
