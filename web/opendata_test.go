@@ -218,6 +218,9 @@ func TestAboutAndPrivacy(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !strings.Contains(body, want) || !strings.Contains(body, "argon2id") {
 			t.Errorf("privacy (%s): %d", lang, res.StatusCode)
 		}
+		if uploads := map[string]string{"en": "Images are stored without their metadata", "fr": "Les images sont enregistrées sans leurs métadonnées"}[lang]; !strings.Contains(body, uploads) {
+			t.Errorf("privacy (%s) does not say what uploads keep", lang)
+		}
 	}
 	res := o.api(http.MethodGet, "/api/v1/openapi.yaml", "", nil, nil)
 	if res.StatusCode != http.StatusOK || !strings.Contains(readBody(res), "openapi: 3.1") {
