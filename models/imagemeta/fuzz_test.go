@@ -64,6 +64,8 @@ func FuzzStripJPEG(f *testing.F) {
 		f.Add(in)
 	}
 	f.Add(base)
+	scans, _ := jpegScans()
+	f.Add(scans)
 	for _, seg := range [][]byte{
 		imagemetatest.Segment(0xE1, append([]byte("Exif\x00\x00"), imagemetatest.EXIF(binary.BigEndian, 3)...)),
 		imagemetatest.Segment(0xE1, []byte("Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x05")),

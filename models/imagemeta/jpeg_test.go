@@ -93,18 +93,26 @@ func TestStripJPEG(t *testing.T) {
 // TestStripJPEGScans: entropy-coded data is copied as is, with its stuffed
 // bytes and restart markers, and metadata between scans is dropped too.
 func TestStripJPEGScans(t *testing.T) {
-	sos := imagemetatest.Segment(0xDA, []byte{1, 1, 0, 0, 63, 0})
-	scan1 := []byte{0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xFF, 0x00, 0x78}
-	scan2 := []byte{0x9A, 0xFF, 0xD7, 0xBC}
-	dht := imagemetatest.Segment(0xC4, []byte{0x10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7})
-	com := imagemetatest.Segment(0xFE, []byte("rue des Lilas"))
-	in := bytes.Join([][]byte{{0xFF, 0xD8}, sos, scan1, com, dht, {0xFF, 0xFF}, sos, scan2, {0xFF, 0xD9}, []byte("SecretPhone")}, nil)
-	want := bytes.Join([][]byte{{0xFF, 0xD8}, sos, scan1, dht, sos, scan2, {0xFF, 0xD9}}, nil)
+	in, want := jpegScans()
 	out, err := strip(imagemeta.StripJPEG, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkStripped(t, nil, in, out, want)
+}
+
+// jpegScans is a synthetic JPEG with two scans holding stuffed bytes,
+// restart markers and fill bytes, a comment between them and a trailer;
+// want is it without the comment and the trailer.
+func jpegScans() (in, want []byte) {
+	sos := imagemetatest.Segment(0xDA, []byte{1, 1, 0, 0, 63, 0})
+	scan1 := []byte{0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xFF, 0x00, 0x78}
+	scan2 := []byte{0x9A, 0xFF, 0xD7, 0xBC}
+	dht := imagemetatest.Segment(0xC4, []byte{0x10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7})
+	com := imagemetatest.Segment(0xFE, []byte("rue des Lilas"))
+	in = bytes.Join([][]byte{{0xFF, 0xD8}, sos, scan1, com, dht, {0xFF, 0xFF}, sos, scan2, {0xFF, 0xD9}, []byte("SecretPhone")}, nil)
+	want = bytes.Join([][]byte{{0xFF, 0xD8}, sos, scan1, dht, sos, scan2, {0xFF, 0xD9}}, nil)
+	return in, want
 }
 
 func TestStripJPEGMalformed(t *testing.T) {
