@@ -227,7 +227,8 @@ func browserLogin(t *testing.T, ctx context.Context, e *testEnv, name string) {
 
 // checkReflow checks WCAG 2.2 1.4.10 (Reflow): at 320 CSS px the page
 // scrolls in one direction only; wide tables scroll inside their own
-// container (.table-scroll), not the page.
+// container (.table-scroll), not the page, which a keyboard can reach and
+// scroll (2.1.1).
 func checkReflow(t *testing.T, ctx context.Context) {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 900)); err != nil {
@@ -241,5 +242,19 @@ func checkReflow(t *testing.T, ctx context.Context) {
 	if w > 320 {
 		wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 321).slice(0, 4).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "")).join(", ")`))
 		t.Errorf("at 320 px the page is %d px wide (wider: %s)", w, wide)
+	}
+	// What scrolls sideways must be reachable by keyboard (WCAG 2.1.1):
+	// focusable itself, or holding something focusable (axe's
+	// scrollable-region-focusable, which its run at 1280 px never meets).
+	stuck, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("body *")].filter(e => {
+		const x = getComputedStyle(e).overflowX;
+		return (x === "auto" || x === "scroll") && e.scrollWidth > e.clientWidth + 1 && e.tabIndex < 0 &&
+			!e.querySelector("a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex='-1'])");
+	}).slice(0, 4).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "")).join(", ")`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stuck != "" {
+		t.Errorf("at 320 px these scroll sideways but a keyboard cannot reach them: %s", stuck)
 	}
 }

@@ -769,7 +769,7 @@ func consultationManagePage(p *Page, v *manageView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout(p, consultationHead()).Render(templ.WithChildren(ctx, templ_7745c5c3_Var15), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p, consultationHead(p)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var15), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1019,7 +1019,7 @@ func consultationWorkshopPage(p *Page, v *workshopFormView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout(p, consultationHead()).Render(templ.WithChildren(ctx, templ_7745c5c3_Var47), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p, consultationHead(p)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var47), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1196,7 +1196,7 @@ func consultationSynthesisPage(p *Page, v *synthesisView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout(p, consultationHead()).Render(templ.WithChildren(ctx, templ_7745c5c3_Var58), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p, consultationHead(p)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var58), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1794,7 +1794,7 @@ func consultationMapPage(p *Page, v *mapView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout(p, consultationHead()).Render(templ.WithChildren(ctx, templ_7745c5c3_Var67), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p, consultationHead(p)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var67), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -203,7 +203,7 @@ func newsHead(p *Page, v *newsListView) templ.Component {
 			templ_7745c5c3_Var9 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = consultationHead().Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = consultationHead(p).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -684,7 +684,7 @@ func newsItemPage(p *Page, v *newsItemView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout(p, consultationHead()).Render(templ.WithChildren(ctx, templ_7745c5c3_Var25), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p, consultationHead(p)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var25), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -896,7 +896,7 @@ func newsFormPage(p *Page, f *newsFormView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout(p, consultationHead()).Render(templ.WithChildren(ctx, templ_7745c5c3_Var40), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p, consultationHead(p)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var40), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

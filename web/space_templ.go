@@ -536,7 +536,7 @@ func spacePage(p *Page, v *spaceView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = layout(p, consultationHead()).Render(templ.WithChildren(ctx, templ_7745c5c3_Var19), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = layout(p, consultationHead(p)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var19), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
