@@ -132,7 +132,7 @@ func (j *jpegStripper) filter(m byte, p []byte) error {
 		}
 		return nil
 	}
-	if !keepSegment(m, p) {
+	if p = keptSegment(m, p); p == nil {
 		return nil
 	}
 	n := len(p) + 2
@@ -142,20 +142,42 @@ func (j *jpegStripper) filter(m byte, p []byte) error {
 	return j.write(p)
 }
 
-// keepSegment says whether the segment of marker m with payload p is
-// needed to display the image.
-func keepSegment(m byte, p []byte) bool {
+// JFIF and Adobe headers: what of APP0 and APP14 a decoder reads. A JFIF
+// header may be followed by an uncompressed thumbnail, and either by any
+// bytes: those go.
+const (
+	jfifHeaderLen  = 14 // "JFIF\0", version, units, densities, thumbnail width and height
+	adobeHeaderLen = 12 // "Adobe", version, flags0, flags1, transform
+)
+
+// keptSegment returns what of the segment of marker m with payload p is
+// needed to display the image, nil when none of it is: a JFIF header
+// without its thumbnail, an Adobe header, an ICC profile, and every
+// segment that is not an application segment or a comment.
+func keptSegment(m byte, p []byte) []byte {
 	switch {
 	case m == markAPP0:
-		return bytes.HasPrefix(p, []byte("JFIF\x00")) // not JFXX: its thumbnail may show what was cropped
+		// Not JFXX, and no JFIF thumbnail: they may show what was cropped.
+		if !bytes.HasPrefix(p, []byte("JFIF\x00")) || len(p) < jfifHeaderLen {
+			return nil
+		}
+		h := bytes.Clone(p[:jfifHeaderLen])
+		h[12], h[13] = 0, 0
+		return h
 	case m == markAPP2:
-		return bytes.HasPrefix(p, []byte("ICC_PROFILE\x00"))
+		if bytes.HasPrefix(p, []byte("ICC_PROFILE\x00")) {
+			return p
+		}
+		return nil
 	case m == markAPP14:
-		return bytes.HasPrefix(p, []byte("Adobe"))
+		if bytes.HasPrefix(p, []byte("Adobe")) {
+			return p[:min(len(p), adobeHeaderLen)]
+		}
+		return nil
 	case m >= markAPP0 && m <= markAPP15, m == markCOM:
-		return false
+		return nil
 	}
-	return true
+	return p
 }
 
 // scan copies entropy-coded data as is, with its stuffed bytes (0xFF00)

@@ -74,6 +74,13 @@ func TestStripJPEG(t *testing.T) {
 			exif := imagemetatest.Segment(0xE1, []byte("Exif\x00\x00II\x2a\x00\xff\xff\xff\x7fSecretPhone"))
 			return bytes.Join([][]byte{base[:2], exif, base[2:]}, nil), base
 		}},
+		{"JFIF thumbnail and Adobe tail dropped", func() ([]byte, []byte) {
+			thumb := imagemetatest.Segment(0xE0, append([]byte("JFIF\x00\x01\x02\x00\x00\x01\x00\x01\x02\x02"), []byte("SecretPhone!")...))
+			header := imagemetatest.Segment(0xE0, []byte("JFIF\x00\x01\x02\x00\x00\x01\x00\x01\x00\x00"))
+			adobe := imagemetatest.Segment(0xEE, []byte("Adobe\x00\x64\x00\x00\x00\x00\x01Secret tail"))
+			kept := imagemetatest.Segment(0xEE, []byte("Adobe\x00\x64\x00\x00\x00\x00\x01"))
+			return bytes.Join([][]byte{base[:2], thumb, adobe, base[2:]}, nil), bytes.Join([][]byte{base[:2], header, kept, base[2:]}, nil)
+		}},
 		{"fill bytes before markers", func() ([]byte, []byte) {
 			com := imagemetatest.Segment(0xFE, []byte("rue des Lilas"))
 			return bytes.Join([][]byte{base[:2], {0xFF, 0xFF}, com, {0xFF}, base[2:]}, nil), base

@@ -12,8 +12,18 @@ const (
 )
 
 // webpKeep lists the chunks that make the image; EXIF, XMP and unknown
-// chunks are dropped. VP8X is kept only as the first chunk.
-var webpKeep = map[string]bool{"VP8X": true, "VP8 ": true, "VP8L": true, "ALPH": true, "ICCP": true, "ANIM": true, "ANMF": true}
+// chunks are dropped. VP8X is kept only as the first chunk, and only its
+// 10 bytes of data. An animation frame (ANMF) keeps its 16-byte header
+// and, of the chunks inside it, those of frameKeep.
+var (
+	webpKeep  = map[string]bool{"VP8X": true, "VP8 ": true, "VP8L": true, "ALPH": true, "ICCP": true, "ANIM": true, "ANMF": true}
+	frameKeep = map[string]bool{"ALPH": true, "VP8 ": true, "VP8L": true}
+)
+
+const (
+	vp8xLen      = 10 // flags, reserved, canvas width and height
+	anmfFrameLen = 16 // position, size, duration, flags
+)
 
 // StripWebP writes to w the WebP (RIFF) file of size bytes in r without
 // its metadata: the EXIF and XMP chunks, and unknown ones, are dropped,
@@ -74,11 +84,20 @@ func (s *source) webpChunks(w io.Writer, end int64) (int64, error) {
 		switch {
 		case !webpKeep[fourcc]:
 			dropped += 8 + padded
-		case w == nil:
 		case fourcc == "VP8X":
-			if err := s.copyVP8X(w, off, padded); err != nil {
+			dropped += padded - vp8xLen
+			if w != nil {
+				if err := s.copyVP8X(w, off); err != nil {
+					return 0, err
+				}
+			}
+		case fourcc == "ANMF":
+			d, err := s.webpFrame(w, off, length)
+			if err != nil {
 				return 0, err
 			}
+			dropped += d
+		case w == nil:
 		default:
 			if err := s.copyTo(w, off, 8+padded); err != nil {
 				return 0, err
@@ -92,16 +111,70 @@ func (s *source) webpChunks(w io.Writer, end int64) (int64, error) {
 	return dropped, nil
 }
 
-// copyVP8X copies the VP8X chunk at off, whose data is padded bytes long,
-// clearing the EXIF and XMP flags.
-func (s *source) copyVP8X(w io.Writer, off, padded int64) error {
-	var head [9]byte
-	if err := s.readAt(head[:], off); err != nil {
+// copyVP8X writes the VP8X chunk at off with its 10 bytes of data only
+// (anything after them is not the spec's), the EXIF and XMP flags
+// cleared.
+func (s *source) copyVP8X(w io.Writer, off int64) error {
+	var c [8 + vp8xLen]byte
+	if err := s.readAt(c[:], off); err != nil {
 		return err
 	}
-	head[8] &^= webpFlagEXIF | webpFlagXMP
-	if _, err := w.Write(head[:]); err != nil {
-		return err
+	binary.LittleEndian.PutUint32(c[4:8], vp8xLen)
+	c[8] &^= webpFlagEXIF | webpFlagXMP
+	_, err := w.Write(c[:])
+	return err
+}
+
+// webpFrame checks the animation frame (ANMF) chunk at off, whose data is
+// length bytes long, and returns how many of its bytes are dropped: the
+// chunks inside it other than frameKeep's (the spec allows unknown ones,
+// where metadata could hide). With a writer, it writes the frame with
+// what it keeps, its length made that of what is kept.
+func (s *source) webpFrame(w io.Writer, off, length int64) (int64, error) {
+	if length < anmfFrameLen || length%2 != 0 {
+		return 0, malformed("webp", "ANMF of %d bytes", length) // its chunks are padded to even sizes
 	}
-	return s.copyTo(w, off+9, padded-1)
+	start, end := off+8+anmfFrameLen, off+8+length
+	var dropped int64
+	var hdr [8]byte
+	for pass := range 2 {
+		if pass == 1 {
+			if w == nil {
+				break
+			}
+			var head [8 + anmfFrameLen]byte
+			if err := s.readAt(head[:], off); err != nil {
+				return 0, err
+			}
+			binary.LittleEndian.PutUint32(head[4:8], uint32(length-dropped))
+			if _, err := w.Write(head[:]); err != nil {
+				return 0, err
+			}
+		}
+		for sub := start; sub < end; {
+			if sub+8 > end {
+				return 0, malformed("webp", "frame chunk header past the frame's end")
+			}
+			if err := s.readAt(hdr[:], sub); err != nil {
+				return 0, err
+			}
+			fourcc, n := string(hdr[:4]), int64(binary.LittleEndian.Uint32(hdr[4:]))
+			padded := n + n%2
+			if padded > end-sub-8 {
+				return 0, malformed("webp", "frame chunk %q past the frame's end", fourcc)
+			}
+			switch {
+			case !frameKeep[fourcc]:
+				if pass == 0 {
+					dropped += 8 + padded
+				}
+			case pass == 1:
+				if err := s.copyTo(w, sub, 8+padded); err != nil {
+					return 0, err
+				}
+			}
+			sub += 8 + padded
+		}
+	}
+	return dropped, nil
 }

@@ -21,6 +21,17 @@ func TestStripWebP(t *testing.T) {
 		{"simple", func() ([]byte, []byte) { return base, base }, -1},
 		{"extended with ICC, EXIF, XMP", imagemetatest.WebPWithMetadata, 0x20},
 		{"simple with an EXIF chunk after", func() ([]byte, []byte) { return imagemetatest.RIFF(vp8l, exif), base }, -1},
+		{"animation: a frame's EXIF and a VP8X tail dropped", func() ([]byte, []byte) {
+			// VP8X with the animation and EXIF flags and four bytes more;
+			// one frame holding an EXIF chunk before its image.
+			vp8x := imagemetatest.RIFFChunk("VP8X", []byte{0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'G', 'P', 'S', '!'})
+			anim := imagemetatest.RIFFChunk("ANIM", []byte{0, 0, 0, 0, 0, 0})
+			frame := []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100, 0, 0, 0}
+			in := imagemetatest.RIFF(vp8x, anim, imagemetatest.RIFFChunk("ANMF", append(append(append([]byte{}, frame...), exif...), vp8l...)))
+			want := imagemetatest.RIFF(imagemetatest.RIFFChunk("VP8X", []byte{0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0}), anim,
+				imagemetatest.RIFFChunk("ANMF", append(append([]byte{}, frame...), vp8l...)))
+			return in, want
+		}, 0x02},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in, want := tc.image()
@@ -60,6 +71,9 @@ func TestStripWebPMalformed(t *testing.T) {
 		"VP8X twice":            imagemetatest.RIFF(vp8x, vp8x, vp8l),
 		"no image":              imagemetatest.RIFF(vp8x, imagemetatest.RIFFChunk("EXIF", []byte("II*\x00"))),
 		"header past RIFF size": imagemetatest.RIFF(vp8l, []byte("EXIF")),
+		"short ANMF":            imagemetatest.RIFF(vp8x, imagemetatest.RIFFChunk("ANMF", []byte{0, 0, 0, 0})),
+		"ANMF chunk past its end": imagemetatest.RIFF(vp8x, imagemetatest.RIFFChunk("ANMF",
+			append(make([]byte, 16), 'V', 'P', '8', 'L', 0xF0, 0, 0, 0))),
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := strip(imagemeta.StripWebP, in); !errors.Is(err, imagemeta.ErrMalformed) {
