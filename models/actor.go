@@ -174,7 +174,10 @@ func (s *Store) InstanceActor(ctx context.Context) (*Actor, error) {
 }
 
 // UpsertRemoteActor stores or refreshes a remote actor by URI and returns
-// it with its local id. Local actors are never overwritten from outside.
+// it with its local id. Local actors are never overwritten from outside,
+// and the profile of one that deleted itself (display name, description,
+// avatar: MarkActorDeleted forgot them) does not come back with a later
+// fetch or key refresh: its deletion stays, so must what it withdrew.
 func (s *Store) UpsertRemoteActor(ctx context.Context, a *Actor) (*Actor, error) {
 	now := s.Now()
 	a.Local, a.PrivateKeyPEM, a.AccountID, a.SpaceID = false, "", nil, nil
@@ -184,8 +187,11 @@ func (s *Store) UpsertRemoteActor(ctx context.Context, a *Actor) (*Actor, error)
 	}
 	_, err := s.DB.NewInsert().Model(a).
 		On("CONFLICT (uri) DO UPDATE").
-		Set("type = EXCLUDED.type, username = EXCLUDED.username, host = EXCLUDED.host, name = EXCLUDED.name").
-		Set("summary = EXCLUDED.summary, url = EXCLUDED.url, icon_url = EXCLUDED.icon_url, inbox = EXCLUDED.inbox").
+		Set("type = EXCLUDED.type, username = EXCLUDED.username, host = EXCLUDED.host").
+		Set("name = CASE WHEN actor.deleted_at IS NULL THEN EXCLUDED.name ELSE '' END").
+		Set("summary = CASE WHEN actor.deleted_at IS NULL THEN EXCLUDED.summary ELSE '' END").
+		Set("icon_url = CASE WHEN actor.deleted_at IS NULL THEN EXCLUDED.icon_url ELSE '' END").
+		Set("url = EXCLUDED.url, inbox = EXCLUDED.inbox").
 		Set("shared_inbox = EXCLUDED.shared_inbox, outbox = EXCLUDED.outbox, followers_uri = EXCLUDED.followers_uri").
 		Set("following_uri = EXCLUDED.following_uri, public_key_id = EXCLUDED.public_key_id").
 		Set("public_key_pem = EXCLUDED.public_key_pem, manually_approve = EXCLUDED.manually_approve").

@@ -281,5 +281,15 @@ func TestRemoteActorDeletionForgetsProfile(t *testing.T) {
 		if !a.Erased() || a.URI != zoe.URI || a.PublicKeyPEM != zoe.PublicKeyPEM {
 			t.Errorf("deleted actor: erased %v, uri %q", a.Erased(), a.URI)
 		}
+		// Fetched again (a lookup, a key refresh, an Update read before
+		// the Delete committed): the profile does not come back.
+		if _, err := f.s.UpsertRemoteActor(ctx, &models.Actor{URI: zoe.URI, Type: models.ActorPerson, Username: "zoe", Host: "masto.example",
+			Name: "Zoé Lastname", Summary: "<p>Lives on Elm Street, two kids.</p>", IconURL: "https://masto.example/avatars/zoe.png",
+			Inbox: "https://masto.example/users/zoe/inbox"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, leak := range scanAll(t, f.s, "Zoé Lastname", "Elm Street", "avatars/zoe.png") {
+			t.Error("fetched again:", leak)
+		}
 	})
 }
