@@ -65,10 +65,18 @@ func ValidateDomain(d string) (string, error) {
 // onDomain is the condition "host is on the blocked domain": the domain
 // or a subdomain, with or without a port (hosts are kept as URLs name
 // them, port included; BlockedSet.Has ignores it). Its arguments are
-// domainArgs(d).
-const onDomain = "(host = ? OR host LIKE ? OR host LIKE ? OR host LIKE ?)"
+// domainArgs(d), whose patterns escape LIKE's wildcards: "a_b.example"
+// must not match "axb.example".
+const onDomain = `(host = ? OR host LIKE ? ESCAPE '\' OR host LIKE ? ESCAPE '\' OR host LIKE ? ESCAPE '\')`
 
-func domainArgs(d string) []any { return []any{d, "%." + d, d + ":%", "%." + d + ":%"} }
+func domainArgs(d string) []any {
+	e := likeEscaper.Replace(d)
+	return []any{d, "%." + e, e + ":%", "%." + e + ":%"}
+}
+
+// likeEscaper escapes the wildcards of a text put in a LIKE pattern
+// (ESCAPE '\'), so that it matches itself only.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // BlockDomain blocks a domain: by must be an admin (nil for the command
 // line). In one transaction it records the block, removes every follow

@@ -172,7 +172,7 @@ func whereSearch(q *bun.SelectQuery, text string) *bun.SelectQuery {
 		if i == maxSearchWords {
 			break
 		}
-		w = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(w)
+		w = likeEscaper.Replace(w)
 		q = q.Where(`search LIKE ? ESCAPE '\'`, "%"+w+"%")
 	}
 	return q

@@ -254,6 +254,22 @@ func TestForwardOutcome(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantWhy("a Flag to the domain's host with a port, blocked", r3.ID, models.ForwardErrorBlocked)
+			// A block is of that domain only: LIKE's wildcards in it match
+			// themselves ("masto_example" is not "masto.example").
+			look, err := f.s.UpsertRemoteActor(ctx, &models.Actor{URI: "https://www.axb.example/users/lu", Type: models.ActorPerson,
+				Username: "lu", Host: "www.axb.example", Inbox: "https://www.axb.example/users/lu/inbox"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.s.FollowActor(ctx, f.users[0], look); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.s.BlockDomain(ctx, f.admin, "a_b.example", "wildcard"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.s.FollowBetween(ctx, f.users[0].Actor.ID, look.ID); err != nil {
+				t.Errorf("blocking a_b.example dropped a follow of www.axb.example: %v", err)
+			}
 			if jobs, err := f.s.ClaimDeliveries(ctx, "node", 10, time.Minute); err != nil || len(jobs) != 0 {
 				t.Errorf("a job to masto.example:8443 outlived the block: %+v %v", jobs, err)
 			}
