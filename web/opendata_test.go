@@ -218,7 +218,7 @@ func TestAboutAndPrivacy(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !strings.Contains(body, want) || !strings.Contains(body, "argon2id") {
 			t.Errorf("privacy (%s): %d", lang, res.StatusCode)
 		}
-		if uploads := map[string]string{"en": "Images are stored without their metadata", "fr": "Les images sont enregistrées sans leurs métadonnées"}[lang]; !strings.Contains(body, uploads) {
+		if uploads := map[string]string{"en": "are stored without their metadata", "fr": "sont enregistrées sans leurs métadonnées"}[lang]; !strings.Contains(body, uploads) {
 			t.Errorf("privacy (%s) does not say what uploads keep", lang)
 		}
 	}
