@@ -74,6 +74,16 @@ func TestStripJPEG(t *testing.T) {
 			exif := imagemetatest.Segment(0xE1, []byte("Exif\x00\x00II\x2a\x00\xff\xff\xff\x7fSecretPhone"))
 			return bytes.Join([][]byte{base[:2], exif, base[2:]}, nil), base
 		}},
+		{"orientation out of range dropped", func() ([]byte, []byte) {
+			exif := imagemetatest.Segment(0xE1, append([]byte("Exif\x00\x00"), imagemetatest.EXIF(binary.LittleEndian, 9)...))
+			return bytes.Join([][]byte{base[:2], exif, base[2:]}, nil), base
+		}},
+		{"two EXIF segments: the first's orientation, once", func() ([]byte, []byte) {
+			first := imagemetatest.Segment(0xE1, append([]byte("Exif\x00\x00"), imagemetatest.EXIF(binary.LittleEndian, 6)...))
+			second := imagemetatest.Segment(0xE1, append([]byte("Exif\x00\x00"), imagemetatest.EXIF(binary.BigEndian, 3)...))
+			return bytes.Join([][]byte{base[:2], first, second, base[2:]}, nil),
+				bytes.Join([][]byte{base[:2], imagemetatest.OrientationSegment(6), base[2:]}, nil)
+		}},
 		{"JFIF thumbnail and Adobe tail dropped", func() ([]byte, []byte) {
 			thumb := imagemetatest.Segment(0xE0, append([]byte("JFIF\x00\x01\x02\x00\x00\x01\x00\x01\x02\x02"), []byte("SecretPhone!")...))
 			header := imagemetatest.Segment(0xE0, []byte("JFIF\x00\x01\x02\x00\x00\x01\x00\x01\x00\x00"))
