@@ -2,12 +2,17 @@ package models
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"os"
+	"path/filepath"
+
+	"github.com/uptrace/bun"
 
 	"github.com/opendemocracynow/odn/models/imagemeta"
 )
@@ -130,4 +135,89 @@ func stripUpload(dir string, sent *spool, strip func(io.Writer, io.ReaderAt, int
 		return nil, fmt.Errorf("strip upload metadata: %w", err)
 	}
 	return out, nil
+}
+
+// StripStoredImages removes the metadata of the images stored before odn
+// stripped them at upload (SaveUpload does since): each JPEG, PNG or WebP
+// upload is stripped again into a temporary file and, when that changes
+// it, replaces the stored file (an atomic rename), its size and SHA-256
+// updated. Already stripped images come out unchanged, so running it
+// twice changes nothing. A file that cannot be stripped (malformed, or
+// missing on disk) is left as it is and counted in failed, with its error
+// in errs (at most one per upload); the rest goes on. It returns how many
+// images were checked and how many changed.
+func (s *Store) StripStoredImages(ctx context.Context) (checked, changed int, failed []error, err error) {
+	if s.dataDir == "" {
+		return 0, 0, nil, fmt.Errorf("%w: uploads are not configured (no data directory)", ErrForbidden)
+	}
+	var ups []*Upload
+	if err := s.DB.NewSelect().Model(&ups).Where("content_type IN (?)", bun.In([]string{TypeJPEG, TypePNG, TypeWebP})).
+		Order("id").Scan(ctx); err != nil {
+		return 0, 0, nil, dbErr("stored images", err)
+	}
+	tmpDir := filepath.Join(s.dataDir, "uploads", "tmp")
+	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
+		return 0, 0, nil, fmt.Errorf("strip stored images: %w", err)
+	}
+	for _, u := range ups {
+		if err := ctx.Err(); err != nil {
+			return checked, changed, failed, err
+		}
+		checked++
+		done, err := s.restrip(ctx, tmpDir, u)
+		if err != nil {
+			failed = append(failed, fmt.Errorf("upload %d (%s): %w", u.ID, u.Name, err))
+		} else if done {
+			changed++
+		}
+	}
+	return checked, changed, failed, nil
+}
+
+// restrip strips the stored upload u again, replacing its file and record
+// when that changes it; it reports whether it did.
+func (s *Store) restrip(ctx context.Context, tmpDir string, u *Upload) (bool, error) {
+	path, err := s.uploadPath(u.Key)
+	if err != nil {
+		return false, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	out, err := newSpool(tmpDir)
+	if err != nil {
+		return false, err
+	}
+	defer out.remove()
+	if err := stripMetadata[u.ContentType](out, f, info.Size()); err != nil {
+		return false, err
+	}
+	if err := out.flush(); err != nil {
+		return false, err
+	}
+	sum := hex.EncodeToString(out.h.Sum(nil))
+	if out.n == info.Size() && sum == u.SHA256 {
+		return false, nil
+	}
+	if err := out.f.Sync(); err != nil {
+		return false, fmt.Errorf("write upload: %w", err)
+	}
+	// The file first: should the record's update fail, the next run finds
+	// the stripped file unlike its record and updates it (stripping is
+	// idempotent); the other way, a record of the stripped bytes would
+	// hide the unstripped file from every later run.
+	if err := out.moveTo(path); err != nil {
+		return false, fmt.Errorf("replace upload: %w", err)
+	}
+	if _, err := s.DB.NewUpdate().Model((*Upload)(nil)).Set("size = ?", out.n).Set("sha256 = ?", sum).
+		Where("id = ?", u.ID).Exec(ctx); err != nil {
+		return false, dbErr("update stripped upload", err)
+	}
+	return true, nil
 }

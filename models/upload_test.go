@@ -199,3 +199,83 @@ func TestUploadStripsImageMetadata(t *testing.T) {
 		}
 	})
 }
+
+// TestStripStoredImages: images stored before odn stripped them at upload
+// (here written back as sent, with their record) lose their metadata in
+// place, their size and SHA-256 updated; PDFs are not touched; a second
+// run changes nothing; an image that cannot be stripped is left as it is,
+// reported, and does not stop the others.
+func TestStripStoredImages(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		s.SetDataDir(dir)
+		mod, _ := s.CreateAccount(ctx, models.NewAccount{Username: "modo", Password: "long enough password", Role: models.RoleModerator})
+		jpegIn, jpegWant := imagemetatest.JPEGWithMetadata(6)
+		pngIn, pngWant := imagemetatest.PNGWithMetadata()
+		webpIn, webpWant := imagemetatest.WebPWithMetadata()
+		// asSent stores want through SaveUpload, then puts back the bytes
+		// as they were sent, and their record, as an older version did.
+		asSent := func(name string, sent, want []byte) *models.Upload {
+			t.Helper()
+			u, err := s.SaveUpload(ctx, mod, 1, name, bytes.NewReader(want))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "uploads", u.Key[:2], u.Key), sent, 0o640); err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(sent)
+			if _, err := s.DB.NewUpdate().Table("uploads").Set("size = ?", len(sent)).Set("sha256 = ?", hex.EncodeToString(sum[:])).
+				Where("id = ?", u.ID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		want := map[int64][]byte{}
+		for _, c := range []struct {
+			name       string
+			sent, want []byte
+		}{{"photo.jpg", jpegIn, jpegWant}, {"sheet.png", pngIn, pngWant}, {"banner.webp", webpIn, webpWant}} {
+			want[asSent(c.name, c.sent, c.want).ID] = c.want
+		}
+		pdf := []byte("%PDF-1.7\n1 0 obj << /Author (Jeanne Privee) >> endobj\n%%EOF\n")
+		doc, err := s.SaveUpload(ctx, mod, 1, "doc.pdf", bytes.NewReader(pdf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[doc.ID] = pdf
+		jpg := imagemetatest.JPEG()
+		broken := asSent("broken.jpg", jpg[:len(jpg)-2], jpg)
+
+		checked, changed, failed, err := s.StripStoredImages(ctx)
+		if err != nil || checked != 4 || changed != 3 || len(failed) != 1 {
+			t.Fatalf("checked %d, changed %d, failed %v (%v); want 4, 3, one", checked, changed, failed, err)
+		}
+		for id, w := range want {
+			u, err := s.UploadByID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, f, err := s.OpenUpload(ctx, u.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(f)
+			f.Close()
+			sum := sha256.Sum256(w)
+			if !bytes.Equal(b, w) || u.Size != int64(len(w)) || u.SHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("%s: %d bytes stored, record %d bytes %s; want the %d stripped bytes", u.Name, len(b), u.Size, u.SHA256, len(w))
+			}
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, "uploads", broken.Key[:2], broken.Key)); !bytes.Equal(b, jpg[:len(jpg)-2]) {
+			t.Error("the image that could not be stripped was changed")
+		}
+		if _, changed, _, err := s.StripStoredImages(ctx); err != nil || changed != 0 {
+			t.Errorf("second run: changed %d (%v), want 0", changed, err)
+		}
+		if files := storedFiles(t, filepath.Join(dir, "uploads", "tmp")); len(files) != 0 {
+			t.Errorf("temporary files left: %v", files)
+		}
+	})
+}
