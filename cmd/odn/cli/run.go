@@ -41,6 +41,7 @@ Usage:
   odn admin space list
   odn admin token create --user NAME
   odn admin block add|list|remove [DOMAIN]
+  odn admin uploads strip
   odn export SPACE --format csv|json|zip
   odn recount DEBATE_ID
   odn healthcheck [--url URL]
