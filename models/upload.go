@@ -17,6 +17,8 @@ import (
 	"unicode"
 
 	"github.com/uptrace/bun"
+
+	"github.com/opendemocracynow/odn/models/imagemeta"
 )
 
 // MaxUploadSize bounds an uploaded file (10 MB).
@@ -157,12 +159,9 @@ func (s *Store) SaveUpload(ctx context.Context, by *Account, spaceID int64, name
 	if !by.IsModerator() {
 		return nil, ErrForbidden
 	}
-	if s.dataDir == "" {
-		return nil, fmt.Errorf("%w: uploads are not configured (no data directory)", ErrForbidden)
-	}
-	tmpDir := filepath.Join(s.dataDir, "uploads", "tmp")
-	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
-		return nil, fmt.Errorf("save upload: %w", err)
+	tmpDir, err := s.uploadTmpDir()
+	if err != nil {
+		return nil, err
 	}
 	sent, ct, err := receiveUpload(tmpDir, r)
 	if err != nil {
@@ -171,7 +170,10 @@ func (s *Store) SaveUpload(ctx context.Context, by *Account, spaceID int64, name
 	defer sent.remove()
 	stored := sent
 	if strip := stripMetadata[ct]; strip != nil {
-		if stored, err = stripUpload(tmpDir, sent, strip); err != nil {
+		stored, err = stripUpload(tmpDir, sent.f, sent.n, strip)
+		if errors.Is(err, imagemeta.ErrMalformed) {
+			return nil, Invalid("file", "The image is damaged or incomplete.")
+		} else if err != nil {
 			return nil, err
 		}
 		defer stored.remove()

@@ -114,27 +114,36 @@ func receiveUpload(dir string, r io.Reader) (*spool, string, error) {
 	return sp, ct, nil
 }
 
-// stripUpload copies the image in sent, without its metadata, to a new
-// spool in dir. A malformed image is refused: nothing half-stripped is
-// kept.
-func stripUpload(dir string, sent *spool, strip func(io.Writer, io.ReaderAt, int64) error) (*spool, error) {
+// stripUpload copies the image of n bytes in r, without its metadata, to
+// a new spool in dir. On an error nothing is kept (nothing half-stripped);
+// a malformed image's error wraps imagemeta.ErrMalformed.
+func stripUpload(dir string, r io.ReaderAt, n int64, strip func(io.Writer, io.ReaderAt, int64) error) (*spool, error) {
 	out, err := newSpool(dir)
 	if err != nil {
 		return nil, err
 	}
-	err = strip(out, sent.f, sent.n)
+	err = strip(out, r, n)
 	if err == nil {
 		err = out.flush()
-	}
-	if errors.Is(err, imagemeta.ErrMalformed) {
-		out.remove()
-		return nil, Invalid("file", "The image is damaged or incomplete.")
 	}
 	if err != nil {
 		out.remove()
 		return nil, fmt.Errorf("strip upload metadata: %w", err)
 	}
 	return out, nil
+}
+
+// uploadTmpDir is DATA/uploads/tmp, made if needed, where uploads are
+// written before they are renamed into place.
+func (s *Store) uploadTmpDir() (string, error) {
+	if s.dataDir == "" {
+		return "", fmt.Errorf("%w: uploads are not configured (no data directory)", ErrForbidden)
+	}
+	dir := filepath.Join(s.dataDir, "uploads", "tmp")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", fmt.Errorf("uploads: %w", err)
+	}
+	return dir, nil
 }
 
 // StripStoredImages removes the metadata of the images stored before odn
@@ -147,17 +156,14 @@ func stripUpload(dir string, sent *spool, strip func(io.Writer, io.ReaderAt, int
 // in errs (at most one per upload); the rest goes on. It returns how many
 // images were checked and how many changed.
 func (s *Store) StripStoredImages(ctx context.Context) (checked, changed int, failed []error, err error) {
-	if s.dataDir == "" {
-		return 0, 0, nil, fmt.Errorf("%w: uploads are not configured (no data directory)", ErrForbidden)
+	tmpDir, err := s.uploadTmpDir()
+	if err != nil {
+		return 0, 0, nil, err
 	}
 	var ups []*Upload
 	if err := s.DB.NewSelect().Model(&ups).Where("content_type IN (?)", bun.In([]string{TypeJPEG, TypePNG, TypeWebP})).
 		Order("id").Scan(ctx); err != nil {
 		return 0, 0, nil, dbErr("stored images", err)
-	}
-	tmpDir := filepath.Join(s.dataDir, "uploads", "tmp")
-	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
-		return 0, 0, nil, fmt.Errorf("strip stored images: %w", err)
 	}
 	for _, u := range ups {
 		if err := ctx.Err(); err != nil {
@@ -190,17 +196,11 @@ func (s *Store) restrip(ctx context.Context, tmpDir string, u *Upload) (bool, er
 	if err != nil {
 		return false, err
 	}
-	out, err := newSpool(tmpDir)
+	out, err := stripUpload(tmpDir, f, info.Size(), stripMetadata[u.ContentType])
 	if err != nil {
 		return false, err
 	}
 	defer out.remove()
-	if err := stripMetadata[u.ContentType](out, f, info.Size()); err != nil {
-		return false, err
-	}
-	if err := out.flush(); err != nil {
-		return false, err
-	}
 	sum := hex.EncodeToString(out.h.Sum(nil))
 	if out.n == info.Size() && sum == u.SHA256 {
 		return false, nil
