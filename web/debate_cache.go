@@ -60,26 +60,18 @@ func (s *Server) anonymousDebatePage(w http.ResponseWriter, r *http.Request) boo
 		return true
 	}
 	key := pageKey{id: d.ID, path: r.URL.Path, locale: s.localeFor(r), phase: d.Current + " " + phaseOf(cc)}
-	c := &s.debatePages
-	if body := c.get(key, version); body != nil {
+	body, ok := s.cachedBody(w, r, &s.debatePages, key, version, true, func() (templ.Component, error) {
+		v, err := s.debateViewIn(r, d, cc)
+		if err != nil {
+			return nil, err
+		}
+		p := s.page(r, d.Question)
+		p.Alternate = d.URI
+		return debateDetailPage(p, v), nil
+	}, func(err error) { s.error(w, r, err) })
+	if ok {
 		writeHTML(w, http.StatusOK, body)
-		return true
 	}
-	v, err := s.debateViewIn(r, d, cc)
-	if err != nil {
-		s.error(w, r, err)
-		return true
-	}
-	p := s.page(r, d.Question)
-	p.Alternate = d.URI
-	body, ok := s.renderBytes(w, r, debateDetailPage(p, v))
-	if !ok {
-		return true
-	}
-	if len(body) <= pageCacheMax {
-		c.put(key, version, body)
-	}
-	writeHTML(w, http.StatusOK, body)
 	return true
 }
 

@@ -155,25 +155,10 @@ func (s *Server) embedVersion(r *http.Request) (int64, bool) {
 // serveEmbed answers the widget kept under key when it was rendered at
 // version, else renders build's, keeps it (when cacheable) and answers it.
 func (s *Server) serveEmbed(w http.ResponseWriter, r *http.Request, key pageKey, version int64, cacheable bool, build func() (templ.Component, error)) {
-	if cacheable {
-		if body := s.embeds.get(key, version); body != nil {
-			writeEmbedBody(w, r, http.StatusOK, body)
-			return
-		}
+	body, ok := s.cachedBody(w, r, &s.embeds, key, version, cacheable, build, func(err error) { s.embedError(w, r, err) })
+	if ok {
+		writeEmbedBody(w, r, http.StatusOK, body)
 	}
-	c, err := build()
-	if err != nil {
-		s.embedError(w, r, err)
-		return
-	}
-	body, ok := s.renderBytes(w, r, c)
-	if !ok {
-		return
-	}
-	if cacheable && len(body) <= pageCacheMax {
-		s.embeds.put(key, version, body)
-	}
-	writeEmbedBody(w, r, http.StatusOK, body)
 }
 
 func (s *Server) embedError(w http.ResponseWriter, r *http.Request, err error) {

@@ -1,6 +1,11 @@
 package web
 
-import "sync"
+import (
+	"net/http"
+	"sync"
+
+	"github.com/a-h/templ"
+)
 
 // pageCache keeps rendered pages that depend only on the database and on
 // the phase something is in now (debate_cache.go says why and when): an
@@ -68,4 +73,31 @@ func (c *pageCache) put(key pageKey, version int64, body []byte) {
 	}
 	c.tick++
 	c.entries[key] = &pageEntry{version: version, body: body, used: c.tick}
+}
+
+// cachedBody returns the page kept in c under key when it was rendered
+// from version, else renders build's and keeps it (when keep, and it is
+// not too large). On an error it answers itself, through fail for build's
+// (the page's own error page) or with a 500 for the rendering's
+// (renderBytes), and returns false.
+func (s *Server) cachedBody(w http.ResponseWriter, r *http.Request, c *pageCache, key pageKey, version int64, keep bool,
+	build func() (templ.Component, error), fail func(error)) ([]byte, bool) {
+	if keep {
+		if body := c.get(key, version); body != nil {
+			return body, true
+		}
+	}
+	comp, err := build()
+	if err != nil {
+		fail(err)
+		return nil, false
+	}
+	body, ok := s.renderBytes(w, r, comp)
+	if !ok {
+		return nil, false
+	}
+	if keep && len(body) <= pageCacheMax {
+		c.put(key, version, body)
+	}
+	return body, true
 }
