@@ -14,10 +14,10 @@ import (
 // own document, fetched from its id: when a copy names a newer version,
 // when its space sends the consultation's Update (a hint: the embedded
 // object is not believed as such, since another account or group of the
-// host could send one, or an Announce carry one), and hourly for a
-// record not fetched for an hour (copies fetched by a lookup or through a
-// relay, here where no member follows the space, its authors nor took
-// part, get no Update).
+// host could send one, or an Announce carry one), and by a round every
+// few minutes for a record that is due, such as one not fetched for an
+// hour (copies fetched by a lookup or through a relay, here where no
+// member follows the space, its authors nor took part, get no Update).
 
 func init() {
 	updateHandlers["OrderedCollection"] = updateConsultation

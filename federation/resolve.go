@@ -95,14 +95,7 @@ func (s *Service) resolveHandle(ctx context.Context, q string) (*models.Resolved
 // runHousekeeping purges old inbox items, delivered jobs and processed
 // events hourly.
 func (s *Service) runHousekeeping(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, time.Hour, func() {
 		if n, err := s.store.PurgeInboxItems(ctx, 14*24*time.Hour); err != nil {
 			s.log.ErrorContext(ctx, "purge inbox", "err", err)
 		} else if n > 0 {
@@ -117,6 +110,20 @@ func (s *Service) runHousekeeping(ctx context.Context) {
 		if _, err := s.store.ForgetDeletedKeys(ctx); err != nil {
 			s.log.ErrorContext(ctx, "forget deleted keys", "err", err)
 		}
+	})
+}
+
+// every runs fn each d until ctx ends, the first time after d.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		fn()
 	}
 }
 
@@ -127,18 +134,11 @@ func (s *Service) runHousekeeping(ctx context.Context) {
 // none due, and costs one small claim; run hourly, those schedules would
 // only take effect at the next hour.
 func (s *Service) runConsultationRefresh(ctx context.Context) {
-	t := time.NewTicker(consultationRefreshEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, consultationRefreshEvery, func() {
 		if _, err := s.RefreshRemoteConsultations(ctx); err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "refresh remote consultations", "err", err)
 		}
-	}
+	})
 }
 
 // BlockDomain blocks a domain through models and forgets the cached block
