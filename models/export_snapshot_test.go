@@ -14,14 +14,7 @@ import (
 func TestExportSnapshot(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := Open(ctx, "sqlite://"+t.TempDir()+"/odn.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := migratedSQLite(ctx, t)
 	count := func(db bun.IDB) int {
 		n, err := db.NewSelect().Table("settings").Count(ctx)
 		if err != nil {
@@ -30,7 +23,7 @@ func TestExportSnapshot(t *testing.T) {
 		return int(n)
 	}
 	before := count(s.DB)
-	err = s.snapshot(ctx, func(ctx context.Context, db bun.IDB) error {
+	err := s.snapshot(ctx, func(ctx context.Context, db bun.IDB) error {
 		if got := count(db); got != before {
 			t.Errorf("snapshot sees %d settings, want %d", got, before)
 		}
@@ -55,4 +48,19 @@ func TestExportSnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// migratedSQLite is a store on a new SQLite file, migrated, closed when
+// the test ends.
+func migratedSQLite(ctx context.Context, t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(ctx, "sqlite://"+t.TempDir()+"/odn.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -17,14 +17,7 @@ import (
 func TestGDPRKeysCoverSchema(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := Open(ctx, "sqlite://"+t.TempDir()+"/odn.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := migratedSQLite(ctx, t)
 	schema, err := schemaOf(ctx, s.DB, s.Dialect)
 	if err != nil {
 		t.Fatal(err)

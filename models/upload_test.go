@@ -42,9 +42,7 @@ func storedFiles(t *testing.T, dir string) []string {
 func TestUploadAcceptsDocumentsAndImages(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
-		dir := t.TempDir()
-		s.SetDataDir(dir)
-		mod, _ := s.CreateAccount(ctx, models.NewAccount{Username: "modo", Password: "long enough password", Role: models.RoleModerator})
+		dir, mod := uploadStore(t, s)
 		for _, tc := range []struct {
 			name, ct, want string
 			data           []byte
@@ -83,9 +81,7 @@ func TestUploadAcceptsDocumentsAndImages(t *testing.T) {
 func TestUploadAttacksRefused(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
-		dir := t.TempDir()
-		s.SetDataDir(dir)
-		mod, _ := s.CreateAccount(ctx, models.NewAccount{Username: "modo", Password: "long enough password", Role: models.RoleModerator})
+		dir, mod := uploadStore(t, s)
 		citizen, _ := s.CreateAccount(ctx, models.NewAccount{Username: "cit", Password: "long enough password"})
 		big := io.MultiReader(bytes.NewReader(uploadPNG), bytes.NewReader(make([]byte, models.MaxUploadSize)))
 		for _, tc := range []struct {
@@ -144,9 +140,7 @@ func TestUploadAttacksRefused(t *testing.T) {
 func TestUploadStripsImageMetadata(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
-		dir := t.TempDir()
-		s.SetDataDir(dir)
-		mod, _ := s.CreateAccount(ctx, models.NewAccount{Username: "modo", Password: "long enough password", Role: models.RoleModerator})
+		dir, mod := uploadStore(t, s)
 		jpegIn, jpegWant := imagemetatest.JPEGWithMetadata(6)
 		pngIn, pngWant := imagemetatest.PNGWithMetadata()
 		webpIn, webpWant := imagemetatest.WebPWithMetadata()
@@ -208,9 +202,7 @@ func TestUploadStripsImageMetadata(t *testing.T) {
 func TestStripStoredImages(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
-		dir := t.TempDir()
-		s.SetDataDir(dir)
-		mod, _ := s.CreateAccount(ctx, models.NewAccount{Username: "modo", Password: "long enough password", Role: models.RoleModerator})
+		dir, mod := uploadStore(t, s)
 		jpegIn, jpegWant := imagemetatest.JPEGWithMetadata(6)
 		pngIn, pngWant := imagemetatest.PNGWithMetadata()
 		webpIn, webpWant := imagemetatest.WebPWithMetadata()
@@ -278,4 +270,17 @@ func TestStripStoredImages(t *testing.T) {
 			t.Errorf("temporary files left: %v", files)
 		}
 	})
+}
+
+// uploadStore gives s a data directory for uploads, which it returns, and
+// a moderator, who may upload.
+func uploadStore(t *testing.T, s *models.Store) (string, *models.Account) {
+	t.Helper()
+	dir := t.TempDir()
+	s.SetDataDir(dir)
+	mod, err := s.CreateAccount(context.Background(), models.NewAccount{Username: "modo", Password: "long enough password", Role: models.RoleModerator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, mod
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/opendemocracynow/odn/models"
-	"github.com/opendemocracynow/odn/web"
 )
 
 // Route access policies of the authorisation matrix.
@@ -107,16 +106,8 @@ func policyOf(key string) string {
 // walkRoutes lists every route of the web door.
 func walkRoutes(t *testing.T, e *testEnv) []string {
 	t.Helper()
-	srv, err := web.New(web.Options{Store: e.Store, BaseURL: e.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	routes, ok := srv.Handler().(chi.Routes)
-	if !ok {
-		t.Fatal("the handler is not a chi router")
-	}
 	seen := map[string]bool{}
-	err = chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+	err := chi.Walk(pageRouter(t, e), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		seen[routeKey(method, route)] = true
 		return nil
 	})
