@@ -112,12 +112,9 @@ func (s *Service) hostMeta(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(HostMeta(s.opts.BaseURL))) //nolint:errcheck // client gone
 }
 
-// verify authenticates a request to this instance: draft-cavage with
-// Date, Digest and our own Host pinned; RFC 9421 gets 401 (peers that
-// double-knock then fall back to draft-cavage).
+// verify authenticates a request to this instance, signed with
+// draft-cavage or RFC 9421, pinned to our own address (Host, or the
+// target URI) and to Date or created within an hour.
 func (s *Service) verify(r *http.Request, body []byte) (*Verified, error) {
-	if r.Header.Get("Signature-Input") != "" {
-		return nil, ErrUnsupportedScheme
-	}
-	return CavageVerifier{Host: s.host, MaxSkew: time.Hour}.VerifyRequest(r, body, s.now(), s.keys)
+	return verifierFor(r.Header, s.host, s.store.URLs.Base, time.Hour).VerifyRequest(r, body, s.now(), s.keys)
 }

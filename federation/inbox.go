@@ -125,16 +125,8 @@ func (s *Service) inboxRefuse(w http.ResponseWriter, r *http.Request, status int
 	http.Error(w, msg, status)
 }
 
-// signatureKeyHost returns the host of the request's signature keyId, or
-// "" when there is no parseable draft-cavage signature.
+// signatureKeyHost returns the host of the request's signature key id,
+// or "" when there is no parseable signature.
 func signatureKeyHost(r *http.Request) string {
-	raw, err := signatureHeader(r.Header)
-	if err != nil {
-		return ""
-	}
-	sig, err := parseCavage(raw)
-	if err != nil {
-		return ""
-	}
-	return hostOf(sig.keyID)
+	return hostOf(signatureKeyID(r.Header))
 }

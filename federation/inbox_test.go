@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -50,9 +52,13 @@ func TestInboxRefusesBadRequests(t *testing.T) {
 			b := followBody(r.Header.Get("X-Id")+"x", mallory.Actor.URI, ville.Actor.URI)
 			r.Body, r.ContentLength = nopCloser(b), int64(len(b))
 		}, 401},
-		{"rfc9421", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, sg, func(r *http.Request) {
+		{"rfc9421 input beside a draft-cavage signature", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, sg, func(r *http.Request) {
 			r.Header.Set("Signature-Input", `sig1=("@method");keyid="x"`)
 		}, 401},
+		{"rfc9421", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, nil, rfc9421(t, sg, ""), 202},
+		{"rfc9421 wrong key owner", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, nil, rfc9421(t, signerOf(t, eve.Actor), ""), 401},
+		{"rfc9421 signed for another server", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, nil,
+			rfc9421(t, sg, "https://other.example/inbox"), 401},
 		{"2 MB body", func(id string) []byte { return append(followBody(id, mallory.Actor.URI, ville.Actor.URI), huge...) }, sg, nil, 413},
 		{"malformed JSON", func(id string) []byte { return []byte(`{"id":"` + id + `","type":`) }, sg, nil, 400},
 		{"id on another host", func(string) []byte {
@@ -79,15 +85,15 @@ func TestInboxRefusesBadRequests(t *testing.T) {
 		})
 	}
 	backlog, _ := a.st.InboxBacklog(context.Background())
-	if backlog != 1 {
-		t.Errorf("inbox holds %d items, want only the valid one", backlog)
+	if backlog != 2 {
+		t.Errorf("inbox holds %d items, want only the two valid ones", backlog)
 	}
 
 	// Duplicate delivery of the valid activity: 202, stored once.
 	if got := post(t, inbox, followBody(fmt.Sprintf("%s/acts/1", p.srv.URL), mallory.Actor.URI, ville.Actor.URI), sg, nil); got != 202 {
 		t.Errorf("duplicate: status %d", got)
 	}
-	if backlog, _ := a.st.InboxBacklog(context.Background()); backlog != 1 {
+	if backlog, _ := a.st.InboxBacklog(context.Background()); backlog != 2 {
 		t.Errorf("duplicate stored again: backlog %d", backlog)
 	}
 
@@ -98,6 +104,31 @@ func TestInboxRefusesBadRequests(t *testing.T) {
 	a.s.blocks.invalidate()
 	if got := post(t, inbox, followBody(newID(), mallory.Actor.URI, ville.Actor.URI), sg, nil); got != 403 {
 		t.Errorf("blocked domain: status %d, want 403", got)
+	}
+	if got := post(t, inbox, followBody(newID(), mallory.Actor.URI, ville.Actor.URI), nil, rfc9421(t, sg, "")); got != 403 {
+		t.Errorf("blocked domain, RFC 9421 signature: status %d, want 403", got)
+	}
+}
+
+// rfc9421 signs a client request with sg's key in RFC 9421 (sign9421),
+// for the URL signedFor when not empty (a signature made for another
+// server), the request's own otherwise.
+func rfc9421(t *testing.T, sg *Signer, signedFor string) func(*http.Request) {
+	return func(r *http.Request) {
+		body, err := r.GetBody()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(body)
+		signed := r
+		if signedFor != "" {
+			signed = r.Clone(r.Context())
+			signed.URL, _ = url.Parse(signedFor)
+		}
+		sign9421(t, signed, b, sg.keyID, sg.key, time.Now(), "")
+		for _, h := range []string{"Content-Digest", "Signature-Input", "Signature"} {
+			r.Header.Set(h, signed.Header.Get(h))
+		}
 	}
 }
 

@@ -31,7 +31,6 @@ func (e authError) Is(target error) bool { return target == ErrUnauthorized }
 var (
 	ErrUnauthorized         error = authError("federation: request not authenticated")
 	ErrNoSignature          error = authError("federation: no HTTP signature")
-	ErrUnsupportedScheme    error = authError("federation: unsupported HTTP signature scheme")
 	ErrMalformedSignature   error = authError("federation: malformed HTTP signature")
 	ErrUnsupportedAlgorithm error = authError("federation: unsupported signature algorithm")
 	ErrMissingSignedHeaders error = authError("federation: signature does not cover the required headers")
@@ -58,22 +57,51 @@ type KeyFetcher interface {
 	PublicKey(ctx context.Context, keyID string, refresh bool) (pub crypto.PublicKey, ownerID string, err error)
 }
 
-// RequestVerifier checks one HTTP signature scheme. CavageVerifier is the
-// one the fediverse uses today; an RFC 9421 verifier can be added beside it.
+// RequestVerifier checks one HTTP signature scheme: CavageVerifier
+// (draft-cavage, what the fediverse signs with) or RFC9421Verifier.
 type RequestVerifier interface {
 	VerifyRequest(req *http.Request, body []byte, now time.Time, keys KeyFetcher) (*Verified, error)
 }
 
 // VerifyRequest authenticates an incoming request whose body has already
-// been read into body. It picks the verifier for the signature scheme used;
-// RFC 9421 signatures are refused with ErrUnsupportedScheme for now (a 401,
-// after which double-knocking peers fall back to draft-cavage). It does not
-// know our own host: use CavageVerifier{Host: …} to pin it.
+// been read into body, with the verifier of the signature scheme it uses
+// (verifierFor). It does not know our own address: verifierFor with this
+// server's host and origin pins them.
 func VerifyRequest(req *http.Request, body []byte, now time.Time, keys KeyFetcher) (*Verified, error) {
-	if req.Header.Get("Signature-Input") != "" {
-		return nil, ErrUnsupportedScheme
+	return verifierFor(req.Header, "", "", 0).VerifyRequest(req, body, now, keys)
+}
+
+// verifierFor picks the verifier of the request's signature scheme: RFC
+// 9421 when it has a Signature-Input header, draft-cavage otherwise. host
+// (host[:port]) and origin (scheme://host[:port]) are this server's, as
+// peers address it; skew bounds Date or created (zero: MaxClockSkew).
+func verifierFor(h http.Header, host, origin string, skew time.Duration) RequestVerifier {
+	if len(h.Values("Signature-Input")) > 0 {
+		return RFC9421Verifier{Origin: origin, MaxSkew: skew}
 	}
-	return CavageVerifier{}.VerifyRequest(req, body, now, keys)
+	return CavageVerifier{Host: host, MaxSkew: skew}
+}
+
+// signatureKeyID is the key id a request's signature names, in either
+// scheme, or "" when it has no parseable signature; the inbox uses its
+// host for domain blocks and rate limits before verifying.
+func signatureKeyID(h http.Header) string {
+	if len(h.Values("Signature-Input")) > 0 {
+		sig, err := parseMessageSignature(h)
+		if err != nil {
+			return ""
+		}
+		return sig.keyID
+	}
+	raw, err := signatureHeader(h)
+	if err != nil {
+		return ""
+	}
+	sig, err := parseCavage(raw)
+	if err != nil {
+		return ""
+	}
+	return sig.keyID
 }
 
 // CavageVerifier verifies draft-cavage-http-signatures (the Signature or
@@ -103,7 +131,7 @@ func (v CavageVerifier) VerifyRequest(req *http.Request, body []byte, now time.T
 	if err := v.checkRequest(req, body, now, sig); err != nil {
 		return nil, err
 	}
-	return verifyWithKey(req, sig, keys)
+	return verifyWithKey(req, sig.keyID, keys, func(pub crypto.PublicKey) error { return sig.verify(req, pub) })
 }
 
 func (v CavageVerifier) checkRequest(req *http.Request, body []byte, now time.Time, sig *cavageSig) error {
@@ -178,30 +206,31 @@ func outside(t, now time.Time, skew time.Duration) bool {
 	return d > skew || d < -skew
 }
 
-// verifyWithKey fetches the key and verifies; when verification fails with
-// a key that may be stale, it refetches the key once (key rotation).
-func verifyWithKey(req *http.Request, sig *cavageSig, keys KeyFetcher) (*Verified, error) {
+// verifyWithKey fetches the key keyID names and checks the signature with
+// it; when that fails with a key that may be stale, it refetches the key
+// once (key rotation).
+func verifyWithKey(req *http.Request, keyID string, keys KeyFetcher, check func(crypto.PublicKey) error) (*Verified, error) {
 	ctx := req.Context()
-	pub, owner, err := keys.PublicKey(ctx, sig.keyID, false)
+	pub, owner, err := keys.PublicKey(ctx, keyID, false)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeyUnavailable, err)
 	}
-	if err = sig.verify(req, pub); err != nil {
+	if err = check(pub); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: %w", ErrKeyUnavailable, ctx.Err())
 		}
-		pub, owner, err = keys.PublicKey(ctx, sig.keyID, true)
+		pub, owner, err = keys.PublicKey(ctx, keyID, true)
 		if err != nil {
 			return nil, fmt.Errorf("%w: refetch: %w", ErrKeyUnavailable, err)
 		}
-		if err = sig.verify(req, pub); err != nil {
+		if err = check(pub); err != nil {
 			return nil, err
 		}
 	}
 	if owner == "" {
-		owner = KeyIDToActor(sig.keyID)
+		owner = KeyIDToActor(keyID)
 	}
-	return &Verified{KeyID: sig.keyID, Owner: owner}, nil
+	return &Verified{KeyID: keyID, Owner: owner}, nil
 }
 
 // verify checks the signature bytes with go-fed/httpsig. It hands httpsig a
