@@ -110,7 +110,7 @@ func (s *Service) writeDoc(w http.ResponseWriter, r *http.Request, status int, d
 	}
 	h := w.Header()
 	h.Set("Content-Type", ActivityJSONType)
-	h.Set("Vary", "Accept, Signature")
+	h.Add("Vary", "Accept, Signature")
 	if !s.opts.AuthorizedFetch {
 		h.Set("Cache-Control", "public, max-age=60")
 	}

@@ -60,7 +60,7 @@ func (s *Server) anonymousDebatePage(w http.ResponseWriter, r *http.Request) boo
 		return true
 	}
 	key := pageKey{id: d.ID, path: r.URL.Path, locale: s.localeFor(r), phase: d.Current + " " + phaseOf(cc)}
-	body, ok := s.cachedBody(w, r, &s.debatePages, key, version, true, func() (templ.Component, error) {
+	page, ok := s.cachedBody(w, r, &s.debatePages, key, version, true, func() (templ.Component, error) {
 		v, err := s.debateViewIn(r, d, cc)
 		if err != nil {
 			return nil, err
@@ -70,7 +70,7 @@ func (s *Server) anonymousDebatePage(w http.ResponseWriter, r *http.Request) boo
 		return debateDetailPage(p, v), nil
 	}, func(err error) { s.error(w, r, err) })
 	if ok {
-		writeHTML(w, http.StatusOK, body)
+		writeHTML(w, r, http.StatusOK, page)
 	}
 	return true
 }
@@ -100,9 +100,8 @@ func (s *Server) renderBytes(w http.ResponseWriter, r *http.Request, c templ.Com
 }
 
 // writeHTML writes a rendered page with render's headers.
-func writeHTML(w http.ResponseWriter, status int, body []byte) {
+func writeHTML(w http.ResponseWriter, r *http.Request, status int, page cachedPage) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Vary", "Accept, Accept-Language, Cookie")
-	w.WriteHeader(status)
-	w.Write(body) //nolint:errcheck // client gone
+	w.Header().Add("Vary", "Accept, Accept-Language, Cookie")
+	page.write(w, r, status)
 }

@@ -155,9 +155,9 @@ func (s *Server) embedVersion(r *http.Request) (int64, bool) {
 // serveEmbed answers the widget kept under key when it was rendered at
 // version, else renders build's, keeps it (when cacheable) and answers it.
 func (s *Server) serveEmbed(w http.ResponseWriter, r *http.Request, key pageKey, version int64, cacheable bool, build func() (templ.Component, error)) {
-	body, ok := s.cachedBody(w, r, &s.embeds, key, version, cacheable, build, func(err error) { s.embedError(w, r, err) })
+	page, ok := s.cachedBody(w, r, &s.embeds, key, version, cacheable, build, func(err error) { s.embedError(w, r, err) })
 	if ok {
-		writeEmbedBody(w, r, http.StatusOK, body)
+		writeEmbedBody(w, r, http.StatusOK, page)
 	}
 }
 
@@ -167,7 +167,7 @@ func (s *Server) embedError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "internal error", "request_id", requestIDOf(r.Context()), "path", r.URL.Path, "err", err)
 	}
 	if body, ok := s.renderBytes(w, r, embedError(s.page(r, s.localeFor(r).T(key)))); ok {
-		writeEmbedBody(w, r, status, body)
+		writeEmbedBody(w, r, status, cachedPage{body: body})
 	}
 }
 
@@ -175,13 +175,14 @@ func (s *Server) embedError(w http.ResponseWriter, r *http.Request, err error) {
 // site layout (no navigation in a frame), which caches must check again
 // before showing it again; a widget (status 200) has an ETag, and a 304
 // answers a cache whose copy has it.
-func writeEmbedBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+func writeEmbedBody(w http.ResponseWriter, r *http.Request, status int, page cachedPage) {
 	h := w.Header()
 	h.Set("Cache-Control", "public, no-cache")
-	h.Set("Vary", varyLanguage)
+	h.Add("Vary", varyLanguage)
 	if status == http.StatusOK {
-		sum := sha256.Sum256(body)
-		etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+		sum := sha256.Sum256(page.body)
+		// Weak: the same page gzipped or not (compressResponses).
+		etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
 		h.Set("ETag", etag)
 		if etagMatches(r.Header.Get("If-None-Match"), etag) {
 			w.WriteHeader(http.StatusNotModified)
@@ -189,13 +190,13 @@ func writeEmbedBody(w http.ResponseWriter, r *http.Request, status int, body []b
 		}
 	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(body) //nolint:errcheck // client gone
+	page.write(w, r, status)
 }
 
 // etagMatches reports whether an If-None-Match header names etag (weak
 // comparison, RFC 9110 13.1.2).
 func etagMatches(header, etag string) bool {
+	etag = strings.TrimPrefix(etag, "W/")
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == etag || t == "*" {

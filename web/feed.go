@@ -152,7 +152,7 @@ func (s *Server) sendAtom(w http.ResponseWriter, r *http.Request, out atomFeed) 
 	h.Set("Content-Type", "application/atom+xml; charset=utf-8")
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Cache-Control", "public, max-age=300")
-	h.Set("Vary", varyLanguage)
+	h.Add("Vary", varyLanguage)
 	w.Write([]byte(xml.Header)) //nolint:errcheck // client gone
 	w.Write(body)               //nolint:errcheck // client gone
 }

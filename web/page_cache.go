@@ -30,8 +30,16 @@ type pageKey struct {
 
 type pageEntry struct {
 	version int64
-	body    []byte
+	page    cachedPage
 	used    uint64
+}
+
+// cachedPage is a rendered page and, when it was kept, its gzipped copy:
+// compressed once when kept rather than at each view (compressResponses
+// would), it costs a popular page's readers nothing more than the plain
+// one. Both are shared: never modified once made.
+type cachedPage struct {
+	body, gz []byte
 }
 
 const (
@@ -39,22 +47,21 @@ const (
 	pageCacheMax  = 2 << 20 // bytes: larger pages are not kept
 )
 
-// get returns the page kept under key if it was rendered from version,
-// else nil.
-func (c *pageCache) get(key pageKey, version int64) []byte {
+// get returns the page kept under key if it was rendered from version.
+func (c *pageCache) get(key pageKey, version int64) (cachedPage, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entries[key]
 	if e == nil || e.version != version {
-		return nil
+		return cachedPage{}, false
 	}
 	c.tick++
 	e.used = c.tick
-	return e.body
+	return e.page, true
 }
 
-// put keeps body under key, rendered from data read after version.
-func (c *pageCache) put(key pageKey, version int64, body []byte) {
+// put keeps page under key, rendered from data read after version.
+func (c *pageCache) put(key pageKey, version int64, page cachedPage) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.entries[key]; old == nil && len(c.entries) >= pageCacheSize {
@@ -72,32 +79,47 @@ func (c *pageCache) put(key pageKey, version int64, body []byte) {
 		c.entries = map[pageKey]*pageEntry{}
 	}
 	c.tick++
-	c.entries[key] = &pageEntry{version: version, body: body, used: c.tick}
+	c.entries[key] = &pageEntry{version: version, page: page, used: c.tick}
 }
 
 // cachedBody returns the page kept in c under key when it was rendered
-// from version, else renders build's and keeps it (when keep, and it is
-// not too large). On an error it answers itself, through fail for build's
-// (the page's own error page) or with a 500 for the rendering's
-// (renderBytes), and returns false.
+// from version, else renders build's and keeps it with its gzipped copy
+// (when keep, and it is not too large). On an error it answers itself,
+// through fail for build's (the page's own error page) or with a 500 for
+// the rendering's (renderBytes), and returns false.
 func (s *Server) cachedBody(w http.ResponseWriter, r *http.Request, c *pageCache, key pageKey, version int64, keep bool,
-	build func() (templ.Component, error), fail func(error)) ([]byte, bool) {
+	build func() (templ.Component, error), fail func(error)) (cachedPage, bool) {
 	if keep {
-		if body := c.get(key, version); body != nil {
-			return body, true
+		if page, ok := c.get(key, version); ok {
+			return page, true
 		}
 	}
 	comp, err := build()
 	if err != nil {
 		fail(err)
-		return nil, false
+		return cachedPage{}, false
 	}
 	body, ok := s.renderBytes(w, r, comp)
 	if !ok {
-		return nil, false
+		return cachedPage{}, false
 	}
+	page := cachedPage{body: body}
 	if keep && len(body) <= pageCacheMax {
-		c.put(key, version, body)
+		page.gz = gzipped(body)
+		c.put(key, version, page)
 	}
-	return body, true
+	return page, true
+}
+
+// write writes the page as its body, gzipped when the client takes gzip
+// and the copy exists (compressResponses then passes it on as it is).
+// The caller has set the other headers.
+func (p cachedPage) write(w http.ResponseWriter, r *http.Request, status int) {
+	body := p.body
+	if p.gz != nil && acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		w.Header().Set("Content-Encoding", "gzip")
+		body = p.gz
+	}
+	w.WriteHeader(status)
+	w.Write(body) //nolint:errcheck // client gone
 }

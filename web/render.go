@@ -79,7 +79,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Vary", "Accept, Accept-Language, Cookie")
+	w.Header().Add("Vary", "Accept, Accept-Language, Cookie")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes()) //nolint:errcheck // client gone
 }

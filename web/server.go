@@ -87,7 +87,7 @@ func New(opts Options) (*Server, error) {
 // operations endpoints and static files.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.clientAddr, s.requestID, s.recoverer, s.logRequests, s.securityHeaders, s.refuseBadText)
+	r.Use(s.clientAddr, s.requestID, s.recoverer, s.logRequests, compressResponses(), s.securityHeaders, s.refuseBadText)
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Get("/metrics", s.serveMetrics)

@@ -36,9 +36,9 @@ func TestPublicAnswersVaryOnTheLanguageCookie(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !strings.Contains(body, `lang="fr"`) && !strings.Contains(body, `xml:lang="fr"`) {
 			t.Errorf("%s: %d, not in the cookie's French: %.300s", path, res.StatusCode, body)
 		}
-		vary := strings.ToLower(res.Header.Get("Vary"))
-		if !strings.Contains(vary, "accept-language") || !strings.Contains(vary, "cookie") {
-			t.Errorf("%s: Vary %q, want Accept-Language and Cookie", path, res.Header.Get("Vary"))
+		vary := strings.ToLower(strings.Join(res.Header.Values("Vary"), ", "))
+		if !strings.Contains(vary, "accept-language") || !strings.Contains(vary, "cookie") || !strings.Contains(vary, "accept-encoding") {
+			t.Errorf("%s: Vary %q, want Accept-Language, Cookie and Accept-Encoding", path, vary)
 		}
 	}
 }
