@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -208,8 +209,9 @@ func remoteInboxes(as ...*models.Actor) []string {
 	return out
 }
 
-// publishNew sends the Create of a new object by its author and the
-// space's announces (with the bare object when boost).
+// publishNew sends the Create of a new object by its author (signed as
+// objectSigner says) and the space's announces (with the bare object
+// when boost).
 //
 // With boost, the space's followers get two POSTs, not three: the
 // Announce{Create} carries the author's Create unchanged (FEP-1b12) and
@@ -225,27 +227,40 @@ func (s *Service) publishNew(ctx context.Context, author *models.Actor, sp *mode
 	return p.out, nil
 }
 
-// create queues the Create of obj by author and the space's announce of
-// it, as publishNew describes; nothing when obj's author was erased
-// after writing it (sentByErased).
+// create queues the Create of obj, written by author, signed by
+// objectSigner(author, sp), and the space's announce of it, as
+// publishNew describes. A Create goes out only signed by its object's
+// attributedTo (peers take it from no one else): when they differ,
+// nothing is queued (sentByErased), and a difference the erasure of the
+// author does not explain is logged as the bug it is.
 func (p *publication) create(ctx context.Context, author *models.Actor, sp *models.Space, obj doc, boost bool, extra ...string) error {
-	if sentByErased(author, obj) {
-		p.s.log.InfoContext(ctx, "create not sent: its author was erased", "activity_id", idOf(obj["id"])+"#create")
+	signer := objectSigner(author, sp)
+	if signer == nil {
+		return fmt.Errorf("create of %s: no author", idOf(obj["id"]))
+	}
+	if by := idOf(obj["attributedTo"]); by != signer.URI {
+		id := idOf(obj["id"]) + "#create"
+		if sentByErased(author, signer, obj) {
+			p.s.log.InfoContext(ctx, "create not sent: its author was erased", "activity_id", id)
+		} else {
+			p.s.log.ErrorContext(ctx, "create not sent: attributed to another actor than its signer",
+				"activity_id", id, "attributed_to", by, "signer", signer.URI)
+		}
 		return nil
 	}
-	create := CreateCivic(author, obj)
-	if boost && sp != nil && sp.Actor != nil && sp.Actor.ID != author.ID {
-		if err := p.sendBesides(ctx, author, sp.Actor, create, extra...); err != nil {
+	create := CreateCivic(signer, obj)
+	if boost && sp != nil && sp.Actor != nil && sp.Actor.ID != signer.ID {
+		if err := p.sendBesides(ctx, signer, sp.Actor, create, extra...); err != nil {
 			return err
 		}
-	} else if err := p.send(ctx, author, sp, create, extra...); err != nil {
+	} else if err := p.send(ctx, signer, sp, create, extra...); err != nil {
 		return err
 	}
 	var bareObj doc
 	if boost {
 		bareObj = obj
 	}
-	return p.announce(ctx, sp, author, create, bareObj)
+	return p.announce(ctx, sp, signer, create, bareObj)
 }
 
 // publishUpdate sends the Update of an object by its author, announced.
@@ -297,12 +312,13 @@ func objectSigner(author *models.Actor, sp *models.Space) *models.Actor {
 	return author
 }
 
-// sentByErased reports whether the Create of obj by signer would carry an
-// erased author: obj names another actor than its signer, which happens
-// when the author was erased between writing obj and the outbox building
-// its Create (the outbox runs after the commit, later when it is behind).
-// byline keeps obj theirs, as it was written before the erasure, while
-// objectSigner has the space sign, since an erased account signs nothing.
+// sentByErased reports whether the Create of obj, written by author and
+// signed by signer, names another actor than its signer because author
+// was erased between writing obj and the outbox building its Create (the
+// outbox runs after the commit, later when it is behind): byline keeps
+// obj theirs, as it was written before the erasure, while objectSigner
+// has the space sign, since an erased account signs nothing. Any other
+// difference is not the erasure's: create logs it as an error.
 //
 // Such a Create is not sent, rather than sent as the space's. Sent, it
 // would put the erased person's id out again after the erasure, and no
@@ -315,9 +331,9 @@ func objectSigner(author *models.Actor, sp *models.Space) *models.Actor {
 // author's objects from before the erasure that it never got: readable
 // here as by a deleted account, like Mastodon, which sends nothing of a
 // deleted account's statuses still queued.
-func sentByErased(signer *models.Actor, obj doc) bool {
-	by := idOf(obj["attributedTo"])
-	return by != "" && signer != nil && by != signer.URI
+func sentByErased(author, signer *models.Actor, obj doc) bool {
+	return author.Erased() && author.Local && signer != nil && signer.ID != author.ID &&
+		idOf(obj["attributedTo"]) == author.URI
 }
 
 // skipGone treats a since hidden, deleted or unpublished object as
@@ -342,7 +358,7 @@ func proposalCreated(ctx context.Context, s *Service, ev models.Event) ([]models
 	if err != nil {
 		return nil, err
 	}
-	return s.publishNew(ctx, objectSigner(p.Author, p.Space), p.Space, n, true)
+	return s.publishNew(ctx, p.Author, p.Space, n, true)
 }
 
 // proposalChanged: edit, withdrawal (status withdrawn) or threshold.
@@ -418,7 +434,7 @@ func proposalAnswered(ctx context.Context, s *Service, ev models.Event) ([]model
 	if first.ID < ev.ID {
 		more, err = s.publishUpdate(ctx, objectSigner(author, p.Space), p.Space, answer, inboxes...)
 	} else {
-		more, err = s.publishNew(ctx, objectSigner(author, p.Space), p.Space, answer, true, inboxes...)
+		more, err = s.publishNew(ctx, author, p.Space, answer, true, inboxes...)
 	}
 	return append(out, more...), err
 }
@@ -438,7 +454,7 @@ func petitionCreated(ctx context.Context, s *Service, ev models.Event) ([]models
 	if err != nil {
 		return nil, err
 	}
-	return s.publishNew(ctx, objectSigner(p.Author, p.Space), p.Space, q, true, remoteInboxes(p.Addressee)...)
+	return s.publishNew(ctx, p.Author, p.Space, q, true, remoteInboxes(p.Addressee)...)
 }
 
 func petitionUpdatePosted(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
@@ -454,7 +470,7 @@ func petitionUpdatePosted(ctx context.Context, s *Service, ev models.Event) ([]m
 	if err != nil {
 		return nil, err
 	}
-	return s.publishNew(ctx, objectSigner(p.Author, p.Space), p.Space, PetitionUpdateToNote(p, u), true, inboxes...)
+	return s.publishNew(ctx, p.Author, p.Space, PetitionUpdateToNote(p, u), true, inboxes...)
 }
 
 // petitionAnswered: the addressee's response Note, and the final Update
@@ -475,7 +491,7 @@ func petitionAnswered(ctx context.Context, s *Service, ev models.Event) ([]model
 		return nil, err
 	}
 	inboxes = append(inboxes, remoteInboxes(p.Author)...)
-	return s.publishNew(ctx, objectSigner(p.Addressee, p.Space), p.Space, PetitionResponseToNote(p), true, inboxes...)
+	return s.publishNew(ctx, p.Addressee, p.Space, PetitionResponseToNote(p), true, inboxes...)
 }
 
 // debatePublished sends the Create of a debate once it is out of draft
@@ -498,7 +514,7 @@ func debatePublished(ctx context.Context, s *Service, ev models.Event) ([]models
 		return nil, err
 	}
 	p := &publication{s: s}
-	if err := p.create(ctx, objectSigner(d.Author, sp), sp, q, true); err != nil {
+	if err := p.create(ctx, d.Author, sp, q, true); err != nil {
 		return nil, err
 	}
 	comments, err := s.store.DraftComments(ctx, d)
@@ -522,7 +538,7 @@ func debatePublished(ctx context.Context, s *Service, ev models.Event) ([]models
 				return nil, err
 			}
 		}
-		if err := p.create(ctx, objectSigner(c.Author, sp), sp, CommentToNote(c, t, parent), false, remoteInboxes(t.Author, parent)...); err != nil {
+		if err := p.create(ctx, c.Author, sp, CommentToNote(c, t, parent), false, remoteInboxes(t.Author, parent)...); err != nil {
 			return nil, err
 		}
 	}
@@ -589,7 +605,7 @@ func (s *Service) commentActivity(ctx context.Context, ev models.Event, update b
 	if update {
 		return s.publishUpdate(ctx, objectSigner(c.Author, t.Space), t.Space, note, extra...)
 	}
-	return s.publishNew(ctx, objectSigner(c.Author, t.Space), t.Space, note, false, extra...)
+	return s.publishNew(ctx, c.Author, t.Space, note, false, extra...)
 }
 
 // commentDeleted: Delete{Tombstone} of a local comment, to whom its
