@@ -235,11 +235,37 @@ func actorURI(a *models.Actor) string {
 	return a.URI
 }
 
+// officialBy is whom an official answer (to a proposal, or a petition's
+// response) is attributed to: the decision-maker who gave it while their
+// account lives, the space's Group once it is erased, in every document
+// built from then on (its Create, its Updates, its id). Unlike what a
+// member writes (byline, sentByErased), an official answer is the
+// institution's act, given in its name by one of its moderators or by the
+// decision-maker a petition addressed: the space may carry it, and it
+// must still reach peers. So an answer whose answerer was erased before
+// the outbox sent it goes out as the space's Create instead of nothing
+// (a later answer then updated a Note no peer had), and a later answer is
+// the space's Update of it. The rule needs no record of when the answer
+// first went out, so GET, Create and Update agree at any time, and no
+// document built after the erasure carries the erased person's id. An
+// answer that went out as its answerer's before the erasure becomes the
+// space's too: no copy holds it as theirs any more (odn copies keep an
+// answer's text, not its author; Mastodon deletes an account's statuses
+// on its Delete{Person}), so the space's later Updates reach odn peers,
+// which fetch the answer at its id, and Mastodon has nothing to update.
+func officialBy(answerer *models.Actor, sp *models.Space) *models.Actor {
+	if answerer.Erased() && answerer.Local && sp != nil && sp.Actor != nil && sp.Actor.Local {
+		return sp.Actor
+	}
+	return answerer
+}
+
 // ProposalAnswerToNote is the official answer to a local proposal, a
 // reply Note with id BASE/p/{id}/answer by author: the moderator who
-// first wrote an answer (Service.answerAuthor), who stays its owner when
-// another one changes it (p.Answerer, shown on the page), as peers take
-// an Update only from the object's attributedTo.
+// first wrote an answer, or the space once they are erased
+// (Service.answerAuthor, officialBy), who stays its owner when another
+// moderator changes it (p.Answerer, shown on the page), as peers take an
+// Update only from the object's attributedTo.
 func ProposalAnswerToNote(p *models.Proposal, author *models.Actor) doc {
 	var b strings.Builder
 	b.WriteString(titleHTML("Réponse officielle / Official answer: " + p.Title))
@@ -419,18 +445,15 @@ func PetitionToQuestion(p *models.Petition, now time.Time) doc {
 }
 
 // PetitionResponseToNote is the addressee's response to a petition, a
-// reply Note with id BASE/pe/{id}/response.
+// reply Note with id BASE/pe/{id}/response, the space's once the
+// addressee is erased (officialBy).
 func PetitionResponseToNote(p *models.Petition) doc {
 	var b strings.Builder
 	b.WriteString(titleHTML("Réponse / Response: " + p.Title))
 	b.WriteString(bodyHTML(p.ResponseHTML))
 	b.WriteString(lineHTML(fmt.Sprintf("%d signatures", p.SignaturesCount)))
 	b.WriteString(linkHTML(p.URL))
-	given := p.UpdatedAt
-	if p.RespondedAt != nil {
-		given = *p.RespondedAt
-	}
-	return officialReply(p.URI+ResponseSuffix, p.URI, p.URL, b.String(), models.PetitionAnswered, byline(p.Addressee, p.Space, given), p.Author, p.Space, p.UpdatedAt, p.RespondedAt)
+	return officialReply(p.URI+ResponseSuffix, p.URI, p.URL, b.String(), models.PetitionAnswered, officialBy(p.Addressee, p.Space), p.Author, p.Space, p.UpdatedAt, p.RespondedAt)
 }
 
 // officialReply is the Note of a decision-maker's answer to a proposal or

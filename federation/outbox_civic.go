@@ -330,7 +330,8 @@ func objectSigner(author *models.Actor, sp *models.Space) *models.Actor {
 // after the erasure. So the object is, for every peer, one more of the
 // author's objects from before the erasure that it never got: readable
 // here as by a deleted account, like Mastodon, which sends nothing of a
-// deleted account's statuses still queued.
+// deleted account's statuses still queued. Official answers are the
+// institution's own words and do not take this path (officialBy).
 func sentByErased(author, signer *models.Actor, obj doc) bool {
 	return author.Erased() && author.Local && signer != nil && signer.ID != author.ID &&
 		idOf(obj["attributedTo"]) == author.URI
@@ -380,10 +381,9 @@ func proposalChanged(ctx context.Context, s *Service, ev models.Event) ([]models
 
 // answerAuthor is the author of p's answer Note: the moderator of the
 // first answer with a text (first, the event that created the Note; nil
-// while there is none), or the space when that moderator was erased
-// before it (byline). A later answer by another moderator updates the
-// Note as its author's (signed by the space once they cannot sign, see
-// objectSigner); the page shows who answered last (p.Answerer).
+// while there is none), or the space once that moderator is erased
+// (officialBy). A later answer by another moderator updates the Note as
+// its author's; the page shows who answered last (p.Answerer).
 func (s *Service) answerAuthor(ctx context.Context, p *models.Proposal) (*models.Actor, *models.Event, error) {
 	first, err := s.store.FirstProposalAnswer(ctx, p.ID)
 	if err != nil || first == nil {
@@ -395,7 +395,7 @@ func (s *Service) answerAuthor(ctx context.Context, p *models.Proposal) (*models
 			return nil, nil, err
 		}
 	}
-	return byline(a, p.Space, first.CreatedAt), first, nil
+	return officialBy(a, p.Space), first, nil
 }
 
 // proposalAnswered: the Update of the proposal's status and the official

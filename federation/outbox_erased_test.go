@@ -221,3 +221,116 @@ func TestRepliesDoNotMentionErased(t *testing.T) {
 		}
 	}
 }
+
+// sentActivity is an activity runEvents returned, bare or inside the
+// space's Announce, with who signed the POST that carried it.
+type sentActivity struct {
+	m      map[string]any
+	signer int64
+	body   string
+}
+
+// activitiesOf indexes outs by activity type and object id.
+func activitiesOf(t *testing.T, outs []models.Outgoing) map[string][]sentActivity {
+	t.Helper()
+	got := map[string][]sentActivity{}
+	for _, o := range outs {
+		var m map[string]any
+		if err := json.Unmarshal(o.Body, &m); err != nil {
+			t.Fatal(err)
+		}
+		if inner, ok := m["object"].(map[string]any); ok && m["type"] == "Announce" && inner["type"] != nil {
+			if _, isActivity := inner["object"]; isActivity {
+				m = inner
+			}
+		}
+		key := m["type"].(string) + " " + idOf(m["object"])
+		got[key] = append(got[key], sentActivity{m, o.SignerID, string(o.Body)})
+	}
+	return got
+}
+
+// TestOfficialAnswerOfErasedAnswerer: an official answer is the space's
+// act. Its first answerer erased before the outbox sent it, the answer
+// still goes out, as the space's (attributedTo and signer), and a later
+// answer by another moderator is an Update of that Note, the space's
+// too, as its id reads; nothing names the erased moderator. The same for
+// a petition's response whose addressee was erased before it went out.
+func TestOfficialAnswerOfErasedAnswerer(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	ville := a.space(t, "ville")
+	newPeerInbox(t).follower(t, a, "fan", ville.Actor)
+	mo, mo2, ada := moderator(t, a, "mo"), moderator(t, a, "mo2"), a.user(t, "ada")
+	maire := a.user(t, "maire")
+	if _, err := a.st.DB.NewUpdate().Model((*models.Account)(nil)).Set("decider = ?", true).Where("id = ?", maire.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	prop, err := a.st.CreateProposal(ctx, ada.Actor, "ville", models.ProposalInput{Title: "A bench", Body: "In the shade."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pe, err := a.st.CreatePetition(ctx, ada.Actor, "ville", models.PetitionInput{Title: "A crossing", Body: "By the school.", Addressee: "maire", Goal: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, a)
+	if _, err := a.st.SetProposalStatus(ctx, mo, prop.ID, models.ProposalAccepted, "Ordered."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.RespondPetition(ctx, maire, pe.ID, "It will be painted."); err != nil {
+		t.Fatal(err)
+	}
+	for _, acc := range []*models.Account{mo, maire} {
+		if err := a.st.DeleteAccount(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answer, response := prop.URI+AnswerSuffix, pe.URI+ResponseSuffix
+	first := activitiesOf(t, runEvents(t, a))
+	if _, err := a.st.SetProposalStatus(ctx, mo2, prop.ID, models.ProposalAccepted, "Ordered: two benches."); err != nil {
+		t.Fatal(err)
+	}
+	later := activitiesOf(t, runEvents(t, a))
+	updates := 0
+	for key, list := range later {
+		if strings.HasPrefix(key, "Update "+answer) {
+			updates += len(list)
+		}
+	}
+	if len(later["Create "+answer]) != 0 || updates == 0 {
+		t.Errorf("the later answer sent %d Creates and %d Updates of the answer, want an Update", len(later["Create "+answer]), updates)
+	}
+	for what, list := range map[string][]sentActivity{
+		"the answer's Create":   first["Create "+answer],
+		"the response's Create": first["Create "+response],
+		"the answer's Update":   later["Update "+answer],
+	} {
+		if len(list) == 0 {
+			t.Errorf("%s: none sent", what)
+		}
+		for _, act := range list {
+			obj, _ := act.m["object"].(map[string]any)
+			if act.signer != ville.Actor.ID || act.m["actor"] != ville.Actor.URI || obj["attributedTo"] != ville.Actor.URI {
+				t.Errorf("%s signed by %d, actor %v, attributedTo %v; want the space's (%s)", what, act.signer, act.m["actor"], obj["attributedTo"], ville.Actor.URI)
+			}
+		}
+	}
+	for _, sent := range []map[string][]sentActivity{first, later} {
+		for key, list := range sent {
+			for _, act := range list {
+				for _, gone := range []string{mo.Actor.URI, maire.Actor.URI} {
+					if strings.Contains(act.body, gone) {
+						t.Errorf("%s, built after the erasure, names %s: %s", key, gone, act.body)
+					}
+				}
+			}
+		}
+	}
+	for kind, id := range map[string]int64{kindProposalAnswer: prop.ID, kindPetitionResponse: pe.ID} {
+		st, m := serveAS(a, kind, strconv.FormatInt(id, 10))
+		if st != 200 || m["attributedTo"] != ville.Actor.URI {
+			t.Errorf("GET %s %d: %d, attributedTo %v, want the space's", kind, id, st, m["attributedTo"])
+		}
+	}
+}
