@@ -124,6 +124,19 @@ func mentionHTML(a *models.Actor) string {
 // and whose actor answers 410; the reply still answers what they wrote.
 func mentionable(a *models.Actor) bool { return a != nil && !a.Erased() }
 
+// deletedAccountLabel stands for an erased account's name, in both
+// languages, as the pages say "deleted account" ("compte supprimé").
+const deletedAccountLabel = "compte supprimé / deleted account"
+
+// addresseeHTML names a petition's addressee: a mention while their
+// account lives, deletedAccountLabel once it is erased.
+func addresseeHTML(a *models.Actor) string {
+	if !mentionable(a) {
+		return html.EscapeString(deletedAccountLabel)
+	}
+	return mentionHTML(a)
+}
+
 // mentionTag is the Mention tag of an actor.
 func mentionTag(a *models.Actor) doc {
 	return doc{"type": "Mention", "href": a.URI, "name": "@" + a.Handle()}
@@ -395,13 +408,16 @@ var petitionStateLabel = map[string]string{
 
 // PetitionToQuestion is a local petition as a poll with the single option
 // SignOption (a vote for it is a signature). p.Author, p.Addressee and
-// p.Space must be loaded; now decides whether the deadline passed.
+// p.Space must be loaded; now decides whether the deadline passed. The
+// addressee is mentioned (tag, cc, a link in the content) while their
+// account lives; once it is erased the petition says it is addressed to
+// a deleted account and carries their id nowhere, as the page does.
 func PetitionToQuestion(p *models.Petition, now time.Time) doc {
 	state := p.State(now)
 	var b strings.Builder
 	b.WriteString(titleHTML(p.Title))
 	if p.Addressee != nil {
-		b.WriteString("<p>" + addresseeLabel + mentionHTML(p.Addressee) + "</p>")
+		b.WriteString("<p>" + addresseeLabel + addresseeHTML(p.Addressee) + "</p>")
 	}
 	b.WriteString(bodyHTML(p.BodyHTML))
 	b.WriteString(lineHTML(kindLinePetition, statusLabel(petitionStateLabel, state),
@@ -434,7 +450,7 @@ func PetitionToQuestion(p *models.Petition, now time.Time) doc {
 		}
 	}
 	var extra []string
-	if p.Addressee != nil {
+	if mentionable(p.Addressee) {
 		q["tag"] = []any{mentionTag(p.Addressee)}
 		extra = append(extra, p.Addressee.URI)
 	}

@@ -334,3 +334,66 @@ func TestOfficialAnswerOfErasedAnswerer(t *testing.T) {
 		}
 	}
 }
+
+// TestErasedAddresseeNotNamed: once the decision-maker a petition is
+// addressed to is erased, the petition no longer carries their id (no
+// Mention tag, cc or mention link), at its id and in what is built after
+// the erasure (a Create the outbox had not sent yet, a count Update); it
+// says it is addressed to a deleted account.
+func TestErasedAddresseeNotNamed(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	ville := a.space(t, "ville")
+	newPeerInbox(t).follower(t, a, "fan", ville.Actor)
+	ada, maire := a.user(t, "ada"), a.user(t, "maire")
+	if _, err := a.st.DB.NewUpdate().Model((*models.Account)(nil)).Set("decider = ?", true).Where("id = ?", maire.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := a.st.CreatePetition(ctx, ada.Actor, "ville", models.PetitionInput{Title: "A crossing", Body: "By the school.", Addressee: "maire", Goal: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mentioned := false
+	for _, o := range runEvents(t, a) {
+		mentioned = mentioned || strings.Contains(string(o.Body), `"id":"`+sent.URI+`#create"`) && strings.Contains(string(o.Body), maire.Actor.URI)
+	}
+	if !mentioned {
+		t.Fatal("the petition's Create before the erasure does not mention its addressee")
+	}
+	queued, err := a.st.CreatePetition(ctx, ada.Actor, "ville", models.PetitionInput{Title: "A bus stop", Body: "Here.", Addressee: "maire", Goal: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.DeleteAccount(ctx, maire); err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]string{}
+	for _, o := range runEvents(t, a) {
+		docs[o.ActivityID] = string(o.Body)
+	}
+	update, _, err := a.s.countUpdate(ctx, models.CountUpdate{ObjectType: models.ObjectTypePetition, ObjectID: sent.ID})
+	if err != nil || len(update) == 0 {
+		t.Fatalf("count Update: %v, %d sent", err, len(update))
+	}
+	docs["the count Update"] = string(update[0].Body)
+	for _, pe := range []*models.Petition{sent, queued} {
+		st, m := serveAS(a, models.ObjectTypePetition, strconv.FormatInt(pe.ID, 10))
+		served, _ := json.Marshal(m)
+		if st != 200 || !strings.Contains(string(served), "deleted account") {
+			t.Errorf("GET petition %d: %d, does not say its addressee's account was deleted: %s", pe.ID, st, served)
+		}
+		docs["GET "+pe.URI] = string(served)
+	}
+	var created bool
+	for what, body := range docs {
+		created = created || strings.Contains(what, queued.URI) || strings.Contains(body, `"id":"`+queued.URI+`#create"`)
+		for _, trace := range []string{maire.Actor.URI, maire.Actor.URL, "@maire", `"Mention"`} {
+			if strings.Contains(body, trace) {
+				t.Errorf("%s, after the addressee's erasure, carries %q: %s", what, trace, body)
+			}
+		}
+	}
+	if !created {
+		t.Errorf("the Create of the petition queued before the erasure was not sent; sent %v", docs)
+	}
+}

@@ -28,25 +28,28 @@ func init() {
 // its deadline) or answered.
 type apiPetitionJSON struct {
 	apiObject
-	Space        string     `json:"space,omitempty"`
-	Title        string     `json:"title"`
-	Body         string     `json:"body"`
-	BodyHTML     string     `json:"body_html"`
-	Addressee    *apiActor  `json:"addressee,omitempty"`
-	Author       *apiActor  `json:"author"`
-	Goal         int        `json:"goal"`
-	Signatures   int        `json:"signatures"`
-	Percent      int        `json:"percent"`
-	State        string     `json:"state"`
-	ClosesAt     *time.Time `json:"closes_at,omitempty"`
-	Response     string     `json:"response,omitempty"`
-	ResponseHTML string     `json:"response_html,omitempty"`
-	RespondedAt  *time.Time `json:"responded_at,omitempty"`
-	Consultation string     `json:"consultation,omitempty"`
-	Theme        string     `json:"theme,omitempty"`
-	Hidden       bool       `json:"hidden,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
+	Space     string    `json:"space,omitempty"`
+	Title     string    `json:"title"`
+	Body      string    `json:"body"`
+	BodyHTML  string    `json:"body_html"`
+	Addressee *apiActor `json:"addressee,omitempty"`
+	// AddresseeDeleted: the addressee's account was deleted; their name
+	// is no longer shown (addressee is absent), as on the page.
+	AddresseeDeleted bool       `json:"addressee_deleted,omitempty"`
+	Author           *apiActor  `json:"author"`
+	Goal             int        `json:"goal"`
+	Signatures       int        `json:"signatures"`
+	Percent          int        `json:"percent"`
+	State            string     `json:"state"`
+	ClosesAt         *time.Time `json:"closes_at,omitempty"`
+	Response         string     `json:"response,omitempty"`
+	ResponseHTML     string     `json:"response_html,omitempty"`
+	RespondedAt      *time.Time `json:"responded_at,omitempty"`
+	Consultation     string     `json:"consultation,omitempty"`
+	Theme            string     `json:"theme,omitempty"`
+	Hidden           bool       `json:"hidden,omitempty"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
 	// Present on GET /petitions/{id} only.
 	Milestones       []apiMilestone `json:"milestones,omitempty"`
 	Updates          []apiUpdate    `json:"updates,omitempty"`
@@ -77,7 +80,7 @@ func updateJSON(u *models.PetitionUpdate) apiUpdate {
 func petitionJSON(p *models.Petition, now time.Time) apiPetitionJSON {
 	out := apiPetitionJSON{
 		apiObject: civicObject(p.ID, p.URI, p.URL, p.Local, p.Origin),
-		Title:     p.Title, Body: p.Body, BodyHTML: p.BodyHTML, Addressee: actorJSON(p.Addressee), Author: actorJSON(p.Author),
+		Title:     p.Title, Body: p.Body, BodyHTML: p.BodyHTML, Addressee: actorJSON(p.Addressee), AddresseeDeleted: p.Addressee.Erased(), Author: actorJSON(p.Author),
 		Goal: p.Goal, Signatures: p.SignaturesCount, Percent: p.Percent(), State: p.State(now), ClosesAt: p.ClosesAt,
 		Response: p.Response, ResponseHTML: p.ResponseHTML, RespondedAt: p.RespondedAt, Consultation: idString(p.ConsultationID),
 		Theme: idString(p.ThemeID), Hidden: p.HiddenAt != nil, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
