@@ -264,8 +264,8 @@ func actorURI(a *models.Actor) string {
 // answer that went out as its answerer's before the erasure becomes the
 // space's too: no copy holds it as theirs any more (odn copies keep an
 // answer's text, not its author; Mastodon deletes an account's statuses
-// on its Delete{Person}), so the space's later Updates reach odn peers,
-// which fetch the answer at its id, and Mastodon has nothing to update.
+// on its Delete{Person}), so the next answer is the space's Create of it
+// (spaceOwesAnswerCreate) and the ones after its Updates.
 func officialBy(answerer *models.Actor, sp *models.Space) *models.Actor {
 	if answerer.Erased() && answerer.Local && sp != nil && sp.Actor != nil && sp.Actor.Local {
 		return sp.Actor
@@ -274,18 +274,18 @@ func officialBy(answerer *models.Actor, sp *models.Space) *models.Actor {
 }
 
 // ProposalAnswerToNote is the official answer to a local proposal, a
-// reply Note with id BASE/p/{id}/answer by author: the moderator who
-// first wrote an answer, or the space once they are erased
-// (Service.answerAuthor, officialBy), who stays its owner when another
-// moderator changes it (p.Answerer, shown on the page), as peers take an
-// Update only from the object's attributedTo.
-func ProposalAnswerToNote(p *models.Proposal, author *models.Actor) doc {
+// reply Note with id BASE/p/{id}/answer by answerer, the moderator who
+// first wrote an answer (Service.firstAnswerer), or by the space once
+// they are erased (officialBy). It stays theirs when another moderator
+// changes it (p.Answerer, shown on the page), as peers take an Update
+// only from the object's attributedTo.
+func ProposalAnswerToNote(p *models.Proposal, answerer *models.Actor) doc {
 	var b strings.Builder
 	b.WriteString(titleHTML("Réponse officielle / Official answer: " + p.Title))
 	b.WriteString(bodyHTML(p.AnswerHTML))
 	b.WriteString(lineHTML("Statut / Status: " + statusLabel(proposalStatusLabel, p.Status)))
 	b.WriteString(linkHTML(p.URL))
-	return officialReply(p.URI+AnswerSuffix, p.URI, p.URL, b.String(), p.Status, author, p.Author, p.Space, p.UpdatedAt, p.AnsweredAt)
+	return officialReply(p.URI+AnswerSuffix, p.URI, p.URL, b.String(), p.Status, officialBy(answerer, p.Space), p.Author, p.Space, p.UpdatedAt, p.AnsweredAt)
 }
 
 // debatePhaseLabel is the bilingual label of a debate phase.
@@ -716,8 +716,10 @@ func SynthesisToNote(syn *models.Synthesis, c *models.Consultation, sp *models.S
 }
 
 // Activities about civic objects. Their ids are the object's id with a
-// fragment (#create, #updates/{time}, #delete): unique, and stable, so a
-// re-run of an event handler queues nothing twice.
+// fragment (#create, #updates/{time}, #delete, and #creates/{time} for
+// the space's Create of an official answer that went out as its erased
+// answerer's: spaceOwesAnswerCreate): unique, and stable, so a re-run of
+// an event handler queues nothing twice.
 
 // addressingOf copies to/cc/audience of an object onto its activity.
 func addressingOf(obj doc) (to, cc []string) {

@@ -234,6 +234,11 @@ func (s *Service) publishNew(ctx context.Context, author *models.Actor, sp *mode
 // nothing is queued (sentByErased), and a difference the erasure of the
 // author does not explain is logged as the bug it is.
 func (p *publication) create(ctx context.Context, author *models.Actor, sp *models.Space, obj doc, boost bool, extra ...string) error {
+	return p.createAs(ctx, "", author, sp, obj, boost, extra...)
+}
+
+// createAs is create with the Create's id (CreateCivic's when "").
+func (p *publication) createAs(ctx context.Context, id string, author *models.Actor, sp *models.Space, obj doc, boost bool, extra ...string) error {
 	signer := objectSigner(author, sp)
 	if signer == nil {
 		return fmt.Errorf("create of %s: no author", idOf(obj["id"]))
@@ -249,6 +254,9 @@ func (p *publication) create(ctx context.Context, author *models.Actor, sp *mode
 		return nil
 	}
 	create := CreateCivic(signer, obj)
+	if id != "" {
+		create["id"] = id
+	}
 	if boost && sp != nil && sp.Actor != nil && sp.Actor.ID != signer.ID {
 		if err := p.sendBesides(ctx, signer, sp.Actor, create, extra...); err != nil {
 			return err
@@ -379,28 +387,56 @@ func proposalChanged(ctx context.Context, s *Service, ev models.Event) ([]models
 	return s.publishUpdate(ctx, objectSigner(p.Author, p.Space), p.Space, n, inboxes...)
 }
 
-// answerAuthor is the author of p's answer Note: the moderator of the
-// first answer with a text (first, the event that created the Note; nil
-// while there is none), or the space once that moderator is erased
-// (officialBy). A later answer by another moderator updates the Note as
-// its author's; the page shows who answered last (p.Answerer).
-func (s *Service) answerAuthor(ctx context.Context, p *models.Proposal) (*models.Actor, *models.Event, error) {
-	first, err := s.store.FirstProposalAnswer(ctx, p.ID)
-	if err != nil || first == nil {
-		return p.Answerer, first, err
+// firstAnswerer is the moderator of p's first answer with a text, whose
+// answer Note it is (officialBy: the space's once they are erased), and
+// the answer events with a text, oldest first: the first created the
+// Note (none while there is none). A later answer by another moderator
+// updates the Note as its author's; the page shows who answered last
+// (p.Answerer).
+func (s *Service) firstAnswerer(ctx context.Context, p *models.Proposal) (*models.Actor, []models.Event, error) {
+	answers, err := s.store.ProposalAnswers(ctx, p.ID)
+	if err != nil || len(answers) == 0 {
+		return p.Answerer, nil, err
 	}
 	a := p.Answerer
-	if a == nil || a.ID != first.ActorID {
-		if a, err = s.store.ActorByID(ctx, first.ActorID); err != nil {
+	if a == nil || a.ID != answers[0].ActorID {
+		if a, err = s.store.ActorByID(ctx, answers[0].ActorID); err != nil {
 			return nil, nil, err
 		}
 	}
-	return officialBy(a, p.Space), first, nil
+	return a, answers, nil
+}
+
+// spaceOwesAnswerCreate reports whether answer event evID (not the first)
+// must send the space's Create of the answer Note, rather than an Update:
+// the Note is the space's since answerer's erasure (officialBy), while
+// every earlier answer went out before it, as answerer's, and Mastodon
+// deleted that copy with the account (on its Delete{Person}), so no peer
+// holds the space's Note to update. An earlier answer the outbox handled
+// after the erasure (or is handling in this batch: no ProcessedAt yet)
+// sent the space's Create already. ProcessedAt is set after the handler
+// read the account: an answer built just before the erasure committed
+// counts as after it, and the edit is an Update, as before.
+func spaceOwesAnswerCreate(answerer *models.Actor, sp *models.Space, answers []models.Event, evID int64) bool {
+	if officialBy(answerer, sp) == answerer {
+		return false
+	}
+	for _, e := range answers {
+		if e.ID >= evID {
+			break
+		}
+		if e.ProcessedAt == nil || !e.ProcessedAt.Before(*answerer.DeletedAt) {
+			return false
+		}
+	}
+	return true
 }
 
 // proposalAnswered: the Update of the proposal's status and the official
-// answer, a reply Note by the moderator who first wrote one (Create the
-// first time, Update after), boosted by the space.
+// answer, a reply Note by the moderator who first wrote one, or by the
+// space once they are erased (officialBy): Create the first time, Update
+// after, and the space's Create when it takes over an answer that went
+// out before the erasure (spaceOwesAnswerCreate); boosted by the space.
 func proposalAnswered(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 	out, err := proposalChanged(ctx, s, ev)
 	if err != nil {
@@ -417,26 +453,29 @@ func proposalAnswered(ctx context.Context, s *Service, ev models.Event) ([]model
 	if p.AnswerHTML == "" || p.Answerer == nil || models.AnswerTextOf(ev) == "" {
 		return out, nil
 	}
-	author, first, err := s.answerAuthor(ctx, p)
-	if err != nil {
-		return nil, err
+	answerer, answers, err := s.firstAnswerer(ctx, p)
+	if err != nil || len(answers) == 0 {
+		return out, err
 	}
-	if first == nil {
-		return out, nil
-	}
-	answer := ProposalAnswerToNote(p, author)
+	answer := ProposalAnswerToNote(p, answerer)
+	author := officialBy(answerer, p.Space)
 	inboxes, err := s.store.ParticipantInboxes(ctx, models.ObjectTypeProposal, p.ID)
 	if err != nil {
 		return nil, err
 	}
 	inboxes = append(inboxes, remoteInboxes(p.Author)...)
-	var more []models.Outgoing
-	if first.ID < ev.ID {
-		more, err = s.publishUpdate(ctx, objectSigner(author, p.Space), p.Space, answer, inboxes...)
-	} else {
-		more, err = s.publishNew(ctx, author, p.Space, answer, true, inboxes...)
+	pub := &publication{s: s}
+	switch {
+	case answers[0].ID >= ev.ID:
+		err = pub.create(ctx, author, p.Space, answer, true, inboxes...)
+	case spaceOwesAnswerCreate(answerer, p.Space, answers, ev.ID):
+		// Not the first Create's id, which answerer's took.
+		id := idOf(answer["id"]) + "#creates/" + ev.CreatedAt.UTC().Format("20060102T150405.000000")
+		err = pub.createAs(ctx, id, author, p.Space, answer, true, inboxes...)
+	default:
+		pub.out, err = s.publishUpdate(ctx, objectSigner(author, p.Space), p.Space, answer, inboxes...)
 	}
-	return append(out, more...), err
+	return append(out, pub.out...), err
 }
 
 func petitionCreated(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {

@@ -397,3 +397,66 @@ func TestErasedAddresseeNotNamed(t *testing.T) {
 		t.Errorf("the Create of the petition queued before the erasure was not sent; sent %v", docs)
 	}
 }
+
+// TestAnswerSentBeforeItsAnswerersErasure: an answer that went out as its
+// moderator's, who was then erased (Mastodon deletes an erased account's
+// statuses on its Delete{Person}), is the space's from then on; the next
+// answer, by another moderator, is therefore the space's Create of it
+// (with an id of its own: the first Create's is taken), and the one after
+// an Update.
+func TestAnswerSentBeforeItsAnswerersErasure(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	ville := a.space(t, "ville")
+	newPeerInbox(t).follower(t, a, "fan", ville.Actor)
+	mo, mo2, ada := moderator(t, a, "mo"), moderator(t, a, "mo2"), a.user(t, "ada")
+	prop, err := a.st.CreateProposal(ctx, ada.Actor, "ville", models.ProposalInput{Title: "A bench", Body: "In the shade."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := prop.URI + AnswerSuffix
+	answerWith := func(by *models.Account, text string) map[string][]sentActivity {
+		t.Helper()
+		if _, err := a.st.SetProposalStatus(ctx, by, prop.ID, models.ProposalAccepted, text); err != nil {
+			t.Fatal(err)
+		}
+		return activitiesOf(t, runEvents(t, a))
+	}
+	runEvents(t, a)
+	first := answerWith(mo, "Ordered.")
+	if len(first["Create "+answer]) == 0 || first["Create "+answer][0].m["actor"] != mo.Actor.URI {
+		t.Fatalf("the first answer: %v, want mo's Create", first)
+	}
+	if err := a.st.DeleteAccount(ctx, mo); err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, a)
+	second := answerWith(mo2, "Ordered: two.")
+	third := answerWith(mo2, "Ordered: three.")
+	for _, tc := range []struct {
+		what   string
+		sent   map[string][]sentActivity
+		create bool // else an Update
+	}{
+		{"the first answer after the erasure", second, true},
+		{"the next one", third, false},
+	} {
+		var updates []sentActivity
+		for key, list := range tc.sent {
+			if strings.HasPrefix(key, "Update "+answer) {
+				updates = append(updates, list...)
+			}
+		}
+		creates := tc.sent["Create "+answer]
+		if tc.create != (len(creates) > 0) || tc.create == (len(updates) > 0) {
+			t.Errorf("%s: %d Creates, %d Updates of the answer; want a Create: %v", tc.what, len(creates), len(updates), tc.create)
+		}
+		for _, act := range append(creates, updates...) {
+			obj, _ := act.m["object"].(map[string]any)
+			if act.signer != ville.Actor.ID || act.m["actor"] != ville.Actor.URI || obj["attributedTo"] != ville.Actor.URI || idOf(act.m["id"]) == answer+"#create" {
+				t.Errorf("%s: %s %s signed by %d, actor %v, attributedTo %v; want the space's, with an id of its own",
+					tc.what, act.m["type"], idOf(act.m["id"]), act.signer, act.m["actor"], obj["attributedTo"])
+			}
+		}
+	}
+}

@@ -63,11 +63,11 @@ var civicLoaders = map[string]func(ctx context.Context, s *Service, id string) (
 		if p.AnswerHTML == "" || p.Answerer == nil {
 			return nil, models.ErrNotFound
 		}
-		author, _, err := s.answerAuthor(ctx, p)
+		answerer, _, err := s.firstAnswerer(ctx, p)
 		if err != nil {
 			return nil, err
 		}
-		return ProposalAnswerToNote(p, author), nil
+		return ProposalAnswerToNote(p, answerer), nil
 	},
 	models.ObjectTypeDebate: func(ctx context.Context, s *Service, id string) (doc, error) {
 		d, sp, err := s.localDebate(ctx, id)

@@ -108,8 +108,8 @@ func (s *Store) MarkEventProcessed(ctx context.Context, id int64) error {
 }
 
 // eventHistory are the kinds of event kept once processed: later events
-// of the same object read them (FirstProposalAnswer: which answer
-// published the answer Note?).
+// of the same object read them (ProposalAnswers: which answer published
+// the answer Note, and did it go out before its answerer's erasure?).
 var eventHistory = []string{EventProposalAnswered}
 
 // PurgeEvents deletes the processed events older than keep, except the

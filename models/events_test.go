@@ -50,8 +50,8 @@ func TestPurgeEvents(t *testing.T) {
 	}, models.WithClock(clock))
 }
 
-// TestProposalAnswersPlan (SQLite): a proposal's first answer with text
-// is read from the answers' partial index, not by scanning every event.
+// TestProposalAnswersPlan (SQLite): a proposal's answers with a text are
+// read from the answers' partial index, not by scanning every event.
 func TestProposalAnswersPlan(t *testing.T) {
 	s := dbtest.Open(t, "sqlite")
 	ctx := context.Background()
@@ -64,14 +64,43 @@ func TestProposalAnswersPlan(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var first *models.Event
+	var answers []models.Event
 	plan := queryPlans(t, s, "proposal.answered", func() {
 		var err error
-		if first, err = s.FirstProposalAnswer(ctx, 7); err != nil {
+		if answers, err = s.ProposalAnswers(ctx, 7); err != nil {
 			t.Fatal(err)
 		}
 	})[0]
-	if first == nil || models.AnswerTextOf(*first) != "<p>Oui</p>" || !strings.Contains(plan, "events_answers") {
-		t.Errorf("first answer %+v, plan:\n%s", first, plan)
+	if len(answers) == 0 || models.AnswerTextOf(answers[0]) != "<p>Oui</p>" || !strings.Contains(plan, "events_answers") {
+		t.Errorf("answers %+v, plan:\n%s", answers, plan)
 	}
+}
+
+// TestProposalAnswers: the answer events of a proposal that carried a
+// text, oldest first, with when the outbox handled each (nil while
+// pending): what tells whether an answer went out before its answerer's
+// erasure.
+func TestProposalAnswers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		done := time.Now().UTC().Truncate(time.Millisecond)
+		for _, ev := range []models.Event{
+			{Data: "{}", ProcessedAt: &done},
+			{Data: `{"answer_html":"<p>Oui</p>"}`, ProcessedAt: &done},
+			{Data: `{"answer_html":"<p>Non</p>"}`},
+		} {
+			ev.Kind, ev.ObjectType, ev.ObjectID, ev.CreatedAt = models.EventProposalAnswered, "proposal", 7, done
+			if _, err := s.DB.NewInsert().Model(&ev).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.ProposalAnswers(ctx, 7)
+		if err != nil || len(got) != 2 || models.AnswerTextOf(got[0]) != "<p>Oui</p>" || models.AnswerTextOf(got[1]) != "<p>Non</p>" ||
+			got[0].ProcessedAt == nil || !got[0].ProcessedAt.Equal(done) || got[1].ProcessedAt != nil || got[0].ID >= got[1].ID {
+			t.Fatalf("answers %+v (%v), want Oui handled at %v, then Non pending", got, err, done)
+		}
+		if other, err := s.ProposalAnswers(ctx, 8); err != nil || len(other) != 0 {
+			t.Errorf("answers of another proposal: %+v (%v)", other, err)
+		}
+	})
 }

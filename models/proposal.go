@@ -441,26 +441,21 @@ func (s *Store) SetProposalStatus(ctx context.Context, by *Account, id int64, st
 	return p, nil
 }
 
-// FirstProposalAnswer returns the first proposal.answered event of
-// proposal id that carried an answer text: the one that published the
-// answer Note (a status change without text publishes none), or nil when
-// no answer text was given yet. An answer event after it updates that
-// Note. Answer events are kept as history (PurgeEvents) and a proposal has
-// a handful, read through the events_answers index.
-func (s *Store) FirstProposalAnswer(ctx context.Context, id int64) (*Event, error) {
+// ProposalAnswers returns the proposal.answered events of proposal id
+// that carried an answer text, oldest first, each with when the outbox
+// handled it (ProcessedAt; nil while pending): the first published the
+// answer Note, the others updated it. Answer events are kept as history
+// (PurgeEvents) and a proposal has a handful, read through the
+// events_answers index.
+func (s *Store) ProposalAnswers(ctx context.Context, id int64) ([]Event, error) {
 	var evs []Event
-	err := s.DB.NewSelect().Model(&evs).Column("id", "actor_id", "data", "created_at").
+	err := s.DB.NewSelect().Model(&evs).Column("id", "actor_id", "data", "created_at", "processed_at").
 		Where("kind = ? AND object_type = ? AND object_id = ?", EventProposalAnswered, ObjectTypeProposal, id).
 		Order("id").Scan(ctx)
 	if err != nil {
-		return nil, dbErr("first proposal answer", err)
+		return nil, dbErr("proposal answers", err)
 	}
-	for i := range evs {
-		if AnswerTextOf(evs[i]) != "" {
-			return &evs[i], nil
-		}
-	}
-	return nil, nil
+	return slices.DeleteFunc(evs, func(ev Event) bool { return AnswerTextOf(ev) == "" }), nil
 }
 
 // AnswerTextOf is the answer (HTML) a proposal.answered event carried:
