@@ -44,6 +44,7 @@ Usage:
   odn admin uploads strip
   odn export SPACE --format csv|json|zip
   odn recount DEBATE_ID
+  odn backup DIR
   odn healthcheck [--url URL]
   odn version
 

@@ -21,9 +21,22 @@ func openStore(ctx context.Context, cfg *Config, opts ...models.Option) (*models
 	return st, nil
 }
 
+// openStoreAsIs opens the configured database without migrating it: for
+// commands that must not change it (backup).
+func openStoreAsIs(ctx context.Context, cfg *Config, opts ...models.Option) (*models.Store, error) {
+	return models.Open(ctx, cfg.DB, append([]models.Option{models.WithBaseURL(cfg.BaseURL)}, opts...)...)
+}
+
 // dbCommand parses the shared database flags plus the command's own, opens
-// the store and runs fn.
+// (and migrates) the store and runs fn.
 func dbCommand(ctx context.Context, name string, args []string, env Env, define func(fs *flagSet), fn func(ctx context.Context, st *models.Store, cfg *Config, fs *flagSet) error) error {
+	return dbCommandWith(ctx, name, args, env, define, openStore, fn)
+}
+
+// dbCommandWith is dbCommand opening the store with open.
+func dbCommandWith(ctx context.Context, name string, args []string, env Env, define func(fs *flagSet),
+	open func(ctx context.Context, cfg *Config, opts ...models.Option) (*models.Store, error),
+	fn func(ctx context.Context, st *models.Store, cfg *Config, fs *flagSet) error) error {
 	cfg := &Config{}
 	fs := &flagSet{FlagSet: newFlagSet(name, env)}
 	finish := commonFlags(fs.FlagSet, cfg)
@@ -38,7 +51,7 @@ func dbCommand(ctx context.Context, name string, args []string, env Env, define 
 	if err := finish(); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
