@@ -42,9 +42,11 @@ Usage:
   odn admin token create --user NAME
   odn admin block add|list|remove [DOMAIN]
   odn admin uploads strip
+  odn admin setting get|set KEY [VALUE|--stdin]
   odn export SPACE --format csv|json|zip
   odn recount DEBATE_ID
   odn backup DIR
+  odn migrate-store --from URL --to URL
   odn healthcheck [--url URL]
   odn version
 
