@@ -259,8 +259,13 @@ func (s *Store) MarkRemoteConsultationChecked(ctx context.Context, uri string) e
 func (s *Store) RemoteConsultationUnanswered(ctx context.Context, uri string) error {
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var failures int
-		if err := tx.NewSelect().Model((*RemoteConsultation)(nil)).Column("check_failures").
-			Where("uri = ?", uri).Scan(ctx, &failures); err != nil {
+		q := tx.NewSelect().Model((*RemoteConsultation)(nil)).Column("check_failures").Where("uri = ?", uri)
+		if s.Dialect == Postgres {
+			// Two nodes' failed fetches must both count (SQLite's write
+			// transaction already holds the database).
+			q = q.For("UPDATE")
+		}
+		if err := q.Scan(ctx, &failures); err != nil {
 			return err
 		}
 		failures++
