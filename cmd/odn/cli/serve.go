@@ -172,6 +172,14 @@ func (a *app) startWorkers(ctx context.Context) <-chan struct{} {
 // counts whose window has ended and the follows of erased accounts whose
 // Delete the outbox has queued (models.ForgetErasedFollows).
 func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
+	purges := []struct {
+		name string // what was purged, for the logs
+		run  func(context.Context) (int64, error)
+	}{
+		{"sessions", st.PurgeSessions},
+		{"log-in failure counts", st.PurgeLoginFailures},
+		{"erased accounts' follows", st.ForgetErasedFollows},
+	}
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -179,20 +187,12 @@ func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := st.PurgeSessions(ctx); err != nil {
-				log.ErrorContext(ctx, "purge sessions", "err", err)
+		}
+		for _, p := range purges {
+			if n, err := p.run(ctx); err != nil {
+				log.ErrorContext(ctx, "purge "+p.name, "err", err)
 			} else if n > 0 {
-				log.InfoContext(ctx, "purged sessions", "count", n)
-			}
-			if n, err := st.PurgeLoginFailures(ctx); err != nil {
-				log.ErrorContext(ctx, "purge log-in failures", "err", err)
-			} else if n > 0 {
-				log.InfoContext(ctx, "purged log-in failure counts", "count", n)
-			}
-			if n, err := st.ForgetErasedFollows(ctx); err != nil {
-				log.ErrorContext(ctx, "forget erased follows", "err", err)
-			} else if n > 0 {
-				log.InfoContext(ctx, "forgot erased accounts' follows", "count", n)
+				log.InfoContext(ctx, "purged "+p.name, "count", n)
 			}
 		}
 	}
