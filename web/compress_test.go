@@ -79,3 +79,38 @@ func TestResponsesAreCompressed(t *testing.T) {
 		}
 	}
 }
+
+// TestCompressedAnswersAreSmaller: answers written in several pieces
+// (Prometheus metrics, a feed, CSV and JSON exports) come out gzipped at
+// under half their size. Stateless compression compresses each write on
+// its own, so a handler writing line by line would send more bytes
+// gzipped than plain (/metrics did).
+func TestCompressedAnswersAreSmaller(t *testing.T) {
+	e := newDebateEnv(t)
+	for range 5 {
+		e.openDebate(t, map[string]any{"question": "Benches along the river?", "options": []string{"Yes", "No"}})
+	}
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	size := func(path, acceptEncoding string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", e.URL+path, nil)
+		req.Header.Set("Accept-Encoding", acceptEncoding)
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d, %v", path, res.StatusCode, err)
+		}
+		return len(b), res.Header.Get("Content-Encoding")
+	}
+	for _, path := range []string{"/metrics", "/s/town/feed.atom", "/s/town/export.json", "/s/town/export/debates.csv"} {
+		plain, _ := size(path, "")
+		gz, enc := size(path, "gzip")
+		if enc != "gzip" || gz > plain/2 {
+			t.Errorf("%s: %d bytes plain, %d gzipped (Content-Encoding %q), want under half", path, plain, gz, enc)
+		}
+	}
+}

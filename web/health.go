@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"time"
@@ -29,9 +30,15 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveMetrics writes the Prometheus text format: this instance's
-// counters plus Go runtime and process figures.
+// counters plus Go runtime and process figures. They are gathered in one
+// buffer and written at once: WriteProcessMetrics writes line by line,
+// and the stateless gzip of compressResponses compresses each write on
+// its own, so that scrapes (Prometheus asks for gzip) came out larger
+// than the plain text.
 func (s *Server) serveMetrics(w http.ResponseWriter, _ *http.Request) {
+	var b bytes.Buffer
+	s.metrics.WritePrometheus(&b)
+	metrics.WriteProcessMetrics(&b)
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	s.metrics.WritePrometheus(w)
-	metrics.WriteProcessMetrics(w)
+	w.Write(b.Bytes()) //nolint:errcheck // client gone
 }
