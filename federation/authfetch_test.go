@@ -3,6 +3,7 @@ package federation
 import (
 	"net/http"
 	"testing"
+	"time"
 )
 
 // TestAuthorizedFetch: with authorized fetch on, object GETs need a valid
@@ -41,6 +42,48 @@ func TestAuthorizedFetch(t *testing.T) {
 	} {
 		if got := get(c.path, c.sg); got != c.status {
 			t.Errorf("GET %s (signed: %v): %d, want %d", c.path, c.sg != nil, got, c.status)
+		}
+	}
+}
+
+// TestAuthorizedFetchRFC9421: a GET signed with RFC 9421 (as Fedify
+// signs first) passes authorized fetch when valid, and is refused when
+// signed with another key, too long ago, or for another path.
+func TestAuthorizedFetchRFC9421(t *testing.T) {
+	a := newNode(t, func(o *Options) { o.AuthorizedFetch = true })
+	p := newNode(t, nil)
+	a.space(t, "ville")
+	mallory, eve := p.user(t, "mallory"), p.user(t, "eve")
+	forged, _ := NewSigner(mallory.Actor.PublicKeyID, signerOf(t, eve.Actor).key)
+	for _, c := range []struct {
+		name     string
+		sg       *Signer
+		at       time.Time
+		signedAt string // the path signed, when not the one fetched
+		status   int
+	}{
+		{"valid", signerOf(t, mallory.Actor), time.Now(), "", 200},
+		{"another key", forged, time.Now(), "", 401},
+		{"two hours old", signerOf(t, mallory.Actor), time.Now().Add(-2 * time.Hour), "", 401},
+		{"signed for another path", signerOf(t, mallory.Actor), time.Now(), "/actors/other", 401},
+	} {
+		req, _ := http.NewRequest("GET", a.srv.URL+"/actors/ville", nil)
+		req.Header.Set("Accept", ActivityJSONType)
+		signed := req
+		if c.signedAt != "" {
+			signed, _ = http.NewRequest("GET", a.srv.URL+c.signedAt, nil)
+		}
+		sign9421(t, signed, nil, c.sg.keyID, c.sg.key, c.at, "")
+		for _, h := range []string{"Content-Digest", "Signature-Input", "Signature"} {
+			req.Header.Set(h, signed.Header.Get(h))
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%s: %d, want %d", c.name, resp.StatusCode, c.status)
 		}
 	}
 }

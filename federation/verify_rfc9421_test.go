@@ -254,9 +254,61 @@ func TestRFC9421ComponentValues(t *testing.T) {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
+	// @authority and @scheme are the pinned origin's, not the Host header's
+	// nor the connection's (a proxy ending TLS).
+	r.Host = "other.example:8080"
+	for name, want := range map[string]string{"@authority": "www.example.com", "@scheme": "https", "host": "other.example:8080"} {
+		if got, _ := v.componentValue(r, name); got != want {
+			t.Errorf("Host %s: %s = %q, want %q", r.Host, name, got, want)
+		}
+	}
 	for _, name := range []string{"@status", "@query-param", "Date", "x-absent"} {
 		if _, err := v.componentValue(r, name); !errors.Is(err, ErrUnauthorized) {
 			t.Errorf("%s: err = %v, want a 401 error", name, err)
+		}
+	}
+}
+
+// TestRFC9421FedifyProfile verifies a request signed the way Fedify
+// (Ghost, Hollo…) signs by default: alg first, then keyid and created;
+// @method, @target-uri, @authority, the host and date fields and
+// content-digest. The signature base is written out by hand.
+func TestRFC9421FedifyProfile(t *testing.T) {
+	key := testKey(t, 0)
+	body := []byte(`{"type":"Follow"}`)
+	sum := sha256.Sum256(body)
+	digest := "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"
+	date := testNow.Format(http.TimeFormat)
+	params := fmt.Sprintf(`("@method" "@target-uri" "@authority" "host" "date" "content-digest");alg="rsa-v1_5-sha256";keyid="%s";created=%d`, testKeyID, testNow.Unix())
+	base := "\"@method\": POST\n\"@target-uri\": https://odn.example/inbox\n\"@authority\": odn.example\n\"host\": odn.example\n" +
+		"\"date\": " + date + "\n\"content-digest\": " + digest + "\n\"@signature-params\": " + params
+	h := sha256.Sum256([]byte(base))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, h[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		mutate func(*http.Request)
+		ok     bool
+	}{
+		{"as signed", nil, true},
+		{"another Date", func(r *http.Request) { r.Header.Set("Date", testNow.Add(time.Second).Format(http.TimeFormat)) }, false},
+		{"a second Date line", func(r *http.Request) { r.Header.Add("Date", date) }, false},
+		{"another Host", func(r *http.Request) { r.Host = "other.example" }, false},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/inbox", bytes.NewReader(body))
+		r.Host = "odn.example"
+		r.Header.Set("Date", date)
+		r.Header.Set("Content-Digest", digest)
+		r.Header.Set("Signature-Input", "sig1="+params)
+		r.Header.Set("Signature", "sig1=:"+base64.StdEncoding.EncodeToString(sig)+":")
+		if c.mutate != nil {
+			c.mutate(r)
+		}
+		_, err := RFC9421Verifier{Origin: "https://odn.example"}.VerifyRequest(r, body, testNow, keysFor(testKeyID, key))
+		if (err == nil) != c.ok {
+			t.Errorf("%s: err = %v, want ok=%v", c.name, err, c.ok)
 		}
 	}
 }
