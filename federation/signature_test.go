@@ -156,6 +156,15 @@ func TestVerifyHost(t *testing.T) {
 	if _, err := v.VerifyRequest(req, body, testNow, keys); err != nil {
 		t.Fatalf("own host: %v", err)
 	}
+	// A base URL spelled with its default port: clients leave it out.
+	for _, own := range []string{"b.example:443", "b.example:80", "B.EXAMPLE"} {
+		if _, err := (CavageVerifier{Host: own}).VerifyRequest(req, body, testNow, keys); err != nil {
+			t.Errorf("own host spelled %s: %v", own, err)
+		}
+	}
+	if _, err := (CavageVerifier{Host: "b.example:8443"}).VerifyRequest(req, body, testNow, keys); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("another port: err = %v, want ErrBadSignature", err)
+	}
 }
 
 func TestVerifyBodyTampered(t *testing.T) {

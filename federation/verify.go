@@ -135,7 +135,7 @@ func (v CavageVerifier) VerifyRequest(req *http.Request, body []byte, now time.T
 }
 
 func (v CavageVerifier) checkRequest(req *http.Request, body []byte, now time.Time, sig *cavageSig) error {
-	if v.Host != "" && !strings.EqualFold(requestHost(req), v.Host) {
+	if v.Host != "" && hostKey(requestHost(req), "") != hostKey(v.Host, "") {
 		return fmt.Errorf("%w: signed for host %q", ErrBadSignature, requestHost(req))
 	}
 	if err := checkCoverage(req, body, sig); err != nil {
@@ -304,6 +304,21 @@ func requestTargets(req *http.Request) []*url.URL {
 		targets = append(targets, &url.URL{Path: dec, RawQuery: query})
 	}
 	return targets
+}
+
+// hostKey is host[:port] in the form two spellings of one address share:
+// lower case, without the default port of scheme (of http or https when
+// scheme is ""), as clients leave it out of Host and RFC 9421's
+// @authority.
+func hostKey(host, scheme string) string {
+	host = strings.ToLower(host)
+	switch {
+	case scheme != "https" && strings.HasSuffix(host, ":80"):
+		return strings.TrimSuffix(host, ":80")
+	case scheme != "http" && strings.HasSuffix(host, ":443"):
+		return strings.TrimSuffix(host, ":443")
+	}
+	return host
 }
 
 // requestHost is the Host the client sent: servers move it from the header

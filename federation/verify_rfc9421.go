@@ -307,15 +307,20 @@ func (v RFC9421Verifier) componentValue(req *http.Request, name string) (string,
 }
 
 // origin is scheme://authority of the request as its sender addressed it.
+// It is normalised as RFC 9421 derives @authority (§2.2.3): lower case,
+// without the scheme's default port, whatever the base URL's spelling.
 func (v RFC9421Verifier) origin(req *http.Request) string {
-	if v.Origin != "" {
-		return strings.TrimSuffix(v.Origin, "/")
+	origin := strings.TrimSuffix(v.Origin, "/")
+	if origin == "" {
+		scheme := "http"
+		if req.TLS != nil {
+			scheme = "https"
+		}
+		origin = scheme + "://" + requestHost(req)
 	}
-	scheme := "http"
-	if req.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + requestHost(req)
+	scheme, host, _ := strings.Cut(origin, "://")
+	scheme = strings.ToLower(scheme)
+	return scheme + "://" + hostKey(host, scheme)
 }
 
 // verify checks the signature bytes over base with pub: RSASSA-PKCS1-v1_5

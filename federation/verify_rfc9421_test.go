@@ -159,6 +159,10 @@ func TestRFC9421PinsOrigin(t *testing.T) {
 		{"https://odn.example:8443/inbox", "https://odn.example", false},
 		{"http://odn.example/inbox", "https://odn.example", false},
 		{"https://odn.example/inbox?x=1", "https://odn.example", true},
+		{"https://odn.example/inbox", "https://ODN.example:443", true}, // a base URL spelled so
+		{"https://odn.example:443/inbox", "https://odn.example", false},
+		{"http://odn.example/inbox", "http://odn.example:80", true},
+		{"https://odn.example/inbox", "https://odn.example:80", false},
 	} {
 		req, _ := http.NewRequest(http.MethodPost, c.signedFor, bytes.NewReader(body))
 		sign9421(t, req, body, testKeyID, key, testNow, "")

@@ -73,30 +73,26 @@ func gzipped(body []byte) []byte {
 	return b.Bytes()
 }
 
-// acceptsGzip reports whether Accept-Encoding values accept gzip (RFC
-// 9110 12.5.3): with a q-value above zero, named (gzip or x-gzip) or,
-// when not named, through "*".
+// acceptsGzip reports whether Accept-Encoding values name gzip (or
+// x-gzip) with a q-value above zero. "*" is not taken as gzip, as
+// compressResponses (gzhttp) does not take it: clients sending it alone
+// often want the bytes as they are, and a page must not come compressed
+// from the cache and plain from the handler to the same request.
 func acceptsGzip(values []string) bool {
-	named, star := -1.0, -1.0
 	for _, v := range values {
 		for part := range strings.SplitSeq(v, ",") {
 			coding, params, _ := strings.Cut(part, ";")
+			if c := strings.ToLower(strings.TrimSpace(coding)); c != "gzip" && c != "x-gzip" {
+				continue
+			}
 			q := 1.0
 			if name, value, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.EqualFold(strings.TrimSpace(name), "q") {
 				if f, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
 					q = f
 				}
 			}
-			switch strings.ToLower(strings.TrimSpace(coding)) {
-			case "gzip", "x-gzip":
-				named = max(named, q)
-			case "*":
-				star = max(star, q)
-			}
+			return q > 0
 		}
 	}
-	if named >= 0 {
-		return named > 0
-	}
-	return star > 0
+	return false
 }

@@ -15,10 +15,10 @@ func TestAcceptsGzip(t *testing.T) {
 		{"x-gzip", true},
 		{"gzip;q=0", false},
 		{"gzip; q=0.000", false},
-		{"*", true},
+		{"*", false}, // as gzhttp: a lone * is no request for gzip
 		{"*;q=0", false},
 		{"gzip;q=0, *", false},
-		{"br, *;q=0.1", true},
+		{"br, *;q=0.1", false},
 		{"identity", false},
 	} {
 		if got := acceptsGzip([]string{c.header}); got != c.want {

@@ -114,3 +114,25 @@ func TestCompressedAnswersAreSmaller(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadIsAnswered: HEAD, which link checkers and monitors send, gets
+// the GET's status and headers without a body (chi answered 405).
+func TestHeadIsAnswered(t *testing.T) {
+	e := newDebateEnv(t)
+	id := e.openDebate(t, map[string]any{"question": "A fountain on the square?", "options": []string{"Yes", "No"}})
+	for _, c := range []struct {
+		path   string
+		status int
+	}{{"/d/" + id, 200}, {"/api/v1/debates/" + id, 200}, {"/static/style.css", 200}, {"/d/999999", 404}} {
+		req, _ := http.NewRequest(http.MethodHead, e.URL+c.path, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != c.status || len(body) != 0 || res.Header.Get("Content-Type") == "" {
+			t.Errorf("HEAD %s: %d, %d bytes, Content-Type %q; want %d, no body", c.path, res.StatusCode, len(body), res.Header.Get("Content-Type"), c.status)
+		}
+	}
+}
