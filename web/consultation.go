@@ -454,10 +454,11 @@ func consultationPrintPhases(l *Locale, phases []phaseView) string {
 	return b.String()
 }
 
-// consultationProposeURL is the proposal form for a consultation, in the
-// chosen theme when there is one.
-func consultationProposeURL(sp *models.Space, c *models.Consultation, theme int64) string {
-	u := "/s/" + sp.Name + "/proposals/new?consultation=" + strconv.FormatInt(c.ID, 10)
+// consultationProposeURL is the form of a new item of kind ("proposals",
+// "petitions", "debates") in a consultation, in the chosen theme when
+// there is one (debates take none yet).
+func consultationProposeURL(sp *models.Space, c *models.Consultation, kind string, theme int64) string {
+	u := "/s/" + sp.Name + "/" + kind + "/new?consultation=" + strconv.FormatInt(c.ID, 10)
 	if theme != 0 {
 		u += "&theme=" + strconv.FormatInt(theme, 10)
 	}

@@ -328,13 +328,23 @@ type debateFormView struct {
 	Input    models.DebateInput
 	Options  string
 	OpensAt  string
+	OpenNow  bool // "open the vote now" was ticked
 	ClosesAt string
+	Consult  string // consultation id, from ?consultation=
 	Errors   map[string]string
+	Dropped  bool // a refused consultation was left out
 	// Visibilities are the results-visibility choices.
 	Visibilities []string
 }
 
-func (f *debateFormView) setErrors(e map[string]string) { f.Errors = e }
+// setErrors leaves out a refused consultation, as petitionForm.setErrors
+// does.
+func (f *debateFormView) setErrors(e map[string]string) {
+	f.Errors = e
+	if e["consultation"] != "" {
+		f.Consult, f.Dropped = "", true
+	}
+}
 
 var visibilities = []string{models.ResultsLive, models.ResultsAfterClose}
 
@@ -352,7 +362,16 @@ func (s *Server) debateForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, models.ErrForbidden)
 		return
 	}
-	f := &debateFormView{Space: sp, Input: models.DebateInput{ResultsVisibility: models.ResultsLive}, Visibilities: visibilities}
+	f := &debateFormView{Space: sp, Input: models.DebateInput{ResultsVisibility: models.ResultsLive}, Visibilities: visibilities,
+		Consult: r.URL.Query().Get("consultation")}
+	// A link's consultation that is not an id is refused now, as the
+	// petition form does, not once the form is filled in.
+	v := &models.ValidationError{}
+	models.ParseRef(v, "consultation", f.Consult)
+	if err := v.Err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, debateFormPage(s.page(r, s.localeFor(r).T("debate.new")), f))
 }
 
@@ -367,7 +386,8 @@ func (s *Server) debateCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &debateFormView{Space: sp, Options: r.PostFormValue("options"), OpensAt: r.PostFormValue("opens_at"),
-		ClosesAt: r.PostFormValue("closes_at"), Visibilities: visibilities}
+		OpenNow: r.PostFormValue("open_now") == "true", ClosesAt: r.PostFormValue("closes_at"),
+		Consult: r.PostFormValue("consultation"), Visibilities: visibilities}
 	f.Input = models.DebateInput{
 		Question: r.PostFormValue("question"), Description: r.PostFormValue("description"),
 		Options:  strings.Split(strings.ReplaceAll(f.Options, "\r\n", "\n"), "\n"),
@@ -377,7 +397,8 @@ func (s *Server) debateCreate(w http.ResponseWriter, r *http.Request) {
 	ve := &models.ValidationError{}
 	f.Input.OpensAt = formTime(ve, "opens_at", f.OpensAt)
 	f.Input.ClosesAt = formTime(ve, "closes_at", f.ClosesAt)
-	if r.PostFormValue("open_now") == "true" && f.Input.OpensAt == nil {
+	f.Input.ConsultationID = models.ParseRef(ve, "consultation", f.Consult)
+	if f.OpenNow && f.Input.OpensAt == nil {
 		now := s.now()
 		f.Input.OpensAt = &now
 	}
