@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -119,12 +120,23 @@ func (s *Server) statsView(r *http.Request, c *models.Consultation) (*statsView,
 	sec = statsSection{ID: "chart-day", Title: l.T("stats.by_day"),
 		Head: []string{l.T("stats.day"), l.T("stats.online"), l.T("stats.workshop"), l.T("stats.participation")}}
 	for _, d := range st.ByDay {
-		days = append(days, statsRow{d.Day, d.Online + d.Workshop + d.Participation})
-		sec.Rows = append(sec.Rows, []string{d.Day, l.Int(d.Online), l.Int(d.Workshop), l.Int(d.Participation)})
+		day := dayLabel(l, d.Day)
+		days = append(days, statsRow{day, d.Online + d.Workshop + d.Participation})
+		sec.Rows = append(sec.Rows, []string{day, l.Int(d.Online), l.Int(d.Workshop), l.Int(d.Participation)})
 	}
 	sec.Chart = statsChart(l, sec.ID, sec.Title, days)
 	v.Sections = append(v.Sections, sec)
 	return v, nil
+}
+
+// dayLabel is a statistics day (YYYY-MM-DD, UTC, as the CSV and JSON
+// keep it) written as the page's other dates are (fmtDate).
+func dayLabel(l *Locale, day string) string {
+	t, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		return day
+	}
+	return fmtDate(l, t)
 }
 
 func (s *Server) statsSectionOf(l *Locale, id, title string, head []string, rows []statsRow) statsSection {
