@@ -442,11 +442,11 @@ func consultationAllowedText(l *Locale, allowed []string) string {
 // is not skipped and the day it starts.
 func consultationPrintPhases(l *Locale, phases []phaseView) string {
 	var b strings.Builder
-	for i, p := range phases {
+	for _, p := range phases {
 		if p.Skipped {
 			continue
 		}
-		if i > 0 {
+		if b.Len() > 0 {
 			b.WriteString(" · ")
 		}
 		b.WriteString(l.T("consultation.phase."+p.Name) + " " + fmtDate(l, p.StartsAt))
