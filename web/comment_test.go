@@ -107,8 +107,15 @@ func TestCommentPages(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/c/"+reply) {
 			t.Fatalf("%d %s", res.StatusCode, res.Header.Get("Location"))
 		}
+		// The form shown again keeps its link to what is reported.
+		link := `href="` + e.URL + "/c/" + reply + `"`
+		if res := e.get(ann, "/report?type=comment&id="+reply); !strings.Contains(readBody(res), link) {
+			t.Fatalf("the report form has no %s", link)
+		}
 		if res := e.postForm(ann, "/report", url.Values{"type": {"comment"}, "id": {reply}}); res.StatusCode != 422 {
 			t.Fatalf("no reason: %d", res.StatusCode)
+		} else if !strings.Contains(readBody(res), link) {
+			t.Errorf("the report form shown again with its error lost its link to the reported comment (%s)", link)
 		}
 	})
 }

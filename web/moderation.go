@@ -73,6 +73,7 @@ func (s *Server) reportCreate(w http.ResponseWriter, r *http.Request) {
 		var ve *models.ValidationError
 		if errors.As(err, &ve) {
 			f.Errors = ve.Fields
+			f.Back, _ = s.store.ReportedURL(r.Context(), f.Input.ObjectType, f.Input.ObjectID)
 			f.Origin, _ = s.store.ReportOrigin(r.Context(), f.Input.ObjectType, f.Input.ObjectID)
 			s.renderReportForm(w, r, http.StatusUnprocessableEntity, f)
 			return
