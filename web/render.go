@@ -33,9 +33,11 @@ func staticHandler() http.Handler {
 // Page is what every page component receives: the frame around its own
 // view.
 type Page struct {
-	L            *Locale
-	Account      *models.Account
-	Title        string
+	L       *Locale
+	Account *models.Account
+	Title   string
+	// Path is the page's local address, where the language switch comes
+	// back to (pagePath).
 	Path         string
 	InstanceName string
 	Version      string
@@ -56,9 +58,23 @@ func (s *Server) page(r *http.Request, title string) *Page {
 		flash = ""
 	}
 	return &Page{
-		L: l, Account: currentAccount(r.Context()), Title: title, Path: r.URL.RequestURI(),
+		L: l, Account: currentAccount(r.Context()), Title: title, Path: s.pagePath(r),
 		InstanceName: name, Version: s.opts.Version, Flash: flash,
 	}
+}
+
+// pagePath is the local address of the page answering r. A form shown
+// again with its errors answers a POST to an address that serves no page
+// (GET /account/delete is a 405), so its address is the page the form was
+// on (the Referer, sent same-origin), or the home page.
+func (s *Server) pagePath(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	if ref := r.Referer(); isLocalURL(s.opts.BaseURL, ref) {
+		return localPath(ref[len(s.opts.BaseURL):])
+	}
+	return "/"
 }
 
 func hostOf(base string) string {
