@@ -310,6 +310,13 @@ func TestNoOpenRedirect(t *testing.T) {
 			from.Transport = &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 2, byte(tries))}}).DialContext}
 			return e.postForm(from, "/login", url.Values{"username": {c.member.Username}, "password": {testPassword}, "next": {next}})
 		}},
+		{"sign-up", func(next string) *http.Response {
+			tries++ // from its own address too
+			from := e.client()
+			from.Transport = &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 2, byte(tries))}}).DialContext}
+			return e.postForm(from, "/signup", url.Values{"username": {fmt.Sprintf("newcomer%d", tries)}, "password": {testPassword},
+				"password_confirm": {testPassword}, "next": {next}})
+		}},
 		{"comment", func(next string) *http.Response {
 			return e.postForm(member, "/comments", url.Values{"object_type": {"proposal"}, "object_id": {strconv.FormatInt(c.proposal, 10)},
 				"body": {"A comment."}, "back": {next}})

@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -69,12 +71,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.startSession(w, r, acc, f.Next)
+	s.startSession(w, r, acc, f.Next, "")
 }
 
 // startSession always issues a fresh session id at log-in, so a session
-// fixed by an attacker before log-in is worthless.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, acc *models.Account, next string) {
+// fixed by an attacker before log-in is worthless; then it goes to next,
+// showing the message flash (a catalog key, "" for none).
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, acc *models.Account, next, flash string) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		s.store.DeleteSession(r.Context(), c.Value) //nolint:errcheck // replaced below
 	}
@@ -84,7 +87,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, acc *model
 		return
 	}
 	s.setSessionCookie(w, secret)
-	redirect(w, r, next, "")
+	redirect(w, r, next, flash)
 }
 
 func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +100,9 @@ func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) {
 	if mode == models.RegistrationClosed {
 		status = http.StatusForbidden
 	}
-	f := &authForm{Mode: mode, Invite: r.URL.Query().Get("invite"), Next: "/"}
+	// next is the page that sent the visitor to log in or sign up (the
+	// petition they wanted to sign…), where the new account lands.
+	f := &authForm{Mode: mode, Invite: r.URL.Query().Get("invite"), Next: localPath(r.URL.Query().Get("next"))}
 	s.render(w, r, status, signupPage(s.page(r, s.localeFor(r).T("signup.title")), f))
 }
 
@@ -111,7 +116,8 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	f := &authForm{Username: r.PostFormValue("username"), Email: r.PostFormValue("email"), Invite: r.PostFormValue("invite"), Mode: mode, Next: "/"}
+	f := &authForm{Username: r.PostFormValue("username"), Email: r.PostFormValue("email"), Invite: r.PostFormValue("invite"), Mode: mode,
+		Next: localPath(r.PostFormValue("next"))}
 	if r.PostFormValue("password") != r.PostFormValue("password_confirm") {
 		f.Errors = map[string]string{"password_confirm": "signup.password_mismatch"}
 		s.render(w, r, http.StatusUnprocessableEntity, signupPage(s.page(r, s.localeFor(r).T("signup.title")), f))
@@ -131,7 +137,27 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.InfoContext(r.Context(), "account created", "user", acc.Username)
-	s.startSession(w, r, acc, "/?flash=signup.welcome")
+	s.startSession(w, r, acc, f.Next, "signup.welcome")
+}
+
+// authURL is the log-in or sign-up form (form: "/login", "/signup") that
+// comes back to the page next once the visitor is in: the page they were
+// reading, without its one-time ?flash= message; the home page and the
+// two forms themselves need no next.
+func authURL(form, next string) string {
+	if u, err := url.Parse(next); err == nil {
+		q := u.Query()
+		if q.Has("flash") {
+			q.Del("flash")
+			u.RawQuery = q.Encode()
+			next = u.RequestURI()
+		}
+	}
+	if next == "" || next == "/" || next == "/login" || next == "/signup" ||
+		strings.HasPrefix(next, "/login?") || strings.HasPrefix(next, "/signup?") {
+		return form
+	}
+	return form + "?next=" + qs(next)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -171,7 +197,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	// ChangePassword ended every session, this one too: a fresh session
 	// keeps the user signed in here, under an id nobody else may hold.
-	s.startSession(w, r, acc, "/account?flash=account.password_changed")
+	s.startSession(w, r, acc, "/account", "account.password_changed")
 }
 
 // deleteAccount erases the signed-in account after the user confirms by

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -289,5 +290,44 @@ func TestPasswordChangeRevokesCredentials(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !strings.Contains(readBody(res), "signed out everywhere else") {
 			t.Errorf("%s: this browser gets %d, or is not told of the revocation", tc.name, res.StatusCode)
 		}
+	}
+}
+
+// TestSignUpComesBack: a visitor sent to log in from a page (to sign a
+// petition…) who has no account yet signs up and lands back on that page,
+// as a log-in does; the header's log-in and sign-up links keep the page
+// the visitor is reading (they led to the home page).
+func TestSignUpComesBack(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	if body := readBody(e.get(c, "/login?next=/about/counting")); !strings.Contains(body, `href="/signup?next=%2Fabout%2Fcounting"`) {
+		t.Errorf("the log-in form's sign-up link forgets where the visitor was going")
+	}
+	if body := readBody(e.get(c, "/signup?next=/about/counting")); !strings.Contains(body, `name="next" value="/about/counting"`) {
+		t.Errorf("the sign-up form forgets its next")
+	}
+	for i, tc := range []struct{ next, want string }{
+		{"/about/counting", "/about/counting?flash=signup.welcome"},
+		{"", "/?flash=signup.welcome"},
+		{"//evil.example/", "/?flash=signup.welcome"},
+	} {
+		name := "newcomer" + strconv.Itoa(i)
+		form := url.Values{"username": {name}, "password": {testPassword}, "password_confirm": {testPassword}, "next": {tc.next}}
+		if res := e.postForm(e.client(), "/signup", form); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != tc.want {
+			t.Errorf("sign-up with next %q: %d to %q, want %q", tc.next, res.StatusCode, res.Header.Get("Location"), tc.want)
+		}
+	}
+	for path, want := range map[string]string{
+		"/about":                          `href="/login?next=%2Fabout"`,
+		"/about?flash=account.deleted":    `href="/login?next=%2Fabout"`,
+		"/":                               `href="/login"`,
+		"/login?next=%2Fabout%2Fcounting": `href="/login"`,
+	} {
+		if body := readBody(e.get(c, path)); !strings.Contains(body, want) {
+			t.Errorf("%s: the header's log-in link should be %s", path, want)
+		}
+	}
+	if body := readBody(e.get(c, "/about")); !strings.Contains(body, `href="/signup?next=%2Fabout"`) {
+		t.Errorf("/about: the header's sign-up link forgets the page")
 	}
 }
