@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDebateFormInConsultation: an organiser puts a debate in a
@@ -62,5 +63,42 @@ func TestDebateFormInConsultation(t *testing.T) {
 	}
 	if res := cw.api("GET", "/api/v1/debates/"+id, "", nil, &d); res.StatusCode != http.StatusOK || d.Consultation != cw.id || d.Phase != "open" {
 		t.Errorf("the debate: status %d, %+v; want it open in consultation %s", res.StatusCode, d, cw.id)
+	}
+}
+
+// TestDebatePageTimes: a debate closes at an hour, which its page gives
+// (as a petition's page does), in the reader's way; a scheduled draft's
+// page tells its moderators when the vote opens. Lists keep the day.
+func TestDebatePageTimes(t *testing.T) {
+	e := newDebateEnv(t)
+	mod := e.loggedIn("modo")
+	day := e.Now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 3)
+	opens, closes := day.Add(8*time.Hour), day.Add(5*24*time.Hour+18*time.Hour)
+	create := func(in map[string]any) string {
+		var d struct{ ID string }
+		in["options"] = []string{"Yes", "No"}
+		if res := e.api("POST", "/api/v1/spaces/town/debates", e.modTok, in, &d); res.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %d", res.StatusCode)
+		}
+		return d.ID
+	}
+	open := create(map[string]any{"question": "A market on Sundays?", "opens_at": e.Now.Add(-time.Minute), "closes_at": closes})
+	draft := create(map[string]any{"question": "A fair in June?", "opens_at": opens, "closes_at": closes})
+	page := func(path, lang string) string {
+		req, _ := http.NewRequest("GET", e.URL+path, nil)
+		req.Header.Set("Accept-Language", lang)
+		return readBody(e.do(mod, req))
+	}
+	for lang, layout := range map[string]string{"fr": "02/01/2006 15:04 UTC", "en": "2006-01-02 15:04 UTC"} {
+		if body := page("/d/"+open, lang); !strings.Contains(body, ">"+closes.Format(layout)+"</time>") {
+			t.Errorf("%s debate page: no closing time %q", lang, closes.Format(layout))
+		}
+		body := page("/d/"+draft, lang)
+		if !strings.Contains(body, ">"+opens.Format(layout)+"</time>") || !strings.Contains(body, ">"+closes.Format(layout)+"</time>") {
+			t.Errorf("%s page of a scheduled draft: no opening %q and closing %q", lang, opens.Format(layout), closes.Format(layout))
+		}
+	}
+	if body := page("/s/town/debates", "fr"); !strings.Contains(body, ">"+closes.Format("02/01/2006")+"</time>") {
+		t.Errorf("the debate list should keep the closing day")
 	}
 }
