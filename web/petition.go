@@ -139,17 +139,18 @@ func (s *Server) petitionList(w http.ResponseWriter, r *http.Request) {
 // petitionForm is the new-petition form; numbers and dates stay text so
 // a wrong entry is shown back as typed.
 type petitionForm struct {
-	Space     string
-	Title     string
-	Body      string
-	Addressee string
-	Goal      string
-	ClosesOn  string // YYYY-MM-DD; signatures close at 23:59:59 UTC that day
-	Consult   string // consultation id, from ?consultation=
-	Theme     string // theme id, from ?theme=
-	Deciders  []*models.Account
-	Errors    map[string]string
-	Dropped   bool // a refused consultation or theme was left out
+	Space      string
+	SpaceTitle string // names the space in the form's way back
+	Title      string
+	Body       string
+	Addressee  string
+	Goal       string
+	ClosesOn   string // YYYY-MM-DD; signatures close at 23:59:59 UTC that day
+	Consult    string // consultation id, from ?consultation=
+	Theme      string // theme id, from ?theme=
+	Deciders   []*models.Account
+	Errors     map[string]string
+	Dropped    bool // a refused consultation or theme was left out
 }
 
 // setErrors leaves out a refused consultation or theme, as
@@ -190,7 +191,7 @@ func (s *Server) petitionNewForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	f := &petitionForm{Space: sp.Name, Goal: "1000", Consult: r.URL.Query().Get("consultation"), Theme: r.URL.Query().Get("theme")}
+	f := &petitionForm{Space: sp.Name, SpaceTitle: sp.Title, Goal: "1000", Consult: r.URL.Query().Get("consultation"), Theme: r.URL.Query().Get("theme")}
 	// A link's consultation or theme that is not an id is refused now,
 	// as the proposal form does, not once the form is filled in.
 	v := &models.ValidationError{}
@@ -223,6 +224,9 @@ func (s *Server) petitionCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		f.Deciders, _ = s.store.Deciders(r.Context())
+		if sp, e := s.store.SpaceByName(r.Context(), f.Space); e == nil {
+			f.SpaceTitle = sp.Title
+		}
 	}
 	if formError(s, w, r, err, "petition.new", f, petitionFormPage) {
 		return

@@ -214,14 +214,16 @@ func nextPageURL(r *http.Request, cursor string) string {
 
 // proposalForm is the new and edit form.
 type proposalForm struct {
-	Space   string
-	ID      int64 // 0 when creating
-	Input   models.ProposalInput
-	Tags    string
-	Errors  map[string]string
-	Limits  map[string]int
-	Editing bool
-	Dropped bool // a refused consultation or theme was left out
+	Space string
+	// SpaceTitle names the space in the new-proposal form's way back.
+	SpaceTitle string
+	ID         int64 // 0 when creating
+	Input      models.ProposalInput
+	Tags       string
+	Errors     map[string]string
+	Limits     map[string]int
+	Editing    bool
+	Dropped    bool // a refused consultation or theme was left out
 }
 
 // setErrors leaves out a refused consultation or theme: they travel in
@@ -266,6 +268,7 @@ func (s *Server) proposalNewForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newProposalForm(sp.Name, 0, in)
+	f.SpaceTitle = sp.Title
 	s.render(w, r, http.StatusOK, proposalFormPage(s.page(r, s.localeFor(r).T("proposal.new")), f))
 }
 
@@ -281,7 +284,13 @@ func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		p, err = s.store.CreateProposal(r.Context(), currentAccount(r.Context()).Actor, name, in)
 	}
-	if formError(s, w, r, err, "proposal.new", newProposalForm(name, 0, in), proposalFormPage) {
+	f := newProposalForm(name, 0, in)
+	if err != nil {
+		if sp, e := s.store.SpaceByName(r.Context(), name); e == nil {
+			f.SpaceTitle = sp.Title
+		}
+	}
+	if formError(s, w, r, err, "proposal.new", f, proposalFormPage) {
 		return
 	}
 	redirect(w, r, "/p/"+strconv.FormatInt(p.ID, 10), "proposal.created")

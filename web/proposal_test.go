@@ -362,3 +362,46 @@ func TestHiddenProposalsAndPetitions(t *testing.T) {
 		}
 	})
 }
+
+// TestCivicFormsWayBack: the proposal and petition forms name their
+// space and link back to its list, on the empty form and on the form shown
+// again with errors, and the edit form links back to the proposal; they
+// had neither, where the debate form had its breadcrumb.
+func TestCivicFormsWayBack(t *testing.T) {
+	e := newEnv(t)
+	civicEnv(t, e)
+	alice := e.loggedIn("alice")
+	proposals, petitions := `href="/s/ville/proposals">Propositions de Ville</a>`, `href="/s/ville/petitions">Pétitions de Ville</a>`
+	page := readBody
+	fr := func(method, path string, form url.Values) *http.Response {
+		req, _ := http.NewRequest(method, e.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Accept-Language", "fr")
+		if method == http.MethodPost {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", e.URL)
+		}
+		return e.do(alice, req)
+	}
+	for _, tc := range []struct {
+		name, method, path string
+		form               url.Values
+		want               string
+	}{
+		{"new proposal", "GET", "/s/ville/proposals/new", nil, proposals},
+		{"proposal errors", "POST", "/s/ville/proposals/new", url.Values{"title": {"ab"}}, proposals},
+		{"new petition", "GET", "/s/ville/petitions/new", nil, petitions},
+		{"petition errors", "POST", "/s/ville/petitions/new", url.Values{"title": {"ab"}}, petitions},
+	} {
+		if body := page(fr(tc.method, tc.path, tc.form)); !strings.Contains(body, tc.want) {
+			t.Errorf("%s: no way back %s", tc.name, tc.want)
+		}
+	}
+	id := createdID(t, e.postForm(alice, "/s/ville/proposals/new", url.Values{"title": {"Un banc"}, "body": {"Place Carnot."}}))
+	back := `href="/p/` + id + `">Retour à la proposition</a>`
+	if body := page(fr("GET", "/p/"+id+"/edit", nil)); !strings.Contains(body, back) {
+		t.Errorf("edit form: no way back %s", back)
+	}
+	if body := page(fr("POST", "/p/"+id+"/edit", url.Values{"title": {"ab"}, "body": {"x"}})); !strings.Contains(body, back) {
+		t.Errorf("edit form with errors: no way back %s", back)
+	}
+}
