@@ -202,7 +202,7 @@ func (s *Server) commentEditForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &commentForm{Input: models.CommentInput{Body: c.Body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
-	s.render(w, r, http.StatusOK, commentFormPage(s.page(r, s.localeFor(r).T("comments.edit")), f))
+	s.render(w, r, http.StatusOK, commentFormPage(s.page(r, s.localeFor(r).T("comments.edit_title")), f))
 }
 
 func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
@@ -217,7 +217,7 @@ func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
 	body := r.PostFormValue("body")
 	_, err := s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, c.ID, body)
 	f := &commentForm{Input: models.CommentInput{Body: body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
-	if formError(s, w, r, err, "comments.edit", f, commentFormPage) {
+	if formError(s, w, r, err, "comments.edit_title", f, commentFormPage) {
 		return
 	}
 	redirect(w, r, "/c/"+strconv.FormatInt(c.ID, 10), "comments.updated")

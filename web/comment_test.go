@@ -42,7 +42,8 @@ func TestCommentPages(t *testing.T) {
 	}{
 		{"permalink", bob, "/c/" + top, 200, []string{"First <em>point</em>", `id="c-` + reply + `"`, `id="reply"`}},
 		{"reply permalink links its parent", bob, "/c/" + reply, 200, []string{`href="/c/` + top + `"`}},
-		{"edit form for the author", ann, "/c/" + top + "/edit", 200, []string{"First *point* &lt;script&gt;"}},
+		{"edit form for the author", ann, "/c/" + top + "/edit", 200, []string{"First *point* &lt;script&gt;",
+			"<h1>Edit your comment</h1>", `href="/c/` + top + `">Cancel</a>`}}, // named, with a way back
 		{"no edit form for others", bob, "/c/" + top + "/edit", 403, nil},
 		{"unknown comment", bob, "/c/999", 404, nil},
 	}
@@ -91,6 +92,12 @@ func TestCommentPages(t *testing.T) {
 		body := readBody(e.get(bob, "/d/"+id))
 		if !strings.Contains(body, "[deleted]") || strings.Contains(body, "First point") || !strings.Contains(body, "An answer") {
 			t.Fatal("tombstone")
+		}
+	})
+	t.Run("the edit form shown again keeps its way back", func(t *testing.T) {
+		res := e.postForm(ann, "/c/"+top+"/edit", url.Values{"body": {""}})
+		if body := readBody(res); res.StatusCode != 422 || !strings.Contains(body, `href="/c/`+top+`">Cancel</a>`) {
+			t.Fatalf("%d, or no Cancel link", res.StatusCode)
 		}
 	})
 	t.Run("validation re-renders the form", func(t *testing.T) {
