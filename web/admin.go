@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/go-chi/chi/v5"
 
@@ -29,8 +30,10 @@ type adminView struct {
 	Registration string
 	Modes        []string
 	Roles        []string
-	Invite       string
-	Audit        []models.AuditEntry
+	// InviteURL is the sign-up link of a just created invitation, absolute
+	// since the administrator sends it by mail or chat ("" for none).
+	InviteURL string
+	Audit     []models.AuditEntry
 }
 
 func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
@@ -54,9 +57,12 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, invite stri
 		s.error(w, r, err)
 		return
 	}
-	v := &adminView{Accounts: accs, Registration: mode, Invite: invite, Audit: audit,
+	v := &adminView{Accounts: accs, Registration: mode, Audit: audit,
 		Modes: []string{models.RegistrationOpen, models.RegistrationInvite, models.RegistrationClosed},
 		Roles: []string{models.RoleMember, models.RoleModerator, models.RoleAdmin}}
+	if invite != "" {
+		v.InviteURL = s.opts.BaseURL + "/signup?invite=" + url.QueryEscape(invite)
+	}
 	s.render(w, r, http.StatusOK, adminPage(s.page(r, s.localeFor(r).T("admin.title")), v))
 }
 

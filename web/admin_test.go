@@ -61,6 +61,10 @@ func TestAdminPage(t *testing.T) {
 	if res.StatusCode != 200 || code == nil {
 		t.Fatalf("invite: %d", res.StatusCode)
 	}
+	// The link to send works from a mail: it is absolute.
+	if link := e.URL + "/signup?invite=" + code[1]; !strings.Contains(readBody(res), "<code>"+link+"</code>") {
+		t.Errorf("the invitation shows no %s to send", link)
+	}
 	form := url.Values{"username": {"newbie"}, "password": {testPassword}, "password_confirm": {testPassword}, "invite": {code[1]}}
 	if res := e.postForm(e.client(), "/signup", form); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-up with the invitation: %d", res.StatusCode)
