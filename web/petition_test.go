@@ -68,6 +68,8 @@ func TestPetitionPages(t *testing.T) {
 		}
 		if res := e.postForm(alice, "/pe/"+id+"/updates", url.Values{"body": {" "}}); res.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("empty update: %d", res.StatusCode)
+		} else if body := readBody(res); !strings.Contains(body, `class="error-summary"`) || !strings.Contains(body, `href="#f-body"`) {
+			t.Errorf("the refused update is not summed up at the top of the page, linked to its field")
 		}
 		if res := e.postForm(alice, "/pe/"+id+"/updates", url.Values{"body": {"Rendez-vous **samedi**."}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("update: %d", res.StatusCode)
@@ -82,6 +84,11 @@ func TestPetitionPages(t *testing.T) {
 		}
 		if body := readBody(e.get(maire, "/pe/"+id)); !strings.Contains(body, `action="/pe/`+id+`/response"`) {
 			t.Fatal("response form not offered to the addressee")
+		}
+		if res := e.postForm(maire, "/pe/"+id+"/response", url.Values{"response": {""}}); res.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("empty response: %d", res.StatusCode)
+		} else if body := readBody(res); !strings.Contains(body, `class="error-summary"`) || !strings.Contains(body, `href="#f-response"`) {
+			t.Errorf("the refused response is not summed up at the top of the page, linked to its field")
 		}
 		if res := e.postForm(maire, "/pe/"+id+"/response", url.Values{"response": {"Le kiosque **restera**."}}); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("response: %d %s", res.StatusCode, readBody(res))
