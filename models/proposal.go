@@ -116,6 +116,10 @@ func (p *Proposal) Supportable() bool {
 	return slices.Contains(supportableStatuses, p.Status)
 }
 
+// ErrNotEditable refuses to edit a proposal that is not Editable (both
+// the edit and the edit form say why).
+var ErrNotEditable = fmt.Errorf("%w: a proposal can be edited only while it is open and has no support", ErrConflict)
+
 // Editable reports whether its author may still edit it: open and without
 // any support, so nobody supported a text that later changed.
 func (p *Proposal) Editable() bool {
@@ -302,7 +306,7 @@ func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in Prop
 		return nil, ErrForbidden
 	}
 	if !p.Editable() {
-		return nil, fmt.Errorf("%w: a proposal can be edited only while it is open and has no support", ErrConflict)
+		return nil, ErrNotEditable
 	}
 	if in.Consultation != 0 && in.Consultation != p.ConsultationID {
 		return nil, Invalid("consultation", "The consultation of a proposal cannot be changed.")

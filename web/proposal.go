@@ -312,7 +312,7 @@ func (s *Server) proposalEditForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !p.Editable() {
-		s.error(w, r, models.ErrConflict)
+		s.error(w, r, models.ErrNotEditable)
 		return
 	}
 	in := models.ProposalInput{Title: p.Title, Body: p.Body, Tags: p.Tags}

@@ -124,6 +124,11 @@ func TestProposalPages(t *testing.T) {
 		if res := e.postForm(alice, "/p/"+id+"/edit", url.Values{"title": {"Autre titre"}, "body": {"x"}}); res.StatusCode != http.StatusConflict {
 			t.Fatalf("edit after support: %d", res.StatusCode)
 		}
+		// The edit form (an old link, another tab) says why, as the edit does.
+		if res := e.get(alice, "/p/"+id+"/edit"); res.StatusCode != http.StatusConflict ||
+			!strings.Contains(readBody(res), "A proposal can be edited only while it is open and has no support.") {
+			t.Errorf("edit form after support: %d, without the reason", res.StatusCode)
+		}
 		// The second support reaches the threshold (2).
 		if res := e.postForm(alice, "/p/"+id+"/support", nil); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("author support: %d", res.StatusCode)
