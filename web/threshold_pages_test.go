@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/opendemocracynow/odn/models"
@@ -58,4 +59,28 @@ func TestThresholdReachedWording(t *testing.T) {
 		{"en", "/embed/petitions/" + pe, []string{"<strong>3</strong> signatures, goal of 2 reached<"}},
 		{"fr", "/embed/petitions/" + pe, []string{"<strong>3</strong> signatures, objectif de 2 atteint<"}},
 	})
+}
+
+// TestThresholdBarOnlyOnTheWay: "1 support of the 2 needed for the council
+// to examine it" is the way of an open proposal; a withdrawn one is past
+// it and no longer shows it (it did, at 50 %), one that reached its
+// threshold still says so.
+func TestThresholdBarOnlyOnTheWay(t *testing.T) {
+	e := newEnv(t)
+	civicEnv(t, e) // ville: threshold 2
+	alice, bob := e.loggedIn("alice"), e.loggedIn("bob")
+	id := createdID(t, e.postForm(alice, "/s/ville/proposals/new", url.Values{"title": {"Un banc"}, "body": {"Place Carnot."}}))
+	if res := e.postForm(bob, "/p/"+id+"/support", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("support: %d", res.StatusCode)
+	}
+	bar := `<progress id="threshold-` + id + `"`
+	if body := readBody(e.get(bob, "/p/"+id)); !strings.Contains(body, bar) {
+		t.Fatalf("an open proposal shows no way to its threshold")
+	}
+	if res := e.postForm(alice, "/p/"+id+"/withdraw", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", res.StatusCode)
+	}
+	if body := readBody(e.get(bob, "/p/"+id)); strings.Contains(body, bar) || strings.Contains(body, "needed for the council") {
+		t.Errorf("a withdrawn proposal still shows how many supports it needs")
+	}
 }
