@@ -53,6 +53,9 @@ func (s *Server) commentViewer(r *http.Request, objectType string, objectID int6
 type CommentThreadData struct {
 	V        *commentViewer
 	Comments []*models.Comment
+	// None is the message key said when there are none; "" is
+	// "comments.none" (a debate's argument columns say "no argument").
+	None string
 }
 
 // commentSectionData feeds commentSectionBlock (comment.templ).

@@ -176,8 +176,9 @@ func (s *Server) debateViewIn(r *http.Request, d *models.Debate, cc *models.Cons
 			return nil, err
 		}
 		col := &argumentColumn{Stance: stance, Next: page.Next,
-			CommentThreadData: CommentThreadData{V: s.commentViewer(r, models.ObjectTypeDebate, d.ID, path), Comments: page.Threads},
-			Form:              &commentForm{Input: models.CommentInput{ObjectType: models.ObjectTypeDebate, ObjectID: d.ID, Stance: stance}, Back: path}}
+			CommentThreadData: CommentThreadData{V: s.commentViewer(r, models.ObjectTypeDebate, d.ID, path), Comments: page.Threads,
+				None: "debate.no_arguments"},
+			Form: &commentForm{Input: models.CommentInput{ObjectType: models.ObjectTypeDebate, ObjectID: d.ID, Stance: stance}, Back: path}}
 		if stance == models.StanceFor {
 			v.For = col
 		} else {

@@ -102,3 +102,18 @@ func TestDebatePageTimes(t *testing.T) {
 		t.Errorf("the debate list should keep the closing day")
 	}
 }
+
+// TestDebateEmptyArgumentColumns: an argument column without arguments
+// says so ("No arguments yet."), not "No comments yet.", which the
+// comments below say.
+func TestDebateEmptyArgumentColumns(t *testing.T) {
+	e := newDebateEnv(t)
+	id := e.openDebate(t, map[string]any{"question": "A market on Sundays?", "options": []string{"Yes", "No"}})
+	body := readBody(e.get(e.client(), "/d/"+id))
+	if n := strings.Count(body, "No arguments yet."); n != 2 {
+		t.Errorf("%d argument columns say they have no argument, want 2", n)
+	}
+	if n := strings.Count(body, "No comments yet."); n != 1 {
+		t.Errorf("%d lines say there is no comment, want 1 (the comments')", n)
+	}
+}
