@@ -104,7 +104,7 @@ func (s *Server) apiReports(w http.ResponseWriter, r *http.Request) {
 		if rep.Forwarder != nil {
 			v.ForwardedBy = rep.Forwarder.Username
 		}
-		if rep.Reporter != nil {
+		if rep.Reporter != nil && !rep.Reporter.Erased() { // a deleted account's name is no longer shown
 			v.Reporter = rep.Reporter.Handle()
 		}
 		if t := rep.Target; t != nil {

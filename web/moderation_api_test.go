@@ -148,3 +148,32 @@ func TestModerationAPI(t *testing.T) {
 		t.Errorf("dismissed %+v", dismissed)
 	}
 }
+
+// TestReporterErased: once a member who filed a report deletes their
+// account, the queue shows the report as by a deleted account (as
+// docs/admin.md says), on the page and in the API, not their user name.
+func TestReporterErased(t *testing.T) {
+	e := newDebateEnv(t)
+	debate := e.openDebate(t, map[string]any{"question": "Which colour?", "options": []string{"Red", "Blue"}})
+	in := map[string]any{"object_type": "debate", "object_id": debate, "reason": "off topic"}
+	if res := e.api("POST", "/api/v1/reports", e.annTok, in, nil); res.StatusCode != http.StatusCreated {
+		t.Fatalf("report: %d", res.StatusCode)
+	}
+	if err := e.Store.DeleteAccount(context.Background(), e.ann); err != nil {
+		t.Fatal(err)
+	}
+	page := readBody(e.get(e.loggedIn("modo"), "/moderation"))
+	if !strings.Contains(page, "off topic") {
+		t.Fatalf("the report is not in the queue")
+	}
+	if strings.Contains(page, "ann@") || !strings.Contains(page, "deleted account") {
+		t.Errorf("the queue names the deleted reporter instead of a deleted account")
+	}
+	var out struct{ Items []map[string]any }
+	if res := e.api("GET", "/api/v1/reports", e.token("boss"), nil, &out); res.StatusCode != http.StatusOK || len(out.Items) != 1 {
+		t.Fatalf("reports: %d %v", res.StatusCode, out)
+	}
+	if r, ok := out.Items[0]["reporter"]; ok {
+		t.Errorf("the API names the deleted reporter: %v", r)
+	}
+}
