@@ -140,19 +140,29 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	s.startSession(w, r, acc, f.Next, "signup.welcome")
 }
 
+// withoutFlash is the local path p without its ?flash= message, which
+// told what the request that led there did: a link elsewhere that comes
+// back to p (log in, switch language) must not say it again.
+func withoutFlash(p string) string {
+	u, err := url.Parse(p)
+	if err != nil {
+		return p
+	}
+	q := u.Query()
+	if !q.Has("flash") {
+		return p
+	}
+	q.Del("flash")
+	u.RawQuery = q.Encode()
+	return u.RequestURI()
+}
+
 // authURL is the log-in or sign-up form (form: "/login", "/signup") that
 // comes back to the page next once the visitor is in: the page they were
 // reading, without its one-time ?flash= message; the home page and the
 // two forms themselves need no next.
 func authURL(form, next string) string {
-	if u, err := url.Parse(next); err == nil {
-		q := u.Query()
-		if q.Has("flash") {
-			q.Del("flash")
-			u.RawQuery = q.Encode()
-			next = u.RequestURI()
-		}
-	}
+	next = withoutFlash(next)
 	if next == "" || next == "/" || next == "/login" || next == "/signup" ||
 		strings.HasPrefix(next, "/login?") || strings.HasPrefix(next, "/signup?") {
 		return form

@@ -50,3 +50,21 @@ func TestLanguageSwitchOnFormErrors(t *testing.T) {
 		t.Errorf("/account/delete answers GET (%d): this test no longer shows the defect", res.StatusCode)
 	}
 }
+
+// TestLanguageSwitchDropsFlash: after "Your vote was recorded" (?flash=),
+// switching language shows the page again in the other language, not the
+// message again, as if the vote had been cast twice.
+func TestLanguageSwitchDropsFlash(t *testing.T) {
+	e := newEnv(t)
+	for path, want := range map[string]string{
+		"/about/counting?flash=account.deleted":     `href="/lang/fr?next=%2Fabout%2Fcounting"`,
+		"/about/counting?x=1&flash=account.deleted": `href="/lang/fr?next=%2Fabout%2Fcounting%3Fx%3D1"`,
+		"/about/counting?x=1":                       `href="/lang/fr?next=%2Fabout%2Fcounting%3Fx%3D1"`,
+	} {
+		req, _ := http.NewRequest(http.MethodGet, e.URL+path, nil)
+		req.Header.Set("Accept-Language", "en")
+		if body := readBody(e.do(e.client(), req)); !strings.Contains(body, want) {
+			t.Errorf("%s: the language switch should be %s", path, want)
+		}
+	}
+}
