@@ -225,6 +225,16 @@ func TestSpaceFormsAdminOnly(t *testing.T) {
 	if body := readBody(e.get(c, "/s/town")); strings.Contains(body, "onerror") {
 		t.Fatal("injected HTML rendered")
 	}
+	// The edit form leads back to the space, shown again with errors too.
+	back := `href="/s/town">Back to the space</a>`
+	if body := readBody(e.get(c, "/s/town/edit")); !strings.Contains(body, back) {
+		t.Errorf("the space's edit form has no %s", back)
+	}
+	form["licence"] = []string{"none"}
+	if res := e.postForm(c, "/s/town/edit", form); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(readBody(res), back) {
+		t.Errorf("the space's edit form with an error: %d, or no %s", res.StatusCode, back)
+	}
+	form["licence"] = []string{"ODbL-1.0"}
 	form["title"] = []string{"Renamed"}
 	if res := e.postForm(c, "/s/town/edit", form); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("edit: %d", res.StatusCode)
