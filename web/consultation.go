@@ -454,6 +454,26 @@ func consultationPrintPhases(l *Locale, phases []phaseView) string {
 	return b.String()
 }
 
+// consultationCardDate is the date a consultation's card gives beside its
+// phase, with its words: when an upcoming one opens, when the current
+// phase ends ("Contribution · jusqu'au" the start of the synthesis, not
+// the close, weeks later), when a closed one closed.
+func consultationCardDate(c *models.Consultation, now time.Time) (key string, when time.Time) {
+	phase := c.PhaseAt(now)
+	switch phase {
+	case models.PhaseUpcoming:
+		return "consultation.opens_on", c.OpensAt
+	case models.PhaseClosed:
+		return "consultation.closed_on", c.ClosesAt
+	}
+	for _, p := range c.Phases() {
+		if p.Name == phase && p.EndsAt != nil {
+			return "consultation.until", *p.EndsAt
+		}
+	}
+	return "consultation.until", c.ClosesAt
+}
+
 // consultationProposeURL is the form of a new item of kind ("proposals",
 // "petitions", "debates") in a consultation, in the chosen theme when
 // there is one (debates take none yet).

@@ -34,3 +34,27 @@ func TestConsultationDatesPerLanguage(t *testing.T) {
 		t.Errorf("stats.csv should keep the day %s:\n%s", iso, csv)
 	}
 }
+
+// TestConsultationCardDates: a consultation's card says the date that goes
+// with its phase: when an upcoming one opens, when the current phase ends
+// ("Contribution · until" the synthesis, not the close ten days later),
+// since when a closed one is closed. It always gave the close.
+func TestConsultationCardDates(t *testing.T) {
+	cw := newConsWeb(t, "sqlite") // information from T0, contribution T0+10d, synthesis T0+30d, closed T0+40d
+	day := func(n int) string { return cw.t0.Add(time.Duration(n) * 24 * time.Hour).Format(time.DateOnly) }
+	for _, tc := range []struct {
+		now  int // days after T0
+		want string
+	}{
+		{-1, "Upcoming</span> · opens <time datetime=\"" + day(0)},
+		{3, "Information</span> · until <time datetime=\"" + day(10)},
+		{12, "Contribution</span> · until <time datetime=\"" + day(30)},
+		{31, "Synthesis</span> · until <time datetime=\"" + day(40)},
+		{41, "Closed</span> · since <time datetime=\"" + day(40)},
+	} {
+		cw.day(tc.now)
+		if body := readBody(cw.get(cw.client(), "/s/town/consultations")); !strings.Contains(body, tc.want) {
+			t.Errorf("day %d: the card lacks %q", tc.now, tc.want)
+		}
+	}
+}
