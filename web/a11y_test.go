@@ -99,9 +99,12 @@ func seedCivic(t *testing.T, e *testEnv) *civicContent {
 // every page of a11yPages, in English and in French, with every
 // disclosure (<details>) open (axe skips what is not rendered), at
 // 1280 px and again at 320 px (checkNarrow, which checks reflow too): no
-// violation allowed at either width. Each page is loaded once; the
-// narrow run only resizes it, so it costs an axe run per page. One
-// browser and one seeded server; users switch by session cookie.
+// violation allowed at either width. At both widths no text may be
+// clipped or overlap with WCAG 1.4.12's text spacing, nor at 1280 px with
+// 200 % text (checkTextResize). Each page is loaded once and only
+// restyled or resized after: the narrow run costs an axe run per page,
+// the text checks a layout each. One browser and one seeded server;
+// users switch by session cookie.
 func TestAccessibilityOfEveryPageKind(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -151,6 +154,7 @@ func TestAccessibilityOfEveryPageKind(t *testing.T) {
 					t.Fatalf("opening the disclosures: %v", err)
 				}
 				webtest.CheckAccessible(t, ctx)
+				checkTextResize(t, ctx, "at 1280 px")
 				checkNarrow(t, ctx)
 			})
 		}
@@ -239,8 +243,33 @@ func checkNarrow(t *testing.T, ctx context.Context) {
 	}
 	defer chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900))
 	checkReflow(t, ctx)
+	for _, p := range webtest.TextProblems(t, ctx) {
+		t.Errorf("at 320 px, %s", p)
+	}
 	for _, v := range webtest.RunAxe(t, ctx) {
 		t.Errorf("accessibility at 320 px: %s", v)
+	}
+	webtest.TextSpacing(t, ctx, true)
+	defer webtest.TextSpacing(t, ctx, false)
+	for _, p := range webtest.TextProblems(t, ctx) {
+		t.Errorf("at 320 px with WCAG 1.4.12 text spacing, %s", p)
+	}
+}
+
+// checkTextResize checks that no text is clipped or overlaps (WCAG 1.4.4
+// Resize text, 1.4.12 Text spacing) at 200 % text size and with the
+// text spacing of 1.4.12, one after the other, then puts the page back.
+func checkTextResize(t *testing.T, ctx context.Context, at string) {
+	t.Helper()
+	webtest.TextSpacing(t, ctx, true)
+	for _, p := range webtest.TextProblems(t, ctx) {
+		t.Errorf("%s with WCAG 1.4.12 text spacing, %s", at, p)
+	}
+	webtest.TextSpacing(t, ctx, false)
+	webtest.TextSize(t, ctx, 2*webtest.DefaultTextSize)
+	defer webtest.TextSize(t, ctx, webtest.DefaultTextSize)
+	for _, p := range webtest.TextProblems(t, ctx) {
+		t.Errorf("%s at 200 %% text size, %s", at, p)
 	}
 }
 

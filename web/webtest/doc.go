@@ -1,7 +1,9 @@
 // Package webtest drives a headless Chromium for browser tests of odn's
 // pages: NewBrowser starts one per test (skipped loudly when no browser is
 // installed, a failure under ODN_TEST_STRICT=1), Screenshot saves full-page
-// PNGs, and RunAxe checks a page with axe-core against WCAG 2.2 AA.
+// PNGs, and RunAxe checks a page with axe-core against WCAG 2.2 AA;
+// TextProblems finds clipped or overlapping text, after TextSize (200 %
+// text) or TextSpacing (WCAG 1.4.12) when asked.
 //
 // Tests drive the page with github.com/chromedp/chromedp directly:
 //
