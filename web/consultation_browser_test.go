@@ -64,13 +64,13 @@ func TestBrowserConsultationPrintKitAndDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Dashboard: accessible SVG charts, each with its data table.
+	// Dashboard: accessible charts, each with its data table.
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/stats"), chromedp.WaitVisible(chromedp.CSS(`#stat-participants`))); err != nil {
 		t.Fatal(err)
 	}
 	dash, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`({
-		charts: document.querySelectorAll('figure.chart svg[role="img"]').length,
-		named: [...document.querySelectorAll('figure.chart svg')].every(s => s.getAttribute('aria-labelledby').split(' ').every(id => document.getElementById(id) && document.getElementById(id).textContent.trim())),
+		charts: document.querySelectorAll('figure.chart [role="img"]').length,
+		named: [...document.querySelectorAll('figure.chart [role="img"]')].every(s => s.getAttribute('aria-labelledby').split(' ').every(id => document.getElementById(id) && document.getElementById(id).textContent.trim())),
 		tables: document.querySelectorAll('table.stats-table caption').length,
 		workshop: document.querySelector('#stat-workshop').textContent.trim(),
 		participants: document.querySelector('#stat-participants-workshop').textContent.trim(),

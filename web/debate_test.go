@@ -156,7 +156,7 @@ func TestDebatePages(t *testing.T) {
 	t.Run("vote form", func(t *testing.T) {
 		body := readBody(e.get(ann, "/d/"+id))
 		for _, want := range []string{`<fieldset`, `<legend id="f-options">Bikes &lt;script&gt;`, `type="radio" id="opt-0" name="option" value="Red"`,
-			`Green &lt;b&gt;x&lt;/b&gt;`, `<strong>this</strong>`, `role="img"`, `<title id="debate-`, `<desc id="debate-`, `<table class="results-table">`, `Arguments for`} {
+			`Green &lt;b&gt;x&lt;/b&gt;`, `<strong>this</strong>`, `role="img" aria-labelledby="debate-`, `-title" hidden>Bikes &lt;script&gt;`, `-desc" hidden>`, `<table class="results-table">`, `Arguments for`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("page lacks %s", want)
 			}

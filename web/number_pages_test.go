@@ -18,8 +18,8 @@ func TestDebateNumbersByLanguage(t *testing.T) {
 		}
 	}
 	checkCounts(t, e.testEnv, readers(t, e.testEnv), []countCase{
-		{"en", "/d/" + id, []string{"<td>1</td><td>50.0%</td>", ">1 (50.0%)</text>", "Oui: 1 (50.0%). Non: 1 (50.0%)."}},
-		{"fr", "/d/" + id, []string{"<td>1</td><td>50,0\u00a0%</td>", ">1 (50,0\u00a0%)</text>", "Oui : 1 (50,0\u00a0%). Non : 1 (50,0\u00a0%)."}},
+		{"en", "/d/" + id, []string{"<td>1</td><td>50.0%</td>", ">1 (50.0%)</span>", "Oui: 1 (50.0%). Non: 1 (50.0%)."}},
+		{"fr", "/d/" + id, []string{"<td>1</td><td>50,0\u00a0%</td>", ">1 (50,0\u00a0%)</span>", "Oui : 1 (50,0\u00a0%). Non : 1 (50,0\u00a0%)."}},
 		{"en", "/embed/debates/" + id, []string{">50.0%</meter> 50.0%</td>"}},
 		{"fr", "/embed/debates/" + id, []string{">50,0\u00a0%</meter> 50,0\u00a0%</td>"}},
 	})

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -28,24 +27,14 @@ type statsRow struct {
 // statsChart lays out an accessible bar chart (the debates' chart_bars
 // partial) of rows; Desc states every figure.
 func statsChart(l *Locale, id, title string, rows []statsRow) *chart {
-	c := &chart{ID: id, Title: title, Width: chartWidth, Height: len(rows)*chartRow + 8, BarHeight: chartBarH}
+	c := &chart{ID: id, Title: title}
 	most := 0
 	for _, r := range rows {
 		most = max(most, r.N)
 	}
 	desc := title + "."
-	for i, r := range rows {
-		label := r.Label
-		if utf8.RuneCountInString(label) > chartLabelMax {
-			label = string([]rune(label)[:chartLabelMax-1]) + "…"
-		}
-		w := 0
-		if most > 0 {
-			w = r.N * chartBarMax / most
-		}
-		y := i * chartRow
-		c.Bars = append(c.Bars, chartBar{Label: label, Value: l.Int(r.N), LabelY: y + 16, BarY: y + 22, Width: max(w, 2),
-			ValueX: max(w, 2) + 8, ValueY: y + 38, Leading: most > 0 && r.N == most})
+	for _, r := range rows {
+		c.Bars = append(c.Bars, chartBar{Label: r.Label, Value: l.Int(r.N), Width: barWidth(r.N, most), Leading: most > 0 && r.N == most})
 		desc += " " + l.T("chart.item", r.Label, l.Int(r.N))
 	}
 	c.Desc = desc
