@@ -101,7 +101,7 @@ func seedCivic(t *testing.T, e *testEnv) *civicContent {
 // 1280 px and again at 320 px (checkNarrow, which checks reflow too): no
 // violation allowed at either width. At both widths no text may be
 // clipped or overlap with WCAG 1.4.12's text spacing, nor at 1280 px with
-// 200 % text (checkTextResize). Each page is loaded once and only
+// 200 % text (checkTextResize), nor at 320 px be drawn under 10 px. Each page is loaded once and only
 // restyled or resized after: the narrow run costs an axe run per page,
 // the text checks a layout each. One browser and one seeded server;
 // users switch by session cookie.
@@ -232,10 +232,11 @@ func browserLogin(t *testing.T, ctx context.Context, e *testEnv, name string) {
 }
 
 // checkNarrow checks the page at 320 CSS px, a phone's width, the
-// width WCAG 1.4.10 (Reflow) names: it reflows (checkReflow), and axe-core
-// finds nothing there either, since WCAG 2.2 AA applies at every width
-// (targets and contrast of what the narrow layout rearranges). It puts
-// the browser back at 1280 px.
+// width WCAG 1.4.10 (Reflow) names: it reflows (checkReflow) with no text
+// clipped, overlapping or shrunk with a drawing, and axe-core finds
+// nothing there either, since WCAG 2.2 AA applies at every width
+// (targets and contrast of what the narrow layout rearranges); nor does
+// text spacing clip or overlap text. It puts the browser back at 1280 px.
 func checkNarrow(t *testing.T, ctx context.Context) {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 900)); err != nil {
@@ -245,6 +246,10 @@ func checkNarrow(t *testing.T, ctx context.Context) {
 	checkReflow(t, ctx)
 	for _, p := range webtest.TextProblems(t, ctx) {
 		t.Errorf("at 320 px, %s", p)
+	}
+	// A drawing scaled down to the width keeps its text legible.
+	for _, p := range webtest.SmallText(t, ctx, 10) {
+		t.Errorf("at 320 px, text %s, under 10 px", p)
 	}
 	for _, v := range webtest.RunAxe(t, ctx) {
 		t.Errorf("accessibility at 320 px: %s", v)

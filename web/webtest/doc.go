@@ -3,7 +3,8 @@
 // installed, a failure under ODN_TEST_STRICT=1), Screenshot saves full-page
 // PNGs, and RunAxe checks a page with axe-core against WCAG 2.2 AA;
 // TextProblems finds clipped or overlapping text, after TextSize (200 %
-// text) or TextSpacing (WCAG 1.4.12) when asked.
+// text) or TextSpacing (WCAG 1.4.12) when asked, and SmallText text
+// drawn too small (an SVG scaled down to a phone's width).
 //
 // Tests drive the page with github.com/chromedp/chromedp directly:
 //

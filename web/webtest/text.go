@@ -2,6 +2,7 @@ package webtest
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 
@@ -103,6 +104,41 @@ func TextProblems(t testing.TB, ctx context.Context) []string {
 	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](textProblems))
 	if err != nil {
 		t.Fatalf("webtest: look for clipped or overlapping text: %v", err)
+	}
+	return found
+}
+
+// smallText finds text drawn smaller than the given CSS px: its font size times
+// the scale of the SVG drawing it sits in, if any (a chart whose viewBox
+// shrinks to a phone's width shrinks its text too).
+const smallText = `(() => {
+	const out = [];
+	const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+	for (let n; (n = walker.nextNode());) {
+		const el = n.parentElement;
+		if (!n.data.trim() || el.closest("script, style, noscript, title, desc, option")) continue;
+		const range = document.createRange();
+		range.selectNodeContents(n);
+		if (![...range.getClientRects()].some(b => b.width > 1 && b.height > 1)) continue;
+		let px = parseFloat(getComputedStyle(el).fontSize);
+		if (el instanceof SVGGraphicsElement) {
+			const m = el.getScreenCTM();
+			if (m) px *= Math.hypot(m.a, m.b);
+		}
+		if (px < %v) out.push(JSON.stringify(n.data.trim().replace(/\s+/g, " ").slice(0, 40)) + " is drawn " + px.toFixed(1) + " px high");
+	}
+	return [...new Set(out)].slice(0, 10);
+})()`
+
+// SmallText returns the text of the current page drawn smaller than px
+// CSS px, counting the scale of an SVG drawing (whose text shrinks with
+// it on a narrow screen); none when all is at least that size. Text not
+// rendered is left out. At most 10.
+func SmallText(t testing.TB, ctx context.Context, px float64) []string {
+	t.Helper()
+	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf(smallText, px)))
+	if err != nil {
+		t.Fatalf("webtest: look for small text: %v", err)
 	}
 	return found
 }

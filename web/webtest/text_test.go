@@ -62,3 +62,26 @@ func TestTextProblems(t *testing.T) {
 		}
 	}
 }
+
+// smallTextPage draws the same words as HTML text and in an SVG whose
+// viewBox is four times as wide as it is drawn.
+const smallTextPage = `<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Petit</title></head>
+<body><main><p>Oui</p>
+<svg viewBox="0 0 640 40" width="160"><text x="0" y="20" font-size="15">Non</text></svg>
+<p hidden>caché</p>
+</main></body></html>`
+
+func TestSmallText(t *testing.T) {
+	ctx := webtest.NewBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(serveWithCSP(t, smallTextPage))); err != nil {
+		t.Fatal(err)
+	}
+	found := webtest.SmallText(t, ctx, 10)
+	if !slices.Contains(found, `"Non" is drawn 3.8 px high`) || len(found) != 1 {
+		t.Errorf("SmallText(10) = %q, want the SVG's text only (15 px at a quarter scale)", found)
+	}
+	if found := webtest.SmallText(t, ctx, 3); len(found) > 0 {
+		t.Errorf("SmallText(3) = %q, want nothing", found)
+	}
+}
