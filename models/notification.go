@@ -16,6 +16,10 @@ const (
 	NotifyPetitionUpdate    = "petition.update"    // the author posted an update; ObjectID is the petition
 	NotifyPetitionAnswered  = "petition.answered"  // the addressee posted the official response
 	NotifyPetitionMilestone = "petition.milestone" // Data holds the percentage reached, e.g. "50"
+	// NotifyPetitionReaddressed: a moderator gave the petition a new
+	// addressee (its former one can no longer answer); sent to the new
+	// addressee, the author and the signers.
+	NotifyPetitionReaddressed = "petition.readdressed"
 )
 
 // Notification tells a local account that something it takes part in

@@ -43,6 +43,7 @@ var Milestones = []int{25, 50, 75, 100}
 //   - petition.milestone: {"uri", "percent", "signatures", "goal"}
 //   - petition.update: {"uri", "update_id", "update_uri", "body_html"}
 //   - petition.answered: {"uri", "response_html"}
+//   - petition.readdressed: {"uri", "addressee_uri"}
 const (
 	EventPetitionCreated   = "petition.created"
 	EventSignatureAdded    = "signature.added"
@@ -50,6 +51,9 @@ const (
 	EventPetitionMilestone = "petition.milestone"
 	EventPetitionUpdate    = "petition.update"
 	EventPetitionAnswered  = "petition.answered"
+	// EventPetitionReaddressed: a moderator gave the petition a new
+	// addressee (ReaddressPetition); its copies must learn of it.
+	EventPetitionReaddressed = "petition.readdressed"
 )
 
 // Petition asks a decision-maker (its addressee) for something; members
@@ -81,10 +85,13 @@ type Petition struct {
 	Response             string     `bun:",notnull"`
 	ResponseHTML         string     `bun:"response_html,notnull"`
 	RespondedAt          *time.Time `bun:",nullzero"`
-	HiddenAt             *time.Time `bun:",nullzero"`
-	DeletedAt            *time.Time `bun:",nullzero"`
-	CreatedAt            time.Time  `bun:",notnull"`
-	UpdatedAt            time.Time  `bun:",notnull"`
+	// ReaddressedAt is when a moderator last gave the petition a new
+	// addressee (ReaddressPetition); nil: never.
+	ReaddressedAt *time.Time `bun:",nullzero"`
+	HiddenAt      *time.Time `bun:",nullzero"`
+	DeletedAt     *time.Time `bun:",nullzero"`
+	CreatedAt     time.Time  `bun:",notnull"`
+	UpdatedAt     time.Time  `bun:",notnull"`
 
 	Author    *Actor `bun:"-"`
 	Addressee *Actor `bun:"-"`

@@ -95,6 +95,10 @@ type PetitionView struct {
 	// PublicCount counts them all, the rest signed anonymously.
 	Signers     []PublicSigner
 	PublicCount int
+	// AddresseeCanAnswer is AddresseeCanAnswer of the petition: false
+	// when its addressee can no longer answer, and a moderator may give
+	// it a new one (unless it was answered).
+	AddresseeCanAnswer bool
 }
 
 // maxShownSigners bounds the public signatures a petition page lists.
@@ -108,6 +112,9 @@ func (s *Store) ViewPetition(ctx context.Context, id int64, viewer *Account) (*P
 		return nil, err
 	}
 	v := &PetitionView{Petition: p, State: p.State(s.Now())}
+	if v.AddresseeCanAnswer, err = s.AddresseeCanAnswer(ctx, p); err != nil {
+		return nil, err
+	}
 	if viewer != nil && viewer.Actor != nil {
 		v.Signed, err = s.DB.NewSelect().Model((*Signature)(nil)).Where("petition_id = ? AND actor_id = ?", id, viewer.Actor.ID).Exists(ctx)
 		if err != nil {
