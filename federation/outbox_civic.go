@@ -69,6 +69,9 @@ func init() {
 		eventHandlers[kind] = h
 	}
 	eventHandlers[models.EventConsultationDeleted] = consultationDeleted
+	// A petition's new addressee: the Update{Question} rebuilt from it
+	// carries their Mention (tag, cc, content link).
+	eventHandlers[models.EventPetitionReaddressed] = countChanged
 }
 
 // eventData is the part of events' Data the handlers read.
