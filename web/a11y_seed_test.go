@@ -165,6 +165,28 @@ func (s *a11ySite) seedCivicStates(ctx context.Context) {
 	s.must("follow (pending)", err)
 	_, err = s.Store.FollowActor(ctx, s.member, s.space.Actor)
 	s.must("follow (accepted)", err)
+	s.seedReaddressed(ctx)
+}
+
+// seedReaddressed: two petitions to a decision-maker who then left
+// office, one still to re-address (the moderator's form), one
+// re-addressed to the mayor (the page's line).
+func (s *a11ySite) seedReaddressed(ctx context.Context) {
+	_, err := s.Store.CreateAccount(ctx, models.NewAccount{Username: "ancien_maire", Password: "correct horse battery"})
+	s.must("former mayor", err)
+	s.must("decider", s.Store.SetDecider(ctx, nil, "ancien_maire", true))
+	var ids []int64
+	for _, title := range []string{"Un passage piéton rue Haute", "Des fontaines au parc"} {
+		pe, err := s.Store.CreatePetition(ctx, s.member.Actor, "ville", models.PetitionInput{Title: title, Body: "Avant l'élection.",
+			Addressee: "ancien_maire", Goal: 50})
+		s.must("petition to the former mayor", err)
+		ids = append(ids, pe.ID)
+	}
+	s.must("left office", s.Store.SetDecider(ctx, nil, "ancien_maire", false))
+	_, err = s.Store.ReaddressPetition(ctx, s.account("sacha"), ids[1], "maire")
+	s.must("readdress", err)
+	s.set("petition-readdress", "/pe/%d", ids[0])
+	s.set("petition-readdressed", "/pe/%d", ids[1])
 }
 
 // seedCopies stores copies of another server's proposal, debate and

@@ -159,6 +159,20 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("GET", "/petitions/{id}", "/petitions/"+ptid, bob, nil, 200)
 	k.call("GET", "/petitions/{id}", p("/petitions/%d", o.petition.ID), "", nil, 200)
 	k.call("GET", "/spaces/{name}/petitions", "/spaces/town/petitions?sort=random", "", nil, 200)
+	// The mayor leaves office: a moderator gives their open petition to
+	// another decision-maker (and the mayor is re-elected, for what follows).
+	o.user("deputy", models.RoleMember)
+	if err := o.Store.SetDecider(ctx, nil, "deputy", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Store.SetDecider(ctx, nil, "mayor", false); err != nil {
+		t.Fatal(err)
+	}
+	k.call("POST", "/petitions/{id}/addressee", p("/petitions/%d/addressee", o.petition.ID), boss, map[string]string{"addressee": "deputy"}, 200)
+	k.call("GET", "/petitions/{id}", p("/petitions/%d", o.petition.ID), "", nil, 200)
+	if err := o.Store.SetDecider(ctx, nil, "mayor", true); err != nil {
+		t.Fatal(err)
+	}
 
 	// A debate of the consultation: drafted, opened, voted, closed.
 	deb := k.call("POST", "/spaces/{name}/debates", "/spaces/town/debates", boss, map[string]any{"question": "Trees or lawn?",

@@ -24,6 +24,7 @@ func init() {
 			r.Post("/pe/{id}/sign", s.petitionSign)
 			r.Post("/pe/{id}/updates", s.petitionUpdate)
 			r.Post("/pe/{id}/response", s.petitionRespond)
+			r.Post("/pe/{id}/addressee", s.petitionReaddress)
 		})
 	})
 }
@@ -47,6 +48,12 @@ type petitionPageData struct {
 	Refusal *models.PhaseError
 	// Consultation is the consultation it belongs to (nil: none).
 	Consultation *models.ConsultationContext
+	// CanReaddress: a moderator, on a local petition not answered whose
+	// addressee can no longer answer (models.AddresseeCanAnswer), who may
+	// choose a new one among Deciders.
+	CanReaddress bool
+	Deciders     []*models.Account
+	Addressee    string // the chosen addressee, kept on errors
 }
 
 // petitionData loads what the petition page shows; it reports false after
@@ -74,6 +81,13 @@ func (s *Server) petitionData(w http.ResponseWriter, r *http.Request, id int64) 
 		d.CanSign = v.State == models.PetitionOpen && !v.Signed && d.Refusal == nil
 		d.IsAuthor = v.Local && acc.Actor.ID == v.AuthorID
 		d.IsAddressee = v.Local && acc.Actor.ID == v.AddresseeID && v.Status != models.PetitionAnswered
+	}
+	d.CanReaddress = d.Moderator && v.Local && v.Status != models.PetitionAnswered && !v.AddresseeCanAnswer
+	if d.CanReaddress {
+		if d.Deciders, err = s.store.Deciders(r.Context()); err != nil {
+			s.error(w, r, err)
+			return nil, false
+		}
 	}
 	if d.Comments, err = s.commentSection(r, models.ObjectTypePetition, id); err != nil {
 		s.error(w, r, err)
@@ -256,9 +270,9 @@ func (s *Server) petitionSign(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/pe/"+strconv.FormatInt(id, 10), flash)
 }
 
-// petitionPost handles the author's update and the addressee's response:
-// one models call, then back to the page, or the page again with the
-// field error.
+// petitionPost handles the author's update, the addressee's response and
+// a moderator's choice of a new addressee: one models call, then back to
+// the page, or the page again with the field error.
 func (s *Server) petitionPost(w http.ResponseWriter, r *http.Request, field, flash string, do func(id int64, text string) error) {
 	id, err := pathID(r)
 	if err != nil {
@@ -285,9 +299,12 @@ func (s *Server) petitionPost(w http.ResponseWriter, r *http.Request, field, fla
 		return
 	}
 	d.Errors = ve.Fields
-	if field == "response" {
+	switch field {
+	case "response":
 		d.Response = text
-	} else {
+	case "addressee":
+		d.Addressee = text
+	default:
 		d.Update = text
 	}
 	s.render(w, r, http.StatusUnprocessableEntity, petitionShowPage(s.page(r, d.V.Title), d))
@@ -303,6 +320,15 @@ func (s *Server) petitionUpdate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) petitionRespond(w http.ResponseWriter, r *http.Request) {
 	s.petitionPost(w, r, "response", "petition.responded", func(id int64, text string) error {
 		_, err := s.store.RespondPetition(r.Context(), currentAccount(r.Context()), id, text)
+		return err
+	})
+}
+
+// petitionReaddress is a moderator's choice of a new addressee for a
+// petition whose addressee can no longer answer.
+func (s *Server) petitionReaddress(w http.ResponseWriter, r *http.Request) {
+	s.petitionPost(w, r, "addressee", "petition.readdressed", func(id int64, name string) error {
+		_, err := s.store.ReaddressPetition(r.Context(), currentAccount(r.Context()), id, name)
 		return err
 	})
 }

@@ -20,6 +20,7 @@ func init() {
 			r.Post("/petitions/{id}/signatures", s.apiSign)
 			r.Post("/petitions/{id}/updates", s.apiPetitionUpdate)
 			r.Post("/petitions/{id}/response", s.apiPetitionResponse)
+			r.Post("/petitions/{id}/addressee", s.apiPetitionReaddress)
 		})
 	})
 }
@@ -45,11 +46,14 @@ type apiPetitionJSON struct {
 	Response         string     `json:"response,omitempty"`
 	ResponseHTML     string     `json:"response_html,omitempty"`
 	RespondedAt      *time.Time `json:"responded_at,omitempty"`
-	Consultation     string     `json:"consultation,omitempty"`
-	Theme            string     `json:"theme,omitempty"`
-	Hidden           bool       `json:"hidden,omitempty"`
-	CreatedAt        time.Time  `json:"created_at"`
-	UpdatedAt        time.Time  `json:"updated_at"`
+	// ReaddressedAt: when a moderator last gave the petition a new
+	// addressee (its former one could no longer answer).
+	ReaddressedAt *time.Time `json:"readdressed_at,omitempty"`
+	Consultation  string     `json:"consultation,omitempty"`
+	Theme         string     `json:"theme,omitempty"`
+	Hidden        bool       `json:"hidden,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 	// Present on GET /petitions/{id} only.
 	Milestones       []apiMilestone `json:"milestones,omitempty"`
 	Updates          []apiUpdate    `json:"updates,omitempty"`
@@ -82,7 +86,7 @@ func petitionJSON(p *models.Petition, now time.Time) apiPetitionJSON {
 		apiObject: civicObject(p.ID, p.URI, p.URL, p.Local, p.Origin),
 		Title:     p.Title, Body: p.Body, BodyHTML: p.BodyHTML, Addressee: actorJSON(p.Addressee), AddresseeDeleted: p.Addressee.Erased(), Author: actorJSON(p.Author),
 		Goal: p.Goal, Signatures: p.SignaturesCount, Percent: p.Percent(), State: p.State(now), ClosesAt: p.ClosesAt,
-		Response: p.Response, ResponseHTML: p.ResponseHTML, RespondedAt: p.RespondedAt, Consultation: idString(p.ConsultationID),
+		Response: p.Response, ResponseHTML: p.ResponseHTML, RespondedAt: p.RespondedAt, ReaddressedAt: p.ReaddressedAt, Consultation: idString(p.ConsultationID),
 		Theme: idString(p.ThemeID), Hidden: p.HiddenAt != nil, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 	if p.Space != nil {
@@ -258,6 +262,29 @@ func (s *Server) apiPetitionResponse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.store.RespondPetition(r.Context(), currentAccount(r.Context()), id, in.Body)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, petitionJSON(p, s.store.Now()))
+}
+
+// apiPetitionReaddress gives a petition whose addressee can no longer
+// answer a new one, {"addressee": "user name"}; moderators only.
+func (s *Server) apiPetitionReaddress(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in struct {
+		Addressee string `json:"addressee"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.store.ReaddressPetition(r.Context(), currentAccount(r.Context()), id, in.Addressee)
 	if err != nil {
 		s.error(w, r, err)
 		return
