@@ -259,7 +259,8 @@ func (s *Store) PostPetitionUpdate(ctx context.Context, by *Actor, petitionID in
 }
 
 // RespondPetition records the official response of the petition's
-// addressee (only them: ErrForbidden for anyone else); the petition
+// addressee while a verified decision-maker (ErrForbidden for anyone
+// else, and for them once their decider status is withdrawn); the petition
 // becomes answered, takes no more signatures, and signers and author are
 // told. A petition is answered once (ErrConflict after).
 func (s *Store) RespondPetition(ctx context.Context, by *Account, petitionID int64, response string) (*Petition, error) {
@@ -273,6 +274,14 @@ func (s *Store) RespondPetition(ctx context.Context, by *Account, petitionID int
 	}
 	if !p.Local || by.Actor.ID != p.AddresseeID {
 		return nil, fmt.Errorf("%w: only the addressee responds to a petition", ErrForbidden)
+	}
+	// Out of office (decider status withdrawn, say after an election):
+	// they no longer answer for the institution, and moderators may
+	// re-address the petition (ReaddressPetition, the same rule).
+	if ok, err := s.AddresseeCanAnswer(ctx, p); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, fmt.Errorf("%w: the addressee is no longer a verified decision-maker", ErrForbidden)
 	}
 	v := &ValidationError{}
 	checkBody(v, "response", "response", response)

@@ -199,3 +199,39 @@ func mustDecider(t *testing.T, s *models.Store, name string) *models.Account {
 	acc.Decider = true
 	return acc
 }
+
+// TestRespondPetitionOutOfOffice: an addressee whose decider status was
+// withdrawn no longer answers the petition (moderators re-address it);
+// given it back, they answer.
+func TestRespondPetitionOutOfOffice(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		c := newCivic(t, s, models.PolicyOpen, 0)
+		mayor := mustDecider(t, s, "ancien")
+		p, err := s.CreatePetition(ctx, c.members[0].Actor, "ville", models.PetitionInput{
+			Title: "Un banc", Body: "Au parc.", Addressee: mayor.Username, Goal: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetDecider(ctx, nil, mayor.Username, false); err != nil {
+			t.Fatal(err)
+		}
+		mayor, err = s.AccountByUsername(ctx, mayor.Username) // as the next request loads it
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.RespondPetition(ctx, mayor, p.ID, "Oui.")
+		if !errors.Is(err, models.ErrForbidden) || !strings.Contains(err.Error(), "no longer") {
+			t.Fatalf("out of office: err = %v, want ErrForbidden saying why", err)
+		}
+		if err := s.SetDecider(ctx, nil, mayor.Username, true); err != nil {
+			t.Fatal(err)
+		}
+		if mayor, err = s.AccountByUsername(ctx, mayor.Username); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RespondPetition(ctx, mayor, p.ID, "Oui."); err != nil {
+			t.Fatalf("back in office: %v", err)
+		}
+	})
+}

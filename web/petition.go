@@ -80,7 +80,7 @@ func (s *Server) petitionData(w http.ResponseWriter, r *http.Request, id int64) 
 	if acc != nil && acc.Actor != nil {
 		d.CanSign = v.State == models.PetitionOpen && !v.Signed && d.Refusal == nil
 		d.IsAuthor = v.Local && acc.Actor.ID == v.AuthorID
-		d.IsAddressee = v.Local && acc.Actor.ID == v.AddresseeID && v.Status != models.PetitionAnswered
+		d.IsAddressee = v.Local && acc.Actor.ID == v.AddresseeID && v.Status != models.PetitionAnswered && v.AddresseeCanAnswer
 	}
 	d.CanReaddress = d.Moderator && v.Local && v.Status != models.PetitionAnswered && !v.AddresseeCanAnswer
 	if d.CanReaddress {

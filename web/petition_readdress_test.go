@@ -49,8 +49,15 @@ func TestPetitionReaddressForm(t *testing.T) {
 		if res := e.postForm(sacha, "/pe/"+id+"/addressee", url.Values{"addressee": {"adjointe"}}); res.StatusCode != http.StatusConflict {
 			t.Fatalf("re-addressing while the addressee can answer: %d", res.StatusCode)
 		}
+		respond := `action="/pe/` + id + `/response"`
+		if body := readBody(e.get(e.loggedIn("maire"), "/pe/"+id)); !strings.Contains(body, respond) {
+			t.Fatal("the addressee is not offered the response form")
+		}
 		if err := e.Store.SetDecider(context.Background(), nil, "maire", false); err != nil { // the election
 			t.Fatal(err)
+		}
+		if body := readBody(e.get(e.loggedIn("maire"), "/pe/"+id)); strings.Contains(body, respond) {
+			t.Error("the former decision-maker is still offered the response form")
 		}
 		for _, tc := range []struct {
 			name    string
