@@ -166,10 +166,8 @@ func (s *Store) CreatePetition(ctx context.Context, by *Actor, spaceName string,
 	if err := in.validate(now); err != nil {
 		return nil, err
 	}
-	addressee, err := s.AccountByUsername(ctx, in.Addressee)
-	if errors.Is(err, ErrNotFound) || (err == nil && (!addressee.Decider || addressee.Disabled)) {
-		return nil, Invalid("addressee", "The addressee must be a verified decision-maker.")
-	} else if err != nil {
+	addressee, err := s.verifiedDecider(ctx, in.Addressee)
+	if err != nil {
 		return nil, err
 	}
 	sp, err := s.SpaceByName(ctx, spaceName)
@@ -199,6 +197,21 @@ func (s *Store) CreatePetition(ctx context.Context, by *Actor, spaceName string,
 		return nil, err
 	}
 	return p, nil
+}
+
+// verifiedDecider is the account a petition may be addressed to, named
+// by user name (a leading @ and case ignored): a verified decision-maker
+// not disabled; a *ValidationError on the addressee field otherwise.
+func (s *Store) verifiedDecider(ctx context.Context, name string) (*Account, error) {
+	name = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(name), "@"))
+	if name == "" {
+		return nil, Invalid("addressee", "The addressee must be a verified decision-maker.")
+	}
+	acc, err := s.AccountByUsername(ctx, name)
+	if errors.Is(err, ErrNotFound) || (err == nil && (!acc.Decider || acc.Disabled)) {
+		return nil, Invalid("addressee", "The addressee must be a verified decision-maker.")
+	}
+	return acc, err
 }
 
 func petitionEvent(kind string, p *Petition, actorID int64, data map[string]any) Event {

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -70,10 +69,8 @@ func (s *Store) ReaddressPetition(ctx context.Context, by *Account, petitionID i
 		// (they cannot answer), so that the form says why.
 		return nil, Invalid("addressee", "The new addressee must differ from the current one.")
 	}
-	acc, err := s.AccountByUsername(ctx, name)
-	if errors.Is(err, ErrNotFound) || name == "" || (err == nil && (!acc.Decider || acc.Disabled)) {
-		return nil, Invalid("addressee", "The addressee must be a verified decision-maker.")
-	} else if err != nil {
+	acc, err := s.verifiedDecider(ctx, name)
+	if err != nil {
 		return nil, err
 	}
 	old := p.Addressee
