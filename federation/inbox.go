@@ -15,8 +15,9 @@ import (
 
 // inbox receives an activity in the shared inbox or a personal one. The
 // hot path only authenticates and stores: blocked domain (403) and rate
-// limit (429) by the signing key's host, 1 MB cap (413), HTTP signature
-// with Date and Digest (401), key owner = actor (401), a cheap peek at id,
+// limit (429) by the claimed key host, 1 MB cap (413), HTTP signature
+// with Date and Digest (401), rate limit by the verified host (429), key
+// owner = actor (401), a cheap peek at id,
 // type and actor (400), durable storage with dedupe by activity id, then
 // 202. The inbox worker parses and applies it later.
 func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
@@ -30,6 +31,13 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		}
 		recipient = a.URI
 	}
+	// The key host is only claimed until the signature is verified: it
+	// picks the domain block, and the early bucket is keyed by it and the
+	// client's address, so a forger naming a peer's key spends their own
+	// budget, never the peer's. The peer's own bucket is charged once the
+	// signature holds; the key fetches that unknown key ids cause are
+	// bounded per host (keyCache), so many addresses cannot make odn hammer
+	// a third party either.
 	keyHost := signatureKeyHost(r)
 	if keyHost == "" {
 		s.inboxRefuse(w, r, http.StatusUnauthorized, "missing or malformed signature", ErrNoSignature)
@@ -39,9 +47,7 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		s.inboxRefuse(w, r, http.StatusForbidden, "domain blocked", ErrBlocked)
 		return
 	}
-	if ok, retry := s.limiter.allow(keyHost); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(retry/time.Second)+1))
-		s.inboxRefuse(w, r, http.StatusTooManyRequests, "rate limited", nil)
+	if !s.charge(w, r, s.claimLimit, keyHost+" "+clientKey(r)) {
 		return
 	}
 	if r.ContentLength > MaxBodyBytes {
@@ -59,11 +65,10 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.verify(r, body)
 	if err != nil {
-		status := http.StatusUnauthorized
-		if errors.Is(err, ErrBlocked) {
-			status = http.StatusForbidden
-		}
-		s.inboxRefuse(w, r, status, "signature refused", err)
+		s.inboxRefuse(w, r, s.refusalStatus(w, err), "signature refused", err)
+		return
+	}
+	if !s.charge(w, r, s.hostLimit, keyHost) {
 		return
 	}
 	id, typ, actor, err := PeekType(body)
@@ -116,6 +121,31 @@ func (s *Service) mayActFor(r *http.Request, signer, actor, typ string) bool {
 	}
 	a, err := s.store.ActorByURI(r.Context(), signer)
 	return err == nil && (a.Type == "Application" || a.Type == "Service")
+}
+
+// charge takes a token from l for key, or answers 429 with Retry-After.
+func (s *Service) charge(w http.ResponseWriter, r *http.Request, l *keyLimiter, key string) bool {
+	ok, retry := l.allow(key)
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(retry/time.Second)+1))
+		s.inboxRefuse(w, r, http.StatusTooManyRequests, "rate limited", nil)
+	}
+	return ok
+}
+
+// refusalStatus is the status of a refused signature: 403 for a blocked
+// domain, 429 with Retry-After when the key could not be fetched for now
+// (too many fetches from its host), 401 otherwise.
+func (s *Service) refusalStatus(w http.ResponseWriter, err error) int {
+	var later *retryLater
+	switch {
+	case errors.Is(err, ErrBlocked):
+		return http.StatusForbidden
+	case errors.As(err, &later):
+		w.Header().Set("Retry-After", strconv.Itoa(int(later.after/time.Second)+1))
+		return http.StatusTooManyRequests
+	}
+	return http.StatusUnauthorized
 }
 
 // inboxRefuse answers a refused POST and counts it; nothing was stored.

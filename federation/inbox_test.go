@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -151,6 +154,96 @@ func TestInboxRateLimit(t *testing.T) {
 	}
 	if last != http.StatusTooManyRequests {
 		t.Fatalf("third request: status %d, want 429", last)
+	}
+}
+
+// clientFrom is an HTTP client whose connections leave from source, a
+// loopback address (all of 127/8 is loopback on Linux): the inbox keys
+// its early rate limit by the client's address.
+func clientFrom(source string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}
+	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+}
+
+// TestInboxForgerSpendsOnlyOwnBudget: signatures that name a real peer's
+// key but do not verify, sent from another address, use up that
+// address's budget, not the peer's: the peer's own deliveries still get
+// 202 until its verified budget is spent.
+func TestInboxForgerSpendsOnlyOwnBudget(t *testing.T) {
+	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 2 })
+	p := newNode(t, nil)
+	ville := a.space(t, "ville")
+	mallory, eve := p.user(t, "mallory"), p.user(t, "eve")
+	sg := signerOf(t, mallory.Actor)
+	eveKey, err := ParsePrivateKeyPEM(eve.Actor.PrivateKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := NewSigner(mallory.Actor.PublicKeyID, eveKey) // mallory's key id, eve's key
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox := a.srv.URL + "/inbox"
+	forger := clientFrom("127.0.0.2")
+	for i, want := range []int{401, 401, 429, 429} {
+		body := followBody(fmt.Sprintf("%s/forged/%d", p.srv.URL, i), mallory.Actor.URI, ville.Actor.URI)
+		if got := postVia(t, forger, inbox, body, forged, nil).StatusCode; got != want {
+			t.Errorf("forged POST %d: status %d, want %d", i, got, want)
+		}
+	}
+	for i, want := range []int{202, 202, 429} {
+		body := followBody(fmt.Sprintf("%s/r/%d", p.srv.URL, i), mallory.Actor.URI, ville.Actor.URI)
+		resp := postVia(t, clientFrom("127.0.0.1"), inbox, body, sg, nil)
+		if resp.StatusCode != want {
+			t.Errorf("mallory's POST %d: status %d, want %d", i, resp.StatusCode, want)
+		}
+		if want == 429 && resp.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	// The verified budget is the host's, whatever address it comes from.
+	body := followBody(p.srv.URL+"/r/other-address", mallory.Actor.URI, ville.Actor.URI)
+	if got := postVia(t, clientFrom("127.0.0.3"), inbox, body, sg, nil).StatusCode; got != 429 {
+		t.Errorf("mallory from another address past the host's budget: status %d, want 429", got)
+	}
+}
+
+// TestInboxKeyFetchesBoundedPerHost: unknown key ids on one host, sent
+// from many addresses, make odn fetch that host at most its budget's
+// worth; past it the inbox answers 429 with Retry-After (the sender may
+// be honest) and fetches nothing.
+func TestInboxKeyFetchesBoundedPerHost(t *testing.T) {
+	var gets atomic.Int64
+	victim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gets.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer victim.Close()
+	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 2 })
+	ville := a.space(t, "ville")
+	key, err := ParsePrivateKeyPEM(a.user(t, "anyone").Actor.PrivateKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []int
+	for i := range 6 {
+		actor := fmt.Sprintf("%s/users/u%d", victim.URL, i)
+		sg, err := NewSigner(actor+"#main-key", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from := fmt.Sprintf("127.0.0.%d", 2+i/2) // two from each of three addresses
+		resp := postVia(t, clientFrom(from), a.srv.URL+"/inbox", followBody(fmt.Sprintf("%s/f/%d", victim.URL, i), actor, ville.Actor.URI), sg, nil)
+		statuses = append(statuses, resp.StatusCode)
+		if resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+	}
+	if n := gets.Load(); n != 2 {
+		t.Errorf("the victim was fetched %d times, want 2 (the host's fetch budget)", n)
+	}
+	if want := []int{401, 401, 429, 429, 429, 429}; !slices.Equal(statuses, want) {
+		t.Errorf("statuses %v, want %v", statuses, want)
 	}
 }
 

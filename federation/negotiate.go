@@ -136,11 +136,7 @@ func (s *Service) authorizeFetch(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	if _, err := s.verify(r, nil); err != nil {
-		status := http.StatusUnauthorized
-		if errors.Is(err, ErrBlocked) {
-			status = http.StatusForbidden
-		}
-		http.Error(w, "signature refused", status)
+		http.Error(w, "signature refused", s.refusalStatus(w, err))
 		return false
 	}
 	return true

@@ -1,55 +1,92 @@
 package federation
 
 import (
+	"net"
+	"net/http"
 	"sync"
 	"time"
+
+	"github.com/go-chi/httprate"
+	"golang.org/x/time/rate"
 )
 
-// hostLimiter is a token bucket per remote host for the inbox: rate
-// tokens per second, up to burst. Keyed by the signing key's host, so one
-// noisy peer cannot starve the others. Idle buckets are dropped.
-type hostLimiter struct {
-	rate    float64
-	burst   float64
+// maxLimiterKeys bounds the buckets one keyLimiter holds. Keys come from
+// the network (a claimed host, a client address), so a flood of invented
+// ones must not grow memory without end: past the bound, idle buckets are
+// dropped first, and a new key is refused while none can be.
+const maxLimiterKeys = 50_000
+
+// keyLimiter is a token bucket (golang.org/x/time/rate) per key: rate
+// tokens per second, up to burst. The inbox keys one by the claimed host
+// and the client's address before verifying, and one by the verified host
+// after; key fetches are keyed by host (see Service.inbox). A bucket that
+// has been idle long enough to be full again is dropped: it is the same
+// as a new one.
+type keyLimiter struct {
+	limit   rate.Limit
+	burst   int
+	refill  time.Duration // how long an empty bucket takes to fill
+	maxKeys int
 	now     func() time.Time
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	buckets map[string]*keyBucket
 	swept   time.Time
 }
 
-type bucket struct {
-	tokens float64
-	last   time.Time
+type keyBucket struct {
+	lim  *rate.Limiter
+	last time.Time
 }
 
-func newHostLimiter(rate float64, burst int, now func() time.Time) *hostLimiter {
-	return &hostLimiter{rate: rate, burst: float64(burst), now: now, buckets: map[string]*bucket{}}
+func newKeyLimiter(perSecond float64, burst int, now func() time.Time) *keyLimiter {
+	return &keyLimiter{limit: rate.Limit(perSecond), burst: burst, now: now, buckets: map[string]*keyBucket{}, maxKeys: maxLimiterKeys,
+		refill: time.Duration(float64(burst) / perSecond * float64(time.Second))}
 }
 
-// allow takes a token for host; when none is left it reports how long
+// allow takes a token for key; when none is left it reports how long
 // until one is.
-func (l *hostLimiter) allow(host string) (bool, time.Duration) {
+func (l *keyLimiter) allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if now.Sub(l.swept) > time.Minute {
-		for h, b := range l.buckets {
-			if now.Sub(b.last) > time.Minute {
-				delete(l.buckets, h)
-			}
-		}
-		l.swept = now
-	}
-	b, ok := l.buckets[host]
+	b, ok := l.buckets[key]
 	if !ok {
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[host] = b
+		if now.Sub(l.swept) > min(l.refill, time.Minute) || len(l.buckets) >= l.maxKeys {
+			l.sweep(now)
+		}
+		if len(l.buckets) >= l.maxKeys {
+			return false, l.refill
+		}
+		b = &keyBucket{lim: rate.NewLimiter(l.limit, l.burst)}
+		l.buckets[key] = b
 	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
 	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
+	if b.lim.AllowN(now, 1) {
 		return true, 0
 	}
-	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	missing := 1 - b.lim.TokensAt(now)
+	return false, time.Duration(missing / float64(l.limit) * float64(time.Second))
+}
+
+// sweep drops the buckets that are full again.
+func (l *keyLimiter) sweep(now time.Time) {
+	for k, b := range l.buckets {
+		if now.Sub(b.last) >= l.refill {
+			delete(l.buckets, k)
+		}
+	}
+	l.swept = now
+}
+
+// clientKey is the rate-limit key of a request's client address, as the
+// web layer keys its own limits: r.RemoteAddr without its port, which
+// web's clientAddr has set from a trusted proxy's X-Forwarded-For when
+// there is one. IPv6 clients are keyed by their /64, which one client
+// usually holds whole.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return httprate.CanonicalizeIP(host)
 }

@@ -24,6 +24,14 @@ const keyRefreshEvery = 30 * time.Second
 // ErrBlocked means the peer's domain is blocked.
 var ErrBlocked = errors.New("federation: domain blocked")
 
+// retryLater refuses a key fetch that its host's budget (fetchLimit) does
+// not allow now: the request may be honest, so it is told when to retry.
+type retryLater struct{ after time.Duration }
+
+func (e *retryLater) Error() string {
+	return fmt.Sprintf("too many key fetches from this host, retry in %s", e.after.Round(time.Second))
+}
+
 // keyCache implements KeyFetcher over the actors table: keys of known
 // actors come from the database, unknown ones are fetched (signed GET)
 // and stored with their actor. Parsed keys are kept in a bounded LRU by
@@ -96,6 +104,9 @@ func (k *keyCache) PublicKey(ctx context.Context, keyID string, refresh bool) (c
 		return nil, "", fmt.Errorf("unknown local key %s", keyID)
 	case !k.mayRefresh(keyID):
 		return nil, "", fmt.Errorf("key %s was not found recently", keyID)
+	}
+	if ok, retry := k.s.fetchLimit.allow(hostOf(actorURI)); !ok {
+		return nil, "", &retryLater{after: retry}
 	}
 	a, err = k.s.fetchActor(ctx, actorURI)
 	if err != nil {

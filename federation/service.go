@@ -54,7 +54,9 @@ type Options struct {
 	BreakerThreshold int
 	BreakerOpen      time.Duration
 	// InboxRate is the sustained number of inbox POSTs per second allowed
-	// per remote host (10), with bursts of InboxBurst (100).
+	// per remote host (10), with bursts of InboxBurst (100): counted per
+	// verified host, per claimed host and client address before the
+	// signature is checked, and for the key fetches unknown key ids cause.
 	InboxRate  float64
 	InboxBurst int
 	// InboxLag is how long the inbox worker may hold back stored items
@@ -77,9 +79,12 @@ type Service struct {
 	owner   string // this node's lease owner id
 	fetcher *Fetcher
 	keys    *keyCache
-	limiter *hostLimiter
-	blocks  *blockCache
-	m       *fedMetrics
+	// The inbox's rate limits (Service.inbox): by claimed key host and
+	// client address before verifying, by verified host after, and the
+	// key fetches that unknown key ids cause, by host.
+	claimLimit, hostLimit, fetchLimit *keyLimiter
+	blocks                            *blockCache
+	m                                 *fedMetrics
 
 	wakeInbox, wakeOutbox, wakeDelivery chan struct{}
 	// inboxPosts counts the POSTs the inbox stored: the inbox worker
@@ -113,7 +118,9 @@ func New(opts Options) (*Service, error) {
 	}
 	s.fetcher = &Fetcher{Client: opts.Client, AllowHTTP: opts.DevInsecure}
 	s.keys = newKeyCache(s)
-	s.limiter = newHostLimiter(opts.InboxRate, opts.InboxBurst, opts.Now)
+	s.claimLimit = newKeyLimiter(opts.InboxRate, opts.InboxBurst, opts.Now)
+	s.hostLimit = newKeyLimiter(opts.InboxRate, opts.InboxBurst, opts.Now)
+	s.fetchLimit = newKeyLimiter(opts.InboxRate, opts.InboxBurst, opts.Now)
 	s.blocks = &blockCache{store: opts.Store, now: opts.Now}
 	s.m = newFedMetrics(s, opts.Metrics)
 	return s, nil

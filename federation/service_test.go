@@ -98,6 +98,12 @@ func signerOf(t *testing.T, a *models.Actor) *Signer {
 // request after signing.
 func post(t *testing.T, url string, body []byte, sg *Signer, mutate func(*http.Request)) int {
 	t.Helper()
+	return postVia(t, http.DefaultClient, url, body, sg, mutate).StatusCode
+}
+
+// postVia is post through client; the answer's body is closed.
+func postVia(t *testing.T, client *http.Client, url string, body []byte, sg *Signer, mutate func(*http.Request)) *http.Response {
+	t.Helper()
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", ActivityJSONType)
 	if sg != nil {
@@ -108,12 +114,12 @@ func post(t *testing.T, url string, body []byte, sg *Signer, mutate func(*http.R
 	if mutate != nil {
 		mutate(req)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	return resp.StatusCode
+	return resp
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
