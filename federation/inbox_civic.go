@@ -163,11 +163,20 @@ func (s *Service) storeCopy(ctx context.Context, m map[string]any) (*models.Reso
 	case ODNTypePetition:
 		in := questionToRemotePetition(m)
 		in.AuthorID = author.ID
+		// The addressee is the petition's one Mention on its own server,
+		// fetched when this server never saw them (not its author, and
+		// re-addressed to someone new): a copy that kept none, or the
+		// former one, would name the wrong decision-maker.
 		for _, href := range mentions(m) {
-			if a, err := s.store.ActorByURI(ctx, href); err == nil && sameOrigin(href, id) {
-				in.AddresseeID = a.ID
-				break
+			if !sameOrigin(href, id) {
+				continue
 			}
+			if a, err := s.actorFor(ctx, href); err == nil {
+				in.AddresseeID = a.ID
+			} else {
+				s.log.InfoContext(ctx, "petition addressee", "petition", id, "addressee", href, "err", err)
+			}
+			break
 		}
 		p, err := s.store.UpsertRemotePetition(ctx, in)
 		if err != nil {
