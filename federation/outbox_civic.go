@@ -53,6 +53,7 @@ func init() {
 		models.EventDebateCreated:      debatePublished,
 		models.EventDebateOpened:       debatePublished,
 		models.EventDebateClosed:       debateClosed,
+		models.EventDebateUpdated:      debateEdited,
 		models.EventDebateResults:      countChanged,
 		models.EventVoteCast:           countChanged,
 		models.EventVoteWithdrawn:      countChanged,
@@ -590,6 +591,21 @@ func debatePublished(ctx context.Context, s *Service, ev models.Event) ([]models
 // debateClosed asks for the final Update{Question} (closed, final counts)
 // at once, whatever the batching window.
 func debateClosed(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	return nil, s.store.ScheduleCountUpdate(ctx, models.ObjectTypeDebate, ev.ObjectID, s.store.Now(), CountUpdateDelay, true)
+}
+
+// debateEdited sends the Update{Question} of an edited debate at once
+// (the count Update's batching window does not hold it back): its text,
+// closing date or, on a draft, anything may have changed. A draft is not
+// published: nothing to tell.
+func debateEdited(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	d, err := s.debateOnce(ctx, ev.ObjectID)
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	if !d.Local || d.Current == models.DebateDraft {
+		return nil, nil
+	}
 	return nil, s.store.ScheduleCountUpdate(ctx, models.ObjectTypeDebate, ev.ObjectID, s.store.Now(), CountUpdateDelay, true)
 }
 

@@ -38,6 +38,8 @@ func init() {
 			r.Post("/d/{id}/withdraw", s.debateWithdraw)
 			r.Post("/d/{id}/open", s.debatePhase(models.DebateOpen))
 			r.Post("/d/{id}/close", s.debatePhase(models.DebateClosed))
+			r.Get("/d/{id}/edit", s.debateEditForm)
+			r.Post("/d/{id}/edit", s.debateEdit)
 		})
 	})
 	spaceSections = append(spaceSections, (*Server).debateSpaceSection)

@@ -19,6 +19,7 @@ func init() {
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireAccount)
 			r.Post("/spaces/{name}/debates", s.apiCreateDebate)
+			r.Patch("/debates/{id}", s.apiUpdateDebate)
 			r.Post("/debates/{id}/open", s.apiDebatePhase(models.DebateOpen))
 			r.Post("/debates/{id}/close", s.apiDebatePhase(models.DebateClosed))
 			r.With(s.voteLimit()).Post("/debates/{id}/votes", s.apiVote)
@@ -130,6 +131,36 @@ func (s *Server) apiCreateDebate(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", s.opts.BaseURL+"/api/v1/debates/"+strconv.FormatInt(d.ID, 10))
 	writeJSON(w, http.StatusCreated, s.debateJSON(d, sp.Name, acc))
+}
+
+// apiUpdateDebate edits a debate (moderators): the fields sent replace
+// the debate's, the others stay; models.UpdateDebate says which may still
+// change.
+func (s *Server) apiUpdateDebate(w http.ResponseWriter, r *http.Request) {
+	d, name := s.apiDebateFromURL(w, r)
+	if d == nil {
+		return
+	}
+	in := struct {
+		models.DebateInput
+		Consultation idInput `json:"consultation"` // as at creation; it cannot change
+	}{DebateInput: d.Input()}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	v := &models.ValidationError{}
+	if in.ConsultationID = in.Consultation.ref(v, "consultation"); v.Err() != nil {
+		s.error(w, r, v.Err())
+		return
+	}
+	acc := currentAccount(r.Context())
+	d, err := s.store.UpdateDebate(r.Context(), acc, d.ID, in.DebateInput)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.debateJSON(d, name, acc))
 }
 
 // apiDebateFromURL loads the {id} debate, 410 when hidden (but for

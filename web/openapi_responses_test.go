@@ -178,13 +178,18 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	deb := k.call("POST", "/spaces/{name}/debates", "/spaces/town/debates", boss, map[string]any{"question": "Trees or lawn?",
 		"description": "The *centre* of the square.", "options": []string{"Trees", "Lawn"}, "public_ballot": true, "consultation": cidN}, 201)
 	did := id(deb)
+	k.call("PATCH", "/debates/{id}", "/debates/"+did, boss, map[string]any{"options": []string{"Trees", "Lawn", "Both"}}, 200) // a draft
 	k.call("POST", "/debates/{id}/open", "/debates/"+did+"/open", boss, nil, 200)
+	k.call("PATCH", "/debates/{id}", "/debates/"+did, boss, map[string]any{"options": []string{"Trees", "Lawn"}}, 422)
+	k.call("PATCH", "/debates/{id}", "/debates/"+did, boss, map[string]any{"description": "The *centre* of the square, by the fountain."}, 200)
+	k.call("PATCH", "/debates/{id}", "/debates/"+did, cyd, map[string]any{"description": "Mine."}, 403)
 	k.call("POST", "/debates/{id}/votes", "/debates/"+did+"/votes", cyd, map[string][]string{"options": {"Lawn"}}, 200)
 	k.call("DELETE", "/debates/{id}/votes", "/debates/"+did+"/votes", cyd, nil, 204)
 	k.call("POST", "/debates/{id}/votes", "/debates/"+did+"/votes", bob, map[string][]string{"options": {"Trees"}}, 200)
 	k.call("GET", "/debates/{id}", "/debates/"+did, bob, nil, 200)
 	k.call("GET", "/debates/{id}/results", "/debates/"+did+"/results", "", nil, 200)
 	k.call("POST", "/debates/{id}/close", "/debates/"+did+"/close", boss, nil, 200)
+	k.call("PATCH", "/debates/{id}", "/debates/"+did, boss, map[string]any{"description": "Too late."}, 409)
 	k.call("GET", "/debates/{id}/results", "/debates/"+did+"/results", "", nil, 200)
 	k.call("GET", "/debates/{id}/results", p("/debates/%d/results", o.debate.ID), "", nil, 200)
 	k.call("POST", "/debates/{id}/votes", p("/debates/%d/votes", o.debate.ID), bob, map[string][]string{"options": {"Sunday"}}, 409)
