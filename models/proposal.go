@@ -105,6 +105,10 @@ type Proposal struct {
 	CreatedAt            time.Time  `bun:",notnull"`
 	UpdatedAt            time.Time  `bun:",notnull"`
 
+	// AuthorSupports reports whether its author supports it (loaded by
+	// ProposalByID for a local proposal with supports; see Editable).
+	AuthorSupports bool `bun:"-"`
+
 	Tags     []string `bun:"-"`
 	Author   *Actor   `bun:"-"`
 	Answerer *Actor   `bun:"-"`
@@ -118,12 +122,18 @@ func (p *Proposal) Supportable() bool {
 
 // ErrNotEditable refuses to edit a proposal that is not Editable (both
 // the edit and the edit form say why).
-var ErrNotEditable = fmt.Errorf("%w: a proposal can be edited only while it is open and has no support", ErrConflict)
+var ErrNotEditable = fmt.Errorf("%w: a proposal can be edited only while it is open and nobody else supports it", ErrConflict)
 
 // Editable reports whether its author may still edit it: open and without
-// any support, so nobody supported a text that later changed.
+// any support but the author's own, so nobody else supported a text that
+// later changed (supporting one's own proposal, as many do, must not lock
+// it). AuthorSupports is loaded with the proposal (ProposalByID).
 func (p *Proposal) Editable() bool {
-	return p.Local && p.Status == ProposalOpen && p.SupportsCount == 0
+	others := p.SupportsCount
+	if p.AuthorSupports {
+		others--
+	}
+	return p.Local && p.Status == ProposalOpen && others <= 0
 }
 
 // Withdrawable reports whether its author may still withdraw it.
@@ -290,7 +300,8 @@ func proposalEvent(kind string, p *Proposal, actorID int64, data map[string]any)
 }
 
 // UpdateProposal lets the author edit title, body and tags while the
-// proposal is open and has no support (ErrConflict otherwise), and its
+// proposal is open and nobody but its author supports it (ErrNotEditable
+// otherwise), and its
 // consultation, if any, takes contributions (a *PhaseError otherwise).
 // Its consultation and theme stay: an input naming others is refused,
 // not ignored.
@@ -325,12 +336,14 @@ func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in Prop
 		// The conditions are checked again under the row lock: a support
 		// may have arrived since the proposal was read.
 		res, err := tx.NewUpdate().Model(p).Column("title", "body", "body_html", "search", "updated_at").
-			WherePK().Where("status = ? AND supports_count = 0", ProposalOpen).Exec(ctx)
+			WherePK().Where("status = ?", ProposalOpen).
+			Where("NOT EXISTS (SELECT 1 FROM supports AS sup WHERE sup.proposal_id = proposal.id AND sup.actor_id <> proposal.author_id)").
+			Exec(ctx)
 		if err != nil {
 			return dbErr("update proposal", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("%w: a proposal can be edited only while it is open and has no support", ErrConflict)
+			return ErrNotEditable
 		}
 		if err := setProposalTags(ctx, tx, p.ID, p.Tags); err != nil {
 			return err

@@ -31,6 +31,13 @@ func (s *Store) proposalWhere(ctx context.Context, cond string, arg any) (*Propo
 	if err := s.attachProposals(ctx, []*Proposal{p}); err != nil {
 		return nil, err
 	}
+	if p.Local && p.SupportsCount > 0 {
+		ok, err := s.DB.NewSelect().Model((*Support)(nil)).Where("proposal_id = ? AND actor_id = ?", p.ID, p.AuthorID).Exists(ctx)
+		if err != nil {
+			return nil, dbErr("author supports", err)
+		}
+		p.AuthorSupports = ok
+	}
 	if p.SpaceID != 0 {
 		sp, err := s.SpaceByID(ctx, p.SpaceID)
 		if err != nil {

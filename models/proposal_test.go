@@ -137,12 +137,32 @@ func TestProposalLifecycle(t *testing.T) {
 		if p2.Title != in.Title || len(p2.Tags) != 1 {
 			t.Fatalf("after edit: %+v", p2)
 		}
+		// The author's own support does not lock the text: nobody else
+		// supported it yet.
+		if n, err := s.Support(ctx, author.Actor, p.ID); err != nil || n != 1 {
+			t.Fatalf("author's support = %d, %v", n, err)
+		}
+		if got, err := s.ProposalByID(ctx, p.ID); err != nil || !got.AuthorSupports || !got.Editable() {
+			t.Fatalf("with the author's support only: editable %v, author supports %v, %v", got.Editable(), got.AuthorSupports, err)
+		}
+		in.Title = "Des pistes cyclables, vraiment partout"
+		_, err = s.UpdateProposal(ctx, author.Actor, p.ID, in)
+		wantErr(t, err, nil)
 		n, err := s.Support(ctx, other.Actor, p.ID)
-		if err != nil || n != 1 {
+		if err != nil || n != 2 {
 			t.Fatalf("support = %d, %v", n, err)
 		}
+		if got, err := s.ProposalByID(ctx, p.ID); err != nil || got.Editable() {
+			t.Fatalf("with another's support: editable, %v", err)
+		}
 		_, err = s.UpdateProposal(ctx, author.Actor, p.ID, in)
-		wantErr(t, err, models.ErrConflict)
+		wantErr(t, err, models.ErrNotEditable)
+		if _, err := s.Unsupport(ctx, author.Actor, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Another's support alone locks it too.
+		_, err = s.UpdateProposal(ctx, author.Actor, p.ID, in)
+		wantErr(t, err, models.ErrNotEditable)
 
 		// Supporting twice is refused by the database constraint.
 		_, err = s.Support(ctx, other.Actor, p.ID)

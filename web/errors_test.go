@@ -58,7 +58,7 @@ func TestErrorPagesSpeakTheReadersLanguage(t *testing.T) {
 		{name: "petition answered by a signer", who: "bob", path: "/pe/" + pe + "/response", form: url.Values{"response": {"Non."}}, status: http.StatusForbidden,
 			en: "Only the addressee responds to a petition.", fr: "Seul le ou la destinataire répond à une pétition."},
 		{name: "edit of a supported proposal", who: "alice", path: "/p/" + p + "/edit", form: url.Values{"title": {"Deux bancs"}, "body": {"Près de la fontaine."}}, status: http.StatusConflict,
-			en: "A proposal can be edited only while it is open and has no support.", fr: "Une proposition ne peut être modifiée que tant qu’elle est ouverte et n’a aucun soutien."},
+			en: "A proposal can be edited only while it is open and nobody else supports it.", fr: "Une proposition ne peut être modifiée que tant qu’elle est ouverte et que personne d’autre ne la soutient."},
 		// A bare models.ErrForbidden is only its kind, which the title says.
 		{name: "a member opens a debate", who: "bob", path: "/d/" + open + "/open", form: url.Values{}, status: http.StatusForbidden},
 	}

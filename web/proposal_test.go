@@ -126,7 +126,7 @@ func TestProposalPages(t *testing.T) {
 		}
 		// The edit form (an old link, another tab) says why, as the edit does.
 		if res := e.get(alice, "/p/"+id+"/edit"); res.StatusCode != http.StatusConflict ||
-			!strings.Contains(readBody(res), "A proposal can be edited only while it is open and has no support.") {
+			!strings.Contains(readBody(res), "A proposal can be edited only while it is open and nobody else supports it.") {
 			t.Errorf("edit form after support: %d, without the reason", res.StatusCode)
 		}
 		// The second support reaches the threshold (2).
