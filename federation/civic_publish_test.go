@@ -59,7 +59,7 @@ func newGoldenWorld() goldenWorld {
 func (w goldenWorld) proposal() *models.Proposal {
 	return &models.Proposal{ID: 7, URI: gBase + "/p/7", URL: gBase + "/p/7", Local: true, SpaceID: 1, AuthorID: 2,
 		Title: "Des bancs <place> Carnot", Body: "Il manque des *bancs*.\n\n## Pourquoi", BodyHTML: "<p>Il manque des <em>bancs</em>.</p><script>alert(1)</script><h2>Pourquoi</h2>",
-		Status: models.ProposalThresholdReached, SupportsCount: 51, Tags: []string{"mobilier", "place-carnot"},
+		Status: models.ProposalThresholdReached, SupportsCount: 51, Tags: []string{"mobilier", "place-carnot", "écologie"},
 		CreatedAt: gT0, UpdatedAt: gT1, Author: w.alice, Space: w.space}
 }
 

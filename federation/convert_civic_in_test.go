@@ -88,9 +88,10 @@ func TestRemotePetitionAndProposal(t *testing.T) {
 	pr := noteToRemoteProposal(map[string]any{
 		"id": "https://a.example/p/1", "type": "Note", "name": "Trees & benches",
 		"content": "<p><strong>Trees &amp; benches</strong></p><p>Body</p>", "likes": map[string]any{"totalItems": 3.0},
-		"tag": []any{map[string]any{"type": "Hashtag", "name": "#vert"}, map[string]any{"type": "Mention", "name": "@x"}},
+		"tag": []any{map[string]any{"type": "Hashtag", "name": "#vert"}, map[string]any{"type": "Mention", "name": "@x"},
+			map[string]any{"type": "Hashtag", "name": "#écologie"}},
 	})
-	if pr.Supports != 3 || pr.ContentHTML != "<p>Body</p>" || len(pr.Tags) != 1 || pr.Tags[0] != "vert" {
+	if pr.Supports != 3 || pr.ContentHTML != "<p>Body</p>" || strings.Join(pr.Tags, ",") != "vert,écologie" {
 		t.Errorf("proposal = %+v", pr)
 	}
 }

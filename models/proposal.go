@@ -152,7 +152,9 @@ type ProposalInput struct {
 	Theme        int64
 }
 
-var tagRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+// tagRE is a tag's display form: letters of any script (with their
+// combining marks), digits and "-", starting with a letter or digit.
+var tagRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{M}\p{N}-]*$`)
 
 // validate normalises and checks the input.
 func (in *ProposalInput) validate() error {
@@ -198,29 +200,40 @@ func checkBody(v *ValidationError, field, what, body string) {
 	}
 }
 
-// NormalizeTags turns free text tags ("Vélo", "pistes cyclables") into
-// lowercase ASCII slugs ("velo", "pistes-cyclables"), drops empty and
-// duplicate ones, and reports a user-safe problem ("" when none).
+// NormalizeTags turns free text tags ("Vélo", "pistes cyclables",
+// "#Écologie") into their display form: lower case with accents kept,
+// words joined by "-" ("vélo", "pistes-cyclables", "écologie"). Tags are
+// the same when their TagKey is (as Mastodon folds hashtags: "Écologie",
+// "ecologie" and "écologie" are one tag): the first spelling is kept and
+// later ones dropped, with empty ones. It reports a user-safe problem (""
+// when none).
 func NormalizeTags(in []string) ([]string, string) {
 	var out []string
 	seen := map[string]bool{}
 	for _, t := range in {
-		t = strings.Join(strings.Fields(foldText(t)), "-")
-		t = strings.Trim(t, "-#")
-		if t == "" || seen[t] {
+		t = strings.ToLower(norm.NFC.String(t))
+		t = strings.Trim(strings.Join(strings.Fields(t), "-"), "-#")
+		if t == "" {
 			continue
 		}
 		if utf8.RuneCountInString(t) > MaxTagLen || !tagRE.MatchString(t) {
-			return nil, fmt.Sprintf("Each tag must have 1 to %d characters among a-z, 0-9 and -.", MaxTagLen)
+			return nil, fmt.Sprintf("Each tag must have 1 to %d characters among letters, digits and -.", MaxTagLen)
 		}
-		seen[t] = true
-		out = append(out, t)
+		if k := TagKey(t); !seen[k] {
+			seen[k] = true
+			out = append(out, t)
+		}
 	}
 	if len(out) > MaxTags {
 		return nil, fmt.Sprintf("At most %d tags.", MaxTags)
 	}
 	return out, ""
 }
+
+// TagKey is the key a tag is matched and searched by: its display form
+// (NormalizeTags) without accents, so "écologie" and "ecologie" find the
+// same proposals.
+func TagKey(tag string) string { return foldText(tag) }
 
 // accentStripper removes combining marks after canonical decomposition.
 var accentStripper = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)

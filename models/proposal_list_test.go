@@ -49,6 +49,7 @@ func TestProposalLists(t *testing.T) {
 		a := mk("École ouverte le samedi", "Ouvrir la cour d'ÉCOLE", "education")
 		b := mk("Plus d'arbres", "Planter 100% d'arbres_en_plus", "nature", "climat")
 		cc := mk("Bus gratuit", "Le bus gratuit pour les jeunes", "transport", "climat")
+		e := mk("Zones piétonnes", "Des rues sans voitures", "Écologie", "ecologie", "mobilité")
 		d := mk("Retiré", "sera retiré")
 		if _, err := s.WithdrawProposal(ctx, c.members[0].Actor, d.ID); err != nil {
 			t.Fatal(err)
@@ -66,11 +67,14 @@ func TestProposalLists(t *testing.T) {
 			q    models.ProposalQuery
 			want []string
 		}{
-			{"newest", models.ProposalQuery{}, []string{cc.Title, b.Title, a.Title}},
-			{"newest paged", models.ProposalQuery{Limit: 1}, []string{cc.Title, b.Title, a.Title}},
-			{"supports, ties by id", models.ProposalQuery{Sort: models.SortSupports, Limit: 1}, []string{cc.Title, a.Title, b.Title}},
+			{"newest", models.ProposalQuery{}, []string{e.Title, cc.Title, b.Title, a.Title}},
+			{"newest paged", models.ProposalQuery{Limit: 1}, []string{e.Title, cc.Title, b.Title, a.Title}},
+			{"supports, ties by id", models.ProposalQuery{Sort: models.SortSupports, Limit: 1}, []string{cc.Title, a.Title, b.Title, e.Title}},
 			{"tag", models.ProposalQuery{Tag: "climat"}, []string{cc.Title, b.Title}},
 			{"tag normalised", models.ProposalQuery{Tag: "Éducation"}, []string{a.Title}},
+			{"accented tag by its spelling", models.ProposalQuery{Tag: "écologie"}, []string{e.Title}},
+			{"accented tag without accents", models.ProposalQuery{Tag: "ECOLOGIE"}, []string{e.Title}},
+			{"accented tag, hash and case", models.ProposalQuery{Tag: "#Mobilité"}, []string{e.Title}},
 			{"status withdrawn", models.ProposalQuery{Status: models.ProposalWithdrawn}, []string{d.Title}},
 			{"search accent and case insensitive", models.ProposalQuery{Search: "ecole"}, []string{a.Title}},
 			{"search in body", models.ProposalQuery{Search: "JEUNES"}, []string{cc.Title}},
@@ -78,6 +82,11 @@ func TestProposalLists(t *testing.T) {
 			{"search LIKE wildcards are literal", models.ProposalQuery{Search: "100%"}, []string{b.Title}},
 			{"search underscore literal", models.ProposalQuery{Search: "s_en"}, []string{b.Title}},
 			{"search percent alone", models.ProposalQuery{Search: "%"}, []string{b.Title}},
+		}
+		// Accents are kept for display; "ecologie" is the same tag as
+		// "Écologie", whose first spelling stays.
+		if got, err := s.ProposalByID(ctx, e.ID); err != nil || !slices.Equal(got.Tags, []string{"écologie", "mobilité"}) {
+			t.Fatalf("stored tags = %q, %v", got.Tags, err)
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -164,14 +173,14 @@ func TestRemoteProposalsAndPetitions(t *testing.T) {
 		in := models.RemoteProposal{
 			URI: "https://far.example/p/9", URL: "https://far.example/p/9", AuthorID: c.remote.ID, SpaceID: c.space.ID,
 			Title: "", ContentHTML: `<p>Une idée <b>venue</b> d'ailleurs<script>alert(1)</script></p>`,
-			Tags: []string{"Ailleurs", "x/y"}, Supports: 12, Published: time.Now(),
+			Tags: []string{"Ailleurs", "x/y", "#Écologie", "ecologie", "mobilité"}, Supports: 12, Published: time.Now(),
 		}
 		p, err := s.UpsertRemoteProposal(ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if p.Local || p.Origin != "far.example" || p.Title != "Une idée venue d'ailleurs" || p.SupportsCount != 12 ||
-			!slices.Equal(p.Tags, []string{"ailleurs"}) || p.Author == nil || p.Author.ID != c.remote.ID {
+			!slices.Equal(p.Tags, []string{"ailleurs", "écologie", "mobilité"}) || p.Author == nil || p.Author.ID != c.remote.ID {
 			t.Fatalf("remote proposal = %+v", p)
 		}
 		if got, err := s.ProposalByURI(ctx, in.URI); err != nil || got.ID != p.ID {

@@ -93,7 +93,7 @@ func (s *Store) attachProposals(ctx context.Context, ps []*Proposal) error {
 		return err
 	}
 	var tags []proposalTag
-	if err := s.DB.NewSelect().Model(&tags).Where("proposal_id IN (?)", bun.In(ids)).Order("proposal_id", "tag").Scan(ctx); err != nil {
+	if err := s.DB.NewSelect().Model(&tags).Where("proposal_id IN (?)", bun.In(ids)).Order("proposal_id", "tag_key").Scan(ctx); err != nil {
 		return dbErr("proposal tags", err)
 	}
 	byID := make(map[int64]*Proposal, len(ps))
@@ -123,10 +123,13 @@ func (s *Store) actorsByID(ctx context.Context, ids []int64) (map[int64]*Actor, 
 	return out, nil
 }
 
+// proposalTag is one tag of a proposal: Tag as shown ("écologie"),
+// TagKey as matched ("ecologie", TagKey), unique per proposal.
 type proposalTag struct {
 	bun.BaseModel `bun:"table:proposal_tags"`
 	ProposalID    int64  `bun:",pk"`
 	Tag           string `bun:",pk"`
+	TagKey        string `bun:"tag_key,notnull"`
 }
 
 // setProposalTags replaces the tags of a proposal.
@@ -139,7 +142,7 @@ func setProposalTags(ctx context.Context, tx bun.IDB, id int64, tags []string) e
 	}
 	rows := make([]proposalTag, len(tags))
 	for i, t := range tags {
-		rows[i] = proposalTag{ProposalID: id, Tag: t}
+		rows[i] = proposalTag{ProposalID: id, Tag: t, TagKey: TagKey(t)}
 	}
 	_, err := tx.NewInsert().Model(&rows).Exec(ctx)
 	return dbErr("set tags", err)
@@ -176,7 +179,7 @@ func (s *Store) ListProposals(ctx context.Context, q ProposalQuery) (*ProposalLi
 		if len(tags) != 1 {
 			return nil, Invalid("tag", "This tag is not valid.")
 		}
-		tag = tags[0]
+		tag = TagKey(tags[0])
 	}
 	sp, err := s.SpaceByName(ctx, q.Space)
 	if err != nil {
@@ -190,7 +193,7 @@ func (s *Store) ListProposals(ctx context.Context, q ProposalQuery) (*ProposalLi
 			sq = sq.Where("status = ?", q.Status)
 		}
 		if tag != "" {
-			sq = sq.Where("id IN (?)", s.DB.NewSelect().Model((*proposalTag)(nil)).Column("proposal_id").Where("tag = ?", tag))
+			sq = sq.Where("id IN (?)", s.DB.NewSelect().Model((*proposalTag)(nil)).Column("proposal_id").Where("tag_key = ?", tag))
 		}
 		return whereSearch(sq, q.Search)
 	}
@@ -360,13 +363,15 @@ func remoteText(title, contentHTML string) (string, string, error) {
 	return title, body, nil
 }
 
-// remoteTags keeps the first MaxTags valid tags of a remote object and
+// remoteTags keeps the first MaxTags valid tags of a remote object (in
+// their display form, accents kept; one per TagKey, as NormalizeTags) and
 // drops the others, rather than refusing the object.
 func remoteTags(in []string) []string {
 	var out []string
 	for _, t := range in[:min(len(in), 4*MaxTags)] {
 		norm, problem := NormalizeTags([]string{t})
-		if problem == "" && len(norm) == 1 && !slices.Contains(out, norm[0]) && len(out) < MaxTags {
+		if problem == "" && len(norm) == 1 && len(out) < MaxTags &&
+			!slices.ContainsFunc(out, func(o string) bool { return TagKey(o) == TagKey(norm[0]) }) {
 			out = append(out, norm[0])
 		}
 	}

@@ -113,6 +113,35 @@ func TestProposalValidation(t *testing.T) {
 	})
 }
 
+func TestNormalizeTags(t *testing.T) {
+	cases := []struct {
+		in   []string
+		want []string
+		bad  bool
+	}{
+		{in: []string{"Vélo", "pistes  cyclables", "#Écologie"}, want: []string{"vélo", "pistes-cyclables", "écologie"}},
+		// One tag per folded key, first spelling kept.
+		{in: []string{"écologie", "Ecologie", "ÉCOLOGIE"}, want: []string{"écologie"}},
+		{in: []string{"ecologie", "écologie"}, want: []string{"ecologie"}},
+		// Decomposed input (e + U+0301) is composed, as typed on macOS.
+		{in: []string{"mobilite\u0301"}, want: []string{"mobilité"}},
+		{in: []string{"  ", "#", "--"}, want: nil},
+		{in: []string{"a/b"}, bad: true},
+		{in: []string{"-é"}, want: []string{"é"}},
+		{in: []string{strings.Repeat("é", 33)}, bad: true},
+		{in: []string{strings.Repeat("é", 32)}, want: []string{strings.Repeat("é", 32)}},
+	}
+	for _, tc := range cases {
+		got, problem := models.NormalizeTags(tc.in)
+		if (problem != "") != tc.bad || strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("NormalizeTags(%q) = %q, %q", tc.in, got, problem)
+		}
+	}
+	if k := models.TagKey("Écologie"); k != "ecologie" {
+		t.Errorf("TagKey = %q", k)
+	}
+}
+
 func TestProposalLifecycle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
@@ -122,7 +151,7 @@ func TestProposalLifecycle(t *testing.T) {
 		if p.URI != s.URLs.Base+fmt.Sprintf("/p/%d", p.ID) || p.URL != p.URI || !p.Local {
 			t.Fatalf("uri/url = %q %q", p.URI, p.URL)
 		}
-		if strings.Join(p.Tags, ",") != "velo,centre-ville" {
+		if strings.Join(p.Tags, ",") != "vélo,centre-ville" {
 			t.Fatalf("tags = %v", p.Tags)
 		}
 		if !strings.Contains(p.BodyHTML, "<strong>détaillé</strong>") {
