@@ -110,7 +110,8 @@ func (s *Store) MarkEventProcessed(ctx context.Context, id int64) error {
 // eventHistory are the kinds of event kept once processed: later events
 // of the same object read them (ProposalAnswers: which answer published
 // the answer Note, and did it go out before its answerer's erasure?).
-var eventHistory = []string{EventProposalAnswered}
+// PetitionResponses reads a petition's response events the same way.
+var eventHistory = []string{EventProposalAnswered, EventPetitionAnswered, EventPetitionResponseEdited}
 
 // PurgeEvents deletes the processed events older than keep, except the
 // kinds kept as history. An event is the outbox's work item: once

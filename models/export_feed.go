@@ -111,20 +111,25 @@ func (s *Store) PetitionFeed(ctx context.Context, petitionID int64) (*Feed, erro
 	}
 	f := &Feed{Space: sp, Kind: "petition_update", Title: o.Label}
 	var rows []struct {
-		ID        int64     `bun:"id"`
-		URI       string    `bun:"uri"`
-		BodyHTML  string    `bun:"body_html"`
-		AuthorID  int64     `bun:"author_id"`
-		CreatedAt time.Time `bun:"created_at"`
+		ID        int64      `bun:"id"`
+		URI       string     `bun:"uri"`
+		BodyHTML  string     `bun:"body_html"`
+		AuthorID  int64      `bun:"author_id"`
+		CreatedAt time.Time  `bun:"created_at"`
+		EditedAt  *time.Time `bun:"edited_at"`
 	}
-	err = s.DB.NewSelect().Table("petition_updates").Column("id", "uri", "body_html", "author_id", "created_at").
+	err = s.DB.NewSelect().Table("petition_updates").Column("id", "uri", "body_html", "author_id", "created_at", "edited_at").
 		Where("petition_id = ?", petitionID).OrderExpr("id DESC").Limit(FeedSize).Scan(ctx, &rows)
 	if err != nil {
 		return nil, dbErr("feed petition updates", err)
 	}
 	for _, r := range rows {
+		updated := r.CreatedAt
+		if r.EditedAt != nil {
+			updated = *r.EditedAt // feed readers show the edited text again
+		}
 		f.Entries = append(f.Entries, FeedEntry{Kind: "petition_update", ID: r.ID, URI: r.URI, URL: orURI(o.URL, o.URI), Title: o.Label,
-			HTML: r.BodyHTML, authorID: r.AuthorID, Published: r.CreatedAt, Updated: r.CreatedAt})
+			HTML: r.BodyHTML, authorID: r.AuthorID, Published: r.CreatedAt, Updated: updated})
 	}
 	return f, s.feedAuthors(ctx, f)
 }

@@ -85,6 +85,9 @@ type Petition struct {
 	Response             string     `bun:",notnull"`
 	ResponseHTML         string     `bun:"response_html,notnull"`
 	RespondedAt          *time.Time `bun:",nullzero"`
+	// ResponseEditedAt is when the addressee last edited the response
+	// (EditPetitionResponse); nil: never.
+	ResponseEditedAt *time.Time `bun:",nullzero"`
 	// ReaddressedAt is when a moderator last gave the petition a new
 	// addressee (ReaddressPetition); nil: never.
 	ReaddressedAt *time.Time `bun:",nullzero"`
@@ -228,6 +231,9 @@ type PetitionUpdate struct {
 	Body          string    `bun:",notnull"`
 	BodyHTML      string    `bun:"body_html,notnull"`
 	CreatedAt     time.Time `bun:",notnull"`
+	// EditedAt is when it was last edited (EditPetitionUpdate, or an
+	// Update from the origin of a copy); nil: never.
+	EditedAt *time.Time `bun:",nullzero"`
 }
 
 // PostPetitionUpdate lets the author of a local petition post an update

@@ -131,8 +131,9 @@ type RemotePetitionUpdate struct {
 
 // AddRemotePetitionUpdate stores on the copy of a petition an update its
 // author (by) posted at the origin, and tells the local signers as the
-// origin tells its own. Receiving it again changes nothing; ErrNotFound
-// when no copy of the petition is held here.
+// origin tells its own. Receiving it again with another text (the author
+// edited it) changes its text and EditedAt, telling no one; the same text
+// changes nothing. ErrNotFound when no copy of the petition is held here.
 func (s *Store) AddRemotePetitionUpdate(ctx context.Context, by *Actor, in RemotePetitionUpdate) error {
 	if by == nil || by.Local {
 		return ErrForbidden
@@ -165,8 +166,14 @@ func (s *Store) AddRemotePetitionUpdate(ctx context.Context, by *Actor, in Remot
 		if p.AuthorID != by.ID {
 			return fmt.Errorf("%w: only the petition's author posts its updates", ErrForbidden)
 		}
-		if n, err := tx.NewSelect().Model((*PetitionUpdate)(nil)).Where("uri = ?", in.URI).Count(ctx); err != nil || n > 0 {
-			return dbErr("remote petition update", err) // received already
+		if n, err := tx.NewSelect().Model((*PetitionUpdate)(nil)).Where("uri = ?", in.URI).Count(ctx); err != nil {
+			return dbErr("remote petition update", err)
+		} else if n > 0 {
+			// Received already: an edit (the Update of its Note) changes
+			// its text, telling no one again, as an edit at the origin.
+			_, err := tx.NewUpdate().Model((*PetitionUpdate)(nil)).Set("body = ?, body_html = ?, edited_at = ?", text, html, now).
+				Where("uri = ? AND petition_id = ? AND author_id = ? AND body_html <> ?", in.URI, p.ID, by.ID, html).Exec(ctx)
+			return dbErr("remote petition update", err)
 		}
 		u := &PetitionUpdate{URI: in.URI, PetitionID: p.ID, AuthorID: by.ID, Body: text, BodyHTML: html, CreatedAt: created}
 		if _, err := tx.NewInsert().Model(u).Exec(ctx); err != nil {

@@ -97,6 +97,17 @@ func TestRemoteAnswerOnCopies(t *testing.T) {
 		if len(v.Updates) != 1 || v.Updates[0].BodyHTML != "<p>We met the mayor.</p>" {
 			t.Errorf("copy's updates = %+v", v.Updates)
 		}
+		// The author edited it at the origin: the Update of its Note
+		// changes the copy's text, telling no one again.
+		edited := up
+		edited.ContentHTML = "<p>We met the mayor and her deputy.</p>"
+		if err := f.s.AddRemotePetitionUpdate(ctx, alice, edited); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := f.s.ViewPetition(ctx, pe.ID, member); err != nil || len(v.Updates) != 1 ||
+			v.Updates[0].BodyHTML != edited.ContentHTML || v.Updates[0].EditedAt == nil {
+			t.Errorf("copy's updates after the edit = %+v, %v", v.Updates, err)
+		}
 		if n := told(models.NotifyPetitionUpdate); n != 1 {
 			t.Errorf("signer told %d times of the update, want 1", n)
 		}
