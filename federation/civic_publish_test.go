@@ -102,6 +102,13 @@ func goldenDocs() map[string]doc {
 		"<p>Le marché reste le samedi.</p>", &gT1, gT1
 	upd := &models.PetitionUpdate{ID: 2, URI: gBase + "/pe/9/updates/2", PetitionID: 9, AuthorID: 2,
 		BodyHTML: "<p>Rendez-vous avec la mairie jeudi.</p>", CreatedAt: gT1}
+	// Edited an hour later (models.EditPetitionUpdate, EditPetitionResponse).
+	edited := gT1.Add(time.Hour)
+	updEdited := *upd
+	updEdited.BodyHTML, updEdited.EditedAt = "<p>Rendez-vous avec la mairie vendredi.</p>", &edited
+	peEdited := w.petition()
+	peEdited.Status, peEdited.ResponseHTML, peEdited.RespondedAt, peEdited.ResponseEditedAt, peEdited.UpdatedAt = models.PetitionAnswered,
+		"<p>Le marché reste le samedi et le mercredi.</p>", &gT1, &edited, edited
 	target := CivicTarget{URI: gBase + "/d/3", Author: w.mod, Space: w.space}
 	argument := &models.Comment{ID: 11, URI: gBase + "/c/11", URL: gBase + "/c/11", ObjectType: models.ObjectTypeDebate, ObjectID: 3,
 		AuthorID: 2, Stance: models.StanceFor, BodyHTML: "<p>Un jardin rafraîchit la place.</p>", InReplyToURI: gBase + "/d/3",
@@ -130,30 +137,32 @@ func goldenDocs() map[string]doc {
 	inConsultation(inCons, &early, w.space, true, gNow)
 	collection := ConsultationToCollection(cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}, syn.URI)
 	return map[string]doc{
-		"proposal_note":                note,
-		"proposal_answer_note":         ProposalAnswerToNote(answered, answered.Answerer),
-		"proposal_note_answered":       ProposalToNote(gBase, answered, 50),
-		"debate_question_open":         question,
-		"debate_question_hidden":       DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateOpen), w.space, nil),
-		"debate_question_closed":       DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateClosed), w.space, goldenResults()),
-		"petition_question":            petition,
-		"petition_question_answered":   PetitionToQuestion(peAnswered, gNow),
-		"petition_response_note":       PetitionResponseToNote(peAnswered),
-		"petition_update_note":         PetitionUpdateToNote(pe, upd),
-		"comment_argument_note":        argNote,
-		"comment_reply_note":           CommentToNote(reply, target, w.alice),
-		"news_note":                    NewsToNote(news, w.space),
-		"synthesis_note":               SynthesisToNote(syn, cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}),
-		"consultation_collection":      collection,
-		"debate_question_consultation": inCons,
-		"create_proposal":              create,
-		"announce_create_proposal":     AnnounceDoc(w.space.Actor, bare(create), idOf(create["id"])),
-		"announce_proposal":            AnnounceDoc(w.space.Actor, idOf(note["id"]), idOf(note["id"])+"#object"),
-		"update_debate_results":        UpdateCivic(w.mod, question, gNow),
-		"update_consultation":          UpdateConsultation(w.space.Actor, collection, gNow),
-		"create_argument":              CreateCivic(w.alice, argNote),
-		"delete_proposal":              DeleteCivic(w.alice, gBase+"/p/7", "Note", gNow, w.space),
-		"flag_report":                  FlagDoc(&models.Actor{ID: 9, URI: gBase + "/actor", Type: models.ActorApplication}, &models.ForwardedReport{ID: 4, ObjectURI: "https://far.example/p/1", Author: &models.Actor{URI: "https://far.example/users/zoe"}, Reason: "Copied spam.", Attempt: 1}),
+		"proposal_note":                   note,
+		"proposal_answer_note":            ProposalAnswerToNote(answered, answered.Answerer),
+		"proposal_note_answered":          ProposalToNote(gBase, answered, 50),
+		"debate_question_open":            question,
+		"debate_question_hidden":          DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateOpen), w.space, nil),
+		"debate_question_closed":          DebateToQuestion(w.debate(models.ResultsAfterClose, models.DebateClosed), w.space, goldenResults()),
+		"petition_question":               petition,
+		"petition_question_answered":      PetitionToQuestion(peAnswered, gNow),
+		"petition_response_note":          PetitionResponseToNote(peAnswered),
+		"petition_update_note":            PetitionUpdateToNote(pe, upd),
+		"update_petition_update_edited":   UpdateCivic(w.alice, PetitionUpdateToNote(pe, &updEdited), edited),
+		"update_petition_response_edited": UpdateCivic(w.mayor, PetitionResponseToNote(peEdited), edited),
+		"comment_argument_note":           argNote,
+		"comment_reply_note":              CommentToNote(reply, target, w.alice),
+		"news_note":                       NewsToNote(news, w.space),
+		"synthesis_note":                  SynthesisToNote(syn, cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}),
+		"consultation_collection":         collection,
+		"debate_question_consultation":    inCons,
+		"create_proposal":                 create,
+		"announce_create_proposal":        AnnounceDoc(w.space.Actor, bare(create), idOf(create["id"])),
+		"announce_proposal":               AnnounceDoc(w.space.Actor, idOf(note["id"]), idOf(note["id"])+"#object"),
+		"update_debate_results":           UpdateCivic(w.mod, question, gNow),
+		"update_consultation":             UpdateConsultation(w.space.Actor, collection, gNow),
+		"create_argument":                 CreateCivic(w.alice, argNote),
+		"delete_proposal":                 DeleteCivic(w.alice, gBase+"/p/7", "Note", gNow, w.space),
+		"flag_report":                     FlagDoc(&models.Actor{ID: 9, URI: gBase + "/actor", Type: models.ActorApplication}, &models.ForwardedReport{ID: 4, ObjectURI: "https://far.example/p/1", Author: &models.Actor{URI: "https://far.example/users/zoe"}, Reason: "Copied spam.", Attempt: 1}),
 	}
 }
 

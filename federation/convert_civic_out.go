@@ -469,7 +469,14 @@ func PetitionResponseToNote(p *models.Petition) doc {
 	b.WriteString(bodyHTML(p.ResponseHTML))
 	b.WriteString(lineHTML(fmt.Sprintf("%d signatures", p.SignaturesCount)))
 	b.WriteString(linkHTML(p.URL))
-	return officialReply(p.URI+ResponseSuffix, p.URI, p.URL, b.String(), models.PetitionAnswered, officialBy(p.Addressee, p.Space), p.Author, p.Space, p.UpdatedAt, p.RespondedAt)
+	d := officialReply(p.URI+ResponseSuffix, p.URI, p.URL, b.String(), models.PetitionAnswered, officialBy(p.Addressee, p.Space), p.Author, p.Space, p.UpdatedAt, p.RespondedAt)
+	if p.ResponseEditedAt != nil {
+		// Edited (models.EditPetitionResponse): published stays when it
+		// was given, updated says when it changed, as Mastodon marks an
+		// edited status, and an odn copy takes the newer text.
+		d["updated"] = updatedStamp(*p.ResponseEditedAt)
+	}
+	return d
 }
 
 // officialReply is the Note of a decision-maker's answer to a proposal or
@@ -515,7 +522,11 @@ func PetitionUpdateToNote(p *models.Petition, u *models.PetitionUpdate) doc {
 		"content":   OutgoingHTML(b.String()),
 		PropODNType: ODNTypePetitionUpdate,
 	}
-	stamp(d, u.CreatedAt, u.CreatedAt)
+	edited := u.CreatedAt
+	if u.EditedAt != nil {
+		edited = *u.EditedAt // models.EditPetitionUpdate: sent as an Update of this Note
+	}
+	stamp(d, u.CreatedAt, edited)
 	civicAddressing(d, p.Space, by)
 	return d
 }

@@ -73,6 +73,9 @@ func init() {
 	// A petition's new addressee: the Update{Question} rebuilt from it
 	// carries their Mention (tag, cc, content link).
 	eventHandlers[models.EventPetitionReaddressed] = countChanged
+	// Edits of a petition's update or response: Updates of their Notes.
+	eventHandlers[models.EventPetitionUpdateEdited] = petitionUpdateEdited
+	eventHandlers[models.EventPetitionResponseEdited] = petitionResponseEdited
 }
 
 // eventData is the part of events' Data the handlers read.
@@ -514,6 +517,58 @@ func petitionUpdatePosted(ctx context.Context, s *Service, ev models.Event) ([]m
 		return nil, err
 	}
 	return s.publishNew(ctx, p.Author, p.Space, PetitionUpdateToNote(p, u), true, inboxes...)
+}
+
+// petitionUpdateEdited: the Update of an edited update's Note (same id),
+// to whom its Create went, signed as a comment's edit is (objectSigner).
+func petitionUpdateEdited(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	p, err := s.localPetition(ctx, evID(ev))
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	u, err := s.store.PetitionUpdateByID(ctx, p.ID, dataOf(ev).UpdateID)
+	if err != nil {
+		return nil, err
+	}
+	inboxes, err := s.store.ParticipantInboxes(ctx, models.ObjectTypePetition, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.publishUpdate(ctx, objectSigner(p.Author, p.Space), p.Space, PetitionUpdateToNote(p, u), inboxes...)
+}
+
+// petitionResponseEdited: the edited response goes out as the Update of
+// the response Note, by its addressee, or by the space once they are
+// erased (officialBy); when the response went out as theirs before the
+// erasure, no peer holds the space's Note, and the space Creates it
+// instead (spaceOwesAnswerCreate, as a proposal's later answer).
+func petitionResponseEdited(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	p, err := s.localPetition(ctx, evID(ev))
+	if err != nil {
+		return nil, skipGone(err)
+	}
+	if p.ResponseHTML == "" || p.Addressee == nil {
+		return nil, nil
+	}
+	responses, err := s.store.PetitionResponses(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	inboxes, err := s.store.ParticipantInboxes(ctx, models.ObjectTypePetition, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	inboxes = append(inboxes, remoteInboxes(p.Author)...)
+	note := PetitionResponseToNote(p)
+	author := officialBy(p.Addressee, p.Space)
+	if spaceOwesAnswerCreate(p.Addressee, p.Space, responses, ev.ID) {
+		pub := &publication{s: s}
+		// Not the first Create's id, which the addressee's took.
+		id := idOf(note["id"]) + "#creates/" + ev.CreatedAt.UTC().Format("20060102T150405.000000")
+		err := pub.createAs(ctx, id, author, p.Space, note, true, inboxes...)
+		return pub.out, err
+	}
+	return s.publishUpdate(ctx, objectSigner(author, p.Space), p.Space, note, inboxes...)
 }
 
 // petitionAnswered: the addressee's response Note, and the final Update
