@@ -54,6 +54,12 @@ type petitionPageData struct {
 	CanReaddress bool
 	Deciders     []*models.Account
 	Addressee    string // the chosen addressee, kept on errors
+	// CanEditResponse: the addressee, on an answered petition, while
+	// they may still answer (models.ResponseEditable).
+	CanEditResponse bool
+	// EditableUpdates are the updates the viewer may edit (their author,
+	// or a moderator: models.UpdateEditable).
+	EditableUpdates map[int64]bool
 }
 
 // petitionData loads what the petition page shows; it reports false after
@@ -81,6 +87,15 @@ func (s *Server) petitionData(w http.ResponseWriter, r *http.Request, id int64) 
 		d.CanSign = v.State == models.PetitionOpen && !v.Signed && d.Refusal == nil
 		d.IsAuthor = v.Local && acc.Actor.ID == v.AuthorID
 		d.IsAddressee = v.Local && acc.Actor.ID == v.AddresseeID && v.Status != models.PetitionAnswered && v.AddresseeCanAnswer
+		d.CanEditResponse = models.ResponseEditable(acc, v.Petition, v.AddresseeCanAnswer)
+		for i := range v.Updates {
+			if models.UpdateEditable(acc, v.Petition, &v.Updates[i]) {
+				if d.EditableUpdates == nil {
+					d.EditableUpdates = map[int64]bool{}
+				}
+				d.EditableUpdates[v.Updates[i].ID] = true
+			}
+		}
 	}
 	d.CanReaddress = d.Moderator && v.Local && v.Status != models.PetitionAnswered && !v.AddresseeCanAnswer
 	if d.CanReaddress {

@@ -46,6 +46,8 @@ type apiPetitionJSON struct {
 	Response         string     `json:"response,omitempty"`
 	ResponseHTML     string     `json:"response_html,omitempty"`
 	RespondedAt      *time.Time `json:"responded_at,omitempty"`
+	// ResponseEditedAt: when the addressee last edited the response.
+	ResponseEditedAt *time.Time `json:"response_edited_at,omitempty"`
 	// ReaddressedAt: when a moderator last gave the petition a new
 	// addressee (its former one could no longer answer).
 	ReaddressedAt *time.Time `json:"readdressed_at,omitempty"`
@@ -75,10 +77,12 @@ type apiUpdate struct {
 	Body      string    `json:"body"`
 	BodyHTML  string    `json:"body_html"`
 	CreatedAt time.Time `json:"created_at"`
+	// EditedAt: when it was last edited (by its author or a moderator).
+	EditedAt *time.Time `json:"edited_at,omitempty"`
 }
 
 func updateJSON(u *models.PetitionUpdate) apiUpdate {
-	return apiUpdate{ID: strconv.FormatInt(u.ID, 10), URI: u.URI, Body: u.Body, BodyHTML: u.BodyHTML, CreatedAt: u.CreatedAt}
+	return apiUpdate{ID: strconv.FormatInt(u.ID, 10), URI: u.URI, Body: u.Body, BodyHTML: u.BodyHTML, CreatedAt: u.CreatedAt, EditedAt: u.EditedAt}
 }
 
 func petitionJSON(p *models.Petition, now time.Time) apiPetitionJSON {
@@ -86,7 +90,8 @@ func petitionJSON(p *models.Petition, now time.Time) apiPetitionJSON {
 		apiObject: civicObject(p.ID, p.URI, p.URL, p.Local, p.Origin),
 		Title:     p.Title, Body: p.Body, BodyHTML: p.BodyHTML, Addressee: actorJSON(p.Addressee), AddresseeDeleted: p.Addressee.Erased(), Author: actorJSON(p.Author),
 		Goal: p.Goal, Signatures: p.SignaturesCount, Percent: p.Percent(), State: p.State(now), ClosesAt: p.ClosesAt,
-		Response: p.Response, ResponseHTML: p.ResponseHTML, RespondedAt: p.RespondedAt, ReaddressedAt: p.ReaddressedAt, Consultation: idString(p.ConsultationID),
+		Response: p.Response, ResponseHTML: p.ResponseHTML, RespondedAt: p.RespondedAt, ResponseEditedAt: p.ResponseEditedAt,
+		ReaddressedAt: p.ReaddressedAt, Consultation: idString(p.ConsultationID),
 		Theme: idString(p.ThemeID), Hidden: p.HiddenAt != nil, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 	if p.Space != nil {
