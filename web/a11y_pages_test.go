@@ -159,6 +159,9 @@ func memberPages(s *a11ySite) []a11yPage {
 		post("account-delete-errors", "/account/delete", asMember, http.StatusUnprocessableEntity, url.Values{"confirm": {"non"}}),
 		{name: "forbidden", path: "/admin", as: asMember, status: http.StatusForbidden},
 		get("petition-addressee", s.path("petition-updates"), asMayor),
+		get("petition-response-edit", s.path("petition-answered")+"/response/edit", asMayor).showing(`name="response"`),
+		post("petition-response-edit-errors", s.path("petition-answered")+"/response/edit", asMayor, http.StatusUnprocessableEntity,
+			url.Values{"response": {""}}),
 	}
 }
 
@@ -197,6 +200,8 @@ func moderatorPages(s *a11ySite, market, info string) []a11yPage {
 		post("consultation-map-errors", cons+"/map", asMod, http.StatusUnprocessableEntity,
 			url.Values{"item": {""}, "lat": {"nord"}, "lon": {""}}),
 		get("petition-signed", s.path("petition-updates"), asMod).showing("You signed this petition."),
+		get("petition-update-edit", s.path("petition-update-edit"), asMod).showing(`name="body"`),
+		post("petition-update-edit-errors", s.path("petition-update-edit"), asMod, http.StatusUnprocessableEntity, url.Values{"body": {""}}),
 		get("petition-readdress", s.path("petition-readdress"), asMod).showing("can no longer answer it", `name="addressee"`),
 		post("petition-readdress-errors", s.path("petition-readdress")+"/addressee", asMod, http.StatusUnprocessableEntity,
 			url.Values{"addressee": {""}}),

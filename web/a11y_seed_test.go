@@ -98,7 +98,9 @@ func (s *a11ySite) seedConsultations(ctx context.Context) {
 	s.set("proposal-in-consultation", "/p/%d", s.idOf("proposals", "title", "Planter des arbres côté sud"))
 	s.set("proposal-answered", "/p/%d", s.idOf("proposals", "title", "Des pistes cyclables sécurisées rue de la République"))
 	s.set("petition-answered", "/pe/%d", s.idOf("petitions", "title", "Rétablir la ligne de bus 12 après 20 h"))
-	s.set("petition-updates", "/pe/%d", s.idOf("petitions", "title", "Sauvons les platanes de l'avenue Foch"))
+	trees := s.idOf("petitions", "title", "Sauvons les platanes de l'avenue Foch")
+	s.set("petition-updates", "/pe/%d", trees)
+	s.set("petition-update-edit", "/pe/%d/updates/%d/edit", trees, s.idOf("petition_updates", "petition_id", strconv.FormatInt(trees, 10)))
 	s.set("debate-demo-open", "/d/%d", s.idOf("debates", "question", "Faut-il piétonniser le centre-ville le samedi ?"))
 	s.set("debate-demo-closed", "/d/%d", s.idOf("debates", "question", "Quel nom pour la nouvelle médiathèque ?"))
 
