@@ -58,6 +58,10 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		)
 		zel, err := s.CreateAccount(ctx, models.NewAccount{Username: name, Email: email, Password: "correct horse battery", Locale: "fr"})
 		must(err)
+		// Her profile: display name and bio (kept as Markdown on the
+		// account, as HTML in the actor's summary).
+		zel, err = s.EditAccount(ctx, zel, models.AccountEdit{DisplayName: ptr("Zelda Quixote"), Bio: ptr("Keeper of *zelda-bio-marker*.")})
+		must(err)
 		z, ann := zel.Actor, f.users[0]
 		must(s.SetRole(ctx, f.admin, name, models.RoleModerator))
 		must(s.SetDecider(ctx, nil, "boss", true))
@@ -123,7 +127,7 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		_, err = s.ReceiveFollow(ctx, follower, z, "https://masto.example/users/jo#follows/1", true)
 		must(err)
 
-		if leaks := scanAll(t, s, name, email, "ZeldaBrowser", "zelda-script-token"); len(leaks) < 3 {
+		if leaks := scanAll(t, s, name, email, "ZeldaBrowser", "zelda-script-token", "Zelda Quixote", "zelda-bio-marker"); len(leaks) < 5 {
 			t.Fatalf("the scan does not see the member's data before the erasure: %v", leaks)
 		}
 		f.tick(time.Minute)
@@ -155,7 +159,7 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		_, err = s.ForgetErasedFollows(ctx)
 		must(err)
 
-		for _, leak := range scanAll(t, s, name, email, "ZeldaBrowser", "zelda-script-token") {
+		for _, leak := range scanAll(t, s, name, email, "ZeldaBrowser", "zelda-script-token", "Zelda Quixote", "zelda-bio-marker") {
 			t.Error(leak)
 		}
 		// The role and language go with the e-mail: only the name stays.

@@ -10,6 +10,7 @@ import (
 // Event kinds written to the transactional outbox.
 const (
 	EventAccountDeleted = "account.deleted"
+	EventAccountUpdated = "account.updated" // display name or bio: Update{Person}
 	EventSpaceCreated   = "space.created"
 	EventSpaceUpdated   = "space.updated"
 )

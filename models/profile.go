@@ -1,0 +1,139 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+)
+
+// Limits of a member's public profile, as Mastodon's (30 and 500): a
+// display name is shown beside every contribution, a bio on the profile.
+const (
+	MaxDisplayName = 50
+	MaxBio         = 500
+)
+
+// Locales are the languages an account may choose for its pages and
+// e-mails; an empty Locale follows the browser.
+var Locales = []string{"en", "fr"}
+
+// AccountEdit is what a member changes of their own account; a nil field
+// is left as it is (the API's PATCH, each form of the account page).
+// DisplayName and Bio are public (the Person actor's name and summary,
+// federated); Email and Locale are private, never federated.
+type AccountEdit struct {
+	DisplayName *string `json:"display_name"`
+	Bio         *string `json:"bio"` // Markdown
+	Email       *string `json:"email"`
+	Locale      *string `json:"locale"`
+}
+
+// validate trims and checks every given field, reporting every problem
+// at once.
+func (in *AccountEdit) validate() error {
+	v := &ValidationError{}
+	if in.DisplayName != nil {
+		name := strings.TrimSpace(*in.DisplayName)
+		in.DisplayName = &name
+		if utf8.RuneCountInString(name) > MaxDisplayName {
+			v.Add("display_name", fmt.Sprintf("must have at most %d characters", MaxDisplayName))
+		} else if strings.ContainsFunc(name, unicode.IsControl) {
+			v.Add("display_name", "must be on one line, without control characters")
+		}
+	}
+	if in.Bio != nil {
+		bio := strings.TrimSpace(*in.Bio)
+		in.Bio = &bio
+		if utf8.RuneCountInString(bio) > MaxBio {
+			v.Add("bio", fmt.Sprintf("must have at most %d characters", MaxBio))
+		}
+	}
+	if in.Email != nil {
+		email := strings.TrimSpace(*in.Email)
+		in.Email = &email
+		if msg := emailProblem(email); msg != "" {
+			v.Add("email", msg)
+		}
+	}
+	if in.Locale != nil && *in.Locale != "" && !slices.Contains(Locales, *in.Locale) {
+		v.Add("locale", "must be en, fr, or empty to follow the browser")
+	}
+	return v.Err()
+}
+
+// emailProblem is what is wrong with an optional e-mail address, "" when
+// it is empty or valid (the same rule at sign-up and on the account page).
+func emailProblem(email string) string {
+	if email == "" {
+		return ""
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+		return "is not a valid e-mail address"
+	}
+	return ""
+}
+
+// EditAccount applies a member's changes to their own account and returns
+// it reloaded. The bio's Markdown is kept on the account (to edit it
+// again) and rendered, sanitised, once, into the actor's summary; a
+// change of display name or bio emits EventAccountUpdated, which
+// federation turns into an Update{Person} to the followers.
+func (s *Store) EditAccount(ctx context.Context, acc *Account, in AccountEdit) (*Account, error) {
+	if acc == nil || acc.Actor == nil {
+		return nil, ErrUnauthorized
+	}
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		cur := new(Account)
+		if err := tx.NewSelect().Model(cur).Where("id = ? AND deleted_at IS NULL", acc.ID).Scan(ctx); err != nil {
+			return dbErr("find account", err)
+		}
+		actor := new(Actor)
+		if err := tx.NewSelect().Model(actor).Where("account_id = ?", acc.ID).Scan(ctx); err != nil {
+			return dbErr("account actor", err)
+		}
+		q := tx.NewUpdate().Model((*Account)(nil)).Where("id = ?", acc.ID)
+		set := false
+		for _, c := range []struct {
+			col string
+			val *string
+		}{{"email", in.Email}, {"locale", in.Locale}, {"bio", in.Bio}} {
+			if c.val != nil {
+				q, set = q.Set("? = ?", bun.Ident(c.col), *c.val), true
+			}
+		}
+		if set {
+			if _, err := q.Exec(ctx); err != nil {
+				return dbErr("edit account", err)
+			}
+		}
+		name, summary := actor.Name, actor.Summary
+		if in.DisplayName != nil {
+			name = *in.DisplayName
+		}
+		if in.Bio != nil && *in.Bio != cur.Bio {
+			summary = RenderMarkdown(*in.Bio)
+		}
+		if name == actor.Name && summary == actor.Summary {
+			return nil
+		}
+		_, err := tx.NewUpdate().Model((*Actor)(nil)).Where("id = ?", actor.ID).
+			Set("name = ?", name).Set("summary = ?", summary).Set("updated_at = ?", s.Now()).Exec(ctx)
+		if err != nil {
+			return dbErr("edit profile", err)
+		}
+		return s.emit(ctx, tx, Event{Kind: EventAccountUpdated, ObjectType: "account", ObjectID: acc.ID, ActorID: actor.ID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.AccountByID(ctx, acc.ID)
+}
