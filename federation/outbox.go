@@ -24,8 +24,9 @@ type EventFunc func(ctx context.Context, s *Service, ev models.Event) ([]models.
 // inReplyTo} and the space's Announce{Create}; "…deleted" → Delete with
 // a Tombstone. Helpers: s.followersOf, s.announceToFollowers, encodeDoc.
 var eventHandlers = map[string]EventFunc{
-	models.EventSpaceCreated:    spaceChanged,
-	models.EventSpaceUpdated:    spaceChanged,
+	models.EventSpaceCreated:    actorChanged,
+	models.EventSpaceUpdated:    actorChanged,
+	models.EventAccountUpdated:  actorChanged,
 	models.EventAccountDeleted:  accountDeleted,
 	models.EventFollowRequested: followRequested,
 	models.EventFollowUndone:    followUndone,
@@ -145,8 +146,10 @@ func announceTo(group *models.Actor, rs []models.Recipient, activity doc, bareOb
 	return append(out, more...), err
 }
 
-// spaceChanged sends Update{Group} to the space's followers.
-func spaceChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+// actorChanged sends the actor's new document to its followers: a space's
+// Update{Group}, or a member's Update{Person} after a change of display
+// name or bio (Mastodon refreshes the profile it shows from it).
+func actorChanged(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 	a, err := s.store.ActorByID(ctx, ev.ActorID)
 	if err != nil {
 		return nil, err
