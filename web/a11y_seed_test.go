@@ -52,7 +52,16 @@ func newA11ySite(t *testing.T) *a11ySite {
 	s.seedCopies(ctx)
 	s.seedModeration(ctx)
 	s.seedFederationAdmin(ctx)
+	s.seedProfile(ctx)
 	return s
+}
+
+// seedProfile gives the member a display name and a bio with a list and
+// a link, as their public profile shows them.
+func (s *a11ySite) seedProfile(ctx context.Context) {
+	name, bio := "Camille Citoyenne", "Habitante du *quartier*.\n\n- vélo\n- jardins partagés\n\n[Mon blog](https://blog.example/camille)"
+	_, err := s.Store.EditAccount(ctx, s.account(asMember), models.AccountEdit{DisplayName: &name, Bio: &bio})
+	s.must("profile", err)
 }
 
 // must fails the test on err, naming what was seeded.

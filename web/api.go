@@ -41,7 +41,7 @@ func (s *Server) apiCORS(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", "*")
 		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
-		h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+		h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
 		h.Set("Access-Control-Expose-Headers", "Retry-After, X-Request-Id")
 		if r.Method == http.MethodOptions {
 			h.Set("Access-Control-Max-Age", "86400")

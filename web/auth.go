@@ -33,6 +33,8 @@ func (s *Server) authRoutes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAccount)
 		r.Get("/account", s.accountPage)
+		r.Post("/account/profile", s.editProfile)
+		r.Post("/account/settings", s.editSettings)
 		r.Post("/account/password", s.changePassword)
 		r.Post("/account/delete", s.deleteAccount)
 	})
@@ -182,8 +184,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
-	f := &authForm{}
-	s.render(w, r, http.StatusOK, accountPage(s.page(r, s.localeFor(r).T("account.title")), f))
+	s.showAccountPage(w, r, http.StatusOK, newAccountView(currentAccount(r.Context())))
 }
 
 // changePassword sets a new password. Every other session ends and every
@@ -198,8 +199,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	err := s.store.ChangePassword(r.Context(), acc, r.PostFormValue("current_password"), r.PostFormValue("new_password"))
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		f := &authForm{Errors: ve.Fields}
-		s.render(w, r, http.StatusUnprocessableEntity, accountPage(s.page(r, s.localeFor(r).T("account.title")), f))
+		v := newAccountView(acc)
+		v.Errors = ve.Fields
+		s.showAccountPage(w, r, http.StatusUnprocessableEntity, v)
 		return
 	} else if err != nil {
 		s.error(w, r, err)
@@ -219,8 +221,9 @@ func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	acc := currentAccount(r.Context())
 	if r.PostFormValue("confirm") != acc.Username {
-		f := &authForm{Errors: map[string]string{"confirm": "account.delete_confirm_mismatch"}}
-		s.render(w, r, http.StatusUnprocessableEntity, accountPage(s.page(r, s.localeFor(r).T("account.title")), f))
+		v := newAccountView(acc)
+		v.Errors = map[string]string{"confirm": "account.delete_confirm_mismatch"}
+		s.showAccountPage(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
 	if err := s.store.DeleteAccount(r.Context(), acc); err != nil {

@@ -111,14 +111,21 @@ const langCookie = "odn_lang"
 // it hands one reader's French to the next reader.
 const varyLanguage = "Accept-Language, Cookie"
 
-// localeFor picks the language: the user's explicit choice (cookie), then
-// Accept-Language, then English.
+// localeFor picks the language: the choice made in this browser (the
+// switcher's cookie, which saving the language setting sets too), then
+// the signed-in account's language setting (on pages: an API client says
+// what it wants in Accept-Language), then Accept-Language, then English.
 func (s *Server) localeFor(r *http.Request) *Locale {
 	if l, ok := r.Context().Value(ctxLocale).(*Locale); ok {
 		return l
 	}
 	if c, err := r.Cookie(langCookie); err == nil {
 		if l, ok := s.locales[c.Value]; ok {
+			return l
+		}
+	}
+	if acc := currentAccount(r.Context()); acc != nil && !isAPI(r) {
+		if l, ok := s.locales[acc.Locale]; ok {
 			return l
 		}
 	}
@@ -139,9 +146,20 @@ func (s *Server) switchLang(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, errNotFoundPage)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, Secure: s.secureCk, SameSite: http.SameSiteLaxMode})
+	s.setLangCookie(w, lang)
 	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+// setLangCookie remembers lang as this browser's language, or, with "",
+// forgets the choice: the account's setting or the browser's languages
+// decide again.
+func (s *Server) setLangCookie(w http.ResponseWriter, lang string) {
+	c := &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: s.secureCk, SameSite: http.SameSiteLaxMode}
+	if lang == "" {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
 }
 
 // localPath returns p when it is a local absolute path, "/" otherwise, so

@@ -21,7 +21,7 @@ func apiOps(doc map[string]any) []apiOp {
 	for p, item := range doc["paths"].(map[string]any) {
 		for m, op := range item.(map[string]any) {
 			switch m {
-			case "get", "post", "delete":
+			case "get", "post", "patch", "delete":
 				ops = append(ops, apiOp{strings.ToUpper(m), p, op.(map[string]any)})
 			}
 		}

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// accountView is what the account page's forms show: the account's
+// profile and settings as stored, or as the member sent them when they
+// come back with errors.
+type accountView struct {
+	DisplayName, Bio, Email, Locale string
+	Errors                          map[string]string
+}
+
+func (v *accountView) setErrors(e map[string]string) { v.Errors = e }
+
+// newAccountView is acc's stored profile and settings.
+func newAccountView(acc *models.Account) *accountView {
+	return &accountView{DisplayName: acc.Actor.Name, Bio: acc.Bio, Email: acc.Email, Locale: acc.Locale}
+}
+
+// localeOptions are the choices of the language setting: the browser's,
+// then every language of models.Locales (each named in its own language).
+func localeOptions() []fieldOption {
+	out := []fieldOption{{Value: "", Label: "account.locale_browser"}}
+	for _, l := range models.Locales {
+		out = append(out, fieldOption{Value: l, Label: "lang." + l})
+	}
+	return out
+}
+
+// showAccountPage answers with the account page: v's values and errors,
+// with status (422 when a form comes back with errors).
+func (s *Server) showAccountPage(w http.ResponseWriter, r *http.Request, status int, v *accountView) {
+	s.render(w, r, status, accountPage(s.page(r, s.localeFor(r).T("account.title")), v))
+}
+
+// editProfile saves the public profile: display name and bio. Peers
+// following the member get the new profile (Update{Person}).
+func (s *Server) editProfile(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.badForm(w, r, err)
+		return
+	}
+	acc := currentAccount(r.Context())
+	v := newAccountView(acc)
+	v.DisplayName, v.Bio = r.PostFormValue("display_name"), r.PostFormValue("bio")
+	_, err := s.store.EditAccount(r.Context(), acc, models.AccountEdit{DisplayName: &v.DisplayName, Bio: &v.Bio})
+	if err != nil {
+		if takeFieldErrors(s, w, r, err, v) {
+			s.showAccountPage(w, r, http.StatusUnprocessableEntity, v)
+		}
+		return
+	}
+	redirect(w, r, "/account", "account.profile_saved")
+}
+
+// editSettings saves the private settings: e-mail and language. The
+// language takes effect at once in this browser (its language cookie is
+// set, or cleared to follow the browser again), and in any other where
+// the member signs in and has not picked one with the switcher.
+func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.badForm(w, r, err)
+		return
+	}
+	acc := currentAccount(r.Context())
+	v := newAccountView(acc)
+	v.Email, v.Locale = r.PostFormValue("email"), r.PostFormValue("locale")
+	_, err := s.store.EditAccount(r.Context(), acc, models.AccountEdit{Email: &v.Email, Locale: &v.Locale})
+	if err != nil {
+		if takeFieldErrors(s, w, r, err, v) {
+			s.showAccountPage(w, r, http.StatusUnprocessableEntity, v)
+		}
+		return
+	}
+	s.setLangCookie(w, v.Locale)
+	redirect(w, r, "/account", "account.settings_saved")
+}

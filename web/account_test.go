@@ -1,0 +1,201 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// pageIn fetches path with c, the browser asking for lang.
+func (e *testEnv) pageIn(c *http.Client, path, lang string) *http.Response {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.URL+path, nil)
+	req.Header.Set("Accept-Language", lang)
+	return e.do(c, req)
+}
+
+// TestAccountProfileForm: the account page edits the public profile;
+// every invalid field is reported at once, with what was typed kept; a
+// saved profile is said so, shown on the public profile (the bio
+// rendered, sanitised) and queued for the followers' servers; a
+// cross-site POST changes nothing.
+func TestAccountProfileForm(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.user("alice", models.RoleMember)
+	c := e.loggedIn("alice")
+	body := readBody(e.get(c, "/account"))
+	for _, want := range []string{`action="/account/profile"`, `id="f-display_name"`, `id="f-bio"`, `action="/account/settings"`, `id="f-email"`, `id="f-locale"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the account page lacks %s", want)
+		}
+	}
+
+	long := strings.Repeat("n", models.MaxDisplayName+1)
+	res := e.postForm(c, "/account/profile", url.Values{"display_name": {long}, "bio": {strings.Repeat("b", models.MaxBio) + " too long"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid profile: status %d, want 422", res.StatusCode)
+	}
+	body = readBody(res)
+	for _, want := range []string{`href="#f-display_name"`, `href="#f-bio"`, `value="` + long + `"`, "must have at most 50 characters", "must have at most 500 characters"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the form with errors lacks %s", want)
+		}
+	}
+	if n := strings.Count(body, `aria-invalid="true"`); n != 2 {
+		t.Errorf("%d fields marked invalid, want 2", n)
+	}
+
+	req, _ := http.NewRequest(http.MethodPost, e.URL+"/account/profile", strings.NewReader("display_name=Evil"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://evil.example")
+	if res := e.do(c, req); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site profile POST: status %d, want 403", res.StatusCode)
+	}
+	if acc, _ := e.Store.AccountByUsername(ctx, "alice"); acc.Actor.Name != "alice" {
+		t.Fatalf("a refused POST changed the display name to %q", acc.Actor.Name)
+	}
+
+	bio := "Rides a *bike* <script>alert(1)</script>"
+	res = e.postForm(c, "/account/profile", url.Values{"display_name": {"Alice Martin"}, "bio": {bio}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account?flash=account.profile_saved" {
+		t.Fatalf("profile: status %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	body = readBody(e.pageIn(c, res.Header.Get("Location"), "en"))
+	if !strings.Contains(body, "Your profile was saved") || !strings.Contains(body, `value="Alice Martin"`) ||
+		!strings.Contains(body, "Rides a *bike* &lt;script&gt;") {
+		t.Errorf("the account page does not say the profile was saved, or does not show it again:\n%s", body)
+	}
+	body = readBody(e.get(e.client(), "/@alice"))
+	if !strings.Contains(body, "Alice Martin") || !strings.Contains(body, "<em>bike</em>") || strings.Contains(body, "<script>alert") {
+		t.Errorf("the public profile does not show the new profile, sanitised:\n%s", body)
+	}
+	evs, err := e.Store.PendingEvents(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countKind(evs, models.EventAccountUpdated); n != 1 {
+		t.Errorf("%d account.updated events queued, want 1 (for the followers' servers)", n)
+	}
+}
+
+func countKind(evs []models.Event, kind string) int {
+	n := 0
+	for _, ev := range evs {
+		if ev.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// TestAccountSettingsForm: e-mail and language are saved together or not
+// at all; the language is that of the member's pages at once in this
+// browser and, after a log-in, in any other (whatever it asks for); back
+// to "the browser's language", the browser decides again. The e-mail
+// shows nowhere public.
+func TestAccountSettingsForm(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.user("alice", models.RoleMember)
+	c := e.loggedIn("alice")
+
+	res := e.postForm(c, "/account/settings", url.Values{"email": {"alice at example"}, "locale": {"de"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid settings: status %d, want 422", res.StatusCode)
+	}
+	body := readBody(res)
+	for _, want := range []string{`href="#f-email"`, `href="#f-locale"`, `value="alice at example"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the form with errors lacks %s", want)
+		}
+	}
+	if acc, _ := e.Store.AccountByUsername(ctx, "alice"); acc.Locale != "" || acc.Email != "" {
+		t.Fatalf("refused settings were saved: %q %q", acc.Email, acc.Locale)
+	}
+
+	res = e.postForm(c, "/account/settings", url.Values{"email": {"alice@mail.example"}, "locale": {"fr"}})
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Set-Cookie"), "odn_lang=fr") {
+		t.Fatalf("settings: status %d, cookie %q", res.StatusCode, res.Header.Get("Set-Cookie"))
+	}
+	body = readBody(e.pageIn(c, res.Header.Get("Location"), "en"))
+	if !strings.Contains(body, `<html lang="fr">`) || !strings.Contains(body, "Vos réglages sont enregistrés.") ||
+		!strings.Contains(body, `<option value="fr" selected`) {
+		t.Errorf("after choosing French, the account page is not French or does not show the choice:\n%s", body)
+	}
+	// Another browser, asking for English: the member's setting wins
+	// once signed in; anonymous pages follow the browser.
+	other := e.client()
+	if !strings.Contains(readBody(e.pageIn(other, "/", "en")), `<html lang="en">`) {
+		t.Error("an anonymous visitor does not get their browser's language")
+	}
+	if res := e.postForm(other, "/login", url.Values{"username": {"alice"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("log-in: %d", res.StatusCode)
+	}
+	if !strings.Contains(readBody(e.pageIn(other, "/", "en")), `<html lang="fr">`) {
+		t.Error("the member's language setting is not applied in another browser")
+	}
+	if strings.Contains(readBody(e.get(e.client(), "/@alice")), "alice@mail.example") {
+		t.Error("the public profile shows the e-mail")
+	}
+
+	res = e.postForm(c, "/account/settings", url.Values{"email": {"alice@mail.example"}, "locale": {""}})
+	if ck := res.Header.Get("Set-Cookie"); res.StatusCode != http.StatusSeeOther || !strings.Contains(ck, "odn_lang=;") || !strings.Contains(ck, "Max-Age=0") {
+		t.Fatalf("back to the browser's language: status %d, cookie %q", res.StatusCode, ck)
+	}
+	for name, b := range map[string]*http.Client{"this browser": c, "the other one": other} {
+		if !strings.Contains(readBody(e.pageIn(b, "/", "en")), `<html lang="en">`) {
+			t.Errorf("%s does not follow its language again", name)
+		}
+	}
+}
+
+// TestAccountAPI: GET and PATCH /api/v1/account read and change the
+// caller's own account, e-mail included; PATCH changes only what it is
+// given and names every invalid field at once.
+func TestAccountAPI(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", models.RoleMember)
+	e.user("bob", models.RoleMember)
+	alice, bob := e.token("alice"), e.token("bob")
+	type account struct {
+		ID, Username, Handle, Email, Locale string
+		DisplayName                         string `json:"display_name"`
+		Bio                                 string
+		BioHTML                             string `json:"bio_html"`
+	}
+	var got account
+	res := e.api("PATCH", "/api/v1/account", alice, map[string]string{"display_name": "Alice", "bio": "Hi *there*", "email": "alice@mail.example", "locale": "fr"}, &got)
+	if res.StatusCode != http.StatusOK || got.DisplayName != "Alice" || got.BioHTML != "<p>Hi <em>there</em></p>" || got.Email != "alice@mail.example" || got.Locale != "fr" {
+		t.Fatalf("PATCH: %d %+v", res.StatusCode, got)
+	}
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("the account (with its e-mail) may be cached: Cache-Control %q", cc)
+	}
+	res = e.api("PATCH", "/api/v1/account", alice, map[string]string{"bio": "Bye"}, &got)
+	if res.StatusCode != http.StatusOK || got.DisplayName != "Alice" || got.Bio != "Bye" || got.Email != "alice@mail.example" || got.Locale != "fr" {
+		t.Fatalf("a PATCH of the bio changed something else: %d %+v", res.StatusCode, got)
+	}
+	var refused struct{ Fields map[string]string }
+	res = e.api("PATCH", "/api/v1/account", alice, map[string]string{"display_name": strings.Repeat("x", 51), "email": "nope", "locale": "xx"}, &refused)
+	if res.StatusCode != http.StatusUnprocessableEntity || len(refused.Fields) != 3 {
+		t.Fatalf("invalid PATCH: %d %v, want 422 naming display_name, email and locale", res.StatusCode, refused.Fields)
+	}
+	var bobs account
+	if res := e.api("GET", "/api/v1/account", bob, nil, &bobs); res.StatusCode != http.StatusOK || bobs.Username != "bob" || bobs.Email != "" {
+		t.Fatalf("bob's GET: %d %+v", res.StatusCode, bobs)
+	}
+	if res := e.api("GET", "/api/v1/account", "", nil, nil); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous GET: %d, want 401", res.StatusCode)
+	}
+	// Public answers about alice do not carry her e-mail.
+	for _, path := range []string{"/api/v1/lookup?uri=alice@" + strings.TrimPrefix(e.URL, "http://")} {
+		if res := e.api("GET", path, bob, nil, nil); strings.Contains(readBody(res), "alice@mail.example") {
+			t.Errorf("%s shows alice's e-mail", path)
+		}
+	}
+}
