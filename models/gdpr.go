@@ -225,8 +225,8 @@ func scanAccountRows(ctx context.Context, q *bun.SelectQuery, name string) ([]ma
 	return rows, nil
 }
 
-// gdprNotes are shown in the download, in English (the privacy page
-// says the same in French).
+// gdprNotes explain the download, in English; the web door gives them in
+// the member's language (its catalogs hold them as "gdpr.note."+key).
 var gdprNotes = map[string]string{
 	"what":          "Every row this instance stores about your account or your public identity (actor), table by table.",
 	"secrets":       "Your password hash, API token hashes, session secrets and private key are left out: they are secrets even from you.",
@@ -234,6 +234,7 @@ var gdprNotes = map[string]string{
 	"notifications": "notifications are the ones addressed to you; actor_id is who caused each one. Those your actions caused for others are theirs.",
 	"acts":          "proposals_answered, reports_resolved and reports_forwarded are what you did on others' rows as a moderator: only the columns of your act (the reporter's reason is theirs).",
 	"about":         "audit_log_about_you lists the actions taken on your account (role, decision-maker mark, log-in unlocked). Reports filed about you or your content are not included: they would name who filed them.",
+	"profile":       "Your display name and bio are public: actors.name and actors.summary (the bio as HTML) are shown on your profile and sent to the servers of those who follow you; accounts.bio is the bio as you wrote it. accounts.email and accounts.locale (your language; empty: your browser's) are private, never shown nor sent to other servers.",
 	"public":        "Proposals, comments, debates and petitions you wrote are public and federated; deleting your account keeps them, shown as by a deleted account.",
 	"erasure":       "You can delete your account on your account page; your e-mail, password, role, language, sessions, tokens, notifications, follows and profile are then erased, and only your user name stays reserved.",
 	"remote":        "Copies held by other fediverse servers are theirs; odn asks them to delete your profile when you delete your account.",

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -197,5 +198,62 @@ func TestAccountAPI(t *testing.T) {
 		if res := e.api("GET", path, bob, nil, nil); strings.Contains(readBody(res), "alice@mail.example") {
 			t.Errorf("%s shows alice's e-mail", path)
 		}
+	}
+}
+
+// TestAccountExportProfileAndNotes: the data download holds the profile
+// and settings, with its notes in the member's language (the English
+// ones as models writes them).
+func TestAccountExportProfileAndNotes(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	acc := e.user("alice", models.RoleMember)
+	name, bio, email, locale := "Alice Martin", "Rides a *bike*", "alice@mail.example", "fr"
+	acc, err := e.Store.EditAccount(ctx, acc, models.AccountEdit{DisplayName: &name, Bio: &bio, Email: &email, Locale: &locale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	english, err := e.Store.AccountExport(ctx, acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.loggedIn("alice")
+	download := func(lang string) (out struct {
+		Notes  map[string]string
+		Tables map[string][]map[string]any
+	}) {
+		t.Helper()
+		u, _ := url.Parse(e.URL)
+		c.Jar.SetCookies(u, []*http.Cookie{{Name: "odn_lang", Value: lang}})
+		res := e.get(c, "/account/export")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("export (%s): %d", lang, res.StatusCode)
+		}
+		if err := json.Unmarshal([]byte(readBody(res)), &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	en, fr := download("en"), download("fr")
+	if len(en.Notes) != len(english.Notes) || len(fr.Notes) != len(english.Notes) {
+		t.Fatalf("notes: %d in English, %d in French, want %d", len(en.Notes), len(fr.Notes), len(english.Notes))
+	}
+	for k, v := range english.Notes {
+		if en.Notes[k] != v {
+			t.Errorf("note %q in English: the catalog says %q, models %q", k, en.Notes[k], v)
+		}
+		if fr.Notes[k] == "" || fr.Notes[k] == v {
+			t.Errorf("note %q is not translated into French: add gdpr.note.%s to web/i18n/fr.account.json", k, k)
+		}
+	}
+	accounts, actors := fr.Tables["accounts"], fr.Tables["actors"]
+	if len(accounts) != 1 || len(actors) != 1 {
+		t.Fatalf("%d accounts and %d actors in the download, want 1 each", len(accounts), len(actors))
+	}
+	if accounts[0]["email"] != email || accounts[0]["locale"] != locale || accounts[0]["bio"] != bio {
+		t.Errorf("the download's account is %v", accounts[0])
+	}
+	if actors[0]["name"] != name || actors[0]["summary"] != "<p>Rides a <em>bike</em></p>" {
+		t.Errorf("the download's actor is %v", actors[0])
 	}
 }

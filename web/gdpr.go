@@ -24,6 +24,7 @@ func (s *Server) accountExport(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	data.Notes = exportNotes(s.localeFor(r), data.Notes)
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="odn-`+acc.Username+`-`+data.GeneratedAt.Format("20060102")+`.json"`)
@@ -31,4 +32,18 @@ func (s *Server) accountExport(w http.ResponseWriter, r *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
 	enc.Encode(data) //nolint:errcheck // client gone
+}
+
+// exportNotes are the notes of an account's data download in l's
+// language: the catalogs hold each as "gdpr.note."+key; a note they lack
+// stays in English.
+func exportNotes(l *Locale, notes map[string]string) map[string]string {
+	out := make(map[string]string, len(notes))
+	for k, v := range notes {
+		if key := "gdpr.note." + k; l.Has(key) {
+			v = l.T(key)
+		}
+		out[k] = v
+	}
+	return out
 }
