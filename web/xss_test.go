@@ -68,12 +68,39 @@ func TestXSSCorpusStoredAndReflected(t *testing.T) {
 		if unsafeHTML.MatchString(cm.BodyHTML) {
 			t.Errorf("payload %d stored unsafe comment HTML: %s", i, cm.BodyHTML)
 		}
+		// A member's profile: display name (cut to its limit) and bio.
+		who := "xss" + strconv.Itoa(i)
+		name := x
+		if r := []rune(name); len(r) > models.MaxDisplayName {
+			name = string(r[:models.MaxDisplayName])
+		}
+		acc, err := e.Store.EditAccount(ctx, e.user(who, models.RoleMember), models.AccountEdit{DisplayName: &name, Bio: &x})
+		if err != nil {
+			t.Fatalf("payload %d in a profile: %v", i, err)
+		}
+		if unsafeHTML.MatchString(acc.Actor.Summary) {
+			t.Errorf("payload %d stored an unsafe bio: %s", i, acc.Actor.Summary)
+		}
+		// The account page shows the bio's source again, in its form.
+		secret, err := e.Store.CreateSession(ctx, acc, "xss")
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodGet, e.URL+"/account", nil)
+		req.AddCookie(&http.Cookie{Name: "odn_session", Value: secret})
+		res := e.do(http.DefaultClient, req)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("payload %d: the account page answers %d", i, res.StatusCode)
+		}
+		if m := unsafeHTML.FindString(readBody(res)); m != "" {
+			t.Errorf("payload %d: unsafe markup %q in the account page", i, m)
+		}
 		// Incoming federated HTML goes through SanitizeHTML.
 		if out := models.SanitizeHTML(x); unsafeHTML.MatchString(out) {
 			t.Errorf("payload %d survives SanitizeHTML: %s", i, out)
 		}
 		id := func(n int64) string { return strconv.FormatInt(n, 10) }
-		paths = append(paths, "/p/"+id(p.ID), "/pe/"+id(pe.ID), "/d/"+id(d.ID), "/c/"+id(cm.ID),
+		paths = append(paths, "/p/"+id(p.ID), "/pe/"+id(pe.ID), "/d/"+id(d.ID), "/c/"+id(cm.ID), "/@"+who,
 			"/login?next="+url.QueryEscape(x), "/s/ville/proposals?q="+url.QueryEscape(x), "/lang/fr?next="+url.QueryEscape(x))
 	}
 	paths = append(paths, "/s/ville", "/s/ville/proposals", "/s/ville/petitions", "/s/ville/debates", "/")
