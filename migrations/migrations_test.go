@@ -191,3 +191,17 @@ func TestDisabledByRoleBackfill(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrationNamesUnique: bun names a migration by its file's
+// timestamp and records applied ones by that name, so two files with one
+// timestamp would pass for one migration: whichever runs second would be
+// skipped on a database that has the first.
+func TestMigrationNamesUnique(t *testing.T) {
+	seen := map[string]string{}
+	for _, m := range migrations.Migrations.Sorted() {
+		if other, ok := seen[m.Name]; ok {
+			t.Errorf("migrations %s_%s and %s_%s share the name %s: give one a later timestamp", m.Name, other, m.Name, m.Comment, m.Name)
+		}
+		seen[m.Name] = m.Comment
+	}
+}
