@@ -207,7 +207,7 @@ func (b BlockedSet) Has(host string) bool {
 		return true
 	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+		host = strings.TrimSuffix(h, ".") // "evil.example.:443" is evil.example
 	}
 	for {
 		if b[host] {
