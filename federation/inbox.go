@@ -32,12 +32,13 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		recipient = a.URI
 	}
 	// The key host is only claimed until the signature is verified: it
-	// picks the domain block, and the early bucket is keyed by it and the
-	// client's address, so a forger naming a peer's key spends their own
-	// budget, never the peer's. The peer's own bucket is charged once the
-	// signature holds; the key fetches that unknown key ids cause are
-	// bounded per host (keyCache), so many addresses cannot make odn hammer
-	// a third party either.
+	// picks the domain block, but no budget of that host's is spent before
+	// the signature holds, or a forger naming a peer's key would spend the
+	// peer's. Before, the client's address pays (claimFactor times a
+	// host's rate: one address may carry several honest hosts); after, the
+	// verified host. Key fetches that unknown key ids cause are bounded
+	// per host (keyCache), so many addresses cannot make odn hammer a third
+	// party either.
 	keyHost := signatureKeyHost(r)
 	if keyHost == "" {
 		s.inboxRefuse(w, r, http.StatusUnauthorized, "missing or malformed signature", ErrNoSignature)
@@ -47,7 +48,7 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		s.inboxRefuse(w, r, http.StatusForbidden, "domain blocked", ErrBlocked)
 		return
 	}
-	if !s.charge(w, r, s.claimLimit, keyHost+" "+clientKey(r)) {
+	if !s.charge(w, r, s.claimLimit, clientKey(r)) {
 		return
 	}
 	if r.ContentLength > MaxBodyBytes {
@@ -68,7 +69,7 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		s.inboxRefuse(w, r, s.refusalStatus(w, err), "signature refused", err)
 		return
 	}
-	if !s.charge(w, r, s.hostLimit, keyHost) {
+	if !s.charge(w, r, s.hostLimit, limitHost(keyHost)) {
 		return
 	}
 	id, typ, actor, err := PeekType(body)

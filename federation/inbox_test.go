@@ -185,7 +185,13 @@ func TestInboxForgerSpendsOnlyOwnBudget(t *testing.T) {
 	}
 	inbox := a.srv.URL + "/inbox"
 	forger := clientFrom("127.0.0.2")
-	for i, want := range []int{401, 401, 429, 429} {
+	// The forger's address may send claimFactor × burst before its
+	// signatures are checked; they are refused (401), then limited (429).
+	for i := range claimFactor*2 + 1 {
+		want := 401
+		if i == claimFactor*2 {
+			want = 429
+		}
 		body := followBody(fmt.Sprintf("%s/forged/%d", p.srv.URL, i), mallory.Actor.URI, ville.Actor.URI)
 		if got := postVia(t, forger, inbox, body, forged, nil).StatusCode; got != want {
 			t.Errorf("forged POST %d: status %d, want %d", i, got, want)
@@ -205,6 +211,64 @@ func TestInboxForgerSpendsOnlyOwnBudget(t *testing.T) {
 	body := followBody(p.srv.URL+"/r/other-address", mallory.Actor.URI, ville.Actor.URI)
 	if got := postVia(t, clientFrom("127.0.0.3"), inbox, body, sg, nil).StatusCode; got != 429 {
 		t.Errorf("mallory from another address past the host's budget: status %d, want 429", got)
+	}
+}
+
+// TestInboxForgerCannotSpendPeersFetches: forged signatures naming key
+// ids of a real peer's actor (its key id with other fragments) make odn
+// fetch that actor once, not once per key id, so the peer's key-fetch
+// budget is left for its honest new actors.
+func TestInboxForgerCannotSpendPeersFetches(t *testing.T) {
+	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 2 })
+	p := newNode(t, nil)
+	ville := a.space(t, "ville")
+	mallory, eve := p.user(t, "mallory"), p.user(t, "eve")
+	eveKey, err := ParsePrivateKeyPEM(eve.Actor.PrivateKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		forged, err := NewSigner(fmt.Sprintf("%s#k%d", mallory.Actor.URI, i), eveKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := followBody(fmt.Sprintf("%s/forged/%d", p.srv.URL, i), mallory.Actor.URI, ville.Actor.URI)
+		if got := postVia(t, clientFrom("127.0.0.2"), a.srv.URL+"/inbox", body, forged, nil).StatusCode; got != 401 {
+			t.Errorf("forged POST %d: status %d, want 401", i, got)
+		}
+	}
+	body := followBody(p.srv.URL+"/eve/1", eve.Actor.URI, ville.Actor.URI)
+	if got := postVia(t, clientFrom("127.0.0.1"), a.srv.URL+"/inbox", body, signerOf(t, eve.Actor), nil).StatusCode; got != 202 {
+		t.Errorf("eve's first, honest POST after the forger: status %d, want 202", got)
+	}
+}
+
+// TestInboxFetchBudgetPerServer: a host respelled (leading zeros in its
+// port) is the same server, with one key-fetch budget.
+func TestInboxFetchBudgetPerServer(t *testing.T) {
+	var gets atomic.Int64
+	victim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gets.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer victim.Close()
+	host, port, _ := net.SplitHostPort(strings.TrimPrefix(victim.URL, "http://"))
+	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 2 })
+	ville := a.space(t, "ville")
+	key, err := ParsePrivateKeyPEM(a.user(t, "anyone").Actor.PrivateKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		actor := fmt.Sprintf("http://%s:%s%s/users/u", host, strings.Repeat("0", i), port)
+		sg, err := NewSigner(actor+"#main-key", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		postVia(t, clientFrom("127.0.0.2"), a.srv.URL+"/inbox", followBody(fmt.Sprintf("%s/f/%d", victim.URL, i), actor, ville.Actor.URI), sg, nil)
+	}
+	if n := gets.Load(); n != 2 {
+		t.Errorf("the victim was fetched %d times, want 2 (its fetch budget)", n)
 	}
 }
 

@@ -3,6 +3,8 @@ package federation
 import (
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -10,18 +12,25 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// claimFactor is how many times a host's inbox rate and burst one client
+// address may send before signatures are verified: an address may carry
+// several honest hosts (a hosting provider's, a NAT), while a forger
+// still spends only their own address's budget.
+const claimFactor = 4
+
 // maxLimiterKeys bounds the buckets one keyLimiter holds. Keys come from
 // the network (a claimed host, a client address), so a flood of invented
 // ones must not grow memory without end: past the bound, idle buckets are
-// dropped first, and a new key is refused while none can be.
+// dropped first (one sweep a second at most, under the lock every caller
+// takes), and a new key is refused while none can be.
 const maxLimiterKeys = 50_000
 
 // keyLimiter is a token bucket (golang.org/x/time/rate) per key: rate
-// tokens per second, up to burst. The inbox keys one by the claimed host
-// and the client's address before verifying, and one by the verified host
-// after; key fetches are keyed by host (see Service.inbox). A bucket that
-// has been idle long enough to be full again is dropped: it is the same
-// as a new one.
+// tokens per second, up to burst. The inbox keys one by the client's
+// address before verifying, and one by the verified host after; key
+// fetches are keyed by host (see Service.inbox). A bucket that has been
+// idle long enough to be full again is dropped: it is the same as a new
+// one.
 type keyLimiter struct {
 	limit   rate.Limit
 	burst   int
@@ -31,6 +40,7 @@ type keyLimiter struct {
 	mu      sync.Mutex
 	buckets map[string]*keyBucket
 	swept   time.Time
+	sweeps  int // how many sweeps ran (tests)
 }
 
 type keyBucket struct {
@@ -51,7 +61,11 @@ func (l *keyLimiter) allow(key string) (bool, time.Duration) {
 	now := l.now()
 	b, ok := l.buckets[key]
 	if !ok {
-		if now.Sub(l.swept) > min(l.refill, time.Minute) || len(l.buckets) >= l.maxKeys {
+		due := min(l.refill, time.Minute)
+		if len(l.buckets) >= l.maxKeys {
+			due = min(due, time.Second)
+		}
+		if now.Sub(l.swept) >= due {
 			l.sweep(now)
 		}
 		if len(l.buckets) >= l.maxKeys {
@@ -76,6 +90,21 @@ func (l *keyLimiter) sweep(now time.Time) {
 		}
 	}
 	l.swept = now
+	l.sweeps++
+}
+
+// limitHost is the key of a host's budgets: one server however its name
+// is spelled (case, a trailing dot, a port or its leading zeros, an IPv4
+// address written as IPv6), so that respelling it gives no fresh budget.
+func limitHost(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.Unmap().String()
+	}
+	return host
 }
 
 // clientKey is the rate-limit key of a request's client address, as the

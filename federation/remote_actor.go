@@ -17,8 +17,9 @@ import (
 // fetched again.
 const ActorMaxAge = 24 * time.Hour
 
-// keyRefreshEvery bounds how often one key id is fetched again after a
-// failed verification, so forged signatures cannot make odn hammer a peer.
+// keyRefreshEvery bounds how often one actor is fetched again for its key
+// (after a failed verification, or when unknown), so forged signatures
+// cannot make odn hammer a peer.
 const keyRefreshEvery = 30 * time.Second
 
 // ErrBlocked means the peer's domain is blocked.
@@ -92,7 +93,7 @@ func (k *keyCache) PublicKey(ctx context.Context, keyID string, refresh bool) (c
 			}
 			return k.parse(keyID, a)
 		}
-		if !k.mayRefresh(keyID) {
+		if !k.mayRefresh(actorURI) {
 			if owns {
 				return k.parse(keyID, a)
 			}
@@ -102,10 +103,10 @@ func (k *keyCache) PublicKey(ctx context.Context, keyID string, refresh bool) (c
 		return nil, "", err
 	case hostOf(actorURI) == k.s.host:
 		return nil, "", fmt.Errorf("unknown local key %s", keyID)
-	case !k.mayRefresh(keyID):
+	case !k.mayRefresh(actorURI):
 		return nil, "", fmt.Errorf("key %s was not found recently", keyID)
 	}
-	if ok, retry := k.s.fetchLimit.allow(hostOf(actorURI)); !ok {
+	if ok, retry := k.s.fetchLimit.allow(limitHost(hostOf(actorURI))); !ok {
 		return nil, "", &retryLater{after: retry}
 	}
 	a, err = k.s.fetchActor(ctx, actorURI)
@@ -140,18 +141,20 @@ func (k *keyCache) parse(keyID string, a *models.Actor) (crypto.PublicKey, strin
 	return pub, owner, nil
 }
 
-// mayRefresh records a refresh of keyID and reports whether one is due.
-func (k *keyCache) mayRefresh(keyID string) bool {
+// mayRefresh records a fetch of the actor actorURI (for one of its key
+// ids) and reports whether one is due. Keyed by the actor, not the key
+// id: key ids that differ only in their fragment name one document.
+func (k *keyCache) mayRefresh(actorURI string) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	now := k.s.now()
-	if t, ok := k.refreshed[keyID]; ok && now.Sub(t) < keyRefreshEvery {
+	if t, ok := k.refreshed[actorURI]; ok && now.Sub(t) < keyRefreshEvery {
 		return false
 	}
 	if len(k.refreshed) > 10000 {
 		clear(k.refreshed)
 	}
-	k.refreshed[keyID] = now
+	k.refreshed[actorURI] = now
 	return true
 }
 

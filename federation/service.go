@@ -55,8 +55,9 @@ type Options struct {
 	BreakerOpen      time.Duration
 	// InboxRate is the sustained number of inbox POSTs per second allowed
 	// per remote host (10), with bursts of InboxBurst (100): counted per
-	// verified host, per claimed host and client address before the
-	// signature is checked, and for the key fetches unknown key ids cause.
+	// verified host, and for the key fetches unknown key ids cause; before
+	// the signature is checked, each client address may send claimFactor
+	// times as many.
 	InboxRate  float64
 	InboxBurst int
 	// InboxLag is how long the inbox worker may hold back stored items
@@ -79,9 +80,9 @@ type Service struct {
 	owner   string // this node's lease owner id
 	fetcher *Fetcher
 	keys    *keyCache
-	// The inbox's rate limits (Service.inbox): by claimed key host and
-	// client address before verifying, by verified host after, and the
-	// key fetches that unknown key ids cause, by host.
+	// The inbox's rate limits (Service.inbox): by client address before
+	// verifying, by verified host after, and the key fetches that
+	// unknown key ids cause, by host.
 	claimLimit, hostLimit, fetchLimit *keyLimiter
 	blocks                            *blockCache
 	m                                 *fedMetrics
@@ -118,7 +119,7 @@ func New(opts Options) (*Service, error) {
 	}
 	s.fetcher = &Fetcher{Client: opts.Client, AllowHTTP: opts.DevInsecure}
 	s.keys = newKeyCache(s)
-	s.claimLimit = newKeyLimiter(opts.InboxRate, opts.InboxBurst, opts.Now)
+	s.claimLimit = newKeyLimiter(claimFactor*opts.InboxRate, claimFactor*opts.InboxBurst, opts.Now)
 	s.hostLimit = newKeyLimiter(opts.InboxRate, opts.InboxBurst, opts.Now)
 	s.fetchLimit = newKeyLimiter(opts.InboxRate, opts.InboxBurst, opts.Now)
 	s.blocks = &blockCache{store: opts.Store, now: opts.Now}
