@@ -11,8 +11,9 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// EventDebateUpdated: a moderator edited a debate (UpdateDebate). Data {}.
-// Federation sends its Update{Question} at once when it is published.
+// EventDebateUpdated: a moderator edited a published debate (UpdateDebate;
+// a draft's edit emits none, or debate.opened when it opens it). Data {}.
+// Federation sends its Update{Question} at once.
 const EventDebateUpdated = "debate.updated"
 
 // DebateEditable says what of a debate may still change, and why not the
@@ -89,6 +90,15 @@ func (s *Store) UpdateDebate(ctx context.Context, by *Account, id int64, in Deba
 		if !can.Any {
 			return fmt.Errorf("%w: a closed debate cannot be edited", ErrClosed)
 		}
+		// A consultation's synthesis is written from its debates as they
+		// stand: they no longer change once it begins (as proposals).
+		switch c, _, err := s.consultationOf(ctx, tx, d.ConsultationRef()); {
+		case err != nil:
+			return err
+		case c != nil && !slices.Contains([]string{PhaseUpcoming, PhaseInformation, PhaseContribution}, c.PhaseAt(now)):
+			return fmt.Errorf("%w: the consultation of this debate is past its contributions: its debates no longer change", ErrClosed)
+		}
+		published := d.Current != DebateDraft
 		if in.ConsultationID != 0 && in.ConsultationID != d.ConsultationID {
 			v.Add("consultation", "The consultation of a debate cannot be changed.")
 		}
@@ -112,6 +122,11 @@ func (s *Store) UpdateDebate(ctx context.Context, by *Account, id int64, in Deba
 			if !sameTime(in.OpensAt, d.OpensAt) {
 				v.Add("opens_at", fixed)
 			}
+			// Its closing date moves but stays: without one, results shown
+			// after the close would stay hidden until someone closes it.
+			if d.ClosesAt != nil && in.ClosesAt == nil {
+				v.Add("closes_at", "An open vote keeps its closing date: move it rather than remove it.")
+			}
 		}
 		if err := v.Err(); err != nil {
 			return err
@@ -128,6 +143,13 @@ func (s *Store) UpdateDebate(ctx context.Context, by *Account, id int64, in Deba
 		}
 		if err := s.audit(ctx, tx, by, "update_debate", ObjectTypeDebate, strconv.FormatInt(d.ID, 10), ""); err != nil {
 			return err
+		}
+		if !published {
+			// A draft given an opening date already past opens now, with
+			// its event (the Create); otherwise nothing was published that
+			// an Update would change.
+			d.Current = d.PhaseAt(now)
+			return s.settle(ctx, tx, d)
 		}
 		return s.emitDebate(ctx, tx, EventDebateUpdated, d, by.Actor.ID, nil)
 	})

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -21,7 +22,8 @@ func TestUpdateDebate(t *testing.T) {
 		ctx := context.Background()
 		later := f.now.Add(48 * time.Hour)
 		draft := f.debate(t, models.DebateInput{}, false)
-		open := f.debate(t, models.DebateInput{}, true)
+		week := f.now.Add(7 * 24 * time.Hour)
+		open := f.debate(t, models.DebateInput{ClosesAt: &week}, true)
 		voted := f.debate(t, models.DebateInput{}, true)
 		if _, err := f.s.CastVote(ctx, f.users[0].Actor, voted.ID, []string{"Red"}); err != nil {
 			t.Fatal(err)
@@ -53,7 +55,9 @@ func TestUpdateDebate(t *testing.T) {
 			}), nil, nil},
 			{"open: options and rules fixed, all reported", f.mod, open, edit(open, func(in *models.DebateInput) {
 				in.Options, in.Multiple, in.PublicBallot, in.ResultsVisibility = []string{"Red", "Green"}, true, true, models.ResultsAfterClose
-			}), nil, []string{"options", "multiple", "public_ballot", "results_visibility"}},
+				in.OpensAt = &later
+			}), nil, []string{"options", "multiple", "public_ballot", "results_visibility", "opens_at"}},
+			{"open: the closing date stays", f.mod, open, edit(open, func(in *models.DebateInput) { in.ClosesAt = nil }), nil, []string{"closes_at"}},
 			{"voted: question fixed, with a bad description", f.mod, voted, edit(voted, func(in *models.DebateInput) {
 				in.Question, in.Description = "Another question?", string(make([]byte, models.MaxDebateDescription+1))
 			}), nil, []string{"question", "description"}},
@@ -84,8 +88,11 @@ func TestUpdateDebate(t *testing.T) {
 						len(got.Counts) != len(tc.in.Options) || (tc.in.ClosesAt == nil) != (got.ClosesAt == nil) {
 						t.Fatalf("stored %+v, want %+v", got, tc.in)
 					}
-					if k := eventKinds(t, f, got.ID); k[len(k)-1] != models.EventDebateUpdated {
-						t.Errorf("events %v, want %s last", k, models.EventDebateUpdated)
+					// A published debate's edit has its event (the Update);
+					// a draft's none (nothing was published).
+					k := eventKinds(t, f, got.ID)
+					if updated := k[len(k)-1] == models.EventDebateUpdated; updated != (tc.d.Current != models.DebateDraft) {
+						t.Errorf("events %v after the edit of a %s debate", k, tc.d.Current)
 					}
 				}
 			})
@@ -97,6 +104,57 @@ func TestUpdateDebate(t *testing.T) {
 		var n int
 		if err := f.s.DB.NewSelect().TableExpr("audit_log").ColumnExpr("count(*)").Where("action = 'update_debate'").Scan(ctx, &n); err != nil || n != 3 {
 			t.Errorf("%d update_debate audit entries (%v), want 3", n, err)
+		}
+	})
+}
+
+// TestUpdateDebateOpensDraft: a draft edited to an opening date already
+// past opens at once, with debate.opened (federation's Create), and no
+// debate.updated (nothing published to update).
+func TestUpdateDebateOpensDraft(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		draft := f.debate(t, models.DebateInput{}, false)
+		in := draft.Input()
+		past := f.now.Add(-time.Minute)
+		in.OpensAt = &past
+		d, err := f.s.UpdateDebate(ctx, f.mod, draft.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Phase != models.DebateOpen || d.Current != models.DebateOpen {
+			t.Errorf("phase %s (stored %s), want open", d.Current, d.Phase)
+		}
+		if k := eventKinds(t, f, d.ID); !slices.Equal(k, []string{models.EventDebateCreated, models.EventDebateOpened}) {
+			t.Errorf("events %v, want created then opened", k)
+		}
+	})
+}
+
+// TestUpdateDebateConsultationPhase: a consultation's debates change
+// until its synthesis begins, not after: the synthesis is written from
+// them as they stand.
+func TestUpdateDebateConsultationPhase(t *testing.T) {
+	eachCivic(t, func(t *testing.T, f *civicFixture) {
+		ctx := context.Background()
+		day := 24 * time.Hour
+		c, err := f.s.CreateConsultation(ctx, f.admin, f.space.Name, models.ConsultationInput{Title: "Rethink the square", Summary: "What square?",
+			OpensAt: f.now, ContributionAt: f.now.Add(day), SynthesisAt: f.now.Add(10 * day), ClosesAt: f.now.Add(20 * day)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.now = c.OpensAt.Add(2 * day) // created while it takes contributions
+		d := f.debate(t, models.DebateInput{ConsultationID: c.ID}, false)
+		for _, tc := range []struct {
+			at   time.Duration
+			want error
+		}{{0, nil}, {2 * day, nil}, {11 * day, models.ErrClosed}, {21 * day, models.ErrClosed}} {
+			f.now = c.OpensAt.Add(tc.at)
+			in := d.Input()
+			in.Description = fmt.Sprint("Day ", tc.at/day)
+			if _, err := f.s.UpdateDebate(ctx, f.mod, d.ID, in); !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
+				t.Errorf("edit on day %d: %v, want %v", tc.at/day, err, tc.want)
+			}
 		}
 	})
 }

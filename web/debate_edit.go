@@ -20,9 +20,8 @@ func (s *Server) debateEditForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, debateEditPage(s.page(r, s.localeFor(r).T("debate.edit.title")), f))
 }
 
-// debateEdit saves it. What may no longer change is taken from the
-// debate, not from the form (which does not show it); models.UpdateDebate
-// checks the rules again under the debate's lock.
+// debateEdit saves it: the fields the form shows, the rest kept;
+// models.UpdateDebate checks the rules under the debate's lock.
 func (s *Server) debateEdit(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.badForm(w, r, err)
@@ -34,20 +33,24 @@ func (s *Server) debateEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &debateEditView{Debate: d, Can: d.Editable(), Input: d.Input(), Options: strings.Join(d.Options, "\n"),
 		OpensAt: formTimeValue(d.OpensAt), ClosesAt: r.PostFormValue("closes_at"), Visibilities: visibilities}
+	// A field the form sent is passed on even when the debate no longer
+	// lets it change (a form shown before the vote opened, or before the
+	// first vote): UpdateDebate then says so, rather than the change
+	// being dropped in silence. A form without it keeps the debate's.
 	ve := &models.ValidationError{}
-	if f.Can.Question {
+	if r.PostForm.Has("question") {
 		f.Input.Question = r.PostFormValue("question")
 	}
 	f.Input.Description = r.PostFormValue("description")
-	if f.Can.Rules {
+	if r.PostForm.Has("options") {
 		f.Options, f.OpensAt = r.PostFormValue("options"), r.PostFormValue("opens_at")
 		f.Input.Options = strings.Split(strings.ReplaceAll(f.Options, "\r\n", "\n"), "\n")
 		f.Input.Multiple = r.PostFormValue("multiple") == "true"
 		f.Input.ResultsVisibility = r.PostFormValue("results_visibility")
 		f.Input.PublicBallot = r.PostFormValue("public_ballot") == "true"
-		f.Input.OpensAt = formTime(ve, "opens_at", f.OpensAt)
+		f.Input.OpensAt = formDate(ve, "opens_at", f.OpensAt, d.OpensAt)
 	}
-	f.Input.ClosesAt = formTime(ve, "closes_at", f.ClosesAt)
+	f.Input.ClosesAt = formDate(ve, "closes_at", f.ClosesAt, d.ClosesAt)
 	err := ve.Err()
 	if err == nil {
 		_, err = s.store.UpdateDebate(r.Context(), currentAccount(r.Context()), d.ID, f.Input)
@@ -74,6 +77,16 @@ func (s *Server) editableDebate(w http.ResponseWriter, r *http.Request) *models.
 		return nil
 	}
 	return d
+}
+
+// formDate parses a date-time field of an edit form: the form shows
+// dates to the minute, so a value unchanged from was (as shown) keeps was
+// exactly, seconds included.
+func formDate(ve *models.ValidationError, field, v string, was *time.Time) *time.Time {
+	if was != nil && strings.TrimSpace(v) == formTimeValue(was) {
+		return was
+	}
+	return formTime(ve, field, v)
 }
 
 // formTimeValue is t as a datetime-local value (UTC, formTimeLayout);

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDebateEditForm: a moderator edits a draft whole from its page; once
@@ -54,8 +55,15 @@ func TestDebateEditForm(t *testing.T) {
 	if strings.Contains(body, `name="options"`) || !strings.Contains(body, "Limes · Planes · Oaks") || !strings.Contains(body, `name="question"`) {
 		t.Errorf("the open debate's form should keep the question, and show the options as fixed")
 	}
+	// A form shown before the vote opened still carries the options: a
+	// change of them is refused by name, not dropped in silence.
 	form.Set("description", "By the fountain, north side.")
 	form.Set("options", "Limes\nPalms")
+	if res := e.postForm(mod, edit, form); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(readBody(res), "This cannot change once the debate is open.") {
+		t.Errorf("a stale form changing the options of the open debate: %d, want 422 naming the options", res.StatusCode)
+	}
+	form.Del("options")
 	if res := e.postForm(mod, edit, form); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("edit of the open debate: %d %s", res.StatusCode, readBody(res))
 	}
@@ -77,5 +85,24 @@ func TestDebateEditForm(t *testing.T) {
 	}
 	if body := readBody(e.get(mod, "/d/"+d.ID)); strings.Contains(body, `href="`+edit+`"`) {
 		t.Errorf("a closed debate's page still offers the edit link")
+	}
+}
+
+// TestDebateEditKeepsSeconds: the form shows dates to the minute; saving
+// it without touching the closing date keeps that date to the second.
+func TestDebateEditKeepsSeconds(t *testing.T) {
+	e := newDebateEnv(t)
+	mod := e.loggedIn("modo")
+	closes := e.Now.Add(72 * time.Hour).UTC().Truncate(time.Minute).Add(42 * time.Second)
+	id := e.openDebate(t, map[string]any{"question": "A market on Sundays?", "options": []string{"Yes", "No"}, "closes_at": closes})
+	form := url.Values{"question": {"A market on Sundays?"}, "description": {"Clarified."}, "closes_at": {closes.Format("2006-01-02T15:04")}}
+	if res := e.postForm(mod, "/d/"+id+"/edit", form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d %s", res.StatusCode, readBody(res))
+	}
+	var d struct {
+		ClosesAt time.Time `json:"closes_at"`
+	}
+	if res := e.api("GET", "/api/v1/debates/"+id, e.modTok, nil, &d); res.StatusCode != http.StatusOK || !d.ClosesAt.Equal(closes) {
+		t.Errorf("closes_at %v after the edit, want %v", d.ClosesAt, closes)
 	}
 }
