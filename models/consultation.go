@@ -259,6 +259,10 @@ func (in *ConsultationInput) PhasesToInput(phases []Phase) error {
 	return v.Err()
 }
 
+// Validate checks in as CreateConsultation and UpdateConsultation do,
+// for a form that joins these problems to its own (ValidationError.Join).
+func (in *ConsultationInput) Validate() error { return in.validate() }
+
 func (in *ConsultationInput) validate() error {
 	v := &ValidationError{}
 	in.Title = strings.TrimSpace(in.Title)

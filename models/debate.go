@@ -183,6 +183,10 @@ type DebateInput struct {
 	ConsultationID    int64      `json:"consultation"`
 }
 
+// Validate checks in as CreateDebate does at now, for a form that joins
+// these problems to its own (ValidationError.Join).
+func (in *DebateInput) Validate(now time.Time) error { return in.validate(now) }
+
 func (in *DebateInput) validate(now time.Time) error {
 	v := &ValidationError{}
 	in.Question = strings.TrimSpace(in.Question)

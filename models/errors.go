@@ -58,6 +58,26 @@ func (e *ValidationError) Err() error {
 	return e
 }
 
+// Join adds the field problems of err, when it is a *ValidationError, to
+// those of e (e's message stays first for a field) and returns e.Err();
+// any other non-nil error is returned as it is. A form that found
+// problems of its own (a date it could not read) joins those of the
+// rules, so that it shows every field's problem at once, not one batch
+// per try.
+func (e *ValidationError) Join(err error) error {
+	var ve *ValidationError
+	switch {
+	case err == nil:
+	case errors.As(err, &ve):
+		for _, k := range sortedKeys(ve.Fields) {
+			e.Add(k, ve.Fields[k])
+		}
+	default:
+		return err
+	}
+	return e.Err()
+}
+
 // Invalid builds a ValidationError for a single field.
 func Invalid(field, msg string) error {
 	v := &ValidationError{}

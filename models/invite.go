@@ -40,6 +40,52 @@ func (s *Store) CreateInvite(ctx context.Context, by *Account) (string, error) {
 	return code, nil
 }
 
+// errBadInvite is the invitation field's problem.
+const errBadInvite = "this invitation code is unknown, used or expired"
+
+// CheckSignUp reports every problem SignUp would find in n and
+// inviteCode, creating nothing: the fields' rules, a user name already
+// taken and, when registration is by invitation, a code that cannot be
+// used; a form with problems of its own joins them (ValidationError.Join)
+// to show them all at once.
+func (s *Store) CheckSignUp(ctx context.Context, n NewAccount, inviteCode string) error {
+	mode, err := s.Setting(ctx, SettingRegistration, RegistrationOpen)
+	if err != nil {
+		return err
+	}
+	if mode == RegistrationClosed {
+		return ErrForbidden
+	}
+	n.Role = RoleMember
+	return s.checkSignUp(ctx, mode, &n, inviteCode)
+}
+
+// checkSignUp collects the problems of n and inviteCode under mode.
+func (s *Store) checkSignUp(ctx context.Context, mode string, n *NewAccount, inviteCode string) error {
+	v := &ValidationError{}
+	v.Join(n.validate()) //nolint:errcheck // validate returns field problems only, kept in v
+	if v.Fields["username"] == "" {
+		taken, err := s.NameTaken(ctx, n.Username)
+		if err != nil {
+			return err
+		}
+		if taken {
+			v.Add("username", "this name is already taken")
+		}
+	}
+	if mode == RegistrationInvite {
+		ok, err := s.DB.NewSelect().Model((*Invite)(nil)).
+			Where("code_hash = ? AND used_at IS NULL AND expires_at > ?", hashSecret(inviteCode), s.Now()).Exists(ctx)
+		if err != nil {
+			return dbErr("check invite", err)
+		}
+		if !ok {
+			v.Add("invite", errBadInvite)
+		}
+	}
+	return v.Err()
+}
+
 // SignUp creates a member account under the instance's registration mode:
 // open, by invitation (the code is consumed in the same transaction), or
 // closed (ErrForbidden).
@@ -49,10 +95,13 @@ func (s *Store) SignUp(ctx context.Context, n NewAccount, inviteCode string) (*A
 		return nil, err
 	}
 	n.Role = RoleMember
-	switch mode {
-	case RegistrationClosed:
+	if mode == RegistrationClosed {
 		return nil, ErrForbidden
-	case RegistrationInvite:
+	}
+	if err := s.checkSignUp(ctx, mode, &n, inviteCode); err != nil {
+		return nil, err
+	}
+	if mode == RegistrationInvite {
 		now := s.Now()
 		res, err := s.DB.NewUpdate().Model((*Invite)(nil)).Set("used_at = ?", now).
 			Where("code_hash = ? AND used_at IS NULL AND expires_at > ?", hashSecret(inviteCode), now).Exec(ctx)
@@ -60,7 +109,7 @@ func (s *Store) SignUp(ctx context.Context, n NewAccount, inviteCode string) (*A
 			return nil, dbErr("use invite", err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return nil, Invalid("invite", "this invitation code is unknown, used or expired")
+			return nil, Invalid("invite", errBadInvite) // used meanwhile
 		}
 		acc, err := s.CreateAccount(ctx, n)
 		if err != nil {

@@ -134,6 +134,10 @@ type PetitionInput struct {
 	Theme        int64
 }
 
+// Validate checks in as CreatePetition does at now, for a form that joins
+// these problems to its own (ValidationError.Join).
+func (in *PetitionInput) Validate(now time.Time) error { return in.validate(now) }
+
 func (in *PetitionInput) validate(now time.Time) error {
 	v := &ValidationError{}
 	in.Title = strings.Join(strings.Fields(in.Title), " ")

@@ -156,6 +156,10 @@ type ProposalInput struct {
 // combining marks), digits and "-", starting with a letter or digit.
 var tagRE = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{M}\p{N}-]*$`)
 
+// Validate checks in as CreateProposal and UpdateProposal do, for a form
+// that joins these problems to its own (ValidationError.Join).
+func (in *ProposalInput) Validate() error { return in.validate() }
+
 // validate normalises and checks the input.
 func (in *ProposalInput) validate() error {
 	v := &ValidationError{}

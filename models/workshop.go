@@ -66,6 +66,10 @@ type WorkshopInput struct {
 	Lon          *float64  `json:"lon"`
 }
 
+// Validate checks in as RecordWorkshopContribution does at now, for a
+// form that joins these problems to its own (ValidationError.Join).
+func (in *WorkshopInput) Validate(now time.Time) error { return in.validate(now) }
+
 func (in *WorkshopInput) validate(now time.Time) error {
 	v := &ValidationError{}
 	in.Title = strings.TrimSpace(in.Title)

@@ -120,14 +120,16 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 	}
 	f := &authForm{Username: r.PostFormValue("username"), Email: r.PostFormValue("email"), Invite: r.PostFormValue("invite"), Mode: mode,
 		Next: localPath(r.PostFormValue("next"))}
+	n := models.NewAccount{Username: f.Username, Email: f.Email, Password: r.PostFormValue("password"), Locale: s.localeFor(r).Lang}
+	var acc *models.Account
 	if r.PostFormValue("password") != r.PostFormValue("password_confirm") {
-		f.Errors = map[string]string{"password_confirm": "signup.password_mismatch"}
-		s.render(w, r, http.StatusUnprocessableEntity, signupPage(s.page(r, s.localeFor(r).T("signup.title")), f))
-		return
+		// The other fields' problems are shown with this one, not at the next try.
+		mismatch := &models.ValidationError{}
+		mismatch.Add("password_confirm", "signup.password_mismatch")
+		err = mismatch.Join(s.store.CheckSignUp(r.Context(), n, f.Invite))
+	} else {
+		acc, err = s.store.SignUp(r.Context(), n, f.Invite)
 	}
-	acc, err := s.store.SignUp(r.Context(), models.NewAccount{
-		Username: f.Username, Email: f.Email, Password: r.PostFormValue("password"), Locale: s.localeFor(r).Lang,
-	}, f.Invite)
 	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &ve):

@@ -241,7 +241,7 @@ func (f *consultationForm) setErrors(e map[string]string) { f.Errors = e }
 
 func newConsultationForm(sp *models.Space, in models.ConsultationInput) *consultationForm {
 	f := &consultationForm{Space: sp, Input: in, Dates: map[string]string{}}
-	for k, t := range map[string]time.Time{"opens_at": in.OpensAt, "contribution_at": in.ContributionAt, "synthesis_at": in.SynthesisAt, "closes_at": in.ClosesAt} {
+	for k, t := range consultationDates(&in) {
 		if !t.IsZero() {
 			f.Dates[k] = t.UTC().Format(formTimeLayout)
 		}
@@ -264,6 +264,34 @@ func consultationInputFromForm(r *http.Request, ve *models.ValidationError) (mod
 		in.BannerID = &b
 	}
 	return in, dates
+}
+
+// consultationFormErrors joins the rules' problems to the dates the form
+// could not read (ve), so that all are shown at once. When every missing
+// date is one the form could not read, the rules' "every phase needs a
+// start date" (the only phases problem they find with a date missing) is
+// left out: each date's own message says it better.
+func consultationFormErrors(ve *models.ValidationError, in *models.ConsultationInput) error {
+	if ve.Err() == nil {
+		return nil // the models call checks the rest
+	}
+	missing, unexplained := false, false
+	for field, t := range consultationDates(in) {
+		if t.IsZero() {
+			missing = true
+			unexplained = unexplained || ve.Fields[field] == ""
+		}
+	}
+	err := withRules(ve, in.Validate)
+	if missing && !unexplained {
+		delete(ve.Fields, "phases")
+	}
+	return err
+}
+
+// consultationDates are the phase boundaries of in by form field.
+func consultationDates(in *models.ConsultationInput) map[string]time.Time {
+	return map[string]time.Time{"opens_at": in.OpensAt, "contribution_at": in.ContributionAt, "synthesis_at": in.SynthesisAt, "closes_at": in.ClosesAt}
 }
 
 func (s *Server) consultationNewForm(w http.ResponseWriter, r *http.Request) {
@@ -298,7 +326,7 @@ func (s *Server) consultationCreate(w http.ResponseWriter, r *http.Request) {
 	f := newConsultationForm(sp, in)
 	f.Dates = dates
 	var c *models.Consultation
-	if err = ve.Err(); err == nil {
+	if err = consultationFormErrors(ve, &in); err == nil {
 		c, err = s.store.CreateConsultation(r.Context(), currentAccount(r.Context()), sp.Name, in)
 	}
 	if formError(s, w, r, err, "consultation.new", f, consultationFormPage) {
@@ -345,7 +373,7 @@ func (s *Server) consultationEdit(w http.ResponseWriter, r *http.Request) {
 	in, dates := consultationInputFromForm(r, ve)
 	f := newConsultationForm(sp, in)
 	f.Dates, f.ID, f.Editing = dates, c.ID, true
-	if err = ve.Err(); err == nil {
+	if err = consultationFormErrors(ve, &in); err == nil {
 		_, err = s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
 	}
 	if formError(s, w, r, err, "consultation.edit", f, consultationFormPage) {

@@ -266,7 +266,9 @@ func (s *Server) workshopCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Input.Lat, v.Input.Lon = formFloat(ve, "lat", v.Lat), formFloat(ve, "lon", v.Lon)
 	if err == nil {
-		err = ve.Err()
+		// The fields the form could not read and the rules' problems are
+		// shown together, before any sheet is stored.
+		err = ve.Join(v.Input.Validate(s.now()))
 	}
 	var wc *models.WorkshopContribution
 	if err == nil {

@@ -406,7 +406,7 @@ func (s *Server) debateCreate(w http.ResponseWriter, r *http.Request) {
 		f.Input.OpensAt = &now
 	}
 	var d *models.Debate
-	if err = ve.Err(); err == nil {
+	if err = withRules(ve, func() error { return f.Input.Validate(s.now()) }); err == nil {
 		d, err = s.store.CreateDebate(r.Context(), currentAccount(r.Context()), sp, f.Input)
 	}
 	if formError(s, w, r, err, "debate.new", f, debateFormPage) {

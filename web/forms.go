@@ -69,6 +69,18 @@ func formInt(r *http.Request, name string, def int) int {
 	return v
 }
 
+// withRules returns nil when the form found no problem of its own in
+// ve, leaving the rules to the models call; otherwise it joins to ve
+// those the rules find in the rest of the form (validate, an input's
+// Validate), so that every field's problem is shown at once rather than
+// the form's first and the rules' at the next try.
+func withRules(ve *models.ValidationError, validate func() error) error {
+	if ve.Err() == nil {
+		return nil
+	}
+	return ve.Join(validate())
+}
+
 // fieldErrors is a form that takes the field errors of a validation error.
 type fieldErrors interface{ setErrors(map[string]string) }
 

@@ -247,7 +247,7 @@ func (s *Server) petitionCreate(w http.ResponseWriter, r *http.Request) {
 	v := &models.ValidationError{}
 	in := f.input(v)
 	var p *models.Petition
-	err := v.Err()
+	err := withRules(v, func() error { return in.Validate(s.now()) })
 	if err == nil {
 		p, err = s.store.CreatePetition(r.Context(), currentAccount(r.Context()).Actor, f.Space, in)
 	}

@@ -280,7 +280,7 @@ func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request) {
 	v := &models.ValidationError{}
 	name, in := chi.URLParam(r, "name"), proposalInputFromForm(r, v)
 	var p *models.Proposal
-	err := v.Err()
+	err := withRules(v, in.Validate)
 	if err == nil {
 		p, err = s.store.CreateProposal(r.Context(), currentAccount(r.Context()).Actor, name, in)
 	}
@@ -332,7 +332,7 @@ func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	v := &models.ValidationError{}
 	in := proposalInputFromForm(r, v)
-	if err = v.Err(); err == nil {
+	if err = withRules(v, in.Validate); err == nil {
 		_, err = s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id, in)
 	}
 	if formError(s, w, r, err, "proposal.edit", newProposalForm("", id, in), proposalFormPage) {
