@@ -103,6 +103,7 @@ func (s *a11ySite) seedConsultations(ctx context.Context) {
 	s.set("workshop", "/w/%d", s.idOf("workshop_contributions", "consultation_id", strconv.FormatInt(market, 10)))
 	s.set("sheet", "/consultations/%d/sheets/%d", market, s.idOf("consultation_documents", "title", "Le projet en bref"))
 	s.set("theme", "%d", s.idOf("consultation_themes", "name", "Végétalisation"))
+	s.set("document-id", "%d", s.idOf("consultation_documents", "title", "Le projet en bref"))
 	s.set("news", "/news/%d", s.idOf("news", "consultation_id", strconv.FormatInt(market, 10)))
 	s.set("proposal-in-consultation", "/p/%d", s.idOf("proposals", "title", "Planter des arbres côté sud"))
 	s.set("proposal-answered", "/p/%d", s.idOf("proposals", "title", "Des pistes cyclables sécurisées rue de la République"))

@@ -134,7 +134,7 @@ func TestConsultationPhaseHidesParticipationForms(t *testing.T) {
 			}{{12, true}, {31, false}} {
 				cp.day(tc.day)
 				body := cp.page(cp.loggedIn("ana"), cp.proposal, "en")
-				for _, form := range []string{`href="` + cp.proposal + `/edit"`, `action="` + cp.proposal + `/withdraw"`} {
+				for _, form := range []string{`href="` + cp.proposal + `/edit"`, `href="` + cp.proposal + `/withdraw"`} {
 					if strings.Contains(body, form) != tc.open {
 						t.Errorf("day %d: author's %s shown = %v, want %v", tc.day, form, !tc.open, tc.open)
 					}
