@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -36,6 +38,65 @@ func (s *Store) CreateInvite(ctx context.Context, by *Account) (string, error) {
 	}
 	if _, err := s.DB.NewInsert().Model(inv).Exec(ctx); err != nil {
 		return "", dbErr("create invite", err)
+	}
+	return code, nil
+}
+
+// inviteCodeFor is the code of the invitation of a request key: 22
+// characters of base64url (132 bits) of a hash of the key.
+func inviteCodeFor(key string) string {
+	h := sha256.Sum256([]byte("odn invite\x00" + key))
+	return base64.RawURLEncoding.EncodeToString(h[:])[:22]
+}
+
+// CreateInviteFor issues the invitation of a request key, once: the same
+// key again finds the invitation issued the first time and returns its
+// code with again true, rather than a second invitation. The door makes
+// key from a secret of its own and a token of the form (web: the session's
+// secret and the form's token), so that a form sent twice (a reload, a
+// double click) issues one invitation, and nobody else can guess the
+// code from the token.
+func (s *Store) CreateInviteFor(ctx context.Context, by *Account, key string) (code string, again bool, err error) {
+	if by == nil || !by.IsModerator() {
+		return "", false, ErrForbidden
+	}
+	if len(key) < 32 {
+		return "", false, Invalid("request", "The request key is too short.")
+	}
+	code = inviteCodeFor(key)
+	now := s.Now()
+	inv := &Invite{CodeHash: hashSecret(code), CreatedBy: &by.ID, CreatedAt: now, ExpiresAt: now.Add(InviteTTL)}
+	res, err := s.DB.NewInsert().Model(inv).On("CONFLICT (code_hash) DO NOTHING").Exec(ctx)
+	if err != nil {
+		return "", false, dbErr("create invite", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return code, false, nil
+	}
+	mine, err := s.DB.NewSelect().Model((*Invite)(nil)).Where("code_hash = ? AND created_by = ?", inv.CodeHash, by.ID).Exists(ctx)
+	if err != nil {
+		return "", false, dbErr("find invite", err)
+	}
+	if !mine {
+		return "", false, ErrDuplicate
+	}
+	return code, true, nil
+}
+
+// InviteFor returns the code of the invitation by issued for a request
+// key (CreateInviteFor) while it can be used, ErrNotFound otherwise.
+func (s *Store) InviteFor(ctx context.Context, by *Account, key string) (string, error) {
+	if by == nil {
+		return "", ErrNotFound
+	}
+	code := inviteCodeFor(key)
+	ok, err := s.DB.NewSelect().Model((*Invite)(nil)).
+		Where("code_hash = ? AND created_by = ? AND used_at IS NULL AND expires_at > ?", hashSecret(code), by.ID, s.Now()).Exists(ctx)
+	if err != nil {
+		return "", dbErr("find invite", err)
+	}
+	if !ok {
+		return "", ErrNotFound
 	}
 	return code, nil
 }

@@ -240,7 +240,7 @@ func adminPages(s *a11ySite) []a11yPage {
 		post("petition-response-errors", "/pe/"+itoa(s.petition)+"/response", asAdmin, http.StatusUnprocessableEntity,
 			url.Values{"response": {""}}),
 		get("admin", "/admin", asAdmin),
-		post("admin-invite", "/admin/invites", asAdmin, http.StatusOK, url.Values{}),
+		post("admin-invite", "/admin/invites", asAdmin, http.StatusOK, url.Values{}).showing(`/signup?invite=`),
 		get("admin-federation", "/admin/federation", asAdmin).showing("gone.example", "down.example", "blocked.example"),
 		post("admin-federation-errors", "/admin/federation/blocks", asAdmin, http.StatusUnprocessableEntity,
 			url.Values{"domain": {"pas un domaine"}, "reason": {""}}),
@@ -437,7 +437,11 @@ func (s *a11ySite) fetch(t *testing.T, c *http.Client, p a11yPage) *http.Respons
 		return s.get(c, p.path)
 	}
 	if !p.multipart {
-		return s.postForm(c, p.path, p.form)
+		res := s.postForm(c, p.path, p.form)
+		if res.StatusCode == http.StatusSeeOther && p.status != http.StatusSeeOther {
+			return s.get(c, res.Header.Get("Location")) // as the browser follows it
+		}
+		return res
 	}
 	fields := map[string]string{}
 	for k := range p.form {

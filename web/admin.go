@@ -1,7 +1,10 @@
 package web
 
 import (
-	"errors"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 
@@ -33,11 +36,48 @@ type adminView struct {
 	// InviteURL is the sign-up link of a just created invitation, absolute
 	// since the administrator sends it by mail or chat ("" for none).
 	InviteURL string
-	Audit     []models.AuditEntry
+	// InviteRequest is the token of the invitation form: the same form
+	// sent again issues no second invitation (inviteKey).
+	InviteRequest string
+	Audit         []models.AuditEntry
 }
 
 func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
-	s.renderAdmin(w, r, "")
+	code := ""
+	if token := r.URL.Query().Get("invite"); validInviteToken(token) {
+		if key := inviteKey(r, token); key != "" {
+			code, _ = s.store.InviteFor(r.Context(), currentAccount(r.Context()), key) // none: nothing shown
+		}
+	}
+	s.renderAdmin(w, r, code)
+}
+
+// inviteKey is the request key (models.CreateInviteFor) of the invitation
+// form's token for this browser: an HMAC of the token under the session's
+// secret, which only the browser and the server know, so that the token,
+// seen in a URL, tells nothing of the code. "" without a session cookie.
+func inviteKey(r *http.Request, token string) string {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, []byte(c.Value))
+	m.Write([]byte(token)) //nolint:errcheck // a hash never fails
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// validInviteToken reports whether token may be an invitation form's
+// token (rand.Text: 26 characters of base32).
+func validInviteToken(token string) bool {
+	if len(token) < 16 || len(token) > 64 {
+		return false
+	}
+	for _, c := range token {
+		if (c < 'A' || c > 'Z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, invite string) {
@@ -59,7 +99,7 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, invite stri
 	}
 	v := &adminView{Accounts: accs, Registration: mode, Audit: audit,
 		Modes: []string{models.RegistrationOpen, models.RegistrationInvite, models.RegistrationClosed},
-		Roles: []string{models.RoleMember, models.RoleModerator, models.RoleAdmin}}
+		Roles: []string{models.RoleMember, models.RoleModerator, models.RoleAdmin}, InviteRequest: rand.Text()}
 	if invite != "" {
 		v.InviteURL = s.opts.BaseURL + "/signup?invite=" + url.QueryEscape(invite)
 	}
@@ -105,13 +145,38 @@ func (s *Server) adminRegistration(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/admin#registration", "admin.saved")
 }
 
-// adminInvite creates an invitation code and shows it once, with the
-// sign-up link to send.
+// adminInvite creates the invitation of the form's token, then goes back
+// to the administration page (post/redirect/get), which shows the
+// sign-up link to send: a reload shows it again rather than posting
+// again, and the same form sent twice (back, then send; a double click)
+// finds the invitation it created instead of issuing a second one.
 func (s *Server) adminInvite(w http.ResponseWriter, r *http.Request) {
-	code, err := s.store.CreateInvite(r.Context(), currentAccount(r.Context()))
-	if errors.Is(err, models.ErrForbidden) || err != nil {
+	if err := parseForm(w, r); err != nil {
+		s.badForm(w, r, err)
+		return
+	}
+	token := r.PostFormValue("request")
+	if !validInviteToken(token) {
+		token = rand.Text() // a form without its token: this request's own
+	}
+	key := inviteKey(r, token)
+	if key == "" { // no session cookie to derive the key from: shown once, here
+		code, err := s.store.CreateInvite(r.Context(), currentAccount(r.Context()))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.renderAdmin(w, r, code)
+		return
+	}
+	_, again, err := s.store.CreateInviteFor(r.Context(), currentAccount(r.Context()), key)
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.renderAdmin(w, r, code)
+	flash := "" // the page says it was created, beside the link
+	if again {
+		flash = "admin.invite_again"
+	}
+	redirect(w, r, "/admin?invite="+token+"#registration", flash)
 }

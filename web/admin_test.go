@@ -57,12 +57,17 @@ func TestAdminPage(t *testing.T) {
 		t.Fatalf("registration %q", mode)
 	}
 	res := e.postForm(c, "/admin/invites", nil)
-	code := regexp.MustCompile(`invite=([A-Za-z0-9_-]+)`).FindStringSubmatch(readBody(res))
-	if res.StatusCode != 200 || code == nil {
+	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("invite: %d", res.StatusCode)
 	}
+	res = e.get(c, res.Header.Get("Location"))
+	body := readBody(res)
+	code := regexp.MustCompile(`signup\?invite=([A-Za-z0-9_-]+)`).FindStringSubmatch(body)
+	if res.StatusCode != 200 || code == nil {
+		t.Fatalf("invite page: %d", res.StatusCode)
+	}
 	// The link to send works from a mail: it is absolute.
-	if link := e.URL + "/signup?invite=" + code[1]; !strings.Contains(readBody(res), "<code>"+link+"</code>") {
+	if link := e.URL + "/signup?invite=" + code[1]; !strings.Contains(body, "<code>"+link+"</code>") {
 		t.Errorf("the invitation shows no %s to send", link)
 	}
 	form := url.Values{"username": {"newbie"}, "password": {testPassword}, "password_confirm": {testPassword}, "invite": {code[1]}}
