@@ -336,6 +336,9 @@ type debateFormView struct {
 	Consult  string // consultation id, from ?consultation=
 	Errors   map[string]string
 	Dropped  bool // a refused consultation was left out
+	// Consultation is the consultation the new debate will join, nil for
+	// none.
+	Consultation *formConsultation
 	// Visibilities are the results-visibility choices.
 	Visibilities []string
 }
@@ -370,8 +373,12 @@ func (s *Server) debateForm(w http.ResponseWriter, r *http.Request) {
 	// A link's consultation that is not an id is refused now, as the
 	// petition form does, not once the form is filled in.
 	v := &models.ValidationError{}
-	models.ParseRef(v, "consultation", f.Consult)
+	consultation := models.ParseRef(v, "consultation", f.Consult)
 	if err := v.Err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if f.Consultation, err = s.formConsultationOf(r, consultation, 0); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -408,6 +415,9 @@ func (s *Server) debateCreate(w http.ResponseWriter, r *http.Request) {
 	var d *models.Debate
 	if err = withRules(ve, func() error { return f.Input.Validate(s.now()) }); err == nil {
 		d, err = s.store.CreateDebate(r.Context(), currentAccount(r.Context()), sp, f.Input)
+	}
+	if err != nil {
+		f.Consultation, _ = s.formConsultationOf(r, f.Input.ConsultationID, 0) // nil on error: the form without it
 	}
 	if formError(s, w, r, err, "debate.new", f, debateFormPage) {
 		return

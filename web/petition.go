@@ -180,6 +180,9 @@ type petitionForm struct {
 	Deciders   []*models.Account
 	Errors     map[string]string
 	Dropped    bool // a refused consultation or theme was left out
+	// Consultation is the consultation the new petition will join, nil
+	// for none.
+	Consultation *formConsultation
 }
 
 // setErrors leaves out a refused consultation or theme, as
@@ -224,8 +227,12 @@ func (s *Server) petitionNewForm(w http.ResponseWriter, r *http.Request) {
 	// A link's consultation or theme that is not an id is refused now,
 	// as the proposal form does, not once the form is filled in.
 	v := &models.ValidationError{}
-	f.input(v)
+	in := f.input(v)
 	if err := v.Err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if f.Consultation, err = s.formConsultationOf(r, in.Consultation, in.Theme); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -256,6 +263,7 @@ func (s *Server) petitionCreate(w http.ResponseWriter, r *http.Request) {
 		if sp, e := s.store.SpaceByName(r.Context(), f.Space); e == nil {
 			f.SpaceTitle = sp.Title
 		}
+		f.Consultation, _ = s.formConsultationOf(r, in.Consultation, in.Theme) // nil on error: the form without it
 	}
 	if formError(s, w, r, err, "petition.new", f, petitionFormPage) {
 		return

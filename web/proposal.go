@@ -224,6 +224,9 @@ type proposalForm struct {
 	Limits     map[string]int
 	Editing    bool
 	Dropped    bool // a refused consultation or theme was left out
+	// Consultation is the consultation the new proposal will join, nil
+	// for none.
+	Consultation *formConsultation
 }
 
 // setErrors leaves out a refused consultation or theme: they travel in
@@ -269,6 +272,10 @@ func (s *Server) proposalNewForm(w http.ResponseWriter, r *http.Request) {
 	}
 	f := newProposalForm(sp.Name, 0, in)
 	f.SpaceTitle = sp.Title
+	if f.Consultation, err = s.formConsultationOf(r, in.Consultation, in.Theme); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, proposalFormPage(s.page(r, s.localeFor(r).T("proposal.new")), f))
 }
 
@@ -289,6 +296,7 @@ func (s *Server) proposalCreate(w http.ResponseWriter, r *http.Request) {
 		if sp, e := s.store.SpaceByName(r.Context(), name); e == nil {
 			f.SpaceTitle = sp.Title
 		}
+		f.Consultation, _ = s.formConsultationOf(r, in.Consultation, in.Theme) // nil on error: the form without it
 	}
 	if formError(s, w, r, err, "proposal.new", f, proposalFormPage) {
 		return
