@@ -371,13 +371,19 @@ func revokeCredentials(ctx context.Context, tx bun.IDB, accountID int64) error {
 // cookie or token) is locked out. The caller starts a fresh session for
 // the person who changed it.
 func (s *Store) ChangePassword(ctx context.Context, acc *Account, current, next string) error {
+	v := &ValidationError{}
 	if _, err := s.Authenticate(ctx, acc.Username, current); errors.Is(err, ErrBadCredentials) {
-		return Invalid("current_password", "is wrong")
+		v.Add("current_password", "is wrong")
 	} else if err != nil {
 		return err
 	}
+	// The new password's problems are told with the current one's, on the
+	// field that carries it (new_password), not at the next try.
 	n := NewAccount{Username: acc.Username, Password: next}
-	if err := n.validate(); err != nil {
+	if ve, ok := errors.AsType[*ValidationError](n.validate()); ok && ve.Fields["password"] != "" {
+		v.Add("new_password", ve.Fields["password"])
+	}
+	if err := v.Err(); err != nil {
 		return err
 	}
 	hash, err := argon2id.CreateHash(next, s.argon)

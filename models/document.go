@@ -52,6 +52,10 @@ type DocumentInput struct {
 	Position int    `json:"position"`
 }
 
+// Validate checks in as AddDocument does, for a form that joins these
+// problems to its own (ValidationError.Join).
+func (in *DocumentInput) Validate() error { return in.validate() }
+
 func (in *DocumentInput) validate() error {
 	v := &ValidationError{}
 	in.Title = strings.TrimSpace(in.Title)

@@ -128,6 +128,9 @@ func (s *Server) documentAdd(w http.ResponseWriter, r *http.Request) {
 		if u, err = s.saveFormFile(r, "file", c.SpaceID); u != nil {
 			in.UploadID = &u.ID
 		}
+		if ve, ok := errors.AsType[*models.ValidationError](err); ok {
+			err = ve.Join(in.Validate()) // the other fields' problems with the file's
+		}
 	}
 	if err == nil {
 		_, err = s.store.AddDocument(r.Context(), currentAccount(r.Context()), c.ID, in)

@@ -20,6 +20,7 @@ import (
 // first and the rules' at the next try.
 func TestFormsShowEveryErrorAtOnce(t *testing.T) {
 	e := newEnv(t)
+	e.Store.SetDataDir(t.TempDir()) // the document form's upload
 	civicEnv(t, e)
 	ctx := context.Background()
 	sacha, err := e.Store.AccountByUsername(ctx, "sacha")
@@ -50,6 +51,9 @@ func TestFormsShowEveryErrorAtOnce(t *testing.T) {
 		{"workshop", c + "/workshop", mod,
 			url.Values{"title": {""}, "body": {""}, "place": {""}, "participants": {"0"}, "held_at": {"hier"}, "lat": {"nord"}, "lon": {"2"}},
 			[]string{"f-title", "f-body", "f-held_at", "f-place", "f-participants", "f-lat"}},
+		{"password change", "/account/password", alice, url.Values{"current_password": {"faux"}, "new_password": {"court"}},
+			[]string{"f-current_password", "f-new_password"}},
+		{"document file", c + "/documents", mod, nil, []string{"f-title", "f-file"}},
 		{"consultation create", "/s/ville/consultations/new", mod, dates, []string{"f-title", "f-opens_at"}},
 		{"consultation edit", c + "/edit", mod, dates, []string{"f-title", "f-opens_at"}},
 		{"debate", "/s/ville/debates/new", mod,
@@ -60,10 +64,20 @@ func TestFormsShowEveryErrorAtOnce(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res := e.postForm(tc.as, tc.path, tc.form)
+			var res *http.Response
+			if tc.form != nil {
+				res = e.postForm(tc.as, tc.path, tc.form)
+			} else { // a file that is not a document, and no title
+				ct, body := multipartForm(t, map[string]string{"kind": models.DocFile, "title": ""}, "file", "notes.txt", []byte("plain text"))
+				req, _ := http.NewRequest(http.MethodPost, e.URL+tc.path, body)
+				req.Header.Set("Content-Type", ct)
+				req.Header.Set("Origin", e.URL)
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				res = e.do(tc.as, req)
+			}
 			body := readBody(res)
 			if res.StatusCode != http.StatusUnprocessableEntity {
-				t.Fatalf("status %d", res.StatusCode)
+				t.Fatalf("status %d: %s", res.StatusCode, body)
 			}
 			ids := errorSummary(t, body)
 			if !slices.Equal(ids, tc.ids) {
