@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -150,6 +151,17 @@ func (s *Store) CreateSpace(ctx context.Context, by *Account, in SpaceInput) (*S
 		return nil, ErrForbidden
 	}
 	if err := in.validate(true); err != nil {
+		// A name already taken is told with the other problems, not once
+		// they are fixed (the claim below still decides).
+		if ve, ok := errors.AsType[*ValidationError](err); ok && ve.Fields["name"] == "" {
+			taken, terr := s.NameTaken(ctx, in.Name)
+			if terr != nil {
+				return nil, terr
+			}
+			if taken {
+				ve.Add("name", "this name is already taken")
+			}
+		}
 		return nil, err
 	}
 	uri := s.URLs.ActorURI(in.Name)

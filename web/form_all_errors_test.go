@@ -54,6 +54,8 @@ func TestFormsShowEveryErrorAtOnce(t *testing.T) {
 		{"password change", "/account/password", alice, url.Values{"current_password": {"faux"}, "new_password": {"court"}},
 			[]string{"f-current_password", "f-new_password"}},
 		{"document file", c + "/documents", mod, nil, []string{"f-title", "f-file"}},
+		{"space, name taken", "/new-space", e.loggedIn("root_admin"), url.Values{"name": {"ville"}, "kind": {"city"}, "title": {strings.Repeat("x", 1000)}},
+			[]string{"f-name", "f-title"}},
 		{"consultation create", "/s/ville/consultations/new", mod, dates, []string{"f-title", "f-opens_at"}},
 		{"consultation edit", c + "/edit", mod, dates, []string{"f-title", "f-opens_at"}},
 		{"debate", "/s/ville/debates/new", mod,
