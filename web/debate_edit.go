@@ -51,7 +51,7 @@ func (s *Server) debateEdit(w http.ResponseWriter, r *http.Request) {
 		f.Input.OpensAt = formDate(ve, "opens_at", f.OpensAt, d.OpensAt)
 	}
 	f.Input.ClosesAt = formDate(ve, "closes_at", f.ClosesAt, d.ClosesAt)
-	err := ve.Err()
+	err := withRules(ve, func() error { return f.Input.Validate(s.now()) }) // every problem at once
 	if err == nil {
 		_, err = s.store.UpdateDebate(r.Context(), currentAccount(r.Context()), d.ID, f.Input)
 	}

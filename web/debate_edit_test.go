@@ -106,3 +106,16 @@ func TestDebateEditKeepsSeconds(t *testing.T) {
 		t.Errorf("closes_at %v after the edit, want %v", d.ClosesAt, closes)
 	}
 }
+
+// TestDebateEditEveryError: an unreadable date does not hide the other
+// fields' problems.
+func TestDebateEditEveryError(t *testing.T) {
+	e := newDebateEnv(t)
+	id := e.openDebate(t, map[string]any{"question": "A market on Sundays?", "options": []string{"Yes", "No"}})
+	res := e.postForm(e.loggedIn("modo"), "/d/"+id+"/edit", url.Values{"question": {"Why"}, "closes_at": {"soon"}})
+	body := readBody(res)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "The question must have 5 to 200 characters.") ||
+		!strings.Contains(body, "Enter a date and time such as 2026-12-31T18:00.") {
+		t.Errorf("status %d; want 422 with both the question's and the date's errors", res.StatusCode)
+	}
+}
