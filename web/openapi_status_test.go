@@ -15,13 +15,14 @@ type apiOp struct {
 	spec             map[string]any
 }
 
-// apiOps lists the operations of the spec, sorted.
+// apiOps lists the operations of the spec, sorted (every method the
+// router serves: documentedRoutes' list).
 func apiOps(doc map[string]any) []apiOp {
 	var ops []apiOp
 	for p, item := range doc["paths"].(map[string]any) {
 		for m, op := range item.(map[string]any) {
 			switch m {
-			case "get", "post", "patch", "delete":
+			case "get", "post", "put", "patch", "delete":
 				ops = append(ops, apiOp{strings.ToUpper(m), p, op.(map[string]any)})
 			}
 		}
