@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sort"
 	"strconv"
@@ -245,6 +246,31 @@ func TestOpenAPIListsRoutes(t *testing.T) {
 			if o["operationId"] == nil || o["responses"] == nil {
 				t.Errorf("%s %s: missing operationId or responses", m, p)
 			}
+		}
+	}
+}
+
+// TestAPICORSAllowsEveryMethod: a browser's preflight of any API route
+// is told every method the API serves, so a page on another origin may
+// send each of them (with a token) and not only GET, POST and DELETE.
+func TestAPICORSAllowsEveryMethod(t *testing.T) {
+	e := newEnv(t)
+	srv, err := web.New(web.Options{Store: e.Store, BaseURL: e.URL, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodOptions, "/api/v1/debates/1", nil)
+	req.Header.Set("Origin", "https://elsewhere.example")
+	req.Header.Set("Access-Control-Request-Method", http.MethodPatch)
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	allowed := strings.Split(strings.ReplaceAll(rec.Header().Get("Access-Control-Allow-Methods"), " ", ""), ",")
+	if rec.Code != http.StatusNoContent {
+		t.Fatalf("preflight: %d", rec.Code)
+	}
+	for _, route := range apiRoutes(t, srv.Handler()) {
+		if method, _, _ := strings.Cut(route, " "); !slices.Contains(allowed, method) {
+			t.Errorf("%s: its method is not in Access-Control-Allow-Methods %v", route, allowed)
 		}
 	}
 }
