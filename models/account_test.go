@@ -417,6 +417,16 @@ func TestSpaces(t *testing.T) {
 		if err != nil || upd.Title != "New" || upd.Licence != models.DefaultLicence {
 			t.Fatalf("update: %v %+v", err, upd)
 		}
+		// The name is part of the actor id: an edit naming another is
+		// refused on that field, not applied nor silently ignored.
+		_, err = s.UpdateSpace(ctx, admin, "town", models.SpaceInput{Name: "city", Kind: models.KindCity, Title: "Renamed"})
+		var ve *models.ValidationError
+		if !errors.As(err, &ve) || ve.Fields["name"] == "" {
+			t.Fatalf("rename: %v, want a field error on name", err)
+		}
+		if got, err := s.SpaceByName(ctx, "town"); err != nil || got.Title != "New" {
+			t.Fatalf("after a refused rename: %v %+v", err, got)
+		}
 		list, _ := s.ListSpaces(ctx)
 		if len(list) != 1 {
 			t.Fatalf("%d spaces", len(list))

@@ -207,10 +207,16 @@ func (s *Store) CreateSpace(ctx context.Context, by *Account, in SpaceInput) (*S
 }
 
 // UpdateSpace edits a space's title, description, kind, policy, threshold
-// and licence; the name is permanent (it is part of the actor id).
+// and licence; the name is permanent (it is part of the actor id): an
+// input naming another is refused, not ignored (empty: the space's).
 func (s *Store) UpdateSpace(ctx context.Context, by *Account, name string, in SpaceInput) (*Space, error) {
 	if by == nil || !by.IsAdmin() {
 		return nil, ErrForbidden
+	}
+	if in.Name = strings.TrimSpace(in.Name); in.Name == "" {
+		in.Name = name
+	} else if in.Name != name {
+		return nil, Invalid("name", "The name of a space cannot be changed: it is part of its address.")
 	}
 	if err := in.validate(false); err != nil {
 		return nil, err
