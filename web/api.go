@@ -25,6 +25,7 @@ func (s *Server) apiRoutes(r chi.Router) {
 	r.Get("/spaces", s.apiSpaces)
 	r.Get("/spaces/{name}", s.apiSpace)
 	r.With(s.requireAccount).Post("/spaces", s.apiCreateSpace)
+	r.With(s.requireAccount).Patch("/spaces/{name}", s.apiUpdateSpace)
 	for _, add := range extraAPIRoutes {
 		add(s, r)
 	}
@@ -257,6 +258,27 @@ func (s *Server) apiCreateSpace(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", s.opts.BaseURL+"/api/v1/spaces/"+sp.Name)
 	writeJSON(w, http.StatusCreated, s.spaceJSON(sp))
+}
+
+// apiUpdateSpace is the admins' edit of a space (the page's
+// /s/{name}/edit): the fields sent replace the space's, the others stay;
+// its name does not change (models.UpdateSpace).
+func (s *Server) apiUpdateSpace(w http.ResponseWriter, r *http.Request) {
+	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	in := spaceInputOf(sp)
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if sp, err = s.store.UpdateSpace(r.Context(), currentAccount(r.Context()), sp.Name, in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.spaceJSON(sp))
 }
 
 // idInput is a consultation or theme id in a request body. The API writes

@@ -27,6 +27,8 @@ func init() {
 			r.With(s.requireAccount).Post("/"+kind+"/{id}/comments", s.apiCreateComment(typ))
 		}
 		r.Get("/comments/{id}", s.apiComment)
+		r.With(s.requireAccount).Patch("/comments/{id}", s.apiEditComment)
+		r.With(s.requireAccount).Delete("/comments/{id}", s.apiDeleteComment)
 		r.With(s.requireAccount).Post("/reports", s.apiCreateReport)
 	})
 }
@@ -174,6 +176,49 @@ func (s *Server) apiComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.commentJSON(c))
+}
+
+// apiEditComment is the author's edit of a local comment within
+// models.CommentEditWindow (the page's /c/{id}/edit): {"body"} replaces
+// its text, which stays when left out.
+func (s *Server) apiEditComment(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	c, err := s.store.CommentByID(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	in := struct {
+		Body string `json:"body"`
+	}{Body: c.Body}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if c, err = s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, id, in.Body); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.commentJSON(c))
+}
+
+// apiDeleteComment erases a comment's text, its replies staying (the
+// page's /c/{id}/delete): its author, or a moderator (audited).
+func (s *Server) apiDeleteComment(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.store.DeleteComment(r.Context(), currentAccount(r.Context()), id); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // apiReportInput is POST /api/v1/reports.

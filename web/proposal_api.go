@@ -18,6 +18,7 @@ func init() {
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireAccount)
 			r.Post("/spaces/{name}/proposals", s.apiCreateProposal)
+			r.Patch("/proposals/{id}", s.apiUpdateProposal)
 			r.Post("/proposals/{id}/support", s.apiSupport)
 			r.Delete("/proposals/{id}/support", s.apiUnsupport)
 			r.Post("/proposals/{id}/withdraw", s.apiWithdrawProposal)
@@ -221,6 +222,41 @@ func (s *Server) apiCreateProposal(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", s.opts.BaseURL+"/api/v1/proposals/"+strconv.FormatInt(p.ID, 10))
 	writeJSON(w, http.StatusCreated, proposalJSON(p))
+}
+
+// apiUpdateProposal is the author's edit (the page's /p/{id}/edit): the
+// fields sent replace the proposal's, the others stay; models.UpdateProposal
+// says while it may change (open, no support) and refuses another
+// consultation or theme.
+func (s *Server) apiUpdateProposal(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.store.ProposalByID(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	in := apiProposalInput{Title: p.Title, Body: p.Body, Tags: p.Tags,
+		Consultation: idInput(idString(p.ConsultationID)), Theme: idInput(idString(p.ThemeID))}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	cid, tid, err := consultationRefs(in.Consultation, in.Theme)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err = s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id,
+		models.ProposalInput{Title: in.Title, Body: in.Body, Tags: in.Tags, Consultation: cid, Theme: tid})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, proposalJSON(p))
 }
 
 // apiSupports is the answer of support calls.

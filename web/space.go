@@ -173,10 +173,15 @@ func (s *Server) spaceEditForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	in := models.SpaceInput{Name: sp.Name, Kind: sp.Kind, Title: sp.Title, Description: sp.Description, Policy: sp.Policy,
-		AllowedHosts: sp.Hosts(), SupportThreshold: sp.SupportThreshold, Licence: sp.Licence}
-	f := newSpaceForm(in, true)
+	f := newSpaceForm(spaceInputOf(sp), true)
 	s.render(w, r, http.StatusOK, spaceFormPage(s.page(r, s.localeFor(r).T("space.edit")), f))
+}
+
+// spaceInputOf is sp as an edit starts from: the form's values, the
+// API's fields left out.
+func spaceInputOf(sp *models.Space) models.SpaceInput {
+	return models.SpaceInput{Name: sp.Name, Kind: sp.Kind, Title: sp.Title, Description: sp.Description, Policy: sp.Policy,
+		AllowedHosts: sp.Hosts(), SupportThreshold: sp.SupportThreshold, Licence: sp.Licence}
 }
 
 func (s *Server) spaceEdit(w http.ResponseWriter, r *http.Request) {
