@@ -39,13 +39,31 @@ func TestAPIEditsAuthorised(t *testing.T) {
 	}
 	consultation := func() string {
 		t.Helper()
-		t0 := e.Now.Add(24 * time.Hour)
+		t0 := e.Now.Add(-24 * time.Hour)
 		c, err := e.Store.CreateConsultation(ctx, e.mod, "town", models.ConsultationInput{Title: "The square", OpensAt: t0,
 			ContributionAt: t0, SynthesisAt: t0.Add(24 * time.Hour), ClosesAt: t0.Add(48 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return fmt.Sprint(c.ID)
+	}
+	cid := consultation()
+	themes := 0
+	theme := func() string {
+		t.Helper()
+		var n int64
+		fmt.Sscan(cid, &n)
+		themes++
+		th, err := e.Store.AddTheme(ctx, e.mod, n, models.ThemeInput{Name: fmt.Sprint("Theme ", themes)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(th.ID)
+	}
+	var wc struct{ ID string }
+	if res := e.api("POST", "/api/v1/consultations/"+cid+"/workshop-contributions", e.modTok, map[string]any{"title": "Evening", "body": "Shade.",
+		"held_at": e.Now.Add(-time.Hour), "place": "Town hall", "participants": 12}, &wc); res.StatusCode != http.StatusCreated {
+		t.Fatalf("workshop: %d %s", res.StatusCode, readBody(res))
 	}
 	n, err := e.Store.PublishNews(ctx, e.mod, "town", models.NewsInput{Title: "Workshop", Body: "Tonight."})
 	if err != nil {
@@ -66,6 +84,9 @@ func TestAPIEditsAuthorised(t *testing.T) {
 		{"space, an administrator", "PATCH", "/api/v1/spaces/town", map[string]string{"title": "Our town"}, e.modTok, bossTok, 200},
 		{"consultation edit, a moderator", "PATCH", "/api/v1/consultations/" + consultation(), map[string]string{"summary": "Tell us."}, e.annTok, e.modTok, 200},
 		{"consultation deletion, a moderator", "DELETE", "/api/v1/consultations/" + consultation(), nil, e.annTok, e.modTok, 204},
+		{"theme, a moderator", "POST", "/api/v1/consultations/" + cid + "/themes", map[string]string{"name": "Mobility"}, e.annTok, e.modTok, 201},
+		{"theme deletion, a moderator", "DELETE", "/api/v1/consultations/" + cid + "/themes/" + theme(), nil, e.annTok, e.modTok, 204},
+		{"workshop contribution deletion, a moderator", "DELETE", "/api/v1/workshop-contributions/" + wc.ID, nil, e.annTok, e.modTok, 204},
 		{"news deletion, a moderator", "DELETE", fmt.Sprintf("/api/v1/news/%d", n.ID), nil, e.annTok, e.modTok, 204},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

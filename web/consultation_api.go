@@ -21,12 +21,9 @@ func init() {
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireAccount)
 			r.Post("/spaces/{name}/consultations", s.apiCreateConsultation)
-			r.Patch("/consultations/{id}", s.apiUpdateConsultation)
-			r.Delete("/consultations/{id}", s.apiDeleteConsultation)
 			r.Post("/consultations/{id}/workshop-contributions", s.apiCreateWorkshop)
 			r.Post("/consultations/{id}/synthesis", s.apiPublishSynthesis)
 			r.Post("/spaces/{name}/news", s.apiCreateNews)
-			r.Delete("/news/{id}", s.apiDeleteNews)
 		})
 	})
 }
@@ -179,60 +176,6 @@ func (s *Server) apiCreateConsultation(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", s.opts.BaseURL+"/api/v1/consultations/"+j.ID)
 	writeJSON(w, http.StatusCreated, j)
-}
-
-// apiUpdateConsultation is the moderators' edit (the page's
-// /consultations/{id}/edit): the fields sent replace the consultation's,
-// the others stay; phases, when sent, give all its dates again (as at
-// creation), and a null banner_id removes its banner.
-func (s *Server) apiUpdateConsultation(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.consultationFromURL(w, r)
-	if !ok {
-		return
-	}
-	body := apiConsultationIn{Title: c.Title, Summary: c.Summary, Body: c.Body, Map: c.MapEnabled, BannerID: c.BannerID, BannerAlt: c.BannerAlt}
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	in := models.ConsultationInput{Title: body.Title, Summary: body.Summary, Body: body.Body, MapEnabled: body.Map, BannerID: body.BannerID,
-		BannerAlt: body.BannerAlt, OpensAt: c.OpensAt, ContributionAt: c.ContributionAt, SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt}
-	if body.Phases != nil {
-		if err := in.PhasesToInput(body.Phases); err != nil {
-			s.error(w, r, err)
-			return
-		}
-	}
-	c, err := s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	sp, err := s.store.SpaceByID(r.Context(), c.SpaceID)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	j, err := s.consultationJSON(r, c, sp.Name, true)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, j)
-}
-
-// apiDeleteConsultation withdraws a consultation (moderators; the page's
-// /consultations/{id}/delete): what was attached to it stays, read-only.
-func (s *Server) apiDeleteConsultation(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.store.DeleteConsultation(r.Context(), currentAccount(r.Context()), id)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // apiWorkshopJSON is a workshop contribution in the API.
@@ -458,20 +401,6 @@ func (s *Server) apiNewsItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.newsJSON(n, sp.Name))
-}
-
-// apiDeleteNews withdraws a news post (moderators; the page's
-// /news/{id}/delete); its id answers 410 to peers from then on.
-func (s *Server) apiDeleteNews(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err == nil {
-		err = s.store.DeleteNews(r.Context(), currentAccount(r.Context()), id)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // apiPhaseRefusal is why the consultation of a debate, proposal or

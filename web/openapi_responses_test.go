@@ -112,11 +112,13 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	cid := id(cons)
 	var cidN int64
 	fmt.Sscan(cid, &cidN)
-	theme, err := o.Store.AddTheme(ctx, o.admin, cidN, models.ThemeInput{Name: "Mobility", Description: "Getting around"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tid := fmt.Sprint(theme.ID)
+	tid := id(k.call("POST", "/consultations/{id}/themes", "/consultations/"+cid+"/themes", boss, map[string]any{"name": "Mobility", "description": "Getting around"}, 201))
+	k.call("POST", "/consultations/{id}/themes", "/consultations/"+cid+"/themes", boss, map[string]any{"name": "Mobility"}, 422)
+	k.call("POST", "/consultations/{id}/themes", "/consultations/"+cid+"/themes", ann, map[string]any{"name": "Parks"}, 403)
+	spare := id(k.call("POST", "/consultations/{id}/themes", "/consultations/"+cid+"/themes", boss, map[string]any{"name": "Spare", "position": 9}, 201))
+	k.call("DELETE", "/consultations/{id}/themes/{theme}", "/consultations/"+cid+"/themes/"+spare, ann, nil, 403)
+	k.call("DELETE", "/consultations/{id}/themes/{theme}", "/consultations/"+cid+"/themes/"+spare, boss, nil, 204)
+	k.call("DELETE", "/consultations/{id}/themes/{theme}", "/consultations/"+cid+"/themes/"+spare, boss, nil, 404)
 	k.call("PATCH", "/consultations/{id}", "/consultations/"+cid, boss, map[string]any{"summary": "What should the square become?"}, 200)
 	k.call("PATCH", "/consultations/{id}", "/consultations/"+cid, boss, map[string]any{"phases": []any{}}, 422)
 	k.call("PATCH", "/consultations/{id}", "/consultations/"+cid, ann, map[string]any{"title": "Mine"}, 403)
@@ -236,7 +238,12 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	// The consultation's workshops, synthesis, statistics and news.
 	k.call("POST", "/consultations/{id}/workshop-contributions", "/consultations/"+cid+"/workshop-contributions", boss, map[string]any{
 		"title": "Evening workshop", "body": "Thirty people *want shade*.", "held_at": ts(-2 * time.Hour), "place": "Town hall",
-		"participants": 30, "theme": theme.ID, "lat": 48.85, "lon": 2.35}, 201)
+		"participants": 30, "theme": tid, "lat": 48.85, "lon": 2.35}, 201)
+	wrong := k.call("POST", "/consultations/{id}/workshop-contributions", "/consultations/"+cid+"/workshop-contributions", boss, map[string]any{
+		"title": "Recorded twice", "body": "Thirty people.", "held_at": ts(-2 * time.Hour), "place": "Town hall", "participants": 30}, 201)
+	k.call("DELETE", "/workshop-contributions/{id}", "/workshop-contributions/"+id(wrong), ann, nil, 403)
+	k.call("DELETE", "/workshop-contributions/{id}", "/workshop-contributions/"+id(wrong), boss, nil, 204)
+	k.call("DELETE", "/workshop-contributions/{id}", "/workshop-contributions/"+id(wrong), boss, nil, 404)
 	k.call("GET", "/consultations/{id}/workshop-contributions", "/consultations/"+cid+"/workshop-contributions", "", nil, 200)
 	k.call("POST", "/consultations/{id}/synthesis", "/consultations/"+cid+"/synthesis", boss, map[string]any{"body": "A *draft*.", "draft": true}, 200)
 	k.call("GET", "/consultations/{id}/synthesis", "/consultations/"+cid+"/synthesis", boss, nil, 200)

@@ -1,0 +1,159 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// The moderators' management of consultations, as on their pages
+// (consultation.go, consultation_manage.go, news.go): edit and withdraw a
+// consultation, add and remove its themes, remove a workshop contribution
+// recorded by mistake, withdraw a news item.
+func init() {
+	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireAccount)
+			r.Patch("/consultations/{id}", s.apiUpdateConsultation)
+			r.Delete("/consultations/{id}", s.apiDeleteConsultation)
+			r.Post("/consultations/{id}/themes", s.apiAddTheme)
+			r.Delete("/consultations/{id}/themes/{theme}", s.apiDeleteTheme)
+			r.Delete("/workshop-contributions/{id}", s.apiDeleteWorkshop)
+			r.Delete("/news/{id}", s.apiDeleteNews)
+		})
+	})
+}
+
+// apiUpdateConsultation is the moderators' edit (the page's
+// /consultations/{id}/edit): the fields sent replace the consultation's,
+// the others stay; phases, when sent, give all its dates again (as at
+// creation), and a null banner_id removes its banner.
+func (s *Server) apiUpdateConsultation(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.consultationFromURL(w, r)
+	if !ok {
+		return
+	}
+	body := apiConsultationIn{Title: c.Title, Summary: c.Summary, Body: c.Body, Map: c.MapEnabled, BannerID: c.BannerID, BannerAlt: c.BannerAlt}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	in := models.ConsultationInput{Title: body.Title, Summary: body.Summary, Body: body.Body, MapEnabled: body.Map, BannerID: body.BannerID,
+		BannerAlt: body.BannerAlt, OpensAt: c.OpensAt, ContributionAt: c.ContributionAt, SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt}
+	if body.Phases != nil {
+		if err := in.PhasesToInput(body.Phases); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	c, err := s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	sp, err := s.store.SpaceByID(r.Context(), c.SpaceID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	j, err := s.consultationJSON(r, c, sp.Name, true)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, j)
+}
+
+// apiDeleteConsultation withdraws a consultation (moderators; the page's
+// /consultations/{id}/delete): what was attached to it stays, read-only.
+func (s *Server) apiDeleteConsultation(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.store.DeleteConsultation(r.Context(), currentAccount(r.Context()), id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiAddTheme adds a theme to the consultation (the page's
+// /consultations/{id}/themes); its id is what contributions name.
+func (s *Server) apiAddTheme(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in models.ThemeInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	t, err := s.store.AddTheme(r.Context(), currentAccount(r.Context()), id, in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, apiThemeJSON{ID: strconv.FormatInt(t.ID, 10), Name: t.Name, Description: t.Description, Position: t.Position})
+}
+
+// apiDeleteTheme removes a theme of the consultation (the page's
+// /consultations/{id}/themes/{theme}/delete): what was filed under it
+// becomes unthemed. A theme of another consultation is not found there.
+func (s *Server) apiDeleteTheme(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.consultationFromURL(w, r) // a withdrawn one's themes stay, as the rest
+	if !ok {
+		return
+	}
+	themeID, err := strconv.ParseInt(chi.URLParam(r, "theme"), 10, 64)
+	if err != nil {
+		s.error(w, r, models.ErrNotFound)
+		return
+	}
+	t, err := s.store.ThemeByID(r.Context(), themeID)
+	if err == nil && t.ConsultationID != c.ID {
+		err = models.ErrNotFound
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := s.store.DeleteTheme(r.Context(), currentAccount(r.Context()), t.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiDeleteWorkshop removes a workshop contribution recorded by mistake
+// (the page's /w/{id}/delete).
+func (s *Server) apiDeleteWorkshop(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.store.DeleteWorkshopContribution(r.Context(), currentAccount(r.Context()), id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiDeleteNews withdraws a news post (moderators; the page's
+// /news/{id}/delete); its id answers 410 to peers from then on.
+func (s *Server) apiDeleteNews(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = s.store.DeleteNews(r.Context(), currentAccount(r.Context()), id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
