@@ -87,6 +87,8 @@ func TestAPIEditsAuthorised(t *testing.T) {
 		{"theme, a moderator", "POST", "/api/v1/consultations/" + cid + "/themes", map[string]string{"name": "Mobility"}, e.annTok, e.modTok, 201},
 		{"theme deletion, a moderator", "DELETE", "/api/v1/consultations/" + cid + "/themes/" + theme(), nil, e.annTok, e.modTok, 204},
 		{"workshop contribution deletion, a moderator", "DELETE", "/api/v1/workshop-contributions/" + wc.ID, nil, e.annTok, e.modTok, 204},
+		{"role, an administrator", "POST", "/api/v1/accounts/bob/role", map[string]string{"role": "moderator"}, e.modTok, bossTok, 204},
+		{"decision-maker, an administrator", "POST", "/api/v1/accounts/bob/decider", map[string]bool{"decider": true}, e.modTok, bossTok, 204},
 		{"news deletion, a moderator", "DELETE", fmt.Sprintf("/api/v1/news/%d", n.ID), nil, e.annTok, e.modTok, 204},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -282,4 +284,32 @@ func TestAPIUpdateConsultation(t *testing.T) {
 
 func phasesEqual(a, b []models.Phase) bool {
 	return slices.EqualFunc(a, b, func(x, y models.Phase) bool { return x.Name == y.Name && x.StartsAt.Equal(y.StartsAt) })
+}
+
+// TestAPIAccountRoles: an administrator sets a member's role and makes
+// them a decision-maker; not their own role; a body without decider is
+// refused rather than read as false.
+func TestAPIAccountRoles(t *testing.T) {
+	e := newDebateEnv(t)
+	boss := e.token("boss")
+	if res := e.api("POST", "/api/v1/accounts/bob/role", boss, map[string]string{"role": "moderator"}, nil); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("role: %d", res.StatusCode)
+	}
+	if res := e.api("POST", "/api/v1/accounts/bob/decider", boss, map[string]bool{"decider": true}, nil); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("decider: %d", res.StatusCode)
+	}
+	if acc, err := e.Store.AccountByUsername(context.Background(), "bob"); err != nil || acc.Role != models.RoleModerator || !acc.Decider {
+		t.Fatalf("bob after the calls: %v %+v", err, acc)
+	}
+	var fe apiFieldErrors
+	if res := e.api("POST", "/api/v1/accounts/boss/role", boss, map[string]string{"role": "member"}, &fe); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("own role: %d %+v, want 422", res.StatusCode, fe)
+	}
+	fe = apiFieldErrors{}
+	if res := e.api("POST", "/api/v1/accounts/bob/decider", boss, map[string]any{}, &fe); res.StatusCode != http.StatusUnprocessableEntity || fe.Fields["decider"] == "" {
+		t.Errorf("no decider: %d %+v, want 422 naming decider", res.StatusCode, fe)
+	}
+	if acc, _ := e.Store.AccountByUsername(context.Background(), "bob"); !acc.Decider {
+		t.Errorf("a body without decider changed it")
+	}
 }

@@ -274,6 +274,13 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("PATCH", "/account", "/account", ann, map[string]any{"display_name": strings.Repeat("n", 51), "email": "nope"}, 422)
 	k.call("GET", "/account", "/account", "", nil, 401)
 	k.call("GET", "/notifications", "/notifications", ann, nil, 200)
+	k.call("POST", "/accounts/{name}/role", "/accounts/cyd/role", boss, map[string]string{"role": "moderator"}, 204)
+	k.call("POST", "/accounts/{name}/role", "/accounts/cyd/role", boss, map[string]string{"role": "king"}, 422)
+	k.call("POST", "/accounts/{name}/role", "/accounts/boss/role", cyd, map[string]string{"role": "member"}, 403)
+	k.call("POST", "/accounts/{name}/role", "/accounts/cyd/role", boss, map[string]string{"role": "member"}, 204)
+	k.call("POST", "/accounts/{name}/decider", "/accounts/cyd/decider", boss, map[string]bool{"decider": true}, 204)
+	k.call("POST", "/accounts/{name}/decider", "/accounts/cyd/decider", boss, map[string]any{}, 422)
+	k.call("POST", "/accounts/{name}/decider", "/accounts/nobody/decider", boss, map[string]bool{"decider": false}, 404)
 	k.call("POST", "/accounts/{name}/disable", "/accounts/cyd/disable", boss, map[string]string{"reason": "Tests."}, 204)
 	k.call("POST", "/accounts/{name}/enable", "/accounts/cyd/enable", boss, nil, 204)
 
