@@ -10,11 +10,12 @@ import (
 
 // The administrators' account roles, as on /admin (admin.go): what a
 // member may do (member, moderator, admin) and whether they answer
-// petitions as a decision-maker. Disabling is moderation_api.go's.
+// petitions as a decision-maker. Disabling is moderation_api.go's. As on
+// the page, others get 403 before their input is read.
 func init() {
 	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireAccount)
+			r.Use(s.requireAccount, s.requireAdmin)
 			r.Post("/accounts/{name}/role", s.apiSetRole)
 			r.Post("/accounts/{name}/decider", s.apiSetDecider)
 		})

@@ -312,4 +312,8 @@ func TestAPIAccountRoles(t *testing.T) {
 	if acc, _ := e.Store.AccountByUsername(context.Background(), "bob"); !acc.Decider {
 		t.Errorf("a body without decider changed it")
 	}
+	// A moderator is refused before the body is read, as on /admin.
+	if res := e.api("POST", "/api/v1/accounts/ann/role", e.modTok, map[string]string{"role": "king"}, nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a moderator's invalid role: %d, want 403", res.StatusCode)
+	}
 }
