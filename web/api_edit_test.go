@@ -89,6 +89,10 @@ func TestAPIEditsAuthorised(t *testing.T) {
 		{"workshop contribution deletion, a moderator", "DELETE", "/api/v1/workshop-contributions/" + wc.ID, nil, e.annTok, e.modTok, 204},
 		{"role, an administrator", "POST", "/api/v1/accounts/bob/role", map[string]string{"role": "moderator"}, e.modTok, bossTok, 204},
 		{"decision-maker, an administrator", "POST", "/api/v1/accounts/bob/decider", map[string]bool{"decider": true}, e.modTok, bossTok, 204},
+		{"registration mode, an administrator", "PATCH", "/api/v1/instance", map[string]string{"registration": "invite"}, e.modTok, bossTok, 200},
+		{"invitation, an administrator", "POST", "/api/v1/invites", nil, e.modTok, bossTok, 201},
+		{"domain block, an administrator", "POST", "/api/v1/domain-blocks", map[string]string{"domain": "spam.example"}, e.modTok, bossTok, 201},
+		{"domain unblock, an administrator", "DELETE", "/api/v1/domain-blocks/spam.example", nil, e.modTok, bossTok, 204},
 		{"news deletion, a moderator", "DELETE", fmt.Sprintf("/api/v1/news/%d", n.ID), nil, e.annTok, e.modTok, 204},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -315,5 +319,42 @@ func TestAPIAccountRoles(t *testing.T) {
 	// A moderator is refused before the body is read, as on /admin.
 	if res := e.api("POST", "/api/v1/accounts/ann/role", e.modTok, map[string]string{"role": "king"}, nil); res.StatusCode != http.StatusForbidden {
 		t.Errorf("a moderator's invalid role: %d, want 403", res.StatusCode)
+	}
+}
+
+// TestAPIAdminSettings: the registration mode set through the API is the
+// instance's; an invitation's link carries its code; a domain blocked
+// through the API is blocked, and no longer once unblocked.
+func TestAPIAdminSettings(t *testing.T) {
+	e := newDebateEnv(t)
+	ctx := context.Background()
+	boss := e.token("boss")
+	var inst struct{ Registration string }
+	if res := e.api("PATCH", "/api/v1/instance", boss, map[string]string{"registration": "closed"}, &inst); res.StatusCode != http.StatusOK || inst.Registration != "closed" {
+		t.Fatalf("registration: %d %+v", res.StatusCode, inst)
+	}
+	if mode, err := e.Store.Setting(ctx, models.SettingRegistration, models.RegistrationOpen); err != nil || mode != models.RegistrationClosed {
+		t.Errorf("registration setting: %q %v", mode, err)
+	}
+	var inv struct{ Code, URL string }
+	if res := e.api("POST", "/api/v1/invites", boss, nil, &inv); res.StatusCode != http.StatusCreated || inv.Code == "" || inv.URL != e.URL+"/signup?invite="+inv.Code {
+		t.Errorf("invite: %d %+v", res.StatusCode, inv)
+	}
+	blocked := func() bool {
+		ok, err := e.Store.IsDomainBlocked(ctx, "spam.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if res := e.api("POST", "/api/v1/domain-blocks", boss, map[string]string{"domain": "Spam.Example", "reason": "Spam."}, nil); res.StatusCode != http.StatusCreated || !blocked() {
+		t.Fatalf("block: %d, blocked %t", res.StatusCode, blocked())
+	}
+	var fe apiFieldErrors
+	if res := e.api("POST", "/api/v1/domain-blocks", boss, map[string]string{"domain": "not a domain"}, &fe); res.StatusCode != http.StatusUnprocessableEntity || fe.Fields["domain"] == "" {
+		t.Errorf("invalid domain: %d %+v", res.StatusCode, fe)
+	}
+	if res := e.api("DELETE", "/api/v1/domain-blocks/spam.example", boss, nil, nil); res.StatusCode != http.StatusNoContent || blocked() {
+		t.Errorf("unblock: %d, blocked %t", res.StatusCode, blocked())
 	}
 }

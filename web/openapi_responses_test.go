@@ -284,6 +284,20 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("POST", "/accounts/{name}/disable", "/accounts/cyd/disable", boss, map[string]string{"reason": "Tests."}, 204)
 	k.call("POST", "/accounts/{name}/enable", "/accounts/cyd/enable", boss, nil, 204)
 
+	// The administrators' settings, invitations and domain blocks.
+	k.call("PATCH", "/instance", "/instance", boss, map[string]string{"registration": "invite"}, 200)
+	k.call("PATCH", "/instance", "/instance", boss, map[string]string{"registration": "sometimes"}, 422)
+	k.call("PATCH", "/instance", "/instance", ann, map[string]string{"registration": "open"}, 403)
+	k.call("PATCH", "/instance", "/instance", boss, map[string]string{"registration": "open"}, 200)
+	k.call("POST", "/invites", "/invites", boss, nil, 201)
+	k.call("POST", "/invites", "/invites", ann, nil, 403)
+	k.call("POST", "/domain-blocks", "/domain-blocks", boss, map[string]string{"domain": "spam.example", "reason": "Spam."}, 201)
+	k.call("POST", "/domain-blocks", "/domain-blocks", boss, map[string]string{"domain": "spam.example"}, 422)
+	k.call("GET", "/domain-blocks", "/domain-blocks", boss, nil, 200)
+	k.call("GET", "/domain-blocks", "/domain-blocks", ann, nil, 403)
+	k.call("DELETE", "/domain-blocks/{domain}", "/domain-blocks/spam.example", boss, nil, 204)
+	k.call("DELETE", "/domain-blocks/{domain}", "/domain-blocks/spam.example", boss, nil, 404)
+
 	// Operations that need another instance: federation's tests cover them.
 	needPeer := []string{"POST /spaces/{name}/relays", "POST /reports/{id}/forward"}
 	for _, op := range apiOps(doc) {
