@@ -25,7 +25,7 @@ func (s *Server) apiRoutes(r chi.Router) {
 	r.Get("/spaces", s.apiSpaces)
 	r.Get("/spaces/{name}", s.apiSpace)
 	r.With(s.requireAccount).Post("/spaces", s.apiCreateSpace)
-	r.With(s.requireAccount).Patch("/spaces/{name}", s.apiUpdateSpace)
+	r.With(s.requireAccount, s.requireAdmin).Patch("/spaces/{name}", s.apiUpdateSpace)
 	for _, add := range extraAPIRoutes {
 		add(s, r)
 	}

@@ -12,11 +12,12 @@ import (
 // The moderators' management of consultations, as on their pages
 // (consultation.go, consultation_manage.go, news.go): edit and withdraw a
 // consultation, add and remove its themes, remove a workshop contribution
-// recorded by mistake, withdraw a news item.
+// recorded by mistake, withdraw a news item. Moderators only: others get
+// 403 before their body is read (models checks the role again).
 func init() {
 	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireAccount)
+			r.Use(s.requireAccount, s.requireModerator)
 			r.Patch("/consultations/{id}", s.apiUpdateConsultation)
 			r.Delete("/consultations/{id}", s.apiDeleteConsultation)
 			r.Post("/consultations/{id}/themes", s.apiAddTheme)
