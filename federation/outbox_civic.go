@@ -504,34 +504,37 @@ func petitionCreated(ctx context.Context, s *Service, ev models.Event) ([]models
 }
 
 func petitionUpdatePosted(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
-	p, err := s.localPetition(ctx, evID(ev))
-	if err != nil {
-		return nil, skipGone(err)
-	}
-	u, err := s.store.PetitionUpdateByID(ctx, p.ID, dataOf(ev).UpdateID)
-	if err != nil {
-		return nil, err
-	}
-	inboxes, err := s.store.ParticipantInboxes(ctx, models.ObjectTypePetition, p.ID)
-	if err != nil {
+	p, u, inboxes, err := s.petitionUpdateOf(ctx, ev)
+	if err != nil || p == nil {
 		return nil, err
 	}
 	return s.publishNew(ctx, p.Author, p.Space, PetitionUpdateToNote(p, u), true, inboxes...)
 }
 
-// petitionUpdateEdited: the Update of an edited update's Note (same id),
-// to whom its Create went, signed as a comment's edit is (objectSigner).
-func petitionUpdateEdited(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+// petitionUpdateOf is the petition update ev names, its petition (nil
+// when gone: nothing to send) and the inboxes of the petition's remote
+// participants, to whom its Note goes.
+func (s *Service) petitionUpdateOf(ctx context.Context, ev models.Event) (*models.Petition, *models.PetitionUpdate, []string, error) {
 	p, err := s.localPetition(ctx, evID(ev))
 	if err != nil {
-		return nil, skipGone(err)
+		return nil, nil, nil, skipGone(err)
 	}
 	u, err := s.store.PetitionUpdateByID(ctx, p.ID, dataOf(ev).UpdateID)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	inboxes, err := s.store.ParticipantInboxes(ctx, models.ObjectTypePetition, p.ID)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	return p, u, inboxes, nil
+}
+
+// petitionUpdateEdited: the Update of an edited update's Note (same id),
+// to whom its Create went, signed as a comment's edit is (objectSigner).
+func petitionUpdateEdited(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	p, u, inboxes, err := s.petitionUpdateOf(ctx, ev)
+	if err != nil || p == nil {
 		return nil, err
 	}
 	return s.publishUpdate(ctx, objectSigner(p.Author, p.Space), p.Space, PetitionUpdateToNote(p, u), inboxes...)

@@ -237,25 +237,28 @@ type apiText struct {
 }
 
 func (s *Server) apiPetitionUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var in apiText
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	u, err := s.store.PostPetitionUpdate(r.Context(), currentAccount(r.Context()).Actor, id, in.Body)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, updateJSON(u))
+	s.apiPetitionText(w, r, http.StatusCreated, func(id int64, body string) (any, error) {
+		u, err := s.store.PostPetitionUpdate(r.Context(), currentAccount(r.Context()).Actor, id, body)
+		if err != nil {
+			return nil, err
+		}
+		return updateJSON(u), nil
+	})
 }
 
 func (s *Server) apiPetitionResponse(w http.ResponseWriter, r *http.Request) {
+	s.apiPetitionText(w, r, http.StatusOK, func(id int64, body string) (any, error) {
+		p, err := s.store.RespondPetition(r.Context(), currentAccount(r.Context()), id, body)
+		if err != nil {
+			return nil, err
+		}
+		return petitionJSON(p, s.store.Now()), nil
+	})
+}
+
+// apiPetitionText answers a call of {"body"} on the {id} petition: call
+// does the work and gives the answer, sent with status.
+func (s *Server) apiPetitionText(w http.ResponseWriter, r *http.Request, status int, call func(id int64, body string) (any, error)) {
 	id, err := pathID(r)
 	if err != nil {
 		s.error(w, r, err)
@@ -266,12 +269,12 @@ func (s *Server) apiPetitionResponse(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	p, err := s.store.RespondPetition(r.Context(), currentAccount(r.Context()), id, in.Body)
+	out, err := call(id, in.Body)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, petitionJSON(p, s.store.Now()))
+	writeJSON(w, status, out)
 }
 
 // apiPetitionReaddress gives a petition whose addressee can no longer

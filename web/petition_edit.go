@@ -178,46 +178,28 @@ func (s *Server) petitionEditPost(w http.ResponseWriter, r *http.Request, withUp
 // apiEditPetitionUpdate changes an update's text, {"body"}: its author or
 // a moderator.
 func (s *Server) apiEditPetitionUpdate(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
 	uid, err := uidParam(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	var in apiText
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	u, err := s.store.EditPetitionUpdate(r.Context(), currentAccount(r.Context()), id, uid, in.Body)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, updateJSON(u))
+	s.apiPetitionText(w, r, http.StatusOK, func(id int64, body string) (any, error) {
+		u, err := s.store.EditPetitionUpdate(r.Context(), currentAccount(r.Context()), id, uid, body)
+		if err != nil {
+			return nil, err
+		}
+		return updateJSON(u), nil
+	})
 }
 
 // apiEditPetitionResponse changes the official response, {"body"}: the
 // addressee while they may still answer.
 func (s *Server) apiEditPetitionResponse(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var in apiText
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	p, err := s.store.EditPetitionResponse(r.Context(), currentAccount(r.Context()), id, in.Body)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, petitionJSON(p, s.store.Now()))
+	s.apiPetitionText(w, r, http.StatusOK, func(id int64, body string) (any, error) {
+		p, err := s.store.EditPetitionResponse(r.Context(), currentAccount(r.Context()), id, body)
+		if err != nil {
+			return nil, err
+		}
+		return petitionJSON(p, s.store.Now()), nil
+	})
 }
