@@ -116,9 +116,6 @@ const varyLanguage = "Accept-Language, Cookie"
 // the signed-in account's language setting (on pages: an API client says
 // what it wants in Accept-Language), then Accept-Language, then English.
 func (s *Server) localeFor(r *http.Request) *Locale {
-	if l, ok := r.Context().Value(ctxLocale).(*Locale); ok {
-		return l
-	}
 	if c, err := r.Cookie(langCookie); err == nil {
 		if l, ok := s.locales[c.Value]; ok {
 			return l

@@ -140,7 +140,6 @@ type ctxKey int
 const (
 	ctxAccount ctxKey = iota
 	ctxRequestID
-	ctxLocale
 )
 
 // currentAccount returns the signed-in account, or nil.
