@@ -134,17 +134,20 @@ type ExportReceipt struct {
 // ExportPetition is one petition with its counts, milestones, updates,
 // response and the signers who chose to show their name.
 type ExportPetition struct {
-	ID             int64             `json:"id"`
-	URI            string            `json:"uri"`
-	URL            string            `json:"url"`
-	Title          string            `json:"title"`
-	Body           string            `json:"body"`
-	Author         string            `json:"author"`
-	Addressee      string            `json:"addressee"`
-	Goal           int               `json:"goal"`
-	Signatures     int               `json:"signatures"`
-	Status         string            `json:"status"`
-	ClosesAt       *time.Time        `json:"closes_at"`
+	ID         int64      `json:"id"`
+	URI        string     `json:"uri"`
+	URL        string     `json:"url"`
+	Title      string     `json:"title"`
+	Body       string     `json:"body"`
+	Author     string     `json:"author"`
+	Addressee  string     `json:"addressee"`
+	Goal       int        `json:"goal"`
+	Signatures int        `json:"signatures"`
+	Status     string     `json:"status"`
+	ClosesAt   *time.Time `json:"closes_at"`
+	// ClosedBy: "author" or "moderator" when the petition was closed
+	// before its deadline (its closes_at is then the moment of the close).
+	ClosedBy       string            `json:"closed_by,omitempty"`
 	Response       string            `json:"response"`
 	RespondedAt    *time.Time        `json:"responded_at"`
 	ConsultationID int64             `json:"consultation_id,omitempty"`

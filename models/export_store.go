@@ -45,6 +45,7 @@ type xPetition struct {
 	Goal            int        `bun:"goal"`
 	SignaturesCount int        `bun:"signatures_count"`
 	ClosesAt        *time.Time `bun:"closes_at"`
+	ClosedBy        string     `bun:"closed_by"`
 	Status          string     `bun:"status"`
 	Response        string     `bun:"response"`
 	RespondedAt     *time.Time `bun:"responded_at"`
@@ -299,7 +300,7 @@ func (x *exporter) petitions(ctx context.Context) error {
 	}
 	for _, r := range rows {
 		p := &ExportPetition{ID: r.ID, URI: r.URI, URL: orURI(r.URL, r.URI), Title: r.Title, Body: r.Body, Goal: r.Goal,
-			Signatures: r.SignaturesCount, Status: r.Status, ClosesAt: r.ClosesAt, Response: r.Response, RespondedAt: r.RespondedAt,
+			Signatures: r.SignaturesCount, Status: r.Status, ClosesAt: r.ClosesAt, ClosedBy: r.ClosedBy, Response: r.Response, RespondedAt: r.RespondedAt,
 			ConsultationID: deref(r.ConsultationID), CreatedAt: r.CreatedAt,
 			Milestones: []ExportMilestone{}, PublicSigners: []ExportSigner{}, Updates: []ExportUpdate{}}
 		x.author(r.AuthorID, func(h string) { p.Author = h })

@@ -199,10 +199,10 @@ func (e *Export) table(name string) (header []string, rows [][]string, ok bool) 
 			}
 		}
 	case "petitions":
-		header = []string{"id", "uri", "url", "title", "body", "author", "addressee", "goal", "signatures", "status", "closes_at", "response", "responded_at", "consultation_id", "created_at"}
+		header = []string{"id", "uri", "url", "title", "body", "author", "addressee", "goal", "signatures", "status", "closes_at", "closed_by", "response", "responded_at", "consultation_id", "created_at"}
 		for _, p := range e.Petitions {
 			rows = append(rows, []string{xid(p.ID), p.URI, p.URL, p.Title, p.Body, p.Author, p.Addressee, strconv.Itoa(p.Goal),
-				strconv.Itoa(p.Signatures), p.Status, xts(p.ClosesAt), p.Response, xts(p.RespondedAt), xoptID(p.ConsultationID), xts(&p.CreatedAt)})
+				strconv.Itoa(p.Signatures), p.Status, xts(p.ClosesAt), p.ClosedBy, p.Response, xts(p.RespondedAt), xoptID(p.ConsultationID), xts(&p.CreatedAt)})
 		}
 	case "petition_milestones":
 		header = []string{"petition_id", "percent", "signatures", "reached_at"}

@@ -20,6 +20,10 @@ const (
 	// addressee (its former one can no longer answer); sent to the new
 	// addressee, the author and the signers.
 	NotifyPetitionReaddressed = "petition.readdressed"
+	// NotifyPetitionClosed: the petition was closed before its deadline;
+	// Data is who closed it (ClosedByAuthor or ClosedByModerator). Sent
+	// to the signers, and to the author when a moderator closed it.
+	NotifyPetitionClosed = "petition.closed"
 )
 
 // Notification tells a local account that something it takes part in

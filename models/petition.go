@@ -44,6 +44,7 @@ var Milestones = []int{25, 50, 75, 100}
 //   - petition.update: {"uri", "update_id", "update_uri", "body_html"}
 //   - petition.answered: {"uri", "response_html"}
 //   - petition.readdressed: {"uri", "addressee_uri"}
+//   - petition.closed: {"uri", "closed_by"}
 const (
 	EventPetitionCreated   = "petition.created"
 	EventSignatureAdded    = "signature.added"
@@ -54,6 +55,9 @@ const (
 	// EventPetitionReaddressed: a moderator gave the petition a new
 	// addressee (ReaddressPetition); its copies must learn of it.
 	EventPetitionReaddressed = "petition.readdressed"
+	// EventPetitionClosed: its author or a moderator closed the petition
+	// before its deadline (ClosePetition).
+	EventPetitionClosed = "petition.closed"
 )
 
 // Petition asks a decision-maker (its addressee) for something; members
@@ -91,10 +95,14 @@ type Petition struct {
 	// ReaddressedAt is when a moderator last gave the petition a new
 	// addressee (ReaddressPetition); nil: never.
 	ReaddressedAt *time.Time `bun:",nullzero"`
-	HiddenAt      *time.Time `bun:",nullzero"`
-	DeletedAt     *time.Time `bun:",nullzero"`
-	CreatedAt     time.Time  `bun:",notnull"`
-	UpdatedAt     time.Time  `bun:",notnull"`
+	// ClosedBy says who closed the petition before its deadline
+	// (ClosePetition, which sets ClosesAt to that moment): ClosedByAuthor
+	// or ClosedByModerator; "" when open or closed at its deadline.
+	ClosedBy  string     `bun:",notnull"`
+	HiddenAt  *time.Time `bun:",nullzero"`
+	DeletedAt *time.Time `bun:",nullzero"`
+	CreatedAt time.Time  `bun:",notnull"`
+	UpdatedAt time.Time  `bun:",notnull"`
 
 	Author    *Actor `bun:"-"`
 	Addressee *Actor `bun:"-"`
