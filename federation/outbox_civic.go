@@ -73,6 +73,7 @@ func init() {
 	// A petition's new addressee: the Update{Question} rebuilt from it
 	// carries their Mention (tag, cc, content link).
 	eventHandlers[models.EventPetitionReaddressed] = countChanged
+	eventHandlers[models.EventPetitionClosed] = petitionClosed
 	// Edits of a petition's update or response: Updates of their Notes.
 	eventHandlers[models.EventPetitionUpdateEdited] = petitionUpdateEdited
 	eventHandlers[models.EventPetitionResponseEdited] = petitionResponseEdited
@@ -593,6 +594,15 @@ func petitionAnswered(ctx context.Context, s *Service, ev models.Event) ([]model
 	}
 	inboxes = append(inboxes, remoteInboxes(p.Author)...)
 	return s.publishNew(ctx, p.Addressee, p.Space, PetitionResponseToNote(p), true, inboxes...)
+}
+
+// petitionClosed: a petition closed before its deadline (ClosePetition)
+// gets its final Update right away, with closed set (PetitionToQuestion),
+// so that Mastodon shows the poll ended and odn copies stop signatures.
+// Forced, as at the deadline: it does not wait for the window after the
+// last count Update.
+func petitionClosed(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
+	return nil, s.store.ScheduleCountUpdate(ctx, models.ObjectTypePetition, ev.ObjectID, s.store.Now(), CountUpdateDelay, true)
 }
 
 // debatePublished sends the Create of a debate once it is out of draft
