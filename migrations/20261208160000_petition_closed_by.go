@@ -11,7 +11,7 @@ import (
 // petition moved): its closes_at becomes the moment of the close, so that
 // every reader of the deadline (signing, lists, federation's closed) sees
 // it closed, and petitions.closed_by says who closed it early ("author"
-// or "moderator"; '' when it closed at its deadline or is open), for its
+// or "moderator"; empty when it closed at its deadline or is open), for its
 // page, the API and the exports.
 func init() {
 	Migrations.MustRegister(func(ctx context.Context, db *bun.DB) error {

@@ -199,6 +199,21 @@ func (s *a11ySite) seedReaddressed(ctx context.Context) {
 	s.must("readdress", err)
 	s.set("petition-readdress", "/pe/%d", ids[0])
 	s.set("petition-readdressed", "/pe/%d", ids[1])
+	s.seedClosed(ctx)
+}
+
+// seedClosed: a petition a moderator closed before its deadline, signed
+// (the page's line, and its signatures kept).
+func (s *a11ySite) seedClosed(ctx context.Context) {
+	deadline := s.Store.Now().Add(30 * 24 * time.Hour)
+	pe, err := s.Store.CreatePetition(ctx, s.member.Actor, "ville", models.PetitionInput{Title: "Un marché le dimanche",
+		Body: "Décidé ailleurs depuis.", Addressee: "maire", Goal: 50, ClosesAt: &deadline})
+	s.must("petition to close", err)
+	_, _, err = s.Store.Sign(ctx, s.account("sacha").Actor, pe.ID, true)
+	s.must("sign the petition to close", err)
+	_, err = s.Store.ClosePetition(ctx, s.account("sacha"), pe.ID)
+	s.must("close", err)
+	s.set("petition-closed", "/pe/%d", pe.ID)
 }
 
 // seedCopies stores copies of another server's proposal, debate and

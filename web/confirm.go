@@ -57,6 +57,7 @@ var confirmations = []confirmation{
 	{"document_delete", "/consultations/{id}/documents/{doc}/delete", confirmDocumentDelete},
 	{"workshop_delete", "/w/{id}/delete", confirmWorkshopDelete},
 	{"news_delete", "/news/{id}/delete", confirmNewsDelete},
+	{"petition_close", "/pe/{id}/close", confirmPetitionClose},
 }
 
 // confirmPage answers the confirmation page of c.
@@ -237,4 +238,23 @@ func confirmNewsDelete(s *Server, r *http.Request, acc *models.Account) (*confir
 		return nil, err
 	}
 	return &confirmView{Object: n.Title, Back: "/news/" + strconv.FormatInt(n.ID, 10)}, nil
+}
+
+func confirmPetitionClose(s *Server, r *http.Request, acc *models.Account) (*confirmView, error) {
+	id, err := urlID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.store.PetitionByID(r.Context(), id)
+	switch {
+	case err != nil:
+		return nil, err
+	case p.HiddenAt != nil:
+		return nil, models.ErrNotFound // as ClosePetition
+	case !p.Local || (p.AuthorID != acc.Actor.ID && !acc.IsModerator()):
+		return nil, models.ErrForbidden
+	case !models.PetitionClosable(acc, p, s.store.Now()):
+		return nil, models.ErrClosed
+	}
+	return &confirmView{Object: p.Title, Back: "/pe/" + strconv.FormatInt(p.ID, 10)}, nil
 }

@@ -187,6 +187,12 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	if err := o.Store.SetDecider(ctx, nil, "mayor", true); err != nil {
 		t.Fatal(err)
 	}
+	// Its author closes it before its deadline: a moderator's close
+	// comes too late, a member may not.
+	k.call("POST", "/petitions/{id}/close", p("/petitions/%d/close", o.petition.ID), bob, nil, 403)
+	k.call("POST", "/petitions/{id}/close", p("/petitions/%d/close", o.petition.ID), ann, nil, 200)
+	k.call("POST", "/petitions/{id}/close", p("/petitions/%d/close", o.petition.ID), boss, nil, 409)
+	k.call("GET", "/petitions/{id}", p("/petitions/%d", o.petition.ID), "", nil, 200)
 
 	// A debate of the consultation: drafted, opened, voted, closed.
 	deb := k.call("POST", "/spaces/{name}/debates", "/spaces/town/debates", boss, map[string]any{"question": "Trees or lawn?",

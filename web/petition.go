@@ -25,6 +25,7 @@ func init() {
 			r.Post("/pe/{id}/updates", s.petitionUpdate)
 			r.Post("/pe/{id}/response", s.petitionRespond)
 			r.Post("/pe/{id}/addressee", s.petitionReaddress)
+			r.Post("/pe/{id}/close", s.petitionClose) // GET: its confirmation (confirm.go)
 		})
 	})
 }
@@ -52,8 +53,11 @@ type petitionPageData struct {
 	// addressee can no longer answer (models.AddresseeCanAnswer), who may
 	// choose a new one among Deciders.
 	CanReaddress bool
-	Deciders     []*models.Account
-	Addressee    string // the chosen addressee, kept on errors
+	// CanClose: the author or a moderator, on a local petition still open
+	// (models.PetitionClosable), who may close it before its deadline.
+	CanClose  bool
+	Deciders  []*models.Account
+	Addressee string // the chosen addressee, kept on errors
 	// CanEditResponse: the addressee, on an answered petition, while
 	// they may still answer (models.ResponseEditable).
 	CanEditResponse bool
@@ -97,6 +101,7 @@ func (s *Server) petitionData(w http.ResponseWriter, r *http.Request, id int64) 
 			}
 		}
 	}
+	d.CanClose = models.PetitionClosable(acc, v.Petition, s.store.Now())
 	d.CanReaddress = d.Moderator && v.Local && v.Status != models.PetitionAnswered && !v.AddresseeCanAnswer
 	if d.CanReaddress {
 		if d.Deciders, err = s.store.Deciders(r.Context()); err != nil {
@@ -354,6 +359,21 @@ func (s *Server) petitionReaddress(w http.ResponseWriter, r *http.Request) {
 		_, err := s.store.ReaddressPetition(r.Context(), currentAccount(r.Context()), id, name)
 		return err
 	})
+}
+
+// petitionClose closes a petition before its deadline, for its author or a
+// moderator, after the confirmation page (confirmPetitionClose).
+func (s *Server) petitionClose(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if _, err := s.store.ClosePetition(r.Context(), currentAccount(r.Context()), id); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/pe/"+strconv.FormatInt(id, 10), "petition.closed_flash")
 }
 
 // petitionSection is the space page's block of open petitions.

@@ -21,6 +21,7 @@ func init() {
 			r.Post("/petitions/{id}/updates", s.apiPetitionUpdate)
 			r.Post("/petitions/{id}/response", s.apiPetitionResponse)
 			r.Post("/petitions/{id}/addressee", s.apiPetitionReaddress)
+			r.Post("/petitions/{id}/close", s.apiPetitionClose)
 		})
 	})
 }
@@ -43,9 +44,12 @@ type apiPetitionJSON struct {
 	Percent          int        `json:"percent"`
 	State            string     `json:"state"`
 	ClosesAt         *time.Time `json:"closes_at,omitempty"`
-	Response         string     `json:"response,omitempty"`
-	ResponseHTML     string     `json:"response_html,omitempty"`
-	RespondedAt      *time.Time `json:"responded_at,omitempty"`
+	// ClosedBy: "author" or "moderator" when the petition was closed
+	// before its deadline (closes_at is then the moment of the close).
+	ClosedBy     string     `json:"closed_by,omitempty"`
+	Response     string     `json:"response,omitempty"`
+	ResponseHTML string     `json:"response_html,omitempty"`
+	RespondedAt  *time.Time `json:"responded_at,omitempty"`
 	// ResponseEditedAt: when the addressee last edited the response.
 	ResponseEditedAt *time.Time `json:"response_edited_at,omitempty"`
 	// ReaddressedAt: when a moderator last gave the petition a new
@@ -89,7 +93,7 @@ func petitionJSON(p *models.Petition, now time.Time) apiPetitionJSON {
 	out := apiPetitionJSON{
 		apiObject: civicObject(p.ID, p.URI, p.URL, p.Local, p.Origin),
 		Title:     p.Title, Body: p.Body, BodyHTML: p.BodyHTML, Addressee: actorJSON(p.Addressee), AddresseeDeleted: p.Addressee.Erased(), Author: actorJSON(p.Author),
-		Goal: p.Goal, Signatures: p.SignaturesCount, Percent: p.Percent(), State: p.State(now), ClosesAt: p.ClosesAt,
+		Goal: p.Goal, Signatures: p.SignaturesCount, Percent: p.Percent(), State: p.State(now), ClosesAt: p.ClosesAt, ClosedBy: p.ClosedBy,
 		Response: p.Response, ResponseHTML: p.ResponseHTML, RespondedAt: p.RespondedAt, ResponseEditedAt: p.ResponseEditedAt,
 		ReaddressedAt: p.ReaddressedAt, Consultation: idString(p.ConsultationID),
 		Theme: idString(p.ThemeID), Hidden: p.HiddenAt != nil, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
@@ -293,6 +297,22 @@ func (s *Server) apiPetitionReaddress(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := s.store.ReaddressPetition(r.Context(), currentAccount(r.Context()), id, in.Addressee)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, petitionJSON(p, s.store.Now()))
+}
+
+// apiPetitionClose closes a petition before its deadline; its author or
+// a moderator only.
+func (s *Server) apiPetitionClose(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	p, err := s.store.ClosePetition(r.Context(), currentAccount(r.Context()), id)
 	if err != nil {
 		s.error(w, r, err)
 		return
