@@ -229,6 +229,8 @@ func moderatorPages(s *a11ySite, market, info string) []a11yPage {
 		post("debate-form-errors", "/s/ville/debates/new", asMod, http.StatusUnprocessableEntity, url.Values{"question": {""}}),
 		get("news-form", "/s/ville/news/new", asMod),
 		post("news-form-errors", "/s/ville/news/new", asMod, http.StatusUnprocessableEntity, empty),
+		get("news-edit", s.path("news")+"/edit", asMod).showing(`name="title"`, "Edit the news post"),
+		post("news-edit-errors", s.path("news")+"/edit", asMod, http.StatusUnprocessableEntity, empty),
 		get("relay", "/relays/new?uri="+url.QueryEscape(s.path("copy-debate-uri")), asMod),
 		post("relay-errors", "/relays", asMod, http.StatusUnprocessableEntity, url.Values{"uri": {""}, "space": {"ville"}}),
 		get("moderation", "/moderation", asMod),

@@ -12,7 +12,7 @@ import (
 // The moderators' management of consultations, as on their pages
 // (consultation.go, consultation_manage.go, news.go): edit and withdraw a
 // consultation, add and remove its themes, remove a workshop contribution
-// recorded by mistake, withdraw a news item. Moderators only: others get
+// recorded by mistake, edit and withdraw a news item. Moderators only: others get
 // 403 before their body is read (models checks the role again).
 func init() {
 	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
@@ -24,6 +24,7 @@ func init() {
 			r.Delete("/consultations/{id}/themes/{theme}", s.apiDeleteTheme)
 			r.Delete("/workshop-contributions/{id}", s.apiDeleteWorkshop)
 			r.Delete("/news/{id}", s.apiDeleteNews)
+			r.Patch("/news/{id}", s.apiUpdateNews)
 		})
 	})
 }
@@ -157,4 +158,40 @@ func (s *Server) apiDeleteNews(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiUpdateNews edits a news post (moderators; the page's
+// /news/{id}/edit): the fields sent, title and body, replace the post's,
+// the others stay; its consultation does not change (an unknown field is
+// refused). Followers of the space get the Article's Update.
+func (s *Server) apiUpdateNews(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err := s.store.NewsByID(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	in := struct {
+		Title string `json:"title"`
+		Body  string `json:"body"`
+	}{Title: n.Title, Body: n.Body}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	n, err = s.store.UpdateNews(r.Context(), currentAccount(r.Context()), id, models.NewsInput{Title: in.Title, Body: in.Body})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	sp, err := s.store.SpaceByID(r.Context(), n.SpaceID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.newsJSON(n, sp.Name))
 }

@@ -19,6 +19,8 @@ func init() {
 			r.Get("/s/{name}/news/new", s.newsForm)
 			r.Post("/s/{name}/news/new", s.newsCreate)
 			r.Post("/news/{id}/delete", s.newsDelete)
+			r.Get("/news/{id}/edit", s.newsEditForm)
+			r.Post("/news/{id}/edit", s.newsEdit)
 		})
 	})
 }
@@ -73,9 +75,11 @@ func (s *Server) newsPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, newsItemPage(p, v))
 }
 
-// newsFormView is the form of a news post.
+// newsFormView is the form of a news post: a new one, or the edit of
+// News (its consultation then stays, and is not offered).
 type newsFormView struct {
 	Space         *models.Space
+	News          *models.News
 	Input         models.NewsInput
 	Consultations []*models.Consultation
 	Errors        map[string]string
@@ -123,6 +127,57 @@ func (s *Server) newsCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/news/"+strconv.FormatInt(n.ID, 10), "news.published")
+}
+
+// newsEditData is the edit form of the news post of the URL, for
+// moderators.
+func (s *Server) newsEditData(r *http.Request) (*newsFormView, error) {
+	if !currentAccount(r.Context()).IsModerator() {
+		return nil, models.ErrForbidden
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.store.NewsByID(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := s.store.SpaceByID(r.Context(), n.SpaceID)
+	if err != nil {
+		return nil, err
+	}
+	return &newsFormView{Space: sp, News: n, Input: models.NewsInput{Title: n.Title, Body: n.Body}}, nil
+}
+
+// newsEditForm is the moderators' edit form of a news post.
+func (s *Server) newsEditForm(w http.ResponseWriter, r *http.Request) {
+	f, err := s.newsEditData(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, newsFormPage(s.page(r, s.localeFor(r).T("news.edit")), f))
+}
+
+// newsEdit saves a moderator's edit of a news post (models.UpdateNews:
+// its followers get the Article's Update).
+func (s *Server) newsEdit(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.badForm(w, r, err)
+		return
+	}
+	f, err := s.newsEditData(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	f.Input = models.NewsInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body")}
+	n, err := s.store.UpdateNews(r.Context(), currentAccount(r.Context()), f.News.ID, f.Input)
+	if formError(s, w, r, err, "news.edit", f, newsFormPage) {
+		return
+	}
+	redirect(w, r, "/news/"+strconv.FormatInt(n.ID, 10), "news.saved")
 }
 
 func (s *Server) newsDelete(w http.ResponseWriter, r *http.Request) {
