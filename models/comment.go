@@ -82,8 +82,22 @@ func (c *Comment) Deleted() bool { return c.DeletedAt != nil }
 func (c *Comment) Hidden() bool { return c.HiddenAt != nil }
 
 // Editable reports whether author a may still edit the comment at now.
-func (c *Comment) Editable(a *Actor, now time.Time) bool {
-	return a != nil && c.Local && c.AuthorID == a.ID && c.DeletedAt == nil && now.Sub(c.CreatedAt) <= CommentEditWindow
+func (c *Comment) Editable(a *Actor, now time.Time) bool { return c.EditError(a, now) == nil }
+
+// EditError is why a may not edit c at now (nil: they may): ErrForbidden
+// for another's or a remote comment, ErrHiddenNotEditable once moderators
+// hid it, ErrClosed once deleted or past CommentEditWindow. EditComment
+// and the edit form both ask it.
+func (c *Comment) EditError(a *Actor, now time.Time) error {
+	switch {
+	case a == nil || !c.Local || c.AuthorID != a.ID:
+		return ErrForbidden
+	case c.HiddenAt != nil:
+		return ErrHiddenNotEditable
+	case c.DeletedAt != nil || now.Sub(c.CreatedAt) > CommentEditWindow:
+		return fmt.Errorf("%w: a comment can be edited for %d minutes only", ErrClosed, int(CommentEditWindow.Minutes()))
+	}
+	return nil
 }
 
 // CommentInput is a new local comment. ParentID 0 starts a thread; Stance

@@ -326,7 +326,8 @@ func (s *Store) CommentByURI(ctx context.Context, uri string) (*Comment, error) 
 }
 
 // EditComment lets the author of a local comment change its body within
-// CommentEditWindow; the thread shows when it was edited.
+// CommentEditWindow, unless moderators hid it (Comment.EditError); the
+// thread shows when it was edited.
 func (s *Store) EditComment(ctx context.Context, by *Actor, id int64, body string) (*Comment, error) {
 	if by == nil {
 		return nil, ErrUnauthorized
@@ -337,11 +338,8 @@ func (s *Store) EditComment(ctx context.Context, by *Actor, id int64, body strin
 		return nil, err
 	}
 	return s.updateComment(ctx, id, func(c *Comment) error {
-		if c.AuthorID != by.ID || !c.Local {
-			return ErrForbidden
-		}
-		if !c.Editable(by, s.Now()) {
-			return fmt.Errorf("%w: a comment can be edited for %d minutes only", ErrClosed, int(CommentEditWindow.Minutes()))
+		if err := c.EditError(by, s.Now()); err != nil {
+			return err
 		}
 		c.Body, c.BodyHTML = body, RenderMarkdown(body)
 		return nil

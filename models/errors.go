@@ -19,6 +19,10 @@ var (
 	// ErrNothingToWithdraw is ErrNotFound for a support or vote that its
 	// member withdraws without having given it (or withdraws again).
 	ErrNothingToWithdraw = fmt.Errorf("%w: there is nothing to withdraw", ErrNotFound)
+	// ErrHiddenNotEditable refuses its author the edit of what moderators
+	// hid (a proposal, a comment): its readers get 410, and a change
+	// would go out unseen by moderation as an Update.
+	ErrHiddenNotEditable = fmt.Errorf("%w: hidden by the moderators, it can no longer be edited", ErrForbidden)
 )
 
 // ValidationError reports which input fields are invalid and why. Messages

@@ -124,6 +124,19 @@ func (p *Proposal) Supportable() bool {
 // the edit and the edit form say why).
 var ErrNotEditable = fmt.Errorf("%w: a proposal can be edited only while it is open and nobody else supports it", ErrConflict)
 
+// EditError is why its author may not edit p now (nil: they may):
+// ErrHiddenNotEditable once moderators hid it, ErrNotEditable when it is
+// not Editable. UpdateProposal and the edit form both ask it.
+func (p *Proposal) EditError() error {
+	switch {
+	case p.HiddenAt != nil:
+		return ErrHiddenNotEditable
+	case !p.Editable():
+		return ErrNotEditable
+	}
+	return nil
+}
+
 // Editable reports whether its author may still edit it: open and without
 // any support but the author's own, so nobody else supported a text that
 // later changed (supporting one's own proposal, as many do, must not lock
@@ -318,7 +331,7 @@ func proposalEvent(kind string, p *Proposal, actorID int64, data map[string]any)
 
 // UpdateProposal lets the author edit title, body and tags while the
 // proposal is open and nobody but its author supports it (ErrNotEditable
-// otherwise), and its
+// otherwise), not hidden by moderators (ErrHiddenNotEditable), and its
 // consultation, if any, takes contributions (a *PhaseError otherwise).
 // Its consultation and theme stay: an input naming others is refused,
 // not ignored.
@@ -333,8 +346,8 @@ func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in Prop
 	if by == nil || by.ID != p.AuthorID || !p.Local {
 		return nil, ErrForbidden
 	}
-	if !p.Editable() {
-		return nil, ErrNotEditable
+	if err := p.EditError(); err != nil {
+		return nil, err
 	}
 	if in.Consultation != 0 && in.Consultation != p.ConsultationID {
 		return nil, Invalid("consultation", "The consultation of a proposal cannot be changed.")
@@ -353,7 +366,7 @@ func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in Prop
 		// The conditions are checked again under the row lock: a support
 		// may have arrived since the proposal was read.
 		res, err := tx.NewUpdate().Model(p).Column("title", "body", "body_html", "search", "updated_at").
-			WherePK().Where("status = ?", ProposalOpen).
+			WherePK().Where("status = ? AND hidden_at IS NULL", ProposalOpen).
 			Where("NOT EXISTS (SELECT 1 FROM supports AS sup WHERE sup.proposal_id = proposal.id AND sup.actor_id <> proposal.author_id)").
 			Exec(ctx)
 		if err != nil {

@@ -200,8 +200,8 @@ func (s *Server) commentEditForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc := currentAccount(r.Context())
-	if !c.Editable(acc.Actor, s.now()) {
-		s.error(w, r, models.ErrForbidden)
+	if err := c.EditError(acc.Actor, s.now()); err != nil {
+		s.error(w, r, err)
 		return
 	}
 	f := &commentForm{Input: models.CommentInput{Body: c.Body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}

@@ -319,8 +319,8 @@ func (s *Server) proposalEditForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, models.ErrForbidden)
 		return
 	}
-	if !p.Editable() {
-		s.error(w, r, models.ErrNotEditable)
+	if err := p.EditError(); err != nil {
+		s.error(w, r, err)
 		return
 	}
 	in := models.ProposalInput{Title: p.Title, Body: p.Body, Tags: p.Tags}
