@@ -26,6 +26,7 @@ func TestGDPRKeysCoverSchema(t *testing.T) {
 	notPersonal := map[string]string{
 		"civic_count_updates.claimed_by": "the worker node holding the job",
 		"actors.followers_uri":           "the actor's own followers collection",
+		"petitions.closed_by":            "a role (author or moderator), not a person; the audit log names who",
 	}
 	// A person is named by who did something (…_by) or by a reference
 	// (…_id, …_uri) to an actor, account or one of their roles.
