@@ -35,6 +35,7 @@ type Actor struct {
 	Summary         string     `bun:",notnull" json:"summary"`
 	URL             string     `bun:"url,notnull" json:"url"`
 	IconURL         string     `bun:"icon_url,notnull" json:"icon_url,omitempty"`
+	IconMediaType   string     `bun:",notnull" json:"-"` // of a local avatar; "" when unknown
 	Inbox           string     `bun:",notnull" json:"-"`
 	SharedInbox     string     `bun:",notnull" json:"-"`
 	Outbox          string     `bun:",notnull" json:"-"`

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/mail"
 	"slices"
 	"strings"
@@ -32,6 +33,18 @@ type AccountEdit struct {
 	Bio         *string `json:"bio"` // Markdown
 	Email       *string `json:"email"`
 	Locale      *string `json:"locale"`
+	// Avatar, when set, is a new avatar image (public: the actor's icon);
+	// RemoveAvatar deletes the current one. Neither is read from JSON:
+	// the API sends the image as a multipart file.
+	Avatar       *AvatarFile `json:"-"`
+	RemoveAvatar bool        `json:"-"`
+}
+
+// AvatarFile is an avatar image being sent: the file's name as the
+// client gave it (cleaned, and only for display) and its content.
+type AvatarFile struct {
+	Name string
+	R    io.Reader
 }
 
 // validate trims and checks every given field, reporting every problem
@@ -81,59 +94,92 @@ func emailProblem(email string) string {
 
 // EditAccount applies a member's changes to their own account and returns
 // it reloaded. The bio's Markdown is kept on the account (to edit it
-// again) and rendered, sanitised, once, into the actor's summary; a
-// change of display name or bio emits EventAccountUpdated, which
-// federation turns into an Update{Person} to the followers.
+// again) and rendered, sanitised, once, into the actor's summary. A new
+// avatar is received and checked (receiveAvatar) before anything is
+// saved, so that its problems are told with the other fields'; it
+// replaces the previous one, whose file is deleted. A change of display
+// name, bio or avatar emits one EventAccountUpdated, which federation
+// turns into an Update{Person} to the followers.
 func (s *Store) EditAccount(ctx context.Context, acc *Account, in AccountEdit) (*Account, error) {
 	if acc == nil || acc.Actor == nil {
 		return nil, ErrUnauthorized
 	}
-	if err := in.validate(); err != nil {
+	err := in.validate()
+	var avatar *Upload
+	if in.Avatar != nil {
+		var aerr error
+		if avatar, aerr = s.receiveAvatar(in.Avatar); aerr != nil {
+			err = joinInvalid(err, aerr)
+		}
+	}
+	if err != nil {
+		if avatar != nil {
+			s.removeUploadFile(avatar.Key)
+		}
 		return nil, err
 	}
-	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		cur := new(Account)
-		if err := tx.NewSelect().Model(cur).Where("id = ? AND deleted_at IS NULL", acc.ID).Scan(ctx); err != nil {
-			return dbErr("find account", err)
-		}
-		actor := new(Actor)
-		if err := tx.NewSelect().Model(actor).Where("account_id = ?", acc.ID).Scan(ctx); err != nil {
-			return dbErr("account actor", err)
-		}
-		q := tx.NewUpdate().Model((*Account)(nil)).Where("id = ?", acc.ID)
-		set := false
-		for _, c := range []struct {
-			col string
-			val *string
-		}{{"email", in.Email}, {"locale", in.Locale}, {"bio", in.Bio}} {
-			if c.val != nil {
-				q, set = q.Set("? = ?", bun.Ident(c.col), *c.val), true
-			}
-		}
-		if set {
-			if _, err := q.Exec(ctx); err != nil {
-				return dbErr("edit account", err)
-			}
-		}
-		name, summary := actor.Name, actor.Summary
-		if in.DisplayName != nil {
-			name = *in.DisplayName
-		}
-		if in.Bio != nil && *in.Bio != cur.Bio {
-			summary = RenderMarkdown(*in.Bio)
-		}
-		if name == actor.Name && summary == actor.Summary {
-			return nil
-		}
-		_, err := tx.NewUpdate().Model((*Actor)(nil)).Where("id = ?", actor.ID).
-			Set("name = ?", name).Set("summary = ?", summary).Set("updated_at = ?", s.Now()).Exec(ctx)
-		if err != nil {
-			return dbErr("edit profile", err)
-		}
-		return s.emit(ctx, tx, Event{Kind: EventAccountUpdated, ObjectType: "account", ObjectID: acc.ID, ActorID: actor.ID})
+	var old *Upload
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) (err error) {
+		old, err = s.editAccount(ctx, tx, acc, in, avatar)
+		return err
 	})
+	if err != nil {
+		if avatar != nil {
+			s.removeUploadFile(avatar.Key)
+		}
+		return nil, err
+	}
+	if old != nil {
+		s.removeUploadFile(old.Key)
+	}
+	return s.AccountByID(ctx, acc.ID)
+}
+
+// editAccount saves the validated in (and the received avatar, or none)
+// in tx, and returns the replaced avatar, whose file the caller removes
+// once committed.
+func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in AccountEdit, avatar *Upload) (*Upload, error) {
+	cur := new(Account)
+	if err := tx.NewSelect().Model(cur).Where("id = ? AND deleted_at IS NULL", acc.ID).Scan(ctx); err != nil {
+		return nil, dbErr("find account", err)
+	}
+	actor := new(Actor)
+	if err := tx.NewSelect().Model(actor).Where("account_id = ?", acc.ID).Scan(ctx); err != nil {
+		return nil, dbErr("account actor", err)
+	}
+	q := tx.NewUpdate().Model((*Account)(nil)).Where("id = ?", acc.ID)
+	set := false
+	for _, c := range []struct {
+		col string
+		val *string
+	}{{"email", in.Email}, {"locale", in.Locale}, {"bio", in.Bio}} {
+		if c.val != nil {
+			q, set = q.Set("? = ?", bun.Ident(c.col), *c.val), true
+		}
+	}
+	if set {
+		if _, err := q.Exec(ctx); err != nil {
+			return nil, dbErr("edit account", err)
+		}
+	}
+	name, summary := actor.Name, actor.Summary
+	if in.DisplayName != nil {
+		name = *in.DisplayName
+	}
+	if in.Bio != nil && *in.Bio != cur.Bio {
+		summary = RenderMarkdown(*in.Bio)
+	}
+	old, changed, err := s.swapAvatar(ctx, tx, cur, actor, in.RemoveAvatar, avatar)
 	if err != nil {
 		return nil, err
 	}
-	return s.AccountByID(ctx, acc.ID)
+	if name == actor.Name && summary == actor.Summary && !changed {
+		return nil, nil
+	}
+	_, err = tx.NewUpdate().Model((*Actor)(nil)).Where("id = ?", actor.ID).
+		Set("name = ?", name).Set("summary = ?", summary).Set("updated_at = ?", s.Now()).Exec(ctx)
+	if err != nil {
+		return nil, dbErr("edit profile", err)
+	}
+	return old, s.emit(ctx, tx, Event{Kind: EventAccountUpdated, ObjectType: "account", ObjectID: acc.ID, ActorID: actor.ID})
 }

@@ -159,11 +159,29 @@ func (s *Store) SaveUpload(ctx context.Context, by *Account, spaceID int64, name
 	if !by.IsModerator() {
 		return nil, ErrForbidden
 	}
+	u, err := s.receiveAndStore(r, name, documentRule)
+	if err != nil {
+		return nil, err
+	}
+	u.SpaceID, u.AccountID = spaceID, &by.ID
+	if _, err := s.DB.NewInsert().Model(u).Exec(ctx); err != nil {
+		s.removeUploadFile(u.Key)
+		return nil, dbErr("insert upload", err)
+	}
+	return u, nil
+}
+
+// receiveAndStore receives r under rule, strips an image's metadata and
+// moves the result to its place under a new key. It returns the upload's
+// record, not yet inserted; the caller removes the file
+// (removeUploadFile) when it cannot insert it. On refusal nothing
+// remains on disk.
+func (s *Store) receiveAndStore(r io.Reader, name string, rule uploadRule) (*Upload, error) {
 	tmpDir, err := s.uploadTmpDir()
 	if err != nil {
 		return nil, err
 	}
-	sent, ct, err := receiveUpload(tmpDir, r)
+	sent, ct, err := receiveUpload(tmpDir, r, rule)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +199,7 @@ func (s *Store) SaveUpload(ctx context.Context, by *Account, spaceID int64, name
 	if err := stored.f.Sync(); err != nil {
 		return nil, fmt.Errorf("write upload: %w", err)
 	}
-	u := &Upload{Key: newUploadKey(), SpaceID: spaceID, AccountID: &by.ID, ContentType: ct, Size: stored.n,
+	u := &Upload{Key: newUploadKey(), ContentType: ct, Size: stored.n,
 		Name: CleanUploadName(name, ct), SHA256: hex.EncodeToString(stored.h.Sum(nil)), CreatedAt: s.Now()}
 	final, err := s.uploadPath(u.Key)
 	if err != nil {
@@ -193,11 +211,14 @@ func (s *Store) SaveUpload(ctx context.Context, by *Account, spaceID int64, name
 	if err := stored.moveTo(final); err != nil {
 		return nil, fmt.Errorf("save upload: %w", err)
 	}
-	if _, err := s.DB.NewInsert().Model(u).Exec(ctx); err != nil {
-		os.Remove(final)
-		return nil, dbErr("insert upload", err)
-	}
 	return u, nil
+}
+
+// removeUploadFile deletes the stored file of key, if any.
+func (s *Store) removeUploadFile(key string) {
+	if p, err := s.uploadPath(key); err == nil {
+		os.Remove(p)
+	}
 }
 
 // UploadByID loads an upload's record.

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/uptrace/bun"
 
@@ -74,10 +75,23 @@ func (sp *spool) remove() {
 	}
 }
 
+// uploadRule is what an upload may be: its largest size, the types
+// accepted, and the sentences refusing the others.
+type uploadRule struct {
+	max               int64
+	types             []string
+	wrongType, tooBig string
+}
+
+// documentRule accepts the files of a space: PDF and images up to
+// MaxUploadSize.
+var documentRule = uploadRule{max: MaxUploadSize, types: []string{TypePDF, TypePNG, TypeJPEG, TypeWebP},
+	wrongType: "Only PDF, PNG, JPEG and WebP files are accepted.", tooBig: "The file is larger than 10 MB."}
+
 // receiveUpload streams r to a spool in dir and returns it with the
-// sniffed type, refusing an empty file, a type not accepted, or more than
-// MaxUploadSize bytes.
-func receiveUpload(dir string, r io.Reader) (*spool, string, error) {
+// sniffed type, refusing an empty file, a type rule does not accept, or
+// more than rule.max bytes.
+func receiveUpload(dir string, r io.Reader, rule uploadRule) (*spool, string, error) {
 	head := make([]byte, 512)
 	n, err := io.ReadFull(r, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
@@ -88,8 +102,8 @@ func receiveUpload(dir string, r io.Reader) (*spool, string, error) {
 		return nil, "", Invalid("file", "The file is empty.")
 	}
 	ct := sniffUpload(head)
-	if ct == "" {
-		return nil, "", Invalid("file", "Only PDF, PNG, JPEG and WebP files are accepted.")
+	if ct == "" || !slices.Contains(rule.types, ct) {
+		return nil, "", Invalid("file", rule.wrongType)
 	}
 	sp, err := newSpool(dir)
 	if err != nil {
@@ -99,13 +113,13 @@ func receiveUpload(dir string, r io.Reader) (*spool, string, error) {
 		sp.remove()
 		return nil, "", fmt.Errorf("write upload: %w", err)
 	}
-	if _, err := io.Copy(sp, io.LimitReader(r, MaxUploadSize-int64(n)+1)); err != nil {
+	if _, err := io.Copy(sp, io.LimitReader(r, rule.max-int64(n)+1)); err != nil {
 		sp.remove()
 		return nil, "", Invalid("file", "The file could not be read completely.")
 	}
-	if sp.n > MaxUploadSize {
+	if sp.n > rule.max {
 		sp.remove()
-		return nil, "", Invalid("file", "The file is larger than 10 MB.")
+		return nil, "", Invalid("file", rule.tooBig)
 	}
 	if err := sp.flush(); err != nil {
 		sp.remove()
