@@ -70,7 +70,13 @@ func actorToDoc(a *models.Actor) doc {
 		},
 	}
 	if a.IconURL != "" {
-		d["icon"] = doc{"type": "Image", "url": a.IconURL}
+		// Mastodon reads icon.url as the avatar (and fetches it);
+		// mediaType is the sniffed type of a local avatar.
+		icon := doc{"type": "Image", "url": a.IconURL}
+		if a.IconMediaType != "" {
+			icon["mediaType"] = a.IconMediaType
+		}
+		d["icon"] = icon
 	}
 	if a.Type == models.ActorGroup {
 		// FEP-1b12: a group announces its content; peers show posts
