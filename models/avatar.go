@@ -43,26 +43,6 @@ func (s *Store) receiveAvatar(f *AvatarFile) (*Upload, error) {
 	return u, err
 }
 
-// joinInvalid merges two validation errors (either may be nil); any
-// other error wins.
-func joinInvalid(a, b error) error {
-	var va, vb *ValidationError
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	case !errors.As(a, &va):
-		return a
-	case !errors.As(b, &vb):
-		return b
-	}
-	for f, msg := range vb.Fields {
-		va.Add(f, msg)
-	}
-	return va
-}
-
 // swapAvatar makes u the account's avatar in tx, or none when remove (u
 // nil and not remove: the avatar stays), inserting u's record and
 // pointing the actor's icon to it. It reports whether anything changed,

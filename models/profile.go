@@ -109,7 +109,11 @@ func (s *Store) EditAccount(ctx context.Context, acc *Account, in AccountEdit) (
 	if in.Avatar != nil {
 		var aerr error
 		if avatar, aerr = s.receiveAvatar(in.Avatar); aerr != nil {
-			err = joinInvalid(err, aerr)
+			// The avatar's problem told with the other fields' (validate
+			// returns only field problems).
+			v := &ValidationError{}
+			_ = v.Join(err)
+			err = v.Join(aerr)
 		}
 	}
 	if err != nil {
