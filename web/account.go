@@ -1,6 +1,8 @@
 package web
 
 import (
+	"errors"
+	"mime/multipart"
 	"net/http"
 
 	"github.com/opendemocracynow/odn/models"
@@ -11,14 +13,16 @@ import (
 // come back with errors.
 type accountView struct {
 	DisplayName, Bio, Email, Locale string
-	Errors                          map[string]string
+	// AvatarURL is the address of the stored avatar, "" without one.
+	AvatarURL string
+	Errors    map[string]string
 }
 
 func (v *accountView) setErrors(e map[string]string) { v.Errors = e }
 
 // newAccountView is acc's stored profile and settings.
 func newAccountView(acc *models.Account) *accountView {
-	return &accountView{DisplayName: acc.Actor.Name, Bio: acc.Bio, Email: acc.Email, Locale: acc.Locale}
+	return &accountView{DisplayName: acc.Actor.Name, Bio: acc.Bio, Email: acc.Email, Locale: acc.Locale, AvatarURL: acc.Actor.IconURL}
 }
 
 // localeOptions are the choices of the language setting: the browser's,
@@ -37,24 +41,67 @@ func (s *Server) showAccountPage(w http.ResponseWriter, r *http.Request, status 
 	s.render(w, r, status, accountPage(s.page(r, s.localeFor(r).T("account.title")), v))
 }
 
-// editProfile saves the public profile: display name and bio. Peers
-// following the member get the new profile (Update{Person}).
+// editProfile saves the public profile: display name, bio, and the
+// avatar (a new image, or its removal), from a multipart form; the
+// avatar's problems are told with the other fields'. Peers following the
+// member get the new profile (Update{Person}).
 func (s *Server) editProfile(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	acc := currentAccount(r.Context())
+	v := newAccountView(acc)
+	err := parseUploadForm(w, r)
+	if errors.Is(err, errBadForm) {
 		s.badForm(w, r, err)
 		return
 	}
-	acc := currentAccount(r.Context())
-	v := newAccountView(acc)
-	v.DisplayName, v.Bio = r.PostFormValue("display_name"), r.PostFormValue("bio")
-	_, err := s.store.EditAccount(r.Context(), acc, models.AccountEdit{DisplayName: &v.DisplayName, Bio: &v.Bio})
+	if err == nil {
+		v.DisplayName, v.Bio = r.PostFormValue("display_name"), r.PostFormValue("bio")
+		in := models.AccountEdit{DisplayName: &v.DisplayName, Bio: &v.Bio, RemoveAvatar: r.PostFormValue("remove_avatar") == "true"}
+		var f *formFile
+		if f, err = formFileOf(r, "avatar"); f != nil {
+			defer f.Close()
+			in.Avatar = &models.AvatarFile{Name: f.name, R: f}
+		}
+		if err == nil {
+			_, err = s.store.EditAccount(r.Context(), acc, in)
+		}
+	}
 	if err != nil {
+		if ve, ok := errors.AsType[*models.ValidationError](err); ok && ve.Fields["file"] != "" {
+			err = models.Invalid("avatar", ve.Fields["file"]) // the whole form was too large
+		}
 		if takeFieldErrors(s, w, r, err, v) {
 			s.showAccountPage(w, r, http.StatusUnprocessableEntity, v)
 		}
 		return
 	}
 	redirect(w, r, "/account", "account.profile_saved")
+}
+
+// formFile is a file part of a multipart form, with the name its client
+// gave it (for display only: models sniffs the content).
+type formFile struct {
+	multipart.File
+	name string
+}
+
+// formFileOf is the file sent in field, nil without one (an empty file
+// input sends a part without a name nor content).
+func formFileOf(r *http.Request, field string) (*formFile, error) {
+	if r.MultipartForm == nil {
+		return nil, nil
+	}
+	f, fh, err := r.FormFile(field)
+	if errors.Is(err, http.ErrMissingFile) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, models.Invalid(field, "The file could not be read completely.")
+	}
+	if fh.Size == 0 && fh.Filename == "" {
+		f.Close()
+		return nil, nil
+	}
+	return &formFile{File: f, name: fh.Filename}, nil
 }
 
 // editSettings saves the private settings: e-mail and language. The

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -14,6 +16,8 @@ func init() {
 	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
 		r.With(s.requireAccount).Get("/account", s.apiAccount)
 		r.With(s.requireAccount).Patch("/account", s.apiEditAccount)
+		r.With(s.requireAccount).Post("/account/avatar", s.apiSetAvatar)
+		r.With(s.requireAccount).Delete("/account/avatar", s.apiRemoveAvatar)
 	})
 }
 
@@ -27,6 +31,7 @@ type apiAccountJSON struct {
 	DisplayName string    `json:"display_name"`
 	Bio         string    `json:"bio"`
 	BioHTML     string    `json:"bio_html"`
+	AvatarURL   *string   `json:"avatar_url"`
 	Email       string    `json:"email"`
 	Locale      string    `json:"locale"`
 	Role        string    `json:"role"`
@@ -36,7 +41,12 @@ type apiAccountJSON struct {
 
 func accountJSON(acc *models.Account) apiAccountJSON {
 	a := acc.Actor
+	var avatar *string
+	if a.IconURL != "" {
+		avatar = &a.IconURL
+	}
 	return apiAccountJSON{
+		AvatarURL: avatar,
 		apiObject: apiObject{ID: strconv.FormatInt(a.ID, 10), URI: a.URI, URL: a.URL},
 		Username:  acc.Username, Handle: a.Handle(), DisplayName: a.Name, Bio: acc.Bio, BioHTML: a.Summary,
 		Email: acc.Email, Locale: acc.Locale, Role: acc.Role, Decider: acc.Decider, CreatedAt: acc.CreatedAt.UTC(),
@@ -65,6 +75,50 @@ func (s *Server) apiEditAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc, err := s.store.EditAccount(r.Context(), currentAccount(r.Context()), in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeAccount(w, acc)
+}
+
+// apiSetAvatar answers POST /api/v1/account/avatar: the image in the
+// multipart part "avatar" becomes the caller's avatar (PNG, JPEG or
+// WebP, at most models.MaxAvatarSize; its type is sniffed), replacing
+// the previous one, as on the account page.
+func (s *Server) apiSetAvatar(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		s.error(w, r, models.Invalid("body", "Content-Type must be multipart/form-data"))
+		return
+	}
+	if err := parseUploadForm(w, r); err != nil {
+		if ve, ok := errors.AsType[*models.ValidationError](err); ok && ve.Fields["file"] != "" {
+			err = models.Invalid("avatar", ve.Fields["file"])
+		}
+		s.error(w, r, err)
+		return
+	}
+	f, err := formFileOf(r, "avatar")
+	if err == nil && f == nil {
+		err = models.Invalid("avatar", "The file is empty.")
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	defer f.Close()
+	acc, err := s.store.SetAvatar(r.Context(), currentAccount(r.Context()), f.name, f)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeAccount(w, acc)
+}
+
+// apiRemoveAvatar answers DELETE /api/v1/account/avatar: the caller has
+// no avatar any more (nothing changes without one).
+func (s *Server) apiRemoveAvatar(w http.ResponseWriter, r *http.Request) {
+	acc, err := s.store.RemoveAvatar(r.Context(), currentAccount(r.Context()))
 	if err != nil {
 		s.error(w, r, err)
 		return

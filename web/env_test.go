@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -124,7 +126,10 @@ func (e *testEnv) get(c *http.Client, path string) *http.Response {
 func (e *testEnv) api(method, path, token string, body any, out any) *http.Response {
 	e.t.Helper()
 	var r io.Reader
-	if body != nil {
+	ct := "application/json"
+	if mf, ok := body.(multipartFile); ok {
+		r, ct = mf.encode()
+	} else if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			e.t.Fatal(err)
@@ -133,7 +138,7 @@ func (e *testEnv) api(method, path, token string, body any, out any) *http.Respo
 	}
 	req, _ := http.NewRequest(method, e.URL+path, r)
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ct)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -174,4 +179,21 @@ func readBody(res *http.Response) string {
 	}
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
+}
+
+// multipartFile is a body api sends as multipart/form-data: one file part
+// named field, with the file name name.
+type multipartFile struct {
+	field, name string
+	data        []byte
+}
+
+// encode is the multipart body and its Content-Type.
+func (mf multipartFile) encode() (io.Reader, string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile(mf.field, mf.name)
+	fw.Write(mf.data)
+	mw.Close()
+	return &buf, mw.FormDataContentType()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/models/imagemeta/imagemetatest"
 )
 
 // conformance calls the API and checks each answer against docs/openapi.yaml.
@@ -283,6 +284,12 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("PATCH", "/account", "/account", ann, map[string]any{"display_name": "Ann", "bio": "Lives by the *square*.", "locale": "fr"}, 200)
 	k.call("PATCH", "/account", "/account", ann, map[string]any{"display_name": strings.Repeat("n", 51), "email": "nope"}, 422)
 	k.call("GET", "/account", "/account", "", nil, 401)
+	k.o.Store.SetDataDir(t.TempDir())
+	k.call("POST", "/account/avatar", "/account/avatar", ann, multipartFile{"avatar", "ann.png", imagemetatest.PNG()}, 200)
+	k.call("POST", "/account/avatar", "/account/avatar", ann, multipartFile{"avatar", "ann.png", []byte("%PDF-1.7\n")}, 422)
+	k.call("POST", "/account/avatar", "/account/avatar", ann, map[string]any{"avatar": "x"}, 422)
+	k.call("DELETE", "/account/avatar", "/account/avatar", ann, nil, 200)
+	k.call("DELETE", "/account/avatar", "/account/avatar", "", nil, 401)
 	k.call("GET", "/notifications", "/notifications", ann, nil, 200)
 	k.call("POST", "/accounts/{name}/role", "/accounts/cyd/role", boss, map[string]string{"role": "moderator"}, 204)
 	k.call("POST", "/accounts/{name}/role", "/accounts/cyd/role", boss, map[string]string{"role": "king"}, 422)
