@@ -169,7 +169,7 @@ func (a *app) startWorkers(ctx context.Context) <-chan struct{} {
 }
 
 // purgeSessions removes, every hour, expired sessions, the log-in failure
-// counts whose window has ended and the follows of erased accounts whose
+// counts whose window has ended, expired password reset links and the follows of erased accounts whose
 // Delete the outbox has queued (models.ForgetErasedFollows).
 func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 	purges := []struct {
@@ -178,6 +178,7 @@ func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 	}{
 		{"sessions", st.PurgeSessions},
 		{"log-in failure counts", st.PurgeLoginFailures},
+		{"password reset links", st.PurgePasswordResets},
 		{"erased accounts' follows", st.ForgetErasedFollows},
 	}
 	t := time.NewTicker(time.Hour)

@@ -1,0 +1,262 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/uptrace/bun"
+)
+
+// Password reset by e-mail: a member who forgot their password asks for a
+// link (RequestPasswordReset), the web door e-mails it, and the link sets
+// a new password (ResetPassword).
+//
+// The link carries a random token (randomSecret: 256 bits from
+// crypto/rand); only its SHA-256 is stored, so a database leak gives no
+// working link. A link is valid PasswordResetValidity, once; using it, or
+// changing the password otherwise, ends the account's other links. An
+// account gets at most MaxPasswordResets links per PasswordResetWindow,
+// so the form cannot flood a member's mailbox.
+const (
+	PasswordResetValidity = time.Hour
+	MaxPasswordResets     = 3
+	PasswordResetWindow   = time.Hour
+	// maxResetsPerAddress bounds the accounts one e-mail address asks
+	// links for at once (several accounts may share an address).
+	maxResetsPerAddress = 5
+)
+
+// ErrResetLinkInvalid is the error of a password reset token that is
+// unknown, expired or already used, or whose account can no longer log
+// in; the three are not told apart.
+var ErrResetLinkInvalid = errors.New("this password reset link is invalid, has expired or was already used")
+
+// passwordReset is one link sent; TokenHash is the SHA-256 of its token.
+type passwordReset struct {
+	bun.BaseModel `bun:"table:password_resets,alias:pr"`
+	ID            int64      `bun:",pk,autoincrement"`
+	AccountID     int64      `bun:",notnull"`
+	TokenHash     string     `bun:",notnull"`
+	CreatedAt     time.Time  `bun:",notnull"`
+	ExpiresAt     time.Time  `bun:",notnull"`
+	UsedAt        *time.Time `bun:",nullzero"`
+}
+
+// PasswordReset is a link to e-mail: the token to put in it, the address
+// to send it to, and the account's name and language (Locale, "" when the
+// account follows the browser) for the message.
+type PasswordReset struct {
+	Token    string
+	Email    string
+	Username string
+	Locale   string
+}
+
+// RequestPasswordReset issues a reset link for each active (neither
+// disabled nor erased) account with an e-mail address that nameOrEmail
+// names: its user name, or its e-mail address (case-insensitive; several
+// accounts may share one). It returns none, and no error, when nothing
+// matches, when the account has no address, or when the account already
+// had MaxPasswordResets links this hour: the caller must answer the same
+// in every case, so that the form tells nobody which accounts exist. The
+// work done does not depend on the match but for the link's insert; the
+// web door moreover does it after answering.
+func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([]PasswordReset, error) {
+	in := strings.TrimSpace(nameOrEmail)
+	if in == "" || len(in) > 254 {
+		return nil, nil
+	}
+	q := s.DB.NewSelect().Model((*Account)(nil)).
+		Where("deleted_at IS NULL AND NOT disabled AND email <> ''").Order("id").Limit(maxResetsPerAddress)
+	if strings.Contains(in, "@") {
+		q = q.Where("lower(email) = ?", strings.ToLower(in))
+	} else {
+		q = q.Where("username = ?", strings.ToLower(in))
+	}
+	var accs []*Account
+	if err := q.Scan(ctx, &accs); err != nil {
+		return nil, dbErr("find account to reset", err)
+	}
+	now := s.Now()
+	var out []PasswordReset
+	for _, acc := range accs {
+		token := randomSecret()
+		var sent bool
+		err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			n, err := tx.NewSelect().Model((*passwordReset)(nil)).
+				Where("account_id = ? AND created_at > ?", acc.ID, now.Add(-PasswordResetWindow)).Count(ctx)
+			if err != nil {
+				return dbErr("count password resets", err)
+			}
+			if n >= MaxPasswordResets {
+				return nil
+			}
+			pr := &passwordReset{AccountID: acc.ID, TokenHash: hashSecret(token), CreatedAt: now, ExpiresAt: now.Add(PasswordResetValidity)}
+			if _, err := tx.NewInsert().Model(pr).Exec(ctx); err != nil {
+				return dbErr("insert password reset", err)
+			}
+			sent = true
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if sent {
+			out = append(out, PasswordReset{Token: token, Email: acc.Email, Username: acc.Username, Locale: acc.Locale})
+		}
+	}
+	return out, nil
+}
+
+// CheckPasswordReset reports whether token is a live reset link:
+// ErrResetLinkInvalid when not. It returns the account's name, to show
+// on the form.
+func (s *Store) CheckPasswordReset(ctx context.Context, token string) (string, error) {
+	acc, _, err := s.liveReset(ctx, s.DB, token)
+	if err != nil {
+		return "", err
+	}
+	return acc.Username, nil
+}
+
+// liveReset loads the unused, unexpired link of token and its account,
+// which must still be able to log in.
+func (s *Store) liveReset(ctx context.Context, db bun.IDB, token string) (*Account, *passwordReset, error) {
+	if token == "" || len(token) > 100 {
+		return nil, nil, ErrResetLinkInvalid
+	}
+	pr := new(passwordReset)
+	err := db.NewSelect().Model(pr).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", hashSecret(token), s.Now()).Scan(ctx)
+	if errors.Is(dbErr("", err), ErrNotFound) {
+		return nil, nil, ErrResetLinkInvalid
+	} else if err != nil {
+		return nil, nil, dbErr("load password reset", err)
+	}
+	acc := new(Account)
+	err = db.NewSelect().Model(acc).Where("id = ? AND deleted_at IS NULL AND NOT disabled", pr.AccountID).Scan(ctx)
+	if errors.Is(dbErr("", err), ErrNotFound) {
+		return nil, nil, ErrResetLinkInvalid
+	} else if err != nil {
+		return nil, nil, dbErr("load account to reset", err)
+	}
+	return acc, pr, nil
+}
+
+// ResetPassword sets the password of the account whose reset link token
+// is, under ChangePassword's rules (a problem is told on "new_password",
+// and leaves the link usable). In one transaction it marks the link used,
+// ends the account's other links, ends every session and revokes every
+// API token (as ChangePassword: whoever had the old password, or a
+// cookie, is out), clears the count of wrong passwords and writes the
+// audit log. It returns the account, whose name the log-in form may
+// fill in.
+func (s *Store) ResetPassword(ctx context.Context, token, next string) (*Account, error) {
+	acc, pr, err := s.liveReset(ctx, s.DB, token)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := newPasswordHash(s, "new_password", next)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// The condition makes the link single-use even when two requests
+		// race: the second updates nothing.
+		res, err := tx.NewUpdate().Model((*passwordReset)(nil)).Set("used_at = ?", now).
+			Where("id = ? AND used_at IS NULL AND expires_at > ?", pr.ID, now).Exec(ctx)
+		if err != nil {
+			return dbErr("use password reset", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrResetLinkInvalid
+		}
+		return s.setPassword(ctx, tx, nil, acc, hash, "reset_password")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return acc, nil
+}
+
+// SetPassword is an operator's way in for a member locked out without an
+// e-mail address (odn admin user password): it sets username's password
+// under the usual rules (told on "password"), with ResetPassword's
+// consequences: sessions, API tokens and reset links ended, wrong
+// passwords forgotten, the audit log written (by: nil for the operator).
+func (s *Store) SetPassword(ctx context.Context, by *Account, username, password string) error {
+	hash, err := newPasswordHash(s, "password", password)
+	if err != nil {
+		return err
+	}
+	acc, err := s.AccountByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		return s.setPassword(ctx, tx, by, acc, hash, "set_password")
+	})
+}
+
+// newPasswordHash checks password under the sign-up rules, telling a
+// problem on field, and hashes it.
+func newPasswordHash(s *Store, field, password string) (string, error) {
+	n := NewAccount{Username: "x", Password: password}
+	if ve, ok := errors.AsType[*ValidationError](n.validate()); ok && ve.Fields["password"] != "" {
+		v := &ValidationError{}
+		v.Add(field, ve.Fields["password"])
+		return "", v
+	}
+	hash, err := argon2id.CreateHash(password, s.argon)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return hash, nil
+}
+
+// setPassword stores hash as acc's password in tx, ends its sessions, API
+// tokens and reset links, forgets its wrong passwords and audits action.
+func (s *Store) setPassword(ctx context.Context, tx bun.Tx, by *Account, acc *Account, hash, action string) error {
+	_, err := tx.NewUpdate().Model((*Account)(nil)).Set("password_hash = ?", hash).
+		Where("id = ? AND deleted_at IS NULL", acc.ID).Exec(ctx)
+	if err != nil {
+		return dbErr("set password", err)
+	}
+	if err := revokeCredentials(ctx, tx, acc.ID); err != nil {
+		return err
+	}
+	if err := s.endPasswordResets(ctx, tx, acc.ID); err != nil {
+		return err
+	}
+	if _, err := tx.NewDelete().Model((*loginFailure)(nil)).Where("name = ?", acc.Username).Exec(ctx); err != nil {
+		return dbErr("clear log-in failures", err)
+	}
+	if by == nil && action == "reset_password" {
+		by = acc // the member, by the link e-mailed to them
+	}
+	return s.audit(ctx, tx, by, action, "account", acc.Username, "")
+}
+
+// endPasswordResets marks every pending reset link of the account used:
+// once the password changed, a link sent before must not change it again.
+func (s *Store) endPasswordResets(ctx context.Context, tx bun.IDB, accountID int64) error {
+	_, err := tx.NewUpdate().Model((*passwordReset)(nil)).Set("used_at = ?", s.Now()).
+		Where("account_id = ? AND used_at IS NULL", accountID).Exec(ctx)
+	return dbErr("end password resets", err)
+}
+
+// PurgePasswordResets removes the links that have expired (used ones
+// too: until then they count toward MaxPasswordResets); the server calls
+// it periodically.
+func (s *Store) PurgePasswordResets(ctx context.Context) (int64, error) {
+	res, err := s.DB.NewDelete().Model((*passwordReset)(nil)).Where("expires_at <= ?", s.Now()).Exec(ctx)
+	if err != nil {
+		return 0, dbErr("purge password resets", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
