@@ -202,14 +202,21 @@ func (s *Store) SetPassword(ctx context.Context, by *Account, username, password
 	})
 }
 
-// newPasswordHash checks password under the sign-up rules, telling a
-// problem on field, and hashes it.
-func newPasswordHash(s *Store, field, password string) (string, error) {
+// CheckPassword checks a new password under the sign-up rules, telling
+// a problem on field; nil when it is acceptable. Forms that have it typed
+// twice tell its problems with a mismatch.
+func CheckPassword(field, password string) error {
 	n := NewAccount{Username: "x", Password: password}
 	if ve, ok := errors.AsType[*ValidationError](n.validate()); ok && ve.Fields["password"] != "" {
-		v := &ValidationError{}
-		v.Add(field, ve.Fields["password"])
-		return "", v
+		return Invalid(field, ve.Fields["password"])
+	}
+	return nil
+}
+
+// newPasswordHash checks password (CheckPassword) and hashes it.
+func newPasswordHash(s *Store, field, password string) (string, error) {
+	if err := CheckPassword(field, password); err != nil {
+		return "", err
 	}
 	hash, err := argon2id.CreateHash(password, s.argon)
 	if err != nil {

@@ -110,6 +110,12 @@ func a11yPages(s *a11ySite) []a11yPage {
 		{name: "signup-closed", path: "/signup", status: http.StatusForbidden, with: registration(models.RegistrationClosed)},
 		get("login", "/login", ""),
 		post("login-failed", "/login", "", http.StatusUnauthorized, url.Values{"username": {"personne"}, "password": {"faux"}}),
+		get("password-forgot", "/password/forgot", "").showing(`name="name"`),
+		post("password-forgot-errors", "/password/forgot", "", http.StatusUnprocessableEntity, url.Values{"name": {""}}),
+		get("password-reset", s.path("password-reset"), "").showing(`@oublieuse`),
+		post("password-reset-errors", "/password/reset", "", http.StatusUnprocessableEntity,
+			url.Values{"token": {s.path("password-reset-token")}, "new_password": {"court"}, "password_confirm": {"autre"}}),
+		{name: "password-reset-invalid", path: "/password/reset?token=perime", status: http.StatusGone, want: []string{`href="/password/forgot"`}},
 	}
 	pages = append(pages, memberPages(s)...)
 	pages = append(pages, moderatorPages(s, market, info)...)

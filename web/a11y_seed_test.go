@@ -40,7 +40,10 @@ func (s *a11ySite) path(name string) string {
 // answers 404 at once: no network) and seeds it.
 func newA11ySite(t *testing.T) *a11ySite {
 	t.Helper()
-	e := newEnvOn(t, "sqlite", func(o *web.Options) { o.MapTiles = o.BaseURL + "/static/tiles/{z}/{x}/{y}.png" })
+	e := newEnvOn(t, "sqlite", func(o *web.Options) {
+		o.MapTiles = o.BaseURL + "/static/tiles/{z}/{x}/{y}.png"
+		o.Mailer = &captureMailer{} // the forgotten password form, not its no-e-mail text
+	})
 	e.Store.SetDataDir(t.TempDir())
 	ctx := context.Background()
 	if err := e.Store.SeedDemo(ctx); err != nil {
@@ -53,7 +56,19 @@ func newA11ySite(t *testing.T) *a11ySite {
 	s.seedModeration(ctx)
 	s.seedFederationAdmin(ctx)
 	s.seedProfile(ctx)
+	s.seedPasswordReset(ctx)
 	return s
+}
+
+// seedPasswordReset gives a member with an e-mail address a live
+// password reset link (the reset page's path).
+func (s *a11ySite) seedPasswordReset(ctx context.Context) {
+	_, err := s.Store.CreateAccount(ctx, models.NewAccount{Username: "oublieuse", Email: "oublieuse@example.org", Password: testPassword})
+	s.must("forgetful member", err)
+	resets, err := s.Store.RequestPasswordReset(ctx, "oublieuse")
+	s.must("password reset", err)
+	s.paths["password-reset"] = "/password/reset?token=" + resets[0].Token
+	s.paths["password-reset-token"] = resets[0].Token
 }
 
 // seedProfile gives the member a display name and a bio with a list and

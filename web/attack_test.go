@@ -47,6 +47,7 @@ var publicRoutes = []string{
 	"GET /s/{name}/export/{table}.csv",
 	// authentication itself
 	"GET /login", "POST /login", "GET /signup", "POST /signup", "POST /logout",
+	"GET /password/forgot", "POST /password/forgot", "GET /password/reset", "POST /password/reset",
 	// the read API (but see accountAPIGets)
 	"GET /api/v1/*",
 }

@@ -13,7 +13,8 @@ import (
 	"github.com/opendemocracynow/odn/models"
 )
 
-// Log-in and sign-up attempts allowed per client address; past that the
+// Log-in, sign-up and password reset attempts allowed per client address
+// (one count for all); past that the
 // client gets 429 with Retry-After, which stops password guessing.
 const (
 	authAttempts = 10
@@ -30,6 +31,10 @@ func (s *Server) authRoutes(r chi.Router) {
 	r.Get("/signup", s.signupForm)
 	r.With(limit).Post("/signup", s.signup)
 	r.Post("/logout", s.logout)
+	r.Get("/password/forgot", s.forgotPasswordForm)
+	r.With(limit).Post("/password/forgot", s.forgotPassword)
+	r.Get("/password/reset", s.resetPasswordForm)
+	r.With(limit).Post("/password/reset", s.resetPassword)
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAccount)
 		r.Get("/account", s.accountPage)

@@ -26,6 +26,9 @@ type testEnv struct {
 	Store *models.Store
 	URL   string
 	Now   time.Time
+	// Server is the web door, whose Wait waits for the e-mails it sends
+	// in the background.
+	Server *web.Server
 }
 
 // newEnv starts a web server on a fresh SQLite store with a controllable
@@ -52,6 +55,7 @@ func newEnvOn(t *testing.T, dialect string, configure ...func(*web.Options)) *te
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.Server = srv
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)

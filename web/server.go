@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
@@ -45,6 +46,10 @@ type Options struct {
 	// MapTiles is a tile URL template ("https://tiles.example/{z}/{x}/{y}.png")
 	// for consultation maps; empty shows located contributions as a list only.
 	MapTiles string
+	// Mailer sends e-mails (password reset links, the notice of a changed
+	// address); nil when the instance has no SMTP server: the forgotten
+	// password page then sends members to the administrators.
+	Mailer Mailer
 	// Now replaces time.Now in tests.
 	Now func() time.Time
 }
@@ -62,6 +67,10 @@ type Server struct {
 	debatePages pageCache
 	// embeds keeps rendered widgets (embed.go).
 	embeds pageCache
+	// mailJobs holds a token per e-mail being sent in the background,
+	// mailWG waits for them (mail.go).
+	mailJobs chan struct{}
+	mailWG   sync.WaitGroup
 }
 
 // New loads the message catalogs; it fails fast on a broken one.
@@ -75,7 +84,8 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{opts: opts, store: opts.Store, log: opts.Logger, metrics: opts.Metrics, startedAt: opts.Now()}
+	s := &Server{opts: opts, store: opts.Store, log: opts.Logger, metrics: opts.Metrics, startedAt: opts.Now(),
+		mailJobs: make(chan struct{}, maxMailJobs)}
 	s.secureCk = len(opts.BaseURL) > 8 && opts.BaseURL[:8] == "https://"
 	var err error
 	if s.locales, err = loadLocales(); err != nil {

@@ -23,8 +23,9 @@ import (
 func init() { wirings = append(wirings, wireConsultations) }
 
 // wireConsultations gives the store its data directory (uploads under
-// DATA/uploads), the web door its map tiles, and starts the e-mail worker
-// for published syntheses when SMTP is configured.
+// DATA/uploads), the web door its map tiles and, when SMTP is configured,
+// the mailer (password reset links) and the e-mail worker for published
+// syntheses.
 func wireConsultations(ctx context.Context, cfg *Config, st *models.Store, log *slog.Logger, ms *metrics.Set, opts *web.Options, a *app) error {
 	st.SetDataDir(cfg.Data)
 	if cfg.MapTiles != "" {
@@ -42,11 +43,13 @@ func wireConsultations(ctx context.Context, cfg *Config, st *models.Store, log *
 	if err != nil {
 		return err
 	}
+	opts.Mailer = m
 	a.workers = append(a.workers, func(ctx context.Context) { m.run(ctx, st, log) })
 	return nil
 }
 
-// mailer sends the e-mails of published syntheses through SMTP
+// mailer sends e-mails through SMTP: those of published syntheses (run)
+// and those the web door asks for (SendMail)
 // (STARTTLS when the server offers it; net/smtp refuses plain-text auth
 // without TLS except on localhost).
 type mailer struct {
@@ -102,7 +105,7 @@ func (m *mailer) sendPending(ctx context.Context, st *models.Store, log *slog.Lo
 		return
 	}
 	for _, p := range pending {
-		if err := m.send(p.Email, m.message(p)); err != nil {
+		if err := m.send(ctx, p.Email, m.message(p)); err != nil {
 			log.WarnContext(ctx, "send synthesis e-mail", "host", m.host, "err", err)
 			return
 		}
@@ -117,13 +120,17 @@ func (m *mailer) sendPending(ctx context.Context, st *models.Store, log *slog.Lo
 // smtp.SendMail (STARTTLS when offered, then AUTH when configured) on a
 // connection with a deadline: SendMail has none, and a server that went
 // silent held the worker, and every later e-mail, forever.
-func (m *mailer) send(to string, msg []byte) error {
-	conn, err := net.DialTimeout("tcp", m.addr, m.timeout)
+// ctx may end it sooner.
+func (m *mailer) send(ctx context.Context, to string, msg []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, m.timeout)
+	defer cancel()
+	conn, err := new(net.Dialer).DialContext(ctx, "tcp", m.addr)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(m.timeout)); err != nil {
+	deadline, _ := ctx.Deadline()
+	if err := conn.SetDeadline(deadline); err != nil {
 		return err
 	}
 	c, err := smtp.NewClient(conn, m.host)
@@ -163,29 +170,42 @@ func (m *mailer) send(to string, msg []byte) error {
 	return c.Quit()
 }
 
-// message is a plain-text e-mail in the account's language; header
-// values are single-line and encoded.
+// SendMail sends one plain-text e-mail (the web door's: password reset
+// links, the notice of a changed address) within the mailer's timeout.
+func (m *mailer) SendMail(ctx context.Context, to, subject, body string) error {
+	return m.send(ctx, to, m.compose(to, subject, body))
+}
+
+// message is a synthesis e-mail in the account's language.
 func (m *mailer) message(p models.SynthesisEmail) []byte {
-	oneLine := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	link := m.base + "/consultations/" + strconv.FormatInt(p.ConsultationID, 10) + "#synthesis"
 	if p.RemoteSynthesisID != 0 {
 		link = p.URL // the consultation's page at its instance
 	}
 	subject := "Synthesis published: " + oneLine(p.Title)
-	body := fmt.Sprintf("Hello %s,\r\n\r\nThe synthesis of the consultation \"%s\", to which you contributed, is published:\r\n%s\r\n\r\nThank you for taking part.\r\n",
+	body := fmt.Sprintf("Hello %s,\n\nThe synthesis of the consultation \"%s\", to which you contributed, is published:\n%s\n\nThank you for taking part.\n",
 		p.Username, oneLine(p.Title), link)
 	if p.Locale == "fr" {
 		subject = "Synthèse publiée : " + oneLine(p.Title)
-		body = fmt.Sprintf("Bonjour %s,\r\n\r\nLa synthèse de la consultation « %s », à laquelle vous avez contribué, est publiée :\r\n%s\r\n\r\nMerci de votre participation.\r\n",
+		body = fmt.Sprintf("Bonjour %s,\n\nLa synthèse de la consultation « %s », à laquelle vous avez contribué, est publiée :\n%s\n\nMerci de votre participation.\n",
 			p.Username, oneLine(p.Title), link)
 	}
+	return m.compose(p.Email, subject, body)
+}
+
+// oneLine joins s's lines and runs of spaces into single spaces.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// compose is a plain-text message: header values single-line and
+// encoded, the body's lines ended by CRLF as SMTP wants.
+func (m *mailer) compose(to, subject, body string) []byte {
 	var b strings.Builder
 	b.WriteString("From: " + m.from + "\r\n")
-	b.WriteString("To: " + oneLine(p.Email) + "\r\n")
-	b.WriteString("Subject: " + mime.QEncoding.Encode("utf-8", subject) + "\r\n")
+	b.WriteString("To: " + oneLine(to) + "\r\n")
+	b.WriteString("Subject: " + mime.QEncoding.Encode("utf-8", oneLine(subject)) + "\r\n")
 	b.WriteString("Date: " + time.Now().UTC().Format(time.RFC1123Z) + "\r\n")
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n")
 	b.WriteString("Auto-Submitted: auto-generated\r\n\r\n")
-	b.WriteString(body)
+	b.WriteString(strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n"))
 	return []byte(b.String())
 }

@@ -116,6 +116,7 @@ func serve(ctx context.Context, cfg *Config, env Env) error {
 	}
 	stopWorkers()
 	<-done
+	app.waitMail(shutdownGrace)
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -126,7 +127,19 @@ func serve(ctx context.Context, cfg *Config, env Env) error {
 type app struct {
 	handler http.Handler
 	workers []func(ctx context.Context)
-	env     Env // the caller's environment, for wirings
+	mail    func() // waits for the e-mails the web door sends in the background
+	env     Env    // the caller's environment, for wirings
+}
+
+// waitMail gives the e-mails being sent (a password reset link asked for
+// just before the shutdown) up to grace to go.
+func (a *app) waitMail(grace time.Duration) {
+	sent := make(chan struct{})
+	go func() { a.mail(); close(sent) }()
+	select {
+	case <-sent:
+	case <-time.After(grace):
+	}
 }
 
 func newApp(ctx context.Context, cfg *Config, env Env, st *models.Store, log *slog.Logger, ms *metrics.Set) (*app, error) {
@@ -145,6 +158,7 @@ func newApp(ctx context.Context, cfg *Config, env Env, st *models.Store, log *sl
 		return nil, err
 	}
 	a.handler = srv.Handler()
+	a.mail = srv.Wait
 	a.workers = append(a.workers, func(ctx context.Context) { purgeSessions(ctx, st, log) })
 	return a, nil
 }

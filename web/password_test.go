@@ -1,0 +1,182 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/web"
+)
+
+// captureMailer keeps the e-mails the web door sends.
+type captureMailer struct {
+	mu   sync.Mutex
+	sent []sentMail
+}
+
+type sentMail struct{ to, subject, body string }
+
+func (m *captureMailer) SendMail(_ context.Context, to, subject, body string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, sentMail{to, subject, body})
+	return nil
+}
+
+func (m *captureMailer) mails() []sentMail {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]sentMail(nil), m.sent...)
+}
+
+// newMailEnv is newEnv with a capturing mailer.
+func newMailEnv(t *testing.T) (*testEnv, *captureMailer) {
+	t.Helper()
+	m := &captureMailer{}
+	return newEnvOn(t, "sqlite", func(o *web.Options) { o.Mailer = m }), m
+}
+
+var resetLinkRE = regexp.MustCompile(`http://[^\s]+/password/reset\?token=[A-Za-z0-9_-]+`)
+
+// TestPasswordResetFlow: the log-in page links to the form; a known name
+// and an unknown one get the same answer; the known one's e-mail (in the
+// account's language) has a link that sets a new password once; the old
+// password and the sessions no longer work, the new password does.
+func TestPasswordResetFlow(t *testing.T) {
+	e, m := newMailEnv(t)
+	ctx := context.Background()
+	if _, err := e.Store.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "ann@example.org", Password: testPassword, Locale: "fr"}); err != nil {
+		t.Fatal(err)
+	}
+	old := e.loggedIn("ann")
+	c := e.client()
+	if body := readBody(e.get(c, "/login")); !strings.Contains(body, `href="/password/forgot"`) {
+		t.Fatal("the log-in page does not link to the forgotten password form")
+	}
+	if body := readBody(e.get(c, "/password/forgot")); !strings.Contains(body, `name="name"`) {
+		t.Fatal("no form on /password/forgot")
+	}
+
+	// The same answer whether an account matches.
+	answer := func(name string) (int, string, string) {
+		res := e.postForm(c, "/password/forgot", url.Values{"name": {name}})
+		return res.StatusCode, res.Header.Get("Location"), readBody(res)
+	}
+	s1, l1, b1 := answer("nobody")
+	e.Server.Wait()
+	if n := len(m.mails()); n != 0 {
+		t.Fatalf("%d e-mails for an unknown name", n)
+	}
+	s2, l2, b2 := answer("ann")
+	if s1 != http.StatusSeeOther || s1 != s2 || l1 != l2 || b1 != b2 {
+		t.Fatalf("unknown and known names answered differently: %d %q / %d %q", s1, l1, s2, l2)
+	}
+	if body := readBody(e.get(c, l2)); !strings.Contains(body, "If an account matches and has an e-mail address") {
+		t.Errorf("the answer does not say a link may be on its way")
+	}
+	e.Server.Wait()
+	mails := m.mails()
+	if len(mails) != 1 {
+		t.Fatalf("%d e-mails, want 1", len(mails))
+	}
+	mail := mails[0]
+	link := resetLinkRE.FindString(mail.body)
+	if mail.to != "ann@example.org" || !strings.Contains(mail.subject, "nouveau mot de passe") ||
+		!strings.Contains(mail.body, "Bonjour ann") || !strings.Contains(mail.body, "une heure") ||
+		!strings.Contains(mail.body, "ignorez") || !strings.HasPrefix(link, e.URL+"/password/reset?token=") {
+		t.Fatalf("e-mail %+v (link %q)", mail, link)
+	}
+	path := strings.TrimPrefix(link, e.URL)
+
+	res := e.get(c, path)
+	body := readBody(res)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "@ann") || !strings.Contains(body, `name="token"`) {
+		t.Fatalf("reset page: %d\n%s", res.StatusCode, body)
+	}
+	if rp, cc := res.Header.Get("Referrer-Policy"), res.Header.Get("Cache-Control"); rp != "no-referrer" || cc != "no-store" {
+		t.Errorf("reset page headers: Referrer-Policy %q, Cache-Control %q", rp, cc)
+	}
+	token := strings.TrimPrefix(path, "/password/reset?token=")
+
+	// Every problem at once, and the link still works.
+	res = e.postForm(c, "/password/reset", url.Values{"token": {token}, "new_password": {"short"}, "password_confirm": {"other"}})
+	body = readBody(res)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#f-new_password"`) ||
+		!strings.Contains(body, `href="#f-password_confirm"`) || !strings.Contains(body, `aria-invalid="true"`) {
+		t.Fatalf("short and mismatched: %d\n%s", res.StatusCode, body)
+	}
+	res = e.postForm(c, "/password/reset", url.Values{"token": {token}, "new_password": {"a brand new password"}, "password_confirm": {"a brand new password"}})
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?flash=") {
+		t.Fatalf("reset: %d %q", res.StatusCode, loc)
+	}
+	if res.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Error("the POST's answer lets the Referer go")
+	}
+
+	if res := e.postForm(e.client(), "/login", url.Values{"username": {"ann"}, "password": {testPassword}}); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the old password: %d", res.StatusCode)
+	}
+	if res := e.postForm(e.client(), "/login", url.Values{"username": {"ann"}, "password": {"a brand new password"}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the new password: %d", res.StatusCode)
+	}
+	if res := e.get(old, "/account"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("a session from before the reset: %d", res.StatusCode)
+	}
+	// Once only.
+	if res := e.get(c, path); res.StatusCode != http.StatusGone || !strings.Contains(readBody(res), `href="/password/forgot"`) {
+		t.Errorf("the used link: %d", res.StatusCode)
+	}
+	res = e.postForm(c, "/password/reset", url.Values{"token": {token}, "new_password": {"yet another password"}, "password_confirm": {"yet another password"}})
+	if res.StatusCode != http.StatusGone {
+		t.Errorf("the used link, posted: %d", res.StatusCode)
+	}
+}
+
+// TestPasswordResetBadLinks: a made-up, missing or expired token gets the
+// page saying so, with a link to ask again.
+func TestPasswordResetBadLinks(t *testing.T) {
+	e, m := newMailEnv(t)
+	if _, err := e.Store.CreateAccount(context.Background(), models.NewAccount{Username: "ann", Email: "ann@example.org", Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	e.postForm(c, "/password/forgot", url.Values{"name": {"ANN@example.org"}})
+	e.Server.Wait()
+	if len(m.mails()) != 1 || !strings.Contains(m.mails()[0].body, "Hello ann") {
+		t.Fatalf("mails: %+v", m.mails())
+	}
+	expired := strings.TrimPrefix(resetLinkRE.FindString(m.mails()[0].body), e.URL)
+	e.Now = e.Now.Add(models.PasswordResetValidity + time.Second)
+	for _, path := range []string{"/password/reset?token=made-up", "/password/reset", expired} {
+		res := e.get(c, path)
+		body := readBody(res)
+		if res.StatusCode != http.StatusGone || !strings.Contains(body, "no longer works") || !strings.Contains(body, `href="/password/forgot"`) {
+			t.Errorf("%s: %d\n%s", path, res.StatusCode, body)
+		}
+	}
+	res := e.postForm(c, "/password/forgot", url.Values{"name": {"  "}})
+	if body := readBody(res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#f-name"`) {
+		t.Errorf("empty name: %d", res.StatusCode)
+	}
+}
+
+// TestForgotPasswordWithoutMail: an instance that sends no e-mail sends
+// members to its administrators, without a form.
+func TestForgotPasswordWithoutMail(t *testing.T) {
+	e := newEnv(t)
+	e.user("ann", models.RoleMember)
+	c := e.client()
+	body := readBody(e.get(c, "/password/forgot"))
+	if strings.Contains(body, `name="name"`) || !strings.Contains(body, "Ask the instance’s administrators") {
+		t.Errorf("without e-mail:\n%s", body)
+	}
+	if res := e.postForm(c, "/password/forgot", url.Values{"name": {"ann"}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("POST without e-mail: %d", res.StatusCode)
+	}
+}
