@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/mail"
@@ -38,6 +39,10 @@ type AccountEdit struct {
 	// the API sends the image as a multipart file.
 	Avatar       *AvatarFile `json:"-"`
 	RemoveAvatar bool        `json:"-"`
+	// CurrentPassword must be the account's password when Email changes:
+	// the address receives password reset links, so whoever holds a
+	// session or token alone must not be able to redirect them.
+	CurrentPassword string `json:"current_password"`
 }
 
 // AvatarFile is an avatar image being sent: the file's name as the
@@ -99,12 +104,24 @@ func emailProblem(email string) string {
 // saved, so that its problems are told with the other fields'; it
 // replaces the previous one, whose file is deleted. A change of display
 // name, bio or avatar emits one EventAccountUpdated, which federation
-// turns into an Update{Person} to the followers.
+// turns into an Update{Person} to the followers. A new e-mail address
+// needs CurrentPassword (checkEmailChange): password reset links go there.
 func (s *Store) EditAccount(ctx context.Context, acc *Account, in AccountEdit) (*Account, error) {
 	if acc == nil || acc.Actor == nil {
 		return nil, ErrUnauthorized
 	}
 	err := in.validate()
+	if in.Email != nil {
+		// Joined with the other fields' problems; a throttled name or a
+		// failed database is the whole answer.
+		perr := s.checkEmailChange(ctx, acc, *in.Email, in.CurrentPassword)
+		if _, ok := errors.AsType[*ValidationError](perr); !ok && perr != nil {
+			return nil, perr
+		}
+		v := &ValidationError{}
+		_ = v.Join(err)
+		err = v.Join(perr)
+	}
 	var avatar *Upload
 	if in.Avatar != nil {
 		var aerr error
@@ -137,6 +154,28 @@ func (s *Store) EditAccount(ctx context.Context, acc *Account, in AccountEdit) (
 		s.removeUploadFile(old.Key)
 	}
 	return s.AccountByID(ctx, acc.ID)
+}
+
+// checkEmailChange is nil when email is acc's stored address or password
+// is acc's; a problem on "current_password" when it is missing or wrong
+// (a wrong one counts toward the log-in limit, as at log-in); or
+// Authenticate's other error.
+func (s *Store) checkEmailChange(ctx context.Context, acc *Account, email, password string) error {
+	cur, err := s.AccountByID(ctx, acc.ID)
+	if err != nil {
+		return err
+	}
+	if email == cur.Email {
+		return nil
+	}
+	if password == "" {
+		return Invalid("current_password", "is required to change the e-mail address")
+	}
+	_, err = s.Authenticate(ctx, acc.Username, password)
+	if errors.Is(err, ErrBadCredentials) {
+		return Invalid("current_password", "is wrong")
+	}
+	return err
 }
 
 // editAccount saves the validated in (and the received avatar, or none)

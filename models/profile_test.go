@@ -32,11 +32,11 @@ func TestEditAccountValidation(t *testing.T) {
 			{"name on two lines", models.AccountEdit{DisplayName: ptr("Ann\nAdmin")}, []string{"display_name"}},
 			{"name with a control character", models.AccountEdit{DisplayName: ptr("Ann\x07")}, []string{"display_name"}},
 			{"bio too long", models.AccountEdit{Bio: ptr(strings.Repeat("b", models.MaxBio+1))}, []string{"bio"}},
-			{"bad email", models.AccountEdit{Email: ptr("ann at example")}, []string{"email"}},
-			{"email with a name", models.AccountEdit{Email: ptr("Ann <ann@example.org>")}, []string{"email"}},
+			{"bad email", models.AccountEdit{Email: ptr("ann at example"), CurrentPassword: "long enough pw"}, []string{"email"}},
+			{"email with a name", models.AccountEdit{Email: ptr("Ann <ann@example.org>"), CurrentPassword: "long enough pw"}, []string{"email"}},
 			{"unknown language", models.AccountEdit{Locale: ptr("de")}, []string{"locale"}},
 			{"all at once", models.AccountEdit{DisplayName: ptr(strings.Repeat("n", 51)), Bio: ptr(strings.Repeat("b", 501)),
-				Email: ptr("@"), Locale: ptr("EN")}, []string{"bio", "display_name", "email", "locale"}},
+				Email: ptr("@"), Locale: ptr("EN"), CurrentPassword: "long enough pw"}, []string{"bio", "display_name", "email", "locale"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -98,11 +98,11 @@ func TestEditAccount(t *testing.T) {
 				"Ann Martin", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@example.org", "en", 1},
 			{"the same again", models.AccountEdit{DisplayName: ptr("Ann Martin"), Bio: ptr("Cyclist in *Lyon*.<script>alert(1)</script>")},
 				"Ann Martin", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@example.org", "en", 1},
-			{"private settings", models.AccountEdit{Email: ptr(" ann@lyon.example "), Locale: ptr("fr")},
+			{"private settings", models.AccountEdit{Email: ptr(" ann@lyon.example "), Locale: ptr("fr"), CurrentPassword: "long enough pw"},
 				"Ann Martin", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@lyon.example", "fr", 1},
 			{"name only", models.AccountEdit{DisplayName: ptr("Ann M.")},
 				"Ann M.", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@lyon.example", "fr", 2},
-			{"everything emptied", models.AccountEdit{DisplayName: ptr(""), Bio: ptr(""), Email: ptr(""), Locale: ptr("")},
+			{"everything emptied", models.AccountEdit{DisplayName: ptr(""), Bio: ptr(""), Email: ptr(""), Locale: ptr(""), CurrentPassword: "long enough pw"},
 				"", "", "", "", "", 3},
 		}
 		for _, tt := range tests {
@@ -142,6 +142,62 @@ func TestEditAccountGone(t *testing.T) {
 		}
 		if _, err := s.EditAccount(ctx, nil, models.AccountEdit{}); !errors.Is(err, models.ErrUnauthorized) {
 			t.Fatalf("editing without an account: %v, want unauthorized", err)
+		}
+	})
+}
+
+// TestEmailChangeNeedsPassword: a new e-mail address (where reset links
+// go) needs the current password; a wrong one counts toward the log-in
+// limit; other settings, or the same address, do not need it.
+func TestEmailChangeNeedsPassword(t *testing.T) {
+	const emailPassword = "correct horse battery"
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "ann@example.org", Password: emailPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			in   models.AccountEdit
+			want string // current_password problem
+		}{
+			{"missing", models.AccountEdit{Email: ptr("new@example.org")}, "is required to change the e-mail address"},
+			{"wrong", models.AccountEdit{Email: ptr("new@example.org"), CurrentPassword: "a wrong guess"}, "is wrong"},
+			{"wrong, with a bad address", models.AccountEdit{Email: ptr("nope"), CurrentPassword: "a wrong guess"}, "is wrong"},
+			{"removed", models.AccountEdit{Email: ptr("")}, "is required to change the e-mail address"},
+			{"same address", models.AccountEdit{Email: ptr(" ann@example.org "), Locale: ptr("fr")}, ""},
+			{"right", models.AccountEdit{Email: ptr("new@example.org"), CurrentPassword: emailPassword}, ""},
+		} {
+			got, err := s.EditAccount(ctx, acc, tc.in)
+			ve, _ := errors.AsType[*models.ValidationError](err)
+			if tc.want == "" {
+				if err != nil {
+					t.Errorf("%s: %v", tc.name, err)
+				} else {
+					acc = got
+				}
+				continue
+			}
+			if ve == nil || ve.Fields["current_password"] != tc.want {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			if tc.name == "wrong, with a bad address" && ve != nil && ve.Fields["email"] == "" {
+				t.Errorf("%s: the address's problem is not told with the password's: %v", tc.name, err)
+			}
+		}
+		if acc.Email != "new@example.org" {
+			t.Errorf("e-mail %q", acc.Email)
+		}
+		// A wrong password is counted as at log-in.
+		if _, err := s.EditAccount(ctx, acc, models.AccountEdit{Email: ptr("x@example.org"), CurrentPassword: "a wrong guess"}); err == nil {
+			t.Fatal("wrong password accepted")
+		}
+		for range models.MaxLoginFailures - 1 {
+			s.Authenticate(ctx, "ann", "a wrong guess") //nolint:errcheck // counting
+		}
+		if _, err := s.Authenticate(ctx, "ann", emailPassword); !errors.Is(err, models.ErrThrottled) {
+			t.Errorf("wrong passwords of the e-mail form not counted: %v", err)
 		}
 	})
 }

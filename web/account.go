@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"mime/multipart"
 	"net/http"
@@ -107,7 +108,9 @@ func formFileOf(r *http.Request, field string) (*formFile, error) {
 // editSettings saves the private settings: e-mail and language. The
 // language takes effect at once in this browser (its language cookie is
 // set, or cleared to follow the browser again), and in any other where
-// the member signs in and has not picked one with the switcher.
+// the member signs in and has not picked one with the switcher. A new
+// e-mail address needs the current password (password reset links go
+// there); the old address, if any, is told of the change.
 func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.badForm(w, r, err)
@@ -116,13 +119,36 @@ func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
 	acc := currentAccount(r.Context())
 	v := newAccountView(acc)
 	v.Email, v.Locale = r.PostFormValue("email"), r.PostFormValue("locale")
-	_, err := s.store.EditAccount(r.Context(), acc, models.AccountEdit{Email: &v.Email, Locale: &v.Locale})
+	got, err := s.store.EditAccount(r.Context(), acc, models.AccountEdit{Email: &v.Email, Locale: &v.Locale,
+		CurrentPassword: r.PostFormValue("email_current_password")})
 	if err != nil {
+		if ve, ok := errors.AsType[*models.ValidationError](err); ok && ve.Fields["current_password"] != "" {
+			// The field of this form, not the password form's.
+			ve.Fields["email_current_password"] = ve.Fields["current_password"]
+			delete(ve.Fields, "current_password")
+		}
 		if takeFieldErrors(s, w, r, err, v) {
 			s.showAccountPage(w, r, http.StatusUnprocessableEntity, v)
 		}
 		return
 	}
+	s.emailChanged(r, acc, got)
 	s.setLangCookie(w, v.Locale)
 	redirect(w, r, "/account", "account.settings_saved")
+}
+
+// emailChanged tells the previous address of an account (before) that it
+// is no longer the account's (after), in the background: whoever changed
+// it with a stolen session and password would otherwise receive the
+// reset links unnoticed.
+func (s *Server) emailChanged(r *http.Request, before, after *models.Account) {
+	if s.opts.Mailer == nil || before.Email == "" || before.Email == after.Email {
+		return
+	}
+	l := s.mailLocale(after.Locale, s.localeFor(r))
+	to, name := before.Email, after.Username
+	s.sendInBackground(r.Context(), "e-mail changed", func(ctx context.Context) error {
+		site := s.store.InstanceName(ctx)
+		return s.opts.Mailer.SendMail(ctx, to, l.T("mail.email_changed.subject", site), l.T("mail.email_changed.body", name, site))
+	})
 }

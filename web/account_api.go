@@ -67,18 +67,20 @@ func (s *Server) apiAccount(w http.ResponseWriter, r *http.Request) {
 
 // apiEditAccount answers PATCH /api/v1/account: the fields given change
 // (display_name, bio, email, locale), the others stay, as on the account
-// page.
+// page; a new email needs current_password.
 func (s *Server) apiEditAccount(w http.ResponseWriter, r *http.Request) {
 	var in models.AccountEdit
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	acc, err := s.store.EditAccount(r.Context(), currentAccount(r.Context()), in)
+	before := currentAccount(r.Context())
+	acc, err := s.store.EditAccount(r.Context(), before, in)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
+	s.emailChanged(r, before, acc)
 	writeAccount(w, acc)
 }
 

@@ -119,7 +119,7 @@ func TestAccountSettingsForm(t *testing.T) {
 		t.Fatalf("refused settings were saved: %q %q", acc.Email, acc.Locale)
 	}
 
-	res = e.postForm(c, "/account/settings", url.Values{"email": {"alice@mail.example"}, "locale": {"fr"}})
+	res = e.postForm(c, "/account/settings", url.Values{"email": {"alice@mail.example"}, "locale": {"fr"}, "email_current_password": {testPassword}})
 	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Set-Cookie"), "odn_lang=fr") {
 		t.Fatalf("settings: status %d, cookie %q", res.StatusCode, res.Header.Get("Set-Cookie"))
 	}
@@ -170,7 +170,8 @@ func TestAccountAPI(t *testing.T) {
 		BioHTML                             string `json:"bio_html"`
 	}
 	var got account
-	res := e.api("PATCH", "/api/v1/account", alice, map[string]string{"display_name": "Alice", "bio": "Hi *there*", "email": "alice@mail.example", "locale": "fr"}, &got)
+	res := e.api("PATCH", "/api/v1/account", alice, map[string]string{"display_name": "Alice", "bio": "Hi *there*", "email": "alice@mail.example", "locale": "fr",
+		"current_password": testPassword}, &got)
 	if res.StatusCode != http.StatusOK || got.DisplayName != "Alice" || got.BioHTML != "<p>Hi <em>there</em></p>" || got.Email != "alice@mail.example" || got.Locale != "fr" {
 		t.Fatalf("PATCH: %d %+v", res.StatusCode, got)
 	}
@@ -183,8 +184,8 @@ func TestAccountAPI(t *testing.T) {
 	}
 	var refused struct{ Fields map[string]string }
 	res = e.api("PATCH", "/api/v1/account", alice, map[string]string{"display_name": strings.Repeat("x", 51), "email": "nope", "locale": "xx"}, &refused)
-	if res.StatusCode != http.StatusUnprocessableEntity || len(refused.Fields) != 3 {
-		t.Fatalf("invalid PATCH: %d %v, want 422 naming display_name, email and locale", res.StatusCode, refused.Fields)
+	if res.StatusCode != http.StatusUnprocessableEntity || len(refused.Fields) != 4 || refused.Fields["current_password"] == "" {
+		t.Fatalf("invalid PATCH: %d %v, want 422 naming display_name, email, locale and current_password", res.StatusCode, refused.Fields)
 	}
 	var bobs account
 	if res := e.api("GET", "/api/v1/account", bob, nil, &bobs); res.StatusCode != http.StatusOK || bobs.Username != "bob" || bobs.Email != "" {
@@ -209,7 +210,7 @@ func TestAccountExportProfileAndNotes(t *testing.T) {
 	ctx := context.Background()
 	acc := e.user("alice", models.RoleMember)
 	name, bio, email, locale := "Alice Martin", "Rides a *bike*", "alice@mail.example", "fr"
-	acc, err := e.Store.EditAccount(ctx, acc, models.AccountEdit{DisplayName: &name, Bio: &bio, Email: &email, Locale: &locale})
+	acc, err := e.Store.EditAccount(ctx, acc, models.AccountEdit{DisplayName: &name, Bio: &bio, Email: &email, Locale: &locale, CurrentPassword: testPassword})
 	if err != nil {
 		t.Fatal(err)
 	}

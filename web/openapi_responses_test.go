@@ -283,6 +283,7 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("GET", "/account", "/account", ann, nil, 200)
 	k.call("PATCH", "/account", "/account", ann, map[string]any{"display_name": "Ann", "bio": "Lives by the *square*.", "locale": "fr"}, 200)
 	k.call("PATCH", "/account", "/account", ann, map[string]any{"display_name": strings.Repeat("n", 51), "email": "nope"}, 422)
+	k.call("PATCH", "/account", "/account", ann, map[string]any{"email": "ann@example.org", "current_password": testPassword}, 200)
 	k.call("GET", "/account", "/account", "", nil, 401)
 	k.o.Store.SetDataDir(t.TempDir())
 	k.call("POST", "/account/avatar", "/account/avatar", ann, multipartFile{"avatar", "ann.png", imagemetatest.PNG()}, 200)

@@ -180,3 +180,55 @@ func TestForgotPasswordWithoutMail(t *testing.T) {
 		t.Errorf("POST without e-mail: %d", res.StatusCode)
 	}
 }
+
+// TestEmailChangeNeedsCurrentPassword: the account page's e-mail and the
+// API's need the current password; the old address is told of a change.
+func TestEmailChangeNeedsCurrentPassword(t *testing.T) {
+	e, m := newMailEnv(t)
+	if _, err := e.Store.CreateAccount(context.Background(), models.NewAccount{Username: "ann", Email: "ann@example.org", Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.loggedIn("ann")
+	for _, tc := range []struct {
+		name, password string
+		status         int
+	}{
+		{"without", "", http.StatusUnprocessableEntity},
+		{"wrong", "a wrong guess", http.StatusUnprocessableEntity},
+		{"right", testPassword, http.StatusSeeOther},
+	} {
+		res := e.postForm(c, "/account/settings", url.Values{"email": {"ann@new.example"}, "locale": {""}, "email_current_password": {tc.password}})
+		body := readBody(res)
+		if res.StatusCode != tc.status {
+			t.Fatalf("%s: %d", tc.name, res.StatusCode)
+		}
+		if tc.status == http.StatusUnprocessableEntity && (!strings.Contains(body, `href="#f-email_current_password"`) ||
+			!strings.Contains(body, `id="f-email_current_password"`) || strings.Contains(body, `href="#f-current_password"`)) {
+			t.Errorf("%s: the error is not on the e-mail form's password field:\n%s", tc.name, body)
+		}
+	}
+	e.Server.Wait()
+	if mails := m.mails(); len(mails) != 1 || mails[0].to != "ann@example.org" || !strings.Contains(mails[0].body, "was just changed") {
+		t.Errorf("notice to the old address: %+v", mails)
+	}
+
+	tok := e.token("ann")
+	var refused struct{ Fields map[string]string }
+	if res := e.api("PATCH", "/api/v1/account", tok, map[string]string{"email": "x@example.org"}, &refused); res.StatusCode != http.StatusUnprocessableEntity ||
+		refused.Fields["current_password"] == "" {
+		t.Errorf("PATCH without current_password: %d %v", res.StatusCode, refused.Fields)
+	}
+	if res := e.api("PATCH", "/api/v1/account", tok, map[string]string{"email": "x@example.org", "current_password": "nope nope nope"}, &refused); res.StatusCode != http.StatusUnprocessableEntity ||
+		refused.Fields["current_password"] == "" {
+		t.Errorf("PATCH with a wrong current_password: %d %v", res.StatusCode, refused.Fields)
+	}
+	var got struct{ Email string }
+	if res := e.api("PATCH", "/api/v1/account", tok, map[string]string{"email": "x@example.org", "current_password": testPassword}, &got); res.StatusCode != http.StatusOK ||
+		got.Email != "x@example.org" {
+		t.Errorf("PATCH with current_password: %d %+v", res.StatusCode, got)
+	}
+	e.Server.Wait()
+	if mails := m.mails(); len(mails) != 2 || mails[1].to != "ann@new.example" {
+		t.Errorf("notice of the API's change: %+v", mails)
+	}
+}
