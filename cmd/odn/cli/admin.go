@@ -20,7 +20,7 @@ var adminCommands = map[string]map[string]func(ctx context.Context, args []strin
 	"user": {
 		"create": adminUserCreate, "list": adminUserList, "promote": adminUserPromote,
 		"disable": adminUserDisable(true), "enable": adminUserDisable(false), "decider": adminUserDecider,
-		"unlock": adminUserUnlock,
+		"unlock": adminUserUnlock, "password": adminUserPassword,
 	},
 	"space": {"create": adminSpaceCreate, "list": adminSpaceList},
 	"token": {"create": adminTokenCreate},
@@ -70,15 +70,9 @@ func adminUserCreate(ctx context.Context, args []string, env Env) error {
 		if admin {
 			role = models.RoleAdmin
 		}
-		password, generated := "", false
-		if fromStdin {
-			line, err := bufio.NewReader(io.LimitReader(env.Stdin, models.MaxPasswordLen+2)).ReadString('\n')
-			if err != nil && err != io.EOF {
-				return fmt.Errorf("read password: %w", err)
-			}
-			password = strings.TrimRight(line, "\r\n")
-		} else {
-			password, generated = randomPassword(), true
+		password, generated, err := newPassword(env, fromStdin)
+		if err != nil {
+			return err
 		}
 		acc, err := st.CreateAccount(ctx, models.NewAccount{Username: name, Email: email, Password: password, Role: role})
 		if err != nil {
@@ -86,6 +80,47 @@ func adminUserCreate(ctx context.Context, args []string, env Env) error {
 		}
 		fmt.Fprintf(env.Stdout, "created user %s (%s)\n", acc.Username, acc.Role)
 		warnDefaultBaseURL(env, cfg, "user")
+		if generated {
+			fmt.Fprintf(env.Stdout, "password: %s\n", password)
+		}
+		return nil
+	})
+}
+
+// newPassword is the first line of standard input (fromStdin), or a
+// random password, generated then.
+func newPassword(env Env, fromStdin bool) (password string, generated bool, err error) {
+	if !fromStdin {
+		return randomPassword(), true, nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(env.Stdin, models.MaxPasswordLen+2)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", false, fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), false, nil
+}
+
+// adminUserPassword sets a member's password: the way back in for one
+// who forgot it on an instance without e-mail, or without an address on
+// the account. Sessions, API tokens and reset links end; the audit log
+// says so.
+func adminUserPassword(ctx context.Context, args []string, env Env) error {
+	var fromStdin bool
+	return dbCommand(ctx, "admin user password", args, env, func(fs *flagSet) {
+		fs.BoolVar(&fromStdin, "password-stdin", false, "read the new password from the first line of standard input (default: generate one and print it)")
+	}, func(ctx context.Context, st *models.Store, _ *Config, fs *flagSet) error {
+		name, err := oneName(fs, "user name")
+		if err != nil {
+			return err
+		}
+		password, generated, err := newPassword(env, fromStdin)
+		if err != nil {
+			return err
+		}
+		if err := st.SetPassword(ctx, nil, name, password); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		fmt.Fprintf(env.Stdout, "%s has a new password; their sessions and API tokens are ended\n", name)
 		if generated {
 			fmt.Fprintf(env.Stdout, "password: %s\n", password)
 		}
