@@ -35,10 +35,10 @@ var erasedKept = map[string]string{
 var erasedTransient = []string{"events", "deliveries", "delivery_bodies", "inbox_items"}
 
 // TestEraseLeavesNothingPersonal gives a member one of everything a
-// member can have (sessions, a token, a located and tagged proposal, a
-// comment and a reply, supports, votes and signatures on open and on
-// decided items, notifications, follows both ways, a report, a log-in
-// failure), erases the account, runs the federation's share (its events
+// member can have (sessions, a token, a password reset link, a located
+// and tagged proposal, a comment and a reply, supports, votes and
+// signatures on open and on decided items, notifications, follows both
+// ways, a report, a log-in failure), erases the account, runs the federation's share (its events
 // handled) and the housekeeping, then reads every column of every table:
 // the e-mail address, the browser's name and the token's name are
 // nowhere, and the user name only where erasedKept says why.
@@ -69,6 +69,9 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		must(err)
 		_, err = s.CreateToken(ctx, zel, "zelda-script-token")
 		must(err)
+		if resets, err := s.RequestPasswordReset(ctx, email); err != nil || len(resets) != 1 {
+			t.Fatalf("password reset link: %v %v", resets, err)
+		}
 		_, err = s.Authenticate(ctx, name, "a wrong guess")
 		if err == nil {
 			t.Fatal("a wrong password logged in")
