@@ -33,7 +33,8 @@ func TestProfileUpdateReachesFollowers(t *testing.T) {
 	})
 
 	name, bio, email := "Alice Liddell", "Curious about *everything*.", "alice.private@mail.example"
-	if _, err := a.Store.EditAccount(ctx, alice, models.AccountEdit{DisplayName: &name, Bio: &bio, Email: &email}); err != nil {
+	if _, err := a.Store.EditAccount(ctx, alice, models.AccountEdit{DisplayName: &name, Bio: &bio, Email: &email,
+		CurrentPassword: "correct horse battery"}); err != nil {
 		t.Fatal(err)
 	}
 	const summary = "<p>Curious about <em>everything</em>.</p>"

@@ -29,7 +29,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.BoolVar(&cfg.AuthorizedFetch, "authorized-fetch", false, "require signed GETs for ActivityPub objects")
 	fs.StringVar(&cfg.InstanceName, "instance-name", "", "instance display name (default: the host name)")
 	fs.StringVar(&cfg.MapTiles, "map-tiles", "", "tile URL template for consultation maps, e.g. https://tiles.example/{z}/{x}/{y}.png (default: none, lists only)")
-	fs.StringVar(&cfg.SMTP, "smtp", "", "SMTP server for e-mail notifications, smtp://user:password@host:587 (default: no e-mail)")
+	fs.StringVar(&cfg.SMTP, "smtp", "", "SMTP server for e-mails (synthesis notifications, password reset links), smtp://user:password@host:587 (default: no e-mail)")
 	fs.StringVar(&cfg.SMTPFrom, "smtp-from", "", "From address of notification e-mails (default: odn@HOST)")
 	fs.Func("trusted-proxies", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For gives the client address, e.g. 127.0.0.1,::1 (default: none, trust no header)",
 		func(v string) (err error) { cfg.TrustedProxies, err = parseProxies(v); return err })
