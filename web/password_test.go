@@ -1,7 +1,11 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -231,4 +235,91 @@ func TestEmailChangeNeedsCurrentPassword(t *testing.T) {
 	if mails := m.mails(); len(mails) != 2 || mails[1].to != "ann@new.example" {
 		t.Errorf("notice of the API's change: %+v", mails)
 	}
+}
+
+// blockingMailer holds every e-mail until release is closed, or fails
+// them all with err.
+type blockingMailer struct {
+	captureMailer
+	release chan struct{}
+	err     error
+}
+
+func (m *blockingMailer) SendMail(ctx context.Context, to, subject, body string) error {
+	if m.err != nil {
+		return m.err
+	}
+	select {
+	case <-m.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return m.captureMailer.SendMail(ctx, to, subject, body)
+}
+
+// TestResetMailsBoundedAndLogged: e-mails go in the background, a bounded
+// number at once: past it a request's e-mail is dropped, and logged, and
+// the answers do not wait for the mail server; a failed send is logged.
+func TestResetMailsBoundedAndLogged(t *testing.T) {
+	for _, failing := range []bool{false, true} {
+		m := &blockingMailer{release: make(chan struct{})}
+		if failing {
+			m.err = errors.New("smtp: 451 try later")
+		}
+		var logs syncBuffer
+		e := newEnvOn(t, "sqlite", func(o *web.Options) {
+			o.Mailer = m
+			o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		})
+		const requests = 9 // one past the 8 in flight; within the log-in's 10 a minute
+		for i := range requests {
+			name := fmt.Sprintf("member%d", i)
+			if _, err := e.Store.CreateAccount(context.Background(), models.NewAccount{Username: name, Email: name + "@example.org", Password: testPassword}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := e.client()
+		start := time.Now()
+		for i := range requests {
+			if res := e.postForm(c, "/password/forgot", url.Values{"name": {fmt.Sprintf("member%d", i)}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("request %d: %d", i, res.StatusCode)
+			}
+		}
+		if failing {
+			e.Server.Wait()
+			if n := strings.Count(logs.String(), `msg="send e-mail"`); n != requests || !strings.Contains(logs.String(), "451 try later") {
+				t.Errorf("failed sends logged %d times, want %d:\n%s", n, requests, logs.String())
+			}
+			continue
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("the answers waited for the mail server: %v", d)
+		}
+		if !strings.Contains(logs.String(), "e-mail dropped: too many in flight") {
+			t.Errorf("the e-mail past the bound is not logged:\n%s", logs.String())
+		}
+		close(m.release)
+		e.Server.Wait()
+		if n := len(m.mails()); n != requests-1 {
+			t.Errorf("%d e-mails sent, want %d", n, requests-1)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the background senders' logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
