@@ -41,10 +41,10 @@ func TestPetitionEditsFederate(t *testing.T) {
 		t.Fatalf("the update's and the response's Creates were not sent: %v", keysOf(first))
 	}
 
-	if _, err := a.st.EditPetitionUpdate(ctx, ada, pe.ID, u.ID, "We met the mayor."); err != nil {
+	if _, err := a.st.EditPetitionUpdate(ctx, ada, pe.ID, u.ID, "We met the mayor.", 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.st.EditPetitionResponse(ctx, maire, pe.ID, "It will be painted in May."); err != nil {
+	if _, err := a.st.EditPetitionResponse(ctx, maire, pe.ID, "It will be painted in May.", 0); err != nil {
 		t.Fatal(err)
 	}
 	edits := activitiesOf(t, runEvents(t, a))
@@ -73,7 +73,7 @@ func TestPetitionEditsFederate(t *testing.T) {
 	}
 
 	// Edited, then erased before the outbox ran: the space Creates it.
-	if _, err := a.st.EditPetitionResponse(ctx, maire, pe.ID, "It will be painted in June."); err != nil {
+	if _, err := a.st.EditPetitionResponse(ctx, maire, pe.ID, "It will be painted in June.", 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.st.DeleteAccount(ctx, maire); err != nil {

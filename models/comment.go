@@ -66,6 +66,9 @@ type Comment struct {
 	DeletedAt      *time.Time `bun:",nullzero"`
 	CreatedAt      time.Time  `bun:",notnull"`
 	UpdatedAt      time.Time  `bun:",notnull"`
+	// Version counts its edits (from 1): an edit made from another one is
+	// refused with ErrEditConflict (see EditVersion).
+	Version int64 `bun:",notnull,default:1"`
 
 	Author *Actor `bun:"rel:belongs-to,join:author_id=id"`
 	// Replies are the comment's answers in thread order, filled by

@@ -327,8 +327,10 @@ func (s *Store) CommentByURI(ctx context.Context, uri string) (*Comment, error) 
 
 // EditComment lets the author of a local comment change its body within
 // CommentEditWindow, unless moderators hid it (Comment.EditError); the
-// thread shows when it was edited.
-func (s *Store) EditComment(ctx context.Context, by *Actor, id int64, body string) (*Comment, error) {
+// thread shows when it was edited. An edit made from another version than
+// the current one (ifVersion; 0 accepts any) is refused with
+// ErrEditConflict.
+func (s *Store) EditComment(ctx context.Context, by *Actor, id int64, body string, ifVersion int64) (*Comment, error) {
 	if by == nil {
 		return nil, ErrUnauthorized
 	}
@@ -337,7 +339,7 @@ func (s *Store) EditComment(ctx context.Context, by *Actor, id int64, body strin
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return s.updateComment(ctx, id, func(c *Comment) error {
+	return s.updateComment(ctx, id, ifVersion, func(c *Comment) error {
 		if err := c.EditError(by, s.Now()); err != nil {
 			return err
 		}
@@ -357,7 +359,7 @@ func (s *Store) UpdateRemoteComment(ctx context.Context, by *Actor, uri, content
 	if err != nil {
 		return nil, err
 	}
-	return s.updateComment(ctx, c.ID, func(c *Comment) error {
+	return s.updateComment(ctx, c.ID, 0, func(c *Comment) error {
 		if by == nil || c.AuthorID != by.ID || c.Local {
 			return ErrForbidden
 		}
@@ -369,9 +371,13 @@ func (s *Store) UpdateRemoteComment(ctx context.Context, by *Actor, uri, content
 	})
 }
 
-func (s *Store) updateComment(ctx context.Context, id int64, change func(*Comment) error) (*Comment, error) {
+func (s *Store) updateComment(ctx context.Context, id, ifVersion int64, change func(*Comment) error) (*Comment, error) {
 	c := new(Comment)
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		version, err := claimVersion(ctx, tx, "comments", "version", id, ifVersion)
+		if err != nil {
+			return err
+		}
 		if err := tx.NewSelect().Model(c).Where("c.id = ?", id).Scan(ctx); err != nil {
 			return dbErr("load comment", err)
 		}
@@ -379,8 +385,8 @@ func (s *Store) updateComment(ctx context.Context, id int64, change func(*Commen
 			return err
 		}
 		now := s.Now()
-		c.EditedAt, c.UpdatedAt = &now, now
-		if _, err := tx.NewUpdate().Model(c).Column("body", "body_html", "edited_at", "updated_at").WherePK().Exec(ctx); err != nil {
+		c.EditedAt, c.UpdatedAt, c.Version = &now, now, version
+		if _, err := tx.NewUpdate().Model(c).Column("body", "body_html", "edited_at", "updated_at", "version").WherePK().Exec(ctx); err != nil {
 			return dbErr("update comment", err)
 		}
 		return s.emitComment(ctx, tx, EventCommentUpdated, c)

@@ -132,15 +132,15 @@ func TestCommentThreading(t *testing.T) {
 			}
 		})
 		t.Run("edit window", func(t *testing.T) {
-			if _, err := f.s.EditComment(ctx, bob.Actor, root.ID, "hijack"); !errors.Is(err, models.ErrForbidden) {
+			if _, err := f.s.EditComment(ctx, bob.Actor, root.ID, "hijack", 0); !errors.Is(err, models.ErrForbidden) {
 				t.Fatalf("other author: %v", err)
 			}
-			c, err := f.s.EditComment(ctx, ann.Actor, root.ID, "level 0, *fixed*")
+			c, err := f.s.EditComment(ctx, ann.Actor, root.ID, "level 0, *fixed*", 0)
 			if err != nil || c.EditedAt == nil || !strings.Contains(c.BodyHTML, "<em>fixed</em>") {
 				t.Fatalf("%+v %v", c, err)
 			}
 			f.tick(16 * time.Minute)
-			if _, err := f.s.EditComment(ctx, ann.Actor, root.ID, "too late"); !errors.Is(err, models.ErrClosed) {
+			if _, err := f.s.EditComment(ctx, ann.Actor, root.ID, "too late", 0); !errors.Is(err, models.ErrClosed) {
 				t.Fatalf("late edit: %v", err)
 			}
 		})

@@ -61,27 +61,30 @@ const (
 // themes, workshop contributions and a synthesis.
 type Consultation struct {
 	bun.BaseModel  `bun:"table:consultations"`
-	ID             int64      `bun:",pk,autoincrement"`
-	URI            string     `bun:"uri,notnull"`
-	SpaceID        int64      `bun:",notnull"`
-	Title          string     `bun:",notnull"`
-	Summary        string     `bun:",notnull"`
-	Body           string     `bun:",notnull"`
-	BodyHTML       string     `bun:"body_html,notnull"`
-	BannerID       *int64     `bun:",nullzero"`
-	BannerAlt      string     `bun:",notnull"`
-	OpensAt        time.Time  `bun:",notnull"`
-	ContributionAt time.Time  `bun:",notnull"`
-	SynthesisAt    time.Time  `bun:",notnull"`
-	ClosesAt       time.Time  `bun:",notnull"`
-	MapEnabled     bool       `bun:",notnull"`
-	CreatedBy      *int64     `bun:",nullzero"`
-	AuthorID       int64      `bun:",notnull"`
-	Local          bool       `bun:",notnull"`
-	Origin         string     `bun:",notnull"`
-	CreatedAt      time.Time  `bun:",notnull"`
-	UpdatedAt      time.Time  `bun:",notnull"`
-	DeletedAt      *time.Time `bun:",nullzero"`
+	ID             int64     `bun:",pk,autoincrement"`
+	URI            string    `bun:"uri,notnull"`
+	SpaceID        int64     `bun:",notnull"`
+	Title          string    `bun:",notnull"`
+	Summary        string    `bun:",notnull"`
+	Body           string    `bun:",notnull"`
+	BodyHTML       string    `bun:"body_html,notnull"`
+	BannerID       *int64    `bun:",nullzero"`
+	BannerAlt      string    `bun:",notnull"`
+	OpensAt        time.Time `bun:",notnull"`
+	ContributionAt time.Time `bun:",notnull"`
+	SynthesisAt    time.Time `bun:",notnull"`
+	ClosesAt       time.Time `bun:",notnull"`
+	MapEnabled     bool      `bun:",notnull"`
+	CreatedBy      *int64    `bun:",nullzero"`
+	AuthorID       int64     `bun:",notnull"`
+	Local          bool      `bun:",notnull"`
+	Origin         string    `bun:",notnull"`
+	CreatedAt      time.Time `bun:",notnull"`
+	UpdatedAt      time.Time `bun:",notnull"`
+	// Version counts its edits (from 1): an edit made from another one is
+	// refused with ErrEditConflict (see EditVersion).
+	Version   int64      `bun:",notnull,default:1"`
+	DeletedAt *time.Time `bun:",nullzero"`
 
 	// Banner is the banner image, when BannerID is set (loaded by
 	// ConsultationByID).
@@ -204,6 +207,10 @@ type ConsultationInput struct {
 	BannerID       *int64    `json:"banner_id"`
 	BannerAlt      string    `json:"banner_alt"`
 	MapEnabled     bool      `json:"map"`
+	// IfVersion is the version the edit was made from (its If-Match, a
+	// form's hidden field): another is refused with ErrEditConflict; 0
+	// accepts any. Creating ignores it.
+	IfVersion int64 `json:"-"`
 }
 
 // PhasesToInput fills the phase boundaries of in from a list of phases
@@ -357,7 +364,8 @@ func (s *Store) CreateConsultation(ctx context.Context, by *Account, spaceName s
 }
 
 // UpdateConsultation edits a consultation, dates included (to extend or
-// shorten a phase); moderators only.
+// shorten a phase); moderators only. An edit made from another version
+// than the current one (in.IfVersion) is refused with ErrEditConflict.
 func (s *Store) UpdateConsultation(ctx context.Context, by *Account, id int64, in ConsultationInput) (*Consultation, error) {
 	if !by.IsModerator() {
 		return nil, ErrForbidden
@@ -379,6 +387,10 @@ func (s *Store) UpdateConsultation(ctx context.Context, by *Account, id int64, i
 	c.UpdatedAt = s.Now()
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkBanner(ctx, tx, c.SpaceID, in.BannerID); err != nil {
+			return err
+		}
+		var err error
+		if c.Version, err = claimVersion(ctx, tx, "consultations", "version", c.ID, in.IfVersion); err != nil {
 			return err
 		}
 		if _, err := tx.NewUpdate().Model(c).WherePK().Exec(ctx); err != nil {

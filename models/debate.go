@@ -106,6 +106,9 @@ type Debate struct {
 	DeletedAt        *time.Time     `bun:",nullzero"`
 	CreatedAt        time.Time      `bun:",notnull"`
 	UpdatedAt        time.Time      `bun:",notnull"`
+	// Version counts its edits (from 1): an edit made from another one is
+	// refused with ErrEditConflict (see EditVersion).
+	Version int64 `bun:",notnull,default:1"`
 
 	Author *Actor `bun:"rel:belongs-to,join:author_id=id"`
 	// Current is the phase at load time (PhaseAt(s.Now())).
@@ -181,6 +184,10 @@ type DebateInput struct {
 	ResultsVisibility string     `json:"results_visibility"`
 	PublicBallot      bool       `json:"public_ballot"`
 	ConsultationID    int64      `json:"consultation"`
+	// IfVersion is the version the edit was made from (its If-Match, a
+	// form's hidden field): another is refused with ErrEditConflict; 0
+	// accepts any. Creating ignores it.
+	IfVersion int64 `json:"-"`
 }
 
 // Validate checks in as CreateDebate does at now, for a form that joins

@@ -54,7 +54,9 @@ func (d *Debate) Input() DebateInput {
 // field that may no longer change (Debate.Editable) must be sent
 // unchanged, or the edit is refused with that field's reason. The
 // consultation of a debate does not change (0 keeps it). The edit is
-// audited, and its event makes federation send the Update{Question}.
+// audited, and its event makes federation send the Update{Question}. An
+// edit made from another version than the current one (in.IfVersion) is
+// refused with ErrEditConflict.
 func (s *Store) UpdateDebate(ctx context.Context, by *Account, id int64, in DebateInput) (*Debate, error) {
 	if by == nil {
 		return nil, ErrUnauthorized
@@ -80,6 +82,10 @@ func (s *Store) UpdateDebate(ctx context.Context, by *Account, id int64, in Deba
 		}
 		if !d.Local {
 			return fmt.Errorf("%w: the server of this debate decides its text", ErrForbidden)
+		}
+		// Locked by lockDebate: checked and written in one step.
+		if err := checkVersion(d.Version, in.IfVersion); err != nil {
+			return err
 		}
 		// A phase that time already changed is recorded first (its event
 		// publishes an opened debate), so the rules below see it.
@@ -136,9 +142,9 @@ func (s *Store) UpdateDebate(ctx context.Context, by *Account, id int64, in Deba
 		}
 		d.Question, d.Description, d.DescriptionHTML = in.Question, in.Description, RenderMarkdown(in.Description)
 		d.Options, d.Multiple, d.ResultsVisibility, d.PublicBallot = in.Options, in.Multiple, in.ResultsVisibility, in.PublicBallot
-		d.OpensAt, d.ClosesAt, d.UpdatedAt = in.OpensAt, in.ClosesAt, now
+		d.OpensAt, d.ClosesAt, d.UpdatedAt, d.Version = in.OpensAt, in.ClosesAt, now, d.Version+1
 		if _, err := tx.NewUpdate().Model(d).WherePK().Column("question", "description", "description_html", "options", "counts",
-			"multiple", "results_visibility", "public_ballot", "opens_at", "closes_at", "updated_at").Exec(ctx); err != nil {
+			"multiple", "results_visibility", "public_ballot", "opens_at", "closes_at", "updated_at", "version").Exec(ctx); err != nil {
 			return dbErr("update debate", err)
 		}
 		if err := s.audit(ctx, tx, by, "update_debate", ObjectTypeDebate, strconv.FormatInt(d.ID, 10), ""); err != nil {

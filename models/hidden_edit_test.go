@@ -32,7 +32,7 @@ func TestHiddenNotEditable(t *testing.T) {
 		if !errors.Is(err, models.ErrHiddenNotEditable) || !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("hidden proposal edit: %v", err)
 		}
-		if _, err := s.EditComment(ctx, author.Actor, cm.ID, "changé"); !errors.Is(err, models.ErrHiddenNotEditable) {
+		if _, err := s.EditComment(ctx, author.Actor, cm.ID, "changé", 0); !errors.Is(err, models.ErrHiddenNotEditable) {
 			t.Fatalf("hidden comment edit: %v", err)
 		}
 		got, err := s.ProposalByID(ctx, p.ID)

@@ -30,18 +30,21 @@ const (
 // synthesis published…), optionally about one of its consultations.
 type News struct {
 	bun.BaseModel  `bun:"table:news"`
-	ID             int64      `bun:",pk,autoincrement"`
-	URI            string     `bun:"uri,notnull"`
-	SpaceID        int64      `bun:",notnull"`
-	ConsultationID *int64     `bun:",nullzero"`
-	AuthorID       int64      `bun:",notnull"`
-	Title          string     `bun:",notnull"`
-	Body           string     `bun:",notnull"`
-	BodyHTML       string     `bun:"body_html,notnull"`
-	PublishedAt    time.Time  `bun:",notnull"`
-	CreatedAt      time.Time  `bun:",notnull"`
-	UpdatedAt      time.Time  `bun:",notnull"`
-	DeletedAt      *time.Time `bun:",nullzero"`
+	ID             int64     `bun:",pk,autoincrement"`
+	URI            string    `bun:"uri,notnull"`
+	SpaceID        int64     `bun:",notnull"`
+	ConsultationID *int64    `bun:",nullzero"`
+	AuthorID       int64     `bun:",notnull"`
+	Title          string    `bun:",notnull"`
+	Body           string    `bun:",notnull"`
+	BodyHTML       string    `bun:"body_html,notnull"`
+	PublishedAt    time.Time `bun:",notnull"`
+	CreatedAt      time.Time `bun:",notnull"`
+	UpdatedAt      time.Time `bun:",notnull"`
+	// Version counts its edits (from 1): an edit made from another one is
+	// refused with ErrEditConflict (see EditVersion).
+	Version   int64      `bun:",notnull,default:1"`
+	DeletedAt *time.Time `bun:",nullzero"`
 
 	Author *Actor `bun:"-"`
 }
@@ -51,6 +54,10 @@ type NewsInput struct {
 	Title        string `json:"title"`
 	Body         string `json:"body"`
 	Consultation int64  `json:"consultation"`
+	// IfVersion is the version the edit was made from (its If-Match, a
+	// form's hidden field): another is refused with ErrEditConflict; 0
+	// accepts any. Creating ignores it.
+	IfVersion int64 `json:"-"`
 }
 
 func (in *NewsInput) validate() error {
@@ -115,7 +122,9 @@ func (s *Store) PublishNews(ctx context.Context, by *Account, spaceName string, 
 	return n, nil
 }
 
-// UpdateNews edits a news post; moderators only.
+// UpdateNews edits a news post; moderators only. An edit made from
+// another version than the current one (in.IfVersion) is refused with
+// ErrEditConflict.
 func (s *Store) UpdateNews(ctx context.Context, by *Account, id int64, in NewsInput) (*News, error) {
 	if !by.IsModerator() {
 		return nil, ErrForbidden
@@ -129,7 +138,11 @@ func (s *Store) UpdateNews(ctx context.Context, by *Account, id int64, in NewsIn
 	}
 	n.Title, n.Body, n.BodyHTML, n.UpdatedAt = in.Title, in.Body, RenderMarkdown(in.Body), s.Now()
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewUpdate().Model(n).Column("title", "body", "body_html", "updated_at").WherePK().Exec(ctx); err != nil {
+		var err error
+		if n.Version, err = claimVersion(ctx, tx, "news", "version", n.ID, in.IfVersion); err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model(n).Column("title", "body", "body_html", "updated_at", "version").WherePK().Exec(ctx); err != nil {
 			return dbErr("update news", err)
 		}
 		if err := s.audit(ctx, tx, by, "update_news", "news", strconv.FormatInt(n.ID, 10), n.Title); err != nil {

@@ -92,6 +92,9 @@ type Petition struct {
 	// ResponseEditedAt is when the addressee last edited the response
 	// (EditPetitionResponse); nil: never.
 	ResponseEditedAt *time.Time `bun:",nullzero"`
+	// ResponseVersion counts the edits of the response (from 1), as the
+	// Version of what else is edited (EditVersion).
+	ResponseVersion int64 `bun:",notnull,default:1"`
 	// ReaddressedAt is when a moderator last gave the petition a new
 	// addressee (ReaddressPetition); nil: never.
 	ReaddressedAt *time.Time `bun:",nullzero"`
@@ -246,6 +249,9 @@ type PetitionUpdate struct {
 	// EditedAt is when it was last edited (EditPetitionUpdate, or an
 	// Update from the origin of a copy); nil: never.
 	EditedAt *time.Time `bun:",nullzero"`
+	// Version counts its edits (from 1): an edit made from another one is
+	// refused with ErrEditConflict (see EditVersion).
+	Version int64 `bun:",notnull,default:1"`
 }
 
 // PostPetitionUpdate lets the author of a local petition post an update

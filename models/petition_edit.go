@@ -43,8 +43,10 @@ func UpdateEditable(by *Account, p *Petition, u *PetitionUpdate) bool {
 // moderator's edit of another's update); ErrForbidden for anyone else.
 // The update keeps its id and date and records when it was edited
 // (EditedAt); nobody is notified again, and federation sends the Update of
-// its Note. The same text again changes nothing.
-func (s *Store) EditPetitionUpdate(ctx context.Context, by *Account, petitionID, updateID int64, body string) (*PetitionUpdate, error) {
+// its Note. The same text again changes nothing. An edit made from
+// another version than the current one (ifVersion; 0 accepts any) is
+// refused with ErrEditConflict.
+func (s *Store) EditPetitionUpdate(ctx context.Context, by *Account, petitionID, updateID int64, body string, ifVersion int64) (*PetitionUpdate, error) {
 	if by == nil || by.Actor == nil {
 		return nil, ErrUnauthorized
 	}
@@ -65,13 +67,20 @@ func (s *Store) EditPetitionUpdate(ctx context.Context, by *Account, petitionID,
 	if !UpdateEditable(by, p, u) {
 		return nil, fmt.Errorf("%w: only its author or a moderator edits an update", ErrForbidden)
 	}
+	if err := checkVersion(u.Version, ifVersion); err != nil {
+		return nil, err
+	}
 	if body == u.Body {
 		return u, nil
 	}
 	now := s.Now()
 	u.Body, u.BodyHTML, u.EditedAt = body, RenderMarkdown(body), &now
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewUpdate().Model(u).Column("body", "body_html", "edited_at").WherePK().Exec(ctx); err != nil {
+		var err error
+		if u.Version, err = claimVersion(ctx, tx, "petition_updates", "version", u.ID, ifVersion); err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model(u).Column("body", "body_html", "edited_at", "version").WherePK().Exec(ctx); err != nil {
 			return dbErr("edit petition update", err)
 		}
 		if by.Actor.ID != u.AuthorID {
@@ -103,8 +112,10 @@ func ResponseEditable(by *Account, p *Petition, canAnswer bool) bool {
 // edited (ResponseEditedAt); the audit log records it, the signers and
 // the author are told (the institution's word changed), and federation
 // sends the Update of the response Note. The same text again changes
-// nothing.
-func (s *Store) EditPetitionResponse(ctx context.Context, by *Account, petitionID int64, response string) (*Petition, error) {
+// nothing. An edit made from another version of the response than the
+// current one (ifVersion, against ResponseVersion; 0 accepts any) is
+// refused with ErrEditConflict.
+func (s *Store) EditPetitionResponse(ctx context.Context, by *Account, petitionID int64, response string, ifVersion int64) (*Petition, error) {
 	if by == nil || by.Actor == nil {
 		return nil, ErrUnauthorized
 	}
@@ -129,14 +140,21 @@ func (s *Store) EditPetitionResponse(ctx context.Context, by *Account, petitionI
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	if err := checkVersion(p.ResponseVersion, ifVersion); err != nil {
+		return nil, err
+	}
 	if response == p.Response {
 		return p, nil
 	}
 	now := s.Now()
 	html := RenderMarkdown(response)
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		version, err := claimVersion(ctx, tx, "petitions", "response_version", p.ID, ifVersion)
+		if err != nil {
+			return err
+		}
 		res, err := tx.NewUpdate().Model((*Petition)(nil)).Set("response = ?", response).Set("response_html = ?", html).
-			Set("response_edited_at = ?", now).Set("updated_at = ?", now).
+			Set("response_edited_at = ?", now).Set("updated_at = ?", now).Set("response_version = ?", version).
 			Where("id = ? AND status = ? AND addressee_id = ?", p.ID, PetitionAnswered, by.Actor.ID).Exec(ctx)
 		if err != nil {
 			return dbErr("edit petition response", err)
@@ -144,7 +162,7 @@ func (s *Store) EditPetitionResponse(ctx context.Context, by *Account, petitionI
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("%w: this petition has no response yet", ErrConflict)
 		}
-		p.Response, p.ResponseHTML, p.ResponseEditedAt, p.UpdatedAt = response, html, &now, now
+		p.Response, p.ResponseHTML, p.ResponseEditedAt, p.UpdatedAt, p.ResponseVersion = response, html, &now, now, version
 		if err := s.audit(ctx, tx, by, "petition_response_edited", ObjectTypePetition, fmt.Sprint(p.ID), ""); err != nil {
 			return err
 		}

@@ -53,7 +53,7 @@ func TestPetitionUpdateEdit(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := s.EditPetitionUpdate(ctx, tc.by, p.ID, u.ID, tc.body)
+				_, err := s.EditPetitionUpdate(ctx, tc.by, p.ID, u.ID, tc.body, 0)
 				wantErr(t, err, tc.want)
 			})
 		}
@@ -77,7 +77,7 @@ func TestPetitionUpdateEdit(t *testing.T) {
 		if log, _ := s.AuditLog(ctx, 10); len(log) > 0 && log[0].Action == "petition_update_edited" {
 			t.Fatalf("author's edit audited: %+v", log[0])
 		}
-		if _, err := s.EditPetitionUpdate(ctx, c.mod, p.ID, u.ID, "Compte rendu de la rencontre."); err != nil {
+		if _, err := s.EditPetitionUpdate(ctx, c.mod, p.ID, u.ID, "Compte rendu de la rencontre.", 0); err != nil {
 			t.Fatal(err)
 		}
 		if log, _ := s.AuditLog(ctx, 1); len(log) != 1 || log[0].Action != "petition_update_edited" || log[0].TargetID != fmt.Sprint(p.ID) {
@@ -85,7 +85,7 @@ func TestPetitionUpdateEdit(t *testing.T) {
 		}
 		// An update of another petition is not found through this one.
 		other := c.petition(t, author, 10, nil)
-		_, err = s.EditPetitionUpdate(ctx, author, other.ID, u.ID, "x")
+		_, err = s.EditPetitionUpdate(ctx, author, other.ID, u.ID, "x", 0)
 		wantErr(t, err, models.ErrNotFound)
 	})
 }
@@ -99,7 +99,7 @@ func TestPetitionResponseEdit(t *testing.T) {
 		if _, _, err := s.Sign(ctx, signer.Actor, p.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		_, err := s.EditPetitionResponse(ctx, c.mayor, p.ID, "Pas encore")
+		_, err := s.EditPetitionResponse(ctx, c.mayor, p.ID, "Pas encore", 0)
 		wantErr(t, err, models.ErrConflict)
 		answered, err := s.RespondPetition(ctx, c.mayor, p.ID, "Le kiosque restera ouvert le dimanche.")
 		if err != nil {
@@ -119,7 +119,7 @@ func TestPetitionResponseEdit(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				_, err := s.EditPetitionResponse(ctx, tc.by, p.ID, tc.body)
+				_, err := s.EditPetitionResponse(ctx, tc.by, p.ID, tc.body, 0)
 				wantErr(t, err, tc.want)
 			})
 		}
@@ -143,7 +143,7 @@ func TestPetitionResponseEdit(t *testing.T) {
 			t.Fatalf("responses = %+v %v", evs, err)
 		}
 		// The same text again changes nothing, tells no one.
-		if _, err := s.EditPetitionResponse(ctx, c.mayor, p.ID, "Le kiosque restera ouvert **le samedi**."); err != nil {
+		if _, err := s.EditPetitionResponse(ctx, c.mayor, p.ID, "Le kiosque restera ouvert **le samedi**.", 0); err != nil {
 			t.Fatal(err)
 		}
 		if evs, _ := s.PetitionResponses(ctx, p.ID); len(evs) != 2 {
@@ -153,7 +153,7 @@ func TestPetitionResponseEdit(t *testing.T) {
 		if err := s.SetDecider(ctx, nil, "maire", false); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.EditPetitionResponse(ctx, c.mayor, p.ID, "Autre chose")
+		_, err = s.EditPetitionResponse(ctx, c.mayor, p.ID, "Autre chose", 0)
 		wantErr(t, err, models.ErrForbidden)
 	})
 }

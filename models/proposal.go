@@ -104,6 +104,9 @@ type Proposal struct {
 	DeletedAt            *time.Time `bun:",nullzero"`
 	CreatedAt            time.Time  `bun:",notnull"`
 	UpdatedAt            time.Time  `bun:",notnull"`
+	// Version counts its edits (from 1): an edit made from another one is
+	// refused with ErrEditConflict (see EditVersion).
+	Version int64 `bun:",notnull,default:1"`
 
 	// AuthorSupports reports whether its author supports it (loaded by
 	// ProposalByID for a local proposal with supports; see Editable).
@@ -163,6 +166,10 @@ type ProposalInput struct {
 	Tags         []string
 	Consultation int64
 	Theme        int64
+	// IfVersion is the version the edit was made from (its If-Match, a
+	// form's hidden field): another is refused with ErrEditConflict; 0
+	// accepts any. Creating ignores it.
+	IfVersion int64
 }
 
 // tagRE is a tag's display form: letters of any script (with their
@@ -334,7 +341,8 @@ func proposalEvent(kind string, p *Proposal, actorID int64, data map[string]any)
 // otherwise), not hidden by moderators (ErrHiddenNotEditable), and its
 // consultation, if any, takes contributions (a *PhaseError otherwise).
 // Its consultation and theme stay: an input naming others is refused,
-// not ignored.
+// not ignored. An edit made from another version than the current one
+// (in.IfVersion) is refused with ErrEditConflict.
 func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in ProposalInput) (*Proposal, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -363,9 +371,13 @@ func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in Prop
 		if err := s.checkConsultation(ctx, tx, p.ConsultationRef(), ActionPropose); err != nil {
 			return err
 		}
+		var err error
+		if p.Version, err = claimVersion(ctx, tx, "proposals", "version", p.ID, in.IfVersion); err != nil {
+			return err
+		}
 		// The conditions are checked again under the row lock: a support
 		// may have arrived since the proposal was read.
-		res, err := tx.NewUpdate().Model(p).Column("title", "body", "body_html", "search", "updated_at").
+		res, err := tx.NewUpdate().Model(p).Column("title", "body", "body_html", "search", "updated_at", "version").
 			WherePK().Where("status = ? AND hidden_at IS NULL", ProposalOpen).
 			Where("NOT EXISTS (SELECT 1 FROM supports AS sup WHERE sup.proposal_id = proposal.id AND sup.actor_id <> proposal.author_id)").
 			Exec(ctx)

@@ -61,6 +61,9 @@ type Space struct {
 	CreatedBy        *int64    `bun:",nullzero" json:"-"`
 	CreatedAt        time.Time `bun:",notnull" json:"created_at"`
 	UpdatedAt        time.Time `bun:",notnull" json:"updated_at"`
+	// Version counts its edits (from 1): an edit made from another one is
+	// refused with ErrEditConflict (see EditVersion).
+	Version int64 `bun:",notnull,default:1" json:"-"`
 
 	Actor *Actor `bun:"-" json:"-"`
 }
@@ -83,6 +86,10 @@ type SpaceInput struct {
 	AllowedHosts     []string `json:"allowed_hosts"`
 	SupportThreshold int      `json:"support_threshold"`
 	Licence          string   `json:"licence"`
+	// IfVersion is the version the edit was made from (its If-Match, a
+	// form's hidden field): another is refused with ErrEditConflict; 0
+	// accepts any. Creating ignores it.
+	IfVersion int64 `json:"-"`
 }
 
 func (in *SpaceInput) validate(creating bool) error {
@@ -208,7 +215,9 @@ func (s *Store) CreateSpace(ctx context.Context, by *Account, in SpaceInput) (*S
 
 // UpdateSpace edits a space's title, description, kind, policy, threshold
 // and licence; the name is permanent (it is part of the actor id): an
-// input naming another is refused, not ignored (empty: the space's).
+// input naming another is refused, not ignored (empty: the space's). An
+// edit made from another version than the current one (in.IfVersion) is
+// refused with ErrEditConflict.
 func (s *Store) UpdateSpace(ctx context.Context, by *Account, name string, in SpaceInput) (*Space, error) {
 	if by == nil || !by.IsAdmin() {
 		return nil, ErrForbidden
@@ -229,10 +238,14 @@ func (s *Store) UpdateSpace(ctx context.Context, by *Account, name string, in Sp
 	sp.Policy, sp.AllowedHosts, sp.SupportThreshold, sp.Licence = in.Policy, strings.Join(in.AllowedHosts, ","), in.SupportThreshold, in.Licence
 	sp.UpdatedAt = s.Now()
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if sp.Version, err = claimVersion(ctx, tx, "spaces", "version", sp.ID, in.IfVersion); err != nil {
+			return err
+		}
 		if _, err := tx.NewUpdate().Model(sp).WherePK().Exec(ctx); err != nil {
 			return dbErr("update space", err)
 		}
-		_, err := tx.NewUpdate().Model((*Actor)(nil)).Where("id = ?", sp.ActorID).
+		_, err = tx.NewUpdate().Model((*Actor)(nil)).Where("id = ?", sp.ActorID).
 			Set("name = ?", sp.Title).Set("summary = ?", sp.DescriptionHTML).Set("updated_at = ?", sp.UpdatedAt).Exec(ctx)
 		if err != nil {
 			return dbErr("update space actor", err)

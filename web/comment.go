@@ -218,7 +218,7 @@ func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := r.PostFormValue("body")
-	_, err := s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, c.ID, body)
+	_, err := s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, c.ID, body, 0)
 	f := &commentForm{Input: models.CommentInput{Body: body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
 	if formError(s, w, r, err, "comments.edit_title", f, commentFormPage) {
 		return

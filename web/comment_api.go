@@ -199,7 +199,7 @@ func (s *Server) apiEditComment(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if c, err = s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, id, in.Body); err != nil {
+	if c, err = s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, id, in.Body, 0); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -145,14 +145,14 @@ func (s *Server) petitionResponseEditForm(w http.ResponseWriter, r *http.Request
 
 func (s *Server) petitionUpdateEdit(w http.ResponseWriter, r *http.Request) {
 	s.petitionEditPost(w, r, true, "petition.update_edited", func(f *petitionEditForm) error {
-		_, err := s.store.EditPetitionUpdate(r.Context(), currentAccount(r.Context()), f.Petition.ID, f.Update.ID, f.Body)
+		_, err := s.store.EditPetitionUpdate(r.Context(), currentAccount(r.Context()), f.Petition.ID, f.Update.ID, f.Body, 0)
 		return err
 	})
 }
 
 func (s *Server) petitionResponseEdit(w http.ResponseWriter, r *http.Request) {
 	s.petitionEditPost(w, r, false, "petition.response_edited", func(f *petitionEditForm) error {
-		_, err := s.store.EditPetitionResponse(r.Context(), currentAccount(r.Context()), f.Petition.ID, f.Body)
+		_, err := s.store.EditPetitionResponse(r.Context(), currentAccount(r.Context()), f.Petition.ID, f.Body, 0)
 		return err
 	})
 }
@@ -184,7 +184,7 @@ func (s *Server) apiEditPetitionUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.apiPetitionText(w, r, http.StatusOK, func(id int64, body string) (any, error) {
-		u, err := s.store.EditPetitionUpdate(r.Context(), currentAccount(r.Context()), id, uid, body)
+		u, err := s.store.EditPetitionUpdate(r.Context(), currentAccount(r.Context()), id, uid, body, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +196,7 @@ func (s *Server) apiEditPetitionUpdate(w http.ResponseWriter, r *http.Request) {
 // addressee while they may still answer.
 func (s *Server) apiEditPetitionResponse(w http.ResponseWriter, r *http.Request) {
 	s.apiPetitionText(w, r, http.StatusOK, func(id int64, body string) (any, error) {
-		p, err := s.store.EditPetitionResponse(r.Context(), currentAccount(r.Context()), id, body)
+		p, err := s.store.EditPetitionResponse(r.Context(), currentAccount(r.Context()), id, body, 0)
 		if err != nil {
 			return nil, err
 		}

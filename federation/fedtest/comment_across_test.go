@@ -61,7 +61,7 @@ func TestCommentsAcrossInstances(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.b.Store.EditComment(n.ctx, n.bob.Actor, c.ID, "Oaks and limes, please."); err != nil {
+	if _, err := n.b.Store.EditComment(n.ctx, n.bob.Actor, c.ID, "Oaks and limes, please.", 0); err != nil {
 		t.Fatal(err)
 	}
 	fedtest.Eventually(t, wait, "A to apply bob's edit", func() bool {

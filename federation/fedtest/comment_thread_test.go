@@ -104,7 +104,7 @@ func TestCommentThreadAcrossInstances(t *testing.T) {
 	if err := n.a.Store.HideObject(n.ctx, n.alice, models.ObjectTypeComment, secondAtA.ID, "off topic"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.b.Store.EditComment(n.ctx, n.bob.Actor, second.ID, "And limes, really."); err != nil {
+	if _, err := n.b.Store.EditComment(n.ctx, n.bob.Actor, second.ID, "And limes, really.", 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := n.b.Store.DeleteComment(n.ctx, n.bob, second.ID); err != nil {
