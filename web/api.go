@@ -41,9 +41,9 @@ func (s *Server) apiCORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", "*")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match")
 		h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
-		h.Set("Access-Control-Expose-Headers", "Retry-After, X-Request-Id")
+		h.Set("Access-Control-Expose-Headers", "ETag, Retry-After, X-Request-Id")
 		if r.Method == http.MethodOptions {
 			h.Set("Access-Control-Max-Age", "86400")
 			w.WriteHeader(http.StatusNoContent)
@@ -242,6 +242,7 @@ func (s *Server) apiSpace(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	setETag(w, sp.Version)
 	writeJSON(w, http.StatusOK, s.spaceJSON(sp))
 }
 
@@ -264,6 +265,11 @@ func (s *Server) apiCreateSpace(w http.ResponseWriter, r *http.Request) {
 // /s/{name}/edit): the fields sent replace the space's, the others stay;
 // its name does not change (models.UpdateSpace).
 func (s *Server) apiUpdateSpace(w http.ResponseWriter, r *http.Request) {
+	want, err := ifMatch(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	sp, err := s.store.SpaceByName(r.Context(), chi.URLParam(r, "name"))
 	if err != nil {
 		s.error(w, r, err)
@@ -274,10 +280,12 @@ func (s *Server) apiUpdateSpace(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	in.IfVersion = want
 	if sp, err = s.store.UpdateSpace(r.Context(), currentAccount(r.Context()), sp.Name, in); err != nil {
 		s.error(w, r, err)
 		return
 	}
+	setETag(w, sp.Version)
 	writeJSON(w, http.StatusOK, s.spaceJSON(sp))
 }
 

@@ -175,6 +175,7 @@ func (s *Server) apiComment(w http.ResponseWriter, r *http.Request) {
 		s.renderHidden(w, r)
 		return
 	}
+	setETag(w, c.Version)
 	writeJSON(w, http.StatusOK, s.commentJSON(c))
 }
 
@@ -183,6 +184,11 @@ func (s *Server) apiComment(w http.ResponseWriter, r *http.Request) {
 // its text, which stays when left out.
 func (s *Server) apiEditComment(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	want, err := ifMatch(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -199,10 +205,11 @@ func (s *Server) apiEditComment(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if c, err = s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, id, in.Body, 0); err != nil {
+	if c, err = s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, id, in.Body, want); err != nil {
 		s.error(w, r, err)
 		return
 	}
+	setETag(w, c.Version)
 	writeJSON(w, http.StatusOK, s.commentJSON(c))
 }
 

@@ -29,7 +29,9 @@ import (
 // gzip: every browser and fediverse server takes it, and zstd's encoders
 // would add megabytes. Answers keep their validators: the strong ETags
 // odn sets are on images and PDFs, which are not compressed, and the
-// widgets' are weak (the same page in either coding).
+// widgets' are weak (the same page in either coding). The API's edit
+// versions (etag.go) are kept as they are on purpose: an If-Match must
+// match whichever coding the GET came in.
 //
 // Responses carrying a secret are not at risk of BREACH: forms carry no
 // token (cross-origin protection reads Fetch metadata), and the pages

@@ -138,6 +138,7 @@ func (s *Server) apiConsultation(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	setETag(w, c.Version)
 	writeJSON(w, http.StatusOK, j)
 }
 
@@ -400,6 +401,7 @@ func (s *Server) apiNewsItem(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	setETag(w, n.Version)
 	writeJSON(w, http.StatusOK, s.newsJSON(n, sp.Name))
 }
 

@@ -34,6 +34,11 @@ func init() {
 // the others stay; phases, when sent, give all its dates again (as at
 // creation), and a null banner_id removes its banner.
 func (s *Server) apiUpdateConsultation(w http.ResponseWriter, r *http.Request) {
+	want, err := ifMatch(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	c, ok := s.consultationFromURL(w, r)
 	if !ok {
 		return
@@ -44,14 +49,15 @@ func (s *Server) apiUpdateConsultation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := models.ConsultationInput{Title: body.Title, Summary: body.Summary, Body: body.Body, MapEnabled: body.Map, BannerID: body.BannerID,
-		BannerAlt: body.BannerAlt, OpensAt: c.OpensAt, ContributionAt: c.ContributionAt, SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt}
+		BannerAlt: body.BannerAlt, OpensAt: c.OpensAt, ContributionAt: c.ContributionAt, SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt,
+		IfVersion: want}
 	if body.Phases != nil {
 		if err := in.PhasesToInput(body.Phases); err != nil {
 			s.error(w, r, err)
 			return
 		}
 	}
-	c, err := s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
+	c, err = s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -66,6 +72,7 @@ func (s *Server) apiUpdateConsultation(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	setETag(w, c.Version)
 	writeJSON(w, http.StatusOK, j)
 }
 
@@ -170,6 +177,11 @@ func (s *Server) apiUpdateNews(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	want, err := ifMatch(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	n, err := s.store.NewsByID(r.Context(), id)
 	if err != nil {
 		s.error(w, r, err)
@@ -183,7 +195,7 @@ func (s *Server) apiUpdateNews(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	n, err = s.store.UpdateNews(r.Context(), currentAccount(r.Context()), id, models.NewsInput{Title: in.Title, Body: in.Body})
+	n, err = s.store.UpdateNews(r.Context(), currentAccount(r.Context()), id, models.NewsInput{Title: in.Title, Body: in.Body, IfVersion: want})
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -193,5 +205,6 @@ func (s *Server) apiUpdateNews(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	setETag(w, n.Version)
 	writeJSON(w, http.StatusOK, s.newsJSON(n, sp.Name))
 }

@@ -137,6 +137,11 @@ func (s *Server) apiCreateDebate(w http.ResponseWriter, r *http.Request) {
 // the debate's, the others stay; models.UpdateDebate says which may still
 // change.
 func (s *Server) apiUpdateDebate(w http.ResponseWriter, r *http.Request) {
+	want, err := ifMatch(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	d, name := s.apiDebateFromURL(w, r)
 	if d == nil {
 		return
@@ -155,11 +160,13 @@ func (s *Server) apiUpdateDebate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc := currentAccount(r.Context())
-	d, err := s.store.UpdateDebate(r.Context(), acc, d.ID, in.DebateInput)
+	in.IfVersion = want
+	d, err = s.store.UpdateDebate(r.Context(), acc, d.ID, in.DebateInput)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
+	setETag(w, d.Version)
 	writeJSON(w, http.StatusOK, s.debateJSON(d, name, acc))
 }
 
@@ -217,6 +224,7 @@ func (s *Server) apiDebate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	setETag(w, d.Version)
 	writeJSON(w, http.StatusOK, out)
 }
 

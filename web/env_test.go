@@ -129,6 +129,12 @@ func (e *testEnv) get(c *http.Client, path string) *http.Response {
 // decodes the JSON answer into out when out is not nil.
 func (e *testEnv) api(method, path, token string, body any, out any) *http.Response {
 	e.t.Helper()
+	return e.apiWith(method, path, token, nil, body, out)
+}
+
+// apiWith is api with the request headers header (If-Match…).
+func (e *testEnv) apiWith(method, path, token string, header http.Header, body any, out any) *http.Response {
+	e.t.Helper()
 	var r io.Reader
 	ct := "application/json"
 	if mf, ok := body.(multipartFile); ok {
@@ -146,6 +152,9 @@ func (e *testEnv) api(method, path, token string, body any, out any) *http.Respo
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	res := e.do(http.DefaultClient, req)
 	if out != nil {

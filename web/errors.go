@@ -32,6 +32,10 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, "error.duplicate"
 	case errors.Is(err, models.ErrClosed):
 		return http.StatusConflict, "error.closed"
+	case errors.Is(err, models.ErrEditConflict):
+		// An If-Match that no longer matches (RFC 9110 §13.1.1); the forms
+		// show their own notice first (editConflict).
+		return http.StatusPreconditionFailed, "error.edit_conflict"
 	case errors.Is(err, models.ErrConflict):
 		return http.StatusConflict, "error.conflict"
 	case errors.Is(err, errBadForm):
@@ -231,6 +235,8 @@ func publicMessage(err error, status int) string {
 		return models.ErrUnavailable.Error() + ": please retry later"
 	case status >= 500:
 		return "internal error"
+	case status == http.StatusPreconditionFailed:
+		return "precondition failed: it was changed since the version named in If-Match; nothing was saved: GET it again for its current state and ETag, then send the edit again"
 	}
 	return err.Error()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -30,29 +31,42 @@ type conformance struct {
 // the JSON body matches its schema, closed (see closeSchemas). It returns
 // the decoded body.
 func (k *conformance) call(method, template, path, token string, body any, status int) map[string]any {
+	k.t.Helper()
+	m, _ := k.callWith(nil, method, template, path, token, body, status)
+	return m
+}
+
+// callWith is call with request headers; it also returns the answer's
+// headers, and checks that an answer whose declared headers name an ETag
+// carries one.
+func (k *conformance) callWith(header http.Header, method, template, path, token string, body any, status int) (map[string]any, http.Header) {
 	t := k.t
 	t.Helper()
 	var got any
-	res := k.o.api(method, "/api/v1"+path, token, body, nil)
+	res := k.o.apiWith(method, "/api/v1"+path, token, header, body, nil)
 	raw := readBody(res)
 	if res.StatusCode != status {
 		t.Errorf("%s %s: status %d, want %d: %s", method, path, res.StatusCode, status, raw)
-		return nil
+		return nil, res.Header
 	}
 	op, _ := k.doc["paths"].(map[string]any)[template].(map[string]any)[strings.ToLower(method)].(map[string]any)
 	if op == nil {
 		t.Errorf("%s %s: not documented", method, template)
-		return nil
+		return nil, res.Header
 	}
-	if _, ok := op["responses"].(map[string]any)[fmt.Sprint(status)]; !ok {
+	declared, ok := op["responses"].(map[string]any)[fmt.Sprint(status)]
+	if !ok {
 		t.Errorf("%s %s: status %d is not documented", method, template, status)
-		return nil
+		return nil, res.Header
+	}
+	if h, _ := declared.(map[string]any)["headers"].(map[string]any); h["ETag"] != nil && res.Header.Get("ETag") == "" {
+		t.Errorf("%s %s (%d): no ETag, which the spec declares", method, path, status)
 	}
 	if status < 300 {
 		k.called[method+" "+template] = true
 	}
 	if !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
-		return nil // 204, or the YAML document
+		return nil, res.Header // 204, or the YAML document
 	}
 	if err := json.Unmarshal([]byte(raw), &got); err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -61,7 +75,7 @@ func (k *conformance) call(method, template, path, token string, body any, statu
 		t.Errorf("%s %s (%d) %v", method, path, status, err)
 	}
 	m, _ := got.(map[string]any)
-	return m
+	return m, res.Header
 }
 
 // id returns the "id" of an answer.
@@ -99,6 +113,17 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("PATCH", "/spaces/{name}", "/spaces/harbour", boss, map[string]any{"title": "Friends of the harbour", "support_threshold": 12}, 200)
 	k.call("PATCH", "/spaces/{name}", "/spaces/harbour", boss, map[string]any{"name": "port"}, 422)
 	k.call("PATCH", "/spaces/{name}", "/spaces/harbour", ann, map[string]any{"title": "Mine"}, 403)
+	// Concurrent edits (docs/API.md): the GET's ETag in If-Match applies
+	// the edit and the answer has the new one; the former one is then
+	// refused (412), and "*" matches any.
+	_, h := k.callWith(nil, "GET", "/spaces/{name}", "/spaces/harbour", "", nil, 200)
+	_, h2 := k.callWith(http.Header{"If-Match": {h.Get("ETag")}}, "PATCH", "/spaces/{name}", "/spaces/harbour", boss,
+		map[string]any{"description": "Boats, *sails*."}, 200)
+	if h2.Get("ETag") == h.Get("ETag") {
+		t.Errorf("PATCH with If-Match: ETag %q unchanged", h2.Get("ETag"))
+	}
+	k.callWith(http.Header{"If-Match": {h.Get("ETag")}}, "PATCH", "/spaces/{name}", "/spaces/harbour", boss, map[string]any{"description": "Lost."}, 412)
+	k.callWith(http.Header{"If-Match": {"*"}}, "PATCH", "/spaces/{name}", "/spaces/harbour", boss, map[string]any{"description": "Boats."}, 200)
 	k.call("GET", "/spaces", "/spaces", "", nil, 200)
 	k.call("GET", "/spaces/{name}", "/spaces/town", "", nil, 200)
 	k.call("GET", "/spaces/{name}", "/spaces/nowhere", "", nil, 404)
@@ -168,9 +193,17 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("POST", "/petitions/{id}/signatures", "/petitions/"+ptid+"/signatures", bob, map[string]bool{"public": true}, 201)
 	k.call("POST", "/petitions/{id}/signatures", "/petitions/"+ptid+"/signatures", cyd, nil, 201)
 	up := k.call("POST", "/petitions/{id}/updates", "/petitions/"+ptid+"/updates", ann, map[string]string{"body": "Goal **reched**!"}, 201)
-	k.call("PATCH", "/petitions/{id}/updates/{uid}", "/petitions/"+ptid+"/updates/"+id(up), ann, map[string]string{"body": "Goal **reached**!"}, 200)
-	k.call("POST", "/petitions/{id}/response", "/petitions/"+ptid+"/response", mayor, map[string]string{"body": "The market *stays*."}, 200)
-	k.call("PATCH", "/petitions/{id}/response", "/petitions/"+ptid+"/response", mayor, map[string]string{"body": "The market *stays*, on Sundays."}, 200)
+	upTag, _ := up["etag"].(string) // an update has no GET: its ETag is in the JSON
+	k.callWith(http.Header{"If-Match": {upTag}}, "PATCH", "/petitions/{id}/updates/{uid}", "/petitions/"+ptid+"/updates/"+id(up), ann,
+		map[string]string{"body": "Goal **reached**!"}, 200)
+	k.callWith(http.Header{"If-Match": {upTag}}, "PATCH", "/petitions/{id}/updates/{uid}", "/petitions/"+ptid+"/updates/"+id(up), ann,
+		map[string]string{"body": "Goal reached."}, 412)
+	answered := k.call("POST", "/petitions/{id}/response", "/petitions/"+ptid+"/response", mayor, map[string]string{"body": "The market *stays*."}, 200)
+	responseTag, _ := answered["response_etag"].(string)
+	k.callWith(http.Header{"If-Match": {responseTag}}, "PATCH", "/petitions/{id}/response", "/petitions/"+ptid+"/response", mayor,
+		map[string]string{"body": "The market *stays*, on Sundays."}, 200)
+	k.callWith(http.Header{"If-Match": {responseTag}}, "PATCH", "/petitions/{id}/response", "/petitions/"+ptid+"/response", mayor,
+		map[string]string{"body": "The market goes."}, 412)
 	k.call("GET", "/petitions/{id}", "/petitions/"+ptid, bob, nil, 200)
 	k.call("GET", "/petitions/{id}", p("/petitions/%d", o.petition.ID), "", nil, 200)
 	k.call("GET", "/spaces/{name}/petitions", "/spaces/town/petitions?sort=random", "", nil, 200)

@@ -52,6 +52,9 @@ type apiPetitionJSON struct {
 	RespondedAt  *time.Time `json:"responded_at,omitempty"`
 	// ResponseEditedAt: when the addressee last edited the response.
 	ResponseEditedAt *time.Time `json:"response_edited_at,omitempty"`
+	// ResponseETag: the entity tag of the response, for the If-Match of
+	// PATCH /petitions/{id}/response; with a response only.
+	ResponseETag string `json:"response_etag,omitempty"`
 	// ReaddressedAt: when a moderator last gave the petition a new
 	// addressee (its former one could no longer answer).
 	ReaddressedAt *time.Time `json:"readdressed_at,omitempty"`
@@ -83,10 +86,14 @@ type apiUpdate struct {
 	CreatedAt time.Time `json:"created_at"`
 	// EditedAt: when it was last edited (by its author or a moderator).
 	EditedAt *time.Time `json:"edited_at,omitempty"`
+	// ETag: its entity tag, for the If-Match of its PATCH (it has no GET
+	// of its own to send it as a header).
+	ETag string `json:"etag"`
 }
 
 func updateJSON(u *models.PetitionUpdate) apiUpdate {
-	return apiUpdate{ID: strconv.FormatInt(u.ID, 10), URI: u.URI, Body: u.Body, BodyHTML: u.BodyHTML, CreatedAt: u.CreatedAt, EditedAt: u.EditedAt}
+	return apiUpdate{ID: strconv.FormatInt(u.ID, 10), URI: u.URI, Body: u.Body, BodyHTML: u.BodyHTML, CreatedAt: u.CreatedAt, EditedAt: u.EditedAt,
+		ETag: etag(u.Version)}
 }
 
 func petitionJSON(p *models.Petition, now time.Time) apiPetitionJSON {
@@ -100,6 +107,9 @@ func petitionJSON(p *models.Petition, now time.Time) apiPetitionJSON {
 	}
 	if p.Space != nil {
 		out.Space = p.Space.Name
+	}
+	if p.Response != "" {
+		out.ResponseETag = etag(p.ResponseVersion)
 	}
 	return out
 }

@@ -184,10 +184,15 @@ func (s *Server) apiEditPetitionUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.apiPetitionText(w, r, http.StatusOK, func(id int64, body string) (any, error) {
-		u, err := s.store.EditPetitionUpdate(r.Context(), currentAccount(r.Context()), id, uid, body, 0)
+		want, err := ifMatch(r)
 		if err != nil {
 			return nil, err
 		}
+		u, err := s.store.EditPetitionUpdate(r.Context(), currentAccount(r.Context()), id, uid, body, want)
+		if err != nil {
+			return nil, err
+		}
+		setETag(w, u.Version)
 		return updateJSON(u), nil
 	})
 }
@@ -196,10 +201,15 @@ func (s *Server) apiEditPetitionUpdate(w http.ResponseWriter, r *http.Request) {
 // addressee while they may still answer.
 func (s *Server) apiEditPetitionResponse(w http.ResponseWriter, r *http.Request) {
 	s.apiPetitionText(w, r, http.StatusOK, func(id int64, body string) (any, error) {
-		p, err := s.store.EditPetitionResponse(r.Context(), currentAccount(r.Context()), id, body, 0)
+		want, err := ifMatch(r)
 		if err != nil {
 			return nil, err
 		}
+		p, err := s.store.EditPetitionResponse(r.Context(), currentAccount(r.Context()), id, body, want)
+		if err != nil {
+			return nil, err
+		}
+		setETag(w, p.ResponseVersion)
 		return petitionJSON(p, s.store.Now()), nil
 	})
 }

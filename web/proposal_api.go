@@ -183,6 +183,7 @@ func (s *Server) apiProposal(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	setETag(w, v.Version)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -234,6 +235,11 @@ func (s *Server) apiUpdateProposal(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	want, err := ifMatch(r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	p, err := s.store.ProposalByID(r.Context(), id)
 	if err != nil {
 		s.error(w, r, err)
@@ -251,11 +257,12 @@ func (s *Server) apiUpdateProposal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err = s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id,
-		models.ProposalInput{Title: in.Title, Body: in.Body, Tags: in.Tags, Consultation: cid, Theme: tid})
+		models.ProposalInput{Title: in.Title, Body: in.Body, Tags: in.Tags, Consultation: cid, Theme: tid, IfVersion: want})
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
+	setETag(w, p.Version)
 	writeJSON(w, http.StatusOK, proposalJSON(p))
 }
 

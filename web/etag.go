@@ -1,0 +1,62 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// The API's optimistic concurrency control (RFC 9110 §8.8.3, §13.1.1):
+// the GET of an editable resource and its PATCH's answer carry a strong
+// ETag, its edit version ("3"); a PATCH sent with If-Match is applied only
+// if the resource is still at that version, atomically in models (the
+// IfVersion of the inputs), and is refused with 412 otherwise. Without
+// If-Match a PATCH applies as before. docs/API.md, "Concurrent edits".
+
+// etag is the strong entity tag of version v of an editable resource.
+func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
+
+// setETag sends the entity tag of version v.
+func setETag(w http.ResponseWriter, v int64) { w.Header().Set("ETag", etag(v)) }
+
+// noVersion is an IfVersion that is never a resource's version (they
+// start at 1): an If-Match naming an entity tag that is not one of ours,
+// or a weak one (If-Match compares strongly), matches nothing.
+const noVersion = -1
+
+// ifMatch is the version r's If-Match names, as models' IfVersion: 0
+// (any) without If-Match or with "*" (a missing resource answers 404
+// first, as RFC 9110 §13.2.1 has preconditions ignored then), noVersion
+// for a tag that cannot be current. A list of several of our tags is
+// refused (422): one version is checked atomically with the edit.
+func ifMatch(r *http.Request) (int64, error) {
+	values := r.Header.Values("If-Match")
+	if len(values) == 0 {
+		return 0, nil
+	}
+	var tags []string
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				tags = append(tags, t)
+			}
+		}
+	}
+	if len(tags) == 1 && tags[0] == "*" {
+		return 0, nil
+	}
+	want := int64(noVersion)
+	for _, t := range tags {
+		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(t, `"`), `"`), 10, 64)
+		if !strings.HasPrefix(t, `"`) || !strings.HasSuffix(t, `"`) || len(t) < 3 || err != nil || n < 1 {
+			continue // weak, another server's, or not an entity tag
+		}
+		if want != noVersion && want != n {
+			return 0, models.Invalid("If-Match", "names several versions: send the one ETag the resource was read with")
+		}
+		want = n
+	}
+	return want, nil
+}
