@@ -133,6 +133,11 @@ func memberPages(s *a11ySite) []a11yPage {
 		get("proposal-supported", s.path("proposal-supported"), asMember).showing("You support this proposal."),
 		get("proposal-edit", p+"/edit", asMember),
 		post("proposal-edit-errors", p+"/edit", asMember, http.StatusUnprocessableEntity, empty),
+		// Saved from a version someone else changed since (every edit form
+		// shows the same notice).
+		post("proposal-edit-conflict", p+"/edit", asMember, http.StatusConflict,
+			url.Values{"title": {"Benches in the shade"}, "body": {"Under the plane trees."}, "version": {"999999"}}).
+			showing("Someone else changed this meanwhile", `role="alert" id="edit-conflict"`),
 		get("proposal-form", "/s/ville/proposals/new", asMember),
 		get("proposal-form-consultation", "/s/ville/proposals/new?consultation="+s.path("cons-market-id"), asMember).showing(`form-consultation`),
 		post("petition-form-consultation-errors", "/s/ville/petitions/new", asMember, http.StatusUnprocessableEntity,

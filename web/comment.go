@@ -105,6 +105,7 @@ type commentForm struct {
 	Errors  map[string]string
 	Parent  *models.Comment
 	Editing *models.Comment
+	Edit    editVersion // editing
 }
 
 func (f *commentForm) setErrors(e map[string]string) { f.Errors = e }
@@ -204,7 +205,8 @@ func (s *Server) commentEditForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	f := &commentForm{Input: models.CommentInput{Body: c.Body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
+	f := &commentForm{Input: models.CommentInput{Body: c.Body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10),
+		Edit: editVersion{Version: c.Version}}
 	s.render(w, r, http.StatusOK, commentFormPage(s.page(r, s.localeFor(r).T("comments.edit_title")), f))
 }
 
@@ -217,9 +219,20 @@ func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
 	if c == nil {
 		return
 	}
-	body := r.PostFormValue("body")
-	_, err := s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, c.ID, body, 0)
-	f := &commentForm{Input: models.CommentInput{Body: body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10)}
+	body, version := r.PostFormValue("body"), formVersion(r)
+	_, err := s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, c.ID, body, version)
+	f := &commentForm{Input: models.CommentInput{Body: body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10),
+		Edit: editVersion{Version: version}}
+	current := func() (int64, error) {
+		now, err := s.store.CommentByID(r.Context(), c.ID)
+		if err != nil {
+			return 0, err
+		}
+		return now.Version, nil
+	}
+	if editConflict(s, w, r, err, "comments.edit_title", f, &f.Edit, current, f.Back, commentFormPage) {
+		return
+	}
 	if formError(s, w, r, err, "comments.edit_title", f, commentFormPage) {
 		return
 	}

@@ -235,6 +235,7 @@ type consultationForm struct {
 	Dates   map[string]string // datetime-local values by field
 	Errors  map[string]string
 	Editing bool
+	Edit    editVersion // editing
 }
 
 func (f *consultationForm) setErrors(e map[string]string) { f.Errors = e }
@@ -351,7 +352,7 @@ func (s *Server) consultationEditForm(w http.ResponseWriter, r *http.Request) {
 	}
 	f := newConsultationForm(sp, models.ConsultationInput{Title: c.Title, Summary: c.Summary, Body: c.Body, OpensAt: c.OpensAt,
 		ContributionAt: c.ContributionAt, SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt, BannerID: c.BannerID, BannerAlt: c.BannerAlt, MapEnabled: c.MapEnabled})
-	f.ID, f.Editing = c.ID, true
+	f.ID, f.Editing, f.Edit.Version = c.ID, true, c.Version
 	s.render(w, r, http.StatusOK, consultationFormPage(s.page(r, s.localeFor(r).T("consultation.edit")), f))
 }
 
@@ -371,10 +372,21 @@ func (s *Server) consultationEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	ve := &models.ValidationError{}
 	in, dates := consultationInputFromForm(r, ve)
+	in.IfVersion = formVersion(r)
 	f := newConsultationForm(sp, in)
-	f.Dates, f.ID, f.Editing = dates, c.ID, true
+	f.Dates, f.ID, f.Editing, f.Edit.Version = dates, c.ID, true, in.IfVersion
 	if err = consultationFormErrors(ve, &in); err == nil {
 		_, err = s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
+	}
+	current := func() (int64, error) {
+		now, err := s.store.ConsultationByID(r.Context(), c.ID)
+		if err != nil {
+			return 0, err
+		}
+		return now.Version, nil
+	}
+	if editConflict(s, w, r, err, "consultation.edit", f, &f.Edit, current, "/consultations/"+strconv.FormatInt(c.ID, 10), consultationFormPage) {
+		return
 	}
 	if formError(s, w, r, err, "consultation.edit", f, consultationFormPage) {
 		return

@@ -16,7 +16,7 @@ func (s *Server) debateEditForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := &debateEditView{Debate: d, Can: d.Editable(), Input: d.Input(), Options: strings.Join(d.Options, "\n"),
-		OpensAt: formTimeValue(d.OpensAt), ClosesAt: formTimeValue(d.ClosesAt), Visibilities: visibilities}
+		OpensAt: formTimeValue(d.OpensAt), ClosesAt: formTimeValue(d.ClosesAt), Visibilities: visibilities, Edit: editVersion{Version: d.Version}}
 	s.render(w, r, http.StatusOK, debateEditPage(s.page(r, s.localeFor(r).T("debate.edit.title")), f))
 }
 
@@ -51,9 +51,21 @@ func (s *Server) debateEdit(w http.ResponseWriter, r *http.Request) {
 		f.Input.OpensAt = formDate(ve, "opens_at", f.OpensAt, d.OpensAt)
 	}
 	f.Input.ClosesAt = formDate(ve, "closes_at", f.ClosesAt, d.ClosesAt)
+	f.Input.IfVersion = formVersion(r)
+	f.Edit.Version = f.Input.IfVersion
 	err := withRules(ve, func() error { return f.Input.Validate(s.now()) }) // every problem at once
 	if err == nil {
 		_, err = s.store.UpdateDebate(r.Context(), currentAccount(r.Context()), d.ID, f.Input)
+	}
+	current := func() (int64, error) {
+		now, err := s.store.DebateByID(r.Context(), d.ID)
+		if err != nil {
+			return 0, err
+		}
+		return now.Version, nil
+	}
+	if editConflict(s, w, r, err, "debate.edit.title", f, &f.Edit, current, "/d/"+strconv.FormatInt(d.ID, 10), debateEditPage) {
+		return
 	}
 	if formError(s, w, r, err, "debate.edit.title", f, debateEditPage) {
 		return

@@ -83,6 +83,7 @@ type newsFormView struct {
 	Input         models.NewsInput
 	Consultations []*models.Consultation
 	Errors        map[string]string
+	Edit          editVersion // editing
 }
 
 func (f *newsFormView) setErrors(e map[string]string) { f.Errors = e }
@@ -147,7 +148,7 @@ func (s *Server) newsEditData(r *http.Request) (*newsFormView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &newsFormView{Space: sp, News: n, Input: models.NewsInput{Title: n.Title, Body: n.Body}}, nil
+	return &newsFormView{Space: sp, News: n, Input: models.NewsInput{Title: n.Title, Body: n.Body}, Edit: editVersion{Version: n.Version}}, nil
 }
 
 // newsEditForm is the moderators' edit form of a news post.
@@ -172,8 +173,19 @@ func (s *Server) newsEdit(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	f.Input = models.NewsInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body")}
+	f.Input = models.NewsInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), IfVersion: formVersion(r)}
+	f.Edit.Version = f.Input.IfVersion
 	n, err := s.store.UpdateNews(r.Context(), currentAccount(r.Context()), f.News.ID, f.Input)
+	current := func() (int64, error) {
+		now, err := s.store.NewsByID(r.Context(), f.News.ID)
+		if err != nil {
+			return 0, err
+		}
+		return now.Version, nil
+	}
+	if editConflict(s, w, r, err, "news.edit", f, &f.Edit, current, "/news/"+strconv.FormatInt(f.News.ID, 10), newsFormPage) {
+		return
+	}
 	if formError(s, w, r, err, "news.edit", f, newsFormPage) {
 		return
 	}

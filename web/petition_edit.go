@@ -39,6 +39,7 @@ type petitionEditForm struct {
 	Update   *models.PetitionUpdate // nil: the response
 	Body     string
 	Errors   map[string]string
+	Edit     editVersion // of the update, or of the response
 }
 
 func (f *petitionEditForm) setErrors(e map[string]string) { f.Errors = e }
@@ -99,7 +100,7 @@ func (s *Server) petitionEditTarget(w http.ResponseWriter, r *http.Request, with
 		s.error(w, r, err)
 		return nil, false
 	}
-	f := &petitionEditForm{Petition: p, Body: p.Response}
+	f := &petitionEditForm{Petition: p, Body: p.Response, Edit: editVersion{Version: p.ResponseVersion}}
 	if withUpdate {
 		uid, err := uidParam(r)
 		if err == nil {
@@ -109,7 +110,7 @@ func (s *Server) petitionEditTarget(w http.ResponseWriter, r *http.Request, with
 			s.error(w, r, err)
 			return nil, false
 		}
-		f.Body = f.Update.Body
+		f.Body, f.Edit.Version = f.Update.Body, f.Update.Version
 	}
 	return f, true
 }
@@ -145,14 +146,14 @@ func (s *Server) petitionResponseEditForm(w http.ResponseWriter, r *http.Request
 
 func (s *Server) petitionUpdateEdit(w http.ResponseWriter, r *http.Request) {
 	s.petitionEditPost(w, r, true, "petition.update_edited", func(f *petitionEditForm) error {
-		_, err := s.store.EditPetitionUpdate(r.Context(), currentAccount(r.Context()), f.Petition.ID, f.Update.ID, f.Body, 0)
+		_, err := s.store.EditPetitionUpdate(r.Context(), currentAccount(r.Context()), f.Petition.ID, f.Update.ID, f.Body, f.Edit.Version)
 		return err
 	})
 }
 
 func (s *Server) petitionResponseEdit(w http.ResponseWriter, r *http.Request) {
 	s.petitionEditPost(w, r, false, "petition.response_edited", func(f *petitionEditForm) error {
-		_, err := s.store.EditPetitionResponse(r.Context(), currentAccount(r.Context()), f.Petition.ID, f.Body, 0)
+		_, err := s.store.EditPetitionResponse(r.Context(), currentAccount(r.Context()), f.Petition.ID, f.Body, f.Edit.Version)
 		return err
 	})
 }
@@ -168,8 +169,26 @@ func (s *Server) petitionEditPost(w http.ResponseWriter, r *http.Request, withUp
 	if !ok {
 		return
 	}
-	f.Body = r.PostFormValue(f.field())
-	if formError(s, w, r, do(f), f.titleKey(), f, petitionEditPage) {
+	f.Body, f.Edit.Version = r.PostFormValue(f.field()), formVersion(r)
+	err := do(f)
+	current := func() (int64, error) {
+		if f.Update != nil {
+			u, err := s.store.PetitionUpdateByID(r.Context(), f.Petition.ID, f.Update.ID)
+			if err != nil {
+				return 0, err
+			}
+			return u.Version, nil
+		}
+		p, err := s.store.PetitionByID(r.Context(), f.Petition.ID)
+		if err != nil {
+			return 0, err
+		}
+		return p.ResponseVersion, nil
+	}
+	if editConflict(s, w, r, err, f.titleKey(), f, &f.Edit, current, f.back(), petitionEditPage) {
+		return
+	}
+	if formError(s, w, r, err, f.titleKey(), f, petitionEditPage) {
 		return
 	}
 	redirect(w, r, f.back(), flash)

@@ -227,6 +227,7 @@ type proposalForm struct {
 	// Consultation is the consultation the new proposal will join, nil
 	// for none.
 	Consultation *formConsultation
+	Edit         editVersion // editing
 }
 
 // setErrors leaves out a refused consultation or theme: they travel in
@@ -244,7 +245,7 @@ func (f *proposalForm) setErrors(e map[string]string) {
 }
 
 func newProposalForm(space string, id int64, in models.ProposalInput) *proposalForm {
-	return &proposalForm{Space: space, ID: id, Input: in, Tags: strings.Join(in.Tags, ", "), Editing: id != 0,
+	return &proposalForm{Space: space, ID: id, Input: in, Tags: strings.Join(in.Tags, ", "), Editing: id != 0, Edit: editVersion{Version: in.IfVersion},
 		Limits: map[string]int{"MinTitle": models.MinTitleLen, "MaxTitle": models.MaxTitleLen, "MaxBody": models.MaxBodyLen, "MaxTags": models.MaxTags}}
 }
 
@@ -323,7 +324,7 @@ func (s *Server) proposalEditForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	in := models.ProposalInput{Title: p.Title, Body: p.Body, Tags: p.Tags}
+	in := models.ProposalInput{Title: p.Title, Body: p.Body, Tags: p.Tags, IfVersion: p.Version}
 	f := newProposalForm("", id, in)
 	s.render(w, r, http.StatusOK, proposalFormPage(s.page(r, s.localeFor(r).T("proposal.edit")), f))
 }
@@ -340,10 +341,22 @@ func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	v := &models.ValidationError{}
 	in := proposalInputFromForm(r, v)
+	in.IfVersion = formVersion(r)
 	if err = withRules(v, in.Validate); err == nil {
 		_, err = s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id, in)
 	}
-	if formError(s, w, r, err, "proposal.edit", newProposalForm("", id, in), proposalFormPage) {
+	f := newProposalForm("", id, in)
+	current := func() (int64, error) {
+		p, err := s.store.ProposalByID(r.Context(), id)
+		if err != nil {
+			return 0, err
+		}
+		return p.Version, nil
+	}
+	if editConflict(s, w, r, err, "proposal.edit", f, &f.Edit, current, "/p/"+strconv.FormatInt(id, 10), proposalFormPage) {
+		return
+	}
+	if formError(s, w, r, err, "proposal.edit", f, proposalFormPage) {
 		return
 	}
 	redirect(w, r, "/p/"+strconv.FormatInt(id, 10), "proposal.updated")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -124,10 +125,11 @@ type spaceForm struct {
 	Kinds   []string
 	Policy  []string
 	Licence []string
+	Edit    editVersion // editing
 }
 
 func newSpaceForm(in models.SpaceInput, editing bool) *spaceForm {
-	return &spaceForm{Input: in, Hosts: strings.Join(in.AllowedHosts, ", "), Editing: editing,
+	return &spaceForm{Input: in, Hosts: strings.Join(in.AllowedHosts, ", "), Editing: editing, Edit: editVersion{Version: in.IfVersion},
 		Kinds:  []string{models.KindCity, models.KindAssociation, models.KindCollective},
 		Policy: []string{models.PolicyOpen, models.PolicyNetwork, models.PolicyLocal}, Licence: models.Licences}
 }
@@ -173,7 +175,9 @@ func (s *Server) spaceEditForm(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	f := newSpaceForm(spaceInputOf(sp), true)
+	in := spaceInputOf(sp)
+	in.IfVersion = sp.Version
+	f := newSpaceForm(in, true)
 	s.render(w, r, http.StatusOK, spaceFormPage(s.page(r, s.localeFor(r).T("space.edit")), f))
 }
 
@@ -190,9 +194,20 @@ func (s *Server) spaceEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := spaceInputFromForm(r)
-	in.Name = chi.URLParam(r, "name")
+	in.Name, in.IfVersion = chi.URLParam(r, "name"), formVersion(r)
 	sp, err := s.store.UpdateSpace(r.Context(), currentAccount(r.Context()), in.Name, in)
-	if formError(s, w, r, err, "space.edit", newSpaceForm(in, true), spaceFormPage) {
+	f := newSpaceForm(in, true)
+	current := func() (int64, error) {
+		now, err := s.store.SpaceByName(r.Context(), in.Name)
+		if err != nil {
+			return 0, err
+		}
+		return now.Version, nil
+	}
+	if editConflict(s, w, r, err, "space.edit", f, &f.Edit, current, "/s/"+url.PathEscape(in.Name), spaceFormPage) {
+		return
+	}
+	if formError(s, w, r, err, "space.edit", f, spaceFormPage) {
 		return
 	}
 	redirect(w, r, "/s/"+sp.Name, "space.updated")
