@@ -153,7 +153,7 @@ func patchIfMatch(e *debateEnv, path, token, ifMatch string, body any) (*http.Re
 // strong ETag; a PATCH with the matching If-Match applies and answers the
 // new ETag; one with the former ETag is refused with 412 and changes
 // nothing; without If-Match, or with "*", it applies as before; a weak or
-// unknown tag never matches.
+// unknown tag never matches; two versions at once are refused (422).
 func TestAPIIfMatch(t *testing.T) {
 	for _, dialect := range dbtest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -183,6 +183,9 @@ func TestAPIIfMatch(t *testing.T) {
 						if res, body := patchIfMatch(e, x.patch, x.token, tag, x.body("Never saved.")); res.StatusCode != http.StatusPreconditionFailed {
 							t.Errorf("If-Match %s: %d %s, want 412", tag, res.StatusCode, body)
 						}
+					}
+					if res, body := patchIfMatch(e, x.patch, x.token, first+", "+second, x.body("Never saved.")); res.StatusCode != http.StatusUnprocessableEntity {
+						t.Errorf("If-Match naming two versions: %d %s, want 422", res.StatusCode, body)
 					}
 					if res, body := patchIfMatch(e, x.patch, x.token, "", x.body("Edited without If-Match.")); res.StatusCode != http.StatusOK {
 						t.Errorf("PATCH without If-Match: %d %s", res.StatusCode, body)
