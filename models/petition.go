@@ -338,24 +338,31 @@ func (s *Store) RespondPetition(ctx context.Context, by *Account, petitionID int
 			return fmt.Errorf("%w: this petition was already answered", ErrConflict)
 		}
 		p.Status, p.Response, p.ResponseHTML, p.RespondedAt, p.UpdatedAt = PetitionAnswered, response, RenderMarkdown(response), &now, now
-		if err := s.audit(ctx, tx, by, "petition_response", ObjectTypePetition, fmt.Sprint(p.ID), ""); err != nil {
-			return err
-		}
-		audience, err := petitionAudience(ctx, tx, p, true)
-		if err != nil {
-			return err
-		}
-		n := Notification{Kind: NotifyPetitionAnswered, ObjectType: ObjectTypePetition, ObjectID: p.ID, ActorID: by.Actor.ID}
-		if err := s.Notify(ctx, tx, without(audience, by.ID), n); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, petitionEvent(EventPetitionAnswered, p, by.Actor.ID,
-			map[string]any{"uri": p.URI, "response_html": p.ResponseHTML}))
+		return s.announceResponse(ctx, tx, by, p, "petition_response", NotifyPetitionAnswered, EventPetitionAnswered)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// announceResponse records in tx what by did to p's official response
+// (its first posting or an edit): the audit entry action, the
+// notification kind to the signers and the author (but by), and the event
+// kind that federation sends as the response Note's Create or Update.
+func (s *Store) announceResponse(ctx context.Context, tx bun.Tx, by *Account, p *Petition, action, notify, event string) error {
+	if err := s.audit(ctx, tx, by, action, ObjectTypePetition, fmt.Sprint(p.ID), ""); err != nil {
+		return err
+	}
+	audience, err := petitionAudience(ctx, tx, p, true)
+	if err != nil {
+		return err
+	}
+	n := Notification{Kind: notify, ObjectType: ObjectTypePetition, ObjectID: p.ID, ActorID: by.Actor.ID}
+	if err := s.Notify(ctx, tx, without(audience, by.ID), n); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, petitionEvent(event, p, by.Actor.ID, map[string]any{"uri": p.URI, "response_html": p.ResponseHTML}))
 }
 
 // petitionAudience returns the local accounts of the signers of p, and of

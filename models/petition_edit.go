@@ -163,19 +163,7 @@ func (s *Store) EditPetitionResponse(ctx context.Context, by *Account, petitionI
 			return fmt.Errorf("%w: this petition has no response yet", ErrConflict)
 		}
 		p.Response, p.ResponseHTML, p.ResponseEditedAt, p.UpdatedAt, p.ResponseVersion = response, html, &now, now, version
-		if err := s.audit(ctx, tx, by, "petition_response_edited", ObjectTypePetition, fmt.Sprint(p.ID), ""); err != nil {
-			return err
-		}
-		audience, err := petitionAudience(ctx, tx, p, true)
-		if err != nil {
-			return err
-		}
-		n := Notification{Kind: NotifyPetitionResponseEdited, ObjectType: ObjectTypePetition, ObjectID: p.ID, ActorID: by.Actor.ID}
-		if err := s.Notify(ctx, tx, without(audience, by.ID), n); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, petitionEvent(EventPetitionResponseEdited, p, by.Actor.ID,
-			map[string]any{"uri": p.URI, "response_html": p.ResponseHTML}))
+		return s.announceResponse(ctx, tx, by, p, "petition_response_edited", NotifyPetitionResponseEdited, EventPetitionResponseEdited)
 	})
 	if err != nil {
 		return nil, err
