@@ -379,6 +379,7 @@ func (s *Store) UpdateConsultation(ctx context.Context, by *Account, id int64, i
 	}
 	c.Title, c.Summary, c.Body, c.BodyHTML = in.Title, in.Summary, in.Body, RenderMarkdown(in.Body)
 	c.BannerID, c.BannerAlt, c.MapEnabled = in.BannerID, in.BannerAlt, in.MapEnabled
+	c.Banner = nil // attachBanners loads the new one; none if removed
 	// dates_changed tells federation to republish the consultation's polls,
 	// whose endTime follows the end of its contribution phase.
 	datesChanged := !c.OpensAt.Equal(in.OpensAt) || !c.ContributionAt.Equal(in.ContributionAt) ||

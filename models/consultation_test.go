@@ -11,6 +11,7 @@ import (
 
 	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/dbtest"
+	"github.com/opendemocracynow/odn/models/imagemeta/imagemetatest"
 )
 
 // consClock is a settable fake clock for consultation tests.
@@ -364,6 +365,39 @@ func TestDeleteConsultationTombstonesItsSynthesis(t *testing.T) {
 		}
 		if _, err := f.s.TombstoneByURI(ctx, draftSyn.URI); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("a draft synthesis was tombstoned: %v", err)
+		}
+	})
+}
+
+// TestUpdateConsultationBanner: the consultation an edit returns carries
+// the banner it now has: the new image, or none once removed (it kept
+// the former one, which the API then showed).
+func TestUpdateConsultationBanner(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		ctx := context.Background()
+		u, err := f.s.SaveUpload(ctx, f.mod, f.space.ID, "square.png", bytes.NewReader(imagemetatest.PNG()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := consInput(consT0)
+		for _, tc := range []struct {
+			name   string
+			banner *int64
+			alt    string
+		}{
+			{"set", &u.ID, "The square"},
+			{"removed", nil, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				in.BannerID, in.BannerAlt = tc.banner, tc.alt
+				c, err := f.s.UpdateConsultation(ctx, f.mod, f.c.ID, in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (c.Banner != nil) != (tc.banner != nil) || c.Banner != nil && c.Banner.ID != *tc.banner {
+					t.Errorf("banner %+v, want upload %v", c.Banner, tc.banner)
+				}
+			})
 		}
 	})
 }
