@@ -173,21 +173,13 @@ func (s *Server) bannerUpload(w http.ResponseWriter, r *http.Request) {
 		s.badForm(w, r, err)
 		return
 	}
-	in := models.ConsultationInput{Title: c.Title, Summary: c.Summary, Body: c.Body, OpensAt: c.OpensAt, ContributionAt: c.ContributionAt,
-		SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt, BannerID: c.BannerID, BannerAlt: strings.TrimSpace(r.PostFormValue("banner_alt")), MapEnabled: c.MapEnabled}
+	in := bannerInput(c, c.BannerID, strings.TrimSpace(r.PostFormValue("banner_alt")))
 	if r.PostFormValue("remove") == "true" {
 		in.BannerID, in.BannerAlt = nil, ""
 	} else if err == nil {
-		if in.BannerAlt == "" {
-			err = models.Invalid("banner_alt", "A banner image needs a text alternative.")
-		} else {
-			var u *models.Upload
-			if u, err = s.saveFormFile(r, "banner", c.SpaceID); u != nil {
-				if !u.IsImage() {
-					err = models.Invalid("banner", "The banner must be an image uploaded to this space.")
-				}
-				in.BannerID = &u.ID
-			}
+		var u *models.Upload
+		if u, err = s.saveBanner(r, c, in.BannerAlt); u != nil {
+			in.BannerID = &u.ID
 		}
 	}
 	if err == nil {
@@ -197,6 +189,27 @@ func (s *Server) bannerUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, manageURL(c), "consultation.updated")
+}
+
+// bannerInput is c unchanged but for its banner (nil: none) and the
+// banner's text alternative alt.
+func bannerInput(c *models.Consultation, banner *int64, alt string) models.ConsultationInput {
+	return models.ConsultationInput{Title: c.Title, Summary: c.Summary, Body: c.Body, OpensAt: c.OpensAt, ContributionAt: c.ContributionAt,
+		SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt, BannerID: banner, BannerAlt: alt, MapEnabled: c.MapEnabled}
+}
+
+// saveBanner stores the image of the part "banner" for c's space (nil
+// without one), once its text alternative alt is known, as the page and
+// the API take a banner.
+func (s *Server) saveBanner(r *http.Request, c *models.Consultation, alt string) (*models.Upload, error) {
+	if alt == "" {
+		return nil, models.Invalid("banner_alt", "A banner image needs a text alternative.")
+	}
+	u, err := s.saveFormFile(r, "banner", c.SpaceID)
+	if err == nil && u != nil && !u.IsImage() {
+		err = models.Invalid("banner", "The banner must be an image uploaded to this space.")
+	}
+	return u, err
 }
 
 func manageURL(c *models.Consultation) string {
