@@ -156,16 +156,25 @@ func TestAuthorisationMatrix(t *testing.T) {
 	users := map[string]string{"member": "citoyenne", "moderator": "moderatrice", "admin": "root_admin"}
 	ctx := context.Background()
 	hc := e.client()
-	// The remote role sends from another loopback address: the API's write
-	// limit counts unauthenticated writes per address, and the anonymous
-	// and remote roles together send more than one address may.
-	remoteHC := e.client()
-	remoteHC.Transport = &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}
+	// The anonymous and remote roles send from their own loopback
+	// addresses, a new one every 40 routes: the API's write limit counts
+	// unauthenticated writes per address (60 a minute), and the API has
+	// more write routes than one address may send.
+	fromHC := map[string]*http.Client{}
+	from := func(role string, i int) *http.Client {
+		ip := net.IPv4(127, 0, map[string]byte{"anonymous": 4, "remote": 5}[role], byte(1+i/40))
+		if fromHC[ip.String()] == nil {
+			c := e.client()
+			c.Transport = &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}}).DialContext}
+			fromHC[ip.String()] = c
+		}
+		return fromHC[ip.String()]
+	}
 	routes := walkRoutes(t, e)
 	if len(routes) < 50 {
 		t.Fatalf("chi.Walk found only %d routes", len(routes))
 	}
-	for _, key := range routes {
+	for i, key := range routes {
 		method, pattern, _ := strings.Cut(key, " ")
 		if method == http.MethodPost && pattern == "/account/delete" || pattern == "/logout" {
 			continue // would end the sessions the matrix relies on; covered in auth_test.go
@@ -204,8 +213,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 					req.Header.Set("Date", http.TimeFormat)
 				}
 				client := hc
-				if role == "remote" {
-					client = remoteHC
+				if role == "anonymous" || role == "remote" {
+					client = from(role, i)
 				}
 				res := e.do(client, req)
 				checkStatus(t, policy, role, api, key, res)

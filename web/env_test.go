@@ -137,7 +137,7 @@ func (e *testEnv) apiWith(method, path, token string, header http.Header, body a
 	e.t.Helper()
 	var r io.Reader
 	ct := "application/json"
-	if mf, ok := body.(multipartFile); ok {
+	if mf, ok := body.(interface{ encode() (io.Reader, string) }); ok {
 		r, ct = mf.encode()
 	} else if body != nil {
 		b, err := json.Marshal(body)
@@ -207,6 +207,28 @@ func (mf multipartFile) encode() (io.Reader, string) {
 	mw := multipart.NewWriter(&buf)
 	fw, _ := mw.CreateFormFile(mf.field, mf.name)
 	fw.Write(mf.data)
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}
+
+// multipartBody is a body api sends as multipart/form-data: text fields
+// and, when file.field is set, one file part.
+type multipartBody struct {
+	fields map[string]string
+	file   multipartFile
+}
+
+// encode is the multipart body and its Content-Type.
+func (mf multipartBody) encode() (io.Reader, string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range mf.fields {
+		mw.WriteField(k, v)
+	}
+	if mf.file.field != "" {
+		fw, _ := mw.CreateFormFile(mf.file.field, mf.file.name)
+		fw.Write(mf.file.data)
+	}
 	mw.Close()
 	return &buf, mw.FormDataContentType()
 }
