@@ -349,6 +349,31 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("DELETE", "/domain-blocks/{domain}", "/domain-blocks/spam.example", boss, nil, 204)
 	k.call("DELETE", "/domain-blocks/{domain}", "/domain-blocks/spam.example", boss, nil, 404)
 
+	// The page actions the API lacked: a consultation's documents and
+	// banner, a contribution's place on the map, dead letters.
+	boss = o.token("boss") // a new token: boss's first one has used its minute of writes
+	docs := "/consultations/" + cid + "/documents"
+	sheet := k.call("POST", "/consultations/{id}/documents", docs, boss, multipartBody{fields: map[string]string{"kind": "sheet",
+		"title": "The square today", "body": "A *car park*.", "position": "2"}}, 201)
+	k.call("POST", "/consultations/{id}/documents", docs, boss, multipartBody{fields: map[string]string{"kind": "file", "title": "The plan"},
+		file: multipartFile{"file", "plan.pdf", []byte("%PDF-1.7\n%%EOF\n")}}, 201)
+	k.call("POST", "/consultations/{id}/documents", docs, boss, multipartBody{fields: map[string]string{"kind": "file", "title": "No file"}}, 422)
+	k.call("POST", "/consultations/{id}/documents", docs, boss, map[string]any{"kind": "sheet", "title": "JSON", "body": "No."}, 422)
+	k.call("POST", "/consultations/{id}/documents", docs, ann, multipartBody{fields: map[string]string{"kind": "sheet", "title": "Mine", "body": "x"}}, 403)
+	k.call("DELETE", "/consultations/{id}/documents/{doc}", docs+"/"+id(sheet), ann, nil, 403)
+	k.call("DELETE", "/consultations/{id}/documents/{doc}", docs+"/"+id(sheet), boss, nil, 204)
+	k.call("DELETE", "/consultations/{id}/documents/{doc}", docs+"/"+id(sheet), boss, nil, 404)
+	banner := "/consultations/" + cid + "/banner"
+	png := multipartFile{"banner", "square.png", imagemetatest.PNG()}
+	if c := k.call("POST", "/consultations/{id}/banner", banner, boss, multipartBody{fields: map[string]string{"banner_alt": "The square at dawn"}, file: png}, 200); c["banner"] == nil {
+		t.Errorf("POST banner: no banner in %v", c)
+	}
+	k.call("POST", "/consultations/{id}/banner", banner, boss, multipartBody{file: png}, 422)
+	k.call("POST", "/consultations/{id}/banner", banner, ann, multipartBody{fields: map[string]string{"banner_alt": "Mine"}, file: png}, 403)
+	if c := k.call("DELETE", "/consultations/{id}/banner", banner, boss, nil, 200); c["banner"] != nil {
+		t.Errorf("DELETE banner: banner still in %v", c)
+	}
+
 	// Operations that need another instance: federation's tests cover them.
 	needPeer := []string{"POST /spaces/{name}/relays", "POST /reports/{id}/forward"}
 	for _, op := range apiOps(doc) {

@@ -1,0 +1,199 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/models/imagemeta/imagemetatest"
+)
+
+// paritySite is an open data site with a moderator, a consultation with
+// a map (and one without) and a proposal of ann's in each: what the API
+// twins of the management and map pages act on.
+type paritySite struct {
+	*openDataSite
+	mapped, unmapped *models.Consultation
+	onMap, offMap    *models.Proposal
+	// Tokens of the administrator, a moderator and two members.
+	boss, moda, ann, bob string
+}
+
+func newParitySite(t *testing.T) *paritySite {
+	t.Helper()
+	o := newOpenDataSite(t)
+	o.Store.SetDataDir(t.TempDir())
+	ctx := context.Background()
+	o.user("moda", models.RoleModerator)
+	p := &paritySite{openDataSite: o, boss: o.token("boss"), moda: o.token("moda"), ann: o.token("ann"), bob: o.token("bob")}
+	in := func(title string, withMap bool) models.ConsultationInput {
+		return models.ConsultationInput{Title: title, Summary: "What should it become?", Body: "Tell us.", OpensAt: o.Now.Add(-48 * time.Hour),
+			ContributionAt: o.Now.Add(-24 * time.Hour), SynthesisAt: o.Now.Add(24 * time.Hour), ClosesAt: o.Now.Add(48 * time.Hour), MapEnabled: withMap}
+	}
+	var err error
+	if p.mapped, err = o.Store.CreateConsultation(ctx, o.admin, "town", in("The new square", true)); err != nil {
+		t.Fatal(err)
+	}
+	if p.unmapped, err = o.Store.CreateConsultation(ctx, o.admin, "town", in("The budget", false)); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		c   *models.Consultation
+		out **models.Proposal
+	}{{p.mapped, &p.onMap}, {p.unmapped, &p.offMap}} {
+		if *x.out, err = o.Store.CreateProposal(ctx, o.ann.Actor, "town", models.ProposalInput{Title: "Benches for " + x.c.Title,
+			Body: "In the shade.", Consultation: x.c.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
+}
+
+// decodeInto decodes the JSON text s into v.
+func decodeInto(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("%v: %s", err, s)
+	}
+}
+
+// apiError is an API error answer.
+type apiError struct {
+	Error  string            `json:"error"`
+	Fields map[string]string `json:"fields"`
+}
+
+// call sends body to path with token; it wants status and, for a 422,
+// an error naming field.
+func (p *paritySite) call(t *testing.T, method, path, token string, body any, status int, field string) map[string]any {
+	t.Helper()
+	res := p.api(method, path, token, body, nil)
+	if res.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, res.StatusCode, status, readBody(res))
+	}
+	var out map[string]any
+	if res.StatusCode == 422 {
+		var e apiError
+		decodeInto(t, readBody(res), &e)
+		if e.Fields[field] == "" {
+			t.Errorf("%s %s: 422 without fields.%s: %+v", method, path, field, e)
+		}
+	} else if res.StatusCode != 204 {
+		decodeInto(t, readBody(res), &out)
+	}
+	return out
+}
+
+var tinyPDF = []byte("%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n")
+
+// TestAPIConsultationDocuments: POST /consultations/{id}/documents takes
+// the management page's document form as multipart (moderators only,
+// refused before the body is read), and DELETE removes one of that
+// consultation's documents.
+func TestAPIConsultationDocuments(t *testing.T) {
+	p := newParitySite(t)
+	docs := "/api/v1/consultations/" + strconv.FormatInt(p.mapped.ID, 10) + "/documents"
+	sheet := map[string]string{"kind": "sheet", "title": "The square today", "body": "A car park.", "position": "3"}
+	for _, tc := range []struct {
+		name, path, token string
+		body              any
+		status            int
+		field             string
+	}{
+		{"sheet by a moderator", docs, p.moda, multipartBody{fields: sheet}, 201, ""},
+		{"file by an administrator", docs, p.boss, multipartBody{fields: map[string]string{"kind": "file", "title": "Plan"},
+			file: multipartFile{"file", "plan.pdf", tinyPDF}}, 201, ""},
+		{"member", docs, p.ann, multipartBody{fields: sheet}, 403, ""},
+		{"member, body not read", docs, p.ann, map[string]string{"kind": "sheet"}, 403, ""},
+		{"no token", docs, "", multipartBody{fields: sheet}, 401, ""},
+		{"JSON body", docs, p.moda, map[string]string{"kind": "sheet", "title": "JSON", "body": "x"}, 422, "body"},
+		{"file kind without a file", docs, p.moda, multipartBody{fields: map[string]string{"kind": "file", "title": "Plan"}}, 422, "file"},
+		{"a text file", docs, p.moda, multipartBody{fields: map[string]string{"kind": "file", "title": "Notes"},
+			file: multipartFile{"file", "notes.pdf", []byte("plain text")}}, 422, "file"},
+		{"unknown kind", docs, p.moda, multipartBody{fields: map[string]string{"kind": "video", "title": "Film"}}, 422, "kind"},
+		{"position not a number", docs, p.moda, multipartBody{fields: map[string]string{"kind": "faq", "title": "Who?", "body": "All.", "position": "first"}}, 422, "position"},
+		{"no title", docs, p.moda, multipartBody{fields: map[string]string{"kind": "faq", "body": "All."}}, 422, "title"},
+		{"unknown consultation", "/api/v1/consultations/9999/documents", p.moda, multipartBody{fields: sheet}, 404, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := p.call(t, "POST", tc.path, tc.token, tc.body, tc.status, tc.field)
+			if tc.status != 201 {
+				return
+			}
+			file, _ := d["file"].(map[string]any)
+			if d["kind"] == "file" && (file == nil || file["content_type"] != "application/pdf") || d["kind"] == "sheet" && (file != nil || d["position"] != 3.0) {
+				t.Errorf("document %v", d)
+			}
+		})
+	}
+	ctx := context.Background()
+	list, err := p.Store.Documents(ctx, p.mapped.ID, "")
+	if err != nil || len(list) != 2 {
+		t.Fatalf("documents: %v %d, want the sheet and the file", err, len(list))
+	}
+	doc := docs + "/" + strconv.FormatInt(list[0].ID, 10)
+	other := "/api/v1/consultations/" + strconv.FormatInt(p.unmapped.ID, 10) + "/documents/" + strconv.FormatInt(list[0].ID, 10)
+	for _, tc := range []struct {
+		name, path, token string
+		status            int
+	}{
+		{"member", doc, p.ann, 403},
+		{"another consultation's", other, p.moda, 404},
+		{"not an id", docs + "/x", p.moda, 404},
+		{"moderator", doc, p.moda, 204},
+		{"again", doc, p.moda, 404},
+	} {
+		t.Run("delete/"+tc.name, func(t *testing.T) {
+			p.call(t, "DELETE", tc.path, tc.token, nil, tc.status, "")
+		})
+	}
+	if list, _ := p.Store.Documents(ctx, p.mapped.ID, ""); len(list) != 1 {
+		t.Errorf("%d documents left, want 1", len(list))
+	}
+}
+
+// TestAPIConsultationBanner: POST /consultations/{id}/banner sets the
+// image and its text alternative as the management page does; DELETE
+// removes it.
+func TestAPIConsultationBanner(t *testing.T) {
+	p := newParitySite(t)
+	banner := "/api/v1/consultations/" + strconv.FormatInt(p.mapped.ID, 10) + "/banner"
+	png := multipartFile{"banner", "square.png", imagemetatest.PNG()}
+	alt := map[string]string{"banner_alt": "The square at dawn"}
+	for _, tc := range []struct {
+		name, method, token string
+		body                any
+		status              int
+		field               string
+		banner              bool // the answer has a banner
+	}{
+		{"member", "POST", p.ann, multipartBody{fields: alt, file: png}, 403, "", false},
+		{"member, body not read", "POST", p.ann, alt, 403, "", false},
+		{"no text alternative", "POST", p.moda, multipartBody{file: png}, 422, "banner_alt", false},
+		{"no image", "POST", p.moda, multipartBody{fields: alt}, 422, "banner", false},
+		{"a PDF", "POST", p.moda, multipartBody{fields: alt, file: multipartFile{"banner", "plan.pdf", tinyPDF}}, 422, "banner", false},
+		{"JSON body", "POST", p.moda, alt, 422, "body", false},
+		{"moderator", "POST", p.moda, multipartBody{fields: alt, file: png}, 200, "", true},
+		{"member removes", "DELETE", p.ann, nil, 403, "", false},
+		{"moderator removes", "DELETE", p.moda, nil, 200, "", false},
+		{"removed again", "DELETE", p.moda, nil, 200, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := p.call(t, tc.method, banner, tc.token, tc.body, tc.status, tc.field)
+			if tc.status != 200 {
+				return
+			}
+			b, _ := c["banner"].(map[string]any)
+			if (b != nil) != tc.banner || b != nil && b["alt"] != alt["banner_alt"] {
+				t.Errorf("banner %v, want one: %v", c["banner"], tc.banner)
+			}
+			got, err := p.Store.ConsultationByID(context.Background(), p.mapped.ID)
+			if err != nil || (got.BannerID != nil) != tc.banner {
+				t.Errorf("stored banner %v (%v), want one: %v", got.BannerID, err, tc.banner)
+			}
+		})
+	}
+}
