@@ -197,3 +197,47 @@ func TestAPIConsultationBanner(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIContributionLocation: POST /{kind}/{id}/location places an
+// attached contribution on its consultation's map, for its author or a
+// moderator, as the map page does; DELETE takes it off.
+func TestAPIContributionLocation(t *testing.T) {
+	p := newParitySite(t)
+	loc := func(id int64) string { return "/api/v1/proposals/" + strconv.FormatInt(id, 10) + "/location" }
+	here := map[string]any{"lat": 48.85, "lon": 2.35}
+	for _, tc := range []struct {
+		name, method, path, token string
+		body                      any
+		status                    int
+		field                     string
+		placed                    bool // on the map afterwards
+	}{
+		{"no token", "POST", loc(p.onMap.ID), "", here, 401, "", false},
+		{"another member", "POST", loc(p.onMap.ID), p.bob, here, 403, "", false},
+		{"latitude out of range", "POST", loc(p.onMap.ID), p.ann, map[string]any{"lat": 91, "lon": 2.35}, 422, "lat", false},
+		{"no longitude", "POST", loc(p.onMap.ID), p.ann, map[string]any{"lat": 48.85}, 422, "lon", false},
+		{"coordinates as text", "POST", loc(p.onMap.ID), p.ann, map[string]any{"lat": "48.85", "lon": "2.35"}, 422, "body", false},
+		{"consultation without a map", "POST", loc(p.offMap.ID), p.ann, here, 422, "lat", false},
+		{"contribution to no consultation", "POST", loc(p.shown.ID), p.ann, here, 422, "kind", false},
+		{"unknown proposal", "POST", loc(9999), p.ann, here, 404, "", false},
+		{"its author", "POST", loc(p.onMap.ID), p.ann, here, 204, "", true},
+		{"another member takes it off", "DELETE", loc(p.onMap.ID), p.bob, nil, 403, "", true},
+		{"its author takes it off", "DELETE", loc(p.onMap.ID), p.ann, nil, 204, "", false},
+		{"a moderator", "POST", loc(p.onMap.ID), p.moda, map[string]any{"lat": -33.9, "lon": 151.2}, 204, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p.call(t, tc.method, tc.path, tc.token, tc.body, tc.status, tc.field)
+			pts, err := p.Store.MapPoints(context.Background(), p.mapped.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if placed := len(pts) == 1 && pts[0].ID == p.onMap.ID; placed != tc.placed || len(pts) > 1 {
+				t.Errorf("map points %+v, want the proposal placed: %v", pts, tc.placed)
+			}
+		})
+	}
+	// The debate and petition routes reach the same rule.
+	for _, kind := range []string{"debates", "petitions"} {
+		p.call(t, "POST", "/api/v1/"+kind+"/9999/location", p.ann, here, 404, "")
+	}
+}

@@ -373,6 +373,17 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	if c := k.call("DELETE", "/consultations/{id}/banner", banner, boss, nil, 200); c["banner"] != nil {
 		t.Errorf("DELETE banner: banner still in %v", c)
 	}
+	k.call("POST", "/proposals/{id}/location", "/proposals/"+pid+"/location", ann, map[string]any{"lat": 48.85, "lon": 2.35}, 204)
+	k.call("POST", "/proposals/{id}/location", "/proposals/"+pid+"/location", ann, map[string]any{"lat": 91, "lon": 2.35}, 422)
+	k.call("POST", "/proposals/{id}/location", "/proposals/"+pid+"/location", bob, map[string]any{"lat": 48.85, "lon": 2.35}, 403)
+	k.call("DELETE", "/proposals/{id}/location", "/proposals/"+pid+"/location", ann, nil, 204)
+	k.call("POST", "/debates/{id}/location", "/debates/"+did+"/location", boss, map[string]any{"lat": 48.86, "lon": 2.34}, 204)
+	k.call("DELETE", "/debates/{id}/location", "/debates/"+did+"/location", boss, nil, 204)
+	k.call("POST", "/petitions/{id}/location", "/petitions/"+ptid+"/location", ann, map[string]any{"lat": 48.84, "lon": 2.36}, 204)
+	k.call("POST", "/petitions/{id}/location", "/petitions/"+ptid+"/location", ann, map[string]any{"lat": 48.84}, 422)
+	k.call("DELETE", "/petitions/{id}/location", "/petitions/"+ptid+"/location", bob, nil, 403)
+	k.call("DELETE", "/petitions/{id}/location", "/petitions/"+ptid+"/location", ann, nil, 204)
+	k.call("POST", "/petitions/{id}/location", "/petitions/99999/location", ann, map[string]any{"lat": 48.84, "lon": 2.36}, 404)
 
 	// Operations that need another instance: federation's tests cover them.
 	needPeer := []string{"POST /spaces/{name}/relays", "POST /reports/{id}/forward"}
