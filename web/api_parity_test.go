@@ -241,3 +241,54 @@ func TestAPIContributionLocation(t *testing.T) {
 		p.call(t, "POST", "/api/v1/"+kind+"/9999/location", p.ann, here, 404, "")
 	}
 }
+
+// TestAPIDeadDeliveries: administrators list the dead letters and queue
+// one again, as on /admin/federation; moderators and members get 403.
+func TestAPIDeadDeliveries(t *testing.T) {
+	p := newParitySite(t)
+	ctx := context.Background()
+	const activity = "https://example.org/activities/lost"
+	if _, err := p.Store.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: activity, Body: []byte("{}"), SignerID: p.admin.Actor.ID,
+		Inboxes: []string{"https://gone.example/inbox"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Store.DB.NewUpdate().Model((*models.Delivery)(nil)).Set("state = ?", models.DeliveryDead).Set("last_status = 410").
+		Where("activity_id = ?", activity).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := p.Store.DeliveriesFor(ctx, activity)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("deliveries: %v %d", err, len(jobs))
+	}
+	retry := "/api/v1/deliveries/" + strconv.FormatInt(jobs[0].ID, 10) + "/retry"
+	for _, tc := range []struct {
+		name, method, path, token string
+		status                    int
+		dead                      int // dead letters listed (GET)
+	}{
+		{"member lists", "GET", "/api/v1/deliveries/dead", p.ann, 403, 0},
+		{"moderator lists", "GET", "/api/v1/deliveries/dead", p.moda, 403, 0},
+		{"administrator lists", "GET", "/api/v1/deliveries/dead", p.boss, 200, 1},
+		{"moderator retries", "POST", retry, p.moda, 403, 0},
+		{"not an id", "POST", "/api/v1/deliveries/x/retry", p.boss, 404, 0},
+		{"administrator retries", "POST", retry, p.boss, 204, 0},
+		{"not dead any more", "POST", retry, p.boss, 404, 0},
+		{"none left", "GET", "/api/v1/deliveries/dead", p.boss, 200, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := p.call(t, tc.method, tc.path, tc.token, nil, tc.status, "")
+			if tc.method == "GET" && tc.status == 200 {
+				items, _ := out["items"].([]any)
+				if len(items) != tc.dead {
+					t.Fatalf("dead letters %v, want %d", out, tc.dead)
+				}
+				if tc.dead == 1 && (items[0].(map[string]any)["host"] != "gone.example" || items[0].(map[string]any)["last_status"] != 410.0) {
+					t.Errorf("dead letter %v", items[0])
+				}
+			}
+		})
+	}
+	if jobs, _ := p.Store.DeliveriesFor(ctx, activity); jobs[0].State != models.DeliveryPending || jobs[0].Attempts != 0 {
+		t.Errorf("retried delivery %s after %d attempts, want pending, 0", jobs[0].State, jobs[0].Attempts)
+	}
+}

@@ -68,7 +68,7 @@ var privileged = []struct {
 }{
 	{regexp.MustCompile(`^\w+ /admin/`), admin},
 	{regexp.MustCompile(`^\w+ /moderation`), moderator},
-	{regexp.MustCompile(`^(PATCH /api/v1/instance|POST /api/v1/invites|\w+ /api/v1/domain-blocks(/\{domain\})?|POST /api/v1/accounts/\{name\}/(role|decider)|PATCH /api/v1/spaces/\{name\})$`), admin},
+	{regexp.MustCompile(`^(PATCH /api/v1/instance|POST /api/v1/invites|\w+ /api/v1/domain-blocks(/\{domain\})?|POST /api/v1/accounts/\{name\}/(role|decider)|PATCH /api/v1/spaces/\{name\}|GET /api/v1/deliveries/dead|POST /api/v1/deliveries/\{id\}/retry)$`), admin},
 	{regexp.MustCompile(`^((PATCH|DELETE) /api/v1/consultations/\{id\}|\w+ /api/v1/consultations/\{id\}/themes(/\{theme\})?|DELETE /api/v1/(workshop-contributions|news)/\{id\}|PATCH /api/v1/news/\{id\}|(POST|DELETE) /api/v1/consultations/\{id\}/(documents(/\{doc\})?|banner))$`), moderator},
 	{regexp.MustCompile(`^(GET /api/v1/reports|POST /api/v1/reports/\{id\}/(dismiss|forward)|POST /api/v1/moderation/\w+|POST /api/v1/accounts/\{name\}/\w+)$`), moderator},
 	{regexp.MustCompile(`^\w+ /s/\{name\}/edit$`), admin},

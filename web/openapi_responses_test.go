@@ -384,6 +384,23 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("DELETE", "/petitions/{id}/location", "/petitions/"+ptid+"/location", bob, nil, 403)
 	k.call("DELETE", "/petitions/{id}/location", "/petitions/"+ptid+"/location", ann, nil, 204)
 	k.call("POST", "/petitions/{id}/location", "/petitions/99999/location", ann, map[string]any{"lat": 48.84, "lon": 2.36}, 404)
+	if _, err := o.Store.EnqueueDeliveries(ctx, models.Outgoing{ActivityID: "https://" + host + "/activities/dead", Body: []byte("{}"),
+		SignerID: o.admin.Actor.ID, Inboxes: []string{"https://gone.example/inbox"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.Store.DB.NewUpdate().Model((*models.Delivery)(nil)).Set("state = ?", models.DeliveryDead).
+		Where("activity_id = ?", "https://"+host+"/activities/dead").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dead := k.call("GET", "/deliveries/dead", "/deliveries/dead", boss, nil, 200)
+	k.call("GET", "/deliveries/dead", "/deliveries/dead", ann, nil, 403)
+	if items, _ := dead["items"].([]any); len(items) != 1 {
+		t.Fatalf("dead letters: %v", dead)
+	}
+	deadID, _ := dead["items"].([]any)[0].(map[string]any)["id"].(string)
+	k.call("POST", "/deliveries/{id}/retry", "/deliveries/"+deadID+"/retry", ann, nil, 403)
+	k.call("POST", "/deliveries/{id}/retry", "/deliveries/"+deadID+"/retry", boss, nil, 204)
+	k.call("POST", "/deliveries/{id}/retry", "/deliveries/"+deadID+"/retry", boss, nil, 404)
 
 	// Operations that need another instance: federation's tests cover them.
 	needPeer := []string{"POST /spaces/{name}/relays", "POST /reports/{id}/forward"}
