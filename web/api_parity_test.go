@@ -292,3 +292,40 @@ func TestAPIDeadDeliveries(t *testing.T) {
 		t.Errorf("retried delivery %s after %d attempts, want pending, 0", jobs[0].State, jobs[0].Attempts)
 	}
 }
+
+// TestAPIAccountExportAndDeletion: GET /account/export answers the
+// account page's download, and DELETE /account erases the caller's own
+// account once its user name is typed again, as on the account page.
+func TestAPIAccountExportAndDeletion(t *testing.T) {
+	p := newParitySite(t)
+	export := p.call(t, "GET", "/api/v1/account/export", p.ann, nil, 200, "")
+	tables, _ := export["tables"].(map[string]any)
+	if rows, _ := tables["accounts"].([]any); len(rows) != 1 || rows[0].(map[string]any)["username"] != "ann" {
+		t.Errorf("export's accounts %v, want ann's row", tables["accounts"])
+	}
+	if _, ok := tables["proposals"]; !ok {
+		t.Errorf("export without ann's proposals: %v", export)
+	}
+	p.call(t, "GET", "/api/v1/account/export", "", nil, 401, "")
+	for _, tc := range []struct {
+		name, token string
+		body        any
+		status      int
+		field       string
+	}{
+		{"no token", "", map[string]string{"confirm": "bob"}, 401, ""},
+		{"no body", p.bob, nil, 422, "body"},
+		{"another's name", p.bob, map[string]string{"confirm": "ann"}, 422, "confirm"},
+		{"name in other case", p.bob, map[string]string{"confirm": "BOB"}, 422, "confirm"},
+		{"unknown field", p.bob, map[string]string{"confirm": "bob", "password": "x"}, 422, "body"},
+		{"own name", p.bob, map[string]string{"confirm": "bob"}, 204, ""},
+		{"token of the erased account", p.bob, map[string]string{"confirm": "bob"}, 401, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p.call(t, "DELETE", "/api/v1/account", tc.token, tc.body, tc.status, tc.field)
+		})
+	}
+	if _, err := p.Store.AccountByUsername(context.Background(), "ann"); err != nil {
+		t.Errorf("ann's account: %v", err)
+	}
+}

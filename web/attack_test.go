@@ -53,7 +53,7 @@ var publicRoutes = []string{
 }
 
 // accountAPIGets are the read API routes that are a user's own data.
-var accountAPIGets = []string{"GET /api/v1/account", "GET /api/v1/follows", "GET /api/v1/lookup", "GET /api/v1/notifications"}
+var accountAPIGets = []string{"GET /api/v1/account", "GET /api/v1/account/export", "GET /api/v1/follows", "GET /api/v1/lookup", "GET /api/v1/notifications"}
 
 // mayForbid are public routes that answer 403 (or 404) to everyone for
 // some objects: a secret ballot's list, an unpublished synthesis.

@@ -5,11 +5,19 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
 )
 
 func init() {
 	extraPageRoutes = append(extraPageRoutes, func(s *Server, r chi.Router) {
 		r.With(s.requireAccount).Get("/account/export", s.accountExport)
+	})
+	// The account page's download and deletion, for the caller's own
+	// account.
+	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
+		r.With(s.requireAccount).Get("/account/export", s.apiAccountExport)
+		r.With(s.requireAccount).Delete("/account", s.apiDeleteAccount)
 	})
 }
 
@@ -18,6 +26,17 @@ func init() {
 // account page can link to it; it changes nothing, and pages send no CORS
 // header, so another site can start the download but never read it.
 func (s *Server) accountExport(w http.ResponseWriter, r *http.Request) {
+	s.writeAccountExport(w, r, true)
+}
+
+// apiAccountExport answers GET /api/v1/account/export: the same data as
+// the page's download, as an API answer (no file name). The API's CORS
+// lets any page read it, but only with the caller's token.
+func (s *Server) apiAccountExport(w http.ResponseWriter, r *http.Request) {
+	s.writeAccountExport(w, r, false)
+}
+
+func (s *Server) writeAccountExport(w http.ResponseWriter, r *http.Request, download bool) {
 	acc := currentAccount(r.Context())
 	data, err := s.store.AccountExport(r.Context(), acc)
 	if err != nil {
@@ -27,7 +46,9 @@ func (s *Server) accountExport(w http.ResponseWriter, r *http.Request) {
 	data.Notes = exportNotes(s.localeFor(r), data.Notes)
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="odn-`+acc.Username+`-`+data.GeneratedAt.Format("20060102")+`.json"`)
+	if download {
+		h.Set("Content-Disposition", `attachment; filename="odn-`+acc.Username+`-`+data.GeneratedAt.Format("20060102")+`.json"`)
+	}
 	h.Set("Cache-Control", "no-store")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
@@ -46,4 +67,28 @@ func exportNotes(l *Locale, notes map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// apiDeleteAccount answers DELETE /api/v1/account with {"confirm":
+// "<user name>"}: the caller's account is erased, as from the account
+// page (models.DeleteAccount), which also asks for the user name typed
+// again; its tokens stop working.
+func (s *Server) apiDeleteAccount(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Confirm string `json:"confirm"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	acc := currentAccount(r.Context())
+	if in.Confirm != acc.Username {
+		s.error(w, r, models.Invalid("confirm", "Type your user name to confirm."))
+		return
+	}
+	if err := s.store.DeleteAccount(r.Context(), acc); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -401,6 +401,13 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("POST", "/deliveries/{id}/retry", "/deliveries/"+deadID+"/retry", ann, nil, 403)
 	k.call("POST", "/deliveries/{id}/retry", "/deliveries/"+deadID+"/retry", boss, nil, 204)
 	k.call("POST", "/deliveries/{id}/retry", "/deliveries/"+deadID+"/retry", boss, nil, 404)
+	k.call("GET", "/account/export", "/account/export", ann, nil, 200)
+	k.call("GET", "/account/export", "/account/export", "", nil, 401)
+	o.user("quitter", models.RoleMember)
+	quitter := o.token("quitter")
+	k.call("DELETE", "/account", "/account", quitter, map[string]string{"confirm": "ann"}, 422)
+	k.call("DELETE", "/account", "/account", quitter, map[string]string{"confirm": "quitter"}, 204)
+	k.call("GET", "/account", "/account", quitter, nil, 401)
 
 	// Operations that need another instance: federation's tests cover them.
 	needPeer := []string{"POST /spaces/{name}/relays", "POST /reports/{id}/forward"}
