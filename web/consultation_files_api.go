@@ -121,13 +121,8 @@ func (s *Server) apiDeleteDocument(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(chi.URLParam(r, "doc"), 10, 64)
-	var d *models.Document
-	if err == nil {
-		d, err = s.store.DocumentByID(r.Context(), id)
-	}
-	if err != nil || d.ConsultationID != c.ID {
-		s.error(w, r, models.ErrNotFound)
+	d, ok := s.documentOf(w, r, c)
+	if !ok {
 		return
 	}
 	if err := s.store.DeleteDocument(r.Context(), currentAccount(r.Context()), d.ID); err != nil {

@@ -146,13 +146,8 @@ func (s *Server) documentDelete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	id, err := strconv.ParseInt(chi.URLParam(r, "doc"), 10, 64)
-	var d *models.Document
-	if err == nil {
-		d, err = s.store.DocumentByID(r.Context(), id)
-	}
-	if err != nil || d.ConsultationID != c.ID {
-		s.error(w, r, models.ErrNotFound)
+	d, ok := s.documentOf(w, r, c)
+	if !ok {
 		return
 	}
 	if err := s.store.DeleteDocument(r.Context(), currentAccount(r.Context()), d.ID); err != nil {
@@ -160,6 +155,21 @@ func (s *Server) documentDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, manageURL(c), "document.deleted")
+}
+
+// documentOf is the document {doc} of the path, if it is c's; otherwise
+// it answers 404 (a document of another consultation is not found there).
+func (s *Server) documentOf(w http.ResponseWriter, r *http.Request, c *models.Consultation) (*models.Document, bool) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "doc"), 10, 64)
+	var d *models.Document
+	if err == nil {
+		d, err = s.store.DocumentByID(r.Context(), id)
+	}
+	if err != nil || d.ConsultationID != c.ID {
+		s.error(w, r, models.ErrNotFound)
+		return nil, false
+	}
+	return d, true
 }
 
 // bannerUpload stores a banner image and sets it with its alt text.
