@@ -130,12 +130,12 @@ func TestAPIConsultationDocuments(t *testing.T) {
 		})
 	}
 	ctx := context.Background()
-	list, err := p.Store.Documents(ctx, p.mapped.ID, "")
-	if err != nil || len(list) != 2 {
-		t.Fatalf("documents: %v %d, want the sheet and the file", err, len(list))
+	var listed struct{ Items []struct{ ID, Kind string } }
+	if res := p.api("GET", docs, "", nil, &listed); res.StatusCode != 200 || len(listed.Items) != 2 || listed.Items[0].Kind != "file" || listed.Items[1].Kind != "sheet" {
+		t.Fatalf("listed documents %d %+v, want the file and the sheet", res.StatusCode, listed.Items)
 	}
-	doc := docs + "/" + strconv.FormatInt(list[0].ID, 10)
-	other := "/api/v1/consultations/" + strconv.FormatInt(p.unmapped.ID, 10) + "/documents/" + strconv.FormatInt(list[0].ID, 10)
+	doc := docs + "/" + listed.Items[0].ID
+	other := "/api/v1/consultations/" + strconv.FormatInt(p.unmapped.ID, 10) + "/documents/" + listed.Items[0].ID
 	for _, tc := range []struct {
 		name, path, token string
 		status            int

@@ -20,6 +20,7 @@ import (
 // body is read (models checks the role again).
 func init() {
 	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
+		r.Get("/consultations/{id}/documents", s.apiDocuments)
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireAccount, s.requireModerator)
 			r.Post("/consultations/{id}/documents", s.apiAddDocument)
@@ -59,6 +60,26 @@ func (s *Server) documentJSON(d *models.Document, u *models.Upload) apiDocumentJ
 		out.File = &apiFile{URL: s.opts.BaseURL + u.Path(), Name: u.Name, ContentType: u.ContentType, Size: u.Size}
 	}
 	return out
+}
+
+// apiDocuments answers GET /api/v1/consultations/{id}/documents: every
+// document of the consultation (one page: at most 200), as its page shows
+// them: by kind, then position.
+func (s *Server) apiDocuments(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.consultationFromURL(w, r)
+	if !ok {
+		return
+	}
+	docs, err := s.store.Documents(r.Context(), c.ID, "")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out := list[apiDocumentJSON]{Items: []apiDocumentJSON{}}
+	for _, d := range docs {
+		out.Items = append(out.Items, s.documentJSON(d, d.Upload))
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // parseAPIUpload reads a multipart/form-data body (and nothing else) as

@@ -360,6 +360,10 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("POST", "/consultations/{id}/documents", docs, boss, multipartBody{fields: map[string]string{"kind": "file", "title": "No file"}}, 422)
 	k.call("POST", "/consultations/{id}/documents", docs, boss, map[string]any{"kind": "sheet", "title": "JSON", "body": "No."}, 422)
 	k.call("POST", "/consultations/{id}/documents", docs, ann, multipartBody{fields: map[string]string{"kind": "sheet", "title": "Mine", "body": "x"}}, 403)
+	if l := k.call("GET", "/consultations/{id}/documents", docs, "", nil, 200); len(l["items"].([]any)) != 2 {
+		t.Errorf("documents: %v", l)
+	}
+	k.call("GET", "/consultations/{id}/documents", "/consultations/99999/documents", "", nil, 404)
 	k.call("DELETE", "/consultations/{id}/documents/{doc}", docs+"/"+id(sheet), ann, nil, 403)
 	k.call("DELETE", "/consultations/{id}/documents/{doc}", docs+"/"+id(sheet), boss, nil, 204)
 	k.call("DELETE", "/consultations/{id}/documents/{doc}", docs+"/"+id(sheet), boss, nil, 404)
