@@ -116,6 +116,7 @@ func TestAPIConsultationDocuments(t *testing.T) {
 		{"unknown kind", docs, p.moda, multipartBody{fields: map[string]string{"kind": "video", "title": "Film"}}, 422, "kind"},
 		{"position not a number", docs, p.moda, multipartBody{fields: map[string]string{"kind": "faq", "title": "Who?", "body": "All.", "position": "first"}}, 422, "position"},
 		{"no title", docs, p.moda, multipartBody{fields: map[string]string{"kind": "faq", "body": "All."}}, 422, "title"},
+		{"position and title both wrong", docs, p.moda, multipartBody{fields: map[string]string{"kind": "faq", "body": "All.", "position": "x"}}, 422, "title"},
 		{"unknown consultation", "/api/v1/consultations/9999/documents", p.moda, multipartBody{fields: sheet}, 404, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -114,7 +114,9 @@ func (s *Server) apiAddDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	var u *models.Upload
 	err := ve.Err()
-	if err == nil && in.Kind == models.DocFile {
+	if err != nil {
+		err = ve.Join(in.Validate()) // every invalid field at once
+	} else if in.Kind == models.DocFile {
 		if u, err = s.saveFormFile(r, "file", c.SpaceID); u != nil {
 			in.UploadID = &u.ID
 		}
