@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 )
 
 // Limits of a member's public profile, as Mastodon's (30 and 500): a
@@ -98,25 +99,40 @@ func emailProblem(email string) string {
 }
 
 // EditAccount applies a member's changes to their own account and returns
-// it reloaded. The bio's Markdown is kept on the account (to edit it
-// again) and rendered, sanitised, once, into the actor's summary. A new
-// avatar is received and checked (receiveAvatar) before anything is
-// saved, so that its problems are told with the other fields'; it
-// replaces the previous one, whose file is deleted. A change of display
-// name, bio or avatar emits one EventAccountUpdated, which federation
-// turns into an Update{Person} to the followers. A new e-mail address
-// needs CurrentPassword (checkEmailChange): password reset links go there.
+// it reloaded (EditAccountChanged, without the e-mail change).
 func (s *Store) EditAccount(ctx context.Context, acc *Account, in AccountEdit) (*Account, error) {
+	got, _, err := s.EditAccountChanged(ctx, acc, in)
+	return got, err
+}
+
+// EmailChange is the change of address an edit made: From is the address
+// before ("" when the account had none), To the one after.
+type EmailChange struct{ From, To string }
+
+// EditAccountChanged applies a member's changes to their own account and
+// returns it reloaded, with the e-mail change it made (nil when the
+// address stayed as stored), which the door tells the old address. The
+// bio's Markdown is kept on the account (to edit it again) and rendered,
+// sanitised, once, into the actor's summary. A new avatar is received and
+// checked (receiveAvatar) before anything is saved, so that its problems
+// are told with the other fields'; it replaces the previous one, whose
+// file is deleted. A change of display name, bio or avatar emits one
+// EventAccountUpdated, which federation turns into an Update{Person} to
+// the followers. A new e-mail address needs CurrentPassword
+// (checkEmailChange): password reset links go there.
+func (s *Store) EditAccountChanged(ctx context.Context, acc *Account, in AccountEdit) (*Account, *EmailChange, error) {
 	if acc == nil || acc.Actor == nil {
-		return nil, ErrUnauthorized
+		return nil, nil, ErrUnauthorized
 	}
 	err := in.validate()
+	var checked emailCheck
 	if in.Email != nil {
 		// Joined with the other fields' problems; a throttled name or a
 		// failed database is the whole answer.
-		perr := s.checkEmailChange(ctx, acc, *in.Email, in.CurrentPassword)
+		var perr error
+		checked, perr = s.checkEmailChange(ctx, acc, *in.Email, in.CurrentPassword)
 		if _, ok := errors.AsType[*ValidationError](perr); !ok && perr != nil {
-			return nil, perr
+			return nil, nil, perr
 		}
 		v := &ValidationError{}
 		_ = v.Join(err)
@@ -137,72 +153,126 @@ func (s *Store) EditAccount(ctx context.Context, acc *Account, in AccountEdit) (
 		if avatar != nil {
 			s.removeUploadFile(avatar.Key)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	var old *Upload
+	var change *EmailChange
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) (err error) {
-		old, err = s.editAccount(ctx, tx, acc, in, avatar)
+		old, change, err = s.editAccount(ctx, tx, acc, in, checked, avatar)
 		return err
 	})
 	if err != nil {
 		if avatar != nil {
 			s.removeUploadFile(avatar.Key)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	if old != nil {
 		s.removeUploadFile(old.Key)
 	}
-	return s.AccountByID(ctx, acc.ID)
+	got, err := s.AccountByID(ctx, acc.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return got, change, nil
 }
 
-// checkEmailChange is nil when email is acc's stored address or password
-// is acc's; a problem on "current_password" when it is missing or wrong
+// emailCheck is what checkEmailChange found, for editAccount to decide
+// again under the row lock: whether the current password was given and
+// right.
+type emailCheck struct{ password bool }
+
+// checkEmailChange checks, before the transaction (a password hash is too
+// slow to compute under a row lock), what a change of acc's address to
+// email needs: nothing when email is the stored address; else the right
+// password: a problem on "current_password" when it is missing or wrong
 // (a wrong one counts toward the log-in limit, as at log-in); or
-// Authenticate's other error.
-func (s *Store) checkEmailChange(ctx context.Context, acc *Account, email, password string) error {
+// Authenticate's other error. editAccount decides again on the locked
+// row, which may have changed meanwhile.
+func (s *Store) checkEmailChange(ctx context.Context, acc *Account, email, password string) (emailCheck, error) {
 	cur, err := s.AccountByID(ctx, acc.ID)
 	if err != nil {
-		return err
+		return emailCheck{}, err
 	}
 	if email == cur.Email {
-		return nil
+		return emailCheck{}, nil
 	}
 	if password == "" {
-		return Invalid("current_password", "is required to change the e-mail address")
+		return emailCheck{}, Invalid("current_password", "is required to change the e-mail address")
 	}
 	_, err = s.Authenticate(ctx, acc.Username, password)
 	if errors.Is(err, ErrBadCredentials) {
-		return Invalid("current_password", "is wrong")
+		return emailCheck{}, Invalid("current_password", "is wrong")
 	}
-	return err
+	return emailCheck{password: err == nil}, err
+}
+
+// lockAccount reads the live account id in tx, locking its row until the
+// transaction ends on PostgreSQL (SQLite's immediate write transaction
+// already excludes other writers), so that what a change checks on it
+// holds until the change is written.
+func lockAccount(ctx context.Context, tx bun.IDB, id int64) (*Account, error) {
+	cur := new(Account)
+	q := tx.NewSelect().Model(cur).Where("id = ? AND deleted_at IS NULL", id)
+	if tx.Dialect().Name() == dialect.PG {
+		q = q.For("NO KEY UPDATE") // the lock an UPDATE of its columns takes
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, dbErr("find account", err)
+	}
+	return cur, nil
+}
+
+// emailEdit decides, on the locked row cur, whether in changes the
+// address: nil when it does not (the address is then not written), the
+// change when it does. A change needs the password checked
+// (checkEmailChange); one that the check did not see, the stored address
+// having changed since (a request made before the owner's change,
+// carrying the address of then), is ErrEditConflict: without it, that
+// request would write the old address back without any password.
+func emailEdit(cur *Account, in AccountEdit, checked emailCheck) (*EmailChange, error) {
+	if in.Email == nil || *in.Email == cur.Email {
+		return nil, nil
+	}
+	if !checked.password {
+		return nil, ErrEditConflict
+	}
+	return &EmailChange{From: cur.Email, To: *in.Email}, nil
 }
 
 // editAccount saves the validated in (and the received avatar, or none)
 // in tx, and returns the replaced avatar, whose file the caller removes
-// once committed.
-func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in AccountEdit, avatar *Upload) (*Upload, error) {
-	cur := new(Account)
-	if err := tx.NewSelect().Model(cur).Where("id = ? AND deleted_at IS NULL", acc.ID).Scan(ctx); err != nil {
-		return nil, dbErr("find account", err)
+// once committed, and the e-mail change made (emailEdit).
+func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in AccountEdit, checked emailCheck, avatar *Upload) (*Upload, *EmailChange, error) {
+	cur, err := lockAccount(ctx, tx, acc.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	change, err := emailEdit(cur, in, checked)
+	if err != nil {
+		return nil, nil, err
+	}
+	email := in.Email
+	if change == nil {
+		email = nil // unchanged: not written
 	}
 	actor := new(Actor)
 	if err := tx.NewSelect().Model(actor).Where("account_id = ?", acc.ID).Scan(ctx); err != nil {
-		return nil, dbErr("account actor", err)
+		return nil, nil, dbErr("account actor", err)
 	}
 	q := tx.NewUpdate().Model((*Account)(nil)).Where("id = ?", acc.ID)
 	set := false
 	for _, c := range []struct {
 		col string
 		val *string
-	}{{"email", in.Email}, {"locale", in.Locale}, {"bio", in.Bio}} {
+	}{{"email", email}, {"locale", in.Locale}, {"bio", in.Bio}} {
 		if c.val != nil {
 			q, set = q.Set("? = ?", bun.Ident(c.col), *c.val), true
 		}
 	}
 	if set {
 		if _, err := q.Exec(ctx); err != nil {
-			return nil, dbErr("edit account", err)
+			return nil, nil, dbErr("edit account", err)
 		}
 	}
 	name, summary := actor.Name, actor.Summary
@@ -214,15 +284,15 @@ func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in Acc
 	}
 	old, changed, err := s.swapAvatar(ctx, tx, cur, actor, in.RemoveAvatar, avatar)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if name == actor.Name && summary == actor.Summary && !changed {
-		return nil, nil
+		return nil, change, nil
 	}
 	_, err = tx.NewUpdate().Model((*Actor)(nil)).Where("id = ?", actor.ID).
 		Set("name = ?", name).Set("summary = ?", summary).Set("updated_at = ?", s.Now()).Exec(ctx)
 	if err != nil {
-		return nil, dbErr("edit profile", err)
+		return nil, nil, dbErr("edit profile", err)
 	}
-	return old, s.emit(ctx, tx, Event{Kind: EventAccountUpdated, ObjectType: "account", ObjectID: acc.ID, ActorID: actor.ID})
+	return old, change, s.emit(ctx, tx, Event{Kind: EventAccountUpdated, ObjectType: "account", ObjectID: acc.ID, ActorID: actor.ID})
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/dbtest"
@@ -198,6 +199,87 @@ func TestEmailChangeNeedsPassword(t *testing.T) {
 		}
 		if _, err := s.Authenticate(ctx, "ann", emailPassword); !errors.Is(err, models.ErrThrottled) {
 			t.Errorf("wrong passwords of the e-mail form not counted: %v", err)
+		}
+	})
+}
+
+// TestEmailChangeRaceKeepsTheNewAddress: a settings request sent from a
+// view of the account before the owner changed the address (so carrying
+// the old address, and no password, which the unchanged address did not
+// need) is refused when it is decided while the owner's password-checked
+// change is in flight, instead of writing the old address back once that
+// change commits. It fails when the address is compared outside the
+// saving transaction and written unconditionally.
+func TestEmailChangeRaceKeepsTheNewAddress(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "old@example.org", Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner, err := s.DB.BeginTx(ctx, nil) // the owner's change, checked and written, not yet committed
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer owner.Rollback() //nolint:errcheck // committed below
+		if _, err := owner.NewRaw("UPDATE accounts SET email = ? WHERE id = ?", "new@example.org", acc.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, _, err := s.EditAccountChanged(ctx, acc, models.AccountEdit{Email: ptr("old@example.org"), Locale: ptr("fr")})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			t.Fatalf("the stale request did not wait for the change in flight: %v", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if err := owner.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; !errors.Is(err, models.ErrEditConflict) {
+			t.Errorf("stale request with the old address and no password: %v, want ErrEditConflict", err)
+		}
+		got, err := s.AccountByID(ctx, acc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Email != "new@example.org" || got.Locale != "" {
+			t.Errorf("stored %q (locale %q), want the owner's new address and nothing of the stale request", got.Email, got.Locale)
+		}
+	})
+}
+
+// TestEditAccountTellsTheEmailChange: EditAccountChanged returns the
+// change of address it made, from the stored address, and nil when the
+// address sent is the stored one, whatever the caller's account says.
+func TestEditAccountTellsTheEmailChange(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "old@example.org", Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale := *acc
+		stale.Email = "stale@example.org"
+		for _, tc := range []struct {
+			name string
+			in   models.AccountEdit
+			want *models.EmailChange
+		}{
+			{"same address", models.AccountEdit{Email: ptr("old@example.org")}, nil},
+			{"new address", models.AccountEdit{Email: ptr("new@example.org"), CurrentPassword: "correct horse battery"}, &models.EmailChange{From: "old@example.org", To: "new@example.org"}},
+			{"removed", models.AccountEdit{Email: ptr(""), CurrentPassword: "correct horse battery"}, &models.EmailChange{From: "new@example.org", To: ""}},
+			{"locale only", models.AccountEdit{Locale: ptr("fr")}, nil},
+		} {
+			_, got, err := s.EditAccountChanged(ctx, &stale, tc.in)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if (got == nil) != (tc.want == nil) || got != nil && *got != *tc.want {
+				t.Errorf("%s: change %+v, want %+v", tc.name, got, tc.want)
+			}
 		}
 	})
 }

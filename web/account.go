@@ -119,7 +119,7 @@ func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
 	acc := currentAccount(r.Context())
 	v := newAccountView(acc)
 	v.Email, v.Locale = r.PostFormValue("email"), r.PostFormValue("locale")
-	got, err := s.store.EditAccount(r.Context(), acc, models.AccountEdit{Email: &v.Email, Locale: &v.Locale,
+	got, change, err := s.store.EditAccountChanged(r.Context(), acc, models.AccountEdit{Email: &v.Email, Locale: &v.Locale,
 		CurrentPassword: r.PostFormValue("email_current_password")})
 	if err != nil {
 		if ve, ok := errors.AsType[*models.ValidationError](err); ok && ve.Fields["current_password"] != "" {
@@ -132,21 +132,22 @@ func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.emailChanged(r, acc, got)
+	s.emailChanged(r, change, got)
 	s.setLangCookie(w, v.Locale)
 	redirect(w, r, "/account", "account.settings_saved")
 }
 
-// emailChanged tells the previous address of an account (before) that it
-// is no longer the account's (after), in the background: whoever changed
-// it with a stolen session and password would otherwise receive the
-// reset links unnoticed.
-func (s *Server) emailChanged(r *http.Request, before, after *models.Account) {
-	if s.opts.Mailer == nil || before.Email == "" || before.Email == after.Email {
+// emailChanged tells the previous address of an account (after) that it
+// is no longer the account's, in the background, when the edit changed it
+// (change, as models made it: not the request's view, which may be
+// stale): whoever changed it with a stolen session and password would
+// otherwise receive the reset links unnoticed.
+func (s *Server) emailChanged(r *http.Request, change *models.EmailChange, after *models.Account) {
+	if s.opts.Mailer == nil || change == nil || change.From == "" {
 		return
 	}
 	l := s.mailLocale(after.Locale, s.localeFor(r))
-	to, name := before.Email, after.Username
+	to, name := change.From, after.Username
 	s.sendInBackground(r.Context(), "e-mail changed", func(ctx context.Context) error {
 		site := s.store.InstanceName(ctx)
 		return s.opts.Mailer.SendMail(ctx, to, l.T("mail.email_changed.subject", site), l.T("mail.email_changed.body", name, site))

@@ -74,13 +74,12 @@ func (s *Server) apiEditAccount(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	before := currentAccount(r.Context())
-	acc, err := s.store.EditAccount(r.Context(), before, in)
+	acc, change, err := s.store.EditAccountChanged(r.Context(), currentAccount(r.Context()), in)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.emailChanged(r, before, acc)
+	s.emailChanged(r, change, acc)
 	writeAccount(w, acc)
 }
 
