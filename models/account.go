@@ -277,7 +277,7 @@ func (s *Store) SetDisabled(ctx context.Context, by *Account, username string, d
 		if !disabled {
 			return nil
 		}
-		if err := revokeCredentials(ctx, tx, acc.ID); err != nil {
+		if err := s.revokeCredentials(ctx, tx, acc.ID); err != nil {
 			return err
 		}
 		actors := tx.NewSelect().TableExpr("actors").Column("id").Where("account_id = ?", acc.ID)
@@ -358,21 +358,26 @@ func (s *Store) updateAccount(ctx context.Context, by *Account, username, action
 	})
 }
 
-func revokeCredentials(ctx context.Context, tx bun.IDB, accountID int64) error {
+// revokeCredentials ends every way into the account but its password:
+// sessions, API tokens and pending password reset links. Whatever
+// changes who may get in (a new password, the account disabled, its
+// e-mail address changed) calls it, so a link mailed before cannot be
+// used after (a disabled account re-enabled included).
+func (s *Store) revokeCredentials(ctx context.Context, tx bun.IDB, accountID int64) error {
 	if _, err := tx.NewDelete().Model((*Session)(nil)).Where("account_id = ?", accountID).Exec(ctx); err != nil {
 		return dbErr("revoke sessions", err)
 	}
 	if _, err := tx.NewDelete().Model((*Token)(nil)).Where("account_id = ?", accountID).Exec(ctx); err != nil {
 		return dbErr("revoke tokens", err)
 	}
-	return nil
+	return s.endPasswordResets(ctx, tx, accountID)
 }
 
 // ChangePassword replaces the password after checking the current one,
 // and in the same transaction ends every session and revokes every API
-// token of the account, and its pending reset links: whoever knew the
-// old password (or stole a cookie or token) is locked out. The caller
-// starts a fresh session for the person who changed it.
+// token of the account, and its pending reset links (setPassword):
+// whoever knew the old password (or stole a cookie or token) is locked
+// out. The caller starts a fresh session for the person who changed it.
 func (s *Store) ChangePassword(ctx context.Context, acc *Account, current, next string) error {
 	v := &ValidationError{}
 	if _, err := s.Authenticate(ctx, acc.Username, current); errors.Is(err, ErrBadCredentials) {
@@ -382,25 +387,15 @@ func (s *Store) ChangePassword(ctx context.Context, acc *Account, current, next 
 	}
 	// The new password's problems are told with the current one's, on the
 	// field that carries it (new_password), not at the next try.
-	n := NewAccount{Username: acc.Username, Password: next}
-	if ve, ok := errors.AsType[*ValidationError](n.validate()); ok && ve.Fields["password"] != "" {
-		v.Add("new_password", ve.Fields["password"])
-	}
-	if err := v.Err(); err != nil {
+	if err := v.Join(CheckPassword("new_password", next)); err != nil {
 		return err
 	}
-	hash, err := argon2id.CreateHash(next, s.argon)
+	hash, err := newPasswordHash(s, "new_password", next)
 	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
+		return err
 	}
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewUpdate().Model((*Account)(nil)).Set("password_hash = ?", hash).Where("id = ?", acc.ID).Exec(ctx); err != nil {
-			return dbErr("change password", err)
-		}
-		if err := revokeCredentials(ctx, tx, acc.ID); err != nil {
-			return err
-		}
-		return s.endPasswordResets(ctx, tx, acc.ID)
+		return s.setPassword(ctx, tx, acc, acc, hash, "")
 	})
 }
 
@@ -452,7 +447,7 @@ func (s *Store) DeleteAccount(ctx context.Context, acc *Account) error {
 		if err != nil {
 			return dbErr("erase account", err)
 		}
-		if err := revokeCredentials(ctx, tx, acc.ID); err != nil {
+		if err := s.revokeCredentials(ctx, tx, acc.ID); err != nil {
 			return err
 		}
 		if _, err := tx.NewDelete().Model((*passwordReset)(nil)).Where("account_id = ?", acc.ID).Exec(ctx); err != nil {

@@ -226,21 +226,22 @@ func newPasswordHash(s *Store, field, password string) (string, error) {
 }
 
 // setPassword stores hash as acc's password in tx, ends its sessions, API
-// tokens and reset links, forgets its wrong passwords and audits action.
+// tokens and reset links (revokeCredentials), forgets its wrong passwords
+// and audits action (none when "": a member's own change).
 func (s *Store) setPassword(ctx context.Context, tx bun.Tx, by *Account, acc *Account, hash, action string) error {
 	_, err := tx.NewUpdate().Model((*Account)(nil)).Set("password_hash = ?", hash).
 		Where("id = ? AND deleted_at IS NULL", acc.ID).Exec(ctx)
 	if err != nil {
 		return dbErr("set password", err)
 	}
-	if err := revokeCredentials(ctx, tx, acc.ID); err != nil {
-		return err
-	}
-	if err := s.endPasswordResets(ctx, tx, acc.ID); err != nil {
+	if err := s.revokeCredentials(ctx, tx, acc.ID); err != nil {
 		return err
 	}
 	if _, err := tx.NewDelete().Model((*loginFailure)(nil)).Where("name = ?", acc.Username).Exec(ctx); err != nil {
 		return dbErr("clear log-in failures", err)
+	}
+	if action == "" {
+		return nil
 	}
 	if by == nil && action == "reset_password" {
 		by = acc // the member, by the link e-mailed to them

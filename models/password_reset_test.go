@@ -291,3 +291,60 @@ func TestSetPassword(t *testing.T) {
 		}
 	})
 }
+
+// TestPasswordResetLinksEndWithTheAddressOrTheAccess: a pending link ends
+// when what it relied on changes: the account's e-mail address (the link
+// went to the old one), the account disabled (re-enabling it must not
+// revive the link), a password change by the member or by the operator.
+// A change of other settings keeps it.
+func TestPasswordResetLinksEndWithTheAddressOrTheAccess(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		change func(ctx context.Context, s *models.Store, ann *models.Account) error
+		ends   bool
+	}{
+		{"e-mail changed", func(ctx context.Context, s *models.Store, ann *models.Account) error {
+			_, err := s.EditAccount(ctx, ann, models.AccountEdit{Email: ptr("elsewhere@example.org"), CurrentPassword: resetPassword})
+			return err
+		}, true},
+		{"e-mail removed", func(ctx context.Context, s *models.Store, ann *models.Account) error {
+			_, err := s.EditAccount(ctx, ann, models.AccountEdit{Email: ptr(""), CurrentPassword: resetPassword})
+			return err
+		}, true},
+		{"disabled then enabled", func(ctx context.Context, s *models.Store, _ *models.Account) error {
+			if err := s.SetDisabled(ctx, nil, "ann", true, "spam"); err != nil {
+				return err
+			}
+			return s.SetDisabled(ctx, nil, "ann", false, "")
+		}, true},
+		{"password changed", func(ctx context.Context, s *models.Store, ann *models.Account) error {
+			return s.ChangePassword(ctx, ann, resetPassword, "a brand new password")
+		}, true},
+		{"password set by the operator", func(ctx context.Context, s *models.Store, _ *models.Account) error {
+			return s.SetPassword(ctx, nil, "ann", "a brand new password")
+		}, true},
+		{"same address, other settings", func(ctx context.Context, s *models.Store, ann *models.Account) error {
+			_, err := s.EditAccount(ctx, ann, models.AccountEdit{Email: ptr("Ann@Example.org"), Locale: ptr("en"), Bio: ptr("Hi")})
+			return err
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, s *models.Store) {
+				ctx := context.Background()
+				f := newResetFixture(t, s, &now)
+				links, err := s.RequestPasswordReset(ctx, "ann")
+				if err != nil || len(links) != 1 {
+					t.Fatalf("link: %v %v", links, err)
+				}
+				if err := tc.change(ctx, s, f.ann); err != nil {
+					t.Fatal(err)
+				}
+				_, err = s.CheckPasswordReset(ctx, links[0].Token)
+				if ended := errors.Is(err, models.ErrResetLinkInvalid); ended != tc.ends || !ended && err != nil {
+					t.Errorf("link after the change: %v, want ended %t", err, tc.ends)
+				}
+			}, models.WithClock(func() time.Time { return now }))
+		})
+	}
+}

@@ -255,6 +255,9 @@ func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in Acc
 	email := in.Email
 	if change == nil {
 		email = nil // unchanged: not written
+	} else if err := s.endPasswordResets(ctx, tx, acc.ID); err != nil {
+		// A link mailed to the old address must not outlive it.
+		return nil, nil, err
 	}
 	actor := new(Actor)
 	if err := tx.NewSelect().Model(actor).Where("account_id = ?", acc.ID).Scan(ctx); err != nil {
