@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -20,6 +21,16 @@ import (
 const (
 	MaxDisplayName = 50
 	MaxBio         = 500
+)
+
+// An account changes its e-mail address at most MaxEmailChanges times per
+// EmailChangeWindow (counted from the audit log, which records each
+// change): each change mails a notice to the address before, so without
+// a bound a member could mail any address at will (set it, then clear
+// it), each change also costing a password hash.
+const (
+	MaxEmailChanges   = 3
+	EmailChangeWindow = 24 * time.Hour
 )
 
 // Locales are the languages an account may choose for its pages and
@@ -240,6 +251,27 @@ func emailEdit(cur *Account, in AccountEdit, checked emailCheck) (*EmailChange, 
 	return &EmailChange{From: cur.Email, To: *in.Email}, nil
 }
 
+// recordEmailChange refuses a change of cur's address past
+// MaxEmailChanges per EmailChangeWindow (told on "email"), else audits it
+// (without the addresses) and ends the pending reset links, mailed to the
+// old address. cur's row is locked (lockAccount), so two changes at once
+// are counted one after the other.
+func (s *Store) recordEmailChange(ctx context.Context, tx bun.Tx, cur *Account) error {
+	n, err := tx.NewSelect().Model((*AuditEntry)(nil)).
+		Where("action = 'change_email' AND target_type = 'account' AND target_id = ? AND created_at > ?", cur.Username, s.Now().Add(-EmailChangeWindow)).
+		Count(ctx)
+	if err != nil {
+		return dbErr("count e-mail changes", err)
+	}
+	if n >= MaxEmailChanges {
+		return Invalid("email", "was changed too many times in the last 24 hours; try again later")
+	}
+	if err := s.endPasswordResets(ctx, tx, cur.ID); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, cur, "change_email", "account", cur.Username, "")
+}
+
 // editAccount saves the validated in (and the received avatar, or none)
 // in tx, and returns the replaced avatar, whose file the caller removes
 // once committed, and the e-mail change made (emailEdit).
@@ -255,8 +287,7 @@ func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in Acc
 	email := in.Email
 	if change == nil {
 		email = nil // unchanged: not written
-	} else if err := s.endPasswordResets(ctx, tx, acc.ID); err != nil {
-		// A link mailed to the old address must not outlive it.
+	} else if err := s.recordEmailChange(ctx, tx, cur); err != nil {
 		return nil, nil, err
 	}
 	actor := new(Actor)

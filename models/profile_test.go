@@ -283,3 +283,60 @@ func TestEditAccountTellsTheEmailChange(t *testing.T) {
 		}
 	})
 }
+
+// TestEmailChangesAreLimited: an account changes its address at most
+// MaxEmailChanges times in EmailChangeWindow (each change mails the old
+// address: unbounded, it would mail anyone at will); past that the change
+// is refused on "email" and nothing is saved; each change is audited,
+// without the addresses; a day later it may change again. Sending the
+// stored address is no change and is not counted.
+func TestEmailChangesAreLimited(t *testing.T) {
+	var now time.Time
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		now = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "ann@example.org", Password: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		change := func(email string) error {
+			_, err := s.EditAccount(ctx, acc, models.AccountEdit{Email: ptr(email), CurrentPassword: "correct horse battery"})
+			return err
+		}
+		for i, email := range []string{"victim@example.org", "", "ann@example.org"}[:models.MaxEmailChanges] {
+			if err := change(email); err != nil {
+				t.Fatalf("change %d: %v", i+1, err)
+			}
+			if err := change(email); err != nil {
+				t.Fatalf("resending the stored address %d: %v", i+1, err)
+			}
+		}
+		err = change("victim2@example.org")
+		if ve, ok := errors.AsType[*models.ValidationError](err); !ok || ve.Fields["email"] != "was changed too many times in the last 24 hours; try again later" {
+			t.Fatalf("change past the limit: %v", err)
+		}
+		if got, _ := s.AccountByID(ctx, acc.ID); got.Email != "ann@example.org" {
+			t.Errorf("refused change saved: %q", got.Email)
+		}
+		log, err := s.AuditLog(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range log {
+			if e.Action == "change_email" {
+				n++
+				if e.TargetID != "ann" || e.Detail != "" || e.AccountID == nil || *e.AccountID != acc.ID {
+					t.Errorf("audit entry %+v", e)
+				}
+			}
+		}
+		if n != models.MaxEmailChanges {
+			t.Errorf("%d changes audited, want %d", n, models.MaxEmailChanges)
+		}
+		now = now.Add(models.EmailChangeWindow)
+		if err := change("new@example.org"); err != nil {
+			t.Errorf("change a day later: %v", err)
+		}
+	}, models.WithClock(func() time.Time { return now }))
+}

@@ -67,11 +67,15 @@ func (s *Server) apiAccount(w http.ResponseWriter, r *http.Request) {
 
 // apiEditAccount answers PATCH /api/v1/account: the fields given change
 // (display_name, bio, email, locale), the others stay, as on the account
-// page; a new email needs current_password.
+// page; a new email needs current_password. One carrying email counts
+// toward the client's log-in limit (authAttempts), as the settings form.
 func (s *Server) apiEditAccount(w http.ResponseWriter, r *http.Request) {
 	var in models.AccountEdit
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.error(w, r, err)
+		return
+	}
+	if in.Email != nil && s.authLimit.RespondOnLimit(w, r, clientKey(r)) {
 		return
 	}
 	acc, change, err := s.store.EditAccountChanged(r.Context(), currentAccount(r.Context()), in)

@@ -258,3 +258,64 @@ func TestAccountExportProfileAndNotes(t *testing.T) {
 		t.Errorf("the download's actor is %v", actors[0])
 	}
 }
+
+// logInAttempts is web.authAttempts, the per-client limit of log-ins.
+const logInAttempts = 10
+
+// TestAccountEmailChangeLimits: a new e-mail address mails a notice to
+// the old one and checks a password, so both are bounded: past
+// models.MaxEmailChanges changes a day the form says so on the e-mail
+// field (422, in the member's language); the settings form, the password
+// form and an API PATCH carrying email count toward the client's log-in
+// limit (429 past it), a PATCH without email does not.
+func TestAccountEmailChangeLimits(t *testing.T) {
+	t.Run("changes a day", func(t *testing.T) {
+		e := newEnv(t)
+		e.user("alice", models.RoleMember)
+		c := e.loggedIn("alice")
+		for i, email := range []string{"victim@example.org", "", "victim@example.org"} {
+			res := e.postForm(c, "/account/settings", url.Values{"email": {email}, "locale": {"fr"}, "email_current_password": {testPassword}})
+			if res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("change %d: %d", i+1, res.StatusCode)
+			}
+		}
+		res := e.postForm(c, "/account/settings", url.Values{"email": {"other@example.org"}, "locale": {"fr"}, "email_current_password": {testPassword}})
+		if body := readBody(res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "a été changée trop de fois ces dernières 24 heures") {
+			t.Fatalf("change past the limit: %d\n%s", res.StatusCode, body)
+		}
+	})
+	t.Run("forms share the log-in limit", func(t *testing.T) {
+		e := newEnv(t)
+		e.user("alice", models.RoleMember)
+		c := e.loggedIn("alice") // one attempt
+		var last *http.Response
+		for i := range logInAttempts - 1 {
+			path := []string{"/account/settings", "/account/password"}[i%2]
+			last = e.postForm(c, path, url.Values{"email": {"x@example.org"}, "email_current_password": {"a wrong guess"}, "current_password": {"a wrong guess"}})
+			if last.StatusCode == http.StatusTooManyRequests {
+				t.Fatalf("attempt %d refused", i+2)
+			}
+		}
+		for _, path := range []string{"/account/settings", "/account/password"} {
+			if res := e.postForm(c, path, url.Values{}); res.StatusCode != http.StatusTooManyRequests {
+				t.Errorf("%s past the limit: %d, want 429", path, res.StatusCode)
+			}
+		}
+	})
+	t.Run("API", func(t *testing.T) {
+		e := newEnv(t)
+		e.user("alice", models.RoleMember)
+		tok := e.token("alice")
+		for i := range logInAttempts {
+			if res := e.api("PATCH", "/api/v1/account", tok, map[string]string{"email": "x@example.org", "current_password": "a wrong guess"}, nil); res.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("attempt %d: %d", i+1, res.StatusCode)
+			}
+		}
+		if res := e.api("PATCH", "/api/v1/account", tok, map[string]string{"email": "x@example.org", "current_password": testPassword}, nil); res.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("PATCH with email past the limit: %d, want 429", res.StatusCode)
+		}
+		if res := e.api("PATCH", "/api/v1/account", tok, map[string]string{"bio": "Hi"}, nil); res.StatusCode != http.StatusOK {
+			t.Errorf("PATCH without email past the limit: %d, want 200", res.StatusCode)
+		}
+	})
+}

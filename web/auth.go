@@ -13,19 +13,29 @@ import (
 	"github.com/opendemocracynow/odn/models"
 )
 
-// Log-in, sign-up and password reset attempts allowed per client address
-// (one count for all); past that the
-// client gets 429 with Retry-After, which stops password guessing.
+// Attempts allowed per client address (one count for all) at what checks
+// a password or sends e-mail: log-in, sign-up, password reset, the
+// account's settings (a new e-mail address: a password check, and a
+// notice mailed) and password change, and the API's PATCH of the account
+// when it carries an e-mail; past that the client gets 429 with
+// Retry-After, which stops password guessing and bounds the argon2id
+// work (and its memory) one client can cause.
 const (
 	authAttempts = 10
 	authWindow   = time.Minute
 )
 
-func (s *Server) authRoutes(r chi.Router) {
-	limit := httprate.Limit(authAttempts, authWindow, httprate.WithKeyFuncs(keyByClient),
+// newAuthLimit is the server's authAttempts limiter (one per server, so
+// that the forms and the API share its count).
+func (s *Server) newAuthLimit() *httprate.RateLimiter {
+	return httprate.NewRateLimiter(authAttempts, authWindow, httprate.WithKeyFuncs(keyByClient),
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			s.errorStatus(w, r, http.StatusTooManyRequests, "error.rate_limited")
 		}))
+}
+
+func (s *Server) authRoutes(r chi.Router) {
+	limit := s.authLimit.Handler
 	r.Get("/login", s.loginForm)
 	r.With(limit).Post("/login", s.login)
 	r.Get("/signup", s.signupForm)
@@ -39,8 +49,8 @@ func (s *Server) authRoutes(r chi.Router) {
 		r.Use(s.requireAccount)
 		r.Get("/account", s.accountPage)
 		r.Post("/account/profile", s.editProfile)
-		r.Post("/account/settings", s.editSettings)
-		r.Post("/account/password", s.changePassword)
+		r.With(limit).Post("/account/settings", s.editSettings)
+		r.With(limit).Post("/account/password", s.changePassword)
 		r.Post("/account/delete", s.deleteAccount)
 	})
 }

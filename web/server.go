@@ -12,6 +12,7 @@ import (
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -71,6 +72,9 @@ type Server struct {
 	// mailWG waits for them (mail.go).
 	mailJobs chan struct{}
 	mailWG   sync.WaitGroup
+	// authLimit counts the attempts that check a password or send e-mail,
+	// per client address, across the forms and the API (auth.go).
+	authLimit *httprate.RateLimiter
 }
 
 // New loads the message catalogs; it fails fast on a broken one.
@@ -87,6 +91,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, store: opts.Store, log: opts.Logger, metrics: opts.Metrics, startedAt: opts.Now(),
 		mailJobs: make(chan struct{}, maxMailJobs)}
 	s.secureCk = len(opts.BaseURL) > 8 && opts.BaseURL[:8] == "https://"
+	s.authLimit = s.newAuthLimit()
 	var err error
 	if s.locales, err = loadLocales(); err != nil {
 		return nil, fmt.Errorf("load translations: %w", err)
