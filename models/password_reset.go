@@ -9,6 +9,7 @@ import (
 
 	"github.com/alexedwards/argon2id"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 )
 
 // Password reset by e-mail: a member who forgot their password asks for a
@@ -70,46 +71,68 @@ func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([
 	if in == "" || len(in) > 254 {
 		return nil, nil
 	}
-	q := s.DB.NewSelect().Model((*Account)(nil)).
-		Where("deleted_at IS NULL AND NOT disabled AND email <> ''").Order("id").Limit(maxResetsPerAddress)
-	if strings.Contains(in, "@") {
-		q = q.Where("lower(email) = ?", strings.ToLower(in))
-	} else {
-		q = q.Where("username = ?", strings.ToLower(in))
+	match := func(q *bun.SelectQuery) *bun.SelectQuery {
+		q = q.Where("deleted_at IS NULL AND NOT disabled AND email <> ''")
+		if strings.Contains(in, "@") {
+			return q.Where("lower(email) = ?", strings.ToLower(in))
+		}
+		return q.Where("username = ?", strings.ToLower(in))
 	}
 	var accs []*Account
-	if err := q.Scan(ctx, &accs); err != nil {
+	if err := match(s.DB.NewSelect().Model((*Account)(nil))).Order("id").Limit(maxResetsPerAddress).Scan(ctx, &accs); err != nil {
 		return nil, dbErr("find account to reset", err)
 	}
-	now := s.Now()
 	var out []PasswordReset
-	for _, acc := range accs {
+	for _, found := range accs {
 		token := randomSecret()
-		var sent bool
-		err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			n, err := tx.NewSelect().Model((*passwordReset)(nil)).
-				Where("account_id = ? AND created_at > ?", acc.ID, now.Add(-PasswordResetWindow)).Count(ctx)
-			if err != nil {
-				return dbErr("count password resets", err)
-			}
-			if n >= MaxPasswordResets {
-				return nil
-			}
-			pr := &passwordReset{AccountID: acc.ID, TokenHash: hashSecret(token), CreatedAt: now, ExpiresAt: now.Add(PasswordResetValidity)}
-			if _, err := tx.NewInsert().Model(pr).Exec(ctx); err != nil {
-				return dbErr("insert password reset", err)
-			}
-			sent = true
-			return nil
+		var acc *Account
+		err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) (err error) {
+			acc, err = s.issueReset(ctx, tx, found, match, token)
+			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		if sent {
+		if acc != nil {
 			out = append(out, PasswordReset{Token: token, Email: acc.Email, Username: acc.Username, Locale: acc.Locale})
 		}
 	}
 	return out, nil
+}
+
+// issueReset stores a link of token for the account found, in tx, and
+// returns the account to mail it to; nil when the account may have no
+// link now. The account is read again in tx under the request's
+// conditions (match) and with the address found, its row locked on
+// PostgreSQL: a link is never mailed to an address changed, nor to an
+// account disabled or erased, since the search; and the count of its
+// links holds until the insert (two requests at once at READ COMMITTED
+// would otherwise both count below the limit).
+func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match func(*bun.SelectQuery) *bun.SelectQuery, token string) (*Account, error) {
+	acc := new(Account)
+	q := match(tx.NewSelect().Model(acc)).Where("id = ? AND email = ?", found.ID, found.Email)
+	if tx.Dialect().Name() == dialect.PG {
+		q = q.For("NO KEY UPDATE")
+	}
+	if err := q.Scan(ctx); errors.Is(dbErr("", err), ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, dbErr("find account to reset", err)
+	}
+	now := s.Now()
+	n, err := tx.NewSelect().Model((*passwordReset)(nil)).
+		Where("account_id = ? AND created_at > ?", acc.ID, now.Add(-PasswordResetWindow)).Count(ctx)
+	if err != nil {
+		return nil, dbErr("count password resets", err)
+	}
+	if n >= MaxPasswordResets {
+		return nil, nil
+	}
+	pr := &passwordReset{AccountID: acc.ID, TokenHash: hashSecret(token), CreatedAt: now, ExpiresAt: now.Add(PasswordResetValidity)}
+	if _, err := tx.NewInsert().Model(pr).Exec(ctx); err != nil {
+		return nil, dbErr("insert password reset", err)
+	}
+	return acc, nil
 }
 
 // CheckPasswordReset reports whether token is a live reset link:

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -347,4 +348,87 @@ func TestPasswordResetLinksEndWithTheAddressOrTheAccess(t *testing.T) {
 			}, models.WithClock(func() time.Time { return now }))
 		})
 	}
+}
+
+// TestPasswordResetRereadsTheAccount: a request that found the account
+// while its address was being changed (or it was being disabled) in
+// another transaction mails no link once that change commits: the account
+// is read again, with the request's conditions and the address found,
+// in the transaction that stores the link. Before, the link went to the
+// old address (or to the disabled account's).
+func TestPasswordResetRereadsTheAccount(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct{ name, change string }{
+		{"address changed", "UPDATE accounts SET email = 'elsewhere@example.org' WHERE username = 'ann'"},
+		{"disabled", "UPDATE accounts SET disabled = TRUE WHERE username = 'ann'"},
+		{"erased", "UPDATE accounts SET email = '', deleted_at = created_at WHERE username = 'ann'"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, s *models.Store) {
+				ctx := context.Background()
+				newResetFixture(t, s, &now)
+				other, err := s.DB.BeginTx(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer other.Rollback() //nolint:errcheck // committed below
+				if _, err := other.NewRaw(tc.change).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+				type result struct {
+					links []models.PasswordReset
+					err   error
+				}
+				done := make(chan result, 1)
+				go func() {
+					links, err := s.RequestPasswordReset(ctx, "ann")
+					done <- result{links, err}
+				}()
+				time.Sleep(300 * time.Millisecond)
+				if err := other.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				if got := <-done; got.err != nil || len(got.links) != 0 {
+					t.Errorf("links %+v, err %v: want none", got.links, got.err)
+				}
+			}, models.WithClock(func() time.Time { return now }))
+		})
+	}
+}
+
+// TestPasswordResetLimitUnderConcurrency: requests for one account sent
+// at once store at most MaxPasswordResets links (on PostgreSQL at READ
+// COMMITTED, counting then inserting without the account's row lock let
+// them all through).
+func TestPasswordResetLimitUnderConcurrency(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		newResetFixture(t, s, &now)
+		const requests = 12
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		sent := 0
+		for range requests {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				links, err := s.RequestPasswordReset(ctx, "ann")
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				sent += len(links)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		var stored int
+		if err := s.DB.NewRaw("SELECT count(*) FROM password_resets").Scan(ctx, &stored); err != nil {
+			t.Fatal(err)
+		}
+		if sent != models.MaxPasswordResets || stored != models.MaxPasswordResets {
+			t.Errorf("%d links sent, %d stored, want %d", sent, stored, models.MaxPasswordResets)
+		}
+	}, models.WithClock(func() time.Time { return now }))
 }
