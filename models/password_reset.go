@@ -21,11 +21,16 @@ import (
 // working link. A link is valid PasswordResetValidity, once; using it, or
 // changing the password otherwise, ends the account's other links. An
 // account gets at most MaxPasswordResets links per PasswordResetWindow,
-// so the form cannot flood a member's mailbox.
+// and so does an e-mail address shared by several accounts (counted over
+// all the accounts that have it, in any case), so the form cannot flood a
+// mailbox; the whole instance sends at most MaxPasswordResetsPerHour, so
+// requests for many names cannot spend the SMTP server's quota (past it,
+// nobody gets a link until the hour's oldest ones age out).
 const (
-	PasswordResetValidity = time.Hour
-	MaxPasswordResets     = 3
-	PasswordResetWindow   = time.Hour
+	PasswordResetValidity    = time.Hour
+	MaxPasswordResets        = 3
+	PasswordResetWindow      = time.Hour
+	MaxPasswordResetsPerHour = 100
 	// maxResetsPerAddress bounds the accounts one e-mail address asks
 	// links for at once (several accounts may share an address).
 	maxResetsPerAddress = 5
@@ -102,37 +107,65 @@ func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([
 
 // issueReset stores a link of token for the account found, in tx, and
 // returns the account to mail it to; nil when the account may have no
-// link now. The account is read again in tx under the request's
-// conditions (match) and with the address found, its row locked on
-// PostgreSQL: a link is never mailed to an address changed, nor to an
-// account disabled or erased, since the search; and the count of its
-// links holds until the insert (two requests at once at READ COMMITTED
-// would otherwise both count below the limit).
+// link now (resetAllowed). The account is read again in tx under the
+// request's conditions (match) and with the address found: a link is
+// never mailed to an address changed, nor to an account disabled or
+// erased, since the search. On PostgreSQL the rows of every account with
+// that address are locked first, in id order (no deadlock between two
+// requests for accounts sharing it), so that the counts hold until the
+// insert (two requests at once at READ COMMITTED would otherwise both
+// count below the limits); SQLite's write transaction is already
+// exclusive.
 func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match func(*bun.SelectQuery) *bun.SelectQuery, token string) (*Account, error) {
-	acc := new(Account)
-	q := match(tx.NewSelect().Model(acc)).Where("id = ? AND email = ?", found.ID, found.Email)
+	address := strings.ToLower(found.Email)
 	if tx.Dialect().Name() == dialect.PG {
-		q = q.For("NO KEY UPDATE")
+		var ids []int64
+		err := tx.NewRaw("SELECT id FROM accounts WHERE lower(email) = ? ORDER BY id FOR NO KEY UPDATE", address).Scan(ctx, &ids)
+		if err != nil {
+			return nil, dbErr("lock accounts to reset", err)
+		}
 	}
-	if err := q.Scan(ctx); errors.Is(dbErr("", err), ErrNotFound) {
+	acc := new(Account)
+	err := match(tx.NewSelect().Model(acc)).Where("id = ? AND email = ?", found.ID, found.Email).Scan(ctx)
+	if errors.Is(dbErr("", err), ErrNotFound) {
 		return nil, nil
 	} else if err != nil {
 		return nil, dbErr("find account to reset", err)
 	}
 	now := s.Now()
-	n, err := tx.NewSelect().Model((*passwordReset)(nil)).
-		Where("account_id = ? AND created_at > ?", acc.ID, now.Add(-PasswordResetWindow)).Count(ctx)
-	if err != nil {
-		return nil, dbErr("count password resets", err)
-	}
-	if n >= MaxPasswordResets {
-		return nil, nil
+	if ok, err := resetAllowed(ctx, tx, acc.ID, address, now.Add(-PasswordResetWindow)); err != nil || !ok {
+		return nil, err
 	}
 	pr := &passwordReset{AccountID: acc.ID, TokenHash: hashSecret(token), CreatedAt: now, ExpiresAt: now.Add(PasswordResetValidity)}
 	if _, err := tx.NewInsert().Model(pr).Exec(ctx); err != nil {
 		return nil, dbErr("insert password reset", err)
 	}
 	return acc, nil
+}
+
+// resetAllowed reports whether one more link may be sent to the account
+// accountID at address (lower case) given the links sent since: fewer
+// than MaxPasswordResets to the account, and to the address (whichever
+// accounts have it now), and fewer than MaxPasswordResetsPerHour in all.
+func resetAllowed(ctx context.Context, tx bun.Tx, accountID int64, address string, since time.Time) (bool, error) {
+	for _, c := range []struct {
+		where string
+		args  []any
+		max   int
+	}{
+		{"pr.account_id = ?", []any{accountID}, MaxPasswordResets},
+		{"pr.account_id IN (SELECT id FROM accounts WHERE lower(email) = ?)", []any{address}, MaxPasswordResets},
+		{"TRUE", nil, MaxPasswordResetsPerHour},
+	} {
+		n, err := tx.NewSelect().Model((*passwordReset)(nil)).Where(c.where, c.args...).Where("pr.created_at > ?", since).Count(ctx)
+		if err != nil {
+			return false, dbErr("count password resets", err)
+		}
+		if int64(n) >= int64(c.max) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // CheckPasswordReset reports whether token is a live reset link:

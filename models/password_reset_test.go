@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -429,6 +430,51 @@ func TestPasswordResetLimitUnderConcurrency(t *testing.T) {
 		}
 		if sent != models.MaxPasswordResets || stored != models.MaxPasswordResets {
 			t.Errorf("%d links sent, %d stored, want %d", sent, stored, models.MaxPasswordResets)
+		}
+	}, models.WithClock(func() time.Time { return now }))
+}
+
+// TestPasswordResetLimitsPerAddressAndInstance: a mailbox shared by
+// several accounts gets MaxPasswordResets links an hour in all, however it
+// is asked (its address in any case, or each account's name), not that
+// many per account; and the instance sends at most
+// MaxPasswordResetsPerHour links an hour, whoever they are for.
+func TestPasswordResetLimitsPerAddressAndInstance(t *testing.T) {
+	var now time.Time
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		now = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+		newResetFixture(t, s, &now)
+		sent := 0
+		for _, in := range []string{"shared@example.org", "SHARED@example.org", "eve", "fay", "shared@example.org"} {
+			got, err := s.RequestPasswordReset(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent += len(got)
+		}
+		if sent != models.MaxPasswordResets {
+			t.Errorf("%d links to the shared address, want %d", sent, models.MaxPasswordResets)
+		}
+		// The instance's budget: links already sent this hour (to bob's
+		// account, which has no address, so as to count toward no other
+		// limit) leave none for ann.
+		var bob int64
+		if err := s.DB.NewRaw("SELECT id FROM accounts WHERE username = 'bob'").Scan(ctx, &bob); err != nil {
+			t.Fatal(err)
+		}
+		for i := range models.MaxPasswordResetsPerHour - sent {
+			if _, err := s.DB.NewRaw("INSERT INTO password_resets (account_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+				bob, fmt.Sprint("h", i), now, now.Add(time.Hour)).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, err := s.RequestPasswordReset(ctx, "ann"); err != nil || len(got) != 0 {
+			t.Errorf("past the instance's budget: %d links, %v", len(got), err)
+		}
+		now = now.Add(models.PasswordResetWindow)
+		if got, err := s.RequestPasswordReset(ctx, "ann"); err != nil || len(got) != 1 {
+			t.Errorf("an hour later: %d links, %v", len(got), err)
 		}
 	}, models.WithClock(func() time.Time { return now }))
 }
