@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"net/netip"
 	"strconv"
 	"testing"
 	"time"
@@ -43,6 +44,9 @@ func newA11ySite(t *testing.T) *a11ySite {
 	e := newEnvOn(t, "sqlite", func(o *web.Options) {
 		o.MapTiles = o.BaseURL + "/static/tiles/{z}/{x}/{y}.png"
 		o.Mailer = &captureMailer{} // the forgotten password form, not its no-e-mail text
+		// The browser names a client address per language (a11yClient), so
+		// that the forms posted in each get their own log-in limit.
+		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	})
 	e.Store.SetDataDir(t.TempDir())
 	ctx := context.Background()

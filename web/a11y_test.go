@@ -132,7 +132,11 @@ func TestAccessibilityOfEveryPageKind(t *testing.T) {
 		// embed a minute and it varies on Accept-Language only, so the
 		// French visit would show the English one again.
 		setCookie(t, ctx, s.URL, "odn_lang", lang)
-		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}}); err != nil {
+		// And a client address per language: the forms posted (log-in,
+		// sign-up, password and settings errors) share a per-client limit
+		// of log-in attempts, which both languages' posts together exceed.
+		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang,
+			"X-Forwarded-For": map[string]string{"en": "192.0.2.1", "fr": "192.0.2.2"}[lang]}}); err != nil {
 			t.Fatal(err)
 		}
 		signedIn := "-"
