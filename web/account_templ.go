@@ -273,7 +273,7 @@ func forgotPasswordPage(p *Page, v *passwordForm) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = formErrors(p.L, v.Errors, "name").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = formErrors(p.L, v.Errors, "name_or_email").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -281,7 +281,7 @@ func forgotPasswordPage(p *Page, v *passwordForm) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = field(p.L, v.Errors, fieldArgs{Name: "name", Label: "field.name_or_email", Type: "text", Value: v.Name, Required: true, Auto: "username"}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = field(p.L, v.Errors, fieldArgs{Name: "name_or_email", Label: "field.name_or_email", Type: "text", Value: v.Name, Required: true, Auto: "username"}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

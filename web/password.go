@@ -46,9 +46,9 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, "/password/forgot", "")
 		return
 	}
-	v := &passwordForm{Name: strings.TrimSpace(r.PostFormValue("name")), MailConfigured: true}
+	v := &passwordForm{Name: strings.TrimSpace(r.PostFormValue("name_or_email")), MailConfigured: true}
 	if v.Name == "" {
-		v.Errors = map[string]string{"name": "must not be empty"}
+		v.Errors = map[string]string{"name_or_email": "must not be empty"}
 		s.render(w, r, http.StatusUnprocessableEntity, forgotPasswordPage(s.page(r, s.localeFor(r).T("password.forgot_title")), v))
 		return
 	}

@@ -63,13 +63,13 @@ func TestPasswordResetFlow(t *testing.T) {
 	if body := readBody(e.get(c, "/login")); !strings.Contains(body, `href="/password/forgot"`) {
 		t.Fatal("the log-in page does not link to the forgotten password form")
 	}
-	if body := readBody(e.get(c, "/password/forgot")); !strings.Contains(body, `name="name"`) {
+	if body := readBody(e.get(c, "/password/forgot")); !strings.Contains(body, `name="name_or_email"`) {
 		t.Fatal("no form on /password/forgot")
 	}
 
 	// The same answer whether an account matches.
 	answer := func(name string) (int, string, string) {
-		res := e.postForm(c, "/password/forgot", url.Values{"name": {name}})
+		res := e.postForm(c, "/password/forgot", url.Values{"name_or_email": {name}})
 		return res.StatusCode, res.Header.Get("Location"), readBody(res)
 	}
 	s1, l1, b1 := answer("nobody")
@@ -150,7 +150,7 @@ func TestPasswordResetBadLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.client()
-	e.postForm(c, "/password/forgot", url.Values{"name": {"ANN@example.org"}})
+	e.postForm(c, "/password/forgot", url.Values{"name_or_email": {"ANN@example.org"}})
 	e.Server.Wait()
 	if len(m.mails()) != 1 || !strings.Contains(m.mails()[0].body, "Hello ann") {
 		t.Fatalf("mails: %+v", m.mails())
@@ -164,9 +164,11 @@ func TestPasswordResetBadLinks(t *testing.T) {
 			t.Errorf("%s: %d\n%s", path, res.StatusCode, body)
 		}
 	}
-	res := e.postForm(c, "/password/forgot", url.Values{"name": {"  "}})
-	if body := readBody(res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#f-name"`) {
-		t.Errorf("empty name: %d", res.StatusCode)
+	// The error summary names the field by its label (field.name_or_email).
+	res := e.postForm(c, "/password/forgot", url.Values{"name_or_email": {"  "}})
+	if body := readBody(res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#f-name_or_email"`) ||
+		!strings.Contains(body, "User name or e-mail address") || strings.Contains(body, "Name:") {
+		t.Errorf("empty name: %d\n%s", res.StatusCode, body)
 	}
 }
 
@@ -177,10 +179,10 @@ func TestForgotPasswordWithoutMail(t *testing.T) {
 	e.user("ann", models.RoleMember)
 	c := e.client()
 	body := readBody(e.get(c, "/password/forgot"))
-	if strings.Contains(body, `name="name"`) || !strings.Contains(body, "Ask the instance’s administrators") {
+	if strings.Contains(body, `name="name_or_email"`) || !strings.Contains(body, "Ask the instance’s administrators") {
 		t.Errorf("without e-mail:\n%s", body)
 	}
-	if res := e.postForm(c, "/password/forgot", url.Values{"name": {"ann"}}); res.StatusCode != http.StatusSeeOther {
+	if res := e.postForm(c, "/password/forgot", url.Values{"name_or_email": {"ann"}}); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("POST without e-mail: %d", res.StatusCode)
 	}
 }
@@ -281,7 +283,7 @@ func TestResetMailsBoundedAndLogged(t *testing.T) {
 		c := e.client()
 		start := time.Now()
 		for i := range requests {
-			if res := e.postForm(c, "/password/forgot", url.Values{"name": {fmt.Sprintf("member%d", i)}}); res.StatusCode != http.StatusSeeOther {
+			if res := e.postForm(c, "/password/forgot", url.Values{"name_or_email": {fmt.Sprintf("member%d", i)}}); res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("request %d: %d", i, res.StatusCode)
 			}
 		}
