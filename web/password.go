@@ -17,10 +17,10 @@ import (
 // the log-in's limit per client address (authRoutes).
 
 // passwordForm is what the two pages show: the forgot page's name, or the
-// reset page's token and account, with their errors.
+// reset page's account (its token stays in resetCookie), with their
+// errors.
 type passwordForm struct {
 	Name           string // user name or e-mail, as typed
-	Token          string
 	Username       string // whose password the link resets
 	MailConfigured bool
 	Errors         map[string]string
@@ -70,18 +70,57 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/password/forgot", "password.forgot_sent")
 }
 
-// resetHeaders keep the reset link's token to this page: no Referer
-// carries it to another (the page's own links included), no cache keeps
-// the page.
+// resetCookie carries a reset link's token from the e-mailed address
+// (/password/reset?token=…) to the form, so that the token leaves the
+// address bar at once: the page's own links (the language switch, log in)
+// are built from its address, and an address ends up in the history and
+// in Referers. Path keeps it to the reset page; it lives as long as a link
+// (models.PasswordResetValidity). SameSite=Lax, not Strict: the link is
+// opened from a mail client or a webmail, a navigation started by another
+// site, and browsers withhold Strict cookies for the whole of such a
+// navigation, our own redirect included, so the form would never see the
+// token; Lax cookies go with top-level GETs and same-site POSTs, which is
+// all the page needs, and a cross-site POST gets none (besides the
+// cross-origin protection of every form).
+const resetCookie = "odn_reset"
+
+// resetHeaders keep the page's address to this page (no Referer) and
+// the page out of every cache.
 func resetHeaders(w http.ResponseWriter) {
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
 }
 
+// setResetCookie keeps token (or forgets it, when "") for the reset page.
+func (s *Server) setResetCookie(w http.ResponseWriter, token string) {
+	age := int(models.PasswordResetValidity.Seconds())
+	if token == "" {
+		age = -1
+	}
+	http.SetCookie(w, &http.Cookie{Name: resetCookie, Value: token, Path: "/password/reset", MaxAge: age,
+		HttpOnly: true, Secure: s.secureCk, SameSite: http.SameSiteLaxMode})
+}
+
+// resetToken is the token the reset page works with: its cookie's.
+func resetToken(r *http.Request) string {
+	if c, err := r.Cookie(resetCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// resetPasswordForm shows the form of the link whose token the cookie
+// holds; the e-mailed address, with the token in its query, only moves
+// the token into the cookie and comes back without it.
 func (s *Server) resetPasswordForm(w http.ResponseWriter, r *http.Request) {
 	resetHeaders(w)
-	v := &passwordForm{Token: r.URL.Query().Get("token"), MailConfigured: s.opts.Mailer != nil}
-	name, err := s.store.CheckPasswordReset(r.Context(), v.Token)
+	if q := r.URL.Query(); q.Has("token") {
+		s.setResetCookie(w, q.Get("token"))
+		http.Redirect(w, r, "/password/reset", http.StatusSeeOther)
+		return
+	}
+	v := &passwordForm{MailConfigured: s.opts.Mailer != nil}
+	name, err := s.store.CheckPasswordReset(r.Context(), resetToken(r))
 	if err != nil {
 		s.resetLinkInvalid(w, r, err)
 		return
@@ -90,18 +129,19 @@ func (s *Server) resetPasswordForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, resetPasswordPage(s.page(r, s.localeFor(r).T("password.reset_title")), v))
 }
 
-// resetPassword sets the new password (typed twice) and sends the member
-// to log in with it; every problem is told at once.
+// resetPassword sets the new password (typed twice) of the link whose
+// token the cookie holds, forgets the token and sends the member to log
+// in with it; every problem is told at once.
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 	resetHeaders(w)
 	if err := parseForm(w, r); err != nil {
 		s.badForm(w, r, err)
 		return
 	}
-	v := &passwordForm{Token: r.PostFormValue("token"), MailConfigured: s.opts.Mailer != nil}
-	next := r.PostFormValue("new_password")
+	v := &passwordForm{MailConfigured: s.opts.Mailer != nil}
+	token, next := resetToken(r), r.PostFormValue("new_password")
 	var err error
-	if v.Username, err = s.store.CheckPasswordReset(r.Context(), v.Token); err != nil {
+	if v.Username, err = s.store.CheckPasswordReset(r.Context(), token); err != nil {
 		s.resetLinkInvalid(w, r, err)
 		return
 	}
@@ -110,7 +150,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 		mismatch.Add("password_confirm", "signup.password_mismatch")
 		err = mismatch.Join(models.CheckPassword("new_password", next))
 	} else {
-		_, err = s.store.ResetPassword(r.Context(), v.Token, next)
+		_, err = s.store.ResetPassword(r.Context(), token, next)
 	}
 	switch {
 	case errors.Is(err, models.ErrResetLinkInvalid):
@@ -122,6 +162,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	s.setResetCookie(w, "")
 	s.log.InfoContext(r.Context(), "password reset", "user", v.Username)
 	redirect(w, r, "/login", "password.reset_done")
 }
@@ -133,6 +174,7 @@ func (s *Server) resetLinkInvalid(w http.ResponseWriter, r *http.Request, err er
 		s.error(w, r, err)
 		return
 	}
+	s.setResetCookie(w, "")
 	v := &passwordForm{MailConfigured: s.opts.Mailer != nil}
 	s.render(w, r, http.StatusGone, resetLinkInvalidPage(s.page(r, s.localeFor(r).T("password.invalid_title")), v))
 }

@@ -98,29 +98,45 @@ func TestPasswordResetFlow(t *testing.T) {
 	}
 	path := strings.TrimPrefix(link, e.URL)
 
+	// The link moves its token into a cookie kept to the reset page and
+	// comes back without it: no link of the page (language switch, log
+	// in), nor the history or a Referer, carries it.
+	token := strings.TrimPrefix(path, "/password/reset?token=")
 	res := e.get(c, path)
+	ck := res.Header.Get("Set-Cookie")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/password/reset" ||
+		!strings.HasPrefix(ck, "odn_reset="+token+";") || !strings.Contains(ck, "Path=/password/reset") ||
+		!strings.Contains(ck, "Max-Age=3600") || !strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Lax") {
+		t.Fatalf("the link: %d to %q, cookie %q", res.StatusCode, res.Header.Get("Location"), ck)
+	}
+	res = e.get(c, "/password/reset")
 	body := readBody(res)
-	if res.StatusCode != http.StatusOK || !strings.Contains(body, "@ann") || !strings.Contains(body, `name="token"`) {
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "@ann") || strings.Contains(body, token) || !strings.Contains(body, `href="/lang/fr?next=%2Fpassword%2Freset"`) {
 		t.Fatalf("reset page: %d\n%s", res.StatusCode, body)
 	}
-	if rp, cc := res.Header.Get("Referrer-Policy"), res.Header.Get("Cache-Control"); rp != "no-referrer" || cc != "no-store" {
-		t.Errorf("reset page headers: Referrer-Policy %q, Cache-Control %q", rp, cc)
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("reset page headers: Cache-Control %q", cc)
 	}
-	token := strings.TrimPrefix(path, "/password/reset?token=")
-
+	// The language switch comes back to the form, the cookie still there.
+	if res := e.get(c, "/lang/fr?next=%2Fpassword%2Freset"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/password/reset" {
+		t.Fatalf("language switch: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := e.get(c, "/password/reset"); res.StatusCode != http.StatusOK || !strings.Contains(readBody(res), "@ann") {
+		t.Fatalf("the form after the language switch: %d", res.StatusCode)
+	}
 	// Every problem at once, and the link still works.
-	res = e.postForm(c, "/password/reset", url.Values{"token": {token}, "new_password": {"short"}, "password_confirm": {"other"}})
+	res = e.postForm(c, "/password/reset", url.Values{"new_password": {"short"}, "password_confirm": {"other"}})
 	body = readBody(res)
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#f-new_password"`) ||
 		!strings.Contains(body, `href="#f-password_confirm"`) || !strings.Contains(body, `aria-invalid="true"`) {
 		t.Fatalf("short and mismatched: %d\n%s", res.StatusCode, body)
 	}
-	res = e.postForm(c, "/password/reset", url.Values{"token": {token}, "new_password": {"a brand new password"}, "password_confirm": {"a brand new password"}})
+	res = e.postForm(c, "/password/reset", url.Values{"new_password": {"a brand new password"}, "password_confirm": {"a brand new password"}})
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?flash=") {
 		t.Fatalf("reset: %d %q", res.StatusCode, loc)
 	}
-	if res.Header.Get("Referrer-Policy") != "no-referrer" {
-		t.Error("the POST's answer lets the Referer go")
+	if ck := res.Header.Get("Set-Cookie"); !strings.HasPrefix(ck, "odn_reset=;") || !strings.Contains(ck, "Max-Age=0") {
+		t.Errorf("the token's cookie is not cleared after the reset: %q", ck)
 	}
 
 	if res := e.postForm(e.client(), "/login", url.Values{"username": {"ann"}, "password": {testPassword}}); res.StatusCode != http.StatusUnauthorized {
@@ -133,10 +149,14 @@ func TestPasswordResetFlow(t *testing.T) {
 		t.Errorf("a session from before the reset: %d", res.StatusCode)
 	}
 	// Once only.
-	if res := e.get(c, path); res.StatusCode != http.StatusGone || !strings.Contains(readBody(res), `href="/password/forgot"`) {
+	if res := e.get(c, path); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("the used link: %d", res.StatusCode)
 	}
-	res = e.postForm(c, "/password/reset", url.Values{"token": {token}, "new_password": {"yet another password"}, "password_confirm": {"yet another password"}})
+	if res := e.get(c, "/password/reset"); res.StatusCode != http.StatusGone || !strings.Contains(readBody(res), `href="/password/forgot"`) {
+		t.Errorf("the used link's page: %d", res.StatusCode)
+	}
+	e.get(c, path) // its token in the cookie again
+	res = e.postForm(c, "/password/reset", url.Values{"new_password": {"yet another password"}, "password_confirm": {"yet another password"}})
 	if res.StatusCode != http.StatusGone {
 		t.Errorf("the used link, posted: %d", res.StatusCode)
 	}
@@ -158,7 +178,10 @@ func TestPasswordResetBadLinks(t *testing.T) {
 	expired := strings.TrimPrefix(resetLinkRE.FindString(m.mails()[0].body), e.URL)
 	e.Now = e.Now.Add(models.PasswordResetValidity + time.Second)
 	for _, path := range []string{"/password/reset?token=made-up", "/password/reset", expired} {
-		res := e.get(c, path)
+		if res := e.get(c, path); path != "/password/reset" && res.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s: %d, want 303", path, res.StatusCode)
+		}
+		res := e.get(c, "/password/reset")
 		body := readBody(res)
 		if res.StatusCode != http.StatusGone || !strings.Contains(body, "no longer works") || !strings.Contains(body, `href="/password/forgot"`) {
 			t.Errorf("%s: %d\n%s", path, res.StatusCode, body)
