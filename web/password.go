@@ -84,10 +84,12 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) {
 // cross-origin protection of every form).
 const resetCookie = "odn_reset"
 
-// resetHeaders keep the page's address to this page (no Referer) and
-// the page out of every cache.
+// resetHeaders keep the reset page out of every cache. The site's
+// Referrer-Policy (same-origin) is enough once the token is out of the
+// address; no-referrer made browsers send "Origin: null" with the form's
+// POST, which the cross-origin protection refuses from browsers without
+// Sec-Fetch-Site.
 func resetHeaders(w http.ResponseWriter) {
-	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
 }
 
