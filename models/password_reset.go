@@ -233,7 +233,9 @@ func (s *Store) ResetPassword(ctx context.Context, token, next string) (*Account
 		}
 		return s.setPassword(ctx, tx, nil, acc, hash, "reset_password")
 	})
-	if err != nil {
+	if errors.Is(err, ErrNotFound) {
+		return nil, ErrResetLinkInvalid // the account was erased meanwhile
+	} else if err != nil {
 		return nil, err
 	}
 	return acc, nil
@@ -244,6 +246,8 @@ func (s *Store) ResetPassword(ctx context.Context, token, next string) (*Account
 // under the usual rules (told on "password"), with ResetPassword's
 // consequences: sessions, API tokens and reset links ended, wrong
 // passwords forgotten, the audit log written (by: nil for the operator).
+// ErrNotFound when there is no such live account, erased meanwhile
+// included. A disabled account stays disabled.
 func (s *Store) SetPassword(ctx context.Context, by *Account, username, password string) error {
 	hash, err := newPasswordHash(s, "password", password)
 	if err != nil {
@@ -285,10 +289,14 @@ func newPasswordHash(s *Store, field, password string) (string, error) {
 // tokens and reset links (revokeCredentials), forgets its wrong passwords
 // and audits action (none when "": a member's own change).
 func (s *Store) setPassword(ctx context.Context, tx bun.Tx, by *Account, acc *Account, hash, action string) error {
-	_, err := tx.NewUpdate().Model((*Account)(nil)).Set("password_hash = ?", hash).
+	res, err := tx.NewUpdate().Model((*Account)(nil)).Set("password_hash = ?", hash).
 		Where("id = ? AND deleted_at IS NULL", acc.ID).Exec(ctx)
 	if err != nil {
 		return dbErr("set password", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		// Erased since it was read: no password to set, and no success.
+		return fmt.Errorf("set password: %w", ErrNotFound)
 	}
 	if err := s.revokeCredentials(ctx, tx, acc.ID); err != nil {
 		return err

@@ -478,3 +478,31 @@ func TestPasswordResetLimitsPerAddressAndInstance(t *testing.T) {
 		}
 	}, models.WithClock(func() time.Time { return now }))
 }
+
+// TestSetPasswordOnAnAccountErasedMeanwhile: the operator's password set
+// on an account erased while it runs (the erasure in flight in another
+// transaction) answers ErrNotFound, not a success that changed nothing.
+func TestSetPasswordOnAnAccountErasedMeanwhile(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		now := time.Now()
+		newResetFixture(t, s, &now)
+		other, err := s.DB.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Rollback() //nolint:errcheck // committed below
+		if _, err := other.NewRaw("UPDATE accounts SET password_hash = '', deleted_at = created_at WHERE username = 'ann'").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- s.SetPassword(ctx, nil, "ann", "a brand new password") }()
+		time.Sleep(300 * time.Millisecond)
+		if err := other.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("password set on an account erased meanwhile: %v, want ErrNotFound", err)
+		}
+	})
+}
