@@ -124,6 +124,10 @@ func adminUserPassword(ctx context.Context, args []string, env Env) error {
 		if generated {
 			fmt.Fprintf(env.Stdout, "password: %s\n", password)
 		}
+		if acc, err := st.AccountByUsername(ctx, strings.ToLower(strings.TrimSpace(name))); err == nil && acc.Disabled {
+			// A new password lets nobody in while the account is disabled.
+			fmt.Fprintf(env.Stdout, "%s stays disabled and cannot log in: odn admin user enable %s to let them\n", name, acc.Username)
+		}
 		return nil
 	})
 }

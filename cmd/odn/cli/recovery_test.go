@@ -66,6 +66,14 @@ func TestAdminUserPassword(t *testing.T) {
 	if log, err := st.AuditLog(ctx, 1); err != nil || len(log) != 1 || log[0].Action != "set_password" || log[0].TargetID != "alice" {
 		t.Errorf("audit: %+v %v", log, err)
 	}
+	// A disabled account gets its password and is told to stay disabled.
+	if code, out, errOut := runCLI(t, dir, "", "admin", "user", "disable", "alice"); code != 0 {
+		t.Fatalf("disable: exit %d %q %q", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, dir, "", "admin", "user", "password", "alice"); code != 0 ||
+		!strings.Contains(out, "alice stays disabled and cannot log in: odn admin user enable alice") {
+		t.Errorf("password of a disabled account: exit %d, %q %q", code, out, errOut)
+	}
 	for _, tc := range []struct {
 		stdin   string
 		args    []string
