@@ -150,6 +150,6 @@ func (s *Server) emailChanged(r *http.Request, change *models.EmailChange, after
 	to, name := change.From, after.Username
 	s.sendInBackground(r.Context(), "e-mail changed", func(ctx context.Context) error {
 		site := s.store.InstanceName(ctx)
-		return s.opts.Mailer.SendMail(ctx, to, l.T("mail.email_changed.subject", site), l.T("mail.email_changed.body", name, site))
+		return s.sendTo(ctx, name, to, l.T("mail.email_changed.subject", site), l.T("mail.email_changed.body", name, site))
 	})
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -42,6 +44,22 @@ func (s *Server) sendInBackground(ctx context.Context, what string, job func(ctx
 			s.log.WarnContext(ctx, "send e-mail", "what", what, "err", err)
 		}
 	}()
+}
+
+// sendTo sends one e-mail to the address to of the account named name.
+// A failure's error names the account, never the address, which SMTP
+// servers often echo ("550 <to>: user unknown"): the logs, where
+// sendInBackground writes it, keep no e-mail address.
+func (s *Server) sendTo(ctx context.Context, name, to, subject, body string) error {
+	err := s.opts.Mailer.SendMail(ctx, to, subject, body)
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if to != "" {
+		msg = regexp.MustCompile("(?i)"+regexp.QuoteMeta(to)).ReplaceAllLiteralString(msg, "[address]")
+	}
+	return fmt.Errorf("to @%s: %s", name, msg)
 }
 
 // Wait returns once the e-mails sent in the background are sent (or have

@@ -62,7 +62,7 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) {
 		for _, pr := range resets {
 			ml := s.mailLocale(pr.Locale, l)
 			link := s.opts.BaseURL + "/password/reset?token=" + url.QueryEscape(pr.Token)
-			errs = append(errs, s.opts.Mailer.SendMail(ctx, pr.Email, ml.T("mail.reset.subject", s.store.InstanceName(ctx)),
+			errs = append(errs, s.sendTo(ctx, pr.Username, pr.Email, ml.T("mail.reset.subject", s.store.InstanceName(ctx)),
 				ml.T("mail.reset.body", pr.Username, s.store.InstanceName(ctx), link)))
 		}
 		return errors.Join(errs...)

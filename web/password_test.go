@@ -284,7 +284,7 @@ type blockingMailer struct {
 
 func (m *blockingMailer) SendMail(ctx context.Context, to, subject, body string) error {
 	if m.err != nil {
-		return m.err
+		return fmt.Errorf("%w: 550 <%s>: user unknown", m.err, strings.ToUpper(to)) // as servers echo it
 	}
 	select {
 	case <-m.release:
@@ -326,6 +326,10 @@ func TestResetMailsBoundedAndLogged(t *testing.T) {
 			e.Server.Wait()
 			if n := strings.Count(logs.String(), `msg="send e-mail"`); n != requests || !strings.Contains(logs.String(), "451 try later") {
 				t.Errorf("failed sends logged %d times, want %d:\n%s", n, requests, logs.String())
+			}
+			// The account, not the address the server echoed.
+			if strings.Contains(strings.ToLower(logs.String()), "@example.org") || !strings.Contains(logs.String(), "to @member0") {
+				t.Errorf("the failure logs carry an address, or no account name:\n%s", logs.String())
 			}
 			continue
 		}
