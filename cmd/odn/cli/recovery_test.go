@@ -107,7 +107,7 @@ func TestResetMailThroughSMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	post := func(name string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPost, "/password/forgot", strings.NewReader(url.Values{"name": {name}}.Encode()))
+		req := httptest.NewRequest(http.MethodPost, "/password/forgot", strings.NewReader(url.Values{"name_or_email": {name}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		rec := httptest.NewRecorder()
 		a.handler.ServeHTTP(rec, req)
