@@ -66,8 +66,9 @@ type PasswordReset struct {
 // disabled nor erased) account with an e-mail address that nameOrEmail
 // names: its user name, or its e-mail address (case-insensitive; several
 // accounts may share one). It returns none, and no error, when nothing
-// matches, when the account has no address, or when the account already
-// had MaxPasswordResets links this hour: the caller must answer the same
+// matches, when the account has no address, or when a limit is reached
+// (resetAllowed: the account's, its address's, the instance's hourly
+// budget): the caller must answer the same
 // in every case, so that the form tells nobody which accounts exist. The
 // work done does not depend on the match but for the link's insert; the
 // web door moreover does it after answering.
