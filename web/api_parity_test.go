@@ -296,7 +296,8 @@ func TestAPIDeadDeliveries(t *testing.T) {
 
 // TestAPIAccountExportAndDeletion: GET /account/export answers the
 // account page's download, and DELETE /account erases the caller's own
-// account once its user name is typed again, as on the account page.
+// account once its user name is typed again, as on the account page, and
+// its password given: a token alone is not enough.
 func TestAPIAccountExportAndDeletion(t *testing.T) {
 	p := newParitySite(t)
 	export := p.call(t, "GET", "/api/v1/account/export", p.ann, nil, 200, "")
@@ -314,13 +315,15 @@ func TestAPIAccountExportAndDeletion(t *testing.T) {
 		status      int
 		field       string
 	}{
-		{"no token", "", map[string]string{"confirm": "bob"}, 401, ""},
+		{"no token", "", map[string]string{"confirm": "bob", "current_password": testPassword}, 401, ""},
 		{"no body", p.bob, nil, 422, "body"},
-		{"another's name", p.bob, map[string]string{"confirm": "ann"}, 422, "confirm"},
-		{"name in other case", p.bob, map[string]string{"confirm": "BOB"}, 422, "confirm"},
+		{"another's name", p.bob, map[string]string{"confirm": "ann", "current_password": testPassword}, 422, "confirm"},
+		{"name in other case", p.bob, map[string]string{"confirm": "BOB", "current_password": testPassword}, 422, "confirm"},
 		{"unknown field", p.bob, map[string]string{"confirm": "bob", "password": "x"}, 422, "body"},
-		{"own name", p.bob, map[string]string{"confirm": "bob"}, 204, ""},
-		{"token of the erased account", p.bob, map[string]string{"confirm": "bob"}, 401, ""},
+		{"token alone, no password", p.bob, map[string]string{"confirm": "bob"}, 422, "current_password"},
+		{"wrong password", p.bob, map[string]string{"confirm": "bob", "current_password": "a wrong guess"}, 422, "current_password"},
+		{"own name and password", p.bob, map[string]string{"confirm": "bob", "current_password": testPassword}, 204, ""},
+		{"token of the erased account", p.bob, map[string]string{"confirm": "bob", "current_password": testPassword}, 401, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p.call(t, "DELETE", "/api/v1/account", tc.token, tc.body, tc.status, tc.field)

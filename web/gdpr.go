@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -75,15 +76,34 @@ func exportNotes(l *Locale, notes map[string]string) map[string]string {
 // again; its tokens stop working.
 func (s *Server) apiDeleteAccount(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Confirm string `json:"confirm"`
+		Confirm         string `json:"confirm"`
+		CurrentPassword string `json:"current_password"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		s.error(w, r, err)
 		return
 	}
 	acc := currentAccount(r.Context())
+	v := &models.ValidationError{}
 	if in.Confirm != acc.Username {
-		s.error(w, r, models.Invalid("confirm", "Type your user name to confirm."))
+		v.Add("confirm", "Type your user name to confirm.")
+	}
+	if in.CurrentPassword == "" {
+		v.Add("current_password", "is required to erase the account")
+	}
+	if err := v.Err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	// A bearer token lives long and travels in scripts: unlike a session
+	// on the account page, it alone must not be enough to erase the
+	// account, as it is not enough to change its e-mail address. A wrong
+	// password counts toward the log-in limit, as there.
+	if _, err := s.store.Authenticate(r.Context(), acc.Username, in.CurrentPassword); errors.Is(err, models.ErrBadCredentials) {
+		s.error(w, r, models.Invalid("current_password", "is wrong"))
+		return
+	} else if err != nil {
+		s.error(w, r, err)
 		return
 	}
 	if err := s.store.DeleteAccount(r.Context(), acc); err != nil {

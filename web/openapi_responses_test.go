@@ -409,8 +409,9 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("GET", "/account/export", "/account/export", "", nil, 401)
 	o.user("quitter", models.RoleMember)
 	quitter := o.token("quitter")
-	k.call("DELETE", "/account", "/account", quitter, map[string]string{"confirm": "ann"}, 422)
-	k.call("DELETE", "/account", "/account", quitter, map[string]string{"confirm": "quitter"}, 204)
+	k.call("DELETE", "/account", "/account", quitter, map[string]string{"confirm": "ann", "current_password": testPassword}, 422)
+	k.call("DELETE", "/account", "/account", quitter, map[string]string{"confirm": "quitter"}, 422)
+	k.call("DELETE", "/account", "/account", quitter, map[string]string{"confirm": "quitter", "current_password": testPassword}, 204)
 	k.call("GET", "/account", "/account", quitter, nil, 401)
 
 	// Operations that need another instance: federation's tests cover them.
