@@ -41,6 +41,9 @@ func TestEditVersion(t *testing.T) {
 				if !errors.Is(err, models.ErrEditConflict) || !errors.Is(err, models.ErrConflict) {
 					t.Fatalf("edit from a stale version: %v, want ErrEditConflict", err)
 				}
+				if c, ok := errors.AsType[*models.EditConflict](err); !ok || c.Current != 2 {
+					t.Fatalf("the refusal tells version %+v, want the current one, 2", c)
+				}
 				if text, ver := v.read(); text != "First edit, from version one." || ver != 2 {
 					t.Fatalf("after the refused edit: %q version %d, want the first edit's, version 2", text, ver)
 				}

@@ -20,10 +20,21 @@ var ErrEditConflict = fmt.Errorf("%w: it was changed by someone else since this 
 // accepts any, for clients that do not say) with the current one.
 func checkVersion(current, want int64) error {
 	if want != 0 && want != current {
-		return ErrEditConflict
+		return &EditConflict{Current: current}
 	}
 	return nil
 }
+
+// EditConflict is the ErrEditConflict of one refused edit, with the
+// thing's version when it was refused (Current), read under the same
+// lock as the check: an edit form sends it back with the person's text,
+// so that saving again, once they have seen the other change, applies.
+type EditConflict struct{ Current int64 }
+
+func (e *EditConflict) Error() string { return ErrEditConflict.Error() }
+
+// Unwrap makes an *EditConflict an ErrEditConflict (and so an ErrConflict).
+func (e *EditConflict) Unwrap() error { return ErrEditConflict }
 
 // claimVersion reads the version column col of row id of table within
 // tx, locking the row until the transaction ends (PostgreSQL; SQLite's

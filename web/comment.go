@@ -223,14 +223,7 @@ func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
 	_, err := s.store.EditComment(r.Context(), currentAccount(r.Context()).Actor, c.ID, body, version)
 	f := &commentForm{Input: models.CommentInput{Body: body}, Editing: c, Back: "/c/" + strconv.FormatInt(c.ID, 10),
 		Edit: editVersion{Version: version}}
-	current := func() (int64, error) {
-		now, err := s.store.CommentByID(r.Context(), c.ID)
-		if err != nil {
-			return 0, err
-		}
-		return now.Version, nil
-	}
-	if editConflict(s, w, r, err, "comments.edit_title", f, &f.Edit, current, f.Back, commentFormPage) {
+	if editConflict(s, w, r, err, "comments.edit_title", f, &f.Edit, f.Back, commentFormPage) {
 		return
 	}
 	if formError(s, w, r, err, "comments.edit_title", f, commentFormPage) {

@@ -378,14 +378,7 @@ func (s *Server) consultationEdit(w http.ResponseWriter, r *http.Request) {
 	if err = consultationFormErrors(ve, &in); err == nil {
 		_, err = s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
 	}
-	current := func() (int64, error) {
-		now, err := s.store.ConsultationByID(r.Context(), c.ID)
-		if err != nil {
-			return 0, err
-		}
-		return now.Version, nil
-	}
-	if editConflict(s, w, r, err, "consultation.edit", f, &f.Edit, current, "/consultations/"+strconv.FormatInt(c.ID, 10), consultationFormPage) {
+	if editConflict(s, w, r, err, "consultation.edit", f, &f.Edit, "/consultations/"+strconv.FormatInt(c.ID, 10), consultationFormPage) {
 		return
 	}
 	if formError(s, w, r, err, "consultation.edit", f, consultationFormPage) {

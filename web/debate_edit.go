@@ -57,14 +57,7 @@ func (s *Server) debateEdit(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = s.store.UpdateDebate(r.Context(), currentAccount(r.Context()), d.ID, f.Input)
 	}
-	current := func() (int64, error) {
-		now, err := s.store.DebateByID(r.Context(), d.ID)
-		if err != nil {
-			return 0, err
-		}
-		return now.Version, nil
-	}
-	if editConflict(s, w, r, err, "debate.edit.title", f, &f.Edit, current, "/d/"+strconv.FormatInt(d.ID, 10), debateEditPage) {
+	if editConflict(s, w, r, err, "debate.edit.title", f, &f.Edit, "/d/"+strconv.FormatInt(d.ID, 10), debateEditPage) {
 		return
 	}
 	if formError(s, w, r, err, "debate.edit.title", f, debateEditPage) {

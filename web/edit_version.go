@@ -32,23 +32,19 @@ func formVersion(r *http.Request) int64 {
 }
 
 // editConflict answers a save refused because someone else changed the
-// thing since the form was opened (err is models.ErrEditConflict) and
+// thing since the form was opened (err is a *models.EditConflict) and
 // reports whether it did: the form again (409), with what the person
 // sent kept as it was, the notice saying what happened, linking to the
-// current version (view), and that version in its hidden field, so that
-// saving again, having read the notice, replaces the other change
-// deliberately. current reads the thing's version now.
+// current version (view), and that version (the one models refused the
+// save against) in its hidden field, so that saving again, having read
+// the notice, replaces the other change deliberately.
 func editConflict[F any](s *Server, w http.ResponseWriter, r *http.Request, err error, titleKey string, f F, ev *editVersion,
-	current func() (int64, error), view string, page func(*Page, F) templ.Component) bool {
-	if !errors.Is(err, models.ErrEditConflict) {
+	view string, page func(*Page, F) templ.Component) bool {
+	conflict, ok := errors.AsType[*models.EditConflict](err)
+	if !ok {
 		return false
 	}
-	v, err := current()
-	if err != nil {
-		s.error(w, r, err)
-		return true
-	}
-	ev.Version, ev.Current = v, view
+	ev.Version, ev.Current = conflict.Current, view
 	s.render(w, r, http.StatusConflict, page(s.page(r, s.localeFor(r).T(titleKey)), f))
 	return true
 }

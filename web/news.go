@@ -176,14 +176,7 @@ func (s *Server) newsEdit(w http.ResponseWriter, r *http.Request) {
 	f.Input = models.NewsInput{Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), IfVersion: formVersion(r)}
 	f.Edit.Version = f.Input.IfVersion
 	n, err := s.store.UpdateNews(r.Context(), currentAccount(r.Context()), f.News.ID, f.Input)
-	current := func() (int64, error) {
-		now, err := s.store.NewsByID(r.Context(), f.News.ID)
-		if err != nil {
-			return 0, err
-		}
-		return now.Version, nil
-	}
-	if editConflict(s, w, r, err, "news.edit", f, &f.Edit, current, "/news/"+strconv.FormatInt(f.News.ID, 10), newsFormPage) {
+	if editConflict(s, w, r, err, "news.edit", f, &f.Edit, "/news/"+strconv.FormatInt(f.News.ID, 10), newsFormPage) {
 		return
 	}
 	if formError(s, w, r, err, "news.edit", f, newsFormPage) {

@@ -171,21 +171,7 @@ func (s *Server) petitionEditPost(w http.ResponseWriter, r *http.Request, withUp
 	}
 	f.Body, f.Edit.Version = r.PostFormValue(f.field()), formVersion(r)
 	err := do(f)
-	current := func() (int64, error) {
-		if f.Update != nil {
-			u, err := s.store.PetitionUpdateByID(r.Context(), f.Petition.ID, f.Update.ID)
-			if err != nil {
-				return 0, err
-			}
-			return u.Version, nil
-		}
-		p, err := s.store.PetitionByID(r.Context(), f.Petition.ID)
-		if err != nil {
-			return 0, err
-		}
-		return p.ResponseVersion, nil
-	}
-	if editConflict(s, w, r, err, f.titleKey(), f, &f.Edit, current, f.back(), petitionEditPage) {
+	if editConflict(s, w, r, err, f.titleKey(), f, &f.Edit, f.back(), petitionEditPage) {
 		return
 	}
 	if formError(s, w, r, err, f.titleKey(), f, petitionEditPage) {

@@ -346,14 +346,7 @@ func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
 		_, err = s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id, in)
 	}
 	f := newProposalForm("", id, in)
-	current := func() (int64, error) {
-		p, err := s.store.ProposalByID(r.Context(), id)
-		if err != nil {
-			return 0, err
-		}
-		return p.Version, nil
-	}
-	if editConflict(s, w, r, err, "proposal.edit", f, &f.Edit, current, "/p/"+strconv.FormatInt(id, 10), proposalFormPage) {
+	if editConflict(s, w, r, err, "proposal.edit", f, &f.Edit, "/p/"+strconv.FormatInt(id, 10), proposalFormPage) {
 		return
 	}
 	if formError(s, w, r, err, "proposal.edit", f, proposalFormPage) {

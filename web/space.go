@@ -197,14 +197,7 @@ func (s *Server) spaceEdit(w http.ResponseWriter, r *http.Request) {
 	in.Name, in.IfVersion = chi.URLParam(r, "name"), formVersion(r)
 	sp, err := s.store.UpdateSpace(r.Context(), currentAccount(r.Context()), in.Name, in)
 	f := newSpaceForm(in, true)
-	current := func() (int64, error) {
-		now, err := s.store.SpaceByName(r.Context(), in.Name)
-		if err != nil {
-			return 0, err
-		}
-		return now.Version, nil
-	}
-	if editConflict(s, w, r, err, "space.edit", f, &f.Edit, current, "/s/"+url.PathEscape(in.Name), spaceFormPage) {
+	if editConflict(s, w, r, err, "space.edit", f, &f.Edit, "/s/"+url.PathEscape(in.Name), spaceFormPage) {
 		return
 	}
 	if formError(s, w, r, err, "space.edit", f, spaceFormPage) {
