@@ -107,9 +107,9 @@ func (s *Store) CreateAccount(ctx context.Context, n NewAccount) (*Account, erro
 	if err := n.validate(); err != nil {
 		return nil, err
 	}
-	hash, err := argon2id.CreateHash(n.Password, s.argon)
+	hash, err := s.hashPassword(ctx, n.Password)
 	if err != nil {
-		return nil, fmt.Errorf("hash password: %w", err)
+		return nil, err
 	}
 	uri := s.URLs.ActorURI(n.Username)
 	actor, err := s.newLocalActor(ActorPerson, n.Username, n.Username, "", uri, s.URLs.Base+"/@"+n.Username)
@@ -156,7 +156,9 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (*A
 	name := strings.ToLower(strings.TrimSpace(username))
 	if len(password) > MaxPasswordLen || !nameRE.MatchString(name) {
 		// No account has such a name or password: nothing to count.
-		argon2id.ComparePasswordAndHash(password, dummyHash) //nolint:errcheck // timing only
+		if _, err := s.comparePassword(ctx, password, dummyHash); err != nil {
+			return nil, err // busy or gone: not a wrong password
+		}
 		return nil, ErrBadCredentials
 	}
 	if err := s.loginThrottled(ctx, name); err != nil {
@@ -164,14 +166,19 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (*A
 	}
 	acc, err := s.AccountByUsername(ctx, name)
 	if errors.Is(err, ErrNotFound) {
-		argon2id.ComparePasswordAndHash(password, dummyHash) //nolint:errcheck // timing only
+		if _, err := s.comparePassword(ctx, password, dummyHash); err != nil {
+			return nil, err
+		}
 		return nil, s.loginFailed(ctx, name)
 	}
 	if err != nil {
 		return nil, err
 	}
-	ok, err := argon2id.ComparePasswordAndHash(password, acc.PasswordHash)
-	if err != nil || !ok || acc.Disabled {
+	ok, err := s.comparePassword(ctx, password, acc.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || acc.Disabled {
 		return nil, s.loginFailed(ctx, name)
 	}
 	return acc, s.clearLoginFailures(ctx, name)
@@ -390,7 +397,7 @@ func (s *Store) ChangePassword(ctx context.Context, acc *Account, current, next 
 	if err := v.Join(CheckPassword("new_password", next)); err != nil {
 		return err
 	}
-	hash, err := newPasswordHash(s, "new_password", next)
+	hash, err := newPasswordHash(ctx, s, "new_password", next)
 	if err != nil {
 		return err
 	}

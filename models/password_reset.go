@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/argon2id"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 )
@@ -216,7 +215,7 @@ func (s *Store) ResetPassword(ctx context.Context, token, next string) (*Account
 	if err != nil {
 		return nil, err
 	}
-	hash, err := newPasswordHash(s, "new_password", next)
+	hash, err := newPasswordHash(ctx, s, "new_password", next)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +249,7 @@ func (s *Store) ResetPassword(ctx context.Context, token, next string) (*Account
 // ErrNotFound when there is no such live account, erased meanwhile
 // included. A disabled account stays disabled.
 func (s *Store) SetPassword(ctx context.Context, by *Account, username, password string) error {
-	hash, err := newPasswordHash(s, "password", password)
+	hash, err := newPasswordHash(ctx, s, "password", password)
 	if err != nil {
 		return err
 	}
@@ -275,15 +274,11 @@ func CheckPassword(field, password string) error {
 }
 
 // newPasswordHash checks password (CheckPassword) and hashes it.
-func newPasswordHash(s *Store, field, password string) (string, error) {
+func newPasswordHash(ctx context.Context, s *Store, field, password string) (string, error) {
 	if err := CheckPassword(field, password); err != nil {
 		return "", err
 	}
-	hash, err := argon2id.CreateHash(password, s.argon)
-	if err != nil {
-		return "", fmt.Errorf("hash password: %w", err)
-	}
-	return hash, nil
+	return s.hashPassword(ctx, password)
 }
 
 // setPassword stores hash as acc's password in tx, ends its sessions, API

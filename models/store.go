@@ -45,7 +45,9 @@ type Store struct {
 	now    func() time.Time
 	keyGen func() (*rsa.PrivateKey, error)
 	argon  *argon2id.Params
-	events EventSink
+	// passwords bounds the argon2id hashes computed at once (password_work.go).
+	passwords *passwordWork
+	events    EventSink
 	// dataDir holds uploaded files (WithDataDir, upload.go); empty refuses uploads.
 	dataDir string
 	// votes batches ballot changes and throttles debate.results (vote_batch.go).
@@ -119,7 +121,7 @@ var tolerateNewColumns = bun.WithDiscardUnknownColumns()
 // created if missing), "sqlite://file:NAME?mode=memory&cache=shared", or
 // "postgres://…". It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	s := &Store{URLs: URLs{Base: "http://localhost:8080"}, now: time.Now, argon: argonParams, keyGen: func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) }}
+	s := &Store{URLs: URLs{Base: "http://localhost:8080"}, now: time.Now, argon: argonParams, passwords: newPasswordWork(), keyGen: func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) }}
 	for _, o := range opts {
 		o(s)
 	}
