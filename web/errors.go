@@ -57,7 +57,7 @@ func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/")
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	status, key := statusOf(err)
 	if status == http.StatusServiceUnavailable {
-		s.log.WarnContext(r.Context(), "storage unavailable", "request_id", requestIDOf(r.Context()), "path", r.URL.Path, "err", err)
+		s.log.WarnContext(r.Context(), "unavailable", "request_id", requestIDOf(r.Context()), "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", "30")
 	}
 	if te := (*models.ThrottledError)(nil); errors.As(err, &te) {
