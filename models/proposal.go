@@ -9,12 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/opendemocracynow/odn/models/fold"
 	"github.com/uptrace/bun"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -259,19 +257,10 @@ func NormalizeTags(in []string) ([]string, string) {
 // same proposals.
 func TagKey(tag string) string { return foldText(tag) }
 
-// accentStripper removes combining marks after canonical decomposition.
-var accentStripper = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-
-// foldText lower-cases s and strips accents, so search and tags match
-// "École", "ecole" and "ÉCOLE" alike on SQLite and PostgreSQL (whose
-// LOWER and ILIKE differ on non-ASCII letters).
-func foldText(s string) string {
-	out, _, err := transform.String(accentStripper, s)
-	if err != nil {
-		out = s
-	}
-	return strings.ToLower(out)
-}
+// foldText is fold.Text: search columns and tag keys hold it. (It used to
+// share one accent-stripping transformer between goroutines; a
+// transform.Chain keeps state between calls, so concurrent writes raced.)
+func foldText(s string) string { return fold.Text(s) }
 
 // eventData encodes an event's Data object.
 func eventData(m map[string]any) string {
