@@ -68,6 +68,7 @@ type Consultation struct {
 	Summary        string    `bun:",notnull"`
 	Body           string    `bun:",notnull"`
 	BodyHTML       string    `bun:"body_html,notnull"`
+	Search         string    `bun:",notnull"` // folded title, summary and body
 	BannerID       *int64    `bun:",nullzero"`
 	BannerAlt      string    `bun:",notnull"`
 	OpensAt        time.Time `bun:",notnull"`
@@ -339,6 +340,7 @@ func (s *Store) CreateConsultation(ctx context.Context, by *Account, spaceName s
 		Body: in.Body, BodyHTML: RenderMarkdown(in.Body), BannerID: in.BannerID, BannerAlt: in.BannerAlt,
 		OpensAt: in.OpensAt, ContributionAt: in.ContributionAt, SynthesisAt: in.SynthesisAt, ClosesAt: in.ClosesAt,
 		MapEnabled: in.MapEnabled, CreatedBy: &by.ID, AuthorID: by.Actor.ID, Local: true, CreatedAt: now, UpdatedAt: now,
+		Search: foldText(in.Title + "\n" + in.Summary + "\n" + in.Body),
 	}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := checkBanner(ctx, tx, sp.ID, in.BannerID); err != nil {
@@ -378,6 +380,7 @@ func (s *Store) UpdateConsultation(ctx context.Context, by *Account, id int64, i
 		return nil, err
 	}
 	c.Title, c.Summary, c.Body, c.BodyHTML = in.Title, in.Summary, in.Body, RenderMarkdown(in.Body)
+	c.Search = foldText(in.Title + "\n" + in.Summary + "\n" + in.Body)
 	c.BannerID, c.BannerAlt, c.MapEnabled = in.BannerID, in.BannerAlt, in.MapEnabled
 	c.Banner = nil // attachBanners loads the new one; none if removed
 	// dates_changed tells federation to republish the consultation's polls,

@@ -78,19 +78,21 @@ type Debate struct {
 	ConsultationID int64  `bun:",nullzero"`
 	// RemoteConsultationID is, on a copy, its origin's consultation
 	// (RemoteConsultation); 0 for local objects and copies of none.
-	RemoteConsultationID int64      `bun:",nullzero"`
-	ThemeID              int64      `bun:",nullzero"`
-	Question             string     `bun:",notnull"`
-	Description          string     `bun:",notnull"`
-	DescriptionHTML      string     `bun:"description_html,notnull"`
-	Options              []string   `bun:"options,notnull"`
-	Multiple             bool       `bun:",notnull"`
-	Phase                string     `bun:",notnull"`
-	OpensAt              *time.Time `bun:",nullzero"`
-	ClosesAt             *time.Time `bun:",nullzero"`
-	ClosedAt             *time.Time `bun:",nullzero"`
-	ResultsVisibility    string     `bun:",notnull"`
-	PublicBallot         bool       `bun:",notnull"`
+	RemoteConsultationID int64  `bun:",nullzero"`
+	ThemeID              int64  `bun:",nullzero"`
+	Question             string `bun:",notnull"`
+	Description          string `bun:",notnull"`
+	DescriptionHTML      string `bun:"description_html,notnull"`
+	// Search is the folded question and description (searchText).
+	Search            string     `bun:",notnull"`
+	Options           []string   `bun:"options,notnull"`
+	Multiple          bool       `bun:",notnull"`
+	Phase             string     `bun:",notnull"`
+	OpensAt           *time.Time `bun:",nullzero"`
+	ClosesAt          *time.Time `bun:",nullzero"`
+	ClosedAt          *time.Time `bun:",nullzero"`
+	ResultsVisibility string     `bun:",notnull"`
+	PublicBallot      bool       `bun:",notnull"`
 	// BallotSecret keys the receipts; it never leaves the instance.
 	BallotSecret     string    `bun:",notnull"`
 	Counts           []int     `bun:"counts,notnull"`

@@ -143,7 +143,8 @@ func (s *Store) UpdateDebate(ctx context.Context, by *Account, id int64, in Deba
 		d.Question, d.Description, d.DescriptionHTML = in.Question, in.Description, RenderMarkdown(in.Description)
 		d.Options, d.Multiple, d.ResultsVisibility, d.PublicBallot = in.Options, in.Multiple, in.ResultsVisibility, in.PublicBallot
 		d.OpensAt, d.ClosesAt, d.UpdatedAt, d.Version = in.OpensAt, in.ClosesAt, now, d.Version+1
-		if _, err := tx.NewUpdate().Model(d).WherePK().Column("question", "description", "description_html", "options", "counts",
+		d.Search = d.searchText()
+		if _, err := tx.NewUpdate().Model(d).WherePK().Column("question", "description", "description_html", "search", "options", "counts",
 			"multiple", "results_visibility", "public_ballot", "opens_at", "closes_at", "updated_at", "version").Exec(ctx); err != nil {
 			return dbErr("update debate", err)
 		}

@@ -115,6 +115,7 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 	if in.ResultsVisibility == ResultsAfterClose {
 		d.ResultsVisibility = ResultsAfterClose
 	}
+	d.Search = d.searchText()
 	if d.URL == "" {
 		d.URL = d.URI
 	}
@@ -168,7 +169,7 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 			}
 		}
 		_, err = tx.NewUpdate().Model(d).WherePK().
-			Column("url", "space_id", "question", "description_html", "options", "multiple", "phase", "closes_at", "closed_at",
+			Column("url", "space_id", "question", "description_html", "search", "options", "multiple", "phase", "closes_at", "closed_at",
 				"counts", "voters", "results_updated_at", "updated_at", "results_visibility", "origin_by_instance",
 				"remote_consultation_id").Exec(ctx)
 		if err != nil {

@@ -35,6 +35,7 @@ func (s *Store) CreateDebate(ctx context.Context, by *Account, sp *Space, in Deb
 		ResultsVisibility: in.ResultsVisibility, PublicBallot: in.PublicBallot, BallotSecret: newBallotSecret(),
 		Counts: make([]int, len(in.Options)), ResultsUpdatedAt: now, Local: true, CreatedAt: now, UpdatedAt: now,
 	}
+	d.Search = d.searchText()
 	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := s.CheckConsultationRef(ctx, tx, sp.ID, in.ConsultationID, 0); err != nil {
 			return err

@@ -38,6 +38,7 @@ type News struct {
 	Title          string    `bun:",notnull"`
 	Body           string    `bun:",notnull"`
 	BodyHTML       string    `bun:"body_html,notnull"`
+	Search         string    `bun:",notnull"` // folded title and body
 	PublishedAt    time.Time `bun:",notnull"`
 	CreatedAt      time.Time `bun:",notnull"`
 	UpdatedAt      time.Time `bun:",notnull"`
@@ -93,7 +94,7 @@ func (s *Store) PublishNews(ctx context.Context, by *Account, spaceName string, 
 	}
 	now := s.Now()
 	n := &News{URI: s.URLs.Base + "/news/new-" + newUploadKey(), SpaceID: sp.ID, AuthorID: by.Actor.ID, Title: in.Title,
-		Body: in.Body, BodyHTML: RenderMarkdown(in.Body), PublishedAt: now, CreatedAt: now, UpdatedAt: now}
+		Body: in.Body, BodyHTML: RenderMarkdown(in.Body), Search: foldText(in.Title + "\n" + in.Body), PublishedAt: now, CreatedAt: now, UpdatedAt: now}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if in.Consultation != 0 {
 			c := new(Consultation)
@@ -137,12 +138,13 @@ func (s *Store) UpdateNews(ctx context.Context, by *Account, id int64, in NewsIn
 		return nil, err
 	}
 	n.Title, n.Body, n.BodyHTML, n.UpdatedAt = in.Title, in.Body, RenderMarkdown(in.Body), s.Now()
+	n.Search = foldText(in.Title + "\n" + in.Body)
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if n.Version, err = claimVersion(ctx, tx, "news", "version", n.ID, in.IfVersion); err != nil {
 			return err
 		}
-		if _, err := tx.NewUpdate().Model(n).Column("title", "body", "body_html", "updated_at", "version").WherePK().Exec(ctx); err != nil {
+		if _, err := tx.NewUpdate().Model(n).Column("title", "body", "body_html", "search", "updated_at", "version").WherePK().Exec(ctx); err != nil {
 			return dbErr("update news", err)
 		}
 		if err := s.audit(ctx, tx, by, "update_news", "news", strconv.FormatInt(n.ID, 10), n.Title); err != nil {

@@ -1,0 +1,239 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+)
+
+// What the site-wide search looks through (docs/RANKING.md, "Search").
+const (
+	SearchProposals     = "proposals"
+	SearchDebates       = "debates"
+	SearchPetitions     = "petitions"
+	SearchConsultations = "consultations"
+	SearchNews          = "news"
+)
+
+// SearchKinds lists the kinds in the order results show them.
+var SearchKinds = []string{SearchProposals, SearchDebates, SearchPetitions, SearchConsultations, SearchNews}
+
+// SearchPreview is how many hits of each kind a search of every kind
+// shows; the kind's own page lists the rest.
+const SearchPreview = 3
+
+// maxExcerpt bounds a hit's excerpt, in characters.
+const maxExcerpt = 240
+
+// SearchQuery is a site-wide search.
+type SearchQuery struct {
+	Text  string // words that must all appear in the title or text
+	Space string // a space's name; "" searches every space
+	// Kind is one of SearchKinds, or "" for every kind: then Hits has the
+	// newest SearchPreview of each and Counts tells how many match.
+	Kind string
+	// Before is the cursor of a kind's pages: hits older than this id.
+	Before int64
+	Limit  int
+}
+
+// SearchHit is one thing found.
+type SearchHit struct {
+	Kind    string
+	ID      int64
+	Title   string
+	Excerpt string // the start of its text, plain
+	Space   *Space
+	Date    time.Time // when it was published
+}
+
+// SearchResults are a search's answer.
+type SearchResults struct {
+	Space *Space // the space searched, nil for all
+	// Counts are the matches of each kind searched, every page included.
+	Counts map[string]int
+	Hits   []*SearchHit
+	// Next is the cursor of the next page (Kind searches), 0 at the end.
+	Next int64
+}
+
+// Total is the number of matches of every kind searched.
+func (r *SearchResults) Total() int {
+	n := 0
+	for _, c := range r.Counts {
+		n += c
+	}
+	return n
+}
+
+// searchSource is where one kind is found: what of it is shown, and the
+// condition for it to be public (the lists' conditions: not hidden, not
+// deleted, no withdrawn proposal, no draft debate; in a local space).
+type searchSource struct {
+	table, title, html, date, public string
+}
+
+var searchSources = map[string]searchSource{
+	SearchProposals: {"proposals", "title", "body_html", "created_at",
+		"hidden_at IS NULL AND deleted_at IS NULL AND space_id IS NOT NULL AND status <> '" + ProposalWithdrawn + "'"},
+	SearchPetitions: {"petitions", "title", "body_html", "created_at",
+		"hidden_at IS NULL AND deleted_at IS NULL AND space_id IS NOT NULL"},
+	// A debate is public once open: the SQL twin of PhaseAt (ListDebates).
+	SearchDebates: {"debates", "question", "description_html", "created_at",
+		"hidden_at IS NULL AND deleted_at IS NULL AND space_id IS NOT NULL AND " +
+			"(phase IN ('open', 'closed') OR (opens_at IS NOT NULL AND opens_at <= ?now) OR (closes_at IS NOT NULL AND closes_at <= ?now))"},
+	SearchConsultations: {"consultations", "title", "summary", "created_at", "deleted_at IS NULL"},
+	SearchNews:          {"news", "title", "body_html", "published_at", "deleted_at IS NULL"},
+}
+
+// searchRow is a hit as read.
+type searchRow struct {
+	ID      int64     `bun:"id"`
+	SpaceID int64     `bun:"space_id"`
+	Title   string    `bun:"title"`
+	Text    string    `bun:"text"`
+	Date    time.Time `bun:"date"`
+}
+
+// Search finds the public proposals, debates, petitions, consultations
+// and news whose title or text holds every word of q.Text (folded:
+// case and accents do not matter), newest first. It reads no more than
+// the lists do, so anyone may search.
+func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, error) {
+	words := strings.Fields(foldText(q.Text))
+	v := &ValidationError{}
+	if len(words) == 0 || utf8.RuneCountInString(strings.Join(words, "")) < 2 {
+		v.Add("q", "Type at least two letters to search.")
+	}
+	kinds := SearchKinds
+	if q.Kind != "" {
+		if _, ok := searchSources[q.Kind]; !ok {
+			v.Add("kind", "Unknown kind: choose proposals, debates, petitions, consultations or news.")
+		}
+		kinds = []string{q.Kind}
+	}
+	if q.Before < 0 {
+		v.Add("before", "This page link is not valid.")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	res := &SearchResults{Counts: map[string]int{}}
+	var spaceID int64
+	if q.Space != "" {
+		sp, err := s.SpaceByName(ctx, q.Space)
+		if err != nil {
+			return nil, err
+		}
+		res.Space, spaceID = sp, sp.ID
+	}
+	limit := SearchPreview
+	if q.Kind != "" {
+		limit = clampLimit(q.Limit)
+	}
+	now := s.Now()
+	for _, kind := range kinds {
+		src := searchSources[kind]
+		where := func(sq *bun.SelectQuery) *bun.SelectQuery {
+			sq = sq.TableExpr(src.table).Where(strings.ReplaceAll(src.public, "?now", "?"), repeatArg(now, strings.Count(src.public, "?now"))...)
+			if spaceID != 0 {
+				sq = sq.Where("space_id = ?", spaceID)
+			}
+			return whereSearch(sq, q.Text)
+		}
+		n, err := where(s.DB.NewSelect()).Count(ctx)
+		res.Counts[kind] = int(n)
+		if err != nil {
+			return nil, dbErr("count "+kind, err)
+		}
+		if n == 0 {
+			continue
+		}
+		var rows []searchRow
+		sq := where(s.DB.NewSelect()).
+			ColumnExpr("id, space_id, ? AS title, ? AS text, ? AS date", bun.Ident(src.title), bun.Ident(src.html), bun.Ident(src.date)).
+			OrderExpr("id DESC").Limit(int64(limit + 1))
+		if q.Kind != "" && q.Before > 0 {
+			sq = sq.Where("id < ?", q.Before)
+		}
+		if err := sq.Scan(ctx, &rows); err != nil {
+			return nil, dbErr("search "+kind, err)
+		}
+		if q.Kind != "" && len(rows) > limit {
+			res.Next = rows[limit-1].ID
+		}
+		for _, r := range rows[:min(len(rows), limit)] {
+			res.Hits = append(res.Hits, &SearchHit{Kind: kind, ID: r.ID, Title: r.Title, Excerpt: hitExcerpt(r.Text, kind == SearchConsultations), Date: r.Date, Space: &Space{ID: r.SpaceID}})
+		}
+	}
+	return res, s.attachHitSpaces(ctx, res.Hits)
+}
+
+// repeatArg is v n times, for a condition naming it n times.
+func repeatArg(v any, n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+// attachHitSpaces replaces each hit's placeholder space by the space read.
+func (s *Store) attachHitSpaces(ctx context.Context, hits []*SearchHit) error {
+	ids := map[int64]bool{}
+	for _, h := range hits {
+		ids[h.Space.ID] = true
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var spaces []*Space
+	list := make([]int64, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	if err := s.DB.NewSelect().Model(&spaces).Where("id IN (?)", bun.In(list)).Scan(ctx); err != nil {
+		return dbErr("search spaces", err)
+	}
+	byID := make(map[int64]*Space, len(spaces))
+	for _, sp := range spaces {
+		byID[sp.ID] = sp
+	}
+	for _, h := range hits {
+		if sp := byID[h.Space.ID]; sp != nil {
+			h.Space = sp
+		}
+	}
+	return nil
+}
+
+// hitExcerpt is the start of a hit's text as plain text, cut at a word
+// within maxExcerpt characters; plain is true when text is not HTML.
+func hitExcerpt(text string, plain bool) string {
+	if !plain {
+		text = PlainText(text)
+	}
+	text = strings.Join(strings.Fields(text), " ")
+	if utf8.RuneCountInString(text) <= maxExcerpt {
+		return text
+	}
+	r := []rune(text)[:maxExcerpt]
+	cut := string(r)
+	if i := strings.LastIndexByte(cut, ' '); i > maxExcerpt/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}
+
+// searchText is the folded text a debate is found by: its question and
+// description (a remote copy has only the description's HTML).
+func (d *Debate) searchText() string {
+	body := d.Description
+	if body == "" {
+		body = PlainText(d.DescriptionHTML)
+	}
+	return foldText(d.Question + "\n" + body)
+}
