@@ -138,7 +138,12 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 	for _, kind := range kinds {
 		src := searchSources[kind]
 		where := func(sq *bun.SelectQuery) *bun.SelectQuery {
-			sq = sq.TableExpr(src.table).Where(strings.ReplaceAll(src.public, "?now", "?"), repeatArg(now, strings.Count(src.public, "?now"))...)
+			sq = sq.TableExpr(src.table)
+			if n := strings.Count(src.public, "?now"); n > 0 {
+				sq = sq.Where(strings.ReplaceAll(src.public, "?now", "?"), repeatArg(now, n)...)
+			} else {
+				sq = sq.Where(src.public)
+			}
 			if spaceID != 0 {
 				sq = sq.Where("space_id = ?", spaceID)
 			}

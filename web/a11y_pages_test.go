@@ -61,6 +61,9 @@ func a11yPages(s *a11ySite) []a11yPage {
 		get("counting", "/about/counting", ""),
 		get("privacy", "/privacy", ""),
 		get("spaces", "/s", ""),
+		get("search", "/search", ""),
+		get("search-results", "/search?q=jardins", "").showing("jardins"),
+		get("search-kind", "/search?q=jardins&kind=proposals&space=ville", ""),
 		get("space", "/s/ville", ""),
 		get("user", "/@citoyenne", "").showing("Camille Citoyenne", "jardins partagés"),
 		get("proposals", "/s/ville/proposals", ""),
@@ -100,6 +103,7 @@ func a11yPages(s *a11ySite) []a11yPage {
 		get("embed-debate-closed", "/embed/debates/"+itoa(s.debate), ""),
 		get("embed-petition", "/embed/petitions/"+itoa(s.petition), ""),
 		{name: "not-found", path: "/no-such-page", status: http.StatusNotFound},
+		{name: "search-refused", path: "/search?q=a&kind=users", status: http.StatusUnprocessableEntity, want: []string{`aria-invalid="true"`}},
 		// Signing up and in.
 		get("signup", "/signup", ""),
 		post("signup-errors", "/signup", "", http.StatusUnprocessableEntity,

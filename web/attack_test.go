@@ -44,7 +44,7 @@ var publicRoutes = []string{
 	"GET /s/{name}/*", "GET /s/{name}/proposals", "GET /s/{name}/debates", "GET /s/{name}/petitions", "GET /s/{name}/news",
 	"GET /s/{name}/consultations", "GET /s/{name}/data", "GET /s/{name}/feed.atom", "GET /s/{name}/proposals.atom",
 	"GET /s/{name}/debates.atom", "GET /s/{name}/petitions.atom", "GET /s/{name}/news.atom", "GET /s/{name}/export.{format}",
-	"GET /s/{name}/export/{table}.csv",
+	"GET /s/{name}/export/{table}.csv", "GET /search",
 	// authentication itself
 	"GET /login", "POST /login", "GET /signup", "POST /signup", "POST /logout",
 	"GET /password/forgot", "POST /password/forgot", "GET /password/reset", "POST /password/reset",

@@ -182,6 +182,14 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("GET", "/proposals/{id}", p("/proposals/%d", orphan.ID), "", nil, 200)
 	k.call("GET", "/proposals/{id}/comments", p("/proposals/%d/comments", orphan.ID), "", nil, 200)
 	k.call("GET", "/spaces/{name}/proposals", "/spaces/town/proposals", "", nil, 200)
+	// Search: a preview of every kind, then one kind's pages.
+	found := k.call("GET", "/search", "/search?q=benches", "", nil, 200)
+	if items, _ := found["items"].([]any); len(items) != 1 {
+		t.Errorf("search for benches: %v, want the one proposal", found)
+	}
+	k.call("GET", "/search", "/search?q=shade&kind=proposals&space=town&limit=1", "", nil, 200)
+	k.call("GET", "/search", "/search?q=b&kind=users", "", nil, 422)
+	k.call("GET", "/search", "/search?q=benches&space=nowhere", "", nil, 404)
 	k.call("GET", "/proposals/{id}", p("/proposals/%d", o.hidden.ID), boss, nil, 200) // hidden: moderators see it
 	k.call("GET", "/petitions/{id}", p("/petitions/%d", o.hiddenPetitionID), boss, nil, 200)
 	k.call("GET", "/spaces/{name}/proposals", "/spaces/town/proposals?sort=random", "", nil, 200)

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+func init() {
+	extraPageRoutes = append(extraPageRoutes, func(s *Server, r chi.Router) {
+		r.Get("/search", s.searchPage)
+	})
+	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
+		r.Get("/search", s.apiSearch)
+	})
+}
+
+// searchPageSize is the hits of one page of a kind.
+const searchPageSize = 20
+
+// searchKindOptions are the kind field's choices: every kind, or one.
+var searchKindOptions = func() []fieldOption {
+	out := []fieldOption{{"", "search.kind_any"}}
+	for _, k := range models.SearchKinds {
+		out = append(out, fieldOption{k, "search.kind." + k})
+	}
+	return out
+}()
+
+// searchView is the search page: its form, and its results once asked.
+type searchView struct {
+	Q, Kind, Space string
+	Spaces         []*models.Space
+	Results        *models.SearchResults // nil before a search
+	// Errors are the refused search's problems by field (q, kind, before).
+	Errors map[string]string
+}
+
+// searchQuery reads ?q=&kind=&space=&before= (before as the page's and
+// the API's cursor); an unreadable cursor is refused by models.
+func searchQuery(r *http.Request, cursor string) models.SearchQuery {
+	q := r.URL.Query()
+	before := int64(0)
+	if cursor != "" {
+		var err error
+		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil {
+			before = -1
+		}
+	}
+	return models.SearchQuery{Text: q.Get("q"), Kind: q.Get("kind"), Space: q.Get("space"), Before: before, Limit: searchPageSize}
+}
+
+func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
+	sq := searchQuery(r, r.URL.Query().Get("before"))
+	spaces, err := s.store.ListSpaces(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	v := &searchView{Q: sq.Text, Kind: sq.Kind, Space: sq.Space, Spaces: spaces}
+	l := s.localeFor(r)
+	status := http.StatusOK
+	if strings.TrimSpace(sq.Text) != "" || r.URL.Query().Has("q") {
+		v.Results, err = s.store.Search(r.Context(), sq)
+		var ve *models.ValidationError
+		switch {
+		case errors.As(err, &ve):
+			status, v.Errors, v.Results = http.StatusUnprocessableEntity, ve.Fields, nil
+		case errors.Is(err, models.ErrNotFound):
+			status, v.Errors, v.Results = http.StatusNotFound, map[string]string{"space": "search.no_space"}, nil
+		case err != nil:
+			s.error(w, r, err)
+			return
+		}
+	}
+	title := l.T("search.title")
+	if v.Results != nil {
+		title = l.T("search.title_for", sq.Text)
+	}
+	s.render(w, r, status, searchPage(s.page(r, title), v))
+}
+
+// searchURL is the search page's address for v's words with kind and
+// before changed ("" and 0 leave them out).
+func searchURL(v *searchView, kind string, before int64) string {
+	q := url.Values{"q": {v.Q}}
+	if kind != "" {
+		q.Set("kind", kind)
+	}
+	if v.Space != "" {
+		q.Set("space", v.Space)
+	}
+	if before > 0 {
+		q.Set("before", strconv.FormatInt(before, 10))
+	}
+	return "/search?" + q.Encode()
+}
+
+// hitPath is a hit's page on this server.
+func hitPath(h *models.SearchHit) string {
+	id := strconv.FormatInt(h.ID, 10)
+	switch h.Kind {
+	case models.SearchProposals:
+		return "/p/" + id
+	case models.SearchDebates:
+		return "/d/" + id
+	case models.SearchPetitions:
+		return "/pe/" + id
+	case models.SearchConsultations:
+		return "/consultations/" + id
+	}
+	return "/news/" + id
+}
+
+// apiSearchHit is one hit of GET /api/v1/search.
+type apiSearchHit struct {
+	Kind      string    `json:"kind"`
+	ID        string    `json:"id"` // a string, as every id the API writes
+	Title     string    `json:"title"`
+	Excerpt   string    `json:"excerpt"`
+	URL       string    `json:"url"`
+	Space     string    `json:"space"`
+	Published time.Time `json:"published"`
+}
+
+// apiSearchResults is GET /api/v1/search's answer.
+type apiSearchResults struct {
+	Counts     map[string]int `json:"counts"`
+	Items      []apiSearchHit `json:"items"`
+	NextCursor string         `json:"next_cursor,omitempty"`
+}
+
+func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
+	cursor, limit := pageParams(r)
+	sq := searchQuery(r, cursor)
+	sq.Limit = limit
+	res, err := s.store.Search(r.Context(), sq)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out := apiSearchResults{Counts: res.Counts, Items: make([]apiSearchHit, 0, len(res.Hits))}
+	for _, h := range res.Hits {
+		out.Items = append(out.Items, apiSearchHit{Kind: h.Kind, ID: strconv.FormatInt(h.ID, 10), Title: h.Title, Excerpt: h.Excerpt,
+			URL: s.opts.BaseURL + hitPath(h), Space: h.Space.Name, Published: h.Date.UTC()})
+	}
+	if res.Next > 0 {
+		out.NextCursor = strconv.FormatInt(res.Next, 10)
+	}
+	writeJSON(w, http.StatusOK, out)
+}

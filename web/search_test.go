@@ -1,0 +1,97 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// TestSearchPage: the search page, linked from every page's navigation,
+// finds things of every kind by folded words, previews each kind with a
+// link to all of it, pages one kind, keeps the form filled, and refuses
+// too short a search on its field (422), in English and French.
+func TestSearchPage(t *testing.T) {
+	e := newEnv(t)
+	civicEnv(t, e)
+	ctx := context.Background()
+	alice, err := e.Store.AccountByUsername(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for i := range 25 {
+		p, err := e.Store.CreateProposal(ctx, alice.Actor, "ville", models.ProposalInput{Title: fmt.Sprintf("Jardin partagé n° %d", i), Body: "Des légumes <b>pour tous</b>."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	sacha, err := e.Store.AccountByUsername(ctx, "sacha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.Store.PublishNews(ctx, sacha, "ville", models.NewsInput{Title: "Les jardins ouvrent", Body: "Samedi."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+
+	home := readBody(e.get(c, "/"))
+	if !strings.Contains(home, `<a href="/search">Search</a>`) {
+		t.Fatal("the navigation has no link to the search")
+	}
+
+	res := e.get(c, "/search?q=JARDIN")
+	body := readBody(res)
+	for _, want := range []string{
+		`<title>Search: JARDIN`, `value="JARDIN"`, "26 results.", `<h2 id="h-proposals">Proposals <span class="count">(25)</span></h2>`,
+		fmt.Sprintf(`<a href="/p/%d">Jardin partagé n° 24</a>`, ids[24]), `<p class="excerpt">Des légumes pour tous.</p>`,
+		fmt.Sprintf(`<a href="/news/%d">Les jardins ouvrent</a>`, n.ID), `href="/search?kind=proposals&amp;q=JARDIN"`, "See all 25 results: Proposals",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("results lack %q", want)
+		}
+	}
+	if res.StatusCode != http.StatusOK || strings.Contains(body, fmt.Sprintf(`href="/p/%d"`, ids[21])) {
+		t.Errorf("status %d; the preview must stop at %d proposals", res.StatusCode, models.SearchPreview)
+	}
+
+	// One kind, paged by 20.
+	body = readBody(e.get(c, "/search?kind=proposals&q=jardin"))
+	if !strings.Contains(body, fmt.Sprintf(`href="/p/%d"`, ids[5])) || strings.Contains(body, fmt.Sprintf(`href="/p/%d"`, ids[4])) {
+		t.Fatal("the first page of proposals is not the 20 newest")
+	}
+	next := fmt.Sprintf(`href="/search?before=%d&amp;kind=proposals&amp;q=jardin" rel="next"`, ids[5])
+	if !strings.Contains(body, next) {
+		t.Fatalf("no next page link %s", next)
+	}
+	body = readBody(e.get(c, fmt.Sprintf("/search?before=%d&kind=proposals&q=jardin", ids[5])))
+	if !strings.Contains(body, fmt.Sprintf(`href="/p/%d"`, ids[0])) || strings.Contains(body, `rel="next"`) {
+		t.Fatal("the last page of proposals is wrong")
+	}
+
+	// Refusals, on their fields.
+	res = e.get(c, "/search?q=j")
+	body = readBody(res)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Type at least two letters to search.") ||
+		!strings.Contains(body, `aria-invalid="true"`) {
+		t.Fatalf("a one-letter search: %d", res.StatusCode)
+	}
+	if res := e.get(c, "/search?q=jardin&space=nowhere"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("an unknown space: %d", res.StatusCode)
+	}
+
+	// In French.
+	req, _ := http.NewRequest(http.MethodGet, e.URL+"/search?q=jardins", nil)
+	req.Header.Set("Accept-Language", "fr")
+	body = readBody(e.do(c, req))
+	for _, want := range []string{"Mots à chercher", "1 résultat.", "Actualités"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("French results lack %q:\n%s", want, body)
+		}
+	}
+}
