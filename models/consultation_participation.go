@@ -49,6 +49,23 @@ func (c *Consultation) AllowedUntil(action string) *time.Time {
 	return end
 }
 
+// AllowedFrom is when the consultation starts allowing action: the start
+// of the first phase (not skipped) that allows it; nil when none does or
+// once withdrawn. For ActionVote it is the start of the contribution
+// phase, before which its polls go out without options (federation).
+func (c *Consultation) AllowedFrom(action string) *time.Time {
+	if c.DeletedAt != nil {
+		return nil
+	}
+	for _, p := range c.Phases() {
+		if p.EndsAt != nil && p.EndsAt.After(p.StartsAt) && PhaseAllows(p.Name, action) {
+			t := p.StartsAt
+			return &t
+		}
+	}
+	return nil
+}
+
 // ParticipationEnd returns when the consultation consultationID stops
 // allowing action for good (Consultation.AllowedUntil), nil when
 // consultationID is 0 (nothing is read) or no phase allows action. One

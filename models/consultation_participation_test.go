@@ -247,3 +247,33 @@ func TestConsultationAudience(t *testing.T) {
 		}
 	})
 }
+
+// TestAllowedFrom: when a consultation starts taking an action — the
+// start of the first phase allowing it that is not skipped — which
+// federation reads to open a consultation's polls; nil when no phase
+// allows it, or once withdrawn.
+func TestAllowedFrom(t *testing.T) {
+	t0 := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+	day := func(n int) time.Time { return t0.Add(time.Duration(n) * 24 * time.Hour) }
+	withdrawn := day(1)
+	for _, tc := range []struct {
+		name   string
+		c      models.Consultation
+		action string
+		want   *time.Time
+	}{
+		{"votes from the contribution phase", models.Consultation{OpensAt: day(0), ContributionAt: day(10), SynthesisAt: day(30), ClosesAt: day(40)}, models.ActionVote, new(day(10))},
+		{"no information phase", models.Consultation{OpensAt: day(0), ContributionAt: day(0), SynthesisAt: day(30), ClosesAt: day(40)}, models.ActionVote, new(day(0))},
+		{"workshop sheets too", models.Consultation{OpensAt: day(0), ContributionAt: day(10), SynthesisAt: day(30), ClosesAt: day(40)}, models.ActionWorkshop, new(day(10))},
+		{"comments in the synthesis phase only", models.Consultation{OpensAt: day(0), ContributionAt: day(10), SynthesisAt: day(10), ClosesAt: day(40)}, models.ActionComment, new(day(10))},
+		{"no contribution phase", models.Consultation{OpensAt: day(0), ContributionAt: day(10), SynthesisAt: day(10), ClosesAt: day(40)}, models.ActionVote, nil},
+		{"withdrawn", models.Consultation{OpensAt: day(0), ContributionAt: day(10), SynthesisAt: day(30), ClosesAt: day(40), DeletedAt: &withdrawn}, models.ActionVote, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.c.AllowedFrom(tc.action)
+			if (got == nil) != (tc.want == nil) || (got != nil && !got.Equal(*tc.want)) {
+				t.Errorf("AllowedFrom(%s) = %v, want %v", tc.action, got, tc.want)
+			}
+		})
+	}
+}
