@@ -135,6 +135,11 @@ func goldenDocs() map[string]doc {
 	early := *cons
 	early.SynthesisAt = gClosed
 	inConsultation(inCons, &early, w.space, true, gNow)
+	// The same before the consultation's contribution phase: no poll yet.
+	pending := DebateToQuestion(w.debate(models.ResultsLive, models.DebateOpen), w.space, goldenResults())
+	later := *cons
+	later.ContributionAt = gT0.Add(24 * time.Hour)
+	inConsultation(pending, &later, w.space, true, gNow)
 	collection := ConsultationToCollection(cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}, syn.URI)
 	return map[string]doc{
 		"proposal_note":                   note,
@@ -155,6 +160,7 @@ func goldenDocs() map[string]doc {
 		"synthesis_note":                  SynthesisToNote(syn, cons, w.space, []string{gBase + "/p/7", gBase + "/d/3"}),
 		"consultation_collection":         collection,
 		"debate_question_consultation":    inCons,
+		"debate_question_pending":         pending,
 		"create_proposal":                 create,
 		"announce_create_proposal":        AnnounceDoc(w.space.Actor, bare(create), idOf(create["id"])),
 		"announce_proposal":               AnnounceDoc(w.space.Actor, idOf(note["id"]), idOf(note["id"])+"#object"),
@@ -301,8 +307,13 @@ func checkMastodonObject(t *testing.T, obj doc) {
 	if opts == nil {
 		opts, _ = obj["anyOf"].([]any)
 	}
+	if opts == nil { // its consultation takes no votes yet: no poll, the options for odn peers (pollOpensAt)
+		if opts, _ = obj[PropODNOneOf].([]any); opts == nil {
+			opts, _ = obj[PropODNAnyOf].([]any)
+		}
+	}
 	if len(opts) == 0 {
-		t.Fatal("a Question without oneOf/anyOf")
+		t.Fatal("a Question without oneOf/anyOf (or, before its consultation's contribution phase, odn:oneOf/anyOf)")
 	}
 	_, counted := obj[PropVotersCount]
 	for _, o := range opts {

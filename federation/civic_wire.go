@@ -56,6 +56,11 @@ const (
 	// PropODNWithdrawn is when that consultation was withdrawn.
 	PropODNConsultation = "odn:consultation"
 	PropODNWithdrawn    = "odn:withdrawn"
+	// PropODNOneOf and PropODNAnyOf carry the options of a poll of a
+	// consultation before its contribution phase, in place of oneOf and
+	// anyOf (which would show Mastodon an open poll): see pollOpensAt.
+	PropODNOneOf = "odn:oneOf"
+	PropODNAnyOf = "odn:anyOf"
 )
 
 // Values of odn:stance on comments that are arguments.

@@ -2,7 +2,10 @@ package federation
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +126,275 @@ func TestConsultationPollsClose(t *testing.T) {
 			}
 		}
 		return n == 2
+	})
+}
+
+// TestPollFollowsPhases: what a poll of a consultation (a debate, single
+// or multiple choice, and a petition) carries at each phase. Before the
+// contribution phase (upcoming, information) no oneOf/anyOf, which
+// Mastodon would show as an open poll whose votes odn refuses: the
+// options are in odn:oneOf/odn:anyOf for odn peers and the status line
+// says when voting opens; during it, the poll, ending with the phase;
+// after it, closed then; withdrawn, closed at the withdrawal. Before,
+// the information phase sent the open poll.
+func TestPollFollowsPhases(t *testing.T) {
+	w := newGoldenWorld()
+	opens, contribution, synthesis, closes := gT0, gT0.Add(24*time.Hour), gT0.Add(48*time.Hour), gT0.Add(72*time.Hour)
+	cons := func() *models.Consultation {
+		return &models.Consultation{ID: 5, URI: gBase + "/consultations/5", SpaceID: 1, Title: "Place Carnot",
+			OpensAt: opens, ContributionAt: contribution, SynthesisAt: synthesis, ClosesAt: closes, CreatedAt: gT0, UpdatedAt: gT0}
+	}
+	withdrawn := gT0.Add(time.Hour)
+	label := "2026-11-24 09:00 UTC" // contribution
+	for _, tc := range []struct {
+		name      string
+		now       time.Time
+		withdrawn bool
+		poll      bool   // oneOf/anyOf present
+		closed    string // "" for none
+		line      string // in the status line
+	}{
+		{"upcoming", opens.Add(-time.Hour), false, false, "", "voting opens " + label},
+		{"information", opens.Add(time.Hour), false, false, "", "voting opens " + label},
+		{"contribution", contribution.Add(time.Hour), false, true, "", "ouvert / open"},
+		{"synthesis", synthesis.Add(time.Hour), false, true, rfc3339(synthesis), "ouvert / open"},
+		{"closed", closes.Add(time.Hour), false, true, rfc3339(synthesis), "ouvert / open"},
+		{"withdrawn in the information phase", opens.Add(2 * time.Hour), true, true, rfc3339(withdrawn), "ouvert / open"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, kind := range []string{"oneOf", "anyOf", "petition"} {
+				c := cons()
+				if tc.withdrawn {
+					c.DeletedAt = &withdrawn
+				}
+				d := w.debate(models.ResultsLive, models.DebateOpen)
+				d.ClosesAt = nil
+				d.Multiple = kind == "anyOf"
+				q := DebateToQuestion(d, w.space, goldenResults())
+				optKey, odnKey, line := kind, "odn:"+kind, tc.line
+				if kind == "petition" {
+					pe := w.petition()
+					pe.ClosesAt = nil
+					q = PetitionToQuestion(pe, tc.now)
+					optKey, odnKey = "anyOf", PropODNAnyOf
+					line = strings.NewReplacer("voting opens", "signing opens", "ouvert / open", "ouverte / open").Replace(line)
+				}
+				want := q[optKey]
+				inConsultation(q, c, w.space, true, tc.now)
+				m := onWire(t, q)
+				_, hasPoll := m[optKey]
+				_, hasODN := m[odnKey]
+				if hasPoll != tc.poll || hasODN == tc.poll {
+					t.Errorf("%s: %s present %v, %s present %v; want the poll %v", kind, optKey, hasPoll, odnKey, hasODN, tc.poll)
+				}
+				if got := m[optKey]; !tc.poll {
+					got = m[odnKey]
+					if fmt.Sprint(got) != fmt.Sprint(onWire(t, doc{"x": want})["x"]) {
+						t.Errorf("%s: %s = %v, want the options %v", kind, odnKey, got, want)
+					}
+				}
+				if closed, _ := m["closed"].(string); closed != tc.closed {
+					t.Errorf("%s: closed %q, want %q", kind, closed, tc.closed)
+				}
+				if !tc.withdrawn && m["endTime"] != rfc3339(synthesis) {
+					t.Errorf("%s: endTime %v, want the end of the contribution phase", kind, m["endTime"])
+				}
+				if content, _ := m["content"].(string); !strings.Contains(content, line) {
+					t.Errorf("%s: content %q lacks %q", kind, content, line)
+				}
+				// An odn peer reads the options back, whichever key.
+				if kind != "petition" {
+					names, _, multiple := pollOptions(m)
+					if !slices.Equal(names, d.Options) || multiple != d.Multiple {
+						t.Errorf("%s: a peer reads options %v multiple %v", kind, names, multiple)
+					}
+					if got := questionToRemoteDebate(m).DescriptionHTML; strings.Contains(got, "opens") {
+						t.Errorf("%s: a copy's description keeps the status line: %q", kind, got)
+					}
+				}
+			}
+		})
+	}
+}
+
+// questionsSince returns the Questions the peer received (in a Create or
+// an Update, bare or announced) since its mark-th activity, by id.
+func (p *peerInbox) questionsSince(mark int) map[string][]map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string][]map[string]any{}
+	seen := map[string]bool{} // an activity comes bare and announced
+	for _, m := range p.got[min(mark, len(p.got)):] {
+		if m["type"] == "Announce" {
+			if inner, ok := m["object"].(map[string]any); ok {
+				m = inner
+			}
+		}
+		if q, ok := m["object"].(map[string]any); ok && (m["type"] == "Create" || m["type"] == "Update") && q["type"] == "Question" && !seen[idOf(m["id"])] {
+			seen[idOf(m["id"])] = true
+			id := idOf(q["id"])
+			out[id] = append(out[id], q)
+		}
+	}
+	return out
+}
+
+func (p *peerInbox) mark() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.got)
+}
+
+// openPoll reports whether Mastodon would show q as a poll taking votes
+// at now: options, no closed, an endTime (if any) to come.
+func openPoll(q map[string]any, now time.Time) bool {
+	_, one := q["oneOf"]
+	_, any := q["anyOf"]
+	if _, closed := q["closed"]; closed || !(one || any) {
+		return false
+	}
+	end, err := time.Parse(time.RFC3339, fmt.Sprint(q["endTime"]))
+	return err != nil || end.After(now)
+}
+
+// TestConsultationPollsOpenWithTheContributionPhase: moderators move a
+// consultation's contribution phase a few seconds later, back into its
+// information phase. Its open debate and petition get an Update without
+// a poll (the options in odn:oneOf/anyOf) at once, a draft debate opened
+// now goes out without one, and the served documents agree: a Mastodon
+// follower sees no open poll. When the phase starts, the count-update
+// worker sends each of them, once, the Question with its open poll. Before,
+// the Update and the Create carried an open poll during the information
+// phase and nothing was sent when it opened.
+func TestConsultationPollsOpenWithTheContributionPhase(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	peer := newPeerInbox(t)
+	ville := a.space(t, "ville")
+	mod, alice, maire := moderator(t, a, "modo"), a.user(t, "alice"), a.user(t, "maire")
+	if _, err := a.st.DB.NewUpdate().Model((*models.Account)(nil)).Set("decider = ?", true).Where("id = ?", maire.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	peer.follower(t, a, "fan", ville.Actor)
+	a.run(t)
+	now := time.Now().UTC()
+	in := models.ConsultationInput{Title: "Place du marché", Summary: "Votre avis", OpensAt: now.Add(-2 * time.Hour),
+		ContributionAt: now.Add(-time.Hour), SynthesisAt: now.Add(2 * time.Hour), ClosesAt: now.Add(3 * time.Hour)}
+	c, err := a.st.CreateConsultation(ctx, mod, "ville", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newDebate := func(q string, open bool) *models.Debate {
+		d, err := a.st.CreateDebate(ctx, mod, ville, models.DebateInput{Question: q, Options: []string{"Jardin", "Marché"}, ConsultationID: c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if open {
+			if d, err = a.st.OpenDebate(ctx, mod, d.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	open, draft := newDebate("Quel aménagement ?", true), newDebate("Quel nom ?", false)
+	pe, err := a.st.CreatePetition(ctx, alice.Actor, "ville", models.PetitionInput{Title: "Sauvons le kiosque", Body: "x",
+		Addressee: "maire", Goal: 10, Consultation: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the Creates of the debate and the petition", func() bool { return len(peer.announcedCreate("Question")) == 2 })
+	settleQueue(t, a)
+
+	// Back to the information phase for a few seconds.
+	mark := peer.mark()
+	opens := time.Now().UTC().Add(5 * time.Second)
+	in.ContributionAt = opens
+	if c, err = a.st.UpdateConsultation(ctx, mod, c.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	opens = c.ContributionAt // as stored (to the second)
+	if _, err := a.st.OpenDebate(ctx, mod, draft.ID); err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{open.URI, draft.URI, pe.URI}
+	waitFor(t, "the Updates of the open polls and the Create of the opened draft", func() bool {
+		got := peer.questionsSince(mark)
+		return len(got[open.URI]) > 0 && len(got[draft.URI]) > 0 && len(got[pe.URI]) > 0
+	})
+	for id, qs := range peer.questionsSince(mark) {
+		for _, q := range qs {
+			if openPoll(q, time.Now()) {
+				t.Errorf("%s sent as an open poll in the information phase: %v", id, q)
+			}
+			if _, ok := q[PropODNOneOf]; !ok && id != pe.URI {
+				t.Errorf("%s sent without odn:oneOf: odn peers lose its options", id)
+			}
+		}
+	}
+	for kind, id := range map[string]int64{"debate": open.ID, "petition": pe.ID} {
+		if code, q := serveAS(a, kind, strconv.FormatInt(id, 10)); code != 200 || openPoll(q, time.Now()) {
+			t.Errorf("%s %d served as an open poll in the information phase (%d)", kind, id, code)
+		}
+	}
+	if time.Now().After(opens) {
+		t.Fatal("the machine is too slow: the contribution phase began before the checks of the information phase")
+	}
+
+	// The contribution phase begins: each poll opens, once.
+	mark = peer.mark()
+	opened := func() map[string]int {
+		n := map[string]int{}
+		for id, qs := range peer.questionsSince(mark) {
+			for _, q := range qs {
+				if openPoll(q, time.Now()) {
+					n[id]++
+				}
+			}
+		}
+		return n
+	}
+	waitFor(t, "the open polls when the contribution phase begins", func() bool {
+		n := opened()
+		return n[open.URI] > 0 && n[draft.URI] > 0 && n[pe.URI] > 0
+	})
+	if time.Now().Before(opens) {
+		t.Errorf("polls opened before the contribution phase (%v): %v", opens, peer.questionsSince(mark))
+	}
+	settleQueue(t, a)
+	if n := opened(); n[open.URI] != 1 || n[draft.URI] != 1 || n[pe.URI] != 1 {
+		t.Errorf("open polls sent %v, want one each of %v", n, ids)
+	}
+	for kind, id := range map[string]int64{"debate": open.ID, "petition": pe.ID} {
+		if code, q := serveAS(a, kind, strconv.FormatInt(id, 10)); code != 200 || !openPoll(q, time.Now()) {
+			t.Errorf("%s %d not served as an open poll in the contribution phase (%d): %v", kind, id, code, q)
+		}
+	}
+}
+
+// settleQueue waits until n's workers are idle: no event to handle, no
+// delivery waiting, no count Update due (twice in a row).
+func settleQueue(t *testing.T, n *node) {
+	t.Helper()
+	ctx := context.Background()
+	idle := func() bool {
+		evs, err := n.st.PendingEvents(ctx, 1)
+		if err != nil || len(evs) > 0 {
+			return false
+		}
+		k, err := n.st.DB.NewSelect().Model((*models.Delivery)(nil)).Where("state = ?", models.DeliveryPending).Count(ctx)
+		if err != nil || k > 0 {
+			return false
+		}
+		k, err = n.st.DB.NewSelect().Model((*models.CountUpdate)(nil)).Where("due_at IS NOT NULL AND due_at <= ?", time.Now()).Count(ctx)
+		return err == nil && k == 0
+	}
+	calm := 0
+	waitFor(t, "the workers to be idle", func() bool {
+		if idle() {
+			calm++
+		} else {
+			calm = 0
+		}
+		return calm >= 3
 	})
 }

@@ -155,11 +155,17 @@ func unwrapODN(content, title string) string {
 }
 
 // pollOptions reads a Question's options: oneOf (single choice) or anyOf
-// (multiple), with their counts when published (replies.totalItems).
+// (multiple), with their counts when published (replies.totalItems). An
+// odn poll whose consultation does not take votes yet carries them as
+// odn:oneOf or odn:anyOf instead (pollOpensAt), read when neither is set.
 func pollOptions(m map[string]any) (names []string, counts []int, multiple bool) {
-	opts, _ := m["oneOf"].([]any)
-	if anyOf, ok := m["anyOf"].([]any); ok && len(opts) == 0 {
-		opts, multiple = anyOf, true
+	oneOf, anyOf := m["oneOf"], m["anyOf"]
+	if oneOf == nil && anyOf == nil {
+		oneOf, anyOf = m[PropODNOneOf], m[PropODNAnyOf]
+	}
+	opts, _ := oneOf.([]any)
+	if a, ok := anyOf.([]any); ok && len(opts) == 0 {
+		opts, multiple = a, true
 	}
 	for _, o := range opts {
 		om, ok := o.(map[string]any)

@@ -685,13 +685,81 @@ func ConsultationRef(c *models.Consultation, sp *models.Space) doc {
 }
 
 // inConsultation names consultation c on obj, a proposal, debate or
-// petition of it (odn:consultation), and when obj is a poll (a debate or
-// petition Question) closes it when c stops taking votes (pollEndsBy).
+// petition of it (odn:consultation). When obj is a poll (a debate or
+// petition Question) it follows c's phases as of now: no poll before c
+// takes votes (pollOpensAt), and closed when c stops taking them
+// (pollEndsBy).
 func inConsultation(obj doc, c *models.Consultation, sp *models.Space, poll bool, now time.Time) {
 	obj[PropODNConsultation] = ConsultationRef(c, sp)
-	if end := c.AllowedUntil(models.ActionVote); poll && end != nil {
+	if !poll {
+		return
+	}
+	if end := c.AllowedUntil(models.ActionVote); end != nil {
 		pollEndsBy(obj, *end, now)
 	}
+	if from := c.AllowedFrom(models.ActionVote); from != nil && now.Before(*from) {
+		pollOpensAt(obj, *from)
+	}
+}
+
+// pendingOptions maps a poll's options key to the odn key that carries
+// them while the poll is not open yet (pollOpensAt).
+var pendingOptions = map[string]string{"oneOf": PropODNOneOf, "anyOf": PropODNAnyOf}
+
+// pollOpensAt makes the Question q of a poll whose consultation takes
+// votes only from from (its contribution phase, still to come) a
+// Question without a poll: Mastodon shows a poll wherever a Question has
+// oneOf or anyOf, open until endTime, and there is no way to say "opens
+// later" (it reads endTime and closed, not startTime), while a closed
+// one would say the vote is over. So the options move to odn:oneOf or
+// odn:anyOf, which odn peers read to keep their copies (with the phases
+// of odn:consultation, which refuse votes until from); Mastodon shows the
+// text, whose status line says when voting opens. When from comes, the
+// count Update (outbox_consultation.go) sends the Question with its
+// poll, which Mastodon adds to the post (an edit: updated is newer). A
+// poll already closed is left as it is: it does not look open.
+func pollOpensAt(q doc, from time.Time) {
+	if _, closed := q["closed"]; closed {
+		return
+	}
+	for key, odnKey := range pendingOptions {
+		if opts, ok := q[key]; ok {
+			q[odnKey] = opts
+			delete(q, key)
+		}
+	}
+	label := "vote à partir du " + humanTime(from) + " / voting opens " + humanTime(from)
+	kind := kindLineDebate
+	if q[PropODNType] == ODNTypePetition {
+		kind = kindLinePetition
+		label = "signatures à partir du " + humanTime(from) + " / signing opens " + humanTime(from)
+	}
+	q["content"] = relabelStatus(q["content"], kind, label)
+}
+
+// humanTime is t as the status line shows it, in UTC.
+func humanTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// relabelStatus replaces the state (the second part) of the status line
+// of kind (lineHTML: the last paragraph opening with kind) in content
+// with label; content without that line is returned as it is.
+func relabelStatus(content any, kind, label string) any {
+	s, _ := content.(string)
+	head := "<p>" + html.EscapeString(kind) + " · "
+	i := strings.LastIndex(s, head)
+	if i < 0 {
+		return content
+	}
+	j := strings.Index(s[i:], "</p>")
+	if j < 0 {
+		return content
+	}
+	parts := strings.Split(s[i+len("<p>"):i+j], " · ")
+	if len(parts) < 2 {
+		return content
+	}
+	parts[1] = html.EscapeString(label)
+	return s[:i] + "<p>" + strings.Join(parts, " · ") + s[i+j:]
 }
 
 // SynthesisTitlePrefix opens the name of a synthesis Note, before its

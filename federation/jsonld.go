@@ -83,6 +83,10 @@ func ExtensionContext() map[string]any {
 		// embedded object with its phases), and when it was withdrawn.
 		"odn:consultation": map[string]any{"@id": "odn:consultation"},
 		"odn:withdrawn":    map[string]any{"@id": "odn:withdrawn", "@type": "xsd:dateTime"},
+		// The options (as in oneOf, anyOf) of a poll of a consultation
+		// whose contribution phase has not begun: see pollOpensAt.
+		"odn:oneOf": map[string]any{"@id": "odn:oneOf", "@container": "@list"},
+		"odn:anyOf": map[string]any{"@id": "odn:anyOf", "@container": "@list"},
 	}
 }
 

@@ -122,7 +122,7 @@ func (s *Service) countUpdate(ctx context.Context, cu models.CountUpdate) ([]mod
 			return nil, nil, err
 		}
 		if p.State(now) == models.PetitionOpen {
-			if next, err = s.pollEndDue(ctx, p.ConsultationID, next); err != nil {
+			if next, err = s.pollPhaseDue(ctx, p.ConsultationID, next); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -139,7 +139,7 @@ func (s *Service) countUpdate(ctx context.Context, cu models.CountUpdate) ([]mod
 		}
 		var next *time.Time
 		if d.IsOpen() {
-			if next, err = s.pollEndDue(ctx, d.ConsultationID, nil); err != nil {
+			if next, err = s.pollPhaseDue(ctx, d.ConsultationID, nil); err != nil {
 				return nil, nil, err
 			}
 		}

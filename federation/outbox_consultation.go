@@ -10,18 +10,28 @@ import (
 )
 
 // Polls of a consultation. A debate or petition attached to a consultation
-// takes votes and signatures only during its contribution phase, which may
-// end before the object's own close: its Question then says endTime = the
-// end of that phase (and closed once past, see pollEndsBy), so Mastodon
-// shows the poll closing when odn stops counting. Peers hear of it through
-// the batched count Updates (outbox_civic_counts.go):
+// takes votes and signatures only during its contribution phase, and its
+// Question follows that phase (inConsultation):
+//
+//   - before it (upcoming or information phase, e.g. once moderators moved
+//     it later), no poll: the options go as odn:oneOf/odn:anyOf, not
+//     oneOf/anyOf, so Mastodon shows a post saying when voting opens
+//     instead of an open poll whose votes odn refuses (pollOpensAt);
+//   - during it, the poll, with endTime = the end of that phase when that
+//     comes before the object's own close;
+//   - after it, closed at that end (pollEndsBy).
+//
+// Peers hear of each change through the batched count Updates
+// (outbox_civic_counts.go), durable and leased, one row per object:
 //
 //   - when a debate is published or a petition created, an Update is due
-//     at the end of the phase (the final one, carrying closed);
-//   - each count Update of an open poll keeps the next one due then;
+//     at the next of those two boundaries still to come (pollPhaseDue):
+//     the one that opens the poll, then the final one, carrying closed;
+//   - each count Update of an open poll keeps the next one due then, so
+//     a restart, or a count Update sent meanwhile, loses neither;
 //   - when moderators change the consultation's dates, or withdraw it,
 //     every open poll of the consultation gets an Update now, whose next
-//     one is due at the new end.
+//     one is due at the new boundary.
 //
 // This file's init chains onto kinds outbox_civic.go registers, so it must
 // sort after it (Go runs a package's init functions in file name order).
@@ -34,19 +44,33 @@ func init() {
 	chainEvent(models.EventConsultationDeleted, consultationPollsChanged)
 }
 
-// pollEndDue is when the next Update of an open poll of consultationID is
-// due: at the end of the consultation's contribution phase when that is
-// still to come and sooner than next (nil: none), else next.
-func (s *Service) pollEndDue(ctx context.Context, consultationID int64, next *time.Time) (*time.Time, error) {
-	end, err := s.store.ParticipationEnd(ctx, consultationID, models.ActionVote)
-	if err != nil || end == nil || !end.After(s.store.Now()) || (next != nil && !end.Before(*next)) {
+// pollPhaseDue is when the next Update of an open poll of consultationID
+// is due: at the next boundary of the consultation's voting still to
+// come — the start of its contribution phase (the poll opens), else its
+// end (the poll closes) — when that is sooner than next (nil: none),
+// else next.
+func (s *Service) pollPhaseDue(ctx context.Context, consultationID int64, next *time.Time) (*time.Time, error) {
+	if consultationID == 0 {
+		return next, nil
+	}
+	c, err := s.store.ConsultationRecord(ctx, consultationID)
+	if err != nil {
 		return next, err
 	}
-	return end, nil
+	now := s.store.Now()
+	for _, at := range []*time.Time{c.AllowedFrom(models.ActionVote), c.AllowedUntil(models.ActionVote)} {
+		if at != nil && at.After(now) {
+			if next == nil || at.Before(*next) {
+				return at, nil
+			}
+			return next, nil
+		}
+	}
+	return next, nil
 }
 
-// schedulePollEnd makes the final Update of a new poll of a consultation
-// due when the consultation stops taking votes.
+// schedulePollEnd makes the next Update of a new poll of a consultation
+// due when the consultation starts or stops taking votes (pollPhaseDue).
 func schedulePollEnd(kind string) EventFunc {
 	return func(ctx context.Context, s *Service, ev models.Event) ([]models.Outgoing, error) {
 		var consultationID int64
@@ -64,7 +88,7 @@ func schedulePollEnd(kind string) EventFunc {
 			}
 			consultationID = p.ConsultationID
 		}
-		due, err := s.pollEndDue(ctx, consultationID, nil)
+		due, err := s.pollPhaseDue(ctx, consultationID, nil)
 		if err != nil || due == nil {
 			return nil, err
 		}
