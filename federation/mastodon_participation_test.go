@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -258,6 +259,50 @@ func TestMastodonParticipation(t *testing.T) {
 		}
 		accepted(masto.send(t, inbox, "/users/alice", key, vote("331", closing.URI, "Move it to the riverside")))
 		waitFor(t, "Reject of the late vote", func() bool { return masto.rejected(alice + "#votes/331/activity") })
+	})
+
+	t.Run("a vote before the consultation's contribution phase is refused, saying when votes open", func(t *testing.T) {
+		now := st.Now()
+		in := models.ConsultationInput{Title: "Market <hall>", OpensAt: now.Add(-2 * time.Hour), ContributionAt: now.Add(-time.Hour),
+			SynthesisAt: now.Add(48 * time.Hour), ClosesAt: now.Add(72 * time.Hour)}
+		c, err := st.CreateConsultation(ctx, admin, "lyon", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := st.CreateDebate(ctx, admin, sp, models.DebateInput{Question: "Which stalls?", Options: []string{"Keep it in the old town", "Move it to the riverside"},
+			ConsultationID: c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.OpenDebate(ctx, admin, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Moderators move the contribution phase a day later: the
+		// consultation is back in its information phase.
+		in.ContributionAt = now.Add(24 * time.Hour)
+		if c, err = st.UpdateConsultation(ctx, admin, c.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		accepted(masto.send(t, inbox, "/users/alice", key, vote("350", d.URI, "Keep it in the old town")))
+		var content string
+		waitFor(t, "Reject of the early vote and the direct Note saying why", func() bool {
+			for _, m := range masto.received("Create") {
+				if obj, _ := m["object"].(map[string]any); str(obj, "inReplyTo") == alice+"#votes/350" {
+					content = str(obj, "content")
+				}
+			}
+			return masto.rejected(alice+"#votes/350/activity") && content != ""
+		})
+		opens := c.ContributionAt.UTC().Format("2006-01-02 15:04 UTC")
+		for _, want := range []string{"Your vote was not counted", "the consultation “Market &lt;hall&gt;” is in its information phase",
+			"open on " + opens, "est en phase d’information", `<a href="` + c.URI + `"`} {
+			if !strings.Contains(content, want) {
+				t.Errorf("the refusal says %q, want %q in it", content, want)
+			}
+		}
+		if got := results(d); !slices.Equal(got, []int{0, 0}) {
+			t.Errorf("counts after a vote in the information phase = %v, want none", got)
+		}
 	})
 
 	t.Run("the one-option poll of a petition signs it", func(t *testing.T) {

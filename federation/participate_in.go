@@ -282,6 +282,12 @@ func (s *Service) refuse(ctx context.Context, in *incoming, kind string, authorI
 	if err != nil {
 		return err
 	}
+	var pe *models.PhaseError
+	if errors.As(cause, &pe) && strings.HasPrefix(pe.URL, "/") { // a local consultation's page
+		abs := *pe
+		abs.URL = s.opts.BaseURL + pe.URL
+		cause = &abs
+	}
 	activityID := idOf(in.m["id"])
 	reject := activityDoc(from.URI+"#rejects/"+shortHash(activityID), "Reject", from.URI, bare(in.m), []string{in.actor.URI}, nil)
 	if err := s.enqueue(ctx, from, reject, inboxOf(in.actor)); err != nil {

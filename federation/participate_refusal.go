@@ -3,6 +3,7 @@ package federation
 import (
 	"errors"
 	"html"
+	"strings"
 	"time"
 
 	"github.com/opendemocracynow/odn/models"
@@ -12,7 +13,10 @@ import (
 // are fixed (not the models error text), so nothing internal leaks.
 func refusalReason(cause error) (fr, en string) {
 	var ve *models.ValidationError
+	var pe *models.PhaseError
 	switch {
+	case errors.As(cause, &pe) && pe.Action == models.ActionVote:
+		return phaseReason(pe)
 	case errors.Is(cause, models.ErrForbidden):
 		return "cet espace n'accepte pas la participation depuis votre compte ou votre instance.",
 			"this space does not accept participation from your account or your instance."
@@ -25,6 +29,37 @@ func refusalReason(cause error) (fr, en string) {
 		return "cette option ne fait pas partie du sondage.", "this option is not in the poll."
 	}
 	return "elle n'a pas pu être enregistrée.", "it could not be recorded."
+}
+
+// phaseLabels says, in French and English, where a consultation is for
+// each phase that refuses votes.
+var phaseLabels = map[string][2]string{
+	models.PhaseUpcoming:    {"n’a pas encore commencé", "has not started yet"},
+	models.PhaseInformation: {"est en phase d’information", "is in its information phase"},
+	models.PhaseSynthesis:   {"est en phase de synthèse", "is in its synthesis phase"},
+	models.PhaseClosed:      {"est close", "is closed"},
+}
+
+// phaseReason explains the refusal of a vote, support or signature by
+// the phase of its consultation: which consultation, where it is, and
+// when they open (the *models.PhaseError's Next), or that they no longer
+// will. A Mastodon user who voted in a poll that looked open (a copy
+// fetched before this instance sent it without its poll) learns when to
+// come back. The title is the consultation's, escaped by refusalNote.
+func phaseReason(pe *models.PhaseError) (fr, en string) {
+	where, ok := phaseLabels[pe.Phase]
+	if !ok {
+		where = [2]string{"ne prend pas de votes maintenant", "does not take votes now"}
+	}
+	fr = "la consultation «\u00a0" + pe.Consultation + "\u00a0» " + where[0]
+	en = "the consultation “" + pe.Consultation + "” " + where[1]
+	if pe.Next.IsZero() {
+		return fr + "\u202f; elle ne prend plus de votes, soutiens ni signatures.",
+			en + "; it takes no more votes, supports or signatures."
+	}
+	at := humanTime(pe.Next)
+	return fr + "\u202f; les votes, soutiens et signatures y ouvrent le " + at + ", revenez alors.",
+		en + "; votes, supports and signatures open on " + at + ": come back then."
 }
 
 // withdrawalOf prefixes a participation kind for refusalNote when what
@@ -61,6 +96,10 @@ func refusalNote(from, to *models.Actor, activityID, replyTo, kind string, cause
 	}
 	mention := `<span class="h-card"><a href="` + html.EscapeString(href) + `" class="u-url mention">` + html.EscapeString(handle) + `</a></span>`
 	content := "<p>" + mention + " " + html.EscapeString(whatFR+" : "+whyFR) + "</p><p>" + html.EscapeString(whatEN+": "+whyEN) + "</p>"
+	var pe *models.PhaseError
+	if errors.As(cause, &pe) && strings.HasPrefix(pe.URL, "http") {
+		content += linkHTML(pe.URL) // the consultation's page, its phases
+	}
 	noteID := from.URI + "#refusals/" + shortHash(activityID)
 	note := doc{
 		"id": noteID, "type": "Note", "attributedTo": from.URI, "to": []string{to.URI}, "inReplyTo": replyTo,
