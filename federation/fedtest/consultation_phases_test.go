@@ -170,8 +170,8 @@ func mastodonPoll(q map[string]any) bool {
 // debate of it then. bob's instance B, following A's space, receives
 // both without a poll (what a Mastodon follower would see as an open
 // poll): their options come as odn:oneOf, so B's copies keep them and
-// refuse bob's vote with the phase's reason. When the phase starts,
-// without anyone doing anything, A sends each poll open, once; B's
+// refuse bob's vote with the phase's reason. A restarts; when the phase
+// starts, without anyone doing anything, A sends each poll open, once; B's
 // copies take bob's vote and A counts it for B. Before, both went out
 // as open polls during the information phase.
 func TestPollsOpenWithTheContributionPhase(t *testing.T) {
@@ -222,8 +222,11 @@ func TestPollsOpenWithTheContributionPhase(t *testing.T) {
 		t.Fatal("too slow: the contribution phase began before the information phase was checked")
 	}
 
-	// The contribution phase begins: each poll reaches B open, once.
+	// A restarts before the phase begins: the opening is a durable job.
 	since = inboxMark(t, n.b)
+	n.a.Restart()
+
+	// The contribution phase begins: each poll reaches B open, once.
 	openPolls := func(uri string) int {
 		k := 0
 		for _, q := range questionsAt(t, n.b, uri, since) {
