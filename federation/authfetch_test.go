@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -85,5 +86,24 @@ func TestAuthorizedFetchRFC9421(t *testing.T) {
 		if resp.StatusCode != c.status {
 			t.Errorf("%s: %d, want %d", c.name, resp.StatusCode, c.status)
 		}
+	}
+	// p's domain blocked: its signature, second after one naming a key
+	// elsewhere (which does not verify), is refused for its own host.
+	if _, err := a.st.BlockDomain(context.Background(), nil, hostOf(p.srv.URL), "spam"); err != nil {
+		t.Fatal(err)
+	}
+	a.s.blocks.invalidate()
+	req, _ := http.NewRequest("GET", a.srv.URL+"/actors/ville", nil)
+	req.Header.Set("Accept", ActivityJSONType)
+	sg := signerOf(t, mallory.Actor)
+	add9421(t, req, nil, "sig0", "http://127.0.0.1:1/users/x#main-key", testKey(t, 1), time.Now(), "")
+	add9421(t, req, nil, "sig1", sg.keyID, sg.key, time.Now(), "")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("blocked domain's signature after another host's: %d, want 403", resp.StatusCode)
 	}
 }

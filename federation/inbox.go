@@ -69,6 +69,10 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		s.inboxRefuse(w, r, s.refusalStatus(w, err), "signature refused", err)
 		return
 	}
+	// The host charged is the verified key's: of several RFC 9421
+	// signatures, another than the first may have verified (the key
+	// fetch refused a blocked domain's).
+	keyHost = hostOf(v.KeyID)
 	if !s.charge(w, r, s.hostLimit, limitHost(keyHost)) {
 		return
 	}

@@ -111,6 +111,27 @@ func TestInboxRefusesBadRequests(t *testing.T) {
 	if got := post(t, inbox, followBody(newID(), mallory.Actor.URI, ville.Actor.URI), nil, rfc9421(t, sg, "")); got != 403 {
 		t.Errorf("blocked domain, RFC 9421 signature: status %d, want 403", got)
 	}
+	// Its signature second, after one naming a key elsewhere (which does
+	// not verify): the blocked domain's signature verifies, and the block
+	// applies to it, not to the host the first one claimed.
+	behind := func(r *http.Request) {
+		rfc9421(t, sg, "")(r)
+		b, _ := io.ReadAll(must(r.GetBody()))
+		first := r.Clone(r.Context())
+		add9421(t, first, b, "sig0", "http://127.0.0.1:1/users/x#main-key", otherKey, time.Now(), "")
+		r.Header["Signature-Input"] = append(first.Header.Values("Signature-Input")[1:], r.Header.Values("Signature-Input")...)
+		r.Header["Signature"] = append(first.Header.Values("Signature")[1:], r.Header.Values("Signature")...)
+	}
+	if got := post(t, inbox, followBody(newID(), mallory.Actor.URI, ville.Actor.URI), nil, behind); got != 403 {
+		t.Errorf("blocked domain, its RFC 9421 signature after another host's: status %d, want 403", got)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // rfc9421 signs a client request with sg's key in RFC 9421 (sign9421),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,9 @@ func FuzzVerifyRFC9421(f *testing.F) {
 	f.Add(`a=(), b=("@target-uri";sf);created=-1;expires=9999999999999`, `b=:: , a="x"`, `sha-256=1`, []byte("x"), "PUT", "/%zz")
 	f.Add(`sig1=("content-digest" "@authority" "@scheme" "@request-target" "@path" "@query");created=1773500966;keyid="`+testKeyID+`"`, validSig, "", []byte{}, "post", "/")
 
+	// Several signatures: a junk label before the valid one.
+	f.Add(`sig0=("@method");created=1;keyid="k", `+validIn, `sig0=:AAAA:, `+validSig, validDigest, body, "POST", "/inbox")
+
 	valid, _ := parseMessageSignature(req.Header)
 	validBytes := valid.signature
 	keys := keysFor(testKeyID, key)
@@ -80,8 +84,9 @@ func FuzzVerifyRFC9421(f *testing.F) {
 			// Spelling may differ (Structured Field whitespace, an extra
 			// digest in an unknown algorithm, "/inbox?"): what was signed
 			// may not.
-			parsed, _ := parseMessageSignature(r.Header)
-			valid := bytes.Equal(parsed.signature, validBytes) && bytes.Equal(body, []byte(`{"type":"Like"}`)) &&
+			sigs, _ := parseMessageSignatures(r.Header)
+			signed := slices.ContainsFunc(sigs, func(s parsedSig) bool { return s.err == nil && bytes.Equal(s.signature, validBytes) })
+			valid := signed && bytes.Equal(body, []byte(`{"type":"Like"}`)) &&
 				method == "POST" && strings.TrimSuffix(path, "?") == "/inbox"
 			if !valid || got.KeyID != testKeyID {
 				t.Fatalf("accepted forged request: %q %q %q %q %s %s", input, sig, digest, body, method, path)

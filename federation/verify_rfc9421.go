@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -59,16 +60,48 @@ type msgSig struct {
 	signature  []byte
 }
 
-// VerifyRequest implements RequestVerifier.
+// maxMessageSignatures bounds the signatures of one request tried: each
+// may name another key to fetch. The fediverse sends one; a request
+// signed for several verifiers (RFC 9421 §4.3, e.g. a new algorithm next
+// to rsa-v1_5-sha256) rarely more than two.
+const maxMessageSignatures = 4
+
+// VerifyRequest implements RequestVerifier. Of the request's signatures
+// (Signature-Input labels, in order, at most maxMessageSignatures), the
+// first one that verifies is taken: one in an algorithm or with a key
+// this server cannot use does not hide another it can. None verifying,
+// the error is the first one's (a 401), unless one was by a blocked
+// domain's key (ErrBlocked, a 403, which peers do not retry).
 func (v RFC9421Verifier) VerifyRequest(req *http.Request, body []byte, now time.Time, keys KeyFetcher) (*Verified, error) {
-	sig, err := parseMessageSignature(req.Header)
+	sigs, err := parseMessageSignatures(req.Header)
 	if err != nil {
 		return nil, err
 	}
-	if err := v.checkRequest(req, body, now, sig); err != nil {
+	var first error
+	for _, sig := range sigs {
+		got, err := v.verifyOne(req, body, now, keys, sig)
+		if err == nil {
+			return got, nil
+		}
+		if first == nil || (errors.Is(err, ErrBlocked) && !errors.Is(first, ErrBlocked)) {
+			first = err
+		}
+		if req.Context().Err() != nil {
+			break
+		}
+	}
+	return nil, first
+}
+
+// verifyOne checks one parsed signature (or the error its parse gave).
+func (v RFC9421Verifier) verifyOne(req *http.Request, body []byte, now time.Time, keys KeyFetcher, sig parsedSig) (*Verified, error) {
+	if sig.err != nil {
+		return nil, sig.err
+	}
+	if err := v.checkRequest(req, body, now, sig.msgSig); err != nil {
 		return nil, err
 	}
-	base, err := v.signatureBase(req, sig)
+	base, err := v.signatureBase(req, sig.msgSig)
 	if err != nil {
 		return nil, err
 	}
@@ -77,10 +110,18 @@ func (v RFC9421Verifier) VerifyRequest(req *http.Request, body []byte, now time.
 	})
 }
 
-// parseMessageSignature reads the Signature-Input and Signature
-// dictionaries and returns the first signature of Signature-Input (the
-// fediverse sends one; Mastodon verifies only one).
-func parseMessageSignature(h http.Header) (*msgSig, error) {
+// parsedSig is one label of Signature-Input, parsed, or why it could not
+// be.
+type parsedSig struct {
+	*msgSig
+	err error
+}
+
+// parseMessageSignatures reads the Signature-Input and Signature
+// dictionaries and parses the signatures of the first
+// maxMessageSignatures labels of Signature-Input; a label that does not
+// parse carries its error, so that the others are still tried.
+func parseMessageSignatures(h http.Header) ([]parsedSig, error) {
 	inputs, sigs := h.Values("Signature-Input"), h.Values("Signature")
 	if len(inputs) == 0 || len(sigs) == 0 {
 		return nil, ErrNoSignature
@@ -100,7 +141,28 @@ func parseMessageSignature(h http.Header) (*msgSig, error) {
 	if len(names) == 0 {
 		return nil, ErrNoSignature
 	}
-	s := &msgSig{label: names[0]}
+	out := make([]parsedSig, 0, min(len(names), maxMessageSignatures))
+	for _, label := range names[:min(len(names), maxMessageSignatures)] {
+		s, err := parseLabel(in, sd, label)
+		out = append(out, parsedSig{s, err})
+	}
+	return out, nil
+}
+
+// parseMessageSignature returns the first signature of Signature-Input,
+// parsed (what a single-signature caller needs).
+func parseMessageSignature(h http.Header) (*msgSig, error) {
+	sigs, err := parseMessageSignatures(h)
+	if err != nil {
+		return nil, err
+	}
+	return sigs[0].msgSig, sigs[0].err
+}
+
+// parseLabel parses the signature label of the Signature-Input and
+// Signature dictionaries in and sd.
+func parseLabel(in, sd *httpsfv.Dictionary, label string) (*msgSig, error) {
+	s := &msgSig{label: label}
 	m, _ := in.Get(s.label)
 	list, ok := m.(httpsfv.InnerList)
 	if !ok {

@@ -26,6 +26,16 @@ import (
 // extra is appended to the parameters as written (e.g. `;alg="…"`).
 func sign9421(t testing.TB, req *http.Request, body []byte, keyID string, key *rsa.PrivateKey, created time.Time, extra string) {
 	t.Helper()
+	req.Header.Del("Signature-Input")
+	req.Header.Del("Signature")
+	add9421(t, req, body, "sig1", keyID, key, created, extra)
+}
+
+// add9421 adds to req a signature labelled label, as sign9421 makes it,
+// after those it already has (each in a header line of its own: the
+// dictionaries are the lines joined).
+func add9421(t testing.TB, req *http.Request, body []byte, label, keyID string, key *rsa.PrivateKey, created time.Time, extra string) {
+	t.Helper()
 	sum := sha256.Sum256(body)
 	digest := "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"
 	req.Header.Set("Content-Digest", digest)
@@ -39,8 +49,79 @@ func sign9421(t testing.TB, req *http.Request, body []byte, keyID string, key *r
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Signature-Input", "sig1="+params)
-	req.Header.Set("Signature", "sig1=:"+base64.StdEncoding.EncodeToString(sig)+":")
+	req.Header.Add("Signature-Input", label+"="+params)
+	req.Header.Add("Signature", label+"=:"+base64.StdEncoding.EncodeToString(sig)+":")
+}
+
+// TestRFC9421SeveralSignatures: of a request's signatures, the first that
+// verifies is taken, whichever label it has: one in an algorithm, or by a
+// key, this server cannot use (or malformed) does not hide the next.
+// None verifying, the first one's error is a 401. Only the first
+// maxMessageSignatures are tried, each fetching its key at most twice.
+// Before, only the first label was read.
+func TestRFC9421SeveralSignatures(t *testing.T) {
+	const origin, target = "https://odn.example", "https://odn.example/inbox"
+	const otherID = "https://other.example/users/bo#main-key"
+	body := []byte(`{"type":"Follow"}`)
+	key, other := testKey(t, 0), testKey(t, 1)
+	type sig struct {
+		label, keyID string
+		key          *rsa.PrivateKey
+		extra        string
+	}
+	good := sig{"sig2", testKeyID, key, ""}
+	cases := []struct {
+		name   string
+		sigs   []sig
+		mutate func(*http.Request)
+		want   error  // nil: verified
+		keyID  string // the key verified
+	}{
+		{name: "the second after one in another algorithm", sigs: []sig{{"sig1", testKeyID, key, `;alg="rsa-pss-sha512"`}, good}, keyID: testKeyID},
+		{name: "the second after one by an unknown key", sigs: []sig{{"sig1", "https://gone.example/k", key, ""}, good}, keyID: testKeyID},
+		{name: "the second after one that does not verify", sigs: []sig{{"sig1", testKeyID, other, ""}, good}, keyID: testKeyID},
+		{name: "the first, another key's after it", sigs: []sig{{"sig1", otherID, other, ""}, {"sig2", testKeyID, key, ""}}, keyID: otherID},
+		{name: "the second after a malformed label", sigs: []sig{good}, mutate: func(r *http.Request) {
+			r.Header.Set("Signature-Input", `sig0=?1, `+r.Header.Get("Signature-Input"))
+		}, keyID: testKeyID},
+		{name: "the second after a label without a Signature", sigs: []sig{good}, mutate: func(r *http.Request) {
+			r.Header.Set("Signature-Input", `sig0=("@method");created=1;keyid="x", `+r.Header.Get("Signature-Input"))
+		}, keyID: testKeyID},
+		{name: "none: the first one's error", sigs: []sig{{"sig1", testKeyID, other, ""}, {"sig2", testKeyID, key, `;alg="rsa-pss-sha512"`}}, want: ErrBadSignature},
+		{name: "the fifth is not tried", sigs: []sig{{"s1", "https://gone.example/1", key, ""}, {"s2", "https://gone.example/2", key, ""},
+			{"s3", "https://gone.example/3", key, ""}, {"s4", "https://gone.example/4", key, ""}, good}, want: ErrKeyUnavailable},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+			for _, s := range c.sigs {
+				add9421(t, req, body, s.label, s.keyID, s.key, testNow, s.extra)
+			}
+			r := toServer(req, body)
+			if c.mutate != nil {
+				c.mutate(r)
+			}
+			keys := keysFor(testKeyID, key)
+			keys.cached[otherID] = &other.PublicKey
+			got, _ := readAll(r)
+			v, err := RFC9421Verifier{Origin: origin}.VerifyRequest(r, got, testNow, keys)
+			if keys.calls > 2*maxMessageSignatures {
+				t.Errorf("%d key look-ups for one request", keys.calls)
+			}
+			if c.want != nil {
+				if !errors.Is(err, c.want) || !errors.Is(err, ErrUnauthorized) {
+					t.Fatalf("err = %v, want %v (a 401)", err, c.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if v.KeyID != c.keyID {
+				t.Errorf("verified with %s, want %s", v.KeyID, c.keyID)
+			}
+		})
+	}
 }
 
 // TestRFC9421Verify: a request signed in the fediverse's RFC 9421 profile
