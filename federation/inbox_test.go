@@ -59,6 +59,10 @@ func TestInboxRefusesBadRequests(t *testing.T) {
 			r.Header.Set("Signature-Input", `sig1=("@method");keyid="x"`)
 		}, 401},
 		{"rfc9421", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, nil, rfc9421(t, sg, ""), 202},
+		{"rfc9421 after a malformed label", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, nil, func(r *http.Request) {
+			rfc9421(t, sg, "")(r)
+			r.Header.Set("Signature-Input", `sig0=?1, `+r.Header.Get("Signature-Input"))
+		}, 202},
 		{"rfc9421 wrong key owner", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, nil, rfc9421(t, signerOf(t, eve.Actor), ""), 401},
 		{"rfc9421 signed for another server", func(id string) []byte { return followBody(id, mallory.Actor.URI, ville.Actor.URI) }, nil,
 			rfc9421(t, sg, "https://other.example/inbox"), 401},
@@ -88,15 +92,15 @@ func TestInboxRefusesBadRequests(t *testing.T) {
 		})
 	}
 	backlog, _ := a.st.InboxBacklog(context.Background())
-	if backlog != 2 {
-		t.Errorf("inbox holds %d items, want only the two valid ones", backlog)
+	if backlog != 3 {
+		t.Errorf("inbox holds %d items, want only the three valid ones", backlog)
 	}
 
 	// Duplicate delivery of the valid activity: 202, stored once.
 	if got := post(t, inbox, followBody(fmt.Sprintf("%s/acts/1", p.srv.URL), mallory.Actor.URI, ville.Actor.URI), sg, nil); got != 202 {
 		t.Errorf("duplicate: status %d", got)
 	}
-	if backlog, _ := a.st.InboxBacklog(context.Background()); backlog != 2 {
+	if backlog, _ := a.st.InboxBacklog(context.Background()); backlog != 3 {
 		t.Errorf("duplicate stored again: backlog %d", backlog)
 	}
 

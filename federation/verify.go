@@ -87,11 +87,18 @@ func verifierFor(h http.Header, host, origin string, skew time.Duration) Request
 // host for domain blocks and rate limits before verifying.
 func signatureKeyID(h http.Header) string {
 	if len(h.Values("Signature-Input")) > 0 {
-		sig, err := parseMessageSignature(h)
+		// The first signature that parses: RFC9421Verifier tries the
+		// others after a malformed one too.
+		sigs, err := parseMessageSignatures(h)
 		if err != nil {
 			return ""
 		}
-		return sig.keyID
+		for _, sig := range sigs {
+			if sig.err == nil {
+				return sig.keyID
+			}
+		}
+		return ""
 	}
 	raw, err := signatureHeader(h)
 	if err != nil {
