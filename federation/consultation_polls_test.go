@@ -398,3 +398,68 @@ func settleQueue(t *testing.T, n *node) {
 		return calm >= 3
 	})
 }
+
+// TestPollScheduleFollowsPhases: the next Update of a consultation's
+// open poll is due at the next voting boundary still to come, and
+// follows the consultation's dates as moderators move them: the end of
+// the contribution phase while it runs; its start once moved later
+// (twice); its end again once it has begun. Before, only the end was
+// ever due.
+func TestPollScheduleFollowsPhases(t *testing.T) {
+	ctx := context.Background()
+	a := newNode(t, nil)
+	ville := a.space(t, "ville")
+	mod := moderator(t, a, "modo")
+	now := a.st.Now().Truncate(time.Second)
+	in := models.ConsultationInput{Title: "Place du marché", OpensAt: now.Add(-2 * time.Hour), ContributionAt: now.Add(-time.Hour),
+		SynthesisAt: now.Add(5 * time.Hour), ClosesAt: now.Add(6 * time.Hour)}
+	c, err := a.st.CreateConsultation(ctx, mod, "ville", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := a.st.CreateDebate(ctx, mod, ville, models.DebateInput{Question: "Quel aménagement ?", Options: []string{"Jardin", "Marché"}, ConsultationID: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.st.OpenDebate(ctx, mod, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	due := func() time.Time {
+		t.Helper()
+		runEvents(t, a)
+		for range 3 { // the Updates asked for now, whose next one is then due
+			if _, err := a.s.countUpdatesPass(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cu, err := a.st.CountUpdateOf(ctx, models.ObjectTypeDebate, d.ID)
+		if err != nil || cu.DueAt == nil {
+			t.Fatalf("no Update due: %+v %v", cu, err)
+		}
+		return *cu.DueAt
+	}
+	move := func(contribution time.Time) {
+		t.Helper()
+		in.ContributionAt = contribution
+		if _, err := a.st.UpdateConsultation(ctx, mod, c.ID, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, step := range []struct {
+		name         string
+		contribution time.Time // zero: as created
+		want         time.Time
+	}{
+		{"published in the contribution phase: its end", time.Time{}, in.SynthesisAt},
+		{"moved an hour later: its start", now.Add(time.Hour), now.Add(time.Hour)},
+		{"moved two hours later: its new start", now.Add(2 * time.Hour), now.Add(2 * time.Hour)},
+		{"begun again: its end", now.Add(-time.Minute), in.SynthesisAt},
+	} {
+		if !step.contribution.IsZero() {
+			move(step.contribution)
+		}
+		if got := due(); !got.Equal(step.want) {
+			t.Errorf("%s: next Update due %v, want %v", step.name, got, step.want)
+		}
+	}
+}
