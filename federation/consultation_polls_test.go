@@ -51,6 +51,21 @@ func TestPollEndsBy(t *testing.T) {
 	}
 }
 
+// pollsNode starts a node whose space ville a fake peer follows, with a
+// moderator, alice and a decider (maire, a petition's addressee).
+func pollsNode(t *testing.T) (a *node, peer *peerInbox, ville *models.Space, mod, alice *models.Account) {
+	t.Helper()
+	a, peer = newNode(t, nil), newPeerInbox(t)
+	ville = a.space(t, "ville")
+	mod, alice, maire := moderator(t, a, "modo"), a.user(t, "alice"), a.user(t, "maire")
+	if err := a.st.SetDecider(context.Background(), nil, maire.Username, true); err != nil {
+		t.Fatal(err)
+	}
+	peer.follower(t, a, "fan", ville.Actor)
+	a.run(t)
+	return a, peer, ville, mod, alice
+}
+
 // TestConsultationPollsClose: a debate and a petition of a consultation
 // go out with endTime = the end of its contribution phase (not the
 // debate's own close, two days later; the petition has none), get a final
@@ -58,15 +73,7 @@ func TestPollEndsBy(t *testing.T) {
 // endTime when moderators extend the phase.
 func TestConsultationPollsClose(t *testing.T) {
 	ctx := context.Background()
-	a := newNode(t, nil)
-	peer := newPeerInbox(t)
-	ville := a.space(t, "ville")
-	mod, alice, maire := moderator(t, a, "modo"), a.user(t, "alice"), a.user(t, "maire")
-	if _, err := a.st.DB.NewUpdate().Model((*models.Account)(nil)).Set("decider = ?", true).Where("id = ?", maire.ID).Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	peer.follower(t, a, "fan", ville.Actor)
-	a.run(t)
+	a, peer, ville, mod, alice := pollsNode(t)
 	now := time.Now().UTC()
 	in := models.ConsultationInput{Title: "Place du marché", Summary: "Votre avis", OpensAt: now.Add(-2 * time.Hour),
 		ContributionAt: now.Add(-time.Hour), SynthesisAt: now.Add(3 * time.Second), ClosesAt: now.Add(2 * time.Hour)}
@@ -268,15 +275,7 @@ func openPoll(q map[string]any, now time.Time) bool {
 // phase and nothing was sent when it opened.
 func TestConsultationPollsOpenWithTheContributionPhase(t *testing.T) {
 	ctx := context.Background()
-	a := newNode(t, nil)
-	peer := newPeerInbox(t)
-	ville := a.space(t, "ville")
-	mod, alice, maire := moderator(t, a, "modo"), a.user(t, "alice"), a.user(t, "maire")
-	if _, err := a.st.DB.NewUpdate().Model((*models.Account)(nil)).Set("decider = ?", true).Where("id = ?", maire.ID).Exec(ctx); err != nil {
-		t.Fatal(err)
-	}
-	peer.follower(t, a, "fan", ville.Actor)
-	a.run(t)
+	a, peer, ville, mod, alice := pollsNode(t)
 	now := time.Now().UTC()
 	in := models.ConsultationInput{Title: "Place du marché", Summary: "Votre avis", OpensAt: now.Add(-2 * time.Hour),
 		ContributionAt: now.Add(-time.Hour), SynthesisAt: now.Add(2 * time.Hour), ClosesAt: now.Add(3 * time.Hour)}
