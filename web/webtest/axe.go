@@ -109,3 +109,65 @@ func CheckAccessible(t testing.TB, ctx context.Context) {
 		t.Errorf("accessibility: %s", v)
 	}
 }
+
+// axeScrolled runs axe-core's color-contrast on what the page's scroll
+// containers hold, with each grown to its content for the run (its
+// overflow shown, its size its content's) and put back after. Scrolled
+// out of view, or cut at the container's edge, a cell whose background
+// is the page's comes back "incomplete" from axe ("partially obscured"),
+// which a run reporting violations never shows: unchecked. Grown, every
+// cell is in view; the runs are limited to the containers. Text shorter
+// than axe's minimum (a count, "0") is checked too, and what axe still
+// cannot tell is returned as such, not passed over.
+const axeScrolled = `(async () => {
+	const sc = [...document.querySelectorAll("body *")].filter(e => {
+		if (/^(INPUT|TEXTAREA|SELECT)$/.test(e.tagName)) return false;
+		const s = getComputedStyle(e), on = v => v === "auto" || v === "scroll";
+		return (on(s.overflowX) && e.scrollWidth > e.clientWidth + 1) || (on(s.overflowY) && e.scrollHeight > e.clientHeight + 1);
+	});
+	if (!sc.length) return {violations: [], incomplete: []};
+	const grow = {"overflow-x": "visible", "overflow-y": "visible", width: "max-content", "max-width": "none", height: "auto", "max-height": "none"};
+	const old = sc.map(e => Object.keys(grow).map(k => [k, e.style.getPropertyValue(k), e.style.getPropertyPriority(k)]));
+	sc.forEach(e => { for (const [k, v] of Object.entries(grow)) e.style.setProperty(k, v, "important"); });
+	try {
+		const r = await axe.run({include: sc}, {runOnly: {type: "rule", values: ["color-contrast"]}, resultTypes: ["violations", "incomplete"],
+			checks: {"color-contrast": {options: {ignoreLength: true}}}});
+		const nodes = v => v.nodes.map(n => ({target: n.target.map(s => Array.isArray(s) ? s.join(" >>> ") : String(s)), html: n.html, failureSummary: n.failureSummary || "",
+			message: [...n.any, ...n.all, ...n.none].map(c => c.message).join("; ")}));
+		return {violations: r.violations.map(v => ({id: v.id, impact: v.impact || "", help: v.help, helpUrl: v.helpUrl, nodes: nodes(v)})),
+			incomplete: r.incomplete.flatMap(v => nodes(v))};
+	} finally {
+		sc.forEach((e, i) => old[i].forEach(([k, v, p]) => v ? e.style.setProperty(k, v, p) : e.style.removeProperty(k)));
+	}
+})()`
+
+// scrolledResult is what axeScrolled returns.
+type scrolledResult struct {
+	Violations []Violation `json:"violations"`
+	Incomplete []struct {
+		Target  []string `json:"target"`
+		Message string   `json:"message"`
+	} `json:"incomplete"`
+}
+
+// ScrolledContrast checks the text contrast (axe-core's color-contrast,
+// WCAG 1.4.3) of what scrolls inside the page's scroll containers (wide
+// tables at 320 px), which a plain RunAxe passes over where it is out of
+// view or cut at the container's edge: see axeScrolled. It returns the
+// violations, and as problems what axe could not decide there (its
+// "incomplete", with axe's reason), by selector; none when nothing
+// scrolls.
+func ScrolledContrast(t testing.TB, ctx context.Context) (vs []Violation, undecided []string) {
+	t.Helper()
+	if err := injectAxe(ctx); err != nil {
+		t.Fatalf("webtest: inject axe-core: %v", err)
+	}
+	r, err := chromedp.Run(ctx, chromedp.Evaluate[scrolledResult](axeScrolled, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("webtest: axe-core on scroll containers: %v", err)
+	}
+	for _, n := range r.Incomplete {
+		undecided = append(undecided, strings.Join(n.Target, " ")+": "+n.Message)
+	}
+	return r.Violations, undecided
+}

@@ -54,7 +54,7 @@ func TextSize(t testing.TB, ctx context.Context, px int64) {
 // line by line (Range.getClientRects).
 const textProblems = `(() => {
 	const boxes = [], out = [];
-	const name = e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+	const name = e => e.tagName.toLowerCase() + (e.getAttribute("id") ? "#" + e.getAttribute("id") : "") +
 		(typeof e.className === "string" && e.className.trim() ? "." + e.className.trim().split(/\s+/).join(".") : "");
 	const quote = n => JSON.stringify(n.data.trim().replace(/\s+/g, " ").slice(0, 40));
 	const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
