@@ -164,7 +164,9 @@ const reflowLib = `window.__odnReflow || (window.__odnReflow = (() => {
 			if (e.tabIndex < 0 || e.closest("[inert], [aria-hidden=true]")) { out.push("navigation " + sel(e) + " is out of the tab order"); continue; }
 			const y = scrollY;
 			if (r.top < 0 || r.bottom > innerHeight) e.scrollIntoView({block: "nearest"});
-			const b = e.getBoundingClientRect(), hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+			// The middle of its first line: a link on two lines may
+			// have the middle of its box between them.
+			const b = e.getClientRects()[0], hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
 			scrollTo(scrollX, y);
 			if (!hit || !(e === hit || e.contains(hit))) out.push("navigation " + sel(e) + " is covered by " + (hit ? sel(hit) : "nothing"));
 		}
@@ -202,25 +204,26 @@ const reflowLib = `window.__odnReflow || (window.__odnReflow = (() => {
 		for (const e of document.querySelectorAll("select, input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file]), textarea")) {
 			const r = e.getBoundingClientRect();
 			if (r.width <= 1 || r.height <= 1) continue;
-			const copy = e.cloneNode(true);
-			if (e.tagName === "SELECT") { // only its chosen option shows
-				copy.replaceChildren(...[...e.options].filter(o => o.selected).slice(0, 1).map(o => o.cloneNode(true)));
-				copy.style.setProperty("width", "auto", "important");
-			} else if (e.tagName === "TEXTAREA") {
-				copy.style.setProperty("width", r.width + "px", "important");
-			}
-			copy.removeAttribute("id");
-			copy.style.setProperty("height", "auto", "important");
-			copy.style.setProperty("min-width", "0", "important");
-			copy.style.setProperty("max-width", "none", "important");
-			copy.style.setProperty("position", "absolute", "important");
-			copy.style.setProperty("visibility", "hidden", "important");
-			e.after(copy);
-			const need = copy.getBoundingClientRect();
-			copy.remove();
-			if (e.tagName === "SELECT" && need.width > r.width + 1) out.push(sel(e) + " is " + px(r.width) + " wide, its chosen option " +
-				JSON.stringify(e.selectedOptions[0]?.text.trim().slice(0, 40) || "") + " needs " + px(need.width));
-			if (e.tagName !== "TEXTAREA" && need.height > r.height + 1) out.push(sel(e) + " is " + px(r.height) + " high, its text needs " + px(need.height));
+			// need: the size of a copy laid out beside e, as wide as
+			// asked, as high as its content.
+			const need = width => {
+				const copy = e.cloneNode(true);
+				if (e.tagName === "SELECT") // only its chosen option shows
+					copy.replaceChildren(...[...e.options].filter(o => o.selected).slice(0, 1).map(o => o.cloneNode(true)));
+				copy.removeAttribute("id");
+				for (const [k, v] of Object.entries({width, height: "auto", "min-width": "0", "max-width": "none", "min-height": "0", "max-height": "none",
+					position: "absolute", visibility: "hidden"})) copy.style.setProperty(k, v, "important");
+				e.after(copy);
+				const b = copy.getBoundingClientRect();
+				copy.remove();
+				return b;
+			};
+			const high = need(r.width + "px").height;
+			if (high > r.height + 1) out.push(sel(e) + " is " + px(r.height) + " high, its text needs " + px(high));
+			// A select's text may not wrap: then its narrowest is its text's width.
+			const wide = e.tagName === "SELECT" ? need("min-content").width : 0;
+			if (wide > r.width + 1) out.push(sel(e) + " is " + px(r.width) + " wide, its chosen option " +
+				JSON.stringify(e.selectedOptions[0]?.text.trim().slice(0, 40) || "") + " needs " + px(wide));
 			if (e.placeholder) {
 				const s = getComputedStyle(e), g = document.createElement("canvas").getContext("2d");
 				g.font = s.font; g.letterSpacing = s.letterSpacing; g.wordSpacing = s.wordSpacing;
