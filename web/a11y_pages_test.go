@@ -74,6 +74,8 @@ func a11yPages(s *a11ySite) []a11yPage {
 		get("consultations", "/s/ville/consultations", ""),
 		get("open-data", "/s/ville/data", ""),
 		get("proposal", "/p/"+itoa(s.proposal), ""),
+		get("proposal-long-words", s.path("proposal-long-words"), "").showing("@nom_tres_long_pour_un_ecran_xx", "#ConcertationCitoyenneDuQuartierNordEst2027",
+			"concertation-participative-quart", "ODN_FEDERATION_DELIVERY_TIMEOUT_SECONDS=30", `href="https://www.example.org/consultations/2027/reamenagement`),
 		get("proposal-answered", s.path("proposal-answered"), "").showing(`Official answer`),
 		get("proposal-withdrawn", s.path("proposal-withdrawn"), "").showing(`Withdrawn`),
 		get("proposal-in-consultation", s.path("proposal-in-consultation"), "").showing(`class="meta consultation-context"`),
@@ -133,6 +135,8 @@ func memberPages(s *a11ySite) []a11yPage {
 	empty := url.Values{"title": {""}, "body": {""}}
 	return []a11yPage{
 		get("proposal-own", p, asMember),
+		// Its author's user name, the longest there may be, in the menu too.
+		get("proposal-long-words-own", s.path("proposal-long-words"), longUsername).showing(longUsername + ")</a>"),
 		get("proposal-to-support", s.path("proposal-open"), asMember).showing(`/support"`),
 		get("proposal-supported", s.path("proposal-supported"), asMember).showing("You support this proposal."),
 		get("proposal-edit", p+"/edit", asMember),

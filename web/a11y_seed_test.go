@@ -60,6 +60,7 @@ func newA11ySite(t *testing.T) *a11ySite {
 	s.seedModeration(ctx)
 	s.seedFederationAdmin(ctx)
 	s.seedProfile(ctx)
+	s.seedLongWords(ctx)
 	s.seedPasswordReset(ctx)
 	return s
 }
@@ -80,6 +81,36 @@ func (s *a11ySite) seedProfile(ctx context.Context) {
 	name, bio := "Camille Citoyenne", "Habitante du *quartier*.\n\n- vélo\n- jardins partagés\n\n[Mon blog](https://blog.example/camille)"
 	_, err := s.Store.EditAccount(ctx, s.account(asMember), models.AccountEdit{DisplayName: &name, Bio: &bio})
 	s.must("profile", err)
+}
+
+// Words longer than a phone's screen is wide, which must wrap there
+// rather than widen the page (WCAG 1.4.10): the longest user name,
+// a long display name, hashtag, tag, address and code.
+const (
+	longUsername = "nom_tres_long_pour_un_ecran_xx" // 30, the most a name may have
+	longHashtag  = "#ConcertationCitoyenneDuQuartierNordEst2027"
+	longURL      = "https://www.example.org/consultations/2027/reamenagement-de-la-place-du-marche/annexe-technique-12.pdf"
+	longCode     = "ODN_FEDERATION_DELIVERY_TIMEOUT_SECONDS=30"
+)
+
+// seedLongWords: a proposal by a member with the longest user name and a
+// long display name, whose title has a long hashtag, whose tag is as long
+// as a tag may be, whose body holds a long address (as a link and as
+// text) and long code, and a comment of theirs with the address again
+// (the proposal's path is "proposal-long-words").
+func (s *a11ySite) seedLongWords(ctx context.Context) {
+	a, err := s.Store.CreateAccount(ctx, models.NewAccount{Username: longUsername, Password: testPassword})
+	s.must("long user name", err)
+	name := "Marie-Amélie-Charlotte-Joséphine Delafontaine-Dupo" // 50, the most a display name may have
+	_, err = s.Store.EditAccount(ctx, a, models.AccountEdit{DisplayName: &name})
+	s.must("long display name", err)
+	p, err := s.Store.CreateProposal(ctx, a.Actor, "ville", models.ProposalInput{Title: "Un kiosque " + longHashtag,
+		Body: "Voir <" + longURL + "> ou " + longURL + ", et `" + longCode + "`.\n\n    " + longCode,
+		Tags: []string{"concertation-participative-quart"}})
+	s.must("proposal of long words", err)
+	_, err = s.Store.CreateComment(ctx, a.Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, Body: "Source : " + longURL + " " + longHashtag})
+	s.must("comment of long words", err)
+	s.set("proposal-long-words", "/p/%d", p.ID)
 }
 
 // must fails the test on err, naming what was seeded.

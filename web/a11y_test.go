@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -98,13 +99,20 @@ func seedCivic(t *testing.T, e *testEnv) *civicContent {
 // TestAccessibilityOfEveryPageKind runs axe-core (WCAG 2.2 A and AA) on
 // every page of a11yPages, in English and in French, with every
 // disclosure (<details>) open (axe skips what is not rendered), at
-// 1280 px and again at 320 px (checkNarrow, which checks reflow too): no
-// violation allowed at either width. At both widths no text may be
-// clipped or overlap with WCAG 1.4.12's text spacing, nor at 1280 px with
-// 200 % text (checkTextResize), nor at 320 px be drawn under 10 px. Each page is loaded once and only
-// restyled or resized after: the narrow run costs an axe run per page,
-// the text checks a layout each. One browser and one seeded server;
-// users switch by session cookie.
+// 1280 px and again at 320 px (checkNarrow): no violation allowed at
+// either width, in what wide tables scroll out of view too
+// (checkScrolledContrast). At 320, 375, 600, 768, 1024 and 1280 px, and
+// at 1280 px zoomed to 200 %, the page reflows (checkWidths): no
+// sideways scrolling but inside a table's labelled, focusable container,
+// nothing wider than the viewport, no text clipped or overlapping,
+// targets of WCAG 2.5.8's size or spacing, the navigation reachable. At
+// 1280 and 320 px no text may be clipped or overlap with WCAG 1.4.12's
+// text spacing (nor, at 320 px, spill out of a button or a form control
+// smaller than its text), nor at 1280 px with 200 % text
+// (checkTextResize), nor at 320 px be drawn under 10 px. Each page is
+// loaded once and only restyled or resized after: the narrow run costs an
+// axe run per page, each width a layout. One browser and one seeded
+// server; users switch by session cookie.
 func TestAccessibilityOfEveryPageKind(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -158,8 +166,11 @@ func TestAccessibilityOfEveryPageKind(t *testing.T) {
 					t.Fatalf("opening the disclosures: %v", err)
 				}
 				webtest.CheckAccessible(t, ctx)
-				checkTextResize(t, ctx, "at 1280 px")
-				checkNarrow(t, ctx)
+				at := fmt.Sprintf("%s (%s) at", p.name, lang)
+				checkScrolledContrast(t, ctx, at+" 1280 px")
+				checkTextResize(t, ctx, at+" 1280 px")
+				checkWidths(t, ctx, at)
+				checkNarrow(t, ctx, at)
 			})
 		}
 	}
@@ -236,32 +247,67 @@ func browserLogin(t *testing.T, ctx context.Context, e *testEnv, name string) {
 }
 
 // checkNarrow checks the page at 320 CSS px, a phone's width, the
-// width WCAG 1.4.10 (Reflow) names: it reflows (checkReflow) with no text
-// clipped, overlapping or shrunk with a drawing, and axe-core finds
-// nothing there either, since WCAG 2.2 AA applies at every width
-// (targets and contrast of what the narrow layout rearranges); nor does
-// text spacing clip or overlap text. It puts the browser back at 1280 px.
-func checkNarrow(t *testing.T, ctx context.Context) {
+// width WCAG 1.4.10 (Reflow) names, where checkWidths left it: no text
+// shrunk with a drawing, and axe-core finds nothing there either, since
+// WCAG 2.2 AA applies at every width (targets and contrast of what the
+// narrow layout rearranges), in the wide tables' scrolled cells too; nor
+// does text spacing clip, overlap or widen anything, in form controls and
+// buttons too. It puts the browser back at 1280 px.
+func checkNarrow(t *testing.T, ctx context.Context, at string) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(320, 900)); err != nil {
-		t.Fatal(err)
-	}
-	defer chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900))
-	checkReflow(t, ctx)
-	for _, p := range webtest.TextProblems(t, ctx) {
-		t.Errorf("at 320 px, %s", p)
-	}
+	defer webtest.SetViewport(t, ctx, webtest.Viewport{Width: 1280})
 	// A drawing scaled down to the width keeps its text legible.
 	for _, p := range webtest.SmallText(t, ctx, 10) {
-		t.Errorf("at 320 px, text %s, under 10 px", p)
+		t.Errorf("%s 320 px, text %s, under 10 px", at, p)
 	}
 	for _, v := range webtest.RunAxe(t, ctx) {
-		t.Errorf("accessibility at 320 px: %s", v)
+		t.Errorf("%s 320 px, accessibility: %s", at, v)
 	}
+	checkScrolledContrast(t, ctx, at+" 320 px")
 	webtest.TextSpacing(t, ctx, true)
 	defer webtest.TextSpacing(t, ctx, false)
-	for _, p := range webtest.TextProblems(t, ctx) {
-		t.Errorf("at 320 px with WCAG 1.4.12 text spacing, %s", p)
+	for _, p := range slices.Concat(webtest.TextProblems(t, ctx), webtest.ControlText(t, ctx), webtest.Reflow(t, ctx)) {
+		t.Errorf("%s 320 px with WCAG 1.4.12 text spacing, %s", at, p)
+	}
+}
+
+// checkWidths checks WCAG 2.2 1.4.10 (Reflow) at each of
+// webtest.ReflowWidths, widest first, and at 1280 px zoomed to 200 %
+// (webtest.Zoom200): the page scrolls in one direction only, no element
+// is wider than the viewport but wide tables, which scroll inside their
+// own labelled container that a keyboard can reach (2.1.1); no text is
+// clipped or overlaps; targets keep WCAG 2.5.8's size or spacing; the
+// site's navigation stays reachable. Each problem names the page and
+// language (at), the width and the element. It leaves the page at 320 px.
+func checkWidths(t *testing.T, ctx context.Context, at string) {
+	t.Helper()
+	views := []webtest.Viewport{webtest.Zoom200}
+	for _, w := range webtest.ReflowWidths {
+		views = append(views, webtest.Viewport{Width: w})
+	}
+	slices.SortStableFunc(views, func(a, b webtest.Viewport) int { return int(b.Width - a.Width) })
+	for _, v := range views {
+		webtest.SetViewport(t, ctx, v)
+		width := fmt.Sprintf("%s %d px", at, v.Width)
+		if v.Scale > 1 {
+			width = fmt.Sprintf("%s %d px zoomed %.0f %% (%d px)", at, int64(float64(v.Width)*v.Scale), 100*v.Scale, v.Width)
+		}
+		for _, p := range webtest.LayoutProblems(t, ctx) {
+			t.Errorf("%s: %s", width, p)
+		}
+	}
+}
+
+// checkScrolledContrast reports the text contrast axe-core finds too low,
+// or cannot decide, in the page's scroll containers (webtest.ScrolledContrast).
+func checkScrolledContrast(t *testing.T, ctx context.Context, at string) {
+	t.Helper()
+	vs, undecided := webtest.ScrolledContrast(t, ctx)
+	for _, v := range vs {
+		t.Errorf("%s, in a scroll container, accessibility: %s", at, v)
+	}
+	for _, u := range undecided {
+		t.Errorf("%s, in a scroll container, axe-core cannot check the contrast of %s", at, u)
 	}
 }
 
@@ -277,37 +323,7 @@ func checkTextResize(t *testing.T, ctx context.Context, at string) {
 	webtest.TextSpacing(t, ctx, false)
 	webtest.TextSize(t, ctx, 2*webtest.DefaultTextSize)
 	defer webtest.TextSize(t, ctx, webtest.DefaultTextSize)
-	for _, p := range webtest.TextProblems(t, ctx) {
+	for _, p := range slices.Concat(webtest.TextProblems(t, ctx), webtest.Reflow(t, ctx)) {
 		t.Errorf("%s at 200 %% text size, %s", at, p)
-	}
-}
-
-// checkReflow checks WCAG 2.2 1.4.10 (Reflow) on a page shown 320 CSS px
-// wide: it scrolls in one direction only; wide tables scroll inside their
-// own container (.table-scroll), not the page, which a keyboard can reach
-// and scroll (2.1.1).
-func checkReflow(t *testing.T, ctx context.Context) {
-	t.Helper()
-	w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w > 320 {
-		wide, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 321).slice(0, 4).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "")).join(", ")`))
-		t.Errorf("at 320 px the page is %d px wide (wider: %s)", w, wide)
-	}
-	// What scrolls sideways must be reachable by keyboard (WCAG 2.1.1):
-	// focusable itself, or holding something focusable (axe's
-	// scrollable-region-focusable, which its run at 1280 px never meets).
-	stuck, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("body *")].filter(e => {
-		const x = getComputedStyle(e).overflowX;
-		return (x === "auto" || x === "scroll") && e.scrollWidth > e.clientWidth + 1 && e.tabIndex < 0 &&
-			!e.querySelector("a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex='-1'])");
-	}).slice(0, 4).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "")).join(", ")`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if stuck != "" {
-		t.Errorf("at 320 px these scroll sideways but a keyboard cannot reach them: %s", stuck)
 	}
 }
