@@ -4,7 +4,12 @@
 // PNGs, and RunAxe checks a page with axe-core against WCAG 2.2 AA;
 // TextProblems finds clipped or overlapping text, after TextSize (200 %
 // text) or TextSpacing (WCAG 1.4.12) when asked, and SmallText text
-// drawn too small (an SVG scaled down to a phone's width).
+// drawn too small (an SVG scaled down to a phone's width). At each of
+// ReflowWidths (SetViewport), LayoutProblems finds what breaks reflow
+// (WCAG 1.4.10), target size (2.5.8) or the navigation's reach, and
+// ControlText buttons and form controls that cut their text off;
+// ScrolledContrast runs axe-core's contrast check on what scroll
+// containers hide, which RunAxe passes over.
 //
 // Tests drive the page with github.com/chromedp/chromedp directly:
 //

@@ -45,8 +45,8 @@ func SetViewport(t testing.TB, ctx context.Context, v Viewport) {
 }
 
 // reflowLib defines window.__odnReflow on the page, once per page load:
-// the measures of Reflow and ControlText, which share a way to name an
-// element. sel names an element by a CSS selector from its nearest
+// the measures of Reflow, LayoutProblems and ControlText, which share a
+// way to name an element. sel names an element by a CSS selector from its nearest
 // ancestor with an id, or from main, header, footer or body.
 const reflowLib = `window.__odnReflow || (window.__odnReflow = (() => {
 	const sel = e => {
@@ -241,10 +241,12 @@ const reflowLib = `window.__odnReflow || (window.__odnReflow = (() => {
 // the element at fault by a CSS selector; none when the page is fine, at
 // most 20:
 //
-//   - the document scrolls sideways (scrollWidth beyond the viewport);
-//   - an element is wider than the viewport or sticks out of it, unless
-//     an ancestor clips it sideways: a scroller (then checked itself) or
-//     a hidden overflow (whose clipped text TextProblems finds);
+//   - the document scrolls sideways (its scrollWidth beyond the width
+//     of the viewport less a scrollbar, stricter than innerWidth);
+//   - an element, or a text that does not wrap, is wider than the
+//     viewport or sticks out of it, unless an ancestor clips it sideways:
+//     a scroller (then checked itself) or a hidden overflow (whose
+//     clipped text TextProblems finds);
 //   - an element scrolls sideways but is not a data table's container,
 //     keyboard-focusable and a labelled region (the one kind of content
 //     allowed to scroll in two dimensions);
@@ -253,15 +255,6 @@ const reflowLib = `window.__odnReflow || (window.__odnReflow = (() => {
 func Reflow(t testing.TB, ctx context.Context) []string {
 	t.Helper()
 	return runReflowLib(t, ctx, "reflow")
-}
-
-// NavProblems returns what keeps the site's navigation (the links and
-// buttons of .site-header nav) out of reach as laid out now: not shown,
-// out of the viewport sideways, covered, or out of the tab order. None on
-// a page without the site's header (an embed).
-func NavProblems(t testing.TB, ctx context.Context) []string {
-	t.Helper()
-	return runReflowLib(t, ctx, "nav")
 }
 
 // ControlText returns the buttons whose text spills out of them and the
@@ -275,8 +268,10 @@ func ControlText(t testing.TB, ctx context.Context) []string {
 }
 
 // LayoutProblems returns, in one visit of the page once its fonts are
-// loaded, the problems of Reflow, NavProblems and TextProblems: what a
-// width must not do to the page.
+// loaded, the problems of Reflow and TextProblems and what keeps the
+// site's navigation (the links and buttons of .site-header nav) out of
+// reach: not shown, out of the viewport sideways, covered (hit-tested),
+// or out of the tab order. What a width must not do to the page.
 func LayoutProblems(t testing.TB, ctx context.Context) []string {
 	t.Helper()
 	found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`document.fonts.ready.then(() => { const l = `+reflowLib+`;
