@@ -35,6 +35,12 @@ const (
 	maxResetsPerAddress = 5
 )
 
+// resetBudgetLock is the PostgreSQL advisory lock ("odn-rset") under which
+// a link is counted against the instance's hourly budget and inserted.
+// Its key differs from migrateAdvisoryKey's; the ballots' two-key locks
+// are in another key space.
+const resetBudgetLock int64 = 0x6f646e2d72736574
+
 // ErrResetLinkInvalid is the error of a password reset token that is
 // unknown, expired or already used, or whose account can no longer log
 // in; the three are not told apart.
@@ -114,7 +120,9 @@ func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([
 // that address are locked first, in id order (no deadlock between two
 // requests for accounts sharing it), so that the counts hold until the
 // insert (two requests at once at READ COMMITTED would otherwise both
-// count below the limits); SQLite's write transaction is already
+// count below the limits), then the instance's budget is locked
+// (resetBudgetLock), so that two requests for different addresses cannot
+// both take its last link; SQLite's write transaction is already
 // exclusive.
 func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match func(*bun.SelectQuery) *bun.SelectQuery, token string) (*Account, error) {
 	address := strings.ToLower(found.Email)
@@ -123,6 +131,11 @@ func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match
 		err := tx.NewRaw("SELECT id FROM accounts WHERE lower(email) = ? ORDER BY id FOR NO KEY UPDATE", address).Scan(ctx, &ids)
 		if err != nil {
 			return nil, dbErr("lock accounts to reset", err)
+		}
+		// After the accounts' rows, always: whoever holds it waits for
+		// nothing else until its commit, so no deadlock.
+		if err := rawExec(ctx, tx, "SELECT pg_advisory_xact_lock($1)", resetBudgetLock); err != nil {
+			return nil, dbErr("lock password reset budget", err)
 		}
 	}
 	acc := new(Account)

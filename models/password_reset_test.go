@@ -506,3 +506,75 @@ func TestSetPasswordOnAnAccountErasedMeanwhile(t *testing.T) {
 		}
 	})
 }
+
+// TestPasswordResetInstanceBudgetUnderConcurrency: requests for many
+// accounts (each with its own address, so that only the instance's
+// budget can stop them) sent at once when the hour's budget has three
+// links left store and send exactly three (on PostgreSQL at READ
+// COMMITTED, each request counted the links before any other's insert
+// was committed, and several passed the budget together).
+func TestPasswordResetInstanceBudgetUnderConcurrency(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		const requests, left = 24, 3
+		for i := range requests {
+			if _, err := s.CreateAccount(ctx, models.NewAccount{Username: fmt.Sprint("user", i), Email: fmt.Sprintf("user%d@example.org", i),
+				Password: resetPassword}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var first int64
+		if err := s.DB.NewRaw("SELECT min(id) FROM accounts").Scan(ctx, &first); err != nil {
+			t.Fatal(err)
+		}
+		// Links sent this hour to one account, leaving left in the budget.
+		for i := range models.MaxPasswordResetsPerHour - left {
+			if _, err := s.DB.NewRaw("INSERT INTO password_resets (account_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+				first, fmt.Sprint("h", i), now, now.Add(time.Hour)).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Several rounds: one round's requests at once do not always
+		// overlap enough to show the race.
+		for round := range 5 {
+			sent := sendResetsAtOnce(t, s, requests)
+			var stored int
+			if err := s.DB.NewRaw("SELECT count(*) FROM password_resets").Scan(ctx, &stored); err != nil {
+				t.Fatal(err)
+			}
+			if sent != left || stored != models.MaxPasswordResetsPerHour {
+				t.Fatalf("round %d: %d links sent, %d stored, want %d and %d", round, sent, stored, left, models.MaxPasswordResetsPerHour)
+			}
+			if _, err := s.DB.NewRaw("DELETE FROM password_resets WHERE token_hash NOT LIKE 'h%'").Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}, models.WithClock(func() time.Time { return now }))
+}
+
+// sendResetsAtOnce asks links for the accounts user0… user{n-1} at once
+// and returns how many were sent.
+func sendResetsAtOnce(t *testing.T, s *models.Store, n int) int {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sent := 0
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			links, err := s.RequestPasswordReset(context.Background(), fmt.Sprint("user", i))
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			sent += len(links)
+			mu.Unlock()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return sent
+}
