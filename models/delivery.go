@@ -368,11 +368,17 @@ func (s *Store) ReleaseDelivery(ctx context.Context, id int64, owner string, nex
 	return dbErr("release delivery", err)
 }
 
-// DeadDeliveries lists the dead letters, newest first.
-func (s *Store) DeadDeliveries(ctx context.Context, limit int) ([]Delivery, error) {
+// DeadDeliveries lists a page of at most limit dead letters (1 to 100),
+// newest first by id (when queued: a stable order to page by, which a
+// retry leaving the list and dying again does not reshuffle), those
+// older than the delivery before when it is not 0.
+func (s *Store) DeadDeliveries(ctx context.Context, before int64, limit int) ([]Delivery, error) {
 	var out []Delivery
-	err := s.DB.NewSelect().Model(&out).ExcludeColumn("body").Where("state = ?", DeliveryDead).
-		Order("updated_at DESC").Limit(int64(clampLimit(limit))).Scan(ctx)
+	q := s.DB.NewSelect().Model(&out).ExcludeColumn("body").Where("state = ?", DeliveryDead)
+	if before > 0 {
+		q = q.Where("id < ?", before)
+	}
+	err := q.Order("id DESC").Limit(int64(clampLimit(limit))).Scan(ctx)
 	return out, dbErr("dead deliveries", err)
 }
 

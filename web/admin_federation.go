@@ -47,24 +47,37 @@ func (s *Server) requireRole(next http.Handler, has func(*models.Account) bool) 
 type adminFederationView struct {
 	Blocks []models.DomainBlock
 	Dead   []models.Delivery
-	Hosts  []models.RemoteHost
-	Counts map[string]int
-	Domain string
-	Reason string
-	Errors map[string]string
+	// DeadBefore is the page's ?before= (0: the newest dead letters);
+	// DeadNext, the cursor of the older ones ("" on the last page).
+	DeadBefore int64
+	DeadNext   string
+	Hosts      []models.RemoteHost
+	Counts     map[string]int
+	Domain     string
+	Reason     string
+	Errors     map[string]string
 }
 
-// adminFederation shows domain blocks, the delivery queue's state, the
-// dead letters and the peers whose circuit is open.
+// adminDeadPage is how many dead letters the page lists at once.
+const adminDeadPage = 100
+
+// adminFederation shows domain blocks, the delivery queue's state, a
+// page of the dead letters (?before=, as the API's cursor) and the peers
+// whose circuit is open.
 func (s *Server) adminFederation(w http.ResponseWriter, r *http.Request) {
-	s.renderAdminFederation(w, r, http.StatusOK, &adminFederationView{})
+	before, err := idCursor(r.URL.Query().Get("before"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.renderAdminFederation(w, r, http.StatusOK, &adminFederationView{DeadBefore: before})
 }
 
 func (s *Server) renderAdminFederation(w http.ResponseWriter, r *http.Request, status int, v *adminFederationView) {
 	ctx := r.Context()
 	var err error
 	if v.Blocks, err = s.store.DomainBlocks(ctx); err == nil {
-		if v.Dead, err = s.store.DeadDeliveries(ctx, 100); err == nil {
+		if v.Dead, err = s.store.DeadDeliveries(ctx, v.DeadBefore, adminDeadPage); err == nil {
 			if v.Hosts, err = s.store.RemoteHosts(ctx); err == nil {
 				v.Counts, err = s.store.DeliveryCounts(ctx)
 			}
@@ -73,6 +86,9 @@ func (s *Server) renderAdminFederation(w http.ResponseWriter, r *http.Request, s
 	if err != nil {
 		s.error(w, r, err)
 		return
+	}
+	if len(v.Dead) == adminDeadPage {
+		v.DeadNext = strconv.FormatInt(v.Dead[len(v.Dead)-1].ID, 10)
 	}
 	s.render(w, r, status, adminFederationPage(s.page(r, s.localeFor(r).T("fedadmin.title")), v))
 }

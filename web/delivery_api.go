@@ -35,10 +35,16 @@ type apiDeliveryJSON struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-// apiDeadDeliveries answers GET /api/v1/deliveries/dead: the latest 100
-// dead letters, newest first, as the page lists them.
+// apiDeadDeliveries answers GET /api/v1/deliveries/dead: a page of the
+// dead letters (?cursor=, ?limit=), newest first, as the page lists them.
 func (s *Server) apiDeadDeliveries(w http.ResponseWriter, r *http.Request) {
-	dead, err := s.store.DeadDeliveries(r.Context(), 100)
+	cursor, limit := pageParams(r)
+	before, err := idCursor(cursor)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	dead, err := s.store.DeadDeliveries(r.Context(), before, limit)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -47,6 +53,9 @@ func (s *Server) apiDeadDeliveries(w http.ResponseWriter, r *http.Request) {
 	for _, d := range dead {
 		out.Items = append(out.Items, apiDeliveryJSON{ID: strconv.FormatInt(d.ID, 10), ActivityID: d.ActivityID, Inbox: d.Inbox, Host: d.Host,
 			State: d.State, Attempts: d.Attempts, LastStatus: d.LastStatus, LastError: d.LastError, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt})
+	}
+	if len(dead) == limit {
+		out.NextCursor = strconv.FormatInt(dead[len(dead)-1].ID, 10)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, out)
