@@ -163,8 +163,9 @@ func (s *Store) UpdateDocument(ctx context.Context, by *Account, id int64, in Do
 	return d, s.attachDocUploads(ctx, []*Document{d})
 }
 
-// DeleteDocument removes a document (its file stays stored: it may be
-// referenced elsewhere and is cheap).
+// DeleteDocument removes a document. Its file stays while another row
+// (a banner, a sheet) points to it; otherwise the hourly PurgeUploads
+// removes it once older than UploadGrace.
 func (s *Store) DeleteDocument(ctx context.Context, by *Account, id int64) error {
 	if !by.IsModerator() {
 		return ErrForbidden

@@ -129,6 +129,7 @@ func (s *Server) apiAddDocument(w http.ResponseWriter, r *http.Request) {
 		d, err = s.store.AddDocument(r.Context(), currentAccount(r.Context()), c.ID, in)
 	}
 	if err != nil {
+		s.dropUnattached(r, u)
 		s.error(w, r, err)
 		return
 	}
@@ -177,6 +178,9 @@ func (s *Server) apiSetBanner(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		c, err = s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, bannerInput(c, &u.ID, strings.TrimSpace(r.PostFormValue("banner_alt"))))
+	}
+	if err != nil {
+		s.dropUnattached(r, u)
 	}
 	s.writeConsultationChange(w, r, c, err)
 }

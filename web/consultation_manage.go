@@ -123,8 +123,8 @@ func (s *Server) documentAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := models.DocumentInput{Kind: r.PostFormValue("kind"), Title: r.PostFormValue("title"), Body: r.PostFormValue("body"), Position: formInt(r, "position", 0)}
+	var u *models.Upload
 	if err == nil && in.Kind == models.DocFile {
-		var u *models.Upload
 		if u, err = s.saveFormFile(r, "file", c.SpaceID); u != nil {
 			in.UploadID = &u.ID
 		}
@@ -134,6 +134,9 @@ func (s *Server) documentAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		_, err = s.store.AddDocument(r.Context(), currentAccount(r.Context()), c.ID, in)
+	}
+	if err != nil {
+		s.dropUnattached(r, u)
 	}
 	if s.manageFormError(w, r, c, err, func(v *manageView) { v.Doc = in }) {
 		return
@@ -184,16 +187,19 @@ func (s *Server) bannerUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := bannerInput(c, c.BannerID, strings.TrimSpace(r.PostFormValue("banner_alt")))
+	var u *models.Upload
 	if r.PostFormValue("remove") == "true" {
 		in.BannerID, in.BannerAlt = nil, ""
 	} else if err == nil {
-		var u *models.Upload
 		if u, err = s.saveBanner(r, c, in.BannerAlt); u != nil {
 			in.BannerID = &u.ID
 		}
 	}
 	if err == nil {
 		_, err = s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
+	}
+	if err != nil {
+		s.dropUnattached(r, u)
 	}
 	if s.manageFormError(w, r, c, err, func(*manageView) {}) {
 		return
@@ -297,14 +303,17 @@ func (s *Server) workshopCreate(w http.ResponseWriter, r *http.Request) {
 		err = ve.Join(v.Input.Validate(s.now()))
 	}
 	var wc *models.WorkshopContribution
+	var u *models.Upload
 	if err == nil {
-		var u *models.Upload
 		if u, err = s.saveFormFile(r, "sheet", c.SpaceID); u != nil {
 			v.Input.SheetID = &u.ID
 		}
 	}
 	if err == nil {
 		wc, err = s.store.RecordWorkshopContribution(r.Context(), currentAccount(r.Context()), c.ID, v.Input)
+	}
+	if err != nil {
+		s.dropUnattached(r, u)
 	}
 	if formError(s, w, r, err, "workshop.record", v, consultationWorkshopPage) {
 		return

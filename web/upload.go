@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"mime"
@@ -67,6 +68,22 @@ func (s *Server) saveFormFile(r *http.Request, field string, spaceID int64) (*mo
 		return nil, models.Invalid(field, ve.Fields["file"])
 	}
 	return u, err
+}
+
+// dropUnattached removes u, an upload this request stored, unless a row
+// now points to it (models.DiscardUpload). Each handler that stores a
+// file calls it when its models call failed, before answering: the form
+// shown again or the API's error does not keep the file (the form asks
+// for it again), so nothing would ever show it, yet its /media/ address
+// would serve it. It runs even if the client has gone away.
+func (s *Server) dropUnattached(r *http.Request, u *models.Upload) {
+	if u == nil {
+		return
+	}
+	if _, err := s.store.DiscardUpload(context.WithoutCancel(r.Context()), u); err != nil {
+		// The hourly models.PurgeUploads takes it later.
+		s.log.ErrorContext(r.Context(), "discard upload", "request_id", requestIDOf(r.Context()), "err", err)
+	}
 }
 
 // serveUpload sends a stored file. Only PDF, PNG, JPEG and WebP are ever

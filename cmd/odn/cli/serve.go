@@ -183,8 +183,10 @@ func (a *app) startWorkers(ctx context.Context) <-chan struct{} {
 }
 
 // purgeSessions removes, every hour, expired sessions, the log-in failure
-// counts whose window has ended, expired password reset links and the follows of erased accounts whose
-// Delete the outbox has queued (models.ForgetErasedFollows).
+// counts whose window has ended, expired password reset links, the follows of erased accounts whose
+// Delete the outbox has queued (models.ForgetErasedFollows) and the
+// uploads nothing shows any more, or that a crash left half done
+// (models.PurgeUploads).
 func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 	purges := []struct {
 		name string // what was purged, for the logs
@@ -194,6 +196,7 @@ func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 		{"log-in failure counts", st.PurgeLoginFailures},
 		{"password reset links", st.PurgePasswordResets},
 		{"erased accounts' follows", st.ForgetErasedFollows},
+		{"unattached uploads", st.PurgeUploads},
 	}
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
