@@ -92,9 +92,10 @@ func (c *Comment) Editable(a *Actor, now time.Time) bool { return c.EditError(a,
 // hid it, ErrClosed once deleted or past CommentEditWindow. EditComment
 // and the edit form both ask it.
 func (c *Comment) EditError(a *Actor, now time.Time) error {
+	if err := commentEditor(c, a); err != nil {
+		return err
+	}
 	switch {
-	case a == nil || !c.Local || c.AuthorID != a.ID:
-		return ErrForbidden
 	case c.HiddenAt != nil:
 		return ErrHiddenNotEditable
 	case c.DeletedAt != nil || now.Sub(c.CreatedAt) > CommentEditWindow:

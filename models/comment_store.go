@@ -334,12 +334,17 @@ func (s *Store) EditComment(ctx context.Context, by *Actor, id int64, body strin
 	if by == nil {
 		return nil, ErrUnauthorized
 	}
-	v := &ValidationError{}
-	validateCommentBody(v, &body)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	return s.updateComment(ctx, id, ifVersion, func(c *Comment) error {
+		// Who first (authorise.go), then the body, then what the
+		// comment's state allows.
+		if err := commentEditor(c, by); err != nil {
+			return err
+		}
+		v := &ValidationError{}
+		validateCommentBody(v, &body)
+		if err := v.Err(); err != nil {
+			return err
+		}
 		if err := c.EditError(by, s.Now()); err != nil {
 			return err
 		}

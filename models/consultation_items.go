@@ -136,32 +136,11 @@ func (s *Store) SetContributionLocation(ctx context.Context, tx bun.IDB, kind st
 // petition (or a moderator) place it on its consultation's map, when the
 // consultation has a map.
 func (s *Store) LocateContribution(ctx context.Context, by *Account, kind string, objectID int64, lat, lon *float64) error {
-	if by == nil || by.Actor == nil {
-		return ErrUnauthorized
-	}
-	live, err := s.liveSources(ctx, s.DB)
+	consultationID, err := s.locator(ctx, by, kind, objectID)
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(live, func(l liveSource) bool { return l.Kind == kind })
-	if i < 0 {
-		return Invalid("kind", "must be proposal, debate or petition")
-	}
-	var row struct {
-		AuthorID       int64  `bun:"author_id"`
-		ConsultationID *int64 `bun:"consultation_id"`
-	}
-	q := fmt.Sprintf("SELECT author_id, consultation_id FROM %s WHERE id = ?", live[i].Table)
-	if err := s.DB.NewRaw(q, objectID).Scan(ctx, &row); err != nil {
-		return dbErr("locate contribution", err)
-	}
-	if row.ConsultationID == nil {
-		return Invalid("kind", "Only contributions to a consultation are placed on its map.")
-	}
-	if row.AuthorID != by.Actor.ID && !by.IsModerator() {
-		return ErrForbidden
-	}
-	c, err := s.ConsultationByID(ctx, *row.ConsultationID)
+	c, err := s.ConsultationByID(ctx, consultationID)
 	if err != nil {
 		return err
 	}
@@ -171,6 +150,46 @@ func (s *Store) LocateContribution(ctx context.Context, by *Account, kind string
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		return s.SetContributionLocation(ctx, tx, kind, objectID, c.ID, lat, lon)
 	})
+}
+
+// MayLocateContribution reports whether by may place the contribution
+// (LocateContribution) or take it off the map: its author or a
+// moderator (authorise.go). What the contribution allows (attached to a
+// consultation) is told only to them.
+func (s *Store) MayLocateContribution(ctx context.Context, by *Account, kind string, objectID int64) error {
+	_, err := s.locator(ctx, by, kind, objectID)
+	return err
+}
+
+// locator checks that by may place the contribution kind objectID, then
+// that it belongs to a consultation, whose id it returns.
+func (s *Store) locator(ctx context.Context, by *Account, kind string, objectID int64) (int64, error) {
+	if by == nil || by.Actor == nil {
+		return 0, ErrUnauthorized
+	}
+	live, err := s.liveSources(ctx, s.DB)
+	if err != nil {
+		return 0, err
+	}
+	i := slices.IndexFunc(live, func(l liveSource) bool { return l.Kind == kind })
+	if i < 0 {
+		return 0, Invalid("kind", "must be proposal, debate or petition")
+	}
+	var row struct {
+		AuthorID       int64  `bun:"author_id"`
+		ConsultationID *int64 `bun:"consultation_id"`
+	}
+	q := fmt.Sprintf("SELECT author_id, consultation_id FROM %s WHERE id = ?", live[i].Table)
+	if err := s.DB.NewRaw(q, objectID).Scan(ctx, &row); err != nil {
+		return 0, dbErr("locate contribution", err)
+	}
+	if row.AuthorID != by.Actor.ID && !by.IsModerator() {
+		return 0, ErrForbidden
+	}
+	if row.ConsultationID == nil {
+		return 0, Invalid("kind", "Only contributions to a consultation are placed on its map.")
+	}
+	return *row.ConsultationID, nil
 }
 
 // MapPoint is a located contribution.

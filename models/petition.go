@@ -259,18 +259,19 @@ type PetitionUpdate struct {
 // notifications, in any state (even after the response: "we met the
 // mayor").
 func (s *Store) PostPetitionUpdate(ctx context.Context, by *Actor, petitionID int64, body string) (*PetitionUpdate, error) {
+	p, err := s.visiblePetition(ctx, petitionID)
+	if err != nil {
+		return nil, err
+	}
+	// Who first, then the input (authorise.go).
+	if err := petitionAuthor(p, by); err != nil {
+		return nil, err
+	}
 	body = strings.TrimSpace(body)
 	v := &ValidationError{}
 	checkBody(v, "body", "text", body)
 	if err := v.Err(); err != nil {
 		return nil, err
-	}
-	p, err := s.visiblePetition(ctx, petitionID)
-	if err != nil {
-		return nil, err
-	}
-	if by == nil || by.ID != p.AuthorID || !p.Local {
-		return nil, ErrForbidden
 	}
 	u := &PetitionUpdate{PetitionID: p.ID, AuthorID: by.ID, Body: body, BodyHTML: RenderMarkdown(body), CreatedAt: s.Now()}
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -309,8 +310,8 @@ func (s *Store) RespondPetition(ctx context.Context, by *Account, petitionID int
 	if err != nil {
 		return nil, err
 	}
-	if !p.Local || by.Actor.ID != p.AddresseeID {
-		return nil, fmt.Errorf("%w: only the addressee responds to a petition", ErrForbidden)
+	if err := petitionAddressee(p, by); err != nil {
+		return nil, err
 	}
 	// Out of office (decider status withdrawn, say after an election):
 	// they no longer answer for the institution, and moderators may

@@ -50,12 +50,6 @@ func (s *Store) EditPetitionUpdate(ctx context.Context, by *Account, petitionID,
 	if by == nil || by.Actor == nil {
 		return nil, ErrUnauthorized
 	}
-	body = strings.TrimSpace(body)
-	v := &ValidationError{}
-	checkBody(v, "body", "text", body)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	p, err := s.visiblePetition(ctx, petitionID)
 	if err != nil {
 		return nil, err
@@ -64,8 +58,15 @@ func (s *Store) EditPetitionUpdate(ctx context.Context, by *Account, petitionID,
 	if err != nil {
 		return nil, err
 	}
+	// Who first, then the input (authorise.go).
 	if !UpdateEditable(by, p, u) {
 		return nil, fmt.Errorf("%w: only its author or a moderator edits an update", ErrForbidden)
+	}
+	body = strings.TrimSpace(body)
+	v := &ValidationError{}
+	checkBody(v, "body", "text", body)
+	if err := v.Err(); err != nil {
+		return nil, err
 	}
 	if err := checkVersion(u.Version, ifVersion); err != nil {
 		return nil, err
@@ -124,8 +125,8 @@ func (s *Store) EditPetitionResponse(ctx context.Context, by *Account, petitionI
 	if err != nil {
 		return nil, err
 	}
-	if !p.Local || by.Actor.ID != p.AddresseeID {
-		return nil, fmt.Errorf("%w: only the addressee responds to a petition", ErrForbidden)
+	if err := petitionAddressee(p, by); err != nil {
+		return nil, err
 	}
 	if ok, err := s.AddresseeCanAnswer(ctx, p); err != nil {
 		return nil, err

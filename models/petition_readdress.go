@@ -45,8 +45,8 @@ func (s *Store) ReaddressPetition(ctx context.Context, by *Account, petitionID i
 	if by == nil || by.Actor == nil {
 		return nil, ErrUnauthorized
 	}
-	if !by.IsModerator() {
-		return nil, fmt.Errorf("%w: only moderators give a petition a new addressee", ErrForbidden)
+	if err := MayReaddressPetition(by); err != nil {
+		return nil, err
 	}
 	p, err := s.visiblePetition(ctx, petitionID)
 	if err != nil {

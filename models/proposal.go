@@ -333,15 +333,16 @@ func proposalEvent(kind string, p *Proposal, actorID int64, data map[string]any)
 // not ignored. An edit made from another version than the current one
 // (in.IfVersion) is refused with ErrEditConflict.
 func (s *Store) UpdateProposal(ctx context.Context, by *Actor, id int64, in ProposalInput) (*Proposal, error) {
-	if err := in.validate(); err != nil {
-		return nil, err
-	}
 	p, err := s.ProposalByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if by == nil || by.ID != p.AuthorID || !p.Local {
-		return nil, ErrForbidden
+	// Who first, then the input (authorise.go).
+	if err := proposalEditor(p, by); err != nil {
+		return nil, err
+	}
+	if err := in.validate(); err != nil {
+		return nil, err
 	}
 	if err := p.EditError(); err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ func (s *Server) apiRoutes(r chi.Router) {
 	r.Get("/instance", s.apiInstance)
 	r.Get("/spaces", s.apiSpaces)
 	r.Get("/spaces/{name}", s.apiSpace)
-	r.With(s.requireAccount).Post("/spaces", s.apiCreateSpace)
+	r.With(s.requireAccount, s.requireAdmin).Post("/spaces", s.apiCreateSpace)
 	r.With(s.requireAccount, s.requireAdmin).Patch("/spaces/{name}", s.apiUpdateSpace)
 	for _, add := range extraAPIRoutes {
 		add(s, r)

@@ -71,6 +71,8 @@ var privileged = []struct {
 	{regexp.MustCompile(`^(PATCH /api/v1/instance|POST /api/v1/invites|\w+ /api/v1/domain-blocks(/\{domain\})?|POST /api/v1/accounts/\{name\}/(role|decider)|PATCH /api/v1/spaces/\{name\}|GET /api/v1/deliveries/dead|POST /api/v1/deliveries/\{id\}/retry)$`), admin},
 	{regexp.MustCompile(`^((PATCH|DELETE) /api/v1/consultations/\{id\}|\w+ /api/v1/consultations/\{id\}/themes(/\{theme\})?|DELETE /api/v1/(workshop-contributions|news)/\{id\}|PATCH /api/v1/news/\{id\}|(POST|DELETE) /api/v1/consultations/\{id\}/(documents(/\{doc\})?|banner))$`), moderator},
 	{regexp.MustCompile(`^(GET /api/v1/reports|POST /api/v1/reports/\{id\}/(dismiss|forward)|POST /api/v1/moderation/\w+|POST /api/v1/accounts/\{name\}/\w+)$`), moderator},
+	{regexp.MustCompile(`^(POST /api/v1/spaces/\{name\}/(consultations|debates|news|relays)|POST /api/v1/consultations/\{id\}/(workshop-contributions|synthesis)|PATCH /api/v1/debates/\{id\}|POST /api/v1/proposals/\{id\}/status|POST /api/v1/petitions/\{id\}/addressee)$`), moderator},
+	{regexp.MustCompile(`^POST /api/v1/spaces$`), admin},
 	{regexp.MustCompile(`^\w+ /s/\{name\}/edit$`), admin},
 	{regexp.MustCompile(`^\w+ /s/\{name\}/(debates|consultations|news)/new$`), moderator},
 	{regexp.MustCompile(`^\w+ /news/\{id\}/edit$`), moderator},

@@ -184,6 +184,10 @@ func (s *Server) apiComment(w http.ResponseWriter, r *http.Request) {
 // its text, which stays when left out.
 func (s *Server) apiEditComment(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
+	if err == nil {
+		// Who first: a member who may not edit learns nothing of the input.
+		err = s.store.MayEditComment(r.Context(), currentAccount(r.Context()).Actor, id)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return

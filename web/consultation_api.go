@@ -19,7 +19,9 @@ func init() {
 		r.Get("/spaces/{name}/news", s.apiNews)
 		r.Get("/news/{id}", s.apiNewsItem)
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireAccount)
+			// Moderators' (models checks again), refused before the
+			// body is read.
+			r.Use(s.requireAccount, s.requireModerator)
 			r.Post("/spaces/{name}/consultations", s.apiCreateConsultation)
 			r.Post("/consultations/{id}/workshop-contributions", s.apiCreateWorkshop)
 			r.Post("/consultations/{id}/synthesis", s.apiPublishSynthesis)

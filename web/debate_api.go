@@ -18,8 +18,10 @@ func init() {
 		r.Get("/debates/{id}/results", s.apiDebateResults)
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireAccount)
-			r.Post("/spaces/{name}/debates", s.apiCreateDebate)
-			r.Patch("/debates/{id}", s.apiUpdateDebate)
+			// Moderators' (models checks again), refused before the
+			// body is read.
+			r.With(s.requireModerator).Post("/spaces/{name}/debates", s.apiCreateDebate)
+			r.With(s.requireModerator).Patch("/debates/{id}", s.apiUpdateDebate)
 			r.Post("/debates/{id}/open", s.apiDebatePhase(models.DebateOpen))
 			r.Post("/debates/{id}/close", s.apiDebatePhase(models.DebateClosed))
 			r.With(s.voteLimit()).Post("/debates/{id}/votes", s.apiVote)

@@ -33,6 +33,11 @@ type apiLocationIn struct {
 func (s *Server) apiLocate(typ string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := pathID(r)
+		if err == nil {
+			// Who first: a member who may not place it learns nothing of
+			// the input (nor whether it may be placed).
+			err = s.store.MayLocateContribution(r.Context(), currentAccount(r.Context()), typ, id)
+		}
 		if err != nil {
 			s.error(w, r, err)
 			return

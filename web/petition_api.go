@@ -251,7 +251,10 @@ type apiText struct {
 }
 
 func (s *Server) apiPetitionUpdate(w http.ResponseWriter, r *http.Request) {
-	s.apiPetitionText(w, r, http.StatusCreated, func(id int64, body string) (any, error) {
+	may := func(id int64) error {
+		return s.store.MayWritePetitionUpdate(r.Context(), currentAccount(r.Context()), id, 0)
+	}
+	s.apiPetitionText(w, r, http.StatusCreated, may, func(id int64, body string) (any, error) {
 		u, err := s.store.PostPetitionUpdate(r.Context(), currentAccount(r.Context()).Actor, id, body)
 		if err != nil {
 			return nil, err
@@ -261,7 +264,7 @@ func (s *Server) apiPetitionUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiPetitionResponse(w http.ResponseWriter, r *http.Request) {
-	s.apiPetitionText(w, r, http.StatusOK, func(id int64, body string) (any, error) {
+	s.apiPetitionText(w, r, http.StatusOK, s.mayRespond(r), func(id int64, body string) (any, error) {
 		p, err := s.store.RespondPetition(r.Context(), currentAccount(r.Context()), id, body)
 		if err != nil {
 			return nil, err
@@ -270,10 +273,21 @@ func (s *Server) apiPetitionResponse(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// apiPetitionText answers a call of {"body"} on the {id} petition: call
-// does the work and gives the answer, sent with status.
-func (s *Server) apiPetitionText(w http.ResponseWriter, r *http.Request, status int, call func(id int64, body string) (any, error)) {
+// mayRespond asks whether the caller is the {id} petition's addressee.
+func (s *Server) mayRespond(r *http.Request) func(id int64) error {
+	return func(id int64) error { return s.store.MayRespondPetition(r.Context(), currentAccount(r.Context()), id) }
+}
+
+// apiPetitionText answers a call of {"body"} on the {id} petition: may
+// says whether the caller may make it, before the body is read (a member
+// who may not learns nothing of the input); call does the work and gives
+// the answer, sent with status.
+func (s *Server) apiPetitionText(w http.ResponseWriter, r *http.Request, status int, may func(id int64) error,
+	call func(id int64, body string) (any, error)) {
 	id, err := pathID(r)
+	if err == nil {
+		err = may(id)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -294,7 +308,12 @@ func (s *Server) apiPetitionText(w http.ResponseWriter, r *http.Request, status 
 // apiPetitionReaddress gives a petition whose addressee can no longer
 // answer a new one, {"addressee": "user name"}; moderators only.
 func (s *Server) apiPetitionReaddress(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+	// Who first: a member learns nothing of the input (nor of the petition).
+	err := models.MayReaddressPetition(currentAccount(r.Context()))
+	var id int64
+	if err == nil {
+		id, err = pathID(r)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return

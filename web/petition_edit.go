@@ -188,7 +188,10 @@ func (s *Server) apiEditPetitionUpdate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.apiPetitionText(w, r, http.StatusOK, func(id int64, body string) (any, error) {
+	may := func(id int64) error {
+		return s.store.MayWritePetitionUpdate(r.Context(), currentAccount(r.Context()), id, uid)
+	}
+	s.apiPetitionText(w, r, http.StatusOK, may, func(id int64, body string) (any, error) {
 		want, err := ifMatch(r)
 		if err != nil {
 			return nil, err
@@ -205,7 +208,7 @@ func (s *Server) apiEditPetitionUpdate(w http.ResponseWriter, r *http.Request) {
 // apiEditPetitionResponse changes the official response, {"body"}: the
 // addressee while they may still answer.
 func (s *Server) apiEditPetitionResponse(w http.ResponseWriter, r *http.Request) {
-	s.apiPetitionText(w, r, http.StatusOK, func(id int64, body string) (any, error) {
+	s.apiPetitionText(w, r, http.StatusOK, s.mayRespond(r), func(id int64, body string) (any, error) {
 		want, err := ifMatch(r)
 		if err != nil {
 			return nil, err

@@ -22,7 +22,7 @@ func init() {
 			r.Post("/proposals/{id}/support", s.apiSupport)
 			r.Delete("/proposals/{id}/support", s.apiUnsupport)
 			r.Post("/proposals/{id}/withdraw", s.apiWithdrawProposal)
-			r.Post("/proposals/{id}/status", s.apiProposalStatus)
+			r.With(s.requireModerator).Post("/proposals/{id}/status", s.apiProposalStatus)
 		})
 	})
 }
@@ -231,6 +231,10 @@ func (s *Server) apiCreateProposal(w http.ResponseWriter, r *http.Request) {
 // consultation or theme.
 func (s *Server) apiUpdateProposal(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
+	if err == nil {
+		// Who first: a member who may not edit learns nothing of the input.
+		err = s.store.MayEditProposal(r.Context(), currentAccount(r.Context()).Actor, id)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return

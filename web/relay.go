@@ -24,7 +24,7 @@ func init() {
 	})
 	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
 		r.Get("/spaces/{name}/relays", s.apiRelays)
-		r.With(s.requireAccount).Post("/spaces/{name}/relays", s.apiRelay)
+		r.With(s.requireAccount, s.requireModerator).Post("/spaces/{name}/relays", s.apiRelay)
 	})
 }
 

@@ -1,0 +1,96 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// TestActionsCheckWhoBeforeInput: an action on another's object with an
+// input its rules refuse is ErrForbidden, not the input's
+// *ValidationError: a member who may not act learns nothing of the
+// input's rules, on the pages (which call these directly) as on the API
+// (which asks the May… checks before reading the body, asked here too).
+// UpdateProposal, PostPetitionUpdate, EditPetitionUpdate and EditComment
+// validated the input first; LocateContribution said a contribution
+// outside any consultation cannot be placed before saying who may.
+func TestActionsCheckWhoBeforeInput(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		ctx := context.Background()
+		f.at(15)
+		ana, ben := f.citizens[0], f.citizens[1]
+		if err := f.s.SetDecider(ctx, nil, "modo", true); err != nil {
+			t.Fatal(err)
+		}
+		p, err := f.s.CreateProposal(ctx, ana.Actor, "town", models.ProposalInput{Title: "Benches in the shade", Body: "Under the limes."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pe, err := f.s.CreatePetition(ctx, ana.Actor, "town", models.PetitionInput{Title: "A bench by the school", Body: "Parents wait standing.",
+			Addressee: "modo", Goal: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		up, err := f.s.PostPetitionUpdate(ctx, ana.Actor, pe.ID, "Ten signatures!")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.s.CreateComment(ctx, ana.Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, Body: "Good idea."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		far, near := 500.0, 2.0
+		for _, tc := range []struct {
+			name string
+			do   func() error
+		}{
+			{"edit another's proposal", func() error {
+				_, err := f.s.UpdateProposal(ctx, ben.Actor, p.ID, models.ProposalInput{})
+				return err
+			}},
+			{"may edit another's proposal", func() error { return f.s.MayEditProposal(ctx, ben.Actor, p.ID) }},
+			{"post an update to another's petition", func() error {
+				_, err := f.s.PostPetitionUpdate(ctx, ben.Actor, pe.ID, "")
+				return err
+			}},
+			{"edit another's update", func() error {
+				_, err := f.s.EditPetitionUpdate(ctx, ben, pe.ID, up.ID, "", 0)
+				return err
+			}},
+			{"may write another's update", func() error { return f.s.MayWritePetitionUpdate(ctx, ben, pe.ID, up.ID) }},
+			{"may post to another's petition", func() error { return f.s.MayWritePetitionUpdate(ctx, ben, pe.ID, 0) }},
+			{"respond to a petition not addressed to me", func() error {
+				_, err := f.s.RespondPetition(ctx, ben, pe.ID, "")
+				return err
+			}},
+			{"may respond", func() error { return f.s.MayRespondPetition(ctx, ben, pe.ID) }},
+			{"edit another's comment", func() error {
+				_, err := f.s.EditComment(ctx, ben.Actor, c.ID, "", 0)
+				return err
+			}},
+			{"may edit another's comment", func() error { return f.s.MayEditComment(ctx, ben.Actor, c.ID) }},
+			{"place another's proposal outside a consultation", func() error {
+				return f.s.LocateContribution(ctx, ben, "proposal", p.ID, &far, &near)
+			}},
+			{"may place another's proposal", func() error { return f.s.MayLocateContribution(ctx, ben, "proposal", p.ID) }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if err := tc.do(); !errors.Is(err, models.ErrForbidden) {
+					t.Errorf("got %v, want ErrForbidden", err)
+				}
+			})
+		}
+		// Those who may are told the input's problems.
+		if _, err := f.s.UpdateProposal(ctx, ana.Actor, p.ID, models.ProposalInput{}); !errors.As(err, new(*models.ValidationError)) {
+			t.Errorf("the author's empty edit: %v, want a *ValidationError", err)
+		}
+		if err := f.s.MayEditProposal(ctx, ana.Actor, p.ID); err != nil {
+			t.Errorf("the author may not edit: %v", err)
+		}
+		if err := f.s.MayRespondPetition(ctx, f.mod, pe.ID); err != nil {
+			t.Errorf("the addressee may not respond: %v", err)
+		}
+	})
+}
