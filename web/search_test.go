@@ -45,6 +45,11 @@ func TestSearchPage(t *testing.T) {
 		t.Fatal("the navigation has no link to the search")
 	}
 
+	space := readBody(e.get(c, "/s/ville"))
+	if !strings.Contains(space, `<input type="hidden" name="space" value="ville">`) || !strings.Contains(space, `<label for="f-space-q">Search in Ville</label>`) {
+		t.Fatal("the space page has no search of its own")
+	}
+
 	res := e.get(c, "/search?q=JARDIN")
 	body := readBody(res)
 	for _, want := range []string{
