@@ -177,6 +177,9 @@ func (s *Store) ListPetitions(ctx context.Context, q PetitionQuery) (*PetitionLi
 	if q.State != "" && !slices.Contains(PetitionStates, q.State) {
 		return nil, Invalid("state", "Unknown state.")
 	}
+	if searchTooLong(q.Search) {
+		return nil, Invalid("q", errSearchTooLong)
+	}
 	sp, err := s.SpaceByName(ctx, q.Space)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 )
@@ -28,6 +29,30 @@ const MaxRandomPool = 10_000
 
 // maxSearchWords bounds the words of a text search.
 const maxSearchWords = 8
+
+// Bounds of a search's text: each word is a %…% LIKE pattern, scanned
+// over every row, and SQLite refuses patterns past 50,000 bytes (a 500
+// for a long enough URL before these bounds).
+const (
+	maxSearchChars    = 200
+	maxSearchWordRune = 64
+)
+
+// errSearchTooLong is a search's text past its bounds.
+const errSearchTooLong = "A search has at most 200 characters, and each word at most 64."
+
+// searchTooLong reports whether text is past a search's bounds.
+func searchTooLong(text string) bool {
+	if utf8.RuneCountInString(text) > maxSearchChars {
+		return true
+	}
+	for _, w := range strings.Fields(text) {
+		if utf8.RuneCountInString(w) > maxSearchWordRune {
+			return true
+		}
+	}
+	return false
+}
 
 // RandomOrder returns ids in the random order published for seed: each id
 // gets the key SHA-256(seed as 8 bytes big-endian ‖ id as 8 bytes

@@ -173,6 +173,9 @@ func (s *Store) ListProposals(ctx context.Context, q ProposalQuery) (*ProposalLi
 	if q.Status != "" && !slices.Contains(ProposalStatuses, q.Status) {
 		return nil, Invalid("status", "Unknown status.")
 	}
+	if searchTooLong(q.Search) {
+		return nil, Invalid("q", errSearchTooLong)
+	}
 	tag := ""
 	if q.Tag != "" {
 		tags, _ := NormalizeTags([]string{q.Tag})

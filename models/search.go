@@ -105,8 +105,11 @@ type searchRow struct {
 func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, error) {
 	words := strings.Fields(foldText(q.Text))
 	v := &ValidationError{}
-	if len(words) == 0 || utf8.RuneCountInString(strings.Join(words, "")) < 2 {
+	switch {
+	case len(words) == 0 || utf8.RuneCountInString(strings.Join(words, "")) < 2:
 		v.Add("q", "Type at least two letters to search.")
+	case searchTooLong(q.Text):
+		v.Add("q", errSearchTooLong)
 	}
 	kinds := SearchKinds
 	if q.Kind != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,6 +147,9 @@ func TestSearchRefusals(t *testing.T) {
 			{models.SearchQuery{Text: ""}, "q"},
 			{models.SearchQuery{Text: "   "}, "q"},
 			{models.SearchQuery{Text: "é"}, "q"},
+			{models.SearchQuery{Text: strings.Repeat("a", 65)}, "q"},
+			{models.SearchQuery{Text: strings.Repeat("ab ", 67)}, "q"},
+			{models.SearchQuery{Text: strings.Repeat("a", 60000)}, "q"},
 			{models.SearchQuery{Text: "trees", Kind: "users"}, "kind"},
 			{models.SearchQuery{Text: "trees", Kind: models.SearchDebates, Before: -1}, "before"},
 		} {
@@ -154,6 +158,16 @@ func TestSearchRefusals(t *testing.T) {
 			if !errors.As(err, &ve) || ve.Fields[tc.field] == "" {
 				t.Errorf("%+v: got %v, want a problem with %q", tc.q, err, tc.field)
 			}
+		}
+		// The lists' search has the same bounds: SQLite refuses LIKE
+		// patterns past 50,000 bytes, which was a 500.
+		_, err := d.s.ListProposals(ctx, models.ProposalQuery{Space: "town", Search: strings.Repeat("a", 60000)})
+		if ve, ok := errors.AsType[*models.ValidationError](err); !ok || ve.Fields["q"] == "" {
+			t.Errorf("a proposal list searching 60,000 letters: %v, want a problem with q", err)
+		}
+		_, err = d.s.ListPetitions(ctx, models.PetitionQuery{Space: "town", Search: strings.Repeat("a", 65)})
+		if ve, ok := errors.AsType[*models.ValidationError](err); !ok || ve.Fields["q"] == "" {
+			t.Errorf("a petition list searching a 65-letter word: %v, want a problem with q", err)
 		}
 		if _, err := d.s.Search(ctx, models.SearchQuery{Text: "trees", Space: "nowhere"}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("unknown space: got %v, want ErrNotFound", err)

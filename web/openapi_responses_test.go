@@ -189,6 +189,9 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	}
 	k.call("GET", "/search", "/search?q=shade&kind=proposals&space=town&limit=1", "", nil, 200)
 	k.call("GET", "/search", "/search?q=b&kind=users", "", nil, 422)
+	if bad := k.call("GET", "/search", "/search?q=benches&kind=proposals&cursor=x", "", nil, 422); fmt.Sprint(bad["fields"]) != "map[cursor:is not a cursor of this list]" {
+		t.Errorf("a bad search cursor: %v, want a problem with cursor", bad)
+	}
 	k.call("GET", "/search", "/search?q=benches&space=nowhere", "", nil, 404)
 	k.call("GET", "/proposals/{id}", p("/proposals/%d", o.hidden.ID), boss, nil, 200) // hidden: moderators see it
 	k.call("GET", "/petitions/{id}", p("/petitions/%d", o.hiddenPetitionID), boss, nil, 200)

@@ -139,6 +139,10 @@ type apiSearchResults struct {
 
 func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	cursor, limit := pageParams(r)
+	if _, err := idCursor(cursor); err != nil {
+		s.error(w, r, err) // told on cursor, the API's name, not the page's before
+		return
+	}
 	sq := searchQuery(r, cursor)
 	sq.Limit = limit
 	res, err := s.store.Search(r.Context(), sq)
