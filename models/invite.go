@@ -149,13 +149,16 @@ func (s *Store) checkSignUp(ctx context.Context, mode string, n *NewAccount, inv
 
 // SignUp creates a member account under the instance's registration mode:
 // open, by invitation (the code is consumed in the same transaction), or
-// closed (ErrForbidden).
+// closed (ErrForbidden). The e-mail address given, if any, awaits its
+// confirmation link (RequestEmailConfirmation) as the account's pending
+// address: nothing else is mailed to it before.
 func (s *Store) SignUp(ctx context.Context, n NewAccount, inviteCode string) (*Account, error) {
 	mode, err := s.Setting(ctx, SettingRegistration, RegistrationOpen)
 	if err != nil {
 		return nil, err
 	}
 	n.Role = RoleMember
+	n.unconfirmed = true // a stranger's address: confirmed by its link
 	if mode == RegistrationClosed {
 		return nil, ErrForbidden
 	}

@@ -161,18 +161,29 @@ func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match
 // than MaxPasswordResets to the account, and to the address (whichever
 // accounts have it now), and fewer than MaxPasswordResetsPerHour in all.
 func resetAllowed(ctx context.Context, tx bun.Tx, accountID int64, address string, since time.Time) (bool, error) {
-	for _, c := range []struct {
-		where string
-		args  []any
-		max   int
-	}{
-		{"pr.account_id = ?", []any{accountID}, MaxPasswordResets},
-		{"pr.account_id IN (SELECT id FROM accounts WHERE lower(email) = ?)", []any{address}, MaxPasswordResets},
-		{"TRUE", nil, MaxPasswordResetsPerHour},
-	} {
-		n, err := tx.NewSelect().Model((*passwordReset)(nil)).Where(c.where, c.args...).Where("pr.created_at > ?", since).Count(ctx)
+	return linksAllowed(ctx, tx, (*passwordReset)(nil), "pr", since,
+		linkBound{"pr.account_id = ?", []any{accountID}, MaxPasswordResets},
+		linkBound{"pr.account_id IN (SELECT id FROM accounts WHERE lower(email) = ?)", []any{address}, MaxPasswordResets},
+		linkBound{"TRUE", nil, MaxPasswordResetsPerHour})
+}
+
+// linkBound is one limit of linksAllowed: at most max rows matching
+// where (with args).
+type linkBound struct {
+	where string
+	args  []any
+	max   int
+}
+
+// linksAllowed reports whether one more e-mailed link (a row of model,
+// aliased alias, with a created_at) may be issued: whether, for each
+// bound, fewer than its max rows matching it were created since. The
+// password reset links and the address confirmation links share it.
+func linksAllowed(ctx context.Context, tx bun.IDB, model any, alias string, since time.Time, bounds ...linkBound) (bool, error) {
+	for _, c := range bounds {
+		n, err := tx.NewSelect().Model(model).Where(c.where, c.args...).Where("?.created_at > ?", bun.Ident(alias), since).Count(ctx)
 		if err != nil {
-			return false, dbErr("count password resets", err)
+			return false, dbErr("count e-mailed links", err)
 		}
 		if int64(n) >= int64(c.max) {
 			return false, nil

@@ -295,8 +295,9 @@ func TestSetPassword(t *testing.T) {
 }
 
 // TestPasswordResetLinksEndWithTheAddressOrTheAccess: a pending link ends
-// when what it relied on changes: the account's e-mail address (the link
-// went to the old one), the account disabled (re-enabling it must not
+// when what it relied on changes: the account's e-mail address, once the
+// new one is confirmed (the link went to the old one, in use until then),
+// the account disabled (re-enabling it must not
 // revive the link), a password change by the member or by the operator.
 // A change of other settings keeps it.
 func TestPasswordResetLinksEndWithTheAddressOrTheAccess(t *testing.T) {
@@ -306,8 +307,15 @@ func TestPasswordResetLinksEndWithTheAddressOrTheAccess(t *testing.T) {
 		change func(ctx context.Context, s *models.Store, ann *models.Account) error
 		ends   bool
 	}{
-		{"e-mail changed", func(ctx context.Context, s *models.Store, ann *models.Account) error {
+		{"e-mail change asked, not confirmed", func(ctx context.Context, s *models.Store, ann *models.Account) error {
 			_, err := s.EditAccount(ctx, ann, models.AccountEdit{Email: ptr("elsewhere@example.org"), CurrentPassword: resetPassword})
+			return err
+		}, false},
+		{"e-mail changed and confirmed", func(ctx context.Context, s *models.Store, ann *models.Account) error {
+			if _, err := s.EditAccount(ctx, ann, models.AccountEdit{Email: ptr("elsewhere@example.org"), CurrentPassword: resetPassword}); err != nil {
+				return err
+			}
+			_, err := confirmPending(ctx, s, ann.ID)
 			return err
 		}, true},
 		{"e-mail removed", func(ctx context.Context, s *models.Store, ann *models.Account) error {

@@ -25,9 +25,10 @@ const (
 
 // An account changes its e-mail address at most MaxEmailChanges times per
 // EmailChangeWindow (counted from the audit log, which records each
-// change): each change mails a notice to the address before, so without
-// a bound a member could mail any address at will (set it, then clear
-// it), each change also costing a password hash.
+// change asked for): each change mails a notice to the confirmed address
+// and a confirmation link to the new one, so without a bound a member
+// could mail any address at will (set it, then clear it), each change
+// also costing a password hash.
 const (
 	MaxEmailChanges   = 3
 	EmailChangeWindow = 24 * time.Hour
@@ -55,6 +56,12 @@ type AccountEdit struct {
 	// the address receives password reset links, so whoever holds a
 	// session or token alone must not be able to redirect them.
 	CurrentPassword string `json:"current_password"`
+	// EmailShown, when set, is the address the form showed
+	// (Account.WantedEmail when it was opened): an Email equal to it is
+	// no change, so that saving the language from a form opened before
+	// another window changed the address keeps that change; another
+	// Email is refused with ErrEditConflict if the address changed since.
+	EmailShown *string `json:"-"`
 }
 
 // AvatarFile is an avatar image being sent: the file's name as the
@@ -116,9 +123,17 @@ func (s *Store) EditAccount(ctx context.Context, acc *Account, in AccountEdit) (
 	return got, err
 }
 
-// EmailChange is the change of address an edit made: From is the address
-// before ("" when the account had none), To the one after.
-type EmailChange struct{ From, To string }
+// EmailChange is the change of address an edit made: From is the
+// confirmed address, which stays in use and is told of the change (""
+// when the account had none), To the address asked for: "" when the
+// member removed their address (removed at once, with any pending one),
+// From when they went back to it (the pending address is cancelled),
+// else the new pending address, which Confirm says awaits its link
+// (RequestEmailConfirmation).
+type EmailChange struct {
+	From, To string
+	Confirm  bool
+}
 
 // EditAccountChanged applies a member's changes to their own account and
 // returns it reloaded, with the e-mail change it made (nil when the
@@ -135,13 +150,16 @@ func (s *Store) EditAccountChanged(ctx context.Context, acc *Account, in Account
 	if acc == nil || acc.Actor == nil {
 		return nil, nil, ErrUnauthorized
 	}
+	if in.EmailShown != nil && in.Email != nil && strings.TrimSpace(*in.Email) == *in.EmailShown {
+		in.Email = nil // not touched on the form
+	}
 	err := in.validate()
 	var checked emailCheck
 	if in.Email != nil {
-		// Joined with the other fields' problems; a throttled name or a
-		// failed database is the whole answer.
+		// Joined with the other fields' problems; a throttled name, a
+		// stale form or a failed database is the whole answer.
 		var perr error
-		checked, perr = s.checkEmailChange(ctx, acc, *in.Email, in.CurrentPassword)
+		checked, perr = s.checkEmailChange(ctx, acc, in)
 		if _, ok := errors.AsType[*ValidationError](perr); !ok && perr != nil {
 			return nil, nil, perr
 		}
@@ -189,33 +207,45 @@ func (s *Store) EditAccountChanged(ctx context.Context, acc *Account, in Account
 }
 
 // emailCheck is what checkEmailChange found, for editAccount to decide
-// again under the row lock: whether the current password was given and
-// right.
-type emailCheck struct{ password bool }
+// again under the row lock: the address chosen then (WantedEmail), and
+// whether the current password was given and right.
+type emailCheck struct {
+	saw      string
+	password bool
+}
 
 // checkEmailChange checks, before the transaction (a password hash is too
 // slow to compute under a row lock), what a change of acc's address to
-// email needs: nothing when email is the stored address; else the right
-// password: a problem on "current_password" when it is missing or wrong
-// (a wrong one counts toward the log-in limit, as at log-in); or
-// Authenticate's other error. editAccount decides again on the locked
-// row, which may have changed meanwhile.
-func (s *Store) checkEmailChange(ctx context.Context, acc *Account, email, password string) (emailCheck, error) {
+// in.Email needs: ErrEditConflict when the form showed another address
+// than the current one (in.EmailShown); nothing when in.Email is the
+// address chosen, or the confirmed one (going back to it cancels the
+// pending one); else the right password: a problem on
+// "current_password" when it is missing or wrong (a wrong one counts
+// toward the log-in limit, as at log-in); or Authenticate's other error.
+// editAccount decides again on the locked row, which may have changed
+// meanwhile.
+func (s *Store) checkEmailChange(ctx context.Context, acc *Account, in AccountEdit) (emailCheck, error) {
 	cur, err := s.AccountByID(ctx, acc.ID)
 	if err != nil {
 		return emailCheck{}, err
 	}
-	if email == cur.Email {
-		return emailCheck{}, nil
+	seen := emailCheck{saw: cur.WantedEmail()}
+	if in.EmailShown != nil && *in.EmailShown != seen.saw {
+		return emailCheck{}, ErrEditConflict
 	}
-	if password == "" {
+	email := strings.TrimSpace(*in.Email)
+	if email == seen.saw || email == cur.Email {
+		return seen, nil
+	}
+	if in.CurrentPassword == "" {
 		return emailCheck{}, Invalid("current_password", "is required to change the e-mail address")
 	}
-	_, err = s.Authenticate(ctx, acc.Username, password)
+	_, err = s.Authenticate(ctx, acc.Username, in.CurrentPassword)
 	if errors.Is(err, ErrBadCredentials) {
 		return emailCheck{}, Invalid("current_password", "is wrong")
 	}
-	return emailCheck{password: err == nil}, err
+	seen.password = err == nil
+	return seen, err
 }
 
 // lockAccount reads the live account id in tx, locking its row until the
@@ -236,26 +266,33 @@ func lockAccount(ctx context.Context, tx bun.IDB, id int64) (*Account, error) {
 
 // emailEdit decides, on the locked row cur, whether in changes the
 // address: nil when it does not (the address is then not written), the
-// change when it does. A change needs the password checked
-// (checkEmailChange); one that the check did not see, the stored address
-// having changed since (a request made before the owner's change,
-// carrying the address of then), is ErrEditConflict: without it, that
-// request would write the old address back without any password.
+// change when it does (EmailChange). A change that the check did not
+// see, the address chosen having changed since (a request made before
+// the owner's change, carrying the address of then), is
+// ErrEditConflict: without it, that request would write the old address
+// back, or cancel the owner's pending one, without any password. Going
+// back to the confirmed address needs none; another change needs the
+// password checked (checkEmailChange).
 func emailEdit(cur *Account, in AccountEdit, checked emailCheck) (*EmailChange, error) {
-	if in.Email == nil || *in.Email == cur.Email {
+	if in.Email == nil || *in.Email == cur.WantedEmail() {
 		return nil, nil
+	}
+	if checked.saw != cur.WantedEmail() {
+		return nil, ErrEditConflict
+	}
+	if *in.Email == cur.Email {
+		return &EmailChange{From: cur.Email, To: cur.Email}, nil
 	}
 	if !checked.password {
 		return nil, ErrEditConflict
 	}
-	return &EmailChange{From: cur.Email, To: *in.Email}, nil
+	return &EmailChange{From: cur.Email, To: *in.Email, Confirm: *in.Email != ""}, nil
 }
 
 // recordEmailChange refuses a change of cur's address past
 // MaxEmailChanges per EmailChangeWindow (told on "email"), else audits it
-// (without the addresses) and ends the pending reset links, mailed to the
-// old address. cur's row is locked (lockAccount), so two changes at once
-// are counted one after the other.
+// (without the addresses). cur's row is locked (lockAccount), so two
+// changes at once are counted one after the other.
 func (s *Store) recordEmailChange(ctx context.Context, tx bun.Tx, cur *Account) error {
 	n, err := tx.NewSelect().Model((*AuditEntry)(nil)).
 		Where("action = 'change_email' AND target_type = 'account' AND target_id = ? AND created_at > ?", cur.Username, s.Now().Add(-EmailChangeWindow)).
@@ -265,9 +302,6 @@ func (s *Store) recordEmailChange(ctx context.Context, tx bun.Tx, cur *Account) 
 	}
 	if n >= MaxEmailChanges {
 		return Invalid("email", "was changed too many times in the last 24 hours; try again later")
-	}
-	if err := s.endPasswordResets(ctx, tx, cur.ID); err != nil {
-		return err
 	}
 	return s.audit(ctx, tx, cur, "change_email", "account", cur.Username, "")
 }
@@ -284,10 +318,7 @@ func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in Acc
 	if err != nil {
 		return nil, nil, err
 	}
-	email := in.Email
-	if change == nil {
-		email = nil // unchanged: not written
-	} else if err := s.recordEmailChange(ctx, tx, cur); err != nil {
+	if err := s.writeEmailChange(ctx, tx, cur, change); err != nil {
 		return nil, nil, err
 	}
 	actor := new(Actor)
@@ -299,7 +330,7 @@ func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in Acc
 	for _, c := range []struct {
 		col string
 		val *string
-	}{{"email", email}, {"locale", in.Locale}, {"bio", in.Bio}} {
+	}{{"locale", in.Locale}, {"bio", in.Bio}} {
 		if c.val != nil {
 			q, set = q.Set("? = ?", bun.Ident(c.col), *c.val), true
 		}
@@ -329,4 +360,34 @@ func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in Acc
 		return nil, nil, dbErr("edit profile", err)
 	}
 	return old, change, s.emit(ctx, tx, Event{Kind: EventAccountUpdated, ObjectType: "account", ObjectID: acc.ID, ActorID: actor.ID})
+}
+
+// writeEmailChange applies change (none when nil) to cur's locked row in
+// tx: going back to the confirmed address cancels the pending one;
+// removing the address removes both at once, and ends the reset links
+// mailed to it; another address becomes the pending one, the confirmed
+// address staying in use until it is confirmed. Either of the last two
+// counts toward MaxEmailChanges (recordEmailChange), and every one ends
+// the confirmation links of the address pending before.
+func (s *Store) writeEmailChange(ctx context.Context, tx bun.Tx, cur *Account, change *EmailChange) error {
+	switch {
+	case change == nil:
+		return nil
+	case change.To == cur.Email:
+		return s.clearPendingEmail(ctx, tx, cur.ID)
+	}
+	if err := s.recordEmailChange(ctx, tx, cur); err != nil {
+		return err
+	}
+	q := tx.NewUpdate().Model((*Account)(nil)).Where("id = ?", cur.ID).Set("pending_email = ?", change.To)
+	if change.To == "" {
+		q = q.Set("email = ''")
+		if err := s.endPasswordResets(ctx, tx, cur.ID); err != nil {
+			return err
+		}
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return dbErr("change e-mail address", err)
+	}
+	return s.endEmailConfirmations(ctx, tx, cur.ID)
 }

@@ -63,7 +63,9 @@ func TestEditAccountValidation(t *testing.T) {
 
 // TestEditAccount: the given fields change, the others stay; the bio is
 // kept as Markdown and rendered, sanitised, into the actor's summary; a
-// profile change emits account.updated, a private setting does not.
+// profile change emits account.updated, a private setting does not; a
+// new e-mail address waits as the pending one, the confirmed address
+// staying in use, and removing the address removes both.
 func TestEditAccount(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
@@ -93,18 +95,19 @@ func TestEditAccount(t *testing.T) {
 			in                   models.AccountEdit
 			displayName, summary string
 			bio, email, locale   string
+			pending              string
 			events               int
 		}{
 			{"profile", models.AccountEdit{DisplayName: ptr("  Ann Martin "), Bio: ptr("Cyclist in *Lyon*.<script>alert(1)</script>")},
-				"Ann Martin", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@example.org", "en", 1},
+				"Ann Martin", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@example.org", "en", "", 1},
 			{"the same again", models.AccountEdit{DisplayName: ptr("Ann Martin"), Bio: ptr("Cyclist in *Lyon*.<script>alert(1)</script>")},
-				"Ann Martin", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@example.org", "en", 1},
+				"Ann Martin", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@example.org", "en", "", 1},
 			{"private settings", models.AccountEdit{Email: ptr(" ann@lyon.example "), Locale: ptr("fr"), CurrentPassword: "long enough pw"},
-				"Ann Martin", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@lyon.example", "fr", 1},
+				"Ann Martin", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@example.org", "fr", "ann@lyon.example", 1},
 			{"name only", models.AccountEdit{DisplayName: ptr("Ann M.")},
-				"Ann M.", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@lyon.example", "fr", 2},
+				"Ann M.", "<p>Cyclist in <em>Lyon</em>.alert(1)</p>", "Cyclist in *Lyon*.<script>alert(1)</script>", "ann@example.org", "fr", "ann@lyon.example", 2},
 			{"everything emptied", models.AccountEdit{DisplayName: ptr(""), Bio: ptr(""), Email: ptr(""), Locale: ptr(""), CurrentPassword: "long enough pw"},
-				"", "", "", "", "", 3},
+				"", "", "", "", "", "", 3},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -113,8 +116,8 @@ func TestEditAccount(t *testing.T) {
 					t.Fatal(err)
 				}
 				if got.Actor.Name != tt.displayName || got.Actor.Summary != tt.summary || got.Bio != tt.bio ||
-					got.Email != tt.email || got.Locale != tt.locale {
-					t.Errorf("got name %q summary %q bio %q email %q locale %q", got.Actor.Name, got.Actor.Summary, got.Bio, got.Email, got.Locale)
+					got.Email != tt.email || got.Locale != tt.locale || got.PendingEmail != tt.pending {
+					t.Errorf("got name %q summary %q bio %q email %q locale %q pending %q", got.Actor.Name, got.Actor.Summary, got.Bio, got.Email, got.Locale, got.PendingEmail)
 				}
 				if n := updates(); n != tt.events {
 					t.Errorf("%d account.updated events, want %d", n, tt.events)
@@ -187,8 +190,8 @@ func TestEmailChangeNeedsPassword(t *testing.T) {
 				t.Errorf("%s: the address's problem is not told with the password's: %v", tc.name, err)
 			}
 		}
-		if acc.Email != "new@example.org" {
-			t.Errorf("e-mail %q", acc.Email)
+		if acc.Email != "ann@example.org" || acc.PendingEmail != "new@example.org" {
+			t.Errorf("e-mail %q, pending %q; want the new one pending", acc.Email, acc.PendingEmail)
 		}
 		// A wrong password is counted as at log-in.
 		if _, err := s.EditAccount(ctx, acc, models.AccountEdit{Email: ptr("x@example.org"), CurrentPassword: "a wrong guess"}); err == nil {
@@ -269,8 +272,12 @@ func TestEditAccountTellsTheEmailChange(t *testing.T) {
 			want *models.EmailChange
 		}{
 			{"same address", models.AccountEdit{Email: ptr("old@example.org")}, nil},
-			{"new address", models.AccountEdit{Email: ptr("new@example.org"), CurrentPassword: "correct horse battery"}, &models.EmailChange{From: "old@example.org", To: "new@example.org"}},
-			{"removed", models.AccountEdit{Email: ptr(""), CurrentPassword: "correct horse battery"}, &models.EmailChange{From: "new@example.org", To: ""}},
+			{"new address", models.AccountEdit{Email: ptr("new@example.org"), CurrentPassword: "correct horse battery"},
+				&models.EmailChange{From: "old@example.org", To: "new@example.org", Confirm: true}},
+			{"the pending address again", models.AccountEdit{Email: ptr("new@example.org")}, nil},
+			{"back to the confirmed one", models.AccountEdit{Email: ptr("old@example.org")},
+				&models.EmailChange{From: "old@example.org", To: "old@example.org"}},
+			{"removed", models.AccountEdit{Email: ptr(""), CurrentPassword: "correct horse battery"}, &models.EmailChange{From: "old@example.org", To: ""}},
 			{"locale only", models.AccountEdit{Locale: ptr("fr")}, nil},
 		} {
 			_, got, err := s.EditAccountChanged(ctx, &stale, tc.in)
@@ -315,8 +322,8 @@ func TestEmailChangesAreLimited(t *testing.T) {
 		if ve, ok := errors.AsType[*models.ValidationError](err); !ok || ve.Fields["email"] != "was changed too many times in the last 24 hours; try again later" {
 			t.Fatalf("change past the limit: %v", err)
 		}
-		if got, _ := s.AccountByID(ctx, acc.ID); got.Email != "ann@example.org" {
-			t.Errorf("refused change saved: %q", got.Email)
+		if got, _ := s.AccountByID(ctx, acc.ID); got.Email != "" || got.PendingEmail != "ann@example.org" {
+			t.Errorf("refused change saved: %q, pending %q", got.Email, got.PendingEmail)
 		}
 		log, err := s.AuditLog(ctx, 10)
 		if err != nil {

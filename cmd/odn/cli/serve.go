@@ -195,6 +195,7 @@ func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 		{"sessions", st.PurgeSessions},
 		{"log-in failure counts", st.PurgeLoginFailures},
 		{"password reset links", st.PurgePasswordResets},
+		{"e-mail confirmation links", st.PurgeEmailConfirmations},
 		{"erased accounts' follows", st.ForgetErasedFollows},
 		{"unattached uploads", st.PurgeUploads},
 	}
