@@ -122,6 +122,8 @@ func a11yPages(s *a11ySite) []a11yPage {
 		post("password-reset-errors", "/password/reset", "", http.StatusUnprocessableEntity,
 			url.Values{"new_password": {"court"}, "password_confirm": {"autre"}}), // the token in its cookie, from the page before
 		{name: "password-reset-invalid", path: "/password/reset?token=perime", status: http.StatusGone, want: []string{`href="/password/forgot"`}},
+		get("email-confirm", s.path("email-confirm"), "").showing(`action="/email/confirm"`, "confirmee@example.org"),
+		{name: "email-confirm-invalid", path: "/email/confirm?token=perime", status: http.StatusGone, want: []string{`href="/account"`}},
 	}
 	pages = append(pages, memberPages(s)...)
 	pages = append(pages, moderatorPages(s, market, info)...)
@@ -179,6 +181,10 @@ func memberPages(s *a11ySite) []a11yPage {
 		get("follow", "/follow", asMember).showing(`Awaiting approval`),
 		post("follow-errors", "/follow", asMember, http.StatusUnprocessableEntity, url.Values{"handle": {"personne"}}),
 		get("account", "/account", asMember),
+		{name: "account-email-pending", path: "/account", as: asMember, with: pendingEmail,
+			want: []string{"Awaiting confirmation", `action="/account/email/resend"`, `action="/account/email/cancel"`}},
+		post("account-settings-conflict", "/account/settings", asMember, http.StatusConflict,
+			url.Values{"email": {"nouvelle@example.org"}, "email_shown": {"perimee@example.org"}, "locale": {""}}).showing(`id="edit-conflict"`),
 		post("account-password-errors", "/account/password", asMember, http.StatusUnprocessableEntity,
 			url.Values{"current_password": {"faux"}, "new_password": {"court"}}),
 		post("account-delete-errors", "/account/delete", asMember, http.StatusUnprocessableEntity, url.Values{"confirm": {"non"}}),
@@ -280,6 +286,18 @@ func adminPages(s *a11ySite) []a11yPage {
 }
 
 // registration sets the sign-up mode for a visit.
+// pendingEmail gives the member an address awaiting confirmation, for
+// the account page's state that says so.
+func pendingEmail(t *testing.T, s *a11ySite) func() {
+	set := func(email string) {
+		if _, err := s.Store.DB.NewRaw("UPDATE accounts SET pending_email = ? WHERE username = ?", email, asMember).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("camille@nouvelle.example")
+	return func() { set("") }
+}
+
 func registration(mode string) func(t *testing.T, s *a11ySite) func() {
 	return func(t *testing.T, s *a11ySite) func() {
 		set := func(m string) {

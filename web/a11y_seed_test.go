@@ -62,6 +62,7 @@ func newA11ySite(t *testing.T) *a11ySite {
 	s.seedProfile(ctx)
 	s.seedLongWords(ctx)
 	s.seedPasswordReset(ctx)
+	s.seedEmailConfirmation(ctx)
 	return s
 }
 
@@ -73,6 +74,16 @@ func (s *a11ySite) seedPasswordReset(ctx context.Context) {
 	resets, err := s.Store.RequestPasswordReset(ctx, "oublieuse")
 	s.must("password reset", err)
 	s.paths["password-reset"] = "/password/reset?token=" + resets[0].Token
+}
+
+// seedEmailConfirmation signs a member up with an e-mail address and
+// gives it a live confirmation link (the confirmation page's path).
+func (s *a11ySite) seedEmailConfirmation(ctx context.Context) {
+	acc, err := s.Store.SignUp(ctx, models.NewAccount{Username: "confirmee", Email: "confirmee@example.org", Password: testPassword}, "")
+	s.must("member to confirm", err)
+	link, err := s.Store.RequestEmailConfirmation(ctx, acc.ID)
+	s.must("confirmation link", err)
+	s.paths["email-confirm"] = "/email/confirm?token=" + link.Token
 }
 
 // seedProfile gives the member a display name and a bio with a list and

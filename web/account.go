@@ -16,14 +16,27 @@ type accountView struct {
 	DisplayName, Bio, Email, Locale string
 	// AvatarURL is the address of the stored avatar, "" without one.
 	AvatarURL string
-	Errors    map[string]string
+	// Confirmed is the confirmed address, the one odn mails; Pending the
+	// one awaiting its confirmation link; EmailShown the address the
+	// form was opened with (the pending one, else the confirmed one), sent
+	// back so that models tell an untouched address from a change
+	// (models.AccountEdit.EmailShown).
+	Confirmed, Pending, EmailShown string
+	// MailConfigured is whether the instance sends e-mail (and so can
+	// confirm an address).
+	MailConfigured bool
+	// Conflict says the address was changed elsewhere since the settings
+	// form was opened, so the settings were not saved.
+	Conflict bool
+	Errors   map[string]string
 }
 
 func (v *accountView) setErrors(e map[string]string) { v.Errors = e }
 
 // newAccountView is acc's stored profile and settings.
 func newAccountView(acc *models.Account) *accountView {
-	return &accountView{DisplayName: acc.Actor.Name, Bio: acc.Bio, Email: acc.Email, Locale: acc.Locale, AvatarURL: acc.Actor.IconURL}
+	return &accountView{DisplayName: acc.Actor.Name, Bio: acc.Bio, Email: acc.WantedEmail(), Locale: acc.Locale, AvatarURL: acc.Actor.IconURL,
+		Confirmed: acc.Email, Pending: acc.PendingEmail, EmailShown: acc.WantedEmail()}
 }
 
 // localeOptions are the choices of the language setting: the browser's,
@@ -39,6 +52,7 @@ func localeOptions() []fieldOption {
 // showAccountPage answers with the account page: v's values and errors,
 // with status (422 when a form comes back with errors).
 func (s *Server) showAccountPage(w http.ResponseWriter, r *http.Request, status int, v *accountView) {
+	v.MailConfigured = s.opts.Mailer != nil
 	s.render(w, r, status, accountPage(s.page(r, s.localeFor(r).T("account.title")), v))
 }
 
@@ -109,8 +123,12 @@ func formFileOf(r *http.Request, field string) (*formFile, error) {
 // language takes effect at once in this browser (its language cookie is
 // set, or cleared to follow the browser again), and in any other where
 // the member signs in and has not picked one with the switcher. A new
-// e-mail address needs the current password (password reset links go
-// there); the old address, if any, is told of the change.
+// e-mail address needs the current password (password reset links will
+// go there) and waits for the confirmation link mailed to it, the
+// confirmed address staying in use until then; that one, if any, is
+// told of the change. A form opened before the address was changed
+// elsewhere comes back (409) with a notice and the current address when
+// its address was touched (editSettingsConflict).
 func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.badForm(w, r, err)
@@ -119,8 +137,16 @@ func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
 	acc := currentAccount(r.Context())
 	v := newAccountView(acc)
 	v.Email, v.Locale = r.PostFormValue("email"), r.PostFormValue("locale")
-	got, change, err := s.store.EditAccountChanged(r.Context(), acc, models.AccountEdit{Email: &v.Email, Locale: &v.Locale,
-		CurrentPassword: r.PostFormValue("email_current_password")})
+	in := models.AccountEdit{Email: &v.Email, Locale: &v.Locale, CurrentPassword: r.PostFormValue("email_current_password")}
+	if r.PostForm.Has("email_shown") {
+		shown := r.PostFormValue("email_shown")
+		in.EmailShown = &shown
+	}
+	got, change, err := s.store.EditAccountChanged(r.Context(), acc, in)
+	if errors.Is(err, models.ErrEditConflict) {
+		s.editSettingsConflict(w, r, v)
+		return
+	}
 	if err != nil {
 		if ve, ok := errors.AsType[*models.ValidationError](err); ok && ve.Fields["current_password"] != "" {
 			// The field of this form, not the password form's.
@@ -134,22 +160,57 @@ func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	s.emailChanged(r, change, got)
 	s.setLangCookie(w, v.Locale)
-	redirect(w, r, "/account", "account.settings_saved")
+	flash := "account.settings_saved"
+	if change != nil && change.Confirm {
+		flash = "account.email_confirm_sent"
+		if s.opts.Mailer == nil {
+			flash = "account.email_pending_no_mail"
+		}
+	}
+	redirect(w, r, "/account", flash)
 }
 
-// emailChanged tells the previous address of an account (after) that it
-// is no longer the account's, in the background, when the edit changed it
-// (change, as models made it: not the request's view, which may be
-// stale): whoever changed it with a stolen session and password would
-// otherwise receive the reset links unnoticed.
-func (s *Server) emailChanged(r *http.Request, change *models.EmailChange, after *models.Account) {
-	if s.opts.Mailer == nil || change == nil || change.From == "" {
+// editSettingsConflict answers a settings form whose address was changed
+// elsewhere (another tab, the API) since it was opened: the page again
+// (409) with a notice, the current address's status, what the member
+// sent kept, and the current address as the one shown, so that saving
+// again, having read the notice, makes the change deliberately.
+func (s *Server) editSettingsConflict(w http.ResponseWriter, r *http.Request, sent *accountView) {
+	cur, err := s.store.AccountByID(r.Context(), currentAccount(r.Context()).ID)
+	if err != nil {
+		s.error(w, r, err)
 		return
+	}
+	v := newAccountView(cur)
+	v.Email, v.Locale, v.Conflict = sent.Email, sent.Locale, true
+	s.showAccountPage(w, r, http.StatusConflict, v)
+}
+
+// emailChanged acts on the change of address an edit made (change, as
+// models made it: not the request's view, which may be stale): a new
+// address gets its confirmation link; the confirmed address, if any, is
+// told, in the background, that a change was asked (it stays in use
+// until the new one is confirmed) or that it was removed: whoever
+// changed it with a stolen session and password would otherwise go
+// unnoticed. Going back to the confirmed address tells nobody.
+func (s *Server) emailChanged(r *http.Request, change *models.EmailChange, after *models.Account) {
+	if change == nil {
+		return
+	}
+	if change.Confirm {
+		s.sendEmailConfirmation(r, after.ID)
+	}
+	if s.opts.Mailer == nil || change.From == "" || change.From == change.To {
+		return
+	}
+	key := "mail.email_changed"
+	if change.Confirm {
+		key = "mail.email_change_asked"
 	}
 	l := s.mailLocale(after.Locale, s.localeFor(r))
 	to, name := change.From, after.Username
 	s.sendInBackground(r.Context(), "e-mail changed", func(ctx context.Context) error {
 		site := s.store.InstanceName(ctx)
-		return s.sendTo(ctx, name, to, l.T("mail.email_changed.subject", site), l.T("mail.email_changed.body", name, site))
+		return s.sendTo(ctx, name, to, l.T(key+".subject", site), l.T(key+".body", name, site))
 	})
 }

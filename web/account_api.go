@@ -26,17 +26,22 @@ func init() {
 // Its id is the actor's, as reports name an account.
 type apiAccountJSON struct {
 	apiObject
-	Username    string    `json:"username"`
-	Handle      string    `json:"handle"`
-	DisplayName string    `json:"display_name"`
-	Bio         string    `json:"bio"`
-	BioHTML     string    `json:"bio_html"`
-	AvatarURL   *string   `json:"avatar_url"`
-	Email       string    `json:"email"`
-	Locale      string    `json:"locale"`
-	Role        string    `json:"role"`
-	Decider     bool      `json:"decider"`
-	CreatedAt   time.Time `json:"created_at"`
+	Username    string  `json:"username"`
+	Handle      string  `json:"handle"`
+	DisplayName string  `json:"display_name"`
+	Bio         string  `json:"bio"`
+	BioHTML     string  `json:"bio_html"`
+	AvatarURL   *string `json:"avatar_url"`
+	// Email is the confirmed address ("" for none), the one mailed;
+	// PendingEmail the one awaiting its confirmation link (null for
+	// none); EmailConfirmed whether Email is a confirmed address.
+	Email          string    `json:"email"`
+	PendingEmail   *string   `json:"pending_email"`
+	EmailConfirmed bool      `json:"email_confirmed"`
+	Locale         string    `json:"locale"`
+	Role           string    `json:"role"`
+	Decider        bool      `json:"decider"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 func accountJSON(acc *models.Account) apiAccountJSON {
@@ -45,8 +50,12 @@ func accountJSON(acc *models.Account) apiAccountJSON {
 	if a.IconURL != "" {
 		avatar = &a.IconURL
 	}
+	var pending *string
+	if acc.PendingEmail != "" {
+		pending = &acc.PendingEmail
+	}
 	return apiAccountJSON{
-		AvatarURL: avatar,
+		AvatarURL: avatar, PendingEmail: pending, EmailConfirmed: acc.Email != "",
 		apiObject: apiObject{ID: strconv.FormatInt(a.ID, 10), URI: a.URI, URL: a.URL},
 		Username:  acc.Username, Handle: a.Handle(), DisplayName: a.Name, Bio: acc.Bio, BioHTML: a.Summary,
 		Email: acc.Email, Locale: acc.Locale, Role: acc.Role, Decider: acc.Decider, CreatedAt: acc.CreatedAt.UTC(),
@@ -67,8 +76,11 @@ func (s *Server) apiAccount(w http.ResponseWriter, r *http.Request) {
 
 // apiEditAccount answers PATCH /api/v1/account: the fields given change
 // (display_name, bio, email, locale), the others stay, as on the account
-// page; a new email needs current_password. One carrying email counts
-// toward the client's log-in limit (authAttempts), as the settings form.
+// page; a new email needs current_password and waits, as pending_email,
+// for the confirmation link mailed to it (the confirmed email stays in
+// use until then); email set back to the confirmed address cancels the
+// pending one. One carrying email counts toward the client's log-in
+// limit (authAttempts), as the settings form.
 func (s *Server) apiEditAccount(w http.ResponseWriter, r *http.Request) {
 	var in models.AccountEdit
 	if err := decodeJSON(w, r, &in); err != nil {

@@ -156,8 +156,9 @@ func TestAccountSettingsForm(t *testing.T) {
 }
 
 // TestAccountAPI: GET and PATCH /api/v1/account read and change the
-// caller's own account, e-mail included; PATCH changes only what it is
-// given and names every invalid field at once.
+// caller's own account, e-mail included (a new address pending until
+// confirmed); PATCH changes only what it is given and names every
+// invalid field at once.
 func TestAccountAPI(t *testing.T) {
 	e := newEnv(t)
 	e.user("alice", models.RoleMember)
@@ -165,21 +166,28 @@ func TestAccountAPI(t *testing.T) {
 	alice, bob := e.token("alice"), e.token("bob")
 	type account struct {
 		ID, Username, Handle, Email, Locale string
-		DisplayName                         string `json:"display_name"`
+		PendingEmail                        *string `json:"pending_email"`
+		EmailConfirmed                      bool    `json:"email_confirmed"`
+		DisplayName                         string  `json:"display_name"`
 		Bio                                 string
 		BioHTML                             string `json:"bio_html"`
 	}
 	var got account
 	res := e.api("PATCH", "/api/v1/account", alice, map[string]string{"display_name": "Alice", "bio": "Hi *there*", "email": "alice@mail.example", "locale": "fr",
 		"current_password": testPassword}, &got)
-	if res.StatusCode != http.StatusOK || got.DisplayName != "Alice" || got.BioHTML != "<p>Hi <em>there</em></p>" || got.Email != "alice@mail.example" || got.Locale != "fr" {
+	if res.StatusCode != http.StatusOK || got.DisplayName != "Alice" || got.BioHTML != "<p>Hi <em>there</em></p>" || got.Email != "" ||
+		got.PendingEmail == nil || *got.PendingEmail != "alice@mail.example" || got.EmailConfirmed || got.Locale != "fr" {
 		t.Fatalf("PATCH: %d %+v", res.StatusCode, got)
 	}
 	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("the account (with its e-mail) may be cached: Cache-Control %q", cc)
 	}
+	if _, err := e.Store.ConfirmPendingEmail(context.Background(), nil, "alice"); err != nil {
+		t.Fatal(err)
+	}
 	res = e.api("PATCH", "/api/v1/account", alice, map[string]string{"bio": "Bye"}, &got)
-	if res.StatusCode != http.StatusOK || got.DisplayName != "Alice" || got.Bio != "Bye" || got.Email != "alice@mail.example" || got.Locale != "fr" {
+	if res.StatusCode != http.StatusOK || got.DisplayName != "Alice" || got.Bio != "Bye" || got.Email != "alice@mail.example" ||
+		got.PendingEmail != nil || !got.EmailConfirmed || got.Locale != "fr" {
 		t.Fatalf("a PATCH of the bio changed something else: %d %+v", res.StatusCode, got)
 	}
 	var refused struct{ Fields map[string]string }
@@ -251,7 +259,7 @@ func TestAccountExportProfileAndNotes(t *testing.T) {
 	if len(accounts) != 1 || len(actors) != 1 {
 		t.Fatalf("%d accounts and %d actors in the download, want 1 each", len(accounts), len(actors))
 	}
-	if accounts[0]["email"] != email || accounts[0]["locale"] != locale || accounts[0]["bio"] != bio {
+	if accounts[0]["pending_email"] != email || accounts[0]["locale"] != locale || accounts[0]["bio"] != bio {
 		t.Errorf("the download's account is %v", accounts[0])
 	}
 	if actors[0]["name"] != name || actors[0]["summary"] != "<p>Rides a <em>bike</em></p>" {
@@ -273,13 +281,13 @@ func TestAccountEmailChangeLimits(t *testing.T) {
 		e := newEnv(t)
 		e.user("alice", models.RoleMember)
 		c := e.loggedIn("alice")
-		for i, email := range []string{"victim@example.org", "", "victim@example.org"} {
+		for i, email := range []string{"victim@example.org", "other@example.org", "victim@example.org"} {
 			res := e.postForm(c, "/account/settings", url.Values{"email": {email}, "locale": {"fr"}, "email_current_password": {testPassword}})
 			if res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("change %d: %d", i+1, res.StatusCode)
 			}
 		}
-		res := e.postForm(c, "/account/settings", url.Values{"email": {"other@example.org"}, "locale": {"fr"}, "email_current_password": {testPassword}})
+		res := e.postForm(c, "/account/settings", url.Values{"email": {"third@example.org"}, "locale": {"fr"}, "email_current_password": {testPassword}})
 		if body := readBody(res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "a été changée trop de fois ces dernières 24 heures") {
 			t.Fatalf("change past the limit: %d\n%s", res.StatusCode, body)
 		}

@@ -48,6 +48,8 @@ var publicRoutes = []string{
 	// authentication itself
 	"GET /login", "POST /login", "GET /signup", "POST /signup", "POST /logout",
 	"GET /password/forgot", "POST /password/forgot", "GET /password/reset", "POST /password/reset",
+	// an e-mailed link confirming an address: its token is the proof
+	"GET /email/confirm", "POST /email/confirm",
 	// the read API (but see accountAPIGets)
 	"GET /api/v1/*",
 }

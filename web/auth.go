@@ -45,11 +45,15 @@ func (s *Server) authRoutes(r chi.Router) {
 	r.With(limit).Post("/password/forgot", s.forgotPassword)
 	r.Get("/password/reset", s.resetPasswordForm)
 	r.With(limit).Post("/password/reset", s.resetPassword)
+	r.Get("/email/confirm", s.confirmEmailForm)
+	r.With(limit).Post("/email/confirm", s.confirmEmail)
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAccount)
 		r.Get("/account", s.accountPage)
 		r.Post("/account/profile", s.editProfile)
 		r.With(limit).Post("/account/settings", s.editSettings)
+		r.With(limit).Post("/account/email/resend", s.resendEmailConfirmation)
+		r.Post("/account/email/cancel", s.cancelEmailChange)
 		r.With(limit).Post("/account/password", s.changePassword)
 		r.Post("/account/delete", s.deleteAccount)
 	})
@@ -156,7 +160,17 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.InfoContext(r.Context(), "account created", "user", acc.Username)
-	s.startSession(w, r, acc, f.Next, "signup.welcome")
+	welcome := "signup.welcome"
+	if acc.PendingEmail != "" {
+		// The address waits for its link; without a mailer, for an
+		// administrator (the account page says so).
+		welcome = "signup.welcome_confirm"
+		if s.opts.Mailer == nil {
+			welcome = "signup.welcome_unconfirmed"
+		}
+		s.sendEmailConfirmation(r, acc.ID)
+	}
+	s.startSession(w, r, acc, f.Next, welcome)
 }
 
 // withoutFlash is the local path p without its ?flash= message, which

@@ -327,7 +327,16 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("GET", "/account", "/account", ann, nil, 200)
 	k.call("PATCH", "/account", "/account", ann, map[string]any{"display_name": "Ann", "bio": "Lives by the *square*.", "locale": "fr"}, 200)
 	k.call("PATCH", "/account", "/account", ann, map[string]any{"display_name": strings.Repeat("n", 51), "email": "nope"}, 422)
-	k.call("PATCH", "/account", "/account", ann, map[string]any{"email": "ann@example.org", "current_password": testPassword}, 200)
+	// A new address is pending (null when none) until it is confirmed.
+	if got := k.call("PATCH", "/account", "/account", ann, map[string]any{"email": "ann@example.org", "current_password": testPassword}, 200); got["pending_email"] != "ann@example.org" || got["email_confirmed"] != false {
+		t.Errorf("PATCH a new email: pending_email %v, email_confirmed %v", got["pending_email"], got["email_confirmed"])
+	}
+	if _, err := o.Store.ConfirmPendingEmail(ctx, nil, "ann"); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.call("GET", "/account", "/account", ann, nil, 200); got["email"] != "ann@example.org" || got["pending_email"] != nil || got["email_confirmed"] != true {
+		t.Errorf("confirmed: email %v, pending_email %v, email_confirmed %v", got["email"], got["pending_email"], got["email_confirmed"])
+	}
 	k.call("GET", "/account", "/account", "", nil, 401)
 	k.o.Store.SetDataDir(t.TempDir())
 	k.call("POST", "/account/avatar", "/account/avatar", ann, multipartFile{"avatar", "ann.png", imagemetatest.PNG()}, 200)

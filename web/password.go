@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -95,17 +96,27 @@ func resetHeaders(w http.ResponseWriter) {
 
 // setResetCookie keeps token (or forgets it, when "") for the reset page.
 func (s *Server) setResetCookie(w http.ResponseWriter, token string) {
-	age := int(models.PasswordResetValidity.Seconds())
+	s.setLinkCookie(w, resetCookie, "/password/reset", token, models.PasswordResetValidity)
+}
+
+// setLinkCookie keeps the token of an e-mailed link (or forgets it, when
+// "") in the cookie name for the page at path, as long as the link is
+// valid; see resetCookie for why a cookie, and why Lax.
+func (s *Server) setLinkCookie(w http.ResponseWriter, name, path, token string, valid time.Duration) {
+	age := int(valid.Seconds())
 	if token == "" {
 		age = -1
 	}
-	http.SetCookie(w, &http.Cookie{Name: resetCookie, Value: token, Path: "/password/reset", MaxAge: age,
+	http.SetCookie(w, &http.Cookie{Name: name, Value: token, Path: path, MaxAge: age,
 		HttpOnly: true, Secure: s.secureCk, SameSite: http.SameSiteLaxMode})
 }
 
 // resetToken is the token the reset page works with: its cookie's.
-func resetToken(r *http.Request) string {
-	if c, err := r.Cookie(resetCookie); err == nil {
+func resetToken(r *http.Request) string { return cookieValue(r, resetCookie) }
+
+// cookieValue is the value of r's cookie name, "" without one.
+func cookieValue(r *http.Request, name string) string {
+	if c, err := r.Cookie(name); err == nil {
 		return c.Value
 	}
 	return ""

@@ -223,7 +223,8 @@ func TestForgotPasswordWithoutMail(t *testing.T) {
 }
 
 // TestEmailChangeNeedsCurrentPassword: the account page's e-mail and the
-// API's need the current password; the old address is told of a change.
+// API's need the current password; the confirmed address, still in use,
+// is told of a change, and the new one gets its confirmation link.
 func TestEmailChangeNeedsCurrentPassword(t *testing.T) {
 	e, m := newMailEnv(t)
 	if _, err := e.Store.CreateAccount(context.Background(), models.NewAccount{Username: "ann", Email: "ann@example.org", Password: testPassword}); err != nil {
@@ -249,8 +250,16 @@ func TestEmailChangeNeedsCurrentPassword(t *testing.T) {
 		}
 	}
 	e.Server.Wait()
-	if mails := m.mails(); len(mails) != 1 || mails[0].to != "ann@example.org" || !strings.Contains(mails[0].body, "was just changed") {
-		t.Errorf("notice to the old address: %+v", mails)
+	told := func(mails []sentMail, to, text string) bool {
+		for _, m := range mails {
+			if m.to == to && strings.Contains(m.body, text) {
+				return true
+			}
+		}
+		return false
+	}
+	if mails := m.mails(); len(mails) != 2 || !told(mails, "ann@example.org", "was just given") || !told(mails, "ann@new.example", "/email/confirm?token=") {
+		t.Errorf("notice to the confirmed address and link to the new one: %+v", mails)
 	}
 
 	tok := e.token("ann")
@@ -263,13 +272,16 @@ func TestEmailChangeNeedsCurrentPassword(t *testing.T) {
 		refused.Fields["current_password"] == "" {
 		t.Errorf("PATCH with a wrong current_password: %d %v", res.StatusCode, refused.Fields)
 	}
-	var got struct{ Email string }
+	var got struct {
+		Email   string
+		Pending string `json:"pending_email"`
+	}
 	if res := e.api("PATCH", "/api/v1/account", tok, map[string]string{"email": "x@example.org", "current_password": testPassword}, &got); res.StatusCode != http.StatusOK ||
-		got.Email != "x@example.org" {
+		got.Email != "ann@example.org" || got.Pending != "x@example.org" {
 		t.Errorf("PATCH with current_password: %d %+v", res.StatusCode, got)
 	}
 	e.Server.Wait()
-	if mails := m.mails(); len(mails) != 2 || mails[1].to != "ann@new.example" {
+	if mails := m.mails(); len(mails) != 4 || !told(mails[2:], "ann@example.org", "was just given") || !told(mails[2:], "x@example.org", "/email/confirm?token=") {
 		t.Errorf("notice of the API's change: %+v", mails)
 	}
 }

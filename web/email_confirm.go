@@ -1,0 +1,144 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/opendemocracynow/odn/models"
+)
+
+// Confirming an e-mail address (models/email_confirm.go): the address
+// given at sign-up, or a new one in the settings, waits until its owner
+// follows the link mailed to it; odn mails nothing else there before.
+// The link opens /email/confirm, which moves its token into a cookie (as
+// the reset page: resetCookie) and asks to confirm with a button, so that
+// a mail scanner fetching the link confirms nothing. Nobody needs to be
+// signed in: the token is the proof. The account page says whether the
+// address is confirmed or pending, and resends or cancels a pending one.
+//
+// An instance without a mailer (no --smtp) cannot confirm anything: the
+// address given is kept as pending, unused (it sends no e-mail anyway),
+// the account page says so, and an administrator may confirm it
+// (odn admin user confirm-email).
+
+// confirmCookie carries a confirmation link's token to its page.
+const confirmCookie = "odn_confirm"
+
+// confirmForm is what the confirmation page shows.
+type confirmForm struct {
+	Username, Email string
+}
+
+// sendEmailConfirmation mails, after the response, a link confirming the
+// pending address of the account id: nothing without a mailer, nor when
+// models gives none (no pending address, a limit reached).
+func (s *Server) sendEmailConfirmation(r *http.Request, accountID int64) {
+	if s.opts.Mailer == nil {
+		return
+	}
+	l := s.localeFor(r)
+	s.sendInBackground(r.Context(), "e-mail confirmation", func(ctx context.Context) error {
+		link, err := s.store.RequestEmailConfirmation(ctx, accountID)
+		if err != nil || link == nil {
+			return err
+		}
+		return s.mailConfirmation(ctx, link, l)
+	})
+}
+
+// mailConfirmation sends link, in the account's language (else
+// fallback's).
+func (s *Server) mailConfirmation(ctx context.Context, link *models.EmailConfirmation, fallback *Locale) error {
+	ml, site := s.mailLocale(link.Locale, fallback), s.store.InstanceName(ctx)
+	u := s.opts.BaseURL + "/email/confirm?token=" + url.QueryEscape(link.Token)
+	return s.sendTo(ctx, link.Username, link.Email, ml.T("mail.confirm.subject", site), ml.T("mail.confirm.body", link.Username, site, u))
+}
+
+// confirmEmailForm shows the confirmation of the link whose token the
+// cookie holds; the e-mailed address, with the token in its query, only
+// moves the token into the cookie and comes back without it.
+func (s *Server) confirmEmailForm(w http.ResponseWriter, r *http.Request) {
+	resetHeaders(w)
+	if q := r.URL.Query(); q.Has("token") {
+		s.setLinkCookie(w, confirmCookie, "/email/confirm", q.Get("token"), models.EmailConfirmationValidity)
+		http.Redirect(w, r, "/email/confirm", http.StatusSeeOther)
+		return
+	}
+	name, email, err := s.store.CheckEmailConfirmation(r.Context(), cookieValue(r, confirmCookie))
+	if err != nil {
+		s.confirmLinkInvalid(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, confirmEmailPage(s.page(r, s.localeFor(r).T("email_confirm.title")), &confirmForm{Username: name, Email: email}))
+}
+
+// confirmEmail confirms the address of the link whose token the cookie
+// holds, forgets the token, and goes to the account page (signed in as
+// its account) or to log in.
+func (s *Server) confirmEmail(w http.ResponseWriter, r *http.Request) {
+	resetHeaders(w)
+	if err := parseForm(w, r); err != nil {
+		s.badForm(w, r, err)
+		return
+	}
+	acc, err := s.store.ConfirmEmail(r.Context(), cookieValue(r, confirmCookie))
+	if err != nil {
+		s.confirmLinkInvalid(w, r, err)
+		return
+	}
+	s.setLinkCookie(w, confirmCookie, "/email/confirm", "", 0)
+	s.log.InfoContext(r.Context(), "e-mail address confirmed", "user", acc.Username)
+	if cur := currentAccount(r.Context()); cur != nil && cur.ID == acc.ID {
+		redirect(w, r, "/account", "email_confirm.done")
+		return
+	}
+	redirect(w, r, "/login", "email_confirm.done")
+}
+
+// confirmLinkInvalid answers a link that is unknown, expired, used or no
+// longer for the pending address (410, alike), or err.
+func (s *Server) confirmLinkInvalid(w http.ResponseWriter, r *http.Request, err error) {
+	if !errors.Is(err, models.ErrConfirmLinkInvalid) {
+		s.error(w, r, err)
+		return
+	}
+	s.setLinkCookie(w, confirmCookie, "/email/confirm", "", 0)
+	s.render(w, r, http.StatusGone, confirmLinkInvalidPage(s.page(r, s.localeFor(r).T("email_confirm.invalid_title"))))
+}
+
+// resendEmailConfirmation mails the pending address a new link, unless a
+// limit is reached (models: per account, per mailbox, per instance),
+// which the flash says.
+func (s *Server) resendEmailConfirmation(w http.ResponseWriter, r *http.Request) {
+	acc := currentAccount(r.Context())
+	if s.opts.Mailer == nil || acc.PendingEmail == "" {
+		redirect(w, r, "/account", "")
+		return
+	}
+	link, err := s.store.RequestEmailConfirmation(r.Context(), acc.ID)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if link == nil {
+		redirect(w, r, "/account", "account.email_resend_limited")
+		return
+	}
+	l := s.localeFor(r)
+	s.sendInBackground(r.Context(), "e-mail confirmation", func(ctx context.Context) error {
+		return s.mailConfirmation(ctx, link, l)
+	})
+	redirect(w, r, "/account", "account.email_resent")
+}
+
+// cancelEmailChange forgets the pending address; the confirmed one, if
+// any, stays.
+func (s *Server) cancelEmailChange(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.CancelPendingEmail(r.Context(), currentAccount(r.Context())); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	redirect(w, r, "/account", "account.email_cancelled")
+}
