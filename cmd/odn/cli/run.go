@@ -38,6 +38,7 @@ Usage:
   odn admin user create NAME [--email E] [--password-stdin] [--admin|--moderator]
   odn admin user list | promote NAME [--role R] | disable NAME [--reason R] | enable NAME | decider NAME | unlock NAME
   odn admin user password NAME [--password-stdin]
+  odn admin user confirm-email NAME
   odn admin space create NAME --kind city|association|collective --title TITLE [--policy P]
   odn admin space list
   odn admin token create --user NAME
