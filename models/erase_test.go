@@ -53,8 +53,9 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 			}
 		}
 		const (
-			name  = "zelda"
-			email = "zelda.private@mail.example"
+			name    = "zelda"
+			email   = "zelda.private@mail.example"
+			pending = "zelda.pending@mail.example"
 		)
 		zel, err := s.CreateAccount(ctx, models.NewAccount{Username: name, Email: email, Password: "correct horse battery", Locale: "fr"})
 		must(err)
@@ -71,6 +72,12 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		must(err)
 		if resets, err := s.RequestPasswordReset(ctx, email); err != nil || len(resets) != 1 {
 			t.Fatalf("password reset link: %v %v", resets, err)
+		}
+		// A new address awaiting its confirmation link.
+		_, err = s.EditAccount(ctx, zel, models.AccountEdit{Email: ptr(pending), CurrentPassword: "correct horse battery"})
+		must(err)
+		if link, err := s.RequestEmailConfirmation(ctx, zel.ID); err != nil || link == nil {
+			t.Fatalf("confirmation link: %v %v", link, err)
 		}
 		_, err = s.Authenticate(ctx, name, "a wrong guess")
 		if err == nil {
@@ -130,7 +137,7 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		_, err = s.ReceiveFollow(ctx, follower, z, "https://masto.example/users/jo#follows/1", true)
 		must(err)
 
-		if leaks := scanAll(t, s, name, email, "ZeldaBrowser", "zelda-script-token", "Zelda Quixote", "zelda-bio-marker"); len(leaks) < 5 {
+		if leaks := scanAll(t, s, name, email, pending, "ZeldaBrowser", "zelda-script-token", "Zelda Quixote", "zelda-bio-marker"); len(leaks) < 5 {
 			t.Fatalf("the scan does not see the member's data before the erasure: %v", leaks)
 		}
 		f.tick(time.Minute)
@@ -162,7 +169,7 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		_, err = s.ForgetErasedFollows(ctx)
 		must(err)
 
-		for _, leak := range scanAll(t, s, name, email, "ZeldaBrowser", "zelda-script-token", "Zelda Quixote", "zelda-bio-marker") {
+		for _, leak := range scanAll(t, s, name, email, pending, "ZeldaBrowser", "zelda-script-token", "Zelda Quixote", "zelda-bio-marker") {
 			t.Error(leak)
 		}
 		// The role and language go with the e-mail: only the name stays.

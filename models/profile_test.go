@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/dbtest"
 )
@@ -211,47 +213,60 @@ func TestEmailChangeNeedsPassword(t *testing.T) {
 // the old address, and no password, which the unchanged address did not
 // need) is refused when it is decided while the owner's password-checked
 // change is in flight, instead of writing the old address back once that
-// change commits. It fails when the address is compared outside the
-// saving transaction and written unconditionally.
+// change commits, or, when the owner's new address is pending, instead
+// of going back to the confirmed one and so cancelling it. It fails when
+// the address is compared outside the saving transaction and written
+// unconditionally, or when going back to the confirmed address is not
+// checked against the address the check saw.
 func TestEmailChangeRaceKeepsTheNewAddress(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, s *models.Store) {
-		ctx := context.Background()
-		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "old@example.org", Password: "correct horse battery"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		owner, err := s.DB.BeginTx(ctx, nil) // the owner's change, checked and written, not yet committed
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer owner.Rollback() //nolint:errcheck // committed below
-		if _, err := owner.NewRaw("UPDATE accounts SET email = ? WHERE id = ?", "new@example.org", acc.ID).Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() {
-			_, _, err := s.EditAccountChanged(ctx, acc, models.AccountEdit{Email: ptr("old@example.org"), Locale: ptr("fr")})
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			t.Fatalf("the stale request did not wait for the change in flight: %v", err)
-		case <-time.After(300 * time.Millisecond):
-		}
-		if err := owner.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		if err := <-done; !errors.Is(err, models.ErrEditConflict) {
-			t.Errorf("stale request with the old address and no password: %v, want ErrEditConflict", err)
-		}
-		got, err := s.AccountByID(ctx, acc.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Email != "new@example.org" || got.Locale != "" {
-			t.Errorf("stored %q (locale %q), want the owner's new address and nothing of the stale request", got.Email, got.Locale)
-		}
-	})
+	for _, tc := range []struct {
+		name, column string
+		stored       func(*models.Account) string
+	}{
+		{"address written", "email", func(a *models.Account) string { return a.Email }},
+		{"address pending", "pending_email", func(a *models.Account) string { return a.PendingEmail }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dbtest.Each(t, func(t *testing.T, s *models.Store) {
+				ctx := context.Background()
+				acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "old@example.org", Password: "correct horse battery"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				owner, err := s.DB.BeginTx(ctx, nil) // the owner's change, checked and written, not yet committed
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer owner.Rollback() //nolint:errcheck // committed below
+				if _, err := owner.NewRaw("UPDATE accounts SET ? = ? WHERE id = ?", bun.Ident(tc.column), "new@example.org", acc.ID).Exec(ctx); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				go func() {
+					_, _, err := s.EditAccountChanged(ctx, acc, models.AccountEdit{Email: ptr("old@example.org"), Locale: ptr("fr")})
+					done <- err
+				}()
+				select {
+				case err := <-done:
+					t.Fatalf("the stale request did not wait for the change in flight: %v", err)
+				case <-time.After(300 * time.Millisecond):
+				}
+				if err := owner.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				if err := <-done; !errors.Is(err, models.ErrEditConflict) {
+					t.Errorf("stale request with the old address and no password: %v, want ErrEditConflict", err)
+				}
+				got, err := s.AccountByID(ctx, acc.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.stored(got) != "new@example.org" || got.Locale != "" {
+					t.Errorf("stored %q (locale %q), want the owner's new address and nothing of the stale request", tc.stored(got), got.Locale)
+				}
+			})
+		})
+	}
 }
 
 // TestEditAccountTellsTheEmailChange: EditAccountChanged returns the

@@ -234,9 +234,20 @@ func TestSynthesisNotifiesEveryContributorOnce(t *testing.T) {
 		if published != 1 || updated != 20 {
 			t.Errorf("events: %d published, %d updated", published, updated)
 		}
+		// An address awaiting confirmation gets nothing until confirmed.
+		unconfirmed := f.citizens[len(f.citizens)-1]
+		if _, err := f.s.DB.NewRaw("UPDATE accounts SET pending_email = email, email = '' WHERE id = ?", unconfirmed.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
 		mails, err := f.s.PendingSynthesisEmails(ctx, 100)
-		if err != nil || len(mails) != 3 {
-			t.Fatalf("pending e-mails %v %+v", err, mails)
+		if err != nil || len(mails) != 2 {
+			t.Fatalf("pending e-mails %v %+v, want the 2 confirmed addresses'", err, mails)
+		}
+		if _, err := f.s.ConfirmPendingEmail(ctx, nil, unconfirmed.Username); err != nil {
+			t.Fatal(err)
+		}
+		if mails, err = f.s.PendingSynthesisEmails(ctx, 100); err != nil || len(mails) != 3 {
+			t.Fatalf("pending e-mails once confirmed %v %+v", err, mails)
 		}
 		for _, m := range mails {
 			if err := f.s.MarkSynthesisEmailed(ctx, m); err != nil {
