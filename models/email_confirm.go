@@ -263,7 +263,7 @@ func (s *Store) ConfirmPendingEmail(ctx context.Context, by *Account, username s
 			return err
 		}
 		if cur.PendingEmail == "" {
-			return Invalid("email", "has no address awaiting confirmation")
+			return Invalid("email", errNothingToConfirm)
 		}
 		address = cur.PendingEmail
 		return s.applyPendingEmail(ctx, tx, cur, by)
@@ -290,3 +290,29 @@ func (s *Store) PurgeEmailConfirmations(ctx context.Context) (int64, error) {
 	n, _ := res.RowsAffected()
 	return n, nil
 }
+
+// ResendEmailConfirmation issues a new link for acc's pending address, as
+// RequestEmailConfirmation, and says on "email" why there is none: no
+// address awaits confirmation, or the limits are reached (the member
+// asking for their own link may know it).
+func (s *Store) ResendEmailConfirmation(ctx context.Context, acc *Account) (*EmailConfirmation, error) {
+	if acc == nil {
+		return nil, ErrUnauthorized
+	}
+	link, err := s.RequestEmailConfirmation(ctx, acc.ID)
+	if err != nil || link != nil {
+		return link, err
+	}
+	cur, err := s.AccountByID(ctx, acc.ID)
+	if err != nil {
+		return nil, err
+	}
+	if cur.PendingEmail == "" {
+		return nil, Invalid("email", errNothingToConfirm)
+	}
+	return nil, Invalid("email", "was sent too many confirmation links recently; try again in an hour")
+}
+
+// errNothingToConfirm is the problem of confirming an account without a
+// pending address.
+const errNothingToConfirm = "has no address awaiting confirmation"

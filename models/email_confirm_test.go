@@ -283,6 +283,19 @@ func TestEmailConfirmationLimits(t *testing.T) {
 		if link, err := s.RequestEmailConfirmation(ctx, ann.ID); err != nil || link != nil {
 			t.Errorf("link past the account's limit: %v %v", link, err)
 		}
+		// Asked again by the member, the refusal says why, on "email".
+		_, err := s.ResendEmailConfirmation(ctx, ann)
+		if ve, ok := errors.AsType[*models.ValidationError](err); !ok || !strings.Contains(ve.Fields["email"], "too many confirmation links") {
+			t.Errorf("resend past the limit: %v", err)
+		}
+		bob, err := s.CreateAccount(ctx, models.NewAccount{Username: "bob", Email: "bob@example.org", Password: resetPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.ResendEmailConfirmation(ctx, bob)
+		if ve, ok := errors.AsType[*models.ValidationError](err); !ok || ve.Fields["email"] != "has no address awaiting confirmation" {
+			t.Errorf("resend without a pending address: %v", err)
+		}
 		// Two accounts naming one mailbox share its limit.
 		eve, fay := signUp(t, s, "eve", "shared@example.org"), signUp(t, s, "fay", "Shared@Example.org")
 		sent := 0

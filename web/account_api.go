@@ -18,6 +18,7 @@ func init() {
 		r.With(s.requireAccount).Patch("/account", s.apiEditAccount)
 		r.With(s.requireAccount).Post("/account/avatar", s.apiSetAvatar)
 		r.With(s.requireAccount).Delete("/account/avatar", s.apiRemoveAvatar)
+		r.With(s.requireAccount, s.authLimit.Handler).Post("/account/email/confirmation", s.apiResendEmailConfirmation)
 	})
 }
 

@@ -117,20 +117,46 @@ func (s *Server) resendEmailConfirmation(w http.ResponseWriter, r *http.Request)
 		redirect(w, r, "/account", "")
 		return
 	}
-	link, err := s.store.RequestEmailConfirmation(r.Context(), acc.ID)
-	if err != nil {
+	err := s.resendConfirmation(r, acc)
+	if _, ok := errors.AsType[*models.ValidationError](err); ok {
+		redirect(w, r, "/account", "account.email_resend_limited")
+		return
+	} else if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if link == nil {
-		redirect(w, r, "/account", "account.email_resend_limited")
-		return
+	redirect(w, r, "/account", "account.email_resent")
+}
+
+// resendConfirmation issues a new link for acc's pending address and
+// mails it after the response (models.ResendEmailConfirmation's errors
+// say why none is sent); on "email" when the instance sends no e-mail.
+func (s *Server) resendConfirmation(r *http.Request, acc *models.Account) error {
+	if s.opts.Mailer == nil {
+		return models.Invalid("email", "cannot be confirmed by a link: this instance sends no e-mail")
+	}
+	link, err := s.store.ResendEmailConfirmation(r.Context(), acc)
+	if err != nil {
+		return err
 	}
 	l := s.localeFor(r)
 	s.sendInBackground(r.Context(), "e-mail confirmation", func(ctx context.Context) error {
 		return s.mailConfirmation(ctx, link, l)
 	})
-	redirect(w, r, "/account", "account.email_resent")
+	return nil
+}
+
+// apiResendEmailConfirmation answers POST
+// /api/v1/account/email/confirmation: a new link to the caller's pending
+// address (204), as the account page's button; 422 on "email" when none
+// awaits confirmation, the limits are reached or the instance sends no
+// e-mail.
+func (s *Server) apiResendEmailConfirmation(w http.ResponseWriter, r *http.Request) {
+	if err := s.resendConfirmation(r, currentAccount(r.Context())); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // cancelEmailChange forgets the pending address; the confirmed one, if

@@ -15,6 +15,7 @@ import (
 
 	"github.com/opendemocracynow/odn/models"
 	"github.com/opendemocracynow/odn/models/imagemeta/imagemetatest"
+	"github.com/opendemocracynow/odn/web"
 )
 
 // conformance calls the API and checks each answer against docs/openapi.yaml.
@@ -96,7 +97,8 @@ func id(m map[string]any) string {
 // called with a success at least once, but for those that need another
 // instance.
 func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
-	o := newOpenDataSite(t)
+	// A mailer, for the confirmation link of an e-mail address.
+	o := newOpenDataSite(t, func(o *web.Options) { o.Mailer = &captureMailer{} })
 	doc := loadOpenAPI(t)
 	k := &conformance{t: t, o: o, doc: doc, c: schemaCompiler(t, doc), called: map[string]bool{}}
 	ctx := context.Background()
@@ -331,9 +333,12 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	if got := k.call("PATCH", "/account", "/account", ann, map[string]any{"email": "ann@example.org", "current_password": testPassword}, 200); got["pending_email"] != "ann@example.org" || got["email_confirmed"] != false {
 		t.Errorf("PATCH a new email: pending_email %v, email_confirmed %v", got["pending_email"], got["email_confirmed"])
 	}
+	k.call("POST", "/account/email/confirmation", "/account/email/confirmation", ann, nil, 204)
+	k.call("POST", "/account/email/confirmation", "/account/email/confirmation", "", nil, 401)
 	if _, err := o.Store.ConfirmPendingEmail(ctx, nil, "ann"); err != nil {
 		t.Fatal(err)
 	}
+	k.call("POST", "/account/email/confirmation", "/account/email/confirmation", ann, nil, 422) // nothing pending
 	if got := k.call("GET", "/account", "/account", ann, nil, 200); got["email"] != "ann@example.org" || got["pending_email"] != nil || got["email_confirmed"] != true {
 		t.Errorf("confirmed: email %v, pending_email %v, email_confirmed %v", got["email"], got["pending_email"], got["email_confirmed"])
 	}

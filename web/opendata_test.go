@@ -14,6 +14,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/web"
 )
 
 // openDataSite is a space with a visible and a hidden proposal, a closed
@@ -29,9 +30,9 @@ type openDataSite struct {
 	secretSigner     *models.Account
 }
 
-func newOpenDataSite(t *testing.T) *openDataSite {
+func newOpenDataSite(t *testing.T, configure ...func(*web.Options)) *openDataSite {
 	t.Helper()
-	e := newEnv(t)
+	e := newEnvOn(t, "sqlite", configure...)
 	ctx := context.Background()
 	must := func(err error) {
 		t.Helper()
