@@ -29,6 +29,7 @@ var openAPIWrites = []string{
 	"POST /api/v1/reports",
 	// the caller's own account, follows and notifications
 	"PATCH /api/v1/account", "DELETE /api/v1/account", "POST /api/v1/account/avatar", "DELETE /api/v1/account/avatar",
+	"POST /api/v1/account/email/confirmation",
 	"POST /api/v1/follows", "DELETE /api/v1/follows", "POST /api/v1/notifications/read",
 }
 
