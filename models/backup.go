@@ -91,7 +91,12 @@ func (s *Store) ArchiveUploads(ctx context.Context, w io.Writer) (int, error) {
 	zw := gzip.NewWriter(w)
 	tw := tar.NewWriter(zw)
 	n := 0
+	// uploads/ is often a link to another volume: WalkDir does not follow
+	// its root when it is a link, and the archive came out empty.
 	root := filepath.Join(s.dataDir, "uploads")
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && path == root:
@@ -105,11 +110,11 @@ func (s *Store) ArchiveUploads(ctx context.Context, w io.Writer) (int, error) {
 		case d.IsDir() || !d.Type().IsRegular():
 			return nil
 		}
-		rel, err := filepath.Rel(s.dataDir, path)
+		rel, err := filepath.Rel(root, path)
 		if err != nil {
 			return err
 		}
-		if err := addToTar(tw, path, filepath.ToSlash(rel)); err != nil {
+		if err := addToTar(tw, path, "uploads/"+filepath.ToSlash(rel)); err != nil {
 			return err
 		}
 		n++
