@@ -6,20 +6,50 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/httprate"
 
 	"github.com/opendemocracynow/odn/models"
 )
 
 func init() {
 	extraPageRoutes = append(extraPageRoutes, func(s *Server, r chi.Router) {
-		r.Get("/search", s.searchPage)
+		r.With(s.searchLimit()).Get("/search", s.searchPage)
 	})
 	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {
-		r.Get("/search", s.apiSearch)
+		r.With(s.searchLimit()).Get("/search", s.apiSearch)
 	})
+}
+
+// searchesPerMinute bounds the searches of one address, page and API
+// together. Reads are otherwise free (open data), but a search scans
+// every kind's table twice (no index serves "%word%"), where a list
+// reads one page by its index.
+const searchesPerMinute = 30
+
+// searchLimiters holds one search limiter per Server, shared by the page
+// and the API (as participationLimiters).
+var searchLimiters sync.Map // *Server → *httprate.RateLimiter
+
+// searchLimit limits the requests that search (those with a q) per
+// client address; the empty form passes.
+func (s *Server) searchLimit() func(http.Handler) http.Handler {
+	l, _ := searchLimiters.LoadOrStore(s, httprate.NewRateLimiter(searchesPerMinute, time.Minute,
+		httprate.WithKeyFuncs(keyByClient), httprate.WithLimitHandler(s.limited)))
+	searches := l.(*httprate.RateLimiter)
+	return func(next http.Handler) http.Handler {
+		limited := searches.Handler(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Has("q") {
+				limited.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // searchPageSize is the hits of one page of a kind.

@@ -100,3 +100,31 @@ func TestSearchPage(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchRateLimited: an address searches at most 30 times a minute,
+// page and API together (a search scans every kind's table); the next
+// gets 429 with Retry-After, and the empty form still opens.
+func TestSearchRateLimited(t *testing.T) {
+	e := newEnv(t)
+	civicEnv(t, e)
+	c := e.client()
+	for i := range 30 {
+		path := "/search?q=jardin"
+		if i%2 == 1 {
+			path = "/api/v1/search?q=jardin"
+		}
+		if res := e.get(c, path); res.StatusCode != http.StatusOK {
+			t.Fatalf("search %d: %d", i+1, res.StatusCode)
+		}
+	}
+	for _, path := range []string{"/search?q=jardin", "/api/v1/search?q=jardin"} {
+		res := e.get(c, path)
+		readBody(res)
+		if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+			t.Errorf("%s past the limit: %d, Retry-After %q; want 429 with Retry-After", path, res.StatusCode, res.Header.Get("Retry-After"))
+		}
+	}
+	if res := e.get(c, "/search"); res.StatusCode != http.StatusOK {
+		t.Errorf("the empty form past the limit: %d", res.StatusCode)
+	}
+}
