@@ -313,7 +313,7 @@ func checkBanner(ctx context.Context, tx bun.IDB, spaceID int64, id *int64) erro
 		return nil
 	}
 	u := new(Upload)
-	if err := tx.NewSelect().Model(u).Where("id = ?", *id).Scan(ctx); err != nil || u.SpaceID != spaceID || !u.IsImage() {
+	if err := lockUpload(tx, tx.NewSelect().Model(u).Where("id = ?", *id)).Scan(ctx); err != nil || u.SpaceID != spaceID || !u.IsImage() {
 		return Invalid("banner_id", "The banner must be an image uploaded to this space.")
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/opendemocracynow/odn/models/imagemeta"
 )
@@ -285,14 +286,30 @@ func checkUpload(ctx context.Context, tx bun.IDB, spaceID int64, id *int64, fiel
 	if id == nil {
 		return nil
 	}
-	n, err := tx.NewSelect().Model((*Upload)(nil)).Where("id = ? AND space_id = ?", *id, spaceID).Count(ctx)
+	var found []int64
+	err := lockUpload(tx, tx.NewSelect().Model((*Upload)(nil)).Column("id").Where("id = ? AND space_id = ?", *id, spaceID)).Scan(ctx, &found)
 	if err != nil {
 		return dbErr("check upload", err)
 	}
-	if n == 0 {
+	if len(found) == 0 {
 		return Invalid(field, "This file was not uploaded to this space.")
 	}
 	return nil
+}
+
+// lockUpload makes q, reading the upload a transaction is about to
+// point to, lock its row until the commit on PostgreSQL (FOR SHARE):
+// PurgeUploads and DiscardUpload, which delete an unattached upload only
+// once they hold its row (FOR UPDATE), then skip it, and an attach that
+// comes after their delete finds no row and is refused. Without it, a
+// purge under READ COMMITTED does not see the attach not yet committed
+// and deletes the upload it is about to show. SQLite runs one write
+// transaction at a time (BEGIN IMMEDIATE): nothing to lock.
+func lockUpload(tx bun.IDB, q *bun.SelectQuery) *bun.SelectQuery {
+	if tx.Dialect().Name() == dialect.PG {
+		q = q.For("SHARE")
+	}
+	return q
 }
 
 // SizeKB is the size in kilobytes, rounded up, for display.

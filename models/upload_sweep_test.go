@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,8 +150,96 @@ func TestPurgeUploads(t *testing.T) {
 				t.Errorf("%s: %v, want kept %v", p, err, kept)
 			}
 		}
+		// The files taken wait in uploads/orphaned/<day>/ for OrphanKeep,
+		// to be moved back after a mistake.
+		day := filepath.Join(dir, "uploads", "orphaned", f.clock.Now().UTC().Format(time.DateOnly))
+		for _, k := range []string{loose.Key, deleted.Key, filepath.Base(orphan)} {
+			if _, err := os.Stat(filepath.Join(day, k)); err != nil {
+				t.Errorf("%s not in quarantine: %v", k, err)
+			}
+		}
 		if n, err := f.s.PurgeUploads(ctx); n != 0 || err != nil {
 			t.Errorf("second purge: %d %v, want nothing", n, err)
 		}
+		f.clock.Set(f.clock.Now().Add(models.OrphanKeep - time.Hour))
+		// fresh, freshOrphan and freshTmp are old enough by now.
+		if n, err := f.s.PurgeUploads(ctx); err != nil || n != 3 {
+			t.Errorf("purge before OrphanKeep: %d %v, want 3 (fresh's record, an orphan and a temporary file), the quarantine kept", n, err)
+		}
+		if _, err := os.Stat(day); err != nil {
+			t.Errorf("quarantine before OrphanKeep: %v, want kept", err)
+		}
+		f.clock.Set(f.clock.Now().Add(25 * time.Hour))
+		if n, err := f.s.PurgeUploads(ctx); err != nil || n != 3 {
+			t.Errorf("purge after OrphanKeep: %d %v, want the 3 files of the first quarantine deleted", n, err)
+		}
+		if _, err := os.Stat(day); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("quarantine of the first purge after OrphanKeep: %v, want gone", err)
+		}
 	})
+}
+
+// TestPurgeUploadsBrake: stored files the database does not know are
+// moved aside only when they look like a crash's leftovers; when the
+// uploads table is empty, or many of the old files are unknown (a wrong
+// or half restored database, another instance's data directory), the
+// purge moves none and says why.
+func TestPurgeUploadsBrake(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		known   int    // attached uploads
+		unknown int    // old files with no record
+		wantErr string // "" when the unknown files are moved
+	}{
+		{"a crash's leftovers", 1, 3, ""},
+		{"empty uploads table", 0, 3, "uploads table is empty"},
+		{"many unknown files", 1, 11, "11 of 12 old stored files have no record"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			consEach(t, func(t *testing.T, f *consFixture) {
+				ctx := context.Background()
+				dir := t.TempDir()
+				f.s.SetDataDir(dir)
+				for i := range tc.known {
+					u, err := f.s.SaveUpload(ctx, f.mod, f.space.ID, "doc.pdf", bytes.NewReader(uploadPDF))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, err := f.s.AddDocument(ctx, f.mod, f.c.ID, models.DocumentInput{Kind: models.DocFile, Title: fmt.Sprint("Doc ", i), UploadID: &u.ID}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				old := f.clock.Now()
+				var unknown []string
+				for i := range tc.unknown {
+					key := fmt.Sprintf("ab%030x", i)
+					p := filepath.Join(dir, "uploads", "ab", key)
+					if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(p, uploadPDF, 0o600); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.Chtimes(p, old, old); err != nil {
+						t.Fatal(err)
+					}
+					unknown = append(unknown, p)
+				}
+				f.clock.Set(old.Add(models.UploadGrace + time.Hour))
+				n, err := f.s.PurgeUploads(ctx)
+				if tc.wantErr == "" {
+					if err != nil || n != int64(tc.unknown) {
+						t.Errorf("purge: %d %v, want %d moved", n, err, tc.unknown)
+					}
+				} else if err == nil || !strings.Contains(err.Error(), tc.wantErr) || n != 0 {
+					t.Errorf("purge: %d %v, want nothing moved and %q", n, err, tc.wantErr)
+				}
+				for _, p := range unknown {
+					if _, err := os.Stat(p); (err == nil) != (tc.wantErr != "") {
+						t.Errorf("%s: %v, want kept %v", p, err, tc.wantErr != "")
+					}
+				}
+			})
+		})
+	}
 }
