@@ -81,7 +81,7 @@ func checkSQLiteFile(ctx context.Context, path string) error {
 }
 
 // ArchiveUploads writes the uploaded files (the data directory's uploads/,
-// without its temporary files) to w as a gzipped tar whose paths start
+// without its temporary files nor those the purge took, uploads/orphaned/) to w as a gzipped tar whose paths start
 // with uploads/, as they lie in the data directory: restoring is
 // unpacking it there. It returns how many files it wrote.
 func (s *Store) ArchiveUploads(ctx context.Context, w io.Writer) (int, error) {
@@ -107,6 +107,8 @@ func (s *Store) ArchiveUploads(ctx context.Context, w io.Writer) (int, error) {
 			return ctx.Err()
 		case d.IsDir() && path == filepath.Join(root, "tmp"):
 			return fs.SkipDir // uploads being received, or left by a crash
+		case d.IsDir() && path == filepath.Join(root, orphanedDir):
+			return fs.SkipDir // files the purge took, kept a while to undo a mistake
 		case d.IsDir() || !d.Type().IsRegular():
 			return nil
 		}
