@@ -50,6 +50,9 @@ type Upload struct {
 	Name          string    `bun:",notnull" json:"name"`
 	SHA256        string    `bun:"sha256,notnull" json:"sha256"`
 	CreatedAt     time.Time `bun:",notnull" json:"created_at"`
+	// UnattachedSince is when PurgeUploads first saw nothing point to the
+	// upload; nil while something does (or before it looked).
+	UnattachedSince *time.Time `bun:",nullzero" json:"-"`
 }
 
 // IsImage reports whether the upload may be shown inline as an image.

@@ -64,7 +64,7 @@ func (s *Store) deleteUnattached(ctx context.Context, id int64, before time.Time
 	del := func(ctx context.Context, db bun.IDB) (string, error) {
 		q := whereUnattached(db.NewDelete().Model((*Upload)(nil)).Where("id = ?", id))
 		if !before.IsZero() {
-			q = q.Where("created_at < ?", before)
+			q = q.Where("created_at < ? AND unattached_since < ?", before, before)
 		}
 		var keys []string
 		if err := q.Returning("key").Scan(ctx, &keys); err != nil || len(keys) == 0 {
@@ -107,7 +107,7 @@ func (s *Store) DiscardUpload(ctx context.Context, u *Upload) (bool, error) {
 }
 
 // PurgeUploads takes what is shown nowhere any more, once older than
-// UploadGrace: uploads no row points to (a crash between the upload's
+// UploadGrace: uploads no row has pointed to for that long (a crash between the upload's
 // record and the row that shows it, a deleted document, a replaced
 // banner), record and file; stored files with no record (a crash between
 // the file's rename and its record); and temporary files of uploads/tmp
@@ -118,10 +118,35 @@ func (s *Store) DiscardUpload(ctx context.Context, u *Upload) (bool, error) {
 // nodes sharing the data directory may run it at once. It returns how
 // many records and files it removed or moved.
 func (s *Store) PurgeUploads(ctx context.Context) (int64, error) {
-	before := s.Now().Add(-UploadGrace)
+	now := s.Now()
+	before := now.Add(-UploadGrace)
+	// The grace of an upload runs from when it is first seen shown
+	// nowhere (unattached_since), and starts again if it is attached
+	// meanwhile. On PostgreSQL the rows an attach holds (lockUpload) are
+	// skipped, not waited for: the next purge sees them.
+	mark := whereUnattached(s.DB.NewSelect().Model((*Upload)(nil)).Column("id").Where("unattached_since IS NULL"))
+	unmark := s.DB.NewSelect().Model((*Upload)(nil)).Column("id").Where("unattached_since IS NOT NULL").
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			for _, r := range uploadRefs {
+				q = q.WhereOr("id IN (SELECT ? FROM ?)", bun.Ident(r.column), bun.Ident(r.table))
+			}
+			return q
+		})
+	for _, m := range []struct {
+		rows  *bun.SelectQuery
+		since *time.Time
+	}{{mark, &now}, {unmark, nil}} {
+		if s.Dialect == Postgres {
+			m.rows = m.rows.For("UPDATE SKIP LOCKED")
+		}
+		_, err := s.DB.NewUpdate().Model((*Upload)(nil)).Set("unattached_since = ?", m.since).Where("id IN (?)", m.rows).Exec(ctx)
+		if err != nil {
+			return 0, dbErr("purge uploads: mark", err)
+		}
+	}
 	var ids []int64
-	err := whereUnattached(s.DB.NewSelect().Model((*Upload)(nil)).Column("id").Where("created_at < ?", before)).
-		Order("id").Scan(ctx, &ids)
+	err := whereUnattached(s.DB.NewSelect().Model((*Upload)(nil)).Column("id").
+		Where("created_at < ? AND unattached_since < ?", before, before)).Order("id").Scan(ctx, &ids)
 	if err != nil {
 		return 0, dbErr("purge uploads", err)
 	}

@@ -99,6 +99,11 @@ func TestPurgeUploads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A purge now sees loose and deleted shown nowhere: their grace
+		// starts (and nothing is old enough yet).
+		if n, err := f.s.PurgeUploads(ctx); n != 0 || err != nil {
+			t.Fatalf("first purge: %d %v, want nothing", n, err)
+		}
 		// Files a crash left: stored without a record, and half received.
 		old := f.clock.Now().Add(-time.Minute)
 		file := func(rel string, mtime time.Time) string {
@@ -242,4 +247,54 @@ func TestPurgeUploadsBrake(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestPurgeUploadsGraceFromDetachment: an upload's grace runs from when
+// the purge first sees it shown nowhere, not from its creation: a file
+// uploaded long ago and detached today stays a grace longer; and an
+// upload attached again starts a new grace when detached.
+func TestPurgeUploadsGraceFromDetachment(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		ctx := context.Background()
+		f.s.SetDataDir(t.TempDir())
+		u, err := f.s.SaveUpload(ctx, f.mod, f.space.ID, "plan.pdf", bytes.NewReader(uploadPDF))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := func(when string, want bool) {
+			t.Helper()
+			if _, err := f.s.PurgeUploads(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.s.UploadByID(ctx, u.ID); (err == nil) != want {
+				t.Errorf("%s: %v, want kept %v", when, err, want)
+			}
+		}
+		attach := func() *models.Document {
+			t.Helper()
+			d, err := f.s.AddDocument(ctx, f.mod, f.c.ID, models.DocumentInput{Kind: models.DocFile, Title: "Plan", UploadID: &u.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		detach := func(d *models.Document) {
+			t.Helper()
+			if err := f.s.DeleteDocument(ctx, f.mod, d.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		step := func(d time.Duration) { f.clock.Set(f.clock.Now().Add(d)) }
+		kept("new, unattached: its grace starts", true)
+		step(time.Hour)
+		d := attach()
+		kept("attached", true)
+		step(3 * models.UploadGrace)
+		detach(d)
+		kept("detached long after its creation", true)
+		step(models.UploadGrace - time.Hour)
+		kept("detached less than a grace ago", true)
+		step(2 * time.Hour)
+		kept("detached more than a grace ago", false)
+	})
 }
