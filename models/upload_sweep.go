@@ -53,7 +53,8 @@ func whereUnattached[Q interface{ Where(string, ...any) Q }](q Q) Q {
 }
 
 // deleteUnattached deletes the record of upload id unless a row points
-// to it or, before not zero, unless it was created since; it returns the
+// to it or, before not zero, unless it was created or seen unattached
+// first (unattached_since) since; it returns the
 // deleted upload's key, "" when none was deleted. On PostgreSQL it first
 // locks the row (FOR UPDATE), skipping it when an attaching transaction
 // holds it (lockUpload), then checks the references in a statement of
@@ -107,9 +108,9 @@ func (s *Store) DiscardUpload(ctx context.Context, u *Upload) (bool, error) {
 }
 
 // PurgeUploads takes what is shown nowhere any more, once older than
-// UploadGrace: uploads no row has pointed to for that long (a crash between the upload's
-// record and the row that shows it, a deleted document, a replaced
-// banner), record and file; stored files with no record (a crash between
+// UploadGrace: uploads no row has pointed to for that long (a crash
+// between the upload's record and the row that shows it, a deleted
+// document, a replaced banner), record and file; stored files with no record (a crash between
 // the file's rename and its record); and temporary files of uploads/tmp
 // (a crash while receiving). The files of the first two kinds are moved
 // to uploads/orphaned/ and deleted OrphanKeep later, and the files with
