@@ -103,13 +103,19 @@ var participationLimiters sync.Map // *Server → *httprate.RateLimiter
 // participationLimit limits supports, votes and signatures per account;
 // other requests pass. Use it after the account is known.
 func (s *Server) participationLimit() func(http.Handler) http.Handler {
-	l, _ := participationLimiters.LoadOrStore(s, httprate.NewRateLimiter(participations, participationRange,
-		httprate.WithKeyFuncs(accountOrIP), httprate.WithLimitHandler(s.limited)))
-	acts := l.(*httprate.RateLimiter)
+	return s.limitIf(&participationLimiters, participations, participationRange, accountOrIP, isParticipation)
+}
+
+// limitIf limits the requests pred selects to n a window per key; the
+// others pass. The limiter is s's one in m (created on first use), so the
+// pages and the API that ask for it share one budget.
+func (s *Server) limitIf(m *sync.Map, n int, window time.Duration, key httprate.KeyFunc, pred func(*http.Request) bool) func(http.Handler) http.Handler {
+	l, _ := m.LoadOrStore(s, httprate.NewRateLimiter(n, window, httprate.WithKeyFuncs(key), httprate.WithLimitHandler(s.limited)))
+	limiter := l.(*httprate.RateLimiter)
 	return func(next http.Handler) http.Handler {
-		limited := acts.Handler(next)
+		limited := limiter.Handler(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if isParticipation(r) {
+			if pred(r) {
 				limited.ServeHTTP(w, r)
 				return
 			}

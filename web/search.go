@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/httprate"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -37,19 +36,8 @@ var searchLimiters sync.Map // *Server → *httprate.RateLimiter
 // searchLimit limits the requests that search (those with a q) per
 // client address; the empty form passes.
 func (s *Server) searchLimit() func(http.Handler) http.Handler {
-	l, _ := searchLimiters.LoadOrStore(s, httprate.NewRateLimiter(searchesPerMinute, time.Minute,
-		httprate.WithKeyFuncs(keyByClient), httprate.WithLimitHandler(s.limited)))
-	searches := l.(*httprate.RateLimiter)
-	return func(next http.Handler) http.Handler {
-		limited := searches.Handler(next)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Query().Has("q") {
-				limited.ServeHTTP(w, r)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+	return s.limitIf(&searchLimiters, searchesPerMinute, time.Minute, keyByClient,
+		func(r *http.Request) bool { return r.URL.Query().Has("q") })
 }
 
 // searchPageSize is the hits of one page of a kind.
