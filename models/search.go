@@ -71,7 +71,8 @@ func (r *SearchResults) Total() int {
 
 // searchSource is where one kind is found: what of it is shown, and the
 // condition for it to be public (the lists' conditions: not hidden, not
-// deleted, no withdrawn proposal, no draft debate; in a local space).
+// deleted, no withdrawn proposal, no draft debate; in a local space),
+// whose every ? is the time of the search.
 type searchSource struct {
 	table, title, html, date, public string
 }
@@ -84,7 +85,7 @@ var searchSources = map[string]searchSource{
 	// A debate is public once open: the SQL twin of PhaseAt (ListDebates).
 	SearchDebates: {"debates", "question", "description_html", "created_at",
 		"hidden_at IS NULL AND deleted_at IS NULL AND space_id IS NOT NULL AND " +
-			"(phase IN ('open', 'closed') OR (opens_at IS NOT NULL AND opens_at <= ?now) OR (closes_at IS NOT NULL AND closes_at <= ?now))"},
+			"(phase IN ('open', 'closed') OR (opens_at IS NOT NULL AND opens_at <= ?) OR (closes_at IS NOT NULL AND closes_at <= ?))"},
 	SearchConsultations: {"consultations", "title", "summary", "created_at", "deleted_at IS NULL"},
 	SearchNews:          {"news", "title", "body_html", "published_at", "deleted_at IS NULL"},
 }
@@ -141,12 +142,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 	for _, kind := range kinds {
 		src := searchSources[kind]
 		where := func(sq *bun.SelectQuery) *bun.SelectQuery {
-			sq = sq.TableExpr(src.table)
-			if n := strings.Count(src.public, "?now"); n > 0 {
-				sq = sq.Where(strings.ReplaceAll(src.public, "?now", "?"), repeatArg(now, n)...)
-			} else {
-				sq = sq.Where(src.public)
-			}
+			sq = sq.TableExpr(src.table).Where(src.public, repeatArg(now, strings.Count(src.public, "?"))...)
 			if spaceID != 0 {
 				sq = sq.Where("space_id = ?", spaceID)
 			}
