@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -13,7 +14,6 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 )
 
 // clientAddr sets r.RemoteAddr to the client's address, where every rate
@@ -24,20 +24,87 @@ import (
 // ignored, so nobody can pick their own rate-limit bucket. When a trusted
 // proxy sends no usable header, the proxy stays the client.
 func (s *Server) clientAddr(next http.Handler) http.Handler {
-	if len(s.opts.TrustedProxies) == 0 {
+	trusted := s.opts.TrustedProxies
+	if len(trusted) == 0 {
 		return next
 	}
-	cidrs := make([]string, len(s.opts.TrustedProxies))
-	for i, p := range s.opts.TrustedProxies {
-		cidrs[i] = p.String()
-	}
-	return middleware.ClientIPFromXFF(cidrs...)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ip := middleware.GetClientIPAddr(r.Context()); ip.IsValid() {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ip, ok := forwardedClient(r, trusted); ok {
 			r = r.WithContext(r.Context()) // a copy: the caller's request stays as it was
 			r.RemoteAddr = netip.AddrPortFrom(ip, 0).String()
 		}
 		next.ServeHTTP(w, r)
-	}))
+	})
+}
+
+// forwardedClient is the client a trusted proxy names in X-Forwarded-For:
+// reading the entries from the right (the last header first), the first
+// one outside trusted. It reports false when the peer itself is not a
+// trusted proxy, when every entry is one, and at the first entry that is
+// not an address (fail closed: the proxy stays the client rather than an
+// entry further left, which the client may have written).
+func forwardedClient(r *http.Request, trusted []netip.Prefix) (netip.Addr, bool) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !inPrefixes(peer.Unmap().WithZone(""), trusted) {
+		return netip.Addr{}, false
+	}
+	headers := r.Header.Values("X-Forwarded-For")
+	for i := len(headers) - 1; i >= 0; i-- {
+		entries := strings.Split(headers[i], ",")
+		for j := len(entries) - 1; j >= 0; j-- {
+			entry := strings.TrimSpace(entries[j])
+			if entry == "" {
+				continue
+			}
+			ip, err := netip.ParseAddr(entry)
+			if err != nil {
+				return netip.Addr{}, false
+			}
+			if ip = ip.Unmap().WithZone(""); !inPrefixes(ip, trusted) {
+				return ip, true
+			}
+		}
+	}
+	return netip.Addr{}, false
+}
+
+func inPrefixes(ip netip.Addr, prefixes []netip.Prefix) bool {
+	for _, p := range prefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// headAsGet answers a HEAD with the route's GET handler when no HEAD
+// route matches (net/http drops the body): link checkers and monitors ask
+// HEAD, and chi alone answers 405. It is chi's middleware.GetHead, which
+// odn does not import: chi's middleware package links net/http/pprof,
+// whose handlers then sit on http.DefaultServeMux and whose reach of
+// runtime.MemProfile keeps allocation sampling on in every odn process.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			rctx := chi.RouteContext(r.Context())
+			path := rctx.RoutePath
+			if path == "" { // as chi's router reads it
+				path = r.URL.RawPath
+				if path == "" {
+					path = r.URL.Path
+				}
+			}
+			if !rctx.Routes.Match(chi.NewRouteContext(), http.MethodHead, path) {
+				rctx.RouteMethod = http.MethodGet
+				rctx.RoutePath = path
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // refuseBadText answers 400 to a path or query string holding a NUL

@@ -11,7 +11,6 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
 	"github.com/opendemocracynow/odn/models"
@@ -103,9 +102,7 @@ func New(opts Options) (*Server, error) {
 // operations endpoints and static files.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	// GetHead: a HEAD is answered by the route's GET (net/http drops the
-	// body): link checkers and monitors ask HEAD, and chi answered 405.
-	r.Use(middleware.GetHead, s.clientAddr, s.requestID, s.recoverer, s.logRequests, compressResponses(), s.securityHeaders, s.refuseBadText)
+	r.Use(headAsGet, s.clientAddr, s.requestID, s.recoverer, s.logRequests, compressResponses(), s.securityHeaders, s.refuseBadText)
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Get("/metrics", s.serveMetrics)
