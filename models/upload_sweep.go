@@ -115,10 +115,45 @@ func (s *Store) DiscardUpload(ctx context.Context, u *Upload) (bool, error) {
 // (a crash while receiving). The files of the first two kinds are moved
 // to uploads/orphaned/ and deleted OrphanKeep later, and the files with
 // no record are left alone when they look like a wrong database rather
-// than a crash (purgeUploadFiles). The server calls it hourly; several
-// nodes sharing the data directory may run it at once. It returns how
-// many records and files it removed or moved.
+// than a crash (purgeUploadFiles). The server calls it hourly; on
+// PostgreSQL, when several nodes share the database and the data
+// directory, one of them purges at a time (purgeUploadsLock) and the
+// others skip the round. It returns how many records and files it
+// removed or moved.
 func (s *Store) PurgeUploads(ctx context.Context) (int64, error) {
+	if s.Dialect != Postgres {
+		return s.purgeUploads(ctx)
+	}
+	// Two nodes purging at once would race on the same rows (each
+	// statement locks them in its own order) and on the same files (a
+	// quarantine rename against an expiry); the second gains nothing the
+	// first does not do. A session lock on a connection of its own,
+	// tried rather than waited for: the hourly round of another node is
+	// as good as this one's.
+	conn, err := s.DB.DB.Conn(ctx)
+	if err != nil {
+		return 0, dbErr("purge uploads: lock", err)
+	}
+	var mine bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", purgeUploadsLock).Scan(&mine); err != nil || !mine {
+		conn.Close()
+		return 0, dbErr("purge uploads: lock", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", purgeUploadsLock); err != nil {
+			discardConn(conn) // ending the session releases the lock
+			return
+		}
+		conn.Close()
+	}()
+	return s.purgeUploads(ctx)
+}
+
+// purgeUploadsLock is the PostgreSQL advisory lock ("odn-upls") a node
+// holds while it purges uploads (PurgeUploads).
+const purgeUploadsLock int64 = 0x6f646e2d75706c73
+
+func (s *Store) purgeUploads(ctx context.Context) (int64, error) {
 	now := s.Now()
 	before := now.Add(-UploadGrace)
 	// The grace of an upload runs from when it is first seen shown

@@ -298,3 +298,48 @@ func TestPurgeUploadsGraceFromDetachment(t *testing.T) {
 		kept("detached more than a grace ago", false)
 	})
 }
+
+// TestPurgeUploadsOneNodeAtATime: on PostgreSQL, a node whose hourly
+// purge finds another node's purge running skips its round (nothing
+// removed, no error), and purges as usual once the other is done.
+func TestPurgeUploadsOneNodeAtATime(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		if f.s.Dialect != models.Postgres {
+			t.Skip("one node per SQLite database")
+		}
+		ctx := context.Background()
+		f.s.SetDataDir(t.TempDir())
+		u, err := f.s.SaveUpload(ctx, f.mod, f.space.ID, "plan.pdf", bytes.NewReader(uploadPDF))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.PurgeUploads(ctx); err != nil { // its grace starts
+			t.Fatal(err)
+		}
+		f.clock.Set(f.clock.Now().Add(2 * models.UploadGrace))
+		other, err := f.s.DB.DB.Conn(ctx) // the other node's session
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		const lock = 0x6f646e2d75706c73 // "odn-upls", models.purgeUploadsLock
+		if _, err := other.ExecContext(ctx, "SELECT pg_advisory_lock($1)", lock); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.s.PurgeUploads(ctx); n != 0 || err != nil {
+			t.Fatalf("purge while another runs: %d %v, want a skipped round", n, err)
+		}
+		if _, err := f.s.UploadByID(ctx, u.ID); err != nil {
+			t.Fatalf("upload after a skipped round: %v", err)
+		}
+		if _, err := other.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", lock); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.s.PurgeUploads(ctx); n != 1 || err != nil {
+			t.Fatalf("purge after the other: %d %v, want 1", n, err)
+		}
+		if _, err := f.s.UploadByID(ctx, u.ID); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("upload after the purge: %v, want not found", err)
+		}
+	})
+}
