@@ -114,7 +114,9 @@ func (s *Service) hostMeta(w http.ResponseWriter, r *http.Request) {
 
 // verify authenticates a request to this instance, signed with
 // draft-cavage or RFC 9421, pinned to our own address (Host, or the
-// target URI) and to Date or created within an hour.
-func (s *Service) verify(r *http.Request, body []byte) (*Verified, error) {
-	return verifierFor(r.Header, s.host, s.store.URLs.Base, time.Hour).VerifyRequest(r, body, s.now(), s.keys)
+// target URI) and to Date or created within an hour. The key fetches it
+// causes spend the client address's share of the key host's budget
+// (client is clientKey(r)).
+func (s *Service) verify(r *http.Request, body []byte, client string) (*Verified, error) {
+	return verifierFor(r.Header, s.host, s.store.URLs.Base, time.Hour).VerifyRequest(r, body, s.now(), s.keys.from(client))
 }

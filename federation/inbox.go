@@ -38,7 +38,9 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 	// host's rate: one address may carry several honest hosts); after, the
 	// verified host. Key fetches that unknown key ids cause are bounded
 	// per host (keyCache), so many addresses cannot make odn hammer a third
-	// party either.
+	// party either, and per client address and host, so one address
+	// naming a big host's nonexistent actors spends only its share of
+	// that host's fetches.
 	keyHost := signatureKeyHost(r)
 	if keyHost == "" {
 		s.inboxRefuse(w, r, http.StatusUnauthorized, "missing or malformed signature", ErrNoSignature)
@@ -48,7 +50,8 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		s.inboxRefuse(w, r, http.StatusForbidden, "domain blocked", ErrBlocked)
 		return
 	}
-	if !s.charge(w, r, s.claimLimit, clientKey(r)) {
+	client := clientKey(r)
+	if !s.charge(w, r, s.claimLimit, client) {
 		return
 	}
 	if r.ContentLength > MaxBodyBytes {
@@ -64,7 +67,7 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		s.inboxRefuse(w, r, status, "unreadable body", err)
 		return
 	}
-	v, err := s.verify(r, body)
+	v, err := s.verify(r, body, client)
 	if err != nil {
 		s.inboxRefuse(w, r, s.refusalStatus(w, err), "signature refused", err)
 		return

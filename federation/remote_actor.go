@@ -25,27 +25,60 @@ const keyRefreshEvery = 30 * time.Second
 // ErrBlocked means the peer's domain is blocked.
 var ErrBlocked = errors.New("federation: domain blocked")
 
-// retryLater refuses a key fetch that its host's budget (fetchLimit) does
-// not allow now: the request may be honest, so it is told when to retry.
-type retryLater struct{ after time.Duration }
+// keyMissTTL is how long an actor URI whose fetch found no actor (404,
+// 410, or a document that is not an actor) is not fetched again for a
+// key: a forger repeating a nonexistent actor's key id costs its host one
+// fetch, not one every keyRefreshEvery.
+const keyMissTTL = 5 * time.Minute
 
-func (e *retryLater) Error() string {
-	return fmt.Sprintf("too many key fetches from this host, retry in %s", e.after.Round(time.Second))
+// keyFetchMarks bounds the actor URIs keyCache remembers fetching (or
+// failing to), least recently used first out. Only fetches make marks
+// (a fetch the budget refuses leaves none), so a flood of invented key
+// ids can evict them only as fast as the budgets allow fetches.
+const keyFetchMarks = 10_000
+
+// fetchShare is the share of a host's key-fetch budget one client
+// address may spend: 1/fetchShare of its rate and burst, checked before
+// the host's. Key ids naming nonexistent actors of a big host, sent from
+// one address, then spend that address's share and leave the rest to the
+// host's other senders; an honest server sending from fetchShare
+// addresses or more still gets the host's whole rate.
+const fetchShare = 2
+
+// retryLater refuses a key fetch that a budget (fetchLimit, the host's;
+// clientFetchLimit, the client address's share of it) does not allow
+// now: the request may be honest, so it is told when to retry.
+type retryLater struct {
+	after time.Duration
+	whose string // "host" or "address"
 }
 
-// keyCache implements KeyFetcher over the actors table: keys of known
-// actors come from the database, unknown ones are fetched (signed GET)
-// and stored with their actor. Parsed keys are kept in a bounded LRU by
-// key id (keyCacheSize, keyCacheTTL), so the inbox hot path neither
-// selects the actor nor parses its PEM on every POST. A verification that
-// fails with a cached key asks again with refresh: the entry is dropped,
-// and a key changed in the database (Update of the actor, seen by any
-// node) is used before anything is fetched.
+func (e *retryLater) Error() string {
+	return fmt.Sprintf("too many key fetches from this %s, retry in %s", e.whose, e.after.Round(time.Second))
+}
+
+// keyCache looks up the public keys behind key ids over the actors
+// table: keys of known actors come from the database, unknown ones are
+// fetched (signed GET) and stored with their actor. Parsed keys are kept
+// in a bounded LRU by key id (keyCacheSize, keyCacheTTL), so the inbox
+// hot path neither selects the actor nor parses its PEM on every POST. A
+// verification that fails with a cached key asks again with refresh: the
+// entry is dropped, and a key changed in the database (Update of the
+// actor, seen by any node) is used before anything is fetched. Requests
+// reach it through from (a clientKeys), which names the client address
+// whose budget a fetch spends.
 type keyCache struct {
-	s         *Service
-	mu        sync.Mutex
-	refreshed map[string]time.Time
-	parsed    *lru[string, cachedKey]
+	s      *Service
+	mu     sync.Mutex
+	marks  *lru[string, fetchMark] // by actor URI: its last key fetch
+	parsed *lru[string, cachedKey]
+}
+
+// fetchMark is when an actor was last fetched for a key, and whether that
+// fetch found no actor.
+type fetchMark struct {
+	at     time.Time
+	missed bool
 }
 
 // cachedKey is a parsed public key and what it was parsed from.
@@ -62,11 +95,26 @@ const (
 )
 
 func newKeyCache(s *Service) *keyCache {
-	return &keyCache{s: s, refreshed: map[string]time.Time{}, parsed: newLRU[string, cachedKey](keyCacheSize)}
+	return &keyCache{s: s, marks: newLRU[string, fetchMark](keyFetchMarks), parsed: newLRU[string, cachedKey](keyCacheSize)}
 }
 
+// clientKeys implements KeyFetcher for the requests of one client
+// address (clientKey): the key fetches they cause spend that address's
+// share of a host's budget before the host's.
+type clientKeys struct {
+	k      *keyCache
+	client string
+}
+
+// from returns the KeyFetcher of the client address client.
+func (k *keyCache) from(client string) clientKeys { return clientKeys{k: k, client: client} }
+
 // PublicKey implements KeyFetcher.
-func (k *keyCache) PublicKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
+func (c clientKeys) PublicKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
+	return c.k.publicKey(ctx, c.client, keyID, refresh)
+}
+
+func (k *keyCache) publicKey(ctx context.Context, client, keyID string, refresh bool) (crypto.PublicKey, string, error) {
 	actorURI := KeyIDToActor(keyID)
 	if hostOf(actorURI) == "" {
 		return nil, "", fmt.Errorf("bad key id %q", keyID)
@@ -106,17 +154,44 @@ func (k *keyCache) PublicKey(ctx context.Context, keyID string, refresh bool) (c
 	case !k.mayRefresh(actorURI):
 		return nil, "", fmt.Errorf("key %s was not found recently", keyID)
 	}
-	if ok, retry := k.s.fetchLimit.allow(limitHost(hostOf(actorURI))); !ok {
-		return nil, "", &retryLater{after: retry}
+	if err := k.spend(client, limitHost(hostOf(actorURI))); err != nil {
+		k.unmark(actorURI)
+		return nil, "", err
 	}
 	a, err = k.s.fetchActor(ctx, actorURI)
 	if err != nil {
+		if noActor(err) {
+			k.miss(actorURI)
+		}
 		return nil, "", err
 	}
 	if a.PublicKeyID != keyID && keyID != a.URI {
 		return nil, "", fmt.Errorf("key %s is not %s's", keyID, a.URI)
 	}
 	return k.parse(keyID, a)
+}
+
+// spend takes a key fetch from host's budget for a request of the client
+// address client: from the address's share first, so that one address
+// spending its own share leaves the host's budget to the others.
+func (k *keyCache) spend(client, host string) error {
+	if ok, retry := k.s.clientFetchLimit.allow(client + " " + host); !ok {
+		return &retryLater{after: retry, whose: "address"}
+	}
+	if ok, retry := k.s.fetchLimit.allow(host); !ok {
+		return &retryLater{after: retry, whose: "host"}
+	}
+	return nil
+}
+
+// noActor reports whether a fetch's error says that there is no actor at
+// the URI (as opposed to a peer that did not answer, or answered 5xx).
+func noActor(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code == http.StatusNotFound || se.Code == http.StatusGone
+	}
+	return errors.Is(err, ErrNotActor) || errors.Is(err, ErrContentType) || errors.Is(err, ErrIDMismatch)
 }
 
 // forget drops the cached keys of ids: an actor's Update that rotates its
@@ -142,20 +217,35 @@ func (k *keyCache) parse(keyID string, a *models.Actor) (crypto.PublicKey, strin
 }
 
 // mayRefresh records a fetch of the actor actorURI (for one of its key
-// ids) and reports whether one is due. Keyed by the actor, not the key
-// id: key ids that differ only in their fragment name one document.
+// ids) and reports whether one is due: not within keyRefreshEvery of the
+// last, nor within keyMissTTL of one that found no actor. Keyed by the
+// actor, not the key id: key ids that differ only in their fragment name
+// one document.
 func (k *keyCache) mayRefresh(actorURI string) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	now := k.s.now()
-	if t, ok := k.refreshed[actorURI]; ok && now.Sub(t) < keyRefreshEvery {
+	if m, ok := k.marks.get(actorURI); ok && (now.Sub(m.at) < keyRefreshEvery || m.missed && now.Sub(m.at) < keyMissTTL) {
 		return false
 	}
-	if len(k.refreshed) > 10000 {
-		clear(k.refreshed)
-	}
-	k.refreshed[actorURI] = now
+	k.marks.add(actorURI, fetchMark{at: now})
 	return true
+}
+
+// unmark forgets the fetch mayRefresh recorded when the budget refused
+// it: nothing was fetched, and the sender, told to retry later, must not
+// then hear that the key was not found.
+func (k *keyCache) unmark(actorURI string) {
+	k.mu.Lock()
+	k.marks.remove(actorURI)
+	k.mu.Unlock()
+}
+
+// miss records that the fetch of actorURI found no actor.
+func (k *keyCache) miss(actorURI string) {
+	k.mu.Lock()
+	k.marks.add(actorURI, fetchMark{at: k.s.now(), missed: true})
+	k.mu.Unlock()
 }
 
 func parseActorKey(a *models.Actor) (crypto.PublicKey, string, error) {

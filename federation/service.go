@@ -55,8 +55,9 @@ type Options struct {
 	BreakerOpen      time.Duration
 	// InboxRate is the sustained number of inbox POSTs per second allowed
 	// per remote host (10), with bursts of InboxBurst (100): counted per
-	// verified host, and for the key fetches unknown key ids cause; before
-	// the signature is checked, each client address may send claimFactor
+	// verified host, and for the key fetches unknown key ids cause (of
+	// which one client address may cause 1/fetchShare); before the
+	// signature is checked, each client address may send claimFactor
 	// times as many.
 	InboxRate  float64
 	InboxBurst int
@@ -82,10 +83,11 @@ type Service struct {
 	keys    *keyCache
 	// The inbox's rate limits (Service.inbox): by client address before
 	// verifying, by verified host after, and the key fetches that
-	// unknown key ids cause, by host.
-	claimLimit, hostLimit, fetchLimit *keyLimiter
-	blocks                            *blockCache
-	m                                 *fedMetrics
+	// unknown key ids cause, by host and by (client address, host): one
+	// address spends at most 1/fetchShare of a host's (keyCache.spend).
+	claimLimit, hostLimit, fetchLimit, clientFetchLimit *keyLimiter
+	blocks                                              *blockCache
+	m                                                   *fedMetrics
 
 	wakeInbox, wakeOutbox, wakeDelivery chan struct{}
 	// inboxPosts counts the POSTs the inbox stored: the inbox worker
@@ -122,6 +124,7 @@ func New(opts Options) (*Service, error) {
 	s.claimLimit = newKeyLimiter(claimFactor*opts.InboxRate, claimFactor*opts.InboxBurst, opts.Now)
 	s.hostLimit = newKeyLimiter(opts.InboxRate, opts.InboxBurst, opts.Now)
 	s.fetchLimit = newKeyLimiter(opts.InboxRate, opts.InboxBurst, opts.Now)
+	s.clientFetchLimit = newKeyLimiter(opts.InboxRate/fetchShare, max(1, opts.InboxBurst/fetchShare), opts.Now)
 	s.blocks = &blockCache{store: opts.Store, now: opts.Now}
 	s.m = newFedMetrics(s, opts.Metrics)
 	return s, nil
