@@ -78,6 +78,9 @@ var privileged = []struct {
 	{regexp.MustCompile(`^\w+ /s/\{name\}/edit$`), admin},
 	{regexp.MustCompile(`^\w+ /s/\{name\}/(debates|consultations|news)/new$`), moderator},
 	{regexp.MustCompile(`^\w+ /news/\{id\}/edit$`), moderator},
+	// The page forms of the moderators' API routes above.
+	{regexp.MustCompile(`^POST /(consultations/\{id\}/(edit|delete|themes(/\{theme\}/delete)?|documents(/\{doc\}/delete)?|banner|workshop|synthesis)|w/\{id\}/delete|news/\{id\}/delete|d/\{id\}/(edit|open|close)|p/\{id\}/status|pe/\{id\}/addressee|relays)$`), moderator},
+	{regexp.MustCompile(`^POST /new-space$`), admin},
 }
 
 // routeKey is "METHOD /pattern" without the trailing slash chi adds to

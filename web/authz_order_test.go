@@ -201,3 +201,97 @@ func TestAuthorisationBeforeValidation(t *testing.T) {
 		t.Fatalf("only %d API write routes found", routes)
 	}
 }
+
+// htmlPath fills a page route's parameters with the seeded objects.
+func (a *authzSite) htmlPath(pattern string) string {
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	obj := a.c.proposal
+	switch {
+	case strings.HasPrefix(pattern, "/consultations/"):
+		obj = a.consultation
+	case strings.HasPrefix(pattern, "/w/"):
+		obj = a.workshop
+	case strings.HasPrefix(pattern, "/news/"):
+		obj = a.news
+	case strings.HasPrefix(pattern, "/d/"):
+		obj = a.c.openDebate
+	case strings.HasPrefix(pattern, "/pe/"):
+		obj = a.c.petition
+	case strings.HasPrefix(pattern, "/moderation/reports/"), strings.HasPrefix(pattern, "/admin/federation/deliveries/"):
+		obj = 1
+	}
+	name := "ville"
+	if strings.HasPrefix(pattern, "/moderation/accounts/") || strings.HasPrefix(pattern, "/admin/users/") {
+		name = "citoyenne"
+	}
+	return strings.NewReplacer("{id}", id(obj), "{name}", name, "{theme}", id(a.theme), "{doc}", id(a.doc), "{uid}", id(a.update)).Replace(pattern)
+}
+
+// TestPageFormsAuthoriseBeforeParsing: every page form (POST) that needs
+// a role (policyOf: moderator or admin) answers someone without it the
+// log-in redirect (anonymous) or 403 (a member; a moderator on an
+// administrators' form) before reading the form: a malformed, oversized
+// or NUL-holding form, or a broken multipart one, from someone who may
+// not post it got 400 or 413 from the form parser when the handler read
+// the form before models checked the role. The same-origin header passes
+// the cross-origin check, which reads headers only, never the form.
+func TestPageFormsAuthoriseBeforeParsing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("every role-only page form skipped in -short mode")
+	}
+	a := newAuthzSite(t)
+	ctx := context.Background()
+	sessions := map[string]string{}
+	for _, name := range []string{"intrus", "moderatrice"} {
+		acc, err := a.Store.AccountByUsername(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sessions[name], err = a.Store.CreateSession(ctx, acc, "authz"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const form = "application/x-www-form-urlencoded"
+	bodies := []struct{ name, contentType, body string }{
+		{"malformed", form, "title=%zz&body=x"},
+		{"NUL byte", form, "title=%00"},
+		{"oversized", form, "body=" + strings.Repeat("x", 1<<20)},
+		{"broken multipart", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nno end"},
+	}
+	hc := a.client()
+	routes := 0
+	for _, key := range walkRoutes(t, a.testEnv) {
+		method, pattern, _ := strings.Cut(key, " ")
+		policy := policyOf(key)
+		if method != http.MethodPost || strings.HasPrefix(pattern, "/api/") || policy != moderator && policy != admin {
+			continue
+		}
+		routes++
+		refused := []string{"anonymous", "intrus"}
+		if policy == admin {
+			refused = append(refused, "moderatrice")
+		}
+		for _, b := range bodies {
+			for _, role := range refused {
+				t.Run(key+"/"+role+"/"+b.name, func(t *testing.T) {
+					req, _ := http.NewRequest(method, a.URL+a.htmlPath(pattern), strings.NewReader(b.body))
+					req.Header.Set("Content-Type", b.contentType)
+					req.Header.Set("Sec-Fetch-Site", "same-origin")
+					if role != "anonymous" {
+						req.AddCookie(&http.Cookie{Name: "odn_session", Value: sessions[role]})
+					}
+					res := a.do(hc, req)
+					switch {
+					case role == "anonymous" && (res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login")):
+						t.Errorf("anonymous got %d (Location %q), want a log-in redirect", res.StatusCode, res.Header.Get("Location"))
+					case role != "anonymous" && res.StatusCode != http.StatusForbidden:
+						t.Errorf("%s got %d, want 403", role, res.StatusCode)
+					}
+				})
+			}
+		}
+	}
+	if routes < 25 {
+		t.Fatalf("only %d role-only page forms found", routes)
+	}
+}

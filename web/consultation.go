@@ -25,22 +25,27 @@ func init() {
 		r.Get("/w/{id}", s.workshopPage)
 		r.Get("/consultations/{id}/synthesis", s.synthesisPage)
 		r.Group(func(r chi.Router) {
+			// The moderators' forms check the role before the form is
+			// read (requireModerator; models checks it again), so that
+			// a member gets 403, not 400 for a form they may not send.
+			// Placing a contribution on the map (its author's too) is
+			// checked in the handler.
 			r.Use(s.requireAccount)
 			r.Get("/s/{name}/consultations/new", s.consultationNewForm)
-			r.Post("/s/{name}/consultations/new", s.consultationCreate)
+			r.With(s.requireModerator).Post("/s/{name}/consultations/new", s.consultationCreate)
 			r.Get("/consultations/{id}/edit", s.consultationEditForm)
-			r.Post("/consultations/{id}/edit", s.consultationEdit)
-			r.Post("/consultations/{id}/delete", s.consultationDelete)
+			r.With(s.requireModerator).Post("/consultations/{id}/edit", s.consultationEdit)
+			r.With(s.requireModerator).Post("/consultations/{id}/delete", s.consultationDelete)
 			r.Get("/consultations/{id}/manage", s.consultationManage)
-			r.Post("/consultations/{id}/themes", s.themeAdd)
-			r.Post("/consultations/{id}/themes/{theme}/delete", s.themeDelete)
-			r.Post("/consultations/{id}/documents", s.documentAdd)
-			r.Post("/consultations/{id}/documents/{doc}/delete", s.documentDelete)
-			r.Post("/consultations/{id}/banner", s.bannerUpload)
+			r.With(s.requireModerator).Post("/consultations/{id}/themes", s.themeAdd)
+			r.With(s.requireModerator).Post("/consultations/{id}/themes/{theme}/delete", s.themeDelete)
+			r.With(s.requireModerator).Post("/consultations/{id}/documents", s.documentAdd)
+			r.With(s.requireModerator).Post("/consultations/{id}/documents/{doc}/delete", s.documentDelete)
+			r.With(s.requireModerator).Post("/consultations/{id}/banner", s.bannerUpload)
 			r.Get("/consultations/{id}/workshop", s.workshopForm)
-			r.Post("/consultations/{id}/workshop", s.workshopCreate)
-			r.Post("/w/{id}/delete", s.workshopDelete)
-			r.Post("/consultations/{id}/synthesis", s.synthesisSave)
+			r.With(s.requireModerator).Post("/consultations/{id}/workshop", s.workshopCreate)
+			r.With(s.requireModerator).Post("/w/{id}/delete", s.workshopDelete)
+			r.With(s.requireModerator).Post("/consultations/{id}/synthesis", s.synthesisSave)
 			r.Post("/consultations/{id}/map", s.consultationLocate)
 		})
 	})

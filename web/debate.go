@@ -33,13 +33,15 @@ func init() {
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireAccount)
 			r.Get("/s/{name}/debates/new", s.debateForm)
-			r.Post("/s/{name}/debates/new", s.debateCreate)
+			// Moderators' forms: the role before the form is read
+			// (models checks it again).
+			r.With(s.requireModerator).Post("/s/{name}/debates/new", s.debateCreate)
 			r.With(s.voteLimit()).Post("/d/{id}/vote", s.debateVote)
 			r.Post("/d/{id}/withdraw", s.debateWithdraw)
-			r.Post("/d/{id}/open", s.debatePhase(models.DebateOpen))
-			r.Post("/d/{id}/close", s.debatePhase(models.DebateClosed))
+			r.With(s.requireModerator).Post("/d/{id}/open", s.debatePhase(models.DebateOpen))
+			r.With(s.requireModerator).Post("/d/{id}/close", s.debatePhase(models.DebateClosed))
 			r.Get("/d/{id}/edit", s.debateEditForm)
-			r.Post("/d/{id}/edit", s.debateEdit)
+			r.With(s.requireModerator).Post("/d/{id}/edit", s.debateEdit)
 		})
 	})
 	spaceSections = append(spaceSections, (*Server).debateSpaceSection)

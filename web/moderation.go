@@ -18,12 +18,17 @@ func init() {
 			r.Post("/report", s.reportCreate)
 			r.Get("/moderation", s.moderationQueue)
 			r.Get("/moderation/audit", s.moderationAudit)
-			r.Post("/moderation/reports/{id}/dismiss", s.reportDismiss)
-			r.Post("/moderation/reports/{id}/forward", s.reportForward)
-			r.Post("/moderation/hide", s.moderationHide(true))
-			r.Post("/moderation/restore", s.moderationHide(false))
-			r.Post("/moderation/accounts/{name}/disable", s.moderationDisable(true))
-			r.Post("/moderation/accounts/{name}/enable", s.moderationDisable(false))
+			r.Group(func(r chi.Router) {
+				// Moderators' forms: the role before the form is read
+				// (models checks it again).
+				r.Use(s.requireModerator)
+				r.Post("/moderation/reports/{id}/dismiss", s.reportDismiss)
+				r.Post("/moderation/reports/{id}/forward", s.reportForward)
+				r.Post("/moderation/hide", s.moderationHide(true))
+				r.Post("/moderation/restore", s.moderationHide(false))
+				r.Post("/moderation/accounts/{name}/disable", s.moderationDisable(true))
+				r.Post("/moderation/accounts/{name}/enable", s.moderationDisable(false))
+			})
 		})
 	})
 }

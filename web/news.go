@@ -15,12 +15,14 @@ func init() {
 		r.Get("/s/{name}/news.atom", s.newsAtom)
 		r.Get("/news/{id}", s.newsPage)
 		r.Group(func(r chi.Router) {
+			// Moderators' forms: the role before the form is read
+			// (models checks it again).
 			r.Use(s.requireAccount)
 			r.Get("/s/{name}/news/new", s.newsForm)
-			r.Post("/s/{name}/news/new", s.newsCreate)
-			r.Post("/news/{id}/delete", s.newsDelete)
+			r.With(s.requireModerator).Post("/s/{name}/news/new", s.newsCreate)
+			r.With(s.requireModerator).Post("/news/{id}/delete", s.newsDelete)
 			r.Get("/news/{id}/edit", s.newsEditForm)
-			r.Post("/news/{id}/edit", s.newsEdit)
+			r.With(s.requireModerator).Post("/news/{id}/edit", s.newsEdit)
 		})
 	})
 }

@@ -24,7 +24,9 @@ func init() {
 			r.Post("/pe/{id}/sign", s.petitionSign)
 			r.Post("/pe/{id}/updates", s.petitionUpdate)
 			r.Post("/pe/{id}/response", s.petitionRespond)
-			r.Post("/pe/{id}/addressee", s.petitionReaddress)
+			// Moderators' form: the role before the form is read
+			// (models checks it again).
+			r.With(s.requireModerator).Post("/pe/{id}/addressee", s.petitionReaddress)
 			r.Post("/pe/{id}/close", s.petitionClose) // GET: its confirmation (confirm.go)
 		})
 	})

@@ -29,7 +29,9 @@ func init() {
 			r.Post("/p/{id}/withdraw", s.proposalAction("proposal.withdrawn", s.withdrawProposal))
 			r.Post("/p/{id}/support", s.proposalAction("proposal.supported", s.supportProposal))
 			r.Post("/p/{id}/unsupport", s.proposalAction("proposal.unsupported", s.unsupportProposal))
-			r.Post("/p/{id}/status", s.proposalStatus)
+			// Moderators' form: the role before the form is read (models
+			// checks it again).
+			r.With(s.requireModerator).Post("/p/{id}/status", s.proposalStatus)
 		})
 	})
 	// Both civic sections are registered here so the space page shows

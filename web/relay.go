@@ -19,7 +19,9 @@ func init() {
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireAccount)
 			r.Get("/relays/new", s.relayPage)
-			r.Post("/relays", s.relaySubmit)
+			// Moderators' form: the role before the form is read (models
+			// checks it again).
+			r.With(s.requireModerator).Post("/relays", s.relaySubmit)
 		})
 	})
 	extraAPIRoutes = append(extraAPIRoutes, func(s *Server, r chi.Router) {

@@ -120,7 +120,14 @@ func (s *Server) Handler() http.Handler {
 }
 
 // pageRoutes are the HTML pages; state-changing forms are protected
-// against cross-site requests.
+// against cross-site requests. The order of the checks on a form: the
+// cross-origin check first (http.CrossOriginProtection reads the
+// Sec-Fetch-Site and Origin headers, never the body, so it needs no form
+// and a cross-site request is refused whatever it sends), then the
+// session, then the role a form needs (requireModerator, requireAdmin,
+// set on the route), and only then the handler reads the form
+// (parseForm): someone without the role gets 403, not 400 or 413 for a
+// form they may not send (TestPageFormsAuthoriseBeforeParsing).
 func (s *Server) pageRoutes(r chi.Router) {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -18,9 +18,11 @@ func (s *Server) spaceRoutes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireAccount)
 		r.Get("/new-space", s.spaceForm)
-		r.Post("/new-space", s.spaceCreate)
+		// Administrators' forms: the role before the form is read
+		// (models checks it again).
+		r.With(s.requireAdmin).Post("/new-space", s.spaceCreate)
 		r.Get("/s/{name}/edit", s.spaceEditForm)
-		r.Post("/s/{name}/edit", s.spaceEdit)
+		r.With(s.requireAdmin).Post("/s/{name}/edit", s.spaceEdit)
 	})
 }
 
