@@ -69,6 +69,10 @@ type Comment struct {
 	// Version counts its edits (from 1): an edit made from another one is
 	// refused with ErrEditConflict (see EditVersion).
 	Version int64 `bun:",notnull,default:1"`
+	// Search is the folded body the site-wide search finds it by (empty
+	// once deleted); every write of the body sets it (insertComment,
+	// updateComment, deleteComment).
+	Search string `bun:"search,notnull"`
 
 	Author *Actor `bun:"rel:belongs-to,join:author_id=id"`
 	// Replies are the comment's answers in thread order, filled by

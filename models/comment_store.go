@@ -202,6 +202,7 @@ func (s *Store) attachParent(ctx context.Context, tx bun.IDB, c *Comment, parent
 // insertComment writes c (minting its id for local comments) and its
 // event.
 func (s *Store) insertComment(ctx context.Context, tx bun.IDB, c *Comment, by *Actor) error {
+	c.Search = foldText(c.Body)
 	if c.Local {
 		c.URI = "urn:odn:pending:" + randomSecret()
 	}
@@ -390,8 +391,8 @@ func (s *Store) updateComment(ctx context.Context, id, ifVersion int64, change f
 			return err
 		}
 		now := s.Now()
-		c.EditedAt, c.UpdatedAt, c.Version = &now, now, version
-		if _, err := tx.NewUpdate().Model(c).Column("body", "body_html", "edited_at", "updated_at", "version").WherePK().Exec(ctx); err != nil {
+		c.EditedAt, c.UpdatedAt, c.Version, c.Search = &now, now, version, foldText(c.Body)
+		if _, err := tx.NewUpdate().Model(c).Column("body", "body_html", "search", "edited_at", "updated_at", "version").WherePK().Exec(ctx); err != nil {
 			return dbErr("update comment", err)
 		}
 		return s.emitComment(ctx, tx, EventCommentUpdated, c)
@@ -451,8 +452,8 @@ func (s *Store) deleteComment(ctx context.Context, id int64, allow func(ctx cont
 			return err
 		}
 		now := s.Now()
-		c.DeletedAt, c.UpdatedAt, c.Body, c.BodyHTML = &now, now, "", ""
-		if _, err := tx.NewUpdate().Model(c).Column("deleted_at", "updated_at", "body", "body_html").WherePK().Exec(ctx); err != nil {
+		c.DeletedAt, c.UpdatedAt, c.Body, c.BodyHTML, c.Search = &now, now, "", "", ""
+		if _, err := tx.NewUpdate().Model(c).Column("deleted_at", "updated_at", "body", "body_html", "search").WherePK().Exec(ctx); err != nil {
 			return dbErr("delete comment", err)
 		}
 		return s.emitComment(ctx, tx, EventCommentDeleted, c)
