@@ -16,10 +16,13 @@ const (
 	SearchPetitions     = "petitions"
 	SearchConsultations = "consultations"
 	SearchNews          = "news"
+	// SearchComments are comments and replies on proposals, debates and
+	// petitions, debate arguments among them.
+	SearchComments = "comments"
 )
 
 // SearchKinds lists the kinds in the order results show them.
-var SearchKinds = []string{SearchProposals, SearchDebates, SearchPetitions, SearchConsultations, SearchNews}
+var SearchKinds = []string{SearchProposals, SearchDebates, SearchPetitions, SearchConsultations, SearchNews, SearchComments}
 
 // SearchPreview is how many hits of each kind a search of every kind
 // shows; the kind's own page lists the rest.
@@ -48,6 +51,12 @@ type SearchHit struct {
 	Excerpt string // the start of its text, plain
 	Space   *Space
 	Date    time.Time // when it was published
+	// On is, for a comment, the item it belongs to: its Kind, ID and
+	// Title (the comment's Title is that title too; its Space is the
+	// item's).
+	On *SearchHit
+	// Stance is a debate argument's (StanceFor, StanceAgainst), else "".
+	Stance string
 }
 
 // SearchResults are a search's answer.
@@ -72,22 +81,46 @@ func (r *SearchResults) Total() int {
 // searchSource is where one kind is found: what of it is shown, and the
 // condition for it to be public (the lists' conditions: not hidden, not
 // deleted, no withdrawn proposal, no draft debate; in a local space),
-// whose every ? is the time of the search.
+// whose every ? is the time of the search. Comments have their own
+// condition and columns (searchComments).
 type searchSource struct {
 	table, title, html, date, public string
+	comments                         bool
 }
 
 var searchSources = map[string]searchSource{
 	SearchProposals: {"proposals", "title", "body_html", "created_at",
-		"hidden_at IS NULL AND deleted_at IS NULL AND space_id IS NOT NULL AND status <> '" + ProposalWithdrawn + "'"},
+		"hidden_at IS NULL AND deleted_at IS NULL AND space_id IS NOT NULL AND status <> '" + ProposalWithdrawn + "'", false},
 	SearchPetitions: {"petitions", "title", "body_html", "created_at",
-		"hidden_at IS NULL AND deleted_at IS NULL AND space_id IS NOT NULL"},
+		"hidden_at IS NULL AND deleted_at IS NULL AND space_id IS NOT NULL", false},
 	// A debate is public once open: the SQL twin of PhaseAt (ListDebates).
 	SearchDebates: {"debates", "question", "description_html", "created_at",
 		"hidden_at IS NULL AND deleted_at IS NULL AND space_id IS NOT NULL AND " +
-			"(phase IN ('open', 'closed') OR (opens_at IS NOT NULL AND opens_at <= ?) OR (closes_at IS NOT NULL AND closes_at <= ?))"},
-	SearchConsultations: {"consultations", "title", "summary", "created_at", "deleted_at IS NULL"},
-	SearchNews:          {"news", "title", "body_html", "published_at", "deleted_at IS NULL"},
+			"(phase IN ('open', 'closed') OR (opens_at IS NOT NULL AND opens_at <= ?) OR (closes_at IS NOT NULL AND closes_at <= ?))", false},
+	SearchConsultations: {"consultations", "title", "summary", "created_at", "deleted_at IS NULL", false},
+	SearchNews:          {"news", "title", "body_html", "published_at", "deleted_at IS NULL", false},
+	SearchComments:      {table: "comments", html: "body_html", comments: true},
+}
+
+// where is the condition for a thing of src to be found at now, in the
+// space spaceID (0: any), with its arguments.
+func (src searchSource) where(now time.Time, spaceID int64) (string, []any) {
+	if src.comments {
+		return searchComments.where(now, spaceID)
+	}
+	cond, args := src.public, repeatArg(now, strings.Count(src.public, "?"))
+	if spaceID != 0 {
+		cond, args = cond+" AND space_id = ?", append(args, spaceID)
+	}
+	return cond, args
+}
+
+// columns selects a hit's id, space_id, title, text and date.
+func (src searchSource) columns() string {
+	if src.comments {
+		return searchComments.columns()
+	}
+	return "id, space_id, " + src.title + " AS title, " + src.html + " AS text, " + src.date + " AS date"
 }
 
 // searchRow is a hit as read.
@@ -97,12 +130,16 @@ type searchRow struct {
 	Title   string    `bun:"title"`
 	Text    string    `bun:"text"`
 	Date    time.Time `bun:"date"`
+	// A comment's item and stance.
+	ObjectType string `bun:"object_type"`
+	ObjectID   int64  `bun:"object_id"`
+	Stance     string `bun:"stance"`
 }
 
-// Search finds the public proposals, debates, petitions, consultations
-// and news whose title or text holds every word of q.Text (folded:
-// case and accents do not matter), newest first. It reads no more than
-// the lists do, so anyone may search.
+// Search finds the public proposals, debates, petitions, consultations,
+// news and comments whose title or text holds every word of q.Text
+// (folded: case and accents do not matter), newest first. It reads no
+// more than the lists and comment threads show, so anyone may search.
 func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, error) {
 	words := strings.Fields(foldText(q.Text))
 	v := &ValidationError{}
@@ -115,7 +152,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 	kinds := SearchKinds
 	if q.Kind != "" {
 		if _, ok := searchSources[q.Kind]; !ok {
-			v.Add("kind", "Unknown kind: choose proposals, debates, petitions, consultations or news.")
+			v.Add("kind", "Unknown kind: choose proposals, debates, petitions, consultations, news or comments.")
 		}
 		kinds = []string{q.Kind}
 	}
@@ -141,12 +178,9 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 	now := s.Now()
 	for _, kind := range kinds {
 		src := searchSources[kind]
+		cond, args := src.where(now, spaceID)
 		where := func(sq *bun.SelectQuery) *bun.SelectQuery {
-			sq = sq.TableExpr(src.table).Where(src.public, repeatArg(now, strings.Count(src.public, "?"))...)
-			if spaceID != 0 {
-				sq = sq.Where("space_id = ?", spaceID)
-			}
-			return whereSearch(sq, q.Text)
+			return whereSearch(sq.TableExpr(src.table).Where(cond, args...), q.Text)
 		}
 		n, err := where(s.DB.NewSelect()).Count(ctx)
 		res.Counts[kind] = int(n)
@@ -158,7 +192,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 		}
 		var rows []searchRow
 		sq := where(s.DB.NewSelect()).
-			ColumnExpr("id, space_id, ? AS title, ? AS text, ? AS date", bun.Ident(src.title), bun.Ident(src.html), bun.Ident(src.date)).
+			ColumnExpr(src.columns()).
 			OrderExpr("id DESC").Limit(int64(limit + 1))
 		if q.Kind != "" && q.Before > 0 {
 			sq = sq.Where("id < ?", q.Before)
@@ -170,14 +204,22 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 			res.Next = rows[limit-1].ID
 		}
 		for _, r := range rows[:min(len(rows), limit)] {
-			res.Hits = append(res.Hits, &SearchHit{Kind: kind, ID: r.ID, Title: r.Title, Excerpt: hitExcerpt(r.Text, kind == SearchConsultations), Date: r.Date, Space: &Space{ID: r.SpaceID}})
+			h := &SearchHit{Kind: kind, ID: r.ID, Title: r.Title, Excerpt: hitExcerpt(r.Text, kind == SearchConsultations), Date: r.Date, Space: &Space{ID: r.SpaceID}}
+			if src.comments {
+				h.On, h.Stance = &SearchHit{Kind: searchComments.kindOf(r.ObjectType), ID: r.ObjectID, Title: r.Title}, r.Stance
+			}
+			res.Hits = append(res.Hits, h)
 		}
 	}
 	return res, s.attachHitSpaces(ctx, res.Hits)
 }
 
-// repeatArg is v n times, for a condition naming it n times.
+// repeatArg is v n times, for a condition naming it n times; nil for
+// none (bun warns of an empty, non-nil argument list).
 func repeatArg(v any, n int) []any {
+	if n == 0 {
+		return nil
+	}
 	out := make([]any, n)
 	for i := range out {
 		out[i] = v

@@ -62,7 +62,7 @@ func TestSearch(t *testing.T) {
 		kinds := func(r *models.SearchResults) map[string]int { return r.Counts }
 		res, err := s.Search(ctx, models.SearchQuery{Text: "ecole"})
 		must(err)
-		want := map[string]int{models.SearchProposals: 4, models.SearchDebates: 1, models.SearchPetitions: 1, models.SearchConsultations: 1, models.SearchNews: 1}
+		want := map[string]int{models.SearchProposals: 4, models.SearchDebates: 1, models.SearchPetitions: 1, models.SearchConsultations: 1, models.SearchNews: 1, models.SearchComments: 0}
 		if fmt.Sprint(kinds(res)) != fmt.Sprint(want) {
 			t.Fatalf("counts %v, want %v (no hidden, withdrawn or draft)", res.Counts, want)
 		}
