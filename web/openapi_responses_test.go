@@ -278,6 +278,14 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("POST", "/reports", "/reports", bob, map[string]string{"object_type": "comment", "object_id": id(c2), "reason": "Rude."}, 201)
 	k.call("GET", "/reports", "/reports?status=all", boss, nil, 200)
 	k.call("POST", "/moderation/hide", "/moderation/hide", boss, map[string]string{"object_type": "comment", "object_id": id(c2), "reason": "Rude."}, 204)
+	// Search finds comments, named by their item, but not the hidden one.
+	if items, _ := k.call("GET", "/search", "/search?q=sunday+calm&kind=comments", "", nil, 200)["items"].([]any); len(items) != 1 ||
+		items[0].(map[string]any)["stance"] != "for" || items[0].(map[string]any)["on"] == nil {
+		t.Errorf("search for the argument: %v, want it with its debate and stance", items)
+	}
+	if counts, _ := k.call("GET", "/search", "/search?q=rude+reply", "", nil, 200)["counts"].(map[string]any); counts["comments"] != float64(0) {
+		t.Errorf("search for the hidden reply: counts %v, want no comment", counts)
+	}
 	k.call("GET", "/proposals/{id}/comments", "/proposals/"+pid+"/comments", boss, nil, 200)
 	k.call("GET", "/comments/{id}", "/comments/"+id(c1), boss, nil, 200)
 	k.call("GET", "/comments/{id}", "/comments/"+id(c1), "", nil, 200)

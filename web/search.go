@@ -133,8 +133,22 @@ func hitPath(h *models.SearchHit) string {
 		return "/pe/" + id
 	case models.SearchConsultations:
 		return "/consultations/" + id
+	case models.SearchComments:
+		return "/c/" + id // the comment's permalink, in its thread
 	}
 	return "/news/" + id
+}
+
+// hitTitle is what a hit's link says: its title, or for a comment the
+// item it belongs to (and a debate argument's stance).
+func hitTitle(l *Locale, h *models.SearchHit) string {
+	switch {
+	case h.Kind != models.SearchComments:
+		return h.Title
+	case h.Stance != "":
+		return l.T("search.argument_on."+h.Stance, h.Title)
+	}
+	return l.T("search.comment_on", h.Title)
 }
 
 // apiSearchHit is one hit of GET /api/v1/search.
@@ -146,6 +160,17 @@ type apiSearchHit struct {
 	URL       string    `json:"url"`
 	Space     string    `json:"space"`
 	Published time.Time `json:"published"`
+	// On is, for a comment, the item it belongs to.
+	On     *apiSearchItem `json:"on,omitempty"`
+	Stance string         `json:"stance,omitempty"` // a debate argument's
+}
+
+// apiSearchItem is the item a comment found belongs to.
+type apiSearchItem struct {
+	Kind  string `json:"kind"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	URL   string `json:"url"`
 }
 
 // apiSearchResults is GET /api/v1/search's answer.
@@ -170,8 +195,12 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	out := apiSearchResults{Counts: res.Counts, Items: make([]apiSearchHit, 0, len(res.Hits))}
 	for _, h := range res.Hits {
-		out.Items = append(out.Items, apiSearchHit{Kind: h.Kind, ID: strconv.FormatInt(h.ID, 10), Title: h.Title, Excerpt: h.Excerpt,
-			URL: s.opts.BaseURL + hitPath(h), Space: h.Space.Name, Published: h.Date.UTC()})
+		hit := apiSearchHit{Kind: h.Kind, ID: strconv.FormatInt(h.ID, 10), Title: h.Title, Excerpt: h.Excerpt,
+			URL: s.opts.BaseURL + hitPath(h), Space: h.Space.Name, Published: h.Date.UTC(), Stance: h.Stance}
+		if h.On != nil {
+			hit.On = &apiSearchItem{Kind: h.On.Kind, ID: strconv.FormatInt(h.On.ID, 10), Title: h.On.Title, URL: s.opts.BaseURL + hitPath(h.On)}
+		}
+		out.Items = append(out.Items, hit)
 	}
 	if res.Next > 0 {
 		out.NextCursor = strconv.FormatInt(res.Next, 10)

@@ -13,7 +13,8 @@ import (
 // TestSearchPage: the search page, linked from every page's navigation,
 // finds things of every kind by folded words, previews each kind with a
 // link to all of it, pages one kind, keeps the form filled, and refuses
-// too short a search on its field (422), in English and French.
+// too short a search on its field (422), in English and French; comments
+// are found too, linked by their permalink and named by their item.
 func TestSearchPage(t *testing.T) {
 	e := newEnv(t)
 	civicEnv(t, e)
@@ -97,6 +98,28 @@ func TestSearchPage(t *testing.T) {
 	for _, want := range []string{"Mots à chercher", "1 résultat.", "Actualités"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("French results lack %q:\n%s", want, body)
+		}
+	}
+
+	// Comments, linked by their permalink and named by their item.
+	cm, err := e.Store.CreateComment(ctx, alice.Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: ids[0], Body: "Des **potagers** aussi."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = readBody(e.get(c, "/search?q=potagers"))
+	for _, want := range []string{`<h2 id="h-comments">Comments <span class="count">(1)</span></h2>`,
+		fmt.Sprintf(`<a href="/c/%d">Comment on “Jardin partagé n° 0”</a>`, cm.ID), `<p class="excerpt">Des potagers aussi.</p>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("comment results lack %q", want)
+		}
+	}
+	req, _ = http.NewRequest(http.MethodGet, e.URL+"/search?q=potagers&kind=comments", nil)
+	req.Header.Set("Accept-Language", "fr")
+	body = readBody(e.do(c, req))
+	for _, want := range []string{`<option value="comments" selected>Commentaires</option>`,
+		fmt.Sprintf("<a href=\"/c/%d\">Commentaire sur «\u00a0Jardin partagé n° 0\u00a0»</a>", cm.ID)} {
+		if !strings.Contains(body, want) {
+			t.Errorf("French comment results lack %q", want)
 		}
 	}
 }
