@@ -124,6 +124,8 @@ func a11yPages(s *a11ySite) []a11yPage {
 		{name: "password-reset-invalid", path: "/password/reset?token=perime", status: http.StatusGone, want: []string{`href="/password/forgot"`}},
 		get("email-confirm", s.path("email-confirm"), "").showing(`action="/email/confirm"`, "confirmee@example.org"),
 		{name: "email-confirm-invalid", path: "/email/confirm?token=perime", status: http.StatusGone, want: []string{`href="/account"`}},
+		// Opened in a browser signed in as another account: it says so.
+		get("email-confirm-other-session", s.path("email-confirm"), asMember).showing(`class="notice"`, "@confirmee"),
 	}
 	pages = append(pages, memberPages(s)...)
 	pages = append(pages, moderatorPages(s, market, info)...)

@@ -26,9 +26,23 @@ import (
 // confirmCookie carries a confirmation link's token to its page.
 const confirmCookie = "odn_confirm"
 
-// confirmForm is what the confirmation page shows.
+// confirmForm is what the confirmation page shows, and once confirmed
+// the page saying so: the account's name and the address, which the link
+// holder was shown already, and the name of the account signed in in
+// this browser when it is another ("" otherwise), so that nobody takes
+// the address for their own.
 type confirmForm struct {
 	Username, Email string
+	SignedInAs      string
+}
+
+// otherSession is the name of the account signed in on r when it is not
+// username's, else "".
+func otherSession(r *http.Request, username string) string {
+	if cur := currentAccount(r.Context()); cur != nil && cur.Username != username {
+		return cur.Username
+	}
+	return ""
 }
 
 // sendEmailConfirmation mails, after the response, a link confirming the
@@ -71,12 +85,17 @@ func (s *Server) confirmEmailForm(w http.ResponseWriter, r *http.Request) {
 		s.confirmLinkInvalid(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, confirmEmailPage(s.page(r, s.localeFor(r).T("email_confirm.title")), &confirmForm{Username: name, Email: email}))
+	s.render(w, r, http.StatusOK, confirmEmailPage(s.page(r, s.localeFor(r).T("email_confirm.title")),
+		&confirmForm{Username: name, Email: email, SignedInAs: otherSession(r, name)}))
 }
 
 // confirmEmail confirms the address of the link whose token the cookie
-// holds, forgets the token, and goes to the account page (signed in as
-// its account) or to log in.
+// holds, whoever is signed in (the token is the proof), forgets the
+// token, and goes to the account page (signed in as its account) or to
+// log in (nobody signed in). Signed in as another account, the browser is
+// someone's who holds both: it is told, on a page of its own, which
+// account's address was confirmed and that its session's was not,
+// rather than sent to log in or shown its own account as if confirmed.
 func (s *Server) confirmEmail(w http.ResponseWriter, r *http.Request) {
 	resetHeaders(w)
 	if err := parseForm(w, r); err != nil {
@@ -90,11 +109,15 @@ func (s *Server) confirmEmail(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setLinkCookie(w, confirmCookie, "/email/confirm", "", 0)
 	s.log.InfoContext(r.Context(), "e-mail address confirmed", "user", acc.Username)
-	if cur := currentAccount(r.Context()); cur != nil && cur.ID == acc.ID {
+	switch cur := currentAccount(r.Context()); {
+	case cur == nil:
+		redirect(w, r, "/login", "email_confirm.done")
+	case cur.ID == acc.ID:
 		redirect(w, r, "/account", "email_confirm.done")
-		return
+	default:
+		s.render(w, r, http.StatusOK, confirmedEmailPage(s.page(r, s.localeFor(r).T("email_confirm.done_title")),
+			&confirmForm{Username: acc.Username, Email: acc.Email, SignedInAs: cur.Username}))
 	}
-	redirect(w, r, "/login", "email_confirm.done")
 }
 
 // confirmLinkInvalid answers a link that is unknown, expired, used or no

@@ -215,3 +215,72 @@ func TestEmailConfirmationWithoutMailer(t *testing.T) {
 		t.Errorf("confirmed by an administrator:\n%s", body)
 	}
 }
+
+// TestEmailConfirmationInAnotherSession: a confirmation link opened in a
+// browser signed in as another account confirms the address all the
+// same (the token is the proof), but the page says whose address it is
+// before and after, and that the session's own did not change, instead
+// of sending the browser to log in or to its own account as if
+// confirmed; nobody signed in goes to log in. In English and French.
+func TestEmailConfirmationInAnotherSession(t *testing.T) {
+	e, m := newMailEnv(t)
+	ctx := context.Background()
+	signup := func(name string) *http.Client {
+		t.Helper()
+		c := e.client()
+		res := e.postForm(c, "/signup", url.Values{"username": {name}, "email": {name + "@example.org"}, "password": {testPassword}, "password_confirm": {testPassword}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-up of %s: %d", name, res.StatusCode)
+		}
+		return c
+	}
+	signup("ann")
+	signup("cyd")
+	bob := signup("bob")
+	e.Server.Wait()
+	link := func(name string) string {
+		t.Helper()
+		mails := mailsTo(m, name+"@example.org")
+		if len(mails) != 1 {
+			t.Fatalf("mails to %s: %+v", name, mails)
+		}
+		return strings.TrimPrefix(confirmLinkRE.FindString(mails[0].body), e.URL)
+	}
+
+	for _, tc := range []struct{ lang, name, before, done, other string }{
+		{"en", "ann", "You are signed in as @bob: confirming changes the account @ann, not yours.",
+			"ann@example.org is now the e-mail address of the account @ann.", "You are still signed in as @bob, whose address did not change."},
+		{"fr", "cyd", "Vous êtes connecté·e en tant que @bob\u00a0: confirmer modifie le compte @cyd, pas le vôtre.",
+			"cyd@example.org est désormais l’adresse e-mail du compte @cyd.", "Vous êtes toujours connecté·e en tant que @bob, dont l’adresse n’a pas changé."},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			u, _ := url.Parse(e.URL)
+			bob.Jar.SetCookies(u, []*http.Cookie{{Name: "odn_lang", Value: tc.lang}})
+			e.get(bob, link(tc.name))
+			if body := readBody(e.get(bob, "/email/confirm")); !strings.Contains(body, tc.before) {
+				t.Errorf("the confirmation page does not say whose address it is:\n%s", body)
+			}
+			res := e.postForm(bob, "/email/confirm", url.Values{})
+			body := readBody(res)
+			if res.StatusCode != http.StatusOK || !strings.Contains(body, tc.done) || !strings.Contains(body, tc.other) {
+				t.Fatalf("confirmed in bob's browser: %d %q\n%s", res.StatusCode, res.Header.Get("Location"), body)
+			}
+			owner, _ := e.Store.AccountByUsername(ctx, tc.name)
+			b, _ := e.Store.AccountByUsername(ctx, "bob")
+			if owner.Email != tc.name+"@example.org" || owner.PendingEmail != "" || b.Email != "" || b.PendingEmail != "bob@example.org" {
+				t.Errorf("%s %q/%q, bob %q/%q: want the link's address confirmed, bob's untouched", tc.name, owner.Email, owner.PendingEmail, b.Email, b.PendingEmail)
+			}
+			if res := e.get(bob, "/account"); res.StatusCode != http.StatusOK || !strings.Contains(readBody(res), "bob@example.org") {
+				t.Error("bob is no longer signed in")
+			}
+		})
+	}
+
+	// Nobody signed in: to log in, as before.
+	anon := e.client()
+	e.get(anon, link("bob"))
+	if res := e.postForm(anon, "/email/confirm", url.Values{}); res.StatusCode != http.StatusSeeOther ||
+		!strings.HasPrefix(res.Header.Get("Location"), "/login?flash=email_confirm.done") {
+		t.Fatalf("confirmed with nobody signed in: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}
