@@ -284,3 +284,47 @@ func TestEmailConfirmationInAnotherSession(t *testing.T) {
 		t.Fatalf("confirmed with nobody signed in: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
 }
+
+// TestTokenWithdrawsPendingAddress pins what a bearer token alone may do
+// to the address (tokens have no scopes: each is the whole account, as
+// a session): withdraw a pending address, as the account page's button
+// does, by sending back the confirmed one (or a pending address sent
+// again), which keeps reset links where they went; but not give a new
+// address without the password.
+func TestTokenWithdrawsPendingAddress(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", models.RoleMember)
+	tok := e.token("alice")
+	ctx := context.Background()
+	if _, _, err := e.Store.EditAccountChanged(ctx, mustAccount(t, e, "alice"), models.AccountEdit{Email: ptrTo("alice@mail.example"), CurrentPassword: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Store.ConfirmPendingEmail(ctx, nil, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.Store.EditAccountChanged(ctx, mustAccount(t, e, "alice"), models.AccountEdit{Email: ptrTo("alice@new.example"), CurrentPassword: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	var refused struct{ Fields map[string]string }
+	if res := e.api("PATCH", "/api/v1/account", tok, map[string]string{"email": "mallory@evil.example"}, &refused); res.StatusCode != http.StatusUnprocessableEntity ||
+		refused.Fields["current_password"] == "" {
+		t.Fatalf("a new address with the token alone: %d %v, want 422 on current_password", res.StatusCode, refused.Fields)
+	}
+	if res := e.api("PATCH", "/api/v1/account", tok, map[string]string{"email": "alice@mail.example"}, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("back to the confirmed address with the token: %d", res.StatusCode)
+	}
+	if acc := mustAccount(t, e, "alice"); acc.Email != "alice@mail.example" || acc.PendingEmail != "" {
+		t.Fatalf("after going back: email %q, pending %q; want the confirmed one kept, the pending one withdrawn", acc.Email, acc.PendingEmail)
+	}
+}
+
+func mustAccount(t *testing.T, e *testEnv, name string) *models.Account {
+	t.Helper()
+	acc, err := e.Store.AccountByUsername(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acc
+}
+
+func ptrTo(s string) *string { return &s }
