@@ -99,7 +99,7 @@ var searchSources = map[string]searchSource{
 			"(phase IN ('open', 'closed') OR (opens_at IS NOT NULL AND opens_at <= ?) OR (closes_at IS NOT NULL AND closes_at <= ?))", false},
 	SearchConsultations: {"consultations", "title", "summary", "created_at", "deleted_at IS NULL", false},
 	SearchNews:          {"news", "title", "body_html", "published_at", "deleted_at IS NULL", false},
-	SearchComments:      {table: "comments", html: "body_html", comments: true},
+	SearchComments:      {table: "comments", comments: true},
 }
 
 // where is the condition for a thing of src to be found at now, in the
