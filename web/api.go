@@ -58,17 +58,33 @@ func (s *Server) apiCORS(next http.Handler) http.Handler {
 // (\u0000), which no database text column holds. (Invalid UTF-8 needs no
 // check: encoding/json turns it into U+FFFD.)
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	return decodeJSONBytes(body, v)
+}
+
+// readJSON reads r's body, of at most maxJSONBytes and of type JSON, for
+// decodeJSONBytes; a PATCH keeps it to merge again (remerge).
+func readJSON(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return models.Invalid("body", "Content-Type must be application/json")
+		return nil, models.Invalid("body", "Content-Type must be application/json")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return models.Invalid("body", "is larger than 1 MB")
+			return nil, models.Invalid("body", "is larger than 1 MB")
 		}
-		return models.Invalid("body", "could not be read: "+err.Error())
+		return nil, models.Invalid("body", "could not be read: "+err.Error())
 	}
+	return body, nil
+}
+
+// decodeJSONBytes decodes one JSON document into v, refusing unknown
+// fields, trailing data and NUL characters.
+func decodeJSONBytes(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -275,13 +291,31 @@ func (s *Server) apiUpdateSpace(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	in := spaceInputOf(sp)
-	if err := decodeJSON(w, r, &in); err != nil {
+	body, err := readJSON(w, r)
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	in.IfVersion = want
-	if sp, err = s.store.UpdateSpace(r.Context(), currentAccount(r.Context()), sp.Name, in); err != nil {
+	name := sp.Name
+	err = remerge(want, sp.Version, func() (int64, error) {
+		var err error
+		if sp, err = s.store.SpaceByName(r.Context(), name); err != nil {
+			return 0, err
+		}
+		return sp.Version, nil
+	}, func(ifVersion int64) error {
+		in := spaceInputOf(sp)
+		if err := decodeJSONBytes(body, &in); err != nil {
+			return err
+		}
+		in.IfVersion = ifVersion
+		updated, err := s.store.UpdateSpace(r.Context(), currentAccount(r.Context()), name, in)
+		if err == nil {
+			sp = updated
+		}
+		return err
+	})
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -43,21 +43,37 @@ func (s *Server) apiUpdateConsultation(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body := apiConsultationIn{Title: c.Title, Summary: c.Summary, Body: c.Body, Map: c.MapEnabled, BannerID: c.BannerID, BannerAlt: c.BannerAlt}
-	if err := decodeJSON(w, r, &body); err != nil {
+	raw, err := readJSON(w, r)
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	in := models.ConsultationInput{Title: body.Title, Summary: body.Summary, Body: body.Body, MapEnabled: body.Map, BannerID: body.BannerID,
-		BannerAlt: body.BannerAlt, OpensAt: c.OpensAt, ContributionAt: c.ContributionAt, SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt,
-		IfVersion: want}
-	if body.Phases != nil {
-		if err := in.PhasesToInput(body.Phases); err != nil {
-			s.error(w, r, err)
-			return
+	id := c.ID
+	err = remerge(want, c.Version, func() (int64, error) {
+		var err error
+		if c, err = s.store.ConsultationByID(r.Context(), id); err != nil {
+			return 0, err
 		}
-	}
-	c, err = s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), c.ID, in)
+		return c.Version, nil
+	}, func(ifVersion int64) error {
+		body := apiConsultationIn{Title: c.Title, Summary: c.Summary, Body: c.Body, Map: c.MapEnabled, BannerID: c.BannerID, BannerAlt: c.BannerAlt}
+		if err := decodeJSONBytes(raw, &body); err != nil {
+			return err
+		}
+		in := models.ConsultationInput{Title: body.Title, Summary: body.Summary, Body: body.Body, MapEnabled: body.Map, BannerID: body.BannerID,
+			BannerAlt: body.BannerAlt, OpensAt: c.OpensAt, ContributionAt: c.ContributionAt, SynthesisAt: c.SynthesisAt, ClosesAt: c.ClosesAt,
+			IfVersion: ifVersion}
+		if body.Phases != nil {
+			if err := in.PhasesToInput(body.Phases); err != nil {
+				return err
+			}
+		}
+		updated, err := s.store.UpdateConsultation(r.Context(), currentAccount(r.Context()), id, in)
+		if err == nil {
+			c = updated
+		}
+		return err
+	})
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -187,15 +203,31 @@ func (s *Server) apiUpdateNews(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	in := struct {
-		Title string `json:"title"`
-		Body  string `json:"body"`
-	}{Title: n.Title, Body: n.Body}
-	if err := decodeJSON(w, r, &in); err != nil {
+	body, err := readJSON(w, r)
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	n, err = s.store.UpdateNews(r.Context(), currentAccount(r.Context()), id, models.NewsInput{Title: in.Title, Body: in.Body, IfVersion: want})
+	err = remerge(want, n.Version, func() (int64, error) {
+		var err error
+		if n, err = s.store.NewsByID(r.Context(), id); err != nil {
+			return 0, err
+		}
+		return n.Version, nil
+	}, func(ifVersion int64) error {
+		in := struct {
+			Title string `json:"title"`
+			Body  string `json:"body"`
+		}{Title: n.Title, Body: n.Body}
+		if err := decodeJSONBytes(body, &in); err != nil {
+			return err
+		}
+		updated, err := s.store.UpdateNews(r.Context(), currentAccount(r.Context()), id, models.NewsInput{Title: in.Title, Body: in.Body, IfVersion: ifVersion})
+		if err == nil {
+			n = updated
+		}
+		return err
+	})
 	if err != nil {
 		s.error(w, r, err)
 		return

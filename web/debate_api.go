@@ -148,22 +148,38 @@ func (s *Server) apiUpdateDebate(w http.ResponseWriter, r *http.Request) {
 	if d == nil {
 		return
 	}
-	in := struct {
-		models.DebateInput
-		Consultation idInput `json:"consultation"` // as at creation; it cannot change
-	}{DebateInput: d.Input()}
-	if err := decodeJSON(w, r, &in); err != nil {
+	body, err := readJSON(w, r)
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	v := &models.ValidationError{}
-	if in.ConsultationID = in.Consultation.ref(v, "consultation"); v.Err() != nil {
-		s.error(w, r, v.Err())
-		return
-	}
 	acc := currentAccount(r.Context())
-	in.IfVersion = want
-	d, err = s.store.UpdateDebate(r.Context(), acc, d.ID, in.DebateInput)
+	id := d.ID
+	err = remerge(want, d.Version, func() (int64, error) {
+		var err error
+		if d, err = s.store.DebateByID(r.Context(), id); err != nil {
+			return 0, err
+		}
+		return d.Version, nil
+	}, func(ifVersion int64) error {
+		in := struct {
+			models.DebateInput
+			Consultation idInput `json:"consultation"` // as at creation; it cannot change
+		}{DebateInput: d.Input()}
+		if err := decodeJSONBytes(body, &in); err != nil {
+			return err
+		}
+		v := &models.ValidationError{}
+		if in.ConsultationID = in.Consultation.ref(v, "consultation"); v.Err() != nil {
+			return v.Err()
+		}
+		in.IfVersion = ifVersion
+		updated, err := s.store.UpdateDebate(r.Context(), acc, id, in.DebateInput)
+		if err == nil {
+			d = updated
+		}
+		return err
+	})
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,7 +14,8 @@ import (
 // ETag, its edit version ("3"); a PATCH sent with If-Match is applied only
 // if the resource is still at that version, atomically in models (the
 // IfVersion of the inputs), and is refused with 412 otherwise. Without
-// If-Match a PATCH applies as before. docs/API.md, "Concurrent edits".
+// If-Match a PATCH is merged onto the resource as it is when written
+// (remerge). docs/API.md, "Concurrent edits".
 
 // etag is the strong entity tag of version v of an editable resource.
 func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
@@ -59,4 +61,38 @@ func ifMatch(r *http.Request) (int64, error) {
 		want = n
 	}
 	return want, nil
+}
+
+// maxMerges bounds how many times remerge merges one PATCH: each try
+// after the first means another edit of the same resource landed within
+// the few milliseconds between a read and its write.
+const maxMerges = 3
+
+// remerge merges a PATCH's body onto a resource and writes it: write
+// merges the body onto the resource as the handler last read it (at
+// version read) and saves it with the IfVersion given. With If-Match
+// (want), the write is made from that version and refused with
+// models.ErrEditConflict (412) when it is not current. Without, it is made
+// from the version read, so that the fields the PATCH does not name keep
+// their current values: when another edit lands between the read and the
+// write, the write is refused, reread fetches the resource again (into
+// the handler's variables) and the body is merged onto it, instead of
+// writing the older values back over the other edit (a lost update).
+func remerge(want, read int64, reread func() (int64, error), write func(ifVersion int64) error) error {
+	for try := 1; ; try++ {
+		if try > 1 {
+			var err error
+			if read, err = reread(); err != nil {
+				return err
+			}
+		}
+		v := read
+		if want != 0 {
+			v = want
+		}
+		err := write(v)
+		if want != 0 || try == maxMerges || !errors.Is(err, models.ErrEditConflict) {
+			return err
+		}
+	}
 }

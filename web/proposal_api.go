@@ -249,19 +249,34 @@ func (s *Server) apiUpdateProposal(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	in := apiProposalInput{Title: p.Title, Body: p.Body, Tags: p.Tags,
-		Consultation: idInput(idString(p.ConsultationID)), Theme: idInput(idString(p.ThemeID))}
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	cid, tid, err := consultationRefs(in.Consultation, in.Theme)
+	body, err := readJSON(w, r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	p, err = s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id,
-		models.ProposalInput{Title: in.Title, Body: in.Body, Tags: in.Tags, Consultation: cid, Theme: tid, IfVersion: want})
+	err = remerge(want, p.Version, func() (int64, error) {
+		var err error
+		if p, err = s.store.ProposalByID(r.Context(), id); err != nil {
+			return 0, err
+		}
+		return p.Version, nil
+	}, func(ifVersion int64) error {
+		in := apiProposalInput{Title: p.Title, Body: p.Body, Tags: p.Tags,
+			Consultation: idInput(idString(p.ConsultationID)), Theme: idInput(idString(p.ThemeID))}
+		if err := decodeJSONBytes(body, &in); err != nil {
+			return err
+		}
+		cid, tid, err := consultationRefs(in.Consultation, in.Theme)
+		if err != nil {
+			return err
+		}
+		updated, err := s.store.UpdateProposal(r.Context(), currentAccount(r.Context()).Actor, id,
+			models.ProposalInput{Title: in.Title, Body: in.Body, Tags: in.Tags, Consultation: cid, Theme: tid, IfVersion: ifVersion})
+		if err == nil {
+			p = updated
+		}
+		return err
+	})
 	if err != nil {
 		s.error(w, r, err)
 		return
