@@ -51,13 +51,16 @@ type emailConfirmation struct {
 }
 
 // EmailConfirmation is a confirmation link to e-mail: its token, the
-// address to send it to, and the account's name and language (Locale,
-// "" when the account follows the browser).
+// address to send it to, and the account's id, name and language
+// (Locale, "" when the account follows the browser); ExpiresAt is when
+// the link stops working (the mail outbox keeps it no longer).
 type EmailConfirmation struct {
-	Token    string
-	Email    string
-	Username string
-	Locale   string
+	Token     string
+	Email     string
+	Username  string
+	Locale    string
+	AccountID int64
+	ExpiresAt time.Time
 }
 
 // WantedEmail is the address the member last chose: the one awaiting
@@ -119,7 +122,8 @@ func (s *Store) RequestEmailConfirmation(ctx context.Context, accountID int64) (
 		if _, err := tx.NewInsert().Model(ec).Exec(ctx); err != nil {
 			return dbErr("insert e-mail confirmation", err)
 		}
-		out = &EmailConfirmation{Token: token, Email: acc.PendingEmail, Username: acc.Username, Locale: acc.Locale}
+		out = &EmailConfirmation{Token: token, Email: acc.PendingEmail, Username: acc.Username, Locale: acc.Locale,
+			AccountID: acc.ID, ExpiresAt: ec.ExpiresAt}
 		return nil
 	})
 	if err != nil {

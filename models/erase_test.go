@@ -83,6 +83,9 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		if err == nil {
 			t.Fatal("a wrong password logged in")
 		}
+		// A mail waiting in the outbox (a notice lives three days).
+		must(s.QueueMail(ctx, models.Mail{AccountID: zel.ID, Username: name, Kind: "e-mail changed", Address: email,
+			Subject: "Your address", Body: "zelda-mail-marker"}))
 
 		day := 24 * time.Hour
 		cons, err := s.CreateConsultation(ctx, f.mod, "town", models.ConsultationInput{Title: "Market", Summary: "x", MapEnabled: true,
@@ -137,7 +140,7 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		_, err = s.ReceiveFollow(ctx, follower, z, "https://masto.example/users/jo#follows/1", true)
 		must(err)
 
-		if leaks := scanAll(t, s, name, email, pending, "ZeldaBrowser", "zelda-script-token", "Zelda Quixote", "zelda-bio-marker"); len(leaks) < 5 {
+		if leaks := scanAll(t, s, name, email, pending, "ZeldaBrowser", "zelda-script-token", "Zelda Quixote", "zelda-bio-marker", "zelda-mail-marker"); len(leaks) < 5 {
 			t.Fatalf("the scan does not see the member's data before the erasure: %v", leaks)
 		}
 		f.tick(time.Minute)
@@ -169,7 +172,7 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		_, err = s.ForgetErasedFollows(ctx)
 		must(err)
 
-		for _, leak := range scanAll(t, s, name, email, pending, "ZeldaBrowser", "zelda-script-token", "Zelda Quixote", "zelda-bio-marker") {
+		for _, leak := range scanAll(t, s, name, email, pending, "ZeldaBrowser", "zelda-script-token", "Zelda Quixote", "zelda-bio-marker", "zelda-mail-marker") {
 			t.Error(leak)
 		}
 		// The role and language go with the e-mail: only the name stays.

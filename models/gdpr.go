@@ -99,7 +99,11 @@ var gdprSecrets = map[string]bool{
 
 // gdprSkip are plumbing tables: the outbox and delivery queues hold
 // copies of the same facts for other servers, for a few days at most.
-var gdprSkip = []string{"events", "deliveries", "delivery_bodies", "inbox_items", "handles"}
+// The mail outbox holds e-mails not yet sent, for an hour to three days
+// at most (MailLifetime): their bodies carry live reset and confirmation
+// links, secrets a stolen download must not hold, and their addresses
+// are the account's own, which the download gives.
+var gdprSkip = []string{"events", "deliveries", "delivery_bodies", "inbox_items", "handles", "mail_outbox"}
 
 // AccountExport gathers everything about acc.
 func (s *Store) AccountExport(ctx context.Context, acc *Account) (*AccountData, error) {

@@ -58,13 +58,16 @@ type passwordReset struct {
 }
 
 // PasswordReset is a link to e-mail: the token to put in it, the address
-// to send it to, and the account's name and language (Locale, "" when the
-// account follows the browser) for the message.
+// to send it to, and the account's id, name and language (Locale, ""
+// when the account follows the browser) for the message; ExpiresAt is
+// when the link stops working (the mail outbox keeps it no longer).
 type PasswordReset struct {
-	Token    string
-	Email    string
-	Username string
-	Locale   string
+	Token     string
+	Email     string
+	Username  string
+	Locale    string
+	AccountID int64
+	ExpiresAt time.Time
 }
 
 // RequestPasswordReset issues a reset link for each active (neither
@@ -96,24 +99,24 @@ func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([
 	var out []PasswordReset
 	for _, found := range accs {
 		token := randomSecret()
-		var acc *Account
+		var pr *PasswordReset
 		err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) (err error) {
-			acc, err = s.issueReset(ctx, tx, found, match, token)
+			pr, err = s.issueReset(ctx, tx, found, match, token)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		if acc != nil {
-			out = append(out, PasswordReset{Token: token, Email: acc.Email, Username: acc.Username, Locale: acc.Locale})
+		if pr != nil {
+			out = append(out, *pr)
 		}
 	}
 	return out, nil
 }
 
 // issueReset stores a link of token for the account found, in tx, and
-// returns the account to mail it to; nil when the account may have no
-// link now (resetAllowed). The account is read again in tx under the
+// returns the link to mail; nil when the account may have no link now
+// (resetAllowed). The account is read again in tx under the
 // request's conditions (match) and with the address found: a link is
 // never mailed to an address changed, nor to an account disabled or
 // erased, since the search. On PostgreSQL the rows of every account with
@@ -124,7 +127,7 @@ func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([
 // (resetBudgetLock), so that two requests for different addresses cannot
 // both take its last link; SQLite's write transaction is already
 // exclusive.
-func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match func(*bun.SelectQuery) *bun.SelectQuery, token string) (*Account, error) {
+func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match func(*bun.SelectQuery) *bun.SelectQuery, token string) (*PasswordReset, error) {
 	address := strings.ToLower(found.Email)
 	if tx.Dialect().Name() == dialect.PG {
 		var ids []int64
@@ -153,7 +156,8 @@ func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match
 	if _, err := tx.NewInsert().Model(pr).Exec(ctx); err != nil {
 		return nil, dbErr("insert password reset", err)
 	}
-	return acc, nil
+	return &PasswordReset{Token: token, Email: acc.Email, Username: acc.Username, Locale: acc.Locale,
+		AccountID: acc.ID, ExpiresAt: pr.ExpiresAt}, nil
 }
 
 // resetAllowed reports whether one more link may be sent to the account
