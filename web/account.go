@@ -208,9 +208,11 @@ func (s *Server) emailChanged(r *http.Request, change *models.EmailChange, after
 		key = "mail.email_change_asked"
 	}
 	l := s.mailLocale(after.Locale, s.localeFor(r))
-	to, name := change.From, after.Username
-	s.sendInBackground(r.Context(), "e-mail changed", func(ctx context.Context) error {
+	to, name, id := change.From, after.Username, after.ID
+	s.sendInBackground(r.Context(), mailKindChanged, func(ctx context.Context) error {
 		site := s.store.InstanceName(ctx)
-		return s.sendTo(ctx, name, to, l.T(key+".subject", site), l.T(key+".body", name, site))
+		// No link: the outbox keeps it models.MailLifetime at most.
+		return s.queueMail(ctx, models.Mail{AccountID: id, Username: name, Kind: mailKindChanged, Address: to,
+			Subject: l.T(key+".subject", site), Body: l.T(key+".body", name, site)})
 	})
 }

@@ -45,7 +45,7 @@ func otherSession(r *http.Request, username string) string {
 	return ""
 }
 
-// sendEmailConfirmation mails, after the response, a link confirming the
+// sendEmailConfirmation queues, after the response, a link confirming the
 // pending address of the account id: nothing without a mailer, nor when
 // models gives none (no pending address, a limit reached).
 func (s *Server) sendEmailConfirmation(r *http.Request, accountID int64) {
@@ -53,7 +53,7 @@ func (s *Server) sendEmailConfirmation(r *http.Request, accountID int64) {
 		return
 	}
 	l := s.localeFor(r)
-	s.sendInBackground(r.Context(), "e-mail confirmation", func(ctx context.Context) error {
+	s.sendInBackground(r.Context(), mailKindConfirm, func(ctx context.Context) error {
 		link, err := s.store.RequestEmailConfirmation(ctx, accountID)
 		if err != nil || link == nil {
 			return err
@@ -62,12 +62,13 @@ func (s *Server) sendEmailConfirmation(r *http.Request, accountID int64) {
 	})
 }
 
-// mailConfirmation sends link, in the account's language (else
-// fallback's).
+// mailConfirmation queues link, in the account's language (else
+// fallback's), kept in the outbox no longer than the link works.
 func (s *Server) mailConfirmation(ctx context.Context, link *models.EmailConfirmation, fallback *Locale) error {
 	ml, site := s.mailLocale(link.Locale, fallback), s.store.InstanceName(ctx)
 	u := s.opts.BaseURL + "/email/confirm?token=" + url.QueryEscape(link.Token)
-	return s.sendTo(ctx, link.Username, link.Email, ml.T("mail.confirm.subject", site), ml.T("mail.confirm.body", link.Username, site, u))
+	return s.queueMail(ctx, models.Mail{AccountID: link.AccountID, Username: link.Username, Kind: mailKindConfirm, Address: link.Email,
+		Subject: ml.T("mail.confirm.subject", site), Body: ml.T("mail.confirm.body", link.Username, site, u), ExpiresAt: link.ExpiresAt})
 }
 
 // confirmEmailForm shows the confirmation of the link whose token the
@@ -152,7 +153,7 @@ func (s *Server) resendEmailConfirmation(w http.ResponseWriter, r *http.Request)
 }
 
 // resendConfirmation issues a new link for acc's pending address and
-// mails it after the response (models.ResendEmailConfirmation's errors
+// queues its e-mail after the response (models.ResendEmailConfirmation's errors
 // say why none is sent); on "email" when the instance sends no e-mail.
 func (s *Server) resendConfirmation(r *http.Request, acc *models.Account) error {
 	if s.opts.Mailer == nil {
@@ -163,7 +164,7 @@ func (s *Server) resendConfirmation(r *http.Request, acc *models.Account) error 
 		return err
 	}
 	l := s.localeFor(r)
-	s.sendInBackground(r.Context(), "e-mail confirmation", func(ctx context.Context) error {
+	s.sendInBackground(r.Context(), mailKindConfirm, func(ctx context.Context) error {
 		return s.mailConfirmation(ctx, link, l)
 	})
 	return nil

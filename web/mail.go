@@ -2,28 +2,56 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
+	"net/textproto"
+	"os"
 	"regexp"
 	"time"
+
+	"github.com/opendemocracynow/odn/models"
 )
 
 // Mailer sends one plain-text e-mail; cmd/odn fills Options.Mailer with
 // its SMTP mailer, so that this package knows no SMTP. A nil Mailer means
-// the instance sends no e-mail.
+// the instance sends no e-mail. An error carrying the server's answer as
+// a *textproto.Error (net/smtp's) with a 5xx code is a refusal for good
+// (permanentMailError); any other error is tried again later.
 type Mailer interface {
 	SendMail(ctx context.Context, to, subject, body string) error
 }
 
-// Bounds of the e-mails sent in the background (sendInBackground): at
-// most maxMailJobs at once, each within mailJobTimeout. Past the bound a
-// job is dropped and logged: a flood of reset requests must not pile up
-// goroutines.
+// E-mails go through the mail outbox (models/mail_outbox.go): a request
+// queues them (queueMail), after its response when the work of finding
+// whom to write to would tell something (sendInBackground), and the
+// outbox worker (RunMail) sends them, retries temporary failures with
+// backoff and drops what the server refuses for good or what expired.
+// A row is deleted as soon as its e-mail is sent: the link's token it
+// carries is kept at rest no longer than needed.
+//
+// Bounds: at most maxMailJobs background jobs at once (past it a job is
+// dropped and logged: a flood of reset requests must not pile up
+// goroutines), each within mailJobTimeout; the worker sends one e-mail
+// at a time, each within mailJobTimeout, claiming mailBatch at a time
+// under a lease long enough for the batch (mailLease), and looks for
+// due retries every mailTick besides being woken by each queueing.
 const (
 	maxMailJobs    = 8
 	mailJobTimeout = 2 * time.Minute
+	mailBatch      = 5
+	mailLease      = mailBatch*mailJobTimeout + time.Minute
+	mailTick       = time.Minute
 )
 
-// sendInBackground runs job (finding whom to write to, then sending)
+// What a queued e-mail is (models.Mail.Kind), for the logs.
+const (
+	mailKindReset   = "password reset"
+	mailKindConfirm = "e-mail confirmation"
+	mailKindChanged = "e-mail changed"
+)
+
+// sendInBackground runs job (finding whom to write to, then queueing)
 // after the response, so that its duration, which differs when an
 // account matches, says nothing to the requester. The job's context
 // keeps the request's values (its id, for the logs) but not its end.
@@ -41,15 +69,162 @@ func (s *Server) sendInBackground(ctx context.Context, what string, job func(ctx
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mailJobTimeout)
 		defer cancel()
 		if err := job(ctx); err != nil {
-			s.log.WarnContext(ctx, "send e-mail", "what", what, "err", err)
+			s.log.WarnContext(ctx, "queue e-mail", "what", what, "err", err)
 		}
 	}()
 }
 
-// sendTo sends one e-mail to the address to of the account named name.
-// A failure's error names the account, never the address, which SMTP
-// servers often echo ("550 <to>: user unknown"): the logs, where
-// sendInBackground writes it, keep no e-mail address.
+// queueMail puts mails in the outbox and wakes the worker.
+func (s *Server) queueMail(ctx context.Context, mails ...models.Mail) error {
+	if err := s.store.QueueMail(ctx, mails...); err != nil {
+		return err
+	}
+	select {
+	case s.mailWake <- struct{}{}:
+	default: // already woken
+	}
+	return nil
+}
+
+// RunMail sends the queued e-mails until ctx ends: at once when one is
+// queued, and every mailTick for the retries that come due. cmd/odn runs
+// it with the other workers when the instance has a mailer; several
+// nodes may run it (the outbox's claim gives each e-mail to one).
+func (s *Server) RunMail(ctx context.Context) {
+	t := time.NewTicker(mailTick)
+	defer t.Stop()
+	for {
+		s.sendDueMail(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.mailWake:
+		}
+	}
+}
+
+// sendDueMail drops the expired e-mails, then sends the due ones, a
+// batch at a time, until none is due or ctx ends; the claimed ones not
+// tried when it ends are given back.
+func (s *Server) sendDueMail(ctx context.Context) {
+	if n, err := s.store.DropExpiredMails(ctx); err != nil {
+		s.log.ErrorContext(ctx, "drop expired e-mails", "err", err)
+	} else if n > 0 {
+		s.log.WarnContext(ctx, "e-mails expired unsent", "count", n)
+		s.mailResult("expired", int(n))
+	}
+	for ctx.Err() == nil {
+		mails, err := s.store.ClaimMails(ctx, s.mailOwner, mailBatch, mailLease)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "claim e-mails", "err", err)
+			}
+			return
+		}
+		if len(mails) == 0 {
+			return
+		}
+		for i := range mails {
+			if ctx.Err() != nil || !s.sendQueued(ctx, &mails[i]) {
+				s.releaseMails(ctx, mails[i:])
+				return
+			}
+		}
+	}
+}
+
+// sendQueued sends one claimed e-mail and records the outcome: deleted
+// once sent, tried again after models.MailBackoff on a temporary failure,
+// dropped (and logged, with the account's name, never the address) when
+// refused for good, worn out or about to expire. It reports false when
+// ctx ended before the mail server answered: the e-mail was not tried.
+func (s *Server) sendQueued(ctx context.Context, m *models.Mail) bool {
+	sctx, cancel := context.WithTimeout(ctx, mailJobTimeout)
+	err := s.sendTo(sctx, m.Username, m.Address, m.Subject, m.Body)
+	cancel()
+	if err == nil {
+		s.mailResult("sent", 1)
+		if err := s.store.MailSent(context.WithoutCancel(ctx), m.ID); err != nil {
+			s.log.ErrorContext(ctx, "forget sent e-mail", "what", m.Kind, "err", err)
+		}
+		return true
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	retryIn := models.MailBackoff(m.Attempts)
+	if permanentMailError(err) {
+		retryIn = 0
+	}
+	dropped, ferr := s.store.MailFailed(ctx, m, s.mailOwner, err.Error(), retryIn)
+	switch {
+	case ferr != nil:
+		s.log.ErrorContext(ctx, "record e-mail failure", "what", m.Kind, "err", ferr)
+	case !dropped:
+		s.mailResult("retried", 1)
+		s.log.WarnContext(ctx, "send e-mail", "what", m.Kind, "attempts", m.Attempts, "retry_in", retryIn.String(), "err", err)
+	case retryIn == 0:
+		s.mailResult("refused", 1)
+		s.log.WarnContext(ctx, "send e-mail: refused, not retried", "what", m.Kind, "err", err)
+	default:
+		s.mailResult("given_up", 1)
+		s.log.WarnContext(ctx, "send e-mail: given up", "what", m.Kind, "attempts", m.Attempts, "err", err)
+	}
+	return true
+}
+
+// releaseMails gives back claimed e-mails not tried (the worker
+// stopping), so that another node, or the next start, sends them at once.
+func (s *Server) releaseMails(ctx context.Context, mails []models.Mail) {
+	ids := make([]int64, len(mails))
+	for i, m := range mails {
+		ids[i] = m.ID
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.store.ReleaseMails(ctx, s.mailOwner, ids); err != nil {
+		s.log.ErrorContext(ctx, "release e-mails", "err", err)
+	}
+}
+
+// mailResult counts n e-mails by outcome in the metrics.
+func (s *Server) mailResult(result string, n int) {
+	s.metrics.GetOrCreateCounter(fmt.Sprintf(`odn_mail_total{result=%q}`, result)).Add(n)
+}
+
+// permanentMailError reports whether err is the mail server refusing
+// the e-mail for good: a 5xx answer (RFC 5321), such as an unknown
+// recipient. The 5xx answers about odn's own credentials (530, 534, 535,
+// 538: authentication required, too weak, failed, needs encryption) are
+// not: they refuse every e-mail until the administrator fixes the
+// configuration, and the e-mails should go then.
+func permanentMailError(err error) bool {
+	var te *textproto.Error
+	if !errors.As(err, &te) || te.Code < 500 || te.Code > 599 {
+		return false
+	}
+	switch te.Code {
+	case 530, 534, 535, 538:
+		return false
+	}
+	return true
+}
+
+// mailError is a failure to send to an account: its message names the
+// account, never the address, which SMTP servers often echo ("550 <to>:
+// user unknown"), so that the logs and the outbox keep no address; it
+// still unwraps to the mailer's error, for permanentMailError.
+type mailError struct {
+	msg string
+	err error
+}
+
+func (e *mailError) Error() string { return e.msg }
+func (e *mailError) Unwrap() error { return e.err }
+
+// sendTo sends one e-mail to the address to of the account named name;
+// a failure is a *mailError.
 func (s *Server) sendTo(ctx context.Context, name, to, subject, body string) error {
 	err := s.opts.Mailer.SendMail(ctx, to, subject, body)
 	if err == nil {
@@ -59,13 +234,29 @@ func (s *Server) sendTo(ctx context.Context, name, to, subject, body string) err
 	if to != "" {
 		msg = regexp.MustCompile("(?i)"+regexp.QuoteMeta(to)).ReplaceAllLiteralString(msg, "[address]")
 	}
-	return fmt.Errorf("to @%s: %s", name, msg)
+	return &mailError{msg: fmt.Sprintf("to @%s: %s", name, msg), err: err}
 }
 
-// Wait returns once the e-mails sent in the background are sent (or have
-// failed): the server calls it at shutdown, after the last request, and
+// Wait returns once the e-mails asked for so far are queued, and those
+// due have been tried once (sent, or failed and left for a retry, or
+// dropped): the server calls it at shutdown, after the last request, and
 // tests before they look at what was sent.
-func (s *Server) Wait() { s.mailWG.Wait() }
+func (s *Server) Wait() {
+	s.mailWG.Wait()
+	if s.opts.Mailer == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), mailJobTimeout)
+	defer cancel()
+	s.sendDueMail(ctx)
+}
+
+// mailOwnerID names this process in the outbox's leases: host name and
+// a random suffix (two processes on one host, tests).
+func mailOwnerID() string {
+	host, _ := os.Hostname()
+	return host + "/" + rand.Text()[:10]
+}
 
 // mailLocale is the catalog of an e-mail to an account whose language is
 // lang ("" follows the browser: the requester's, r's).
@@ -74,4 +265,26 @@ func (s *Server) mailLocale(lang string, fallback *Locale) *Locale {
 		return l
 	}
 	return fallback
+}
+
+// mailGauges publish the outbox in the metrics: odn_mail_outbox
+// {state="waiting"}, every e-mail queued, and {state="retrying"}, those
+// that failed at least once. They are read from the database at scrape
+// time, as the federation's queue gauges, so that every node reports the
+// shared outbox; -1 when it cannot be read.
+func (s *Server) mailGauges() {
+	for _, state := range []string{"waiting", "retrying"} {
+		s.metrics.GetOrCreateGauge(fmt.Sprintf(`odn_mail_outbox{state=%q}`, state), func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			waiting, retrying, err := s.store.MailCounts(ctx)
+			switch {
+			case err != nil:
+				return -1
+			case state == "waiting":
+				return float64(waiting)
+			}
+			return float64(retrying)
+		})
+	}
 }

@@ -13,7 +13,8 @@ import (
 
 // A forgotten password: /password/forgot asks for a user name or an
 // e-mail address and always answers the same (models.RequestPasswordReset
-// and the sending run after the answer, sendInBackground); the e-mail's
+// and the queueing of the e-mail run after the answer, sendInBackground;
+// the outbox worker sends it, RunMail); the e-mail's
 // link opens /password/reset, which sets a new password. Both POSTs share
 // the log-in's limit per client address (authRoutes).
 
@@ -54,19 +55,21 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := s.localeFor(r)
-	s.sendInBackground(r.Context(), "password reset", func(ctx context.Context) error {
+	s.sendInBackground(r.Context(), mailKindReset, func(ctx context.Context) error {
 		resets, err := s.store.RequestPasswordReset(ctx, v.Name)
-		if err != nil {
+		if err != nil || len(resets) == 0 {
 			return err
 		}
-		var errs []error
-		for _, pr := range resets {
+		site := s.store.InstanceName(ctx)
+		mails := make([]models.Mail, len(resets))
+		for i, pr := range resets {
 			ml := s.mailLocale(pr.Locale, l)
 			link := s.opts.BaseURL + "/password/reset?token=" + url.QueryEscape(pr.Token)
-			errs = append(errs, s.sendTo(ctx, pr.Username, pr.Email, ml.T("mail.reset.subject", s.store.InstanceName(ctx)),
-				ml.T("mail.reset.body", pr.Username, s.store.InstanceName(ctx), link)))
+			// Kept no longer than the link works.
+			mails[i] = models.Mail{AccountID: pr.AccountID, Username: pr.Username, Kind: mailKindReset, Address: pr.Email,
+				Subject: ml.T("mail.reset.subject", site), Body: ml.T("mail.reset.body", pr.Username, site, link), ExpiresAt: pr.ExpiresAt}
 		}
-		return errors.Join(errs...)
+		return s.queueMail(ctx, mails...)
 	})
 	redirect(w, r, "/password/forgot", "password.forgot_sent")
 }

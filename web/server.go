@@ -47,8 +47,9 @@ type Options struct {
 	// for consultation maps; empty shows located contributions as a list only.
 	MapTiles string
 	// Mailer sends e-mails (password reset links, the notice of a changed
-	// address); nil when the instance has no SMTP server: the forgotten
-	// password page then sends members to the administrators.
+	// address) through the mail outbox, which RunMail works through; nil
+	// when the instance has no SMTP server: the forgotten password page
+	// then sends members to the administrators.
 	Mailer Mailer
 	// Now replaces time.Now in tests.
 	Now func() time.Time
@@ -67,10 +68,13 @@ type Server struct {
 	debatePages pageCache
 	// embeds keeps rendered widgets (embed.go).
 	embeds pageCache
-	// mailJobs holds a token per e-mail being sent in the background,
-	// mailWG waits for them (mail.go).
-	mailJobs chan struct{}
-	mailWG   sync.WaitGroup
+	// mailJobs holds a token per background job queueing e-mails,
+	// mailWG waits for them, mailWake wakes the outbox worker, which
+	// leases e-mails as mailOwner (mail.go).
+	mailJobs  chan struct{}
+	mailWG    sync.WaitGroup
+	mailWake  chan struct{}
+	mailOwner string
 	// authLimit counts the attempts that check a password or send e-mail,
 	// per client address, across the forms and the API (auth.go).
 	authLimit *httprate.RateLimiter
@@ -88,9 +92,12 @@ func New(opts Options) (*Server, error) {
 		opts.Now = time.Now
 	}
 	s := &Server{opts: opts, store: opts.Store, log: opts.Logger, metrics: opts.Metrics, startedAt: opts.Now(),
-		mailJobs: make(chan struct{}, maxMailJobs)}
+		mailJobs: make(chan struct{}, maxMailJobs), mailWake: make(chan struct{}, 1), mailOwner: mailOwnerID()}
 	s.secureCk = len(opts.BaseURL) > 8 && opts.BaseURL[:8] == "https://"
 	s.authLimit = s.newAuthLimit()
+	if opts.Mailer != nil {
+		s.mailGauges()
+	}
 	var err error
 	if s.locales, err = loadLocales(); err != nil {
 		return nil, fmt.Errorf("load translations: %w", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
@@ -234,5 +235,26 @@ func TestMailerSilentServer(t *testing.T) {
 	}
 	if pending, _ := st.PendingSynthesisEmails(ctx, 100); len(pending) != 2 {
 		t.Errorf("%d pending after a timeout, want 2", len(pending))
+	}
+}
+
+// TestMailerAnswersCarryTheirCode: a refusal reaches the web door as the
+// server's answer, a *textproto.Error with its code, which the mail
+// outbox reads to retry a 4xx and drop a 5xx (web.Mailer).
+func TestMailerAnswersCarryTheirCode(t *testing.T) {
+	ms := newMailServer(t)
+	m, err := newMailer(&Config{SMTP: "smtp://u:p@" + ms.addr, BaseURL: "https://town.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []int{451, 550} {
+		ms.mu.Lock()
+		ms.refuse = &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: "no"}
+		ms.mu.Unlock()
+		err := m.SendMail(context.Background(), "ana@example.org", "Subject", "Body")
+		var te *textproto.Error
+		if !errors.As(err, &te) || te.Code != code {
+			t.Errorf("answer %d: %v (%T)", code, err, err)
+		}
 	}
 }

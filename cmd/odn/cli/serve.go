@@ -127,12 +127,13 @@ func serve(ctx context.Context, cfg *Config, env Env) error {
 type app struct {
 	handler http.Handler
 	workers []func(ctx context.Context)
-	mail    func() // waits for the e-mails the web door sends in the background
+	mail    func() // queues the e-mails asked for, and tries those due once more
 	env     Env    // the caller's environment, for wirings
 }
 
-// waitMail gives the e-mails being sent (a password reset link asked for
-// just before the shutdown) up to grace to go.
+// waitMail gives the e-mails asked for just before the shutdown (a
+// password reset link) up to grace to be queued and tried once; those
+// not sent wait in the mail outbox for the next start, or another node.
 func (a *app) waitMail(grace time.Duration) {
 	sent := make(chan struct{})
 	go func() { a.mail(); close(sent) }()
@@ -159,6 +160,11 @@ func newApp(ctx context.Context, cfg *Config, env Env, st *models.Store, log *sl
 	}
 	a.handler = srv.Handler()
 	a.mail = srv.Wait
+	if opts.Mailer != nil {
+		// The web door's e-mails (reset and confirmation links, notices)
+		// wait in the mail outbox until this worker sends them.
+		a.workers = append(a.workers, srv.RunMail)
+	}
 	a.workers = append(a.workers, func(ctx context.Context) { purgeSessions(ctx, st, log) })
 	return a, nil
 }
@@ -183,7 +189,8 @@ func (a *app) startWorkers(ctx context.Context) <-chan struct{} {
 }
 
 // purgeSessions removes, every hour, expired sessions, the log-in failure
-// counts whose window has ended, expired password reset links, the follows of erased accounts whose
+// counts whose window has ended, expired password reset links, the
+// e-mails of the mail outbox past their expiry, the follows of erased accounts whose
 // Delete the outbox has queued (models.ForgetErasedFollows) and the
 // uploads nothing shows any more, or that a crash left half done
 // (models.PurgeUploads).
@@ -196,6 +203,7 @@ func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 		{"log-in failure counts", st.PurgeLoginFailures},
 		{"password reset links", st.PurgePasswordResets},
 		{"e-mail confirmation links", st.PurgeEmailConfirmations},
+		{"expired e-mails", st.DropExpiredMails}, // also without a mail worker (--smtp removed)
 		{"erased accounts' follows", st.ForgetErasedFollows},
 		{"unattached uploads", st.PurgeUploads},
 	}

@@ -1,0 +1,155 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opendemocracynow/odn/models"
+	"github.com/opendemocracynow/odn/web"
+)
+
+// scriptedMailer fails its first sends with errs, in order, then sends.
+type scriptedMailer struct {
+	captureMailer
+	mu    sync.Mutex
+	errs  []error
+	calls int
+}
+
+func (m *scriptedMailer) SendMail(ctx context.Context, to, subject, body string) error {
+	m.mu.Lock()
+	m.calls++
+	var err error
+	if len(m.errs) > 0 {
+		err, m.errs = m.errs[0], m.errs[1:]
+	}
+	m.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return m.captureMailer.SendMail(ctx, to, subject, body)
+}
+
+func (m *scriptedMailer) attempts() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls
+}
+
+// TestResetMailRetried: a reset link's e-mail waits in the outbox until
+// the mail server takes it: a temporary failure (a 4xx, a connection
+// refused, an authentication failure, odn's own configuration) is tried
+// again after its backoff, and the link then arrives and works; a
+// permanent refusal (5xx) is not tried again; an e-mail still unsent
+// when its link expires is dropped. Nothing of it is kept after.
+func TestResetMailRetried(t *testing.T) {
+	temp := &textproto.Error{Code: 451, Msg: "4.3.0 try later"}
+	refused := errors.New("dial tcp 127.0.0.1:25: connect: connection refused")
+	for _, tc := range []struct {
+		name    string
+		errs    []error
+		waits   []time.Duration // clock moves before each Wait (the first's is 0)
+		calls   int             // sends tried
+		sent    bool
+		wantLog string
+	}{
+		{"temporary, then sent", []error{temp, refused}, []time.Duration{0, 30 * time.Second, time.Minute}, 3, true, `msg="send e-mail"`},
+		{"not due before its backoff", []error{temp}, []time.Duration{0, 29 * time.Second}, 1, false, "retry_in=30s"},
+		{"authentication failed, retried", []error{&textproto.Error{Code: 535, Msg: "5.7.8 bad credentials"}}, []time.Duration{0, 30 * time.Second}, 2, true, "535"},
+		{"refused for good", []error{&textproto.Error{Code: 550, Msg: "5.1.1 user unknown"}}, []time.Duration{0, time.Minute, time.Hour}, 1, false, "refused, not retried"},
+		{"expired unsent", []error{temp}, []time.Duration{0, models.PasswordResetValidity}, 1, false, "expired unsent"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &scriptedMailer{errs: tc.errs}
+			var logs syncBuffer
+			e := newEnvOn(t, "sqlite", func(o *web.Options) {
+				o.Mailer = m
+				o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			})
+			ctx := context.Background()
+			if _, err := e.Store.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "ann@example.org", Password: testPassword}); err != nil {
+				t.Fatal(err)
+			}
+			c := e.client()
+			asked := e.Now
+			if res := e.postForm(c, "/password/forgot", url.Values{"name_or_email": {"ann"}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("forgot: %d", res.StatusCode)
+			}
+			for i, d := range tc.waits {
+				if i > 0 { // after the first Wait: the request's job reads the clock
+					e.Now = e.Now.Add(d)
+				}
+				e.Server.Wait()
+				if i == 0 && len(tc.waits) > 1 && tc.calls > 1 {
+					// Kept for a retry, no longer than the link works.
+					var left []models.Mail
+					if err := e.Store.DB.NewSelect().Model(&left).Scan(ctx); err != nil || len(left) != 1 ||
+						!left[0].ExpiresAt.Equal(asked.Add(models.PasswordResetValidity).Truncate(time.Microsecond)) {
+						t.Fatalf("after a temporary failure: %+v %v", left, err)
+					}
+				}
+			}
+			if got := m.attempts(); got != tc.calls {
+				t.Errorf("%d sends tried, want %d", got, tc.calls)
+			}
+			mails := m.mails()
+			if tc.sent != (len(mails) == 1) || len(mails) > 1 {
+				t.Fatalf("%d e-mails arrived, want sent=%v", len(mails), tc.sent)
+			}
+			if !strings.Contains(logs.String(), tc.wantLog) || strings.Contains(logs.String(), "ann@example.org") {
+				t.Errorf("logs lack %q, or name the address:\n%s", tc.wantLog, logs.String())
+			}
+			if n, err := e.Store.DB.NewSelect().Model((*models.Mail)(nil)).Count(ctx); err != nil || (n != 0) != (tc.name == "not due before its backoff") {
+				t.Errorf("%d e-mails left in the outbox (%v)", n, err)
+			}
+			if !tc.sent {
+				return
+			}
+			link := resetLinkRE.FindString(mails[0].body)
+			if res := e.get(c, strings.TrimPrefix(link, e.URL)); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("the retried link: %d", res.StatusCode)
+			}
+			if res := e.get(c, "/password/reset"); res.StatusCode != http.StatusOK {
+				t.Errorf("the retried link's form: %d", res.StatusCode)
+			}
+		})
+	}
+}
+
+// TestEmailChangeNoticeQueued: the notice to the address being replaced
+// and the new address's confirmation link go through the outbox: with
+// the mail server down they wait, the link for as long as it works (a
+// day), the notice MailLifetime, and go once it answers.
+func TestEmailChangeNoticeQueued(t *testing.T) {
+	down := &textproto.Error{Code: 421, Msg: "4.3.2 service not available"}
+	m := &scriptedMailer{errs: []error{down, down}}
+	e := newEnvOn(t, "sqlite", func(o *web.Options) { o.Mailer = m })
+	ctx := context.Background()
+	if _, err := e.Store.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "ann@example.org", Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.loggedIn("ann")
+	if res := e.postForm(c, "/account/settings", url.Values{"email": {"ann@new.example"}, "locale": {""}, "email_current_password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("settings: %d", res.StatusCode)
+	}
+	asked := e.Now.Truncate(time.Microsecond)
+	e.Server.Wait()
+	var left []models.Mail
+	if err := e.Store.DB.NewSelect().Model(&left).Order("expires_at").Scan(ctx); err != nil || len(left) != 2 || len(m.mails()) != 0 ||
+		!left[0].ExpiresAt.Equal(asked.Add(models.EmailConfirmationValidity)) || !left[1].ExpiresAt.Equal(asked.Add(models.MailLifetime)) {
+		t.Fatalf("with the server down: %d sent, outbox %+v %v", len(m.mails()), left, err)
+	}
+	e.Now = e.Now.Add(30 * time.Second)
+	e.Server.Wait()
+	if mails := m.mails(); len(mails) != 2 || mailsTo(&m.captureMailer, "ann@example.org") == nil || mailsTo(&m.captureMailer, "ann@new.example") == nil {
+		t.Errorf("once the server answers: %+v", mails)
+	}
+}
