@@ -16,6 +16,12 @@
 //     through qs;
 //   - messages come from the catalogs (p.L.T), never from user input.
 //
+// Its one background worker is the mail outbox's (mail.go): requests
+// queue e-mails in models (reset and confirmation links, notices) and
+// RunMail, which cmd/odn starts with the other workers when a Mailer is
+// set, sends them, retrying temporary failures; Server.Wait lets the
+// shutdown and tests see the e-mails asked for tried once.
+//
 // It imports models, never federation: the ActivityPub door is plugged in
 // by cmd/odn through the Federation interface.
 package web

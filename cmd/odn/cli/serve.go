@@ -173,6 +173,10 @@ func newApp(ctx context.Context, cfg *Config, env Env, st *models.Store, log *sl
 // without growing newApp.
 var wirings []func(ctx context.Context, cfg *Config, st *models.Store, log *slog.Logger, ms *metrics.Set, opts *web.Options, a *app) error
 
+// startWorkers runs the instance's background workers until ctx ends
+// (the hourly purges, the synthesis e-mails, the web door's mail outbox,
+// the federation's outbox, inbox and delivery workers, as wired); the
+// channel closes once all have returned.
 func (a *app) startWorkers(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
