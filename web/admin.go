@@ -40,7 +40,13 @@ type adminView struct {
 	// sent again issues no second invitation (inviteKey).
 	InviteRequest string
 	Audit         []models.AuditEntry
+	// Mail is the mail outbox's state; nil when the instance sends no
+	// e-mail.
+	Mail *adminMail
 }
+
+// adminMail counts the e-mails of the mail outbox (models.MailCounts).
+type adminMail struct{ Waiting, Retrying int }
 
 func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 	code := ""
@@ -100,6 +106,13 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, invite stri
 	v := &adminView{Accounts: accs, Registration: mode, Audit: audit,
 		Modes: []string{models.RegistrationOpen, models.RegistrationInvite, models.RegistrationClosed},
 		Roles: []string{models.RoleMember, models.RoleModerator, models.RoleAdmin}, InviteRequest: rand.Text()}
+	if s.opts.Mailer != nil {
+		v.Mail = &adminMail{}
+		if v.Mail.Waiting, v.Mail.Retrying, err = s.store.MailCounts(ctx); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
 	if invite != "" {
 		v.InviteURL = s.opts.BaseURL + "/signup?invite=" + url.QueryEscape(invite)
 	}

@@ -153,3 +153,37 @@ func TestEmailChangeNoticeQueued(t *testing.T) {
 		t.Errorf("once the server answers: %+v", mails)
 	}
 }
+
+// TestAdminSeesMailOutbox: the administration page counts the e-mails
+// waiting, and those among them that failed and wait for a retry; an
+// instance without a mailer shows no such section.
+func TestAdminSeesMailOutbox(t *testing.T) {
+	m := &scriptedMailer{errs: []error{&textproto.Error{Code: 451, Msg: "4.3.0 try later"}}}
+	e := newEnvOn(t, "sqlite", func(o *web.Options) { o.Mailer = m })
+	ctx := context.Background()
+	e.user("boss", models.RoleAdmin)
+	for _, name := range []string{"ann", "bob"} {
+		if _, err := e.Store.CreateAccount(ctx, models.NewAccount{Username: name, Email: name + "@example.org", Password: testPassword}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.client()
+	e.postForm(c, "/password/forgot", url.Values{"name_or_email": {"ann"}})
+	e.Server.Wait() // ann's fails: to retry
+	e.postForm(c, "/password/forgot", url.Values{"name_or_email": {"bob"}})
+	e.Server.Wait() // bob's is sent
+	if err := e.Store.QueueMail(ctx, models.Mail{AccountID: 1, Username: "boss", Kind: "test", Address: "boss@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	body := readBody(e.get(e.loggedIn("boss"), "/admin"))
+	want := "<dt>Waiting to be sent (links expire unsent after an hour or a day, notices after three days)</dt><dd>2</dd>" +
+		"<dt>Of which failed at least once, to be retried</dt><dd>1</dd>"
+	if !strings.Contains(body, want) {
+		t.Errorf("the admin page lacks the outbox's counts:\n%s", body)
+	}
+	plain := newEnvOn(t, "sqlite")
+	plain.user("boss", models.RoleAdmin)
+	if body := readBody(plain.get(plain.loggedIn("boss"), "/admin")); strings.Contains(body, `id="mail"`) {
+		t.Error("an instance without a mailer shows the mail outbox")
+	}
+}
