@@ -50,19 +50,6 @@ type emailConfirmation struct {
 	UsedAt        *time.Time `bun:",nullzero"`
 }
 
-// EmailConfirmation is a confirmation link to e-mail: its token, the
-// address to send it to, and the account's id, name and language
-// (Locale, "" when the account follows the browser); ExpiresAt is when
-// the link stops working (the mail outbox keeps it no longer).
-type EmailConfirmation struct {
-	Token     string
-	Email     string
-	Username  string
-	Locale    string
-	AccountID int64
-	ExpiresAt time.Time
-}
-
 // WantedEmail is the address the member last chose: the one awaiting
 // confirmation, else the confirmed one ("" for none). The settings form
 // shows it.
@@ -78,7 +65,7 @@ func (a *Account) WantedEmail() string {
 // none to send: no pending address, the account disabled or erased, or
 // a limit reached (linksAllowed, counted per account, per mailbox and
 // for the instance).
-func (s *Store) RequestEmailConfirmation(ctx context.Context, accountID int64) (*EmailConfirmation, error) {
+func (s *Store) RequestEmailConfirmation(ctx context.Context, accountID int64) (*MailLink, error) {
 	found, err := s.AccountByID(ctx, accountID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
@@ -89,7 +76,7 @@ func (s *Store) RequestEmailConfirmation(ctx context.Context, accountID int64) (
 		return nil, nil
 	}
 	token := randomSecret()
-	var out *EmailConfirmation
+	var out *MailLink
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		address := strings.ToLower(found.PendingEmail)
 		if tx.Dialect().Name() == dialect.PG {
@@ -122,7 +109,7 @@ func (s *Store) RequestEmailConfirmation(ctx context.Context, accountID int64) (
 		if _, err := tx.NewInsert().Model(ec).Exec(ctx); err != nil {
 			return dbErr("insert e-mail confirmation", err)
 		}
-		out = &EmailConfirmation{Token: token, Email: acc.PendingEmail, Username: acc.Username, Locale: acc.Locale,
+		out = &MailLink{Token: token, Email: acc.PendingEmail, Username: acc.Username, Locale: acc.Locale,
 			AccountID: acc.ID, ExpiresAt: ec.ExpiresAt}
 		return nil
 	})
@@ -299,7 +286,7 @@ func (s *Store) PurgeEmailConfirmations(ctx context.Context) (int64, error) {
 // RequestEmailConfirmation, and says on "email" why there is none: no
 // address awaits confirmation, or the limits are reached (the member
 // asking for their own link may know it).
-func (s *Store) ResendEmailConfirmation(ctx context.Context, acc *Account) (*EmailConfirmation, error) {
+func (s *Store) ResendEmailConfirmation(ctx context.Context, acc *Account) (*MailLink, error) {
 	if acc == nil {
 		return nil, ErrUnauthorized
 	}

@@ -57,11 +57,12 @@ type passwordReset struct {
 	UsedAt        *time.Time `bun:",nullzero"`
 }
 
-// PasswordReset is a link to e-mail: the token to put in it, the address
-// to send it to, and the account's id, name and language (Locale, ""
-// when the account follows the browser) for the message; ExpiresAt is
-// when the link stops working (the mail outbox keeps it no longer).
-type PasswordReset struct {
+// MailLink is a link to e-mail (a password reset, an address's
+// confirmation): the token to put in it, the address to send it to, and
+// the account's id, name and language (Locale, "" when the account
+// follows the browser) for the message; ExpiresAt is when the link stops
+// working (the mail outbox keeps it no longer).
+type MailLink struct {
 	Token     string
 	Email     string
 	Username  string
@@ -80,7 +81,7 @@ type PasswordReset struct {
 // in every case, so that the form tells nobody which accounts exist. The
 // work done does not depend on the match but for the link's insert; the
 // web door moreover does it after answering.
-func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([]PasswordReset, error) {
+func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([]MailLink, error) {
 	in := strings.TrimSpace(nameOrEmail)
 	if in == "" || len(in) > 254 {
 		return nil, nil
@@ -96,10 +97,10 @@ func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([
 	if err := match(s.DB.NewSelect().Model((*Account)(nil))).Order("id").Limit(maxResetsPerAddress).Scan(ctx, &accs); err != nil {
 		return nil, dbErr("find account to reset", err)
 	}
-	var out []PasswordReset
+	var out []MailLink
 	for _, found := range accs {
 		token := randomSecret()
-		var pr *PasswordReset
+		var pr *MailLink
 		err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) (err error) {
 			pr, err = s.issueReset(ctx, tx, found, match, token)
 			return err
@@ -127,7 +128,7 @@ func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([
 // (resetBudgetLock), so that two requests for different addresses cannot
 // both take its last link; SQLite's write transaction is already
 // exclusive.
-func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match func(*bun.SelectQuery) *bun.SelectQuery, token string) (*PasswordReset, error) {
+func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match func(*bun.SelectQuery) *bun.SelectQuery, token string) (*MailLink, error) {
 	address := strings.ToLower(found.Email)
 	if tx.Dialect().Name() == dialect.PG {
 		var ids []int64
@@ -156,7 +157,7 @@ func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match
 	if _, err := tx.NewInsert().Model(pr).Exec(ctx); err != nil {
 		return nil, dbErr("insert password reset", err)
 	}
-	return &PasswordReset{Token: token, Email: acc.Email, Username: acc.Username, Locale: acc.Locale,
+	return &MailLink{Token: token, Email: acc.Email, Username: acc.Username, Locale: acc.Locale,
 		AccountID: acc.ID, ExpiresAt: pr.ExpiresAt}, nil
 }
 

@@ -385,7 +385,7 @@ func TestPasswordResetRereadsTheAccount(t *testing.T) {
 					t.Fatal(err)
 				}
 				type result struct {
-					links []models.PasswordReset
+					links []models.MailLink
 					err   error
 				}
 				done := make(chan result, 1)

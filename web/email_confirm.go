@@ -64,7 +64,7 @@ func (s *Server) sendEmailConfirmation(r *http.Request, accountID int64) {
 
 // mailConfirmation queues link, in the account's language (else
 // fallback's), kept in the outbox no longer than the link works.
-func (s *Server) mailConfirmation(ctx context.Context, link *models.EmailConfirmation, fallback *Locale) error {
+func (s *Server) mailConfirmation(ctx context.Context, link *models.MailLink, fallback *Locale) error {
 	ml, site := s.mailLocale(link.Locale, fallback), s.store.InstanceName(ctx)
 	u := s.opts.BaseURL + "/email/confirm?token=" + url.QueryEscape(link.Token)
 	return s.queueMail(ctx, models.Mail{AccountID: link.AccountID, Username: link.Username, Kind: mailKindConfirm, Address: link.Email,
