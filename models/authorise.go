@@ -32,6 +32,28 @@ func commentEditor(c *Comment, by *Actor) error {
 	return nil
 }
 
+// MayDeleteComment reports whether by may delete the comment id
+// (DeleteComment): its author, or a moderator.
+func (s *Store) MayDeleteComment(ctx context.Context, by *Account, id int64) error {
+	c, err := s.CommentByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	return commentDeleter(c, by)
+}
+
+// commentDeleter is DeleteComment's rule of who: the comment's author or
+// a moderator.
+func commentDeleter(c *Comment, by *Account) error {
+	if by == nil || by.Actor == nil {
+		return ErrUnauthorized
+	}
+	if c.AuthorID != by.Actor.ID && !by.IsModerator() {
+		return ErrForbidden
+	}
+	return nil
+}
+
 // MayEditProposal reports whether by may edit the proposal id
 // (UpdateProposal): its author, on a local proposal.
 func (s *Store) MayEditProposal(ctx context.Context, by *Actor, id int64) error {

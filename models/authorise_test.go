@@ -94,3 +94,52 @@ func TestActionsCheckWhoBeforeInput(t *testing.T) {
 		}
 	})
 }
+
+// TestMayPlaceOnMapAndDeleteComment: the map page's form (which names
+// the contribution in its body) and a comment's deletion are asked who
+// first: a moderator, or the author of a contribution to the
+// consultation (of the comment); a member with nothing there is
+// ErrForbidden, anonymous ErrUnauthorized, an unknown object ErrNotFound.
+func TestMayPlaceOnMapAndDeleteComment(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		ctx := context.Background()
+		f.at(15)
+		ana, ben := f.citizens[0], f.citizens[1]
+		p, err := f.s.CreateProposal(ctx, ana.Actor, "town", models.ProposalInput{Title: "Benches in the shade", Body: "Under the limes.",
+			Consultation: f.c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// ben's proposal outside the consultation gives him nothing to place on its map.
+		if _, err := f.s.CreateProposal(ctx, ben.Actor, "town", models.ProposalInput{Title: "A fountain", Body: "By the church."}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := f.s.CreateComment(ctx, ana.Actor, models.CommentInput{ObjectType: models.ObjectTypeProposal, ObjectID: p.ID, Body: "Good idea."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			err  error
+			want error
+		}{
+			{"the author places on the map", f.s.MayPlaceOnMap(ctx, ana, f.c.ID), nil},
+			{"a moderator places on the map", f.s.MayPlaceOnMap(ctx, f.mod, f.c.ID), nil},
+			{"a member with nothing in the consultation", f.s.MayPlaceOnMap(ctx, ben, f.c.ID), models.ErrForbidden},
+			{"anonymous on the map", f.s.MayPlaceOnMap(ctx, nil, f.c.ID), models.ErrUnauthorized},
+			{"no such consultation", f.s.MayPlaceOnMap(ctx, ana, f.c.ID+1000), models.ErrNotFound},
+			{"the author deletes a comment", f.s.MayDeleteComment(ctx, ana, c.ID), nil},
+			{"a moderator deletes a comment", f.s.MayDeleteComment(ctx, f.mod, c.ID), nil},
+			{"another member deletes a comment", f.s.MayDeleteComment(ctx, ben, c.ID), models.ErrForbidden},
+			{"anonymous deletes a comment", f.s.MayDeleteComment(ctx, nil, c.ID), models.ErrUnauthorized},
+			{"no such comment", f.s.MayDeleteComment(ctx, ana, c.ID+1000), models.ErrNotFound},
+		} {
+			if !errors.Is(tc.err, tc.want) || (tc.want == nil) != (tc.err == nil) {
+				t.Errorf("%s: got %v, want %v", tc.name, tc.err, tc.want)
+			}
+		}
+		if err := f.s.DeleteComment(ctx, ben, c.ID); !errors.Is(err, models.ErrForbidden) {
+			t.Errorf("another member deleted the comment: %v", err)
+		}
+	})
+}

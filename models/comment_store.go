@@ -412,11 +412,8 @@ func (s *Store) DeleteComment(ctx context.Context, by *Account, id int64) error 
 		return ErrUnauthorized
 	}
 	return s.deleteComment(ctx, id, func(ctx context.Context, tx bun.Tx, c *Comment) error {
-		if c.AuthorID == by.Actor.ID {
-			return nil
-		}
-		if !by.IsModerator() {
-			return ErrForbidden
+		if err := commentDeleter(c, by); err != nil || c.AuthorID == by.Actor.ID {
+			return err
 		}
 		return s.audit(ctx, tx, by, "delete_comment", ObjectTypeComment, strconv.FormatInt(c.ID, 10), "")
 	})

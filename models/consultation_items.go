@@ -161,6 +161,44 @@ func (s *Store) MayLocateContribution(ctx context.Context, by *Account, kind str
 	return err
 }
 
+// PlacesOnMap is LocateContribution's rule of who: the author of a
+// contribution, whose id is authorID, places it on the map, or a
+// moderator.
+func PlacesOnMap(by *Account, authorID int64) bool {
+	return by != nil && by.Actor != nil && (authorID == by.Actor.ID || by.IsModerator())
+}
+
+// MayPlaceOnMap reports whether by may place anything on the
+// consultation id's map, before the map page's form, which names the
+// contribution, is read: a moderator, or the author of a contribution to
+// it (PlacesOnMap). Which one, and whether it may be placed, is
+// LocateContribution's to say.
+func (s *Store) MayPlaceOnMap(ctx context.Context, by *Account, id int64) error {
+	if by == nil || by.Actor == nil {
+		return ErrUnauthorized
+	}
+	if _, err := s.ConsultationByID(ctx, id); err != nil {
+		return err
+	}
+	if PlacesOnMap(by, 0) { // authorID 0 is no one's: true for a moderator
+		return nil
+	}
+	live, err := s.liveSources(ctx, s.DB)
+	if err != nil {
+		return err
+	}
+	for _, src := range live {
+		n, err := s.DB.NewSelect().TableExpr(src.Table).Where("consultation_id = ? AND author_id = ?", id, by.Actor.ID).Count(ctx)
+		if err != nil {
+			return dbErr("may place on map", err)
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	return ErrForbidden
+}
+
 // locator checks that by may place the contribution kind objectID, then
 // that it belongs to a consultation, whose id it returns.
 func (s *Store) locator(ctx context.Context, by *Account, kind string, objectID int64) (int64, error) {
@@ -183,7 +221,7 @@ func (s *Store) locator(ctx context.Context, by *Account, kind string, objectID 
 	if err := s.DB.NewRaw(q, objectID).Scan(ctx, &row); err != nil {
 		return 0, dbErr("locate contribution", err)
 	}
-	if row.AuthorID != by.Actor.ID && !by.IsModerator() {
+	if !PlacesOnMap(by, row.AuthorID) {
 		return 0, ErrForbidden
 	}
 	if row.ConsultationID == nil {

@@ -217,6 +217,8 @@ func (a *authzSite) htmlPath(pattern string) string {
 		obj = a.c.openDebate
 	case strings.HasPrefix(pattern, "/pe/"):
 		obj = a.c.petition
+	case strings.HasPrefix(pattern, "/c/"):
+		obj = a.c.comment
 	case strings.HasPrefix(pattern, "/moderation/reports/"), strings.HasPrefix(pattern, "/admin/federation/deliveries/"):
 		obj = 1
 	}
@@ -227,38 +229,71 @@ func (a *authzSite) htmlPath(pattern string) string {
 	return strings.NewReplacer("{id}", id(obj), "{name}", name, "{theme}", id(a.theme), "{doc}", id(a.doc), "{uid}", id(a.update)).Replace(pattern)
 }
 
+// pageFormSessions signs in the members "intrus" and "moderatrice".
+func pageFormSessions(t *testing.T, a *authzSite) map[string]string {
+	t.Helper()
+	sessions := map[string]string{}
+	for _, name := range []string{"intrus", "moderatrice"} {
+		acc, err := a.Store.AccountByUsername(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sessions[name], err = a.Store.CreateSession(context.Background(), acc, "authz"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return sessions
+}
+
+// badPageForms are forms the form parser refuses (400 or 413).
+var badPageForms = []struct{ name, contentType, body string }{
+	{"malformed", "application/x-www-form-urlencoded", "title=%zz&body=x"},
+	{"NUL byte", "application/x-www-form-urlencoded", "title=%00"},
+	{"oversized", "application/x-www-form-urlencoded", "body=" + strings.Repeat("x", 1<<20)},
+	{"broken multipart", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nno end"},
+}
+
+// refusedPageForms sends each of badPageForms to the page route key as
+// each of roles, and wants the log-in redirect (anonymous) or 403. The
+// same-origin header passes the cross-origin check, which reads headers
+// only, never the form.
+func refusedPageForms(t *testing.T, a *authzSite, sessions map[string]string, key string, roles []string) {
+	hc := a.client()
+	method, pattern, _ := strings.Cut(key, " ")
+	for _, b := range badPageForms {
+		for _, role := range roles {
+			t.Run(key+"/"+role+"/"+b.name, func(t *testing.T) {
+				req, _ := http.NewRequest(method, a.URL+a.htmlPath(pattern), strings.NewReader(b.body))
+				req.Header.Set("Content-Type", b.contentType)
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				if role != "anonymous" {
+					req.AddCookie(&http.Cookie{Name: "odn_session", Value: sessions[role]})
+				}
+				res := a.do(hc, req)
+				switch {
+				case role == "anonymous" && (res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login")):
+					t.Errorf("anonymous got %d (Location %q), want a log-in redirect", res.StatusCode, res.Header.Get("Location"))
+				case role != "anonymous" && res.StatusCode != http.StatusForbidden:
+					t.Errorf("%s got %d, want 403", role, res.StatusCode)
+				}
+			})
+		}
+	}
+}
+
 // TestPageFormsAuthoriseBeforeParsing: every page form (POST) that needs
 // a role (policyOf: moderator or admin) answers someone without it the
 // log-in redirect (anonymous) or 403 (a member; a moderator on an
 // administrators' form) before reading the form: a malformed, oversized
 // or NUL-holding form, or a broken multipart one, from someone who may
 // not post it got 400 or 413 from the form parser when the handler read
-// the form before models checked the role. The same-origin header passes
-// the cross-origin check, which reads headers only, never the form.
+// the form before models checked the role.
 func TestPageFormsAuthoriseBeforeParsing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("every role-only page form skipped in -short mode")
 	}
 	a := newAuthzSite(t)
-	ctx := context.Background()
-	sessions := map[string]string{}
-	for _, name := range []string{"intrus", "moderatrice"} {
-		acc, err := a.Store.AccountByUsername(ctx, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sessions[name], err = a.Store.CreateSession(ctx, acc, "authz"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	const form = "application/x-www-form-urlencoded"
-	bodies := []struct{ name, contentType, body string }{
-		{"malformed", form, "title=%zz&body=x"},
-		{"NUL byte", form, "title=%00"},
-		{"oversized", form, "body=" + strings.Repeat("x", 1<<20)},
-		{"broken multipart", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nno end"},
-	}
-	hc := a.client()
+	sessions := pageFormSessions(t, a)
 	routes := 0
 	for _, key := range walkRoutes(t, a.testEnv) {
 		method, pattern, _ := strings.Cut(key, " ")
@@ -271,27 +306,52 @@ func TestPageFormsAuthoriseBeforeParsing(t *testing.T) {
 		if policy == admin {
 			refused = append(refused, "moderatrice")
 		}
-		for _, b := range bodies {
-			for _, role := range refused {
-				t.Run(key+"/"+role+"/"+b.name, func(t *testing.T) {
-					req, _ := http.NewRequest(method, a.URL+a.htmlPath(pattern), strings.NewReader(b.body))
-					req.Header.Set("Content-Type", b.contentType)
-					req.Header.Set("Sec-Fetch-Site", "same-origin")
-					if role != "anonymous" {
-						req.AddCookie(&http.Cookie{Name: "odn_session", Value: sessions[role]})
-					}
-					res := a.do(hc, req)
-					switch {
-					case role == "anonymous" && (res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login")):
-						t.Errorf("anonymous got %d (Location %q), want a log-in redirect", res.StatusCode, res.Header.Get("Location"))
-					case role != "anonymous" && res.StatusCode != http.StatusForbidden:
-						t.Errorf("%s got %d, want 403", role, res.StatusCode)
-					}
-				})
-			}
-		}
+		refusedPageForms(t, a, sessions, key, refused)
 	}
 	if routes < 25 {
 		t.Fatalf("only %d role-only page forms found", routes)
+	}
+}
+
+// openPageForms are the page forms of signed-in members that any member
+// may post (on objects open to them), or that act on the poster's own
+// account or choices: validation order tells them nothing they may not
+// know. Every other members' page form acts on an object whose author
+// (or addressee) alone may post it: a new one is refused-by-default in
+// TestObjectPageFormsAuthoriseBeforeParsing; add it here only if any
+// member may post it.
+var openPageForms = []string{
+	"POST /s/{name}/proposals/new", "POST /s/{name}/petitions/new", "POST /comments", "POST /report",
+	"POST /p/{id}/support", "POST /p/{id}/unsupport", "POST /d/{id}/vote", "POST /d/{id}/withdraw", "POST /pe/{id}/sign",
+	"POST /follow", "POST /unfollow", "POST /notifications/read",
+	"POST /account/profile", "POST /account/settings", "POST /account/email/resend", "POST /account/email/cancel",
+	"POST /account/password", "POST /account/delete",
+}
+
+// TestObjectPageFormsAuthoriseBeforeParsing: every members' page form
+// whose poster depends on the object (an author's edit, withdrawal or
+// update, the addressee's response, placing one's contribution on the
+// map) answers a member who owns nothing 403, and anonymous the log-in
+// redirect, whatever the form: the handler asks models' May… before
+// reading it. Before, a malformed or oversized form got 400 or 413 from
+// the form parser, telling an outsider of a form they may not send.
+func TestObjectPageFormsAuthoriseBeforeParsing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("every object page form skipped in -short mode")
+	}
+	a := newAuthzSite(t)
+	sessions := pageFormSessions(t, a)
+	var routes []string
+	for _, key := range walkRoutes(t, a.testEnv) {
+		method, pattern, _ := strings.Cut(key, " ")
+		if method != http.MethodPost || strings.HasPrefix(pattern, "/api/") || strings.HasPrefix(pattern, "/static/") ||
+			policyOf(key) != account || slices.Contains(openPageForms, key) {
+			continue
+		}
+		routes = append(routes, key)
+		refusedPageForms(t, a, sessions, key, []string{"anonymous", "intrus"})
+	}
+	if len(routes) < 8 {
+		t.Fatalf("only %d object page forms found: %v", len(routes), routes)
 	}
 }

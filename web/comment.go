@@ -211,12 +211,17 @@ func (s *Server) commentEditForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.badForm(w, r, err)
-		return
-	}
 	c := s.commentFromURL(w, r)
 	if c == nil {
+		return
+	}
+	// Who first, then the form (as the API: authorise.go).
+	if err := s.store.MayEditComment(r.Context(), currentAccount(r.Context()).Actor, c.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.badForm(w, r, err)
 		return
 	}
 	body, version := r.PostFormValue("body"), formVersion(r)
@@ -233,12 +238,16 @@ func (s *Server) commentEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) commentDelete(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.badForm(w, r, err)
-		return
-	}
 	c := s.commentFromURL(w, r)
 	if c == nil {
+		return
+	}
+	if err := s.store.MayDeleteComment(r.Context(), currentAccount(r.Context()), c.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.badForm(w, r, err)
 		return
 	}
 	if err := s.store.DeleteComment(r.Context(), currentAccount(r.Context()), c.ID); err != nil {

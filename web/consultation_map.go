@@ -131,7 +131,7 @@ func (s *Server) mapData(r *http.Request, c *models.Consultation) (*mapView, err
 			return nil, err
 		}
 		for _, it := range items {
-			if it.AuthorID == acc.Actor.ID || acc.IsModerator() {
+			if models.PlacesOnMap(acc, it.AuthorID) {
 				v.Mine = append(v.Mine, it)
 			}
 		}
@@ -167,12 +167,18 @@ func (s *Server) renderMap(w http.ResponseWriter, r *http.Request, status int, c
 
 // consultationLocate places one of the viewer's contributions on the map.
 func (s *Server) consultationLocate(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
-		s.badForm(w, r, err)
-		return
-	}
 	c, ok := s.consultationFromURL(w, r)
 	if !ok {
+		return
+	}
+	// Who first, then the form, which names the contribution (as the API:
+	// authorise.go): a member with nothing to place learns nothing of it.
+	if err := s.store.MayPlaceOnMap(r.Context(), currentAccount(r.Context()), c.ID); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.badForm(w, r, err)
 		return
 	}
 	kind, idStr, _ := strings.Cut(r.PostFormValue("item"), ":")

@@ -303,8 +303,12 @@ func (s *Server) petitionSign(w http.ResponseWriter, r *http.Request) {
 // petitionPost handles the author's update, the addressee's response and
 // a moderator's choice of a new addressee: one models call, then back to
 // the page, or the page again with the field error.
-func (s *Server) petitionPost(w http.ResponseWriter, r *http.Request, field, flash string, do func(id int64, text string) error) {
+func (s *Server) petitionPost(w http.ResponseWriter, r *http.Request, field, flash string, may func(id int64) error,
+	do func(id int64, text string) error) {
 	id, err := pathID(r)
+	if err == nil {
+		err = may(id) // who first, then the form (as the API: authorise.go)
+	}
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -341,14 +345,17 @@ func (s *Server) petitionPost(w http.ResponseWriter, r *http.Request, field, fla
 }
 
 func (s *Server) petitionUpdate(w http.ResponseWriter, r *http.Request) {
-	s.petitionPost(w, r, "body", "petition.update_posted", func(id int64, text string) error {
+	may := func(id int64) error {
+		return s.store.MayWritePetitionUpdate(r.Context(), currentAccount(r.Context()), id, 0)
+	}
+	s.petitionPost(w, r, "body", "petition.update_posted", may, func(id int64, text string) error {
 		_, err := s.store.PostPetitionUpdate(r.Context(), currentAccount(r.Context()).Actor, id, text)
 		return err
 	})
 }
 
 func (s *Server) petitionRespond(w http.ResponseWriter, r *http.Request) {
-	s.petitionPost(w, r, "response", "petition.responded", func(id int64, text string) error {
+	s.petitionPost(w, r, "response", "petition.responded", s.mayRespond(r), func(id int64, text string) error {
 		_, err := s.store.RespondPetition(r.Context(), currentAccount(r.Context()), id, text)
 		return err
 	})
@@ -357,7 +364,8 @@ func (s *Server) petitionRespond(w http.ResponseWriter, r *http.Request) {
 // petitionReaddress is a moderator's choice of a new addressee for a
 // petition whose addressee can no longer answer.
 func (s *Server) petitionReaddress(w http.ResponseWriter, r *http.Request) {
-	s.petitionPost(w, r, "addressee", "petition.readdressed", func(id int64, name string) error {
+	may := func(int64) error { return models.MayReaddressPetition(currentAccount(r.Context())) }
+	s.petitionPost(w, r, "addressee", "petition.readdressed", may, func(id int64, name string) error {
 		_, err := s.store.ReaddressPetition(r.Context(), currentAccount(r.Context()), id, name)
 		return err
 	})

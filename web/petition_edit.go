@@ -161,16 +161,28 @@ func (s *Server) petitionResponseEdit(w http.ResponseWriter, r *http.Request) {
 // petitionEditPost makes one models call with the posted text, then goes
 // back to the petition, or shows the form again with its error.
 func (s *Server) petitionEditPost(w http.ResponseWriter, r *http.Request, withUpdate bool, flash string, do func(*petitionEditForm) error) {
-	if err := parseForm(w, r); err != nil {
-		s.badForm(w, r, err)
-		return
-	}
 	f, ok := s.petitionEditTarget(w, r, withUpdate)
 	if !ok {
 		return
 	}
+	// Who first, then the form (as the API: authorise.go).
+	acc := currentAccount(r.Context())
+	var err error
+	if withUpdate {
+		err = s.store.MayWritePetitionUpdate(r.Context(), acc, f.Petition.ID, f.Update.ID)
+	} else {
+		err = s.store.MayRespondPetition(r.Context(), acc, f.Petition.ID)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.badForm(w, r, err)
+		return
+	}
 	f.Body, f.Edit.Version = r.PostFormValue(f.field()), formVersion(r)
-	err := do(f)
+	err = do(f)
 	if editConflict(s, w, r, err, f.titleKey(), f, &f.Edit, f.back(), petitionEditPage) {
 		return
 	}

@@ -337,6 +337,11 @@ func (s *Server) proposalEdit(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	// Who first, then the form (as the API: authorise.go).
+	if err := s.store.MayEditProposal(r.Context(), currentAccount(r.Context()).Actor, id); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	if err := parseForm(w, r); err != nil {
 		s.badForm(w, r, err)
 		return

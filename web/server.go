@@ -134,7 +134,11 @@ func (s *Server) Handler() http.Handler {
 // session, then the role a form needs (requireModerator, requireAdmin,
 // set on the route), and only then the handler reads the form
 // (parseForm): someone without the role gets 403, not 400 or 413 for a
-// form they may not send (TestPageFormsAuthoriseBeforeParsing).
+// form they may not send (TestPageFormsAuthoriseBeforeParsing). A form
+// whose poster depends on the object (an author's edit, the addressee's
+// response, placing one's contribution on the map) asks models' May…
+// (authorise.go) in its handler before parseForm
+// (TestObjectPageFormsAuthoriseBeforeParsing).
 func (s *Server) pageRoutes(r chi.Router) {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
