@@ -100,12 +100,3 @@ func describeComments(ctx context.Context, s *Store, ids []int64) (map[int64]Not
 	}
 	return out, nil
 }
-
-// excerpt cuts s to at most n characters, on a rune boundary.
-func excerpt(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}

@@ -28,9 +28,6 @@ var SearchKinds = []string{SearchProposals, SearchDebates, SearchPetitions, Sear
 // shows; the kind's own page lists the rest.
 const SearchPreview = 3
 
-// maxExcerpt bounds a hit's excerpt, in characters.
-const maxExcerpt = 240
-
 // SearchQuery is a site-wide search.
 type SearchQuery struct {
 	Text  string // words that must all appear in the title or text
@@ -45,12 +42,17 @@ type SearchQuery struct {
 
 // SearchHit is one thing found.
 type SearchHit struct {
-	Kind    string
-	ID      int64
-	Title   string
-	Excerpt string // the start of its text, plain
-	Space   *Space
-	Date    time.Time // when it was published
+	Kind  string
+	ID    int64
+	Title string
+	// Excerpt is plain text: a window of the hit's text around the first
+	// searched word it holds, or its start when the words are only in
+	// the title; "…" marks a cut side (excerpt.go).
+	Excerpt string
+	// Marks are where the searched words are in Excerpt.
+	Marks []TextSpan
+	Space *Space
+	Date  time.Time // when it was published
 	// On is, for a comment, the item it belongs to: its Kind, ID and
 	// Title (the comment's Title is that title too; its Space is the
 	// item's).
@@ -176,6 +178,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 		limit = clampLimit(q.Limit)
 	}
 	now := s.Now()
+	words = words[:min(len(words), maxSearchWords)]
 	for _, kind := range kinds {
 		src := searchSources[kind]
 		cond, args := src.where(now, spaceID)
@@ -204,7 +207,8 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 			res.Next = rows[limit-1].ID
 		}
 		for _, r := range rows[:min(len(rows), limit)] {
-			h := &SearchHit{Kind: kind, ID: r.ID, Title: r.Title, Excerpt: hitExcerpt(r.Text, kind == SearchConsultations), Date: r.Date, Space: &Space{ID: r.SpaceID}}
+			h := &SearchHit{Kind: kind, ID: r.ID, Title: r.Title, Date: r.Date, Space: &Space{ID: r.SpaceID}}
+			h.Excerpt, h.Marks = hitExcerpt(r.Text, kind == SearchConsultations, words)
 			if src.comments {
 				h.On, h.Stance = &SearchHit{Kind: searchComments.kindOf(r.ObjectType), ID: r.ObjectID, Title: r.Title}, r.Stance
 			}
@@ -254,24 +258,6 @@ func (s *Store) attachHitSpaces(ctx context.Context, hits []*SearchHit) error {
 		}
 	}
 	return nil
-}
-
-// hitExcerpt is the start of a hit's text as plain text, cut at a word
-// within maxExcerpt characters; plain is true when text is not HTML.
-func hitExcerpt(text string, plain bool) string {
-	if !plain {
-		text = PlainText(text)
-	}
-	text = strings.Join(strings.Fields(text), " ")
-	if utf8.RuneCountInString(text) <= maxExcerpt {
-		return text
-	}
-	r := []rune(text)[:maxExcerpt]
-	cut := string(r)
-	if i := strings.LastIndexByte(cut, ' '); i > maxExcerpt/2 {
-		cut = cut[:i]
-	}
-	return cut + "…"
 }
 
 // searchText is the folded text a debate is found by: its question and

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -108,7 +109,7 @@ func TestSearchPage(t *testing.T) {
 	}
 	body = readBody(e.get(c, "/search?q=potagers"))
 	for _, want := range []string{`<h2 id="h-comments">Comments <span class="count">(1)</span></h2>`,
-		fmt.Sprintf(`<a href="/c/%d">Comment on “Jardin partagé n° 0”</a>`, cm.ID), `<p class="excerpt">Des potagers aussi.</p>`} {
+		fmt.Sprintf(`<a href="/c/%d">Comment on “Jardin partagé n° 0”</a>`, cm.ID), `<p class="excerpt">Des <mark>potagers</mark> aussi.</p>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("comment results lack %q", want)
 		}
@@ -121,6 +122,50 @@ func TestSearchPage(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("French comment results lack %q", want)
 		}
+	}
+}
+
+// TestSearchExcerptAroundMatch: a hit's excerpt is the part of its text
+// around the first searched word, found case and accents aside, cut at
+// words with "…"; the page marks the words (escaping the text around),
+// the API's excerpt is plain. Before, the excerpt was the text's start,
+// which did not hold the word.
+func TestSearchExcerptAroundMatch(t *testing.T) {
+	e := newEnv(t)
+	civicEnv(t, e)
+	alice, err := e.Store.AccountByUsername(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filler := strings.Repeat("Des bancs & des arbres. ", 20)
+	if _, err := e.Store.CreateProposal(context.Background(), alice.Actor, "ville", models.ProposalInput{Title: "La place",
+		Body: filler + "Une FONTAINE à 1 < 2 €, près de l'ÉCOLE. " + filler}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	body := readBody(e.get(c, "/search?q=fontaine+ecole"))
+	want := `<p class="excerpt">…arbres. Des bancs &amp; des arbres. Des bancs &amp; des arbres. Une <mark>FONTAINE</mark> à 1 &lt; 2 €, près de l&#39;<mark>ÉCOLE</mark>. Des bancs`
+	if !strings.Contains(body, want) {
+		t.Errorf("the page's excerpt is not around the words:\n%s", body)
+	}
+	var out struct {
+		Items []struct {
+			Excerpt string `json:"excerpt"`
+		} `json:"items"`
+	}
+	res := e.get(c, "/api/v1/search?q=fontaine+ecole")
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if len(out.Items) != 1 || !strings.Contains(out.Items[0].Excerpt, "Une FONTAINE à 1 < 2 €, près de l'ÉCOLE.") ||
+		!strings.HasPrefix(out.Items[0].Excerpt, "…") || !strings.HasSuffix(out.Items[0].Excerpt, "…") || strings.Contains(out.Items[0].Excerpt, "mark") {
+		t.Errorf("the API's excerpt: %+v", out.Items)
+	}
+	// Words only in the title: the text's start.
+	body = readBody(e.get(c, "/search?q=place"))
+	if !strings.Contains(body, `<p class="excerpt">Des bancs &amp; des arbres. Des bancs`) {
+		t.Errorf("a title-only match does not show the text's start:\n%s", body)
 	}
 }
 
