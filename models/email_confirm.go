@@ -142,6 +142,33 @@ func (s *Store) CheckEmailConfirmation(ctx context.Context, token string) (usern
 	return acc.Username, ec.Email, nil
 }
 
+// EmailConfirmedByLink reports, for a link already used (ConfirmEmail),
+// that the address it was sent to is now its account's: the account's
+// name and that address, for the page saying so after the confirming
+// form (its reload included). ErrConfirmLinkInvalid for a link unknown,
+// expired, unused, or whose address is no longer the account's (or the
+// account disabled or erased): the token holder learns nothing the link
+// did not show them.
+func (s *Store) EmailConfirmedByLink(ctx context.Context, token string) (username, email string, err error) {
+	if token == "" || len(token) > 100 {
+		return "", "", ErrConfirmLinkInvalid
+	}
+	ec := new(emailConfirmation)
+	err = s.DB.NewSelect().Model(ec).Where("token_hash = ? AND used_at IS NOT NULL AND expires_at > ?", hashSecret(token), s.Now()).Scan(ctx)
+	if errors.Is(dbErr("", err), ErrNotFound) {
+		return "", "", ErrConfirmLinkInvalid
+	} else if err != nil {
+		return "", "", dbErr("load e-mail confirmation", err)
+	}
+	acc, err := s.AccountByID(ctx, ec.AccountID)
+	if errors.Is(err, ErrNotFound) || (err == nil && (acc.Disabled || acc.Email != ec.Email)) {
+		return "", "", ErrConfirmLinkInvalid
+	} else if err != nil {
+		return "", "", err
+	}
+	return acc.Username, ec.Email, nil
+}
+
 // ConfirmEmail confirms the address that the link of token was sent to:
 // it becomes the account's address (applyPendingEmail). The link is
 // used by a conditional UPDATE, so that of two uses at once only one

@@ -415,3 +415,45 @@ func TestEditAccountEmailShown(t *testing.T) {
 		}
 	})
 }
+
+// TestEmailConfirmedByLink: a used link tells whose address it confirmed
+// (the page after the confirming form, reloaded too) while that address
+// is still the account's; an unused, unknown or empty link, or one whose
+// address has since changed, is ErrConfirmLinkInvalid.
+func TestEmailConfirmedByLink(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		acc := signUp(t, s, "ann", "ann@example.org")
+		link, err := s.RequestEmailConfirmation(ctx, acc.ID)
+		if err != nil || link == nil {
+			t.Fatalf("link: %v %v", link, err)
+		}
+		if _, _, err := s.EmailConfirmedByLink(ctx, link.Token); !errors.Is(err, models.ErrConfirmLinkInvalid) {
+			t.Errorf("an unused link: %v, want ErrConfirmLinkInvalid", err)
+		}
+		if _, err := s.ConfirmEmail(ctx, link.Token); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // reloaded: the same answer
+			if name, email, err := s.EmailConfirmedByLink(ctx, link.Token); err != nil || name != "ann" || email != "ann@example.org" {
+				t.Errorf("the used link: %q %q %v", name, email, err)
+			}
+		}
+		for _, tok := range []string{"", "unknown", strings.Repeat("x", 101)} {
+			if _, _, err := s.EmailConfirmedByLink(ctx, tok); !errors.Is(err, models.ErrConfirmLinkInvalid) {
+				t.Errorf("token %.10q: %v, want ErrConfirmLinkInvalid", tok, err)
+			}
+		}
+		// The address changed since: the link no longer says it is hers.
+		acc, _ = s.AccountByID(ctx, acc.ID)
+		if _, _, err := s.EditAccountChanged(ctx, acc, models.AccountEdit{Email: ptr("ann@new.example"), CurrentPassword: resetPassword}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ConfirmPendingEmail(ctx, nil, "ann"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.EmailConfirmedByLink(ctx, link.Token); !errors.Is(err, models.ErrConfirmLinkInvalid) {
+			t.Errorf("the address replaced: %v, want ErrConfirmLinkInvalid", err)
+		}
+	})
+}

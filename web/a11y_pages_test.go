@@ -126,6 +126,8 @@ func a11yPages(s *a11ySite) []a11yPage {
 		{name: "email-confirm-invalid", path: "/email/confirm?token=perime", status: http.StatusGone, want: []string{`href="/account"`}},
 		// Opened in a browser signed in as another account: it says so.
 		get("email-confirm-other-session", s.path("email-confirm"), asMember).showing(`class="notice"`, "@confirmee"),
+		// Confirmed there (after the form's redirect, or reloaded).
+		get("email-confirmed-other-session", s.path("email-confirmed"), asMember).showing("confirmed@example.org", "@confirmed"),
 	}
 	pages = append(pages, memberPages(s)...)
 	pages = append(pages, moderatorPages(s, market, info)...)

@@ -84,6 +84,15 @@ func (s *a11ySite) seedEmailConfirmation(ctx context.Context) {
 	link, err := s.Store.RequestEmailConfirmation(ctx, acc.ID)
 	s.must("confirmation link", err)
 	s.paths["email-confirm"] = "/email/confirm?token=" + link.Token
+	// A second one, confirmed: in another account's session, its page
+	// says whose address it confirmed.
+	acc, err = s.Store.SignUp(ctx, models.NewAccount{Username: "confirmed", Email: "confirmed@example.org", Password: testPassword}, "")
+	s.must("member confirmed", err)
+	link, err = s.Store.RequestEmailConfirmation(ctx, acc.ID)
+	s.must("confirmation link", err)
+	_, err = s.Store.ConfirmEmail(ctx, link.Token)
+	s.must("confirmation", err)
+	s.paths["email-confirmed"] = "/email/confirm?token=" + link.Token
 }
 
 // seedProfile gives the member a display name and a bio with a list and

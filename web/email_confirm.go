@@ -73,7 +73,9 @@ func (s *Server) mailConfirmation(ctx context.Context, link *models.MailLink, fa
 
 // confirmEmailForm shows the confirmation of the link whose token the
 // cookie holds; the e-mailed address, with the token in its query, only
-// moves the token into the cookie and comes back without it.
+// moves the token into the cookie and comes back without it. Once the
+// link is used in a session of another account (confirmEmail), it shows
+// the page saying whose address was confirmed, on each reload too.
 func (s *Server) confirmEmailForm(w http.ResponseWriter, r *http.Request) {
 	resetHeaders(w)
 	if q := r.URL.Query(); q.Has("token") {
@@ -81,7 +83,17 @@ func (s *Server) confirmEmailForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/email/confirm", http.StatusSeeOther)
 		return
 	}
-	name, email, err := s.store.CheckEmailConfirmation(r.Context(), cookieValue(r, confirmCookie))
+	token := cookieValue(r, confirmCookie)
+	name, email, err := s.store.CheckEmailConfirmation(r.Context(), token)
+	if errors.Is(err, models.ErrConfirmLinkInvalid) && currentAccount(r.Context()) != nil {
+		// After confirmEmail's redirect in another account's session (or
+		// its reload): the page saying whose address it confirmed.
+		if name, email, cerr := s.store.EmailConfirmedByLink(r.Context(), token); cerr == nil && otherSession(r, name) != "" {
+			s.render(w, r, http.StatusOK, confirmedEmailPage(s.page(r, s.localeFor(r).T("email_confirm.done_title")),
+				&confirmForm{Username: name, Email: email, SignedInAs: otherSession(r, name)}))
+			return
+		}
+	}
 	if err != nil {
 		s.confirmLinkInvalid(w, r, err)
 		return
@@ -96,7 +108,9 @@ func (s *Server) confirmEmailForm(w http.ResponseWriter, r *http.Request) {
 // log in (nobody signed in). Signed in as another account, the browser is
 // someone's who holds both: it is told, on a page of its own, which
 // account's address was confirmed and that its session's was not,
-// rather than sent to log in or shown its own account as if confirmed.
+// rather than sent to log in or shown its own account as if confirmed;
+// that page is confirmEmailForm's after a redirect, so that reloading it
+// does not post the form again.
 func (s *Server) confirmEmail(w http.ResponseWriter, r *http.Request) {
 	resetHeaders(w)
 	if err := parseForm(w, r); err != nil {
@@ -108,16 +122,20 @@ func (s *Server) confirmEmail(w http.ResponseWriter, r *http.Request) {
 		s.confirmLinkInvalid(w, r, err)
 		return
 	}
-	s.setLinkCookie(w, confirmCookie, "/email/confirm", "", 0)
 	s.log.InfoContext(r.Context(), "e-mail address confirmed", "user", acc.Username)
 	switch cur := currentAccount(r.Context()); {
 	case cur == nil:
+		s.setLinkCookie(w, confirmCookie, "/email/confirm", "", 0)
 		redirect(w, r, "/login", "email_confirm.done")
 	case cur.ID == acc.ID:
+		s.setLinkCookie(w, confirmCookie, "/email/confirm", "", 0)
 		redirect(w, r, "/account", "email_confirm.done")
 	default:
-		s.render(w, r, http.StatusOK, confirmedEmailPage(s.page(r, s.localeFor(r).T("email_confirm.done_title")),
-			&confirmForm{Username: acc.Username, Email: acc.Email, SignedInAs: cur.Username}))
+		// POST-redirect-GET: the used token stays in its cookie (it
+		// confirms nothing any more), so that confirmEmailForm, reloaded
+		// or not, says whose address was confirmed rather than that the
+		// link no longer works.
+		redirect(w, r, "/email/confirm", "")
 	}
 }
 

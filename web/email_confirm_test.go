@@ -260,10 +260,23 @@ func TestEmailConfirmationInAnotherSession(t *testing.T) {
 			if body := readBody(e.get(bob, "/email/confirm")); !strings.Contains(body, tc.before) {
 				t.Errorf("the confirmation page does not say whose address it is:\n%s", body)
 			}
+			// POST-redirect-GET: the result is a page of its own, which a
+			// reload shows again (it said the link no longer worked when
+			// the POST's answer was the page, and a reload posted again).
 			res := e.postForm(bob, "/email/confirm", url.Values{})
-			body := readBody(res)
-			if res.StatusCode != http.StatusOK || !strings.Contains(body, tc.done) || !strings.Contains(body, tc.other) {
-				t.Fatalf("confirmed in bob's browser: %d %q\n%s", res.StatusCode, res.Header.Get("Location"), body)
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/email/confirm" {
+				t.Fatalf("confirmed in bob's browser: %d %q, want a redirect to /email/confirm", res.StatusCode, res.Header.Get("Location"))
+			}
+			for _, load := range []string{"after the redirect", "reloaded"} {
+				res := e.get(bob, "/email/confirm")
+				body := readBody(res)
+				if res.StatusCode != http.StatusOK || !strings.Contains(body, tc.done) || !strings.Contains(body, tc.other) {
+					t.Fatalf("the result page %s: %d\n%s", load, res.StatusCode, body)
+				}
+			}
+			// Posted again (a stale tab): the link no longer works.
+			if res := e.postForm(bob, "/email/confirm", url.Values{}); res.StatusCode != http.StatusGone {
+				t.Errorf("the used link posted again: %d, want 410", res.StatusCode)
 			}
 			owner, _ := e.Store.AccountByUsername(ctx, tc.name)
 			b, _ := e.Store.AccountByUsername(ctx, "bob")
