@@ -273,7 +273,7 @@ func (s *Store) SetDisabled(ctx context.Context, by *Account, username string, d
 	if by != nil && !by.IsModerator() {
 		return ErrForbidden
 	}
-	reason = excerpt(strings.TrimSpace(reason), MaxReportReason)
+	reason = Excerpt(strings.TrimSpace(reason), MaxReportReason)
 	return s.updateAccount(ctx, by, username, fmt.Sprintf("set_disabled:%t", disabled), reason, func(ctx context.Context, tx bun.Tx, acc *Account) error {
 		if err := mayDisable(by, acc.Username, acc.Role, acc.Decider); err != nil {
 			return err

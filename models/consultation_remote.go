@@ -144,7 +144,7 @@ func (s *Store) believable(origin string, in *RemoteConsultation) *RemoteConsult
 	}
 	r := &RemoteConsultation{
 		URI: in.URI, URL: in.URL, Origin: strings.ToLower(origin),
-		Title:   excerpt(oneLine(PlainText(in.Title)), MaxConsultationTitle),
+		Title:   Excerpt(oneLine(PlainText(in.Title)), MaxConsultationTitle),
 		OpensAt: b[0], ContributionAt: b[1], SynthesisAt: b[2], ClosesAt: b[3],
 		UpdatedAt: updated,
 	}

@@ -96,7 +96,7 @@ func describeComments(ctx context.Context, s *Store, ids []int64) (map[int64]Not
 	}
 	out := make(map[int64]NotificationObject, len(rows))
 	for _, c := range rows {
-		out[c.ID] = NotificationObject{Title: excerpt(PlainText(c.Body), notifyExcerpt), URL: "/c/" + strconv.FormatInt(c.ID, 10)}
+		out[c.ID] = NotificationObject{Title: Excerpt(PlainText(c.Body), notifyExcerpt), URL: "/c/" + strconv.FormatInt(c.ID, 10)}
 	}
 	return out, nil
 }

@@ -85,10 +85,10 @@ func (s *Store) UpsertRemoteDebate(ctx context.Context, by *Actor, in RemoteDeba
 	if u, err := url.Parse(in.URI); err != nil || u.Host == "" || !strings.EqualFold(u.Host, by.Host) {
 		return nil, fmt.Errorf("%w: debate %s is not from %s", ErrForbidden, in.URI, by.Host)
 	}
-	question := excerpt(oneLine(PlainText(in.Question)), MaxDebateQuestion)
+	question := Excerpt(oneLine(PlainText(in.Question)), MaxDebateQuestion)
 	opts := make([]string, 0, len(in.Options))
 	for _, o := range in.Options {
-		if o = excerpt(oneLine(o), MaxDebateOption); o != "" {
+		if o = Excerpt(oneLine(o), MaxDebateOption); o != "" {
 			opts = append(opts, o)
 		}
 	}

@@ -21,11 +21,11 @@ const (
 // TextSpan is a part of a text: its bytes [Start, End).
 type TextSpan struct{ Start, End int }
 
-// excerpt cuts s to at most n characters, "…" included: at the last
+// Excerpt cuts s to at most n characters, "…" included: at the last
 // space when one lies in the second half, else within a word (a rune
-// boundary). Notifications, report labels, remote titles and the search's
-// excerpts share it.
-func excerpt(s string, n int) string {
+// boundary). Notifications, report labels, remote titles, the search's
+// excerpts and the confirmation pages (web) share it.
+func Excerpt(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
 		return s

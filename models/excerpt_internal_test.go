@@ -76,7 +76,7 @@ func TestExcerpt(t *testing.T) {
 		{"A été élu", 5, "A ét…"},
 		{"Ééééééé", 4, "Ééé…"},
 	} {
-		if got := excerpt(tc.s, tc.n); got != tc.want || utf8.RuneCountInString(got) > tc.n {
+		if got := Excerpt(tc.s, tc.n); got != tc.want || utf8.RuneCountInString(got) > tc.n {
 			t.Errorf("excerpt(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
 		}
 	}

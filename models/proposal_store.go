@@ -357,9 +357,7 @@ func remoteText(title, contentHTML string) (string, string, error) {
 	if title == "" {
 		title = strings.Join(strings.Fields(PlainText(body)), " ")
 	}
-	if r := []rune(title); len(r) > MaxTitleLen {
-		title = strings.TrimSpace(string(r[:MaxTitleLen-1])) + "…"
-	}
+	title = Excerpt(title, MaxTitleLen)
 	if title == "" {
 		return "", "", Invalid("title", "Please write the title.")
 	}

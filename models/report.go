@@ -152,7 +152,7 @@ func (s *Store) CreateReport(ctx context.Context, by *Actor, in ReportInput) (*R
 	case n > MaxReportReason && by.Local:
 		v.Add("reason", fmt.Sprintf("A reason must have at most %d characters.", MaxReportReason))
 	case n > MaxReportReason:
-		in.Reason = excerpt(in.Reason, MaxReportReason)
+		in.Reason = Excerpt(in.Reason, MaxReportReason)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -265,7 +265,7 @@ func (s *Store) attachTargets(ctx context.Context, reports []*Report) error {
 			if !row.Local && row.URL != "" {
 				url = row.URL
 			}
-			t := &ReportTarget{Label: excerpt(PlainText(row.Label), notifyExcerpt), URL: url,
+			t := &ReportTarget{Label: Excerpt(PlainText(row.Label), notifyExcerpt), URL: url,
 				Hidden: row.HiddenAt != nil, Gone: row.DeletedAt != nil, Origin: originHost(row.Local, row.URI)}
 			if t.Origin != "" && blocked == nil {
 				if blocked, err = s.blockedSet(ctx); err != nil {
@@ -374,7 +374,7 @@ func (s *Store) DismissReport(ctx context.Context, by *Account, id int64, note s
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.Now()
 		res, err := tx.NewUpdate().Model((*Report)(nil)).
-			Set("status = ?", ReportDismissed).Set("resolution = ?", excerpt(strings.TrimSpace(note), MaxReportReason)).
+			Set("status = ?", ReportDismissed).Set("resolution = ?", Excerpt(strings.TrimSpace(note), MaxReportReason)).
 			Set("resolved_by = ?", by.ID).Set("resolved_at = ?", now).
 			Where("id = ? AND status = ?", id, ReportOpen).Exec(ctx)
 		if err != nil {
@@ -408,7 +408,7 @@ func (s *Store) setHidden(ctx context.Context, by *Account, typ string, id int64
 	if !ok {
 		return ErrNotFound
 	}
-	reason = excerpt(strings.TrimSpace(reason), MaxReportReason)
+	reason = Excerpt(strings.TrimSpace(reason), MaxReportReason)
 	return s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		obj, err := lookupObject(ctx, tx, typ, id)
 		if err != nil {

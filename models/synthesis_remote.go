@@ -85,7 +85,7 @@ func (s *Store) ReceiveRemoteSynthesis(ctx context.Context, by *Actor, in Remote
 	if h, err := s.remoteOrigin(in.URL); err == nil && h == origin {
 		link = in.URL // a link elsewhere would be the sender's word only
 	}
-	title := excerpt(strings.TrimSpace(PlainText(in.Title)), maxRemoteTitle)
+	title := Excerpt(strings.TrimSpace(PlainText(in.Title)), maxRemoteTitle)
 	if title == "" {
 		return 0, Invalid("name", "The synthesis has no title.")
 	}

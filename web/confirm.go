@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -76,12 +75,7 @@ func (s *Server) confirmPage(c confirmation) http.HandlerFunc {
 // confirmExcerpt is the first words of a text, to name what the page is
 // about.
 func confirmExcerpt(text string) string {
-	const max = 120
-	text = strings.Join(strings.Fields(text), " ")
-	if utf8.RuneCountInString(text) <= max {
-		return text
-	}
-	return string([]rune(text)[:max]) + "…"
+	return models.Excerpt(strings.Join(strings.Fields(text), " "), 120)
 }
 
 // urlID is the id of the URL parameter name.
