@@ -9,9 +9,9 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// The mail outbox: the e-mails the web door sends (password reset and
-// e-mail confirmation links, the notice to an address being replaced)
-// wait here until the mail server takes them, so that a server down or
+// The mail outbox: the e-mails odn sends (password reset and e-mail
+// confirmation links, the notice to an address being replaced, the news
+// of a published synthesis: QueueSynthesisEmails) wait here until the mail server takes them, so that a server down or
 // answering a temporary error, or the process stopping, does not lose
 // them. The web door's worker claims due mails (ClaimMails: a lease, as
 // the delivery queues'), sends them, and deletes each one sent
@@ -72,7 +72,11 @@ type Mail struct {
 // MailLifetime from now, is MailLifetime from now. A mail already
 // expired is not queued.
 func (s *Store) QueueMail(ctx context.Context, mails ...Mail) error {
-	now := s.Now()
+	return queueMail(ctx, s.DB, s.Now(), mails)
+}
+
+// queueMail is QueueMail in db, which may be a transaction.
+func queueMail(ctx context.Context, db bun.IDB, now time.Time, mails []Mail) error {
 	rows := make([]Mail, 0, len(mails))
 	for _, m := range mails {
 		if m.ExpiresAt.IsZero() || m.ExpiresAt.After(now.Add(MailLifetime)) {
@@ -88,7 +92,7 @@ func (s *Store) QueueMail(ctx context.Context, mails ...Mail) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	_, err := s.DB.NewInsert().Model(&rows).Exec(ctx)
+	_, err := db.NewInsert().Model(&rows).Exec(ctx)
 	return dbErr("queue mail", err)
 }
 

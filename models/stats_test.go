@@ -249,13 +249,41 @@ func TestSynthesisNotifiesEveryContributorOnce(t *testing.T) {
 		if mails, err = f.s.PendingSynthesisEmails(ctx, 100); err != nil || len(mails) != 3 {
 			t.Fatalf("pending e-mails once confirmed %v %+v", err, mails)
 		}
-		for _, m := range mails {
-			if err := f.s.MarkSynthesisEmailed(ctx, m); err != nil {
-				t.Fatal(err)
+		// Nodes queueing them at once queue each one once, to its
+		// account and address.
+		var mu sync.Mutex
+		queued := 0
+		var nodes sync.WaitGroup
+		for range 4 {
+			nodes.Go(func() {
+				n, err := f.s.QueueSynthesisEmails(ctx, 100, func(e models.SynthesisEmail) models.Mail {
+					return models.Mail{Kind: "synthesis", Subject: e.Title, Body: e.Username}
+				})
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				queued += n
+				mu.Unlock()
+			})
+		}
+		nodes.Wait()
+		var outbox []models.Mail
+		if err := f.s.DB.NewSelect().Model(&outbox).Order("id").Scan(ctx); err != nil || queued != 3 || len(outbox) != 3 {
+			t.Fatalf("queued %d, outbox %d (%v); want 3 each", queued, len(outbox), err)
+		}
+		byName := map[string]models.SynthesisEmail{}
+		for _, p := range mails {
+			byName[p.Username] = p
+		}
+		for _, m := range outbox {
+			if want, ok := byName[m.Username]; !ok || m.AccountID != want.AccountID || m.Address != want.Email || m.Body != want.Username || m.AccountID == 0 {
+				t.Errorf("outbox: %+v, want one of %+v", m, mails)
 			}
+			delete(byName, m.Username)
 		}
 		if mails, _ := f.s.PendingSynthesisEmails(ctx, 100); len(mails) != 0 {
-			t.Errorf("e-mails pending after sending: %d", len(mails))
+			t.Errorf("e-mails pending after queueing: %d", len(mails))
 		}
 	})
 }

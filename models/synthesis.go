@@ -261,6 +261,7 @@ type SynthesisEmail struct {
 	SynthesisID       int64
 	RemoteSynthesisID int64
 	ActorID           int64
+	AccountID         int64
 	Email             string
 	Locale            string
 	Username          string
@@ -270,13 +271,13 @@ type SynthesisEmail struct {
 }
 
 // PendingSynthesisEmails lists recipients with an e-mail address who were
-// not e-mailed yet (the SMTP worker sends them, then MarkSynthesisEmailed),
-// local syntheses first.
+// not e-mailed yet (QueueSynthesisEmails queues them), local syntheses
+// first.
 func (s *Store) PendingSynthesisEmails(ctx context.Context, limit int) ([]SynthesisEmail, error) {
 	limit = clampLimit(limit)
 	var out []SynthesisEmail
 	err := s.DB.NewSelect().TableExpr("synthesis_recipients AS r").
-		ColumnExpr("r.synthesis_id, r.actor_id, acc.email, acc.locale, acc.username, c.id AS consultation_id, c.title").
+		ColumnExpr("r.synthesis_id, r.actor_id, acc.id AS account_id, acc.email, acc.locale, acc.username, c.id AS consultation_id, c.title").
 		Join("JOIN actors AS a ON a.id = r.actor_id").
 		Join("JOIN accounts AS acc ON acc.id = a.account_id").
 		Join("JOIN syntheses AS syn ON syn.id = r.synthesis_id").
@@ -288,7 +289,7 @@ func (s *Store) PendingSynthesisEmails(ctx context.Context, limit int) ([]Synthe
 	}
 	var remote []SynthesisEmail
 	err = s.DB.NewSelect().TableExpr("remote_synthesis_recipients AS r").
-		ColumnExpr("r.remote_synthesis_id, r.actor_id, acc.email, acc.locale, acc.username, syn.title, syn.url").
+		ColumnExpr("r.remote_synthesis_id, r.actor_id, acc.id AS account_id, acc.email, acc.locale, acc.username, syn.title, syn.url").
 		Join("JOIN actors AS a ON a.id = r.actor_id").
 		Join("JOIN accounts AS acc ON acc.id = a.account_id").
 		Join("JOIN remote_syntheses AS syn ON syn.id = r.remote_synthesis_id").
@@ -297,15 +298,53 @@ func (s *Store) PendingSynthesisEmails(ctx context.Context, limit int) ([]Synthe
 	return append(out, remote...), dbErr("pending remote synthesis e-mails", err)
 }
 
-// MarkSynthesisEmailed records that a recipient was e-mailed (or that
-// trying again is pointless), so nobody gets the same e-mail twice.
-func (s *Store) MarkSynthesisEmailed(ctx context.Context, e SynthesisEmail) error {
-	q := s.DB.NewUpdate().Model((*SynthesisRecipient)(nil)).Where("synthesis_id = ?", e.SynthesisID)
+// markSynthesisEmailed marks e's recipient e-mailed in db, and reports
+// whether this call did (not an earlier one, nor another node's).
+func markSynthesisEmailed(ctx context.Context, db bun.IDB, e SynthesisEmail, now time.Time) (bool, error) {
+	q := db.NewUpdate().Model((*SynthesisRecipient)(nil)).Where("synthesis_id = ?", e.SynthesisID)
 	if e.RemoteSynthesisID != 0 {
-		q = s.DB.NewUpdate().Model((*RemoteSynthesisRecipient)(nil)).Where("remote_synthesis_id = ?", e.RemoteSynthesisID)
+		q = db.NewUpdate().Model((*RemoteSynthesisRecipient)(nil)).Where("remote_synthesis_id = ?", e.RemoteSynthesisID)
 	}
-	_, err := q.Set("emailed_at = ?", s.Now()).Where("actor_id = ? AND emailed_at IS NULL", e.ActorID).Exec(ctx)
-	return dbErr("mark synthesis e-mailed", err)
+	res, err := q.Set("emailed_at = ?", now).Where("actor_id = ? AND emailed_at IS NULL", e.ActorID).Exec(ctx)
+	if err != nil {
+		return false, dbErr("mark synthesis e-mailed", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, dbErr("mark synthesis e-mailed", err)
+}
+
+// QueueSynthesisEmails moves up to limit pending synthesis e-mails
+// (PendingSynthesisEmails) to the mail outbox, written by compose (the
+// web door, in the member's language), and reports how many it queued.
+// Each is queued in the transaction that marks its recipient e-mailed,
+// and only by the one that marks it: several nodes running it at once
+// queue each e-mail once, and the outbox's claim sends it once.
+func (s *Store) QueueSynthesisEmails(ctx context.Context, limit int, compose func(SynthesisEmail) Mail) (int, error) {
+	pending, err := s.PendingSynthesisEmails(ctx, limit)
+	if err != nil {
+		return 0, err
+	}
+	queued := 0
+	for _, e := range pending {
+		mine := false
+		err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			now := s.Now()
+			var err error
+			if mine, err = markSynthesisEmailed(ctx, tx, e, now); err != nil || !mine {
+				return err
+			}
+			m := compose(e)
+			m.AccountID, m.Username, m.Address = e.AccountID, e.Username, e.Email
+			return queueMail(ctx, tx, now, []Mail{m})
+		})
+		if err != nil {
+			return queued, err
+		}
+		if mine {
+			queued++
+		}
+	}
+	return queued, nil
 }
 
 func init() {

@@ -110,8 +110,11 @@ func TestRemoteSynthesis(t *testing.T) {
 			mails[0].URL != in.URL || mails[0].Title != "Budget 2027" || mails[0].Locale != "fr" {
 			t.Fatalf("pending e-mails %+v %v, want fay's about the remote synthesis", mails, err)
 		}
-		if err := f.s.MarkSynthesisEmailed(ctx, mails[0]); err != nil {
-			t.Fatal(err)
+		compose := func(e models.SynthesisEmail) models.Mail {
+			return models.Mail{Kind: "synthesis", Subject: e.Title, Body: e.URL}
+		}
+		if n, err := f.s.QueueSynthesisEmails(ctx, 100, compose); err != nil || n != 1 {
+			t.Fatalf("queued %d %v, want fay's", n, err)
 		}
 		if mails, _ := f.s.PendingSynthesisEmails(ctx, 100); len(mails) != 0 {
 			t.Errorf("e-mails pending after sending: %+v", mails)

@@ -17,7 +17,8 @@
 //   - messages come from the catalogs (p.L.T), never from user input.
 //
 // Its one background worker is the mail outbox's (mail.go): requests
-// queue e-mails in models (reset and confirmation links, notices) and
+// queue e-mails in models (reset and confirmation links, notices; the
+// worker itself queues those of published syntheses) and
 // RunMail, which cmd/odn starts with the other workers when a Mailer is
 // set, sends them, retrying temporary failures; Server.Wait lets the
 // shutdown and tests see the e-mails asked for tried once.

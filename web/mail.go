@@ -8,6 +8,8 @@ import (
 	"net/textproto"
 	"os"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opendemocracynow/odn/models"
@@ -108,6 +110,7 @@ func (s *Server) RunMail(ctx context.Context) {
 // batch at a time, until none is due or ctx ends; the claimed ones not
 // tried when it ends are given back.
 func (s *Server) sendDueMail(ctx context.Context) {
+	s.queueSynthesisMails(ctx)
 	if n, err := s.store.DropExpiredMails(ctx); err != nil {
 		s.log.ErrorContext(ctx, "drop expired e-mails", "err", err)
 	} else if n > 0 {
@@ -132,6 +135,39 @@ func (s *Server) sendDueMail(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// queueSynthesisMails moves the e-mails that tell contributors a
+// consultation's synthesis is published (here, or at another instance
+// they contributed to) to the outbox, written in each one's language
+// (English when it follows the browser), 100 at a time until none is left.
+func (s *Server) queueSynthesisMails(ctx context.Context) {
+	const batch = 100
+	for ctx.Err() == nil {
+		n, err := s.store.QueueSynthesisEmails(ctx, batch, s.synthesisMail)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "queue synthesis e-mails", "err", err)
+			}
+			return
+		}
+		if n < batch {
+			return
+		}
+	}
+}
+
+// synthesisMail is the e-mail telling e's recipient that a synthesis is
+// published, with a link to it: here, the consultation's synthesis;
+// another instance's, its consultation's page there.
+func (s *Server) synthesisMail(e models.SynthesisEmail) models.Mail {
+	link := s.opts.BaseURL + "/consultations/" + strconv.FormatInt(e.ConsultationID, 10) + "#synthesis"
+	if e.RemoteSynthesisID != 0 {
+		link = e.URL
+	}
+	l := s.mailLocale(e.Locale, s.locales["en"])
+	title := strings.Join(strings.Fields(e.Title), " ")
+	return models.Mail{Kind: "synthesis", Subject: l.T("mail.synthesis.subject", title), Body: l.T("mail.synthesis.body", e.Username, title, link)}
 }
 
 // sendQueued sends one claimed e-mail and records the outcome: deleted

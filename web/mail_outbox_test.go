@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -185,5 +186,65 @@ func TestAdminSeesMailOutbox(t *testing.T) {
 	plain.user("boss", models.RoleAdmin)
 	if body := readBody(plain.get(plain.loggedIn("boss"), "/admin")); strings.Contains(body, `id="mail"`) {
 		t.Error("an instance without a mailer shows the mail outbox")
+	}
+}
+
+// TestSynthesisMailsThroughOutbox: when a consultation's synthesis is
+// published, each contributor with an address is told once, in their
+// language, with a link to the synthesis, through the outbox: a mail
+// server answering a temporary error delays one, it loses none, and
+// nobody is told twice.
+func TestSynthesisMailsThroughOutbox(t *testing.T) {
+	m := &scriptedMailer{errs: []error{&textproto.Error{Code: 451, Msg: "4.3.0 try later"}}}
+	e := newEnvOn(t, "sqlite", func(o *web.Options) { o.Mailer = m })
+	ctx := context.Background()
+	mod, err := e.Store.CreateAccount(ctx, models.NewAccount{Username: "modo", Password: testPassword, Role: models.RoleModerator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Store.CreateSpace(ctx, nil, models.SpaceInput{Name: "town", Kind: models.KindCity}); err != nil {
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	c, err := e.Store.CreateConsultation(ctx, mod, "town", models.ConsultationInput{Title: "La place\ndu marché", Summary: "Quelle place ?",
+		OpensAt: e.Now.Add(-2 * day), ContributionAt: e.Now.Add(-day), SynthesisAt: e.Now.Add(day), ClosesAt: e.Now.Add(10 * day)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []struct{ name, locale string }{{"ana", "fr"}, {"ben", "en"}} {
+		acc, err := e.Store.CreateAccount(ctx, models.NewAccount{Username: n.name, Password: testPassword, Email: n.name + "@example.org", Locale: n.locale})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Store.CreateProposal(ctx, acc.Actor, "town", models.ProposalInput{Title: "Des arbres " + n.name, Body: "De l’ombre.", Consultation: c.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Now = e.Now.Add(2 * day) // the synthesis phase
+	if _, err := e.Store.PublishSynthesis(ctx, mod, c.ID, "Des arbres, partout."); err != nil {
+		t.Fatal(err)
+	}
+	e.Server.Wait()
+	if got := len(m.mails()); got != 1 || m.attempts() != 2 {
+		t.Fatalf("first round: %d sent of %d tried, want 1 of 2 (one refused for now)", got, m.attempts())
+	}
+	e.Now = e.Now.Add(time.Minute)
+	e.Server.Wait()
+	e.Server.Wait() // nothing left: nobody is told twice
+	link := e.URL + "/consultations/" + strconv.FormatInt(c.ID, 10) + "#synthesis"
+	for _, w := range []struct{ to, subject, hello string }{
+		{"ana@example.org", "Synthèse publiée\u00a0: La place du marché", "Bonjour ana,"},
+		{"ben@example.org", "Synthesis published: La place du marché", "Hello ben,"},
+	} {
+		got := mailsTo(&m.captureMailer, w.to)
+		if len(got) != 1 || got[0].subject != w.subject || !strings.HasPrefix(got[0].body, w.hello) || !strings.Contains(got[0].body, link+"\n") {
+			t.Errorf("to %s: %+v", w.to, got)
+		}
+	}
+	if pending, err := e.Store.PendingSynthesisEmails(ctx, 100); err != nil || len(pending) != 0 {
+		t.Errorf("still pending: %d %v", len(pending), err)
+	}
+	if n, err := e.Store.DB.NewSelect().Model((*models.Mail)(nil)).Count(ctx); err != nil || n != 0 {
+		t.Errorf("%d e-mails left in the outbox (%v)", n, err)
 	}
 }

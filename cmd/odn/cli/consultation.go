@@ -4,13 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"log/slog"
 	"mime"
 	"net"
 	"net/smtp"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,8 +22,8 @@ func init() { wirings = append(wirings, wireConsultations) }
 
 // wireConsultations gives the store its data directory (uploads under
 // DATA/uploads), the web door its map tiles and, when SMTP is configured,
-// the mailer (password reset links) and the e-mail worker for published
-// syntheses.
+// its mailer: the web door's mail outbox worker sends every e-mail
+// through it (links, notices, published syntheses).
 func wireConsultations(ctx context.Context, cfg *Config, st *models.Store, log *slog.Logger, ms *metrics.Set, opts *web.Options, a *app) error {
 	st.SetDataDir(cfg.Data)
 	if cfg.MapTiles != "" {
@@ -44,18 +42,16 @@ func wireConsultations(ctx context.Context, cfg *Config, st *models.Store, log *
 		return err
 	}
 	opts.Mailer = m
-	a.workers = append(a.workers, func(ctx context.Context) { m.run(ctx, st, log) })
 	return nil
 }
 
-// mailer sends e-mails through SMTP: those of published syntheses (run)
-// and those the web door asks for (SendMail)
-// (STARTTLS when the server offers it; net/smtp refuses plain-text auth
+// mailer sends the e-mails the web door's outbox hands it (SendMail)
+// through SMTP (STARTTLS when the server offers it; net/smtp refuses plain-text auth
 // without TLS except on localhost).
 type mailer struct {
-	addr, from, host, base string
-	auth                   smtp.Auth
-	timeout                time.Duration // one message, from dial to QUIT
+	addr, from, host string
+	auth             smtp.Auth
+	timeout          time.Duration // one message, from dial to QUIT
 }
 
 // mailTimeout bounds one message: a mail server that accepts the
@@ -71,7 +67,7 @@ func newMailer(cfg *Config) (*mailer, error) {
 	if err != nil {
 		host, port = u.Host, "587"
 	}
-	m := &mailer{addr: net.JoinHostPort(host, port), from: cfg.SMTPFrom, host: host, base: cfg.BaseURL, timeout: mailTimeout}
+	m := &mailer{addr: net.JoinHostPort(host, port), from: cfg.SMTPFrom, host: host, timeout: mailTimeout}
 	if m.from == "" {
 		bu, _ := url.Parse(cfg.BaseURL)
 		m.from = "odn@" + bu.Hostname()
@@ -81,39 +77,6 @@ func newMailer(cfg *Config) (*mailer, error) {
 		m.auth = smtp.PlainAuth("", u.User.Username(), pw, host)
 	}
 	return m, nil
-}
-
-func (m *mailer) run(ctx context.Context, st *models.Store, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		m.sendPending(ctx, st, log)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// sendPending sends what is due; a failed send is retried on the next
-// round, a sent one is marked so nobody gets it twice.
-func (m *mailer) sendPending(ctx context.Context, st *models.Store, log *slog.Logger) {
-	pending, err := st.PendingSynthesisEmails(ctx, 100)
-	if err != nil {
-		log.ErrorContext(ctx, "pending synthesis e-mails", "err", err)
-		return
-	}
-	for _, p := range pending {
-		if err := m.send(ctx, p.Email, m.message(p)); err != nil {
-			log.WarnContext(ctx, "send synthesis e-mail", "host", m.host, "err", err)
-			return
-		}
-		if err := st.MarkSynthesisEmailed(ctx, p); err != nil {
-			log.ErrorContext(ctx, "mark synthesis e-mail", "err", err)
-			return
-		}
-	}
 }
 
 // send delivers one message to one address within m.timeout. It is
@@ -174,23 +137,6 @@ func (m *mailer) send(ctx context.Context, to string, msg []byte) error {
 // links, the notice of a changed address) within the mailer's timeout.
 func (m *mailer) SendMail(ctx context.Context, to, subject, body string) error {
 	return m.send(ctx, to, m.compose(to, subject, body))
-}
-
-// message is a synthesis e-mail in the account's language.
-func (m *mailer) message(p models.SynthesisEmail) []byte {
-	link := m.base + "/consultations/" + strconv.FormatInt(p.ConsultationID, 10) + "#synthesis"
-	if p.RemoteSynthesisID != 0 {
-		link = p.URL // the consultation's page at its instance
-	}
-	subject := "Synthesis published: " + oneLine(p.Title)
-	body := fmt.Sprintf("Hello %s,\n\nThe synthesis of the consultation \"%s\", to which you contributed, is published:\n%s\n\nThank you for taking part.\n",
-		p.Username, oneLine(p.Title), link)
-	if p.Locale == "fr" {
-		subject = "Synthèse publiée : " + oneLine(p.Title)
-		body = fmt.Sprintf("Bonjour %s,\n\nLa synthèse de la consultation « %s », à laquelle vous avez contribué, est publiée :\n%s\n\nMerci de votre participation.\n",
-			p.Username, oneLine(p.Title), link)
-	}
-	return m.compose(p.Email, subject, body)
 }
 
 // oneLine joins s's lines and runs of spaces into single spaces.

@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/textproto"
 	"strings"
@@ -15,9 +13,6 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
-
-	"github.com/opendemocracynow/odn/models"
-	"github.com/opendemocracynow/odn/models/dbtest"
 )
 
 // mailServer is a real SMTP server on loopback (go-smtp) that keeps what
@@ -108,105 +103,46 @@ func (s *mailSession) Data(r io.Reader) error {
 func (s *mailSession) Reset()        { s.from, s.to = "", "" }
 func (s *mailSession) Logout() error { return nil }
 
-// synthesisToMail publishes a consultation's synthesis that two local
-// contributors with an e-mail address are to be told about.
-func synthesisToMail(t *testing.T) *models.Store {
-	t.Helper()
-	ctx := context.Background()
-	var mu sync.Mutex
-	now := time.Now().UTC()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	st := dbtest.SQLite(t, models.WithClock(clock), models.WithDataDir(t.TempDir()), models.WithFastPasswordHashing())
-	mod, err := st.CreateAccount(ctx, models.NewAccount{Username: "modo", Password: "long enough password", Role: models.RoleModerator})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.CreateSpace(ctx, nil, models.SpaceInput{Name: "town", Kind: models.KindCity}); err != nil {
-		t.Fatal(err)
-	}
-	day := 24 * time.Hour
-	c, err := st.CreateConsultation(ctx, mod, "town", models.ConsultationInput{Title: "La place du marché", Summary: "Quelle place ?",
-		OpensAt: now.Add(-2 * day), ContributionAt: now.Add(-day), SynthesisAt: now.Add(day), ClosesAt: now.Add(10 * day)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range []struct{ name, locale string }{{"ana", "fr"}, {"ben", "en"}} {
-		acc, err := st.CreateAccount(ctx, models.NewAccount{Username: n.name, Password: "long enough password", Email: n.name + "@example.org", Locale: n.locale})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.CreateProposal(ctx, acc.Actor, "town", models.ProposalInput{Title: "Des arbres " + n.name, Body: "De l'ombre.", Consultation: c.ID}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mu.Lock()
-	now = now.Add(2 * day) // the synthesis phase
-	mu.Unlock()
-	if _, err := st.PublishSynthesis(ctx, mod, c.ID, "Des arbres, partout."); err != nil {
-		t.Fatal(err)
-	}
-	if pending, err := st.PendingSynthesisEmails(ctx, 100); err != nil || len(pending) != 2 {
-		t.Fatalf("pending e-mails: %d %v", len(pending), err)
-	}
-	return st
-}
-
-// TestMailerSendsThroughSMTP: the e-mails of a published synthesis go
-// through a real SMTP server (AUTH PLAIN), one per contributor in their
-// language, each once; a refused recipient is tried again on the next
-// round, not marked sent.
+// TestMailerSendsThroughSMTP: an e-mail goes through a real SMTP server
+// (AUTH PLAIN) from the instance's address, its subject encoded on one
+// line, its body's lines ended by CRLF; a refused recipient is an error
+// (the outbox tries it again), and nothing is received.
 func TestMailerSendsThroughSMTP(t *testing.T) {
 	ctx := context.Background()
-	st := synthesisToMail(t)
 	ms := newMailServer(t)
 	m, err := newMailer(&Config{SMTP: "smtp://u:p@" + ms.addr, BaseURL: "https://town.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
-
 	ms.mu.Lock()
 	ms.refuse = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
 	ms.mu.Unlock()
-	m.sendPending(ctx, st, log)
+	if err := m.SendMail(ctx, "ana@example.org", "Synthèse publiée : la place", "Bonjour ana,\n\nC’est publié.\n"); err == nil || !strings.Contains(err.Error(), "try later") {
+		t.Fatalf("refused: %v, want the server's answer", err)
+	}
 	if got := ms.received(); len(got) != 0 {
 		t.Fatalf("%d messages while the server refused", len(got))
 	}
-	if pending, _ := st.PendingSynthesisEmails(ctx, 100); len(pending) != 2 || !strings.Contains(logs.String(), "try later") {
-		t.Fatalf("after a refusal: %d pending (want 2, kept for the next round); log %s", len(pending), logs.String())
-	}
-
 	ms.mu.Lock()
 	ms.refuse = nil
 	ms.mu.Unlock()
-	m.sendPending(ctx, st, log)
-	m.sendPending(ctx, st, log) // nothing left: nobody gets it twice
+	if err := m.SendMail(ctx, "ana@example.org", "Synthèse publiée : la place", "Bonjour ana,\n\nC’est publié.\n"); err != nil {
+		t.Fatal(err)
+	}
 	got := ms.received()
-	if len(got) != 2 {
-		t.Fatalf("%d messages, want 2", len(got))
+	if len(got) != 1 {
+		t.Fatalf("%d messages, want 1", len(got))
 	}
-	for _, in := range got {
-		if in.from != "odn@town.example" {
-			t.Errorf("from %q", in.from)
-		}
-		want := map[string]string{"ana@example.org": "Bonjour ana", "ben@example.org": "Hello ben"}[in.to]
-		if want == "" || !strings.Contains(in.data, want) || !strings.Contains(in.data, "https://town.example/consultations/") ||
-			!strings.Contains(in.data, "To: "+in.to+"\r\n") {
-			t.Errorf("message to %q:\n%s", in.to, in.data)
-		}
-	}
-	if pending, _ := st.PendingSynthesisEmails(ctx, 100); len(pending) != 0 {
-		t.Errorf("%d e-mails still pending", len(pending))
+	in := got[0]
+	if in.from != "odn@town.example" || in.to != "ana@example.org" || !strings.Contains(in.data, "To: ana@example.org\r\n") ||
+		!strings.Contains(in.data, "Subject: =?utf-8?q?") || !strings.Contains(in.data, "\r\n\r\nBonjour ana,\r\n\r\nC’est publié.\r\n") {
+		t.Errorf("message from %q to %q:\n%s", in.from, in.to, in.data)
 	}
 }
 
 // TestMailerSilentServer: a server that accepts the connection and never
-// answers costs one timeout, not the worker: the round ends, nothing is
-// marked sent.
+// answers costs one timeout, not the worker: SendMail gives up.
 func TestMailerSilentServer(t *testing.T) {
-	ctx := context.Background()
-	st := synthesisToMail(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -226,15 +162,15 @@ func TestMailerSilentServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.timeout = 300 * time.Millisecond
-	done := make(chan struct{})
-	go func() { m.sendPending(ctx, st, slog.New(slog.DiscardHandler)); close(done) }()
+	done := make(chan error, 1)
+	go func() { done <- m.SendMail(context.Background(), "ana@example.org", "Subject", "Body") }()
 	select {
-	case <-done:
+	case err := <-done:
+		if err == nil {
+			t.Error("a silent server took the e-mail")
+		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("the mail worker is stuck on a silent server")
-	}
-	if pending, _ := st.PendingSynthesisEmails(ctx, 100); len(pending) != 2 {
-		t.Errorf("%d pending after a timeout, want 2", len(pending))
+		t.Fatal("the mailer is stuck on a silent server")
 	}
 }
 
