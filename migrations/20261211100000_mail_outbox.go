@@ -12,8 +12,9 @@ import (
 // mail server takes them, so that a server down or answering 4xx, or the
 // process stopping, no longer loses them (models/mail_outbox.go). A row
 // is deleted as soon as its e-mail is sent, refused or given up, and
-// never outlives expires_at: its body may carry a link's secret token,
-// so it is kept no longer than the link works.
+// never outlives expires_at, its link's. A link's secret token is not in
+// the body: link_kind and link_id name the link, whose token the sender
+// mints at each attempt (models.MintLinkToken).
 //
 // Claims follow the delivery queues': locked_by/locked_until lease a row
 // to one node, next_attempt_at moves with the lease.
@@ -26,6 +27,8 @@ type mailOutbox20261211 struct {
 	Address       string     `bun:",notnull"`
 	Subject       string     `bun:",notnull"`
 	Body          string     `bun:",notnull"`
+	LinkKind      string     `bun:",notnull,default:''"`
+	LinkID        int64      `bun:",notnull,default:0"`
 	Attempts      int        `bun:",notnull"`
 	NextAttemptAt time.Time  `bun:",notnull"`
 	LockedBy      string     `bun:",notnull"`

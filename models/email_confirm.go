@@ -109,7 +109,7 @@ func (s *Store) RequestEmailConfirmation(ctx context.Context, accountID int64) (
 		if _, err := tx.NewInsert().Model(ec).Exec(ctx); err != nil {
 			return dbErr("insert e-mail confirmation", err)
 		}
-		out = &MailLink{Token: token, Email: acc.PendingEmail, Username: acc.Username, Locale: acc.Locale,
+		out = &MailLink{ID: ec.ID, Token: token, Email: acc.PendingEmail, Username: acc.Username, Locale: acc.Locale,
 			AccountID: acc.ID, ExpiresAt: ec.ExpiresAt}
 		return nil
 	})

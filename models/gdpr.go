@@ -100,9 +100,8 @@ var gdprSecrets = map[string]bool{
 // gdprSkip are plumbing tables: the outbox and delivery queues hold
 // copies of the same facts for other servers, for a few days at most.
 // The mail outbox holds e-mails not yet sent, for an hour to three days
-// at most (MailLifetime): their bodies carry live reset and confirmation
-// links, secrets a stolen download must not hold, and their addresses
-// are the account's own, which the download gives.
+// at most (MailLifetime): odn's texts, to the account's own address,
+// which the download gives (a link's token is minted when it is sent).
 var gdprSkip = []string{"events", "deliveries", "delivery_bodies", "inbox_items", "handles", "mail_outbox"}
 
 // AccountExport gathers everything about acc.

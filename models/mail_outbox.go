@@ -18,15 +18,16 @@ import (
 // (MailSent) or refused for good; a temporary failure is tried again
 // later (MailFailed, MailBackoff) up to MaxMailAttempts.
 //
-// A row holds an address and, for a link, the link's secret token in
-// its body: it is kept as short a time as possible. It is deleted once
-// sent, refused or given up, and never kept past ExpiresAt: the link's
-// own expiry (PasswordResetValidity, EmailConfirmationValidity), at most
-// MailLifetime for a notice; a mail past it is dropped unsent
-// (DropExpiredMails, which the worker runs on each pass), as its link no
-// longer works anyway. An erased account's mails are deleted with it.
-// The table is not in the data download (gdprSkip): its rows hold live
-// tokens, for an hour or a day.
+// A row holds an address, and is kept as short a time as possible: it is
+// deleted once sent, refused or given up, and never kept past ExpiresAt:
+// the link's own expiry (PasswordResetValidity,
+// EmailConfirmationValidity), at most MailLifetime for a notice; a mail
+// past it is dropped unsent (DropExpiredMails, which the worker runs on
+// each pass), as its link no longer works anyway. An erased account's
+// mails are deleted with it. No usable token waits here: the body of a
+// link's e-mail holds LinkToken where the token goes, and the worker
+// mints the token as it sends (MintLinkToken), so a copy of the database
+// (a backup, a replica) gives nobody a way into an account.
 
 // MailLifetime is the longest a mail waits to be sent: a notice is
 // still worth sending three days late, not a week.
@@ -46,6 +47,45 @@ func MailBackoff(attempt int) time.Duration {
 	return min(d, time.Hour)
 }
 
+// LinkToken is where a link's token goes in the body of a queued e-mail
+// (Mail.LinkKind set): the sender replaces it with the token
+// MintLinkToken gives.
+const LinkToken = "{odn-link-token}"
+
+// The kinds of link a queued e-mail may carry (Mail.LinkKind).
+const (
+	LinkReset   = "reset"   // a password reset (RequestPasswordReset)
+	LinkConfirm = "confirm" // an address's confirmation (RequestEmailConfirmation)
+)
+
+// MintLinkToken gives the link kind/id a new token, which replaces its
+// former one, and returns it for the e-mail being sent. ok is false when
+// the link can no longer be used (used, expired, or gone with its
+// account): its e-mail is pointless then. A retry mints again, so only
+// the last e-mail sent of a link works.
+func (s *Store) MintLinkToken(ctx context.Context, kind string, id int64) (token string, ok bool, err error) {
+	var table string
+	switch kind {
+	case LinkReset:
+		table = "password_resets"
+	case LinkConfirm:
+		table = "email_confirmations"
+	default:
+		return "", false, nil
+	}
+	token = randomSecret()
+	res, err := s.DB.NewUpdate().Table(table).Set("token_hash = ?", hashSecret(token)).
+		Where("id = ? AND used_at IS NULL AND expires_at > ?", id, s.Now()).Exec(ctx)
+	if err != nil {
+		return "", false, dbErr("mint link token", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n != 1 {
+		return "", false, dbErr("mint link token", err)
+	}
+	return token, true, nil
+}
+
 // Mail is one e-mail waiting to be sent to the account AccountID (named
 // Username, for the logs: they never name the address), at Address.
 // Kind says what it is ("password reset"…), for the logs.
@@ -58,6 +98,8 @@ type Mail struct {
 	Address       string     `bun:",notnull"`
 	Subject       string     `bun:",notnull"`
 	Body          string     `bun:",notnull"`
+	LinkKind      string     `bun:",notnull"` // LinkReset, LinkConfirm; "" for no link
+	LinkID        int64      `bun:",notnull"` // the link's row
 	Attempts      int        `bun:",notnull"`
 	NextAttemptAt time.Time  `bun:",notnull"`
 	LockedBy      string     `bun:",notnull"`

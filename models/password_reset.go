@@ -63,6 +63,7 @@ type passwordReset struct {
 // follows the browser) for the message; ExpiresAt is when the link stops
 // working (the mail outbox keeps it no longer).
 type MailLink struct {
+	ID        int64 // the link's row (MintLinkToken)
 	Token     string
 	Email     string
 	Username  string
@@ -157,7 +158,7 @@ func (s *Store) issueReset(ctx context.Context, tx bun.Tx, found *Account, match
 	if _, err := tx.NewInsert().Model(pr).Exec(ctx); err != nil {
 		return nil, dbErr("insert password reset", err)
 	}
-	return &MailLink{Token: token, Email: acc.Email, Username: acc.Username, Locale: acc.Locale,
+	return &MailLink{ID: pr.ID, Token: token, Email: acc.Email, Username: acc.Username, Locale: acc.Locale,
 		AccountID: acc.ID, ExpiresAt: pr.ExpiresAt}, nil
 }
 

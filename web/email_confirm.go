@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/opendemocracynow/odn/models"
 )
@@ -66,9 +65,10 @@ func (s *Server) sendEmailConfirmation(r *http.Request, accountID int64) {
 // fallback's), kept in the outbox no longer than the link works.
 func (s *Server) mailConfirmation(ctx context.Context, link *models.MailLink, fallback *Locale) error {
 	ml, site := s.mailLocale(link.Locale, fallback), s.store.InstanceName(ctx)
-	u := s.opts.BaseURL + "/email/confirm?token=" + url.QueryEscape(link.Token)
+	u := s.opts.BaseURL + "/email/confirm?token=" + models.LinkToken // minted as it is sent (sendQueued)
 	return s.queueMail(ctx, models.Mail{AccountID: link.AccountID, Username: link.Username, Kind: mailKindConfirm, Address: link.Email,
-		Subject: ml.T("mail.confirm.subject", site), Body: ml.T("mail.confirm.body", link.Username, site, u), ExpiresAt: link.ExpiresAt})
+		Subject: ml.T("mail.confirm.subject", site), Body: ml.T("mail.confirm.body", link.Username, site, u), ExpiresAt: link.ExpiresAt,
+		LinkKind: models.LinkConfirm, LinkID: link.ID})
 }
 
 // confirmEmailForm shows the confirmation of the link whose token the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -176,8 +177,26 @@ func (s *Server) synthesisMail(e models.SynthesisEmail) models.Mail {
 // refused for good, worn out or about to expire. It reports false when
 // ctx ended before the mail server answered: the e-mail was not tried.
 func (s *Server) sendQueued(ctx context.Context, m *models.Mail) bool {
+	body := m.Body
+	if m.LinkKind != "" {
+		token, ok, err := s.store.MintLinkToken(ctx, m.LinkKind, m.LinkID)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "mint e-mail link", "what", m.Kind, "err", err)
+			}
+			return false // given back, tried again
+		}
+		if !ok { // used, expired or erased meanwhile: nothing to send
+			if _, err := s.store.MailFailed(ctx, m, s.mailOwner, "link no longer valid", 0); err != nil {
+				s.log.ErrorContext(ctx, "drop e-mail", "what", m.Kind, "err", err)
+			}
+			s.log.InfoContext(ctx, "e-mail dropped: its link is no longer valid", "what", m.Kind, "to", "@"+m.Username)
+			return true
+		}
+		body = strings.ReplaceAll(body, models.LinkToken, url.QueryEscape(token))
+	}
 	sctx, cancel := context.WithTimeout(ctx, mailJobTimeout)
-	err := s.sendTo(sctx, m.Username, m.Address, m.Subject, m.Body)
+	err := s.sendTo(sctx, m.Username, m.Address, m.Subject, body)
 	cancel()
 	if err == nil {
 		s.mailResult("sent", 1)

@@ -248,3 +248,60 @@ func TestSynthesisMailsThroughOutbox(t *testing.T) {
 		t.Errorf("%d e-mails left in the outbox (%v)", n, err)
 	}
 }
+
+// TestQueuedLinkHoldsNoToken: a reset link's e-mail waits in the outbox
+// without a usable token (a copy of the database gives no way into the
+// account): its body holds models.LinkToken, and the token is minted as
+// the e-mail is sent, each attempt replacing the one before. An e-mail
+// whose link was used or expired meanwhile is dropped, not sent.
+func TestQueuedLinkHoldsNoToken(t *testing.T) {
+	down := &textproto.Error{Code: 421, Msg: "4.3.2 service not available"}
+	for _, used := range []bool{false, true} {
+		m := &scriptedMailer{errs: []error{down}}
+		var logs syncBuffer
+		e := newEnvOn(t, "sqlite", func(o *web.Options) { o.Mailer = m; o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+		ctx := context.Background()
+		if _, err := e.Store.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "ann@example.org", Password: testPassword}); err != nil {
+			t.Fatal(err)
+		}
+		c := e.client()
+		if res := e.postForm(c, "/password/forgot", url.Values{"name_or_email": {"ann"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("forgot: %d", res.StatusCode)
+		}
+		e.Server.Wait() // refused for now: it waits
+		var left []models.Mail
+		if err := e.Store.DB.NewSelect().Model(&left).Scan(ctx); err != nil || len(left) != 1 {
+			t.Fatalf("outbox: %+v %v", left, err)
+		}
+		if !strings.Contains(left[0].Body, "/password/reset?token="+models.LinkToken+"\n") || left[0].LinkKind != models.LinkReset || left[0].LinkID == 0 {
+			t.Fatalf("queued body holds no placeholder, or no link: %+v", left[0])
+		}
+		if used {
+			if _, err := e.Store.DB.NewUpdate().Table("password_resets").Set("used_at = ?", e.Now).Where("id = ?", left[0].LinkID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.Now = e.Now.Add(time.Minute)
+		e.Server.Wait()
+		mails := m.mails()
+		if used {
+			if len(mails) != 0 || !strings.Contains(logs.String(), "its link is no longer valid") {
+				t.Errorf("a used link's e-mail: %d sent; logs:\n%s", len(mails), logs.String())
+			}
+		} else {
+			link := resetLinkRE.FindString(mails[0].body)
+			if len(mails) != 1 || strings.Contains(mails[0].body, models.LinkToken) || link == "" {
+				t.Fatalf("sent: %+v", mails)
+			}
+			if res := e.get(c, strings.TrimPrefix(link, e.URL)); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("the minted link: %d", res.StatusCode)
+			}
+			if res := e.get(c, "/password/reset"); res.StatusCode != http.StatusOK {
+				t.Errorf("the minted link's form: %d", res.StatusCode)
+			}
+		}
+		if n, _ := e.Store.DB.NewSelect().Model((*models.Mail)(nil)).Count(ctx); n != 0 {
+			t.Errorf("%d e-mails left", n)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -64,10 +63,12 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) {
 		mails := make([]models.Mail, len(resets))
 		for i, pr := range resets {
 			ml := s.mailLocale(pr.Locale, l)
-			link := s.opts.BaseURL + "/password/reset?token=" + url.QueryEscape(pr.Token)
-			// Kept no longer than the link works.
+			// The token is minted as the e-mail is sent (sendQueued); kept no
+			// longer than the link works.
+			link := s.opts.BaseURL + "/password/reset?token=" + models.LinkToken
 			mails[i] = models.Mail{AccountID: pr.AccountID, Username: pr.Username, Kind: mailKindReset, Address: pr.Email,
-				Subject: ml.T("mail.reset.subject", site), Body: ml.T("mail.reset.body", pr.Username, site, link), ExpiresAt: pr.ExpiresAt}
+				Subject: ml.T("mail.reset.subject", site), Body: ml.T("mail.reset.body", pr.Username, site, link), ExpiresAt: pr.ExpiresAt,
+				LinkKind: models.LinkReset, LinkID: pr.ID}
 		}
 		return s.queueMail(ctx, mails...)
 	})
