@@ -73,3 +73,41 @@ func TestNoProfilerLinked(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsNotPublic: /metrics answers a direct loopback peer (a
+// Prometheus on the machine) and anyone with the configured bearer token;
+// a request a proxy forwarded, or from another address, gets 404: the
+// mail outbox's counters, read around a password reset request, would
+// tell whether an account has an address.
+func TestMetricsNotPublic(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	for _, tc := range []struct {
+		name   string
+		peer   string
+		header map[string]string
+		token  string
+		want   bool
+	}{
+		{"loopback", "127.0.0.1:5000", nil, "", true},
+		{"IPv6 loopback", "[::1]:5000", nil, "", true},
+		{"forwarded by a proxy on loopback", "127.0.0.1:5000", map[string]string{"X-Forwarded-For": "203.0.113.7"}, "", false},
+		{"Forwarded header", "127.0.0.1:5000", map[string]string{"Forwarded": "for=203.0.113.7"}, "", false},
+		{"another address", "203.0.113.7:5000", nil, "", false},
+		{"another address with the token", "203.0.113.7:5000", map[string]string{"Authorization": "Bearer s3cret"}, "s3cret", true},
+		{"through a proxy with the token", "127.0.0.1:5000", map[string]string{"Authorization": "Bearer s3cret", "X-Forwarded-For": "203.0.113.7"}, "s3cret", true},
+		{"a wrong token", "203.0.113.7:5000", map[string]string{"Authorization": "Bearer nope"}, "s3cret", false},
+		{"a token when none is set", "203.0.113.7:5000", map[string]string{"Authorization": "Bearer "}, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &Server{opts: Options{MetricsToken: tc.token, TrustedProxies: trusted}}
+			r, _ := http.NewRequest(http.MethodGet, "/metrics", nil)
+			r.RemoteAddr = tc.peer
+			for k, v := range tc.header {
+				r.Header.Set(k, v)
+			}
+			if got := s.mayReadMetrics(r); got != tc.want {
+				t.Errorf("mayReadMetrics = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

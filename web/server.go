@@ -43,6 +43,10 @@ type Options struct {
 	// name the client in X-Forwarded-For. Empty trusts nobody: the client
 	// is the TCP peer and the header is ignored.
 	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, lets a scraper from anywhere read /metrics
+	// with "Authorization: Bearer TOKEN"; without it only a direct
+	// loopback peer may (serveMetrics).
+	MetricsToken string
 	// MapTiles is a tile URL template ("https://tiles.example/{z}/{x}/{y}.png")
 	// for consultation maps; empty shows located contributions as a list only.
 	MapTiles string

@@ -32,6 +32,8 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client; empty trusts nobody and keys everything by the peer.
 	TrustedProxies []netip.Prefix
+	// MetricsToken lets a remote Prometheus read /metrics (bearer token).
+	MetricsToken string
 }
 
 // usageError is a configuration or usage mistake: exit code 2.

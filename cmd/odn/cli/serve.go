@@ -33,6 +33,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&cfg.SMTPFrom, "smtp-from", "", "From address of notification e-mails (default: odn@HOST)")
 	fs.Func("trusted-proxies", "reverse proxies (CIDRs or addresses, comma-separated) whose X-Forwarded-For gives the client address, e.g. 127.0.0.1,::1 (default: none, trust no header)",
 		func(v string) (err error) { cfg.TrustedProxies, err = parseProxies(v); return err })
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "bearer token a Prometheus scraper sends to read /metrics from another machine (default: /metrics answers only direct loopback requests)")
 	finish := commonFlags(fs, cfg)
 	if err := parseFlags(fs, args, env.Getenv); err != nil {
 		return err
@@ -147,7 +148,7 @@ func newApp(ctx context.Context, cfg *Config, env Env, st *models.Store, log *sl
 	a := &app{env: env}
 	opts := web.Options{
 		Store: st, Logger: log, Metrics: ms, BaseURL: cfg.BaseURL, Version: env.Version,
-		DevInsecure: cfg.DevInsecure, TrustedProxies: cfg.TrustedProxies,
+		DevInsecure: cfg.DevInsecure, TrustedProxies: cfg.TrustedProxies, MetricsToken: cfg.MetricsToken,
 	}
 	for _, wire := range wirings {
 		if err := wire(ctx, cfg, st, log, ms, &opts, a); err != nil {
