@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/textproto"
 	"net/url"
 	"os"
 	"regexp"
@@ -18,12 +17,20 @@ import (
 
 // Mailer sends one plain-text e-mail; cmd/odn fills Options.Mailer with
 // its SMTP mailer, so that this package knows no SMTP. A nil Mailer means
-// the instance sends no e-mail. An error carrying the server's answer as
-// a *textproto.Error (net/smtp's) with a 5xx code is a refusal for good
-// (permanentMailError); any other error is tried again later.
+// the instance sends no e-mail. An error wrapping ErrRecipientRefused is
+// a refusal for good (the address); any other error is tried again later.
 type Mailer interface {
 	SendMail(ctx context.Context, to, subject, body string) error
 }
+
+// ErrRecipientRefused is what a Mailer's error wraps when the mail server
+// refused the recipient for good (RFC 5321 5xx at RCPT, such as an
+// unknown mailbox): the e-mail is dropped, not tried again. A refusal at
+// any other step (the greeting, MAIL FROM, authentication, DATA) is about
+// odn's own setup or the server's state (a wrong --smtp-from, an address
+// on a block list, relaying denied) and refuses every e-mail until it is
+// fixed: those are tried again, within MaxMailAttempts and their expiry.
+var ErrRecipientRefused = errors.New("recipient refused")
 
 // E-mails go through the mail outbox (models/mail_outbox.go): a request
 // queues them (queueMail), after its response when the work of finding
@@ -249,22 +256,8 @@ func (s *Server) mailResult(result string, n int) {
 }
 
 // permanentMailError reports whether err is the mail server refusing
-// the e-mail for good: a 5xx answer (RFC 5321), such as an unknown
-// recipient. The 5xx answers about odn's own credentials (530, 534, 535,
-// 538: authentication required, too weak, failed, needs encryption) are
-// not: they refuse every e-mail until the administrator fixes the
-// configuration, and the e-mails should go then.
-func permanentMailError(err error) bool {
-	var te *textproto.Error
-	if !errors.As(err, &te) || te.Code < 500 || te.Code > 599 {
-		return false
-	}
-	switch te.Code {
-	case 530, 534, 535, 538:
-		return false
-	}
-	return true
-}
+// the e-mail's recipient for good (ErrRecipientRefused).
+func permanentMailError(err error) bool { return errors.Is(err, ErrRecipientRefused) }
 
 // mailError is a failure to send to an account: its message names the
 // account, never the address, which SMTP servers often echo ("550 <to>:

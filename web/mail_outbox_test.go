@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/textproto"
@@ -65,7 +66,9 @@ func TestResetMailRetried(t *testing.T) {
 		{"temporary, then sent", []error{temp, refused}, []time.Duration{0, 30 * time.Second, time.Minute}, 3, true, `msg="send e-mail"`},
 		{"not due before its backoff", []error{temp}, []time.Duration{0, 29 * time.Second}, 1, false, "retry_in=30s"},
 		{"authentication failed, retried", []error{&textproto.Error{Code: 535, Msg: "5.7.8 bad credentials"}}, []time.Duration{0, 30 * time.Second}, 2, true, "535"},
-		{"refused for good", []error{&textproto.Error{Code: 550, Msg: "5.1.1 user unknown"}}, []time.Duration{0, time.Minute, time.Hour}, 1, false, "refused, not retried"},
+		{"recipient refused for good", []error{fmt.Errorf("%w: %w", web.ErrRecipientRefused, &textproto.Error{Code: 550, Msg: "5.1.1 user unknown"})},
+			[]time.Duration{0, time.Minute, time.Hour}, 1, false, "refused, not retried"},
+		{"sender refused: odn's setup, retried", []error{&textproto.Error{Code: 553, Msg: "5.7.1 sender not owned"}}, []time.Duration{0, 30 * time.Second}, 2, true, "553"},
 		{"expired unsent", []error{temp}, []time.Duration{0, models.PasswordResetValidity}, 1, false, "expired unsent"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net"
 	"net/smtp"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"time"
@@ -118,7 +120,7 @@ func (m *mailer) send(ctx context.Context, to string, msg []byte) error {
 		return err
 	}
 	if err := c.Rcpt(to); err != nil {
-		return err
+		return recipientError(err)
 	}
 	w, err := c.Data()
 	if err != nil {
@@ -154,4 +156,31 @@ func (m *mailer) compose(to, subject, body string) []byte {
 	b.WriteString("Auto-Submitted: auto-generated\r\n\r\n")
 	b.WriteString(strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n"))
 	return []byte(b.String())
+}
+
+// recipientError marks the server's answer to RCPT as a refusal of the
+// recipient for good (web.ErrRecipientRefused) when it is about the
+// address: a 5xx whose enhanced status (RFC 3463) is 5.1.x (no such
+// mailbox or domain) or 5.2.1 (mailbox disabled), or, without an
+// enhanced status, 550, 551 or 553. Other refusals at RCPT (5.7.1
+// relaying denied, a policy, a full mailbox) concern odn's setup or pass:
+// the outbox tries them again.
+func recipientError(err error) error {
+	var te *textproto.Error
+	if !errors.As(err, &te) || te.Code < 500 || te.Code > 599 {
+		return err
+	}
+	status, _, _ := strings.Cut(te.Msg, " ")
+	var class, subject, detail int
+	if n, _ := fmt.Sscanf(status, "%d.%d.%d", &class, &subject, &detail); n == 3 {
+		if class == 5 && (subject == 1 || subject == 2 && detail == 1) {
+			return fmt.Errorf("%w: %w", web.ErrRecipientRefused, err)
+		}
+		return err
+	}
+	switch te.Code {
+	case 550, 551, 553:
+		return fmt.Errorf("%w: %w", web.ErrRecipientRefused, err)
+	}
+	return err
 }

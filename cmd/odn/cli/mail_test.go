@@ -13,16 +13,19 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/opendemocracynow/odn/web"
 )
 
 // mailServer is a real SMTP server on loopback (go-smtp) that keeps what
 // it is given; it asks for AUTH PLAIN with user "u", password "p".
 type mailServer struct {
-	addr     string
-	mu       sync.Mutex
-	got      []mailIn
-	refuse   error // answer RCPT with this while set
-	sessions int
+	addr       string
+	mu         sync.Mutex
+	got        []mailIn
+	refuse     error // answer RCPT with this while set
+	refuseMail error // answer MAIL FROM with this while set
+	sessions   int
 }
 
 type mailIn struct {
@@ -74,6 +77,11 @@ func (s *mailSession) Auth(string) (sasl.Server, error) {
 func (s *mailSession) Mail(from string, _ *smtp.MailOptions) error {
 	if !s.authed {
 		return smtp.ErrAuthRequired
+	}
+	s.ms.mu.Lock()
+	defer s.ms.mu.Unlock()
+	if s.ms.refuseMail != nil {
+		return s.ms.refuseMail
 	}
 	s.from = from
 	return nil
@@ -175,22 +183,49 @@ func TestMailerSilentServer(t *testing.T) {
 }
 
 // TestMailerAnswersCarryTheirCode: a refusal reaches the web door as the
-// server's answer, a *textproto.Error with its code, which the mail
-// outbox reads to retry a 4xx and drop a 5xx (web.Mailer).
+// server's answer, a *textproto.Error with its code; only a refusal of
+// the recipient for good (an unknown or disabled mailbox at RCPT) is
+// marked web.ErrRecipientRefused, which the outbox drops; a refusal of
+// odn itself (its sender address at MAIL FROM, relaying denied) or a
+// temporary one is tried again.
 func TestMailerAnswersCarryTheirCode(t *testing.T) {
 	ms := newMailServer(t)
 	m, err := newMailer(&Config{SMTP: "smtp://u:p@" + ms.addr, BaseURL: "https://town.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, code := range []int{451, 550} {
-		ms.mu.Lock()
-		ms.refuse = &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: "no"}
-		ms.mu.Unlock()
-		err := m.SendMail(context.Background(), "ana@example.org", "Subject", "Body")
-		var te *textproto.Error
-		if !errors.As(err, &te) || te.Code != code {
-			t.Errorf("answer %d: %v (%T)", code, err, err)
-		}
+	for _, tc := range []struct {
+		name    string
+		atMail  bool // refused at MAIL FROM, else at RCPT
+		refusal *smtp.SMTPError
+		refused bool
+	}{
+		{"temporary", false, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}, false},
+		{"unknown mailbox", false, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}, true},
+		{"disabled mailbox", false, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 2, 1}, Message: "disabled"}, true},
+		{"no enhanced status, 550", false, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.NoEnhancedCode, Message: "no such user"}, true},
+		{"relaying denied", false, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relay access denied"}, false},
+		{"mailbox full", false, &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 2, 2}, Message: "over quota"}, false},
+		{"sender refused", true, &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "sender not owned"}, false},
+		{"sender refused, no enhanced status", true, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.NoEnhancedCode, Message: "no"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ms.mu.Lock()
+			ms.refuse, ms.refuseMail = nil, nil
+			if tc.atMail {
+				ms.refuseMail = tc.refusal
+			} else {
+				ms.refuse = tc.refusal
+			}
+			ms.mu.Unlock()
+			err := m.SendMail(context.Background(), "ana@example.org", "Subject", "Body")
+			var te *textproto.Error
+			if !errors.As(err, &te) || te.Code != tc.refusal.Code {
+				t.Errorf("answer %d: %v (%T)", tc.refusal.Code, err, err)
+			}
+			if got := errors.Is(err, web.ErrRecipientRefused); got != tc.refused {
+				t.Errorf("recipient refused %v, want %v (%v)", got, tc.refused, err)
+			}
+		})
 	}
 }
