@@ -23,7 +23,7 @@ func TestRemerge(t *testing.T) {
 	}{
 		{"applies at once", 0, []error{nil}, nil, []int64{5}, nil},
 		{"merged again after a conflict", 0, []error{models.ErrEditConflict, nil}, nil, []int64{5, 6}, nil},
-		{"gives up after maxMerges", 0, []error{models.ErrEditConflict, models.ErrEditConflict, models.ErrEditConflict}, nil, []int64{5, 6, 7}, models.ErrEditConflict},
+		{"the last try is written whatever the version", 0, []error{models.ErrEditConflict, models.ErrEditConflict, nil}, nil, []int64{5, 6, 0}, nil},
 		{"If-Match: no second try", 5, []error{models.ErrEditConflict}, nil, []int64{5}, models.ErrEditConflict},
 		{"If-Match names its version", 3, []error{models.ErrEditConflict}, nil, []int64{3}, models.ErrEditConflict},
 		{"other error ends it", 0, []error{other}, nil, []int64{5}, other},
