@@ -142,19 +142,25 @@ func (s *Store) CheckEmailConfirmation(ctx context.Context, token string) (usern
 	return acc.Username, ec.Email, nil
 }
 
+// ConfirmedLinkShown is how long after its use a confirmation link still
+// shows whose address it confirmed (EmailConfirmedByLink).
+const ConfirmedLinkShown = 10 * time.Minute
+
 // EmailConfirmedByLink reports, for a link already used (ConfirmEmail),
 // that the address it was sent to is now its account's: the account's
 // name and that address, for the page saying so after the confirming
-// form (its reload included). ErrConfirmLinkInvalid for a link unknown,
-// expired, unused, or whose address is no longer the account's (or the
-// account disabled or erased): the token holder learns nothing the link
-// did not show them.
+// form (its reload included), for ConfirmedLinkShown after its use.
+// ErrConfirmLinkInvalid for a link unknown, unused, used longer ago, or
+// whose address is no longer the account's (or the account disabled or
+// erased): the token holder learns nothing the link did not show them,
+// and a shared browser that kept the token shows nothing to whoever
+// comes next.
 func (s *Store) EmailConfirmedByLink(ctx context.Context, token string) (username, email string, err error) {
 	if token == "" || len(token) > 100 {
 		return "", "", ErrConfirmLinkInvalid
 	}
 	ec := new(emailConfirmation)
-	err = s.DB.NewSelect().Model(ec).Where("token_hash = ? AND used_at IS NOT NULL AND expires_at > ?", hashSecret(token), s.Now()).Scan(ctx)
+	err = s.DB.NewSelect().Model(ec).Where("token_hash = ? AND used_at > ?", hashSecret(token), s.Now().Add(-ConfirmedLinkShown)).Scan(ctx)
 	if errors.Is(dbErr("", err), ErrNotFound) {
 		return "", "", ErrConfirmLinkInvalid
 	} else if err != nil {

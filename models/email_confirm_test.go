@@ -418,8 +418,9 @@ func TestEditAccountEmailShown(t *testing.T) {
 
 // TestEmailConfirmedByLink: a used link tells whose address it confirmed
 // (the page after the confirming form, reloaded too) while that address
-// is still the account's; an unused, unknown or empty link, or one whose
-// address has since changed, is ErrConfirmLinkInvalid.
+// is still the account's, for ConfirmedLinkShown; an unused, unknown or
+// empty link, one used longer ago, or one whose address has since
+// changed, is ErrConfirmLinkInvalid.
 func TestEmailConfirmedByLink(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
@@ -444,6 +445,19 @@ func TestEmailConfirmedByLink(t *testing.T) {
 				t.Errorf("token %.10q: %v, want ErrConfirmLinkInvalid", tok, err)
 			}
 		}
+		// Used longer ago than ConfirmedLinkShown: a shared browser that
+		// kept the token shows nothing to whoever comes next.
+		setUsed := func(at time.Time) {
+			t.Helper()
+			if _, err := s.DB.NewUpdate().Table("email_confirmations").Set("used_at = ?", at).Where("account_id = ?", acc.ID).Exec(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		setUsed(time.Now().Add(-models.ConfirmedLinkShown - time.Minute))
+		if _, _, err := s.EmailConfirmedByLink(ctx, link.Token); !errors.Is(err, models.ErrConfirmLinkInvalid) {
+			t.Errorf("used long ago: %v, want ErrConfirmLinkInvalid", err)
+		}
+		setUsed(time.Now())
 		// The address changed since: the link no longer says it is hers.
 		acc, _ = s.AccountByID(ctx, acc.ID)
 		if _, _, err := s.EditAccountChanged(ctx, acc, models.AccountEdit{Email: ptr("ann@new.example"), CurrentPassword: resetPassword}); err != nil {

@@ -135,13 +135,22 @@ func (s *Store) PurgeUploads(ctx context.Context) (int64, error) {
 		return 0, dbErr("purge uploads: lock", err)
 	}
 	var mine bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", purgeUploadsLock).Scan(&mine); err != nil || !mine {
-		conn.Close()
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", purgeUploadsLock).Scan(&mine); err != nil {
+		discardConn(conn) // the lock may have been granted: end the session
 		return 0, dbErr("purge uploads: lock", err)
 	}
+	if !mine {
+		conn.Close()
+		return 0, nil
+	}
 	defer func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", purgeUploadsLock); err != nil {
-			discardConn(conn) // ending the session releases the lock
+		var unlocked bool
+		err := conn.QueryRowContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", purgeUploadsLock).Scan(&unlocked)
+		if err != nil || !unlocked {
+			// Not this session's lock any more (a pooler in transaction
+			// mode hands sessions around): ending the session is what
+			// releases it then.
+			discardConn(conn)
 			return
 		}
 		conn.Close()

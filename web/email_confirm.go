@@ -134,7 +134,8 @@ func (s *Server) confirmEmail(w http.ResponseWriter, r *http.Request) {
 		// POST-redirect-GET: the used token stays in its cookie (it
 		// confirms nothing any more), so that confirmEmailForm, reloaded
 		// or not, says whose address was confirmed rather than that the
-		// link no longer works.
+		// link no longer works; for models.ConfirmedLinkShown only.
+		s.setLinkCookie(w, confirmCookie, "/email/confirm", cookieValue(r, confirmCookie), models.ConfirmedLinkShown)
 		redirect(w, r, "/email/confirm", "")
 	}
 }
