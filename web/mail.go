@@ -289,12 +289,24 @@ func (s *Server) sendTo(ctx context.Context, name, to, subject, body string) err
 // due have been tried once (sent, or failed and left for a retry, or
 // dropped): the server calls it at shutdown, after the last request, and
 // tests before they look at what was sent.
-func (s *Server) Wait() {
-	s.mailWG.Wait()
+func (s *Server) Wait() { s.Drain(context.Background()) }
+
+// Drain is Wait until ctx ends (the shutdown's grace): then it stops,
+// gives back the e-mails it claimed and did not try, and an e-mail being
+// sent is cut short and given back too, so that none stays leased to a
+// process that is gone.
+func (s *Server) Drain(ctx context.Context) {
+	queued := make(chan struct{})
+	go func() { s.mailWG.Wait(); close(queued) }()
+	select {
+	case <-queued:
+	case <-ctx.Done():
+		return
+	}
 	if s.opts.Mailer == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), mailJobTimeout)
+	ctx, cancel := context.WithTimeout(ctx, mailJobTimeout)
 	defer cancel()
 	s.sendDueMail(ctx)
 }

@@ -308,3 +308,41 @@ func TestQueuedLinkHoldsNoToken(t *testing.T) {
 		}
 	}
 }
+
+// silentMailer is a mail server that never answers: SendMail returns
+// when its context ends.
+type silentMailer struct{}
+
+func (silentMailer) SendMail(ctx context.Context, _, _, _ string) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestDrainGivesBackAtShutdown: at shutdown the server tries the due
+// e-mails for its grace only (Drain): past it, the e-mail being sent is
+// cut short and given back, neither leased to the stopped process nor
+// counted as an attempt, so the next start sends it at once.
+func TestDrainGivesBackAtShutdown(t *testing.T) {
+	e := newEnvOn(t, "sqlite", func(o *web.Options) { o.Mailer = silentMailer{} })
+	ctx := context.Background()
+	if _, err := e.Store.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "ann@example.org", Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	if res := e.postForm(e.client(), "/password/forgot", url.Values{"name_or_email": {"ann"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("forgot: %d", res.StatusCode)
+	}
+	grace, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	e.Server.Drain(grace)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("Drain took %s past its grace", took)
+	}
+	var left []models.Mail
+	if err := e.Store.DB.NewSelect().Model(&left).Scan(ctx); err != nil || len(left) != 1 {
+		t.Fatalf("outbox: %+v %v", left, err)
+	}
+	if m := left[0]; m.LockedBy != "" || m.Attempts != 0 || m.NextAttemptAt.After(e.Now) {
+		t.Errorf("after the grace: locked by %q, %d attempts, next at %s (now %s); want given back", m.LockedBy, m.Attempts, m.NextAttemptAt, e.Now)
+	}
+}

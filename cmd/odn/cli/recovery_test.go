@@ -117,7 +117,7 @@ func TestResetMailThroughSMTP(t *testing.T) {
 	if unknown.Code != http.StatusSeeOther || unknown.Code != known.Code || unknown.Header().Get("Location") != known.Header().Get("Location") {
 		t.Fatalf("answers: %d %q / %d %q", unknown.Code, unknown.Header().Get("Location"), known.Code, known.Header().Get("Location"))
 	}
-	a.mail()
+	a.mail(context.Background())
 	got := ms.received()
 	if len(got) != 1 {
 		t.Fatalf("%d messages, want 1", len(got))

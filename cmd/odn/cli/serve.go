@@ -128,7 +128,7 @@ func serve(ctx context.Context, cfg *Config, env Env) error {
 type app struct {
 	handler http.Handler
 	workers []func(ctx context.Context)
-	mail    func() // queues the e-mails asked for, and tries those due once more
+	mail    func(ctx context.Context) // queues the e-mails asked for, and tries those due once more, until ctx ends
 	env     Env    // the caller's environment, for wirings
 }
 
@@ -136,12 +136,9 @@ type app struct {
 // password reset link) up to grace to be queued and tried once; those
 // not sent wait in the mail outbox for the next start, or another node.
 func (a *app) waitMail(grace time.Duration) {
-	sent := make(chan struct{})
-	go func() { a.mail(); close(sent) }()
-	select {
-	case <-sent:
-	case <-time.After(grace):
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	a.mail(ctx) // gives back, at grace, the e-mails it has not sent
 }
 
 func newApp(ctx context.Context, cfg *Config, env Env, st *models.Store, log *slog.Logger, ms *metrics.Set) (*app, error) {
@@ -160,7 +157,7 @@ func newApp(ctx context.Context, cfg *Config, env Env, st *models.Store, log *sl
 		return nil, err
 	}
 	a.handler = srv.Handler()
-	a.mail = srv.Wait
+	a.mail = srv.Drain
 	if opts.Mailer != nil {
 		// The web door's e-mails (reset and confirmation links, notices)
 		// wait in the mail outbox until this worker sends them.
