@@ -51,39 +51,46 @@ func init() {
 }
 
 // backfillSearch sets table's search column of every row to the fold of
-// text and of the words of html (SQL expressions of its columns).
+// text and of the words of html (SQL expressions of its columns), a
+// thousand rows at a time in id order, so that a large table (comments)
+// is never held whole in memory.
 func backfillSearch(ctx context.Context, tx bun.Tx, table, text, html string) error {
-	rows, err := tx.QueryContext(ctx, "SELECT id, "+text+", "+html+" FROM "+table)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", table, err)
-	}
 	type row struct {
 		id   int64
 		text string
 	}
-	var all []row
-	for rows.Next() {
-		var r row
-		var t, h sql.NullString
-		if err := rows.Scan(&r.id, &t, &h); err != nil {
-			rows.Close()
+	batch := make([]row, 0, 1000)
+	for after := int64(0); ; after = batch[len(batch)-1].id {
+		batch = batch[:0]
+		rows, err := tx.QueryContext(ctx, "SELECT id, "+text+", "+html+" FROM "+table+" WHERE id > ? ORDER BY id LIMIT ?", after, cap(batch))
+		if err != nil {
 			return fmt.Errorf("read %s: %w", table, err)
 		}
-		r.text = t.String + " " + htmlWords(h.String)
-		all = append(all, r)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, r := range all {
-		if _, err := tx.ExecContext(ctx, "UPDATE "+table+" SET search = ? WHERE id = ?", fold.Text(r.text), r.id); err != nil {
-			return fmt.Errorf("fold %s %d: %w", table, r.id, err)
+		for rows.Next() {
+			var r row
+			var t, h sql.NullString
+			if err := rows.Scan(&r.id, &t, &h); err != nil {
+				rows.Close()
+				return fmt.Errorf("read %s: %w", table, err)
+			}
+			r.text = t.String + " " + htmlWords(h.String)
+			batch = append(batch, r)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range batch {
+			if _, err := tx.ExecContext(ctx, "UPDATE "+table+" SET search = ? WHERE id = ?", fold.Text(r.text), r.id); err != nil {
+				return fmt.Errorf("fold %s %d: %w", table, r.id, err)
+			}
+		}
+		if len(batch) < cap(batch) {
+			return nil
 		}
 	}
-	return nil
 }
 
 // htmlTag matches a tag of the sanitised HTML odn stores.

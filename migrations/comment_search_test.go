@@ -30,8 +30,19 @@ func TestCommentSearchBackfill(t *testing.T) {
 		local := insert("https://odn.example/c/1", "Une **ÉCOLE** près du marché", true)
 		remote := insert("https://other.example/notes/9", "Sortie de l'école publique", false)
 		deleted := insert("https://odn.example/c/2", "", true)
+		// Past a batch of the backfill (a thousand rows): every row done.
+		if _, err := s.DB.NewRaw(`INSERT INTO comments (uri, url, object_type, object_id, author_id, body, body_html, local, origin, created_at, updated_at)
+			SELECT 'https://odn.example/c/bulk' || n, '', 'proposal', 1, ?, 'Vélo ' || n, '', ?, '', ?, ?
+			FROM (WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 2100) SELECT n FROM seq) AS seq`,
+			actor, true, at, at).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.Migrate(ctx); err != nil {
 			t.Fatal(err)
+		}
+		var missed int
+		if err := s.DB.NewRaw("SELECT count(*) FROM comments WHERE body LIKE 'Vélo %' AND search NOT LIKE 'velo %'").Scan(ctx, &missed); err != nil || missed != 0 {
+			t.Errorf("%d bulk comments not backfilled (%v)", missed, err)
 		}
 		for id, want := range map[int64]string{local: "une **ecole** pres du marche", remote: "sortie de l'ecole publique", deleted: ""} {
 			var got string
