@@ -129,7 +129,7 @@ type app struct {
 	handler http.Handler
 	workers []func(ctx context.Context)
 	mail    func(ctx context.Context) // queues the e-mails asked for, and tries those due once more, until ctx ends
-	env     Env    // the caller's environment, for wirings
+	env     Env                       // the caller's environment, for wirings
 }
 
 // waitMail gives the e-mails asked for just before the shutdown (a
