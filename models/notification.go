@@ -106,6 +106,11 @@ func (s *Store) Notifications(ctx context.Context, acc *Account, before int64, l
 	if err := q.Scan(ctx); err != nil {
 		return nil, dbErr("notifications", err)
 	}
+	return s.viewNotifications(ctx, rows)
+}
+
+// viewNotifications resolves the objects and actors of rows, in order.
+func (s *Store) viewNotifications(ctx context.Context, rows []Notification) ([]NotificationView, error) {
 	byType := map[string][]int64{}
 	var actorIDs []int64
 	for _, n := range rows {

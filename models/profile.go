@@ -47,6 +47,9 @@ type AccountEdit struct {
 	Bio         *string `json:"bio"` // Markdown
 	Email       *string `json:"email"`
 	Locale      *string `json:"locale"`
+	// EmailDigest turns the daily e-mail of unread notifications on or
+	// off (Account.EmailDigest).
+	EmailDigest *bool `json:"email_digest"`
 	// Avatar, when set, is a new avatar image (public: the actor's icon);
 	// RemoveAvatar deletes the current one. Neither is read from JSON:
 	// the API sends the image as a multipart file.
@@ -334,6 +337,9 @@ func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in Acc
 		if c.val != nil {
 			q, set = q.Set("? = ?", bun.Ident(c.col), *c.val), true
 		}
+	}
+	if in.EmailDigest != nil {
+		q, set = q.Set("email_digest = ?", *in.EmailDigest), true
 	}
 	if set {
 		if _, err := q.Exec(ctx); err != nil {

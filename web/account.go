@@ -25,6 +25,9 @@ type accountView struct {
 	// MailConfigured is whether the instance sends e-mail (and so can
 	// confirm an address).
 	MailConfigured bool
+	// EmailDigest is the daily e-mail of unread notifications, on or off
+	// (models.Account.EmailDigest).
+	EmailDigest bool
 	// Conflict says the address was changed elsewhere since the settings
 	// form was opened, so the settings were not saved.
 	Conflict bool
@@ -36,7 +39,7 @@ func (v *accountView) setErrors(e map[string]string) { v.Errors = e }
 // newAccountView is acc's stored profile and settings.
 func newAccountView(acc *models.Account) *accountView {
 	return &accountView{DisplayName: acc.Actor.Name, Bio: acc.Bio, Email: acc.WantedEmail(), Locale: acc.Locale, AvatarURL: acc.Actor.IconURL,
-		Confirmed: acc.Email, Pending: acc.PendingEmail, EmailShown: acc.WantedEmail()}
+		Confirmed: acc.Email, Pending: acc.PendingEmail, EmailShown: acc.WantedEmail(), EmailDigest: acc.EmailDigest}
 }
 
 // localeOptions are the choices of the language setting: the browser's,
@@ -119,7 +122,24 @@ func formFileOf(r *http.Request, field string) (*formFile, error) {
 	return &formFile{File: f, name: fh.Filename}, nil
 }
 
-// editSettings saves the private settings: e-mail and language. The
+// digestUsable reports whether the digest box of the settings form can
+// be used: the instance sends e-mail and the account has a confirmed
+// address; otherwise the form says why (digestHint) and sends no choice.
+func (v *accountView) digestUsable() bool { return v.MailConfigured && v.Confirmed != "" }
+
+// digestHint is the message key explaining the digest box.
+func (v *accountView) digestHint() string {
+	switch {
+	case !v.MailConfigured:
+		return "hint.email_digest_no_mail"
+	case v.Confirmed == "":
+		return "hint.email_digest_no_address"
+	}
+	return "hint.email_digest"
+}
+
+// editSettings saves the private settings: e-mail, language and the
+// notification digest (when its box was usable). The
 // language takes effect at once in this browser (its language cookie is
 // set, or cleared to follow the browser again), and in any other where
 // the member signs in and has not picked one with the switcher. A new
@@ -138,6 +158,11 @@ func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
 	v := newAccountView(acc)
 	v.Email, v.Locale = r.PostFormValue("email"), r.PostFormValue("locale")
 	in := models.AccountEdit{Email: &v.Email, Locale: &v.Locale, CurrentPassword: r.PostFormValue("email_current_password")}
+	if r.PostForm.Has("email_digest_shown") {
+		// The box was usable (digestUsable): unticked sends nothing.
+		v.EmailDigest = r.PostFormValue("email_digest") == "true"
+		in.EmailDigest = &v.EmailDigest
+	}
 	if r.PostForm.Has("email_shown") {
 		shown := r.PostFormValue("email_shown")
 		in.EmailShown = &shown

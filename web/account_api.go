@@ -36,13 +36,16 @@ type apiAccountJSON struct {
 	// Email is the confirmed address ("" for none), the one mailed;
 	// PendingEmail the one awaiting its confirmation link (null for
 	// none); EmailConfirmed whether Email is a confirmed address.
-	Email          string    `json:"email"`
-	PendingEmail   *string   `json:"pending_email"`
-	EmailConfirmed bool      `json:"email_confirmed"`
-	Locale         string    `json:"locale"`
-	Role           string    `json:"role"`
-	Decider        bool      `json:"decider"`
-	CreatedAt      time.Time `json:"created_at"`
+	Email          string  `json:"email"`
+	PendingEmail   *string `json:"pending_email"`
+	EmailConfirmed bool    `json:"email_confirmed"`
+	Locale         string  `json:"locale"`
+	// EmailDigest is whether the unread notifications are e-mailed once
+	// a day (to Email, when confirmed and the instance sends e-mail).
+	EmailDigest bool      `json:"email_digest"`
+	Role        string    `json:"role"`
+	Decider     bool      `json:"decider"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 func accountJSON(acc *models.Account) apiAccountJSON {
@@ -59,7 +62,7 @@ func accountJSON(acc *models.Account) apiAccountJSON {
 		AvatarURL: avatar, PendingEmail: pending, EmailConfirmed: acc.Email != "",
 		apiObject: apiObject{ID: strconv.FormatInt(a.ID, 10), URI: a.URI, URL: a.URL},
 		Username:  acc.Username, Handle: a.Handle(), DisplayName: a.Name, Bio: acc.Bio, BioHTML: a.Summary,
-		Email: acc.Email, Locale: acc.Locale, Role: acc.Role, Decider: acc.Decider, CreatedAt: acc.CreatedAt.UTC(),
+		Email: acc.Email, Locale: acc.Locale, EmailDigest: acc.EmailDigest, Role: acc.Role, Decider: acc.Decider, CreatedAt: acc.CreatedAt.UTC(),
 	}
 }
 
@@ -76,7 +79,7 @@ func (s *Server) apiAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 // apiEditAccount answers PATCH /api/v1/account: the fields given change
-// (display_name, bio, email, locale), the others stay, as on the account
+// (display_name, bio, email, locale, email_digest), the others stay, as on the account
 // page; a new email needs current_password and waits, as pending_email,
 // for the confirmation link mailed to it (the confirmed email stays in
 // use until then); email set back to the confirmed address cancels the

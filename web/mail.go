@@ -119,6 +119,7 @@ func (s *Server) RunMail(ctx context.Context) {
 // tried when it ends are given back.
 func (s *Server) sendDueMail(ctx context.Context) {
 	s.queueSynthesisMails(ctx)
+	s.queueDigestMails(ctx)
 	if n, err := s.store.DropExpiredMails(ctx); err != nil {
 		s.log.ErrorContext(ctx, "drop expired e-mails", "err", err)
 	} else if n > 0 {

@@ -335,7 +335,9 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	k.call("GET", "/notifications", "/notifications", ann, nil, 200)
 	k.call("POST", "/notifications/read", "/notifications/read", ann, nil, 204)
 	k.call("GET", "/account", "/account", ann, nil, 200)
-	k.call("PATCH", "/account", "/account", ann, map[string]any{"display_name": "Ann", "bio": "Lives by the *square*.", "locale": "fr"}, 200)
+	if got := k.call("PATCH", "/account", "/account", ann, map[string]any{"display_name": "Ann", "bio": "Lives by the *square*.", "locale": "fr", "email_digest": true}, 200); got["email_digest"] != true {
+		t.Errorf("email_digest not turned on: %v", got["email_digest"])
+	}
 	k.call("PATCH", "/account", "/account", ann, map[string]any{"display_name": strings.Repeat("n", 51), "email": "nope"}, 422)
 	// A new address is pending (null when none) until it is confirmed.
 	if got := k.call("PATCH", "/account", "/account", ann, map[string]any{"email": "ann@example.org", "current_password": testPassword}, 200); got["pending_email"] != "ann@example.org" || got["email_confirmed"] != false {
