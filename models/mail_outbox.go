@@ -11,7 +11,8 @@ import (
 
 // The mail outbox: the e-mails odn sends (password reset and e-mail
 // confirmation links, the notice to an address being replaced, the news
-// of a published synthesis: QueueSynthesisEmails) wait here until the mail server takes them, so that a server down or
+// of a published synthesis: QueueSynthesisEmails, the daily digest of
+// unread notifications: QueueNotificationDigests) wait here until the mail server takes them, so that a server down or
 // answering a temporary error, or the process stopping, does not lose
 // them. The web door's worker claims due mails (ClaimMails: a lease, as
 // the delivery queues'), sends them, and deletes each one sent
