@@ -82,6 +82,19 @@ func TestNotificationDigests(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Erasure turns it off; the data download holds the choice.
+		var eveDigest bool
+		if err := s.DB.NewRaw("SELECT email_digest FROM accounts WHERE id = ?", accs["eve"].ID).Scan(ctx, &eveDigest); err != nil || eveDigest {
+			t.Errorf("erased account keeps its digest on (%v)", err)
+		}
+		export, err := s.AccountExport(ctx, accs["ana"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows := export.Tables["accounts"]; len(rows) != 1 || rows[0]["email_digest"] == nil || export.Notes["digest"] == "" {
+			t.Errorf("the download lacks the digest choice: %v", rows)
+		}
+
 		// Ten callers at once (several nodes) queue ana's digest once.
 		var wg sync.WaitGroup
 		var total int

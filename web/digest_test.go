@@ -133,6 +133,20 @@ func TestNotificationDigestMails(t *testing.T) {
 
 var digestBoxRE = regexp.MustCompile(`<input type="checkbox" id="f-email_digest"[^>]*>`)
 
+// TestDigestBoxWithoutMailer: on an instance that sends no e-mail the
+// digest box is unusable and says why, even with a confirmed address.
+func TestDigestBoxWithoutMailer(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.Store.CreateAccount(context.Background(), models.NewAccount{Username: "ann", Password: testPassword, Email: "ann@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	page := body(t, e.get(e.loggedIn("ann"), "/account"))
+	if box := digestBoxRE.FindString(page); !strings.Contains(box, " disabled") || strings.Contains(page, `name="email_digest_shown"`) ||
+		!strings.Contains(page, "cannot send you your notifications") {
+		t.Errorf("the digest box is usable without a mailer: %s", box)
+	}
+}
+
 // body reads a response's body.
 func body(t *testing.T, res *http.Response) string {
 	t.Helper()
