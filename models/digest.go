@@ -86,8 +86,7 @@ func (s *Store) QueueNotificationDigests(ctx context.Context, limit int, compose
 		if d.Total == 0 {
 			continue // read meanwhile
 		}
-		mine := false
-		err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		mine, err := s.queueOnce(ctx, func(ctx context.Context, tx bun.Tx, _ time.Time) (bool, error) {
 			// The due conditions again: an account turned off, disabled,
 			// erased or given another address meanwhile gets nothing, and
 			// of two nodes only the first moves digest_sent_at (the
@@ -96,13 +95,11 @@ func (s *Store) QueueNotificationDigests(ctx context.Context, limit int, compose
 				Where("id = ? AND email = ? AND email_digest = ? AND NOT disabled AND deleted_at IS NULL", acc.ID, acc.Email, true).
 				Where("(digest_sent_at IS NULL OR digest_sent_at <= ?)", now.Add(-DigestInterval)).Exec(ctx)
 			if err != nil {
-				return dbErr("mark digest sent", err)
+				return false, dbErr("mark digest sent", err)
 			}
 			n, err := res.RowsAffected()
-			if err != nil || n != 1 {
-				return dbErr("mark digest sent", err)
-			}
-			mine = true
+			return n == 1, dbErr("mark digest sent", err)
+		}, func() Mail {
 			m := compose(d)
 			m.AccountID, m.Username, m.Address = d.AccountID, d.Username, d.Email
 			if m.Kind == "" {
@@ -111,7 +108,7 @@ func (s *Store) QueueNotificationDigests(ctx context.Context, limit int, compose
 			if m.ExpiresAt.IsZero() {
 				m.ExpiresAt = now.Add(DigestInterval)
 			}
-			return queueMail(ctx, tx, now, []Mail{m})
+			return m
 		})
 		if err != nil {
 			return queued, err

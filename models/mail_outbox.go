@@ -139,6 +139,25 @@ func queueMail(ctx context.Context, db bun.IDB, now time.Time, mails []Mail) err
 	return dbErr("queue mail", err)
 }
 
+// queueOnce queues, in one transaction, the e-mail mail writes, when
+// claim (a conditional update in the same transaction, at now) reports
+// that this caller moved the row that says it is to be sent: of several
+// nodes running the same pass, one queues each e-mail. It reports
+// whether it queued it.
+func (s *Store) queueOnce(ctx context.Context, claim func(ctx context.Context, tx bun.Tx, now time.Time) (bool, error), mail func() Mail) (bool, error) {
+	queued := false
+	err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.Now()
+		mine, err := claim(ctx, tx, now)
+		if err != nil || !mine {
+			return err
+		}
+		queued = true
+		return queueMail(ctx, tx, now, []Mail{mail()})
+	})
+	return queued && err == nil, err
+}
+
 // ClaimMails leases up to n due, unexpired mails to owner until
 // now+lease, oldest first, counting an attempt for each. On PostgreSQL
 // rows another node is claiming are skipped (FOR UPDATE SKIP LOCKED); on

@@ -326,16 +326,12 @@ func (s *Store) QueueSynthesisEmails(ctx context.Context, limit int, compose fun
 	}
 	queued := 0
 	for _, e := range pending {
-		mine := false
-		err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			now := s.Now()
-			var err error
-			if mine, err = markSynthesisEmailed(ctx, tx, e, now); err != nil || !mine {
-				return err
-			}
+		mine, err := s.queueOnce(ctx, func(ctx context.Context, tx bun.Tx, now time.Time) (bool, error) {
+			return markSynthesisEmailed(ctx, tx, e, now)
+		}, func() Mail {
 			m := compose(e)
 			m.AccountID, m.Username, m.Address = e.AccountID, e.Username, e.Email
-			return queueMail(ctx, tx, now, []Mail{m})
+			return m
 		})
 		if err != nil {
 			return queued, err
