@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // WebFingerPath is where WebFinger is served (RFC 7033).
@@ -76,14 +77,17 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
-// validUser accepts any printable name without URL or handle delimiters;
-// which names exist is the caller's business.
+// validUser accepts any printable name without spaces or URL or handle
+// delimiters; which names exist is the caller's business. Unicode spaces
+// and controls are refused as ASCII ones are: "\u0085" (NEL) is trimmed
+// as space when the handle is read again, so a name of it would not name
+// the same account twice.
 func validUser(u string) bool {
 	if u == "" || len(u) > 255 {
 		return false
 	}
 	return !strings.ContainsFunc(u, func(r rune) bool {
-		return r <= ' ' || r == 0x7f || strings.ContainsRune(`@/?#:%"<>\`, r)
+		return r <= ' ' || !unicode.IsPrint(r) || strings.ContainsRune(`@/?#:%"<>\`, r)
 	})
 }
 
