@@ -31,7 +31,8 @@ import (
 // odn sets are on images and PDFs, which are not compressed, and the
 // widgets' are weak (the same page in either coding). The API's edit
 // versions (etag.go) are kept as they are on purpose: an If-Match must
-// match whichever coding the GET came in.
+// match whichever coding the GET came in (and a proxy's weakened W/"3"
+// still names version 3: ifMatch).
 //
 // Responses carrying a secret are not at risk of BREACH: forms carry no
 // token (cross-origin protection reads Fetch metadata), and the pages

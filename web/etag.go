@@ -24,8 +24,8 @@ func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
 func setETag(w http.ResponseWriter, v int64) { w.Header().Set("ETag", etag(v)) }
 
 // noVersion is an IfVersion that is never a resource's version (they
-// start at 1): an If-Match naming an entity tag that is not one of ours,
-// or a weak one (If-Match compares strongly), matches nothing.
+// start at 1): an If-Match naming an entity tag that is not one of ours
+// matches nothing.
 const noVersion = -1
 
 // ifMatch is the version r's If-Match names, as models' IfVersion: 0
@@ -33,6 +33,15 @@ const noVersion = -1
 // first, as RFC 9110 §13.2.1 has preconditions ignored then), noVersion
 // for a tag that cannot be current. A list of several of our tags is
 // refused (422): one version is checked atomically with the edit.
+//
+// A weak tag of ours (W/"3") names version 3 like the strong one. RFC
+// 9110 §13.1.1 has If-Match compare strongly, so that a byte-exact
+// representation is edited; but our tag names the edit version, not the
+// bytes, and the one that is weak was made so on the way: a proxy that
+// compresses the small answers odn leaves plain (nginx's gzip, under
+// odn's 1 KB) turns "3" into W/"3", and a strict comparison would then
+// refuse every edit with 412 behind it. The version, checked in the
+// write's transaction, is the same either way.
 func ifMatch(r *http.Request) (int64, error) {
 	values := r.Header.Values("If-Match")
 	if len(values) == 0 {
@@ -51,9 +60,10 @@ func ifMatch(r *http.Request) (int64, error) {
 	}
 	want := int64(noVersion)
 	for _, t := range tags {
+		t = strings.TrimPrefix(t, "W/")
 		n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(t, `"`), `"`), 10, 64)
 		if !strings.HasPrefix(t, `"`) || !strings.HasSuffix(t, `"`) || len(t) < 3 || err != nil || n < 1 {
-			continue // weak, another server's, or not an entity tag
+			continue // another server's, or not an entity tag
 		}
 		if want != noVersion && want != n {
 			return 0, models.Invalid("If-Match", "names several versions: send the one ETag the resource was read with")
