@@ -37,10 +37,11 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 	// peer's. Before, the client's address pays (claimFactor times a
 	// host's rate: one address may carry several honest hosts); after, the
 	// verified host. Key fetches that unknown key ids cause are bounded
-	// per host (keyCache), so many addresses cannot make odn hammer a third
-	// party either, and per client address and host, so one address
-	// naming a big host's nonexistent actors spends only its share of
-	// that host's fetches.
+	// per host (fetchBudget), so many addresses cannot make odn hammer a
+	// third party either, and addresses that never delivered a verified
+	// activity of that host share only a quarter of its fetches, so
+	// naming a big host's nonexistent actors cannot spend the fetches its
+	// own server's new actors need.
 	keyHost := signatureKeyHost(r)
 	if keyHost == "" {
 		s.inboxRefuse(w, r, http.StatusUnauthorized, "missing or malformed signature", ErrNoSignature)
@@ -74,9 +75,13 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 	}
 	// The host charged is the verified key's: of several RFC 9421
 	// signatures, another than the first may have verified (the key
-	// fetch refused a blocked domain's).
-	keyHost = hostOf(v.KeyID)
-	if !s.charge(w, r, s.hostLimit, limitHost(keyHost)) {
+	// fetch refused a blocked domain's). The client address holds one of
+	// that host's keys: from now on it is known for the host, and the key
+	// fetches its requests cause draw on the host's whole budget
+	// (fetchBudget), even while this one is refused below.
+	verifiedHost := limitHost(hostOf(v.KeyID))
+	s.fetchBudget.verified(client, verifiedHost)
+	if !s.charge(w, r, s.hostLimit, verifiedHost) {
 		return
 	}
 	id, typ, actor, err := PeekType(body)

@@ -244,7 +244,7 @@ func TestInboxForgerSpendsOnlyOwnBudget(t *testing.T) {
 // fetch that actor once, not once per key id, so the peer's key-fetch
 // budget is left for its honest new actors.
 func TestInboxForgerCannotSpendPeersFetches(t *testing.T) {
-	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 2 })
+	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 8 })
 	p := newNode(t, nil)
 	ville := a.space(t, "ville")
 	mallory, eve := p.user(t, "mallory"), p.user(t, "eve")
@@ -278,7 +278,7 @@ func TestInboxFetchBudgetPerServer(t *testing.T) {
 	}))
 	defer victim.Close()
 	host, port, _ := net.SplitHostPort(strings.TrimPrefix(victim.URL, "http://"))
-	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 2 })
+	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 8 })
 	ville := a.space(t, "ville")
 	key, err := ParsePrivateKeyPEM(a.user(t, "anyone").Actor.PrivateKeyPEM)
 	if err != nil {
@@ -290,19 +290,20 @@ func TestInboxFetchBudgetPerServer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		from := fmt.Sprintf("127.0.0.%d", 2+i) // not one address's share
+		from := fmt.Sprintf("127.0.0.%d", 2+i) // not one address's part
 		postVia(t, clientFrom(from), a.srv.URL+"/inbox", followBody(fmt.Sprintf("%s/f/%d", victim.URL, i), actor, ville.Actor.URI), sg, nil)
 	}
 	if n := gets.Load(); n != 2 {
-		t.Errorf("the victim was fetched %d times, want 2 (its fetch budget)", n)
+		t.Errorf("the victim was fetched %d times, want 2 (its unknown addresses' share of its fetch budget)", n)
 	}
 }
 
 // TestInboxKeyFetchesBoundedPerHost: unknown key ids on one host, sent
-// from many addresses, make odn fetch that host at most its budget's
-// worth, and one address at most its share of it (half: here one
-// fetch); past either the inbox answers 429 with Retry-After (the sender
-// may be honest) and fetches nothing.
+// from many addresses that never delivered a verified activity of it,
+// make odn fetch that host at most the unknown addresses' share of its
+// budget (a quarter: here two fetches), and one address at most its part
+// of that (here one); past either the inbox answers 429 with Retry-After
+// (the sender may be honest) and fetches nothing.
 func TestInboxKeyFetchesBoundedPerHost(t *testing.T) {
 	var gets atomic.Int64
 	victim := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -310,7 +311,7 @@ func TestInboxKeyFetchesBoundedPerHost(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	defer victim.Close()
-	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 2 })
+	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 8 })
 	ville := a.space(t, "ville")
 	key, err := ParsePrivateKeyPEM(a.user(t, "anyone").Actor.PrivateKeyPEM)
 	if err != nil {
@@ -331,10 +332,10 @@ func TestInboxKeyFetchesBoundedPerHost(t *testing.T) {
 		}
 	}
 	if n := gets.Load(); n != 2 {
-		t.Errorf("the victim was fetched %d times, want 2 (the host's fetch budget)", n)
+		t.Errorf("the victim was fetched %d times, want 2 (the unknown addresses' share of the host's fetch budget)", n)
 	}
-	// Each address's second is past its share; the third address's first
-	// is past the host's budget.
+	// Each address's second is past its part; the third address's first
+	// is past the unknown addresses' share.
 	if want := []int{401, 429, 401, 429, 429, 429}; !slices.Equal(statuses, want) {
 		t.Errorf("statuses %v, want %v", statuses, want)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -32,56 +33,80 @@ func (c *fakeClock) advance(d time.Duration) {
 // keyFetch is one batch of key lookups of unknown actors on a hostPeer:
 // n key ids from the client address from, of actors named prefix0,
 // prefix1… (real actors the peer serves, or paths it answers 404 for),
-// after the clock advanced by advance.
+// after the clock advanced by advance and the addresses in known sent a
+// request verified with a key of the peer. Addresses go through
+// clientKey, as the inbox's do (IPv6 by /64).
 type keyFetch struct {
-	advance     time.Duration
-	from        string
-	prefix      string
-	n           int
-	real        bool
-	wantFetched int    // GETs the batch causes
-	wantRefused int    // lookups refused with retry-later…
-	whose       string // …by this budget ("address" or "host")
+	advance        time.Duration
+	known          []string
+	knownElsewhere bool // known for another host than the peer
+	from           string
+	prefix         string
+	n              int
+	real           bool
+	wantFetched    int    // GETs the batch causes
+	wantRefused    int    // lookups refused with retry-later…
+	whose          string // …by this budget (retryLater.whose)
+	maxAfter       time.Duration
 }
 
-// TestKeyFetchShareOfHost: the key fetches one client address causes
-// spend its share (1/fetchShare) of the host's budget before the host's,
-// so a forger naming a big host's nonexistent actors from one address
-// leaves the rest of the host's fetches to its other senders; an honest
-// server sending from fetchShare addresses gets the host's whole budget,
-// and a lookup refused for the budget is fetched on its retry. Default
-// budget: 10 fetches a second per host, bursts of 100.
-func TestKeyFetchShareOfHost(t *testing.T) {
+// TestKeyFetchBudget: the key fetches unknown key ids of a host cause
+// draw, for an address known for the host (it sent a request verified
+// with one of the host's keys), on the host's whole budget; the other
+// addresses share a quarter of it, each a quarter of that. So forgers,
+// from however many addresses, cannot spend the fetches the host's own
+// server needs, and one forging address cannot spend a new honest
+// server's. A fetch is taken from every bucket it draws on or from none.
+// Default budget: 10 fetches a second per host, bursts of 100; unknown
+// addresses together 2.5 a second, bursts of 25; one unknown address
+// 0.625 a second, bursts of 6.
+func TestKeyFetchBudget(t *testing.T) {
+	const unknowns, forger = "host's unknown addresses", "address"
 	tests := []struct {
 		name    string
 		batches []keyFetch
 	}{
-		{"a forger's 1,000 nonexistent actors spend only its address's share", []keyFetch{
-			{from: "192.0.2.66", prefix: "random", n: 1000, wantFetched: 50, wantRefused: 950, whose: "address"},
-			{from: "192.0.2.1", prefix: "alice", n: 1, real: true, wantFetched: 1},
-			{from: "192.0.2.2", prefix: "bob", n: 1, real: true, wantFetched: 1},
+		{"two forgers' 1,000 invented key ids each leave a known address the host's budget", []keyFetch{
+			{known: []string{"192.0.2.1"}, from: "192.0.2.66", prefix: "x", n: 1000, wantFetched: 6, wantRefused: 994, whose: forger},
+			{from: "192.0.2.67", prefix: "y", n: 1000, wantFetched: 6, wantRefused: 994, whose: forger},
+			{from: "192.0.2.1", prefix: "alice", n: 88, real: true, wantFetched: 88},
 		}},
-		{"a forger's share refills at its share of the host's rate", []keyFetch{
-			{from: "192.0.2.66", prefix: "random", n: 60, wantFetched: 50, wantRefused: 10, whose: "address"},
-			{advance: time.Second, from: "192.0.2.66", prefix: "again", n: 10, wantFetched: 5, wantRefused: 5, whose: "address"},
-			{from: "192.0.2.1", prefix: "alice", n: 1, real: true, wantFetched: 1},
+		{"a new honest address gets its fetch under another address's flood", []keyFetch{
+			{from: "192.0.2.66", prefix: "x", n: 1000, wantFetched: 6, wantRefused: 994, whose: forger},
+			{from: "192.0.2.2", prefix: "alice", n: 1, real: true, wantFetched: 1},
 		}},
-		{"an honest server from two addresses gets the host's whole budget", []keyFetch{
-			{from: "192.0.2.1", prefix: "a", n: 50, real: true, wantFetched: 50},
-			{from: "192.0.2.2", prefix: "b", n: 50, real: true, wantFetched: 50},
-			{from: "192.0.2.3", prefix: "c", n: 1, real: true, wantRefused: 1, whose: "host"},
-			// Refused, then retried once the budget refilled: fetched, not
-			// "not found recently".
-			{advance: time.Second, from: "192.0.2.3", prefix: "c", n: 1, real: true, wantFetched: 1},
+		{"many forgers' addresses spend a quarter of the host's budget, then wait with new ones", []keyFetch{
+			{from: "192.0.2.60", prefix: "a", n: 10, wantFetched: 6, wantRefused: 4, whose: forger},
+			{from: "192.0.2.61", prefix: "b", n: 10, wantFetched: 6, wantRefused: 4, whose: forger},
+			{from: "192.0.2.62", prefix: "c", n: 10, wantFetched: 6, wantRefused: 4, whose: forger},
+			{from: "192.0.2.63", prefix: "d", n: 10, wantFetched: 6, wantRefused: 4, whose: forger},
+			{from: "192.0.2.64", prefix: "e", n: 10, wantFetched: 1, wantRefused: 9, whose: unknowns},
+			{known: []string{"192.0.2.1"}, from: "192.0.2.1", prefix: "alice", n: 76, real: true, wantFetched: 75, wantRefused: 1, whose: "host"},
+			// A new honest server is told to retry within a second, and is
+			// fetched then (forgers racing it for the unknown addresses'
+			// 2.5 fetches a second may be served first).
+			{from: "192.0.2.2", prefix: "bob", n: 1, real: true, wantRefused: 1, whose: unknowns, maxAfter: time.Second},
+			{advance: time.Second, from: "192.0.2.2", prefix: "bob", n: 1, real: true, wantFetched: 1},
 		}},
-		{"one address alone gets its share, then retries later", []keyFetch{
-			{from: "192.0.2.1", prefix: "a", n: 60, real: true, wantFetched: 50, wantRefused: 10, whose: "address"},
-			{advance: 2 * time.Second, from: "192.0.2.1", prefix: "later", n: 10, real: true, wantFetched: 10},
+		{"a fetch the host's budget refuses spends no address's", []keyFetch{
+			{known: []string{"192.0.2.1"}, from: "192.0.2.1", prefix: "alice", n: 100, real: true, wantFetched: 100},
+			{from: "192.0.2.2", prefix: "bob", n: 6, real: true, wantRefused: 6, whose: "host"},
+			// The host refilled 10; the address still holds its 6.
+			{advance: time.Second, from: "192.0.2.2", prefix: "carol", n: 7, real: true, wantFetched: 6, wantRefused: 1, whose: forger},
 		}},
-		{"two forgers' addresses spend the host's budget; the host bounds them all", []keyFetch{
-			{from: "192.0.2.66", prefix: "x", n: 100, wantFetched: 50, wantRefused: 50, whose: "address"},
-			{from: "192.0.2.67", prefix: "y", n: 100, wantFetched: 50, wantRefused: 50, whose: "address"},
-			{from: "192.0.2.1", prefix: "alice", n: 1, real: true, wantRefused: 1, whose: "host"},
+		{"an IPv6 /64 is one address", []keyFetch{
+			{known: []string{"2001:db8::1"}, from: "2001:db8::ffff", prefix: "alice", n: 80, real: true, wantFetched: 80},
+			{from: "2001:db8:0:1::1", prefix: "x", n: 10, wantFetched: 6, wantRefused: 4, whose: forger},
+			{from: "2001:db8:0:1::2", prefix: "y", n: 10, wantRefused: 10, whose: forger},
+			{from: "2001:db8:0:2::1", prefix: "z", n: 1, wantFetched: 1},
+		}},
+		{"an address is known for six hours after its last verified request", []keyFetch{
+			{known: []string{"192.0.2.1"}, advance: 0, from: "192.0.2.1", prefix: "a", n: 10, real: true, wantFetched: 10},
+			{advance: knownFor - time.Minute, from: "192.0.2.1", prefix: "b", n: 10, real: true, wantFetched: 10},
+			{advance: 2 * time.Minute, from: "192.0.2.1", prefix: "c", n: 10, real: true, wantFetched: 6, wantRefused: 4, whose: forger},
+		}},
+		{"an address is known for its host only", []keyFetch{
+			{known: []string{"192.0.2.1"}, knownElsewhere: true, from: "192.0.2.1", prefix: "alice", n: 10, real: true, wantFetched: 6, wantRefused: 4, whose: forger},
 		}},
 	}
 	for _, tt := range tests {
@@ -89,10 +114,18 @@ func TestKeyFetchShareOfHost(t *testing.T) {
 			clock := &fakeClock{t: time.Now()}
 			n := newNode(t, func(o *Options) { o.Now = clock.now })
 			peer := newHostPeer(t)
+			host := limitHost(hostOf(peer.base))
 			ctx := context.Background()
 			fetched := 0
 			for i, b := range tt.batches {
 				clock.advance(b.advance)
+				for _, addr := range b.known {
+					if b.knownElsewhere {
+						n.s.fetchBudget.verified(clientAt(addr), "other.example")
+					} else {
+						n.s.fetchBudget.verified(clientAt(addr), host)
+					}
+				}
 				refused := 0
 				for j := range b.n {
 					name := fmt.Sprintf("%s%d", b.prefix, j)
@@ -100,13 +133,13 @@ func TestKeyFetchShareOfHost(t *testing.T) {
 					if b.real {
 						id = peer.actor(t, name, "Person")
 					}
-					_, _, err := n.s.keys.from(b.from).PublicKey(ctx, id+"#main-key", false)
+					_, _, err := n.s.keys.from(clientAt(b.from)).PublicKey(ctx, id+"#main-key", false)
 					var later *retryLater
 					switch {
 					case errors.As(err, &later):
 						refused++
-						if later.whose != b.whose || later.after <= 0 {
-							t.Errorf("batch %d, %s: refused by the %s's budget (retry in %s), want the %s's", i, name, later.whose, later.after, b.whose)
+						if later.whose != b.whose || later.after <= 0 || b.maxAfter > 0 && later.after > b.maxAfter {
+							t.Errorf("batch %d, %s: refused by the %s budget (retry in %s), want the %s's", i, name, later.whose, later.after, b.whose)
 						}
 					case b.real && err != nil:
 						t.Errorf("batch %d, %s: %v", i, name, err)
@@ -121,6 +154,22 @@ func TestKeyFetchShareOfHost(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// clientAt is clientKey of a request from addr.
+func clientAt(addr string) string {
+	return clientKey(&http.Request{RemoteAddr: net.JoinHostPort(addr, "443")})
+}
+
+// TestFetchBudgetVerifiedAllocatesNothing: recording a verified request
+// of an address already known, on every inbox POST, allocates nothing.
+func TestFetchBudgetVerifiedAllocatesNothing(t *testing.T) {
+	b := newFetchBudget(10, 100, time.Now)
+	client, host := clientAt("2001:db8::1"), "peer.example"
+	b.verified(client, host)
+	if n := testing.AllocsPerRun(100, func() { b.verified(client, host) }); n != 0 {
+		t.Errorf("verified allocates %v times per call, want 0", n)
 	}
 }
 
@@ -181,37 +230,69 @@ func (p *hostPeer) totalGets() int {
 	return total
 }
 
-// TestInboxForgerCannotDrainHostsFetches: POSTs from one address whose
-// key ids name distinct nonexistent actors of an honest host are refused
-// (429, Retry-After) once that address's share of the host's key fetches
-// is spent, and the host's new actor, delivering from another address,
-// still has its key fetched and its activity accepted.
+// TestInboxForgerCannotDrainHostsFetches: POSTs whose key ids name
+// distinct nonexistent actors of an honest host, from addresses that
+// never delivered a verified activity of it, are refused (429,
+// Retry-After) once their address's part of the unknown addresses' share
+// of the host's key fetches is spent; a new honest server of the host
+// still has its first key fetched from another address, and once that
+// address delivered a verified activity, its new actors draw on the
+// host's whole budget, which forgers from any number of addresses have
+// left at least three quarters of. Budget: 16 fetches per host, 4 for
+// its unknown addresses together, 1 for each.
 func TestInboxForgerCannotDrainHostsFetches(t *testing.T) {
-	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 4 })
+	a := newNode(t, func(o *Options) { o.InboxRate, o.InboxBurst = 0.001, 16 })
 	ville := a.space(t, "ville")
 	peer := newHostPeer(t)
-	alice := peer.actor(t, "alice", "Person")
 	inbox := a.srv.URL + "/inbox"
-	forger := clientFrom("127.0.0.2")
-	var statuses []int
-	for i := range claimFactor * 4 { // the forger's address's whole claim budget
-		actor := fmt.Sprintf("%s/users/random%d", peer.base, i)
-		body := followBody(fmt.Sprintf("%s/f/%d", peer.base, i), actor, ville.Actor.URI)
-		resp := postVia(t, forger, inbox, body, mustSigner(t, actor+"#main-key", testKey(t, 0)), nil)
-		statuses = append(statuses, resp.StatusCode)
-		if resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "" {
-			t.Error("429 without Retry-After")
+	forged := 0
+	forge := func(from string, n int) []int {
+		var statuses []int
+		for range n {
+			forged++
+			actor := fmt.Sprintf("%s/users/random%d", peer.base, forged)
+			body := followBody(fmt.Sprintf("%s/f/%d", peer.base, forged), actor, ville.Actor.URI)
+			resp := postVia(t, clientFrom(from), inbox, body, mustSigner(t, actor+"#main-key", testKey(t, 0)), nil)
+			statuses = append(statuses, resp.StatusCode)
+			if resp.StatusCode == 429 && resp.Header.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+		}
+		return statuses
+	}
+	deliver := func(from, name string) int {
+		actor := peer.actor(t, name, "Person")
+		body := followBody(actor+"/f/1", actor, ville.Actor.URI)
+		return postVia(t, clientFrom(from), inbox, body, mustSigner(t, actor+"#main-key", testKey(t, 0)), nil).StatusCode
+	}
+	oneThenRefused := func(n int) []int { return append([]int{401}, slices.Repeat([]int{429}, n-1)...) }
+	for _, st := range []struct {
+		from string
+		n    int
+		want []int
+	}{
+		{"127.0.0.2", 20, oneThenRefused(20)},
+		{"127.0.0.4", 20, oneThenRefused(20)},
+	} {
+		if got := forge(st.from, st.n); !slices.Equal(got, st.want) {
+			t.Errorf("forged POSTs from %s: statuses %v, want %v", st.from, got, st.want)
 		}
 	}
-	if want := append([]int{401, 401}, slices.Repeat([]int{429}, claimFactor*4-2)...); !slices.Equal(statuses, want) {
-		t.Errorf("forged POSTs: statuses %v, want %v", statuses, want)
+	if got := deliver("127.0.0.3", "alice"); got != http.StatusAccepted {
+		t.Errorf("a new honest server's first POST under the forgers' flood: status %d, want 202", got)
 	}
-	body := followBody(alice+"/f/1", alice, ville.Actor.URI)
-	resp := postVia(t, clientFrom("127.0.0.3"), inbox, body, mustSigner(t, alice+"#main-key", testKey(t, 0)), nil)
-	if resp.StatusCode != http.StatusAccepted {
-		t.Errorf("alice's first POST after the forger: status %d, want 202", resp.StatusCode)
+	if got, want := forge("127.0.0.5", 5), oneThenRefused(5); !slices.Equal(got, want) {
+		t.Errorf("a third forger's POSTs: statuses %v, want %v", got, want)
 	}
-	if got := peer.totalGets(); got != 3 {
-		t.Errorf("the peer was fetched %d times, want 3 (the forger's share, and alice)", got)
+	if got, want := forge("127.0.0.6", 5), slices.Repeat([]int{429}, 5); !slices.Equal(got, want) {
+		t.Errorf("a fourth forger's POSTs, the unknown addresses' share spent: statuses %v, want %v", got, want)
+	}
+	for i := range 12 { // what the unknown addresses left of the host's 16
+		if got := deliver("127.0.0.3", fmt.Sprintf("new%d", i)); got != http.StatusAccepted {
+			t.Errorf("the known server's new actor %d: status %d, want 202", i, got)
+		}
+	}
+	if got := peer.totalGets(); got != 3+1+12 {
+		t.Errorf("the peer was fetched %d times, want 16 (one per forger's address, alice, 12 new actors)", got)
 	}
 }

@@ -59,6 +59,27 @@ func (l *keyLimiter) allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	b, wait := l.bucketLocked(key, now)
+	if b == nil {
+		return false, wait
+	}
+	b.lim.AllowN(now, 1)
+	return true, 0
+}
+
+// bucket returns key's bucket when it holds a token at now, without
+// taking it; otherwise nil, and how long until it holds one (or until a
+// new key may have a bucket, past maxKeys). The caller takes the token
+// (b.lim.AllowN) or not: a bucket left full is swept as a new one.
+// Checking then taking is one step only for callers that serialise their
+// use of l (fetchBudget.mu).
+func (l *keyLimiter) bucket(key string, now time.Time) (*keyBucket, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bucketLocked(key, now)
+}
+
+func (l *keyLimiter) bucketLocked(key string, now time.Time) (*keyBucket, time.Duration) {
 	b, ok := l.buckets[key]
 	if !ok {
 		due := min(l.refill, time.Minute)
@@ -69,17 +90,16 @@ func (l *keyLimiter) allow(key string) (bool, time.Duration) {
 			l.sweep(now)
 		}
 		if len(l.buckets) >= l.maxKeys {
-			return false, l.refill
+			return nil, l.refill
 		}
 		b = &keyBucket{lim: rate.NewLimiter(l.limit, l.burst)}
 		l.buckets[key] = b
 	}
 	b.last = now
-	if b.lim.AllowN(now, 1) {
-		return true, 0
+	if tokens := b.lim.TokensAt(now); tokens < 1 {
+		return nil, max(time.Nanosecond, time.Duration((1-tokens)/float64(l.limit)*float64(time.Second)))
 	}
-	missing := 1 - b.lim.TokensAt(now)
-	return false, time.Duration(missing / float64(l.limit) * float64(time.Second))
+	return b, 0
 }
 
 // sweep drops the buckets that are full again.

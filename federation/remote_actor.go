@@ -37,24 +37,15 @@ const keyMissTTL = 5 * time.Minute
 // ids can evict them only as fast as the budgets allow fetches.
 const keyFetchMarks = 10_000
 
-// fetchShare is the share of a host's key-fetch budget one client
-// address may spend: 1/fetchShare of its rate and burst, checked before
-// the host's. Key ids naming nonexistent actors of a big host, sent from
-// one address, then spend that address's share and leave the rest to the
-// host's other senders; an honest server sending from fetchShare
-// addresses or more still gets the host's whole rate.
-const fetchShare = 2
-
-// retryLater refuses a key fetch that a budget (fetchLimit, the host's;
-// clientFetchLimit, the client address's share of it) does not allow
-// now: the request may be honest, so it is told when to retry.
+// retryLater refuses a key fetch that a budget (fetchBudget) does not
+// allow now: the request may be honest, so it is told when to retry.
 type retryLater struct {
 	after time.Duration
-	whose string // "host" or "address"
+	whose string // the budget: "host", "host's unknown addresses" or "address"
 }
 
 func (e *retryLater) Error() string {
-	return fmt.Sprintf("too many key fetches from this %s, retry in %s", e.whose, e.after.Round(time.Second))
+	return fmt.Sprintf("too many key fetches (the %s budget), retry in %s", e.whose, e.after.Round(time.Second))
 }
 
 // keyCache looks up the public keys behind key ids over the actors
@@ -99,8 +90,8 @@ func newKeyCache(s *Service) *keyCache {
 }
 
 // clientKeys implements KeyFetcher for the requests of one client
-// address (clientKey): the key fetches they cause spend that address's
-// share of a host's budget before the host's.
+// address (clientKey): the key fetches they cause spend the host's
+// budget as that address may (fetchBudget).
 type clientKeys struct {
 	k      *keyCache
 	client string
@@ -154,7 +145,7 @@ func (k *keyCache) publicKey(ctx context.Context, client, keyID string, refresh 
 	case !k.mayRefresh(actorURI):
 		return nil, "", fmt.Errorf("key %s was not found recently", keyID)
 	}
-	if err := k.spend(client, limitHost(hostOf(actorURI))); err != nil {
+	if err := k.s.fetchBudget.spend(client, limitHost(hostOf(actorURI))); err != nil {
 		k.unmark(actorURI)
 		return nil, "", err
 	}
@@ -169,19 +160,6 @@ func (k *keyCache) publicKey(ctx context.Context, client, keyID string, refresh 
 		return nil, "", fmt.Errorf("key %s is not %s's", keyID, a.URI)
 	}
 	return k.parse(keyID, a)
-}
-
-// spend takes a key fetch from host's budget for a request of the client
-// address client: from the address's share first, so that one address
-// spending its own share leaves the host's budget to the others.
-func (k *keyCache) spend(client, host string) error {
-	if ok, retry := k.s.clientFetchLimit.allow(client + " " + host); !ok {
-		return &retryLater{after: retry, whose: "address"}
-	}
-	if ok, retry := k.s.fetchLimit.allow(host); !ok {
-		return &retryLater{after: retry, whose: "host"}
-	}
-	return nil
 }
 
 // noActor reports whether a fetch's error says that there is no actor at

@@ -56,9 +56,9 @@ type Options struct {
 	// InboxRate is the sustained number of inbox POSTs per second allowed
 	// per remote host (10), with bursts of InboxBurst (100): counted per
 	// verified host, and for the key fetches unknown key ids cause (of
-	// which one client address may cause 1/fetchShare); before the
-	// signature is checked, each client address may send claimFactor
-	// times as many.
+	// which the client addresses not known for the host may cause
+	// 1/strangerShare: fetchBudget); before the signature is checked,
+	// each client address may send claimFactor times as many.
 	InboxRate  float64
 	InboxBurst int
 	// InboxLag is how long the inbox worker may hold back stored items
@@ -82,12 +82,12 @@ type Service struct {
 	fetcher *Fetcher
 	keys    *keyCache
 	// The inbox's rate limits (Service.inbox): by client address before
-	// verifying, by verified host after, and the key fetches that
-	// unknown key ids cause, by host and by (client address, host): one
-	// address spends at most 1/fetchShare of a host's (keyCache.spend).
-	claimLimit, hostLimit, fetchLimit, clientFetchLimit *keyLimiter
-	blocks                                              *blockCache
-	m                                                   *fedMetrics
+	// verifying, by verified host after; and the budget of the key
+	// fetches that unknown key ids cause, by host and client address.
+	claimLimit, hostLimit *keyLimiter
+	fetchBudget           *fetchBudget
+	blocks                *blockCache
+	m                     *fedMetrics
 
 	wakeInbox, wakeOutbox, wakeDelivery chan struct{}
 	// inboxPosts counts the POSTs the inbox stored: the inbox worker
@@ -123,8 +123,7 @@ func New(opts Options) (*Service, error) {
 	s.keys = newKeyCache(s)
 	s.claimLimit = newKeyLimiter(claimFactor*opts.InboxRate, claimFactor*opts.InboxBurst, opts.Now)
 	s.hostLimit = newKeyLimiter(opts.InboxRate, opts.InboxBurst, opts.Now)
-	s.fetchLimit = newKeyLimiter(opts.InboxRate, opts.InboxBurst, opts.Now)
-	s.clientFetchLimit = newKeyLimiter(opts.InboxRate/fetchShare, max(1, opts.InboxBurst/fetchShare), opts.Now)
+	s.fetchBudget = newFetchBudget(opts.InboxRate, opts.InboxBurst, opts.Now)
 	s.blocks = &blockCache{store: opts.Store, now: opts.Now}
 	s.m = newFedMetrics(s, opts.Metrics)
 	return s, nil
