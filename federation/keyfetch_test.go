@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/opendemocracynow/odn/models"
 )
 
 // fakeClock is a settable Options.Now.
@@ -294,5 +296,102 @@ func TestInboxForgerCannotDrainHostsFetches(t *testing.T) {
 	}
 	if got := peer.totalGets(); got != 3+1+12 {
 		t.Errorf("the peer was fetched %d times, want 16 (one per forger's address, alice, 12 new actors)", got)
+	}
+}
+
+// missStep is one lookup of TestActorFetchMissRemembered at a time
+// after the start: a key lookup ("key"), an activity's actor ("actor",
+// as the inbox worker, mentions and announces ask), an object's author
+// ("author"); or "vanish": the peer answers 404 from then on.
+type missStep struct {
+	at       time.Duration
+	op       string
+	wantGets int // the peer's GETs so far
+	wantErr  bool
+}
+
+// TestActorFetchMissRemembered: the actors that activities name share
+// the key lookups' memory of fetches that found no actor: within
+// keyMissTTL, neither path fetches again an actor either found missing
+// (404, 410); one the peer could not answer (503) is fetched again; a
+// remembered 410 still gives an object's author as deleted; a stale
+// stored actor whose refresh finds none is kept and not refreshed again
+// at once.
+func TestActorFetchMissRemembered(t *testing.T) {
+	soon, after := time.Minute, keyMissTTL+time.Second
+	stale := ActorMaxAge + time.Hour
+	tests := []struct {
+		name  string
+		setup func(p *hostPeer, path string)
+		steps []missStep
+	}{
+		{"a key lookup's 404, then activities naming the actor", func(*hostPeer, string) {}, []missStep{
+			{0, "key", 1, true}, {soon, "actor", 1, true}, {soon, "author", 1, true}, {after, "actor", 2, true},
+		}},
+		{"an activity's 404, then a key lookup and another activity", func(*hostPeer, string) {}, []missStep{
+			{0, "actor", 1, true}, {soon, "key", 1, true}, {soon, "actor", 1, true}, {after, "key", 2, true},
+		}},
+		{"not an actor", func(p *hostPeer, path string) {
+			p.docs[path] = map[string]any{"id": p.base + path, "type": "Note", "content": "hi"}
+		}, []missStep{
+			{0, "actor", 1, true}, {soon, "actor", 1, true}, {after, "actor", 2, true},
+		}},
+		{"503 is not remembered", func(p *hostPeer, path string) { p.status[path] = http.StatusServiceUnavailable }, []missStep{
+			{0, "actor", 1, true}, {soon, "actor", 2, true}, {soon, "key", 3, true},
+		}},
+		{"a key lookup's 410, then the author of an object: deleted", func(p *hostPeer, path string) { p.gone[path] = true }, []missStep{
+			{0, "key", 1, true}, {soon, "author", 1, false}, {after, "author", 1, false},
+		}},
+		{"a stale actor whose refresh finds none", func(p *hostPeer, path string) {
+			p.docs[path] = p.docs["/users/template"]
+		}, []missStep{
+			{0, "actor", 1, false}, {0, "vanish", 1, false},
+			{stale, "actor", 2, false}, {stale + soon, "actor", 2, false}, {stale + after, "actor", 3, false},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			clock := &fakeClock{t: start}
+			n := newNode(t, func(o *Options) { o.Now = clock.now })
+			peer := newHostPeer(t)
+			const path = "/users/ghost"
+			peer.actor(t, "ghost", "Person")
+			peer.mu.Lock()
+			peer.docs["/users/template"] = peer.docs[path]
+			delete(peer.docs, path)
+			tt.setup(peer, path)
+			delete(peer.docs, "/users/template")
+			peer.gets = map[string]int{}
+			peer.mu.Unlock()
+			uri, ctx := peer.base+path, context.Background()
+			for i, st := range tt.steps {
+				clock.mu.Lock()
+				clock.t = start.Add(st.at)
+				clock.mu.Unlock()
+				var err error
+				switch st.op {
+				case "key":
+					_, _, err = n.s.keys.from(fmt.Sprintf("192.0.2.%d", i)).PublicKey(ctx, uri+"#main-key", false)
+				case "actor":
+					_, err = n.s.actorFor(ctx, uri)
+				case "author":
+					var a *models.Actor
+					if a, err = n.s.authorFor(ctx, uri); err == nil && a.DeletedAt == nil {
+						t.Errorf("step %d: author %s not deleted", i, uri)
+					}
+				case "vanish":
+					peer.mu.Lock()
+					delete(peer.docs, path)
+					peer.mu.Unlock()
+				}
+				if (err != nil) != st.wantErr {
+					t.Errorf("step %d (%s at %s): err %v, want an error: %v", i, st.op, st.at, err, st.wantErr)
+				}
+				if got := peer.totalGets(); got != st.wantGets {
+					t.Errorf("step %d (%s at %s): %d GETs, want %d", i, st.op, st.at, got, st.wantGets)
+				}
+			}
+		})
 	}
 }

@@ -26,9 +26,10 @@ const keyRefreshEvery = 30 * time.Second
 var ErrBlocked = errors.New("federation: domain blocked")
 
 // keyMissTTL is how long an actor URI whose fetch found no actor (404,
-// 410, or a document that is not an actor) is not fetched again for a
-// key: a forger repeating a nonexistent actor's key id costs its host one
-// fetch, not one every keyRefreshEvery.
+// 410, or a document that is not an actor) is not fetched again, for a
+// key or for an activity (actorFor): a forger repeating a nonexistent
+// actor's key id costs its host one fetch, not one every keyRefreshEvery,
+// and activities naming one (an author, a mention) one fetch too.
 const keyMissTTL = 5 * time.Minute
 
 // keyFetchMarks bounds the actor URIs keyCache remembers fetching (or
@@ -65,11 +66,11 @@ type keyCache struct {
 	parsed *lru[string, cachedKey]
 }
 
-// fetchMark is when an actor was last fetched for a key, and whether that
-// fetch found no actor.
+// fetchMark is when an actor was last fetched for a key, and what that
+// fetch answered when it found no actor (nil otherwise).
 type fetchMark struct {
 	at     time.Time
-	missed bool
+	missed error
 }
 
 // cachedKey is a parsed public key and what it was parsed from.
@@ -152,7 +153,7 @@ func (k *keyCache) publicKey(ctx context.Context, client, keyID string, refresh 
 	a, err = k.s.fetchActor(ctx, actorURI)
 	if err != nil {
 		if noActor(err) {
-			k.miss(actorURI)
+			k.miss(actorURI, err)
 		}
 		return nil, "", err
 	}
@@ -203,7 +204,7 @@ func (k *keyCache) mayRefresh(actorURI string) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	now := k.s.now()
-	if m, ok := k.marks.get(actorURI); ok && (now.Sub(m.at) < keyRefreshEvery || m.missed && now.Sub(m.at) < keyMissTTL) {
+	if m, ok := k.marks.get(actorURI); ok && (now.Sub(m.at) < keyRefreshEvery || m.missed != nil && now.Sub(m.at) < keyMissTTL) {
 		return false
 	}
 	k.marks.add(actorURI, fetchMark{at: now})
@@ -219,11 +220,24 @@ func (k *keyCache) unmark(actorURI string) {
 	k.mu.Unlock()
 }
 
-// miss records that the fetch of actorURI found no actor.
-func (k *keyCache) miss(actorURI string) {
+// miss records that the fetch of actorURI found no actor, answering err.
+func (k *keyCache) miss(actorURI string, err error) {
 	k.mu.Lock()
-	k.marks.add(actorURI, fetchMark{at: k.s.now(), missed: true})
+	k.marks.add(actorURI, fetchMark{at: k.s.now(), missed: err})
 	k.mu.Unlock()
+}
+
+// missed returns what the last fetch of actorURI answered when it found
+// no actor within keyMissTTL, or nil.
+func (k *keyCache) missed(actorURI string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if m, ok := k.marks.get(actorURI); ok && m.missed != nil {
+		if ago := k.s.now().Sub(m.at); ago < keyMissTTL {
+			return fmt.Errorf("%w (not fetched again %s after)", m.missed, ago.Round(time.Second))
+		}
+	}
+	return nil
 }
 
 func parseActorKey(a *models.Actor) (crypto.PublicKey, string, error) {
@@ -263,14 +277,15 @@ func (s *Service) fetchActor(ctx context.Context, uri string) (*models.Actor, er
 
 // actorFor returns the actor with this id: stored, refreshed when older
 // than ActorMaxAge (the stale copy is kept if the peer does not answer),
-// or fetched.
+// or fetched; neither fetched within keyMissTTL of a fetch (here or for a
+// key) that found no actor there.
 func (s *Service) actorFor(ctx context.Context, uri string) (*models.Actor, error) {
 	a, err := s.store.ActorByURI(ctx, uri)
 	switch {
 	case err == nil && (a.Local || a.FetchedAt == nil || s.now().Sub(*a.FetchedAt) < ActorMaxAge || a.DeletedAt != nil):
 		return a, nil
 	case err == nil:
-		if fresh, ferr := s.fetchActor(ctx, uri); ferr == nil {
+		if fresh, ferr := s.fetchActorUnlessMissed(ctx, uri); ferr == nil {
 			return fresh, nil
 		}
 		return a, nil
@@ -278,9 +293,27 @@ func (s *Service) actorFor(ctx context.Context, uri string) (*models.Actor, erro
 		if hostOf(uri) == s.host {
 			return nil, err
 		}
-		return s.fetchActor(ctx, uri)
+		return s.fetchActorUnlessMissed(ctx, uri)
 	}
 	return nil, err
+}
+
+// fetchActorUnlessMissed is fetchActor, remembering in the key cache's
+// marks a fetch that found no actor, and answering as it did, without a
+// fetch, within keyMissTTL: actors that activities name (their actor,
+// an author, a mention, an announced activity's actor) share the key
+// lookups' memory, so naming a nonexistent actor again costs its host
+// nothing for a while, whichever path names it. A remembered 410 still
+// reads as a 410 (authorFor's deleted author).
+func (s *Service) fetchActorUnlessMissed(ctx context.Context, uri string) (*models.Actor, error) {
+	if err := s.keys.missed(uri); err != nil {
+		return nil, err
+	}
+	a, err := s.fetchActor(ctx, uri)
+	if err != nil && noActor(err) {
+		s.keys.miss(uri, err)
+	}
+	return a, err
 }
 
 // authorFor returns the author (attributedTo) of a remote object as
