@@ -300,8 +300,8 @@ func checkMastodonObject(t *testing.T, obj doc) {
 	if url, _ := obj["url"].(string); !strings.Contains(content, `href="`+url+`"`) && obj[PropODNType] != ODNTypeComment && obj[PropODNType] != ODNTypeArgument {
 		t.Errorf("content does not link to the permalink %s", url)
 	}
-	if typ != "Question" {
-		return
+	if typ != "Question" && obj[PropODNOneOf] == nil && obj[PropODNAnyOf] == nil {
+		return // not a poll, nor one before its consultation's contribution phase (a Note: pollOpensAt)
 	}
 	opts, _ := obj["oneOf"].([]any)
 	if opts == nil {

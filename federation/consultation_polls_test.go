@@ -191,6 +191,11 @@ func TestPollFollowsPhases(t *testing.T) {
 				m := onWire(t, q)
 				_, hasPoll := m[optKey]
 				_, hasODN := m[odnKey]
+				// Without its poll it is a Note: Pleroma and Akkoma drop a
+				// Question without oneOf/anyOf (QuestionValidator).
+				if wantType := map[bool]string{true: "Question", false: "Note"}[tc.poll]; m["type"] != wantType {
+					t.Errorf("%s: type %v, want %s", kind, m["type"], wantType)
+				}
 				if hasPoll != tc.poll || hasODN == tc.poll {
 					t.Errorf("%s: %s present %v, %s present %v; want the poll %v", kind, optKey, hasPoll, odnKey, hasODN, tc.poll)
 				}
@@ -237,13 +242,19 @@ func (p *peerInbox) questionsSince(mark int) map[string][]map[string]any {
 				m = inner
 			}
 		}
-		if q, ok := m["object"].(map[string]any); ok && (m["type"] == "Create" || m["type"] == "Update") && q["type"] == "Question" && !seen[idOf(m["id"])] {
+		if q, ok := m["object"].(map[string]any); ok && (m["type"] == "Create" || m["type"] == "Update") && isPollDoc(q) && !seen[idOf(m["id"])] {
 			seen[idOf(m["id"])] = true
 			id := idOf(q["id"])
 			out[id] = append(out[id], q)
 		}
 	}
 	return out
+}
+
+// isPollDoc reports whether q is a debate or petition: a Question, or the
+// Note it is before its consultation's contribution phase (pollOpensAt).
+func isPollDoc(q map[string]any) bool {
+	return q["type"] == "Question" || q[PropODNType] == ODNTypeDebate || q[PropODNType] == ODNTypePetition
 }
 
 func (p *peerInbox) mark() int {

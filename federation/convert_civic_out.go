@@ -718,10 +718,20 @@ var pendingOptions = map[string]string{"oneOf": PropODNOneOf, "anyOf": PropODNAn
 // count Update (outbox_consultation.go) sends the Question with its
 // poll, which Mastodon adds to the post (an edit: updated is newer). A
 // poll already closed is left as it is: it does not look open.
+//
+// Until then it goes as a Note: Pleroma and Akkoma refuse a Question
+// without oneOf or anyOf (QuestionValidator.validate_data), so their
+// users would not see the post at all, and the later Update{Question}
+// of an object they do not hold is dropped too. Mastodon and GoToSocial
+// take an Update{Question} of a status created from a Note and add its
+// poll (ActivityPub::Activity::Update#update_status, GoToSocial's
+// updateStatusable); odn peers copy by odn:type, not by type
+// (docs/FEDERATION.md, "Other servers").
 func pollOpensAt(q doc, from time.Time) {
 	if _, closed := q["closed"]; closed {
 		return
 	}
+	q["type"] = "Note"
 	for key, odnKey := range pendingOptions {
 		if opts, ok := q[key]; ok {
 			q[odnKey] = opts
