@@ -19,19 +19,23 @@ import (
 // notice mailed) and password change, and the API's PATCH of the account
 // when it carries an e-mail; past that the client gets 429 with
 // Retry-After, which stops password guessing and bounds the argon2id
-// work (and its memory) one client can cause.
+// work (and its memory) one client can cause. On PostgreSQL the count is
+// shared by every node (ratelimit_shared.go); the wrong passwords per user
+// name are counted too, in models (login_throttle.go).
 const (
 	authAttempts = 10
 	authWindow   = time.Minute
 )
 
 // newAuthLimit is the server's authAttempts limiter (one per server, so
-// that the forms and the API share its count).
+// that the forms and the API share its count). On PostgreSQL its count is
+// kept in the database, shared by every node (ratelimit_shared.go).
 func (s *Server) newAuthLimit() *httprate.RateLimiter {
-	return httprate.NewRateLimiter(authAttempts, authWindow, httprate.WithKeyFuncs(keyByClient),
+	opts := append([]httprate.Option{httprate.WithKeyFuncs(keyByClient),
 		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
 			s.errorStatus(w, r, http.StatusTooManyRequests, "error.rate_limited")
-		}))
+		})}, s.limitCounterOptions("auth")...)
+	return httprate.NewRateLimiter(authAttempts, authWindow, opts...)
 }
 
 func (s *Server) authRoutes(r chi.Router) {

@@ -78,17 +78,18 @@ func TestSignUpErrors(t *testing.T) {
 }
 
 func TestWrongPasswordAndNoEnumeration(t *testing.T) {
-	e := newEnv(t)
-	e.user("alice", models.RoleMember)
-	wrong := e.postForm(e.client(), "/login", url.Values{"username": {"alice"}, "password": {"nope nope nope"}})
-	unknown := e.postForm(e.client(), "/login", url.Values{"username": {"nobody"}, "password": {"nope nope nope"}})
-	if wrong.StatusCode != http.StatusUnauthorized || unknown.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("statuses %d %d, want 401", wrong.StatusCode, unknown.StatusCode)
-	}
-	strip := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "alice", ""), "nobody", "") }
-	if strip(readBody(wrong)) != strip(readBody(unknown)) {
-		t.Fatal("wrong password and unknown user give different pages: account enumeration")
-	}
+	eachDialect(t, func(t *testing.T, e *testEnv) {
+		e.user("alice", models.RoleMember)
+		wrong := e.postForm(e.client(), "/login", url.Values{"username": {"alice"}, "password": {"nope nope nope"}})
+		unknown := e.postForm(e.client(), "/login", url.Values{"username": {"nobody"}, "password": {"nope nope nope"}})
+		if wrong.StatusCode != http.StatusUnauthorized || unknown.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("statuses %d %d, want 401", wrong.StatusCode, unknown.StatusCode)
+		}
+		strip := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "alice", ""), "nobody", "") }
+		if strip(readBody(wrong)) != strip(readBody(unknown)) {
+			t.Fatal("wrong password and unknown user give different pages: account enumeration")
+		}
+	})
 }
 
 func TestCSRFRefused(t *testing.T) {
@@ -129,64 +130,67 @@ func TestSessionExpiry(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
-	e := newEnv(t)
-	e.user("alice", models.RoleMember)
-	var last *http.Response
-	for range 12 {
-		last = e.postForm(e.client(), "/login", url.Values{"username": {"alice"}, "password": {"guess guess guess"}})
-	}
-	if last.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("12th attempt: status %d, want 429", last.StatusCode)
-	}
-	if last.Header.Get("Retry-After") == "" {
-		t.Error("429 without Retry-After")
-	}
-	// Even the right password is refused while limited.
-	if res := e.postForm(e.client(), "/login", url.Values{"username": {"alice"}, "password": {testPassword}}); res.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("right password during the limit: %d", res.StatusCode)
-	}
+	eachDialect(t, func(t *testing.T, e *testEnv) {
+		e.user("alice", models.RoleMember)
+		var last *http.Response
+		for range 12 {
+			last = e.postForm(e.client(), "/login", url.Values{"username": {"alice"}, "password": {"guess guess guess"}})
+		}
+		if last.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("12th attempt: status %d, want 429", last.StatusCode)
+		}
+		if last.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+		// Even the right password is refused while limited.
+		if res := e.postForm(e.client(), "/login", url.Values{"username": {"alice"}, "password": {testPassword}}); res.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("right password during the limit: %d", res.StatusCode)
+		}
+	})
 }
 
 // TestLoginThrottleAcrossAddresses: guesses spread over addresses, each
 // under the per-address limit, still stop at the per-name limit, known
-// name or not, with the same answer; other names log in.
+// name or not, with the same answer; other names log in. On both
+// databases: on PostgreSQL the per-address count is shared too.
 func TestLoginThrottleAcrossAddresses(t *testing.T) {
-	e := newEnv(t)
-	e.user("alice", models.RoleMember)
-	e.user("bob", models.RoleMember)
-	from := func(i int) *http.Client {
-		c := e.client()
-		c.Transport = &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 1, byte(i))}}).DialContext}
-		return c
-	}
-	guess := func(name string, firstAddr int) (codes []int, last *http.Response) {
-		for i := range models.MaxLoginFailures + 1 {
-			// 9 guesses per address, under its limit of 10 a minute.
-			last = e.postForm(from(firstAddr+i/9), "/login", url.Values{"username": {name}, "password": {"guess guess guess"}})
-			codes = append(codes, last.StatusCode)
+	eachDialect(t, func(t *testing.T, e *testEnv) {
+		e.user("alice", models.RoleMember)
+		e.user("bob", models.RoleMember)
+		from := func(i int) *http.Client {
+			c := e.client()
+			c.Transport = &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 1, byte(i))}}).DialContext}
+			return c
 		}
-		return codes, last
-	}
-	for k, name := range []string{"alice", "nobody"} {
-		codes, last := guess(name, 1+10*k)
-		for i, code := range codes[:models.MaxLoginFailures] {
-			if code != http.StatusUnauthorized {
-				t.Fatalf("%s, guess %d: status %d, want 401", name, i+1, code)
+		guess := func(name string, firstAddr int) (codes []int, last *http.Response) {
+			for i := range models.MaxLoginFailures + 1 {
+				// 9 guesses per address, under its limit of 10 a minute.
+				last = e.postForm(from(firstAddr+i/9), "/login", url.Values{"username": {name}, "password": {"guess guess guess"}})
+				codes = append(codes, last.StatusCode)
+			}
+			return codes, last
+		}
+		for k, name := range []string{"alice", "nobody"} {
+			codes, last := guess(name, 1+10*k)
+			for i, code := range codes[:models.MaxLoginFailures] {
+				if code != http.StatusUnauthorized {
+					t.Fatalf("%s, guess %d: status %d, want 401", name, i+1, code)
+				}
+			}
+			if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+				t.Fatalf("%s, guess %d: status %d, Retry-After %q; want 429 with Retry-After", name, len(codes), last.StatusCode, last.Header.Get("Retry-After"))
+			}
+			if body := readBody(last); !strings.Contains(body, "try again in 60 minutes") {
+				t.Errorf("%s: the page does not say when to retry", name)
 			}
 		}
-		if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
-			t.Fatalf("%s, guess %d: status %d, Retry-After %q; want 429 with Retry-After", name, len(codes), last.StatusCode, last.Header.Get("Retry-After"))
+		if res := e.postForm(from(200), "/login", url.Values{"username": {"alice"}, "password": {testPassword}}); res.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("right password of a throttled name: %d", res.StatusCode)
 		}
-		if body := readBody(last); !strings.Contains(body, "try again in 60 minutes") {
-			t.Errorf("%s: the page does not say when to retry", name)
+		if res := e.postForm(from(200), "/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("another name: %d", res.StatusCode)
 		}
-	}
-	if res := e.postForm(from(200), "/login", url.Values{"username": {"alice"}, "password": {testPassword}}); res.StatusCode != http.StatusTooManyRequests {
-		t.Fatalf("right password of a throttled name: %d", res.StatusCode)
-	}
-	if res := e.postForm(from(200), "/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("another name: %d", res.StatusCode)
-	}
+	})
 }
 
 func TestAccountDeletion(t *testing.T) {

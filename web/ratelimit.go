@@ -17,7 +17,13 @@ import (
 // API are limited per token (or per address without one), and the acts
 // that count (supports, votes, signatures) per account on both doors, so
 // a script cannot hammer them. Past a limit the answer is 429 with
-// Retry-After. Limits are in memory, per process.
+// Retry-After. These limits are in memory, per process: with N nodes
+// behind a load balancer a client gets up to N times them, which is
+// accepted because they bound load, not a secret's guessing (a vote or a
+// support counts once per account however often it is sent), and a
+// database round trip on every vote would slow the hottest path. The
+// log-in limit, which does stop guessing, is shared through the database
+// on PostgreSQL (ratelimit_shared.go).
 const (
 	apiWrites          = 60 // API writes per token or address
 	apiWriteWindow     = time.Minute

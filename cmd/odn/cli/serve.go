@@ -191,7 +191,8 @@ func (a *app) startWorkers(ctx context.Context) <-chan struct{} {
 }
 
 // purgeSessions removes, every hour, expired sessions, the log-in failure
-// counts whose window has ended, expired password reset links, the
+// counts whose window has ended, the shared rate limits' ended windows
+// (models.PurgeRateCounts), expired password reset links, the
 // e-mails of the mail outbox past their expiry, the follows of erased accounts whose
 // Delete the outbox has queued (models.ForgetErasedFollows) and the
 // uploads nothing shows any more, or that a crash left half done
@@ -203,6 +204,7 @@ func purgeSessions(ctx context.Context, st *models.Store, log *slog.Logger) {
 	}{
 		{"sessions", st.PurgeSessions},
 		{"log-in failure counts", st.PurgeLoginFailures},
+		{"rate limit counts", st.PurgeRateCounts},
 		{"password reset links", st.PurgePasswordResets},
 		{"e-mail confirmation links", st.PurgeEmailConfirmations},
 		{"expired e-mails", st.DropExpiredMails}, // also without a mail worker (--smtp removed)
