@@ -18,7 +18,7 @@ func init() {
 		r.With(s.requireAccount).Patch("/account", s.apiEditAccount)
 		r.With(s.requireAccount).Post("/account/avatar", s.apiSetAvatar)
 		r.With(s.requireAccount).Delete("/account/avatar", s.apiRemoveAvatar)
-		r.With(s.requireAccount, s.authLimit.Handler).Post("/account/email/confirmation", s.apiResendEmailConfirmation)
+		r.With(s.requireAccount, s.limitAuth).Post("/account/email/confirmation", s.apiResendEmailConfirmation)
 	})
 }
 
@@ -91,7 +91,7 @@ func (s *Server) apiEditAccount(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if in.Email != nil && s.authLimit.RespondOnLimit(w, r, clientKey(r)) {
+	if in.Email != nil && s.overLimit(s.authLimit, w, r, clientKey(r)) {
 		return
 	}
 	acc, change, err := s.store.EditAccountChanged(r.Context(), currentAccount(r.Context()), in)

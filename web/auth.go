@@ -39,7 +39,7 @@ func (s *Server) newAuthLimit() *httprate.RateLimiter {
 }
 
 func (s *Server) authRoutes(r chi.Router) {
-	limit := s.authLimit.Handler
+	limit := s.limitAuth
 	r.Get("/login", s.loginForm)
 	r.With(limit).Post("/login", s.login)
 	r.Get("/signup", s.signupForm)

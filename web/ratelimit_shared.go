@@ -67,18 +67,56 @@ func (c *sharedCounter) Get(key string, cur, prev time.Time) (int, int, error) {
 
 // limitCounterOptions are the options that give a limiter named name a
 // count shared through the database when the store is PostgreSQL (several
-// nodes may serve the instance), with its failure answer: a count that
-// cannot be read or written refuses the request with 503 (fail closed),
-// as the request could not have been served without the database anyway.
-// On SQLite (one process) the count stays in memory.
+// nodes may serve the instance). A count that cannot be read or written
+// refuses the request (fail closed): the request could not have been
+// served without the database anyway. httprate then calls both its error
+// handler and its limit handler, so the error handler only notes the
+// error for overLimit (503) to answer once; a limiter used without overLimit
+// answers 429. On SQLite (one process) the count stays in memory.
 func (s *Server) limitCounterOptions(name string) []httprate.Option {
 	if s.store == nil || s.store.Dialect != models.Postgres {
 		return nil
 	}
 	return []httprate.Option{
 		httprate.WithLimitCounter(&sharedCounter{store: s.store, name: name}),
-		httprate.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
-			s.error(w, r, fmt.Errorf("%w: %s rate count: %w", models.ErrUnavailable, name, err))
+		httprate.WithErrorHandler(func(_ http.ResponseWriter, r *http.Request, err error) {
+			if f, ok := r.Context().Value(countFailureKey{}).(*countFailure); ok {
+				f.err = fmt.Errorf("%w: %s rate count: %w", models.ErrUnavailable, name, err)
+			}
 		}),
 	}
+}
+
+// countFailureKey is the context key of a request's *countFailure.
+type countFailureKey struct{}
+
+// countFailure is where a limiter's error handler leaves the error of a
+// count that failed, for overLimit.
+type countFailure struct{ err error }
+
+// overLimit counts r against l under key; when r must stop it answers 429,
+// or 503 when the count failed, and reports true.
+func (s *Server) overLimit(l *httprate.RateLimiter, w http.ResponseWriter, r *http.Request, key string) bool {
+	failure := new(countFailure)
+	r = r.WithContext(context.WithValue(r.Context(), countFailureKey{}, failure))
+	if !l.OnLimit(w, r, key) {
+		return false
+	}
+	if failure.err != nil {
+		w.Header().Del("Retry-After") // httprate's window; s.error sets its own
+		s.error(w, r, failure.err)
+		return true
+	}
+	s.errorStatus(w, r, http.StatusTooManyRequests, "error.rate_limited")
+	return true
+}
+
+// limitAuth is authLimit as middleware, by client address.
+func (s *Server) limitAuth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.overLimit(s.authLimit, w, r, clientKey(r)) {
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,5 +76,9 @@ func TestAuthLimitFailsClosed(t *testing.T) {
 	}
 	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || s <= 0 {
 		t.Errorf("Retry-After %q", res.Header.Get("Retry-After"))
+	}
+	// One answer: httprate calls its limit handler after its error handler.
+	if body := readBody(res); strings.Contains(body, "Too many attempts") || strings.Count(body, "</html>") != 1 {
+		t.Errorf("the 503 page is not alone:\n%s", body)
 	}
 }
