@@ -147,8 +147,13 @@ func (s *Server) resetPasswordForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // resetPassword sets the new password (typed twice) of the link whose
-// token the cookie holds, forgets the token and sends the member to log
-// in with it; every problem is told at once.
+// token the cookie holds, forgets the token and logs the member in (a
+// fresh session, as after a change of password); every problem is told
+// at once. Logging in here, rather than sending the member to the log-in
+// form, is what keeps the e-mailed link a way in while a guesser keeps
+// the name's log-ins throttled (models.MaxLoginFailures): the reset
+// clears the count, but a guesser could throttle it again before the
+// member logs in.
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 	resetHeaders(w)
 	if err := parseForm(w, r); err != nil {
@@ -157,7 +162,10 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	v := &passwordForm{MailConfigured: s.opts.Mailer != nil}
 	token, next := resetToken(r), r.PostFormValue("new_password")
-	var err error
+	var (
+		acc *models.Account
+		err error
+	)
 	if v.Username, err = s.store.CheckPasswordReset(r.Context(), token); err != nil {
 		s.resetLinkInvalid(w, r, err)
 		return
@@ -167,7 +175,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 		mismatch.Add("password_confirm", "signup.password_mismatch")
 		err = mismatch.Join(models.CheckPassword("new_password", next))
 	} else {
-		_, err = s.store.ResetPassword(r.Context(), token, next)
+		acc, err = s.store.ResetPassword(r.Context(), token, next)
 	}
 	switch {
 	case errors.Is(err, models.ErrResetLinkInvalid):
@@ -181,7 +189,7 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setResetCookie(w, "")
 	s.log.InfoContext(r.Context(), "password reset", "user", v.Username)
-	redirect(w, r, "/login", "password.reset_done")
+	s.startSession(w, r, acc, "/account", "password.reset_done")
 }
 
 // resetLinkInvalid answers a link that is unknown, expired or used (410,

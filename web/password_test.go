@@ -144,11 +144,15 @@ func TestPasswordResetFlow(t *testing.T) {
 		t.Fatalf("short and mismatched: %d\n%s", res.StatusCode, body)
 	}
 	res = e.postForm(c, "/password/reset", url.Values{"new_password": {"a brand new password"}, "password_confirm": {"a brand new password"}})
-	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?flash=") {
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/account?flash=") {
 		t.Fatalf("reset: %d %q", res.StatusCode, loc)
 	}
 	if ck := res.Header.Get("Set-Cookie"); !strings.HasPrefix(ck, "odn_reset=;") || !strings.Contains(ck, "Max-Age=0") {
 		t.Errorf("the token's cookie is not cleared after the reset: %q", ck)
+	}
+	// The reset logged the member in.
+	if res := e.get(c, "/account"); res.StatusCode != http.StatusOK {
+		t.Errorf("the account page after the reset: %d", res.StatusCode)
 	}
 
 	if res := e.postForm(e.client(), "/login", url.Values{"username": {"ann"}, "password": {testPassword}}); res.StatusCode != http.StatusUnauthorized {
@@ -171,6 +175,42 @@ func TestPasswordResetFlow(t *testing.T) {
 	res = e.postForm(c, "/password/reset", url.Values{"new_password": {"yet another password"}, "password_confirm": {"yet another password"}})
 	if res.StatusCode != http.StatusGone {
 		t.Errorf("the used link, posted: %d", res.StatusCode)
+	}
+}
+
+// TestPasswordResetLetsAThrottledOwnerIn: a guesser who keeps the name's
+// log-ins throttled does not keep its owner out: the e-mailed link sets
+// the password and logs in, and the session outlives further guessing.
+func TestPasswordResetLetsAThrottledOwnerIn(t *testing.T) {
+	e, m := newMailEnv(t)
+	ctx := context.Background()
+	if _, err := e.Store.CreateAccount(ctx, models.NewAccount{Username: "ann", Email: "ann@example.org", Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	throttle := func() {
+		t.Helper()
+		for range models.MaxLoginFailures {
+			e.Store.Authenticate(ctx, "ann", "guess guess guess") //nolint:errcheck // counted
+		}
+		if _, err := e.Store.Authenticate(ctx, "ann", testPassword); !errors.Is(err, models.ErrThrottled) {
+			t.Fatalf("not throttled: %v", err)
+		}
+	}
+	throttle()
+	c := e.client()
+	e.postForm(c, "/password/forgot", url.Values{"name_or_email": {"ann"}})
+	e.Server.Wait()
+	if len(m.mails()) != 1 {
+		t.Fatalf("%d e-mails, want 1", len(m.mails()))
+	}
+	e.get(c, strings.TrimPrefix(resetLinkRE.FindString(m.mails()[0].body), e.URL))
+	res := e.postForm(c, "/password/reset", url.Values{"new_password": {"a brand new password"}, "password_confirm": {"a brand new password"}})
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/account?flash=") {
+		t.Fatalf("reset: %d %q", res.StatusCode, loc)
+	}
+	throttle() // again, at once
+	if res := e.get(c, "/account"); res.StatusCode != http.StatusOK {
+		t.Fatalf("the owner's session after the reset: %d", res.StatusCode)
 	}
 }
 
