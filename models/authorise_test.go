@@ -143,3 +143,49 @@ func TestMayPlaceOnMapAndDeleteComment(t *testing.T) {
 		}
 	})
 }
+
+// TestMayPlaceOnMapOnlyWhatTheMapShows: a member whose only contribution
+// to the consultation is hidden by moderation or deleted has nothing to
+// place on its map: the check before the form (MayPlaceOnMap) refuses
+// them as the action does (MayLocateContribution, LocateContribution's
+// rule), which refuses those contributions to their author and to a
+// moderator alike.
+func TestMayPlaceOnMapOnlyWhatTheMapShows(t *testing.T) {
+	consEach(t, func(t *testing.T, f *consFixture) {
+		ctx := context.Background()
+		f.at(15)
+		ana, ben, cleo := f.citizens[0], f.citizens[1], f.citizens[2]
+		propose := func(by *models.Account, title string) *models.Proposal {
+			t.Helper()
+			p, err := f.s.CreateProposal(ctx, by.Actor, "town", models.ProposalInput{Title: title, Body: "Somewhere in town.", Consultation: f.c.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		shown, hidden, deleted := propose(ana, "Benches in the shade"), propose(ben, "A fountain"), propose(cleo, "A bike lane")
+		if err := f.s.HideObject(ctx, f.mod, models.ObjectTypeProposal, hidden.ID, "spam"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.DB.NewRaw("UPDATE proposals SET deleted_at = ? WHERE id = ?", f.clock.Now(), deleted.ID).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			err  error
+			want error
+		}{
+			{"the author of a shown one may place", f.s.MayPlaceOnMap(ctx, ana, f.c.ID), nil},
+			{"the author of a hidden one only", f.s.MayPlaceOnMap(ctx, ben, f.c.ID), models.ErrForbidden},
+			{"the author of a deleted one only", f.s.MayPlaceOnMap(ctx, cleo, f.c.ID), models.ErrForbidden},
+			{"the action, a shown one", f.s.MayLocateContribution(ctx, ana, "proposal", shown.ID), nil},
+			{"the action, a hidden one", f.s.MayLocateContribution(ctx, ben, "proposal", hidden.ID), models.ErrNotFound},
+			{"the action, a deleted one", f.s.MayLocateContribution(ctx, cleo, "proposal", deleted.ID), models.ErrNotFound},
+			{"a moderator, a hidden one", f.s.MayLocateContribution(ctx, f.mod, "proposal", hidden.ID), models.ErrNotFound},
+		} {
+			if !errors.Is(tc.err, tc.want) || (tc.want == nil) != (tc.err == nil) {
+				t.Errorf("%s: got %v, want %v", tc.name, tc.err, tc.want)
+			}
+		}
+	})
+}

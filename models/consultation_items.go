@@ -171,7 +171,8 @@ func PlacesOnMap(by *Account, authorID int64) bool {
 // MayPlaceOnMap reports whether by may place anything on the
 // consultation id's map, before the map page's form, which names the
 // contribution, is read: a moderator, or the author of a contribution to
-// it (PlacesOnMap). Which one, and whether it may be placed, is
+// it that may be placed (placeable: the rule LocateContribution applies
+// to the one named). Which one, and whether it may be placed, is
 // LocateContribution's to say.
 func (s *Store) MayPlaceOnMap(ctx context.Context, by *Account, id int64) error {
 	if by == nil || by.Actor == nil {
@@ -188,19 +189,34 @@ func (s *Store) MayPlaceOnMap(ctx context.Context, by *Account, id int64) error 
 		return err
 	}
 	for _, src := range live {
-		n, err := s.DB.NewSelect().TableExpr(src.Table).Where("consultation_id = ? AND author_id = ?", id, by.Actor.ID).Count(ctx)
-		if err != nil {
-			return dbErr("may place on map", err)
-		}
-		if n > 0 {
-			return nil
+		ok, err := s.placeable(ctx, src, id, "t.author_id = ?", by.Actor.ID)
+		if err != nil || ok {
+			return err
 		}
 	}
 	return ErrForbidden
 }
 
-// locator checks that by may place the contribution kind objectID, then
-// that it belongs to a consultation, whose id it returns.
+// placeable reports whether a contribution of src to the consultation
+// consultationID matching cond (on alias t, with args) may be placed on
+// its map: one the map shows (liveSource.visible: published, neither
+// hidden by moderation nor deleted). It is the one rule of both
+// MayPlaceOnMap (asked before the form) and locator (the action), so
+// that the first lets through exactly whom the second serves.
+func (s *Store) placeable(ctx context.Context, src liveSource, consultationID int64, cond string, args ...any) (bool, error) {
+	where, wargs := src.visible(consultationID, s.Now())
+	n, err := s.DB.NewSelect().TableExpr(src.Table+" AS t").Where(where, wargs...).Where(cond, args...).Count(ctx)
+	if err != nil {
+		return false, dbErr("placeable on map", err)
+	}
+	return n > 0, nil
+}
+
+// locator checks that by may place the contribution kind/objectID on its
+// consultation's map: its author or a moderator (PlacesOnMap), of a
+// contribution attached to a consultation that may be placed (placeable;
+// ErrNotFound when deleted, hidden or unpublished); it returns the
+// consultation's id.
 func (s *Store) locator(ctx context.Context, by *Account, kind string, objectID int64) (int64, error) {
 	if by == nil || by.Actor == nil {
 		return 0, ErrUnauthorized
@@ -226,6 +242,13 @@ func (s *Store) locator(ctx context.Context, by *Account, kind string, objectID 
 	}
 	if row.ConsultationID == nil {
 		return 0, Invalid("kind", "Only contributions to a consultation are placed on its map.")
+	}
+	ok, err := s.placeable(ctx, live[i], *row.ConsultationID, "t.id = ?", objectID)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, fmt.Errorf("locate contribution: %w", ErrNotFound)
 	}
 	return *row.ConsultationID, nil
 }
