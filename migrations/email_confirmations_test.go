@@ -36,7 +36,7 @@ func TestEmailConfirmationsKeepExistingAddresses(t *testing.T) {
 		if acc.Email != "Ann@Example.org" || acc.PendingEmail != "" {
 			t.Errorf("after the upgrade: email %q, pending %q; want the address kept as confirmed", acc.Email, acc.PendingEmail)
 		}
-		if links, err := s.RequestPasswordReset(ctx, "ann@example.org"); err != nil || len(links) != 1 {
+		if links, err := s.RequestPasswordReset(ctx, "ann@example.org", nil); err != nil || len(links) != 1 {
 			t.Errorf("reset link to an address from before: %v %v", links, err)
 		}
 		q := "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'accounts_email_lower'"

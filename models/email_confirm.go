@@ -61,11 +61,12 @@ func (a *Account) WantedEmail() string {
 }
 
 // RequestEmailConfirmation issues a link confirming the pending address
-// of the account accountID. It returns nil, and no error, when there is
-// none to send: no pending address, the account disabled or erased, or
-// a limit reached (linksAllowed, counted per account, per mailbox and
-// for the instance).
-func (s *Store) RequestEmailConfirmation(ctx context.Context, accountID int64) (*MailLink, error) {
+// of the account accountID, and queues its e-mail, which mail writes, in
+// the transaction that inserts the link (as RequestPasswordReset). It
+// returns nil, and no error, when there is none to send: no pending
+// address, the account disabled or erased, or a limit reached
+// (linksAllowed, counted per account, per mailbox and for the instance).
+func (s *Store) RequestEmailConfirmation(ctx context.Context, accountID int64, mail LinkMail) (*MailLink, error) {
 	found, err := s.AccountByID(ctx, accountID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
@@ -111,7 +112,7 @@ func (s *Store) RequestEmailConfirmation(ctx context.Context, accountID int64) (
 		}
 		out = &MailLink{ID: ec.ID, Token: token, Email: acc.PendingEmail, Username: acc.Username, Locale: acc.Locale,
 			AccountID: acc.ID, ExpiresAt: ec.ExpiresAt}
-		return nil
+		return queueLinkMail(ctx, tx, now, LinkConfirm, out, mail)
 	})
 	if err != nil {
 		return nil, err
@@ -315,15 +316,15 @@ func (s *Store) PurgeEmailConfirmations(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// ResendEmailConfirmation issues a new link for acc's pending address, as
-// RequestEmailConfirmation, and says on "email" why there is none: no
-// address awaits confirmation, or the limits are reached (the member
-// asking for their own link may know it).
-func (s *Store) ResendEmailConfirmation(ctx context.Context, acc *Account) (*MailLink, error) {
+// ResendEmailConfirmation issues a new link for acc's pending address and
+// queues its e-mail, as RequestEmailConfirmation, and says on "email" why
+// there is none: no address awaits confirmation, or the limits are
+// reached (the member asking for their own link may know it).
+func (s *Store) ResendEmailConfirmation(ctx context.Context, acc *Account, mail LinkMail) (*MailLink, error) {
 	if acc == nil {
 		return nil, ErrUnauthorized
 	}
-	link, err := s.RequestEmailConfirmation(ctx, acc.ID)
+	link, err := s.RequestEmailConfirmation(ctx, acc.ID, mail)
 	if err != nil || link != nil {
 		return link, err
 	}

@@ -15,7 +15,7 @@ import (
 // confirmPending confirms the pending address of the account id by the
 // link, as its owner would.
 func confirmPending(ctx context.Context, s *models.Store, id int64) (*models.Account, error) {
-	link, err := s.RequestEmailConfirmation(ctx, id)
+	link, err := s.RequestEmailConfirmation(ctx, id, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func TestSignUpAddressAwaitsConfirmation(t *testing.T) {
 			t.Fatalf("signed up with email %q, pending %q; want it pending", acc.Email, acc.PendingEmail)
 		}
 		for _, in := range []string{"ann", "ann@example.org"} {
-			if links, err := s.RequestPasswordReset(ctx, in); err != nil || len(links) != 0 {
+			if links, err := s.RequestPasswordReset(ctx, in, nil); err != nil || len(links) != 0 {
 				t.Errorf("reset link for %q before confirmation: %v %v", in, links, err)
 			}
 		}
@@ -59,7 +59,7 @@ func TestSignUpAddressAwaitsConfirmation(t *testing.T) {
 		if got.Email != "Ann@Example.org" || got.PendingEmail != "" {
 			t.Errorf("confirmed: email %q, pending %q", got.Email, got.PendingEmail)
 		}
-		if links, err := s.RequestPasswordReset(ctx, "ann@example.org"); err != nil || len(links) != 1 || links[0].Email != "Ann@Example.org" {
+		if links, err := s.RequestPasswordReset(ctx, "ann@example.org", nil); err != nil || len(links) != 1 || links[0].Email != "Ann@Example.org" {
 			t.Errorf("reset link after confirmation: %v %v", links, err)
 		}
 		log, err := s.AuditLog(ctx, 10)
@@ -88,15 +88,15 @@ func TestEmailChangeWaitsForConfirmation(t *testing.T) {
 			}
 		}
 		change("new@example.org")
-		if links, err := s.RequestPasswordReset(ctx, "ann"); err != nil || len(links) != 1 || links[0].Email != "old@example.org" {
+		if links, err := s.RequestPasswordReset(ctx, "ann", nil); err != nil || len(links) != 1 || links[0].Email != "old@example.org" {
 			t.Fatalf("reset link while the change is pending: %v %v, want to the old address", links, err)
 		}
-		if links, _ := s.RequestPasswordReset(ctx, "new@example.org"); len(links) != 0 {
+		if links, _ := s.RequestPasswordReset(ctx, "new@example.org", nil); len(links) != 0 {
 			t.Errorf("reset link to the pending address: %v", links)
 		}
 		// Going back to the confirmed address cancels; the link sent
 		// before no longer confirms anything.
-		link, err := s.RequestEmailConfirmation(ctx, acc.ID)
+		link, err := s.RequestEmailConfirmation(ctx, acc.ID, nil)
 		if err != nil || link == nil || link.Email != "new@example.org" {
 			t.Fatalf("confirmation link: %v %v", link, err)
 		}
@@ -111,11 +111,11 @@ func TestEmailChangeWaitsForConfirmation(t *testing.T) {
 		if got, _ := s.AccountByID(ctx, acc.ID); got.Email != "old@example.org" || got.PendingEmail != "" {
 			t.Errorf("cancelled: email %q, pending %q", got.Email, got.PendingEmail)
 		}
-		if link, err := s.RequestEmailConfirmation(ctx, acc.ID); err != nil || link != nil {
+		if link, err := s.RequestEmailConfirmation(ctx, acc.ID, nil); err != nil || link != nil {
 			t.Errorf("link without a pending address: %v %v", link, err)
 		}
 		change("newer@example.org")
-		resets, _ := s.RequestPasswordReset(ctx, "ann")
+		resets, _ := s.RequestPasswordReset(ctx, "ann", nil)
 		got, err := confirmPending(ctx, s, acc.ID)
 		if err != nil || got.Email != "newer@example.org" || got.PendingEmail != "" {
 			t.Fatalf("confirmed: %+v %v", got, err)
@@ -165,7 +165,7 @@ func TestConfirmEmailLinks(t *testing.T) {
 				now = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 				ctx := context.Background()
 				acc := signUp(t, s, "ann", "ann@example.org")
-				link, err := s.RequestEmailConfirmation(ctx, acc.ID)
+				link, err := s.RequestEmailConfirmation(ctx, acc.ID, nil)
 				if err != nil || link == nil || link.Email != "ann@example.org" || link.Username != "ann" {
 					t.Fatalf("link: %+v %v", link, err)
 				}
@@ -210,7 +210,7 @@ func TestConfirmEmailRace(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		acc := signUp(t, s, "ann", "ann@example.org")
-		link, err := s.RequestEmailConfirmation(ctx, acc.ID)
+		link, err := s.RequestEmailConfirmation(ctx, acc.ID, nil)
 		if err != nil || link == nil {
 			t.Fatal(link, err)
 		}
@@ -240,7 +240,7 @@ func TestConfirmEmailRace(t *testing.T) {
 		}
 
 		bob := signUp(t, s, "bob", "bob@example.org")
-		link, err = s.RequestEmailConfirmation(ctx, bob.ID)
+		link, err = s.RequestEmailConfirmation(ctx, bob.ID, nil)
 		if err != nil || link == nil {
 			t.Fatal(link, err)
 		}
@@ -276,15 +276,15 @@ func TestEmailConfirmationLimits(t *testing.T) {
 		ctx := context.Background()
 		ann := signUp(t, s, "ann", "ann@example.org")
 		for i := range models.MaxPasswordResets {
-			if link, err := s.RequestEmailConfirmation(ctx, ann.ID); err != nil || link == nil {
+			if link, err := s.RequestEmailConfirmation(ctx, ann.ID, nil); err != nil || link == nil {
 				t.Fatalf("link %d: %v %v", i+1, link, err)
 			}
 		}
-		if link, err := s.RequestEmailConfirmation(ctx, ann.ID); err != nil || link != nil {
+		if link, err := s.RequestEmailConfirmation(ctx, ann.ID, nil); err != nil || link != nil {
 			t.Errorf("link past the account's limit: %v %v", link, err)
 		}
 		// Asked again by the member, the refusal says why, on "email".
-		_, err := s.ResendEmailConfirmation(ctx, ann)
+		_, err := s.ResendEmailConfirmation(ctx, ann, nil)
 		if ve, ok := errors.AsType[*models.ValidationError](err); !ok || !strings.Contains(ve.Fields["email"], "too many confirmation links") {
 			t.Errorf("resend past the limit: %v", err)
 		}
@@ -292,7 +292,7 @@ func TestEmailConfirmationLimits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.ResendEmailConfirmation(ctx, bob)
+		_, err = s.ResendEmailConfirmation(ctx, bob, nil)
 		if ve, ok := errors.AsType[*models.ValidationError](err); !ok || ve.Fields["email"] != "has no address awaiting confirmation" {
 			t.Errorf("resend without a pending address: %v", err)
 		}
@@ -301,7 +301,7 @@ func TestEmailConfirmationLimits(t *testing.T) {
 		sent := 0
 		for range models.MaxPasswordResets {
 			for _, id := range []int64{eve.ID, fay.ID} {
-				if link, err := s.RequestEmailConfirmation(ctx, id); err != nil {
+				if link, err := s.RequestEmailConfirmation(ctx, id, nil); err != nil {
 					t.Fatal(err)
 				} else if link != nil {
 					sent++
@@ -312,7 +312,7 @@ func TestEmailConfirmationLimits(t *testing.T) {
 			t.Errorf("%d links to one mailbox, want %d", sent, models.MaxPasswordResets)
 		}
 		now = now.Add(models.PasswordResetWindow + time.Second)
-		if link, err := s.RequestEmailConfirmation(ctx, ann.ID); err != nil || link == nil {
+		if link, err := s.RequestEmailConfirmation(ctx, ann.ID, nil); err != nil || link == nil {
 			t.Errorf("link a window later: %v %v", link, err)
 		}
 		now = now.Add(models.EmailConfirmationValidity)
@@ -358,7 +358,7 @@ func TestEmailConfirmationDataAndErasure(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		acc := signUp(t, s, "ann", "ann@example.org")
-		if link, err := s.RequestEmailConfirmation(ctx, acc.ID); err != nil || link == nil {
+		if link, err := s.RequestEmailConfirmation(ctx, acc.ID, nil); err != nil || link == nil {
 			t.Fatal(link, err)
 		}
 		data, err := s.AccountExport(ctx, acc)
@@ -425,7 +425,7 @@ func TestEmailConfirmedByLink(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		acc := signUp(t, s, "ann", "ann@example.org")
-		link, err := s.RequestEmailConfirmation(ctx, acc.ID)
+		link, err := s.RequestEmailConfirmation(ctx, acc.ID, nil)
 		if err != nil || link == nil {
 			t.Fatalf("link: %v %v", link, err)
 		}

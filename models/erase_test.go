@@ -70,13 +70,13 @@ func TestEraseLeavesNothingPersonal(t *testing.T) {
 		must(err)
 		_, err = s.CreateToken(ctx, zel, "zelda-script-token")
 		must(err)
-		if resets, err := s.RequestPasswordReset(ctx, email); err != nil || len(resets) != 1 {
+		if resets, err := s.RequestPasswordReset(ctx, email, nil); err != nil || len(resets) != 1 {
 			t.Fatalf("password reset link: %v %v", resets, err)
 		}
 		// A new address awaiting its confirmation link.
 		_, err = s.EditAccount(ctx, zel, models.AccountEdit{Email: ptr(pending), CurrentPassword: "correct horse battery"})
 		must(err)
-		if link, err := s.RequestEmailConfirmation(ctx, zel.ID); err != nil || link == nil {
+		if link, err := s.RequestEmailConfirmation(ctx, zel.ID, nil); err != nil || link == nil {
 			t.Fatalf("confirmation link: %v %v", link, err)
 		}
 		_, err = s.Authenticate(ctx, name, "a wrong guess")

@@ -72,17 +72,39 @@ type MailLink struct {
 	ExpiresAt time.Time
 }
 
+// LinkMail writes the e-mail of a link (MailLink): its subject and body,
+// where LinkToken stands for the token (minted as it is sent,
+// MintLinkToken). Whom it goes to, its link and its expiry are set from
+// the link (queueLinkMail). A nil LinkMail queues no e-mail (tests that
+// only look at the links).
+type LinkMail func(MailLink) Mail
+
+// queueLinkMail queues, in tx (the one that inserted the link), the
+// e-mail of link, of kind (LinkReset, LinkConfirm), written by mail;
+// nothing when mail is nil.
+func queueLinkMail(ctx context.Context, tx bun.Tx, now time.Time, kind string, link *MailLink, mail LinkMail) error {
+	if mail == nil {
+		return nil
+	}
+	m := mail(*link)
+	m.AccountID, m.Username, m.Address = link.AccountID, link.Username, link.Email
+	m.LinkKind, m.LinkID, m.ExpiresAt = kind, link.ID, link.ExpiresAt
+	return queueMail(ctx, tx, now, []Mail{m})
+}
+
 // RequestPasswordReset issues a reset link for each active (neither
 // disabled nor erased) account with an e-mail address that nameOrEmail
 // names: its user name, or its e-mail address (case-insensitive; several
-// accounts may share one). It returns none, and no error, when nothing
-// matches, when the account has no address, or when a limit is reached
-// (resetAllowed: the account's, its address's, the instance's hourly
-// budget): the caller must answer the same
-// in every case, so that the form tells nobody which accounts exist. The
-// work done does not depend on the match but for the link's insert; the
-// web door moreover does it after answering.
-func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([]MailLink, error) {
+// accounts may share one), and queues its e-mail, which mail writes
+// (LinkMail), in the transaction that inserts the link: a link is never
+// counted against the limits without its e-mail queued. It returns none,
+// and no error, when nothing matches, when the account has no address,
+// or when a limit is reached (resetAllowed: the account's, its
+// address's, the instance's hourly budget): the caller must answer the
+// same in every case, so that the form tells nobody which accounts
+// exist. The work done does not depend on the match but for the link's
+// insert; the web door moreover does it after answering.
+func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string, mail LinkMail) ([]MailLink, error) {
 	in := strings.TrimSpace(nameOrEmail)
 	if in == "" || len(in) > 254 {
 		return nil, nil
@@ -103,8 +125,10 @@ func (s *Store) RequestPasswordReset(ctx context.Context, nameOrEmail string) ([
 		token := randomSecret()
 		var pr *MailLink
 		err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) (err error) {
-			pr, err = s.issueReset(ctx, tx, found, match, token)
-			return err
+			if pr, err = s.issueReset(ctx, tx, found, match, token); err != nil || pr == nil {
+				return err
+			}
+			return queueLinkMail(ctx, tx, s.Now(), LinkReset, pr, mail)
 		})
 		if err != nil {
 			return nil, err

@@ -78,7 +78,7 @@ func TestRequestPasswordResetMatches(t *testing.T) {
 			{"", nil},
 			{"Not.A_Name!", nil},
 		} {
-			got, err := s.RequestPasswordReset(ctx, tc.in)
+			got, err := s.RequestPasswordReset(ctx, tc.in, nil)
 			if err != nil {
 				t.Fatalf("%q: %v", tc.in, err)
 			}
@@ -94,7 +94,7 @@ func TestRequestPasswordResetMatches(t *testing.T) {
 			}
 		}
 		now = now.Add(models.PasswordResetWindow) // ann asked thrice above
-		got, _ := s.RequestPasswordReset(ctx, "ann")
+		got, _ := s.RequestPasswordReset(ctx, "ann", nil)
 		if len(got) != 1 || got[0].Email != "Ann@Example.org" || got[0].Locale != "fr" {
 			t.Errorf("ann's link: %+v", got)
 		}
@@ -119,8 +119,8 @@ func TestPasswordResetSingleUseAndEffects(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		first, _ := s.RequestPasswordReset(ctx, "ann")
-		second, _ := s.RequestPasswordReset(ctx, "ann")
+		first, _ := s.RequestPasswordReset(ctx, "ann", nil)
+		second, _ := s.RequestPasswordReset(ctx, "ann", nil)
 		if len(first) != 1 || len(second) != 1 || first[0].Token == second[0].Token {
 			t.Fatalf("links: %+v %+v", first, second)
 		}
@@ -184,7 +184,7 @@ func TestPasswordResetExpiresAndIsLimited(t *testing.T) {
 		f := newResetFixture(t, s, &now)
 		var tokens []string
 		for i := range models.MaxPasswordResets + 2 {
-			got, err := s.RequestPasswordReset(ctx, "ann@example.org")
+			got, err := s.RequestPasswordReset(ctx, "ann@example.org", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +207,7 @@ func TestPasswordResetExpiresAndIsLimited(t *testing.T) {
 			t.Errorf("purge: %d %v, want the expired link", n, err)
 		}
 		// The first link's hour has passed: one more may be sent.
-		if got, _ := s.RequestPasswordReset(ctx, "ann"); len(got) != 1 {
+		if got, _ := s.RequestPasswordReset(ctx, "ann", nil); len(got) != 1 {
 			t.Errorf("after the window: %d links", len(got))
 		}
 		// Changing the password ends the pending links.
@@ -231,8 +231,8 @@ func TestPasswordResetErasedAndDisabled(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
 		f := newResetFixture(t, s, &now)
-		got, _ := s.RequestPasswordReset(ctx, "ann")
-		eve, _ := s.RequestPasswordReset(ctx, "eve")
+		got, _ := s.RequestPasswordReset(ctx, "ann", nil)
+		eve, _ := s.RequestPasswordReset(ctx, "eve", nil)
 		if len(got) != 1 || len(eve) != 1 {
 			t.Fatal("no link")
 		}
@@ -268,7 +268,7 @@ func TestSetPassword(t *testing.T) {
 		now := time.Now()
 		f := newResetFixture(t, s, &now)
 		sess, _ := s.CreateSession(ctx, f.ann, "Browser")
-		link, _ := s.RequestPasswordReset(ctx, "ann")
+		link, _ := s.RequestPasswordReset(ctx, "ann", nil)
 		err := s.SetPassword(ctx, nil, "ann", "short")
 		if ve, ok := errors.AsType[*models.ValidationError](err); !ok || ve.Fields["password"] == "" {
 			t.Fatalf("short: %v", err)
@@ -343,7 +343,7 @@ func TestPasswordResetLinksEndWithTheAddressOrTheAccess(t *testing.T) {
 			dbtest.Each(t, func(t *testing.T, s *models.Store) {
 				ctx := context.Background()
 				f := newResetFixture(t, s, &now)
-				links, err := s.RequestPasswordReset(ctx, "ann")
+				links, err := s.RequestPasswordReset(ctx, "ann", nil)
 				if err != nil || len(links) != 1 {
 					t.Fatalf("link: %v %v", links, err)
 				}
@@ -390,7 +390,7 @@ func TestPasswordResetRereadsTheAccount(t *testing.T) {
 				}
 				done := make(chan result, 1)
 				go func() {
-					links, err := s.RequestPasswordReset(ctx, "ann")
+					links, err := s.RequestPasswordReset(ctx, "ann", nil)
 					done <- result{links, err}
 				}()
 				time.Sleep(300 * time.Millisecond)
@@ -422,7 +422,7 @@ func TestPasswordResetLimitUnderConcurrency(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				links, err := s.RequestPasswordReset(ctx, "ann")
+				links, err := s.RequestPasswordReset(ctx, "ann", nil)
 				if err != nil {
 					t.Error(err)
 				}
@@ -455,7 +455,7 @@ func TestPasswordResetLimitsPerAddressAndInstance(t *testing.T) {
 		newResetFixture(t, s, &now)
 		sent := 0
 		for _, in := range []string{"shared@example.org", "SHARED@example.org", "eve", "fay", "shared@example.org"} {
-			got, err := s.RequestPasswordReset(ctx, in)
+			got, err := s.RequestPasswordReset(ctx, in, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -477,11 +477,11 @@ func TestPasswordResetLimitsPerAddressAndInstance(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if got, err := s.RequestPasswordReset(ctx, "ann"); err != nil || len(got) != 0 {
+		if got, err := s.RequestPasswordReset(ctx, "ann", nil); err != nil || len(got) != 0 {
 			t.Errorf("past the instance's budget: %d links, %v", len(got), err)
 		}
 		now = now.Add(models.PasswordResetWindow)
-		if got, err := s.RequestPasswordReset(ctx, "ann"); err != nil || len(got) != 1 {
+		if got, err := s.RequestPasswordReset(ctx, "ann", nil); err != nil || len(got) != 1 {
 			t.Errorf("an hour later: %d links, %v", len(got), err)
 		}
 	}, models.WithClock(func() time.Time { return now }))
@@ -573,7 +573,7 @@ func sendResetsAtOnce(t *testing.T, s *models.Store, n int) int {
 		go func() {
 			defer wg.Done()
 			<-start
-			links, err := s.RequestPasswordReset(context.Background(), fmt.Sprint("user", i))
+			links, err := s.RequestPasswordReset(context.Background(), fmt.Sprint("user", i), nil)
 			if err != nil {
 				t.Error(err)
 			}

@@ -71,7 +71,7 @@ func newA11ySite(t *testing.T) *a11ySite {
 func (s *a11ySite) seedPasswordReset(ctx context.Context) {
 	_, err := s.Store.CreateAccount(ctx, models.NewAccount{Username: "oublieuse", Email: "oublieuse@example.org", Password: testPassword})
 	s.must("forgetful member", err)
-	resets, err := s.Store.RequestPasswordReset(ctx, "oublieuse")
+	resets, err := s.Store.RequestPasswordReset(ctx, "oublieuse", nil)
 	s.must("password reset", err)
 	s.paths["password-reset"] = "/password/reset?token=" + resets[0].Token
 }
@@ -81,14 +81,14 @@ func (s *a11ySite) seedPasswordReset(ctx context.Context) {
 func (s *a11ySite) seedEmailConfirmation(ctx context.Context) {
 	acc, err := s.Store.SignUp(ctx, models.NewAccount{Username: "confirmee", Email: "confirmee@example.org", Password: testPassword}, "")
 	s.must("member to confirm", err)
-	link, err := s.Store.RequestEmailConfirmation(ctx, acc.ID)
+	link, err := s.Store.RequestEmailConfirmation(ctx, acc.ID, nil)
 	s.must("confirmation link", err)
 	s.paths["email-confirm"] = "/email/confirm?token=" + link.Token
 	// A second one, confirmed: in another account's session, its page
 	// says whose address it confirmed.
 	acc, err = s.Store.SignUp(ctx, models.NewAccount{Username: "confirmed", Email: "confirmed@example.org", Password: testPassword}, "")
 	s.must("member confirmed", err)
-	link, err = s.Store.RequestEmailConfirmation(ctx, acc.ID)
+	link, err = s.Store.RequestEmailConfirmation(ctx, acc.ID, nil)
 	s.must("confirmation link", err)
 	_, err = s.Store.ConfirmEmail(ctx, link.Token)
 	s.must("confirmation", err)

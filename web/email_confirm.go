@@ -53,22 +53,24 @@ func (s *Server) sendEmailConfirmation(r *http.Request, accountID int64) {
 	}
 	l := s.localeFor(r)
 	s.sendInBackground(r.Context(), mailKindConfirm, func(ctx context.Context) error {
-		link, err := s.store.RequestEmailConfirmation(ctx, accountID)
-		if err != nil || link == nil {
-			return err
+		link, err := s.store.RequestEmailConfirmation(ctx, accountID, s.confirmationMail(ctx, l))
+		if err == nil && link != nil {
+			s.wakeMail()
 		}
-		return s.mailConfirmation(ctx, link, l)
+		return err
 	})
 }
 
-// mailConfirmation queues link, in the account's language (else
-// fallback's), kept in the outbox no longer than the link works.
-func (s *Server) mailConfirmation(ctx context.Context, link *models.MailLink, fallback *Locale) error {
-	ml, site := s.mailLocale(link.Locale, fallback), s.store.InstanceName(ctx)
-	u := s.opts.BaseURL + "/email/confirm?token=" + models.LinkToken // minted as it is sent (sendQueued)
-	return s.queueMail(ctx, models.Mail{AccountID: link.AccountID, Username: link.Username, Kind: mailKindConfirm, Address: link.Email,
-		Subject: ml.T("mail.confirm.subject", site), Body: ml.T("mail.confirm.body", link.Username, site, u), ExpiresAt: link.ExpiresAt,
-		LinkKind: models.LinkConfirm, LinkID: link.ID})
+// confirmationMail writes the e-mail of a confirmation link, in the
+// account's language (else fallback's); models queues it with the link
+// (models.LinkMail), kept in the outbox no longer than the link works.
+func (s *Server) confirmationMail(ctx context.Context, fallback *Locale) models.LinkMail {
+	site := s.store.InstanceName(ctx)
+	return func(link models.MailLink) models.Mail {
+		ml := s.mailLocale(link.Locale, fallback)
+		u := s.opts.BaseURL + "/email/confirm?token=" + models.LinkToken // minted as it is sent (sendQueued)
+		return models.Mail{Kind: mailKindConfirm, Subject: ml.T("mail.confirm.subject", site), Body: ml.T("mail.confirm.body", link.Username, site, u)}
+	}
 }
 
 // confirmEmailForm shows the confirmation of the link whose token the
@@ -172,20 +174,16 @@ func (s *Server) resendEmailConfirmation(w http.ResponseWriter, r *http.Request)
 }
 
 // resendConfirmation issues a new link for acc's pending address and
-// queues its e-mail after the response (models.ResendEmailConfirmation's errors
-// say why none is sent); on "email" when the instance sends no e-mail.
+// queues its e-mail with it (models.ResendEmailConfirmation's errors say
+// why none is sent); on "email" when the instance sends no e-mail.
 func (s *Server) resendConfirmation(r *http.Request, acc *models.Account) error {
 	if s.opts.Mailer == nil {
 		return models.Invalid("email", "cannot be confirmed by a link: this instance sends no e-mail")
 	}
-	link, err := s.store.ResendEmailConfirmation(r.Context(), acc)
-	if err != nil {
+	if _, err := s.store.ResendEmailConfirmation(r.Context(), acc, s.confirmationMail(r.Context(), s.localeFor(r))); err != nil {
 		return err
 	}
-	l := s.localeFor(r)
-	s.sendInBackground(r.Context(), mailKindConfirm, func(ctx context.Context) error {
-		return s.mailConfirmation(ctx, link, l)
-	})
+	s.wakeMail()
 	return nil
 }
 

@@ -89,11 +89,16 @@ func (s *Server) queueMail(ctx context.Context, mails ...models.Mail) error {
 	if err := s.store.QueueMail(ctx, mails...); err != nil {
 		return err
 	}
+	s.wakeMail()
+	return nil
+}
+
+// wakeMail tells the worker that e-mails were queued.
+func (s *Server) wakeMail() {
 	select {
 	case s.mailWake <- struct{}{}:
 	default: // already woken
 	}
-	return nil
 }
 
 // RunMail sends the queued e-mails until ctx ends: at once when one is

@@ -55,22 +55,18 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	l := s.localeFor(r)
 	s.sendInBackground(r.Context(), mailKindReset, func(ctx context.Context) error {
-		resets, err := s.store.RequestPasswordReset(ctx, v.Name)
-		if err != nil || len(resets) == 0 {
-			return err
-		}
 		site := s.store.InstanceName(ctx)
-		mails := make([]models.Mail, len(resets))
-		for i, pr := range resets {
+		// Each link and its e-mail are stored in one transaction; the
+		// token is minted as the e-mail is sent (sendQueued).
+		resets, err := s.store.RequestPasswordReset(ctx, v.Name, func(pr models.MailLink) models.Mail {
 			ml := s.mailLocale(pr.Locale, l)
-			// The token is minted as the e-mail is sent (sendQueued); kept no
-			// longer than the link works.
 			link := s.opts.BaseURL + "/password/reset?token=" + models.LinkToken
-			mails[i] = models.Mail{AccountID: pr.AccountID, Username: pr.Username, Kind: mailKindReset, Address: pr.Email,
-				Subject: ml.T("mail.reset.subject", site), Body: ml.T("mail.reset.body", pr.Username, site, link), ExpiresAt: pr.ExpiresAt,
-				LinkKind: models.LinkReset, LinkID: pr.ID}
+			return models.Mail{Kind: mailKindReset, Subject: ml.T("mail.reset.subject", site), Body: ml.T("mail.reset.body", pr.Username, site, link)}
+		})
+		if err == nil && len(resets) > 0 {
+			s.wakeMail()
 		}
-		return s.queueMail(ctx, mails...)
+		return err
 	})
 	redirect(w, r, "/password/forgot", "password.forgot_sent")
 }
