@@ -64,9 +64,11 @@ type Account struct {
 	// EmailDigest is the member's choice to receive their unread
 	// notifications by e-mail once a day (QueueNotificationDigests); off
 	// unless they turn it on. DigestSentAt is when the last one was
-	// queued, nil for never.
+	// queued, nil for never; DigestFrom the earliest creation time of
+	// the notifications the next one tells (nil: a day back).
 	EmailDigest  bool       `bun:",notnull" json:"email_digest"`
 	DigestSentAt *time.Time `bun:",nullzero" json:"-"`
+	DigestFrom   *time.Time `bun:",nullzero" json:"-"`
 
 	Actor *Actor `bun:"-" json:"-"`
 }
@@ -470,7 +472,7 @@ func (s *Store) DeleteAccount(ctx context.Context, acc *Account) error {
 		_, err = tx.NewUpdate().Model((*Account)(nil)).Where("id = ?", acc.ID).
 			Set("email = ''").Set("pending_email = ''").Set("password_hash = ''").Set("disabled = ?", true).
 			Set("decider = ?", false).Set("role = ?", RoleMember).Set("locale = ''").Set("bio = ''").
-			Set("email_digest = ?", false).Set("digest_sent_at = NULL").Set("avatar_id = NULL").Set("deleted_at = ?", now).Exec(ctx)
+			Set("email_digest = ?", false).Set("digest_sent_at = NULL").Set("digest_from = NULL").Set("avatar_id = NULL").Set("deleted_at = ?", now).Exec(ctx)
 		if err != nil {
 			return dbErr("erase account", err)
 		}

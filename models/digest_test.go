@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -165,6 +166,97 @@ func TestNotificationDigests(t *testing.T) {
 		queue(0)
 		if got, _ := s.AccountByID(ctx, accs["ana"].ID); got == nil || got.EmailDigest {
 			t.Errorf("digest still on after turning it off: %+v", got)
+		}
+	})
+}
+
+// TestDigestTellsEveryNotificationOnce: a notification created in the
+// same clock tick as a digest, after its query, is told by the next
+// digest; so is one whose transaction read the clock before a digest's
+// query and committed after it, with a smaller id than a notification
+// that digest told (PostgreSQL only: SQLite runs one writer at a time, so
+// the digest's claim would wait for it); no notification is told twice.
+func TestDigestTellsEveryNotificationOnce(t *testing.T) {
+	eachMailStore(t, func(t *testing.T, s *models.Store, now *time.Time) {
+		ctx := context.Background()
+		ana, err := s.CreateAccount(ctx, models.NewAccount{Username: "ana", Email: "ana@example.org", Password: "correct horse battery", Role: models.RoleMember})
+		if err != nil {
+			t.Fatal(err)
+		}
+		on := true
+		if _, err := s.EditAccount(ctx, ana, models.AccountEdit{EmailDigest: &on}); err != nil {
+			t.Fatal(err)
+		}
+		objectID := int64(0)
+		notify := func(db bun.IDB) {
+			t.Helper()
+			objectID++
+			if err := s.Notify(ctx, db, []int64{ana.ID}, models.Notification{Kind: models.NotifyPetitionUpdate, ObjectType: "nothing", ObjectID: objectID}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		notifyNow := func() {
+			t.Helper()
+			if err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error { notify(tx); return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var told []int64 // the object ids each digest listed, in order
+		queue := func(want int) {
+			t.Helper()
+			var got []models.Digest
+			n, err := s.QueueNotificationDigests(ctx, 100, func(d models.Digest) models.Mail {
+				got = append(got, d)
+				return models.Mail{Subject: "news", Body: "body"}
+			})
+			if err != nil || n != len(got) {
+				t.Fatalf("queued %d digests (%v), composed %d", n, err, len(got))
+			}
+			if want == 0 {
+				if n != 0 {
+					t.Fatalf("a digest of %d was queued, want none", got[0].Total)
+				}
+				return
+			}
+			if n != 1 || got[0].Total != want || len(got[0].Notifications) != want {
+				t.Fatalf("%d digests, want one of %d: %+v", n, want, got)
+			}
+			for _, v := range got[0].Notifications {
+				told = append(told, v.ObjectID)
+			}
+		}
+		advance := func(d time.Duration) { *now = now.Add(d) }
+
+		notifyNow()
+		queue(1)
+		notifyNow() // the same clock tick as that digest, after its query
+		advance(models.DigestInterval)
+		queue(1)
+		if s.Dialect == models.Postgres {
+			advance(models.DigestInterval - time.Second)
+			late, err := s.DB.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer late.Rollback() //nolint:errcheck // committed below unless the test failed
+			notify(late)          // reads the clock, takes the smaller id
+			advance(time.Second)
+			notifyNow()
+			queue(1) // tells the committed one only
+			if err := late.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			advance(models.DigestInterval)
+			queue(1) // the late one
+		}
+		advance(models.DigestInterval)
+		queue(0)
+		want := []int64{1, 2}
+		if s.Dialect == models.Postgres {
+			want = []int64{1, 2, 4, 3}
+		}
+		if !slices.Equal(told, want) {
+			t.Errorf("digests told notifications %v, want %v, each once", told, want)
 		}
 	})
 }

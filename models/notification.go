@@ -44,6 +44,9 @@ type Notification struct {
 	Data      string     `bun:",notnull" json:"data,omitempty"`
 	CreatedAt time.Time  `bun:",notnull" json:"created_at"`
 	ReadAt    *time.Time `bun:",nullzero" json:"read_at,omitempty"`
+	// DigestedAt is when an e-mail digest told it (QueueNotificationDigests),
+	// nil until one does.
+	DigestedAt *time.Time `bun:",nullzero" json:"-"`
 }
 
 // notifyBatch bounds rows per INSERT, below SQLite's variable limit.
