@@ -99,3 +99,50 @@ func TestClaimRemoteConsultationsPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestDueDigestsPlan: the outbox worker's query of the accounts whose
+// digest is due, run every minute on every node, reads the partial index
+// of the accounts that turned the digest on (accounts_digest_due), in id
+// order, not every account: SQLite's plan, and PostgreSQL's once its
+// planner is told not to scan tables (its tables here are too small for
+// any index to pay).
+func TestDueDigestsPlan(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		queue := func() {
+			if _, err := s.QueueNotificationDigests(ctx, 100, func(models.Digest) models.Mail { return models.Mail{} }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var plan string
+		if s.Dialect == models.SQLite {
+			plan = queryPlans(t, s, "account.email_digest", queue)[0]
+		} else {
+			h := &queryRecorder{match: "account.email_digest"}
+			s.DB.AddQueryHook(h)
+			queue()
+			h.mu.Lock()
+			q := h.queries[0]
+			h.match = "\x00"
+			h.mu.Unlock()
+			err := s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				if _, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+					return err
+				}
+				var lines []string
+				if err := tx.NewRaw("EXPLAIN "+q).Scan(ctx, &lines); err != nil {
+					return err
+				}
+				plan = strings.Join(lines, "\n")
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Logf("due digests plan:\n%s", plan)
+		if !strings.Contains(plan, "accounts_digest_due") {
+			t.Errorf("due digests plan:\n%s\nwant the partial index accounts_digest_due", plan)
+		}
+	})
+}
