@@ -69,6 +69,10 @@ type Account struct {
 	EmailDigest  bool       `bun:",notnull" json:"email_digest"`
 	DigestSentAt *time.Time `bun:",nullzero" json:"-"`
 	DigestFrom   *time.Time `bun:",nullzero" json:"-"`
+	// SettingsVersion counts the changes of the private settings
+	// (Locale, EmailDigest): the settings form sends back the one it was
+	// opened at (AccountEdit.IfSettingsVersion).
+	SettingsVersion int64 `bun:",notnull,default:1" json:"-"`
 
 	Actor *Actor `bun:"-" json:"-"`
 }

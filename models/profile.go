@@ -65,6 +65,12 @@ type AccountEdit struct {
 	// another window changed the address keeps that change; another
 	// Email is refused with ErrEditConflict if the address changed since.
 	EmailShown *string `json:"-"`
+	// IfSettingsVersion, when not 0, is the Account.SettingsVersion the
+	// form was opened at: a change of Email, Locale or EmailDigest made
+	// from another one is refused with an *EditConflict, so that saving a
+	// form opened before the settings were changed elsewhere (another
+	// window, the API) does not silently undo that change.
+	IfSettingsVersion int64 `json:"-"`
 }
 
 // AvatarFile is an avatar image being sent: the file's name as the
@@ -317,6 +323,11 @@ func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in Acc
 	if err != nil {
 		return nil, nil, err
 	}
+	if in.IfSettingsVersion != 0 && (in.Email != nil || in.Locale != nil || in.EmailDigest != nil) {
+		if err := checkVersion(cur.SettingsVersion, in.IfSettingsVersion); err != nil {
+			return nil, nil, err
+		}
+	}
 	change, err := emailEdit(cur, in, checked)
 	if err != nil {
 		return nil, nil, err
@@ -340,6 +351,9 @@ func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in Acc
 	}
 	if in.EmailDigest != nil {
 		q, set = q.Set("email_digest = ?", *in.EmailDigest), true
+	}
+	if (in.Locale != nil && *in.Locale != cur.Locale) || (in.EmailDigest != nil && *in.EmailDigest != cur.EmailDigest) {
+		q = q.Set("settings_version = settings_version + 1")
 	}
 	if set {
 		if _, err := q.Exec(ctx); err != nil {

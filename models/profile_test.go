@@ -362,3 +362,55 @@ func TestEmailChangesAreLimited(t *testing.T) {
 		}
 	}, models.WithClock(func() time.Time { return now }))
 }
+
+// TestSettingsVersion: a change of the language or of the digest moves
+// the account's SettingsVersion (a save that changes neither, or only
+// the public profile, does not); an edit of them made from another
+// version is refused with an *EditConflict naming the current one and
+// changes nothing; one made from the current version, or naming none
+// (the API), applies.
+func TestSettingsVersion(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		acc, err := s.CreateAccount(ctx, models.NewAccount{Username: "ann", Password: "long enough pw", Email: "ann@example.org", Locale: "fr"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acc.SettingsVersion != 1 {
+			t.Fatalf("a new account's settings version is %d, want 1", acc.SettingsVersion)
+		}
+		on, off := true, false
+		for _, tc := range []struct {
+			name    string
+			in      models.AccountEdit
+			err     bool // an *EditConflict
+			version int64
+		}{
+			{"the same language, no version", models.AccountEdit{Locale: ptr("fr")}, false, 1},
+			{"the profile only", models.AccountEdit{DisplayName: ptr("Ann"), IfSettingsVersion: 7}, false, 1},
+			{"the digest through the API", models.AccountEdit{EmailDigest: &on}, false, 2},
+			{"a form opened before", models.AccountEdit{Locale: ptr("en"), EmailDigest: &off, IfSettingsVersion: 1}, true, 2},
+			{"an address from a form opened before", models.AccountEdit{Email: ptr("ann@example.org"), IfSettingsVersion: 1}, true, 2},
+			{"the form again, at the current version", models.AccountEdit{Locale: ptr("en"), EmailDigest: &off, IfSettingsVersion: 2}, false, 3},
+		} {
+			_, err := s.EditAccount(ctx, acc, tc.in)
+			conflict, isConflict := errors.AsType[*models.EditConflict](err)
+			if isConflict != tc.err || (!tc.err && err != nil) {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			if isConflict && conflict.Current != tc.version {
+				t.Errorf("%s: conflict at version %d, want %d", tc.name, conflict.Current, tc.version)
+			}
+			got, err := s.AccountByID(ctx, acc.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.SettingsVersion != tc.version {
+				t.Errorf("%s: settings version %d, want %d", tc.name, got.SettingsVersion, tc.version)
+			}
+			if tc.err && (got.Locale != "fr" || !got.EmailDigest) {
+				t.Errorf("%s: the refused edit changed the settings: %q %v", tc.name, got.Locale, got.EmailDigest)
+			}
+		}
+	})
+}

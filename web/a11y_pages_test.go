@@ -189,6 +189,8 @@ func memberPages(s *a11ySite) []a11yPage {
 			want: []string{"Awaiting confirmation", `action="/account/email/resend"`, `action="/account/email/cancel"`}},
 		post("account-settings-conflict", "/account/settings", asMember, http.StatusConflict,
 			url.Values{"email": {"nouvelle@example.org"}, "email_shown": {"perimee@example.org"}, "locale": {""}}).showing(`id="edit-conflict"`),
+		post("account-settings-changed", "/account/settings", asMember, http.StatusConflict,
+			url.Values{"email": {""}, "email_shown": {""}, "locale": {""}, "version": {"99"}}).showing(`id="edit-conflict"`, `href="/account#settings-title"`),
 		post("account-password-errors", "/account/password", asMember, http.StatusUnprocessableEntity,
 			url.Values{"current_password": {"faux"}, "new_password": {"court"}}),
 		post("account-delete-errors", "/account/delete", asMember, http.StatusUnprocessableEntity, url.Values{"confirm": {"non"}}),

@@ -31,7 +31,11 @@ type accountView struct {
 	// Conflict says the address was changed elsewhere since the settings
 	// form was opened, so the settings were not saved.
 	Conflict bool
-	Errors   map[string]string
+	// Edit is the settings' version (models.Account.SettingsVersion) the
+	// settings form was opened at, and after a save refused because they
+	// were changed since, the link to the current ones.
+	Edit   editVersion
+	Errors map[string]string
 }
 
 func (v *accountView) setErrors(e map[string]string) { v.Errors = e }
@@ -39,7 +43,8 @@ func (v *accountView) setErrors(e map[string]string) { v.Errors = e }
 // newAccountView is acc's stored profile and settings.
 func newAccountView(acc *models.Account) *accountView {
 	return &accountView{DisplayName: acc.Actor.Name, Bio: acc.Bio, Email: acc.WantedEmail(), Locale: acc.Locale, AvatarURL: acc.Actor.IconURL,
-		Confirmed: acc.Email, Pending: acc.PendingEmail, EmailShown: acc.WantedEmail(), EmailDigest: acc.EmailDigest}
+		Confirmed: acc.Email, Pending: acc.PendingEmail, EmailShown: acc.WantedEmail(), EmailDigest: acc.EmailDigest,
+		Edit: editVersion{Version: acc.SettingsVersion}}
 }
 
 // localeOptions are the choices of the language setting: the browser's,
@@ -148,7 +153,11 @@ func (v *accountView) digestHint() string {
 // confirmed address staying in use until then; that one, if any, is
 // told of the change. A form opened before the address was changed
 // elsewhere comes back (409) with a notice and the current address when
-// its address was touched (editSettingsConflict).
+// its address was touched (editSettingsConflict); one opened before the
+// language or the digest was changed elsewhere (another window, the API)
+// comes back (409) with a notice, what the member chose kept and the
+// current version in its hidden field (editConflict, as the other edit
+// forms), so that saving again applies their choice deliberately.
 func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		s.badForm(w, r, err)
@@ -157,7 +166,9 @@ func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
 	acc := currentAccount(r.Context())
 	v := newAccountView(acc)
 	v.Email, v.Locale = r.PostFormValue("email"), r.PostFormValue("locale")
-	in := models.AccountEdit{Email: &v.Email, Locale: &v.Locale, CurrentPassword: r.PostFormValue("email_current_password")}
+	v.Edit.Version = formVersion(r)
+	in := models.AccountEdit{Email: &v.Email, Locale: &v.Locale, CurrentPassword: r.PostFormValue("email_current_password"),
+		IfSettingsVersion: v.Edit.Version}
 	if r.PostForm.Has("email_digest_shown") {
 		// The box was usable (digestUsable): unticked sends nothing.
 		v.EmailDigest = r.PostFormValue("email_digest") == "true"
@@ -168,6 +179,10 @@ func (s *Server) editSettings(w http.ResponseWriter, r *http.Request) {
 		in.EmailShown = &shown
 	}
 	got, change, err := s.store.EditAccountChanged(r.Context(), acc, in)
+	v.MailConfigured = s.opts.Mailer != nil
+	if editConflict(s, w, r, err, "account.title", v, &v.Edit, "/account#settings-title", accountPage) {
+		return
+	}
 	if errors.Is(err, models.ErrEditConflict) {
 		s.editSettingsConflict(w, r, v)
 		return
