@@ -100,7 +100,9 @@ type column struct {
 }
 
 // schemaOf lists the tables of a store (bun's bookkeeping excluded) and
-// their columns.
+// their columns, PostgreSQL's generated ones (the search index's
+// search_tsv) excluded: they are computed, never written. SQLite's FTS5
+// tables are listed but never copied (PostgreSQL has none).
 func schemaOf(ctx context.Context, db bun.IDB, d Dialect) (map[string][]column, error) {
 	out := map[string][]column{}
 	if d == Postgres {
@@ -112,7 +114,8 @@ func schemaOf(ctx context.Context, db bun.IDB, d Dialect) (map[string][]column, 
 			Identity string `bun:"is_identity"`
 		}
 		err := db.NewRaw(`SELECT table_name, column_name, data_type, COALESCE(column_default, '') AS column_default, is_identity
-			FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`).Scan(ctx, &rows)
+			FROM information_schema.columns WHERE table_schema = current_schema() AND is_generated = 'NEVER'
+			ORDER BY table_name, ordinal_position`).Scan(ctx, &rows)
 		if err != nil {
 			return nil, fmt.Errorf("read schema: %w", err)
 		}
