@@ -112,7 +112,7 @@ func excerptWindow(rs []rune, found []TextSpan) (start, end int) {
 }
 
 // foldedMatches are the spans of rs (in runes, not bytes) where one of words (folded:
-// fold.Text) is found, folding rs as the search does, in order and
+// fold.Text) begins a word (as the search matches: searchTokens), folding rs as the search does, in order and
 // merged where they touch.
 func foldedMatches(rs []rune, words []string) []TextSpan {
 	var folded strings.Builder
@@ -136,6 +136,11 @@ func foldedMatches(rs []rune, words []string) []TextSpan {
 				break
 			}
 			b, e := at+i, at+i+len(w)
+			if prev, _ := utf8.DecodeLastRuneInString(text[:b]); b > 0 && isWordRune(prev) {
+				_, size := utf8.DecodeRuneInString(text[b:])
+				at = b + size // inside a word: the search matches word starts only
+				continue
+			}
 			found = append(found, TextSpan{origin[b], origin[e-1] + 1})
 			at = e
 		}

@@ -33,10 +33,18 @@ type SearchQuery struct {
 	Text  string // words that must all appear in the title or text
 	Space string // a space's name; "" searches every space
 	// Kind is one of SearchKinds, or "" for every kind: then Hits has the
-	// newest SearchPreview of each and Counts tells how many match.
+	// first SearchPreview of each and Counts tells how many match.
 	Kind string
-	// Before is the cursor of a kind's pages: hits older than this id.
+	// Sort is SearchByRelevance (the default, "") or SearchByNew
+	// ("newest", the lists' name, is SearchByNew too).
+	Sort string
+	// Before is the cursor of a kind's pages newest first: hits older
+	// than this id. Given without Sort, it means SearchByNew (the page
+	// links written before relevance).
 	Before int64
+	// Offset is the cursor of a kind's pages by relevance: how many hits
+	// the earlier pages showed (at most MaxSearchOffset).
+	Offset int
 	Limit  int
 }
 
@@ -67,8 +75,12 @@ type SearchResults struct {
 	// Counts are the matches of each kind searched, every page included.
 	Counts map[string]int
 	Hits   []*SearchHit
-	// Next is the cursor of the next page (Kind searches), 0 at the end.
-	Next int64
+	// Sort is the order of Hits: SearchByRelevance or SearchByNew.
+	Sort string
+	// Next is the cursor of the next page newest first (Kind searches),
+	// 0 at the end; NextOffset the next page's by relevance, 0 at the end.
+	Next       int64
+	NextOffset int
 }
 
 // Total is the number of matches of every kind searched.
@@ -139,32 +151,21 @@ type searchRow struct {
 }
 
 // Search finds the public proposals, debates, petitions, consultations,
-// news and comments whose title or text holds every word of q.Text
-// (folded: case and accents do not matter), newest first. It reads no
-// more than the lists and comment threads show, so anyone may search.
+// news and comments whose title or text holds a word beginning with each
+// word of q.Text (folded: case and accents do not matter; searchTokens),
+// best match first or newest first (q.Sort). It reads no more than the
+// lists and comment threads show, so anyone may search.
 func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, error) {
-	words := strings.Fields(foldText(q.Text))
-	v := &ValidationError{}
-	switch {
-	case len(words) == 0 || utf8.RuneCountInString(strings.Join(words, "")) < 2:
-		v.Add("q", "Type at least two letters to search.")
-	case searchTooLong(q.Text):
-		v.Add("q", errSearchTooLong)
+	tokens := searchTokens(q.Text)
+	sort, err := q.validate(tokens)
+	if err != nil {
+		return nil, err
 	}
 	kinds := SearchKinds
 	if q.Kind != "" {
-		if _, ok := searchSources[q.Kind]; !ok {
-			v.Add("kind", "Unknown kind: choose proposals, debates, petitions, consultations, news or comments.")
-		}
 		kinds = []string{q.Kind}
 	}
-	if q.Before < 0 {
-		v.Add("before", "This page link is not valid.")
-	}
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	res := &SearchResults{Counts: map[string]int{}}
+	res := &SearchResults{Counts: map[string]int{}, Sort: sort}
 	var spaceID int64
 	if q.Space != "" {
 		sp, err := s.SpaceByName(ctx, q.Space)
@@ -178,12 +179,12 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 		limit = clampLimit(q.Limit)
 	}
 	now := s.Now()
-	words = words[:min(len(words), maxSearchWords)]
 	for _, kind := range kinds {
 		src := searchSources[kind]
 		cond, args := src.where(now, spaceID)
+		match, margs := searchMatch(s.DB, src.table, tokens)
 		where := func(sq *bun.SelectQuery) *bun.SelectQuery {
-			return whereSearch(sq.TableExpr(src.table).Where(cond, args...), q.Text)
+			return sq.TableExpr(src.table).Join("JOIN ("+match+") AS m ON m.hit_id = "+src.table+".id", margs...).Where(cond, args...)
 		}
 		n, err := where(s.DB.NewSelect()).Count(ctx)
 		res.Counts[kind] = int(n)
@@ -194,21 +195,32 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 			continue
 		}
 		var rows []searchRow
-		sq := where(s.DB.NewSelect()).
-			ColumnExpr(src.columns()).
-			OrderExpr("id DESC").Limit(int64(limit + 1))
-		if q.Kind != "" && q.Before > 0 {
-			sq = sq.Where("id < ?", q.Before)
+		sq := where(s.DB.NewSelect()).ColumnExpr(src.columns()).Limit(int64(limit + 1))
+		switch {
+		case sort == SearchByNew:
+			sq = sq.OrderExpr(src.table + ".id DESC")
+			if q.Kind != "" && q.Before > 0 {
+				sq = sq.Where(src.table+".id < ?", q.Before)
+			}
+		default:
+			sq = sq.OrderExpr("m.hit_rank DESC, " + src.table + ".id DESC")
+			if q.Kind != "" {
+				sq = sq.Offset(int64(q.Offset))
+			}
 		}
 		if err := sq.Scan(ctx, &rows); err != nil {
 			return nil, dbErr("search "+kind, err)
 		}
 		if q.Kind != "" && len(rows) > limit {
-			res.Next = rows[limit-1].ID
+			if sort == SearchByNew {
+				res.Next = rows[limit-1].ID
+			} else {
+				res.NextOffset = q.Offset + limit
+			}
 		}
 		for _, r := range rows[:min(len(rows), limit)] {
 			h := &SearchHit{Kind: kind, ID: r.ID, Title: r.Title, Date: r.Date, Space: &Space{ID: r.SpaceID}}
-			h.Excerpt, h.Marks = hitExcerpt(r.Text, kind == SearchConsultations, words)
+			h.Excerpt, h.Marks = hitExcerpt(r.Text, kind == SearchConsultations, tokens)
 			if src.comments {
 				h.On, h.Stance = &SearchHit{Kind: searchComments.kindOf(r.ObjectType), ID: r.ObjectID, Title: r.Title}, r.Stance
 			}
@@ -216,6 +228,45 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 		}
 	}
 	return res, s.attachHitSpaces(ctx, res.Hits)
+}
+
+// validate checks q, of the given tokens, and tells the order of its hits.
+func (q SearchQuery) validate(tokens []string) (string, error) {
+	v := &ValidationError{}
+	switch {
+	case utf8.RuneCountInString(strings.Join(tokens, "")) < 2:
+		v.Add("q", "Type at least two letters to search.")
+	case searchTooLong(q.Text):
+		v.Add("q", errSearchTooLong)
+	}
+	if q.Kind != "" {
+		if _, ok := searchSources[q.Kind]; !ok {
+			v.Add("kind", "Unknown kind: choose proposals, debates, petitions, consultations, news or comments.")
+		}
+	}
+	sort := q.Sort
+	switch sort {
+	case "":
+		sort = SearchByRelevance
+		if q.Before > 0 {
+			sort = SearchByNew
+		}
+	case SearchByRelevance, SearchByNew:
+	case SortNewest:
+		sort = SearchByNew
+	default:
+		v.Add("sort", "The order must be relevance or new.")
+	}
+	if q.Before < 0 || (q.Before > 0 && sort != SearchByNew) {
+		v.Add("before", "This page link is not valid.")
+	}
+	switch {
+	case q.Offset < 0 || (q.Offset > 0 && sort != SearchByRelevance):
+		v.Add("offset", "This page link is not valid.")
+	case q.Offset > MaxSearchOffset:
+		v.Add("offset", "Pages by relevance stop at the 1,000th hit: add words, or sort by newest.")
+	}
+	return sort, v.Err()
 }
 
 // repeatArg is v n times, for a condition naming it n times; nil for

@@ -86,7 +86,7 @@ func TestSearchComments(t *testing.T) {
 			}
 			return out
 		}
-		got := ids(models.SearchQuery{Text: "velo"})
+		got := ids(models.SearchQuery{Text: "velo", Sort: models.SearchByNew})
 		want := []int64{found["remote"].ID, found["village"].ID, found["argument"].ID, found["local"].ID}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("found %v, want %v (newest first; never %v)", got, want,

@@ -190,6 +190,10 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		t.Errorf("search for benches: %v, want the one proposal", found)
 	}
 	k.call("GET", "/search", "/search?q=shade&kind=proposals&space=town&limit=1", "", nil, 200)
+	k.call("GET", "/search", "/search?q=bench&kind=proposals&sort=new&limit=1", "", nil, 200)
+	for _, bad := range []string{"sort=new&cursor=o1", "sort=relevance&cursor=5", "cursor=o0", "sort=popular"} {
+		k.call("GET", "/search", "/search?q=benches&kind=proposals&"+bad, "", nil, 422)
+	}
 	k.call("GET", "/search", "/search?q=b&kind=users", "", nil, 422)
 	if bad := k.call("GET", "/search", "/search?q=benches&kind=proposals&cursor=x", "", nil, 422); fmt.Sprint(bad["fields"]) != "map[cursor:is not a cursor of this list]" {
 		t.Errorf("a bad search cursor: %v, want a problem with cursor", bad)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,9 +25,8 @@ func init() {
 }
 
 // searchesPerMinute bounds the searches of one address, page and API
-// together. Reads are otherwise free (open data), but a search scans
-// every kind's table twice (no index serves "%word%"), where a list
-// reads one page by its index.
+// together. Reads are otherwise free (open data), but a search ranks
+// every match of six kinds, where a list reads one page by its index.
 const searchesPerMinute = 30
 
 // searchLimiters holds one search limiter per Server, shared by the page
@@ -52,37 +52,53 @@ var searchKindOptions = func() []fieldOption {
 	return out
 }()
 
+// searchSortOptions are the order field's choices (models.SearchQuery.Sort).
+var searchSortOptions = []fieldOption{
+	{models.SearchByRelevance, "search.sort." + models.SearchByRelevance},
+	{models.SearchByNew, "search.sort." + models.SearchByNew},
+}
+
 // searchView is the search page: its form, and its results once asked.
 type searchView struct {
 	Q, Kind, Space string
+	Sort           string // as asked; the results tell the order used
 	Spaces         []*models.Space
 	Results        *models.SearchResults // nil before a search
-	// Errors are the refused search's problems by field (q, kind, before).
+	// Errors are the refused search's problems by field (q, kind, sort,
+	// before, offset).
 	Errors map[string]string
 }
 
-// searchQuery reads ?q=&kind=&space=&before= (before as the page's and
-// the API's cursor); an unreadable cursor is refused by models.
-func searchQuery(r *http.Request, cursor string) models.SearchQuery {
+// searchQuery reads ?q=&kind=&space=&sort=; the page's cursors are
+// ?before= (newest first) and ?offset= (by relevance). An unreadable
+// cursor is refused by models.
+func searchQuery(r *http.Request) models.SearchQuery {
 	q := r.URL.Query()
-	before := int64(0)
-	if cursor != "" {
-		var err error
-		if before, err = strconv.ParseInt(cursor, 10, 64); err != nil {
-			before = -1
-		}
+	return models.SearchQuery{Text: q.Get("q"), Kind: q.Get("kind"), Space: q.Get("space"), Sort: q.Get("sort"),
+		Before: cursorNumber[int64](q.Get("before")), Offset: cursorNumber[int](q.Get("offset")), Limit: searchPageSize}
+}
+
+// cursorNumber is a page cursor's number: 0 when absent, -1 (refused by
+// models) when unreadable.
+func cursorNumber[T int | int64](s string) T {
+	if s == "" {
+		return 0
 	}
-	return models.SearchQuery{Text: q.Get("q"), Kind: q.Get("kind"), Space: q.Get("space"), Before: before, Limit: searchPageSize}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n > math.MaxInt32 {
+		return -1
+	}
+	return T(n)
 }
 
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
-	sq := searchQuery(r, r.URL.Query().Get("before"))
+	sq := searchQuery(r)
 	spaces, err := s.store.ListSpaces(r.Context())
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	v := &searchView{Q: sq.Text, Kind: sq.Kind, Space: sq.Space, Spaces: spaces}
+	v := &searchView{Q: sq.Text, Kind: sq.Kind, Space: sq.Space, Sort: sq.Sort, Spaces: spaces}
 	l := s.localeFor(r)
 	status := http.StatusOK
 	if strings.TrimSpace(sq.Text) != "" || r.URL.Query().Has("q") {
@@ -105,9 +121,9 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, searchPage(s.page(r, title), v))
 }
 
-// searchURL is the search page's address for v's words with kind and
-// before changed ("" and 0 leave them out).
-func searchURL(v *searchView, kind string, before int64) string {
+// searchURL is the search page's address for v's words and order with
+// kind changed ("" leaves it out), at the page after res's when next.
+func searchURL(v *searchView, kind string, res *models.SearchResults, next bool) string {
 	q := url.Values{"q": {v.Q}}
 	if kind != "" {
 		q.Set("kind", kind)
@@ -115,11 +131,20 @@ func searchURL(v *searchView, kind string, before int64) string {
 	if v.Space != "" {
 		q.Set("space", v.Space)
 	}
-	if before > 0 {
-		q.Set("before", strconv.FormatInt(before, 10))
+	if res.Sort == models.SearchByNew {
+		q.Set("sort", models.SearchByNew)
+	}
+	switch {
+	case next && res.Next > 0:
+		q.Set("before", strconv.FormatInt(res.Next, 10))
+	case next && res.NextOffset > 0:
+		q.Set("offset", strconv.Itoa(res.NextOffset))
 	}
 	return "/search?" + q.Encode()
 }
+
+// hasNext reports whether res has a page after it.
+func hasNext(res *models.SearchResults) bool { return res.Next > 0 || res.NextOffset > 0 }
 
 // hitPath is a hit's page on this server.
 func hitPath(h *models.SearchHit) string {
@@ -180,14 +205,23 @@ type apiSearchResults struct {
 	NextCursor string         `json:"next_cursor,omitempty"`
 }
 
+// apiSearch answers GET /api/v1/search. Its cursor is an id newest
+// first (as before relevance: without sort it means sort=new) and "o"
+// and an offset by relevance; a cursor of the other order is refused.
 func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 	cursor, limit := pageParams(r)
-	if _, err := idCursor(cursor); err != nil {
-		s.error(w, r, err) // told on cursor, the API's name, not the page's before
+	sq := searchQuery(r)
+	sq.Before, sq.Offset, sq.Limit = 0, 0, limit
+	badCursor := models.Invalid("cursor", "is not a cursor of this list")
+	if offset, ok := strings.CutPrefix(cursor, "o"); ok {
+		if sq.Offset = cursorNumber[int](offset); sq.Offset <= 0 || sq.Sort == models.SearchByNew || sq.Sort == models.SortNewest {
+			s.error(w, r, badCursor)
+			return
+		}
+	} else if sq.Before, _ = idCursor(cursor); cursor != "" && (sq.Before == 0 || sq.Sort == models.SearchByRelevance) {
+		s.error(w, r, badCursor) // told on cursor, the API's name, not the page's before
 		return
 	}
-	sq := searchQuery(r, cursor)
-	sq.Limit = limit
 	res, err := s.store.Search(r.Context(), sq)
 	if err != nil {
 		s.error(w, r, err)
@@ -202,8 +236,20 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Items = append(out.Items, hit)
 	}
-	if res.Next > 0 {
+	switch {
+	case res.Next > 0:
 		out.NextCursor = strconv.FormatInt(res.Next, 10)
+	case res.NextOffset > 0:
+		out.NextCursor = "o" + strconv.Itoa(res.NextOffset)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// searchSortValue is the order field's value: the order of the results
+// shown, else the one asked.
+func searchSortValue(v *searchView) string {
+	if v.Results != nil {
+		return v.Results.Sort
+	}
+	return v.Sort
 }

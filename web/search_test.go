@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -67,18 +70,29 @@ func TestSearchPage(t *testing.T) {
 		t.Errorf("status %d; the preview must stop at %d proposals", res.StatusCode, models.SearchPreview)
 	}
 
-	// One kind, paged by 20.
+	// One kind, paged by 20: by relevance (equal here: newest first), by
+	// offset; newest first (sort=new) by id, as a link from before
+	// relevance (before= without sort) still is.
 	body = readBody(e.get(c, "/search?kind=proposals&q=jardin"))
 	if !strings.Contains(body, fmt.Sprintf(`href="/p/%d"`, ids[5])) || strings.Contains(body, fmt.Sprintf(`href="/p/%d"`, ids[4])) {
-		t.Fatal("the first page of proposals is not the 20 newest")
+		t.Fatal("the first page of proposals is not the 20 first")
 	}
-	next := fmt.Sprintf(`href="/search?before=%d&amp;kind=proposals&amp;q=jardin" rel="next"`, ids[5])
-	if !strings.Contains(body, next) {
-		t.Fatalf("no next page link %s", next)
+	if !strings.Contains(body, `<option value="relevance" selected>Most relevant first</option>`) {
+		t.Error("the order field does not show relevance")
 	}
-	body = readBody(e.get(c, fmt.Sprintf("/search?before=%d&kind=proposals&q=jardin", ids[5])))
-	if !strings.Contains(body, fmt.Sprintf(`href="/p/%d"`, ids[0])) || strings.Contains(body, `rel="next"`) {
-		t.Fatal("the last page of proposals is wrong")
+	for _, tc := range []struct{ page, next, last string }{
+		{"/search?kind=proposals&q=jardin", `href="/search?kind=proposals&amp;offset=20&amp;q=jardin" rel="next"`, "/search?kind=proposals&offset=20&q=jardin"},
+		{"/search?kind=proposals&q=jardin&sort=new", fmt.Sprintf(`href="/search?before=%d&amp;kind=proposals&amp;q=jardin&amp;sort=new" rel="next"`, ids[5]),
+			fmt.Sprintf("/search?before=%d&kind=proposals&q=jardin&sort=new", ids[5])},
+		{"/search?kind=proposals&q=jardin&sort=new", "", fmt.Sprintf("/search?before=%d&kind=proposals&q=jardin", ids[5])},
+	} {
+		if body := readBody(e.get(c, tc.page)); !strings.Contains(body, tc.next) {
+			t.Errorf("%s: no next page link %s", tc.page, tc.next)
+		}
+		body := readBody(e.get(c, tc.last))
+		if !strings.Contains(body, fmt.Sprintf(`href="/p/%d"`, ids[0])) || strings.Contains(body, fmt.Sprintf(`href="/p/%d"`, ids[5])) || strings.Contains(body, `rel="next"`) {
+			t.Errorf("%s: the last page of proposals is wrong", tc.last)
+		}
 	}
 
 	// Refusals, on their fields.
@@ -87,6 +101,16 @@ func TestSearchPage(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Type at least two letters to search.") ||
 		!strings.Contains(body, `aria-invalid="true"`) {
 		t.Fatalf("a one-letter search: %d", res.StatusCode)
+	}
+	for path, msg := range map[string]string{
+		"/search?q=jardin&sort=popular":                           "The order must be relevance or new.",
+		"/search?q=jardin&kind=proposals&sort=new&offset=20":      "This page link is not valid.",
+		"/search?q=jardin&kind=proposals&offset=5000":             "Pages by relevance stop at the 1,000th hit",
+		"/search?q=jardin&kind=proposals&sort=relevance&before=3": "This page link is not valid.",
+	} {
+		if res := e.get(c, path); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(readBody(res), msg) {
+			t.Errorf("%s: %d, want 422 saying %q", path, res.StatusCode, msg)
+		}
 	}
 	if res := e.get(c, "/search?q=jardin&space=nowhere"); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("an unknown space: %d", res.StatusCode)
@@ -170,7 +194,7 @@ func TestSearchExcerptAroundMatch(t *testing.T) {
 }
 
 // TestSearchRateLimited: an address searches at most 30 times a minute,
-// page and API together (a search scans every kind's table); the next
+// page and API together (a search ranks every match of six kinds); the next
 // gets 429 with Retry-After, and the empty form still opens.
 func TestSearchRateLimited(t *testing.T) {
 	e := newEnv(t)
@@ -194,5 +218,71 @@ func TestSearchRateLimited(t *testing.T) {
 	}
 	if res := e.get(c, "/search"); res.StatusCode != http.StatusOK {
 		t.Errorf("the empty form past the limit: %d", res.StatusCode)
+	}
+}
+
+// TestAPISearchPages: next_cursor pages through every match once, by
+// relevance ("o" and an offset) and newest first (an id), and an id
+// cursor without sort (as the API gave before relevance) is newest first.
+func TestAPISearchPages(t *testing.T) {
+	e := newEnv(t)
+	civicEnv(t, e)
+	ctx := context.Background()
+	alice, err := e.Store.AccountByUsername(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var newest []string
+	for i := range 12 {
+		title := fmt.Sprintf("Idée %d", i)
+		if i%4 == 0 {
+			title = fmt.Sprintf("Compost %d", i) // in the title: first
+		}
+		p, err := e.Store.CreateProposal(ctx, alice.Actor, "ville", models.ProposalInput{Title: title, Body: "Du compost au jardin."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		newest = append([]string{strconv.FormatInt(p.ID, 10)}, newest...)
+	}
+	c := e.client()
+	pages := func(path string) (ids, cursors []string) {
+		t.Helper()
+		for range 20 {
+			var out struct {
+				Items []struct {
+					ID string `json:"id"`
+				} `json:"items"`
+				NextCursor string `json:"next_cursor"`
+			}
+			res := e.get(c, path)
+			if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d %v", path, res.StatusCode, err)
+			}
+			res.Body.Close()
+			for _, it := range out.Items {
+				ids = append(ids, it.ID)
+			}
+			if out.NextCursor == "" {
+				return ids, cursors
+			}
+			cursors = append(cursors, out.NextCursor)
+			base, _, _ := strings.Cut(path, "&cursor=")
+			path = base + "&cursor=" + url.QueryEscape(out.NextCursor)
+		}
+		t.Fatal("pages without end")
+		return nil, nil
+	}
+	relevance, cursors := pages("/api/v1/search?q=compo&kind=proposals&limit=5")
+	want := append([]string{newest[3], newest[7], newest[11]}, slices.DeleteFunc(slices.Clone(newest), func(id string) bool {
+		return id == newest[3] || id == newest[7] || id == newest[11]
+	})...)
+	if !slices.Equal(relevance, want) || fmt.Sprint(cursors) != "[o5 o10]" {
+		t.Errorf("by relevance: %v (cursors %v), want %v", relevance, cursors, want)
+	}
+	if got, _ := pages("/api/v1/search?q=compo&kind=proposals&limit=5&sort=new"); !slices.Equal(got, newest) {
+		t.Errorf("sort=new: %v, want %v", got, newest)
+	}
+	if got, _ := pages("/api/v1/search?q=compo&kind=proposals&limit=5&cursor=" + newest[4]); !slices.Equal(got, newest[5:]) {
+		t.Errorf("an id cursor without sort: %v, want %v", got, newest[5:])
 	}
 }
