@@ -198,9 +198,9 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 		sq := where(s.DB.NewSelect()).ColumnExpr(src.columns()).Limit(int64(limit + 1))
 		switch {
 		case sort == SearchByNew:
-			sq = sq.OrderExpr(src.table + ".id DESC")
+			sq = sq.OrderExpr("m.hit_id DESC") // the same id; ordering by the table's own would make SQLite scan it and probe the index row by row
 			if q.Kind != "" && q.Before > 0 {
-				sq = sq.Where(src.table+".id < ?", q.Before)
+				sq = sq.Where("m.hit_id < ?", q.Before)
 			}
 		default:
 			sq = sq.OrderExpr("m.hit_rank DESC, " + src.table + ".id DESC")

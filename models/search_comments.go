@@ -36,7 +36,9 @@ func (cs commentSearch) where(now time.Time, spaceID int64) (string, []any) {
 	for _, it := range cs {
 		src := searchSources[it.kind]
 		cond, a := src.where(now, spaceID)
-		items = append(items, "(object_type = '"+it.objectType+"' AND object_id IN (SELECT id FROM "+src.table+" WHERE "+cond+"))")
+		// EXISTS, a look-up per comment found, rather than IN, which
+		// reads every public item of the kind however few comments match.
+		items = append(items, "(object_type = '"+it.objectType+"' AND EXISTS (SELECT 1 FROM "+src.table+" AS o WHERE o.id = comments.object_id AND "+cond+"))")
 		args = append(args, a...)
 	}
 	return "deleted_at IS NULL AND hidden_at IS NULL AND id NOT IN (" + belowHidden + ") AND (" + strings.Join(items, " OR ") + ")", args
