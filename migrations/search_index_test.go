@@ -8,14 +8,14 @@ import (
 	"github.com/opendemocracynow/odn/models/dbtest"
 )
 
-// TestSearchIndexBackfill: rows written before 20261213090000 are in the
+// TestSearchIndexBackfill: rows written before 20261213120000 are in the
 // full-text index after the upgrade, past a batch of the fill (a thousand
 // rows), and a debate backfilled by 20261209090000 (question and
 // description joined by a space) has its question as its title again.
 func TestSearchIndexBackfill(t *testing.T) {
 	dbtest.EachDSN(t, func(t *testing.T, dialect, dsn string) {
 		ctx := context.Background()
-		s := openBefore(t, dsn, "20261213090000")
+		s := openBefore(t, dsn, "20261213120000")
 		at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 		actor := rawLocalActor(t, s, at)
 		if _, err := s.DB.NewRaw(`INSERT INTO comments (uri, url, object_type, object_id, author_id, body, body_html, local, origin, search, created_at, updated_at)
