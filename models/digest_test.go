@@ -258,5 +258,24 @@ func TestDigestTellsEveryNotificationOnce(t *testing.T) {
 		if !slices.Equal(told, want) {
 			t.Errorf("digests told notifications %v, want %v, each once", told, want)
 		}
+
+		// Off for a month, then on again: the next digest looks a day
+		// back, as a first one does, not at the month it was off.
+		off := false
+		if _, err := s.EditAccount(ctx, ana, models.AccountEdit{EmailDigest: &off}); err != nil {
+			t.Fatal(err)
+		}
+		notifyNow() // while off, and weeks before it is on again
+		advance(30 * models.DigestInterval)
+		if _, err := s.EditAccount(ctx, ana, models.AccountEdit{EmailDigest: &on}); err != nil {
+			t.Fatal(err)
+		}
+		queue(0)
+		notifyNow()
+		told = nil
+		queue(1)
+		if want := []int64{objectID}; !slices.Equal(told, want) {
+			t.Errorf("the digest after turning it on again told %v, want %v", told, want)
+		}
 	})
 }

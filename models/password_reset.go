@@ -276,7 +276,11 @@ func (s *Store) ResetPassword(ctx context.Context, token, next string) (*Account
 	now := s.Now()
 	err = s.Tx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// The condition makes the link single-use even when two requests
-		// race: the second updates nothing.
+		// race: the second updates nothing. It also closes the race with
+		// a disabling (liveReset checked the account before this
+		// transaction): SetDisabled ends the account's links in its own
+		// transaction, so a link it ended updates nothing here, and one
+		// this transaction used first has its session ended by it.
 		res, err := tx.NewUpdate().Model((*passwordReset)(nil)).Set("used_at = ?", now).
 			Where("id = ? AND used_at IS NULL AND expires_at > ?", pr.ID, now).Exec(ctx)
 		if err != nil {

@@ -351,6 +351,12 @@ func (s *Store) editAccount(ctx context.Context, tx bun.Tx, acc *Account, in Acc
 	}
 	if in.EmailDigest != nil {
 		q, set = q.Set("email_digest = ?", *in.EmailDigest), true
+		if *in.EmailDigest && !cur.EmailDigest {
+			// Turned on again: the next digest looks a day back, as the
+			// first one does, not at everything since the digest before
+			// it was turned off.
+			q = q.Set("digest_from = NULL")
+		}
 	}
 	if (in.Locale != nil && *in.Locale != cur.Locale) || (in.EmailDigest != nil && *in.EmailDigest != cur.EmailDigest) {
 		q = q.Set("settings_version = settings_version + 1")
