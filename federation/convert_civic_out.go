@@ -697,9 +697,39 @@ func inConsultation(obj doc, c *models.Consultation, sp *models.Space, poll bool
 	if end := c.AllowedUntil(models.ActionVote); end != nil {
 		pollEndsBy(obj, *end, now)
 	}
-	if from := c.AllowedFrom(models.ActionVote); from != nil && now.Before(*from) {
-		pollOpensAt(obj, *from)
+	_, closed := obj["closed"]
+	if from, ok := pollPending(c, closed, now); ok {
+		pollOpensAt(obj, from)
 	}
+}
+
+// pollPending reports whether a poll of consultation c (nil: none) waits
+// at now for c's contribution phase, and when that opens: c takes no
+// votes yet, and the poll is not closed already (closed: its Question
+// carries closed, which does not look open). Such a poll goes as a Note
+// (pollOpensAt), and its Tombstone names that type (pollFormerType).
+func pollPending(c *models.Consultation, closed bool, now time.Time) (time.Time, bool) {
+	if c == nil || closed {
+		return time.Time{}, false
+	}
+	from := c.AllowedFrom(models.ActionVote)
+	if from == nil || !now.Before(*from) {
+		return time.Time{}, false
+	}
+	return *from, true
+}
+
+// pollFormerType is the formerType of the Tombstone of a debate or
+// petition whose Question (before its consultation's phases) is q, of
+// consultation c (nil: none), deleted at now: the type it goes out as
+// then, a Note while its poll waits for the contribution phase
+// (pollPending), else a Question.
+func pollFormerType(q doc, c *models.Consultation, now time.Time) string {
+	_, closed := q["closed"]
+	if _, ok := pollPending(c, closed, now); ok {
+		return "Note"
+	}
+	return "Question"
 }
 
 // pendingOptions maps a poll's options key to the odn key that carries
@@ -717,7 +747,8 @@ var pendingOptions = map[string]string{"oneOf": PropODNOneOf, "anyOf": PropODNAn
 // text, whose status line says when voting opens. When from comes, the
 // count Update (outbox_consultation.go) sends the Question with its
 // poll, which Mastodon adds to the post (an edit: updated is newer). A
-// poll already closed is left as it is: it does not look open.
+// poll already closed is left as it is, it does not look open: the
+// caller decides with pollPending.
 //
 // Until then it goes as a Note: Pleroma and Akkoma refuse a Question
 // without oneOf or anyOf (QuestionValidator.validate_data), so their
@@ -728,9 +759,6 @@ var pendingOptions = map[string]string{"oneOf": PropODNOneOf, "anyOf": PropODNAn
 // updateStatusable); odn peers copy by odn:type, not by type
 // (docs/FEDERATION.md, "Other servers").
 func pollOpensAt(q doc, from time.Time) {
-	if _, closed := q["closed"]; closed {
-		return
-	}
 	q["type"] = "Note"
 	for key, odnKey := range pendingOptions {
 		if opts, ok := q[key]; ok {

@@ -777,7 +777,10 @@ func objectHidden(ctx context.Context, s *Service, ev models.Event) ([]models.Ou
 		if err != nil || !p.Local {
 			return nil, err
 		}
-		uri, formerType, author, t = p.URI, "Question", p.Author, CivicTarget{URI: p.URI, Author: p.Author, Space: p.Space}
+		if formerType, err = s.formerPollType(ctx, PetitionToQuestion(p, s.store.Now()), p.ConsultationID); err != nil {
+			return nil, err
+		}
+		uri, author, t = p.URI, p.Author, CivicTarget{URI: p.URI, Author: p.Author, Space: p.Space}
 	case models.ObjectTypeDebate:
 		d, err := s.store.DebateByID(ctx, ev.ObjectID)
 		if err != nil || !d.Local || d.Current == models.DebateDraft {
@@ -786,7 +789,10 @@ func objectHidden(ctx context.Context, s *Service, ev models.Event) ([]models.Ou
 		if t, err = s.civicTarget(ctx, models.ObjectTypeDebate, d.ID); err != nil {
 			return nil, err
 		}
-		uri, formerType, author = d.URI, "Question", t.Author
+		if formerType, err = s.formerPollType(ctx, DebateToQuestion(d, t.Space, nil), d.ConsultationID); err != nil {
+			return nil, err
+		}
+		uri, author = d.URI, t.Author
 	case models.ObjectTypeComment:
 		c, err := s.store.CommentByID(ctx, ev.ObjectID)
 		if err != nil || !c.Local {

@@ -288,16 +288,35 @@ func (s *Service) localDebate(ctx context.Context, id string) (*models.Debate, *
 	if !d.Local || d.Current == models.DebateDraft {
 		return nil, nil, models.ErrNotFound
 	}
-	if d.HiddenAt != nil {
-		return nil, nil, hiddenGone(d.URI, "Question", *d.HiddenAt)
-	}
 	var sp *models.Space
 	if d.SpaceID != 0 {
 		if sp, err = s.store.SpaceByID(ctx, d.SpaceID); err != nil {
 			return nil, nil, err
 		}
 	}
+	if d.HiddenAt != nil {
+		former, err := s.formerPollType(ctx, DebateToQuestion(d, sp, nil), d.ConsultationID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, hiddenGone(d.URI, former, *d.HiddenAt)
+	}
 	return d, sp, nil
+}
+
+// formerPollType is the formerType of the Tombstone of a local debate or
+// petition whose Question (before its consultation's phases) is q, of
+// consultation consultationID (0: none): a Note while its poll waits for
+// the contribution phase, as it then goes out (pollFormerType).
+func (s *Service) formerPollType(ctx context.Context, q doc, consultationID int64) (string, error) {
+	var c *models.Consultation
+	if consultationID != 0 {
+		var err error
+		if c, err = s.store.ConsultationRecord(ctx, consultationID); err != nil {
+			return "", err
+		}
+	}
+	return pollFormerType(q, c, s.store.Now()), nil
 }
 
 // debateDoc is the Question of a debate with its current tally, closing
@@ -356,7 +375,11 @@ func (s *Service) localPetition(ctx context.Context, id string) (*models.Petitio
 		return nil, models.ErrNotFound
 	}
 	if p.HiddenAt != nil {
-		return nil, hiddenGone(p.URI, "Question", *p.HiddenAt)
+		former, err := s.formerPollType(ctx, PetitionToQuestion(p, s.store.Now()), p.ConsultationID)
+		if err != nil {
+			return nil, err
+		}
+		return nil, hiddenGone(p.URI, former, *p.HiddenAt)
 	}
 	return p, nil
 }
