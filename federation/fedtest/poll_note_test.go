@@ -40,7 +40,7 @@ func TestCopyFromNoteTakesLaterPoll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.ContributionAt = time.Now().UTC().Add(10 * time.Second)
+	in.ContributionAt = time.Now().UTC().Add(15 * time.Second) // room for the restart, the copies and the refusals on a loaded machine
 	if c, err = n.a.Store.UpdateConsultation(n.ctx, n.alice, c.ID, in); err != nil {
 		t.Fatal(err)
 	}
