@@ -116,7 +116,7 @@ func (s *Service) hostMeta(w http.ResponseWriter, r *http.Request) {
 // draft-cavage or RFC 9421, pinned to our own address (Host, or the
 // target URI) and to Date or created within an hour. The key fetches it
 // causes spend the client address's share of the key host's budget
-// (client is clientKey(r)).
-func (s *Service) verify(r *http.Request, body []byte, client string) (*Verified, error) {
+// (client is clientOf(r)).
+func (s *Service) verify(r *http.Request, body []byte, client clientAddr) (*Verified, error) {
 	return verifierFor(r.Header, s.host, s.store.URLs.Base, time.Hour).VerifyRequest(r, body, s.now(), s.keys.from(client))
 }

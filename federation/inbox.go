@@ -51,8 +51,8 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 		s.inboxRefuse(w, r, http.StatusForbidden, "domain blocked", ErrBlocked)
 		return
 	}
-	client := clientKey(r)
-	if !s.charge(w, r, s.claimLimit, client) {
+	client := clientOf(r)
+	if !s.charge(w, r, s.claimLimit, client.group) {
 		return
 	}
 	if r.ContentLength > MaxBodyBytes {

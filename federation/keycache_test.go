@@ -27,7 +27,7 @@ func TestKeyCacheRotation(t *testing.T) {
 	}
 	keyIs := func(refresh bool, want *rsa.PrivateKey) {
 		t.Helper()
-		pub, owner, err := n.s.keys.from("127.0.0.1").PublicKey(ctx, a.PublicKeyID, refresh)
+		pub, owner, err := n.s.keys.from(clientAt("127.0.0.1")).PublicKey(ctx, a.PublicKeyID, refresh)
 		if err != nil || owner != uri || !want.PublicKey.Equal(pub) {
 			t.Fatalf("refresh=%v: got owner %q err %v, key match %v", refresh, owner, err, err == nil && want.PublicKey.Equal(pub))
 		}

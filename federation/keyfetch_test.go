@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,7 +38,8 @@ func (c *fakeClock) advance(d time.Duration) {
 // prefix1… (real actors the peer serves, or paths it answers 404 for),
 // after the clock advanced by advance and the addresses in known sent a
 // request verified with a key of the peer. Addresses go through
-// clientKey, as the inbox's do (IPv6 by /64).
+// clientOf, as the inbox's do (known by the full address, budgets by
+// IPv6 /64).
 type keyFetch struct {
 	advance        time.Duration
 	known          []string
@@ -96,8 +98,9 @@ func TestKeyFetchBudget(t *testing.T) {
 			// The host refilled 10; the address still holds its 6.
 			{advance: time.Second, from: "192.0.2.2", prefix: "carol", n: 7, real: true, wantFetched: 6, wantRefused: 1, whose: forger},
 		}},
-		{"an IPv6 /64 is one address", []keyFetch{
-			{known: []string{"2001:db8::1"}, from: "2001:db8::ffff", prefix: "alice", n: 80, real: true, wantFetched: 80},
+		{"an IPv6 /64 is one address's budget, but known by the full address", []keyFetch{
+			{known: []string{"2001:db8::1"}, from: "2001:db8::1", prefix: "alice", n: 80, real: true, wantFetched: 80},
+			{from: "2001:db8::ffff", prefix: "w", n: 10, wantFetched: 6, wantRefused: 4, whose: forger},
 			{from: "2001:db8:0:1::1", prefix: "x", n: 10, wantFetched: 6, wantRefused: 4, whose: forger},
 			{from: "2001:db8:0:1::2", prefix: "y", n: 10, wantRefused: 10, whose: forger},
 			{from: "2001:db8:0:2::1", prefix: "z", n: 1, wantFetched: 1},
@@ -159,9 +162,9 @@ func TestKeyFetchBudget(t *testing.T) {
 	}
 }
 
-// clientAt is clientKey of a request from addr.
-func clientAt(addr string) string {
-	return clientKey(&http.Request{RemoteAddr: net.JoinHostPort(addr, "443")})
+// clientAt is clientOf a request from addr.
+func clientAt(addr string) clientAddr {
+	return clientOf(&http.Request{RemoteAddr: net.JoinHostPort(addr, "443")})
 }
 
 // TestFetchBudgetVerifiedAllocatesNothing: recording a verified request
@@ -172,6 +175,80 @@ func TestFetchBudgetVerifiedAllocatesNothing(t *testing.T) {
 	b.verified(client, host)
 	if n := testing.AllocsPerRun(100, func() { b.verified(client, host) }); n != 0 {
 		t.Errorf("verified allocates %v times per call, want 0", n)
+	}
+}
+
+// TestFetchBudgetKnownPairs: the (address, host) pairs known are pushed
+// out least recently verified first, a lookup not counting as a
+// verification; one address group (an IPv4 address, an IPv6 /64) is known
+// for knownPerGroup hosts at most, a new one pushing out its own oldest,
+// so one group signing for many hosts of its own (wildcard subdomains)
+// cannot push out the others' pairs.
+func TestFetchBudgetKnownPairs(t *testing.T) {
+	const peer = "peer.example"
+	honest := clientAt("192.0.2.1")
+	evilHost := func(i int) string { return fmt.Sprintf("h%d.evil.example", i) }
+	// fill verifies knownPairs pairs, each from its own IPv4 address,
+	// running between after every 1,000th.
+	fill := func(b *fetchBudget, clock *fakeClock, between func()) {
+		for i := range knownPairs {
+			b.verified(clientAt(fmt.Sprintf("10.%d.%d.%d", i>>16, i>>8&255, i&255)), "filler.example")
+			if i%1000 == 0 {
+				between()
+			}
+		}
+	}
+	tests := []struct {
+		name string
+		run  func(b *fetchBudget, clock *fakeClock)
+		want map[string]bool // "address host": known
+	}{
+		{"one address's wildcard subdomains push out only its own oldest", func(b *fetchBudget, _ *fakeClock) {
+			b.verified(honest, peer)
+			for i := range knownPairs + 1 {
+				b.verified(clientAt("198.51.100.7"), evilHost(i))
+			}
+		}, map[string]bool{
+			"192.0.2.1 " + peer:                                    true,
+			"198.51.100.7 " + evilHost(0):                          false,
+			"198.51.100.7 " + evilHost(knownPairs-knownPerGroup):   false,
+			"198.51.100.7 " + evilHost(knownPairs-knownPerGroup+1): true,
+			"198.51.100.7 " + evilHost(knownPairs):                 true,
+		}},
+		{"an IPv6 /64's addresses share their group's hosts", func(b *fetchBudget, _ *fakeClock) {
+			b.verified(honest, peer)
+			for i := range knownPairs + 1 {
+				b.verified(clientAt(fmt.Sprintf("2001:db8::%x", i+1)), evilHost(i))
+			}
+		}, map[string]bool{
+			"192.0.2.1 " + peer:          true,
+			"2001:db8::1 " + evilHost(0): false,
+			fmt.Sprintf("2001:db8::%x ", knownPairs+1) + evilHost(knownPairs): true,
+		}},
+		{"lookups do not keep a pair known", func(b *fetchBudget, clock *fakeClock) {
+			b.verified(honest, peer)
+			fill(b, clock, func() { b.isKnown(honest, peer) })
+		}, map[string]bool{"192.0.2.1 " + peer: false}},
+		{"verifications keep a pair known", func(b *fetchBudget, clock *fakeClock) {
+			b.verified(honest, peer)
+			fill(b, clock, func() { clock.advance(knownTouch); b.verified(honest, peer) })
+		}, map[string]bool{"192.0.2.1 " + peer: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &fakeClock{t: time.Now()}
+			b := newFetchBudget(10, 100, clock.now)
+			tt.run(b, clock)
+			for pair, want := range tt.want {
+				addr, host, _ := strings.Cut(pair, " ")
+				if got := b.isKnown(clientAt(addr), host); got != want {
+					t.Errorf("%s known for %s: %v, want %v", addr, host, got, want)
+				}
+			}
+			if n := b.known.len(); n > knownPairs {
+				t.Errorf("%d pairs known, want at most %d", n, knownPairs)
+			}
+		})
 	}
 }
 
@@ -208,7 +285,7 @@ func TestKeyFetchMissRemembered(t *testing.T) {
 				clock.t = start.Add(at)
 				clock.mu.Unlock()
 				for j := range 3 { // asked again at once, from other addresses
-					from := fmt.Sprintf("192.0.2.%d", 10*i+j)
+					from := clientAt(fmt.Sprintf("192.0.2.%d", 10*i+j))
 					if _, _, err := n.s.keys.from(from).PublicKey(context.Background(), peer.base+path+"#main-key", false); err == nil {
 						t.Fatalf("lookup %d: a key for %s", i, tt.name)
 					}
@@ -372,7 +449,7 @@ func TestActorFetchMissRemembered(t *testing.T) {
 				var err error
 				switch st.op {
 				case "key":
-					_, _, err = n.s.keys.from(fmt.Sprintf("192.0.2.%d", i)).PublicKey(ctx, uri+"#main-key", false)
+					_, _, err = n.s.keys.from(clientAt(fmt.Sprintf("192.0.2.%d", i))).PublicKey(ctx, uri+"#main-key", false)
 				case "actor":
 					_, err = n.s.actorFor(ctx, uri)
 				case "author":

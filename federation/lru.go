@@ -8,6 +8,9 @@ type lru[K comparable, V any] struct {
 	max   int
 	order *list.List // front = most recently used; values are *lruEntry
 	m     map[K]*list.Element
+	// evicted, when set, is told of each entry add pushes out (not of
+	// those remove drops).
+	evicted func(K, V)
 }
 
 type lruEntry[K comparable, V any] struct {
@@ -28,6 +31,16 @@ func (c *lru[K, V]) get(k K) (V, bool) {
 	return zero, false
 }
 
+// peek is get without making k the most recently used: an entry's
+// recency is then that of its last add.
+func (c *lru[K, V]) peek(k K) (V, bool) {
+	if e, ok := c.m[k]; ok {
+		return e.Value.(*lruEntry[K, V]).v, true
+	}
+	var zero V
+	return zero, false
+}
+
 func (c *lru[K, V]) add(k K, v V) {
 	if e, ok := c.m[k]; ok {
 		e.Value.(*lruEntry[K, V]).v = v
@@ -38,9 +51,15 @@ func (c *lru[K, V]) add(k K, v V) {
 	for c.order.Len() > c.max {
 		last := c.order.Back()
 		c.order.Remove(last)
-		delete(c.m, last.Value.(*lruEntry[K, V]).k)
+		out := last.Value.(*lruEntry[K, V])
+		delete(c.m, out.k)
+		if c.evicted != nil {
+			c.evicted(out.k, out.v)
+		}
 	}
 }
+
+func (c *lru[K, V]) len() int { return len(c.m) }
 
 func (c *lru[K, V]) remove(k K) {
 	if e, ok := c.m[k]; ok {

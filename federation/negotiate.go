@@ -135,7 +135,7 @@ func (s *Service) authorizeFetch(w http.ResponseWriter, r *http.Request) bool {
 		http.Error(w, "signature required", http.StatusUnauthorized)
 		return false
 	}
-	if _, err := s.verify(r, nil, clientKey(r)); err != nil {
+	if _, err := s.verify(r, nil, clientOf(r)); err != nil {
 		http.Error(w, "signature refused", s.refusalStatus(w, err))
 		return false
 	}

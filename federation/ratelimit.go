@@ -127,15 +127,31 @@ func limitHost(host string) string {
 	return host
 }
 
-// clientKey is the rate-limit key of a request's client address, as the
-// web layer keys its own limits: r.RemoteAddr without its port, which
-// web's clientAddr has set from a trusted proxy's X-Forwarded-For when
-// there is one. IPv6 clients are keyed by their /64, which one client
-// usually holds whole.
-func clientKey(r *http.Request) string {
+// clientAddr is a request's client address as the inbox's limits see it:
+// r.RemoteAddr without its port, which web's clientAddr has set from a
+// trusted proxy's X-Forwarded-For when there is one.
+type clientAddr struct {
+	// group is the rate-limit key of the address, as the web layer keys
+	// its own limits: IPv6 clients by their /64, which one client usually
+	// holds whole. The early inbox limit and the key-fetch budgets of an
+	// address (fetchBudget) are its group's.
+	group string
+	// addr is the full address (IPv6 /128, IPv4 unmapped): a server's
+	// outgoing address is stable, so whether an address is known for a
+	// host (fetchBudget) is its full address's. Invalid (RemoteAddr is
+	// not an IP address), it is never known.
+	addr netip.Addr
+}
+
+// clientOf returns the client address of r.
+func clientOf(r *http.Request) clientAddr {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	return httprate.CanonicalizeIP(host)
+	c := clientAddr{group: httprate.CanonicalizeIP(host)}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		c.addr = ip.Unmap()
+	}
+	return c
 }

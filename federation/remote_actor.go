@@ -91,22 +91,22 @@ func newKeyCache(s *Service) *keyCache {
 }
 
 // clientKeys implements KeyFetcher for the requests of one client
-// address (clientKey): the key fetches they cause spend the host's
+// address: the key fetches they cause spend the host's
 // budget as that address may (fetchBudget).
 type clientKeys struct {
 	k      *keyCache
-	client string
+	client clientAddr
 }
 
 // from returns the KeyFetcher of the client address client.
-func (k *keyCache) from(client string) clientKeys { return clientKeys{k: k, client: client} }
+func (k *keyCache) from(client clientAddr) clientKeys { return clientKeys{k: k, client: client} }
 
 // PublicKey implements KeyFetcher.
 func (c clientKeys) PublicKey(ctx context.Context, keyID string, refresh bool) (crypto.PublicKey, string, error) {
 	return c.k.publicKey(ctx, c.client, keyID, refresh)
 }
 
-func (k *keyCache) publicKey(ctx context.Context, client, keyID string, refresh bool) (crypto.PublicKey, string, error) {
+func (k *keyCache) publicKey(ctx context.Context, client clientAddr, keyID string, refresh bool) (crypto.PublicKey, string, error) {
 	actorURI := KeyIDToActor(keyID)
 	if hostOf(actorURI) == "" {
 		return nil, "", fmt.Errorf("bad key id %q", keyID)
