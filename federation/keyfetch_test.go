@@ -472,3 +472,66 @@ func TestActorFetchMissRemembered(t *testing.T) {
 		})
 	}
 }
+
+// TestActorMissesLeaveKeyMarks: the actors that activities name (an
+// actor, an author) share the key lookups' memory of missing actors but
+// write their own, so however many missing actors a verified sender names
+// on its own host, the key lookups' marks stay: a nonexistent actor's key
+// id still costs its host one fetch per keyMissTTL. Both memories are
+// shrunk to 4 here; the sender names 10.
+func TestActorMissesLeaveKeyMarks(t *testing.T) {
+	tests := []struct {
+		name  string
+		churn func(n *node, uri string) error
+		gone  bool
+	}{
+		{"actors found missing (404)", func(n *node, uri string) error {
+			_, err := n.s.actorFor(context.Background(), uri)
+			return err
+		}, false},
+		{"authors found deleted (410)", func(n *node, uri string) error {
+			_, err := n.s.authorFor(context.Background(), uri)
+			return err
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := &fakeClock{t: time.Now()}
+			n := newNode(t, func(o *Options) { o.Now = clock.now })
+			shrinkMissMemory(n, 4)
+			peer := newHostPeer(t)
+			ghost := peer.base + "/users/ghost#main-key"
+			lookup := func(from string) {
+				if _, _, err := n.s.keys.from(clientAt(from)).PublicKey(context.Background(), ghost, false); err == nil {
+					t.Fatal("a key for a 404")
+				}
+			}
+			lookup("192.0.2.1")
+			for i := range 10 {
+				uri := fmt.Sprintf("%s/users/none%d", peer.base, i)
+				if tt.gone {
+					peer.mu.Lock()
+					peer.gone["/users/none"+fmt.Sprint(i)] = true
+					peer.mu.Unlock()
+				}
+				if err := tt.churn(n, uri); err == nil && !tt.gone {
+					t.Fatalf("an actor for a 404: %s", uri)
+				}
+			}
+			clock.advance(keyRefreshEvery + time.Second)
+			lookup("192.0.2.2")
+			if got := peer.totalGets(); got != 1+10 {
+				t.Errorf("%d GETs, want 11: the ghost's key lookup fetched again after the activities' misses", got)
+			}
+		})
+	}
+}
+
+// shrinkMissMemory bounds n's memories of fetched and missing actors to
+// size entries.
+func shrinkMissMemory(n *node, size int) {
+	n.s.keys.mu.Lock()
+	n.s.keys.marks = newLRU[string, fetchMark](size)
+	n.s.keys.actorMisses = newLRU[string, fetchMark](size)
+	n.s.keys.mu.Unlock()
+}

@@ -29,14 +29,22 @@ var ErrBlocked = errors.New("federation: domain blocked")
 // 410, or a document that is not an actor) is not fetched again, for a
 // key or for an activity (actorFor): a forger repeating a nonexistent
 // actor's key id costs its host one fetch, not one every keyRefreshEvery,
-// and activities naming one (an author, a mention) one fetch too.
+// and activities naming one (an author, a mention) one fetch too, while
+// it is remembered (keyFetchMarks, actorMissMarks).
 const keyMissTTL = 5 * time.Minute
 
-// keyFetchMarks bounds the actor URIs keyCache remembers fetching (or
-// failing to), least recently used first out. Only fetches make marks
-// (a fetch the budget refuses leaves none), so a flood of invented key
-// ids can evict them only as fast as the budgets allow fetches.
-const keyFetchMarks = 10_000
+// keyFetchMarks bounds the actor URIs keyCache remembers fetching for a
+// key (or failing to), least recently used first out. Only key fetches
+// make these marks (a fetch the budget refuses leaves none), so a flood
+// of invented key ids can evict them only as fast as the key-fetch
+// budgets allow fetches. actorMissMarks bounds, apart, the actors that
+// activities name (actorFor) whose fetch found none: those fetches spend
+// no budget, so a verified sender naming many missing actors could
+// otherwise evict the key lookups' marks.
+const (
+	keyFetchMarks  = 10_000
+	actorMissMarks = 10_000
+)
 
 // retryLater refuses a key fetch that a budget (fetchBudget) does not
 // allow now: the request may be honest, so it is told when to retry.
@@ -60,10 +68,14 @@ func (e *retryLater) Error() string {
 // reach it through from (a clientKeys), which names the client address
 // whose budget a fetch spends.
 type keyCache struct {
-	s      *Service
-	mu     sync.Mutex
-	marks  *lru[string, fetchMark] // by actor URI: its last key fetch
-	parsed *lru[string, cachedKey]
+	s     *Service
+	mu    sync.Mutex
+	marks *lru[string, fetchMark] // by actor URI: its last key fetch
+	// actorMisses are the actors activities named (actorFor) whose fetch
+	// found none, by URI; both paths read both memories, each writes its
+	// own.
+	actorMisses *lru[string, fetchMark]
+	parsed      *lru[string, cachedKey]
 }
 
 // fetchMark is when an actor was last fetched for a key, and what that
@@ -87,7 +99,11 @@ const (
 )
 
 func newKeyCache(s *Service) *keyCache {
-	return &keyCache{s: s, marks: newLRU[string, fetchMark](keyFetchMarks), parsed: newLRU[string, cachedKey](keyCacheSize)}
+	return &keyCache{s: s,
+		marks:       newLRU[string, fetchMark](keyFetchMarks),
+		actorMisses: newLRU[string, fetchMark](actorMissMarks),
+		parsed:      newLRU[string, cachedKey](keyCacheSize),
+	}
 }
 
 // clientKeys implements KeyFetcher for the requests of one client
@@ -197,14 +213,17 @@ func (k *keyCache) parse(keyID string, a *models.Actor) (crypto.PublicKey, strin
 
 // mayRefresh records a fetch of the actor actorURI (for one of its key
 // ids) and reports whether one is due: not within keyRefreshEvery of the
-// last, nor within keyMissTTL of one that found no actor. Keyed by the
-// actor, not the key id: key ids that differ only in their fragment name
-// one document.
+// last, nor within keyMissTTL of one that found no actor (for a key or
+// for an activity). Keyed by the actor, not the key id: key ids that
+// differ only in their fragment name one document.
 func (k *keyCache) mayRefresh(actorURI string) bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	now := k.s.now()
 	if m, ok := k.marks.get(actorURI); ok && (now.Sub(m.at) < keyRefreshEvery || m.missed != nil && now.Sub(m.at) < keyMissTTL) {
+		return false
+	}
+	if m, ok := k.actorMisses.get(actorURI); ok && now.Sub(m.at) < keyMissTTL {
 		return false
 	}
 	k.marks.add(actorURI, fetchMark{at: now})
@@ -220,21 +239,33 @@ func (k *keyCache) unmark(actorURI string) {
 	k.mu.Unlock()
 }
 
-// miss records that the fetch of actorURI found no actor, answering err.
+// miss records that the key fetch of actorURI found no actor, answering
+// err.
 func (k *keyCache) miss(actorURI string, err error) {
 	k.mu.Lock()
 	k.marks.add(actorURI, fetchMark{at: k.s.now(), missed: err})
 	k.mu.Unlock()
 }
 
-// missed returns what the last fetch of actorURI answered when it found
-// no actor within keyMissTTL, or nil.
+// actorMissed records that the fetch of actorURI for an activity
+// (actorFor) found no actor, answering err.
+func (k *keyCache) actorMissed(actorURI string, err error) {
+	k.mu.Lock()
+	k.actorMisses.add(actorURI, fetchMark{at: k.s.now(), missed: err})
+	k.mu.Unlock()
+}
+
+// missed returns what the last fetch of actorURI (for a key or for an
+// activity) answered when it found no actor within keyMissTTL, or nil.
 func (k *keyCache) missed(actorURI string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if m, ok := k.marks.get(actorURI); ok && m.missed != nil {
-		if ago := k.s.now().Sub(m.at); ago < keyMissTTL {
-			return fmt.Errorf("%w (not fetched again %s after)", m.missed, ago.Round(time.Second))
+	now := k.s.now()
+	for _, l := range [...]*lru[string, fetchMark]{k.marks, k.actorMisses} {
+		if m, ok := l.get(actorURI); ok && m.missed != nil {
+			if ago := now.Sub(m.at); ago < keyMissTTL {
+				return fmt.Errorf("%w (not fetched again %s after)", m.missed, ago.Round(time.Second))
+			}
 		}
 	}
 	return nil
@@ -298,20 +329,22 @@ func (s *Service) actorFor(ctx context.Context, uri string) (*models.Actor, erro
 	return nil, err
 }
 
-// fetchActorUnlessMissed is fetchActor, remembering in the key cache's
-// marks a fetch that found no actor, and answering as it did, without a
-// fetch, within keyMissTTL: actors that activities name (their actor,
-// an author, a mention, an announced activity's actor) share the key
-// lookups' memory, so naming a nonexistent actor again costs its host
-// nothing for a while, whichever path names it. A remembered 410 still
-// reads as a 410 (authorFor's deleted author).
+// fetchActorUnlessMissed is fetchActor, remembering a fetch that found no
+// actor, and answering as it did, without a fetch, within keyMissTTL:
+// actors that activities name (their actor, an author, a mention, an
+// announced activity's actor) share the key lookups' memory, so naming a
+// nonexistent actor again costs its host nothing for a while, whichever
+// path names it. Their misses go to their own memory (actorMisses): these
+// fetches spend no key-fetch budget, so they must not push out the key
+// lookups' marks. A remembered 410 still reads as a 410 (authorFor's
+// deleted author).
 func (s *Service) fetchActorUnlessMissed(ctx context.Context, uri string) (*models.Actor, error) {
 	if err := s.keys.missed(uri); err != nil {
 		return nil, err
 	}
 	a, err := s.fetchActor(ctx, uri)
 	if err != nil && noActor(err) {
-		s.keys.miss(uri, err)
+		s.keys.actorMissed(uri, err)
 	}
 	return a, err
 }
