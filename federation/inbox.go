@@ -75,10 +75,11 @@ func (s *Service) inbox(w http.ResponseWriter, r *http.Request) {
 	}
 	// The host charged is the verified key's: of several RFC 9421
 	// signatures, another than the first may have verified (the key
-	// fetch refused a blocked domain's). The client address holds one of
-	// that host's keys: from now on it is known for the host, and the key
-	// fetches its requests cause draw on the host's whole budget
-	// (fetchBudget), even while this one is refused below.
+	// fetch refused a blocked domain's). Whoever sent it from the client's
+	// address held one of that host's keys: from now on the full address
+	// is known for the host, and the key fetches its requests cause draw
+	// on the host's whole budget (fetchBudget), even while this one is
+	// refused below.
 	verifiedHost := limitHost(hostOf(v.KeyID))
 	s.fetchBudget.verified(client, verifiedHost)
 	if !s.charge(w, r, s.hostLimit, verifiedHost) {
