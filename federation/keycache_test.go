@@ -3,6 +3,8 @@ package federation
 import (
 	"context"
 	"crypto/rsa"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -68,5 +70,28 @@ func TestLRUBound(t *testing.T) {
 	}
 	if _, ok := c.get(3); ok {
 		t.Fatal("least recently used entry kept")
+	}
+}
+
+// TestLRUPeekAndEvicted: peek leaves an entry's recency alone; evicted
+// hears of the entries add pushes out, not of those remove drops.
+func TestLRUPeekAndEvicted(t *testing.T) {
+	c := newLRU[int, string](2)
+	var out []int
+	c.evicted = func(k int, v string) {
+		if v != fmt.Sprint(k) {
+			t.Errorf("evicted %d with %q", k, v)
+		}
+		out = append(out, k)
+	}
+	c.add(1, "1")
+	c.add(2, "2")
+	if v, ok := c.peek(1); !ok || v != "1" {
+		t.Fatalf("peek(1) = %q, %v", v, ok)
+	}
+	c.add(3, "3") // 1 is still the least recently used
+	c.remove(2)
+	if _, ok := c.peek(1); ok || c.len() != 1 || !slices.Equal(out, []int{1}) {
+		t.Errorf("after peek(1), add(3), remove(2): 1 kept %v, len %d, evicted %v; want false, 1, [1]", ok, c.len(), out)
 	}
 }

@@ -225,6 +225,9 @@ func TestFetchBudgetKnownPairs(t *testing.T) {
 			"2001:db8::1 " + evilHost(0): false,
 			fmt.Sprintf("2001:db8::%x ", knownPairs+1) + evilHost(knownPairs): true,
 		}},
+		{"a client address that is not an IP address is never known", func(b *fetchBudget, _ *fakeClock) {
+			b.verified(clientAt("pipe"), peer)
+		}, map[string]bool{"pipe " + peer: false}},
 		{"lookups do not keep a pair known", func(b *fetchBudget, clock *fakeClock) {
 			b.verified(honest, peer)
 			fill(b, clock, func() { b.isKnown(honest, peer) })
