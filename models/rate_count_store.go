@@ -11,16 +11,16 @@ import (
 
 // Request counts of the rate limits that must hold across every node of a
 // PostgreSQL deployment (the web door's log-in limit per client address):
-// one row per limiter, key and window, incremented in place. The web door
-// reads and adds to them through httprate's LimitCounter interface
-// (web/ratelimit_shared.go); on SQLite, one process, it keeps its counts
-// in memory instead.
+// one row per limiter, key and window, incremented in place, one statement
+// per attempt (AddRateCount, web/ratelimit_shared.go); on SQLite, one
+// process, the web door keeps its counts in memory instead.
 //
 // Keys are client addresses and the like: only a hash of the limiter's
 // name and the key is stored. A hash of an IPv4 address can be reversed
 // by trying all 2³² of them, so what protects the addresses is that a row
 // lives two windows (its window, then as the previous one) and is then
-// deleted (PurgeRateCounts): minutes for the log-in limit.
+// deleted by the hourly PurgeRateCounts: about two minutes, at most an
+// hour more, for the log-in limit.
 
 // rateCount is one limiter's count for one key in one window.
 type rateCount struct {
@@ -39,43 +39,29 @@ func rateKeyHash(limiter, key string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// AddRateCount adds n to limiter's count for key in the window starting
-// at window, of the given length.
-func (s *Store) AddRateCount(ctx context.Context, limiter, key string, window time.Time, length time.Duration, n int) error {
+// AddRateCount adds one to limiter's count for key in the window starting
+// at window, of the given length, and returns that count (this attempt
+// included) and the count of the window before. One statement: the
+// increment is atomic across nodes, and only the row of this key and
+// window is locked, for the time of the statement, so attempts under
+// other keys never wait for it.
+func (s *Store) AddRateCount(ctx context.Context, limiter, key string, window time.Time, length time.Duration) (cur, prev int, err error) {
+	hash := rateKeyHash(limiter, key)
 	start := window.Unix()
-	row := &rateCount{Limiter: limiter, KeyHash: rateKeyHash(limiter, key), WindowStart: start, Hits: n,
-		Expires: window.Add(2 * length).Unix()}
-	_, err := s.DB.NewInsert().Model(row).
-		On("CONFLICT (limiter, key_hash, window_start) DO UPDATE").
-		Set("hits = rate_count.hits + EXCLUDED.hits").
-		Exec(ctx)
-	return dbErr("add rate count", err)
-}
-
-// RateCounts returns limiter's counts for key in the windows starting at
-// cur and prev (0 for a window without a row).
-func (s *Store) RateCounts(ctx context.Context, limiter, key string, cur, prev time.Time) (curCount, prevCount int, err error) {
-	var rows []rateCount
-	err = s.DB.NewSelect().Model(&rows).Column("window_start", "hits").
-		Where("limiter = ? AND key_hash = ? AND window_start IN (?, ?)", limiter, rateKeyHash(limiter, key), cur.Unix(), prev.Unix()).
-		Scan(ctx)
-	if err != nil {
-		return 0, 0, dbErr("rate counts", err)
-	}
-	for _, r := range rows {
-		switch r.WindowStart {
-		case cur.Unix():
-			curCount = r.Hits
-		case prev.Unix():
-			prevCount = r.Hits
-		}
-	}
-	return curCount, prevCount, nil
+	err = s.DB.NewRaw(`WITH prev AS (
+	SELECT hits FROM rate_counts WHERE limiter = ? AND key_hash = ? AND window_start = ?)
+INSERT INTO rate_counts AS rate_count (limiter, key_hash, window_start, hits, expires) VALUES (?, ?, ?, 1, ?)
+ON CONFLICT (limiter, key_hash, window_start) DO UPDATE SET hits = rate_count.hits + 1
+RETURNING hits, COALESCE((SELECT hits FROM prev), 0)`,
+		limiter, hash, window.Add(-length).Unix(),
+		limiter, hash, start, window.Add(2*length).Unix()).
+		Scan(ctx, &cur, &prev)
+	return cur, prev, dbErr("add rate count", err)
 }
 
 // PurgeRateCounts removes the counts of windows that no limit reads any
-// more; the server calls it periodically, and the web door on its way
-// once a window.
+// more; the server calls it hourly (never a request: it would wait on a
+// scan of the table).
 func (s *Store) PurgeRateCounts(ctx context.Context) (int64, error) {
 	res, err := s.DB.NewDelete().Model((*rateCount)(nil)).Where("expires <= ?", s.Now().Unix()).Exec(ctx)
 	if err != nil {

@@ -91,7 +91,7 @@ func (s *Server) apiEditAccount(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	if in.Email != nil && s.overLimit(s.authLimit, w, r, clientKey(r)) {
+	if in.Email != nil && s.overAuthLimit(w, r) {
 		return
 	}
 	acc, change, err := s.store.EditAccountChanged(r.Context(), currentAccount(r.Context()), in)

@@ -28,14 +28,14 @@ const (
 )
 
 // newAuthLimit is the server's authAttempts limiter (one per server, so
-// that the forms and the API share its count). On PostgreSQL its count is
-// kept in the database, shared by every node (ratelimit_shared.go).
+// that the forms and the API share its count), in memory; on PostgreSQL
+// the count is kept in the database instead, shared by every node
+// (ratelimit_shared.go), and this limiter is nil.
 func (s *Server) newAuthLimit() *httprate.RateLimiter {
-	opts := append([]httprate.Option{httprate.WithKeyFuncs(keyByClient),
-		httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-			s.errorStatus(w, r, http.StatusTooManyRequests, "error.rate_limited")
-		})}, s.limitCounterOptions("auth")...)
-	return httprate.NewRateLimiter(authAttempts, authWindow, opts...)
+	if s.sharedLimits() {
+		return nil
+	}
+	return httprate.NewRateLimiter(authAttempts, authWindow)
 }
 
 func (s *Server) authRoutes(r chi.Router) {

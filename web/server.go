@@ -80,7 +80,9 @@ type Server struct {
 	mailWake  chan struct{}
 	mailOwner string
 	// authLimit counts the attempts that check a password or send e-mail,
-	// per client address, across the forms and the API (auth.go).
+	// per client address, across the forms and the API (auth.go), in
+	// memory; nil on PostgreSQL, which counts them in the database
+	// (ratelimit_shared.go).
 	authLimit *httprate.RateLimiter
 }
 
