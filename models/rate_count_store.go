@@ -60,8 +60,8 @@ RETURNING hits, COALESCE((SELECT hits FROM prev), 0)`,
 }
 
 // PurgeRateCounts removes the counts of windows that no limit reads any
-// more; the server calls it hourly (never a request: it would wait on a
-// scan of the table).
+// more; the server's hourly sweeper calls it, never a request: it deletes
+// across every key, and could wait on any of their rows.
 func (s *Store) PurgeRateCounts(ctx context.Context) (int64, error) {
 	res, err := s.DB.NewDelete().Model((*rateCount)(nil)).Where("expires <= ?", s.Now().Unix()).Exec(ctx)
 	if err != nil {
